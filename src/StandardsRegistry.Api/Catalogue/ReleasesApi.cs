@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+public static class ReleasesApi
+{
+    /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
+
+    public static RouteGroupBuilder MapReleasesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/standards/{key}/versions/{edition}/releases")
+            .WithTags("Releases")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/", ListReleases)
+            .WithName("ListReleases")
+            .WithSummary("The release history of an edition (NATO only)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.NatoPolicy);
+
+        group.MapPut("/{audience}", Release)
+            .WithName("ReleaseVersion")
+            .WithSummary("Release an edition to an audience, now or from a future time (release authorities)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapDelete("/{audience}", Revoke)
+            .WithName("RevokeRelease")
+            .WithSummary("Revoke the active release of an edition to an audience; the record stays (release authorities)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy);
+
+        return group;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<ReleaseDto>>, ValidationProblem, ProblemHttpResult>> ListReleases(
+        string key, int edition, Caller caller, ReleaseStore store, CancellationToken ct)
+    {
+        if (edition < 1)
+        {
+            return VersionsApi.EditionProblem();
+        }
+        var rows = await store.HistoryAsync(WriterScope(caller), key, edition, caller.Now, ct);
+        return rows is null ? Problems.NotFound() : TypedResults.Ok<IReadOnlyList<ReleaseDto>>(rows.Select(r => ReleaseDto.From(r, caller.Now)).ToList());
+    }
+
+    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Release(
+        string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, CancellationToken ct)
+    {
+        if (edition < 1)
+        {
+            return VersionsApi.EditionProblem();
+        }
+        var errors = new ValidationErrors();
+        errors.Required("reason", request.Reason, Limits.ReasonLength);
+        if (request.EffectiveFrom is { } from && from < caller.Now - Skew)
+        {
+            errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
+        }
+        if (!errors.IsEmpty)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        if (!(await audiences.GetAsync(ct)).TryGetValue(audience, out var target))
+        {
+            return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
+        }
+
+        var effectiveFrom = request.EffectiveFrom is { } requested && requested > caller.Now ? requested : caller.Now;
+        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, effectiveFrom, caller.Subject, caller.Now, ct);
+        return result.Outcome switch
+        {
+            Outcome.Created => TypedResults.Created($"/v1/standards/{key}/versions/{edition}/releases", ReleaseDto.From(result.Value!, caller.Now)),
+            Outcome.Done => TypedResults.Ok(ReleaseDto.From(result.Value!, caller.Now)),
+            _ => Problems.From(result),
+        };
+    }
+
+    public static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Revoke(
+        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, CancellationToken ct)
+    {
+        if (edition < 1)
+        {
+            return VersionsApi.EditionProblem();
+        }
+        if (reason is { Length: > Limits.ReasonLength })
+        {
+            return Problems.Invalid("reason", $"'reason' must be at most {Limits.ReasonLength} characters.");
+        }
+        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, reason, caller.Subject, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(ReleaseDto.From(result.Value!, caller.Now)) : Problems.From(result);
+    }
+
+    /// <summary>
+    /// Release decisions look at every edition the NATO caller's clearance covers, drafts included, so releasing
+    /// a draft is refused as a draft rather than reported missing.
+    /// </summary>
+    private static VisibilityScope WriterScope(Caller caller) => caller.Scope with { IncludeDrafts = true };
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+/// <summary>
+/// Loads the sample catalogue (db/seed/catalogue.json) into an empty database, through the same validation and
+/// stores the API uses. Release times are relative to now, so the future-dated release stays in the future.
+/// </summary>
+public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, CatalogueQueries queries, TimeProvider time, ILogger<SampleCatalogue> logger)
+{
+    private const string Seeder = "sample-catalogue";
+    private static readonly VisibilityScope EditorScope = new(true, Communities.Nato, Classification.CTS, true, MarkingScheme.Nato);
+
+    public async Task<bool> LoadIfEmptyAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        if ((await queries.ListStandardsAsync(EditorScope, now, new(null, null, null, 1), ct)).Count > 0)
+        {
+            return false;
+        }
+
+        await using var stream = typeof(SampleCatalogue).Assembly.GetManifestResourceStream("catalogue.json")
+            ?? throw new InvalidOperationException("The sample catalogue is missing from the assembly.");
+        var catalogue = await JsonSerializer.DeserializeAsync<SeedCatalogue>(stream, Json, ct)
+            ?? throw new InvalidOperationException("The sample catalogue is empty.");
+
+        foreach (var standard in catalogue.Standards)
+        {
+            await LoadAsync(standard, now, ct);
+        }
+        logger.LogInformation("Loaded the sample catalogue: {Count} standards", catalogue.Standards.Count);
+        return true;
+    }
+
+    private async Task LoadAsync(SeedStandard standard, DateTimeOffset now, CancellationToken ct)
+    {
+        var request = new CreateStandardRequest(standard.Key, standard.Designation, standard.Category, standard.Title);
+        Check(request.Validate(), standard.Key);
+        Check(await editorial.CreateStandardAsync(standard.Key, standard.Designation, standard.Category, standard.Title, Seeder, now, ct));
+
+        for (var i = 0; i < standard.Versions.Count; i++)
+        {
+            var version = standard.Versions[i];
+            var content = new DraftRequest(version.Title, version.Summary, version.Body, version.Classification, version.Attributes)
+                .Validate(standard.Category, out var errors);
+            Check(errors, $"{standard.Key} edition {i + 1}");
+            var edition = Check(await editorial.CreateDraftAsync(EditorScope, standard.Key, content!, Seeder, now.AddDays(-3000), ct));
+            if (version.State == "draft")
+            {
+                continue;
+            }
+
+            // Published just before its first release took effect (or a while ago), in edition order.
+            var versionReleases = version.Releases ?? [];
+            var firstEffective = versionReleases.Select(r => r.EffectiveInDays).DefaultIfEmpty(0).Min();
+            var publishedAt = now.AddDays(Math.Min(firstEffective, -10 * (standard.Versions.Count - i)) - 1);
+            Check(await editorial.PublishAsync(EditorScope, standard.Key, edition, Seeder, publishedAt, ct));
+            foreach (var release in versionReleases)
+            {
+                var effective = now.AddDays(release.EffectiveInDays);
+                var releasedAt = effective < now ? effective : now;
+                Check(await releases.RecordAsync(standard.Key, edition, new ReleaseRow
+                {
+                    Audience = release.Audience,
+                    Reason = release.Reason,
+                    EffectiveFrom = effective.ToUnixTimeMilliseconds(),
+                    ReleasedAt = releasedAt.ToUnixTimeMilliseconds(),
+                    ReleasedBy = Seeder,
+                    RevokedAt = release.Revoked ? now.AddDays(-1).ToUnixTimeMilliseconds() : null,
+                    RevokedBy = release.Revoked ? Seeder : null,
+                    RevocationReason = release.Revoked ? "Revoked in the sample catalogue." : null,
+                }, ct));
+            }
+            if (version.State == "withdrawn")
+            {
+                Check(await editorial.WithdrawAsync(EditorScope, standard.Key, edition, version.WithdrawalReason ?? "Withdrawn.", Seeder, now.AddDays(-5), ct));
+            }
+        }
+    }
+
+    private static void Check(ValidationErrors errors, string what)
+    {
+        if (!errors.IsEmpty)
+        {
+            throw new InvalidOperationException($"The sample catalogue is invalid at {what}: {string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value))}");
+        }
+    }
+
+    private static T Check<T>(Result<T> result) =>
+        result.Succeeded ? result.Value! : throw new InvalidOperationException($"Loading the sample catalogue failed: {result.Outcome} {result.Problem}");
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private sealed record SeedCatalogue(List<SeedStandard> Standards);
+
+    private sealed record SeedStandard(string Key, string Designation, string Category, string Title, List<SeedVersion> Versions);
+
+    private sealed record SeedVersion(string Title, string Summary, string Body, string Classification, JsonObject Attributes, string State, string? WithdrawalReason, List<SeedRelease>? Releases);
+
+    private sealed record SeedRelease(string Audience, string Reason, int EffectiveInDays, bool Revoked);
+}

@@ -1,0 +1,80 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace StandardsRegistry.Api.Http;
+
+/// <summary>
+/// A 200 JSON response with a strong ETag computed from the bytes the caller receives, so the tag is derived
+/// only from what that caller can see; <c>If-None-Match</c> answers 304. Anonymous responses may be cached by
+/// shared caches (always revalidated), identified callers' responses are private.
+/// </summary>
+public sealed class ETagged<T>(T value) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>
+{
+    public T Value => value;
+
+    object? IValueHttpResult.Value => value;
+
+    public int? StatusCode => StatusCodes.Status200OK;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var options = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, options);
+        var etag = ETags.Of(body);
+
+        var response = httpContext.Response;
+        response.Headers.ETag = etag;
+        response.Headers.CacheControl = httpContext.User.Identity?.IsAuthenticated == true ? "private, no-cache" : "public, no-cache";
+        response.Headers.Vary = HeaderNames.Authorization;
+
+        if (ETags.Matches(httpContext.Request.Headers.IfNoneMatch, etag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, httpContext.RequestAborted);
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+    }
+}
+
+public static class ETags
+{
+    /// <summary>A strong entity tag: a truncated SHA-256 of the representation.</summary>
+    public static string Of(ReadOnlySpan<byte> representation)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(representation, hash);
+        return $"\"{Convert.ToBase64String(hash[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_')}\"";
+    }
+
+    /// <summary>Strong comparison of a conditional header (a list of tags, or <c>*</c>) against the current tag.</summary>
+    public static bool Matches(Microsoft.Extensions.Primitives.StringValues header, string etag)
+    {
+        foreach (var value in header)
+        {
+            if (EntityTagHeaderValue.TryParseList(value?.Split(',') ?? [], out var tags))
+            {
+                if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || (!t.IsWeak && t.Tag.Equals(etag, StringComparison.Ordinal))))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The strong tag of a value as it would be served.</summary>
+    public static string Of<T>(T value, JsonSerializerOptions options) => Of(JsonSerializer.SerializeToUtf8Bytes(value, options));
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using StandardsRegistry.Data;
+
+namespace StandardsRegistry.Api.Http;
+
+/// <summary>
+/// Exceptions as problem details: a request the framework could not read is the client's 4xx (naming what is
+/// wrong), a database that cannot serve is 503 with Retry-After, anything else a bare 500 with no detail.
+/// </summary>
+public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialect dialect, ILogger<ExceptionProblems> logger) : IExceptionHandler
+{
+    public const int RetryAfterSeconds = 5;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, JsonProblem(json)),
+            BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+            _ when dialect.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry later."),
+            _ => (StatusCodes.Status500InternalServerError, (string?)null),
+        };
+
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request failed with {Status}", status);
+        }
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Detail = detail },
+        });
+    }
+
+    /// <summary>The JSON reader's own account of what is wrong and where (path, line, position).</summary>
+    private static string JsonProblem(JsonException json) =>
+        json.Path is null ? $"The request body is not valid JSON: {json.Message}" : $"The request body is not valid JSON at {json.Path}: {FirstSentence(json.Message)}";
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return end > 0 ? message[..end] : message;
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using StandardsRegistry.Data;
+
+namespace StandardsRegistry.Api.Http;
+
+/// <summary>The problem responses of the API, written once so the same situation always reads the same.</summary>
+public static class Problems
+{
+    /// <summary>
+    /// The one "not found" every consumer route answers, for what does not exist and for what the caller may not
+    /// see alike: nothing in it depends on the request, so hidden and absent are byte-for-byte the same.
+    /// </summary>
+    public static ProblemHttpResult NotFound() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: "No such standard or version.");
+
+    public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
+
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>The problem for a write that did nothing.</summary>
+    public static ProblemHttpResult From<T>(Result<T> result) => result.Outcome switch
+    {
+        Outcome.NotFound when result.Problem is null => NotFound(),
+        Outcome.NotFound => Status(StatusCodes.Status404NotFound, result.Problem),
+        Outcome.Conflict => Status(StatusCodes.Status409Conflict, result.Problem!),
+        Outcome.PreconditionFailed => Status(StatusCodes.Status412PreconditionFailed, result.Problem!),
+        Outcome.Unprocessable => Status(StatusCodes.Status422UnprocessableEntity, result.Problem!),
+        _ => throw new InvalidOperationException($"{result.Outcome} is not a failure."),
+    };
+}

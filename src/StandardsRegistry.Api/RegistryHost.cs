@@ -1,0 +1,165 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.OpenApi;
+using StandardsRegistry.Api.Catalogue;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api;
+
+/// <summary>The host's cross-cutting setup, so Program.cs reads as a table of contents.</summary>
+public static class RegistryHost
+{
+    public static WebApplicationBuilder AddRegistryHost(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddRegistryDatabase();
+        services.AddRegistrySecurity();
+        services.AddSingleton<SampleCatalogue>();
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.MaxDepth = 32;
+        });
+        // Binding failures (malformed JSON, a non-numeric edition) reach the exception handler, which names the problem.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Nothing request-specific in a problem: a 404 for a hidden version must equal the one for an absent one.
+            context.ProblemDetails.Extensions.Remove("traceId");
+            context.ProblemDetails.Instance = null;
+        });
+        services.AddExceptionHandler<ExceptionProblems>();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBodyBytes);
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Standards Registry",
+                    Version = "v1",
+                    Description = "NATO standards, their editions and markings, and the releases that decide which editions each audience may retrieve.",
+                };
+                document.Servers = [];
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "Claims: role (editor, release-authority, consumer, admin), community (NATO, EU, ...), clearance (NATO or EU marking). Without a token you read as PUBLIC.",
+                };
+                return Task.CompletedTask;
+            });
+        });
+        return builder;
+    }
+
+    public static WebApplication UseRegistryPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(RefuseOversizedBodies);
+        app.UseAuthentication();
+        app.UseRejectInvalidCredentials();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static WebApplication MapRegistryInfrastructure(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "Standards Registry v1");
+            o.RoutePrefix = "swagger";
+        });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+
+    /// <summary>
+    /// Migrates (and, when configured, seeds) before serving; <c>migrate</c> as the first argument migrates and exits.
+    /// A start-up failure is one line on stderr and a non-zero exit, not a stack trace.
+    /// </summary>
+    public static async Task<int> RunRegistryAsync(this WebApplication app, string[] args)
+    {
+        // Build-time OpenAPI generation starts the app only to read its endpoints: it must not touch a database.
+        if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider")
+        {
+            await app.RunAsync();
+            return 0;
+        }
+
+        try
+        {
+            var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
+            if (args.Length > 0 && args[0] == "migrate")
+            {
+                await Console.Out.WriteLineAsync($"Applied {applied.Count} migration script(s).");
+                return 0;
+            }
+            if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.Seed)
+            {
+                await app.Services.GetRequiredService<SampleCatalogue>().LoadIfEmptyAsync();
+            }
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"Standards Registry could not start: {Innermost(e).Message}");
+            return 1;
+        }
+    }
+
+    private static Exception Innermost(Exception e) => e switch
+    {
+        Microsoft.Extensions.Options.OptionsValidationException => e,
+        InvalidOperationException { InnerException: Microsoft.Extensions.Options.OptionsValidationException inner } => inner,
+        _ => e,
+    };
+
+    /// <summary>
+    /// A body whose declared length is over the limit is refused before it is read (413); Kestrel's own
+    /// MaxRequestBodySize stops bodies that do not declare a length.
+    /// </summary>
+    private static Task RefuseOversizedBodies(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength > Limits.RequestBodyBytes)
+        {
+            throw new BadHttpRequestException($"The request body is larger than {Limits.RequestBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+        }
+        return next(context);
+    }
+}
+
+/// <summary>Ready when the database answers and every migration has been applied.</summary>
+public sealed class DatabaseHealthCheck(DatabaseMigrator migrator) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return Task.FromResult(migrator.IsUpToDate()
+                ? HealthCheckResult.Healthy("The database is reachable and migrated.")
+                : HealthCheckResult.Unhealthy("The database has migrations to apply."));
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("The database is unreachable."));
+        }
+    }
+}

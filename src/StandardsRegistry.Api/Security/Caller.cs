@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Security;
+
+/// <summary>
+/// Who is asking, what they may see, and the time the release rule is evaluated at. Bound as a handler
+/// parameter, so every handler gets the same scope from the same place.
+/// </summary>
+public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTimeOffset Now)
+{
+    public static async ValueTask<Caller?> BindAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var audiences = await services.GetRequiredService<AudienceCache>().GetAsync(context.RequestAborted);
+        var principal = ClaimsReader.Read(context.User);
+        audiences.TryGetValue(principal.Community, out var audience);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        return new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now);
+    }
+
+    public string Subject => Principal.Subject;
+}
+
+/// <summary>Reads and checks the registry's claims: <c>community</c>, <c>clearance</c>, <c>role</c>.</summary>
+public static class ClaimsReader
+{
+    public const string CommunityClaim = "community";
+    public const string ClearanceClaim = "clearance";
+    public const string RoleClaim = "role";
+    public const string SubjectClaim = "sub";
+
+    /// <summary>Why the token's claims are unusable, or null when they are sound.</summary>
+    public static string? Problem(ClaimsPrincipal user, IReadOnlyDictionary<string, Audience> audiences)
+    {
+        var communities = Values(user, CommunityClaim);
+        if (communities.Count != 1)
+        {
+            return communities.Count == 0 ? "The token has no community claim." : "The token has conflicting community claims.";
+        }
+        var community = communities[0];
+        if (community != Communities.Nato && !audiences.ContainsKey(community))
+        {
+            return "The token's community is not known to the registry.";
+        }
+
+        var clearances = Values(user, ClearanceClaim);
+        if (clearances.Count > 1)
+        {
+            return "The token has conflicting clearance claims.";
+        }
+        if (clearances.Count == 1 && !Markings.TryParse(clearances[0], out _))
+        {
+            return "The token's clearance is not a classification marking.";
+        }
+        return null;
+    }
+
+    /// <summary>The principal of a request whose claims passed <see cref="Problem"/>; anonymous is PUBLIC.</summary>
+    public static Principal Read(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return Principal.Anonymous;
+        }
+        Markings.TryParse(user.FindFirst(ClearanceClaim)?.Value, out var clearance);
+        var roles = user.FindAll(RoleClaim).Select(c => c.Value).Where(Roles.All.Contains).ToHashSet(StringComparer.Ordinal);
+        return new Principal(
+            user.FindFirst(SubjectClaim)?.Value ?? user.Identity.Name ?? "unknown",
+            user.FindFirst(CommunityClaim)!.Value,
+            user.HasClaim(c => c.Type == ClearanceClaim) ? clearance : null,
+            roles);
+    }
+
+    private static List<string> Values(ClaimsPrincipal user, string type) =>
+        user.FindAll(type).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
+}
+
+/// <summary>
+/// The audiences table, re-read at most every few seconds: every request needs it, and it changes rarely.
+/// </summary>
+public sealed class AudienceCache(AudienceDirectory directory, TimeProvider time)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+    private (DateTimeOffset Expires, IReadOnlyDictionary<string, Audience> Audiences)? _current;
+
+    public async ValueTask<IReadOnlyDictionary<string, Audience>> GetAsync(CancellationToken ct)
+    {
+        var current = _current;
+        if (current is { } c && c.Expires > time.GetUtcNow())
+        {
+            return c.Audiences;
+        }
+        var audiences = await directory.AllAsync(ct);
+        _current = (time.GetUtcNow() + Lifetime, audiences);
+        return audiences;
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace StandardsRegistry.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>
+    /// The database: provider dialect, connection, the <c>registry-db</c> resilience pipeline, migrations and stores.
+    /// A wrong provider or a malformed connection string fails at start with one line saying what is wrong.
+    /// </summary>
+    public static IServiceCollection AddRegistryDatabase(this IServiceCollection services)
+    {
+        services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => SqlDialect.Providers.Contains(o.Provider),
+                $"Database:Provider must be one of {string.Join(", ", SqlDialect.Providers)}.")
+            .ValidateOnStart();
+
+        services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
+
+        services.AddResiliencePipeline(Db.Pipeline, static (builder, context) =>
+        {
+            var dialect = context.ServiceProvider.GetRequiredService<SqlDialect>();
+            var transient = new PredicateBuilder().Handle<Exception>(dialect.IsTransient);
+            builder
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = transient,
+                    MaxRetryAttempts = 4,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(50),
+                    MaxDelay = TimeSpan.FromSeconds(1),
+                })
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    ShouldHandle = transient,
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 20,
+                    SamplingDuration = TimeSpan.FromSeconds(10),
+                    BreakDuration = TimeSpan.FromSeconds(5),
+                })
+                .AddTimeout(TimeSpan.FromSeconds(15));
+        });
+
+        services.AddSingleton(sp =>
+        {
+            var dialect = sp.GetRequiredService<SqlDialect>();
+            var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString("Registry");
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                throw new InvalidOperationException("ConnectionStrings:Registry is not set.");
+            }
+            string connectionString;
+            try
+            {
+                connectionString = dialect.Normalize(configured);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
+            }
+            return new Db(dialect, connectionString, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline));
+        });
+
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<CatalogueQueries>();
+        services.AddSingleton<EditorialStore>();
+        services.AddSingleton<ReleaseStore>();
+        services.AddSingleton<AudienceDirectory>();
+        return services;
+    }
+
+    /// <summary>Errors that mean the database cannot serve now (after retries): the API answers 503, not 500.</summary>
+    public static bool IsUnavailable(this SqlDialect dialect, Exception exception) =>
+        exception is BrokenCircuitException or TimeoutRejectedException || dialect.IsTransient(exception) || dialect.IsConnectionFailure(exception);
+}

@@ -1,0 +1,46 @@
+using DbUp.Engine.Output;
+using Microsoft.Extensions.Logging;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>Applies the provider's journaled migration scripts (db/&lt;provider&gt;/), one transaction per script.</summary>
+public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
+{
+    /// <summary>Applies what the journal lacks; returns the names of the scripts applied.</summary>
+    public IReadOnlyList<string> Migrate()
+    {
+        var result = db.Dialect.MigrationEngine(db.ConnectionString, new Log(logger)).PerformUpgrade();
+        if (!result.Successful)
+        {
+            throw new InvalidOperationException($"Migration script '{result.ErrorScript?.Name}' failed: {result.Error.Message}", result.Error);
+        }
+        return result.Scripts.Select(s => s.Name).ToList();
+    }
+
+    /// <summary>True when every script has been applied.</summary>
+    public bool IsUpToDate() => !db.Dialect.MigrationEngine(db.ConnectionString, new NoOpUpgradeLog()).IsUpgradeRequired();
+
+    private sealed class Log(ILogger logger) : IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args) { }
+
+        public void LogDebug(string format, params object[] args) { }
+
+        public void LogInformation(string format, params object[] args)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+            }
+        }
+
+        public void LogWarning(string format, params object[] args) =>
+            logger.LogWarning("{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+
+        public void LogError(string format, params object[] args) =>
+            logger.LogError("{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+
+        public void LogError(Exception ex, string format, params object[] args) =>
+            logger.LogError(ex, "{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+    }
+}

@@ -1,0 +1,170 @@
+using System.Data.Common;
+using Dapper;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>What an editor writes into a draft (validated by the caller).</summary>
+public sealed record DraftContent(string Title, string Summary, string Body, Classification Classification, string Attributes);
+
+/// <summary>
+/// Editorial writes. Each is one transaction that checks the state it needs before it writes anything;
+/// edition numbers come from the transaction and a unique constraint, draft edits from a row version.
+/// </summary>
+public sealed class EditorialStore(Db db)
+{
+    public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, string by, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            if (await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM standards WHERE key = @key", new { key }, tx) > 0)
+            {
+                return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
+            }
+            await c.ExecuteAsync(
+                "INSERT INTO standards (key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)",
+                new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by }, tx);
+            return Result.Created(key);
+        }, ct).AsTask();
+
+    /// <summary>Adds a draft with the next edition number of a standard the editor can see.</summary>
+    public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var standardId = await c.QuerySingleOrDefaultAsync<long?>(
+                $"SELECT s.id FROM standards s WHERE s.key = @key AND {Visibility.StandardExists(scope, "s")}",
+                Visibility.Bind(scope, now, new { key }), tx);
+            if (standardId is null)
+            {
+                return Result.Fail<int>(Outcome.NotFound);
+            }
+
+            var insert = db.Dialect.InsertReturning(
+                "versions",
+                "standard_id, edition, title, summary, body, attributes, status, classification, row_version, created_at, created_by, updated_at, updated_by",
+                "@standardId, (SELECT COALESCE(MAX(e.edition), 0) + 1 FROM versions e WHERE e.standard_id = @standardId), @Title, @Summary, @Body, @Attributes, 'draft', @classification, 1, @now, @by, @now, @by",
+                "edition");
+            var edition = await c.QuerySingleAsync<int>(insert, new
+            {
+                standardId,
+                content.Title,
+                content.Summary,
+                content.Body,
+                content.Attributes,
+                classification = (int)content.Classification,
+                now = now.ToUnixTimeMilliseconds(),
+                by,
+            }, tx);
+            return Result.Created(edition);
+        }, ct).AsTask();
+
+    /// <summary>Replaces a draft's content if it is still at <paramref name="expectedRowVersion"/>.</summary>
+    public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var version = await FindAsync(c, tx, scope, key, edition, now);
+            if (version is null)
+            {
+                return Result.Fail<int>(Outcome.NotFound);
+            }
+            if (version.Status != "draft")
+            {
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}: published versions are immutable; create a new edition instead.");
+            }
+            var updated = await c.ExecuteAsync(
+                """
+                UPDATE versions SET title = @Title, summary = @Summary, body = @Body, attributes = @Attributes, classification = @classification,
+                       row_version = row_version + 1, updated_at = @now, updated_by = @by
+                WHERE id = @id AND status = 'draft' AND row_version = @expectedRowVersion
+                """,
+                new
+                {
+                    content.Title,
+                    content.Summary,
+                    content.Body,
+                    content.Attributes,
+                    classification = (int)content.Classification,
+                    now = now.ToUnixTimeMilliseconds(),
+                    by,
+                    id = version.Id,
+                    expectedRowVersion,
+                }, tx);
+            return updated == 1
+                ? Result.Done(edition)
+                : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
+        }, ct).AsTask();
+
+    /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
+    public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, string by, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var version = await FindAsync(c, tx, scope, key, edition, now);
+            if (version is null)
+            {
+                return Result.Fail<int>(Outcome.NotFound);
+            }
+            if (version.Status != "draft")
+            {
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {version.Status}; only drafts can be published.");
+            }
+            var laterPublished = await c.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM versions WHERE standard_id = @StandardId AND edition > @Edition AND published_at IS NOT NULL", version, tx);
+            if (laterPublished > 0)
+            {
+                return Result.Fail<int>(Outcome.Conflict, $"A later edition than {edition} has been published; publish this content as a new edition instead.");
+            }
+            var at = now.ToUnixTimeMilliseconds();
+            await c.ExecuteAsync(
+                "UPDATE versions SET status = 'superseded', row_version = row_version + 1, updated_at = @at, updated_by = @by WHERE standard_id = @StandardId AND status = 'published'",
+                new { version.StandardId, at, by }, tx);
+            var published = await c.ExecuteAsync(
+                """
+                UPDATE versions SET status = 'published', published_at = @at, published_by = @by, row_version = row_version + 1, updated_at = @at, updated_by = @by
+                WHERE id = @Id AND status = 'draft'
+                """,
+                new { version.Id, at, by }, tx);
+            return published == 1 ? Result.Done(edition) : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
+        }, ct).AsTask();
+
+    /// <summary>Withdraws a published or superseded edition, with the reason on record.</summary>
+    public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var version = await FindAsync(c, tx, scope, key, edition, now);
+            if (version is null)
+            {
+                return Result.Fail<int>(Outcome.NotFound);
+            }
+            if (version.Status is not ("published" or "superseded"))
+            {
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}; only published or superseded editions can be withdrawn.");
+            }
+            var at = now.ToUnixTimeMilliseconds();
+            await c.ExecuteAsync(
+                """
+                UPDATE versions SET status = 'withdrawn', withdrawn_at = @at, withdrawn_by = @by, withdrawal_reason = @reason,
+                       row_version = row_version + 1, updated_at = @at, updated_by = @by
+                WHERE id = @Id
+                """,
+                new { version.Id, at, by, reason }, tx);
+            return Result.Done(edition);
+        }, ct).AsTask();
+
+    internal sealed class VersionState
+    {
+        public long Id { get; init; }
+        public long StandardId { get; init; }
+        public int Edition { get; init; }
+        public string Status { get; init; } = "";
+        public int Classification { get; init; }
+    }
+
+    /// <summary>The version as the writer's scope sees it (hidden is not found).</summary>
+    internal static Task<VersionState?> FindAsync(DbConnection c, DbTransaction tx, VisibilityScope scope, string key, int edition, DateTimeOffset now) =>
+        c.QuerySingleOrDefaultAsync<VersionState>(
+            $"""
+            SELECT v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification
+            FROM versions v JOIN standards s ON s.id = v.standard_id
+            WHERE s.key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
+            """,
+            Visibility.Bind(scope, now, new { key, edition }), tx);
+}

@@ -1,0 +1,46 @@
+using Dapper;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>
+/// The release rule (<see cref="ReleaseRule"/>) as a SQL predicate over a <c>versions</c> alias. Every read
+/// composes it, so a hidden version can neither be returned, nor match a filter, nor shift a page.
+/// It binds <c>@scopeLevel</c>, <c>@scopeCommunity</c> and <c>@now</c>; <see cref="Bind"/> adds them.
+/// </summary>
+public static class Visibility
+{
+    public static string Predicate(VisibilityScope scope, string alias)
+    {
+        var level = $"{alias}.classification <= @scopeLevel";
+        if (scope.Originator)
+        {
+            return scope.IncludeDrafts ? level : $"{level} AND {alias}.status <> 'draft'";
+        }
+
+        return $"""
+            {level} AND {alias}.status IN ('published', 'superseded') AND EXISTS (
+                SELECT 1 FROM releases r_{alias}
+                WHERE r_{alias}.version_id = {alias}.id AND r_{alias}.audience = @scopeCommunity
+                  AND r_{alias}.revoked_at IS NULL AND r_{alias}.effective_from <= @now)
+            """;
+    }
+
+    /// <summary>A standard exists for the caller iff one of its versions is visible (NATO editors: or it has none yet).</summary>
+    public static string StandardExists(VisibilityScope scope, string standardAlias)
+    {
+        var visible = $"EXISTS (SELECT 1 FROM versions sv WHERE sv.standard_id = {standardAlias}.id AND {Predicate(scope, "sv")})";
+        return scope.SeesEmptyStandards
+            ? $"({visible} OR NOT EXISTS (SELECT 1 FROM versions se WHERE se.standard_id = {standardAlias}.id))"
+            : visible;
+    }
+
+    public static DynamicParameters Bind(VisibilityScope scope, DateTimeOffset now, object? parameters = null)
+    {
+        var bound = new DynamicParameters(parameters);
+        bound.Add("scopeLevel", (int)scope.MaxLevel);
+        bound.Add("scopeCommunity", scope.Community);
+        bound.Add("now", now.ToUnixTimeMilliseconds());
+        return bound;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace StandardsRegistry.Domain;
+
+/// <summary>A standard's key: lowercase letters, digits and single hyphens (e.g. <c>stanag-4172</c>).</summary>
+public static partial class StandardKey
+{
+    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+
+    public static bool IsValid(string? key) => key is { Length: > 0 and <= Limits.KeyLength } && Pattern().IsMatch(key);
+}
+
+/// <summary>
+/// The categories of standard and the attributes each one carries. Attributes are validated strictly:
+/// every attribute of the category is required, with its type and range; any other attribute is refused.
+/// </summary>
+public static class Categories
+{
+    public const string Caliber = "caliber";
+    public const string CommsProtocol = "comms-protocol";
+    public const string RadioBand = "radio-band";
+    public const string DataLink = "data-link";
+
+    public static readonly IReadOnlyList<string> All = [Caliber, CommsProtocol, RadioBand, DataLink];
+
+    public static readonly IReadOnlyList<string> OsiLayers =
+        ["physical", "data-link", "network", "transport", "session", "presentation", "application"];
+
+    public static bool IsKnown(string? category) => category is not null && All.Contains(category);
+
+    public static string UnknownMessage(string? category) =>
+        $"Unknown category '{category}': use one of {string.Join(", ", All)}.";
+
+    /// <summary>Validates <paramref name="attributes"/> for <paramref name="category"/>, adding problems under <c>attributes.name</c>.</summary>
+    public static void Validate(string category, JsonObject? attributes, ValidationErrors errors)
+    {
+        if (attributes is null)
+        {
+            errors.Add("attributes", $"'attributes' is required for category '{category}'.");
+            return;
+        }
+
+        var reader = new AttributeReader(attributes, errors);
+        switch (category)
+        {
+            case Caliber:
+                reader.PositiveNumber("boreMm");
+                reader.PositiveNumber("caseLengthMm");
+                reader.Text("cartridge", 100);
+                break;
+            case RadioBand:
+                var low = reader.PositiveNumber("lowMHz");
+                var high = reader.PositiveNumber("highMHz");
+                if (low is not null && high is not null && low >= high)
+                {
+                    errors.Add("attributes.highMHz", "'highMHz' must be greater than 'lowMHz'.");
+                }
+                break;
+            case CommsProtocol:
+                reader.OneOf("layer", OsiLayers);
+                reader.Text("transport", 100);
+                break;
+            case DataLink:
+                reader.Text("messageFormat", 100);
+                reader.PositiveNumber("dataRateKbps");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(category), category, "Unknown category.");
+        }
+        reader.RefuseOthers();
+    }
+
+    private sealed class AttributeReader(JsonObject attributes, ValidationErrors errors)
+    {
+        private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+
+        public double? PositiveNumber(string name)
+        {
+            if (Get(name) is not { } node)
+            {
+                return null;
+            }
+            if (node.GetValueKind() != JsonValueKind.Number || !double.IsFinite(node.GetValue<double>()) || node.GetValue<double>() <= 0)
+            {
+                errors.Add($"attributes.{name}", $"'{name}' must be a positive number.");
+                return null;
+            }
+            return node.GetValue<double>();
+        }
+
+        public string? Text(string name, int maxLength)
+        {
+            if (Get(name) is not { } node)
+            {
+                return null;
+            }
+            if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()) || node.GetValue<string>().Length > maxLength)
+            {
+                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters.");
+                return null;
+            }
+            return node.GetValue<string>();
+        }
+
+        public void OneOf(string name, IReadOnlyList<string> allowed)
+        {
+            if (Get(name) is { } node && (node.GetValueKind() != JsonValueKind.String || !allowed.Contains(node.GetValue<string>())))
+            {
+                errors.Add($"attributes.{name}", $"'{name}' must be one of {string.Join(", ", allowed)}.");
+            }
+        }
+
+        public void RefuseOthers()
+        {
+            foreach (var (name, _) in attributes)
+            {
+                if (!_known.Contains(name))
+                {
+                    errors.Add($"attributes.{name}", $"'{name}' is not an attribute of this category.");
+                }
+            }
+        }
+
+        private JsonNode? Get(string name)
+        {
+            _known.Add(name);
+            if (attributes[name] is { } node)
+            {
+                return node;
+            }
+            errors.Add($"attributes.{name}", $"'{name}' is required.");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace StandardsRegistry.Domain;
+
+public static class Roles
+{
+    public const string Editor = "editor";
+    public const string ReleaseAuthority = "release-authority";
+    public const string Consumer = "consumer";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Editor, ReleaseAuthority, Consumer, Admin };
+}
+
+public static class Communities
+{
+    /// <summary>The originating community: sees by clearance, not by release.</summary>
+    public const string Nato = "NATO";
+
+    /// <summary>Anonymous callers.</summary>
+    public const string Public = "PUBLIC";
+}
+
+/// <summary>
+/// An audience versions can be released to. Audiences are data (a table), not code: the accreditation
+/// ceiling and the marking scheme its members read in come with it.
+/// </summary>
+public sealed record Audience(string Code, string Name, Classification MaxClassification, MarkingScheme Scheme);
+
+/// <summary>Who asks. Anonymous callers are <see cref="Anonymous"/>: community PUBLIC, no clearance, no roles.</summary>
+public sealed record Principal(string Subject, string Community, Classification? Clearance, IReadOnlySet<string> Roles)
+{
+    public static Principal Anonymous { get; } = new("anonymous", Communities.Public, null, new HashSet<string>());
+
+    public bool IsNato => Community == Communities.Nato;
+
+    public bool HasRole(string role) => Roles.Contains(role);
+}

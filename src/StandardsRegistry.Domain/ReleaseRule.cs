@@ -1,0 +1,65 @@
+namespace StandardsRegistry.Domain;
+
+/// <summary>
+/// What one caller may see, reduced to the few facts the rule needs. Every read composes the SQL form of this
+/// scope (StandardsRegistry.Data.Visibility); <see cref="ReleaseRule.CanSee"/> is the same rule in memory,
+/// and a test holds the two equal over generated data.
+/// </summary>
+/// <param name="Originator">true for NATO: visibility by clearance alone; false: by release to <paramref name="Community"/>.</param>
+/// <param name="Community">the caller's community (the audience releases must name).</param>
+/// <param name="MaxLevel">the highest classification the caller may see.</param>
+/// <param name="IncludeDrafts">NATO editors also see drafts.</param>
+/// <param name="Scheme">the marking scheme the caller reads in.</param>
+public sealed record VisibilityScope(bool Originator, string Community, Classification MaxLevel, bool IncludeDrafts, MarkingScheme Scheme)
+{
+    /// <summary>NATO editors see a standard that has no versions yet (it reveals nothing but what they created).</summary>
+    public bool SeesEmptyStandards => Originator && IncludeDrafts;
+}
+
+/// <summary>The facts of a version the rule looks at.</summary>
+public sealed record VersionFacts(Classification Classification, VersionStatus Status);
+
+/// <summary>The facts of one release record the rule looks at.</summary>
+public sealed record ReleaseFacts(string Audience, DateTimeOffset EffectiveFrom, DateTimeOffset? RevokedAt);
+
+public static class ReleaseRule
+{
+    /// <summary>
+    /// The caller's scope. A non-NATO caller's clearance is capped by what its audience is accredited for
+    /// (PUBLIC: NU), so a token can never claim a wider view than the audience has.
+    /// </summary>
+    /// <param name="audience">the caller's audience record; required for every community but NATO.</param>
+    public static VisibilityScope ScopeFor(Principal principal, Audience? audience)
+    {
+        var clearance = principal.Clearance ?? Classification.NU;
+        if (principal.IsNato)
+        {
+            return new VisibilityScope(true, Communities.Nato, clearance, principal.HasRole(Roles.Editor), MarkingScheme.Nato);
+        }
+
+        if (audience is null || audience.Code != principal.Community)
+        {
+            throw new ArgumentException($"Community '{principal.Community}' needs its audience record.", nameof(audience));
+        }
+
+        var max = (Classification)Math.Min((int)clearance, (int)audience.MaxClassification);
+        return new VisibilityScope(false, principal.Community, max, false, audience.Scheme);
+    }
+
+    /// <summary>The release rule of DESIGN.md §1, in memory.</summary>
+    public static bool CanSee(VisibilityScope scope, VersionFacts version, IEnumerable<ReleaseFacts> releases, DateTimeOffset now)
+    {
+        if (version.Classification > scope.MaxLevel)
+        {
+            return false;
+        }
+
+        if (scope.Originator)
+        {
+            return version.Status != VersionStatus.Draft || scope.IncludeDrafts;
+        }
+
+        return version.Status is VersionStatus.Published or VersionStatus.Superseded
+            && releases.Any(r => r.Audience == scope.Community && r.RevokedAt is null && r.EffectiveFrom <= now);
+    }
+}

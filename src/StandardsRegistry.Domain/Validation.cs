@@ -1,0 +1,69 @@
+namespace StandardsRegistry.Domain;
+
+/// <summary>Field-level problems, collected so a client learns everything wrong with a request at once.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+        messages.Add(message);
+    }
+
+    public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    public void Required(string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Add(field, $"'{field}' is required.");
+        }
+        else if (value.Length > maxLength)
+        {
+            Add(field, $"'{field}' must be at most {maxLength} characters.");
+        }
+    }
+
+    public void Optional(string field, string? value, int maxLength)
+    {
+        if (value is not null && value.Length > maxLength)
+        {
+            Add(field, $"'{field}' must be at most {maxLength} characters.");
+        }
+    }
+
+    public Classification? Classification(string field, string? value)
+    {
+        if (Markings.TryParse(value, out var classification))
+        {
+            return classification;
+        }
+        Add(field, value is null
+            ? $"'{field}' is required: one of NU, NR, NC, NS, CTS or a full NATO or EU marking."
+            : $"'{value}' is not a classification marking: use one of NU, NR, NC, NS, CTS or a full NATO or EU marking.");
+        return null;
+    }
+}
+
+/// <summary>Limits on what a client may send; documented in README and enforced before anything is written.</summary>
+public static class Limits
+{
+    public const int KeyLength = 64;
+    public const int DesignationLength = 100;
+    public const int TitleLength = 200;
+    public const int SummaryLength = 2_000;
+    public const int BodyLength = 200_000;
+    public const int ReasonLength = 1_000;
+    public const int QueryLength = 100;
+    public const int MaxPageSize = 100;
+    public const int DefaultPageSize = 20;
+
+    /// <summary>Largest accepted request body; larger is 413.</summary>
+    public const long RequestBodyBytes = 256 * 1024;
+}
