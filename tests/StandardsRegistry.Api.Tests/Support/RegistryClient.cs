@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>The registry's write calls as the tests make them; each asserts the call succeeded.</summary>
+public static class RegistryClient
+{
+    public static async Task CreateStandardAsync(this HttpClient editor, string key, string category = "caliber", string? title = null)
+    {
+        var response = await editor.PostAsJsonAsync("/v1/standards", new { key, designation = key.ToUpperInvariant(), category, title = title ?? $"Title of {key}" });
+        await Expect(response, HttpStatusCode.Created);
+    }
+
+    public static async Task<int> CreateDraftAsync(this HttpClient editor, string key, string classification = "NU", string? title = null, string category = "caliber")
+    {
+        var response = await editor.PostAsJsonAsync($"/v1/standards/{key}/versions", new
+        {
+            title = title ?? $"{key} draft",
+            summary = "A summary.",
+            body = "The body.",
+            classification,
+            attributes = AttributesFor(category),
+        });
+        await Expect(response, HttpStatusCode.Created);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["edition"]!.GetValue<int>();
+    }
+
+    public static async Task PublishAsync(this HttpClient editor, string key, int edition) =>
+        await Expect(await editor.PostAsync($"/v1/standards/{key}/versions/{edition}/publish", null), HttpStatusCode.OK);
+
+    public static async Task WithdrawAsync(this HttpClient editor, string key, int edition, string reason = "No longer valid.") =>
+        await Expect(await editor.PostAsJsonAsync($"/v1/standards/{key}/versions/{edition}/withdraw", new { reason }), HttpStatusCode.OK);
+
+    public static async Task ReleaseAsync(this HttpClient authority, string key, int edition, string audience, DateTimeOffset? effectiveFrom = null)
+    {
+        var response = await authority.PutAsJsonAsync($"/v1/standards/{key}/versions/{edition}/releases/{audience}", new { reason = "Needed by the audience.", effectiveFrom });
+        await Expect(response, HttpStatusCode.Created);
+    }
+
+    public static async Task RevokeAsync(this HttpClient authority, string key, int edition, string audience) =>
+        await Expect(await authority.DeleteAsync($"/v1/standards/{key}/versions/{edition}/releases/{audience}?reason=test"), HttpStatusCode.OK);
+
+    /// <summary>Valid attributes for a category.</summary>
+    public static object AttributesFor(string category) => category switch
+    {
+        "caliber" => new { boreMm = 5.56, caseLengthMm = 44.7, cartridge = "5.56x45mm" },
+        "radio-band" => new { lowMHz = 225.0, highMHz = 400.0 },
+        "comms-protocol" => new { layer = "transport", transport = "UDP/IP" },
+        "data-link" => new { messageFormat = "J-series", dataRateKbps = 115.2 },
+        _ => throw new ArgumentOutOfRangeException(nameof(category)),
+    };
+
+    public static async Task<JsonObject> JsonAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+
+    public static async Task<JsonObject> GetJsonAsync(this HttpClient client, string url)
+    {
+        var response = await client.GetAsync(url);
+        await Expect(response, HttpStatusCode.OK);
+        return await response.JsonAsync();
+    }
+
+    public static async Task Expect(HttpResponseMessage response, HttpStatusCode status)
+    {
+        if (response.StatusCode != status)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}, expected {(int)status}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,63 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>A caller of the tests: who, which community, which clearance, which roles.</summary>
+public sealed record TestCaller(string Subject, string Community, string? Clearance, params string[] Roles)
+{
+    public static TestCaller Editor(string clearance = "CTS") => new("editor@nato", "NATO", clearance, "editor");
+
+    public static TestCaller ReleaseAuthority(string clearance = "CTS") => new("ra@nato", "NATO", clearance, "release-authority");
+
+    public static TestCaller NatoReader(string clearance) => new($"reader-{clearance}@nato", "NATO", clearance, "consumer");
+
+    public static TestCaller Eu(string clearance) => new($"consumer-{clearance}@eu", "EU", clearance, "consumer");
+
+    public static TestCaller Public() => new("someone", "PUBLIC", null, "consumer");
+
+    public string Token() => Tokens.Create(Claims());
+
+    public IEnumerable<Claim> Claims()
+    {
+        yield return new Claim("sub", Subject);
+        yield return new Claim("community", Community);
+        if (Clearance is not null)
+        {
+            yield return new Claim("clearance", Clearance);
+        }
+        foreach (var role in Roles)
+        {
+            yield return new Claim("role", role);
+        }
+    }
+}
+
+public static class Tokens
+{
+    public const string Issuer = "registry-tests";
+    public const string Audience = "standards-registry";
+
+    private static readonly byte[] SigningKey = RandomNumberGenerator.GetBytes(32);
+
+    public static string SigningKeyBase64 { get; } = Convert.ToBase64String(SigningKey);
+
+    /// <summary>A signed token with the given claims; the other fields can be overridden to forge bad ones.</summary>
+    public static string Create(IEnumerable<Claim> claims, string issuer = Issuer, string audience = Audience, DateTime? expires = null, byte[]? key = null)
+    {
+        var now = DateTime.UtcNow;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity(claims),
+            NotBefore = (expires ?? now.AddHours(1)) < now ? now.AddHours(-2) : now.AddMinutes(-1),
+            IssuedAt = (expires ?? now.AddHours(1)) < now ? now.AddHours(-2) : now.AddMinutes(-1),
+            Expires = expires ?? now.AddHours(1),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? SigningKey), SecurityAlgorithms.HmacSha256),
+        };
+        return new JsonWebTokenHandler().CreateToken(descriptor);
+    }
+}
