@@ -12,7 +12,9 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
         var result = db.Dialect.MigrationEngine(db.ConnectionString, new Log(logger)).PerformUpgrade();
         if (!result.Successful)
         {
-            throw new InvalidOperationException($"Migration script '{result.ErrorScript?.Name}' failed: {result.Error.Message}", result.Error);
+            throw new InvalidOperationException(result.ErrorScript is { } script
+                ? $"Migration script '{script.Name}' failed: {result.Error.Message}"
+                : $"The database could not be migrated: {result.Error.Message}", result.Error);
         }
         return result.Scripts.Select(s => s.Name).ToList();
     }
@@ -37,10 +39,10 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
         public void LogWarning(string format, params object[] args) =>
             logger.LogWarning("{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
 
-        public void LogError(string format, params object[] args) =>
-            logger.LogError("{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+        // Failures are not logged here: DbUp's text carries the stack trace, and the exception that Migrate throws
+        // says what failed once, in one line, where the caller reports it.
+        public void LogError(string format, params object[] args) { }
 
-        public void LogError(Exception ex, string format, params object[] args) =>
-            logger.LogError(ex, "{Migration}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+        public void LogError(Exception ex, string format, params object[] args) { }
     }
 }

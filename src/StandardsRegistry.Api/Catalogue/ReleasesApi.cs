@@ -15,8 +15,8 @@ public static class ReleasesApi
     {
         var group = app.MapGroup("/v1/standards/{key}/versions/{edition}/releases")
             .WithTags("Releases")
+            .WithRegistryProblems()
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -29,6 +29,7 @@ public static class ReleasesApi
             .WithName("ReleaseVersion")
             .WithSummary("Release an edition to an audience, now or from a future time (release authorities)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 

@@ -12,7 +12,7 @@ public static class StandardsApi
 
     public static RouteGroupBuilder MapStandardsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/standards").WithTags("Standards");
+        var group = app.MapGroup("/v1/standards").WithTags("Standards").WithRegistryProblems();
 
         group.MapGet("/", ListStandards)
             .WithName("ListStandards")
@@ -30,8 +30,8 @@ public static class StandardsApi
             .WithSummary("Create a standard (editors)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         return group;

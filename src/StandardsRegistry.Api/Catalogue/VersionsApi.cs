@@ -16,7 +16,7 @@ public static class VersionsApi
 
     public static RouteGroupBuilder MapVersionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/standards/{key}/versions").WithTags("Versions");
+        var group = app.MapGroup("/v1/standards/{key}/versions").WithTags("Versions").WithRegistryProblems();
 
         group.MapGet("/", ListVersions)
             .WithName("ListVersions")
@@ -37,8 +37,8 @@ public static class VersionsApi
 
         var editing = group.MapGroup("/")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         editing.MapPost("/", CreateDraft)

@@ -29,3 +29,13 @@ public static class Problems
         _ => throw new InvalidOperationException($"{result.Outcome} is not a failure."),
     };
 }
+
+public static class ProblemConventions
+{
+    /// <summary>
+    /// The problems any registry route can answer: 401 for credentials that fail validation (even where anonymous
+    /// reading is allowed) and 503 with Retry-After while the database cannot serve.
+    /// </summary>
+    public static RouteGroupBuilder WithRegistryProblems(this RouteGroupBuilder group) =>
+        group.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+}

@@ -63,6 +63,13 @@ public static class RegistryClient
         return await response.JsonAsync();
     }
 
+    public static async Task<JsonArray> GetJsonArrayAsync(this HttpClient client, string url)
+    {
+        var response = await client.GetAsync(url);
+        await Expect(response, HttpStatusCode.OK);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+    }
+
     public static async Task Expect(HttpResponseMessage response, HttpStatusCode status)
     {
         if (response.StatusCode != status)

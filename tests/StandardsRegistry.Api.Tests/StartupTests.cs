@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>The built service started as an operator would, with a wrong setting: one clear line, a non-zero exit.</summary>
+public sealed class StartupTests
+{
+    [Theory]
+    [InlineData("Database__Provider", "oracle", "Database:Provider must be one of")]
+    [InlineData("ConnectionStrings__Registry", "Data Source=x.db;Colour=blue", "not a valid sqlite connection string")]
+    [InlineData("ConnectionStrings__Registry", "Data Source=/no/such/directory/registry.db", "could not be migrated")]
+    public async Task AWrongDatabaseSettingStopsTheServiceWithOneClearLine(string variable, string value, string expected)
+    {
+        var (exitCode, stdout, stderr) = await RunServiceAsync(new() { [variable] = value });
+
+        Assert.NotEqual(0, exitCode);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("Standards Registry could not start:", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MigrateCommandAppliesTheScriptsOnceAndExits()
+    {
+        var directory = Directory.CreateTempSubdirectory("registry-migrate-").FullName;
+        try
+        {
+            var settings = new Dictionary<string, string> { ["ConnectionStrings__Registry"] = $"Data Source={Path.Combine(directory, "r.db")}" };
+
+            var first = await RunServiceAsync(settings, "migrate");
+            var second = await RunServiceAsync(settings, "migrate");
+
+            Assert.Equal(0, first.ExitCode);
+            Assert.Contains("Applied 1 migration script(s).", first.Stdout, StringComparison.Ordinal);
+            Assert.Equal(0, second.ExitCode);
+            Assert.Contains("Applied 0 migration script(s).", second.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Directory.CreateTempSubdirectory("registry-run-").FullName,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StandardsRegistry.Api.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Database__Seed"] = "false";
+        // A port of its own, so a stray start never collides with a running registry.
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The service did not exit within 60 s.");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
