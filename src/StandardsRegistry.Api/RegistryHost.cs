@@ -34,6 +34,12 @@ public static class RegistryHost
             // Nothing request-specific in a problem: a 404 for a hidden version must equal the one for an absent one.
             context.ProblemDetails.Extensions.Remove("traceId");
             context.ProblemDetails.Instance = null;
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status401Unauthorized => "Present a valid bearer token (or none, to read as PUBLIC).",
+                StatusCodes.Status403Forbidden => "Your community or roles do not allow this operation.",
+                _ => null,
+            };
         });
         services.AddExceptionHandler<ExceptionProblems>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBodyBytes);
