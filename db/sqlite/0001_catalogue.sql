@@ -15,7 +15,7 @@ INSERT INTO audiences (code, name, max_classification, marking_scheme) VALUES
 
 CREATE TABLE standards (
     id          INTEGER NOT NULL PRIMARY KEY,
-    key         TEXT    NOT NULL UNIQUE,
+    standard_key TEXT   NOT NULL UNIQUE,
     designation TEXT    NOT NULL,
     category    TEXT    NOT NULL,
     title       TEXT    NOT NULL,
@@ -23,7 +23,7 @@ CREATE TABLE standards (
     created_by  TEXT    NOT NULL
 );
 
-CREATE INDEX ix_standards_category_key ON standards (category, key);
+CREATE INDEX ix_standards_category_key ON standards (category, standard_key);
 
 CREATE TABLE versions (
     id                INTEGER NOT NULL PRIMARY KEY,

@@ -24,13 +24,13 @@ public sealed class CatalogueQueries(Db db)
         }
         if (filter.AfterKey is not null)
         {
-            where.Add("s.key > @afterKey");
+            where.Add("s.standard_key > @afterKey");
         }
 
         var sql = $"""
             {StandardSelect(scope)}
             WHERE {string.Join(" AND ", where)}
-            ORDER BY s.key
+            ORDER BY s.standard_key
             {db.Dialect.Limit("@limit")}
             """;
         var parameters = Visibility.Bind(scope, now, new
@@ -40,12 +40,12 @@ public sealed class CatalogueQueries(Db db)
             afterKey = filter.AfterKey,
             limit = filter.Limit,
         });
-        return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => (await c.QueryAsync<StandardRow>(sql, parameters)).AsList(), ct).AsTask();
+        return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => await c.QueryAsync<StandardRow>(sql, parameters), ct).AsTask();
     }
 
     public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default)
     {
-        var sql = $"{StandardSelect(scope)} WHERE s.key = @key AND {Visibility.StandardExists(scope, "s")}";
+        var sql = $"{StandardSelect(scope)} WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}";
         var parameters = Visibility.Bind(scope, now, new { key });
         return db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(sql, parameters), ct).AsTask();
     }
@@ -53,7 +53,7 @@ public sealed class CatalogueQueries(Db db)
     /// <summary>The visible versions of a standard, oldest first; null when the standard does not exist for the caller.</summary>
     public Task<IReadOnlyList<VersionRow>?> ListVersionsAsync(VisibilityScope scope, DateTimeOffset now, string key, int afterEdition, int limit, CancellationToken ct = default)
     {
-        var exists = $"SELECT s.id FROM standards s WHERE s.key = @key AND {Visibility.StandardExists(scope, "s")}";
+        var exists = $"SELECT s.id FROM standards s WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}";
         var sql = $"""
             {VersionSelect(scope, full: false)}
             WHERE v.standard_id = @standardId AND v.edition > @afterEdition AND {Visibility.Predicate(scope, "v")}
@@ -69,13 +69,13 @@ public sealed class CatalogueQueries(Db db)
                 return null;
             }
             parameters.Add("standardId", standardId);
-            return (await c.QueryAsync<VersionRow>(sql, parameters)).AsList();
+            return await c.QueryAsync<VersionRow>(sql, parameters);
         }, ct).AsTask();
     }
 
     public Task<VersionRow?> GetVersionAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default)
     {
-        var sql = $"{VersionSelect(scope, full: true)} WHERE s.key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
+        var sql = $"{VersionSelect(scope, full: true)} WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
         var parameters = Visibility.Bind(scope, now, new { key, edition });
         return db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(sql, parameters), ct).AsTask();
     }
@@ -85,7 +85,7 @@ public sealed class CatalogueQueries(Db db)
     {
         var sql = $"""
             {VersionSelect(scope, full: true)}
-            WHERE s.key = @key AND v.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "v")}
+            WHERE s.standard_key = @key AND v.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "v")}
             ORDER BY v.edition DESC
             {db.Dialect.Limit("1")}
             """;
@@ -94,7 +94,7 @@ public sealed class CatalogueQueries(Db db)
     }
 
     private static string StandardSelect(VisibilityScope scope) => $"""
-        SELECT s.id AS Id, s.key AS Key, s.designation AS Designation, s.category AS Category, s.title AS Title,
+        SELECT s.id AS Id, s.standard_key AS Key, s.designation AS Designation, s.category AS Category, s.title AS Title,
                (SELECT MAX(lv.edition) FROM versions lv
                  WHERE lv.standard_id = s.id AND lv.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "lv")}) AS LatestEdition,
                (SELECT COUNT(*) FROM versions cv WHERE cv.standard_id = s.id AND {Visibility.Predicate(scope, "cv")}) AS VersionCount
@@ -102,7 +102,7 @@ public sealed class CatalogueQueries(Db db)
         """;
 
     private static string VersionSelect(VisibilityScope scope, bool full) => $"""
-        SELECT v.id AS Id, s.key AS Key, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
+        SELECT v.id AS Id, s.standard_key AS Key, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
                v.title AS Title, v.summary AS Summary, {(full ? "v.body AS Body, v.attributes AS Attributes," : "")}
                v.status AS Status, v.classification AS Classification, v.published_at AS PublishedAt,
                v.withdrawn_at AS WithdrawnAt, v.withdrawal_reason AS WithdrawalReason, v.row_version AS RowVersion,

@@ -29,26 +29,30 @@ public static class DataServiceCollectionExtensions
         services.AddResiliencePipeline(Db.Pipeline, static (builder, context) =>
         {
             var dialect = context.ServiceProvider.GetRequiredService<SqlDialect>();
-            var transient = new PredicateBuilder().Handle<Exception>(dialect.IsTransient);
+            var unavailable = new PredicateBuilder().Handle<Exception>(e => dialect.IsTransient(e) || dialect.IsConnectionFailure(e));
             builder
+                // Outermost: a request never waits on the database longer than this, retries included.
+                .AddTimeout(TimeSpan.FromSeconds(10))
+                // Whole operations only. A unique violation means a concurrent writer got there first: running the
+                // transaction again re-reads the state and gives the right answer (the next edition, or a 409).
                 .AddRetry(new RetryStrategyOptions
                 {
-                    ShouldHandle = transient,
+                    ShouldHandle = new PredicateBuilder().Handle<Exception>(e => dialect.IsTransient(e) || dialect.IsConnectionFailure(e) || dialect.IsUniqueViolation(e)),
                     MaxRetryAttempts = 4,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(50),
                     MaxDelay = TimeSpan.FromSeconds(1),
                 })
+                // While the database keeps failing, answer 503 at once instead of queueing more attempts against it.
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions
                 {
-                    ShouldHandle = transient,
+                    ShouldHandle = unavailable,
                     FailureRatio = 0.5,
                     MinimumThroughput = 20,
                     SamplingDuration = TimeSpan.FromSeconds(10),
-                    BreakDuration = TimeSpan.FromSeconds(5),
-                })
-                .AddTimeout(TimeSpan.FromSeconds(15));
+                    BreakDuration = TimeSpan.FromSeconds(3),
+                });
         });
 
         services.AddSingleton(sp =>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Polly;
 
 namespace StandardsRegistry.Data;
@@ -15,28 +16,29 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
 
     public string ConnectionString => connectionString;
 
-    public ValueTask<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken = default) =>
+    public ValueTask<T> ReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
                 await using var connection = state.dialect.CreateConnection(state.connectionString);
                 await connection.OpenAsync(ct);
-                return await state.work(connection);
+                return await state.work(new DbSession(connection, null, ct));
             },
             (dialect, connectionString, work),
             cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> in a transaction, committed only when it reports the write done.</summary>
-    public ValueTask<Result<T>> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<Result<T>>> work, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<T>> WriteAsync<T>(Func<DbSession, Task<Result<T>>> work, CancellationToken cancellationToken = default) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
                 await using var connection = state.dialect.CreateConnection(state.connectionString);
                 await connection.OpenAsync(ct);
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                var result = await state.work(connection, transaction);
+                var result = await state.work(new DbSession(connection, transaction, ct));
                 if (result.Succeeded)
                 {
+                    // Not cancellable: once the work is done, commit (or fail) as a whole.
                     await transaction.CommitAsync(CancellationToken.None);
                 }
                 else
@@ -47,6 +49,30 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
             },
             (dialect, connectionString, work),
             cancellationToken);
+}
+
+/// <summary>
+/// One operation's connection, transaction (for writes) and cancellation, so every command runs in the
+/// operation's transaction and stops when the operation is cancelled or times out.
+/// </summary>
+public sealed class DbSession(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+{
+    private CommandDefinition Command(string sql, object? parameters) => new(sql, parameters, transaction, cancellationToken: cancellationToken);
+
+    public async Task<List<T>> QueryAsync<T>(string sql, object? parameters = null) =>
+        (await connection.QueryAsync<T>(Command(sql, parameters))).AsList();
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? parameters = null) =>
+        connection.QuerySingleOrDefaultAsync<T>(Command(sql, parameters));
+
+    public Task<T> QuerySingleAsync<T>(string sql, object? parameters = null) =>
+        connection.QuerySingleAsync<T>(Command(sql, parameters));
+
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? parameters = null) =>
+        connection.ExecuteScalarAsync<T>(Command(sql, parameters));
+
+    public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
+        connection.ExecuteAsync(Command(sql, parameters));
 }
 
 public enum Outcome

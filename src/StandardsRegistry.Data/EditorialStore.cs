@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 using StandardsRegistry.Domain;
 
@@ -14,25 +13,25 @@ public sealed record DraftContent(string Title, string Summary, string Body, Cla
 public sealed class EditorialStore(Db db)
 {
     public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
-            if (await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM standards WHERE key = @key", new { key }, tx) > 0)
+            if (await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM standards WHERE standard_key = @key", new { key }) > 0)
             {
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
             }
             await c.ExecuteAsync(
-                "INSERT INTO standards (key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)",
-                new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by }, tx);
+                "INSERT INTO standards (standard_key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)",
+                new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by });
             return Result.Created(key);
         }, ct).AsTask();
 
     /// <summary>Adds a draft with the next edition number of a standard the editor can see.</summary>
     public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
             var standardId = await c.QuerySingleOrDefaultAsync<long?>(
-                $"SELECT s.id FROM standards s WHERE s.key = @key AND {Visibility.StandardExists(scope, "s")}",
-                Visibility.Bind(scope, now, new { key }), tx);
+                $"SELECT s.id FROM standards s WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}",
+                Visibility.Bind(scope, now, new { key }));
             if (standardId is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -53,15 +52,15 @@ public sealed class EditorialStore(Db db)
                 classification = (int)content.Classification,
                 now = now.ToUnixTimeMilliseconds(),
                 by,
-            }, tx);
+            });
             return Result.Created(edition);
         }, ct).AsTask();
 
     /// <summary>Replaces a draft's content if it is still at <paramref name="expectedRowVersion"/>.</summary>
     public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
-            var version = await FindAsync(c, tx, scope, key, edition, now);
+            var version = await FindAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -87,7 +86,7 @@ public sealed class EditorialStore(Db db)
                     by,
                     id = version.Id,
                     expectedRowVersion,
-                }, tx);
+                });
             return updated == 1
                 ? Result.Done(edition)
                 : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
@@ -95,9 +94,9 @@ public sealed class EditorialStore(Db db)
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
     public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
-            var version = await FindAsync(c, tx, scope, key, edition, now);
+            var version = await FindAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -107,7 +106,7 @@ public sealed class EditorialStore(Db db)
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {version.Status}; only drafts can be published.");
             }
             var laterPublished = await c.ExecuteScalarAsync<int>(
-                "SELECT COUNT(*) FROM versions WHERE standard_id = @StandardId AND edition > @Edition AND published_at IS NOT NULL", version, tx);
+                "SELECT COUNT(*) FROM versions WHERE standard_id = @StandardId AND edition > @Edition AND published_at IS NOT NULL", version);
             if (laterPublished > 0)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"A later edition than {edition} has been published; publish this content as a new edition instead.");
@@ -115,21 +114,21 @@ public sealed class EditorialStore(Db db)
             var at = now.ToUnixTimeMilliseconds();
             await c.ExecuteAsync(
                 "UPDATE versions SET status = 'superseded', row_version = row_version + 1, updated_at = @at, updated_by = @by WHERE standard_id = @StandardId AND status = 'published'",
-                new { version.StandardId, at, by }, tx);
+                new { version.StandardId, at, by });
             var published = await c.ExecuteAsync(
                 """
                 UPDATE versions SET status = 'published', published_at = @at, published_by = @by, row_version = row_version + 1, updated_at = @at, updated_by = @by
                 WHERE id = @Id AND status = 'draft'
                 """,
-                new { version.Id, at, by }, tx);
+                new { version.Id, at, by });
             return published == 1 ? Result.Done(edition) : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
         }, ct).AsTask();
 
     /// <summary>Withdraws a published or superseded edition, with the reason on record.</summary>
     public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
-            var version = await FindAsync(c, tx, scope, key, edition, now);
+            var version = await FindAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -145,7 +144,7 @@ public sealed class EditorialStore(Db db)
                        row_version = row_version + 1, updated_at = @at, updated_by = @by
                 WHERE id = @Id
                 """,
-                new { version.Id, at, by, reason }, tx);
+                new { version.Id, at, by, reason });
             return Result.Done(edition);
         }, ct).AsTask();
 
@@ -159,12 +158,12 @@ public sealed class EditorialStore(Db db)
     }
 
     /// <summary>The version as the writer's scope sees it (hidden is not found).</summary>
-    internal static Task<VersionState?> FindAsync(DbConnection c, DbTransaction tx, VisibilityScope scope, string key, int edition, DateTimeOffset now) =>
+    internal static Task<VersionState?> FindAsync(DbSession c, VisibilityScope scope, string key, int edition, DateTimeOffset now) =>
         c.QuerySingleOrDefaultAsync<VersionState>(
             $"""
             SELECT v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification
             FROM versions v JOIN standards s ON s.id = v.standard_id
-            WHERE s.key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
+            WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
             """,
-            Visibility.Bind(scope, now, new { key, edition }), tx);
+            Visibility.Bind(scope, now, new { key, edition }));
 }

@@ -19,9 +19,9 @@ public sealed class ReleaseStore(Db db)
     /// different terms while one is active is a conflict (revoke first).
     /// </summary>
     public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset effectiveFrom, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
-            var version = await EditorialStore.FindAsync(c, tx, scope, key, edition, now);
+            var version = await EditorialStore.FindAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
@@ -39,7 +39,7 @@ public sealed class ReleaseStore(Db db)
 
             var active = await c.QuerySingleOrDefaultAsync<ReleaseRow>(
                 $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id AND r.audience = @audience AND r.revoked_at IS NULL",
-                new { version.Id, audience = audience.Code }, tx);
+                new { version.Id, audience = audience.Code });
             if (active is not null)
             {
                 return active.EffectiveFrom == effectiveFrom.ToUnixTimeMilliseconds()
@@ -61,15 +61,15 @@ public sealed class ReleaseStore(Db db)
                 INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by)
                 VALUES (@versionId, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy)
                 """,
-                new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy }, tx);
+                new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy });
             return Result.Created(row);
         }, ct).AsTask();
 
     /// <summary>Marks the active release of a version to an audience revoked, with who, when and why.</summary>
     public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
-            var version = await EditorialStore.FindAsync(c, tx, scope, key, edition, now);
+            var version = await EditorialStore.FindAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
@@ -77,14 +77,14 @@ public sealed class ReleaseStore(Db db)
             var at = now.ToUnixTimeMilliseconds();
             var revoked = await c.ExecuteAsync(
                 "UPDATE releases SET revoked_at = @at, revoked_by = @by, revocation_reason = @reason WHERE version_id = @Id AND audience = @audience AND revoked_at IS NULL",
-                new { at, by, reason, version.Id, audience }, tx);
+                new { at, by, reason, version.Id, audience });
             if (revoked == 0)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
             var row = await c.QuerySingleAsync<ReleaseRow>(
                 $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id AND r.audience = @audience AND r.revoked_at = @at",
-                new { version.Id, audience, at }, tx);
+                new { version.Id, audience, at });
             return Result.Done(row);
         }, ct).AsTask();
 
@@ -95,29 +95,29 @@ public sealed class ReleaseStore(Db db)
             var sql = $"""
                 SELECT {Columns} FROM releases r
                 WHERE r.version_id = (SELECT v.id FROM versions v JOIN standards s ON s.id = v.standard_id
-                                      WHERE s.key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")})
+                                      WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")})
                 ORDER BY r.released_at, r.id
                 """;
-            var exists = $"SELECT COUNT(*) FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
+            var exists = $"SELECT COUNT(*) FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
             var parameters = Visibility.Bind(scope, now, new { key, edition });
             if (await c.ExecuteScalarAsync<int>(exists, parameters) == 0)
             {
                 return null;
             }
-            return (await c.QueryAsync<ReleaseRow>(sql, parameters)).AsList();
+            return await c.QueryAsync<ReleaseRow>(sql, parameters);
         }, ct).AsTask();
 
     /// <summary>Inserts a release record as given, for loading history (the sample catalogue); no checks.</summary>
     public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
+        db.WriteAsync(async c =>
         {
             await c.ExecuteAsync(
                 """
                 INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason)
                 SELECT v.id, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy, @RevokedAt, @RevokedBy, @RevocationReason
-                FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.key = @key AND v.edition = @edition
+                FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.standard_key = @key AND v.edition = @edition
                 """,
-                new { key, edition, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason }, tx);
+                new { key, edition, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason });
             return Result.Done(true);
         }, ct).AsTask();
 }

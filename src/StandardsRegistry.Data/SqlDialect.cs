@@ -2,7 +2,6 @@ using System.Data.Common;
 using DbUp;
 using DbUp.Builder;
 using DbUp.Engine;
-using Microsoft.Data.Sqlite;
 
 namespace StandardsRegistry.Data;
 
@@ -13,8 +12,10 @@ namespace StandardsRegistry.Data;
 public abstract class SqlDialect
 {
     public const string Sqlite = "sqlite";
+    public const string SqlServer = "sqlserver";
+    public const string Postgres = "postgres";
 
-    public static IReadOnlyList<string> Providers { get; } = [Sqlite];
+    public static IReadOnlyList<string> Providers { get; } = [Sqlite, SqlServer, Postgres];
 
     public abstract string Name { get; }
 
@@ -43,6 +44,8 @@ public abstract class SqlDialect
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),
+        SqlServer => new SqlServerDialect(),
+        Postgres => new PostgresDialect(),
         _ => throw new ArgumentException($"Unknown database provider '{provider}': use one of {string.Join(", ", Providers)}."),
     };
 
@@ -52,51 +55,4 @@ public abstract class SqlDialect
             .WithTransactionPerScript()
             .LogTo(log)
             .Build();
-}
-
-internal sealed class SqliteDialect : SqlDialect
-{
-    private const int Busy = 5;
-    private const int Locked = 6;
-    private const int ReadOnly = 8;
-    private const int IoError = 10;
-    private const int CantOpen = 14;
-    private const int Constraint = 19;
-    private const int ConstraintUnique = 2067;
-    private const int ConstraintPrimaryKey = 1555;
-
-    public override string Name => Sqlite;
-
-    public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
-
-    public override string Limit(string parameter) => $"LIMIT {parameter}";
-
-    public override string InsertReturning(string table, string columns, string values, string returned) =>
-        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {returned}";
-
-    public override bool IsTransient(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: Busy or Locked };
-
-    public override bool IsConnectionFailure(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly };
-
-    public override bool IsUniqueViolation(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: Constraint, SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
-
-    public override string Normalize(string connectionString)
-    {
-        // Foreign keys on, and a busy timeout so concurrent writers wait for the lock instead of failing at once.
-        var builder = new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true };
-        if (string.IsNullOrWhiteSpace(builder.DataSource))
-        {
-            throw new ArgumentException("the SQLite connection string needs a Data Source (a file path).");
-        }
-        if (builder.DefaultTimeout == 30)
-        {
-            builder.DefaultTimeout = 10;
-        }
-        return builder.ToString();
-    }
-
-    internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqliteDatabase(connectionString);
 }

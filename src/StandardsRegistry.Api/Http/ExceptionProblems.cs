@@ -14,6 +14,13 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer, nothing to log as a failure.
+            httpContext.Response.StatusCode = 499;
+            return true;
+        }
+
         var (status, detail) = exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, JsonProblem(json)),

@@ -31,9 +31,18 @@ public static class ClaimsReader
     public const string RoleClaim = "role";
     public const string SubjectClaim = "sub";
 
+    /// <summary>Subjects are recorded with every write; the column holds this many characters.</summary>
+    public const int MaxSubjectLength = 200;
+
     /// <summary>Why the token's claims are unusable, or null when they are sound.</summary>
     public static string? Problem(ClaimsPrincipal user, IReadOnlyDictionary<string, Audience> audiences)
     {
+        var subjects = Values(user, SubjectClaim);
+        if (subjects.Count > 1 || subjects.Any(s => s.Length is 0 or > MaxSubjectLength))
+        {
+            return $"The token's subject must be one value of 1 to {MaxSubjectLength} characters.";
+        }
+
         var communities = Values(user, CommunityClaim);
         if (communities.Count != 1)
         {

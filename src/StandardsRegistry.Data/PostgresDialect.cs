@@ -1,0 +1,46 @@
+using System.Data.Common;
+using DbUp;
+using DbUp.Builder;
+using Npgsql;
+
+namespace StandardsRegistry.Data;
+
+internal sealed class PostgresDialect : SqlDialect
+{
+    private const string UniqueViolation = "23505";
+
+    public override string Name => Postgres;
+
+    public override DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
+
+    public override string Limit(string parameter) => $"LIMIT {parameter}";
+
+    public override string InsertReturning(string table, string columns, string values, string returned) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {returned}";
+
+    /// <summary>Npgsql's own classification: connection failures, serialization failures, deadlocks, shutdowns.</summary>
+    public override bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };
+
+    public override bool IsConnectionFailure(Exception exception) =>
+        exception is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException }
+            or NpgsqlException { SqlState: ['0', '8', ..] };
+
+    public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: UniqueViolation };
+
+    public override string Normalize(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ArgumentException("the PostgreSQL connection string needs a Host.");
+        }
+        // Fail fast when the server is gone, so callers get a 503 in bounded time rather than a hang.
+        if (builder.Timeout == 15)
+        {
+            builder.Timeout = 5;
+        }
+        return builder.ToString();
+    }
+
+    internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.PostgresqlDatabase(connectionString);
+}

@@ -1,0 +1,55 @@
+using System.Data.Common;
+using DbUp;
+using DbUp.Builder;
+using Microsoft.Data.SqlClient;
+
+namespace StandardsRegistry.Data;
+
+internal sealed class SqlServerDialect : SqlDialect
+{
+    /// <summary>
+    /// SqlClient error numbers worth retrying: deadlock victim, lock and command timeouts, transport errors, and the
+    /// Azure SQL / failover "try again" family.
+    /// </summary>
+    private static readonly HashSet<int> TransientNumbers =
+    [
+        -2, 20, 64, 233, 1205, 1222, 4060, 4221, 10053, 10054, 10060, 10928, 10929, 11001,
+        40143, 40197, 40501, 40540, 40613, 41301, 41302, 41305, 41325, 41839, 49918, 49919, 49920,
+    ];
+
+    private static readonly HashSet<int> ConnectionNumbers = [-2, 2, 53, 64, 233, 4060, 10053, 10054, 10060, 11001, 18456];
+
+    public override string Name => SqlServer;
+
+    public override DbConnection CreateConnection(string connectionString) => new SqlConnection(connectionString);
+
+    public override string Limit(string parameter) => $"OFFSET 0 ROWS FETCH NEXT {parameter} ROWS ONLY";
+
+    public override string InsertReturning(string table, string columns, string values, string returned) =>
+        $"INSERT INTO {table} ({columns}) OUTPUT INSERTED.{returned} VALUES ({values})";
+
+    public override bool IsTransient(Exception exception) =>
+        exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number));
+
+    public override bool IsConnectionFailure(Exception exception) =>
+        exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => ConnectionNumbers.Contains(e.Number));
+
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => e.Number is 2601 or 2627);
+
+    public override string Normalize(string connectionString)
+    {
+        var builder = new SqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.DataSource))
+        {
+            throw new ArgumentException("the SQL Server connection string needs a Server (Data Source).");
+        }
+        if (builder.ConnectTimeout == 15)
+        {
+            builder.ConnectTimeout = 5;
+        }
+        return builder.ToString();
+    }
+
+    internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqlDatabase(connectionString);
+}
