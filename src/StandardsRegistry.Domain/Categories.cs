@@ -7,7 +7,8 @@ namespace StandardsRegistry.Domain;
 /// <summary>A standard's key: lowercase letters, digits and single hyphens (e.g. <c>stanag-4172</c>).</summary>
 public static partial class StandardKey
 {
-    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET '$' also matches before a final newline, which would admit "stanag-4172\n".
+    [GeneratedRegex(@"^[a-z0-9]+(-[a-z0-9]+)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     public static bool IsValid(string? key) => key is { Length: > 0 and <= Limits.KeyLength } && Pattern().IsMatch(key);
@@ -83,13 +84,19 @@ public static class Categories
             {
                 return null;
             }
-            if (node.GetValueKind() != JsonValueKind.Number || !double.IsFinite(node.GetValue<double>()) || node.GetValue<double>() <= 0)
+            if (node.GetValueKind() != JsonValueKind.Number || Number(node) is not (> 0 and var value) || !double.IsFinite(value))
             {
                 errors.Add($"attributes.{name}", $"'{name}' must be a positive number.");
                 return null;
             }
-            return node.GetValue<double>();
+            return value;
         }
+
+        /// <summary>A JSON number as a double, whether parsed from text or built in code from any numeric type.</summary>
+        private static double? Number(JsonNode node) =>
+            node.AsValue().TryGetValue<double>(out var value)
+                ? value
+                : double.TryParse(node.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value) ? value : null;
 
         public string? Text(string name, int maxLength)
         {

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
-public sealed class EditorialTests : IAsyncLifetime
+public abstract class EditorialTests(TestProvider provider) : IAsyncLifetime
 {
-    private readonly RegistryApp _app = new();
+    private readonly RegistryApp _app = new(provider: provider);
     private HttpClient _editor = null!;
 
     public ValueTask InitializeAsync()

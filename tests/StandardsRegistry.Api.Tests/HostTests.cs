@@ -20,7 +20,7 @@ public sealed class HostTests
     public async Task ReadyFailsWhenTheSchemaIsBehindTheScripts()
     {
         await using var app = new RegistryApp().Start();
-        await using (var connection = new SqliteConnection($"Data Source={app.DatabasePath}"))
+        await using (var connection = new SqliteConnection(app.ConnectionString))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();

@@ -4,33 +4,41 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests.Support;
 
 /// <summary>
-/// The registry over HTTP, in process, on its own SQLite file (a real database, migrated as at start), with a
-/// clock the test moves and JWTs signed with a test key through the standard Authentication:Schemes:Bearer section.
+/// The registry over HTTP, in process, on a fresh database of its own (SQLite by default; a real server for the
+/// other providers, migrated as at start), with a clock the test moves and JWTs signed with a test key through the
+/// standard Authentication:Schemes:Bearer section. A provider that is not available here skips the test, with why.
 /// </summary>
 public sealed class RegistryApp : WebApplicationFactory<Program>
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("registry-test-").FullName;
+    private readonly TestDatabase _database;
     private readonly bool _seed;
 
-    public RegistryApp(bool seed = false)
+    public RegistryApp(bool seed = false, TestProvider? provider = null)
     {
+        provider ??= TestProvider.Sqlite;
+        Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         _seed = seed;
+        _database = TestDatabase.CreateAsync(provider).GetAwaiter().GetResult();
     }
+
+    public TestProvider Provider => _database.Provider;
+
+    public string ConnectionString => _database.ConnectionString;
 
     /// <summary>The registry's clock; starts now, moves only when a test advances it.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    public string DatabasePath => Path.Combine(_directory, "registry.db");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Registry", $"Data Source={DatabasePath}");
-        builder.UseSetting("Database:Provider", "sqlite");
+        builder.UseSetting("ConnectionStrings:Registry", _database.ConnectionString);
+        builder.UseSetting("Database:Provider", _database.Provider.Name);
         builder.UseSetting("Database:Seed", _seed ? "true" : "false");
         builder.UseSetting("Authentication:Schemes:Bearer:ValidIssuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
@@ -67,14 +75,6 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still open on a slow shutdown; the temp directory is left for the OS to clean.
-        }
+        await _database.DisposeAsync();
     }
 }

@@ -1,0 +1,13 @@
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+// The API suites run on every database provider: each abstract suite gets one class per provider here.
+// PostgreSQL runs on a throwaway cluster where its server binaries are installed (CI installs them);
+// SQL Server runs when REGISTRY_TEST_SQLSERVER is set. Otherwise those tests are reported skipped, with why.
+
+public sealed class EditorialTestsOnSqlite() : EditorialTests(TestProvider.Sqlite);
+
+public sealed class EditorialTestsOnPostgres() : EditorialTests(TestProvider.Postgres);
+
+public sealed class EditorialTestsOnSqlServer() : EditorialTests(TestProvider.SqlServer);
