@@ -1,4 +1,3 @@
-using Dapper;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
@@ -10,29 +9,7 @@ public sealed class CatalogueQueries(Db db)
 
     public Task<IReadOnlyList<StandardRow>> ListStandardsAsync(VisibilityScope scope, DateTimeOffset now, StandardFilter filter, CancellationToken ct = default)
     {
-        var where = new List<string> { Visibility.StandardExists(scope, "s") };
-        if (filter.Category is not null)
-        {
-            where.Add("s.category = @category");
-        }
-        if (filter.Text is not null)
-        {
-            where.Add($"""
-                (LOWER(s.designation) LIKE @text ESCAPE '\' OR LOWER(s.title) LIKE @text ESCAPE '\'
-                 OR EXISTS (SELECT 1 FROM versions t WHERE t.standard_id = s.id AND {Visibility.Predicate(scope, "t")} AND LOWER(t.title) LIKE @text ESCAPE '\'))
-                """);
-        }
-        if (filter.AfterKey is not null)
-        {
-            where.Add("s.standard_key > @afterKey");
-        }
-
-        var sql = $"""
-            {StandardSelect(scope)}
-            WHERE {string.Join(" AND ", where)}
-            ORDER BY s.standard_key
-            {db.Dialect.Limit("@limit")}
-            """;
+        var sql = Sql.ListStandards(db.Dialect, scope, filter.Category is not null, filter.Text is not null, filter.AfterKey is not null);
         var parameters = Visibility.Bind(scope, now, new
         {
             category = filter.Category,
@@ -43,75 +20,124 @@ public sealed class CatalogueQueries(Db db)
         return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => await c.QueryAsync<StandardRow>(sql, parameters), ct).AsTask();
     }
 
-    public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default)
-    {
-        var sql = $"{StandardSelect(scope)} WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}";
-        var parameters = Visibility.Bind(scope, now, new { key });
-        return db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(sql, parameters), ct).AsTask();
-    }
+    public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(Sql.GetStandard(scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
     /// <summary>The visible versions of a standard, oldest first; null when the standard does not exist for the caller.</summary>
     public Task<IReadOnlyList<VersionRow>?> ListVersionsAsync(VisibilityScope scope, DateTimeOffset now, string key, int afterEdition, int limit, CancellationToken ct = default)
     {
-        var exists = $"SELECT s.id FROM standards s WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}";
-        var sql = $"""
-            {VersionSelect(scope, full: false)}
-            WHERE v.standard_id = @standardId AND v.edition > @afterEdition AND {Visibility.Predicate(scope, "v")}
-            ORDER BY v.edition
-            {db.Dialect.Limit("@limit")}
-            """;
         var parameters = Visibility.Bind(scope, now, new { key, afterEdition, limit });
         return db.ReadAsync<IReadOnlyList<VersionRow>?>(async c =>
         {
-            var standardId = await c.QuerySingleOrDefaultAsync<long?>(exists, parameters);
+            var standardId = await c.QuerySingleOrDefaultAsync<long?>(Sql.StandardId(scope), parameters);
             if (standardId is null)
             {
                 return null;
             }
             parameters.Add("standardId", standardId);
-            return await c.QueryAsync<VersionRow>(sql, parameters);
+            return await c.QueryAsync<VersionRow>(Sql.ListVersions(db.Dialect, scope), parameters);
         }, ct).AsTask();
     }
 
-    public Task<VersionRow?> GetVersionAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default)
-    {
-        var sql = $"{VersionSelect(scope, full: true)} WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
-        var parameters = Visibility.Bind(scope, now, new { key, edition });
-        return db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(sql, parameters), ct).AsTask();
-    }
+    public Task<VersionRow?> GetVersionAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Sql.GetVersion(scope), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
 
     /// <summary>The latest visible edition that is in force (published or superseded, not drafts, not withdrawn).</summary>
-    public Task<VersionRow?> GetLatestAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default)
-    {
-        var sql = $"""
-            {VersionSelect(scope, full: true)}
-            WHERE s.standard_key = @key AND v.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "v")}
-            ORDER BY v.edition DESC
-            {db.Dialect.Limit("1")}
-            """;
-        var parameters = Visibility.Bind(scope, now, new { key });
-        return db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(sql, parameters), ct).AsTask();
-    }
-
-    private static string StandardSelect(VisibilityScope scope) => $"""
-        SELECT s.id AS Id, s.standard_key AS Key, s.designation AS Designation, s.category AS Category, s.title AS Title,
-               (SELECT MAX(lv.edition) FROM versions lv
-                 WHERE lv.standard_id = s.id AND lv.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "lv")}) AS LatestEdition,
-               (SELECT COUNT(*) FROM versions cv WHERE cv.standard_id = s.id AND {Visibility.Predicate(scope, "cv")}) AS VersionCount
-        FROM standards s
-        """;
-
-    private static string VersionSelect(VisibilityScope scope, bool full) => $"""
-        SELECT v.id AS Id, s.standard_key AS Key, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
-               v.title AS Title, v.summary AS Summary, {(full ? "v.body AS Body, v.attributes AS Attributes," : "")}
-               v.status AS Status, v.classification AS Classification, v.published_at AS PublishedAt,
-               v.withdrawn_at AS WithdrawnAt, v.withdrawal_reason AS WithdrawalReason, v.row_version AS RowVersion,
-               (SELECT MIN(n.edition) FROM versions n
-                 WHERE n.standard_id = v.standard_id AND n.edition > v.edition AND n.published_at IS NOT NULL
-                   AND {Visibility.Predicate(scope, "n")}) AS SupersededBy
-        FROM versions v JOIN standards s ON s.id = v.standard_id
-        """;
+    public Task<VersionRow?> GetLatestAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Sql.GetLatest(db.Dialect, scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
     private static string EscapeLike(string text) =>
         text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+
+    /// <summary>The statements, built per dialect and scope; <see cref="SqlStatements"/> enumerates them for the parse tests.</summary>
+    internal static class Sql
+    {
+        public static string ListStandards(SqlDialect dialect, VisibilityScope scope, bool category, bool text, bool after)
+        {
+            var where = new List<string> { Visibility.StandardExists(scope, "s") };
+            if (category)
+            {
+                where.Add("s.category = @category");
+            }
+            if (text)
+            {
+                where.Add($"""
+                    (LOWER(s.designation) LIKE @text ESCAPE '\' OR LOWER(s.title) LIKE @text ESCAPE '\'
+                     OR EXISTS (SELECT 1 FROM versions t WHERE t.standard_id = s.id AND {Visibility.Predicate(scope, "t")} AND LOWER(t.title) LIKE @text ESCAPE '\'))
+                    """);
+            }
+            if (after)
+            {
+                where.Add("s.standard_key > @afterKey");
+            }
+            return $"""
+                {StandardSelect(scope)}
+                WHERE {string.Join(" AND ", where)}
+                ORDER BY s.standard_key
+                {dialect.Limit("@limit")}
+                """;
+        }
+
+        public static string GetStandard(VisibilityScope scope) =>
+            $"{StandardSelect(scope)} WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}";
+
+        /// <summary>The id of a standard that exists for the caller.</summary>
+        public static string StandardId(VisibilityScope scope) =>
+            $"SELECT s.id FROM standards s WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}";
+
+        public static string ListVersions(SqlDialect dialect, VisibilityScope scope) => $"""
+            {VersionSelect(scope, full: false)}
+            WHERE v.standard_id = @standardId AND v.edition > @afterEdition AND {Visibility.Predicate(scope, "v")}
+            ORDER BY v.edition
+            {dialect.Limit("@limit")}
+            """;
+
+        public static string GetVersion(VisibilityScope scope) =>
+            $"{VersionSelect(scope, full: true)} WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
+
+        public static string GetLatest(SqlDialect dialect, VisibilityScope scope) => $"""
+            {VersionSelect(scope, full: true)}
+            WHERE s.standard_key = @key AND v.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "v")}
+            ORDER BY v.edition DESC
+            {dialect.Limit("1")}
+            """;
+
+        private static string StandardSelect(VisibilityScope scope) => $"""
+            SELECT s.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, s.title AS Title,
+                   (SELECT MAX(lv.edition) FROM versions lv
+                     WHERE lv.standard_id = s.id AND lv.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "lv")}) AS LatestEdition,
+                   (SELECT COUNT(*) FROM versions cv WHERE cv.standard_id = s.id AND {Visibility.Predicate(scope, "cv")}) AS VersionCount
+            FROM standards s
+            """;
+
+        private static string VersionSelect(VisibilityScope scope, bool full) => $"""
+            SELECT v.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
+                   v.title AS Title, v.summary AS Summary, {(full ? "v.body AS Body, v.attributes AS Attributes," : "")}
+                   v.status AS Status, v.classification AS Classification, v.published_at AS PublishedAt,
+                   v.withdrawn_at AS WithdrawnAt, v.withdrawal_reason AS WithdrawalReason, v.row_version AS RowVersion,
+                   (SELECT MIN(n.edition) FROM versions n
+                     WHERE n.standard_id = v.standard_id AND n.edition > v.edition AND n.published_at IS NOT NULL
+                       AND {Visibility.Predicate(scope, "n")}) AS SupersededBy
+            FROM versions v JOIN standards s ON s.id = v.standard_id
+            """;
+
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope)
+        {
+            foreach (var category in new[] { false, true })
+            {
+                foreach (var text in new[] { false, true })
+                {
+                    foreach (var after in new[] { false, true })
+                    {
+                        yield return ListStandards(dialect, scope, category, text, after);
+                    }
+                }
+            }
+            yield return GetStandard(scope);
+            yield return StandardId(scope);
+            yield return ListVersions(dialect, scope);
+            yield return GetVersion(scope);
+            yield return GetLatest(dialect, scope);
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using Dapper;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
@@ -15,13 +14,11 @@ public sealed class EditorialStore(Db db)
     public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            if (await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM standards WHERE standard_key = @key", new { key }) > 0)
+            if (await c.ExecuteScalarAsync<int>(Sql.CountStandards, new { key }) > 0)
             {
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
             }
-            await c.ExecuteAsync(
-                "INSERT INTO standards (standard_key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)",
-                new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by });
+            await c.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by });
             return Result.Created(key);
         }, ct).AsTask();
 
@@ -29,20 +26,12 @@ public sealed class EditorialStore(Db db)
     public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            var standardId = await c.QuerySingleOrDefaultAsync<long?>(
-                $"SELECT s.id FROM standards s WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")}",
-                Visibility.Bind(scope, now, new { key }));
+            var standardId = await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), Visibility.Bind(scope, now, new { key }));
             if (standardId is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-
-            var insert = db.Dialect.InsertReturning(
-                "versions",
-                "standard_id, edition, title, summary, body, attributes, status, classification, row_version, created_at, created_by, updated_at, updated_by",
-                "@standardId, (SELECT COALESCE(MAX(e.edition), 0) + 1 FROM versions e WHERE e.standard_id = @standardId), @Title, @Summary, @Body, @Attributes, 'draft', @classification, 1, @now, @by, @now, @by",
-                "edition");
-            var edition = await c.QuerySingleAsync<int>(insert, new
+            var edition = await c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), new
             {
                 standardId,
                 content.Title,
@@ -69,24 +58,18 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}: published versions are immutable; create a new edition instead.");
             }
-            var updated = await c.ExecuteAsync(
-                """
-                UPDATE versions SET title = @Title, summary = @Summary, body = @Body, attributes = @Attributes, classification = @classification,
-                       row_version = row_version + 1, updated_at = @now, updated_by = @by
-                WHERE id = @id AND status = 'draft' AND row_version = @expectedRowVersion
-                """,
-                new
-                {
-                    content.Title,
-                    content.Summary,
-                    content.Body,
-                    content.Attributes,
-                    classification = (int)content.Classification,
-                    now = now.ToUnixTimeMilliseconds(),
-                    by,
-                    id = version.Id,
-                    expectedRowVersion,
-                });
+            var updated = await c.ExecuteAsync(Sql.UpdateDraft, new
+            {
+                content.Title,
+                content.Summary,
+                content.Body,
+                content.Attributes,
+                classification = (int)content.Classification,
+                now = now.ToUnixTimeMilliseconds(),
+                by,
+                id = version.Id,
+                expectedRowVersion,
+            });
             return updated == 1
                 ? Result.Done(edition)
                 : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
@@ -105,22 +88,13 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {version.Status}; only drafts can be published.");
             }
-            var laterPublished = await c.ExecuteScalarAsync<int>(
-                "SELECT COUNT(*) FROM versions WHERE standard_id = @StandardId AND edition > @Edition AND published_at IS NOT NULL", version);
-            if (laterPublished > 0)
+            if (await c.ExecuteScalarAsync<int>(Sql.CountLaterPublished, version) > 0)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"A later edition than {edition} has been published; publish this content as a new edition instead.");
             }
             var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(
-                "UPDATE versions SET status = 'superseded', row_version = row_version + 1, updated_at = @at, updated_by = @by WHERE standard_id = @StandardId AND status = 'published'",
-                new { version.StandardId, at, by });
-            var published = await c.ExecuteAsync(
-                """
-                UPDATE versions SET status = 'published', published_at = @at, published_by = @by, row_version = row_version + 1, updated_at = @at, updated_by = @by
-                WHERE id = @Id AND status = 'draft'
-                """,
-                new { version.Id, at, by });
+            await c.ExecuteAsync(Sql.SupersedeCurrent, new { version.StandardId, at, by });
+            var published = await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by });
             return published == 1 ? Result.Done(edition) : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
         }, ct).AsTask();
 
@@ -137,14 +111,7 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}; only published or superseded editions can be withdrawn.");
             }
-            var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(
-                """
-                UPDATE versions SET status = 'withdrawn', withdrawn_at = @at, withdrawn_by = @by, withdrawal_reason = @reason,
-                       row_version = row_version + 1, updated_at = @at, updated_by = @by
-                WHERE id = @Id
-                """,
-                new { version.Id, at, by, reason });
+            await c.ExecuteAsync(Sql.Withdraw, new { version.Id, at = now.ToUnixTimeMilliseconds(), by, reason });
             return Result.Done(edition);
         }, ct).AsTask();
 
@@ -159,11 +126,51 @@ public sealed class EditorialStore(Db db)
 
     /// <summary>The version as the writer's scope sees it (hidden is not found).</summary>
     internal static Task<VersionState?> FindAsync(DbSession c, VisibilityScope scope, string key, int edition, DateTimeOffset now) =>
-        c.QuerySingleOrDefaultAsync<VersionState>(
-            $"""
+        c.QuerySingleOrDefaultAsync<VersionState>(Sql.FindVersion(scope), Visibility.Bind(scope, now, new { key, edition }));
+
+    internal static class Sql
+    {
+        public const string CountStandards = "SELECT COUNT(*) FROM standards WHERE standard_key = @key";
+
+        public const string InsertStandard =
+            "INSERT INTO standards (standard_key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)";
+
+        public static string InsertDraft(SqlDialect dialect) => dialect.InsertReturning(
+            "versions",
+            "standard_id, edition, title, summary, body, attributes, status, classification, row_version, created_at, created_by, updated_at, updated_by",
+            "@standardId, (SELECT COALESCE(MAX(e.edition), 0) + 1 FROM versions e WHERE e.standard_id = @standardId), @Title, @Summary, @Body, @Attributes, 'draft', @classification, 1, @now, @by, @now, @by",
+            "edition");
+
+        public const string UpdateDraft = """
+            UPDATE versions SET title = @Title, summary = @Summary, body = @Body, attributes = @Attributes, classification = @classification,
+                   row_version = row_version + 1, updated_at = @now, updated_by = @by
+            WHERE id = @id AND status = 'draft' AND row_version = @expectedRowVersion
+            """;
+
+        public const string CountLaterPublished =
+            "SELECT COUNT(*) FROM versions WHERE standard_id = @StandardId AND edition > @Edition AND published_at IS NOT NULL";
+
+        public const string SupersedeCurrent =
+            "UPDATE versions SET status = 'superseded', row_version = row_version + 1, updated_at = @at, updated_by = @by WHERE standard_id = @StandardId AND status = 'published'";
+
+        public const string Publish = """
+            UPDATE versions SET status = 'published', published_at = @at, published_by = @by, row_version = row_version + 1, updated_at = @at, updated_by = @by
+            WHERE id = @Id AND status = 'draft'
+            """;
+
+        public const string Withdraw = """
+            UPDATE versions SET status = 'withdrawn', withdrawn_at = @at, withdrawn_by = @by, withdrawal_reason = @reason,
+                   row_version = row_version + 1, updated_at = @at, updated_by = @by
+            WHERE id = @Id
+            """;
+
+        public static string FindVersion(VisibilityScope scope) => $"""
             SELECT v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification
             FROM versions v JOIN standards s ON s.id = v.standard_id
             WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
-            """,
-            Visibility.Bind(scope, now, new { key, edition }));
+            """;
+
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
+            [CountStandards, InsertStandard, InsertDraft(dialect), UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw, FindVersion(scope)];
+    }
 }

@@ -5,7 +5,7 @@ namespace StandardsRegistry.Data;
 public sealed class StandardRow
 {
     public long Id { get; init; }
-    public string Key { get; init; } = "";
+    public string StandardKey { get; init; } = "";
     public string Designation { get; init; } = "";
     public string Category { get; init; } = "";
     public string Title { get; init; } = "";
@@ -18,7 +18,7 @@ public sealed class StandardRow
 public sealed class VersionRow
 {
     public long Id { get; init; }
-    public string Key { get; init; } = "";
+    public string StandardKey { get; init; } = "";
     public string Designation { get; init; } = "";
     public string Category { get; init; } = "";
     public int Edition { get; init; }

@@ -49,10 +49,14 @@ public abstract class SqlDialect
         _ => throw new ArgumentException($"Unknown database provider '{provider}': use one of {string.Join(", ", Providers)}."),
     };
 
-    internal UpgradeEngine MigrationEngine(string connectionString, DbUp.Engine.Output.IUpgradeLog log) =>
+    /// <summary>The provider's scripts (db/&lt;provider&gt;/, embedded), journaled, one transaction per script.</summary>
+    internal UpgradeEngine MigrationEngine(string connectionString, DbUp.Engine.Output.IUpgradeLog log, params SqlScript[] extra) =>
         Migrations(connectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, name => name.StartsWith($"db.{Name}/", StringComparison.Ordinal))
+            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, IsScript)
+            .WithScripts(extra)
             .WithTransactionPerScript()
             .LogTo(log)
             .Build();
+
+    internal bool IsScript(string resourceName) => resourceName.StartsWith($"db.{Name}/", StringComparison.Ordinal);
 }

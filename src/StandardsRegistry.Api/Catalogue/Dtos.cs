@@ -7,7 +7,7 @@ namespace StandardsRegistry.Api.Catalogue;
 /// <summary>A standard as the caller sees it: the edition and count come from the versions visible to the caller.</summary>
 public sealed record StandardDto(string Key, string Designation, string Category, string Title, int? LatestEdition, int VersionCount)
 {
-    public static StandardDto From(StandardRow row) => new(row.Key, row.Designation, row.Category, row.Title, row.LatestEdition, row.VersionCount);
+    public static StandardDto From(StandardRow row) => new(row.StandardKey, row.Designation, row.Category, row.Title, row.LatestEdition, row.VersionCount);
 }
 
 /// <summary>One edition in a standard's list of versions.</summary>
@@ -60,7 +60,7 @@ public sealed record VersionDto(
     public static VersionDto From(VersionRow row, VisibilityScope scope)
     {
         var marking = MarkingDto.For((Classification)row.Classification, scope.Scheme);
-        return new(row.Key, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
+        return new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
             JsonNode.Parse(row.Attributes ?? "{}")!.AsObject(), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
             marking.EquivalentMarking, VersionSummaryDto.Time(row.PublishedAt), VersionSummaryDto.SupersededByOf(row),
             VersionSummaryDto.Time(row.WithdrawnAt), row.WithdrawalReason);

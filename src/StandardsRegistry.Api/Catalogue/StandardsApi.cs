@@ -58,7 +58,7 @@ public static class StandardsApi
         }
 
         var rows = await queries.ListStandardsAsync(caller.Scope, caller.Now, new(category, q, afterKey, pageSize + 1), ct);
-        return new ETagged<Page<StandardDto>>(Paging.Of(rows, pageSize, StandardDto.From, r => Paging.Encode(CursorKind, r.Key)));
+        return new ETagged<Page<StandardDto>>(Paging.Of(rows, pageSize, StandardDto.From, r => Paging.Encode(CursorKind, r.StandardKey)));
     }
 
     public static async Task<Results<ETagged<StandardDto>, ProblemHttpResult>> GetStandard(string key, Caller caller, CatalogueQueries queries, CancellationToken ct) =>

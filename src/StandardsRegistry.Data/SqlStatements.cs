@@ -1,0 +1,23 @@
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>
+/// Every statement the stores issue, as a dialect writes it, for every shape of visibility scope. The SQL Server
+/// tests parse them all with the T-SQL parser; the SQLite tests check that everything executed is listed here.
+/// </summary>
+internal static class SqlStatements
+{
+    public static IReadOnlyList<VisibilityScope> Scopes { get; } =
+    [
+        new(true, Communities.Nato, Classification.NS, IncludeDrafts: true, MarkingScheme.Nato),
+        new(true, Communities.Nato, Classification.NS, IncludeDrafts: false, MarkingScheme.Nato),
+        new(false, "EU", Classification.NS, IncludeDrafts: false, MarkingScheme.Eu),
+    ];
+
+    public static IEnumerable<string> All(SqlDialect dialect) =>
+        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)))
+            .Concat(ReleaseStore.Sql.All())
+            .Append(AudienceDirectory.Select)
+            .Distinct(StringComparer.Ordinal);
+}

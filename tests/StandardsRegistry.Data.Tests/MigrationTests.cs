@@ -1,0 +1,74 @@
+using Dapper;
+using DbUp.Engine;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Data.Tests;
+
+public abstract class MigrationTests(TestProvider provider) : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private Db _db = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
+        _database = await TestDatabase.CreateAsync(provider);
+        var dialect = SqlDialect.For(provider.Name);
+        _db = new Db(dialect, dialect.Normalize(_database.ConnectionString), ResiliencePipeline.Empty);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void ASecondRunAppliesNothing()
+    {
+        var migrator = new DatabaseMigrator(_db, NullLogger<DatabaseMigrator>.Instance);
+
+        var first = migrator.Migrate();
+        var second = migrator.Migrate();
+
+        Assert.NotEmpty(first);
+        Assert.Empty(second);
+        Assert.True(migrator.IsUpToDate());
+    }
+
+    [Fact]
+    public async Task AFailingScriptLeavesTheJournalAndTheSchemaAsTheyWere()
+    {
+        new DatabaseMigrator(_db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var journalBefore = await JournalAsync();
+        var broken = new SqlScript("db.test/9999_broken.sql", "CREATE TABLE half_done (id INT NOT NULL); INSERT INTO no_such_table VALUES (1);");
+
+        var result = _db.Dialect.MigrationEngine(_db.ConnectionString, new DbUp.Engine.Output.NoOpUpgradeLog(), broken).PerformUpgrade();
+
+        Assert.False(result.Successful);
+        Assert.Equal("db.test/9999_broken.sql", result.ErrorScript.Name);
+        Assert.Equal(journalBefore, await JournalAsync());
+        Assert.False(await TableExistsAsync("half_done"));
+    }
+
+    private Task<List<string>> JournalAsync() =>
+        _db.ReadAsync(async c => (await c.QueryAsync<string>("SELECT scriptname FROM schemaversions ORDER BY scriptname")).ToList()).AsTask();
+
+    private Task<bool> TableExistsAsync(string table) => _db.ReadAsync(async c =>
+    {
+        var sql = provider.Name == "sqlite"
+            ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @table"
+            : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = @table";
+        return await c.ExecuteScalarAsync<int>(sql, new { table }) > 0;
+    }).AsTask();
+}
+
+public sealed class MigrationTestsOnSqlite() : MigrationTests(TestProvider.Sqlite);
+
+public sealed class MigrationTestsOnPostgres() : MigrationTests(TestProvider.Postgres);
+
+public sealed class MigrationTestsOnSqlServer() : MigrationTests(TestProvider.SqlServer);

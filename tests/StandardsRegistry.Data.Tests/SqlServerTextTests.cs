@@ -1,0 +1,61 @@
+using Microsoft.SqlServer.TransactSql.ScriptDom;
+
+namespace StandardsRegistry.Data.Tests;
+
+/// <summary>No SQL Server here: every T-SQL text the registry would send is at least parsed by SQL Server's own parser.</summary>
+public sealed class SqlServerTextTests
+{
+    private static readonly SqlDialect SqlServer = SqlDialect.For(SqlDialect.SqlServer);
+
+    public static TheoryData<string> Scripts()
+    {
+        var assembly = typeof(SqlDialect).Assembly;
+        return new TheoryData<string>(assembly.GetManifestResourceNames().Where(SqlServer.IsScript).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void EveryMigrationScriptParses(string resource)
+    {
+        using var stream = typeof(SqlDialect).Assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+
+        AssertParses(reader.ReadToEnd(), resource);
+    }
+
+    [Fact]
+    public void ThereIsAtLeastOneMigrationScript() => Assert.NotEmpty(Scripts());
+
+    [Fact]
+    public void EveryStatementTheStoresIssueParses()
+    {
+        var statements = SqlStatements.All(SqlServer).ToList();
+
+        Assert.True(statements.Count > 30, $"only {statements.Count} statements enumerated");
+        Assert.All(statements, sql => AssertParses(sql, sql));
+        Assert.Contains(statements, s => s.Contains("OFFSET 0 ROWS FETCH NEXT @limit ROWS ONLY", StringComparison.Ordinal));
+        Assert.Contains(statements, s => s.Contains("OUTPUT INSERTED.edition", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheParserRejectsBrokenText()
+    {
+        var errors = Parse("SELECT key FROM standards LIMIT 1");
+
+        Assert.NotEmpty(errors);
+    }
+
+    private static void AssertParses(string sql, string what)
+    {
+        var errors = Parse(sql);
+        Assert.True(errors.Count == 0, $"{what}:\n{string.Join("\n", errors.Select(e => $"line {e.Line}, col {e.Column}: {e.Message}"))}\n---\n{sql}");
+    }
+
+    private static IList<ParseError> Parse(string sql)
+    {
+        var parser = new TSql160Parser(initialQuotedIdentifiers: true);
+        using var reader = new StringReader(sql);
+        parser.Parse(reader, out var errors);
+        return errors;
+    }
+}
