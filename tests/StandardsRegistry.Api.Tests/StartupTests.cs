@@ -6,12 +6,21 @@ namespace StandardsRegistry.Api.Tests;
 public sealed class StartupTests
 {
     [Theory]
-    [InlineData("Database__Provider", "oracle", "Database:Provider must be one of")]
-    [InlineData("ConnectionStrings__Registry", "Data Source=x.db;Colour=blue", "not a valid sqlite connection string")]
-    [InlineData("ConnectionStrings__Registry", "Data Source=/no/such/directory/registry.db", "could not be migrated")]
-    public async Task AWrongDatabaseSettingStopsTheServiceWithOneClearLine(string variable, string value, string expected)
+    [InlineData("oracle", "Data Source=x.db", "Database:Provider must be one of sqlite, sqlserver, postgres.")]
+    [InlineData("sqlite", "Data Source=x.db;Colour=blue", "not a valid sqlite connection string")]
+    [InlineData("sqlite", "Data Source=/no/such/directory/registry.db", "could not be migrated")]
+    [InlineData("postgres", "Host=127.0.0.1;Port=bogus", "not a valid postgres connection string")]
+    [InlineData("postgres", "Username=registry", "needs a Host")]
+    [InlineData("postgres", "Host=127.0.0.1;Port=1;Username=registry;Timeout=2", "could not be migrated")]
+    [InlineData("sqlserver", "Server=127.0.0.1;Flavour=mild", "not a valid sqlserver connection string")]
+    [InlineData("sqlserver", "Server=127.0.0.1,1;User Id=sa;Password=x;Connect Timeout=2;Encrypt=false", "could not be migrated")]
+    public async Task AWrongDatabaseSettingStopsTheServiceWithOneClearLine(string provider, string connectionString, string expected)
     {
-        var (exitCode, stdout, stderr) = await RunServiceAsync(new() { [variable] = value });
+        var (exitCode, stdout, stderr) = await RunServiceAsync(new()
+        {
+            ["Database__Provider"] = provider,
+            ["ConnectionStrings__Registry"] = connectionString,
+        });
 
         Assert.NotEqual(0, exitCode);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
