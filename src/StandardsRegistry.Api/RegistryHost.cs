@@ -17,6 +17,7 @@ public static class RegistryHost
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new RegistryClock(TimeProvider.System));
         services.AddRegistryDatabase();
         services.AddRegistrySecurity();
         services.AddSingleton<SampleCatalogue>();

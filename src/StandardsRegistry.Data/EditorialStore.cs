@@ -6,8 +6,9 @@ namespace StandardsRegistry.Data;
 public sealed record DraftContent(string Title, string Summary, string Body, Classification Classification, string Attributes);
 
 /// <summary>
-/// Editorial writes. Each is one transaction that checks the state it needs before it writes anything;
-/// edition numbers come from the transaction and a unique constraint, draft edits from a row version.
+/// Editorial writes. Each is one transaction that first locks the standard's row (so concurrent writers to one
+/// standard queue rather than collide, on every provider), then checks the state it needs before it writes
+/// anything; edition numbers come from that transaction and a unique constraint, draft edits from a row version.
 /// </summary>
 public sealed class EditorialStore(Db db)
 {
@@ -26,6 +27,7 @@ public sealed class EditorialStore(Db db)
     public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
+            await LockAsync(c, key);
             var standardId = await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), Visibility.Bind(scope, now, new { key }));
             if (standardId is null)
             {
@@ -49,7 +51,7 @@ public sealed class EditorialStore(Db db)
     public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            var version = await FindAsync(c, scope, key, edition, now);
+            var version = await FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -79,7 +81,7 @@ public sealed class EditorialStore(Db db)
     public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            var version = await FindAsync(c, scope, key, edition, now);
+            var version = await FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -102,7 +104,7 @@ public sealed class EditorialStore(Db db)
     public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            var version = await FindAsync(c, scope, key, edition, now);
+            var version = await FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -124,13 +126,25 @@ public sealed class EditorialStore(Db db)
         public int Classification { get; init; }
     }
 
-    /// <summary>The version as the writer's scope sees it (hidden is not found).</summary>
+    /// <summary>The version as the caller's scope sees it (hidden is not found).</summary>
     internal static Task<VersionState?> FindAsync(DbSession c, VisibilityScope scope, string key, int edition, DateTimeOffset now) =>
         c.QuerySingleOrDefaultAsync<VersionState>(Sql.FindVersion(scope), Visibility.Bind(scope, now, new { key, edition }));
+
+    /// <summary>In a write transaction: locks the standard, then reads the version as the writer's scope sees it.</summary>
+    internal static async Task<VersionState?> FindForWriteAsync(DbSession c, VisibilityScope scope, string key, int edition, DateTimeOffset now)
+    {
+        await LockAsync(c, key);
+        return await FindAsync(c, scope, key, edition, now);
+    }
+
+    /// <summary>Takes the standard's row lock for the rest of the transaction (a no-op update; every provider locks on it).</summary>
+    private static Task LockAsync(DbSession c, string key) => c.ExecuteAsync(Sql.LockStandard, new { key });
 
     internal static class Sql
     {
         public const string CountStandards = "SELECT COUNT(*) FROM standards WHERE standard_key = @key";
+
+        public const string LockStandard = "UPDATE standards SET title = title WHERE standard_key = @key";
 
         public const string InsertStandard =
             "INSERT INTO standards (standard_key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)";
@@ -171,6 +185,6 @@ public sealed class EditorialStore(Db db)
             """;
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [CountStandards, InsertStandard, InsertDraft(dialect), UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw, FindVersion(scope)];
+            [CountStandards, LockStandard, InsertStandard, InsertDraft(dialect), UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw, FindVersion(scope)];
     }
 }

@@ -9,13 +9,14 @@ namespace StandardsRegistry.Data;
 public sealed class ReleaseStore(Db db)
 {
     /// <summary>
-    /// Releases a version to an audience. Repeating the same release is answered with the existing record;
-    /// different terms while one is active is a conflict (revoke first).
+    /// Releases a version to an audience, from <paramref name="effectiveFrom"/> when that is in the future, else now.
+    /// Repeating a release is answered with the existing record (a release "now" repeats one already in effect; a
+    /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
     /// </summary>
-    public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset effectiveFrom, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            var version = await EditorialStore.FindAsync(c, scope, key, edition, now);
+            var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
@@ -31,10 +32,13 @@ public sealed class ReleaseStore(Db db)
                     $"Edition {edition} is {Markings.Of(classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(audience.MaxClassification).NatoMarking} only.");
             }
 
+            var effective = (effectiveFrom is { } requested && requested > now ? requested : now).ToUnixTimeMilliseconds();
             var active = await c.QuerySingleOrDefaultAsync<ReleaseRow>(Sql.Active, new { version.Id, audience = audience.Code });
             if (active is not null)
             {
-                return active.EffectiveFrom == effectiveFrom.ToUnixTimeMilliseconds()
+                var nowMs = now.ToUnixTimeMilliseconds();
+                var same = effective == nowMs ? active.EffectiveFrom <= nowMs : active.EffectiveFrom == effective;
+                return same
                     ? Result.Done(active)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
                         $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}; revoke it before releasing on other terms.");
@@ -44,7 +48,7 @@ public sealed class ReleaseStore(Db db)
             {
                 Audience = audience.Code,
                 Reason = reason,
-                EffectiveFrom = effectiveFrom.ToUnixTimeMilliseconds(),
+                EffectiveFrom = effective,
                 ReleasedAt = now.ToUnixTimeMilliseconds(),
                 ReleasedBy = by,
             };
@@ -56,7 +60,7 @@ public sealed class ReleaseStore(Db db)
     public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            var version = await EditorialStore.FindAsync(c, scope, key, edition, now);
+            var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);

@@ -1,6 +1,8 @@
 namespace StandardsRegistry.Data;
 
 // Rows as the stores read them; the API turns them into DTOs for the caller. Times are Unix milliseconds.
+// Nullable numbers are long?: Dapper reads a whole result set with the column types of its first row, and a
+// NULL aggregate there must not make a later integer unreadable.
 
 public sealed class StandardRow
 {
@@ -10,7 +12,7 @@ public sealed class StandardRow
     public string Category { get; init; } = "";
     public string Title { get; init; } = "";
     /// <summary>Latest visible published or superseded edition.</summary>
-    public int? LatestEdition { get; init; }
+    public long? LatestEdition { get; init; }
     /// <summary>Number of versions visible to the caller.</summary>
     public int VersionCount { get; init; }
 }
@@ -33,7 +35,7 @@ public sealed class VersionRow
     public string? WithdrawalReason { get; init; }
     public long RowVersion { get; init; }
     /// <summary>The next later edition the caller can see that has been published; null when none is visible.</summary>
-    public int? SupersededBy { get; init; }
+    public long? SupersededBy { get; init; }
 }
 
 public sealed class ReleaseRow

@@ -104,9 +104,10 @@ public static class Categories
             {
                 return null;
             }
-            if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()) || node.GetValue<string>().Length > maxLength)
+            if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()) || node.GetValue<string>().Length > maxLength
+                || TextRules.HasControlCharacters(node.GetValue<string>()))
             {
-                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters.");
+                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters, without control characters.");
                 return null;
             }
             return node.GetValue<string>();

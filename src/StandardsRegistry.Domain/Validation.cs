@@ -24,9 +24,9 @@ public sealed class ValidationErrors
         {
             Add(field, $"'{field}' is required.");
         }
-        else if (value.Length > maxLength)
+        else
         {
-            Add(field, $"'{field}' must be at most {maxLength} characters.");
+            Optional(field, value, maxLength);
         }
     }
 
@@ -35,6 +35,10 @@ public sealed class ValidationErrors
         if (value is not null && value.Length > maxLength)
         {
             Add(field, $"'{field}' must be at most {maxLength} characters.");
+        }
+        else if (TextRules.HasControlCharacters(value))
+        {
+            Add(field, $"'{field}' must not contain control characters.");
         }
     }
 
@@ -48,6 +52,25 @@ public sealed class ValidationErrors
             ? $"'{field}' is required: one of NU, NR, NC, NS, CTS or a full NATO or EU marking."
             : $"'{value}' is not a classification marking: use one of NU, NR, NC, NS, CTS or a full NATO or EU marking.");
         return null;
+    }
+}
+
+public static class TextRules
+{
+    /// <summary>
+    /// C0 control characters other than tab, line feed and carriage return (NUL among them, which PostgreSQL cannot
+    /// store), and DEL: never meaningful in a registry field.
+    /// </summary>
+    public static bool HasControlCharacters(string? value)
+    {
+        foreach (var c in value ?? "")
+        {
+            if ((c < ' ' && c is not ('\t' or '\n' or '\r')) || c == '\u007f')
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
 

@@ -11,3 +11,21 @@ public sealed class EditorialTestsOnSqlite() : EditorialTests(TestProvider.Sqlit
 public sealed class EditorialTestsOnPostgres() : EditorialTests(TestProvider.Postgres);
 
 public sealed class EditorialTestsOnSqlServer() : EditorialTests(TestProvider.SqlServer);
+
+public sealed class WorkflowTestsOnSqlite() : WorkflowTests(TestProvider.Sqlite);
+
+public sealed class WorkflowTestsOnPostgres() : WorkflowTests(TestProvider.Postgres);
+
+public sealed class WorkflowTestsOnSqlServer() : WorkflowTests(TestProvider.SqlServer);
+
+public sealed class BadInputTestsOnSqlite() : BadInputTests(TestProvider.Sqlite);
+
+public sealed class BadInputTestsOnPostgres() : BadInputTests(TestProvider.Postgres);
+
+public sealed class BadInputTestsOnSqlServer() : BadInputTests(TestProvider.SqlServer);
+
+public sealed class AuthTestsOnSqlite() : AuthTests(TestProvider.Sqlite);
+
+public sealed class AuthTestsOnPostgres() : AuthTests(TestProvider.Postgres);
+
+public sealed class AuthTestsOnSqlServer() : AuthTests(TestProvider.SqlServer);

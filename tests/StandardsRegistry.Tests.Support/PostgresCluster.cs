@@ -237,7 +237,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         // pg_ctl hands -o to /bin/sh, so the socket directory is shell-quoted.
         var options = string.Create(
             CultureInfo.InvariantCulture,
-            $"-p {Port} -k {ShellQuote(_socketDirectory)} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            $"-p {Port} -k {ShellQuote(_socketDirectory)} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         var result = await RunServerToolAsync(
             "pg_ctl", ["-D", _dataDirectory, "-l", LogFile, "-o", options, "-w", "-t", "60", "start"], PgCtlTimeout, ct)
             .ConfigureAwait(false);

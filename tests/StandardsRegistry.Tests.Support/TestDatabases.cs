@@ -1,5 +1,6 @@
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace StandardsRegistry.Tests.Support;
 
@@ -71,7 +72,22 @@ public sealed class TestDatabase : IAsyncDisposable
 
             case "postgres":
                 var cluster = await SharedPostgres.Value;
-                return new TestDatabase(provider, await cluster.CreateDatabaseAsync(), () => Task.CompletedTask);
+                var connectionString = await cluster.CreateDatabaseAsync();
+                return new TestDatabase(provider, connectionString, async () =>
+                {
+                    // Each test has its own database and so its own pool: close it, or idle connections pile up
+                    // across the run until the server refuses new clients.
+                    await using (var pooled = new NpgsqlConnection(connectionString))
+                    {
+                        NpgsqlConnection.ClearPool(pooled);
+                    }
+                    var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+                    await using var admin = new NpgsqlConnection(cluster.ConnectionString());
+                    await admin.OpenAsync();
+                    await using var drop = admin.CreateCommand();
+                    drop.CommandText = $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)";
+                    await drop.ExecuteNonQueryAsync();
+                });
 
             case "sqlserver":
                 var server = new SqlConnectionStringBuilder(Environment.GetEnvironmentVariable(TestProvider.SqlServerVariable));

@@ -7,7 +7,8 @@ namespace StandardsRegistry.Api.Catalogue;
 /// <summary>A standard as the caller sees it: the edition and count come from the versions visible to the caller.</summary>
 public sealed record StandardDto(string Key, string Designation, string Category, string Title, int? LatestEdition, int VersionCount)
 {
-    public static StandardDto From(StandardRow row) => new(row.StandardKey, row.Designation, row.Category, row.Title, row.LatestEdition, row.VersionCount);
+    public static StandardDto From(StandardRow row) =>
+        new(row.StandardKey, row.Designation, row.Category, row.Title, checked((int?)row.LatestEdition), row.VersionCount);
 }
 
 /// <summary>One edition in a standard's list of versions.</summary>
@@ -30,10 +31,10 @@ public sealed record VersionSummaryDto(
             Time(row.PublishedAt), SupersededByOf(row), Time(row.WithdrawnAt));
     }
 
-    internal static string StatusOf(VersionRow row) => Lifecycle.ToText(Lifecycle.Displayed(Lifecycle.Parse(row.Status), row.SupersededBy));
+    internal static string StatusOf(VersionRow row) => Lifecycle.ToText(Lifecycle.Displayed(Lifecycle.Parse(row.Status), checked((int?)row.SupersededBy)));
 
     /// <summary>Only a superseded edition names its successor, and only a successor the caller can see.</summary>
-    internal static int? SupersededByOf(VersionRow row) => Lifecycle.Parse(row.Status) == VersionStatus.Superseded ? row.SupersededBy : null;
+    internal static int? SupersededByOf(VersionRow row) => Lifecycle.Parse(row.Status) == VersionStatus.Superseded ? checked((int?)row.SupersededBy) : null;
 
     internal static DateTimeOffset? Time(long? unixMilliseconds) => unixMilliseconds is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 }

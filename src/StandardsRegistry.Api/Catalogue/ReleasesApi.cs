@@ -16,6 +16,7 @@ public static class ReleasesApi
         var group = app.MapGroup("/v1/standards/{key}/versions/{edition}/releases")
             .WithTags("Releases")
             .WithRegistryProblems()
+            .AddEndpointFilter(Problems.KeyMustBeValid)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -74,8 +75,7 @@ public static class ReleasesApi
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
         }
 
-        var effectiveFrom = request.EffectiveFrom is { } requested && requested > caller.Now ? requested : caller.Now;
-        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, effectiveFrom, caller.Subject, caller.Now, ct);
+        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, request.EffectiveFrom, caller.Subject, caller.Now, ct);
         return result.Outcome switch
         {
             Outcome.Created => TypedResults.Created($"/v1/standards/{key}/versions/{edition}/releases", ReleaseDto.From(result.Value!, caller.Now)),
@@ -85,15 +85,21 @@ public static class ReleasesApi
     }
 
     public static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Revoke(
-        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, CancellationToken ct)
+        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, AudienceCache audiences, CancellationToken ct)
     {
         if (edition < 1)
         {
             return VersionsApi.EditionProblem();
         }
-        if (reason is { Length: > Limits.ReasonLength })
+        var errors = new ValidationErrors();
+        errors.Optional("reason", reason, Limits.ReasonLength);
+        if (!errors.IsEmpty)
         {
-            return Problems.Invalid("reason", $"'reason' must be at most {Limits.ReasonLength} characters.");
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        if (!(await audiences.GetAsync(ct)).ContainsKey(audience))
+        {
+            return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
         }
         var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, reason, caller.Subject, caller.Now, ct);
         return result.Succeeded ? TypedResults.Ok(ReleaseDto.From(result.Value!, caller.Now)) : Problems.From(result);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -9,14 +10,14 @@ namespace StandardsRegistry.Api.Catalogue;
 /// Loads the sample catalogue (db/seed/catalogue.json) into an empty database, through the same validation and
 /// stores the API uses. Release times are relative to now, so the future-dated release stays in the future.
 /// </summary>
-public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, CatalogueQueries queries, TimeProvider time, ILogger<SampleCatalogue> logger)
+public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
 {
     private const string Seeder = "sample-catalogue";
     private static readonly VisibilityScope EditorScope = new(true, Communities.Nato, Classification.CTS, true, MarkingScheme.Nato);
 
     public async Task<bool> LoadIfEmptyAsync(CancellationToken ct = default)
     {
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         if ((await queries.ListStandardsAsync(EditorScope, now, new(null, null, null, 1), ct)).Count > 0)
         {
             return false;

@@ -21,6 +21,7 @@ public static class StandardsApi
             .ProducesValidationProblem();
 
         group.MapGet("/{key}", GetStandard)
+            .AddEndpointFilter(Problems.KeyMustBeValid)
             .WithName("GetStandard")
             .WithSummary("Get a standard visible to the caller")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,9 +45,9 @@ public static class StandardsApi
         {
             return Problems.Invalid("category", Categories.UnknownMessage(category));
         }
-        if (q is not null && (q.Length > Limits.QueryLength || string.IsNullOrWhiteSpace(q)))
+        if (q is not null && (q.Length > Limits.QueryLength || string.IsNullOrWhiteSpace(q) || TextRules.HasControlCharacters(q)))
         {
-            return Problems.Invalid("q", $"'q' must be 1 to {Limits.QueryLength} characters.");
+            return Problems.Invalid("q", $"'q' must be 1 to {Limits.QueryLength} characters, without control characters.");
         }
         if (!Paging.TryLimit(limit, out var pageSize))
         {

@@ -16,7 +16,7 @@ public static class VersionsApi
 
     public static RouteGroupBuilder MapVersionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/standards/{key}/versions").WithTags("Versions").WithRegistryProblems();
+        var group = app.MapGroup("/v1/standards/{key}/versions").WithTags("Versions").WithRegistryProblems().AddEndpointFilter(Problems.KeyMustBeValid);
 
         group.MapGet("/", ListVersions)
             .WithName("ListVersions")

@@ -24,8 +24,13 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
         var (status, detail) = exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, JsonProblem(json)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad when IsMissingBody(bad) =>
+                (StatusCodes.Status400BadRequest, "A JSON request body is required."),
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
             _ when dialect.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry later."),
+            // Retried already; still colliding with concurrent writers. Nothing was written.
+            _ when dialect.IsUniqueViolation(exception) =>
+                (StatusCodes.Status409Conflict, "A concurrent change conflicted with this request and nothing was written; retry it."),
             _ => (StatusCodes.Status500InternalServerError, (string?)null),
         };
 
@@ -47,9 +52,19 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
         });
     }
 
-    /// <summary>The JSON reader's own account of what is wrong and where (path, line, position).</summary>
-    private static string JsonProblem(JsonException json) =>
-        json.Path is null ? $"The request body is not valid JSON: {json.Message}" : $"The request body is not valid JSON at {json.Path}: {FirstSentence(json.Message)}";
+    /// <summary>The JSON reader's account of what is wrong and where, without the API's internal type names.</summary>
+    private static string JsonProblem(JsonException json) => json switch
+    {
+        { Path: { } path } when json.Message.Contains("could not be mapped", StringComparison.Ordinal) =>
+            $"The request body's JSON has a property this operation does not accept: {path}.",
+        { Path: { } path } when json.Message.Contains("could not be converted", StringComparison.Ordinal) =>
+            $"The request body's JSON has a value of the wrong type at {path}.",
+        { Path: { } path } => $"The request body is not valid JSON at {path}: {FirstSentence(json.Message)}",
+        _ => $"The request body is not valid JSON: {json.Message}",
+    };
+
+    private static bool IsMissingBody(BadHttpRequestException bad) =>
+        bad.Message.Contains("from body", StringComparison.Ordinal) || bad.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal);
 
     private static string FirstSentence(string message)
     {

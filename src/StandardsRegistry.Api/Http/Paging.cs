@@ -45,7 +45,7 @@ public static class Paging
         {
             return false;
         }
-        if (!text.StartsWith(kind + ":", StringComparison.Ordinal))
+        if (!text.StartsWith(kind + ":", StringComparison.Ordinal) || TextRules.HasControlCharacters(text))
         {
             return false;
         }

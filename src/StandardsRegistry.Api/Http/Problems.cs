@@ -13,6 +13,14 @@ public static class Problems
     public static ProblemHttpResult NotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: "No such standard or version.");
 
+    /// <summary>
+    /// A <c>{key}</c> that no standard can have does not exist: answered with the same 404 before any query runs.
+    /// </summary>
+    public static async ValueTask<object?> KeyMustBeValid(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Request.RouteValues["key"] is string key && !Domain.StandardKey.IsValid(key)
+            ? NotFound()
+            : await next(context);
+
     public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
 
     public static ValidationProblem Invalid(string field, string message) =>

@@ -16,11 +16,21 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
         var audiences = await services.GetRequiredService<AudienceCache>().GetAsync(context.RequestAborted);
         var principal = ClaimsReader.Read(context.User);
         audiences.TryGetValue(principal.Community, out var audience);
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var now = services.GetRequiredService<RegistryClock>().Now;
         return new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now);
     }
 
     public string Subject => Principal.Subject;
+}
+
+/// <summary>
+/// The time the release rule is evaluated at: when a future release takes effect. Kept apart from the host's
+/// TimeProvider (which drives Polly's delays and timeouts and token lifetimes) so tests can move the registry's
+/// "now" without stopping the infrastructure's timers.
+/// </summary>
+public sealed class RegistryClock(TimeProvider time)
+{
+    public DateTimeOffset Now => time.GetUtcNow();
 }
 
 /// <summary>Reads and checks the registry's claims: <c>community</c>, <c>clearance</c>, <c>role</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ namespace StandardsRegistry.Api.Tests.Support;
 public sealed class RegistryApp : WebApplicationFactory<Program>
 {
     private readonly TestDatabase _database;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverErrors = new();
     private readonly bool _seed;
 
     public RegistryApp(bool seed = false, TestProvider? provider = null)
@@ -30,7 +32,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
 
     public string ConnectionString => _database.ConnectionString;
 
-    /// <summary>The registry's clock; starts now, moves only when a test advances it.</summary>
+    /// <summary>
+    /// The registry's clock (when releases take effect); starts now, moves only when a test advances it. Timers,
+    /// retries and token lifetimes keep the real clock.
+    /// </summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
 
@@ -44,7 +49,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Value", Tokens.SigningKeyBase64);
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton(new Security.RegistryClock(Clock)));
+            services.AddSingleton<IStartupFilter>(new ServerErrorRecorder(_serverErrors));
+        });
     }
 
     /// <summary>Starts the host through Program, which migrates the database (and seeds it when asked) before serving.</summary>
@@ -72,9 +81,32 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>
+    /// No request a test makes may produce a server error: every 5xx but a 503 (database unavailable, by design) is
+    /// recorded as the app serves it, and fails the test when the app is disposed.
+    /// </summary>
+    public IReadOnlyCollection<string> ServerErrors => _serverErrors;
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         await _database.DisposeAsync();
+        Assert.True(_serverErrors.IsEmpty, $"The registry answered with server errors: {string.Join("; ", _serverErrors)}");
     }
+}
+
+internal sealed class ServerErrorRecorder(System.Collections.Concurrent.ConcurrentQueue<string> errors) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, nextMiddleware) =>
+        {
+            await nextMiddleware(context);
+            if (context.Response.StatusCode >= 500 && context.Response.StatusCode != 503)
+            {
+                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}");
+            }
+        });
+        next(app);
+    };
 }

@@ -1,0 +1,630 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// The editorial and release workflows end to end: optimistic concurrency on drafts, the lifecycle's refusals,
+/// release records (pending, active, revoked), markings per reader, conditional GETs and cache headers.
+/// </summary>
+public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
+{
+    private const string Key = "stanag-1";
+
+    private readonly RegistryApp _app = new(provider: provider);
+    private HttpClient _editor = null!;
+    private HttpClient _authority = null!;
+    private HttpClient _eu = null!;
+    private HttpClient _nato = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _app.Start();
+        _editor = _app.As(TestCaller.Editor());
+        _authority = _app.As(TestCaller.ReleaseAuthority());
+        _eu = _app.As(TestCaller.Eu("CTS"));
+        _nato = _app.As(TestCaller.NatoReader("CTS"));
+        await _editor.CreateStandardAsync(Key);
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    // ---------------------------------------------------------------- If-Match on drafts
+
+    [Fact]
+    public async Task UpdatingADraftWithoutIfMatchIsRefusedWith428AndChangesNothing()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        var before = await VersionTextAsync(edition);
+
+        var response = await _editor.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}", Draft("Changed"));
+
+        await ProblemAsync(response, (HttpStatusCode)428, "If-Match");
+        Assert.Equal(before, await VersionTextAsync(edition));
+    }
+
+    [Fact]
+    public async Task UpdatingADraftWithAStaleETagIsRefusedWith412AndChangesNothing()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        var stale = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+        var first = await PutDraftAsync(edition, Draft("First change"), stale);
+        await RegistryClient.Expect(first, HttpStatusCode.OK);
+        var current = await VersionTextAsync(edition);
+
+        await ProblemAsync(await PutDraftAsync(edition, Draft("Lost update"), stale), HttpStatusCode.PreconditionFailed);
+        await ProblemAsync(await PutDraftAsync(edition, Draft("Made-up tag"), "\"made-up\""), HttpStatusCode.PreconditionFailed);
+        await ProblemAsync(await PutDraftAsync(edition, Draft("Weak tag"), "W/" + first.Headers.ETag!.Tag), HttpStatusCode.PreconditionFailed);
+
+        Assert.Equal(current, await VersionTextAsync(edition));
+        Assert.Equal("First change", (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task UpdatingADraftWithTheCurrentETagFromAGetReplacesItAndAnswersANewETag()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        var etag = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+
+        var response = await PutDraftAsync(edition, Draft("Changed", classification: "NR", summary: "New summary."), etag);
+
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        var body = await response.JsonAsync();
+        Assert.Equal("Changed", body["title"]!.GetValue<string>());
+        Assert.Equal("New summary.", body["summary"]!.GetValue<string>());
+        Assert.Equal("NR", body["classification"]!.GetValue<string>());
+        Assert.Equal("draft", body["status"]!.GetValue<string>());
+        var newTag = response.Headers.ETag?.Tag;
+        Assert.NotNull(newTag);
+        Assert.NotEqual(etag, newTag);
+
+        var reread = await _editor.GetAsync($"/v1/standards/{Key}/versions/{edition}");
+        Assert.Equal(newTag, reread.Headers.ETag?.Tag);
+        Assert.Equal("Changed", (await reread.JsonAsync())["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ChainedUpdatesUseTheETagOfThePreviousWrite()
+    {
+        var created = await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", Draft("Original"));
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
+        var edition = (await created.JsonAsync())["edition"]!.GetValue<int>();
+        var tag = created.Headers.ETag?.Tag;
+        Assert.NotNull(tag);
+        Assert.Equal(await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}"), tag);
+
+        foreach (var title in new[] { "Second", "Third", "Fourth" })
+        {
+            var response = await PutDraftAsync(edition, Draft(title), tag);
+            await RegistryClient.Expect(response, HttpStatusCode.OK);
+            Assert.Equal(title, (await response.JsonAsync())["title"]!.GetValue<string>());
+            Assert.NotEqual(tag, response.Headers.ETag?.Tag);
+            tag = response.Headers.ETag!.Tag;
+        }
+        Assert.Equal("Fourth", (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task EditingAPublishedVersionIsAConflictAndChangesNothing()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Published content");
+        await _editor.PublishAsync(Key, edition);
+        var etag = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+        var before = await VersionTextAsync(edition);
+
+        var problem = await ProblemAsync(await PutDraftAsync(edition, Draft("Sneaky change"), etag), HttpStatusCode.Conflict, "published");
+
+        Assert.Contains("new edition", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await VersionTextAsync(edition));
+    }
+
+    [Fact]
+    public async Task PublishingTwiceIsAConflictAndChangesNothing()
+    {
+        var edition = await _editor.CreateDraftAsync(Key);
+        await _editor.PublishAsync(Key, edition);
+        var before = await VersionTextAsync(edition);
+        _app.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await ProblemAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/{edition}/publish", null), HttpStatusCode.Conflict, "published");
+
+        Assert.Equal(before, await VersionTextAsync(edition));
+    }
+
+    [Fact]
+    public async Task WithdrawingRecordsTheReasonForNatoAndHidesTheEditionFromTheEu()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, "NR");
+        await _editor.PublishAsync(Key, edition);
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        Assert.Equal("published", (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["status"]!.GetValue<string>());
+
+        var response = await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/withdraw", new { reason = "Superseded by national practice." });
+
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        Assert.Equal("withdrawn", (await response.JsonAsync())["status"]!.GetValue<string>());
+        var seenByNato = await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}");
+        Assert.Equal("withdrawn", seenByNato["status"]!.GetValue<string>());
+        Assert.Equal("Superseded by national practice.", seenByNato["withdrawalReason"]!.GetValue<string>());
+        Assert.NotNull(seenByNato["withdrawnAt"]);
+
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}/versions/{edition}"), HttpStatusCode.NotFound);
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}/versions/latest"), HttpStatusCode.NotFound);
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}"), HttpStatusCode.NotFound);
+        Assert.Empty((await _eu.GetJsonAsync("/v1/standards"))["items"]!.AsArray());
+
+        // A withdrawn edition is not withdrawn again.
+        await ProblemAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/withdraw", new { reason = "Again." }), HttpStatusCode.Conflict, "withdrawn");
+        Assert.Equal("Superseded by national practice.", (await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["withdrawalReason"]!.GetValue<string>());
+    }
+
+    // ---------------------------------------------------------------- releases
+
+    [Fact]
+    public async Task ReleasingADraftIsRefusedBecauseItIsADraft()
+    {
+        var edition = await _editor.CreateDraftAsync(Key);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "Too early." });
+
+        await ProblemAsync(response, HttpStatusCode.Conflict, "draft");
+        Assert.Equal("[]", await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"));
+    }
+
+    [Fact]
+    public async Task ReleasingAWithdrawnVersionIsAConflict()
+    {
+        var edition = await _editor.CreateDraftAsync(Key);
+        await _editor.PublishAsync(Key, edition);
+        await _editor.WithdrawAsync(Key, edition);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "Too late." });
+
+        await ProblemAsync(response, HttpStatusCode.Conflict, "withdrawn");
+        Assert.Equal("[]", await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"));
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}/versions/{edition}"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ReleasingARestrictedVersionToPublicIsUnprocessableBecausePublicIsAccreditedOnlyForUnclassified()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, "NR");
+        await _editor.PublishAsync(Key, edition);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/PUBLIC", new { reason = "Everyone should know." });
+
+        await ProblemAsync(response, HttpStatusCode.UnprocessableEntity, "PUBLIC is accredited up to NATO UNCLASSIFIED", "NATO RESTRICTED");
+        Assert.Equal("[]", await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"));
+        await ProblemAsync(await _app.Anonymous().GetAsync($"/v1/standards/{Key}/versions/{edition}"), HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("MARS")]
+    [InlineData("NATO")]
+    [InlineData("eu")]
+    [InlineData("INDUSTRY")]
+    public async Task ReleasingToAnUnknownAudienceIsNotFoundAndNamesIt(string audience)
+    {
+        var edition = await _editor.CreateDraftAsync(Key);
+        await _editor.PublishAsync(Key, edition);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/{audience}", new { reason = "Needed." });
+
+        await ProblemAsync(response, HttpStatusCode.NotFound, $"'{audience}'");
+        Assert.Equal("[]", await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"));
+    }
+
+    [Fact]
+    public async Task RepeatingTheSameReleaseAnswersOkWithTheSameRecord()
+    {
+        var edition = await PublishedAsync();
+        var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
+
+        var first = await _authority.PutAsJsonAsync(url, new { reason = "Needed by the EU." });
+        var second = await _authority.PutAsJsonAsync(url, new { reason = "Needed by the EU." });
+
+        await RegistryClient.Expect(first, HttpStatusCode.Created);
+        await RegistryClient.Expect(second, HttpStatusCode.OK);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Single(JsonNode.Parse(await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task RepeatingTheSameReleaseAMomentLaterAnswersOkWithTheSameRecord()
+    {
+        var edition = await PublishedAsync();
+        var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
+        var first = await _authority.PutAsJsonAsync(url, new { reason = "Needed by the EU." });
+        await RegistryClient.Expect(first, HttpStatusCode.Created);
+
+        // A client retrying its PUT after a timeout: same body, a few seconds later.
+        _app.Clock.Advance(TimeSpan.FromSeconds(5));
+        var retry = await _authority.PutAsJsonAsync(url, new { reason = "Needed by the EU." });
+
+        await RegistryClient.Expect(retry, HttpStatusCode.OK);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.Single(JsonNode.Parse(await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task RepeatingTheSameFutureReleaseAnswersOkWithTheSameRecord()
+    {
+        var edition = await PublishedAsync();
+        var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
+        var from = _app.Clock.GetUtcNow().AddDays(1);
+
+        var first = await _authority.PutAsJsonAsync(url, new { reason = "From tomorrow.", effectiveFrom = from });
+        _app.Clock.Advance(TimeSpan.FromSeconds(5));
+        var retry = await _authority.PutAsJsonAsync(url, new { reason = "From tomorrow.", effectiveFrom = from });
+
+        await RegistryClient.Expect(first, HttpStatusCode.Created);
+        await RegistryClient.Expect(retry, HttpStatusCode.OK);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AFutureReleaseIsPendingAndInvisibleToTheEuUntilItTakesEffect()
+    {
+        var edition = await PublishedAsync("NR");
+        var from = _app.Clock.GetUtcNow().AddMinutes(10);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "From ten minutes on.", effectiveFrom = from });
+
+        await RegistryClient.Expect(response, HttpStatusCode.Created);
+        var record = await response.JsonAsync();
+        Assert.Equal("pending", record["state"]!.GetValue<string>());
+        Assert.Equal(Millis(from), record["effectiveFrom"]!.GetValue<DateTimeOffset>());
+        Assert.Equal("pending", (await HistoryAsync(edition)).Single()!["state"]!.GetValue<string>());
+        await AssertEuCannotSeeAsync(edition);
+
+        _app.Clock.Advance(TimeSpan.FromMinutes(9));
+        await AssertEuCannotSeeAsync(edition);
+
+        _app.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/latest"))["edition"]!.GetValue<int>());
+        Assert.Equal([Key], (await _eu.GetJsonAsync("/v1/standards"))["items"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()));
+        Assert.Equal("active", (await HistoryAsync(edition)).Single()!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ABackdatedReleaseIsRefusedByNameAndWritesNothing()
+    {
+        var edition = await PublishedAsync();
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU",
+            new { reason = "As if it had always been.", effectiveFrom = _app.Clock.GetUtcNow().AddHours(-1) });
+
+        await ErrorsAsync(response, "effectiveFrom");
+        Assert.Empty(await HistoryAsync(edition));
+        await AssertEuCannotSeeAsync(edition);
+    }
+
+    [Fact]
+    public async Task RevokingKeepsTheRecordWithWhoAndWhenAndHidesTheVersionFromTheEu()
+    {
+        var edition = await PublishedAsync("NR");
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
+        _app.Clock.Advance(TimeSpan.FromHours(1));
+        var revokedAt = Millis(_app.Clock.GetUtcNow());
+
+        var response = await _authority.DeleteAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU?reason=Released%20in%20error.");
+
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        Assert.Equal("revoked", (await response.JsonAsync())["state"]!.GetValue<string>());
+        var record = (await HistoryAsync(edition)).Single()!;
+        Assert.Equal("EU", record["audience"]!.GetValue<string>());
+        Assert.Equal("revoked", record["state"]!.GetValue<string>());
+        Assert.Equal("ra@nato", record["revokedBy"]!.GetValue<string>());
+        Assert.Equal(revokedAt, record["revokedAt"]!.GetValue<DateTimeOffset>());
+        Assert.Equal("Released in error.", record["revocationReason"]!.GetValue<string>());
+        Assert.Equal("ra@nato", record["releasedBy"]!.GetValue<string>());
+        Assert.Equal("Needed by the audience.", record["reason"]!.GetValue<string>());
+        await AssertEuCannotSeeAsync(edition);
+
+        // Releasing again is a new record beside the revoked one.
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        Assert.Equal(["revoked", "active"], (await HistoryAsync(edition)).Select(r => r!["state"]!.GetValue<string>()));
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task RevokingWhenNoReleaseIsActiveIsNotFound()
+    {
+        var edition = await PublishedAsync();
+
+        await ProblemAsync(await _authority.DeleteAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU"), HttpStatusCode.NotFound, "EU");
+
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        await _authority.RevokeAsync(Key, edition, "EU");
+        var history = await HistoryAsync(edition);
+
+        await ProblemAsync(await _authority.DeleteAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU"), HttpStatusCode.NotFound, "EU");
+        Assert.Equal(history.ToJsonString(), (await HistoryAsync(edition)).ToJsonString());
+    }
+
+    [Fact]
+    public async Task RevokingAPendingReleaseKeepsTheVersionHiddenAfterItsEffectiveTime()
+    {
+        var edition = await PublishedAsync();
+        await _authority.ReleaseAsync(Key, edition, "EU", _app.Clock.GetUtcNow().AddMinutes(10));
+        await _authority.RevokeAsync(Key, edition, "EU");
+
+        _app.Clock.Advance(TimeSpan.FromMinutes(20));
+
+        Assert.Equal("revoked", (await HistoryAsync(edition)).Single()!["state"]!.GetValue<string>());
+        await AssertEuCannotSeeAsync(edition);
+    }
+
+    // ---------------------------------------------------------------- markings per reader
+
+    [Fact]
+    public async Task AnEuReaderOfARestrictedVersionSeesTheEuEquivalentMarkingAndANatoReaderDoesNot()
+    {
+        var edition = await PublishedAsync("NR");
+        await _authority.ReleaseAsync(Key, edition, "EU");
+
+        foreach (var version in new[]
+        {
+            await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"),
+            await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/latest"),
+            (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions"))["items"]![0]!.AsObject(),
+        })
+        {
+            Assert.Equal("NR", version["classification"]!.GetValue<string>());
+            Assert.Equal("NATO RESTRICTED", version["marking"]!.GetValue<string>());
+            Assert.Equal("RESTREINT UE/EU RESTRICTED", version["equivalentMarking"]!.GetValue<string>());
+        }
+
+        foreach (var version in new[]
+        {
+            await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"),
+            await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/latest"),
+            (await _nato.GetJsonAsync($"/v1/standards/{Key}/versions"))["items"]![0]!.AsObject(),
+        })
+        {
+            Assert.Equal("NR", version["classification"]!.GetValue<string>());
+            Assert.Equal("NATO RESTRICTED", version["marking"]!.GetValue<string>());
+            Assert.False(version.ContainsKey("equivalentMarking"), version.ToJsonString());
+        }
+    }
+
+    // ---------------------------------------------------------------- conditional GETs and caching
+
+    [Fact]
+    public async Task IfNoneMatchWithTheCurrentETagAnswers304WithoutABody()
+    {
+        var edition = await PublishedAsync();
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        await _authority.ReleaseAsync(Key, edition, "PUBLIC");
+
+        foreach (var client in new[] { _app.Anonymous(), _eu, _nato, _editor })
+        {
+            foreach (var url in new[] { "/v1/standards", $"/v1/standards/{Key}", $"/v1/standards/{Key}/versions", $"/v1/standards/{Key}/versions/latest", $"/v1/standards/{Key}/versions/{edition}" })
+            {
+                var first = await client.GetAsync(url);
+                await RegistryClient.Expect(first, HttpStatusCode.OK);
+                var etag = first.Headers.ETag;
+                Assert.NotNull(etag);
+                Assert.False(etag.IsWeak);
+
+                var conditional = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { IfNoneMatch = { etag } } };
+                var notModified = await client.SendAsync(conditional);
+                Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+                Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+                Assert.Equal(etag, notModified.Headers.ETag);
+
+                var other = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { IfNoneMatch = { new EntityTagHeaderValue("\"something-else\"") } } };
+                await RegistryClient.Expect(await client.SendAsync(other), HttpStatusCode.OK);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AnETagChangesWhenWhatTheReaderSeesChanges()
+    {
+        var edition = await PublishedAsync();
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        var etag = (await _eu.GetAsync($"/v1/standards/{Key}/versions")).Headers.ETag!;
+
+        await _authority.ReleaseAsync(Key, await PublishedAsync(), "EU");
+
+        var conditional = new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions") { Headers = { IfNoneMatch = { etag } } };
+        var response = await _eu.SendAsync(conditional);
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        Assert.NotEqual(etag, response.Headers.ETag);
+        Assert.Equal(2, (await response.JsonAsync())["items"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task EuAndNatoReadersGetDifferentETagsForTheSameVersion()
+    {
+        var edition = await PublishedAsync("NR");
+        await _authority.ReleaseAsync(Key, edition, "EU");
+
+        var eu = await _eu.GetAsync($"/v1/standards/{Key}/versions/{edition}");
+        var nato = await _nato.GetAsync($"/v1/standards/{Key}/versions/{edition}");
+
+        Assert.NotEqual(await eu.Content.ReadAsStringAsync(), await nato.Content.ReadAsStringAsync());
+        Assert.NotEqual(eu.Headers.ETag, nato.Headers.ETag);
+
+        // Neither reader's tag is a match for the other's representation.
+        var crossed = new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}") { Headers = { IfNoneMatch = { nato.Headers.ETag! } } };
+        await RegistryClient.Expect(await _eu.SendAsync(crossed), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AnonymousResponsesArePubliclyCacheableAndAuthenticatedOnesArePrivate()
+    {
+        var edition = await PublishedAsync();
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        await _authority.ReleaseAsync(Key, edition, "PUBLIC");
+        var urls = new[] { "/v1/standards", $"/v1/standards/{Key}", $"/v1/standards/{Key}/versions", $"/v1/standards/{Key}/versions/latest", $"/v1/standards/{Key}/versions/{edition}" };
+
+        foreach (var url in urls)
+        {
+            var anonymous = await _app.Anonymous().GetAsync(url);
+            await RegistryClient.Expect(anonymous, HttpStatusCode.OK);
+            AssertCacheControl(anonymous, isPublic: true);
+
+            foreach (var client in new[] { _eu, _nato, _editor, _app.As(TestCaller.Public()) })
+            {
+                var identified = await client.GetAsync(url);
+                await RegistryClient.Expect(identified, HttpStatusCode.OK);
+                AssertCacheControl(identified, isPublic: false);
+            }
+        }
+    }
+
+    /// <summary>"public, no-cache" or "private, no-cache", in whatever order the directives come.</summary>
+    private static void AssertCacheControl(HttpResponseMessage response, bool isPublic)
+    {
+        var raw = string.Join(", ", response.Headers.NonValidated["Cache-Control"]);
+        var directives = raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        Assert.Equal(isPublic ? ["no-cache", "public"] : ["no-cache", "private"], directives);
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    [Fact]
+    public async Task ConcurrentUpdatesWithTheSameETagLetExactlyOneWin()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        var etag = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => PutDraftAsync(edition, Draft($"Writer {i}"), etag)));
+
+        var winners = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+        Assert.Single(winners);
+        foreach (var loser in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+        {
+            await ProblemAsync(loser, HttpStatusCode.PreconditionFailed);
+        }
+        var title = (await winners[0].JsonAsync())["title"]!.GetValue<string>();
+        Assert.Equal(title, (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ConcurrentIdenticalReleasesMakeOneRecord()
+    {
+        var edition = await PublishedAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "Needed by the EU." })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"{(int)r.StatusCode}"));
+        Assert.Single(await HistoryAsync(edition));
+    }
+
+    // ---------------------------------------------------------------- lists with editions not in force
+
+    [Fact]
+    public async Task TheEditorsListShowsAStandardWithoutAnEditionInForceBesideOnesWithOne()
+    {
+        // "a-new-one" sorts before stanag-1 and has no published edition yet (its latestEdition is null).
+        await _editor.CreateStandardAsync("a-new-one");
+        await _editor.PublishAsync(Key, await _editor.CreateDraftAsync(Key));
+
+        var response = await _editor.GetAsync("/v1/standards");
+
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        var items = (await response.JsonAsync())["items"]!.AsArray();
+        Assert.Equal(["a-new-one", Key], items.Select(s => s!["key"]!.GetValue<string>()));
+        Assert.Null(items[0]!["latestEdition"]);
+        Assert.Equal(1, items[1]!["latestEdition"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task ANatoReadersListShowsAWithdrawnOnlyStandardBesideOnesInForce()
+    {
+        await _editor.CreateStandardAsync("a-withdrawn");
+        await _editor.PublishAsync("a-withdrawn", await _editor.CreateDraftAsync("a-withdrawn"));
+        await _editor.WithdrawAsync("a-withdrawn", 1);
+        await _editor.PublishAsync(Key, await _editor.CreateDraftAsync(Key));
+
+        var response = await _nato.GetAsync("/v1/standards");
+
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        Assert.Equal(["a-withdrawn", Key], (await response.JsonAsync())["items"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private async Task<int> PublishedAsync(string classification = "NU")
+    {
+        var edition = await _editor.CreateDraftAsync(Key, classification);
+        await _editor.PublishAsync(Key, edition);
+        return edition;
+    }
+
+    private async Task AssertEuCannotSeeAsync(int edition)
+    {
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}/versions/{edition}"), HttpStatusCode.NotFound);
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}/versions/latest"), HttpStatusCode.NotFound);
+        await ProblemAsync(await _eu.GetAsync($"/v1/standards/{Key}"), HttpStatusCode.NotFound);
+        Assert.Empty((await _eu.GetJsonAsync("/v1/standards"))["items"]!.AsArray());
+    }
+
+    private async Task<JsonArray> HistoryAsync(int edition) =>
+        JsonNode.Parse(await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"))!.AsArray();
+
+    private static DateTimeOffset Millis(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+
+    private static async Task<string> ETagAsync(HttpClient client, string url)
+    {
+        var response = await client.GetAsync(url);
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        return response.Headers.ETag!.Tag;
+    }
+
+    /// <summary>The version as the editor reads it, with its ETag and release history: what a refused write must not change.</summary>
+    private async Task<string> VersionTextAsync(int edition)
+    {
+        var response = await _editor.GetAsync($"/v1/standards/{Key}/versions/{edition}");
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        return $"{response.Headers.ETag} {await response.Content.ReadAsStringAsync()} {await _editor.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases")}";
+    }
+
+    private Task<HttpResponseMessage> PutDraftAsync(int edition, object draft, string ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/{Key}/versions/{edition}") { Content = JsonContent.Create(draft) };
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return _editor.SendAsync(request);
+    }
+
+    private static object Draft(string title, string classification = "NU", string summary = "A summary.") =>
+        new { title, summary, body = "The body.", classification, attributes = RegistryClient.AttributesFor("caliber") };
+
+    /// <summary>Asserts a problem+json response of <paramref name="status"/> whose errors or detail name each of <paramref name="names"/>.</summary>
+    private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, params string[] names)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        var what = $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} {response.Content.Headers.ContentType}: {text}";
+        Assert.True(response.StatusCode == status, $"Expected {(int)status}. {what}");
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"Expected application/problem+json. {what}");
+        var body = JsonNode.Parse(text)!.AsObject();
+        Assert.True(body["status"]?.GetValue<int>() == (int)status, $"Expected status {(int)status} in the body. {what}");
+        foreach (var name in names)
+        {
+            var inErrors = body["errors"] is JsonObject errors && errors.ContainsKey(name);
+            var inDetail = body["detail"]?.GetValue<string>().Contains(name, StringComparison.Ordinal) == true;
+            Assert.True(inErrors || inDetail, $"The problem does not name '{name}'. {what}");
+        }
+        return body;
+    }
+
+    private static async Task ErrorsAsync(HttpResponseMessage response, params string[] keys)
+    {
+        var body = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        foreach (var key in keys)
+        {
+            Assert.True(body["errors"] is JsonObject errors && errors.ContainsKey(key), $"Expected errors['{key}']: {body.ToJsonString()}");
+        }
+    }
+}
