@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>
+/// The built service as a real child process (<c>dotnet StandardsRegistry.Api.dll</c>) on a free 127.0.0.1 port, on
+/// PostgreSQL, with the tests' JWT settings; started once <c>/health/ready</c> answers 200, killed when disposed.
+/// Its console output is kept (the last lines) for failure messages.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    // Enough for a whole test's log (a line per request failure); beyond it later lines are dropped.
+    private const int KeptLines = 50_000;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly string _workingDirectory;
+    private int _disposed;
+
+    private ServiceProcess(Process process, int port, string workingDirectory)
+    {
+        _process = process;
+        _workingDirectory = workingDirectory;
+        Port = port;
+        BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/"));
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The last lines the service wrote (stdout and stderr interleaved).</summary>
+    public string OutputTail(int lines = 60)
+    {
+        var all = Output;
+        return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Count - lines)));
+    }
+
+    /// <summary>Every output line so far (up to a bound far above what a test writes).</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
+
+    /// <summary>How many output lines contain <paramref name="text"/>.</summary>
+    public int LinesContaining(string text) => _output.Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>The kept lines that report a failed request or an exception (for failure messages).</summary>
+    public string Failures(int lines = 20, string? containing = null) =>
+        string.Join(Environment.NewLine, Output
+            .Where(l => l.StartsWith("fail:", StringComparison.Ordinal) && (containing is null || l.Contains(containing, StringComparison.Ordinal)))
+            .Take(lines)
+            .Select(l => l.Length > 2000 ? l[..2000] + "…" : l));
+
+    /// <summary>Starts the service on <paramref name="connectionString"/> (PostgreSQL) and waits until it is ready.</summary>
+    public static async Task<ServiceProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        // The port was free a moment ago; if another process takes it first, the service exits and we retry.
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var service = Launch(connectionString, FreePort(), settings);
+            try
+            {
+                await service.WaitUntilReadyAsync();
+                return service;
+            }
+            catch (Exception) when (attempt < attempts && service.HasExited && service.Output.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
+            {
+                await service.DisposeAsync();
+            }
+            catch
+            {
+                await service.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A client of this instance, bearing <paramref name="caller"/>'s token (anonymous when null).</summary>
+    public HttpClient Client(TestCaller? caller = null, TimeSpan? timeout = null)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = timeout ?? TimeSpan.FromSeconds(20),
+        };
+        if (caller is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", caller.Token());
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone, or did not die in time: nothing more a test can do.
+        }
+        finally
+        {
+            _process.Dispose();
+            try
+            {
+                Directory.Delete(_workingDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS to clean.
+            }
+        }
+    }
+
+    private static ServiceProcess Launch(string connectionString, int port, IReadOnlyDictionary<string, string>? settings)
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("registry-service-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StandardsRegistry.Api.dll"));
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
+        start.Environment["ConnectionStrings__Registry"] = connectionString;
+        start.Environment["Database__Provider"] = "postgres";
+        start.Environment["Database__Seed"] = "false";
+        start.Environment["Urls"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        start.Environment["Authentication__Schemes__Bearer__ValidIssuer"] = Tokens.Issuer;
+        start.Environment["Authentication__Schemes__Bearer__ValidAudiences__0"] = Tokens.Audience;
+        start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = Tokens.Issuer;
+        start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Tokens.SigningKeyBase64;
+        // One line per log entry, so the kept tail stays readable.
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        // The content root is a temp directory (appsettings.json is not read): the levels it would set.
+        start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
+        start.Environment["Logging__LogLevel__Polly"] = "Warning";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var service = new ServiceProcess(process, port, workingDirectory);
+        process.OutputDataReceived += (_, e) => service.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        if (_output.Count < KeptLines)
+        {
+            _output.Enqueue(line);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = Client(timeout: TimeSpan.FromSeconds(5));
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < ReadyTimeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"The service exited with code {_process.ExitCode} before it was ready:{Environment.NewLine}{OutputTail()}");
+            }
+            try
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The service was not ready within {ReadyTimeout.TotalSeconds:0} s:{Environment.NewLine}{OutputTail()}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+}
