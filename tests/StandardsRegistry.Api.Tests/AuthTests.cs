@@ -5,6 +5,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Api.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
@@ -81,7 +82,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     public async Task WritesWithoutATokenAreUnauthorizedAndWriteNothing()
     {
         var anonymous = _app.Anonymous();
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         foreach (var request in Writes("eu-nu"))
         {
@@ -90,7 +91,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
             Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
         }
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     // ---------------------------------------------------------------- roles and communities
@@ -112,20 +113,20 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     public async Task CallersWithoutAWritingRoleAreForbiddenToCreatePublishWithdrawOrRelease(string caller)
     {
         var client = _app.As(Named(caller));
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         foreach (var request in Writes("eu-nu"))
         {
             await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Forbidden);
         }
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task AReleaseAuthorityIsForbiddenToEdit()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
         var etag = (await _editor.GetAsync("/v1/standards/draft-only/versions/1")).Headers.ETag!.Tag;
 
         await ProblemAsync(await _authority.PostAsJsonAsync("/v1/standards", NewStandard("by-authority")), HttpStatusCode.Forbidden);
@@ -138,31 +139,31 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         await ProblemAsync(await _authority.PostAsync("/v1/standards/draft-only/versions/1/publish", null), HttpStatusCode.Forbidden);
         await ProblemAsync(await _authority.PostAsJsonAsync("/v1/standards/eu-nu/versions/1/withdraw", new { reason = "Obsolete." }), HttpStatusCode.Forbidden);
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task AnEditorIsForbiddenToReleaseOrRevoke()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ProblemAsync(await _editor.PutAsJsonAsync("/v1/standards/unreleased/versions/1/releases/EU", new { reason = "Needed." }), HttpStatusCode.Forbidden);
         await ProblemAsync(await _editor.DeleteAsync("/v1/standards/eu-nu/versions/1/releases/EU"), HttpStatusCode.Forbidden);
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task AnEuPrincipalWithTheReleaseAuthorityRoleIsForbiddenToReleaseOrRevoke()
     {
         var euAuthority = _app.As(new TestCaller("ra@eu", "EU", "CTS", "release-authority"));
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ProblemAsync(await euAuthority.PutAsJsonAsync("/v1/standards/unreleased/versions/1/releases/EU", new { reason = "We want it." }), HttpStatusCode.Forbidden);
         await ProblemAsync(await euAuthority.PutAsJsonAsync("/v1/standards/eu-nu/versions/1/releases/PUBLIC", new { reason = "We want it public." }), HttpStatusCode.Forbidden);
         await ProblemAsync(await euAuthority.DeleteAsync("/v1/standards/eu-nu/versions/1/releases/EU"), HttpStatusCode.Forbidden);
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -235,7 +236,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     {
         var client = _app.CreateClient();
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {Broken(kind)}");
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         foreach (var url in ReadUrls)
         {
@@ -248,7 +249,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
             await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized);
         }
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -295,7 +296,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     public async Task ATokenWithUnsoundClaimsIsUnauthorizedAndNeverAWiderView(string kind)
     {
         var client = _app.WithToken(Tokens.Create(Unsound(kind)));
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         foreach (var url in ReadUrls)
         {
@@ -306,7 +307,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
             await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized);
         }
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -362,11 +363,11 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     public async Task AnEditorCannotMarkADraftAboveTheirClearance()
     {
         var editor = _app.As(TestCaller.Editor("SECRET UE/EU SECRET"));
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ProblemAsync(await editor.PostAsJsonAsync("/v1/standards/draft-only/versions", Draft("COSMIC TOP SECRET")), HttpStatusCode.Forbidden);
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
         await RegistryClient.Expect(await editor.PostAsJsonAsync("/v1/standards/draft-only/versions", Draft("EU SECRET")), HttpStatusCode.Created);
     }
 
@@ -409,47 +410,4 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     private static async Task<string[]> KeysAsync(HttpClient client) =>
         (await client.GetJsonAsync("/v1/standards?limit=100"))["items"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()).ToArray();
 
-    /// <summary>The whole catalogue as a CTS editor sees it: standards, every edition in full, every release record.</summary>
-    private async Task<string> SnapshotAsync()
-    {
-        var snapshot = new StringBuilder();
-        // The unfiltered list is avoided here: it fails for an editor when a standard without a published edition
-        // sorts before one with (see WorkflowTests); per-standard reads give the same picture.
-        foreach (var key in new[] { "public-1", "eu-nu", "eu-nr", "eu-ns", "eu-cts", "unreleased", "draft-only", "intruder", "public-write", "by-authority" })
-        {
-            var standard = await _editor.GetAsync($"/v1/standards/{key}");
-            snapshot.AppendLine($"{key}: {(int)standard.StatusCode} {await standard.Content.ReadAsStringAsync()}");
-            if (standard.StatusCode != HttpStatusCode.OK)
-            {
-                continue;
-            }
-            var versions = await _editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100");
-            snapshot.AppendLine(versions.ToJsonString());
-            foreach (var version in versions["items"]!.AsArray())
-            {
-                var edition = version!["edition"]!.GetValue<int>();
-                snapshot.AppendLine((await _editor.GetJsonAsync($"/v1/standards/{key}/versions/{edition}")).ToJsonString());
-                snapshot.AppendLine(await _editor.GetStringAsync($"/v1/standards/{key}/versions/{edition}/releases"));
-            }
-        }
-        return snapshot.ToString();
-    }
-
-    /// <summary>Asserts a problem+json response of <paramref name="status"/> whose errors or detail name each of <paramref name="names"/>.</summary>
-    private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, params string[] names)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        var what = $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} {response.Content.Headers.ContentType}: {text}";
-        Assert.True(response.StatusCode == status, $"Expected {(int)status}. {what}");
-        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"Expected application/problem+json. {what}");
-        var body = JsonNode.Parse(text)!.AsObject();
-        Assert.True(body["status"]?.GetValue<int>() == (int)status, $"Expected status {(int)status} in the body. {what}");
-        foreach (var name in names)
-        {
-            var inErrors = body["errors"] is JsonObject errors && errors.ContainsKey(name);
-            var inDetail = body["detail"]?.GetValue<string>().Contains(name, StringComparison.Ordinal) == true;
-            Assert.True(inErrors || inDetail, $"The problem does not name '{name}'. {what}");
-        }
-        return body;
-    }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Api.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 using StandardsRegistry.Tests.Support;
 using StandardsRegistry.Domain;
 
@@ -58,12 +59,12 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("3")]
     public async Task AnUnknownClassificationMarkingInANewDraftIsRefusedByName(string marking)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", Draft(classification: marking));
 
         await ErrorsAsync(response, "classification");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -72,24 +73,24 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     public async Task AnUnknownClassificationMarkingInAnEditedDraftIsRefusedByNameAndTheDraftIsUnchanged(string marking)
     {
         var etag = (await _editor.GetAsync($"/v1/standards/{Key}/versions/3")).Headers.ETag!.Tag;
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await PutDraftAsync(3, Draft(classification: marking), etag);
 
         await ErrorsAsync(response, "classification");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task AMissingClassificationIsRefusedByName()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions",
             new { title = "t", summary = "s", body = "b", attributes = RegistryClient.AttributesFor("caliber") });
 
         await ErrorsAsync(response, "classification");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     // ---------------------------------------------------------------- categories
@@ -102,23 +103,23 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("caliber' OR '1'='1")]
     public async Task AnUnknownCategoryIsRefusedWhenCreatingAStandard(string category)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = "NEW 1", category, title = "New" });
 
         await ErrorsAsync(response, "category");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task AMissingCategoryIsRefusedWhenCreatingAStandard()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = "NEW 1", title = "New" });
 
         await ErrorsAsync(response, "category");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -154,43 +155,43 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     {
         var key = $"std-{category}";
         await _editor.CreateStandardAsync(key, category);
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var body = $$"""{"title":"t","summary":"s","body":"b","classification":"NU","attributes":{{attributes}}}""";
         var response = await _editor.PostAsync($"/v1/standards/{key}/versions", Json(body));
 
         await ErrorsAsync(response, errorKey);
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task MissingAttributesAreRefusedByName()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsync($"/v1/standards/{Key}/versions", Json("""{"title":"t","summary":"s","body":"b","classification":"NU"}"""));
 
         await ErrorsAsync(response, "attributes");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task EveryProblemWithTheAttributesIsReportedAtOnce()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsync($"/v1/standards/{Key}/versions",
             Json("""{"title":"t","classification":"NU","attributes":{"caseLengthMm":-1,"cartridge":"x","colour":"red"}}"""));
 
         await ErrorsAsync(response, "attributes.boreMm", "attributes.caseLengthMm", "attributes.colour");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task InvalidAttributesInAnEditedDraftAreRefusedAndTheDraftIsUnchanged()
     {
         var etag = (await _editor.GetAsync($"/v1/standards/{Key}/versions/3")).Headers.ETag!.Tag;
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/{Key}/versions/3")
         {
@@ -199,7 +200,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         });
 
         await ErrorsAsync(response, "attributes.caseLengthMm");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     // ---------------------------------------------------------------- editions in routes
@@ -214,13 +215,13 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("1%27%20OR%20%271%27%3D%271")]
     public async Task ANonNumericOrHugeEditionIsRefusedOnEveryRouteThatTakesOne(string edition)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         foreach (var (client, request) in EditionRoutes(edition))
         {
             await ProblemAsync(await client.SendAsync(request), HttpStatusCode.BadRequest, "edition");
         }
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -228,13 +229,13 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("-1")]
     public async Task AnEditionBelowOneIsRefusedOnEveryRouteThatTakesOne(string edition)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         foreach (var (client, request) in EditionRoutes(edition))
         {
             await ErrorsAsync(await client.SendAsync(request), "edition");
         }
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     // ---------------------------------------------------------------- paging
@@ -320,7 +321,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task ABodyOverTheLimitIsRefusedWith413AndNothingIsWritten()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
         var huge = new string('x', (int)Limits.RequestBodyBytes + 1);
 
         var requests = new (HttpMethod Method, string Url, string Body, string? IfMatch)[]
@@ -343,7 +344,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
 
         var release = await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU", Json($$"""{"reason":"{{huge}}"}"""));
         await ProblemAsync(release, HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -376,12 +377,12 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("""["key","new-one"]""", "JSON")]
     public async Task MalformedJsonWhenCreatingAStandardIsRefusedWithTheJsonProblem(string body, string named)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var problem = await ProblemAsync(await _editor.PostAsync("/v1/standards", Json(body)), HttpStatusCode.BadRequest, named);
 
         Assert.Contains("JSON", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -391,12 +392,12 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("""{"title":true,"classification":"NU","attributes":{}}""", "$.title")]
     public async Task MalformedJsonInADraftIsRefusedWithTheJsonProblem(string body, string named)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var problem = await ProblemAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions", Json(body)), HttpStatusCode.BadRequest, named);
 
         Assert.Contains("JSON", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -406,18 +407,18 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("""{"reason":"Needed.""", "JSON")]
     public async Task MalformedJsonInAReleaseIsRefusedWithTheJsonProblem(string body, string named)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var problem = await ProblemAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU", Json(body)), HttpStatusCode.BadRequest, named);
 
         Assert.Contains("JSON", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task UnknownJsonPropertiesAreRefusedByName()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ProblemAsync(await _editor.PostAsync("/v1/standards",
             Json("""{"key":"new-one","designation":"NEW 1","category":"caliber","title":"New","colour":"red"}""")), HttpStatusCode.BadRequest, "colour");
@@ -428,7 +429,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await ProblemAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU",
             Json("""{"reason":"Needed.","releasedBy":"someone-else"}""")), HttpStatusCode.BadRequest, "releasedBy");
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     // ---------------------------------------------------------------- keys and required fields
@@ -450,12 +451,12 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")] // 65 characters
     public async Task AnInvalidKeyIsRefusedByName(string key)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync("/v1/standards", new { key, designation = "NEW 1", category = "caliber", title = "New" });
 
         await ErrorsAsync(response, "key");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -471,12 +472,12 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task ADuplicateKeyIsAConflictAndTheExistingStandardIsUnchanged()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = Key, designation = "OTHER", category = "radio-band", title = "Another title" });
 
         await ProblemAsync(response, HttpStatusCode.Conflict, Key);
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -492,7 +493,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task MissingFieldsOfANewStandardAreAllNamed()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ErrorsAsync(await _editor.PostAsync("/v1/standards", Json("{}")), "key", "designation", "category", "title");
         await ErrorsAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = "NEW 1", category = "caliber" }), "title");
@@ -500,13 +501,13 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await ErrorsAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = "  ", category = "caliber", title = "\t" }), "designation", "title");
         await ErrorsAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = (string?)null, category = "caliber", title = "New" }), "designation");
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task OverlongFieldsOfANewStandardAreNamed()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         var response = await _editor.PostAsJsonAsync("/v1/standards", new
         {
@@ -517,13 +518,13 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         });
 
         await ErrorsAsync(response, "designation", "title");
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task ADraftWithoutATitleIsRefusedByName()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ErrorsAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions",
             Json("""{"summary":"s","body":"b","classification":"NU","attributes":{"boreMm":5.56,"caseLengthMm":44.7,"cartridge":"x"}}""")), "title");
@@ -532,20 +533,20 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await ErrorsAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", Draft(summary: new string('S', Limits.SummaryLength + 1))), "summary");
         await ErrorsAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", Draft(body: new string('B', Limits.BodyLength + 1))), "body");
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
     public async Task AWithdrawalWithoutAReasonIsRefusedByName()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ErrorsAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/2/withdraw", Json("{}")), "reason");
         await ErrorsAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/2/withdraw", Json("""{"reason":null}""")), "reason");
         await ErrorsAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/2/withdraw", Json("""{"reason":"   "}""")), "reason");
         await ErrorsAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions/2/withdraw", new { reason = new string('r', Limits.ReasonLength + 1) }), "reason");
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -553,7 +554,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     {
         await _editor.CreateStandardAsync("stanag-2");
         await _editor.PublishAsync("stanag-2", await _editor.CreateDraftAsync("stanag-2"));
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ErrorsAsync(await _authority.PutAsync("/v1/standards/stanag-2/versions/1/releases/EU", Json("{}")), "reason");
         await ErrorsAsync(await _authority.PutAsync("/v1/standards/stanag-2/versions/1/releases/EU", Json("""{"reason":""}""")), "reason");
@@ -561,7 +562,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await ErrorsAsync(await _authority.PutAsJsonAsync("/v1/standards/stanag-2/versions/1/releases/EU", new { reason = new string('r', Limits.ReasonLength + 1) }), "reason");
         await ErrorsAsync(await _authority.DeleteAsync($"/v1/standards/{Key}/versions/2/releases/EU?reason={new string('r', Limits.ReasonLength + 1)}"), "reason");
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     // ---------------------------------------------------------------- SQL metacharacters are data
@@ -579,7 +580,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [InlineData("*")]
     public async Task SqlMetacharactersInRouteParametersAreTreatedAsData(string value)
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
         var key = Uri.EscapeDataString(value);
 
         foreach (var client in new[] { _anonymous, _editor })
@@ -601,7 +602,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await ProblemAsync(await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/2/releases/{key}", new { reason = "r" }), HttpStatusCode.NotFound, value);
         await ProblemAsync(await _authority.DeleteAsync($"/v1/standards/{Key}/versions/2/releases/{key}"), HttpStatusCode.NotFound);
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Theory]
@@ -650,7 +651,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task ControlCharactersInTextAreRefusedByNameAndWriteNothing()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
 
         await ErrorsAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = "NEW\u00001", category = "caliber", title = "Bell\u0007" }), "designation", "title");
         await ErrorsAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", new
@@ -664,7 +665,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await ErrorsAsync(await _authority.DeleteAsync($"/v1/standards/{Key}/versions/2/releases/EU?reason=%00"), "reason");
         await ErrorsAsync(await _anonymous.GetAsync("/v1/standards?q=%00"), "q");
 
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
     [Fact]
@@ -713,7 +714,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task NoBadRequestIsAnsweredWithAServerError()
     {
-        var before = await SnapshotAsync();
+        var before = await _editor.SnapshotAsync();
         var nato = _app.As(TestCaller.NatoReader("NR"));
         var eu = _app.As(TestCaller.Eu("CTS"));
         var readers = new[] { _anonymous, _editor, nato, eu };
@@ -801,7 +802,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
 
         // Of the writes, only the future-dated release to EU of an edition that has one, the revocations and the
         // duplicate-key create could have changed anything; none of them may have.
-        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(before, await _editor.SnapshotAsync());
 
         async Task Check(HttpClient client, HttpRequestMessage request)
         {
@@ -885,58 +886,6 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
     private static async Task<string[]> SearchAsync(HttpClient client, string q) =>
         (await client.GetJsonAsync($"/v1/standards?limit=100&q={Uri.EscapeDataString(q)}"))["items"]!.AsArray()
             .Select(s => s!["key"]!.GetValue<string>()).ToArray();
-
-    /// <summary>The whole catalogue as a CTS editor sees it: standards, every edition in full, every release record.</summary>
-    private async Task<string> SnapshotAsync()
-    {
-        var snapshot = new StringBuilder();
-        var standards = await _editor.GetJsonAsync("/v1/standards?limit=100");
-        Assert.Null(standards["nextCursor"]);
-        snapshot.AppendLine(standards.ToJsonString());
-        foreach (var standard in standards["items"]!.AsArray())
-        {
-            var key = standard!["key"]!.GetValue<string>();
-            var versions = await _editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100");
-            snapshot.AppendLine(versions.ToJsonString());
-            foreach (var version in versions["items"]!.AsArray())
-            {
-                var edition = version!["edition"]!.GetValue<int>();
-                snapshot.AppendLine((await _editor.GetJsonAsync($"/v1/standards/{key}/versions/{edition}")).ToJsonString());
-                snapshot.AppendLine(await _editor.GetStringAsync($"/v1/standards/{key}/versions/{edition}/releases"));
-            }
-        }
-        return snapshot.ToString();
-    }
-
-    /// <summary>Asserts a problem+json response of <paramref name="status"/> whose errors or detail name each of <paramref name="names"/>.</summary>
-    private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, params string[] names)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        var what = $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} {response.Content.Headers.ContentType}: {text}";
-        Assert.True(response.StatusCode == status, $"Expected {(int)status}. {what}");
-        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"Expected application/problem+json. {what}");
-        var body = JsonNode.Parse(text)!.AsObject();
-        Assert.True(body["status"]?.GetValue<int>() == (int)status, $"Expected status {(int)status} in the body. {what}");
-        foreach (var name in names)
-        {
-            var inErrors = body["errors"] is JsonObject errors && errors.ContainsKey(name);
-            var inDetail = body["detail"]?.GetValue<string>().Contains(name, StringComparison.Ordinal) == true;
-            Assert.True(inErrors || inDetail, $"The problem does not name '{name}'. {what}");
-        }
-        return body;
-    }
-
-    /// <summary>Asserts a 400 validation problem with an entry under each of <paramref name="keys"/>.</summary>
-    private static async Task ErrorsAsync(HttpResponseMessage response, params string[] keys)
-    {
-        var body = await ProblemAsync(response, HttpStatusCode.BadRequest);
-        var errors = body["errors"] as JsonObject;
-        foreach (var key in keys)
-        {
-            Assert.True(errors?.ContainsKey(key) == true && errors[key]!.AsArray().Count > 0,
-                $"Expected errors['{key}'] in {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {body.ToJsonString()}");
-        }
-    }
 
     /// <summary>A body sent without a Content-Length (chunked), as a streaming client would.</summary>
     private sealed class UnknownLengthContent(byte[] bytes) : HttpContent

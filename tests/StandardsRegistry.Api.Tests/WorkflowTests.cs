@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Api.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
@@ -601,30 +602,4 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     private static object Draft(string title, string classification = "NU", string summary = "A summary.") =>
         new { title, summary, body = "The body.", classification, attributes = RegistryClient.AttributesFor("caliber") };
 
-    /// <summary>Asserts a problem+json response of <paramref name="status"/> whose errors or detail name each of <paramref name="names"/>.</summary>
-    private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, params string[] names)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        var what = $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} {response.Content.Headers.ContentType}: {text}";
-        Assert.True(response.StatusCode == status, $"Expected {(int)status}. {what}");
-        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"Expected application/problem+json. {what}");
-        var body = JsonNode.Parse(text)!.AsObject();
-        Assert.True(body["status"]?.GetValue<int>() == (int)status, $"Expected status {(int)status} in the body. {what}");
-        foreach (var name in names)
-        {
-            var inErrors = body["errors"] is JsonObject errors && errors.ContainsKey(name);
-            var inDetail = body["detail"]?.GetValue<string>().Contains(name, StringComparison.Ordinal) == true;
-            Assert.True(inErrors || inDetail, $"The problem does not name '{name}'. {what}");
-        }
-        return body;
-    }
-
-    private static async Task ErrorsAsync(HttpResponseMessage response, params string[] keys)
-    {
-        var body = await ProblemAsync(response, HttpStatusCode.BadRequest);
-        foreach (var key in keys)
-        {
-            Assert.True(body["errors"] is JsonObject errors && errors.ContainsKey(key), $"Expected errors['{key}']: {body.ToJsonString()}");
-        }
-    }
 }

@@ -446,7 +446,8 @@ public sealed partial class PostgresCluster : IAsyncDisposable
     private static string DescribeCommand(ProcessStartInfo startInfo) =>
         string.Join(' ', new[] { startInfo.FileName }.Concat(startInfo.ArgumentList));
 
-    private static int FreePort()
+    /// <summary>A TCP port free on 127.0.0.1 right now (the OS picks it).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -70,6 +70,31 @@ public static class RegistryClient
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
     }
 
+    /// <summary>
+    /// Everything an editor can read — every standard, edition and release record — as text, so a test can show that
+    /// a refused request wrote nothing.
+    /// </summary>
+    public static async Task<string> SnapshotAsync(this HttpClient editor)
+    {
+        var snapshot = new System.Text.StringBuilder();
+        var standards = await editor.GetJsonAsync("/v1/standards?limit=100");
+        Assert.Null(standards["nextCursor"]);
+        snapshot.AppendLine(standards.ToJsonString());
+        foreach (var standard in standards["items"]!.AsArray())
+        {
+            var key = standard!["key"]!.GetValue<string>();
+            var versions = await editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100");
+            snapshot.AppendLine(versions.ToJsonString());
+            foreach (var version in versions["items"]!.AsArray())
+            {
+                var edition = version!["edition"]!.GetValue<int>();
+                snapshot.AppendLine((await editor.GetJsonAsync($"/v1/standards/{key}/versions/{edition}")).ToJsonString());
+                snapshot.AppendLine(await editor.GetStringAsync($"/v1/standards/{key}/versions/{edition}/releases"));
+            }
+        }
+        return snapshot.ToString();
+    }
+
     public static async Task Expect(HttpResponseMessage response, HttpStatusCode status)
     {
         if (response.StatusCode != status)

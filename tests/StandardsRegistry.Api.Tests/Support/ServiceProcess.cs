@@ -66,7 +66,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var service = Launch(connectionString, FreePort(), settings);
+            var service = Launch(connectionString, StandardsRegistry.Tests.Support.PostgresCluster.FreePort(), settings);
             try
             {
                 await service.WaitUntilReadyAsync();
@@ -217,17 +217,4 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"The service was not ready within {ReadyTimeout.TotalSeconds:0} s:{Environment.NewLine}{OutputTail()}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }
