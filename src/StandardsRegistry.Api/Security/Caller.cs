@@ -102,17 +102,20 @@ public static class ClaimsReader
 public sealed class AudienceCache(AudienceDirectory directory, TimeProvider time)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
-    private (DateTimeOffset Expires, IReadOnlyDictionary<string, Audience> Audiences)? _current;
+
+    // One reference, replaced whole: concurrent requests read either the old or the new snapshot, never a mix.
+    private Snapshot? _current;
 
     public async ValueTask<IReadOnlyDictionary<string, Audience>> GetAsync(CancellationToken ct)
     {
-        var current = _current;
-        if (current is { } c && c.Expires > time.GetUtcNow())
+        if (Volatile.Read(ref _current) is { } current && current.Expires > time.GetUtcNow())
         {
-            return c.Audiences;
+            return current.Audiences;
         }
         var audiences = await directory.AllAsync(ct);
-        _current = (time.GetUtcNow() + Lifetime, audiences);
+        Volatile.Write(ref _current, new Snapshot(time.GetUtcNow() + Lifetime, audiences));
         return audiences;
     }
+
+    private sealed record Snapshot(DateTimeOffset Expires, IReadOnlyDictionary<string, Audience> Audiences);
 }
