@@ -46,6 +46,13 @@ public sealed class CatalogueQueries(Db db)
     public Task<VersionRow?> GetLatestAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Sql.GetLatest(db.Dialect, scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
+    /// <summary>
+    /// The audiences a version is released to (unrevoked and in effect) as far as the caller may know: NATO every
+    /// audience, any other community only itself. Empty when the version is not visible to the caller.
+    /// </summary>
+    public Task<IReadOnlyList<string>> ReleasedToAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Sql.ReleasedTo(scope), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
+
     private static string EscapeLike(string text) =>
         text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 
@@ -102,6 +109,14 @@ public sealed class CatalogueQueries(Db db)
             {dialect.Limit("1")}
             """;
 
+        public static string ReleasedTo(VisibilityScope scope) => $"""
+            SELECT ra.audience FROM releases ra
+            JOIN versions v ON v.id = ra.version_id JOIN standards s ON s.id = v.standard_id
+            WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
+              AND ra.revoked_at IS NULL AND ra.effective_from <= @now{(scope.Originator ? "" : " AND ra.audience = @scopeCommunity")}
+            ORDER BY ra.audience
+            """;
+
         private static string StandardSelect(VisibilityScope scope) => $"""
             SELECT s.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, s.title AS Title,
                    (SELECT MAX(lv.edition) FROM versions lv
@@ -138,6 +153,7 @@ public sealed class CatalogueQueries(Db db)
             yield return ListVersions(dialect, scope);
             yield return GetVersion(scope);
             yield return GetLatest(dialect, scope);
+            yield return ReleasedTo(scope);
         }
     }
 }

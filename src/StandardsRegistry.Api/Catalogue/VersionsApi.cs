@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -27,13 +28,26 @@ public static class VersionsApi
         group.MapGet("/latest", GetLatestVersion)
             .WithName("GetLatestVersion")
             .WithSummary("Get the latest edition in force that the caller may see")
+            .WithDescription(LabelHeadersDescription)
+            .AddOpenApiOperationTransformer(DocumentLabelHeaders)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{edition}", GetVersion)
             .WithName("GetVersion")
             .WithSummary("Get one edition of a standard")
+            .WithDescription(LabelHeadersDescription)
+            .AddOpenApiOperationTransformer(DocumentLabelHeaders)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{edition}/label", GetVersionLabel)
+            .WithName("GetVersionLabel")
+            .WithSummary("Get the STANAG 4774 confidentiality label of one edition, as far as the caller may know it")
+            .WithDescription("`Accept: application/xml` (default) answers the STANAG 4774 form (XML schema in docs/stanag-4774/), `application/json` the same label as JSON; "
+                + "anything else is 406. The `Releasable To` category names only audiences the caller may know of: every active release for NATO, the caller's own community otherwise.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable);
 
         var editing = group.MapGroup("/")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
@@ -87,21 +101,76 @@ public static class VersionsApi
                 r => Paging.Encode(CursorKind, r.Edition.ToString(CultureInfo.InvariantCulture))));
     }
 
-    public static async Task<Results<ETagged<VersionDto>, ProblemHttpResult>> GetLatestVersion(string key, Caller caller, CatalogueQueries queries, CancellationToken ct) =>
+    public static async Task<Results<ETagged<VersionDto>, ProblemHttpResult>> GetLatestVersion(
+        string key, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct) =>
         await queries.GetLatestAsync(caller.Scope, caller.Now, key, ct) is { } row
-            ? new ETagged<VersionDto>(VersionDto.From(row, caller.Scope))
+            ? Labelled(http, row, caller)
             : Problems.NotFound();
 
     public static async Task<Results<ETagged<VersionDto>, ValidationProblem, ProblemHttpResult>> GetVersion(
-        string key, int edition, Caller caller, CatalogueQueries queries, CancellationToken ct)
+        string key, int edition, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct)
     {
         if (edition < 1)
         {
             return EditionProblem();
         }
         return await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is { } row
-            ? new ETagged<VersionDto>(VersionDto.From(row, caller.Scope))
+            ? Labelled(http, row, caller)
             : Problems.NotFound();
+    }
+
+    /// <summary>
+    /// The label of a visible edition. Acceptability is decided before anything is looked up, so a hidden edition
+    /// and one that never existed answer alike whatever is asked for.
+    /// </summary>
+    public static async Task<Results<LabelResult, ValidationProblem, ProblemHttpResult>> GetVersionLabel(
+        string key, int edition, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct)
+    {
+        if (edition < 1)
+        {
+            return EditionProblem();
+        }
+        if (LabelResult.Negotiate(http.Request.Headers.Accept) is not { } format)
+        {
+            return Problems.Status(StatusCodes.Status406NotAcceptable, LabelResult.NotAcceptableDetail);
+        }
+        if (await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } row)
+        {
+            return Problems.NotFound();
+        }
+        var releasedTo = await queries.ReleasedToAsync(caller.Scope, caller.Now, key, edition, ct);
+        return new LabelResult(ConfidentialityLabels.For(row, releasedTo, caller.Scope), format);
+    }
+
+    private const string LabelHeadersDescription =
+        "The response binds the edition's confidentiality label: `Confidentiality-Label` carries its marking in the caller's scheme "
+        + "(policy and classification, and for EU readers the EU equivalent), and `Link` (rel=\"describedby\") points at the full label. "
+        + "See docs/confidentiality-labels.md.";
+
+    /// <summary>Only a version that is served gets the label headers; a 404 stays identical to every other 404.</summary>
+    private static ETagged<VersionDto> Labelled(HttpContext http, VersionRow row, Caller caller)
+    {
+        ConfidentialityLabels.AddHeaders(http.Response, row, caller.Scope);
+        return new ETagged<VersionDto>(VersionDto.From(row, caller.Scope));
+    }
+
+    private static Task DocumentLabelHeaders(OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+        {
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers[ConfidentialityLabels.HeaderName] = new OpenApiHeader
+            {
+                Description = "The edition's marking as an RFC 9651 dictionary: policy, classification, and for EU readers equivalent-policy and equivalent-classification.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+            response.Headers["Link"] = new OpenApiHeader
+            {
+                Description = "rel=\"describedby\": the edition's full confidentiality label (GET …/label).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+        }
+        return Task.CompletedTask;
     }
 
     public static async Task<Results<Created<VersionDto>, ValidationProblem, ProblemHttpResult>> CreateDraft(

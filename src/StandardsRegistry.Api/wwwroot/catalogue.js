@@ -1,0 +1,548 @@
+// The catalogue page. It holds no data of its own: every fact on it comes from the /v1 API, called with the
+// caller's token (or none, reading as PUBLIC), so it shows exactly what the release rule lets that caller see.
+// All text from the API is put on the page as text (textContent, text nodes, attribute values), never as HTML.
+'use strict';
+
+(() => {
+  const TOKEN_KEY = 'standards-registry.token';
+  const PAGE_SIZE = 20;
+  const $ = (id) => document.getElementById(id);
+
+  // ---- DOM helpers: elements with text children only ----
+
+  function el(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    setAttributes(element, attributes);
+    append(element, children);
+    return element;
+  }
+
+  function svg(tag, attributes, ...children) {
+    const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    setAttributes(element, attributes);
+    append(element, children);
+    return element;
+  }
+
+  function setAttributes(element, attributes) {
+    for (const [name, value] of Object.entries(attributes ?? {})) {
+      if (value !== undefined && value !== null && value !== false) {
+        element.setAttribute(name, String(value));
+      }
+    }
+  }
+
+  function append(element, children) {
+    for (const child of children.flat()) {
+      if (child === undefined || child === null || child === false) {
+        continue;
+      }
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+
+  const enc = encodeURIComponent;
+
+  // ---- the API ----
+
+  class ApiError extends Error {
+    constructor(status, problem) {
+      super(problem?.detail ?? problem?.title ?? `The registry answered ${status}.`);
+      this.status = status;
+      this.problem = problem;
+    }
+  }
+
+  async function api(path, accept = 'application/json') {
+    const headers = { Accept: accept };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    }
+    const response = await fetch(path, { headers });
+    if (!response.ok) {
+      let problem = null;
+      try {
+        problem = await response.json();
+      } catch {
+        // Not a problem document; the status says enough.
+      }
+      throw new ApiError(response.status, problem);
+    }
+    return accept === 'application/json' ? response.json() : response.text();
+  }
+
+  async function allVersions(key) {
+    const items = [];
+    let cursor = null;
+    do {
+      const page = await api(`/v1/standards/${enc(key)}/versions?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+      items.push(...page.items);
+      cursor = page.nextCursor ?? null;
+    } while (cursor);
+    return items;
+  }
+
+  // ---- the token (kept for this tab only) ----
+
+  function describeToken(token) {
+    if (!token) {
+      return 'Reading as PUBLIC (anonymous).';
+    }
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const bytes = Uint8Array.from(atob(part + '='.repeat((4 - (part.length % 4)) % 4)), (c) => c.charCodeAt(0));
+      const claims = JSON.parse(new TextDecoder().decode(bytes));
+      const who = claims.sub ?? claims.unique_name ?? claims.name ?? 'a token holder';
+      return `Reading as ${who}: community ${claims.community ?? '(none)'}, clearance ${claims.clearance ?? '(none)'} — as the token says; the registry decides.`;
+    } catch {
+      return 'Reading with a token this page cannot read; the registry decides what it allows.';
+    }
+  }
+
+  function showIdentity() {
+    $('identity').textContent = describeToken(sessionStorage.getItem(TOKEN_KEY));
+  }
+
+  // ---- problems ----
+
+  function showProblem(error) {
+    const box = $('problem');
+    if (!error) {
+      box.hidden = true;
+      box.textContent = '';
+      return;
+    }
+    box.hidden = false;
+    box.textContent = error instanceof ApiError
+      ? (error.status === 401 ? `The registry refused the token (401): ${error.message}` : error.message)
+      : `The registry could not be reached: ${error.message}`;
+  }
+
+  // ---- search ----
+
+  let searchRun = 0;
+  let currentSearch = null;
+
+  function searchHash(q, category) {
+    const params = new URLSearchParams();
+    if (q) {
+      params.set('q', q);
+    }
+    if (category) {
+      params.set('category', category);
+    }
+    const query = params.toString();
+    return `#/search${query ? `?${query}` : ''}`;
+  }
+
+  async function search(q, category, cursor) {
+    const run = ++searchRun;
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (q) {
+      params.set('q', q);
+    }
+    if (category) {
+      params.set('category', category);
+    }
+    if (cursor) {
+      params.set('cursor', cursor);
+    }
+    const list = $('results');
+    const more = $('more');
+    if (!cursor) {
+      list.replaceChildren();
+      $('results-status').textContent = 'Searching…';
+    }
+    more.hidden = true;
+    try {
+      const page = await api(`/v1/standards?${params}`);
+      if (run !== searchRun) {
+        return;
+      }
+      list.append(...page.items.map(resultItem));
+      const shown = list.children.length;
+      $('results-status').textContent = shown === 0
+        ? 'No standard you may see matches.'
+        : `${shown} standard${shown === 1 ? '' : 's'}${page.nextCursor ? ' so far' : ''}.`;
+      more.hidden = !page.nextCursor;
+      more.onclick = () => search(q, category, page.nextCursor);
+    } catch (error) {
+      if (run === searchRun) {
+        $('results-status').textContent = '';
+        showProblem(error);
+      }
+    }
+  }
+
+  function resultItem(standard) {
+    const editions = standard.latestEdition
+      ? `current edition ${standard.latestEdition} · ${standard.versionCount} edition${standard.versionCount === 1 ? '' : 's'}`
+      : `${standard.versionCount} edition${standard.versionCount === 1 ? '' : 's'}, none in force`;
+    return el('li', { 'data-testid': 'result', 'data-key': standard.key },
+      el('a', { href: `#/standards/${enc(standard.key)}` },
+        el('span', { class: 'designation' }, standard.designation),
+        el('span', { class: 'title' }, standard.title)),
+      el('span', { class: 'meta' }, el('span', { class: 'badge' }, standard.category), ' ', editions));
+  }
+
+  // ---- a standard and one of its editions ----
+
+  let detailRun = 0;
+
+  function hideDetail() {
+    detailRun++;
+    const detail = $('detail');
+    detail.hidden = true;
+    detail.replaceChildren();
+  }
+
+  async function showStandard(key, edition) {
+    const run = ++detailRun;
+    const detail = $('detail');
+    detail.hidden = false;
+    detail.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+    try {
+      const [standard, versions] = await Promise.all([api(`/v1/standards/${enc(key)}`), allVersions(key)]);
+      let version = null;
+      if (edition !== 'latest') {
+        version = await api(`/v1/standards/${enc(key)}/versions/${enc(edition)}`);
+      } else if (standard.latestEdition) {
+        version = await api(`/v1/standards/${enc(key)}/versions/latest`);
+      } else if (versions.length > 0) {
+        // Nothing in force (e.g. only drafts, for an editor): open the newest edition the caller sees.
+        version = await api(`/v1/standards/${enc(key)}/versions/${versions[versions.length - 1].edition}`);
+      }
+      const label = version ? await api(`/v1/standards/${enc(key)}/versions/${version.edition}/label`) : null;
+      if (run !== detailRun) {
+        return;
+      }
+      detail.replaceChildren(...renderStandard(standard, versions, version, label));
+      document.title = version
+        ? `${standard.designation} edition ${version.edition} — Standards Registry`
+        : `${standard.designation} — Standards Registry`;
+    } catch (error) {
+      if (run !== detailRun) {
+        return;
+      }
+      detail.replaceChildren(
+        el('p', { class: 'not-found', 'data-testid': 'not-found' }, error instanceof ApiError && error.status === 404 ? 'No such standard or version.' : error.message),
+        el('p', {}, el('a', { href: currentSearch ?? '#/' }, 'Back to the catalogue')));
+      if (!(error instanceof ApiError && error.status === 404)) {
+        showProblem(error);
+      }
+    }
+  }
+
+  function markingText(version) {
+    return version.equivalentMarking ? `${version.marking} / ${version.equivalentMarking}` : version.marking;
+  }
+
+  function banner(version, position) {
+    const level = /^[A-Z]{2,3}$/.test(version.classification) ? version.classification : 'unknown';
+    return el('div', { class: `banner marking-${level} banner-${position}`, 'data-testid': `banner-${position}`, role: 'note', 'aria-label': 'classification marking' },
+      markingText(version));
+  }
+
+  function renderStandard(standard, versions, version, label) {
+    const parts = [];
+    const back = el('p', { class: 'back' }, el('a', { href: currentSearch ?? '#/' }, '← Back to the results'));
+    if (!version) {
+      parts.push(back, el('h2', {}, `${standard.designation} — ${standard.title}`), el('p', { class: 'muted' }, 'No edition of this standard is visible to you yet.'));
+      return parts;
+    }
+    const isCurrent = version.status === 'published' && version.edition === standard.latestEdition;
+    parts.push(banner(version, 'top'), back);
+    parts.push(el('header', { class: 'standard-head' },
+      el('p', { class: 'designation' }, standard.designation, ' ', el('span', { class: 'badge' }, standard.category)),
+      el('h2', { 'data-testid': 'version-title' }, version.title),
+      el('p', { class: 'edition-line', 'data-testid': 'edition-line' },
+        `Edition ${version.edition} of ${standard.title} · `,
+        el('span', { class: `status status-${version.status}`, 'data-testid': 'status' }, version.status),
+        isCurrent ? el('span', { class: 'current', 'data-testid': 'current' }, 'current edition') : null)));
+
+    const facts = el('dl', { class: 'facts' });
+    addFact(facts, 'Marking', version.marking);
+    if (version.equivalentMarking) {
+      addFact(facts, 'EU equivalent', version.equivalentMarking);
+    }
+    if (version.publishedAt) {
+      addFact(facts, 'Published', formatTime(version.publishedAt));
+    }
+    if (version.supersededBy) {
+      addFact(facts, 'Superseded by', el('a', { href: `#/standards/${enc(version.key)}/versions/${version.supersededBy}` }, `edition ${version.supersededBy}`));
+    }
+    if (version.withdrawnAt) {
+      addFact(facts, 'Withdrawn', `${formatTime(version.withdrawnAt)}${version.withdrawalReason ? ` — ${version.withdrawalReason}` : ''}`);
+    }
+    parts.push(el('p', { class: 'summary' }, version.summary), facts);
+
+    parts.push(el('section', { class: 'attributes', 'data-testid': 'attributes' },
+      el('h3', {}, 'Attributes'), attributeFigure(version.category, version.attributes), attributeList(version.attributes)));
+    parts.push(el('section', { class: 'body' }, el('h3', {}, 'Text'), el('p', { class: 'body-text' }, version.body || '(no text)')));
+    if (label) {
+      parts.push(renderLabel(version, label));
+    }
+    parts.push(renderHistory(standard, versions, version));
+    parts.push(banner(version, 'bottom'));
+    return parts;
+  }
+
+  function addFact(list, name, value) {
+    list.append(el('dt', {}, name), el('dd', {}, value));
+  }
+
+  function formatTime(text) {
+    const time = new Date(text);
+    return Number.isNaN(time.getTime()) ? text : time.toISOString().slice(0, 10);
+  }
+
+  // ---- the confidentiality label ----
+
+  function renderLabel(version, label) {
+    const section = el('section', { class: 'label', 'data-testid': 'label' }, el('h3', {}, 'Confidentiality label (STANAG 4774)'));
+    const labels = [['Originator', label.originatorConfidentialityLabel], ...label.alternativeConfidentialityLabels.map((l) => ['Equivalent', l])];
+    for (const [role, one] of labels) {
+      const info = one.confidentialityInformation;
+      const list = el('dl', { class: 'facts' });
+      addFact(list, 'Label', role);
+      addFact(list, 'Policy', info.policyIdentifier);
+      addFact(list, 'Classification', info.classification);
+      for (const category of info.categories) {
+        addFact(list, `${category.tagName} (${category.type.toLowerCase()})`,
+          el('span', { 'data-testid': 'releasable-to' }, category.genericValues.join(', ')));
+      }
+      if (role === 'Originator' && info.categories.length === 0) {
+        addFact(list, 'Releasable To', 'no audience you may know of');
+      }
+      section.append(list);
+    }
+    const xml = el('pre', { class: 'xml', 'data-testid': 'label-xml', hidden: true });
+    const button = el('button', { type: 'button' }, 'Show the label as XML');
+    button.onclick = async () => {
+      try {
+        xml.textContent = await api(`/v1/standards/${enc(version.key)}/versions/${version.edition}/label`, 'application/xml');
+        xml.hidden = false;
+        button.hidden = true;
+      } catch (error) {
+        showProblem(error);
+      }
+    };
+    section.append(button, xml);
+    return section;
+  }
+
+  // ---- edition history ----
+
+  function renderHistory(standard, versions, shown) {
+    const list = el('ol', { class: 'history', 'data-testid': 'history' });
+    for (const version of versions) {
+      const current = version.status === 'published' && version.edition === standard.latestEdition;
+      const item = el('li', { 'data-testid': 'history-item', 'data-edition': version.edition, class: version.edition === shown.edition ? 'shown' : null },
+        el('a', { href: `#/standards/${enc(standard.key)}/versions/${version.edition}` }, `Edition ${version.edition}`),
+        ' ', el('span', { class: 'title' }, version.title),
+        ' ', el('span', { class: `status status-${version.status}` }, version.status),
+        current ? el('span', { class: 'current' }, 'current') : null,
+        ' ', el('span', { class: 'marking' }, markingText(version)));
+      list.append(item);
+    }
+    return el('section', { class: 'history-section' }, el('h3', {}, 'Edition history'),
+      el('p', { class: 'muted' }, 'The editions you may see, oldest first.'), list);
+  }
+
+  // ---- attributes ----
+
+  const attributeNames = {
+    boreMm: ['Bore', 'mm'],
+    caseLengthMm: ['Case length', 'mm'],
+    cartridge: ['Cartridge', ''],
+    lowMHz: ['Lowest frequency', 'MHz'],
+    highMHz: ['Highest frequency', 'MHz'],
+    layer: ['OSI layer', ''],
+    transport: ['Transport', ''],
+    messageFormat: ['Message format', ''],
+    dataRateKbps: ['Data rate', 'kbit/s'],
+  };
+
+  function attributeList(attributes) {
+    const list = el('dl', { class: 'facts' });
+    for (const [name, value] of Object.entries(attributes ?? {})) {
+      const [label, unit] = attributeNames[name] ?? [name, ''];
+      addFact(list, label, unit ? `${value} ${unit}` : String(value));
+    }
+    return list;
+  }
+
+  function attributeFigure(category, attributes) {
+    if (category === 'radio-band' && isPositive(attributes?.lowMHz) && isPositive(attributes?.highMHz) && attributes.lowMHz < attributes.highMHz) {
+      return bandFigure(attributes.lowMHz, attributes.highMHz);
+    }
+    if (category === 'caliber' && isPositive(attributes?.boreMm) && isPositive(attributes?.caseLengthMm)) {
+      return caliberFigure(attributes.boreMm, attributes.caseLengthMm, attributes.cartridge);
+    }
+    return null;
+  }
+
+  function isPositive(value) {
+    return typeof value === 'number' && Number.isFinite(value) && value > 0;
+  }
+
+  function frequency(mhz) {
+    if (mhz >= 1000) {
+      return `${+(mhz / 1000).toPrecision(4)} GHz`;
+    }
+    if (mhz < 1) {
+      return `${+(mhz * 1000).toPrecision(4)} kHz`;
+    }
+    return `${+mhz.toPrecision(4)} MHz`;
+  }
+
+  // The band on a logarithmic frequency axis, over the ITU band names, whole decades either side.
+  function bandFigure(low, high) {
+    const width = 640;
+    const height = 130;
+    const left = 30;
+    const right = width - 30;
+    const axis = 96;
+    let from = 10 ** Math.floor(Math.log10(low));
+    let to = 10 ** Math.ceil(Math.log10(high));
+    if (to / from < 100) {
+      from /= 10;
+      to *= 10;
+    }
+    const x = (mhz) => left + (Math.log10(mhz / from) / Math.log10(to / from)) * (right - left);
+    const figure = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'figure band', role: 'img', 'data-testid': 'band-figure' },
+      svg('title', {}, `Band from ${frequency(low)} to ${frequency(high)} on a logarithmic frequency axis`));
+    const itu = [[0.03, 0.3, 'LF'], [0.3, 3, 'MF'], [3, 30, 'HF'], [30, 300, 'VHF'], [300, 3000, 'UHF'], [3000, 30000, 'SHF'], [30000, 300000, 'EHF']];
+    itu.forEach(([a, b, name], index) => {
+      const x1 = x(Math.max(a, from));
+      const x2 = x(Math.min(b, to));
+      if (x2 - x1 < 1) {
+        return;
+      }
+      figure.append(
+        svg('rect', { x: x1, y: 20, width: x2 - x1, height: axis - 20, class: index % 2 ? 'itu odd' : 'itu even' }),
+        svg('text', { x: (x1 + x2) / 2, y: 34, 'text-anchor': 'middle', class: 'itu-name' }, name));
+    });
+    figure.append(svg('line', { x1: left, y1: axis, x2: right, y2: axis, class: 'axis' }));
+    for (let tick = from; tick <= to * 1.0001; tick *= 10) {
+      figure.append(
+        svg('line', { x1: x(tick), y1: axis, x2: x(tick), y2: axis + 6, class: 'axis' }),
+        svg('text', { x: x(tick), y: axis + 20, 'text-anchor': 'middle', class: 'tick' }, frequency(tick)));
+    }
+    const x1 = x(low);
+    const x2 = x(high);
+    figure.append(
+      svg('rect', { x: x1, y: 46, width: Math.max(x2 - x1, 2), height: axis - 46, class: 'band-range', 'data-testid': 'band-range' }),
+      svg('text', { x: (x1 + x2) / 2, y: 62, 'text-anchor': 'middle', class: 'band-label' }, `${frequency(low)} – ${frequency(high)}`));
+    return figure;
+  }
+
+  // A schematic cartridge with its two dimensions: case length and bore.
+  function caliberFigure(bore, caseLength, cartridge) {
+    const width = 640;
+    const bulletLength = bore * 3.2;
+    const scale = Math.min(8, 480 / (caseLength + bulletLength));
+    const left = 40;
+    const caseWidth = Math.max(bore * 1.45 * scale, 12);
+    const middle = 24 + caseWidth / 2;
+    const height = middle + caseWidth / 2 + 64;
+    const boreWidth = Math.max(bore * scale, 8);
+    const caseEnd = left + caseLength * scale;
+    const tip = caseEnd + bulletLength * scale;
+    const figure = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'figure caliber', role: 'img', 'data-testid': 'caliber-figure' },
+      svg('title', {}, `Cartridge ${cartridge ?? ''}: bore ${bore} mm, case length ${caseLength} mm (schematic)`),
+      svg('rect', { x: left, y: middle - caseWidth / 2, width: caseEnd - left, height: caseWidth, rx: 2, class: 'case' }),
+      svg('path', {
+        d: `M ${caseEnd} ${middle - boreWidth / 2} L ${caseEnd + (tip - caseEnd) * 0.45} ${middle - boreWidth / 2} `
+          + `Q ${tip - 2} ${middle - boreWidth / 3} ${tip} ${middle} Q ${tip - 2} ${middle + boreWidth / 3} ${caseEnd + (tip - caseEnd) * 0.45} ${middle + boreWidth / 2} `
+          + `L ${caseEnd} ${middle + boreWidth / 2} Z`,
+        class: 'bullet',
+      }),
+      // Case length, below.
+      svg('line', { x1: left, y1: middle + caseWidth / 2 + 18, x2: caseEnd, y2: middle + caseWidth / 2 + 18, class: 'dimension' }),
+      svg('line', { x1: left, y1: middle + caseWidth / 2 + 10, x2: left, y2: middle + caseWidth / 2 + 26, class: 'dimension' }),
+      svg('line', { x1: caseEnd, y1: middle + caseWidth / 2 + 10, x2: caseEnd, y2: middle + caseWidth / 2 + 26, class: 'dimension' }),
+      svg('text', { x: (left + caseEnd) / 2, y: middle + caseWidth / 2 + 38, 'text-anchor': 'middle', class: 'dimension-label' }, `case length ${caseLength} mm`),
+      // Bore, across the bullet just ahead of the case mouth, labelled above the case.
+      svg('line', { x1: caseEnd + 8, y1: middle - boreWidth / 2, x2: caseEnd + 8, y2: middle + boreWidth / 2, class: 'dimension' }),
+      svg('line', { x1: caseEnd + 8, y1: middle - boreWidth / 2, x2: caseEnd + 8, y2: middle - caseWidth / 2 - 4, class: 'dimension leader' }),
+      svg('text', { x: caseEnd + 8, y: middle - caseWidth / 2 - 8, 'text-anchor': 'middle', class: 'dimension-label' }, `Ø ${bore} mm`),
+      svg('text', { x: left, y: height - 6, class: 'caption' }, `${cartridge ?? ''} — schematic, case to scale`));
+    return figure;
+  }
+
+  // ---- navigation ----
+
+  function route() {
+    showProblem(null);
+    const hash = location.hash.replace(/^#/, '') || '/';
+    const [path, query = ''] = hash.split('?');
+    const parts = path.split('/').filter(Boolean).map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+    if (parts[0] === 'standards' && parts[1]) {
+      const edition = parts[2] === 'versions' && parts[3] ? parts[3] : 'latest';
+      if (currentSearch === null) {
+        runSearch('#/search');
+      }
+      showStandard(parts[1], edition);
+      return;
+    }
+    hideDetail();
+    document.title = 'Standards Registry — catalogue';
+    runSearch(`#/search${query ? `?${query}` : ''}`);
+  }
+
+  function runSearch(hash) {
+    currentSearch = hash;
+    const params = new URLSearchParams(hash.split('?')[1] ?? '');
+    const q = params.get('q') ?? '';
+    const category = params.get('category') ?? '';
+    $('q').value = q;
+    $('category').value = category;
+    search(q, category, null);
+  }
+
+  function refresh() {
+    currentSearch = null;
+    route();
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    showIdentity();
+    $('search-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const target = searchHash($('q').value.trim(), $('category').value);
+      if (location.hash === target) {
+        refresh();
+      } else {
+        location.hash = target;
+      }
+    });
+    $('token-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const token = $('token').value.trim();
+      if (token) {
+        sessionStorage.setItem(TOKEN_KEY, token);
+      } else {
+        sessionStorage.removeItem(TOKEN_KEY);
+      }
+      $('token').value = '';
+      showIdentity();
+      refresh();
+    });
+    $('token-clear').addEventListener('click', () => {
+      sessionStorage.removeItem(TOKEN_KEY);
+      $('token').value = '';
+      showIdentity();
+      refresh();
+    });
+    window.addEventListener('hashchange', route);
+    route();
+  });
+})();

@@ -1,0 +1,259 @@
+// Browser tests of the catalogue page: playwright-core drives the system's Chromium (headless, never a downloaded
+// browser) against a running registry loaded with the sample catalogue (db/seed/catalogue.json).
+//
+//   REGISTRY_BASE_URL     the service, e.g. http://127.0.0.1:5080/
+//   REGISTRY_EU_TOKEN     a token of an EU consumer (community EU, clearance NS)
+//   REGISTRY_NATO_TOKEN   a token of a NATO reader (community NATO, clearance NS)
+//   SCREENSHOT_DIR        where the screenshots go (default: ./screenshots)
+//   CHROMIUM_PATH         the browser (default: /usr/bin/chromium)
+//
+// Exit code 0 when every check passed; otherwise 1, with what failed (and a screenshot of the page at that moment).
+// Run by tests/StandardsRegistry.Api.Tests/BrowserTests.cs, which starts the service and mints the tokens.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const baseUrl = new URL(required('REGISTRY_BASE_URL'));
+const euToken = required('REGISTRY_EU_TOKEN');
+const natoToken = required('REGISTRY_NATO_TOKEN');
+const screenshots = resolve(process.env.SCREENSHOT_DIR ?? 'screenshots');
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is not set.`);
+    process.exit(2);
+  }
+  return value;
+}
+
+mkdirSync(screenshots, { recursive: true });
+const profile = mkdtempSync(join(tmpdir(), 'registry-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  viewport: { width: 1280, height: 1000 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// Nothing may load from anywhere but the registry: other origins are refused and recorded.
+const foreignRequests = [];
+const pageErrors = [];
+await context.route('**/*', (route) => {
+  const url = new URL(route.request().url());
+  if (url.origin !== baseUrl.origin && url.protocol !== 'data:') {
+    foreignRequests.push(url.href);
+    return route.abort();
+  }
+  return route.continue();
+});
+
+const page = context.pages()[0] ?? (await context.newPage());
+page.setDefaultTimeout(10_000);
+page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
+page.on('console', (message) => {
+  // A 404 for a hidden edition is expected (the page asks, the API answers "no such version"); anything else is not.
+  if (message.type() === 'error' && !/status of 404/.test(message.text())) {
+    pageErrors.push(`console error: ${message.text()}`);
+  }
+});
+
+const results = [];
+let failed = false;
+let shots = 0;
+
+async function check(name, body) {
+  try {
+    await body();
+    results.push(`ok - ${name}`);
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    failed = true;
+    console.log(`not ok - ${name}`);
+    console.log(indent(error.stack ?? String(error)));
+    await shot(`failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
+  }
+}
+
+function indent(text) {
+  return text.split('\n').map((line) => `    ${line}`).join('\n');
+}
+
+async function shot(name) {
+  const path = join(screenshots, `${String(++shots).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`);
+  return path;
+}
+
+const url = (hash = '') => new URL(`/${hash}`, baseUrl).href;
+const bodyText = () => page.locator('body').innerText();
+const resultKeys = () => page.locator('[data-testid="result"]').evaluateAll((items) => items.map((i) => i.dataset.key));
+const historyEditions = () => page.locator('[data-testid="history-item"]').evaluateAll((items) => items.map((i) => Number(i.dataset.edition)));
+
+async function searchFor(text) {
+  await page.fill('#q', text);
+  await page.click('#search-form button[type="submit"]');
+  await page.waitForFunction(() => !/Searching/.test(document.getElementById('results-status').textContent));
+}
+
+async function openResult(key) {
+  await page.click(`[data-testid="result"][data-key="${key}"] a`);
+  await page.waitForSelector('[data-testid="banner-bottom"]');
+}
+
+async function useToken(token) {
+  await page.fill('#token', token);
+  await page.click('#token-use');
+  await page.waitForFunction(() => !/Searching/.test(document.getElementById('results-status').textContent));
+}
+
+try {
+  // ---- anonymous (PUBLIC) ----
+
+  await check('the page loads anonymously and lists the public catalogue', async () => {
+    const response = await page.goto(url());
+    assert.equal(response.status(), 200);
+    await page.waitForSelector('[data-testid="result"]');
+    assert.match(await page.textContent('[data-testid="identity"]'), /PUBLIC/);
+    const keys = await resultKeys();
+    assert.ok(keys.includes('stanag-4172'), `public results: ${keys}`);
+    // NATO RESTRICTED and above are never public.
+    assert.ok(!keys.includes('nato-band-vhf-1'), `public results: ${keys}`);
+    assert.ok(!keys.includes('stanag-5518'), `public results: ${keys}`);
+    await shot('anonymous-catalogue');
+  });
+
+  await check('an anonymous search finds the HF band, and its page shows the band on a frequency axis between two banners', async () => {
+    await searchFor('HF');
+    const keys = await resultKeys();
+    assert.deepEqual(keys.sort(), ['nato-band-hf-1', 'stanag-5066']);
+    await openResult('nato-band-hf-1');
+    assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO UNCLASSIFIED');
+    assert.equal(await page.textContent('[data-testid="banner-bottom"]'), 'NATO UNCLASSIFIED');
+    await page.waitForSelector('[data-testid="band-figure"] [data-testid="band-range"]');
+    const figure = await page.textContent('[data-testid="band-figure"]');
+    assert.match(figure, /3 MHz – 30 MHz/);
+    assert.match(figure, /HF/);
+    assert.equal(await page.textContent('[data-testid="releasable-to"]'), 'PUBLIC');
+    assert.deepEqual(await historyEditions(), [1, 2]);
+    await shot('anonymous-hf-band');
+  });
+
+  await check('an anonymous reader sees only the public edition of STANAG 2310', async () => {
+    await page.goto(url('#/standards/stanag-2310'));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+    assert.deepEqual(await historyEditions(), [1]);
+    assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO UNCLASSIFIED');
+    const text = await page.locator('[data-testid="detail"]').innerText();
+    assert.doesNotMatch(text, /edition [23]/i);
+    assert.doesNotMatch(text, /NATO RESTRICTED|NATO CONFIDENTIAL/);
+  });
+
+  // ---- an EU consumer (EU, NATO SECRET) ----
+
+  await check('an EU consumer finds STANAG 2310 with edition 2 as its current edition', async () => {
+    await page.goto(url());
+    await page.waitForSelector('[data-testid="result"]');
+    await useToken(euToken);
+    assert.match(await page.textContent('[data-testid="identity"]'), /community EU/);
+    await searchFor('7.62');
+    assert.deepEqual(await resultKeys(), ['stanag-2310']);
+    const item = await page.textContent('[data-testid="result"][data-key="stanag-2310"]');
+    assert.match(item, /current edition 2 · 2 editions/);
+    await shot('eu-search-7.62');
+  });
+
+  await check('the EU consumer\'s page of STANAG 2310 shows edition 2 as current, marked in both schemes top and bottom', async () => {
+    await openResult('stanag-2310');
+    const marking = 'NATO RESTRICTED / RESTREINT UE/EU RESTRICTED';
+    assert.equal(await page.textContent('[data-testid="banner-top"]'), marking);
+    assert.equal(await page.textContent('[data-testid="banner-bottom"]'), marking);
+    assert.equal(await page.textContent('[data-testid="version-title"]'), '7.62 mm ammunition, edition 2');
+    assert.equal(await page.textContent('[data-testid="status"]'), 'published');
+    assert.equal(await page.textContent('[data-testid="current"]'), 'current edition');
+    assert.deepEqual(await historyEditions(), [1, 2]);
+    assert.equal(await page.textContent('[data-testid="releasable-to"]'), 'EU');
+    const figure = await page.textContent('[data-testid="caliber-figure"]');
+    assert.match(figure, /case length 51\.18 mm/);
+    assert.match(figure, /Ø 7\.62 mm/);
+    await page.click('[data-testid="label"] button');
+    await page.waitForSelector('[data-testid="label-xml"]:not([hidden])');
+    const xml = await page.textContent('[data-testid="label-xml"]');
+    assert.match(xml, /urn:nato:stanag:4774:confidentialitymetadatalabel:1:0/);
+    assert.match(xml, /<slab:Classification>RESTREINT UE\/EU RESTRICTED<\/slab:Classification>/);
+    assert.doesNotMatch(xml, /PUBLIC/);
+    await shot('eu-stanag-2310');
+  });
+
+  await check('edition 3 of STANAG 2310 (published, not released to the EU) appears nowhere on the EU consumer\'s page', async () => {
+    const text = await bodyText();
+    assert.doesNotMatch(text, /edition 3/i);
+    assert.doesNotMatch(text, /NATO CONFIDENTIAL|CONFIDENTIEL UE/);
+    assert.match(await page.textContent('[data-testid="history-item"][data-edition="2"]'), /published\s*current/);
+    assert.equal(await page.locator('a[href*="/versions/3"]').count(), 0);
+    const html = await page.content();
+    assert.doesNotMatch(html, /edition 3|additional illustrative annexes/i);
+  });
+
+  await check('asking for edition 3 directly shows the EU consumer the same "no such version" as for one that never existed', async () => {
+    await page.goto(url('#/standards/stanag-2310/versions/3'));
+    await page.waitForSelector('[data-testid="not-found"]');
+    const hidden = await page.textContent('[data-testid="not-found"]');
+    await page.goto(url('#/standards/stanag-2310/versions/99'));
+    await page.waitForSelector('[data-testid="not-found"]');
+    assert.equal(await page.textContent('[data-testid="not-found"]'), hidden);
+    assert.equal(hidden, 'No such standard or version.');
+    assert.doesNotMatch(await bodyText(), /edition 3|NATO CONFIDENTIAL/i);
+    await shot('eu-stanag-2310-edition-3');
+  });
+
+  await check('searching for the title of edition 3 finds nothing for the EU consumer', async () => {
+    await page.goto(url('#/'));
+    await page.waitForSelector('[data-testid="result"]');
+    await searchFor('7.62 mm ammunition, edition 3');
+    assert.deepEqual(await resultKeys(), []);
+    assert.equal(await page.textContent('[data-testid="results-status"]'), 'No standard you may see matches.');
+    await searchFor('annexes');
+    assert.deepEqual(await resultKeys(), []);
+  });
+
+  // ---- a NATO reader: the control that edition 3 is there to be hidden ----
+
+  await check('a NATO reader sees edition 3 of STANAG 2310 as current and edition 2 as superseded', async () => {
+    await useToken(natoToken);
+    assert.match(await page.textContent('[data-testid="identity"]'), /community NATO/);
+    await page.goto(url('#/standards/stanag-2310'));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+    assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO CONFIDENTIAL');
+    assert.equal(await page.textContent('[data-testid="version-title"]'), '7.62 mm ammunition, edition 3');
+    assert.deepEqual(await historyEditions(), [1, 2, 3]);
+    assert.match(await page.textContent('[data-testid="history-item"][data-edition="2"]'), /superseded/);
+    // Edition 3 is released to no one: the label names no audience.
+    assert.equal(await page.locator('[data-testid="releasable-to"]').count(), 0);
+    await shot('nato-stanag-2310');
+  });
+
+  await check('reading as PUBLIC again forgets the token', async () => {
+    await page.click('#token-clear');
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+    assert.match(await page.textContent('[data-testid="identity"]'), /PUBLIC/);
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO UNCLASSIFIED');
+  });
+
+  await check('nothing was loaded from another origin and the page raised no errors', async () => {
+    assert.deepEqual(foreignRequests, []);
+    assert.deepEqual(pageErrors, []);
+  });
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+console.log(`${results.length} passed${failed ? ', some failed' : ''}; screenshots in ${screenshots}`);
+process.exit(failed ? 1 : 0);
