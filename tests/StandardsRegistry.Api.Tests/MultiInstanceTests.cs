@@ -81,7 +81,8 @@ public sealed class MultiInstanceTests(MultiInstanceFixture fixture) : IClassFix
     {
         SkipWithoutPostgres();
 
-        Assert.Equal((1L, 1L), fixture.Journal);
+        var scripts = MigrationScripts.Count("postgres");
+        Assert.Equal(((long)scripts, (long)scripts), fixture.Journal);
         Assert.Contains(fixture.A.Output, l => l.Contains("0001_catalogue", StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.B.Output, l => l.Contains("0001_catalogue", StringComparison.Ordinal));
         Assert.False(fixture.A.HasExited);
