@@ -1,3 +1,4 @@
+using Dapper;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
@@ -33,17 +34,7 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            var edition = await c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), new
-            {
-                standardId,
-                content.Title,
-                content.Summary,
-                content.Body,
-                content.Attributes,
-                classification = (int)content.Classification,
-                now = now.ToUnixTimeMilliseconds(),
-                by,
-            });
+            var edition = await c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by, now, new { standardId }));
             return Result.Created(edition);
         }, ct).AsTask();
 
@@ -60,18 +51,7 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}: published versions are immutable; create a new edition instead.");
             }
-            var updated = await c.ExecuteAsync(Sql.UpdateDraft, new
-            {
-                content.Title,
-                content.Summary,
-                content.Body,
-                content.Attributes,
-                classification = (int)content.Classification,
-                now = now.ToUnixTimeMilliseconds(),
-                by,
-                id = version.Id,
-                expectedRowVersion,
-            });
+            var updated = await c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by, now, new { id = version.Id, expectedRowVersion }));
             return updated == 1
                 ? Result.Done(edition)
                 : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
@@ -116,6 +96,23 @@ public sealed class EditorialStore(Db db)
             await c.ExecuteAsync(Sql.Withdraw, new { version.Id, at = now.ToUnixTimeMilliseconds(), by, reason });
             return Result.Done(edition);
         }, ct).AsTask();
+
+    /// <summary>A draft's content and who wrote it when, as the draft statements bind them, plus <paramref name="more"/>.</summary>
+    private static DynamicParameters DraftParameters(DraftContent content, string by, DateTimeOffset now, object more)
+    {
+        var parameters = new DynamicParameters(more);
+        parameters.AddDynamicParams(new
+        {
+            content.Title,
+            content.Summary,
+            content.Body,
+            content.Attributes,
+            classification = (int)content.Classification,
+            now = now.ToUnixTimeMilliseconds(),
+            by,
+        });
+        return parameters;
+    }
 
     internal sealed class VersionState
     {
