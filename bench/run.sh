@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# The Standards Registry benchmark (issue 6; DESIGN.md §6). From the repository root:
+#
+#   bench/run.sh
+#
+# builds the service, the catalogue generator and the baseline in Release (into a temp artifacts directory, so no one
+# else's build output is touched), then for each provider (SQLite; PostgreSQL when its server binaries are installed,
+# on a throwaway cluster) and each catalogue size (10^4 and 10^6 versions): loads a generated catalogue, starts the
+# service on 127.0.0.1, and drives it with wrk from this process's side of the loopback:
+#   (a) GET /v1/standards/{key}/versions/latest as an EU consumer (clearance NS) over random keys it may see,
+#   (b) a page of GET /v1/standards?category=… (first pages and pages further on, random category and cursor),
+#   (c) a page of the feed — only when the service has one,
+#   (d) (a) again while an editor creates, publishes and releases editions flat out.
+# Every run is measured beside the baseline (bench/Baseline: a minimal Kestrel endpoint answering a fixed JSON
+# document of the same size on the same routes), right before it, on the same machine: requests/s, p50/p99 latency,
+# the ratio to the baseline, CPU time per request (service and baseline), and the service's peak resident memory
+# (VmHWM). Results go to bench/RESULTS.md (OUT=… to write elsewhere).
+#
+# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", DURATION=15 (seconds per measured run),
+# WARMUP=5, CONNECTIONS=32, THREADS=2, OUT=bench/RESULTS.md, KEEP=1 keeps the work directory.
+# REGISTRY_VARIANT=/path/to/another/checkout also builds and measures that tree's service the same way, on a copy of
+# the same catalogue, in the same run (to show what a proposed change does).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIZES=${SIZES:-"10000 1000000"}
+PROVIDERS=${PROVIDERS:-"sqlite postgres"}
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-5}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+OUT=${OUT:-$ROOT/bench/RESULTS.md}
+VARIANT=${REGISTRY_VARIANT:-}
+ISSUER=registry-bench
+AUDIENCE=standards-registry
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+WORK=$(mktemp -d /tmp/registry-bench.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+PG_BIN=""
+PG_DATA=""
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  fi
+  if [ "${KEEP:-0}" = 1 ]; then
+    log "work directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+forget() { # stop tracking (and stop) one process we started
+  local pid=$1 kept=() p
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$(( (RANDOM % 20000) + 30000 ))
+    if ! ss -ltnH "sport = :$port" | grep -q .; then echo "$port"; return 0; fi
+  done
+  echo "no free port found" >&2; return 1
+}
+
+wait_ready() { # url timeout_seconds
+  local deadline=$((SECONDS + $2))
+  until curl -sf -o /dev/null "$1"; do
+    if [ $SECONDS -ge $deadline ]; then echo "not ready after $2 s: $1" >&2; return 1; fi
+    sleep 0.5
+  done
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# ---------------------------------------------------------------------------------------------- tools and build
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing wrk"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1 \
+      || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
+  else
+    echo "wrk is missing: apt-get install wrk" >&2; exit 1
+  fi
+fi
+
+build() { # project artifacts-dir
+  timeout 900 dotnet build "$1" -c Release --artifacts-path "$2" -nologo -v quiet >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+}
+log "building in Release into $WORK/artifacts"
+build "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$WORK/artifacts"
+build "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj" "$WORK/artifacts"
+build "$ROOT/bench/Baseline/Baseline.csproj" "$WORK/artifacts"
+SERVICE_DIRS=("$WORK/artifacts/bin/StandardsRegistry.Api/release")
+SERVICE_NAMES=("service")
+if [ -n "$VARIANT" ]; then
+  log "building the variant $VARIANT"
+  build "$VARIANT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$WORK/variant-artifacts"
+  SERVICE_DIRS+=("$WORK/variant-artifacts/bin/StandardsRegistry.Api/release")
+  SERVICE_NAMES+=("variant")
+fi
+GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
+BASELINE_DIR="$WORK/artifacts/bin/Baseline/release"
+
+KEY=$(head -c 32 /dev/urandom | base64)
+EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
+EDITOR_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject editor-bench@nato --community NATO --clearance CTS \
+  --role editor --role release-authority --hours 6)
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL cluster
+start_postgres() {
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+    PG_BIN=""; return 1
+  fi
+  local root="$WORK/pg"
+  mkdir -p "$root/s"
+  PG_DATA="$root/data"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$root"; fi
+  (cd "$root" && as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1)
+  PG_PORT=$(free_port)
+  (cd "$root" && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$root/postgres.log" -w -t 60 \
+    -o "-p $PG_PORT -k $root/s -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB" start >/dev/null)
+  PG_VERSION=$("$PG_BIN/postgres" --version)
+}
+
+psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt -c "$1"; }
+
+# ---------------------------------------------------------------------------------------------- one measured run
+RESULTS="$WORK/results.tsv"   # provider size service scenario rps p50 p99 non2xx cpu_us base_rps base_p50 base_p99 base_cpu_us note
+: >"$RESULTS"
+
+wrk_run() { # port paths-file token seconds pid -> prints wrk's RESULT line with cpu_us=<CPU µs of pid per request> appended
+  local port=$1 paths=$2 token=$3 seconds=$4 pid=$5 before after line requests
+  before=$(cpu_ticks "$pid")
+  line=$(timeout $((seconds + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s -s "$ROOT/bench/paths.lua" \
+    "http://127.0.0.1:$port" -- "$paths" "$token" | grep '^RESULT')
+  after=$(cpu_ticks "$pid")
+  requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+  echo "$line cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')"
+}
+
+field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<" $2"; }
+
+measure() { # provider size service scenario service-port paths service-pid [note]
+  local provider=$1 size=$2 service=$3 scenario=$4 port=$5 paths=$6 pid=$7 note=${8:-} base service_line
+  timeout $((WARMUP + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$BASE_PORT" -- "$paths" "$EU_TOKEN" >/dev/null
+  base=$(wrk_run "$BASE_PORT" "$paths" "$EU_TOKEN" "$DURATION" "$BASE_PID")
+  timeout $((WARMUP + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$port" -- "$paths" "$EU_TOKEN" >/dev/null
+  service_line=$(wrk_run "$port" "$paths" "$EU_TOKEN" "$DURATION" "$pid")
+  record "$provider" "$size" "$service" "$scenario" "$service_line" "$base" "$note"
+}
+
+record() { # provider size service scenario service-line base-line note
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
+    "$(field rps "$5")" "$(field p50_ms "$5")" "$(field p99_ms "$5")" "$(field non2xx "$5")" "$(field cpu_us "$5")" \
+    "$(field rps "$6")" "$(field p50_ms "$6")" "$(field p99_ms "$6")" "$(field cpu_us "$6")" "$7" >>"$RESULTS"
+  log "$1 $2 $3 $4: $(field rps "$5") req/s p99 $(field p99_ms "$5") ms, CPU $(field cpu_us "$5") µs/req (baseline $(field rps "$6") req/s, $(field cpu_us "$6") µs/req) $7"
+}
+
+start_service() { # dir provider connection-string port -> SERVICE_PID
+  local dir=$1 provider=$2 connection=$3 port=$4
+  (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+    Urls="http://127.0.0.1:$port" Database__Provider="$provider" ConnectionStrings__Registry="$connection" Database__Seed=false \
+    Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
+    Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
+    dotnet StandardsRegistry.Api.dll) >"$WORK/service-$port.log" 2>&1 &
+  SERVICE_PID=$!
+  PIDS+=("$SERVICE_PID")
+  wait_ready "http://127.0.0.1:$port/health/ready" 300 || { tail -20 "$WORK/service-$port.log" >&2; exit 1; }
+}
+
+start_baseline() { # latest-doc list-doc port -> BASE_PID
+  (cd "$BASELINE_DIR" && exec env ASPNETCORE_ENVIRONMENT=Production BASELINE_LATEST="$1" BASELINE_LIST="$2" Urls="http://127.0.0.1:$3" \
+    dotnet Baseline.dll) >"$WORK/baseline-$3.log" 2>&1 &
+  BASE_PID=$!
+  PIDS+=("$BASE_PID")
+  wait_ready "http://127.0.0.1:$3/health/ready" 60
+}
+
+LOADS="$WORK/loads.tsv"; : >"$LOADS"
+PLANS="$WORK/plans.md"; : >"$PLANS"
+EDITS="$WORK/edits.tsv"; : >"$EDITS"
+RSS="$WORK/rss.tsv"; : >"$RSS"
+
+run_size() { # provider size
+  local provider=$1 size=$2 data="$WORK/data-$1-$2" connection loaded i
+  log "$provider: generating and loading $size versions"
+  case $provider in
+    sqlite) connection="Data Source=$WORK/registry-$size.db" ;;
+    postgres)
+      psql_admin "CREATE DATABASE registry_$size"
+      connection="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_$size" ;;
+  esac
+  loaded=$(timeout 3600 "${GENERATOR[@]}" generate --versions "$size" --provider "$provider" --connection "$connection" --out "$data" | tee "$data.log" | grep '^LOADED')
+  printf '%s\t%s\t%s\t%s\n' "$provider" "$size" "$loaded" "$(awk '/^[0-9]+ standards, / {f = 1} f && n < 6 {sub(/^ +/, ""); print; n++}' "$data.log" | paste -sd '|' -)" >>"$LOADS"
+  log "$loaded"
+
+  {
+    echo "### $provider, $size versions"
+    echo
+    timeout 900 "${GENERATOR[@]}" plans --provider "$provider" --connection "$connection" --data "$data" --runs 300
+  } >>"$PLANS"
+
+  for i in "${!SERVICE_DIRS[@]}"; do
+    local service=${SERVICE_NAMES[$i]} service_connection=$connection port pid sample_key
+    # Each service gets its own copy of the catalogue: the mixed run writes to it, and a variant may change its settings.
+    case $provider in
+      sqlite)
+        cp "$WORK/registry-$size.db" "$WORK/registry-$size-$service.db"
+        service_connection="Data Source=$WORK/registry-$size-$service.db"
+        cat "$WORK/registry-$size-$service.db" >/dev/null ;;
+      postgres)
+        psql_admin "CREATE DATABASE registry_${size}_$service TEMPLATE registry_$size"
+        service_connection="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_${size}_$service" ;;
+    esac
+    port=$(free_port)
+    start_service "${SERVICE_DIRS[$i]}" "$provider" "$service_connection" "$port"
+    pid=$SERVICE_PID
+
+    # The baseline serves documents of the sizes this service answers (one latest edition, one list page).
+    sample_key=$(head -1 "$data/latest-eu.paths")
+    curl -sf -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port$sample_key" >"$data/latest-$service.json"
+    curl -sf -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port$(sed -n 5p "$data/list.paths")" >"$data/list-$service.json"
+    BASE_PORT=$(free_port)
+    start_baseline "$data/latest-$service.json" "$data/list-$service.json" "$BASE_PORT"
+
+    measure "$provider" "$size" "$service" "a latest" "$port" "$data/latest-eu.paths" "$pid" "doc $(wc -c <"$data/latest-$service.json") B"
+    measure "$provider" "$size" "$service" "b list" "$port" "$data/list.paths" "$pid" "doc $(wc -c <"$data/list-$service.json") B"
+
+    local feed_status
+    feed_status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port/v1/feed")
+    printf '%s\t%s\t%s\tc feed\t\t\t\t\t\t\t\t\t\tnot measured: the service has no feed (GET /v1/feed answers %s)\n' "$provider" "$size" "$service" "$feed_status" >>"$RESULTS"
+
+    # (d) consumers read while one editor writes flat out; the baseline is measured right before, alone.
+    local base edit_log="$WORK/edit-$provider-$size-$service.log" editor_pid mixed
+    base=$(wrk_run "$BASE_PORT" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$BASE_PID")
+    timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$port" --token "$EDITOR_TOKEN" \
+      --standards "$data/standards.tsv" --seconds "$DURATION" >"$edit_log" 2>"$edit_log.err" &
+    editor_pid=$!
+    PIDS+=("$editor_pid")
+    mixed=$(wrk_run "$port" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$pid")
+    wait "$editor_pid" || true
+    forget "$editor_pid"
+    record "$provider" "$size" "$service" "d mixed" "$mixed" "$base" "editor: $(grep '^EDITOR' "$edit_log" | sed 's/^EDITOR //')"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
+      "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+
+    printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")" "$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" >>"$RSS"
+    forget "$pid"
+    forget "$BASE_PID"
+  done
+  case $provider in
+    sqlite) rm -f "$WORK"/registry-"$size"*.db* ;;
+    postgres) for service in "${SERVICE_NAMES[@]}"; do psql_admin "DROP DATABASE registry_${size}_$service"; done; psql_admin "DROP DATABASE registry_$size" ;;
+  esac
+}
+
+STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+PG_VERSION="not installed"
+for provider in $PROVIDERS; do
+  if [ "$provider" = postgres ]; then
+    if ! start_postgres; then
+      log "PostgreSQL server binaries not found: PostgreSQL runs skipped"
+      continue
+    fi
+  fi
+  for size in $SIZES; do
+    run_size "$provider" "$size"
+  done
+done
+FINISHED=$(date -u '+%H:%M UTC')
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------------------------------------- RESULTS.md
+"$ROOT/bench/report.sh" "$WORK" >"$OUT.tmp" <<EOF
+started=$STARTED
+finished=$FINISHED
+load_before=$LOAD_BEFORE
+load_after=$LOAD_AFTER
+duration=$DURATION
+warmup=$WARMUP
+connections=$CONNECTIONS
+threads=$THREADS
+sizes=$SIZES
+variant=$VARIANT
+pg_version=$PG_VERSION
+EOF
+mv "$OUT.tmp" "$OUT"
+log "results written to $OUT"

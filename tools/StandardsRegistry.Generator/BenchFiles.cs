@@ -1,0 +1,65 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+
+namespace StandardsRegistry.Generator;
+
+/// <summary>
+/// What the bench scripts need from a generated catalogue, written beside it: the paths wrk requests
+/// (one per line) and the standards an editor may write to.
+/// </summary>
+internal sealed class BenchFiles : IDisposable
+{
+    private readonly StreamWriter _latest;
+    private readonly StreamWriter _list;
+    private readonly StreamWriter _standards;
+    private readonly Random _random;
+    private readonly double _listShare;
+    private readonly long _now;
+
+    public BenchFiles(string directory, long expectedStandards, int seed, long now)
+    {
+        Directory.CreateDirectory(directory);
+        _latest = Writer(Path.Combine(directory, "latest-eu.paths"));
+        _list = Writer(Path.Combine(directory, "list.paths"));
+        _standards = Writer(Path.Combine(directory, "standards.tsv"));
+        _random = new Random(seed);
+        // About 4000 list pages, starting anywhere in the catalogue, plus the first page of each category.
+        _listShare = Math.Min(1.0, 4000.0 / Math.Max(1, expectedStandards));
+        _now = now;
+        foreach (var category in StandardsRegistry.Domain.Categories.All)
+        {
+            _list.WriteLine($"/v1/standards?category={category}");
+        }
+    }
+
+    public void Observe(GeneratedStandard s, CatalogueStats stats)
+    {
+        var key = s.Standard.Key;
+        _standards.WriteLine($"{key}\t{s.Standard.Category}");
+        if (CatalogueGenerator.HasVisibleEditionInForce(s, "EU", CatalogueGenerator.EuConsumerLevel, _now))
+        {
+            stats.EuVisibleStandards++;
+            _latest.WriteLine($"/v1/standards/{key}/versions/latest");
+        }
+        if (CatalogueGenerator.HasVisibleEditionInForce(s, "PUBLIC", 0, _now))
+        {
+            stats.PublicVisibleStandards++;
+        }
+        if (_random.NextDouble() < _listShare)
+        {
+            // The API's cursor: base64url of "standards:<last key of the previous page>".
+            var cursor = Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"standards:{key}"));
+            _list.WriteLine(string.Create(CultureInfo.InvariantCulture, $"/v1/standards?category={s.Standard.Category}&cursor={cursor}"));
+        }
+    }
+
+    public void Dispose()
+    {
+        _latest.Dispose();
+        _list.Dispose();
+        _standards.Dispose();
+    }
+
+    private static StreamWriter Writer(string path) => new(path, append: false, new UTF8Encoding(false)) { NewLine = "\n" };
+}

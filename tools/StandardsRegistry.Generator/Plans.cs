@@ -1,0 +1,186 @@
+using System.Buffers.Text;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Generator;
+
+/// <summary>
+/// The query plans of the benchmarked consumer reads, for bench/RESULTS.md: the exact statements the service issues
+/// (taken from CatalogueQueries' statement builders), as an EU consumer with clearance NS, with SQLite's
+/// EXPLAIN QUERY PLAN or PostgreSQL's EXPLAIN ANALYZE, and their mean time over the bench's own paths, compiled
+/// (planned) on every execution as the service runs them today, and prepared once.
+/// </summary>
+internal static class Plans
+{
+    private static readonly VisibilityScope EuConsumer = new(false, "EU", Classification.NS, false, MarkingScheme.Eu);
+
+    public static int Run(string provider, string connectionString, string dataDirectory, int runs)
+    {
+        var dialect = SqlDialect.For(provider);
+        var keys = File.ReadLines(Path.Combine(dataDirectory, "latest-eu.paths")).Select(p => p.Split('/')[3]).ToArray();
+        var pages = File.ReadLines(Path.Combine(dataDirectory, "list.paths")).Select(ListPage).ToArray();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var random = new Random(5);
+
+        var statements = new (string Title, string Sql, Func<Dictionary<string, object>> Parameters)[]
+        {
+            ("GET /v1/standards/{key}/versions/latest", Build("GetLatest", dialect, EuConsumer),
+                () => new() { ["key"] = keys[random.Next(keys.Length)] }),
+            ("GET /v1/standards?category={category} (first page)", Build("ListStandards", dialect, EuConsumer, true, false, false),
+                () => new() { ["category"] = Categories.All[random.Next(Categories.All.Count)], ["limit"] = Limits.DefaultPageSize + 1 }),
+            ("GET /v1/standards?category={category}&cursor={cursor} (a page further on)", Build("ListStandards", dialect, EuConsumer, true, false, true),
+                () =>
+                {
+                    var (category, after) = pages.Where(p => p.After is not null).ElementAt(random.Next(pages.Count(p => p.After is not null)));
+                    return new() { ["category"] = category, ["afterKey"] = after!, ["limit"] = Limits.DefaultPageSize + 1 };
+                }),
+        };
+
+        using var connection = dialect.CreateConnection(dialect.Normalize(connectionString));
+        connection.Open();
+        foreach (var (title, sql, parameters) in statements)
+        {
+            Console.WriteLine($"#### `{title}`");
+            Console.WriteLine();
+            Console.WriteLine("```sql");
+            Console.WriteLine(sql.Trim());
+            Console.WriteLine("```");
+            Console.WriteLine();
+            var sample = parameters();
+            Console.WriteLine($"Plan ({(provider == SqlDialect.Postgres ? "EXPLAIN (ANALYZE, BUFFERS)" : "EXPLAIN QUERY PLAN")}, {string.Join(", ", sample.Select(p => $"@{p.Key} = {p.Value}"))}):");
+            Console.WriteLine();
+            Console.WriteLine("```");
+            Console.WriteLine(provider == SqlDialect.Postgres ? ExplainPostgres(connection, sql, sample, now) : ExplainSqlite(connection, sql, sample, now));
+            Console.WriteLine("```");
+            Console.WriteLine();
+            var compiled = Time(connection, sql, parameters, now, runs, prepare: false);
+            var prepared = Time(connection, sql, parameters, now, runs, prepare: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Mean over {runs} executions with the bench's random parameters: **{compiled:0} µs** compiled/planned on every execution (as the service sends it today), **{prepared:0} µs** prepared once."));
+            Console.WriteLine();
+        }
+        return 0;
+    }
+
+    /// <summary>The service's own statement text, from the internal builders (a renamed builder fails here, loudly).</summary>
+    private static string Build(string name, params object[] arguments)
+    {
+        var builders = typeof(CatalogueQueries).GetNestedType("Sql", BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException("CatalogueQueries.Sql not found: update tools/StandardsRegistry.Generator/Plans.cs.");
+        var method = builders.GetMethod(name, BindingFlags.Public | BindingFlags.Static, arguments.Select(a => a is SqlDialect ? typeof(SqlDialect) : a.GetType()).ToArray())
+            ?? throw new InvalidOperationException($"CatalogueQueries.Sql.{name} not found: update tools/StandardsRegistry.Generator/Plans.cs.");
+        return (string)method.Invoke(null, arguments)!;
+    }
+
+    private static (string Category, string? After) ListPage(string path)
+    {
+        var query = path[(path.IndexOf('?', StringComparison.Ordinal) + 1)..].Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        var after = query.TryGetValue("cursor", out var cursor) ? Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':', 2)[1] : null;
+        return (query["category"], after);
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, Dictionary<string, object> parameters, long now)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // The service's own statement text; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        void Add(string name, object value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        Add("scopeLevel", (int)EuConsumer.MaxLevel);
+        Add("scopeCommunity", EuConsumer.Community);
+        Add("now", now);
+        foreach (var (name, value) in parameters)
+        {
+            Add(name, value);
+        }
+        return command;
+    }
+
+    private static string ExplainSqlite(DbConnection connection, string sql, Dictionary<string, object> parameters, long now)
+    {
+        using var command = Command(connection, "EXPLAIN QUERY PLAN " + sql, parameters, now);
+        using var reader = command.ExecuteReader();
+        var depth = new Dictionary<long, int> { [0] = 0 };
+        var text = new StringBuilder();
+        while (reader.Read())
+        {
+            var id = reader.GetInt64(0);
+            var parent = reader.GetInt64(1);
+            var level = depth.GetValueOrDefault(parent) + 1;
+            depth[id] = level;
+            text.Append(' ', (level - 1) * 2).Append("- ").AppendLine(reader.GetString(3));
+        }
+        return text.ToString().TrimEnd();
+    }
+
+    private static string ExplainPostgres(DbConnection connection, string sql, Dictionary<string, object> parameters, long now)
+    {
+        using var command = Command(connection, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, parameters, now);
+        using var reader = command.ExecuteReader();
+        var text = new StringBuilder();
+        while (reader.Read())
+        {
+            text.AppendLine(reader.GetString(0));
+        }
+        return text.ToString().TrimEnd();
+    }
+
+    /// <summary>Mean microseconds per execution, reading every row.</summary>
+    private static double Time(DbConnection connection, string sql, Func<Dictionary<string, object>> parameters, long now, int runs, bool prepare)
+    {
+        DbCommand? prepared = null;
+        var elapsed = TimeSpan.Zero;
+        for (var i = 0; i < runs + 20; i++)
+        {
+            var values = parameters();
+            DbCommand command;
+            if (prepare)
+            {
+                if (prepared is null)
+                {
+                    prepared = Command(connection, sql, values, now);
+                    prepared.Prepare();
+                }
+                foreach (var (name, value) in values)
+                {
+                    prepared.Parameters["@" + name].Value = value;
+                }
+                command = prepared;
+            }
+            else
+            {
+                command = Command(connection, sql, values, now);
+            }
+            var started = Stopwatch.GetTimestamp();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                }
+            }
+            if (i >= 20)
+            {
+                elapsed += Stopwatch.GetElapsedTime(started);
+            }
+            if (!prepare)
+            {
+                command.Dispose();
+            }
+        }
+        prepared?.Dispose();
+        return elapsed.TotalMicroseconds / runs;
+    }
+}
