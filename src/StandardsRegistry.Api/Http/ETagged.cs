@@ -23,23 +23,7 @@ public sealed class ETagged<T>(T value) : IResult, IEndpointMetadataProvider, IS
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var options = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        var body = JsonSerializer.SerializeToUtf8Bytes(value, options);
-        var etag = ETags.Of(body);
-
-        var response = httpContext.Response;
-        response.Headers.ETag = etag;
-        response.Headers.CacheControl = httpContext.User.Identity?.IsAuthenticated == true ? "private, no-cache" : "public, no-cache";
-        response.Headers.Vary = HeaderNames.Authorization;
-
-        if (ETags.Matches(httpContext.Request.Headers.IfNoneMatch, etag))
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return;
-        }
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, httpContext.RequestAborted);
+        await ETags.WriteAsync(httpContext, JsonSerializer.SerializeToUtf8Bytes(value, options), "application/json; charset=utf-8", HeaderNames.Authorization);
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
@@ -73,6 +57,29 @@ public static class ETags
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// Writes a 200 representation with its strong ETag and the caching rules of every read (anonymous: shareable but
+    /// always revalidated; identified: private), or a 304 when <c>If-None-Match</c> already holds the tag.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext httpContext, byte[] body, string contentType, Microsoft.Extensions.Primitives.StringValues vary)
+    {
+        var etag = Of(body);
+        var response = httpContext.Response;
+        response.Headers.ETag = etag;
+        response.Headers.CacheControl = httpContext.User.Identity?.IsAuthenticated == true ? "private, no-cache" : "public, no-cache";
+        response.Headers.Vary = vary;
+
+        if (Matches(httpContext.Request.Headers.IfNoneMatch, etag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, httpContext.RequestAborted);
     }
 
     /// <summary>The strong tag of a value as it would be served.</summary>

@@ -109,22 +109,7 @@ public sealed class LabelResult(ConfidentialityMetadataDto label, LabelFormat fo
             body = JsonSerializer.SerializeToUtf8Bytes(label, options);
             contentType = "application/json; charset=utf-8";
         }
-        var etag = ETags.Of(body);
-
-        var response = httpContext.Response;
-        response.Headers.ETag = etag;
-        response.Headers.CacheControl = httpContext.User.Identity?.IsAuthenticated == true ? "private, no-cache" : "public, no-cache";
-        response.Headers.Vary = new StringValues([HeaderNames.Authorization, HeaderNames.Accept]);
-
-        if (ETags.Matches(httpContext.Request.Headers.IfNoneMatch, etag))
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return;
-        }
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = contentType;
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, httpContext.RequestAborted);
+        await ETags.WriteAsync(httpContext, body, contentType, new StringValues([HeaderNames.Authorization, HeaderNames.Accept]));
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
