@@ -43,7 +43,7 @@ public static class RegistryHost
             };
         });
         services.AddExceptionHandler<ExceptionProblems>();
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBodyBytes);
+        builder.AddRequestLimits();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -75,11 +75,14 @@ public static class RegistryHost
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        app.UseResponseHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCataloguePage();
+        app.Use(RequestLimits.RefuseOversizedHeaders);
         app.Use(RefuseOversizedBodies);
         app.UseAuthentication();
+        app.UseRateAndTimeLimits();
         app.UseRejectInvalidCredentials();
         app.UseAuthorization();
         return app;
@@ -93,8 +96,9 @@ public static class RegistryHost
             o.SwaggerEndpoint("/openapi/v1.json", "Standards Registry v1");
             o.RoutePrefix = "swagger";
         });
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        // Load balancers probe health from one address; their probes are not a principal's requests.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).DisableRateLimiting();
         return app;
     }
 
@@ -113,7 +117,6 @@ public static class RegistryHost
                 var headers = context.Context.Response.Headers;
                 headers.ContentSecurityPolicy =
                     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-                headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
                 headers.CacheControl = "no-cache";
             },
@@ -135,6 +138,9 @@ public static class RegistryHost
 
         try
         {
+            // Every setting validated on start, before the database is touched and before the host would log the
+            // failure with a stack trace.
+            app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
             var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
             if (args.Length > 0 && args[0] == "migrate")
             {

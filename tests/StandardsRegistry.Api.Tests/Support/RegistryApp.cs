@@ -19,14 +19,30 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     private readonly TestDatabase _database;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverErrors = new();
     private readonly bool _seed;
+    private readonly string _environment;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    public RegistryApp(bool seed = false, TestProvider? provider = null)
+    /// <param name="settings">Configuration over the tests' defaults, e.g. a low <c>RateLimiting:Burst</c>.</param>
+    /// <param name="environment">The host environment; <c>Testing</c> unless a test is about another one.</param>
+    public RegistryApp(bool seed = false, TestProvider? provider = null, IReadOnlyDictionary<string, string>? settings = null, string environment = "Testing")
     {
         provider ??= TestProvider.Sqlite;
         Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         _seed = seed;
+        _environment = environment;
+        _settings = settings ?? new Dictionary<string, string>();
         _database = TestDatabase.CreateAsync(provider).GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// Rate limits far above what any suite sends as one principal (the no-leak crawl sends thousands of requests per
+    /// principal in seconds); the rate-limit tests set their own.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> UnlimitedRate { get; } = new Dictionary<string, string>
+    {
+        ["RateLimiting:PermitsPerSecond"] = "1000000",
+        ["RateLimiting:Burst"] = "1000000",
+    };
 
     public TestProvider Provider => _database.Provider;
 
@@ -41,7 +57,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         builder.UseSetting("ConnectionStrings:Registry", _database.ConnectionString);
         builder.UseSetting("Database:Provider", _database.Provider.Name);
         builder.UseSetting("Database:Seed", _seed ? "true" : "false");
@@ -49,6 +65,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Value", Tokens.SigningKeyBase64);
+        foreach (var (name, value) in UnlimitedRate.Concat(_settings))
+        {
+            builder.UseSetting(name, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton(new Security.RegistryClock(Clock)));

@@ -154,6 +154,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Authentication__Schemes__Bearer__ValidAudiences__0"] = Tokens.Audience;
         start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = Tokens.Issuer;
         start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Tokens.SigningKeyBase64;
+        foreach (var (name, value) in RegistryApp.UnlimitedRate)
+        {
+            start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
         // One line per log entry, so the kept tail stays readable.
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
