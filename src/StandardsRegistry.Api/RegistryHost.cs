@@ -80,6 +80,7 @@ public static class RegistryHost
         app.UseStatusCodePages();
         app.UseCataloguePage();
         app.Use(RequestLimits.RefuseOversizedHeaders);
+        app.Use(UrlRules.RefuseMalformedUrls);
         app.Use(RefuseOversizedBodies);
         app.UseAuthentication();
         app.UseRateAndTimeLimits();

@@ -15,7 +15,7 @@ namespace StandardsRegistry.Api.Tests;
 /// followed by a re-read of the whole catalogue (as a CTS editor, drafts and release histories included) compared
 /// with the one taken before.
 /// </summary>
-public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
+public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifetime
 {
     private const string Key = "stanag-1";
 
@@ -838,6 +838,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         var nato = _app.As(TestCaller.NatoReader("CTS"));
         yield return (_anonymous, new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}"));
         yield return (_editor, new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}"));
+        yield return (_anonymous, new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}/label"));
         yield return (_editor, new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/{Key}/versions/{edition}")
         {
             Content = Json(DraftJson()),
