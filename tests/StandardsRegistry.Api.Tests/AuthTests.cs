@@ -185,6 +185,21 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         await ProblemAsync(await nato.GetAsync("/v1/standards/eu-ns/versions/1/releases"), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task TheReleaseHistoryOfADraftDoesNotExistForANatoReaderWhoIsNoEditor()
+    {
+        // Drafts are for editors (DESIGN.md §1): to any other NATO reader a draft's history is the one 404 of
+        // something that does not exist, not an empty list that gives the draft away.
+        var nato = _app.As(TestCaller.NatoReader("CTS"));
+        var absent = await nato.GetAsync("/v1/standards/draft-only/versions/2/releases");
+        var draft = await nato.GetAsync("/v1/standards/draft-only/versions/1/releases");
+
+        await ProblemAsync(absent, HttpStatusCode.NotFound);
+        await ProblemAsync(draft, HttpStatusCode.NotFound);
+        Assert.Equal(await absent.Content.ReadAsStringAsync(), await draft.Content.ReadAsStringAsync());
+        Assert.Empty(await _editor.GetJsonArrayAsync("/v1/standards/draft-only/versions/1/releases"));
+    }
+
     // ---------------------------------------------------------------- broken tokens
 
     public static TheoryData<string> BrokenTokens =>
