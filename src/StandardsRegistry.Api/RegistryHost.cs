@@ -42,6 +42,7 @@ public static class RegistryHost
                 _ => null,
             };
         });
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonForAnyAccept>();
         services.AddExceptionHandler<ExceptionProblems>();
         builder.AddRequestLimits();
 

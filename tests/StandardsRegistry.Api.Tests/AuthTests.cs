@@ -207,7 +207,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
          "alg-none-in-capitals", "alg-swapped-to-hs512", "alg-swapped-to-rs256", "kid-path-injection", "jku-to-elsewhere", "not-yet-valid", "no-expiry",
          "issuer-with-trailing-space", "audience-array-without-ours", "jwe-shaped", "two-tokens", "huge-signature"];
 
-    private static string Broken(string kind)
+    internal static string Broken(string kind)
     {
         var claims = TestCaller.Editor().Claims().ToList();
         return kind switch
@@ -325,7 +325,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
          "clearance NATO TOP SECRET", "clearance CONFIDENTIAL without a scheme", "clearance TS", "clearance NS with a NUL", "clearance in full-width letters",
          "two subjects"];
 
-    private static IEnumerable<Claim> Unsound(string kind) => kind switch
+    internal static IEnumerable<Claim> Unsound(string kind) => kind switch
     {
         "clearance TOP-SECRET-ISH" => [new("sub", "x"), new("community", "NATO"), new("clearance", "TOP-SECRET-ISH"), new("role", "editor")],
         "clearance empty" => [new("sub", "x"), new("community", "NATO"), new("clearance", ""), new("role", "editor")],

@@ -351,4 +351,37 @@ public abstract partial class BadInputTests
 
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
+
+    // ---------------------------------------------------------------- problems whatever the Accept header says
+
+    [Theory]
+    [InlineData("application/xml")]
+    [InlineData("text/html")]
+    [InlineData("image/png")]
+    [InlineData("application/json;q=0")]
+    [InlineData("garbage/")]
+    public async Task EveryProblemIsJsonWhateverTheAcceptHeaderAsksFor(string accept)
+    {
+        var before = await _editor.SnapshotAsync();
+        var requests = new (HttpClient Client, HttpRequestMessage Request, HttpStatusCode Status)[]
+        {
+            (_anonymous, new(HttpMethod.Get, "/v1/standards/never-existed"), HttpStatusCode.NotFound),
+            (_anonymous, new(HttpMethod.Get, "/v1/standards?limit=0"), HttpStatusCode.BadRequest),
+            (_anonymous, new(HttpMethod.Get, "/v1/standards?q=%FF"), HttpStatusCode.BadRequest),
+            (_anonymous, new(HttpMethod.Post, "/v1/standards"), HttpStatusCode.Unauthorized),
+            (_app.WithToken("garbage"), new(HttpMethod.Get, "/v1/standards"), HttpStatusCode.Unauthorized),
+            (_app.As(TestCaller.Eu("NS")), new(HttpMethod.Post, "/v1/standards"), HttpStatusCode.Forbidden),
+            (_anonymous, new(HttpMethod.Delete, "/v1/standards"), HttpStatusCode.MethodNotAllowed),
+            (_editor, new(HttpMethod.Post, "/v1/standards") { Content = Json("{") }, HttpStatusCode.BadRequest),
+            (_editor, new(HttpMethod.Post, "/v1/standards") { Content = Json(new string(' ', (int)Limits.RequestBodyBytes + 1)) }, HttpStatusCode.RequestEntityTooLarge),
+            (_anonymous, new(HttpMethod.Get, "/v1/standards") { Headers = { { "X-Filler", new string('h', 20 * 1024) } } }, HttpStatusCode.RequestHeaderFieldsTooLarge),
+        };
+
+        foreach (var (client, request, status) in requests)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+            await ProblemAsync(await client.SendAsync(request), status);
+        }
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
 }

@@ -37,6 +37,7 @@ public sealed class LimitsAndHeadersTests
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
         Assert.Equal("nosniff", string.Join(",", refused.Headers.GetValues("X-Content-Type-Options")));
         Assert.DoesNotContain("EU", problem.ToJsonString(), StringComparison.Ordinal);
+        await ProblemAsync(await eu.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/standards") { Headers = { { "Accept", "text/html" } } }), HttpStatusCode.TooManyRequests);
 
         // Partitions are per principal: another subject, the same subject in another community, and anonymous
         // callers each have their own bucket.
