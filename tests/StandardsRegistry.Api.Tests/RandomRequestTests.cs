@@ -177,7 +177,7 @@ public abstract class RandomRequestTests(TestProvider provider, int requests, IT
         {
             return $"standard {standard.Key}";
         }
-        if (request.Route.ReadsVersion && int.TryParse(request.Edition, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var edition)
+        if (request.Route.ReadsVersion && EditionOf(request, out var edition)
             && !_touchedVersions.Contains((standard.Key, edition)) && Version(standard.Key, edition) is { } version && !view.Sees(version))
         {
             return $"edition {version}";
@@ -196,11 +196,15 @@ public abstract class RandomRequestTests(TestProvider provider, int requests, IT
         {
             _touchedStandards.Add(request.Key);
         }
-        if (int.TryParse(request.Edition, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var edition))
+        if (EditionOf(request, out var edition))
         {
             _touchedVersions.Add((request.Key, edition));
         }
     }
+
+    /// <summary>The edition a route value names, read as the API's route binding reads it (sign and spaces allowed).</summary>
+    private static bool EditionOf(RandomRequest request, out int edition) =>
+        int.TryParse(request.Edition, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out edition);
 
     private ModelVersion? Version(string key, int edition) =>
         _model.Standards.SingleOrDefault(s => s.Key == key)?.Versions.SingleOrDefault(v => v.Edition == edition);

@@ -138,14 +138,17 @@ public sealed class RandomRequests(CatalogueModel model)
 
     public Gen<RandomRequest> Request() =>
         from route in Gen.Elements(Routes.ToArray())
-        from caller in Caller()
+        from caller in route.IsWrite ? Gen.Frequency((3, Writer()), (4, Caller())) : Caller()
         from key in Key()
         from edition in Edition()
         from audience in AudienceText()
         from query in Query(route)
         from headers in Headers()
-        from body in Body(route)
+        from body in Body(route, CategoryOf(key.Raw))
         select Build(route, caller, key, edition, audience, query, headers, body);
+
+    /// <summary>The category of a catalogue key (so a draft's attributes can fit it), or a random one.</summary>
+    private string? CategoryOf(string key) => model.Standards.FirstOrDefault(s => s.Key == key)?.Category;
 
     private RandomRequest Build(RouteShape route, RandomPrincipal caller, (string Raw, string Segment) key, (string Raw, string Segment) edition,
         (string Raw, string Segment) audience, string query, IReadOnlyList<(string, string)> headers, (byte[]? Bytes, string? ContentType) body)
@@ -166,6 +169,12 @@ public sealed class RandomRequests(CatalogueModel model)
         (1, Gen.Elements(AuthTests.UnsoundClaims.Select(row => row.Data).ToArray()).Select(kind => Broken($"unsound claims: {kind}", () => Tokens.Create(AuthTests.Unsound(kind))))));
 
     private static readonly RandomPrincipal Anonymous = new("anonymous", null, Principal.Anonymous);
+
+    /// <summary>Writers, so that some random writes succeed and the property runs on a catalogue that changes under it.</summary>
+    private Gen<RandomPrincipal> Writer() => Gen.Elements(
+        Valid(TestPrincipal.NatoEditor.Name, TestPrincipal.NatoEditor.Caller!, TestPrincipal.NatoEditor.Principal),
+        Member(Communities.Nato, "NC", [Roles.Editor, Roles.ReleaseAuthority], "dave"),
+        Member(Communities.Nato, "CTS", [Roles.ReleaseAuthority], "erin"));
 
     private Gen<RandomPrincipal> RandomMember() =>
         from community in Gen.Elements(Communities.Nato, "EU", Communities.Public)
@@ -284,12 +293,12 @@ public sealed class RandomRequests(CatalogueModel model)
         "{\"title\":\"\\uD800\"}", "{\"key\":\"a\",\"key\":\"b\"}", "\uFEFF{}", "{\"reason\":" + new string('9', 5000) + "}",
     ];
 
-    private Gen<(byte[]? Bytes, string? ContentType)> Body(RouteShape route)
+    private Gen<(byte[]? Bytes, string? ContentType)> Body(RouteShape route, string? category)
     {
         var json = route.Body switch
         {
             BodyShape.Standard => StandardBody(),
-            BodyShape.Draft => DraftBody(),
+            BodyShape.Draft => DraftBody(category),
             BodyShape.Reason => ReasonBody(),
             BodyShape.Release => ReleaseBody(),
             _ => Gen.Constant<JsonObject?>(null),
@@ -333,12 +342,12 @@ public sealed class RandomRequests(CatalogueModel model)
         from extra in Gen.Frequency((9, Gen.Constant<JsonNode?>(null)), (1, Gen.Constant<JsonNode?>(JsonValue.Create("x"))))
         select (JsonObject?)Object(("key", key), ("designation", designation), ("category", category), ("title", title), ("status", extra));
 
-    private static Gen<JsonObject?> DraftBody() =>
+    private static Gen<JsonObject?> DraftBody(string? fits) =>
         from title in Field(Gen.Elements("A random edition", "Changed"))
         from summary in Field(Gen.Constant("A summary."))
         from body in Field(Gen.Constant("The body."))
         from classification in Field(Gen.Elements(Spellings))
-        from category in Gen.Elements(Categories.All.ToArray())
+        from category in fits is null ? Gen.Elements(Categories.All.ToArray()) : Gen.Frequency((3, Gen.Constant(fits)), (1, Gen.Elements(Categories.All.ToArray())))
         from attributes in Gen.Frequency(
             (6, Gen.Constant<JsonNode?>(JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(RegistryClient.AttributesFor(category))))),
             (1, Gen.Elements<JsonNode?>(null, new JsonObject(), new JsonArray(1, 2), new JsonObject { ["boreMm"] = -1, ["x"] = "y" })))
