@@ -11,6 +11,7 @@ app.UseRegistryPipeline();
 app.MapStandardsApi();
 app.MapVersionsApi();
 app.MapReleasesApi();
+app.MapFeedApi();
 app.MapRegistryInfrastructure();
 
 return await app.RunRegistryAsync(args);

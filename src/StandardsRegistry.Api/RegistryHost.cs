@@ -136,6 +136,8 @@ public static class RegistryHost
         try
         {
             var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
+            // A catalogue that predates the change feed is put into it once, before anything is served or written.
+            await app.Services.GetRequiredService<FeedLog>().BackfillAsync(app.Services.GetRequiredService<RegistryClock>().Now);
             if (args.Length > 0 && args[0] == "migrate")
             {
                 await Console.Out.WriteLineAsync($"Applied {applied.Count} migration script(s).");

@@ -77,6 +77,7 @@ public static class DataServiceCollectionExtensions
 
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CatalogueQueries>();
+        services.AddSingleton<FeedLog>();
         services.AddSingleton<EditorialStore>();
         services.AddSingleton<ReleaseStore>();
         services.AddSingleton<AudienceDirectory>();

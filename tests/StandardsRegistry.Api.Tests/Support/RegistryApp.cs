@@ -104,7 +104,10 @@ internal sealed class ServerErrorRecorder(System.Collections.Concurrent.Concurre
             await nextMiddleware(context);
             if (context.Response.StatusCode >= 500 && context.Response.StatusCode != 503)
             {
-                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}");
+                // The exception handler leaves what it handled in the features: name it, so the failure says what broke.
+                var handled = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}"
+                    + (handled is null ? "" : $" ({handled.GetType().Name}: {handled.Message})"));
             }
         });
         next(app);
