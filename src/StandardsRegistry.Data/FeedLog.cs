@@ -126,10 +126,19 @@ public sealed class FeedLog(Db db)
     public async Task<IReadOnlyList<FeedEventRow>> PageAsync(VisibilityScope scope, DateTimeOffset now, long afterSequence, int limit, CancellationToken ct)
     {
         await AnnounceDueAsync(now, ct);
-        var parameters = Bind(scope, new { after = afterSequence, limit });
+        return await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), afterSequence, limit, ct);
+    }
+
+    /// <summary>One event of the scope's view as the feed shows it now; null when it shows a version the view no longer sees.</summary>
+    public async Task<FeedEventRow?> EventAsync(VisibilityScope scope, long sequence, CancellationToken ct) =>
+        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), sequence, 1, ct)).SingleOrDefault();
+
+    private async Task<IReadOnlyList<FeedEventRow>> ReadEventsAsync(VisibilityScope scope, string sql, long after, int limit, CancellationToken ct)
+    {
+        var parameters = Bind(scope, new { after, limit });
         return await db.ReadAsync<IReadOnlyList<FeedEventRow>>(async c =>
         {
-            var events = await c.QueryAsync<FeedEventRow>(Sql.Page(db.Dialect, scope), parameters);
+            var events = await c.QueryAsync<FeedEventRow>(sql, parameters);
             var ids = events.Where(e => e.Visible == 1).Select(e => e.VersionId).ToList();
             if (ids.Count == 0)
             {
@@ -249,6 +258,7 @@ public sealed class FeedLog(Db db)
             await c.ExecuteAsync(Sql.Reserve, new { view.Id, count = changes.Count });
             var last = await c.QuerySingleAsync<long>(Sql.LastSequence, new { view.Id });
             var sequence = last - changes.Count;
+            var first = sequence + 1;
             foreach (var (versionId, type) in changes)
             {
                 await c.ExecuteAsync(Sql.InsertEvent, new
@@ -261,6 +271,8 @@ public sealed class FeedLog(Db db)
                     at,
                 });
             }
+            // The webhook outbox, in the same transaction: every live subscription reading this view gets the events.
+            await c.ExecuteAsync(WebhookStore.Sql.Enqueue, new { viewId = view.Id, first, last = sequence, at });
         }
     }
 
@@ -349,7 +361,12 @@ public sealed class FeedLog(Db db)
         /// sees) is left out while the version is not visible now: a later tombstone says it went, and no content of
         /// a version the caller no longer sees is sent again.
         /// </summary>
-        public static string Page(SqlDialect dialect, VisibilityScope scope)
+        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq > @after", dialect.Limit("@limit"));
+
+        /// <summary>One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a version no longer visible).</summary>
+        public static string Event(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq = @after", "");
+
+        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit)
         {
             var visible = Visibility.Predicate(scope, "v", asAnnounced: true);
             return $"""
@@ -358,9 +375,9 @@ public sealed class FeedLog(Db db)
                        CASE WHEN {visible} THEN 1 ELSE 0 END AS Visible
                 FROM feed_events f JOIN feed_views fv ON fv.id = f.view_id
                 JOIN versions v ON v.id = f.version_id JOIN standards s ON s.id = v.standard_id
-                WHERE {View} AND f.seq > @after AND (f.type IN ('withdrawn', 'hidden') OR {visible})
+                WHERE {View} AND {position} AND (f.type IN ('withdrawn', 'hidden') OR {visible})
                 ORDER BY f.seq
-                {dialect.Limit("@limit")}
+                {limit}
                 """;
         }
 
@@ -374,7 +391,7 @@ public sealed class FeedLog(Db db)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
         [
             LockStandard, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, VersionFacts, ReleaseFacts, Views, AudienceCodes, InsertView,
-            Reserve, LastSequence, InsertEvent, IsComplete, Complete, StandardsAfter(dialect), HasEvents, Position, Page(dialect, scope), Export(scope),
+            Reserve, LastSequence, InsertEvent, IsComplete, Complete, StandardsAfter(dialect), HasEvents, Position, Page(dialect, scope), Event(dialect, scope), Export(scope),
             VersionsById(scope, 3),
         ];
     }

@@ -49,6 +49,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Value", Tokens.SigningKeyBase64);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton(new Security.RegistryClock(Clock)));
@@ -57,6 +61,15 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     }
 
     /// <summary>Starts the host through Program, which migrates the database (and seeds it when asked) before serving.</summary>
+    private readonly Dictionary<string, string> _settings = [];
+
+    /// <summary>A configuration setting for this app (before <see cref="Start"/>).</summary>
+    public RegistryApp With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
     public RegistryApp Start()
     {
         _ = Server;
