@@ -80,6 +80,10 @@ public sealed class WebhookStore(Db db)
             return await c.QueryAsync<SubscriptionRow>(Sql.Leased, new { owner, until = untilMs });
         }, ct).AsTask();
 
+    /// <summary>Extends the lease while <paramref name="owner"/> still holds it; false when it has lost it.</summary>
+    public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
+        await db.ReadAsync(c => c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() }), ct) == 1;
+
     public Task ReleaseLeaseAsync(string id, string owner, CancellationToken ct = default) =>
         db.ReadAsync(c => c.ExecuteAsync(Sql.ReleaseLease, new { id, owner }), ct).AsTask();
 
@@ -149,6 +153,8 @@ public sealed class WebhookStore(Db db)
 
         public const string Leased = $"SELECT {Columns} FROM subscriptions s WHERE s.lease_owner = @owner AND s.lease_until = @until";
 
+        public const string RenewLease = "UPDATE subscriptions SET lease_until = @until WHERE id = @id AND lease_owner = @owner";
+
         public const string ReleaseLease = "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner";
 
         public static string Pending(SqlDialect dialect) => $"""
@@ -167,6 +173,6 @@ public sealed class WebhookStore(Db db)
         public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Insert, Get, GetAny, List, SetState, Redeliver, Enqueue, Lease, Leased, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [Insert, Get, GetAny, List, SetState, Redeliver, Enqueue, Lease, Leased, RenewLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

@@ -36,7 +36,6 @@ public sealed class WebhookDispatcher(
 {
     public const string ClientName = "webhooks";
 
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private const int DeliveriesPerLease = 100;
 
     // Unique per process: who holds a lease (the column takes 64 characters).
@@ -75,7 +74,7 @@ public sealed class WebhookDispatcher(
     {
         await feed.AnnounceDueAsync(clock.Now, ct);
         var now = time.GetUtcNow();
-        foreach (var subscription in await store.LeaseAsync(_owner, now, now + Lease, ct))
+        foreach (var subscription in await store.LeaseAsync(_owner, now, now + options.Value.LeaseDuration, ct))
         {
             try
             {
@@ -102,6 +101,10 @@ public sealed class WebhookDispatcher(
             if (DateTimeOffset.FromUnixTimeMilliseconds(delivery.NextAttemptAt) > time.GetUtcNow())
             {
                 return; // backing off; later events wait for this one
+            }
+            if (!await store.RenewLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, ct))
+            {
+                return; // the lease ran out and another instance has the subscription now
             }
             var row = await feed.EventAsync(scope, delivery.Seq, ct);
             if (row is null)

@@ -36,6 +36,12 @@ public sealed class WebhookOptions
 
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an instance holds a subscription's lease without renewing it (it renews before each event). When an
+    /// instance dies, another takes the subscription over after this. Keep it above AttemptTimeout × (Retries + 1).
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A subscription failing without a success for this long is shown as <c>failing</c>.</summary>
     public TimeSpan FailingAfter { get; set; } = TimeSpan.FromMinutes(15);
 
