@@ -97,15 +97,19 @@ public sealed class FeedLog(Db db)
             {
                 break;
             }
-            foreach (var standardId in standards)
+            // A few standards per transaction: bounded work per commit, without a commit per standard.
+            foreach (var batch in standards.Chunk(25))
             {
                 await db.WriteAsync(async c =>
                 {
-                    await c.ExecuteAsync(Sql.LockStandard, new { standardId });
-                    if (await c.ExecuteScalarAsync<int>(Sql.HasEvents, new { standardId }) == 0)
+                    foreach (var standardId in batch)
                     {
-                        await c.ExecuteAsync(Sql.AnnounceEffective, new { standardId, now = at });
-                        await AppendAsync(c, new StandardFacts([]), await FactsAsync(c, standardId), at);
+                        await c.ExecuteAsync(Sql.LockStandard, new { standardId });
+                        if (await c.ExecuteScalarAsync<int>(Sql.HasEvents, new { standardId }) == 0)
+                        {
+                            await c.ExecuteAsync(Sql.AnnounceEffective, new { standardId, now = at });
+                            await AppendAsync(c, new StandardFacts([]), await FactsAsync(c, standardId), at);
+                        }
                     }
                     return Result.Done(true);
                 }, ct);
