@@ -181,6 +181,40 @@ public abstract class FeedTests(TestProvider provider)
     }
 
     /// <summary>
+    /// An edition's successor, as a reader sees it, changes when an edition between them becomes visible or stops
+    /// being visible, though its status stays "superseded": the feed says so with an update of the earlier edition.
+    /// </summary>
+    [Fact]
+    public async Task AnEarlierEditionIsUpdatedWhenItsVisibleSuccessorChanges()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await editor.CreateStandardAsync("stanag-1101");
+        for (var edition = 1; edition <= 3; edition++)
+        {
+            await editor.PublishAsync("stanag-1101", await editor.CreateDraftAsync("stanag-1101"));
+        }
+        await authority.ReleaseAsync("stanag-1101", 1, "EU");
+        await authority.ReleaseAsync("stanag-1101", 3, "EU");
+        var eu = new FeedFollower(app.As(TestCaller.Eu("NR")));
+        await eu.FollowAsync();
+        Assert.Equal(3, eu.Copy[("stanag-1101", 1)]["supersededBy"]!.GetValue<int>());
+
+        await authority.ReleaseAsync("stanag-1101", 2, "EU");
+        await eu.FollowAsync();
+        Assert.Equal(2, eu.Copy[("stanag-1101", 1)]["supersededBy"]!.GetValue<int>());
+        AssertSame(eu.Copy, await FeedFollower.ReadRoutesAsync(app.As(TestCaller.Eu("NR"))), "edition 2 released");
+
+        await authority.RevokeAsync("stanag-1101", 2, "EU");
+        var before = eu.Events.Count;
+        await eu.FollowAsync();
+        Assert.Equal(["hidden stanag-1101/2", "updated stanag-1101/1"], Describe(eu.Events.Skip(before)).Order());
+        Assert.Equal(3, eu.Copy[("stanag-1101", 1)]["supersededBy"]!.GetValue<int>());
+        AssertSame(eu.Copy, await FeedFollower.ReadRoutesAsync(app.As(TestCaller.Eu("NR"))), "edition 2 revoked");
+    }
+
+    /// <summary>
     /// Two registries with the same visible history, one of them with a great deal of activity that EU NR, PUBLIC and
     /// NATO NC readers cannot see: their feeds are the same event for event (sequence, type, key, edition, content).
     /// </summary>
