@@ -52,8 +52,8 @@ static async Task<int> GenerateAsync(Options options)
     using var files = options.Get("out") is { } directory ? new BenchFiles(directory, versions / 10, seed, now) : null;
     ICatalogueLoader loader = provider switch
     {
-        SqlDialect.Sqlite => new SqliteLoader(connectionString),
-        SqlDialect.Postgres => new PostgresLoader(connectionString),
+        SqlDialect.Sqlite => new SqliteLoader(connectionString, now),
+        SqlDialect.Postgres => new PostgresLoader(connectionString, now),
         _ => throw new ArgumentException($"Bulk loading into {provider} is not implemented: use sqlite or postgres."),
     };
 
@@ -68,18 +68,6 @@ static async Task<int> GenerateAsync(Options options)
         }
     });
     load.Stop();
-
-    // The rows went in beside the service's write path, so the change feed has none of them: mark the feed
-    // incomplete and build it the way the service does for a catalogue that predates it.
-    var feed = Stopwatch.StartNew();
-    var db = new Db(dialect, connectionString, ResiliencePipeline.Empty);
-    await db.WriteAsync(async c =>
-    {
-        await c.ExecuteAsync("DELETE FROM feed_state");
-        return Result.Done(true);
-    });
-    await new FeedLog(db).BackfillAsync(DateTimeOffset.FromUnixTimeMilliseconds(now));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Change feed built in {feed.Elapsed.TotalSeconds:0.0} s."));
 
     Console.WriteLine(stats);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
