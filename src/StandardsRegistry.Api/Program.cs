@@ -1,5 +1,6 @@
 using StandardsRegistry.Api;
 using StandardsRegistry.Api.Catalogue;
+using StandardsRegistry.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,8 @@ app.UseRegistryPipeline();
 app.MapStandardsApi();
 app.MapVersionsApi();
 app.MapReleasesApi();
+app.MapFeedApi();
+app.MapSubscriptionsApi();
 app.MapRegistryInfrastructure();
 
 return await app.RunRegistryAsync(args);

@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
+using StandardsRegistry.Api.Webhooks;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -21,6 +22,7 @@ public static class RegistryHost
         services.AddRegistryDatabase();
         services.AddRegistrySecurity();
         services.AddSingleton<SampleCatalogue>();
+        services.AddRegistryWebhooks();
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -129,10 +131,12 @@ public static class RegistryHost
     /// Migrates (and, when configured, seeds) before serving; <c>migrate</c> as the first argument migrates and exits.
     /// A start-up failure is one line on stderr and a non-zero exit, not a stack trace.
     /// </summary>
+    /// <summary>Build-time OpenAPI generation starts the app only to read its endpoints: nothing may touch a database then.</summary>
+    public static bool IsDocumentGeneration { get; } = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+
     public static async Task<int> RunRegistryAsync(this WebApplication app, string[] args)
     {
-        // Build-time OpenAPI generation starts the app only to read its endpoints: it must not touch a database.
-        if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider")
+        if (IsDocumentGeneration)
         {
             await app.RunAsync();
             return 0;
@@ -144,6 +148,8 @@ public static class RegistryHost
             // failure with a stack trace.
             app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
             var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
+            // A catalogue that predates the change feed is put into it once, before anything is served or written.
+            await app.Services.GetRequiredService<FeedLog>().BackfillAsync(app.Services.GetRequiredService<RegistryClock>().Now);
             if (args.Length > 0 && args[0] == "migrate")
             {
                 await Console.Out.WriteLineAsync($"Applied {applied.Count} migration script(s).");

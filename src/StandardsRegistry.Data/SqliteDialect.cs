@@ -50,4 +50,14 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqliteDatabase(connectionString);
+
+    /// <summary>
+    /// A deferred transaction: its first read fixes the snapshot, and in WAL mode (<see cref="DatabaseSettings"/>)
+    /// writers go on committing while it reads.
+    /// </summary>
+    public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
+    /// <summary>Write-ahead logging: readers (a long export above all) and the writer no longer block one another. Persistent in the file.</summary>
+    internal override string? DatabaseSettings => "PRAGMA journal_mode = WAL";
 }

@@ -673,10 +673,13 @@ public static partial class NoLeakChecks
     }
 
     /// <summary>What must never reach a principal with this view: each hidden term (token, key, designation) and what it belongs to.</summary>
-    public static Dictionary<string, string> HiddenTerms(ExpectedView view)
+    public static Dictionary<string, string> HiddenTerms(ExpectedView view) => HiddenTerms(view.HiddenVersions, view.HiddenStandards);
+
+    /// <summary>The terms of these versions (tokens) and standards (tokens, keys, designations).</summary>
+    public static Dictionary<string, string> HiddenTerms(IEnumerable<ModelVersion> versions, IEnumerable<ModelStandard> standards)
     {
-        var hidden = view.HiddenVersions.ToDictionary(v => v.Token, v => $"edition {v}", StringComparer.Ordinal);
-        foreach (var standard in view.HiddenStandards)
+        var hidden = versions.ToDictionary(v => v.Token, v => $"edition {v}", StringComparer.Ordinal);
+        foreach (var standard in standards)
         {
             hidden[standard.Token] = $"standard {standard.Key} (hidden)";
             hidden[standard.Key] = $"key of standard {standard.Key} (hidden)";

@@ -126,8 +126,10 @@ public abstract class RandomRequestTests(TestProvider provider, int requests, IT
         var name = ViewName(request);
         if (!_views.TryGetValue(name, out var entry))
         {
-            var view = ReleaseOracle.ViewOf(_model, request.Caller.IsBroken ? NothingVisible : Scope(request), _app!.Clock.GetUtcNow());
-            _views[name] = entry = (view, NoLeakChecks.HiddenTerms(view));
+            var scope = request.Caller.IsBroken ? NothingVisible : Scope(request);
+            var now = _app!.Clock.GetUtcNow();
+            var view = ReleaseOracle.ViewOf(_model, scope, now);
+            _views[name] = entry = (view, request.Route.History ? NeverVisibleTerms(scope, now) : NoLeakChecks.HiddenTerms(view));
         }
         foreach (var key in _touchedStandards)
         {
@@ -158,7 +160,23 @@ public abstract class RandomRequestTests(TestProvider provider, int requests, IT
     }
 
     private static string ViewName(RandomRequest request) =>
-        request.Caller.IsBroken ? "broken" : $"{request.Caller.Name}|{(request.Route.Name == "ListReleases" && request.Caller.Principal!.HasRole(Roles.ReleaseAuthority) ? "releases" : "")}";
+        (request.Caller.IsBroken ? "broken" : $"{request.Caller.Name}|{(request.Route.Name == "ListReleases" && request.Caller.Principal!.HasRole(Roles.ReleaseAuthority) ? "releases" : "")}")
+        + (request.Route.History ? "|history" : "");
+
+    /// <summary>
+    /// For history routes: the terms of editions the caller could not have seen at any time up to now (never published
+    /// when it needs that, above its level, or never released to it in effect), and of standards with no other edition.
+    /// </summary>
+    private Dictionary<string, string> NeverVisibleTerms(VisibilityScope scope, DateTimeOffset now)
+    {
+        var never = _model.Versions.Where(v => !ReleaseRule.CanSee(
+            scope,
+            new VersionFacts(v.Classification, v.PublishedAt is null ? VersionStatus.Draft : VersionStatus.Published),
+            v.Releases.Where(r => r.EffectiveFrom <= now && (r.RevokedAt is null || r.RevokedAt > r.EffectiveFrom)).Select(r => new ReleaseFacts(r.Audience, r.EffectiveFrom, null)),
+            now)).ToHashSet();
+        var standards = _model.Standards.Where(s => s.Versions.All(never.Contains) && !(scope.SeesEmptyStandards && s.Versions.Count == 0));
+        return NoLeakChecks.HiddenTerms(never, standards);
+    }
 
     /// <summary>The hidden standard or edition a read named, if the caller may not see it (and no write touched it).</summary>
     private string? ServesSomethingHidden(RandomRequest request)

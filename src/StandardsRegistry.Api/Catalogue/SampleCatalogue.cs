@@ -73,7 +73,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
                     RevokedAt = release.Revoked ? now.AddDays(-1).ToUnixTimeMilliseconds() : null,
                     RevokedBy = release.Revoked ? Seeder : null,
                     RevocationReason = release.Revoked ? "Revoked in the sample catalogue." : null,
-                }, ct));
+                }, now, ct));
             }
             if (version.State == "withdrawn")
             {

@@ -16,14 +16,18 @@ public enum BodyShape
     Draft,
     Reason,
     Release,
+    Subscription,
+    Redeliver,
 }
 
 /// <summary>
 /// One route of the API as the random-request property knows it: method, path template (<c>{key}</c>,
-/// <c>{edition}</c>, <c>{audience}</c>), the query parameters it reads, its body, and which catalogue target it
+/// <c>{edition}</c>, <c>{audience}</c>, <c>{id}</c>), the query parameters it reads, its body, and which catalogue target it
 /// addresses (so the oracle can say what the caller may see there).
 /// </summary>
-public sealed record RouteShape(string Name, HttpMethod Method, string Template, string[] Query, BodyShape Body = BodyShape.None)
+/// <param name="History">The route answers history (the change feed, the export): what was visible once may appear there, so
+/// the oracle judges it against what the caller could never have seen rather than what it sees now.</param>
+public sealed record RouteShape(string Name, HttpMethod Method, string Template, string[] Query, BodyShape Body = BodyShape.None, bool History = false)
 {
     public bool IsWrite => Method != HttpMethod.Get;
 
@@ -112,6 +116,15 @@ public sealed class RandomRequests(CatalogueModel model)
         new("WithdrawVersion", HttpMethod.Post, "/v1/standards/{key}/versions/{edition}/withdraw", [], BodyShape.Reason),
         new("ReleaseVersion", HttpMethod.Put, "/v1/standards/{key}/versions/{edition}/releases/{audience}", [], BodyShape.Release),
         new("RevokeRelease", HttpMethod.Delete, "/v1/standards/{key}/versions/{edition}/releases/{audience}", ["reason"]),
+        new("GetFeed", HttpMethod.Get, "/v1/feed", ["limit", "cursor"], History: true),
+        new("Export", HttpMethod.Get, "/v1/export", [], History: true),
+        new("CreateSubscription", HttpMethod.Post, "/v1/subscriptions", [], BodyShape.Subscription),
+        new("ListSubscriptions", HttpMethod.Get, "/v1/subscriptions", []),
+        new("GetSubscription", HttpMethod.Get, "/v1/subscriptions/{id}", []),
+        new("PauseSubscription", HttpMethod.Post, "/v1/subscriptions/{id}/pause", []),
+        new("ResumeSubscription", HttpMethod.Post, "/v1/subscriptions/{id}/resume", []),
+        new("RedeliverSubscription", HttpMethod.Post, "/v1/subscriptions/{id}/redeliver", [], BodyShape.Redeliver),
+        new("DeleteSubscription", HttpMethod.Delete, "/v1/subscriptions/{id}", []),
         new("Live", HttpMethod.Get, "/health/live", []),
         new("Ready", HttpMethod.Get, "/health/ready", []),
     ];
@@ -142,20 +155,23 @@ public sealed class RandomRequests(CatalogueModel model)
         from key in Key()
         from edition in Edition()
         from audience in AudienceText()
+        from id in Id()
         from query in Query(route)
         from headers in Headers()
         from body in Body(route, CategoryOf(key.Raw))
-        select Build(route, caller, key, edition, audience, query, headers, body);
+        select Build(route, caller, key, edition, audience, id, query, headers, body);
 
     /// <summary>The category of a catalogue key (so a draft's attributes can fit it), or a random one.</summary>
     private string? CategoryOf(string key) => model.Standards.FirstOrDefault(s => s.Key == key)?.Category;
 
     private RandomRequest Build(RouteShape route, RandomPrincipal caller, (string Raw, string Segment) key, (string Raw, string Segment) edition,
-        (string Raw, string Segment) audience, string query, IReadOnlyList<(string, string)> headers, (byte[]? Bytes, string? ContentType) body)
+        (string Raw, string Segment) audience, (string Raw, string Segment) id, string query, IReadOnlyList<(string, string)> headers,
+        (byte[]? Bytes, string? ContentType) body)
     {
         var path = route.Template.Replace("{key}", key.Segment, StringComparison.Ordinal)
             .Replace("{edition}", edition.Segment, StringComparison.Ordinal)
-            .Replace("{audience}", audience.Segment, StringComparison.Ordinal);
+            .Replace("{audience}", audience.Segment, StringComparison.Ordinal)
+            .Replace("{id}", id.Segment, StringComparison.Ordinal);
         return new RandomRequest(route, caller, key.Raw, edition.Raw, audience.Raw, path + query, headers, body.Bytes, body.ContentType);
     }
 
@@ -174,7 +190,8 @@ public sealed class RandomRequests(CatalogueModel model)
     private Gen<RandomPrincipal> Writer() => Gen.Elements(
         Valid(TestPrincipal.NatoEditor.Name, TestPrincipal.NatoEditor.Caller!, TestPrincipal.NatoEditor.Principal),
         Member(Communities.Nato, "NC", [Roles.Editor, Roles.ReleaseAuthority], "dave"),
-        Member(Communities.Nato, "CTS", [Roles.ReleaseAuthority], "erin"));
+        Member(Communities.Nato, "CTS", [Roles.ReleaseAuthority], "erin"),
+        Member(Communities.Nato, "CTS", [Roles.Admin], "frank"));
 
     private Gen<RandomPrincipal> RandomMember() =>
         from community in Gen.Elements(Communities.Nato, "EU", Communities.Public)
@@ -225,6 +242,13 @@ public sealed class RandomRequests(CatalogueModel model)
         (6, Gen.Elements("EU", "PUBLIC").Select(PathValue)),
         (2, Gen.Elements("NATO", "eu", "INDUSTRY", "ЕU", "EU ").Select(PathValue)),
         (1, Gen.Elements(Hostile.Where(h => !h.Contains('\0', StringComparison.Ordinal)).ToArray()).Select(PathValue)));
+
+    /// <summary>Subscription ids: small numbers, absent ones, hostile text.</summary>
+    private static Gen<(string Raw, string Segment)> Id() => Gen.Frequency(
+        (4, Gen.Choose(1, 5).Select(i => PathValue(i.ToString(CultureInfo.InvariantCulture)))),
+        (1, Gen.Elements("0", "-1", "99999999999999999999", Guid.Empty.ToString()).Select(PathValue)),
+        (1, Gen.Elements(Hostile.Where(h => !h.Contains('\0', StringComparison.Ordinal)).ToArray()).Select(PathValue)),
+        (1, Gen.Elements(RawSegments).Select(raw => (raw, raw))));
 
     private static (string Raw, string Segment) PathValue(string raw) => (raw, Uri.EscapeDataString(raw));
 
@@ -301,6 +325,8 @@ public sealed class RandomRequests(CatalogueModel model)
             BodyShape.Draft => DraftBody(category),
             BodyShape.Reason => ReasonBody(),
             BodyShape.Release => ReleaseBody(),
+            BodyShape.Subscription => SubscriptionBody(),
+            BodyShape.Redeliver => RedeliverBody(),
             _ => Gen.Constant<JsonObject?>(null),
         };
         var contentType = Gen.Frequency((8, Gen.Constant<string?>("application/json")), (1, Gen.Elements<string?>("text/plain", "application/xml", "application/json; charset=latin1", null)));
@@ -355,6 +381,17 @@ public sealed class RandomRequests(CatalogueModel model)
 
     private static Gen<JsonObject?> ReasonBody() =>
         Field(Gen.Elements("Obsolete.", "Replaced.")).Select(reason => (JsonObject?)Object(("reason", reason)));
+
+    /// <summary>No host is allowed in the tests' settings: a subscription is refused before anything is delivered anywhere.</summary>
+    private static Gen<JsonObject?> SubscriptionBody() =>
+        from audience in Field(Gen.Elements("EU", "PUBLIC", "NATO"))
+        from url in Field(Gen.Elements("https://hooks.example/registry", "http://127.0.0.1:1/x", "file:///etc/passwd", "https://user:pw@hooks.example/", "javascript:alert(1)"))
+        from secret in Field(Gen.Elements("0123456789abcdef0123", "short"))
+        select (JsonObject?)Object(("audience", audience), ("url", url), ("secret", secret));
+
+    private static Gen<JsonObject?> RedeliverBody() =>
+        Gen.Elements<JsonNode?>(JsonValue.Create(1), JsonValue.Create(0), JsonValue.Create(-5), JsonValue.Create(long.MaxValue), JsonValue.Create("1"), null)
+            .Select(from => (JsonObject?)Object(("fromSequence", from)));
 
     private static Gen<JsonObject?> ReleaseBody() =>
         from reason in Field(Gen.Elements("Needed.", "For planning."))

@@ -20,9 +20,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverErrors = new();
     private readonly bool _seed;
     private readonly string _environment;
-    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    /// <param name="settings">Configuration over the tests' defaults, e.g. a low <c>RateLimiting:Burst</c>.</param>
+    /// <param name="settings">Configuration over the tests' defaults, e.g. a low <c>RateLimiting:Burst</c> (or use <see cref="With"/>).</param>
     /// <param name="environment">The host environment; <c>Testing</c> unless a test is about another one.</param>
     public RegistryApp(bool seed = false, TestProvider? provider = null, IReadOnlyDictionary<string, string>? settings = null, string environment = "Testing")
     {
@@ -30,7 +29,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         _seed = seed;
         _environment = environment;
-        _settings = settings ?? new Dictionary<string, string>();
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            _settings[name] = value;
+        }
         _database = TestDatabase.CreateAsync(provider).GetAwaiter().GetResult();
     }
 
@@ -77,6 +79,15 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     }
 
     /// <summary>Starts the host through Program, which migrates the database (and seeds it when asked) before serving.</summary>
+    private readonly Dictionary<string, string> _settings = [];
+
+    /// <summary>A configuration setting for this app (before <see cref="Start"/>).</summary>
+    public RegistryApp With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
     public RegistryApp Start()
     {
         _ = Server;
@@ -124,7 +135,10 @@ internal sealed class ServerErrorRecorder(System.Collections.Concurrent.Concurre
             await nextMiddleware(context);
             if (context.Response.StatusCode >= 500 && context.Response.StatusCode != 503)
             {
-                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}");
+                // The exception handler leaves what it handled in the features: name it, so the failure says what broke.
+                var handled = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}"
+                    + (handled is null ? "" : $" ({handled.GetType().Name}: {handled.Message})"));
             }
         });
         next(app);
