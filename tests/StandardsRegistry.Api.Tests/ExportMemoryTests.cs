@@ -26,7 +26,8 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
     /// <summary>The first standards are also released to PUBLIC: the anonymous export that warms the service up sees only them.</summary>
     private const int PublicStandards = 2;
 
-    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(4);
+    /// <summary>Both sizes together take 30-60 s on a busy 2-core machine (the large start's feed backfill is most of it).</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(3);
 
     [Fact]
     public async Task ExportingTenTimesTheCatalogueDoesNotRaiseTheServicePeakMemory()
@@ -37,16 +38,19 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
         var small = await MeasureAsync(standards: 50, timeout.Token);
         var large = await MeasureAsync(standards: 500, timeout.Token);
 
-        // Measured on the 2-core CI machine (Server GC, the service's default): the small export (~12 MiB) raises the
-        // peak by ~X MiB, the large one (~125 MiB) by ~Y MiB — what one edition in flight, the serializer's pooled
-        // buffers and the GC's allocation budget cost, whatever the catalogue. A service that held the export (or
-        // a buffered query result) in memory would add more than the export's size. The bounds leave room for GC
-        // timing: the large export must be at least 100 MiB, its peak growth under 60 MiB, and the large growth at
-        // most 40 MiB above the small one while it exports over 100 MiB more.
+        // Measured (2 cores shared with other builds, the service's default Server GC): exporting 12.6 MiB raises the
+        // peak by 8.5-10.6 MiB, 126 MiB by 13-20 MiB, 377 MiB by 26-47 MiB; one process exporting 377 MiB eight times
+        // over (3 GiB) peaks 56 MiB above where it started, and its resident size falls back to within ~20 MiB of it
+        // after each export. Nothing is held: the query streams (no sort, no buffered result), Kestrel applies back
+        // pressure, and a 32 MiB GC heap hard limit exports 377 MiB just the same. What remains is the GC's working
+        // room for the dead strings of one edition after another (bodies are large-object-heap strings), whose peak
+        // creeps up slowly with the volume allocated. A service that held the export would add at least its size
+        // (here over 100 MiB). Bounds, with about 3x margin over the measured noise: the large peak grows < 60 MiB,
+        // and at most 30 MiB more than the small one's while it exports 113 MiB more.
         Assert.True(large.Bytes >= 100 * MiB, $"The large export is only {large.Bytes / MiB} MiB: too small to show anything.");
         Assert.True(large.Growth < 60 * MiB,
             $"Exporting {large.Bytes / MiB} MiB raised the service's peak memory by {large.Growth / MiB} MiB (bound 60 MiB).");
-        Assert.True(large.Growth - small.Growth < 40 * MiB,
+        Assert.True(large.Growth - small.Growth < 30 * MiB,
             $"The peak grew by {small.Growth / MiB} MiB for {small.Bytes / MiB} MiB exported and by {large.Growth / MiB} MiB for {large.Bytes / MiB} MiB: it follows the catalogue's size.");
     }
 
