@@ -163,6 +163,9 @@ public sealed class FeedLog(Db db)
         }, ct);
     }
 
+    /// <summary>Standards per export query (see <see cref="ExportRangesAsync"/>).</summary>
+    private const int ExportBatch = 200;
+
     /// <summary>
     /// Every version the caller sees, with content, ordered by key and edition, read in one snapshot together with the
     /// caller's feed position in that snapshot: the export is exactly the state the feed has reached at that position.
@@ -174,10 +177,38 @@ public sealed class FeedLog(Db db)
         await foreach (var row in db.SnapshotAsync<VersionRow>(async c =>
         {
             position(await c.ExecuteScalarAsync<long?>(Sql.Position, parameters) ?? 0);
-            return c.Stream<VersionRow>(Sql.Export(scope), parameters);
+            return ExportRangesAsync(c, scope, parameters);
         }, ct))
         {
             yield return row;
+        }
+    }
+
+    /// <summary>
+    /// The export as consecutive key ranges of <see cref="ExportBatch"/> standards, all in the caller's snapshot. One
+    /// query over the whole catalogue ordered by key lets the planner sort everything before the first row: SQLite
+    /// 3.53 does (a temporary B-tree of every body, spilled to a temporary file), so memory, temporary disk and the time
+    /// to the first line grew with the catalogue. A key range is read through the key index, each standard's versions
+    /// in edition order, with no sort; on a server database a sort, if any, holds one range.
+    /// </summary>
+    private async IAsyncEnumerable<VersionRow> ExportRangesAsync(DbSession c, VisibilityScope scope, DynamicParameters parameters)
+    {
+        var after = "";
+        while (true)
+        {
+            // Keys of every standard, seen or not: they only bound the next query, and nothing of them is returned.
+            var keys = await c.QueryAsync<string>(Sql.ExportKeys(db.Dialect), new { after, batch = ExportBatch });
+            if (keys.Count == 0)
+            {
+                yield break;
+            }
+            parameters.Add("afterKey", after);
+            parameters.Add("lastKey", keys[^1]);
+            await foreach (var row in c.Stream<VersionRow>(Sql.Export(scope), parameters))
+            {
+                yield return row;
+            }
+            after = keys[^1];
         }
     }
 
@@ -389,13 +420,21 @@ public sealed class FeedLog(Db db)
         public static string VersionsById(VisibilityScope scope, int count) =>
             $"{CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true)} WHERE v.id IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"))}) AND {Visibility.Predicate(scope, "v", asAnnounced: true)}";
 
-        public static string Export(VisibilityScope scope) =>
-            $"{CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true)} WHERE {Visibility.Predicate(scope, "v", asAnnounced: true)} ORDER BY s.standard_key, v.edition";
+        /// <summary>The next <c>@batch</c> standard keys after <c>@after</c>: the bounds of one export query.</summary>
+        public static string ExportKeys(SqlDialect dialect) =>
+            $"SELECT standard_key FROM standards WHERE standard_key > @after ORDER BY standard_key {dialect.Limit("@batch")}";
+
+        /// <summary>The versions the caller sees of the standards with keys in (<c>@afterKey</c>, <c>@lastKey</c>].</summary>
+        public static string Export(VisibilityScope scope) => $"""
+            {CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true)}
+            WHERE s.standard_key > @afterKey AND s.standard_key <= @lastKey AND {Visibility.Predicate(scope, "v", asAnnounced: true)}
+            ORDER BY s.standard_key, v.edition
+            """;
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
         [
             LockStandard, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, VersionFacts, ReleaseFacts, Views, AudienceCodes, InsertView,
-            Reserve, LastSequence, InsertEvent, IsComplete, Complete, StandardsAfter(dialect), HasEvents, Position, Page(dialect, scope), Event(dialect, scope), Export(scope),
+            Reserve, LastSequence, InsertEvent, IsComplete, Complete, StandardsAfter(dialect), HasEvents, Position, Page(dialect, scope), Event(dialect, scope), ExportKeys(dialect), Export(scope),
             VersionsById(scope, 3),
         ];
     }
