@@ -307,7 +307,7 @@ public sealed class FeedLog(Db db)
                 });
             }
             // The webhook outbox, in the same transaction: every live subscription reading this view gets the events.
-            await c.ExecuteAsync(WebhookStore.Sql.Enqueue, new { viewId = view.Id, first, last = sequence, at });
+            await c.ExecuteAsync(WebhookStore.Sql.Enqueue, new { viewId = view.Id, first, last = sequence });
         }
     }
 

@@ -133,10 +133,13 @@ public sealed class WebhookStore(Db db)
             UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at WHERE subscription_id = @id AND seq >= @from
             """;
 
-        /// <summary>Every live subscription that reads the view (its audience at its ceiling) gets the new events.</summary>
+        /// <summary>
+        /// Every live subscription that reads the view (its audience at its ceiling) gets the new events, due at once
+        /// (0: the dispatcher's clock decides retries; the catalogue's time of the change is not its business).
+        /// </summary>
         public const string Enqueue = """
             INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
-            SELECT s.id, f.view_id, f.seq, 0, @at
+            SELECT s.id, f.view_id, f.seq, 0, 0
             FROM subscriptions s JOIN audiences a ON a.code = s.audience
             JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
             JOIN feed_events f ON f.view_id = fv.id

@@ -84,6 +84,26 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task AFutureReleaseIsDeliveredWhenItTakesEffectWithoutAnyOtherRequest()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        await SubscribeAsync(app, receiver);
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-5051");
+        await editor.PublishAsync("stanag-5051", await editor.CreateDraftAsync("stanag-5051"));
+        await app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("stanag-5051", 1, "EU", app.Clock.GetUtcNow().AddMinutes(30));
+        await Task.Delay(600); // several delivery runs
+        Assert.Empty(receiver.Received);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(31)); // nobody calls the API: the dispatcher's own run announces it
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the release delivered once in effect");
+        var delivered = receiver.Acknowledged.Single();
+        Assert.Equal("visible", delivered.Body["type"]!.GetValue<string>());
+        Assert.Equal("stanag-5051", delivered.Body["version"]!["key"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task AReceiverThatFailsAndHangsIsRetriedShownFailingAndCaughtUpInOrderWhenItRecovers()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
