@@ -1,4 +1,5 @@
 using StandardsRegistry.Api;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ app.UseRegistryPipeline();
 app.MapStandardsApi();
 app.MapVersionsApi();
 app.MapReleasesApi();
+app.MapAuditApi();
 app.MapRegistryInfrastructure();
 
 return await app.RunRegistryAsync(args);

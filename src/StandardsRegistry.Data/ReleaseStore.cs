@@ -13,7 +13,7 @@ public sealed class ReleaseStore(Db db)
     /// Repeating a release is answered with the existing record (a release "now" repeats one already in effect; a
     /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
     /// </summary>
-    public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
@@ -39,7 +39,7 @@ public sealed class ReleaseStore(Db db)
                 var nowMs = now.ToUnixTimeMilliseconds();
                 var same = effective == nowMs ? active.EffectiveFrom <= nowMs : active.EffectiveFrom == effective;
                 return same
-                    ? Result.Done(active)
+                    ? await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Done(active), now, key, edition, classification, audience.Code)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
                         $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}; revoke it before releasing on other terms.");
             }
@@ -50,14 +50,14 @@ public sealed class ReleaseStore(Db db)
                 Reason = reason,
                 EffectiveFrom = effective,
                 ReleasedAt = now.ToUnixTimeMilliseconds(),
-                ReleasedBy = by,
+                ReleasedBy = by.Subject,
             };
             await c.ExecuteAsync(Sql.Insert, new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy });
-            return Result.Created(row);
+            return await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Created(row), now, key, edition, classification, audience.Code);
         }, ct).AsTask();
 
     /// <summary>Marks the active release of a version to an audience revoked, with who, when and why.</summary>
-    public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
@@ -66,11 +66,12 @@ public sealed class ReleaseStore(Db db)
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
             }
             var at = now.ToUnixTimeMilliseconds();
-            if (await c.ExecuteAsync(Sql.Revoke, new { at, by, reason, version.Id, audience }) == 0)
+            if (await c.ExecuteAsync(Sql.Revoke, new { at, by = by.Subject, reason, version.Id, audience }) == 0)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
-            return Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
+            var revoked = Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
+            return await EditorialStore.AuditedAsync(c, by, "release.revoke", revoked, now, key, edition, (Classification)version.Classification, audience);
         }, ct).AsTask();
 
     /// <summary>Every release record of a version, oldest first; null when the version is not visible to the caller.</summary>
@@ -82,12 +83,12 @@ public sealed class ReleaseStore(Db db)
         }, ct).AsTask();
 
     /// <summary>Inserts a release record as given, for loading history (the sample catalogue); no checks.</summary>
-    public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, CancellationToken ct = default) =>
+    public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             await c.ExecuteAsync(Sql.Record,
                 new { key, edition, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason });
-            return Result.Done(true);
+            return await EditorialStore.AuditedAsync(c, by, "release.record", Result.Created(true), now, key, edition, detail: row.Audience);
         }, ct).AsTask();
 
     internal static class Sql

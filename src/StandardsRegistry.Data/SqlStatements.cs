@@ -19,5 +19,6 @@ internal static class SqlStatements
         Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)))
             .Concat(ReleaseStore.Sql.All())
             .Append(AudienceDirectory.Select)
+            .Concat(AuditLog.Sql.All(dialect))
             .Distinct(StringComparer.Ordinal);
 }

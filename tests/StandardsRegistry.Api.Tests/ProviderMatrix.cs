@@ -29,3 +29,9 @@ public sealed class AuthTestsOnSqlite() : AuthTests(TestProvider.Sqlite);
 public sealed class AuthTestsOnPostgres() : AuthTests(TestProvider.Postgres);
 
 public sealed class AuthTestsOnSqlServer() : AuthTests(TestProvider.SqlServer);
+
+public sealed class AuditTestsOnSqlite() : AuditTests(TestProvider.Sqlite);
+
+public sealed class AuditTestsOnPostgres() : AuditTests(TestProvider.Postgres);
+
+public sealed class AuditTestsOnSqlServer() : AuditTests(TestProvider.SqlServer);

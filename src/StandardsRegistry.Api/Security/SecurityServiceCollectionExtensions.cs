@@ -9,6 +9,7 @@ public static class SecurityServiceCollectionExtensions
     public const string EditorPolicy = "editor";
     public const string ReleaseAuthorityPolicy = "release-authority";
     public const string NatoPolicy = "nato";
+    public const string AdminPolicy = "admin";
 
     /// <summary>
     /// JWT bearer from the standard <c>Authentication:Schemes:Bearer</c> section (issuer, audiences, signing keys or an
@@ -38,7 +39,8 @@ public static class SecurityServiceCollectionExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(EditorPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.Editor))
             .AddPolicy(ReleaseAuthorityPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.ReleaseAuthority))
-            .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato));
+            .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato))
+            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.Admin));
         return services;
     }
 

@@ -19,12 +19,16 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     private readonly TestDatabase _database;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverErrors = new();
     private readonly bool _seed;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private bool _stopped;
 
-    public RegistryApp(bool seed = false, TestProvider? provider = null)
+    /// <param name="settings">Configuration for this app beyond the test defaults (e.g. <c>Audit:Capacity</c>).</param>
+    public RegistryApp(bool seed = false, TestProvider? provider = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         provider ??= TestProvider.Sqlite;
         Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         _seed = seed;
+        _settings = settings ?? new Dictionary<string, string?>();
         _database = TestDatabase.CreateAsync(provider).GetAwaiter().GetResult();
     }
 
@@ -49,6 +53,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Value", Tokens.SigningKeyBase64);
+        foreach (var (setting, value) in _settings)
+        {
+            builder.UseSetting(setting, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton(new Security.RegistryClock(Clock)));
@@ -87,9 +95,19 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// </summary>
     public IReadOnlyCollection<string> ServerErrors => _serverErrors;
 
+    /// <summary>Stops the host gracefully, as on SIGTERM, and keeps the database, so a test can read what was written.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await base.DisposeAsync();
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
+        await StopAsync();
         await _database.DisposeAsync();
         Assert.True(_serverErrors.IsEmpty, $"The registry answered with server errors: {string.Join("; ", _serverErrors)}");
     }
