@@ -16,6 +16,8 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
                 ? $"Migration script '{script.Name}' failed: {result.Error.Message}"
                 : $"The database could not be migrated: {result.Error.Message}", result.Error);
         }
+        // After the migrations, so a database that cannot be opened fails there, with their message.
+        db.Dialect.Configure(db.ConnectionString);
         return result.Scripts.Select(s => s.Name).ToList();
     }
 

@@ -41,6 +41,11 @@ public abstract class SqlDialect
 
     internal abstract UpgradeEngineBuilder Migrations(string connectionString);
 
+    /// <summary>Database-wide settings that cannot be made inside a migration's transaction.</summary>
+    internal virtual void Configure(string connectionString)
+    {
+    }
+
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),
