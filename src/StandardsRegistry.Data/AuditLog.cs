@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dapper;
 using System.Security.Cryptography;
 using System.Text;
 using StandardsRegistry.Domain;
@@ -87,32 +88,35 @@ public sealed class AuditLog(Db db)
         var head = await session.QuerySingleAsync<Head>(Sql.SelectHead);
         var sequence = head.Sequence;
         var previous = head.Hash;
-        var rows = new List<object>(entries.Count);
-        foreach (var entry in entries)
+        // Many rows per statement: one round trip per chunk rather than per entry.
+        foreach (var chunk in entries.Chunk(Sql.RowsPerInsert))
         {
-            sequence++;
-            var hash = HashOf(sequence, entry, previous);
-            rows.Add(new
+            var parameters = new DynamicParameters();
+            for (var i = 0; i < chunk.Length; i++)
             {
-                sequence,
-                entry.At,
-                entry.Action,
-                entry.Status,
-                entry.Subject,
-                entry.Community,
-                entry.Roles,
-                entry.Key,
-                entry.Edition,
-                classification = (int?)entry.Classification,
-                entry.Detail,
-                entry.ClientAddress,
-                entry.RequestId,
-                previous,
-                hash,
-            });
-            previous = hash;
+                var entry = chunk[i];
+                sequence++;
+                var hash = HashOf(sequence, entry, previous);
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                parameters.Add("sequence" + n, sequence);
+                parameters.Add("at" + n, entry.At);
+                parameters.Add("action" + n, entry.Action);
+                parameters.Add("status" + n, entry.Status);
+                parameters.Add("subject" + n, entry.Subject);
+                parameters.Add("community" + n, entry.Community);
+                parameters.Add("roles" + n, entry.Roles);
+                parameters.Add("key" + n, entry.Key, System.Data.DbType.String);
+                parameters.Add("edition" + n, entry.Edition, System.Data.DbType.Int32);
+                parameters.Add("classification" + n, (int?)entry.Classification, System.Data.DbType.Int32);
+                parameters.Add("detail" + n, entry.Detail, System.Data.DbType.String);
+                parameters.Add("client" + n, entry.ClientAddress, System.Data.DbType.String);
+                parameters.Add("request" + n, entry.RequestId, System.Data.DbType.String);
+                parameters.Add("previous" + n, previous);
+                parameters.Add("hash" + n, hash);
+                previous = hash;
+            }
+            await session.ExecuteAsync(Sql.Insert(chunk.Length), parameters);
         }
-        await session.ExecuteAsync(Sql.Insert, rows);
         await session.ExecuteAsync(Sql.UpdateHead, new { sequence, hash = previous });
     }
 
@@ -235,10 +239,14 @@ public sealed class AuditLog(Db db)
 
         public const string UpdateHead = "UPDATE audit_chain_head SET sequence = @sequence, hash = @hash WHERE id = 1";
 
-        public const string Insert = """
-            INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash)
-            VALUES (@sequence, @At, @Action, @Status, @Subject, @Community, @Roles, @Key, @Edition, @classification, @Detail, @ClientAddress, @RequestId, @previous, @hash)
-            """;
+        /// <summary>Rows per INSERT: 15 parameters each, well under every provider's limit (SQL Server's is 2100).</summary>
+        public const int RowsPerInsert = 50;
+
+        /// <summary>An INSERT of <paramref name="rows"/> entries; row i binds @sequence{i}, @at{i}, … @hash{i}.</summary>
+        public static string Insert(int rows) =>
+            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) VALUES "
+            + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
+                $"(@sequence{i}, @at{i}, @action{i}, @status{i}, @subject{i}, @community{i}, @roles{i}, @key{i}, @edition{i}, @classification{i}, @detail{i}, @client{i}, @request{i}, @previous{i}, @hash{i})"));
 
         private const string Columns = """
             a.sequence AS Sequence, a.at AS At, a.action AS Action, a.status AS Status, a.subject AS Subject, a.community AS Community,
@@ -281,7 +289,9 @@ public sealed class AuditLog(Db db)
             yield return LockHead;
             yield return SelectHead;
             yield return UpdateHead;
-            yield return Insert;
+            yield return Insert(1);
+            yield return Insert(2);
+            yield return Insert(RowsPerInsert);
             yield return Page(dialect);
             foreach (var mask in Enumerable.Range(0, 32))
             {
