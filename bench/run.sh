@@ -9,7 +9,7 @@
 # service on 127.0.0.1, and drives it with wrk from this process's side of the loopback:
 #   (a) GET /v1/standards/{key}/versions/latest as an EU consumer (clearance NS) over random keys it may see,
 #   (b) a page of GET /v1/standards?category=… (first pages and pages further on, random category and cursor),
-#   (c) a page of the feed — only when the service has one,
+#   (c) a page of GET /v1/feed (20 events from a random position of the EU consumer's view) — when the service has one,
 #   (d) (a) again while an editor creates, publishes and releases editions flat out.
 # Every run is measured beside the baseline (bench/Baseline: a minimal Kestrel endpoint answering a fixed JSON
 # document of the same size on the same routes), right before it, on the same machine: requests/s, p50/p99 latency,
@@ -181,10 +181,13 @@ record() { # provider size service scenario service-line base-line note
   log "$1 $2 $3 $4: $(field rps "$5") req/s p99 $(field p99_ms "$5") ms, CPU $(field cpu_us "$5") µs/req (baseline $(field rps "$6") req/s, $(field cpu_us "$6") µs/req) $7"
 }
 
+# The load comes from a handful of principals at tens of thousands of requests per second: the per-principal rate
+# limit (RateLimiting:*, SECURITY.md) is set far above that, so it measures the service rather than the limiter.
 start_service() { # dir provider connection-string port -> SERVICE_PID
   local dir=$1 provider=$2 connection=$3 port=$4
   (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
     Urls="http://127.0.0.1:$port" Database__Provider="$provider" ConnectionStrings__Registry="$connection" Database__Seed=false \
+    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 \
     Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
     Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
     dotnet StandardsRegistry.Api.dll) >"$WORK/service-$port.log" 2>&1 &
@@ -193,8 +196,8 @@ start_service() { # dir provider connection-string port -> SERVICE_PID
   wait_ready "http://127.0.0.1:$port/health/ready" 300 || { tail -20 "$WORK/service-$port.log" >&2; exit 1; }
 }
 
-start_baseline() { # latest-doc list-doc port -> BASE_PID
-  (cd "$BASELINE_DIR" && exec env ASPNETCORE_ENVIRONMENT=Production BASELINE_LATEST="$1" BASELINE_LIST="$2" Urls="http://127.0.0.1:$3" \
+start_baseline() { # latest-doc list-doc port [feed-doc] -> BASE_PID
+  (cd "$BASELINE_DIR" && exec env ASPNETCORE_ENVIRONMENT=Production BASELINE_LATEST="$1" BASELINE_LIST="$2" BASELINE_FEED="${4:-}" Urls="http://127.0.0.1:$3" \
     dotnet Baseline.dll) >"$WORK/baseline-$3.log" 2>&1 &
   BASE_PID=$!
   PIDS+=("$BASE_PID")
@@ -245,15 +248,30 @@ run_size() { # provider size
     sample_key=$(head -1 "$data/latest-eu.paths")
     curl -sf -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port$sample_key" >"$data/latest-$service.json"
     curl -sf -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port$(sed -n 5p "$data/list.paths")" >"$data/list-$service.json"
+    # (c) feed pages of 20 events from random positions of the EU NS consumer's view (view EU.3), when there is a feed.
+    local feed_status feed_last
+    feed_status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port/v1/feed")
+    if [ "$feed_status" = 200 ]; then
+      case $provider in
+        sqlite) feed_last=$(sqlite3 "$WORK/registry-$size-$service.db" "SELECT last_seq FROM feed_views WHERE community = 'EU' AND level = 3 AND drafts = 0") ;;
+        postgres) feed_last=$(as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "registry_${size}_$service" -tAc \
+          "SELECT last_seq FROM feed_views WHERE community = 'EU' AND level = 3 AND drafts = 0") ;;
+      esac
+      awk -v last="$feed_last" 'BEGIN { srand(42); for (i = 0; i < 2000; i++) print int(rand() * (last > 20 ? last - 20 : 1)) }' | while read -r n; do
+        printf '/v1/feed?limit=20&cursor=%s\n' "$(printf 'feed:EU.3:%s' "$n" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+      done >"$data/feed.paths"
+      curl -sf -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port$(sed -n 5p "$data/feed.paths")" >"$data/feed-$service.json"
+    fi
     BASE_PORT=$(free_port)
-    start_baseline "$data/latest-$service.json" "$data/list-$service.json" "$BASE_PORT"
+    start_baseline "$data/latest-$service.json" "$data/list-$service.json" "$BASE_PORT" "$( [ "$feed_status" = 200 ] && echo "$data/feed-$service.json")"
 
     measure "$provider" "$size" "$service" "a latest" "$port" "$data/latest-eu.paths" "$pid" "doc $(wc -c <"$data/latest-$service.json") B"
     measure "$provider" "$size" "$service" "b list" "$port" "$data/list.paths" "$pid" "doc $(wc -c <"$data/list-$service.json") B"
-
-    local feed_status
-    feed_status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port/v1/feed")
-    printf '%s\t%s\t%s\tc feed\t\t\t\t\t\t\t\t\t\tnot measured: the service has no feed (GET /v1/feed answers %s)\n' "$provider" "$size" "$service" "$feed_status" >>"$RESULTS"
+    if [ "$feed_status" = 200 ]; then
+      measure "$provider" "$size" "$service" "c feed" "$port" "$data/feed.paths" "$pid" "doc $(wc -c <"$data/feed-$service.json") B, view EU.3 has $feed_last events"
+    else
+      printf '%s\t%s\t%s\tc feed\t\t\t\t\t\t\t\t\t\tnot measured: the service has no feed (GET /v1/feed answers %s)\n' "$provider" "$size" "$service" "$feed_status" >>"$RESULTS"
+    fi
 
     # (d) consumers read while one editor writes flat out; the baseline is measured right before, alone.
     local base edit_log="$WORK/edit-$provider-$size-$service.log" editor_pid mixed

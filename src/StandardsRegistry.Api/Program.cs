@@ -1,6 +1,7 @@
 using StandardsRegistry.Api;
 using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
+using StandardsRegistry.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +13,8 @@ app.UseRegistryPipeline();
 app.MapStandardsApi();
 app.MapVersionsApi();
 app.MapReleasesApi();
+app.MapFeedApi();
+app.MapSubscriptionsApi();
 app.MapAuditApi();
 app.MapRegistryInfrastructure();
 

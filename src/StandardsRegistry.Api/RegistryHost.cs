@@ -6,6 +6,7 @@ using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
+using StandardsRegistry.Api.Webhooks;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -23,6 +24,7 @@ public static class RegistryHost
         services.AddRegistrySecurity();
         services.AddRegistryAudit();
         services.AddSingleton<SampleCatalogue>();
+        services.AddRegistryWebhooks();
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -44,8 +46,9 @@ public static class RegistryHost
                 _ => null,
             };
         });
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonForAnyAccept>();
         services.AddExceptionHandler<ExceptionProblems>();
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBodyBytes);
+        builder.AddRequestLimits();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -79,11 +82,15 @@ public static class RegistryHost
     {
         // Outermost, so the audit trail records the status the caller finally gets.
         app.UseAuditTrail();
+        app.UseResponseHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCataloguePage();
+        app.Use(RequestLimits.RefuseOversizedHeaders);
+        app.Use(UrlRules.RefuseMalformedUrls);
         app.Use(RefuseOversizedBodies);
         app.UseAuthentication();
+        app.UseRateAndTimeLimits();
         app.UseRejectInvalidCredentials();
         app.UseAuthorization();
         return app;
@@ -97,8 +104,9 @@ public static class RegistryHost
             o.SwaggerEndpoint("/openapi/v1.json", "Standards Registry v1");
             o.RoutePrefix = "swagger";
         });
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        // Load balancers probe health from one address; their probes are not a principal's requests.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).DisableRateLimiting();
         return app;
     }
 
@@ -117,7 +125,6 @@ public static class RegistryHost
                 var headers = context.Context.Response.Headers;
                 headers.ContentSecurityPolicy =
                     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-                headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
                 headers.CacheControl = "no-cache";
             },
@@ -128,10 +135,12 @@ public static class RegistryHost
     /// Migrates (and, when configured, seeds) before serving; <c>migrate</c> as the first argument migrates and exits.
     /// A start-up failure is one line on stderr and a non-zero exit, not a stack trace.
     /// </summary>
+    /// <summary>Build-time OpenAPI generation starts the app only to read its endpoints: nothing may touch a database then.</summary>
+    public static bool IsDocumentGeneration { get; } = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+
     public static async Task<int> RunRegistryAsync(this WebApplication app, string[] args)
     {
-        // Build-time OpenAPI generation starts the app only to read its endpoints: it must not touch a database.
-        if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider")
+        if (IsDocumentGeneration)
         {
             await app.RunAsync();
             return 0;
@@ -139,7 +148,12 @@ public static class RegistryHost
 
         try
         {
+            // Every setting validated on start, before the database is touched and before the host would log the
+            // failure with a stack trace.
+            app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
             var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
+            // A catalogue that predates the change feed is put into it once, before anything is served or written.
+            await app.Services.GetRequiredService<FeedLog>().BackfillAsync(app.Services.GetRequiredService<RegistryClock>().Now);
             if (args.Length > 0 && args[0] == "migrate")
             {
                 await Console.Out.WriteLineAsync($"Applied {applied.Count} migration script(s).");

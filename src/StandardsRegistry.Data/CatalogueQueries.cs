@@ -125,14 +125,14 @@ public sealed class CatalogueQueries(Db db)
             FROM standards s
             """;
 
-        private static string VersionSelect(VisibilityScope scope, bool full) => $"""
+        internal static string VersionSelect(VisibilityScope scope, bool full, bool asAnnounced = false) => $"""
             SELECT v.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
                    v.title AS Title, v.summary AS Summary, {(full ? "v.body AS Body, v.attributes AS Attributes," : "")}
                    v.status AS Status, v.classification AS Classification, v.published_at AS PublishedAt,
                    v.withdrawn_at AS WithdrawnAt, v.withdrawal_reason AS WithdrawalReason, v.row_version AS RowVersion,
                    (SELECT MIN(n.edition) FROM versions n
                      WHERE n.standard_id = v.standard_id AND n.edition > v.edition AND n.published_at IS NOT NULL
-                       AND {Visibility.Predicate(scope, "n")}) AS SupersededBy
+                       AND {Visibility.Predicate(scope, "n", asAnnounced)}) AS SupersededBy
             FROM versions v JOIN standards s ON s.id = v.standard_id
             """;
 

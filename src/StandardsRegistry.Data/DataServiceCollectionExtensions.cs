@@ -77,6 +77,8 @@ public static class DataServiceCollectionExtensions
 
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CatalogueQueries>();
+        services.AddSingleton<FeedLog>();
+        services.AddSingleton<WebhookStore>();
         services.AddSingleton<EditorialStore>();
         services.AddSingleton<ReleaseStore>();
         services.AddSingleton<AudienceDirectory>();

@@ -9,6 +9,19 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
     /// <summary>Applies what the journal lacks; returns the names of the scripts applied.</summary>
     public IReadOnlyList<string> Migrate()
     {
+        if (db.Dialect.DatabaseSettings is { } settings)
+        {
+            try
+            {
+                using var connection = db.Dialect.CreateConnection(db.ConnectionString);
+                connection.Open();
+                Dapper.SqlMapper.Execute(connection, settings);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
+            }
+        }
         var result = db.Dialect.MigrationEngine(db.ConnectionString, new Log(logger)).PerformUpgrade();
         if (!result.Successful)
         {
@@ -16,8 +29,6 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
                 ? $"Migration script '{script.Name}' failed: {result.Error.Message}"
                 : $"The database could not be migrated: {result.Error.Message}", result.Error);
         }
-        // After the migrations, so a database that cannot be opened fails there, with their message.
-        db.Dialect.Configure(db.ConnectionString);
         return result.Scripts.Select(s => s.Name).ToList();
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Dapper;
 using Polly;
 
@@ -49,6 +50,42 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
             },
             (dialect, connectionString, work),
             cancellationToken);
+
+    /// <summary>
+    /// Streams rows read in one snapshot (a long read that writers do not wait for). Opening the snapshot goes through
+    /// the pipeline; the stream itself is not retried, since its first rows may already have gone to the client, and
+    /// it has no overall timeout, since it is as long as the caller reads.
+    /// </summary>
+    public async IAsyncEnumerable<T> SnapshotAsync<T>(Func<DbSession, Task<IAsyncEnumerable<T>>> read, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (connection, transaction) = await pipeline.ExecuteAsync(
+            static async (state, ct) =>
+            {
+                var connection = state.dialect.CreateConnection(state.connectionString);
+                try
+                {
+                    await connection.OpenAsync(ct);
+                    return (connection, await state.dialect.BeginSnapshotAsync(connection, ct));
+                }
+                catch
+                {
+                    await connection.DisposeAsync();
+                    throw;
+                }
+            },
+            (dialect, connectionString),
+            cancellationToken);
+        await using (connection)
+        await using (transaction)
+        {
+            var rows = await read(new DbSession(connection, transaction, cancellationToken));
+            await foreach (var row in rows.WithCancellation(cancellationToken))
+            {
+                yield return row;
+            }
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+    }
 }
 
 /// <summary>
@@ -73,6 +110,10 @@ public sealed class DbSession(DbConnection connection, DbTransaction? transactio
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         connection.ExecuteAsync(Command(sql, parameters));
+
+    /// <summary>Rows one at a time as the reader asks for them, never a whole result in memory.</summary>
+    public IAsyncEnumerable<T> Stream<T>(string sql, object? parameters = null) =>
+        connection.QueryUnbufferedAsync<T>(sql, parameters, transaction);
 }
 
 public enum Outcome

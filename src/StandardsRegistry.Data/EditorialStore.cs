@@ -10,11 +10,12 @@ public sealed record DraftContent(string Title, string Summary, string Body, Cla
 /// Editorial writes. Each is one transaction that first locks the standard's row (so concurrent writers to one
 /// standard queue rather than collide, on every provider), then checks the state it needs before it writes
 /// anything; edition numbers come from that transaction and a unique constraint, draft edits from a row version.
+/// Each change to a version is tracked into the change feed (<see cref="FeedLog"/>) in the same transaction.
 /// </summary>
-public sealed class EditorialStore(Db db)
+public sealed class EditorialStore(Db db, FeedLog feed)
 {
     public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             if (await c.ExecuteScalarAsync<int>(Sql.CountStandards, new { key }) > 0)
             {
@@ -22,11 +23,11 @@ public sealed class EditorialStore(Db db)
             }
             await c.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by = by.Subject });
             return await AuditedAsync(c, by, "standard.create", Result.Created(key), now, key);
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>Adds a draft with the next edition number of a standard the editor can see.</summary>
     public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             await LockAsync(c, key);
             var standardId = await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), Visibility.Bind(scope, now, new { key }));
@@ -34,13 +35,14 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            var edition = await c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, now, new { standardId }));
+            var edition = await FeedLog.TrackAsync(c, standardId.Value, now.ToUnixTimeMilliseconds(),
+                () => c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, now, new { standardId })));
             return await AuditedAsync(c, by, "draft.create", Result.Created(edition), now, key, edition, content.Classification);
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>Replaces a draft's content if it is still at <paramref name="expectedRowVersion"/>.</summary>
     public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             var version = await FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
@@ -51,15 +53,16 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}: published versions are immutable; create a new edition instead.");
             }
-            var updated = await c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, now, new { id = version.Id, expectedRowVersion }));
+            var updated = await FeedLog.TrackAsync(c, version.StandardId, now.ToUnixTimeMilliseconds(),
+                () => c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, now, new { id = version.Id, expectedRowVersion })));
             return updated == 1
                 ? await AuditedAsync(c, by, "draft.update", Result.Done(edition), now, key, edition, content.Classification)
                 : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
     public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             var version = await FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
@@ -75,16 +78,19 @@ public sealed class EditorialStore(Db db)
                 return Result.Fail<int>(Outcome.Conflict, $"A later edition than {edition} has been published; publish this content as a new edition instead.");
             }
             var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(Sql.SupersedeCurrent, new { version.StandardId, at, by = by.Subject });
-            var published = await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by = by.Subject });
+            var published = await FeedLog.TrackAsync(c, version.StandardId, at, async () =>
+            {
+                await c.ExecuteAsync(Sql.SupersedeCurrent, new { version.StandardId, at, by = by.Subject });
+                return await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by = by.Subject });
+            });
             return published == 1
                 ? await AuditedAsync(c, by, "version.publish", Result.Done(edition), now, key, edition, (Classification)version.Classification)
                 : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>Withdraws a published or superseded edition, with the reason on record.</summary>
     public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             var version = await FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
@@ -95,9 +101,10 @@ public sealed class EditorialStore(Db db)
             {
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}; only published or superseded editions can be withdrawn.");
             }
-            await c.ExecuteAsync(Sql.Withdraw, new { version.Id, at = now.ToUnixTimeMilliseconds(), by = by.Subject, reason });
+            var at = now.ToUnixTimeMilliseconds();
+            await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Withdraw, new { version.Id, at, by = by.Subject, reason }));
             return await AuditedAsync(c, by, "version.withdraw", Result.Done(edition), now, key, edition, (Classification)version.Classification);
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>
     /// Appends the audit entry of a successful write in the write's own transaction, so the change and its record

@@ -43,4 +43,8 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.PostgresqlDatabase(connectionString);
+
+    /// <summary>REPEATABLE READ is PostgreSQL's snapshot isolation; readers never block writers.</summary>
+    public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 }

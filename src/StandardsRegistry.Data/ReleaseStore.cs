@@ -4,9 +4,10 @@ namespace StandardsRegistry.Data;
 
 /// <summary>
 /// Release records: one row per decision, never edited but to mark it revoked, so the history of who
-/// released what, to whom, from when, stays.
+/// released what, to whom, from when, stays. A release in effect at once is announced to the change feed in its own
+/// transaction; a future one when it takes effect (<see cref="FeedLog.AnnounceDueAsync"/>).
 /// </summary>
-public sealed class ReleaseStore(Db db)
+public sealed class ReleaseStore(Db db, FeedLog feed)
 {
     /// <summary>
     /// Releases a version to an audience, from <paramref name="effectiveFrom"/> when that is in the future, else now.
@@ -14,7 +15,7 @@ public sealed class ReleaseStore(Db db)
     /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
     /// </summary>
     public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
@@ -52,13 +53,18 @@ public sealed class ReleaseStore(Db db)
                 ReleasedAt = now.ToUnixTimeMilliseconds(),
                 ReleasedBy = by.Subject,
             };
-            await c.ExecuteAsync(Sql.Insert, new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy });
+            var announcedAt = effective <= row.ReleasedAt ? (long?)row.ReleasedAt : null;
+            await FeedLog.TrackAsync(c, version.StandardId, row.ReleasedAt, () =>
+                c.ExecuteAsync(Sql.Insert, new
+                {
+                    versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
+                }));
             return await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Created(row), now, key, edition, classification, audience.Code);
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>Marks the active release of a version to an audience revoked, with who, when and why.</summary>
     public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
             var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
             if (version is null)
@@ -66,13 +72,13 @@ public sealed class ReleaseStore(Db db)
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
             }
             var at = now.ToUnixTimeMilliseconds();
-            if (await c.ExecuteAsync(Sql.Revoke, new { at, by = by.Subject, reason, version.Id, audience }) == 0)
+            if (await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Revoke, new { at, by = by.Subject, reason, version.Id, audience })) == 0)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
             var revoked = Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
             return await EditorialStore.AuditedAsync(c, by, "release.revoke", revoked, now, key, edition, (Classification)version.Classification, audience);
-        }, ct).AsTask();
+        }, ct);
 
     /// <summary>Every release record of a version, oldest first; null when the version is not visible to the caller.</summary>
     public Task<IReadOnlyList<ReleaseRow>?> HistoryAsync(VisibilityScope scope, string key, int edition, DateTimeOffset now, CancellationToken ct = default) =>
@@ -82,14 +88,25 @@ public sealed class ReleaseStore(Db db)
             return version is null ? null : await c.QueryAsync<ReleaseRow>(Sql.History, new { version.Id });
         }, ct).AsTask();
 
-    /// <summary>Inserts a release record as given, for loading history (the sample catalogue); no checks.</summary>
+    /// <summary>
+    /// Inserts a release record as given, for loading history (the sample catalogue); no checks but that the version
+    /// exists. In effect by <paramref name="now"/> (even if revoked since), it counts as announced then.
+    /// </summary>
     public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        feed.WriteAsync(now, async c =>
         {
-            await c.ExecuteAsync(Sql.Record,
-                new { key, edition, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason });
+            var at = now.ToUnixTimeMilliseconds();
+            await c.ExecuteAsync(EditorialStore.Sql.LockStandard, new { key });
+            var version = await c.QuerySingleOrDefaultAsync<EditorialStore.VersionState>(Sql.Find, new { key, edition });
+            if (version is null)
+            {
+                return Result.Fail<bool>(Outcome.NotFound);
+            }
+            var announcedAt = row.EffectiveFrom <= at ? (long?)at : null;
+            await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Insert,
+                new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt }));
             return await EditorialStore.AuditedAsync(c, by, "release.record", Result.Created(true), now, key, edition, detail: row.Audience);
-        }, ct).AsTask();
+        }, ct);
 
     internal static class Sql
     {
@@ -101,23 +118,26 @@ public sealed class ReleaseStore(Db db)
         public const string Active = $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id AND r.audience = @audience AND r.revoked_at IS NULL";
 
         public const string Insert = """
-            INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by)
-            VALUES (@versionId, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy)
+            INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at)
+            VALUES (@versionId, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy, @RevokedAt, @RevokedBy, @RevocationReason, @announcedAt)
             """;
 
         public const string Revoke =
             "UPDATE releases SET revoked_at = @at, revoked_by = @by, revocation_reason = @reason WHERE version_id = @Id AND audience = @audience AND revoked_at IS NULL";
 
-        public const string RevokedAt = $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id AND r.audience = @audience AND r.revoked_at = @at";
+        // The record just revoked: the latest one revoked at that instant (an earlier release may have been revoked in the same millisecond).
+        public const string RevokedAt = $"""
+            SELECT {Columns} FROM releases r
+            WHERE r.id = (SELECT MAX(l.id) FROM releases l WHERE l.version_id = @Id AND l.audience = @audience AND l.revoked_at = @at)
+            """;
 
         public const string History = $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id ORDER BY r.released_at, r.id";
 
-        public const string Record = """
-            INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason)
-            SELECT v.id, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy, @RevokedAt, @RevokedBy, @RevocationReason
+        public const string Find = """
+            SELECT v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification
             FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.standard_key = @key AND v.edition = @edition
             """;
 
-        public static IEnumerable<string> All() => [Active, Insert, Revoke, RevokedAt, History, Record];
+        public static IEnumerable<string> All() => [Active, Insert, Revoke, RevokedAt, History, Find];
     }
 }

@@ -41,10 +41,12 @@ public abstract class SqlDialect
 
     internal abstract UpgradeEngineBuilder Migrations(string connectionString);
 
-    /// <summary>Database-wide settings that cannot be made inside a migration's transaction.</summary>
-    internal virtual void Configure(string connectionString)
-    {
-    }
+    /// <summary>A read-only transaction that sees one snapshot of the database throughout, without blocking writers.</summary>
+    public virtual async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.Snapshot, ct);
+
+    /// <summary>Database-wide settings the service relies on, applied before the migrations and outside a transaction; null when none.</summary>
+    internal virtual string? DatabaseSettings => null;
 
     public static SqlDialect For(string provider) => provider switch
     {

@@ -52,4 +52,7 @@ internal sealed class SqlServerDialect : SqlDialect
     }
 
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqlDatabase(connectionString);
+
+    /// <summary>SNAPSHOT isolation (<see cref="SqlDialect.BeginSnapshotAsync"/>) must be allowed per database; ALTER DATABASE cannot run in a transaction.</summary>
+    internal override string? DatabaseSettings => "ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON";
 }

@@ -16,8 +16,9 @@ internal static class SqlStatements
     ];
 
     public static IEnumerable<string> All(SqlDialect dialect) =>
-        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)))
+        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedLog.Sql.All(dialect, scope)))
             .Concat(ReleaseStore.Sql.All())
+            .Concat(WebhookStore.Sql.All(dialect))
             .Append(AudienceDirectory.Select)
             .Concat(AuditLog.Sql.All(dialect))
             .Distinct(StringComparer.Ordinal);

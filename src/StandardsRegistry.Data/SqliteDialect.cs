@@ -49,19 +49,15 @@ internal sealed class SqliteDialect : SqlDialect
         return builder.ToString();
     }
 
-    /// <summary>
-    /// Write-ahead logging: readers never wait for a writer (nor a writer for readers), and a read takes no file lock.
-    /// Proposal P6 of bench/PROFILE.md; needed by the audit trail, which turns every read load into a mixed one (its
-    /// batches are writes). The mode is stored in the database file, so this is a no-op after the first start.
-    /// </summary>
-    internal override void Configure(string connectionString)
-    {
-        using var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL";
-        command.ExecuteScalar();
-    }
-
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqliteDatabase(connectionString);
+
+    /// <summary>
+    /// A deferred transaction: its first read fixes the snapshot, and in WAL mode (<see cref="DatabaseSettings"/>)
+    /// writers go on committing while it reads.
+    /// </summary>
+    public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
+    /// <summary>Write-ahead logging: readers (a long export above all) and the writer no longer block one another. Persistent in the file.</summary>
+    internal override string? DatabaseSettings => "PRAGMA journal_mode = WAL";
 }

@@ -10,7 +10,12 @@ namespace StandardsRegistry.Data;
 /// </summary>
 public static class Visibility
 {
-    public static string Predicate(VisibilityScope scope, string alias)
+    /// <param name="asAnnounced">
+    /// false (the read routes): a release counts from its effective time, by the clock (<c>@now</c>). true (the change
+    /// feed and the export): a release counts once the feed has announced it, so what they show is exactly the state
+    /// the feed's events lead to, whatever any instance's clock says.
+    /// </param>
+    public static string Predicate(VisibilityScope scope, string alias, bool asAnnounced = false)
     {
         var level = $"{alias}.classification <= @scopeLevel";
         if (scope.Originator)
@@ -22,7 +27,7 @@ public static class Visibility
             {level} AND {alias}.status IN ('published', 'superseded') AND EXISTS (
                 SELECT 1 FROM releases r_{alias}
                 WHERE r_{alias}.version_id = {alias}.id AND r_{alias}.audience = @scopeCommunity
-                  AND r_{alias}.revoked_at IS NULL AND r_{alias}.effective_from <= @now)
+                  AND r_{alias}.revoked_at IS NULL AND {(asAnnounced ? $"r_{alias}.announced_at IS NOT NULL" : $"r_{alias}.effective_from <= @now")})
             """;
     }
 

@@ -105,9 +105,9 @@ public static class Categories
                 return null;
             }
             if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()) || node.GetValue<string>().Length > maxLength
-                || TextRules.HasControlCharacters(node.GetValue<string>()))
+                || TextRules.HasForbiddenCharacters(node.GetValue<string>()))
             {
-                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters, without control characters.");
+                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters, without {TextRules.ForbiddenCharacters}.");
                 return null;
             }
             return node.GetValue<string>();
@@ -121,16 +121,26 @@ public static class Categories
             }
         }
 
+        /// <summary>
+        /// Names the attributes the category does not have: the first few by name (cut short), the rest counted, so a
+        /// body of thousands of invented names gets a short answer, not one many times its size.
+        /// </summary>
         public void RefuseOthers()
         {
-            foreach (var (name, _) in attributes)
+            var unknown = attributes.Select(a => a.Key).Where(name => !_known.Contains(name)).ToList();
+            foreach (var name in unknown.Take(MaxNamedUnknown))
             {
-                if (!_known.Contains(name))
-                {
-                    errors.Add($"attributes.{name}", $"'{name}' is not an attribute of this category.");
-                }
+                var shown = name.Length <= MaxShownName ? name : name[..MaxShownName] + "…";
+                errors.Add($"attributes.{shown}", $"'{shown}' is not an attribute of this category.");
+            }
+            if (unknown.Count > MaxNamedUnknown)
+            {
+                errors.Add("attributes", $"{unknown.Count - MaxNamedUnknown} more attributes are not attributes of this category.");
             }
         }
+
+        private const int MaxNamedUnknown = 10;
+        private const int MaxShownName = 64;
 
         private JsonNode? Get(string name)
         {

@@ -36,9 +36,9 @@ public sealed class ValidationErrors
         {
             Add(field, $"'{field}' must be at most {maxLength} characters.");
         }
-        else if (TextRules.HasControlCharacters(value))
+        else if (TextRules.HasForbiddenCharacters(value))
         {
-            Add(field, $"'{field}' must not contain control characters.");
+            Add(field, $"'{field}' must not contain {TextRules.ForbiddenCharacters}.");
         }
     }
 
@@ -59,19 +59,33 @@ public static class TextRules
 {
     /// <summary>
     /// C0 control characters other than tab, line feed and carriage return (NUL among them, which PostgreSQL cannot
-    /// store), and DEL: never meaningful in a registry field.
+    /// store), and DEL: never meaningful in a registry field. Also U+FFFD, which is what a URL or form decoder leaves
+    /// where the client sent bytes that were not UTF-8, and unpaired surrogates (a JSON escape such as \uD800), which
+    /// no database stores as text: such input is refused, never stored mangled.
     /// </summary>
-    public static bool HasControlCharacters(string? value)
+    public static bool HasForbiddenCharacters(string? value)
     {
-        foreach (var c in value ?? "")
+        var text = value ?? "";
+        for (var i = 0; i < text.Length; i++)
         {
-            if ((c < ' ' && c is not ('\t' or '\n' or '\r')) || c == '\u007f')
+            var c = text[i];
+            if ((c < ' ' && c is not ('\t' or '\n' or '\r')) || c is '\u007f' or '\uFFFD')
+            {
+                return true;
+            }
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
             {
                 return true;
             }
         }
         return false;
     }
+
+    public const string ForbiddenCharacters = "control characters, U+FFFD or unpaired surrogates";
 }
 
 /// <summary>Limits on what a client may send; documented in README and enforced before anything is written.</summary>

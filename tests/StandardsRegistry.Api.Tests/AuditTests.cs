@@ -300,7 +300,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     public async Task ConcurrentReadsThenAGracefulStopLeaveExactlyOneRecordEachAndAValidChain()
     {
         // A long pause between flushes, so most reads are still queued when the stop begins.
-        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string?> { ["Audit:FlushIntervalMilliseconds"] = "500" });
+        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string> { ["Audit:FlushIntervalMilliseconds"] = "500" });
         app.Start();
 
         await ReadConcurrentlyThenStopAsync(app, 200);
@@ -309,7 +309,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task AFullQueueMakesReadsWaitAndLosesNone()
     {
-        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string?>
+        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string>
         {
             ["Audit:Capacity"] = "1",
             ["Audit:BatchSize"] = "3",

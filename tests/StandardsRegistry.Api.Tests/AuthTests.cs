@@ -185,11 +185,29 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         await ProblemAsync(await nato.GetAsync("/v1/standards/eu-ns/versions/1/releases"), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task TheReleaseHistoryOfADraftDoesNotExistForANatoReaderWhoIsNoEditor()
+    {
+        // Drafts are for editors (DESIGN.md §1): to any other NATO reader a draft's history is the one 404 of
+        // something that does not exist, not an empty list that gives the draft away.
+        var nato = _app.As(TestCaller.NatoReader("CTS"));
+        var absent = await nato.GetAsync("/v1/standards/draft-only/versions/2/releases");
+        var draft = await nato.GetAsync("/v1/standards/draft-only/versions/1/releases");
+
+        await ProblemAsync(absent, HttpStatusCode.NotFound);
+        await ProblemAsync(draft, HttpStatusCode.NotFound);
+        Assert.Equal(await absent.Content.ReadAsStringAsync(), await draft.Content.ReadAsStringAsync());
+        Assert.Empty(await _editor.GetJsonArrayAsync("/v1/standards/draft-only/versions/1/releases"));
+    }
+
     // ---------------------------------------------------------------- broken tokens
 
-    public static TheoryData<string> BrokenTokens => ["expired", "other-key", "wrong-issuer", "wrong-audience", "alg-none", "alg-none-no-dot", "no-signature", "tampered-payload", "not-a-jwt", "empty"];
+    public static TheoryData<string> BrokenTokens =>
+        ["expired", "other-key", "wrong-issuer", "wrong-audience", "alg-none", "alg-none-no-dot", "no-signature", "tampered-payload", "not-a-jwt", "empty",
+         "alg-none-in-capitals", "alg-swapped-to-hs512", "alg-swapped-to-rs256", "kid-path-injection", "jku-to-elsewhere", "not-yet-valid", "no-expiry",
+         "issuer-with-trailing-space", "audience-array-without-ours", "jwe-shaped", "two-tokens", "huge-signature"];
 
-    private static string Broken(string kind)
+    internal static string Broken(string kind)
     {
         var claims = TestCaller.Editor().Claims().ToList();
         return kind switch
@@ -204,8 +222,36 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
             "tampered-payload" => Tampered(Tokens.Create(TestCaller.Eu("NU").Claims())),
             "not-a-jwt" => "not-a-jwt",
             "empty" => "",
+            "alg-none-in-capitals" => Unsigned(withTrailingDot: true).Replace(B64("""{"alg":"none","typ":"JWT"}"""), B64("""{"alg":"NONE","typ":"JWT"}"""), StringComparison.Ordinal),
+            "alg-swapped-to-hs512" => WithHeader(Tokens.Create(claims), """{"alg":"HS512","typ":"JWT"}"""),
+            "alg-swapped-to-rs256" => WithHeader(Tokens.Create(claims), """{"alg":"RS256","typ":"JWT"}"""),
+            // Signed with the attacker's key, pointing the key lookup elsewhere: the registry uses only its own keys.
+            "kid-path-injection" => Tokens.FromPayload(EditorPayload, new Dictionary<string, object> { ["kid"] = "../../../../dev/null" }, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            "jku-to-elsewhere" => Tokens.FromPayload(EditorPayload, new Dictionary<string, object> { ["jku"] = "https://attacker.example/jwks.json" }, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            "not-yet-valid" => Tokens.FromPayload(EditorPayload.Replace("{", $$"""{"nbf":{{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}},"exp":{{DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeSeconds()}},""", StringComparison.Ordinal)),
+            "no-expiry" => WithoutExpiry(),
+            "issuer-with-trailing-space" => Tokens.Create(claims, issuer: Tokens.Issuer + " "),
+            "audience-array-without-ours" => Tokens.FromPayload(EditorPayload.Replace("{", """{"aud":["another-service","standards-registry "],""", StringComparison.Ordinal)),
+            "jwe-shaped" => string.Join('.', Enumerable.Repeat(B64("""{"alg":"dir","enc":"A256GCM"}"""), 5)),
+            "two-tokens" => Tokens.Create(claims) + " " + Tokens.Create(claims),
+            "huge-signature" => string.Join('.', Tokens.Create(claims).Split('.')[..2]) + "." + new string('A', 8_000),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
+    }
+
+    private const string EditorPayload = """{"sub":"editor@nato","community":"NATO","clearance":"CTS","role":["editor","release-authority"]}""";
+
+    /// <summary>A validly signed token whose header is swapped, keeping payload and signature.</summary>
+    private static string WithHeader(string token, string header) => $"{B64(header)}.{token[(token.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
+
+    /// <summary>A validly signed editor's token with no <c>exp</c>: tokens must expire.</summary>
+    private static string WithoutExpiry()
+    {
+        var payload = JsonNode.Parse(EditorPayload)!.AsObject();
+        payload["exp"] = null;
+        var token = Tokens.FromPayload(payload.ToJsonString());
+        Assert.DoesNotContain("\"exp\"", Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1])), StringComparison.Ordinal);
+        return token;
     }
 
     /// <summary>A hand-made unsigned token: header {"alg":"none","typ":"JWT"}, an editor's payload, no signature.</summary>
@@ -274,9 +320,12 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
 
     public static TheoryData<string> UnsoundClaims =>
         ["clearance TOP-SECRET-ISH", "clearance empty", "clearance with a trailing space", "community MARS", "community nato in lower case", "community empty",
-         "no community", "two communities", "two clearances", "two communities one of them NATO"];
+         "no community", "two communities", "two clearances", "two communities one of them NATO",
+         "community INDUSTRY (no such audience yet)", "community EU with a trailing space", "community Public in mixed case", "community NATO in Cyrillic look-alikes",
+         "clearance NATO TOP SECRET", "clearance CONFIDENTIAL without a scheme", "clearance TS", "clearance NS with a NUL", "clearance in full-width letters",
+         "two subjects"];
 
-    private static IEnumerable<Claim> Unsound(string kind) => kind switch
+    internal static IEnumerable<Claim> Unsound(string kind) => kind switch
     {
         "clearance TOP-SECRET-ISH" => [new("sub", "x"), new("community", "NATO"), new("clearance", "TOP-SECRET-ISH"), new("role", "editor")],
         "clearance empty" => [new("sub", "x"), new("community", "NATO"), new("clearance", ""), new("role", "editor")],
@@ -288,6 +337,16 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         "two communities" => [new("sub", "x"), new("community", "EU"), new("community", "PUBLIC"), new("clearance", "NU"), new("role", "consumer")],
         "two clearances" => [new("sub", "x"), new("community", "EU"), new("clearance", "NU"), new("clearance", "CTS"), new("role", "consumer")],
         "two communities one of them NATO" => [new("sub", "x"), new("community", "EU"), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
+        "community INDUSTRY (no such audience yet)" => [new("sub", "x"), new("community", "INDUSTRY"), new("clearance", "NU"), new("role", "consumer")],
+        "community EU with a trailing space" => [new("sub", "x"), new("community", "EU "), new("clearance", "NU"), new("role", "consumer")],
+        "community Public in mixed case" => [new("sub", "x"), new("community", "Public"), new("role", "consumer")],
+        "community NATO in Cyrillic look-alikes" => [new("sub", "x"), new("community", "NАТО"), new("clearance", "CTS"), new("role", "editor")],
+        "clearance NATO TOP SECRET" => [new("sub", "x"), new("community", "NATO"), new("clearance", "NATO TOP SECRET"), new("role", "editor")],
+        "clearance CONFIDENTIAL without a scheme" => [new("sub", "x"), new("community", "EU"), new("clearance", "CONFIDENTIAL"), new("role", "consumer")],
+        "clearance TS" => [new("sub", "x"), new("community", "EU"), new("clearance", "TS"), new("role", "consumer")],
+        "clearance NS with a NUL" => [new("sub", "x"), new("community", "NATO"), new("clearance", "NS\0"), new("role", "editor")],
+        "clearance in full-width letters" => [new("sub", "x"), new("community", "NATO"), new("clearance", "ＣＴＳ"), new("role", "editor")],
+        "two subjects" => [new("sub", "x"), new("sub", "y"), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -305,6 +364,63 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         foreach (var request in Writes("eu-nu"))
         {
             await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized);
+        }
+
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
+    /// <summary>Signed tokens whose registry claims have the wrong JSON type (or are repeated with conflicting values).</summary>
+    public static TheoryData<string> WrongTypePayloads =>
+    [
+        """{"sub":"x","community":5,"clearance":"CTS","role":"editor"}""",
+        """{"sub":"x","community":true,"clearance":"CTS","role":"editor"}""",
+        """{"sub":"x","community":{"name":"NATO"},"clearance":"CTS","role":"editor"}""",
+        """{"sub":"x","community":["EU","NATO"],"clearance":"CTS","role":"editor"}""",
+        """{"sub":"x","community":[["NATO"]],"clearance":"CTS","role":"editor"}""",
+        """{"sub":"x","community":null,"clearance":"CTS","role":"editor"}""",
+        """{"sub":"x","community":"NATO","clearance":3,"role":"editor"}""",
+        """{"sub":"x","community":"NATO","clearance":4.0,"role":"editor"}""",
+        """{"sub":"x","community":"NATO","clearance":true,"role":"editor"}""",
+        """{"sub":"x","community":"NATO","clearance":{"level":"CTS"},"role":"editor"}""",
+        """{"sub":"x","community":"NATO","clearance":["NU","CTS"],"role":"editor"}""",
+        """{"sub":["x","y"],"community":"NATO","clearance":"CTS","role":"editor"}""",
+        """{"sub":"","community":"NATO","clearance":"CTS","role":"editor"}""",
+        """{"sub":{"id":"x"},"community":"NATO","clearance":"CTS","role":"editor"}""",
+    ];
+
+    [Theory]
+    [MemberData(nameof(WrongTypePayloads))]
+    public async Task ATokenWhoseClaimsHaveTheWrongTypeIsUnauthorizedAndWritesNothing(string payload)
+    {
+        var client = _app.WithToken(Tokens.FromPayload(payload));
+        var before = await _editor.SnapshotAsync();
+
+        foreach (var url in ReadUrls)
+        {
+            await ProblemAsync(await client.GetAsync(url), HttpStatusCode.Unauthorized);
+        }
+        foreach (var request in Writes("eu-nu"))
+        {
+            await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized);
+        }
+
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"sub":"x","community":"NATO","clearance":"CTS","role":{"editor":true}}""")]
+    [InlineData("""{"sub":"x","community":"NATO","clearance":"CTS","role":5}""")]
+    [InlineData("""{"sub":"x","community":"NATO","clearance":"CTS","role":["Editor","EDITOR","editor ","release_authority"]}""")]
+    public async Task ARoleClaimOfTheWrongTypeOrSpellingGrantsNothing(string payload)
+    {
+        var client = _app.WithToken(Tokens.FromPayload(payload));
+        var before = await _editor.SnapshotAsync();
+
+        // A NATO reader: published editions up to its clearance, no drafts, no writes.
+        Assert.DoesNotContain("draft-only", await KeysAsync(client));
+        foreach (var request in Writes("eu-nu"))
+        {
+            await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Forbidden);
         }
 
         Assert.Equal(before, await _editor.SnapshotAsync());

@@ -15,7 +15,7 @@ namespace StandardsRegistry.Api.Tests;
 /// followed by a re-read of the whole catalogue (as a CTS editor, drafts and release histories included) compared
 /// with the one taken before.
 /// </summary>
-public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
+public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifetime
 {
     private const string Key = "stanag-1";
 
@@ -358,8 +358,21 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         await editor.CreateStandardAsync(Key);
 
         // 200 000 characters is within the body's own limit, but as UTF-8 it is 600 000 bytes.
-        var content = new UnknownLengthContent(Encoding.UTF8.GetBytes(DraftJson(body: new string('€', Limits.BodyLength))));
-        var response = await editor.PostAsync($"/v1/standards/{Key}/versions", content);
+        var bytes = Encoding.UTF8.GetBytes(DraftJson(body: new string('€', Limits.BodyLength)));
+        HttpResponseMessage? response = null;
+        for (var attempt = 1; response is null; attempt++)
+        {
+            try
+            {
+                response = await editor.PostAsync($"/v1/standards/{Key}/versions", new UnknownLengthContent(bytes));
+            }
+            catch (HttpRequestException e) when (e.InnerException is IOException && attempt < 5)
+            {
+                // Kestrel answers 413 and closes the connection; a client still sending the rest of the body can
+                // see the closed pipe before it reads the answer (a race on a loaded machine). Nothing was written.
+                Assert.Equal(0, (await editor.GetJsonAsync($"/v1/standards/{Key}"))["versionCount"]!.GetValue<int>());
+            }
+        }
 
         await ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(0, (await editor.GetJsonAsync($"/v1/standards/{Key}"))["versionCount"]!.GetValue<int>());
@@ -838,6 +851,7 @@ public abstract class BadInputTests(TestProvider provider) : IAsyncLifetime
         var nato = _app.As(TestCaller.NatoReader("CTS"));
         yield return (_anonymous, new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}"));
         yield return (_editor, new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}"));
+        yield return (_anonymous, new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{Key}/versions/{edition}/label"));
         yield return (_editor, new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/{Key}/versions/{edition}")
         {
             Content = Json(DraftJson()),

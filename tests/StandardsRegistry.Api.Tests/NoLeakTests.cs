@@ -658,17 +658,11 @@ public static partial class NoLeakChecks
     /// <summary>Unique tokens (titles, summaries, bodies, withdrawal reasons), keys and designations of hidden things, anywhere in any body.</summary>
     public static IEnumerable<string> HiddenTokens(Crawl crawl)
     {
-        var hidden = crawl.View.HiddenVersions.ToDictionary(v => v.Token, v => $"edition {v}", StringComparer.Ordinal);
-        foreach (var standard in crawl.View.HiddenStandards)
-        {
-            hidden[standard.Token] = $"standard {standard.Key} (hidden)";
-            hidden[standard.Key] = $"key of standard {standard.Key} (hidden)";
-            hidden[standard.Designation] = $"designation of standard {standard.Key} (hidden)";
-        }
+        var hidden = HiddenTerms(crawl.View);
         foreach (var exchange in crawl.Exchanges)
         {
             var text = exchange.Text;
-            foreach (var match in TokenPattern().Matches(text).Concat(KeyPattern().Matches(text)).Select(m => m.Value).Distinct())
+            foreach (var match in TermsIn(text))
             {
                 if (hidden.TryGetValue(match, out var what))
                 {
@@ -677,6 +671,26 @@ public static partial class NoLeakChecks
             }
         }
     }
+
+    /// <summary>What must never reach a principal with this view: each hidden term (token, key, designation) and what it belongs to.</summary>
+    public static Dictionary<string, string> HiddenTerms(ExpectedView view) => HiddenTerms(view.HiddenVersions, view.HiddenStandards);
+
+    /// <summary>The terms of these versions (tokens) and standards (tokens, keys, designations).</summary>
+    public static Dictionary<string, string> HiddenTerms(IEnumerable<ModelVersion> versions, IEnumerable<ModelStandard> standards)
+    {
+        var hidden = versions.ToDictionary(v => v.Token, v => $"edition {v}", StringComparer.Ordinal);
+        foreach (var standard in standards)
+        {
+            hidden[standard.Token] = $"standard {standard.Key} (hidden)";
+            hidden[standard.Key] = $"key of standard {standard.Key} (hidden)";
+            hidden[standard.Designation] = $"designation of standard {standard.Key} (hidden)";
+        }
+        return hidden;
+    }
+
+    /// <summary>Every token, key and designation of a generated catalogue that occurs in <paramref name="text"/>.</summary>
+    public static IEnumerable<string> TermsIn(string text) =>
+        TokenPattern().Matches(text).Concat(KeyPattern().Matches(text)).Select(m => m.Value).Distinct(StringComparer.Ordinal);
 
     /// <summary>In any answer about one standard, no marking or status that only its hidden editions have.</summary>
     public static IEnumerable<string> TellTales(Crawl crawl)

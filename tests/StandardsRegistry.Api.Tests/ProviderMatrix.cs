@@ -35,3 +35,11 @@ public sealed class AuditTestsOnSqlite() : AuditTests(TestProvider.Sqlite);
 public sealed class AuditTestsOnPostgres() : AuditTests(TestProvider.Postgres);
 
 public sealed class AuditTestsOnSqlServer() : AuditTests(TestProvider.SqlServer);
+
+// The random-request property: thousands of requests on SQLite, fewer on the server databases (same routes and oracle).
+
+public sealed class RandomRequestTestsOnSqlite(ITestOutputHelper output) : RandomRequestTests(TestProvider.Sqlite, 10_000, output);
+
+public sealed class RandomRequestTestsOnPostgres(ITestOutputHelper output) : RandomRequestTests(TestProvider.Postgres, 3_000, output);
+
+public sealed class RandomRequestTestsOnSqlServer(ITestOutputHelper output) : RandomRequestTests(TestProvider.SqlServer, 3_000, output);

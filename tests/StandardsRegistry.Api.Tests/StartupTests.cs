@@ -30,6 +30,21 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("RateLimiting__PermitsPerSecond", "0", "PermitsPerSecond")]
+    [InlineData("RateLimiting__Burst", "-1", "Burst")]
+    [InlineData("RequestTimeout__Seconds", "0", "Seconds")]
+    public async Task AnUnusableLimitStopsTheServiceWithOneClearLine(string setting, string value, string expected)
+    {
+        var (exitCode, stdout, stderr) = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });
+
+        Assert.NotEqual(0, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Standards Registry could not start:", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MigrateCommandAppliesTheScriptsOnceAndExits()
     {

@@ -20,7 +20,43 @@ internal static class Columns
         "id, standard_id, edition, title, summary, body, attributes, status, classification, row_version, created_at, created_by, updated_at, updated_by, published_at, published_by, withdrawn_at, withdrawn_by, withdrawal_reason";
 
     public const string Releases =
-        "id, version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason";
+        "id, version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at";
+
+    public const string FeedEvents = "view_id, seq, event_id, type, version_id, occurred_at";
+
+    /// <summary>Creates the feed's views (in <see cref="FeedRows.Views"/> order); their ids, by that order.</summary>
+    public static long[] CreateViews(DbConnection connection, DbTransaction transaction)
+    {
+        foreach (var view in FeedRows.Views)
+        {
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = $"INSERT INTO feed_views (community, level, drafts, last_seq) VALUES ('{view.Community}', {(int)view.Level}, {(view.Drafts ? 1 : 0)}, 0)";
+            insert.ExecuteNonQuery();
+        }
+        using var select = connection.CreateCommand();
+        select.Transaction = transaction;
+        select.CommandText = "SELECT id FROM feed_views ORDER BY id";
+        using var reader = select.ExecuteReader();
+        var ids = new List<long>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+        return [.. ids];
+    }
+
+    /// <summary>Sets each view's last sequence number after its events were loaded.</summary>
+    public static void SetLastSequences(DbConnection connection, DbTransaction transaction, long[] viewIds, FeedRows feed)
+    {
+        for (var i = 0; i < viewIds.Length; i++)
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = $"UPDATE feed_views SET last_seq = {feed.Last[i]} WHERE id = {viewIds[i]}";
+            update.ExecuteNonQuery();
+        }
+    }
 
     public static void RefuseNonEmpty(DbConnection connection)
     {
@@ -35,7 +71,7 @@ internal static class Columns
 }
 
 /// <summary>SQLite: one transaction, one prepared INSERT per table reused for every row.</summary>
-internal sealed class SqliteLoader(string connectionString) : ICatalogueLoader
+internal sealed class SqliteLoader(string connectionString, long now) : ICatalogueLoader
 {
     public void Load(Func<IEnumerable<GeneratedStandard>> catalogue, Action<GeneratedStandard> observe)
     {
@@ -53,6 +89,9 @@ internal sealed class SqliteLoader(string connectionString) : ICatalogueLoader
         using var standards = Insert(connection, transaction, "standards", Columns.Standards);
         using var versions = Insert(connection, transaction, "versions", Columns.Versions);
         using var releases = Insert(connection, transaction, "releases", Columns.Releases);
+        using var events = Insert(connection, transaction, "feed_events", Columns.FeedEvents);
+        var viewIds = Columns.CreateViews(connection, transaction);
+        var feed = new FeedRows(now);
         foreach (var s in catalogue())
         {
             observe(s);
@@ -65,9 +104,15 @@ internal sealed class SqliteLoader(string connectionString) : ICatalogueLoader
             }
             foreach (var r in s.Releases)
             {
-                Run(releases, r.Id, r.VersionId, r.Audience, r.Reason, r.EffectiveFrom, r.ReleasedAt, r.ReleasedBy, r.RevokedAt, r.RevokedBy, r.RevocationReason);
+                Run(releases, r.Id, r.VersionId, r.Audience, r.Reason, r.EffectiveFrom, r.ReleasedAt, r.ReleasedBy, r.RevokedAt, r.RevokedBy, r.RevocationReason,
+                    FeedRows.AnnouncedAt(r, now));
+            }
+            foreach (var e in feed.For(s))
+            {
+                Run(events, viewIds[e.View], e.Seq, e.EventId, "visible", e.VersionId, now);
             }
         }
+        Columns.SetLastSequences(connection, transaction, viewIds, feed);
         transaction.Commit();
     }
 
@@ -102,7 +147,7 @@ internal sealed class SqliteLoader(string connectionString) : ICatalogueLoader
 /// PostgreSQL: binary COPY into each table, in one transaction. A connection runs one COPY at a time, so the
 /// (deterministic) catalogue is walked once per table; then the identity columns continue after the loaded ids.
 /// </summary>
-internal sealed class PostgresLoader(string connectionString) : ICatalogueLoader
+internal sealed class PostgresLoader(string connectionString, long now) : ICatalogueLoader
 {
     public void Load(Func<IEnumerable<GeneratedStandard>> catalogue, Action<GeneratedStandard> observe)
     {
@@ -173,9 +218,28 @@ internal sealed class PostgresLoader(string connectionString) : ICatalogueLoader
                 WriteNullable(copy, r.RevokedAt);
                 WriteNullable(copy, r.RevokedBy);
                 WriteNullable(copy, r.RevocationReason);
+                WriteNullable(copy, FeedRows.AnnouncedAt(r, now));
             }
             copy.Complete();
         }
+
+        var viewIds = Columns.CreateViews(connection, transaction);
+        var feed = new FeedRows(now);
+        using (var copy = connection.BeginBinaryImport($"COPY feed_events ({Columns.FeedEvents}) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var e in catalogue().SelectMany(feed.For))
+            {
+                copy.StartRow();
+                copy.Write(viewIds[e.View], NpgsqlDbType.Bigint);
+                copy.Write(e.Seq, NpgsqlDbType.Bigint);
+                copy.Write(e.EventId, NpgsqlDbType.Text);
+                copy.Write("visible", NpgsqlDbType.Text);
+                copy.Write(e.VersionId, NpgsqlDbType.Bigint);
+                copy.Write(now, NpgsqlDbType.Bigint);
+            }
+            copy.Complete();
+        }
+        Columns.SetLastSequences(connection, transaction, viewIds, feed);
 
         using (var identities = connection.CreateCommand())
         {
@@ -193,7 +257,7 @@ internal sealed class PostgresLoader(string connectionString) : ICatalogueLoader
         using var analyze = connection.CreateCommand();
         // What autovacuum does shortly after a bulk load: statistics for the planner, and the visibility map that
         // lets index-only scans skip the heap.
-        analyze.CommandText = "VACUUM (ANALYZE) standards, versions, releases";
+        analyze.CommandText = "VACUUM (ANALYZE) standards, versions, releases, feed_events";
         analyze.CommandTimeout = 600;
         analyze.ExecuteNonQuery();
     }

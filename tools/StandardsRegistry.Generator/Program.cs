@@ -16,7 +16,7 @@ try
     var options = Options.Parse(command == args.FirstOrDefault() ? args[1..] : args);
     return command switch
     {
-        "generate" => Generate(options),
+        "generate" => await GenerateAsync(options),
         "token" => Token(options),
         "edit" => await Editor.RunAsync(new Uri(options.Required("url")), options.Required("token"), options.Required("standards"),
             TimeSpan.FromSeconds(options.Number("seconds", 15)), (int)options.Number("seed", 7)),
@@ -30,7 +30,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-static int Generate(Options options)
+static async Task<int> GenerateAsync(Options options)
 {
     var versions = options.Number("versions", 10_000);
     var provider = options.Get("provider") ?? SqlDialect.Sqlite;
@@ -52,8 +52,8 @@ static int Generate(Options options)
     using var files = options.Get("out") is { } directory ? new BenchFiles(directory, versions / 10, seed, now) : null;
     ICatalogueLoader loader = provider switch
     {
-        SqlDialect.Sqlite => new SqliteLoader(connectionString),
-        SqlDialect.Postgres => new PostgresLoader(connectionString),
+        SqlDialect.Sqlite => new SqliteLoader(connectionString, now),
+        SqlDialect.Postgres => new PostgresLoader(connectionString, now),
         _ => throw new ArgumentException($"Bulk loading into {provider} is not implemented: use sqlite or postgres."),
     };
 

@@ -82,9 +82,9 @@ public static class AuditApi
 
     private static void Text(ValidationErrors errors, string field, string? value, int maxLength)
     {
-        if (value is not null && (value.Length == 0 || value.Length > maxLength || TextRules.HasControlCharacters(value)))
+        if (value is not null && (value.Length == 0 || value.Length > maxLength || TextRules.HasForbiddenCharacters(value)))
         {
-            errors.Add(field, $"'{field}' must be 1 to {maxLength} characters, without control characters.");
+            errors.Add(field, $"'{field}' must be 1 to {maxLength} characters, without {TextRules.ForbiddenCharacters}.");
         }
     }
 

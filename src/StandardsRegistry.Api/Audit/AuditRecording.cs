@@ -128,6 +128,10 @@ public static class AuditRecording
         {
             request.Detail = request.Detail is null ? audience : $"{request.Detail} audience={audience}";
         }
+        if (values["id"] is string subscription)
+        {
+            request.Detail = $"subscription={subscription}";
+        }
         return request;
     }
 }

@@ -52,7 +52,10 @@ public static class ReleasesApi
         {
             return VersionsApi.EditionProblem();
         }
-        var rows = await store.HistoryAsync(WriterScope(caller), key, edition, caller.Now, ct);
+        // Release authorities decide on every edition their clearance covers, drafts included; any other NATO reader
+        // reads in its own scope, where a draft exists only for editors: an empty history would give a draft away.
+        var scope = caller.Principal.HasRole(Roles.ReleaseAuthority) ? WriterScope(caller) : caller.Scope;
+        var rows = await store.HistoryAsync(scope, key, edition, caller.Now, ct);
         return rows is null ? Problems.NotFound() : TypedResults.Ok<IReadOnlyList<ReleaseDto>>(rows.Select(r => ReleaseDto.From(r, caller.Now)).ToList());
     }
 

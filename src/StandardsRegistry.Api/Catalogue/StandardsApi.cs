@@ -47,9 +47,9 @@ public static class StandardsApi
         {
             return Problems.Invalid("category", Categories.UnknownMessage(category));
         }
-        if (q is not null && (q.Length > Limits.QueryLength || string.IsNullOrWhiteSpace(q) || TextRules.HasControlCharacters(q)))
+        if (q is not null && (q.Length > Limits.QueryLength || string.IsNullOrWhiteSpace(q) || TextRules.HasForbiddenCharacters(q)))
         {
-            return Problems.Invalid("q", $"'q' must be 1 to {Limits.QueryLength} characters, without control characters.");
+            return Problems.Invalid("q", $"'q' must be 1 to {Limits.QueryLength} characters, without {TextRules.ForbiddenCharacters}.");
         }
         if (!Paging.TryLimit(limit, out var pageSize))
         {

@@ -45,7 +45,7 @@ public static class Paging
         {
             return false;
         }
-        if (!text.StartsWith(kind + ":", StringComparison.Ordinal) || TextRules.HasControlCharacters(text))
+        if (!text.StartsWith(kind + ":", StringComparison.Ordinal) || TextRules.HasForbiddenCharacters(text))
         {
             return false;
         }

@@ -42,8 +42,12 @@ public static class ProblemConventions
 {
     /// <summary>
     /// The problems any registry route can answer: 401 for credentials that fail validation (even where anonymous
-    /// reading is allowed) and 503 with Retry-After while the database cannot serve.
+    /// reading is allowed), 429 with Retry-After when the caller exceeds its rate, 431 for oversized headers, and 503
+    /// with Retry-After while the database cannot serve or the request ran out of time.
     /// </summary>
     public static RouteGroupBuilder WithRegistryProblems(this RouteGroupBuilder group) =>
-        group.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status431RequestHeaderFieldsTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 }

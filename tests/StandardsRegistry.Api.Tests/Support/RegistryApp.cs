@@ -19,18 +19,32 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     private readonly TestDatabase _database;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverErrors = new();
     private readonly bool _seed;
-    private readonly IReadOnlyDictionary<string, string?> _settings;
-    private bool _stopped;
+    private readonly string _environment;
 
-    /// <param name="settings">Configuration for this app beyond the test defaults (e.g. <c>Audit:Capacity</c>).</param>
-    public RegistryApp(bool seed = false, TestProvider? provider = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration over the tests' defaults, e.g. a low <c>RateLimiting:Burst</c> (or use <see cref="With"/>).</param>
+    /// <param name="environment">The host environment; <c>Testing</c> unless a test is about another one.</param>
+    public RegistryApp(bool seed = false, TestProvider? provider = null, IReadOnlyDictionary<string, string>? settings = null, string environment = "Testing")
     {
         provider ??= TestProvider.Sqlite;
         Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         _seed = seed;
-        _settings = settings ?? new Dictionary<string, string?>();
+        _environment = environment;
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            _settings[name] = value;
+        }
         _database = TestDatabase.CreateAsync(provider).GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// Rate limits far above what any suite sends as one principal (the no-leak crawl sends thousands of requests per
+    /// principal in seconds); the rate-limit tests set their own.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> UnlimitedRate { get; } = new Dictionary<string, string>
+    {
+        ["RateLimiting:PermitsPerSecond"] = "1000000",
+        ["RateLimiting:Burst"] = "1000000",
+    };
 
     public TestProvider Provider => _database.Provider;
 
@@ -45,7 +59,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         builder.UseSetting("ConnectionStrings:Registry", _database.ConnectionString);
         builder.UseSetting("Database:Provider", _database.Provider.Name);
         builder.UseSetting("Database:Seed", _seed ? "true" : "false");
@@ -53,9 +67,9 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Value", Tokens.SigningKeyBase64);
-        foreach (var (setting, value) in _settings)
+        foreach (var (name, value) in UnlimitedRate.Concat(_settings))
         {
-            builder.UseSetting(setting, value);
+            builder.UseSetting(name, value);
         }
         builder.ConfigureServices(services =>
         {
@@ -65,6 +79,15 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     }
 
     /// <summary>Starts the host through Program, which migrates the database (and seeds it when asked) before serving.</summary>
+    private readonly Dictionary<string, string> _settings = [];
+
+    /// <summary>A configuration setting for this app (before <see cref="Start"/>).</summary>
+    public RegistryApp With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
     public RegistryApp Start()
     {
         _ = Server;
@@ -95,6 +118,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// </summary>
     public IReadOnlyCollection<string> ServerErrors => _serverErrors;
 
+    private bool _stopped;
+
     /// <summary>Stops the host gracefully, as on SIGTERM, and keeps the database, so a test can read what was written.</summary>
     public async Task StopAsync()
     {
@@ -122,7 +147,10 @@ internal sealed class ServerErrorRecorder(System.Collections.Concurrent.Concurre
             await nextMiddleware(context);
             if (context.Response.StatusCode >= 500 && context.Response.StatusCode != 503)
             {
-                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}");
+                // The exception handler leaves what it handled in the features: name it, so the failure says what broke.
+                var handled = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                errors.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} -> {context.Response.StatusCode}"
+                    + (handled is null ? "" : $" ({handled.GetType().Name}: {handled.Message})"));
             }
         });
         next(app);

@@ -9,7 +9,7 @@ namespace StandardsRegistry.Api.Tests.Support;
 
 /// <summary>
 /// The built service as a real child process (<c>dotnet StandardsRegistry.Api.dll</c>) on a free 127.0.0.1 port, on
-/// PostgreSQL, with the tests' JWT settings; started once <c>/health/ready</c> answers 200, killed when disposed.
+/// PostgreSQL (or SQLite, <see cref="StartSqliteAsync"/>), with the tests' JWT settings; started once <c>/health/ready</c> answers 200, killed when disposed.
 /// Its console output is kept (the last lines) for failure messages.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
@@ -59,8 +59,12 @@ public sealed class ServiceProcess : IAsyncDisposable
             .Take(lines)
             .Select(l => l.Length > 2000 ? l[..2000] + "…" : l));
 
-    /// <summary>Starts the service on <paramref name="connectionString"/> (PostgreSQL) and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the service on <paramref name="connectionString"/> (PostgreSQL unless <paramref name="settings"/> say
+    /// otherwise) and waits until it is ready: within 30 s, or <paramref name="readyTimeout"/> when its start has more
+    /// to do (a large feed backfill).
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? readyTimeout = null)
     {
         // The port was free a moment ago; if another process takes it first, the service exits and we retry.
         const int attempts = 3;
@@ -69,7 +73,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             var service = Launch(connectionString, StandardsRegistry.Tests.Support.PostgresCluster.FreePort(), settings);
             try
             {
-                await service.WaitUntilReadyAsync();
+                await service.WaitUntilReadyAsync(readyTimeout ?? ReadyTimeout);
                 return service;
             }
             catch (Exception) when (attempt < attempts && service.HasExited && service.Output.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
@@ -82,6 +86,13 @@ public sealed class ServiceProcess : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>Starts the service on the SQLite file <paramref name="databaseFile"/> (created and migrated when absent), without the sample catalogue.</summary>
+    public static Task<ServiceProcess> StartSqliteAsync(string databaseFile, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? readyTimeout = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["Database__Provider"] = "sqlite" };
+        return StartAsync($"Data Source={databaseFile}", all, readyTimeout);
     }
 
     /// <summary>A client of this instance, bearing <paramref name="caller"/>'s token (anonymous when null).</summary>
@@ -154,6 +165,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Authentication__Schemes__Bearer__ValidAudiences__0"] = Tokens.Audience;
         start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = Tokens.Issuer;
         start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Tokens.SigningKeyBase64;
+        foreach (var (name, value) in RegistryApp.UnlimitedRate)
+        {
+            start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
         // One line per log entry, so the kept tail stays readable.
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
@@ -189,11 +204,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilReadyAsync()
+    private async Task WaitUntilReadyAsync(TimeSpan readyTimeout)
     {
         using var client = Client(timeout: TimeSpan.FromSeconds(5));
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < ReadyTimeout)
+        while (deadline.Elapsed < readyTimeout)
         {
             if (_process.HasExited)
             {
@@ -214,7 +229,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The service was not ready within {ReadyTimeout.TotalSeconds:0} s:{Environment.NewLine}{OutputTail()}");
+        throw new TimeoutException($"The service was not ready within {readyTimeout.TotalSeconds:0} s:{Environment.NewLine}{OutputTail()}");
     }
 
 }

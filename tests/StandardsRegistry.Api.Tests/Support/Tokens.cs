@@ -62,4 +62,33 @@ public static class Tokens
         };
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
+
+    /// <summary>
+    /// A token with the test key over a hand-written payload (claims of any JSON type), given a valid issuer, audience
+    /// and lifetime unless the payload sets them (null: leave the field out); <paramref name="header"/> adds header fields (kid, jku, …).
+    /// </summary>
+    public static string FromPayload(string payloadJson, IDictionary<string, object>? header = null, byte[]? key = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(payloadJson)!.AsObject();
+        foreach (var (name, value) in new (string, System.Text.Json.Nodes.JsonNode)[] { ("iss", Issuer), ("aud", Audience), ("nbf", now - 60), ("iat", now - 60), ("exp", now + 3600) })
+        {
+            payload.TryAdd(name, value);
+        }
+        // A field set to null is left out altogether (a token without exp, say).
+        foreach (var name in payload.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            payload.Remove(name);
+        }
+        // The handler writes kid itself, from the key.
+        var signingKey = new SymmetricSecurityKey(key ?? SigningKey);
+        if (header?.Remove("kid", out var kid) == true)
+        {
+            signingKey.KeyId = (string)kid;
+        }
+        var credentials = new SigningCredentials(signingKey, SecurityAlgorithms.HmacSha256);
+        return header is null or { Count: 0 }
+            ? new JsonWebTokenHandler().CreateToken(payload.ToJsonString(), credentials)
+            : new JsonWebTokenHandler().CreateToken(payload.ToJsonString(), credentials, header);
+    }
 }

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+/// <summary>
+/// One event of the caller's change feed. <c>version</c> is the version as <c>GET …/versions/{edition}</c> answers it
+/// now, present while the caller sees it; an event without it means the version left the caller's view.
+/// </summary>
+public sealed record FeedEventDto(string Id, long Sequence, string Type, DateTimeOffset OccurredAt, string Key, int Edition, VersionDto? Version)
+{
+    public static FeedEventDto From(FeedEventRow row, VisibilityScope scope) => new(
+        row.EventId,
+        row.Sequence,
+        row.Type,
+        DateTimeOffset.FromUnixTimeMilliseconds(row.OccurredAt),
+        row.StandardKey,
+        row.Edition,
+        row.Version is { } version ? VersionDto.From(version, scope) : null);
+}
+
+/// <summary>A page of the feed; <c>cursor</c> resumes after its last event (or where the request started, when it is empty).</summary>
+public sealed record FeedPageDto(IReadOnlyList<FeedEventDto> Events, string Cursor, bool HasMore);
+
+/// <summary>The last line of an export: the feed cursor the export is consistent with, and how many versions it held.</summary>
+public sealed record ExportEndDto(string Type, string Cursor, long Versions);
+
+/// <summary>One version line of an export.</summary>
+public sealed record ExportVersionDto(string Type, VersionDto Version);
+
+public static class FeedApi
+{
+    private const string CursorKind = "feed";
+
+    /// <summary>The response header that carries the export's feed cursor (also on its last line).</summary>
+    public const string CursorHeader = "Feed-Cursor";
+
+    public const string NdJson = "application/x-ndjson";
+
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
+    public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").WithTags("Synchronisation").WithRegistryProblems();
+
+        group.MapGet("/feed", GetFeed)
+            .WithName("GetFeed")
+            .Audited("feed.read", contentRead: true)
+            .WithSummary("The caller's change feed: what became visible, changed, was withdrawn or stopped being visible, in order")
+            .WithDescription("Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version "
+                + "(as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export's "
+                + "cursor) and pass back the `cursor` of each page. Only the caller's own view is in it: nothing about versions it cannot see. "
+                + "A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.")
+            .ProducesValidationProblem();
+
+        group.MapGet("/export", Export)
+            .WithName("ExportCatalogue")
+            .Audited("catalogue.export", contentRead: true)
+            .WithSummary("Every version the caller sees, with content, as NDJSON, and the feed cursor it is consistent with")
+            .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition, then one `{\"type\":\"end\",\"cursor\":…,\"versions\":n}`; "
+                + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")
+            .Produces<ExportVersionDto>(StatusCodes.Status200OK, NdJson);
+
+        return app;
+    }
+
+    public static async Task<Results<ETagged<FeedPageDto>, ValidationProblem>> GetFeed(
+        Caller caller, FeedLog feed, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var pageSize))
+        {
+            return Problems.Invalid("limit", Paging.LimitMessage);
+        }
+        var view = FeedView.Of(caller.Scope);
+        if (!TryPosition(cursor, view, out var after))
+        {
+            return Problems.Invalid("cursor", Paging.CursorMessage + " A cursor belongs to one view of the catalogue: when your community or clearance changes, export again.");
+        }
+        var rows = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize + 1, ct);
+        var events = rows.Take(pageSize).ToList();
+        var last = events.Count > 0 ? events[^1].Sequence : after;
+        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, last), rows.Count > pageSize));
+    }
+
+    /// <summary>
+    /// Streams the export line by line from one database snapshot: memory stays the same however large the catalogue,
+    /// and a client that stops reading holds the stream (and the snapshot), not the server's memory.
+    /// </summary>
+    public static async Task Export(Caller caller, FeedLog feed, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        var options = json.Value.SerializerOptions;
+        var view = FeedView.Of(caller.Scope);
+        long position = 0;
+        await using var rows = feed.ExportAsync(caller.Scope, caller.Now, p => position = p, ct).GetAsyncEnumerator(ct);
+        // The first step opens the snapshot and reads the position, before anything is sent: a failure there is still a problem response.
+        var more = await rows.MoveNextAsync();
+        var cursor = Cursor(view, position);
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = NdJson;
+        response.Headers[CursorHeader] = cursor;
+        response.Headers.CacheControl = "no-store";
+        long count = 0;
+        var body = response.Body;
+        while (more)
+        {
+            await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", VersionDto.From(rows.Current, caller.Scope)), options, ct);
+            await body.WriteAsync(NewLine, ct);
+            if (++count % 64 == 0)
+            {
+                await body.FlushAsync(ct);
+            }
+            more = await rows.MoveNextAsync();
+        }
+        await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count), options, ct);
+        await body.WriteAsync(NewLine, ct);
+        await body.FlushAsync(ct);
+    }
+
+    private static string Cursor(FeedView view, long sequence) =>
+        Paging.Encode(CursorKind, $"{view.Name}:{sequence.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>A cursor is a position in the caller's own view; a cursor of another view is refused, never reinterpreted.</summary>
+    private static bool TryPosition(string? cursor, FeedView view, out long sequence)
+    {
+        sequence = 0;
+        if (!Paging.TryDecode(cursor, CursorKind, out var position))
+        {
+            return false;
+        }
+        if (position is null)
+        {
+            return true;
+        }
+        var prefix = view.Name + ":";
+        return position.StartsWith(prefix, StringComparison.Ordinal)
+            && long.TryParse(position.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
+    }
+}

@@ -1,0 +1,183 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Security;
+
+namespace StandardsRegistry.Api.Http;
+
+/// <summary>The <c>RateLimiting</c> section: a token bucket per principal (per client address for anonymous callers).</summary>
+public sealed class RateLimitingOptions
+{
+    public const string Section = "RateLimiting";
+
+    /// <summary>Requests a principal may make per second, sustained.</summary>
+    [Range(1, int.MaxValue)]
+    public int PermitsPerSecond { get; set; } = 50;
+
+    /// <summary>Requests a principal may make at once, after being idle.</summary>
+    [Range(1, int.MaxValue)]
+    public int Burst { get; set; } = 100;
+}
+
+/// <summary>The <c>RequestTimeout</c> section: how long a request may run before it is answered 503.</summary>
+public sealed class RequestTimeoutSettings
+{
+    public const string Section = "RequestTimeout";
+
+    /// <summary>Longer than the database pipeline's own 10 s, so a slow database answers its own 503 first.</summary>
+    [Range(0.001, 3600)]
+    public double Seconds { get; set; } = 15;
+}
+
+/// <summary>
+/// What bounds a request: its headers and body size, how often a principal may ask, how long a request may run, and
+/// the headers every response carries.
+/// </summary>
+public static class RequestLimits
+{
+    /// <summary>
+    /// Request headers larger than this (names and values together) or more of them than <see cref="MaxHeaderCount"/>
+    /// are refused by the app with a 431 problem. Kestrel's own limits sit above these, so it answers first (an empty
+    /// 431) only for requests far beyond them.
+    /// </summary>
+    public const int MaxHeaderBytes = 16 * 1024;
+
+    public const int MaxHeaderCount = 64;
+
+    public const int KestrelMaxHeaderBytes = 32 * 1024;
+
+    public const int KestrelMaxHeaderCount = 100;
+
+    public static WebApplicationBuilder AddRequestLimits(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Domain.Limits.RequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = KestrelMaxHeaderBytes;
+            k.Limits.MaxRequestHeaderCount = KestrelMaxHeaderCount;
+        });
+
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RequestTimeoutSettings>().BindConfiguration(RequestTimeoutSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((o, settings) =>
+        {
+            var limits = settings.Value;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
+                PartitionOf(context),
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.Burst,
+                    TokensPerPeriod = limits.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+            o.OnRejected = RejectAsync;
+        });
+
+        services.AddRequestTimeouts(_ => { });
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<RequestTimeoutSettings>>((o, settings) =>
+            o.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(settings.Value.Seconds),
+                // 503, not the middleware's default 504: the registry is no gateway; a request that ran out of time
+                // is the same "cannot serve now, retry" as a database that is down, with the same Retry-After.
+                TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+                WriteTimeoutResponse = context => WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    $"The request took longer than {settings.Value.Seconds.ToString(CultureInfo.InvariantCulture)} s and was stopped; retry later.",
+                    ExceptionProblems.RetryAfterSeconds),
+            });
+
+        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        return builder;
+    }
+
+    /// <summary>
+    /// Every response says nosniff (set when the response starts, so handlers that clear the response keep it); outside
+    /// Development, plain HTTP is redirected to HTTPS and HTTPS answers carry HSTS.
+    /// </summary>
+    public static WebApplication UseResponseHardening(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(static state =>
+            {
+                ((HttpResponse)state).Headers.XContentTypeOptions = "nosniff";
+                return Task.CompletedTask;
+            }, context.Response);
+            return next(context);
+        });
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+            app.UseHttpsRedirection();
+        }
+        return app;
+    }
+
+    /// <summary>Headers over the app's limits are refused (431) before anything reads them.</summary>
+    public static Task RefuseOversizedHeaders(HttpContext context, RequestDelegate next)
+    {
+        var headers = context.Request.Headers;
+        var bytes = 0L;
+        foreach (var (name, values) in headers)
+        {
+            bytes += name.Length;
+            foreach (var value in values)
+            {
+                bytes += value?.Length ?? 0;
+            }
+        }
+        if (bytes > MaxHeaderBytes || headers.Count > MaxHeaderCount)
+        {
+            throw new BadHttpRequestException(
+                $"The request headers are too large: at most {MaxHeaderCount} headers and {MaxHeaderBytes} bytes in all.",
+                StatusCodes.Status431RequestHeaderFieldsTooLarge);
+        }
+        return next(context);
+    }
+
+    /// <summary>After authentication (so a token's subject is known) and before a request does any work.</summary>
+    public static WebApplication UseRateAndTimeLimits(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>
+    /// A valid token's subject and community; anyone else (anonymous, or a token that failed validation and is about
+    /// to be refused) by client address, so broken tokens cannot be used to dodge the limit.
+    /// </summary>
+    private static string PartitionOf(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true
+            ? $"sub:{context.User.FindFirst(ClaimsReader.SubjectClaim)?.Value}|{context.User.FindFirst(ClaimsReader.CommunityClaim)?.Value}"
+            : $"ip:{context.Connection.RemoteIpAddress}";
+
+    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken ct)
+    {
+        var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+            ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+            : 1;
+        await WriteProblemAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests,
+            $"Too many requests from this caller; retry after {seconds} second(s).", seconds);
+    }
+
+    private static async Task WriteProblemAsync(HttpContext context, int status, string detail, int retryAfterSeconds)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Detail = detail },
+        });
+    }
+}

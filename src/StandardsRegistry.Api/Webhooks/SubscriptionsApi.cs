@@ -1,0 +1,144 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Webhooks;
+
+/// <summary>
+/// A webhook subscription as admins see it (never its secret). <c>state</c> is <c>active</c>, <c>paused</c>, or
+/// <c>failing</c> (active, but its deliveries have failed without a success for longer than Webhooks:FailingAfter).
+/// </summary>
+public sealed record SubscriptionDto(
+    string Id,
+    string Audience,
+    string Url,
+    string State,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    long Pending,
+    DateTimeOffset? LastDeliveredAt,
+    DateTimeOffset? FailingSince,
+    string? LastError)
+{
+    public static SubscriptionDto From(SubscriptionRow row, DateTimeOffset now, WebhookOptions options) => new(
+        row.Id,
+        row.Audience,
+        row.Url,
+        row.State == "active" && row.FailingSince is { } since && now - DateTimeOffset.FromUnixTimeMilliseconds(since) >= options.FailingAfter ? "failing" : row.State,
+        DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
+        row.CreatedBy,
+        row.Pending,
+        Time(row.LastDeliveredAt),
+        Time(row.FailingSince),
+        row.LastError);
+
+    private static DateTimeOffset? Time(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+}
+
+public sealed record SubscriptionRequest(string? Audience, string? Url, string? Secret);
+
+public sealed record RedeliverRequest(long? FromSequence);
+
+public sealed record RedeliveredDto(int Queued);
+
+public static class SubscriptionsApi
+{
+    public const int MinSecretLength = 16;
+    public const int MaxSecretLength = 256;
+
+    public static RouteGroupBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/subscriptions").WithTags("Webhooks").WithRegistryProblems()
+            .RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        group.MapPost("/", Create)
+            .WithName("CreateSubscription")
+            .Audited("subscription.create")
+            .WithSummary("Register a webhook for an audience: every feed event visible to it is POSTed, signed (admins)")
+            .WithDescription("The URL must be absolute http or https, without credentials, on a host in Webhooks:AllowedHosts (else 422). "
+                + "Deliveries are signed with HMAC-SHA256 over `{timestamp}.{body}` (header Registry-Signature: t=…,v1=…); see docs/consuming.md.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapGet("/", List).WithName("ListSubscriptions").WithSummary("List webhook subscriptions with their delivery state (admins)");
+
+        group.MapGet("/{id}", Get).WithName("GetSubscription").WithSummary("Get one webhook subscription (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{id}/pause", (string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) => SetState(id, "paused", store, time, options, ct))
+            .WithName("PauseSubscription").Audited("subscription.pause").WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{id}/resume", (string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) => SetState(id, "active", store, time, options, ct))
+            .WithName("ResumeSubscription").Audited("subscription.resume").WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").Audited("subscription.delete").WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{id}/redeliver", Redeliver)
+            .WithName("RedeliverSubscription")
+            .Audited("subscription.redeliver")
+            .WithSummary("Queue the subscription's events again from a sequence number on, with their original ids (admins)")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return group;
+    }
+
+    public static async Task<Results<Created<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> Create(
+        SubscriptionRequest request, Caller caller, WebhookStore store, AudienceCache audiences, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var known = await audiences.GetAsync(ct);
+        if (request.Audience is null || !known.ContainsKey(request.Audience))
+        {
+            errors.Add("audience", $"'audience' must be one of {string.Join(", ", known.Keys.Order(StringComparer.Ordinal))}.");
+        }
+        if (request.Secret is null || request.Secret.Length is < MinSecretLength or > MaxSecretLength || TextRules.HasForbiddenCharacters(request.Secret))
+        {
+            errors.Add("secret", $"'secret' must be {MinSecretLength} to {MaxSecretLength} characters, without {TextRules.ForbiddenCharacters}.");
+        }
+        var urlProblem = options.Value.UrlProblem(request.Url);
+        if (urlProblem is { Status: StatusCodes.Status400BadRequest } syntax)
+        {
+            errors.Add("url", syntax.Message);
+        }
+        if (!errors.IsEmpty)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        if (urlProblem is { } unlisted)
+        {
+            return TypedResults.Problem(unlisted.Message, statusCode: unlisted.Status);
+        }
+        var result = await store.CreateAsync(request.Audience!, request.Url!, request.Secret!, caller.Subject, time.GetUtcNow(), ct);
+        var dto = SubscriptionDto.From(result.Value!, time.GetUtcNow(), options.Value);
+        return TypedResults.Created($"/v1/subscriptions/{dto.Id}", dto);
+    }
+
+    public static async Task<Ok<List<SubscriptionDto>>> List(WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+        TypedResults.Ok((await store.ListAsync(ct)).Select(s => SubscriptionDto.From(s, time.GetUtcNow(), options.Value)).ToList());
+
+    public static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> Get(string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+        await store.GetAsync(id, ct) is { } row ? TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value)) : Problems.NotFound();
+
+    private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> SetState(string id, string state, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+        await store.SetStateAsync(id, state, ct) is { Succeeded: true, Value: { } row } ? TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value)) : Problems.NotFound();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, WebhookStore store, CancellationToken ct) =>
+        (await store.SetStateAsync(id, "deleted", ct)).Succeeded ? TypedResults.NoContent() : Problems.NotFound();
+
+    public static async Task<Results<Ok<RedeliveredDto>, ValidationProblem, ProblemHttpResult>> Redeliver(
+        string id, RedeliverRequest request, WebhookStore store, TimeProvider time, CancellationToken ct)
+    {
+        if (request.FromSequence is not > 0)
+        {
+            return Problems.Invalid("fromSequence", "'fromSequence' must be a sequence number of the subscription's events (1 or more).");
+        }
+        var result = await store.RedeliverAsync(id, request.FromSequence.Value, time.GetUtcNow(), ct);
+        return result.Succeeded ? TypedResults.Ok(new RedeliveredDto(result.Value)) : Problems.NotFound();
+    }
+}

@@ -1,0 +1,201 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Retry;
+using Polly.Timeout;
+using StandardsRegistry.Api.Catalogue;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace StandardsRegistry.Api.Webhooks;
+
+/// <summary>
+/// Delivers the webhook outbox. Every instance runs one; they share the work through row leases on subscriptions
+/// (<see cref="WebhookStore.LeaseAsync"/>), never through a leader. A subscription's events go out one at a time in
+/// sequence order: an event is sent only after the one before it was acknowledged (2xx), so a receiver that applies
+/// them as they come ends in the right state. Each POST goes through the subscription's own Polly pipeline
+/// (per-attempt timeout, retries with exponential backoff and jitter, a circuit breaker); when those give up, the
+/// delivery waits (doubling backoff) and the subscription records that it is failing. At least once: a crash between a
+/// receiver's 2xx and the record of it sends the event again, with the same id.
+/// </summary>
+public sealed class WebhookDispatcher(
+    WebhookStore store,
+    FeedLog feed,
+    AudienceCache audiences,
+    RegistryClock clock,
+    TimeProvider time,
+    IHttpClientFactory clients,
+    IOptions<WebhookOptions> options,
+    IOptions<JsonOptions> json,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    public const string ClientName = "webhooks";
+
+    private const int DeliveriesPerLease = 100;
+
+    // Unique per process: who holds a lease (the column takes 64 characters).
+    private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly ResiliencePipelineRegistry<string> _pipelines = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (RegistryHost.IsDocumentGeneration)
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Webhook delivery run failed; trying again in {Interval}.", options.Value.PollInterval);
+            }
+            try
+            {
+                await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass: announce releases that took effect (their events enter the outbox), then deliver what is due.</summary>
+    public async Task RunOnceAsync(CancellationToken ct)
+    {
+        await feed.AnnounceDueAsync(clock.Now, ct);
+        var now = time.GetUtcNow();
+        foreach (var subscription in await store.LeaseAsync(_owner, now, now + options.Value.LeaseDuration, ct))
+        {
+            try
+            {
+                await DeliverAsync(subscription, ct);
+            }
+            finally
+            {
+                await store.ReleaseLeaseAsync(subscription.Id, _owner, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(SubscriptionRow subscription, CancellationToken ct)
+    {
+        var known = await audiences.GetAsync(ct);
+        if (!known.TryGetValue(subscription.Audience, out var audience))
+        {
+            return;
+        }
+        // The audience's own view at its accreditation ceiling, in its marking scheme: what any member of it could see.
+        var scope = new VisibilityScope(false, audience.Code, audience.MaxClassification, false, audience.Scheme);
+        foreach (var delivery in await store.PendingAsync(subscription.Id, DeliveriesPerLease, ct))
+        {
+            if (DateTimeOffset.FromUnixTimeMilliseconds(delivery.NextAttemptAt) > time.GetUtcNow())
+            {
+                return; // backing off; later events wait for this one
+            }
+            if (!await store.RenewLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, ct))
+            {
+                return; // the lease ran out and another instance has the subscription now
+            }
+            var row = await feed.EventAsync(scope, delivery.Seq, ct);
+            if (row is null)
+            {
+                // It shows a version the audience no longer sees: nothing of it is sent, and a later event removes it.
+                await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
+                continue;
+            }
+            var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
+            var error = await SendAsync(subscription, row.EventId, body, ct);
+            if (error is null)
+            {
+                await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
+                continue;
+            }
+            var o = options.Value;
+            var backoff = TimeSpan.FromTicks(Math.Min(o.MaxBackoff.Ticks, o.Backoff.Ticks * (1L << (int)Math.Min(delivery.Attempts, 20))));
+            var now = time.GetUtcNow();
+            await store.FailedAsync(subscription.Id, delivery.Id, error, now, now + backoff, ct);
+            logger.LogInformation("Webhook {Subscription} event {Event} not delivered ({Error}); next attempt in {Backoff}.", subscription.Id, row.EventId, error, backoff);
+            return;
+        }
+    }
+
+    /// <summary>POSTs one event, signed; null when the receiver acknowledged it, else why not.</summary>
+    private async Task<string?> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, CancellationToken ct)
+    {
+        // The allow-list is checked again at delivery: a host removed from it since registration gets nothing.
+        if (options.Value.UrlProblem(subscription.Url) is { } problem)
+        {
+            return problem.Message;
+        }
+        var client = clients.CreateClient(ClientName);
+        try
+        {
+            using var response = await Pipeline(subscription.Id).ExecuteAsync(async token =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                request.Headers.Add(WebhookSignature.EventIdHeader, eventId);
+                request.Headers.Add(WebhookSignature.SubscriptionIdHeader, subscription.Id);
+                request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(subscription.Secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
+                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+            }, ct);
+            return response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode}.";
+        }
+        catch (BrokenCircuitException)
+        {
+            return "The subscription's circuit is open after repeated failures.";
+        }
+        catch (TimeoutRejectedException)
+        {
+            return $"The receiver did not answer within {options.Value.AttemptTimeout}.";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"The receiver could not be reached: {e.Message}";
+        }
+    }
+
+    /// <summary>The subscription's own pipeline: its circuit opens on its failures only.</summary>
+    private ResiliencePipeline<HttpResponseMessage> Pipeline(string subscriptionId) =>
+        _pipelines.GetOrAddPipeline<HttpResponseMessage>(subscriptionId, builder =>
+        {
+            var o = options.Value;
+            var failed = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>()
+                .Handle<TimeoutRejectedException>()
+                .HandleResult(r => !r.IsSuccessStatusCode);
+            builder
+                .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                {
+                    ShouldHandle = failed,
+                    MaxRetryAttempts = Math.Max(0, o.Retries),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = o.RetryDelay,
+                    OnRetry = args =>
+                    {
+                        args.Outcome.Result?.Dispose();
+                        return default;
+                    },
+                })
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+                {
+                    ShouldHandle = failed,
+                    FailureRatio = 1.0,
+                    MinimumThroughput = Math.Max(2, o.BreakerFailures),
+                    SamplingDuration = TimeSpan.FromMinutes(1),
+                    BreakDuration = o.BreakDuration,
+                })
+                .AddTimeout(o.AttemptTimeout);
+        });
+}

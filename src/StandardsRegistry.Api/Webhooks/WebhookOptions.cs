@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Webhooks;
+
+/// <summary>Webhook delivery settings (<c>Webhooks</c> section).</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>
+    /// The only hosts subscriptions may point at (exact host names or addresses, case-insensitive). Empty: no webhook
+    /// can be registered, so the registry can never be made to call an internal address nobody allowed.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>How often each instance looks for deliveries due (and for releases that took effect).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>One POST may take this long before it counts as failed.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Immediate retries of one delivery (exponential backoff with jitter from <see cref="RetryDelay"/>).</summary>
+    public int Retries { get; set; } = 2;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After the retries, the delivery waits this long, doubling per failure up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan Backoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Consecutive failed attempts that open a subscription's circuit, and for how long it stays open.</summary>
+    public int BreakerFailures { get; set; } = 5;
+
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long an instance holds a subscription's lease without renewing it (it renews before each event). When an
+    /// instance dies, another takes the subscription over after this. Keep it above AttemptTimeout × (Retries + 1).
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A subscription failing without a success for this long is shown as <c>failing</c>.</summary>
+    public TimeSpan FailingAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Why <paramref name="url"/> may not be a webhook destination, or null. Syntax problems are a 400; an unlisted host a 422.</summary>
+    public (int Status, string Message)? UrlProblem(string? url)
+    {
+        if (string.IsNullOrWhiteSpace(url) || url.Length > 2000 || TextRules.HasForbiddenCharacters(url))
+        {
+            return (StatusCodes.Status400BadRequest, "'url' is required: an absolute http or https URL of at most 2000 characters.");
+        }
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return (StatusCodes.Status400BadRequest, "'url' must be an absolute http or https URL.");
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            return (StatusCodes.Status400BadRequest, "'url' must not carry credentials: the registry signs its deliveries instead.");
+        }
+        if (uri.Fragment.Length > 0)
+        {
+            return (StatusCodes.Status400BadRequest, "'url' must not have a fragment.");
+        }
+        if (!AllowedHosts.Contains(uri.IdnHost, StringComparer.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status422UnprocessableEntity, $"The host '{uri.IdnHost}' is not among the allowed webhook destinations (Webhooks:AllowedHosts).");
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// The signature of a delivery, as receivers check it: <c>Registry-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</c>, where hex
+/// is the lowercase HMAC-SHA256, keyed with the subscription's secret, of <c>"{t}.{raw body}"</c> (docs/consuming.md).
+/// </summary>
+public static class WebhookSignature
+{
+    public const string Header = "Registry-Signature";
+    public const string EventIdHeader = "Registry-Event-Id";
+    public const string SubscriptionIdHeader = "Registry-Subscription-Id";
+
+    public static string Sign(string secret, long timestamp, ReadOnlySpan<byte> body)
+    {
+        var prefix = Encoding.UTF8.GetBytes($"{timestamp}.");
+        var payload = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(payload, 0);
+        body.CopyTo(payload.AsSpan(prefix.Length));
+        return $"t={timestamp},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), payload))}";
+    }
+}
+
+public static class WebhookServiceCollectionExtensions
+{
+    /// <summary>Options, the HTTP client (no redirects: a receiver cannot bounce a delivery to a host that is not allowed) and the dispatcher.</summary>
+    public static IServiceCollection AddRegistryWebhooks(this IServiceCollection services)
+    {
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.AddHttpClient(WebhookDispatcher.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan); // the pipeline's per-attempt timeout governs
+        services.AddHostedService<WebhookDispatcher>();
+        return services;
+    }
+}

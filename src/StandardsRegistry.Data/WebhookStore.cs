@@ -1,0 +1,178 @@
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+public sealed class SubscriptionRow
+{
+    public string Id { get; init; } = "";
+    public string Audience { get; init; } = "";
+    public string Url { get; init; } = "";
+    public string Secret { get; init; } = "";
+    public string State { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public string CreatedBy { get; init; } = "";
+    public long? FailingSince { get; init; }
+    public string? LastError { get; init; }
+    public long? LastDeliveredAt { get; init; }
+    /// <summary>Deliveries not yet made.</summary>
+    public long Pending { get; init; }
+}
+
+/// <summary>One delivery waiting in the outbox: the event's position in the subscription's view.</summary>
+public sealed class DeliveryRow
+{
+    public long Id { get; init; }
+    public long Seq { get; init; }
+    public long Attempts { get; init; }
+    public long NextAttemptAt { get; init; }
+}
+
+/// <summary>
+/// Webhook subscriptions and their outbox. Outbox rows are written by <see cref="FeedLog"/> in the transaction of the
+/// change; this store hands them to a dispatcher under a row lease on the subscription, so instances share the work
+/// and one subscription's events go out one at a time, in order.
+/// </summary>
+public sealed class WebhookStore(Db db)
+{
+    public Task<Result<SubscriptionRow>> CreateAsync(string audience, string url, string secret, string by, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async c =>
+        {
+            var id = Guid.NewGuid().ToString();
+            await c.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, at = now.ToUnixTimeMilliseconds(), by });
+            return Result.Created((await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }))!);
+        }, ct).AsTask();
+
+    public Task<IReadOnlyList<SubscriptionRow>> ListAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SubscriptionRow>>(async c => await c.QueryAsync<SubscriptionRow>(Sql.List), ct).AsTask();
+
+    public Task<SubscriptionRow?> GetAsync(string id, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }), ct).AsTask();
+
+    /// <summary>Pauses (<c>paused</c>), resumes (<c>active</c>) or deletes (<c>deleted</c>) a subscription that is not deleted.</summary>
+    public Task<Result<SubscriptionRow>> SetStateAsync(string id, string state, CancellationToken ct = default) =>
+        db.WriteAsync(async c =>
+        {
+            if (await c.ExecuteAsync(Sql.SetState, new { id, state }) == 0)
+            {
+                return Result.Fail<SubscriptionRow>(Outcome.NotFound);
+            }
+            return Result.Done((await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!);
+        }, ct).AsTask();
+
+    /// <summary>Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not); how many.</summary>
+    public Task<Result<int>> RedeliverAsync(string id, long fromSequence, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async c =>
+        {
+            if (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }) is null)
+            {
+                return Result.Fail<int>(Outcome.NotFound);
+            }
+            return Result.Done(await c.ExecuteAsync(Sql.Redeliver, new { id, from = fromSequence, at = now.ToUnixTimeMilliseconds() }));
+        }, ct).AsTask();
+
+    /// <summary>Leases active subscriptions with a delivery due, for <paramref name="owner"/> until <paramref name="until"/>.</summary>
+    public Task<IReadOnlyList<SubscriptionRow>> LeaseAsync(string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SubscriptionRow>>(async c =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var untilMs = until.ToUnixTimeMilliseconds();
+            await c.ExecuteAsync(Sql.Lease, new { owner, now = at, until = untilMs });
+            return await c.QueryAsync<SubscriptionRow>(Sql.Leased, new { owner, until = untilMs });
+        }, ct).AsTask();
+
+    /// <summary>Extends the lease while <paramref name="owner"/> still holds it; false when it has lost it.</summary>
+    public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
+        await db.ReadAsync(c => c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() }), ct) == 1;
+
+    public Task ReleaseLeaseAsync(string id, string owner, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.ExecuteAsync(Sql.ReleaseLease, new { id, owner }), ct).AsTask();
+
+    /// <summary>The subscription's undelivered events, oldest first.</summary>
+    public Task<IReadOnlyList<DeliveryRow>> PendingAsync(string id, int limit, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<DeliveryRow>>(async c => await c.QueryAsync<DeliveryRow>(Sql.Pending(db.Dialect), new { id, limit }), ct).AsTask();
+
+    public Task DeliveredAsync(string subscriptionId, long deliveryId, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async c =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            await c.ExecuteAsync(Sql.Delivered, new { id = deliveryId, at });
+            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at });
+            return Result.Done(true);
+        }, ct).AsTask();
+
+    public Task FailedAsync(string subscriptionId, long deliveryId, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
+        db.WriteAsync(async c =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            await c.ExecuteAsync(Sql.Failed, new { id = deliveryId, next = retryAt.ToUnixTimeMilliseconds() });
+            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error });
+            return Result.Done(true);
+        }, ct).AsTask();
+
+    internal static class Sql
+    {
+        private const string Columns = """
+            s.id AS Id, s.audience AS Audience, s.url AS Url, s.secret AS Secret, s.state AS State, s.created_at AS CreatedAt, s.created_by AS CreatedBy,
+            s.failing_since AS FailingSince, s.last_error AS LastError, s.last_delivered_at AS LastDeliveredAt,
+            (SELECT COUNT(*) FROM webhook_outbox o WHERE o.subscription_id = s.id AND o.delivered_at IS NULL) AS Pending
+            """;
+
+        public const string Insert = """
+            INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, 'active', @at, @by)
+            """;
+
+        public const string Get = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id AND s.state <> 'deleted'";
+
+        public const string GetAny = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id";
+
+        public const string List = $"SELECT {Columns} FROM subscriptions s WHERE s.state <> 'deleted' ORDER BY s.created_at, s.id";
+
+        public const string SetState = "UPDATE subscriptions SET state = @state WHERE id = @id AND state <> 'deleted'";
+
+        public const string Redeliver = """
+            UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at WHERE subscription_id = @id AND seq >= @from
+            """;
+
+        /// <summary>Every live subscription that reads the view (its audience at its ceiling) gets the new events.</summary>
+        public const string Enqueue = """
+            INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
+            SELECT s.id, f.view_id, f.seq, 0, @at
+            FROM subscriptions s JOIN audiences a ON a.code = s.audience
+            JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
+            JOIN feed_events f ON f.view_id = fv.id
+            WHERE fv.id = @viewId AND f.seq BETWEEN @first AND @last AND s.state <> 'deleted'
+            """;
+
+        // The lease condition is repeated on the updated row itself, so two instances racing for a subscription cannot
+        // both win it (PostgreSQL re-checks the outer condition on a row a concurrent writer changed).
+        public const string Lease = """
+            UPDATE subscriptions SET lease_owner = @owner, lease_until = @until
+            WHERE state = 'active' AND (lease_until IS NULL OR lease_until < @now)
+              AND id IN (SELECT o.subscription_id FROM webhook_outbox o WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @now)
+            """;
+
+        public const string Leased = $"SELECT {Columns} FROM subscriptions s WHERE s.lease_owner = @owner AND s.lease_until = @until";
+
+        public const string RenewLease = "UPDATE subscriptions SET lease_until = @until WHERE id = @id AND lease_owner = @owner";
+
+        public const string ReleaseLease = "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner";
+
+        public static string Pending(SqlDialect dialect) => $"""
+            SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt
+            FROM webhook_outbox o WHERE o.subscription_id = @id AND o.delivered_at IS NULL
+            ORDER BY o.seq
+            {dialect.Limit("@limit")}
+            """;
+
+        public const string Delivered = "UPDATE webhook_outbox SET delivered_at = @at, attempts = attempts + 1 WHERE id = @id";
+
+        public const string Healthy = "UPDATE subscriptions SET failing_since = NULL, last_error = NULL, last_delivered_at = @at WHERE id = @id";
+
+        public const string Failed = "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = @next WHERE id = @id";
+
+        public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
+
+        public static IEnumerable<string> All(SqlDialect dialect) =>
+            [Insert, Get, GetAny, List, SetState, Redeliver, Enqueue, Lease, Leased, RenewLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>
+/// A real HTTP receiver on 127.0.0.1 (Kestrel, a free port) that verifies each delivery's signature the way
+/// docs/consuming.md tells receivers to, and answers as the test sets it: acknowledge, fail (503), or hang.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    public enum Behaviour { Acknowledge, Fail, Hang }
+
+    private readonly WebApplication _app;
+
+    private WebhookReceiver(WebApplication app, string secret)
+    {
+        _app = app;
+        Secret = secret;
+    }
+
+    public string Secret { get; }
+
+    public volatile Behaviour Mode = Behaviour.Acknowledge;
+
+    /// <summary>Every request received, acknowledged or not, in arrival order.</summary>
+    public ConcurrentQueue<Delivery> Received { get; } = new();
+
+    public IEnumerable<Delivery> Acknowledged => Received.Where(d => d.Acknowledged);
+
+    public Uri Url { get; private set; } = null!;
+
+    public sealed record Delivery(string EventId, string SubscriptionId, JsonObject Body, bool SignatureValid, bool Acknowledged);
+
+    public static async Task<WebhookReceiver> StartAsync(string secret = "receiver-secret-0123456789")
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var receiver = new WebhookReceiver(app, secret);
+        app.MapPost("/hooks/{name}", async (HttpContext context) =>
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            var raw = buffer.ToArray();
+            var mode = receiver.Mode;
+            if (mode == Behaviour.Hang)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            var delivery = new Delivery(
+                context.Request.Headers["Registry-Event-Id"].ToString(),
+                context.Request.Headers["Registry-Subscription-Id"].ToString(),
+                JsonNode.Parse(raw)!.AsObject(),
+                Verify(secret, context.Request.Headers["Registry-Signature"].ToString(), raw),
+                mode == Behaviour.Acknowledge);
+            receiver.Received.Enqueue(delivery);
+            return mode == Behaviour.Acknowledge ? Results.NoContent() : Results.StatusCode(503);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        receiver.Url = new Uri(new Uri(address), "/hooks/registry");
+        return receiver;
+    }
+
+    /// <summary>The receiver's check (docs/consuming.md): HMAC-SHA256 of "{t}.{body}", constant-time compare, t within 5 minutes.</summary>
+    public static bool Verify(string secret, string header, byte[] body)
+    {
+        var parts = header.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        if (!parts.TryGetValue("t", out var t) || !parts.TryGetValue("v1", out var v1) || !long.TryParse(t, out var timestamp))
+        {
+            return false;
+        }
+        if (Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - timestamp) > 300)
+        {
+            return false;
+        }
+        byte[] payload = [.. Encoding.UTF8.GetBytes($"{t}."), .. body];
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), payload);
+        byte[] given;
+        try
+        {
+            given = Convert.FromHexString(v1);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        return CryptographicOperations.FixedTimeEquals(expected, given);
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="done"/> holds.</summary>
+    public async Task WaitUntilAsync(Func<WebhookReceiver, bool> done, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!done(this))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Not within {within}: {what}. Received: {string.Join("; ", Received.Select(d => $"{d.Body["type"]} {d.Body["key"]}/{d.Body["edition"]} ack={d.Acknowledged}"))}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

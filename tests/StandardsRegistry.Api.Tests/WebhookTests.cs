@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+// Webhooks (issue 4): admins subscribe an audience; every event of that audience's view is POSTed, signed, in order,
+// at least once, from a durable outbox; a real receiver on 127.0.0.1 fails, hangs and recovers.
+
+public abstract class WebhookTests(TestProvider provider)
+{
+    private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
+
+    private RegistryApp NewApp(string failingAfter = "00:15:00") => new RegistryApp(provider: provider)
+        .With("Webhooks:AllowedHosts:0", "127.0.0.1")
+        .With("Webhooks:PollInterval", "00:00:00.100")
+        .With("Webhooks:AttemptTimeout", "00:00:00.500")
+        .With("Webhooks:Retries", "1")
+        .With("Webhooks:RetryDelay", "00:00:00.050")
+        .With("Webhooks:Backoff", "00:00:00.200")
+        .With("Webhooks:MaxBackoff", "00:00:00.500")
+        .With("Webhooks:BreakerFailures", "4")
+        .With("Webhooks:BreakDuration", "00:00:00.500")
+        .With("Webhooks:FailingAfter", failingAfter)
+        .Start();
+
+    private static async Task<JsonObject> SubscribeAsync(RegistryApp app, WebhookReceiver receiver, string audience = "EU")
+    {
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience, url = receiver.Url.ToString(), secret = receiver.Secret });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.JsonAsync();
+    }
+
+    private static async Task PublishReleasedAsync(RegistryApp app, string key, string classification = "NU", string audience = "EU")
+    {
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync(key);
+        await editor.PublishAsync(key, await editor.CreateDraftAsync(key, classification));
+        await app.As(TestCaller.ReleaseAuthority()).ReleaseAsync(key, 1, audience);
+    }
+
+    /// <summary>The feed of the subscription's view (EU at its ceiling) as a consumer reads it: what the deliveries must match.</summary>
+    private static async Task<List<JsonObject>> FeedAsync(RegistryApp app, string audience = "EU")
+    {
+        var follower = new FeedFollower(app.As(audience == "EU" ? TestCaller.Eu("CTS") : TestCaller.Public()), pageSize: 100);
+        await follower.FollowAsync();
+        return follower.Events;
+    }
+
+    [Fact]
+    public async Task EveryEventOfTheAudienceIsDeliveredSignedInOrderAndNothingElse()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var subscription = await SubscribeAsync(app, receiver);
+        await PublishReleasedAsync(app, "stanag-5001");
+        await PublishReleasedAsync(app, "stanag-5002", "NS");
+        await PublishReleasedAsync(app, "stanag-5003", "NU", "PUBLIC"); // not for EU
+        await app.As(TestCaller.ReleaseAuthority()).RevokeAsync("stanag-5001", 1, "EU");
+        // The feed read now leaves out "stanag-5001 visible" (its content is no longer the audience's); the deliveries
+        // may have sent it before the revocation, with content as it was visible then, or skipped it.
+        var expected = await FeedAsync(app);
+        Assert.Equal(["visible stanag-5002", "hidden stanag-5001"], expected.Select(e => $"{e["type"]} {e["key"]}"));
+        var ids = expected.Select(e => e["id"]!.GetValue<string>()).ToList();
+
+        await receiver.WaitUntilAsync(r => ids.All(id => r.Acknowledged.Any(d => d.EventId == id)), TimeSpan.FromSeconds(20), "all events delivered");
+        var delivered = receiver.Acknowledged.ToList();
+        Assert.Equal(ids, delivered.Select(d => d.EventId).Where(ids.Contains));
+        Assert.True(delivered.Count <= 3);
+        var sequences = delivered.Select(d => d.Body["sequence"]!.GetValue<long>()).ToList();
+        Assert.Equal(sequences.Order(), sequences);
+        Assert.All(delivered, d => Assert.True(d.SignatureValid, "signature"));
+        Assert.All(delivered, d => Assert.Equal(subscription["id"]!.GetValue<string>(), d.SubscriptionId));
+        Assert.DoesNotContain(delivered, d => d.Body["key"]!.GetValue<string>() == "stanag-5003");
+        // The content of a version revoked before its delivery is never sent; the tombstone is.
+        Assert.Null(delivered[^1].Body["version"]);
+        Assert.Contains("SECRET UE/EU SECRET", delivered.Single(d => d.Body["key"]!.GetValue<string>() == "stanag-5002").Body.ToJsonString());
+        var state = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{subscription["id"]}");
+        Assert.Equal("active", state["state"]!.GetValue<string>());
+        Assert.Equal(0, state["pending"]!.GetValue<long>());
+        Assert.False(state.ContainsKey("secret"));
+    }
+
+    [Fact]
+    public async Task AReceiverThatFailsAndHangsIsRetriedShownFailingAndCaughtUpInOrderWhenItRecovers()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(failingAfter: "00:00:01");
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5101");
+        await PublishReleasedAsync(app, "stanag-5102");
+        await receiver.WaitUntilAsync(r => r.Received.Count >= 3, TimeSpan.FromSeconds(20), "failed attempts retried");
+        receiver.Mode = WebhookReceiver.Behaviour.Hang;
+        var before = receiver.Received.Count;
+        await receiver.WaitUntilAsync(r => r.Received.Count >= before + 2, TimeSpan.FromSeconds(20), "hung attempts timed out and retried");
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var failing = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Equal("failing", failing["state"]!.GetValue<string>());
+        Assert.NotNull(failing["lastError"]);
+        Assert.Equal(2, failing["pending"]!.GetValue<long>());
+        // Nothing after the first event went out while it was failing: order is kept.
+        Assert.All(receiver.Received, d => Assert.Equal("stanag-5101", d.Body["key"]!.GetValue<string>()));
+
+        receiver.Mode = WebhookReceiver.Behaviour.Acknowledge;
+        var expected = await FeedAsync(app);
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 2, TimeSpan.FromSeconds(20), "caught up after recovery");
+        Assert.Equal(expected.Select(e => e["id"]!.GetValue<string>()), receiver.Acknowledged.Select(d => d.EventId));
+        // Every attempt of one event carried the same id, so a receiver drops the duplicates by id.
+        Assert.Single(receiver.Received.Where(d => d.Body["key"]!.GetValue<string>() == "stanag-5101").Select(d => d.EventId).Distinct());
+        await receiver.WaitUntilAsync(_ => true, TimeSpan.FromSeconds(1), "");
+        var healthy = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Equal("active", healthy["state"]!.GetValue<string>());
+        Assert.Null(healthy["lastError"]);
+    }
+
+    [Fact]
+    public async Task PausedSubscriptionsKeepTheirEventsDeletedOnesGetNothingAndEventsCanBeRedelivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        Assert.Equal("paused", (await (await admin.PostAsync($"/v1/subscriptions/{id}/pause", null)).JsonAsync())["state"]!.GetValue<string>());
+        await PublishReleasedAsync(app, "stanag-5201");
+        await Task.Delay(500);
+        Assert.Empty(receiver.Received);
+        Assert.Equal(1, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/v1/subscriptions/{id}/resume", null)).StatusCode);
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Count() == 1, TimeSpan.FromSeconds(20), "delivered on resume");
+
+        var redelivered = await admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = 1 });
+        Assert.Equal(1, (await redelivered.JsonAsync())["queued"]!.GetValue<int>());
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Count() == 2, TimeSpan.FromSeconds(20), "redelivered");
+        Assert.Single(receiver.Acknowledged.Select(d => d.EventId).Distinct());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/subscriptions/{id}")).StatusCode);
+        await PublishReleasedAsync(app, "stanag-5202");
+        await Task.Delay(500);
+        Assert.Equal(2, receiver.Received.Count);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/v1/subscriptions/{id}")).StatusCode);
+        Assert.Empty((await admin.GetJsonArrayAsync("/v1/subscriptions")));
+    }
+
+    [Theory]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://user:pass@127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://127.0.0.1/x#f\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://169.254.169.254/latest/meta-data\",\"secret\":\"0123456789abcdef\"}", 422, "allowed")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://localhost/x\",\"secret\":\"0123456789abcdef\"}", 422, "allowed")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://127.0.0.1.nip.io/x\",\"secret\":\"0123456789abcdef\"}", 422, "allowed")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://127.0.0.1/x\",\"secret\":\"short\"}", 400, "secret")]
+    [InlineData("{\"audience\":\"NATO\",\"url\":\"http://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "audience")]
+    [InlineData("{\"audience\":\"MARS\",\"url\":\"http://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "audience")]
+    [InlineData("{\"url\":\"http://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "audience")]
+    public async Task BadSubscriptionsAreRefusedAndNothingIsWritten(string body, int status, string names)
+    {
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var response = await admin.PostAsync("/v1/subscriptions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await ProblemAssertions.ProblemAsync(response, (HttpStatusCode)status, names);
+        Assert.Empty(await admin.GetJsonArrayAsync("/v1/subscriptions"));
+    }
+
+    [Fact]
+    public async Task OnlyAdminsManageSubscriptions()
+    {
+        await using var app = NewApp();
+        var body = new { audience = "EU", url = "http://127.0.0.1/x", secret = "0123456789abcdef" };
+        foreach (var caller in new[] { TestCaller.Editor(), TestCaller.ReleaseAuthority(), TestCaller.Eu("CTS"), new TestCaller("admin@eu", "EU", "CTS", "admin") })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await app.As(caller).PostAsJsonAsync("/v1/subscriptions", body)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await app.As(caller).GetAsync("/v1/subscriptions")).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().GetAsync("/v1/subscriptions")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.As(Admin).PostAsync("/v1/subscriptions/nope/pause", null)).StatusCode);
+    }
+}
+
+public sealed class WebhookTestsOnSqlite() : WebhookTests(TestProvider.Sqlite);
+
+public sealed class WebhookTestsOnPostgres() : WebhookTests(TestProvider.Postgres);
