@@ -1,4 +1,5 @@
 using StandardsRegistry.Api;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Webhooks;
 
@@ -14,6 +15,7 @@ app.MapVersionsApi();
 app.MapReleasesApi();
 app.MapFeedApi();
 app.MapSubscriptionsApi();
+app.MapAuditApi();
 app.MapRegistryInfrastructure();
 
 return await app.RunRegistryAsync(args);

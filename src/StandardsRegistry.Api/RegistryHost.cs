@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.OpenApi;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
@@ -21,6 +22,7 @@ public static class RegistryHost
         services.AddSingleton(new RegistryClock(TimeProvider.System));
         services.AddRegistryDatabase();
         services.AddRegistrySecurity();
+        services.AddRegistryAudit();
         services.AddSingleton<SampleCatalogue>();
         services.AddRegistryWebhooks();
 
@@ -78,6 +80,8 @@ public static class RegistryHost
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        // Outermost, so the audit trail records the status the caller finally gets.
+        app.UseAuditTrail();
         app.UseResponseHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

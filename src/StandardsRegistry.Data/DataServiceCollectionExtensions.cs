@@ -82,6 +82,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<EditorialStore>();
         services.AddSingleton<ReleaseStore>();
         services.AddSingleton<AudienceDirectory>();
+        services.AddSingleton<AuditLog>();
         return services;
     }
 

@@ -14,19 +14,19 @@ public sealed record DraftContent(string Title, string Summary, string Body, Cla
 /// </summary>
 public sealed class EditorialStore(Db db, FeedLog feed)
 {
-    public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             if (await c.ExecuteScalarAsync<int>(Sql.CountStandards, new { key }) > 0)
             {
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
             }
-            await c.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by });
-            return Result.Created(key);
+            await c.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by = by.Subject });
+            return await AuditedAsync(c, by, "standard.create", Result.Created(key), now, key);
         }, ct);
 
     /// <summary>Adds a draft with the next edition number of a standard the editor can see.</summary>
-    public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             await LockAsync(c, key);
@@ -36,12 +36,12 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 return Result.Fail<int>(Outcome.NotFound);
             }
             var edition = await FeedLog.TrackAsync(c, standardId.Value, now.ToUnixTimeMilliseconds(),
-                () => c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by, now, new { standardId })));
-            return Result.Created(edition);
+                () => c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, now, new { standardId })));
+            return await AuditedAsync(c, by, "draft.create", Result.Created(edition), now, key, edition, content.Classification);
         }, ct);
 
     /// <summary>Replaces a draft's content if it is still at <paramref name="expectedRowVersion"/>.</summary>
-    public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             var version = await FindForWriteAsync(c, scope, key, edition, now);
@@ -54,14 +54,14 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}: published versions are immutable; create a new edition instead.");
             }
             var updated = await FeedLog.TrackAsync(c, version.StandardId, now.ToUnixTimeMilliseconds(),
-                () => c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by, now, new { id = version.Id, expectedRowVersion })));
+                () => c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, now, new { id = version.Id, expectedRowVersion })));
             return updated == 1
-                ? Result.Done(edition)
+                ? await AuditedAsync(c, by, "draft.update", Result.Done(edition), now, key, edition, content.Classification)
                 : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
         }, ct);
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
-    public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             var version = await FindForWriteAsync(c, scope, key, edition, now);
@@ -80,14 +80,16 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             var at = now.ToUnixTimeMilliseconds();
             var published = await FeedLog.TrackAsync(c, version.StandardId, at, async () =>
             {
-                await c.ExecuteAsync(Sql.SupersedeCurrent, new { version.StandardId, at, by });
-                return await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by });
+                await c.ExecuteAsync(Sql.SupersedeCurrent, new { version.StandardId, at, by = by.Subject });
+                return await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by = by.Subject });
             });
-            return published == 1 ? Result.Done(edition) : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
+            return published == 1
+                ? await AuditedAsync(c, by, "version.publish", Result.Done(edition), now, key, edition, (Classification)version.Classification)
+                : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
         }, ct);
 
     /// <summary>Withdraws a published or superseded edition, with the reason on record.</summary>
-    public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             var version = await FindForWriteAsync(c, scope, key, edition, now);
@@ -100,9 +102,21 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}; only published or superseded editions can be withdrawn.");
             }
             var at = now.ToUnixTimeMilliseconds();
-            await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Withdraw, new { version.Id, at, by, reason }));
-            return Result.Done(edition);
+            await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Withdraw, new { version.Id, at, by = by.Subject, reason }));
+            return await AuditedAsync(c, by, "version.withdraw", Result.Done(edition), now, key, edition, (Classification)version.Classification);
         }, ct);
+
+    /// <summary>
+    /// Appends the audit entry of a successful write in the write's own transaction, so the change and its record
+    /// commit (or roll back) together. The status is the HTTP status the write is answered with.
+    /// </summary>
+    internal static async Task<Result<T>> AuditedAsync<T>(DbSession c, AuditActor by, string action, Result<T> result, DateTimeOffset now,
+        string? key, int? edition = null, Classification? classification = null, string? detail = null)
+    {
+        var status = result.Outcome == Outcome.Created ? 201 : 200;
+        await AuditLog.AppendAsync(c, [by.Entry(action, status, now, key, edition, classification, detail)]);
+        return result;
+    }
 
     /// <summary>A draft's content and who wrote it when, as the draft statements bind them, plus <paramref name="more"/>.</summary>
     private static DynamicParameters DraftParameters(DraftContent content, string by, DateTimeOffset now, object more)

@@ -14,7 +14,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
     /// Repeating a release is answered with the existing record (a release "now" repeats one already in effect; a
     /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
     /// </summary>
-    public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
@@ -40,7 +40,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 var nowMs = now.ToUnixTimeMilliseconds();
                 var same = effective == nowMs ? active.EffectiveFrom <= nowMs : active.EffectiveFrom == effective;
                 return same
-                    ? Result.Done(active)
+                    ? await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Done(active), now, key, edition, classification, audience.Code)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
                         $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}; revoke it before releasing on other terms.");
             }
@@ -51,7 +51,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 Reason = reason,
                 EffectiveFrom = effective,
                 ReleasedAt = now.ToUnixTimeMilliseconds(),
-                ReleasedBy = by,
+                ReleasedBy = by.Subject,
             };
             var announcedAt = effective <= row.ReleasedAt ? (long?)row.ReleasedAt : null;
             await FeedLog.TrackAsync(c, version.StandardId, row.ReleasedAt, () =>
@@ -59,11 +59,11 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 {
                     versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
                 }));
-            return Result.Created(row);
+            return await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Created(row), now, key, edition, classification, audience.Code);
         }, ct);
 
     /// <summary>Marks the active release of a version to an audience revoked, with who, when and why.</summary>
-    public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
@@ -72,11 +72,12 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
             }
             var at = now.ToUnixTimeMilliseconds();
-            if (await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Revoke, new { at, by, reason, version.Id, audience })) == 0)
+            if (await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Revoke, new { at, by = by.Subject, reason, version.Id, audience })) == 0)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
-            return Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
+            var revoked = Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
+            return await EditorialStore.AuditedAsync(c, by, "release.revoke", revoked, now, key, edition, (Classification)version.Classification, audience);
         }, ct);
 
     /// <summary>Every release record of a version, oldest first; null when the version is not visible to the caller.</summary>
@@ -91,7 +92,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
     /// Inserts a release record as given, for loading history (the sample catalogue); no checks but that the version
     /// exists. In effect by <paramref name="now"/> (even if revoked since), it counts as announced then.
     /// </summary>
-    public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         feed.WriteAsync(now, async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
@@ -104,7 +105,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
             var announcedAt = row.EffectiveFrom <= at ? (long?)at : null;
             await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Insert,
                 new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt }));
-            return Result.Done(true);
+            return await EditorialStore.AuditedAsync(c, by, "release.record", Result.Created(true), now, key, edition, detail: row.Audience);
         }, ct);
 
     internal static class Sql

@@ -20,5 +20,6 @@ internal static class SqlStatements
             .Concat(ReleaseStore.Sql.All())
             .Concat(WebhookStore.Sql.All(dialect))
             .Append(AudienceDirectory.Select)
+            .Concat(AuditLog.Sql.All(dialect))
             .Distinct(StringComparer.Ordinal);
 }

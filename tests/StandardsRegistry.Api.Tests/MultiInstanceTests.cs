@@ -36,6 +36,8 @@ public sealed class MultiInstanceFixture : IAsyncLifetime
         Journal = (afterFirst, await JournalRowsAsync());
     }
 
+    public string ConnectionString => _database!.ConnectionString;
+
     public async ValueTask DisposeAsync()
     {
         if (B is not null)
@@ -116,6 +118,41 @@ public sealed class MultiInstanceTests(MultiInstanceFixture fixture) : IClassFix
             var version = stored[edition - 1];
             Assert.Equal(($"draft {i}", "draft"), (version["title"]!.GetValue<string>(), version["status"]!.GetValue<string>()));
         }
+    }
+
+    [Fact]
+    public async Task WritesAndReadsThroughBothInstancesAppendToOneValidAuditChain()
+    {
+        SkipWithoutPostgres();
+        using var editors = new Pair(fixture, TestCaller.Editor());
+        const string key = "multi-audit";
+        await editors.A.CreateStandardAsync(key);
+        await editors.A.CreateDraftAsync(key);
+
+        // Drafts (recorded in their transactions) and reads (recorded in batches), half through each instance, at once.
+        var answers = await editors.AllAtOnceAsync(Concurrent, i => i % 4 < 2
+            ? new HttpRequestMessage(HttpMethod.Post, $"/v1/standards/{key}/versions")
+            {
+                Content = JsonContent.Create(new { title = $"draft {i}", summary = "s", body = "b", classification = "NU", attributes = RegistryClient.AttributesFor("caliber") }),
+            }
+            : new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{key}/versions/1"));
+
+        Assert.All(answers, a => Assert.True(a.Status is 200 or 201, $"expected 200 or 201: {a}{Environment.NewLine}{Logs()}"));
+        var dialect = Data.SqlDialect.For("postgres");
+        var db = new Data.Db(dialect, dialect.Normalize(fixture.ConnectionString), Polly.ResiliencePipeline.Empty);
+        // Reads are written a few milliseconds after they are answered.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long reads;
+        while ((reads = await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE standard_key = 'multi-audit' AND action = 'version.read'"))) < Concurrent / 2
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        var drafts = await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE standard_key = 'multi-audit' AND action = 'draft.create'"));
+        var verification = await new Data.AuditLog(db).VerifyAsync();
+
+        Assert.Equal((Concurrent / 2L + 1, Concurrent / 2L), (drafts, reads));
+        Assert.True(verification.Valid, verification.Problem);
     }
 
     [Fact]

@@ -30,6 +30,12 @@ public sealed class AuthTestsOnPostgres() : AuthTests(TestProvider.Postgres);
 
 public sealed class AuthTestsOnSqlServer() : AuthTests(TestProvider.SqlServer);
 
+public sealed class AuditTestsOnSqlite() : AuditTests(TestProvider.Sqlite);
+
+public sealed class AuditTestsOnPostgres() : AuditTests(TestProvider.Postgres);
+
+public sealed class AuditTestsOnSqlServer() : AuditTests(TestProvider.SqlServer);
+
 // The random-request property: thousands of requests on SQLite, fewer on the server databases (same routes and oracle).
 
 public sealed class RandomRequestTestsOnSqlite(ITestOutputHelper output) : RandomRequestTests(TestProvider.Sqlite, 10_000, output);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -52,6 +53,7 @@ public static class FeedApi
 
         group.MapGet("/feed", GetFeed)
             .WithName("GetFeed")
+            .Audited("feed.read", contentRead: true)
             .WithSummary("The caller's change feed: what became visible, changed, was withdrawn or stopped being visible, in order")
             .WithDescription("Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version "
                 + "(as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export's "
@@ -61,6 +63,7 @@ public static class FeedApi
 
         group.MapGet("/export", Export)
             .WithName("ExportCatalogue")
+            .Audited("catalogue.export", contentRead: true)
             .WithSummary("Every version the caller sees, with content, as NDJSON, and the feed cursor it is consistent with")
             .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition, then one `{\"type\":\"end\",\"cursor\":…,\"versions\":n}`; "
                 + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")

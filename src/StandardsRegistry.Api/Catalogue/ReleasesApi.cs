@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -28,6 +29,7 @@ public static class ReleasesApi
 
         group.MapPut("/{audience}", Release)
             .WithName("ReleaseVersion")
+            .Audited("release.grant")
             .WithSummary("Release an edition to an audience, now or from a future time (release authorities)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -36,6 +38,7 @@ public static class ReleasesApi
 
         group.MapDelete("/{audience}", Revoke)
             .WithName("RevokeRelease")
+            .Audited("release.revoke")
             .WithSummary("Revoke the active release of an edition to an audience; the record stays (release authorities)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy);
 
@@ -57,7 +60,7 @@ public static class ReleasesApi
     }
 
     public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Release(
-        string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, CancellationToken ct)
+        string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
         if (edition < 1)
         {
@@ -78,7 +81,11 @@ public static class ReleasesApi
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
         }
 
-        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, request.EffectiveFrom, caller.Subject, caller.Now, ct);
+        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, request.EffectiveFrom, caller.Actor, caller.Now, ct);
+        if (result.Succeeded)
+        {
+            http.Audit().Committed();
+        }
         return result.Outcome switch
         {
             Outcome.Created => TypedResults.Created($"/v1/standards/{key}/versions/{edition}/releases", ReleaseDto.From(result.Value!, caller.Now)),
@@ -88,7 +95,7 @@ public static class ReleasesApi
     }
 
     public static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Revoke(
-        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, AudienceCache audiences, CancellationToken ct)
+        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
         if (edition < 1)
         {
@@ -104,7 +111,11 @@ public static class ReleasesApi
         {
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
         }
-        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, reason, caller.Subject, caller.Now, ct);
+        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, reason, caller.Actor, caller.Now, ct);
+        if (result.Succeeded)
+        {
+            http.Audit().Committed();
+        }
         return result.Succeeded ? TypedResults.Ok(ReleaseDto.From(result.Value!, caller.Now)) : Problems.From(result);
     }
 

@@ -13,6 +13,7 @@ namespace StandardsRegistry.Api.Catalogue;
 public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
 {
     private const string Seeder = "sample-catalogue";
+    private static readonly AuditActor SeederActor = AuditActor.System(Seeder);
     private static readonly VisibilityScope EditorScope = new(true, Communities.Nato, Classification.CTS, true, MarkingScheme.Nato);
 
     public async Task<bool> LoadIfEmptyAsync(CancellationToken ct = default)
@@ -40,7 +41,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
     {
         var request = new CreateStandardRequest(standard.Key, standard.Designation, standard.Category, standard.Title);
         Check(request.Validate(), standard.Key);
-        Check(await editorial.CreateStandardAsync(standard.Key, standard.Designation, standard.Category, standard.Title, Seeder, now, ct));
+        Check(await editorial.CreateStandardAsync(standard.Key, standard.Designation, standard.Category, standard.Title, SeederActor, now, ct));
 
         for (var i = 0; i < standard.Versions.Count; i++)
         {
@@ -48,7 +49,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
             var content = new DraftRequest(version.Title, version.Summary, version.Body, version.Classification, version.Attributes)
                 .Validate(standard.Category, out var errors);
             Check(errors, $"{standard.Key} edition {i + 1}");
-            var edition = Check(await editorial.CreateDraftAsync(EditorScope, standard.Key, content!, Seeder, now.AddDays(-3000), ct));
+            var edition = Check(await editorial.CreateDraftAsync(EditorScope, standard.Key, content!, SeederActor, now.AddDays(-3000), ct));
             if (version.State == "draft")
             {
                 continue;
@@ -58,7 +59,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
             var versionReleases = version.Releases ?? [];
             var firstEffective = versionReleases.Select(r => r.EffectiveInDays).DefaultIfEmpty(0).Min();
             var publishedAt = now.AddDays(Math.Min(firstEffective, -10 * (standard.Versions.Count - i)) - 1);
-            Check(await editorial.PublishAsync(EditorScope, standard.Key, edition, Seeder, publishedAt, ct));
+            Check(await editorial.PublishAsync(EditorScope, standard.Key, edition, SeederActor, publishedAt, ct));
             foreach (var release in versionReleases)
             {
                 var effective = now.AddDays(release.EffectiveInDays);
@@ -73,11 +74,11 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
                     RevokedAt = release.Revoked ? now.AddDays(-1).ToUnixTimeMilliseconds() : null,
                     RevokedBy = release.Revoked ? Seeder : null,
                     RevocationReason = release.Revoked ? "Revoked in the sample catalogue." : null,
-                }, now, ct));
+                }, SeederActor, now, ct));
             }
             if (version.State == "withdrawn")
             {
-                Check(await editorial.WithdrawAsync(EditorScope, standard.Key, edition, version.WithdrawalReason ?? "Withdrawn.", Seeder, now.AddDays(-5), ct));
+                Check(await editorial.WithdrawAsync(EditorScope, standard.Key, edition, version.WithdrawalReason ?? "Withdrawn.", SeederActor, now.AddDays(-5), ct));
             }
         }
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -30,6 +31,7 @@ public static class StandardsApi
             .WithName("CreateStandard")
             .WithSummary("Create a standard (editors)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
+            .Audited("standard.create")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -68,14 +70,22 @@ public static class StandardsApi
             : Problems.NotFound();
 
     public static async Task<Results<Created<StandardDto>, ValidationProblem, ProblemHttpResult>> CreateStandard(
-        CreateStandardRequest request, Caller caller, EditorialStore store, CancellationToken ct)
+        CreateStandardRequest request, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
     {
         var errors = request.Validate();
+        if (request.Key is { } requested && StandardKey.IsValid(requested))
+        {
+            http.Audit().Key = request.Key;
+        }
         if (!errors.IsEmpty)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var result = await store.CreateStandardAsync(request.Key!, request.Designation!, request.Category!, request.Title!, caller.Subject, caller.Now, ct);
+        var result = await store.CreateStandardAsync(request.Key!, request.Designation!, request.Category!, request.Title!, caller.Actor, caller.Now, ct);
+        if (result.Succeeded)
+        {
+            http.Audit().Committed();
+        }
         return result.Succeeded
             ? TypedResults.Created($"/v1/standards/{request.Key}", new StandardDto(request.Key!, request.Designation!, request.Category!, request.Title!, null, 0))
             : Problems.From(result);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -27,6 +28,7 @@ public static class VersionsApi
 
         group.MapGet("/latest", GetLatestVersion)
             .WithName("GetLatestVersion")
+            .Audited("version.read-latest", contentRead: true)
             .WithSummary("Get the latest edition in force that the caller may see")
             .WithDescription(LabelHeadersDescription)
             .AddOpenApiOperationTransformer(DocumentLabelHeaders)
@@ -34,6 +36,7 @@ public static class VersionsApi
 
         group.MapGet("/{edition}", GetVersion)
             .WithName("GetVersion")
+            .Audited("version.read", contentRead: true)
             .WithSummary("Get one edition of a standard")
             .WithDescription(LabelHeadersDescription)
             .AddOpenApiOperationTransformer(DocumentLabelHeaders)
@@ -42,6 +45,7 @@ public static class VersionsApi
 
         group.MapGet("/{edition}/label", GetVersionLabel)
             .WithName("GetVersionLabel")
+            .Audited("label.read", contentRead: true)
             .WithSummary("Get the STANAG 4774 confidentiality label of one edition, as far as the caller may know it")
             .WithDescription("`Accept: application/xml` (default) answers the STANAG 4774 form (XML schema in docs/stanag-4774/), `application/json` the same label as JSON; "
                 + "anything else is 406. The `Releasable To` category names only audiences the caller may know of: every active release for NATO, the caller's own community otherwise.")
@@ -57,11 +61,13 @@ public static class VersionsApi
 
         editing.MapPost("/", CreateDraft)
             .WithName("CreateDraft")
+            .Audited("draft.create")
             .WithSummary("Create a draft with the next edition number (editors)")
             .ProducesValidationProblem();
 
         editing.MapPut("/{edition}", UpdateDraft)
             .WithName("UpdateDraft")
+            .Audited("draft.update")
             .WithSummary("Replace a draft's content; requires If-Match with the draft's ETag (editors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -70,12 +76,14 @@ public static class VersionsApi
 
         editing.MapPost("/{edition}/publish", Publish)
             .WithName("PublishVersion")
+            .Audited("version.publish")
             .WithSummary("Publish a draft; the current edition becomes superseded (editors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         editing.MapPost("/{edition}/withdraw", Withdraw)
             .WithName("WithdrawVersion")
+            .Audited("version.withdraw")
             .WithSummary("Withdraw a published or superseded edition, with a reason (editors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -138,6 +146,7 @@ public static class VersionsApi
         {
             return Problems.NotFound();
         }
+        http.Audit().Served(row.Edition, (Classification)row.Classification);
         var releasedTo = await queries.ReleasedToAsync(caller.Scope, caller.Now, key, edition, ct);
         return new LabelResult(ConfidentialityLabels.For(row, releasedTo, caller.Scope), format);
     }
@@ -151,6 +160,7 @@ public static class VersionsApi
     private static ETagged<VersionDto> Labelled(HttpContext http, VersionRow row, Caller caller)
     {
         ConfidentialityLabels.AddHeaders(http.Response, row, caller.Scope);
+        http.Audit().Served(row.Edition, (Classification)row.Classification);
         return new ETagged<VersionDto>(VersionDto.From(row, caller.Scope));
     }
 
@@ -189,11 +199,12 @@ public static class VersionsApi
             return forbidden;
         }
 
-        var result = await store.CreateDraftAsync(caller.Scope, key, content, caller.Subject, caller.Now, ct);
+        var result = await store.CreateDraftAsync(caller.Scope, key, content, caller.Actor, caller.Now, ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);
         }
+        http.Audit().Committed();
         var version = await ReadBackAsync(queries, caller, key, result.Value, http, ct);
         return TypedResults.Created($"/v1/standards/{key}/versions/{result.Value}", version);
     }
@@ -231,8 +242,8 @@ public static class VersionsApi
             return forbidden;
         }
 
-        var result = await store.UpdateDraftAsync(caller.Scope, key, edition, current.RowVersion, content, caller.Subject, caller.Now, ct);
-        return result.Succeeded ? TypedResults.Ok(await ReadBackAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+        var result = await store.UpdateDraftAsync(caller.Scope, key, edition, current.RowVersion, content, caller.Actor, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }
 
     public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> Publish(
@@ -242,8 +253,8 @@ public static class VersionsApi
         {
             return EditionProblem();
         }
-        var result = await store.PublishAsync(caller.Scope, key, edition, caller.Subject, caller.Now, ct);
-        return result.Succeeded ? TypedResults.Ok(await ReadBackAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+        var result = await store.PublishAsync(caller.Scope, key, edition, caller.Actor, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }
 
     public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> Withdraw(
@@ -259,8 +270,8 @@ public static class VersionsApi
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
-        var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, caller.Subject, caller.Now, ct);
-        return result.Succeeded ? TypedResults.Ok(await ReadBackAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+        var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, caller.Actor, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }
 
     internal static ValidationProblem EditionProblem() => Problems.Invalid("edition", "'edition' must be a whole number from 1.");
@@ -274,6 +285,13 @@ public static class VersionsApi
     {
         afterEdition = 0;
         return position is null || (int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out afterEdition) && afterEdition > 0);
+    }
+
+    /// <summary>After a write that committed with its audit entry: the version as the writer now sees it.</summary>
+    private static Task<VersionDto> CommittedAsync(CatalogueQueries queries, Caller caller, string key, int edition, HttpContext http, CancellationToken ct)
+    {
+        http.Audit().Committed();
+        return ReadBackAsync(queries, caller, key, edition, http, ct);
     }
 
     /// <summary>The version as the writer now sees it, with its ETag, so an editor can chain If-Match writes.</summary>

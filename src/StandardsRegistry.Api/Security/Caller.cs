@@ -17,10 +17,16 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
         var principal = ClaimsReader.Read(context.User);
         audiences.TryGetValue(principal.Community, out var audience);
         var now = services.GetRequiredService<RegistryClock>().Now;
-        return new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now);
+        return new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(principal, context) };
     }
 
     public string Subject => Principal.Subject;
+
+    /// <summary>Who acts, for the audit trail: the principal, the client's address and the request id.</summary>
+    public AuditActor Actor { get; private init; } = null!;
+
+    public static AuditActor ActorOf(Principal principal, HttpContext context) =>
+        new(principal.Subject, principal.Community, [.. principal.Roles], context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -57,6 +58,7 @@ public static class SubscriptionsApi
 
         group.MapPost("/", Create)
             .WithName("CreateSubscription")
+            .Audited("subscription.create")
             .WithSummary("Register a webhook for an audience: every feed event visible to it is POSTed, signed (admins)")
             .WithDescription("The URL must be absolute http or https, without credentials, on a host in Webhooks:AllowedHosts (else 422). "
                 + "Deliveries are signed with HMAC-SHA256 over `{timestamp}.{body}` (header Registry-Signature: t=…,v1=…); see docs/consuming.md.")
@@ -69,15 +71,16 @@ public static class SubscriptionsApi
         group.MapGet("/{id}", Get).WithName("GetSubscription").WithSummary("Get one webhook subscription (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/pause", (string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) => SetState(id, "paused", store, time, options, ct))
-            .WithName("PauseSubscription").WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("PauseSubscription").Audited("subscription.pause").WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/resume", (string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) => SetState(id, "active", store, time, options, ct))
-            .WithName("ResumeSubscription").WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("ResumeSubscription").Audited("subscription.resume").WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").Audited("subscription.delete").WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/redeliver", Redeliver)
             .WithName("RedeliverSubscription")
+            .Audited("subscription.redeliver")
             .WithSummary("Queue the subscription's events again from a sequence number on, with their original ids (admins)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -118,9 +118,21 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// </summary>
     public IReadOnlyCollection<string> ServerErrors => _serverErrors;
 
+    private bool _stopped;
+
+    /// <summary>Stops the host gracefully, as on SIGTERM, and keeps the database, so a test can read what was written.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await base.DisposeAsync();
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
+        await StopAsync();
         await _database.DisposeAsync();
         Assert.True(_serverErrors.IsEmpty, $"The registry answered with server errors: {string.Join("; ", _serverErrors)}");
     }

@@ -18,6 +18,8 @@ public sealed record TestCaller(string Subject, string Community, string? Cleara
 
     public static TestCaller Public() => new("someone", "PUBLIC", null, "consumer");
 
+    public static TestCaller Admin() => new("admin@nato", "NATO", "CTS", "admin");
+
     public string Token() => Tokens.Create(Claims());
 
     public IEnumerable<Claim> Claims()

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# What recording reads in the audit trail costs (issue 5). From the repository root:
+#
+#   bench/audit.sh
+#
+# builds the service and the catalogue generator in Release (into a temp artifacts directory), loads one generated
+# catalogue per provider, and measures GET /v1/standards/{key}/versions/latest as an EU consumer with wrk, alternating
+# the same build with Audit__RecordReads=false ("off") and the default ("on"), ROUNDS times each, each service on its
+# own copy of the catalogue (the per-principal rate limit set far above the load, as in bench/run.sh). After each "on" run it stops the service gracefully (SIGTERM), starts it again and asks
+# GET /v1/audit/verify how many entries it checked, beside the requests wrk completed (warm-up included). CPU/req is the
+# service process's CPU time (user + system) over the measured run divided by its requests: the figure least disturbed
+# by other load on a shared machine (PostgreSQL's own backends are not in it).
+#
+# Settings (environment): PROVIDERS="sqlite postgres", SIZE=10000, DURATION=15, WARMUP=5, CONNECTIONS=32, THREADS=2, ROUNDS=2.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROVIDERS=${PROVIDERS:-"sqlite postgres"}
+SIZE=${SIZE:-10000}
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-5}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-2}
+ISSUER=registry-bench
+AUDIENCE=standards-registry
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+WORK=$(mktemp -d /tmp/registry-audit-bench.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+PG_BIN=""
+PG_DATA=""
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$(( (RANDOM % 20000) + 30000 ))
+    if ! ss -ltnH "sport = :$port" | grep -q .; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+wait_ready() { # url timeout-seconds [pid: give up as soon as it has exited]
+  local deadline=$((SECONDS + $2))
+  until curl -sf -o /dev/null "$1"; do
+    if [ $SECONDS -ge $deadline ]; then echo "not ready after $2 s: $1" >&2; return 1; fi
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
+    sleep 0.5
+  done
+}
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+log "building in Release into $WORK/artifacts"
+for project in src/StandardsRegistry.Api/StandardsRegistry.Api.csproj tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj; do
+  timeout 900 dotnet build "$ROOT/$project" -c Release --artifacts-path "$WORK/artifacts" -nologo -v quiet >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+done
+SERVICE_DIR="$WORK/artifacts/bin/StandardsRegistry.Api/release"
+GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
+KEY=$(head -c 32 /dev/urandom | base64)
+EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
+ADMIN_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject admin-bench@nato --community NATO --clearance CTS --role admin --hours 6)
+
+start_service() { # provider connection record-reads -> SERVICE_PID, PORT (a free port; another one if it was taken meanwhile)
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    PORT=$(free_port)
+    (cd "$SERVICE_DIR" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+      Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__RecordReads="$3" \
+      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 \
+      Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
+      Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
+      dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &
+    SERVICE_PID=$!
+    PIDS+=("$SERVICE_PID")
+    if wait_ready "http://127.0.0.1:$PORT/health/ready" 300 "$SERVICE_PID" && kill -0 "$SERVICE_PID" 2>/dev/null; then return 0; fi
+    stop_service "$SERVICE_PID"
+    log "the service did not start on port $PORT (attempt $attempt)"
+  done
+  tail -20 "$WORK/service.log" >&2; exit 1
+}
+
+stop_service() { # pid: SIGTERM, as an orchestrator stops it (graceful: the audit queue is drained)
+  local kept=() p
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+wrk_requests() { # port paths seconds -> RESULT line
+  timeout $(($3 + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3s" --timeout 5s -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$1" -- "$2" "$EU_TOKEN" | grep '^RESULT'
+}
+field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<" $2"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+echo "| provider | round | audit of reads | req/s | p50 ms | p99 ms | CPU/req µs | non-2xx | requests (warm-up + measured) | audit entries checked by /v1/audit/verify | chain valid |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
+for provider in $PROVIDERS; do
+  case $provider in
+    sqlite) connection="Data Source=$WORK/registry.db" ;;
+    postgres)
+      PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+      [ -n "$PG_BIN" ] || { log "no PostgreSQL: skipped"; continue; }
+      mkdir -p "$WORK/pg/s"; PG_DATA="$WORK/pg/data"
+      if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$WORK/pg"; fi
+      (cd "$WORK/pg" && as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null)
+      PG_PORT=$(free_port)
+      (cd "$WORK/pg" && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/postgres.log" -w -t 60 \
+        -o "-p $PG_PORT -k $WORK/pg/s -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB" start >/dev/null)
+      psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt -c "$1"; }
+      psql_admin "CREATE DATABASE registry"
+      connection="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry" ;;
+  esac
+  log "$provider: generating and loading $SIZE versions"
+  timeout 3600 "${GENERATOR[@]}" generate --versions "$SIZE" --provider "$provider" --connection "$connection" --out "$WORK/data-$provider" | grep '^LOADED' >&2
+  paths="$WORK/data-$provider/latest-eu.paths"
+  for round in $(seq "$ROUNDS"); do
+    for mode in off on; do
+      case $provider in
+        sqlite) cp "$WORK/registry.db" "$WORK/registry-$round-$mode.db"; copy="Data Source=$WORK/registry-$round-$mode.db" ;;
+        postgres) psql_admin "CREATE DATABASE registry_${round}_$mode TEMPLATE registry"
+                  copy="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_${round}_$mode" ;;
+      esac
+      record=$([ $mode = on ] && echo true || echo false)
+      start_service "$provider" "$copy" "$record"
+      warm=$(wrk_requests "$PORT" "$paths" "$WARMUP")
+      before=$(cpu_ticks "$SERVICE_PID")
+      line=$(wrk_requests "$PORT" "$paths" "$DURATION")
+      cpu=$(awk -v t=$(($(cpu_ticks "$SERVICE_PID") - before)) -v hz="$(getconf CLK_TCK)" -v n="$(field requests "$line")" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
+      requests=$(( $(field requests "$warm") + $(field requests "$line") ))
+      checked="—"; valid="—"
+      if [ $mode = on ]; then
+        # Stop gracefully, start again, and let the trail verify itself: every read served must be there.
+        stop_service "$SERVICE_PID"
+        start_service "$provider" "$copy" "$record"
+        verify=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$PORT/v1/audit/verify")
+        checked=$(sed -E 's/.*"checked":([0-9]+).*/\1/' <<<"$verify"); valid=$(sed -E 's/.*"valid":(true|false).*/\1/' <<<"$verify")
+      fi
+      stop_service "$SERVICE_PID"
+      log "$provider round $round audit $mode: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, CPU $cpu µs/req; $requests requests; checked $checked valid $valid"
+      echo "| $provider | $round | $mode | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $cpu | $(field non2xx "$line") | $requests | $checked | $valid |"
+    done
+  done
+done

@@ -1,0 +1,137 @@
+using System.Globalization;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Audit;
+
+/// <summary>Endpoint metadata: requests to this endpoint are audited as <see cref="Action"/>.</summary>
+public sealed record AuditedAttribute(string Action, bool IsContentRead);
+
+/// <summary>
+/// What the audit entry of the current request says beyond who and the outcome. The middleware fills it from the
+/// route (what the caller asked for); a handler adds what it served (<see cref="Served"/>) — so a 404 never carries
+/// anything derived from a hidden version — or marks it <see cref="Committed"/> when its write transaction already
+/// appended the entry.
+/// </summary>
+public sealed class AuditRequest(string action)
+{
+    public string Action { get; } = action;
+    public string? Key { get; set; }
+    public int? Edition { get; set; }
+    public Classification? Classification { get; private set; }
+    public string? Detail { get; set; }
+    public bool RecordedInTransaction { get; private set; }
+    internal bool Recorded { get; set; }
+
+    /// <summary>The version served: its edition and classification (visible to the caller, or it would not be served).</summary>
+    public void Served(int edition, Classification classification)
+    {
+        Edition = edition;
+        Classification = classification;
+    }
+
+    /// <summary>The write committed together with its audit entry: nothing more to record for this request.</summary>
+    public void Committed() => RecordedInTransaction = true;
+}
+
+public static class AuditRecording
+{
+    private static readonly AuditRequest Unaudited = new("unaudited");
+
+    /// <summary>Marks an endpoint as audited.</summary>
+    public static TBuilder Audited<TBuilder>(this TBuilder builder, string action, bool contentRead = false) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditedAttribute(action, contentRead));
+
+    /// <summary>The audit details of this request (a throwaway when the endpoint is not audited).</summary>
+    public static AuditRequest Audit(this HttpContext context) => context.Features.Get<AuditRequest>() ?? Unaudited;
+
+    public static IServiceCollection AddRegistryAudit(this IServiceCollection services)
+    {
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AuditTrail>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
+        return services;
+    }
+
+    /// <summary>
+    /// Records every request to an audited endpoint with the status it is answered with. The entry is queued when the
+    /// response starts — before the caller can see the answer, so an acknowledged request always has its record — or,
+    /// when no response starts (the client went away), when the pipeline ends. Outermost, so the status is the final one.
+    /// </summary>
+    public static IApplicationBuilder UseAuditTrail(this IApplicationBuilder app)
+    {
+        // Services are resolved per request, not here: building the pipeline must not touch the database's settings,
+        // which are checked (with one clear line on failure) when the host starts.
+        return app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<AuditedAttribute>() is not { } audited)
+            {
+                await next(context);
+                return;
+            }
+            var trail = context.RequestServices.GetRequiredService<AuditTrail>();
+            var clock = context.RequestServices.GetRequiredService<RegistryClock>();
+            if (audited.IsContentRead && !trail.RecordsReads)
+            {
+                await next(context);
+                return;
+            }
+            var request = FromRoute(audited.Action, context);
+            context.Features.Set(request);
+            context.Response.OnStarting(static state =>
+            {
+                var (context, request, trail, clock) = ((HttpContext, AuditRequest, AuditTrail, RegistryClock))state;
+                return RecordAsync(context, request, trail, clock).AsTask();
+            }, (context, request, trail, clock));
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                await RecordAsync(context, request, trail, clock);
+            }
+        });
+    }
+
+    private static ValueTask RecordAsync(HttpContext context, AuditRequest request, AuditTrail trail, RegistryClock clock)
+    {
+        if (request.Recorded || request.RecordedInTransaction)
+        {
+            return ValueTask.CompletedTask;
+        }
+        request.Recorded = true;
+        var actor = Caller.ActorOf(ClaimsReader.Read(context.User), context);
+        var entry = actor.Entry(request.Action, context.Response.StatusCode, clock.Now, request.Key, request.Edition, request.Classification, request.Detail);
+        // Not the request's token: an aborted request is still recorded.
+        return trail.RecordAsync(entry, CancellationToken.None);
+    }
+
+    /// <summary>What the caller asked for, from the route: the key, the edition (or what was given for it) and the audience.</summary>
+    private static AuditRequest FromRoute(string action, HttpContext context)
+    {
+        var values = context.Request.RouteValues;
+        var request = new AuditRequest(action) { Key = values["key"] as string };
+        if (values["edition"] is string edition)
+        {
+            if (int.TryParse(edition, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                request.Edition = number;
+            }
+            else
+            {
+                request.Detail = $"edition={edition}";
+            }
+        }
+        if (values["audience"] is string audience)
+        {
+            request.Detail = request.Detail is null ? audience : $"{request.Detail} audience={audience}";
+        }
+        if (values["id"] is string subscription)
+        {
+            request.Detail = $"subscription={subscription}";
+        }
+        return request;
+    }
+}

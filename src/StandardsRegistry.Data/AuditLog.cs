@@ -1,0 +1,302 @@
+using System.Globalization;
+using Dapper;
+using System.Security.Cryptography;
+using System.Text;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>Who acts, as the audit trail records it: the principal and where the request came from.</summary>
+public sealed record AuditActor(string Subject, string Community, IReadOnlyList<string> Roles, string? ClientAddress = null, string? RequestId = null)
+{
+    /// <summary>The registry itself (loading the sample catalogue, background work): no roles, no client.</summary>
+    public static AuditActor System(string name) => new(name, Communities.Nato, []);
+
+    /// <summary>An entry of this actor; texts are clipped to their columns before they are hashed, so the hash covers what is stored.</summary>
+    public AuditEntry Entry(string action, int status, DateTimeOffset at, string? key = null, int? edition = null, Classification? classification = null, string? detail = null) =>
+        new(at.ToUnixTimeMilliseconds(), Clip(action, 64)!, status, Clip(Subject, 200)!, Clip(Community, 32)!,
+            Clip(string.Join(',', Roles.Order(StringComparer.Ordinal)), 200)!, Clip(key, 200), edition, classification,
+            Clip(detail, 1000), Clip(ClientAddress, 64), Clip(RequestId, 128));
+
+    private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+}
+
+/// <summary>
+/// One audit entry before it is chained: when (Unix ms), what was done (<see cref="Action"/>, e.g. <c>version.read</c>),
+/// its outcome (the HTTP status answered), who, on what (key, edition, the classification of what was served or
+/// written — never of something the caller could not see), free detail (e.g. the audience of a release), and where
+/// from. Build it with <see cref="AuditActor.Entry"/>.
+/// </summary>
+public sealed record AuditEntry(
+    long At,
+    string Action,
+    int Status,
+    string Subject,
+    string Community,
+    string Roles,
+    string? Key,
+    int? Edition,
+    Classification? Classification,
+    string? Detail,
+    string? ClientAddress,
+    string? RequestId);
+
+/// <summary>A stored, chained entry.</summary>
+public sealed class AuditRow
+{
+    public long Sequence { get; init; }
+    public long At { get; init; }
+    public string Action { get; init; } = "";
+    public int Status { get; init; }
+    public string Subject { get; init; } = "";
+    public string Community { get; init; } = "";
+    public string Roles { get; init; } = "";
+    public string? StandardKey { get; init; }
+    public long? Edition { get; init; }
+    public long? Classification { get; init; }
+    public string? Detail { get; init; }
+    public string? ClientAddress { get; init; }
+    public string? RequestId { get; init; }
+    public string PreviousHash { get; init; } = "";
+    public string Hash { get; init; } = "";
+}
+
+/// <summary>The result of walking the chain: valid, how many entries were checked, and the first broken one.</summary>
+public sealed record AuditVerification(bool Valid, long Checked, long HeadSequence, long? FirstBrokenSequence, string? Problem);
+
+/// <summary>
+/// The append-only, hash-chained audit log. There is no update or delete here, by design. Appends run in a write
+/// transaction (the caller's, for editorial writes, so the change and its record commit together): they lock the
+/// one-row chain head first, so appends from any number of instances are chained in one order.
+/// </summary>
+public sealed class AuditLog(Db db)
+{
+    /// <summary>The hash the first entry chains from.</summary>
+    public static readonly string Genesis = new('0', 64);
+
+    public const int VerifyPageSize = 1000;
+
+    /// <summary>Appends <paramref name="entries"/> in order, in the write transaction of <paramref name="session"/>.</summary>
+    public static async Task AppendAsync(DbSession session, IReadOnlyList<AuditEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        // Lock first: a no-op update takes the head's row lock (the database's write lock on SQLite) until commit.
+        await session.ExecuteAsync(Sql.LockHead);
+        var head = await session.QuerySingleAsync<Head>(Sql.SelectHead);
+        var sequence = head.Sequence;
+        var previous = head.Hash;
+        // Many rows per statement: one round trip per chunk rather than per entry.
+        foreach (var chunk in entries.Chunk(Sql.RowsPerInsert))
+        {
+            var parameters = new DynamicParameters();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var entry = chunk[i];
+                sequence++;
+                var hash = HashOf(sequence, entry, previous);
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                parameters.Add("sequence" + n, sequence);
+                parameters.Add("at" + n, entry.At);
+                parameters.Add("action" + n, entry.Action);
+                parameters.Add("status" + n, entry.Status);
+                parameters.Add("subject" + n, entry.Subject);
+                parameters.Add("community" + n, entry.Community);
+                parameters.Add("roles" + n, entry.Roles);
+                parameters.Add("key" + n, entry.Key, System.Data.DbType.String);
+                parameters.Add("edition" + n, entry.Edition, System.Data.DbType.Int32);
+                parameters.Add("classification" + n, (int?)entry.Classification, System.Data.DbType.Int32);
+                parameters.Add("detail" + n, entry.Detail, System.Data.DbType.String);
+                parameters.Add("client" + n, entry.ClientAddress, System.Data.DbType.String);
+                parameters.Add("request" + n, entry.RequestId, System.Data.DbType.String);
+                parameters.Add("previous" + n, previous);
+                parameters.Add("hash" + n, hash);
+                previous = hash;
+            }
+            await session.ExecuteAsync(Sql.Insert(chunk.Length), parameters);
+        }
+        await session.ExecuteAsync(Sql.UpdateHead, new { sequence, hash = previous });
+    }
+
+    /// <summary>Appends a batch in a transaction of its own (the batched path of reads and refused requests).</summary>
+    public Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct = default) =>
+        db.WriteAsync(async c =>
+        {
+            await AppendAsync(c, entries);
+            return Result.Done(true);
+        }, ct).AsTask();
+
+    public sealed record Filter(string? Subject, string? Key, long? From, long? To, long? AfterSequence, int Limit);
+
+    /// <summary>Entries matching <paramref name="filter"/> (times inclusive, Unix ms), oldest first, after the cursor.</summary>
+    public Task<IReadOnlyList<AuditRow>> QueryAsync(Filter filter, CancellationToken ct = default)
+    {
+        var sql = Sql.Query(db.Dialect, filter.Subject is not null, filter.Key is not null, filter.From is not null, filter.To is not null, filter.AfterSequence is not null);
+        var parameters = new { subject = filter.Subject, key = filter.Key, from = filter.From, to = filter.To, after = filter.AfterSequence, limit = filter.Limit };
+        return db.ReadAsync<IReadOnlyList<AuditRow>>(async c => await c.QueryAsync<AuditRow>(sql, parameters), ct).AsTask();
+    }
+
+    /// <summary>
+    /// Walks the chain up to the head, a page at a time: every entry's hash must match its content and its
+    /// predecessor's hash, sequences must run 1, 2, 3 … without gaps, and the last entry must be the head (so deleting
+    /// the newest entries is caught). Entries appended while the walk runs lie beyond the head it read and are not checked.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAsync(CancellationToken ct = default)
+    {
+        var head = await db.ReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        var expectedSequence = 1L;
+        var previous = Genesis;
+        long checkedCount = 0;
+        while (expectedSequence <= head.Sequence)
+        {
+            var after = expectedSequence - 1;
+            var page = await db.ReadAsync(c => c.QueryAsync<AuditRow>(Sql.Page(db.Dialect), new { after, head = head.Sequence, limit = VerifyPageSize }), ct);
+            if (page.Count == 0)
+            {
+                return new(false, checkedCount, head.Sequence, expectedSequence,
+                    $"Entries {expectedSequence} to {head.Sequence} are missing: the chain head says the log ends at {head.Sequence}.");
+            }
+            foreach (var row in page)
+            {
+                if (row.Sequence != expectedSequence)
+                {
+                    return new(false, checkedCount, head.Sequence, expectedSequence, $"Entry {expectedSequence} is missing (the next entry is {row.Sequence}).");
+                }
+                if (!string.Equals(row.PreviousHash, previous, StringComparison.Ordinal))
+                {
+                    return new(false, checkedCount, head.Sequence, row.Sequence, $"Entry {row.Sequence} does not chain from the entry before it.");
+                }
+                if (!string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal))
+                {
+                    return new(false, checkedCount, head.Sequence, row.Sequence, $"Entry {row.Sequence} does not match its hash: its content was changed.");
+                }
+                checkedCount++;
+                previous = row.Hash;
+                expectedSequence++;
+            }
+        }
+        if (!string.Equals(previous, head.Hash, StringComparison.Ordinal))
+        {
+            return new(false, checkedCount, head.Sequence, head.Sequence, $"The last entry ({head.Sequence}) is not the one the chain head recorded.");
+        }
+        return new(true, checkedCount, head.Sequence, null, null);
+    }
+
+    private static AuditEntry ToEntry(AuditRow row) => new(
+        row.At, row.Action, row.Status, row.Subject, row.Community, row.Roles, row.StandardKey, checked((int?)row.Edition),
+        (Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+
+    /// <summary>
+    /// SHA-256 (lowercase hex) over the previous entry's hash and the entry's canonical content. Canonical content is
+    /// every field in this fixed order — sequence, at, action, status, subject, community, roles, key, edition,
+    /// classification, detail, client address, request id — each written as <c>&lt;n&gt;:&lt;text&gt;;</c> where text is
+    /// the value's invariant text (numbers in decimal) in UTF-8 and n its length in bytes, or <c>-;</c> for null.
+    /// The hashed bytes are the previous hash (64 hex characters), <c>\n</c>, then the content.
+    /// </summary>
+    public static string HashOf(long sequence, AuditEntry entry, string previousHash)
+    {
+        var content = new StringBuilder(256);
+        content.Append(previousHash).Append('\n');
+        Field(content, sequence.ToString(CultureInfo.InvariantCulture));
+        Field(content, entry.At.ToString(CultureInfo.InvariantCulture));
+        Field(content, entry.Action);
+        Field(content, entry.Status.ToString(CultureInfo.InvariantCulture));
+        Field(content, entry.Subject);
+        Field(content, entry.Community);
+        Field(content, entry.Roles);
+        Field(content, entry.Key);
+        Field(content, entry.Edition?.ToString(CultureInfo.InvariantCulture));
+        Field(content, entry.Classification is { } c ? ((int)c).ToString(CultureInfo.InvariantCulture) : null);
+        Field(content, entry.Detail);
+        Field(content, entry.ClientAddress);
+        Field(content, entry.RequestId);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content.ToString())));
+    }
+
+    private static void Field(StringBuilder content, string? value)
+    {
+        if (value is null)
+        {
+            content.Append("-;");
+            return;
+        }
+        content.Append(Encoding.UTF8.GetByteCount(value).ToString(CultureInfo.InvariantCulture)).Append(':').Append(value).Append(';');
+    }
+
+    private sealed class Head
+    {
+        public long Sequence { get; init; }
+        public string Hash { get; init; } = "";
+    }
+
+    internal static class Sql
+    {
+        public const string LockHead = "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1";
+
+        public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
+
+        public const string UpdateHead = "UPDATE audit_chain_head SET sequence = @sequence, hash = @hash WHERE id = 1";
+
+        /// <summary>Rows per INSERT: 15 parameters each, well under every provider's limit (SQL Server's is 2100).</summary>
+        public const int RowsPerInsert = 50;
+
+        /// <summary>An INSERT of <paramref name="rows"/> entries; row i binds @sequence{i}, @at{i}, … @hash{i}.</summary>
+        public static string Insert(int rows) =>
+            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) VALUES "
+            + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
+                $"(@sequence{i}, @at{i}, @action{i}, @status{i}, @subject{i}, @community{i}, @roles{i}, @key{i}, @edition{i}, @classification{i}, @detail{i}, @client{i}, @request{i}, @previous{i}, @hash{i})"));
+
+        private const string Columns = """
+            a.sequence AS Sequence, a.at AS At, a.action AS Action, a.status AS Status, a.subject AS Subject, a.community AS Community,
+            a.roles AS Roles, a.standard_key AS StandardKey, a.edition AS Edition, a.classification AS Classification, a.detail AS Detail,
+            a.client_address AS ClientAddress, a.request_id AS RequestId, a.previous_hash AS PreviousHash, a.hash AS Hash
+            """;
+
+        public static string Page(SqlDialect dialect) =>
+            $"SELECT {Columns} FROM audit_log a WHERE a.sequence > @after AND a.sequence <= @head ORDER BY a.sequence {dialect.Limit("@limit")}";
+
+        public static string Query(SqlDialect dialect, bool subject, bool key, bool from, bool to, bool after)
+        {
+            var where = new List<string>();
+            if (subject)
+            {
+                where.Add("a.subject = @subject");
+            }
+            if (key)
+            {
+                where.Add("a.standard_key = @key");
+            }
+            if (from)
+            {
+                where.Add("a.at >= @from");
+            }
+            if (to)
+            {
+                where.Add("a.at <= @to");
+            }
+            if (after)
+            {
+                where.Add("a.sequence > @after");
+            }
+            var filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+            return $"SELECT {Columns} FROM audit_log a{filter} ORDER BY a.sequence {dialect.Limit("@limit")}";
+        }
+
+        public static IEnumerable<string> All(SqlDialect dialect)
+        {
+            yield return LockHead;
+            yield return SelectHead;
+            yield return UpdateHead;
+            yield return Insert(1);
+            yield return Insert(2);
+            yield return Insert(RowsPerInsert);
+            yield return Page(dialect);
+            foreach (var mask in Enumerable.Range(0, 32))
+            {
+                yield return Query(dialect, (mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0, (mask & 16) != 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Polly;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Data;
+using StandardsRegistry.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// The audit trail (issue 5): who read or changed what, when, with what outcome; append-only and hash-chained, so any
+/// edit or removal of an entry is found by GET /v1/audit/verify; reads recorded in batches without losing one.
+/// </summary>
+public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
+{
+    private readonly RegistryApp _app = new(provider: provider);
+    private HttpClient _editor = null!;
+    private HttpClient _authority = null!;
+    private HttpClient _admin = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _app.Start();
+        _editor = _app.As(TestCaller.Editor());
+        _authority = _app.As(TestCaller.ReleaseAuthority());
+        _admin = _app.As(TestCaller.Admin());
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>stanag-1: edition 1 (NR) published and released to the EU; edition 2 (NC) published, not released.</summary>
+    private async Task PublishedAndReleasedAsync()
+    {
+        await _editor.CreateStandardAsync("stanag-1");
+        await _editor.PublishAsync("stanag-1", await _editor.CreateDraftAsync("stanag-1", "NR"));
+        await _authority.ReleaseAsync("stanag-1", 1, "EU");
+        await _editor.PublishAsync("stanag-1", await _editor.CreateDraftAsync("stanag-1", "NC"));
+    }
+
+    /// <summary>The entries about a key, as the admin API gives them, once at least <paramref name="count"/> of them are written.</summary>
+    private async Task<List<JsonObject>> EntriesAsync(string key, int count, string? action = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var entries = new List<JsonObject>();
+            string? cursor = null;
+            do
+            {
+                var page = await _admin.GetJsonAsync($"/v1/audit?key={key}&limit=100{(cursor is null ? "" : $"&cursor={cursor}")}");
+                entries.AddRange(page["items"]!.AsArray().Select(e => e!.AsObject()).Where(e => action is null || (string?)e["action"] == action));
+                cursor = (string?)page["nextCursor"];
+            }
+            while (cursor is not null);
+            if (entries.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return entries;
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private Db Database()
+    {
+        var dialect = SqlDialect.For(_app.Provider.Name);
+        return new Db(dialect, dialect.Normalize(_app.ConnectionString), ResiliencePipeline.Empty);
+    }
+
+    private async Task<int> ExecuteAsync(string sql, object? parameters = null) =>
+        (await Database().WriteAsync(async c => Result.Done(await c.ExecuteAsync(sql, parameters)))).Value;
+
+    private async Task<JsonObject> VerifyAsync() => await _admin.GetJsonAsync("/v1/audit/verify");
+
+    [Fact]
+    public async Task AContentReadIsRecordedWithWhoWhatWhenAndItsOutcome()
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+
+        var first = await eu.GetAsync("/v1/standards/stanag-1/versions/1");
+        var again = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-1/versions/1");
+        again.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse(first.Headers.ETag!.ToString()));
+        var notModified = await eu.SendAsync(again);
+        await eu.GetAsync("/v1/standards/stanag-1/versions/latest");
+        await eu.GetAsync("/v1/standards/stanag-1/versions/1/label");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.NotModified), (first.StatusCode, notModified.StatusCode));
+        var reads = (await EntriesAsync("stanag-1", 10)).Where(e => ((string)e["action"]!).Contains("read", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["version.read", "version.read", "version.read-latest", "label.read"], reads.Select(e => (string)e["action"]!));
+        Assert.Equal([200, 304, 200, 200], reads.Select(e => (int)e["status"]!));
+        Assert.All(reads, e =>
+        {
+            Assert.Equal("consumer-NS@eu", (string?)e["subject"]);
+            Assert.Equal("EU", (string?)e["community"]);
+            Assert.Equal(["consumer"], e["roles"]!.AsArray().Select(r => (string)r!));
+            Assert.Equal(1, (int?)e["edition"]);
+            Assert.Equal("NR", (string?)e["classification"]);
+            Assert.False(string.IsNullOrEmpty((string?)e["requestId"]));
+            Assert.Equal(_app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), DateTimeOffset.Parse((string)e["at"]!).ToUnixTimeMilliseconds());
+        });
+    }
+
+    [Fact]
+    public async Task AReadOfAHiddenEditionIsRecordedAsAskedAndEqualsOneOfAnEditionThatNeverExisted()
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await eu.GetAsync("/v1/standards/stanag-1/versions/2")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await eu.GetAsync("/v1/standards/stanag-1/versions/9")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await eu.GetAsync("/v1/standards/stanag-1/versions/2/label")).StatusCode);
+
+        var reads = (await EntriesAsync("stanag-1", 9)).Where(e => (int)e["status"]! == 404).ToList();
+        Assert.Equal(3, reads.Count);
+        Assert.Equal([2, 9, 2], reads.Select(e => (int?)e["edition"]));
+        Assert.All(reads, e => Assert.Null(e["classification"]));
+        Assert.All(reads, e => Assert.Null(e["detail"]));
+        // Apart from the edition asked for and the request's own identity, hidden and absent leave the same record.
+        static string Shape(JsonObject e) =>
+            string.Join('|', e.Where(p => p.Key is not ("sequence" or "edition" or "requestId" or "hash" or "previousHash")).Select(p => $"{p.Key}={p.Value?.ToJsonString()}"));
+        Assert.Equal(Shape(reads[0]), Shape(reads[1]));
+    }
+
+    [Fact]
+    public async Task EveryEditorialWriteCommitsWithItsEntry()
+    {
+        await _editor.CreateStandardAsync("stanag-2");
+        var edition = await _editor.CreateDraftAsync("stanag-2", "NS");
+        var draft = await _editor.GetAsync("/v1/standards/stanag-2/versions/1");
+        var update = new HttpRequestMessage(HttpMethod.Put, "/v1/standards/stanag-2/versions/1")
+        {
+            Content = JsonContent.Create(new { title = "t", summary = "s", body = "b", classification = "NC", attributes = RegistryClient.AttributesFor("caliber") }),
+        };
+        update.Headers.IfMatch.Add(EntityTagHeaderValue.Parse(draft.Headers.ETag!.ToString()));
+        await RegistryClient.Expect(await _editor.SendAsync(update), HttpStatusCode.OK);
+        await _editor.PublishAsync("stanag-2", edition);
+        await _authority.ReleaseAsync("stanag-2", edition, "EU");
+        await _authority.RevokeAsync("stanag-2", edition, "EU");
+        await _editor.WithdrawAsync("stanag-2", edition);
+
+        // Written in the writes' own transactions: there without waiting for any flush.
+        var entries = (await _admin.GetJsonAsync("/v1/audit?key=stanag-2&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject())
+            .Where(e => (string?)e["action"] != "version.read").ToList();
+        Assert.Equal(
+            ["standard.create 201", "draft.create 201 1 NS", "draft.update 200 1 NC", "version.publish 200 1 NC", "release.grant 201 1 NC EU", "release.revoke 200 1 NC EU", "version.withdraw 200 1 NC"],
+            entries.Select(e => string.Join(' ', new[] { (string?)e["action"], ((int)e["status"]!).ToString(), e["edition"]?.ToString(), (string?)e["classification"], (string?)e["detail"] }.Where(p => p is not null))));
+        Assert.Equal(["editor@nato", "editor@nato", "editor@nato", "editor@nato", "ra@nato", "ra@nato", "editor@nato"], entries.Select(e => (string)e["subject"]!));
+        Assert.Equal(["release-authority"], entries[4]["roles"]!.AsArray().Select(r => (string)r!));
+    }
+
+    [Fact]
+    public async Task RefusedAndFailedWritesAreRecordedWithTheirStatus()
+    {
+        await _editor.CreateStandardAsync("stanag-3");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _app.As(TestCaller.Eu("CTS")).PostAsync("/v1/standards/stanag-3/versions/1/publish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _app.Anonymous().PostAsync("/v1/standards/stanag-3/versions/1/publish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _editor.PostAsync("/v1/standards/stanag-3/versions/1/publish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-3", designation = "S", category = "caliber", title = "T" })).StatusCode);
+
+        var entries = await EntriesAsync("stanag-3", 5);
+        Assert.Equal(
+            ["standard.create 201 editor@nato", "version.publish 403 consumer-CTS@eu", "version.publish 401 anonymous", "version.publish 404 editor@nato", "standard.create 409 editor@nato"],
+            entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]}"));
+    }
+
+    [Fact]
+    public async Task AdminsQueryByKeySubjectAndTimeAPageAtATime()
+    {
+        await _editor.CreateStandardAsync("stanag-4");
+        await _editor.CreateStandardAsync("stanag-5");
+        _app.Clock.Advance(TimeSpan.FromHours(1));
+        var later = _app.Clock.GetUtcNow();
+        for (var i = 0; i < 3; i++)
+        {
+            await _editor.CreateDraftAsync("stanag-4");
+        }
+        await _app.As(TestCaller.NatoReader("NS")).GetAsync("/v1/standards/stanag-4/versions/1");
+        await EntriesAsync("stanag-4", 5);
+
+        var bySubject = await _admin.GetJsonAsync("/v1/audit?subject=reader-NS@nato");
+        var fromLater = await _admin.GetJsonAsync($"/v1/audit?key=stanag-4&from={Uri.EscapeDataString(later.ToString("O"))}");
+        var untilEarlier = await _admin.GetJsonAsync($"/v1/audit?to={Uri.EscapeDataString(later.AddMinutes(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ"))}");
+        var first = await _admin.GetJsonAsync("/v1/audit?key=stanag-4&limit=2");
+        var second = await _admin.GetJsonAsync($"/v1/audit?key=stanag-4&limit=2&cursor={first["nextCursor"]}");
+        var third = await _admin.GetJsonAsync($"/v1/audit?key=stanag-4&limit=2&cursor={second["nextCursor"]}");
+
+        Assert.Equal(["version.read"], bySubject["items"]!.AsArray().Select(e => (string)e!["action"]!));
+        Assert.Equal(["draft.create", "draft.create", "draft.create", "version.read"], fromLater["items"]!.AsArray().Select(e => (string)e!["action"]!));
+        Assert.Equal(["stanag-4", "stanag-5"], untilEarlier["items"]!.AsArray().Select(e => (string)e!["key"]!));
+        var paged = new[] { first, second, third }.SelectMany(p => p["items"]!.AsArray()).Select(e => (long)e!["sequence"]!).ToList();
+        Assert.Equal(5, paged.Count);
+        Assert.Equal(paged.Order(), paged);
+        Assert.Null(third["nextCursor"]);
+    }
+
+    [Theory]
+    [InlineData("from=yesterday", "from")]
+    [InlineData("to=25%2F11%2F2026", "to")]
+    [InlineData("from=2026-11-25T10:00:00Z&to=2026-11-25T09:00:00Z", "to")]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=101", "limit")]
+    [InlineData("cursor=bm90LWEtY3Vyc29y", "cursor")]
+    [InlineData("subject=%07", "subject")]
+    [InlineData("key=%01", "key")]
+    public async Task ABadFilterIsA400ThatNamesIt(string query, string field) =>
+        await ErrorsAsync(await _admin.GetAsync($"/v1/audit?{query}"), field);
+
+    [Fact]
+    public async Task OnlyNatoAdminsMayReadOrVerifyTheTrail()
+    {
+        foreach (var path in new[] { "/v1/audit", "/v1/audit/verify" })
+        {
+            await ProblemAsync(await _app.Anonymous().GetAsync(path), HttpStatusCode.Unauthorized);
+            await ProblemAsync(await _editor.GetAsync(path), HttpStatusCode.Forbidden);
+            await ProblemAsync(await _app.As(new TestCaller("admin@eu", "EU", "CTS", "admin")).GetAsync(path), HttpStatusCode.Forbidden);
+            Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync(path)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task AnUntouchedTrailVerifies()
+    {
+        await PublishedAndReleasedAsync();
+
+        var result = await VerifyAsync();
+
+        Assert.True((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(6L, (long)result["checked"]!);
+        Assert.Equal(6L, (long)result["headSequence"]!);
+        Assert.Null(result["firstBrokenSequence"]);
+    }
+
+    // The tamper tests change the database behind the service's back, as someone with database access could. Only
+    // in-transaction writes come before the tampering, so no batched entry lands between it and the verification.
+
+    [Fact]
+    public async Task EditingAFieldOfAnEntryIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = 3"));
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        Assert.Equal(2L, (long)result["checked"]!);
+        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EditingAnEntryAndRecomputingItsHashIsDetectedAtTheNextEntry()
+    {
+        await PublishedAndReleasedAsync();
+        var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
+            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = 3"));
+        var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
+            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = 3", new { hash = AuditLog.HashOf(3, forged, row.PreviousHash) });
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(4L, (long?)result["firstBrokenSequence"]);
+    }
+
+    [Fact]
+    public async Task DeletingAnEntryInTheMiddleIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+
+        Assert.Equal(1, await ExecuteAsync("DELETE FROM audit_log WHERE sequence = 4"));
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(4L, (long?)result["firstBrokenSequence"]);
+        Assert.Equal(3L, (long)result["checked"]!);
+        Assert.Contains("missing", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeletingTheLastEntryIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+
+        Assert.Equal(1, await ExecuteAsync("DELETE FROM audit_log WHERE sequence = 6"));
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        Assert.Equal(5L, (long)result["checked"]!);
+    }
+
+    [Fact]
+    public async Task ConcurrentReadsThenAGracefulStopLeaveExactlyOneRecordEachAndAValidChain()
+    {
+        // A long pause between flushes, so most reads are still queued when the stop begins.
+        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string> { ["Audit:FlushIntervalMilliseconds"] = "500" });
+        app.Start();
+
+        await ReadConcurrentlyThenStopAsync(app, 200);
+    }
+
+    [Fact]
+    public async Task AFullQueueMakesReadsWaitAndLosesNone()
+    {
+        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string>
+        {
+            ["Audit:Capacity"] = "1",
+            ["Audit:BatchSize"] = "3",
+            ["Audit:FlushIntervalMilliseconds"] = "10",
+        });
+        app.Start();
+
+        await ReadConcurrentlyThenStopAsync(app, 100);
+    }
+
+    /// <summary>N concurrent content reads through the host, a graceful stop, then exactly N read entries in a valid chain.</summary>
+    private static async Task ReadConcurrentlyThenStopAsync(RegistryApp app, int reads)
+    {
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-9");
+        await editor.PublishAsync("stanag-9", await editor.CreateDraftAsync("stanag-9", "NR"));
+        await app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("stanag-9", 1, "EU");
+        var eu = app.As(TestCaller.Eu("NS"));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, reads).Select(i =>
+            eu.GetAsync(i % 2 == 0 ? "/v1/standards/stanag-9/versions/1" : "/v1/standards/stanag-9/versions/latest")));
+        await app.StopAsync();
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var dialect = SqlDialect.For(app.Provider.Name);
+        var db = new Db(dialect, dialect.Normalize(app.ConnectionString), ResiliencePipeline.Empty);
+        var recorded = await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE action IN ('version.read', 'version.read-latest')"));
+        var total = await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log"));
+        var verification = await new AuditLog(db).VerifyAsync();
+        Assert.Equal(reads, recorded);
+        Assert.True(verification.Valid, verification.Problem);
+        Assert.Equal(total, verification.Checked);
+    }
+}
