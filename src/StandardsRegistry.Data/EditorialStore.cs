@@ -111,9 +111,9 @@ public sealed class EditorialStore(Db db, FeedLog feed)
     /// commit (or roll back) together. The status is the HTTP status the write is answered with.
     /// </summary>
     internal static async Task<Result<T>> AuditedAsync<T>(DbSession c, AuditActor by, string action, Result<T> result, DateTimeOffset now,
-        string? key, int? edition = null, Classification? classification = null, string? detail = null)
+        string? key, int? edition = null, Classification? classification = null, string? detail = null, int? answered = null)
     {
-        var status = result.Outcome == Outcome.Created ? 201 : 200;
+        var status = answered ?? (result.Outcome == Outcome.Created ? 201 : 200);
         await AuditLog.AppendAsync(c, [by.Entry(action, status, now, key, edition, classification, detail)]);
         return result;
     }

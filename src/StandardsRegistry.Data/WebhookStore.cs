@@ -34,12 +34,15 @@ public sealed class DeliveryRow
 /// </summary>
 public sealed class WebhookStore(Db db)
 {
-    public Task<Result<SubscriptionRow>> CreateAsync(string audience, string url, string secret, string by, DateTimeOffset now, CancellationToken ct = default) =>
+    // Subscription changes commit with their audit entry, in one transaction (EditorialStore.AuditedAsync).
+
+    public Task<Result<SubscriptionRow>> CreateAsync(string audience, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var id = Guid.NewGuid().ToString();
-            await c.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, at = now.ToUnixTimeMilliseconds(), by });
-            return Result.Created((await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }))!);
+            await c.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, at = now.ToUnixTimeMilliseconds(), by = by.Subject });
+            var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }))!;
+            return await EditorialStore.AuditedAsync(c, by, "subscription.create", Result.Created(row), now, null, detail: $"subscription {id}: {audience} to {url}");
         }, ct).AsTask();
 
     public Task<IReadOnlyList<SubscriptionRow>> ListAsync(CancellationToken ct = default) =>
@@ -49,25 +52,30 @@ public sealed class WebhookStore(Db db)
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }), ct).AsTask();
 
     /// <summary>Pauses (<c>paused</c>), resumes (<c>active</c>) or deletes (<c>deleted</c>) a subscription that is not deleted.</summary>
-    public Task<Result<SubscriptionRow>> SetStateAsync(string id, string state, CancellationToken ct = default) =>
+    public Task<Result<SubscriptionRow>> SetStateAsync(string id, string state, string action, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             if (await c.ExecuteAsync(Sql.SetState, new { id, state }) == 0)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.NotFound);
             }
-            return Result.Done((await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!);
+            var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
+            // A deletion is answered 204 No Content.
+            return await EditorialStore.AuditedAsync(c, by, action, Result.Done(row), now, null, detail: $"subscription {id}: {row.Audience} to {row.Url}",
+                answered: state == "deleted" ? 204 : null);
         }, ct).AsTask();
 
     /// <summary>Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not); how many.</summary>
-    public Task<Result<int>> RedeliverAsync(string id, long fromSequence, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<int>> RedeliverAsync(string id, long fromSequence, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             if (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }) is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            return Result.Done(await c.ExecuteAsync(Sql.Redeliver, new { id, from = fromSequence, at = now.ToUnixTimeMilliseconds() }));
+            var queued = await c.ExecuteAsync(Sql.Redeliver, new { id, from = fromSequence, at = now.ToUnixTimeMilliseconds() });
+            return await EditorialStore.AuditedAsync(c, by, "subscription.redeliver", Result.Done(queued), now, null,
+                detail: $"subscription {id}: {queued} event(s) from sequence {fromSequence}");
         }, ct).AsTask();
 
     /// <summary>Leases active subscriptions with a delivery due, for <paramref name="owner"/> until <paramref name="until"/>.</summary>

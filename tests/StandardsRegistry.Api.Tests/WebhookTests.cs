@@ -77,6 +77,18 @@ public abstract class WebhookTests(TestProvider provider)
         // The content of a version revoked before its delivery is never sent; the tombstone is.
         Assert.Null(delivered[^1].Body["version"]);
         Assert.Contains("SECRET UE/EU SECRET", delivered.Single(d => d.Body["key"]!.GetValue<string>() == "stanag-5002").Body.ToJsonString());
+        // Each delivery is a retrieval of content on record, by the subscription, with what was sent.
+        var deliveries = new List<JsonObject>();
+        for (var tries = 0; tries < 100 && deliveries.Count < delivered.Count; tries++)
+        {
+            await Task.Delay(50);
+            deliveries = (await app.As(Admin).GetJsonAsync($"/v1/audit?subject=subscription:{subscription["id"]}&limit=100"))["items"]!.AsArray()
+                .Select(e => e!.AsObject()).Where(e => (int)e["status"]! == 200).ToList();
+        }
+        Assert.Equal(delivered.Select(d => $"{d.Body["key"]}/{d.Body["edition"]}"), deliveries.Select(e => $"{e["key"]}/{e["edition"]}"));
+        Assert.All(deliveries, e => Assert.Equal("webhook.deliver", (string)e["action"]!));
+        Assert.Equal("NS", (string?)deliveries.Single(e => (string)e["key"]! == "stanag-5002")["classification"]);
+
         var state = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{subscription["id"]}");
         Assert.Equal("active", state["state"]!.GetValue<string>());
         Assert.Equal(0, state["pending"]!.GetValue<long>());
@@ -164,6 +176,13 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal(2, receiver.Received.Count);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/v1/subscriptions/{id}")).StatusCode);
         Assert.Empty((await admin.GetJsonArrayAsync("/v1/subscriptions")));
+
+        // Every change is in the audit trail, committed with it, naming the subscription.
+        var changes = (await admin.GetJsonAsync($"/v1/audit?subject={Admin.Subject}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject())
+            .Where(e => ((string)e["action"]!).StartsWith("subscription.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["subscription.create 201", "subscription.pause 200", "subscription.resume 200", "subscription.redeliver 200", "subscription.delete 204"],
+            changes.Select(e => $"{e["action"]} {e["status"]}"));
+        Assert.All(changes, e => Assert.Contains(id, (string)e["detail"]!));
     }
 
     [Theory]

@@ -70,10 +70,12 @@ public static class SubscriptionsApi
 
         group.MapGet("/{id}", Get).WithName("GetSubscription").WithSummary("Get one webhook subscription (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPost("/{id}/pause", (string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) => SetState(id, "paused", store, time, options, ct))
+        group.MapPost("/{id}/pause", (string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+                SetState(id, "paused", "subscription.pause", caller, http, store, time, options, ct))
             .WithName("PauseSubscription").Audited("subscription.pause").WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPost("/{id}/resume", (string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) => SetState(id, "active", store, time, options, ct))
+        group.MapPost("/{id}/resume", (string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+                SetState(id, "active", "subscription.resume", caller, http, store, time, options, ct))
             .WithName("ResumeSubscription").Audited("subscription.resume").WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").Audited("subscription.delete").WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
@@ -89,7 +91,7 @@ public static class SubscriptionsApi
     }
 
     public static async Task<Results<Created<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> Create(
-        SubscriptionRequest request, Caller caller, WebhookStore store, AudienceCache audiences, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
+        SubscriptionRequest request, Caller caller, HttpContext http, WebhookStore store, AudienceCache audiences, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var known = await audiences.GetAsync(ct);
@@ -114,7 +116,8 @@ public static class SubscriptionsApi
         {
             return TypedResults.Problem(unlisted.Message, statusCode: unlisted.Status);
         }
-        var result = await store.CreateAsync(request.Audience!, request.Url!, request.Secret!, caller.Subject, time.GetUtcNow(), ct);
+        var result = await store.CreateAsync(request.Audience!, request.Url!, request.Secret!, caller.Actor, time.GetUtcNow(), ct);
+        http.Audit().Committed();
         var dto = SubscriptionDto.From(result.Value!, time.GetUtcNow(), options.Value);
         return TypedResults.Created($"/v1/subscriptions/{dto.Id}", dto);
     }
@@ -125,20 +128,40 @@ public static class SubscriptionsApi
     public static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> Get(string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
         await store.GetAsync(id, ct) is { } row ? TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value)) : Problems.NotFound();
 
-    private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> SetState(string id, string state, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-        await store.SetStateAsync(id, state, ct) is { Succeeded: true, Value: { } row } ? TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value)) : Problems.NotFound();
+    private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> SetState(
+        string id, string state, string action, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
+    {
+        if (await store.SetStateAsync(id, state, action, caller.Actor, time.GetUtcNow(), ct) is not { Succeeded: true, Value: { } row })
+        {
+            return Problems.NotFound();
+        }
+        http.Audit().Committed();
+        return TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value));
+    }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, WebhookStore store, CancellationToken ct) =>
-        (await store.SetStateAsync(id, "deleted", ct)).Succeeded ? TypedResults.NoContent() : Problems.NotFound();
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, CancellationToken ct)
+    {
+        if (!(await store.SetStateAsync(id, "deleted", "subscription.delete", caller.Actor, time.GetUtcNow(), ct)).Succeeded)
+        {
+            return Problems.NotFound();
+        }
+        http.Audit().Committed();
+        return TypedResults.NoContent();
+    }
 
     public static async Task<Results<Ok<RedeliveredDto>, ValidationProblem, ProblemHttpResult>> Redeliver(
-        string id, RedeliverRequest request, WebhookStore store, TimeProvider time, CancellationToken ct)
+        string id, RedeliverRequest request, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, CancellationToken ct)
     {
         if (request.FromSequence is not > 0)
         {
             return Problems.Invalid("fromSequence", "'fromSequence' must be a sequence number of the subscription's events (1 or more).");
         }
-        var result = await store.RedeliverAsync(id, request.FromSequence.Value, time.GetUtcNow(), ct);
-        return result.Succeeded ? TypedResults.Ok(new RedeliveredDto(result.Value)) : Problems.NotFound();
+        var result = await store.RedeliverAsync(id, request.FromSequence.Value, caller.Actor, time.GetUtcNow(), ct);
+        if (!result.Succeeded)
+        {
+            return Problems.NotFound();
+        }
+        http.Audit().Committed();
+        return TypedResults.Ok(new RedeliveredDto(result.Value));
     }
 }

@@ -30,6 +30,7 @@ public sealed class WebhookDispatcher(
     RegistryClock clock,
     TimeProvider time,
     IHttpClientFactory clients,
+    Audit.AuditTrail audit,
     IOptions<WebhookOptions> options,
     IOptions<JsonOptions> json,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -115,6 +116,10 @@ public sealed class WebhookDispatcher(
             }
             var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
             var error = await SendAsync(subscription, row.EventId, body, ct);
+            // A delivery hands the version's content to the subscriber, acknowledged or not: it is a retrieval on record.
+            await audit.RecordAsync(new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []).Entry(
+                "webhook.deliver", error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
+                row.Version is { } v ? (Classification)v.Classification : null, $"event {row.EventId} ({row.Type}) to {subscription.Url}{(error is null ? "" : $": {error}")}"), ct);
             if (error is null)
             {
                 await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
