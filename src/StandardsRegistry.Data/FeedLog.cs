@@ -14,9 +14,11 @@ public sealed class FeedEventRow
     public string StandardKey { get; init; } = "";
     public int Edition { get; init; }
     public long VersionId { get; init; }
-    /// <summary>1 when the caller sees the version now (as the feed has announced releases), else 0.</summary>
-    public int Visible { get; init; }
+    /// <summary>The version as the caller sees it now (as the feed has announced releases); null when it does not.</summary>
     public VersionRow? Version { get; set; }
+
+    /// <summary>Events that show a version (as opposed to one that may say it went) are only sent with it.</summary>
+    internal bool ShowsVersion => Type is "visible" or "updated";
 }
 
 /// <summary>
@@ -143,7 +145,7 @@ public sealed class FeedLog(Db db)
         return await db.ReadAsync<IReadOnlyList<FeedEventRow>>(async c =>
         {
             var events = await c.QueryAsync<FeedEventRow>(sql, parameters);
-            var ids = events.Where(e => e.Visible == 1).Select(e => e.VersionId).ToList();
+            var ids = events.Select(e => e.VersionId).Distinct().ToList();
             if (ids.Count == 0)
             {
                 return events;
@@ -152,14 +154,17 @@ public sealed class FeedLog(Db db)
             {
                 parameters.Add($"id{i}", ids[i]);
             }
+            // The content of the page's versions that the caller sees now, in a second statement: whether an event
+            // carries a version is decided here, not by a per-row EXISTS in the page's select list (PostgreSQL made that
+            // a hashed subplan over every release, 0.4 pages/s at 10^6 versions).
             var versions = (await c.QueryAsync<VersionRow>(Sql.VersionsById(scope, ids.Count), parameters)).ToDictionary(v => v.Id);
-            foreach (var e in events.Where(e => e.Visible == 1))
+            foreach (var e in events)
             {
                 e.Version = versions.GetValueOrDefault(e.VersionId);
             }
             // A version hidden between the two statements (revoked just now) has a tombstone after this page: its
             // earlier events go without content, as if the page had been read a moment later.
-            return events.Where(e => e.Visible == 0 || e.Version is not null).ToList();
+            return events.Where(e => !e.ShowsVersion || e.Version is not null).ToList();
         }, ct);
     }
 
@@ -392,9 +397,10 @@ public sealed class FeedLog(Db db)
         public const string Position = $"SELECT fv.last_seq FROM feed_views fv WHERE {View}";
 
         /// <summary>
-        /// A page of the view's events. An event that shows a version (visible, updated, a withdrawal NATO still
-        /// sees) is left out while the version is not visible now: a later tombstone says it went, and no content of
-        /// a version the caller no longer sees is sent again.
+        /// A page of the view's events: a range of the (view_id, seq) primary key, read in order, so the LIMIT stops
+        /// the scan (the view is a scalar subquery: joined, PostgreSQL sorted the view's whole tail first). An event
+        /// that shows a version (visible, updated) is left out while the version is not visible now: a later tombstone
+        /// says it went, and no content of a version the caller no longer sees is sent again.
         /// </summary>
         public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq > @after", dialect.Limit("@limit"));
 
@@ -406,11 +412,9 @@ public sealed class FeedLog(Db db)
             var visible = Visibility.Predicate(scope, "v", asAnnounced: true);
             return $"""
                 SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt,
-                       s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId,
-                       CASE WHEN {visible} THEN 1 ELSE 0 END AS Visible
-                FROM feed_events f JOIN feed_views fv ON fv.id = f.view_id
-                JOIN versions v ON v.id = f.version_id JOIN standards s ON s.id = v.standard_id
-                WHERE {View} AND {position} AND (f.type IN ('withdrawn', 'hidden') OR {visible})
+                       s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId
+                FROM feed_events f JOIN versions v ON v.id = f.version_id JOIN standards s ON s.id = v.standard_id
+                WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position} AND (f.type IN ('withdrawn', 'hidden') OR {visible})
                 ORDER BY f.seq
                 {limit}
                 """;
