@@ -217,10 +217,6 @@ public sealed class FeedLog(Db db)
         }
     }
 
-    /// <summary>The caller's latest feed position (0 while its view has no events).</summary>
-    public Task<long> PositionAsync(VisibilityScope scope, CancellationToken ct) =>
-        db.ReadAsync(async c => await c.ExecuteScalarAsync<long?>(Sql.Position, Bind(scope, null)) ?? 0, ct).AsTask();
-
     private static DynamicParameters Bind(VisibilityScope scope, object? more)
     {
         var view = FeedView.Of(scope);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -32,11 +33,9 @@ public sealed record SubscriptionDto(
         DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
         row.CreatedBy,
         row.Pending,
-        Time(row.LastDeliveredAt),
-        Time(row.FailingSince),
+        VersionSummaryDto.Time(row.LastDeliveredAt),
+        VersionSummaryDto.Time(row.FailingSince),
         row.LastError);
-
-    private static DateTimeOffset? Time(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
 }
 
 public sealed record SubscriptionRequest(string? Audience, string? Url, string? Secret);
