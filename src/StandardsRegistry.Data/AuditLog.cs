@@ -88,34 +88,30 @@ public sealed class AuditLog(Db db)
         var head = await session.QuerySingleAsync<Head>(Sql.SelectHead);
         var sequence = head.Sequence;
         var previous = head.Hash;
-        // Many rows per statement: one round trip per chunk rather than per entry.
-        foreach (var chunk in entries.Chunk(Sql.RowsPerInsert))
+        var rows = new List<Row>(entries.Count);
+        foreach (var entry in entries)
         {
-            var parameters = new DynamicParameters();
-            for (var i = 0; i < chunk.Length; i++)
+            sequence++;
+            var hash = HashOf(sequence, entry, previous);
+            rows.Add(new Row(sequence, entry, previous, hash));
+            previous = hash;
+        }
+        if (session.Dialect.RowsPerInsert == 1)
+        {
+            // Dapper runs one command per row, prepared once.
+            await session.ExecuteAsync(Sql.InsertRow, rows);
+        }
+        else
+        {
+            foreach (var chunk in rows.Chunk(session.Dialect.RowsPerInsert))
             {
-                var entry = chunk[i];
-                sequence++;
-                var hash = HashOf(sequence, entry, previous);
-                var n = i.ToString(CultureInfo.InvariantCulture);
-                parameters.Add("sequence" + n, sequence);
-                parameters.Add("at" + n, entry.At);
-                parameters.Add("action" + n, entry.Action);
-                parameters.Add("status" + n, entry.Status);
-                parameters.Add("subject" + n, entry.Subject);
-                parameters.Add("community" + n, entry.Community);
-                parameters.Add("roles" + n, entry.Roles);
-                parameters.Add("key" + n, entry.Key, System.Data.DbType.String);
-                parameters.Add("edition" + n, entry.Edition, System.Data.DbType.Int32);
-                parameters.Add("classification" + n, (int?)entry.Classification, System.Data.DbType.Int32);
-                parameters.Add("detail" + n, entry.Detail, System.Data.DbType.String);
-                parameters.Add("client" + n, entry.ClientAddress, System.Data.DbType.String);
-                parameters.Add("request" + n, entry.RequestId, System.Data.DbType.String);
-                parameters.Add("previous" + n, previous);
-                parameters.Add("hash" + n, hash);
-                previous = hash;
+                var parameters = new DynamicParameters();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    chunk[i].AddTo(parameters, i);
+                }
+                await session.ExecuteAsync(Sql.Insert(chunk.Length), parameters);
             }
-            await session.ExecuteAsync(Sql.Insert(chunk.Length), parameters);
         }
         await session.ExecuteAsync(Sql.UpdateHead, new { sequence, hash = previous });
     }
@@ -225,6 +221,38 @@ public sealed class AuditLog(Db db)
         content.Append(Encoding.UTF8.GetByteCount(value).ToString(CultureInfo.InvariantCulture)).Append(':').Append(value).Append(';');
     }
 
+    /// <summary>An entry as inserted: chained, with its parameters' names.</summary>
+    private sealed record Row(long Sequence, long At, string Action, int Status, string Subject, string Community, string Roles,
+        string? Key, int? Edition, int? Classification, string? Detail, string? Client, string? Request, string Previous, string Hash)
+    {
+        public Row(long sequence, AuditEntry entry, string previous, string hash)
+            : this(sequence, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition,
+                (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, previous, hash)
+        {
+        }
+
+        /// <summary>Adds this row's parameters, numbered <paramref name="i"/>, for a many-row <see cref="Sql.Insert"/>.</summary>
+        public void AddTo(DynamicParameters parameters, int i)
+        {
+            var n = i.ToString(CultureInfo.InvariantCulture);
+            parameters.Add("Sequence" + n, Sequence);
+            parameters.Add("At" + n, At);
+            parameters.Add("Action" + n, Action);
+            parameters.Add("Status" + n, Status);
+            parameters.Add("Subject" + n, Subject);
+            parameters.Add("Community" + n, Community);
+            parameters.Add("Roles" + n, Roles);
+            parameters.Add("Key" + n, Key, System.Data.DbType.String);
+            parameters.Add("Edition" + n, Edition, System.Data.DbType.Int32);
+            parameters.Add("Classification" + n, Classification, System.Data.DbType.Int32);
+            parameters.Add("Detail" + n, Detail, System.Data.DbType.String);
+            parameters.Add("Client" + n, Client, System.Data.DbType.String);
+            parameters.Add("Request" + n, Request, System.Data.DbType.String);
+            parameters.Add("Previous" + n, Previous);
+            parameters.Add("Hash" + n, Hash);
+        }
+    }
+
     private sealed class Head
     {
         public long Sequence { get; init; }
@@ -239,14 +267,18 @@ public sealed class AuditLog(Db db)
 
         public const string UpdateHead = "UPDATE audit_chain_head SET sequence = @sequence, hash = @hash WHERE id = 1";
 
-        /// <summary>Rows per INSERT: 15 parameters each, well under every provider's limit (SQL Server's is 2100).</summary>
-        public const int RowsPerInsert = 50;
+        private const string Insert0 =
+            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) VALUES ";
 
-        /// <summary>An INSERT of <paramref name="rows"/> entries; row i binds @sequence{i}, @at{i}, … @hash{i}.</summary>
+        private static readonly string[] RowParameters =
+            ["Sequence", "At", "Action", "Status", "Subject", "Community", "Roles", "Key", "Edition", "Classification", "Detail", "Client", "Request", "Previous", "Hash"];
+
+        /// <summary>An INSERT of one entry, binding the properties of a <see cref="Row"/>.</summary>
+        public static readonly string InsertRow = Insert0 + "(" + string.Join(", ", RowParameters.Select(p => "@" + p)) + ")";
+
+        /// <summary>An INSERT of <paramref name="rows"/> entries; row i binds @Sequence{i}, @At{i}, … @Hash{i} (<see cref="Row.AddTo"/>).</summary>
         public static string Insert(int rows) =>
-            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) VALUES "
-            + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
-                $"(@sequence{i}, @at{i}, @action{i}, @status{i}, @subject{i}, @community{i}, @roles{i}, @key{i}, @edition{i}, @classification{i}, @detail{i}, @client{i}, @request{i}, @previous{i}, @hash{i})"));
+            Insert0 + string.Join(", ", Enumerable.Range(0, rows).Select(i => "(" + string.Join(", ", RowParameters.Select(p => $"@{p}{i}")) + ")"));
 
         private const string Columns = """
             a.sequence AS Sequence, a.at AS At, a.action AS Action, a.status AS Status, a.subject AS Subject, a.community AS Community,
@@ -291,7 +323,8 @@ public sealed class AuditLog(Db db)
             yield return UpdateHead;
             yield return Insert(1);
             yield return Insert(2);
-            yield return Insert(RowsPerInsert);
+            yield return InsertRow;
+            yield return Insert(50);
             yield return Page(dialect);
             foreach (var mask in Enumerable.Range(0, 32))
             {

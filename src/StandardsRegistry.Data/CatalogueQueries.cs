@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
@@ -7,9 +8,18 @@ public sealed class CatalogueQueries(Db db)
 {
     public sealed record StandardFilter(string? Category, string? Text, string? AfterKey, int Limit);
 
+    // Statement texts depend on the dialect and on the scope's shape only (originator, drafts), never on its values:
+    // built once each instead of on every request.
+    private static readonly ConcurrentDictionary<(string Statement, string Dialect, bool Originator, bool Drafts, int Variant), string> Texts = new();
+
+    private string Text(string statement, VisibilityScope scope, int variant, Func<SqlDialect, VisibilityScope, int, string> build) =>
+        Texts.GetOrAdd((statement, db.Dialect.Name, scope.Originator, scope.IncludeDrafts, variant),
+            static (key, state) => state.build(state.dialect, state.scope, key.Variant), (build, dialect: db.Dialect, scope));
+
     public Task<IReadOnlyList<StandardRow>> ListStandardsAsync(VisibilityScope scope, DateTimeOffset now, StandardFilter filter, CancellationToken ct = default)
     {
-        var sql = Sql.ListStandards(db.Dialect, scope, filter.Category is not null, filter.Text is not null, filter.AfterKey is not null);
+        var variant = (filter.Category is not null ? 1 : 0) | (filter.Text is not null ? 2 : 0) | (filter.AfterKey is not null ? 4 : 0);
+        var sql = Text(nameof(Sql.ListStandards), scope, variant, static (d, s, v) => Sql.ListStandards(d, s, (v & 1) != 0, (v & 2) != 0, (v & 4) != 0));
         var parameters = Visibility.Bind(scope, now, new
         {
             category = filter.Category,
@@ -21,7 +31,7 @@ public sealed class CatalogueQueries(Db db)
     }
 
     public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(Sql.GetStandard(scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(Text(nameof(Sql.GetStandard), scope, 0, static (_, s, _) => Sql.GetStandard(s)), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
     /// <summary>The visible versions of a standard, oldest first; null when the standard does not exist for the caller.</summary>
     public Task<IReadOnlyList<VersionRow>?> ListVersionsAsync(VisibilityScope scope, DateTimeOffset now, string key, int afterEdition, int limit, CancellationToken ct = default)
@@ -29,29 +39,29 @@ public sealed class CatalogueQueries(Db db)
         var parameters = Visibility.Bind(scope, now, new { key, afterEdition, limit });
         return db.ReadAsync<IReadOnlyList<VersionRow>?>(async c =>
         {
-            var standardId = await c.QuerySingleOrDefaultAsync<long?>(Sql.StandardId(scope), parameters);
+            var standardId = await c.QuerySingleOrDefaultAsync<long?>(Text(nameof(Sql.StandardId), scope, 0, static (_, s, _) => Sql.StandardId(s)), parameters);
             if (standardId is null)
             {
                 return null;
             }
             parameters.Add("standardId", standardId);
-            return await c.QueryAsync<VersionRow>(Sql.ListVersions(db.Dialect, scope), parameters);
+            return await c.QueryAsync<VersionRow>(Text(nameof(Sql.ListVersions), scope, 0, static (d, s, _) => Sql.ListVersions(d, s)), parameters);
         }, ct).AsTask();
     }
 
     public Task<VersionRow?> GetVersionAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Sql.GetVersion(scope), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Text(nameof(Sql.GetVersion), scope, 0, static (_, s, _) => Sql.GetVersion(s)), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
 
     /// <summary>The latest visible edition that is in force (published or superseded, not drafts, not withdrawn).</summary>
     public Task<VersionRow?> GetLatestAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Sql.GetLatest(db.Dialect, scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Text(nameof(Sql.GetLatest), scope, 0, static (d, s, _) => Sql.GetLatest(d, s)), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
     /// <summary>
     /// The audiences a version is released to (unrevoked and in effect) as far as the caller may know: NATO every
     /// audience, any other community only itself. Empty when the version is not visible to the caller.
     /// </summary>
     public Task<IReadOnlyList<string>> ReleasedToAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Sql.ReleasedTo(scope), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
+        db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Text(nameof(Sql.ReleasedTo), scope, 0, static (_, s, _) => Sql.ReleasedTo(s)), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
 
     private static string EscapeLike(string text) =>
         text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
@@ -61,7 +71,7 @@ public sealed class CatalogueQueries(Db db)
     {
         public static string ListStandards(SqlDialect dialect, VisibilityScope scope, bool category, bool text, bool after)
         {
-            var where = new List<string> { Visibility.StandardExists(scope, "s") };
+            var where = new List<string>();
             if (category)
             {
                 where.Add("s.category = @category");
@@ -77,9 +87,28 @@ public sealed class CatalogueQueries(Db db)
             {
                 where.Add("s.standard_key > @afterKey");
             }
+            if (scope.SeesEmptyStandards)
+            {
+                where.Insert(0, Visibility.StandardExists(scope, "s"));
+                return $"""
+                    {StandardSelect(scope)}
+                    WHERE {string.Join(" AND ", where)}
+                    ORDER BY s.standard_key
+                    {dialect.Limit("@limit")}
+                    """;
+            }
+
+            // One pass over each standard's visible versions (the join is the "exists" of the rule, the aggregates its
+            // latest edition and count), in key order, so the page stops after @limit standards. Grouped by the key
+            // alone (unique; MIN() of the other columns is the column) so SQLite streams in index order.
+            where.Insert(0, Visibility.Predicate(scope, "v"));
             return $"""
-                {StandardSelect(scope)}
+                SELECT MIN(s.id) AS Id, s.standard_key AS StandardKey, MIN(s.designation) AS Designation, MIN(s.category) AS Category, MIN(s.title) AS Title,
+                       MAX(CASE WHEN v.status IN ('published', 'superseded') THEN v.edition END) AS LatestEdition,
+                       COUNT(*) AS VersionCount
+                FROM standards s JOIN versions v ON v.standard_id = s.id
                 WHERE {string.Join(" AND ", where)}
+                GROUP BY s.standard_key
                 ORDER BY s.standard_key
                 {dialect.Limit("@limit")}
                 """;

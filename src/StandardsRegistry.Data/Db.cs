@@ -9,9 +9,11 @@ namespace StandardsRegistry.Data;
 /// One connection per operation, through the named resilience pipeline. Only whole units are retried:
 /// an idempotent read, or a write transaction that either committed or rolled back as a whole.
 /// </summary>
-public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline)
+public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline) : IDisposable
 {
     public const string Pipeline = "registry-db";
+
+    private readonly ReadConnections _reads = dialect.ReadConnections(connectionString);
 
     public SqlDialect Dialect => dialect;
 
@@ -21,12 +23,14 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
-                await using var connection = state.dialect.CreateConnection(state.connectionString);
+                await using var connection = state.reads.Create();
                 await connection.OpenAsync(ct);
-                return await state.work(new DbSession(connection, null, ct));
+                return await state.work(new DbSession(state.dialect, connection, null, ct));
             },
-            (dialect, connectionString, work),
+            (reads: _reads, dialect, work),
             cancellationToken);
+
+    public void Dispose() => _reads.Owned?.Dispose();
 
     /// <summary>Runs <paramref name="work"/> in a transaction, committed only when it reports the write done.</summary>
     public ValueTask<Result<T>> WriteAsync<T>(Func<DbSession, Task<Result<T>>> work, CancellationToken cancellationToken = default) =>
@@ -36,7 +40,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 await using var connection = state.dialect.CreateConnection(state.connectionString);
                 await connection.OpenAsync(ct);
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                var result = await state.work(new DbSession(connection, transaction, ct));
+                var result = await state.work(new DbSession(state.dialect, connection, transaction, ct));
                 if (result.Succeeded)
                 {
                     // Not cancellable: once the work is done, commit (or fail) as a whole.
@@ -78,7 +82,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
         await using (connection)
         await using (transaction)
         {
-            var rows = await read(new DbSession(connection, transaction, cancellationToken));
+            var rows = await read(new DbSession(dialect, connection, transaction, cancellationToken));
             await foreach (var row in rows.WithCancellation(cancellationToken))
             {
                 yield return row;
@@ -92,8 +96,10 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
 /// One operation's connection, transaction (for writes) and cancellation, so every command runs in the
 /// operation's transaction and stops when the operation is cancelled or times out.
 /// </summary>
-public sealed class DbSession(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
 {
+    public SqlDialect Dialect => dialect;
+
     private CommandDefinition Command(string sql, object? parameters) => new(sql, parameters, transaction, cancellationToken: cancellationToken);
 
     public async Task<List<T>> QueryAsync<T>(string sql, object? parameters = null) =>

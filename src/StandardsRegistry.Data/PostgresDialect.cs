@@ -39,6 +39,13 @@ internal sealed class PostgresDialect : SqlDialect
         {
             builder.Timeout = 5;
         }
+        // Prepare the statements a connection keeps running (every consumer read is one of a few texts): planning the
+        // release-rule queries costs more than executing them.
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
         return builder.ToString();
     }
 

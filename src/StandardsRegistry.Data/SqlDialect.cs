@@ -21,6 +21,9 @@ public abstract class SqlDialect
 
     public abstract DbConnection CreateConnection(string connectionString);
 
+    /// <summary>Where a <see cref="Db"/> gets its connections for reads; SQLite's keep their prepared statements.</summary>
+    internal virtual ReadConnections ReadConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
+
     /// <summary>Clause after ORDER BY that keeps the first <c>@limit</c> rows.</summary>
     public abstract string Limit(string parameter);
 
@@ -48,6 +51,12 @@ public abstract class SqlDialect
     /// <summary>Database-wide settings the service relies on, applied before the migrations and outside a transaction; null when none.</summary>
     internal virtual string? DatabaseSettings => null;
 
+    /// <summary>
+    /// Rows per INSERT when a batch is written (the audit log): many rows per statement save round trips to a server;
+    /// 15 parameters a row stays well under every provider's limit (SQL Server's is 2100).
+    /// </summary>
+    internal virtual int RowsPerInsert => 50;
+
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),
@@ -67,3 +76,6 @@ public abstract class SqlDialect
 
     internal bool IsScript(string resourceName) => resourceName.StartsWith($"db.{Name}/", StringComparison.Ordinal);
 }
+
+/// <summary>A source of read connections, and what to dispose with the <see cref="Db"/> that uses it.</summary>
+internal sealed record ReadConnections(Func<DbConnection> Create, IDisposable? Owned);

@@ -20,6 +20,12 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
 
+    internal override ReadConnections ReadConnections(string connectionString)
+    {
+        var pool = new SqliteReadPool(connectionString);
+        return new(() => new SqliteReadConnection(pool), pool);
+    }
+
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 
     public override string InsertReturning(string table, string columns, string values, string returned) =>
@@ -60,4 +66,11 @@ internal sealed class SqliteDialect : SqlDialect
 
     /// <summary>Write-ahead logging: readers (a long export above all) and the writer no longer block one another. Persistent in the file.</summary>
     internal override string? DatabaseSettings => "PRAGMA journal_mode = WAL";
+
+    /// <summary>
+    /// One row per INSERT, the statement prepared once and run per row: there is no round trip to save, and
+    /// Microsoft.Data.Sqlite binds each parameter by a linear search of the statement's names, so a 750-parameter
+    /// INSERT spent most of its time matching names (a quarter of the service's CPU under read load, audit on).
+    /// </summary>
+    internal override int RowsPerInsert => 1;
 }

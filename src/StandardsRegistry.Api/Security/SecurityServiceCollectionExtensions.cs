@@ -18,6 +18,7 @@ public static class SecurityServiceCollectionExtensions
     public static IServiceCollection AddRegistrySecurity(this IServiceCollection services)
     {
         services.AddSingleton<AudienceCache>();
+        services.AddSingleton<ValidatedTokens>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
@@ -25,12 +26,33 @@ public static class SecurityServiceCollectionExtensions
             options.TokenValidationParameters.RoleClaimType = ClaimsReader.RoleClaim;
             options.Events = new JwtBearerEvents
             {
+                // A token validated before (same bytes, not yet expired) skips signature and claim validation.
+                OnMessageReceived = async context =>
+                {
+                    if (ValidatedTokens.TokenOf(context.Request) is { } token
+                        && context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(token, out var principal))
+                    {
+                        var audiences = await context.HttpContext.RequestServices.GetRequiredService<AudienceCache>().GetAsync(context.HttpContext.RequestAborted);
+                        if (ClaimsReader.Problem(principal, audiences) is { } problem)
+                        {
+                            context.Fail(problem);
+                            return;
+                        }
+                        context.Principal = principal;
+                        context.Success();
+                    }
+                },
                 OnTokenValidated = async context =>
                 {
                     var audiences = await context.HttpContext.RequestServices.GetRequiredService<AudienceCache>().GetAsync(context.HttpContext.RequestAborted);
                     if (ClaimsReader.Problem(context.Principal!, audiences) is { } problem)
                     {
                         context.Fail(problem);
+                        return;
+                    }
+                    if (ValidatedTokens.TokenOf(context.Request) is { } token)
+                    {
+                        context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().Add(token, context.Principal!, context.SecurityToken.ValidTo);
                     }
                 },
             };
