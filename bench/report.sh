@@ -46,7 +46,7 @@ fi)
 ## Commands
 
 \`\`\`sh
-bench/run.sh    # SIZES="${S[sizes]}" DURATION=${S[duration]} WARMUP=${S[warmup]} CONNECTIONS=${S[connections]} THREADS=${S[threads]}${S[variant]:+ REGISTRY_VARIANT=${S[variant]}}
+bench/run.sh    # SIZES="${S[sizes]}" DURATION=${S[duration]} WARMUP=${S[warmup]} SERVICE_WARMUP=${S[service_warmup]:-0} CONNECTIONS=${S[connections]} THREADS=${S[threads]}${S[variant]:+ REGISTRY_VARIANT=${S[variant]}}
 \`\`\`
 
 which, per provider and size, runs:
@@ -58,6 +58,7 @@ StandardsRegistry.Generator plans --provider <…> --connection "<…>" --data <
 ASPNETCORE_ENVIRONMENT=Production Urls=http://127.0.0.1:<port> Database__Provider=<…> ConnectionStrings__Registry="<…>" Database__Seed=false \\
   Authentication__Schemes__Bearer__SigningKeys__0__Value=<random key> … dotnet StandardsRegistry.Api.dll
 StandardsRegistry.Generator token --key <key> --community EU --clearance NS --role consumer …
+wrk -t${S[threads]} -c${S[connections]} -d${S[service_warmup]:-0}s -s bench/paths.lua http://127.0.0.1:<port> -- <(a), (b) and (c) paths> <token>   # once per service start: JIT steady state, not recorded
 wrk -t${S[threads]} -c${S[connections]} -d${S[warmup]}s  -s bench/paths.lua http://127.0.0.1:<port> -- <paths> <token>   # warm-up, not recorded
 wrk -t${S[threads]} -c${S[connections]} -d${S[duration]}s --timeout 5s -s bench/paths.lua http://127.0.0.1:<port> -- <paths> <token>
 StandardsRegistry.Generator edit --url http://127.0.0.1:<port> --token <editor token> --standards <data>/standards.tsv --seconds ${S[duration]}   # (d)

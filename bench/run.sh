@@ -17,7 +17,9 @@
 # (VmHWM). Results go to bench/RESULTS.md (OUT=… to write elsewhere).
 #
 # Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", DURATION=15 (seconds per measured run),
-# WARMUP=5, CONNECTIONS=32, THREADS=2, OUT=bench/RESULTS.md, KEEP=1 keeps the work directory.
+# WARMUP=5, SERVICE_WARMUP=20 (seconds of mixed load on a freshly started service before its first measured run, so
+# the JIT has compiled the hot paths to their optimised tier: the runs measure the steady state a long-running
+# registry is in), CONNECTIONS=32, THREADS=2, OUT=bench/RESULTS.md, KEEP=1 keeps the work directory.
 # REGISTRY_VARIANT=/path/to/another/checkout also builds and measures that tree's service the same way, on a copy of
 # the same catalogue, in the same run (to show what a proposed change does).
 set -euo pipefail
@@ -27,6 +29,7 @@ SIZES=${SIZES:-"10000 1000000"}
 PROVIDERS=${PROVIDERS:-"sqlite postgres"}
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-5}
+SERVICE_WARMUP=${SERVICE_WARMUP:-20}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
@@ -265,6 +268,10 @@ run_size() { # provider size
     BASE_PORT=$(free_port)
     start_baseline "$data/latest-$service.json" "$data/list-$service.json" "$BASE_PORT" "$( [ "$feed_status" = 200 ] && echo "$data/feed-$service.json")"
 
+    # Steady state: tiered compilation recompiles hot methods with profile data during the first seconds of load.
+    cat "$data/latest-eu.paths" "$data/list.paths" $( [ "$feed_status" = 200 ] && echo "$data/feed.paths") >"$data/warmup.paths"
+    timeout $((SERVICE_WARMUP + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SERVICE_WARMUP}s" -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$port" -- "$data/warmup.paths" "$EU_TOKEN" >/dev/null
+
     measure "$provider" "$size" "$service" "a latest" "$port" "$data/latest-eu.paths" "$pid" "doc $(wc -c <"$data/latest-$service.json") B"
     measure "$provider" "$size" "$service" "b list" "$port" "$data/list.paths" "$pid" "doc $(wc -c <"$data/list-$service.json") B"
     if [ "$feed_status" = 200 ]; then
@@ -322,6 +329,7 @@ load_before=$LOAD_BEFORE
 load_after=$LOAD_AFTER
 duration=$DURATION
 warmup=$WARMUP
+service_warmup=$SERVICE_WARMUP
 connections=$CONNECTIONS
 threads=$THREADS
 sizes=$SIZES
