@@ -52,10 +52,10 @@ public abstract class SqlDialect
     internal virtual string? DatabaseSettings => null;
 
     /// <summary>
-    /// Rows per INSERT when a batch is written (the audit log): many rows per statement save round trips to a server;
-    /// 15 parameters a row stays well under every provider's limit (SQL Server's is 2100).
+    /// Rows per INSERT at most when a batch is written (the audit log), a power of two: many rows per statement save
+    /// round trips to a server; 15 parameters a row stays well under every provider's limit (SQL Server's is 2100).
     /// </summary>
-    internal virtual int RowsPerInsert => 50;
+    internal virtual int RowsPerInsert => 32;
 
     public static SqlDialect For(string provider) => provider switch
     {
