@@ -45,6 +45,7 @@ internal static class Plans
 
         using var connection = dialect.CreateConnection(dialect.Normalize(connectionString));
         connection.Open();
+        statements = [.. statements, .. FeedStatements(connection, dialect, now, random)];
         foreach (var (title, sql, parameters) in statements)
         {
             Console.WriteLine($"#### `{title}`");
@@ -69,13 +70,68 @@ internal static class Plans
         return 0;
     }
 
-    /// <summary>The service's own statement text, from the internal builders (a renamed builder fails here, loudly).</summary>
-    private static string Build(string name, params object[] arguments)
+    /// <summary>
+    /// The statements of a feed page in the EU NS consumer's view, from random positions of it as the bench's (c) run
+    /// reads it: whether a release is due (FeedLog.AnnounceDueAsync, before every page and write; the grouped query
+    /// only runs when one is), then the page of events and the visible versions among its version ids (ReadEventsAsync).
+    /// </summary>
+    private static IEnumerable<(string Title, string Sql, Func<Dictionary<string, object>> Parameters)> FeedStatements(DbConnection connection, SqlDialect dialect, long now, Random random)
     {
-        var builders = typeof(CatalogueQueries).GetNestedType("Sql", BindingFlags.NonPublic)
-            ?? throw new InvalidOperationException("CatalogueQueries.Sql not found: update tools/StandardsRegistry.Generator/Plans.cs.");
+        yield return ("GET /v1/feed, first: the earliest pending release", (string)typeof(FeedLog).GetNestedType("Sql", BindingFlags.NonPublic)!
+            .GetField("FirstPending", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!, () => []);
+        yield return ("GET /v1/feed, when a release is due: the standards to announce", Build(typeof(FeedLog), "DueStandards", dialect), () => []);
+        var view = FeedView.Of(EuConsumer);
+        using var last = connection.CreateCommand();
+        last.CommandText = $"SELECT last_seq FROM feed_views WHERE community = '{view.Community}' AND level = {(int)view.Level} AND drafts = {(view.Drafts ? 1 : 0)}";
+        if (last.ExecuteScalar() is not long events || events == 0)
+        {
+            yield break;
+        }
+        var page = Build(typeof(FeedLog), "Page", dialect, EuConsumer);
+        Dictionary<string, object> PageParameters() => new()
+        {
+            ["viewCommunity"] = view.Community,
+            ["viewLevel"] = (int)view.Level,
+            ["viewDrafts"] = view.Drafts ? 1 : 0,
+            ["after"] = (long)random.NextInt64(Math.Max(1, events - 20)),
+            ["limit"] = Limits.DefaultPageSize + 1,
+        };
+        yield return ($"GET /v1/feed?cursor={{position}} (the page of events; view {view.Name} has {events} events)", page, PageParameters);
+
+        // The version ids of a page from a random position (read here, untimed), at most 21 as on a page of 20 and one more.
+        var pageIds = new List<long[]>();
+        for (var i = 0; i < 50; i++)
+        {
+            using var command = Command(connection, page, PageParameters(), now);
+            using var reader = command.ExecuteReader();
+            var ids = new List<long>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetInt64(reader.GetOrdinal("VersionId")));
+            }
+            pageIds.Add([.. ids.Distinct()]);
+        }
+        var size = pageIds.Min(ids => ids.Length);
+        if (size == 0)
+        {
+            yield break;
+        }
+        yield return ($"GET /v1/feed?cursor={{position}} (the page's versions by id, {size} ids)", Build(typeof(FeedLog), "VersionsById", EuConsumer, size), () =>
+        {
+            var ids = pageIds[random.Next(pageIds.Count)];
+            return Enumerable.Range(0, size).ToDictionary(i => $"id{i}", i => (object)ids[i]);
+        });
+    }
+
+    /// <summary>The service's own statement text, from the internal builders (a renamed builder fails here, loudly).</summary>
+    private static string Build(string name, params object[] arguments) => Build(typeof(CatalogueQueries), name, arguments);
+
+    private static string Build(Type owner, string name, params object[] arguments)
+    {
+        var builders = owner.GetNestedType("Sql", BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException($"{owner.Name}.Sql not found: update tools/StandardsRegistry.Generator/Plans.cs.");
         var method = builders.GetMethod(name, BindingFlags.Public | BindingFlags.Static, arguments.Select(a => a is SqlDialect ? typeof(SqlDialect) : a.GetType()).ToArray())
-            ?? throw new InvalidOperationException($"CatalogueQueries.Sql.{name} not found: update tools/StandardsRegistry.Generator/Plans.cs.");
+            ?? throw new InvalidOperationException($"{owner.Name}.Sql.{name} not found: update tools/StandardsRegistry.Generator/Plans.cs.");
         return (string)method.Invoke(null, arguments)!;
     }
 
