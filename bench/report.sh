@@ -25,8 +25,8 @@ other load.
 
 $(if [ -n "${S[variant]}" ]; then cat <<VARIANT
 Two builds of the service ran, one after the other, each on its own copy of the same catalogue: **service** is this
-repository as committed; **variant** is the tree given in \`REGISTRY_VARIANT\` (${S[variant]}), this repository with
-the source changes proposed in [PROFILE.md](PROFILE.md#proposed-changes) applied, measured the same way in the same run.
+repository as committed; **variant** is the tree given in \`REGISTRY_VARIANT\` (${S[variant]}), a proposed change,
+measured the same way in the same run.
 
 VARIANT
 fi)
