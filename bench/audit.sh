@@ -22,48 +22,8 @@ WARMUP=${WARMUP:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
-ISSUER=registry-bench
-AUDIENCE=standards-registry
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-
-WORK=$(mktemp -d /tmp/registry-audit-bench.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-PG_BIN=""
-PG_DATA=""
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-free_port() {
-  local port
-  for _ in $(seq 100); do
-    port=$(( (RANDOM % 20000) + 30000 ))
-    if ! ss -ltnH "sport = :$port" | grep -q .; then echo "$port"; return 0; fi
-  done
-  return 1
-}
-
-wait_ready() { # url timeout-seconds [pid: give up as soon as it has exited]
-  local deadline=$((SECONDS + $2))
-  until curl -sf -o /dev/null "$1"; do
-    if [ $SECONDS -ge $deadline ]; then echo "not ready after $2 s: $1" >&2; return 1; fi
-    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
-    sleep 0.5
-  done
-}
+source "$ROOT/bench/lib.sh"
+bench_init registry-audit-bench
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
@@ -91,25 +51,15 @@ start_service() { # provider connection record-reads -> SERVICE_PID, PORT (a fre
     SERVICE_PID=$!
     PIDS+=("$SERVICE_PID")
     if wait_ready "http://127.0.0.1:$PORT/health/ready" 300 "$SERVICE_PID" && kill -0 "$SERVICE_PID" 2>/dev/null; then return 0; fi
-    stop_service "$SERVICE_PID"
+    forget "$SERVICE_PID"
     log "the service did not start on port $PORT (attempt $attempt)"
   done
   tail -20 "$WORK/service.log" >&2; exit 1
 }
 
-stop_service() { # pid: SIGTERM, as an orchestrator stops it (graceful: the audit queue is drained)
-  local kept=() p
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
-
 wrk_requests() { # port paths seconds -> RESULT line
   timeout $(($3 + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3s" --timeout 5s -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$1" -- "$2" "$EU_TOKEN" | grep '^RESULT'
 }
-field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<" $2"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 echo "| provider | round | audit of reads | req/s | p50 ms | p99 ms | CPU/req µs | non-2xx | requests (warm-up + measured) | audit entries checked by /v1/audit/verify | chain valid |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -117,15 +67,7 @@ for provider in $PROVIDERS; do
   case $provider in
     sqlite) connection="Data Source=$WORK/registry.db" ;;
     postgres)
-      PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-      [ -n "$PG_BIN" ] || { log "no PostgreSQL: skipped"; continue; }
-      mkdir -p "$WORK/pg/s"; PG_DATA="$WORK/pg/data"
-      if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$WORK/pg"; fi
-      (cd "$WORK/pg" && as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null)
-      PG_PORT=$(free_port)
-      (cd "$WORK/pg" && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/postgres.log" -w -t 60 \
-        -o "-p $PG_PORT -k $WORK/pg/s -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB" start >/dev/null)
-      psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt -c "$1"; }
+      if [ -z "$PG_DATA" ] && ! start_postgres; then log "no PostgreSQL: skipped"; continue; fi
       psql_admin "CREATE DATABASE registry"
       connection="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry" ;;
   esac
@@ -149,12 +91,12 @@ for provider in $PROVIDERS; do
       checked="—"; valid="—"
       if [ $mode = on ]; then
         # Stop gracefully, start again, and let the trail verify itself: every read served must be there.
-        stop_service "$SERVICE_PID"
+        forget "$SERVICE_PID"
         start_service "$provider" "$copy" "$record"
         verify=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$PORT/v1/audit/verify")
         checked=$(sed -E 's/.*"checked":([0-9]+).*/\1/' <<<"$verify"); valid=$(sed -E 's/.*"valid":(true|false).*/\1/' <<<"$verify")
       fi
-      stop_service "$SERVICE_PID"
+      forget "$SERVICE_PID"
       log "$provider round $round audit $mode: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, CPU $cpu µs/req; $requests requests; checked $checked valid $valid"
       echo "| $provider | $round | $mode | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $cpu | $(field non2xx "$line") | $requests | $checked | $valid |"
     done

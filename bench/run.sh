@@ -34,69 +34,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 VARIANT=${REGISTRY_VARIANT:-}
-ISSUER=registry-bench
-AUDIENCE=standards-registry
-
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-
-WORK=$(mktemp -d /tmp/registry-bench.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-PG_BIN=""
-PG_DATA=""
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
-  fi
-  if [ "${KEEP:-0}" = 1 ]; then
-    log "work directory kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-forget() { # stop tracking (and stop) one process we started
-  local pid=$1 kept=() p
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
-
-free_port() {
-  local port
-  for _ in $(seq 100); do
-    port=$(( (RANDOM % 20000) + 30000 ))
-    if ! ss -ltnH "sport = :$port" | grep -q .; then echo "$port"; return 0; fi
-  done
-  echo "no free port found" >&2; return 1
-}
-
-wait_ready() { # url timeout_seconds
-  local deadline=$((SECONDS + $2))
-  until curl -sf -o /dev/null "$1"; do
-    if [ $SECONDS -ge $deadline ]; then echo "not ready after $2 s: $1" >&2; return 1; fi
-    sleep 0.5
-  done
-}
-
-as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+source "$ROOT/bench/lib.sh"
+bench_init registry-bench
 
 # ---------------------------------------------------------------------------------------------- tools and build
 if ! command -v wrk >/dev/null; then
@@ -133,25 +72,6 @@ EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUD
 EDITOR_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject editor-bench@nato --community NATO --clearance CTS \
   --role editor --role release-authority --hours 6)
 
-# ---------------------------------------------------------------------------------------------- PostgreSQL cluster
-start_postgres() {
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
-    PG_BIN=""; return 1
-  fi
-  local root="$WORK/pg"
-  mkdir -p "$root/s"
-  PG_DATA="$root/data"
-  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$root"; fi
-  (cd "$root" && as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1)
-  PG_PORT=$(free_port)
-  (cd "$root" && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$root/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -k $root/s -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB" start >/dev/null)
-  PG_VERSION=$("$PG_BIN/postgres" --version)
-}
-
-psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt -c "$1"; }
-
 # ---------------------------------------------------------------------------------------------- one measured run
 RESULTS="$WORK/results.tsv"   # provider size service scenario rps p50 p99 non2xx cpu_us base_rps base_p50 base_p99 base_cpu_us note
 : >"$RESULTS"
@@ -165,8 +85,6 @@ wrk_run() { # port paths-file token seconds pid -> prints wrk's RESULT line with
   requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
   echo "$line cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')"
 }
-
-field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<" $2"; }
 
 measure() { # provider size service scenario service-port paths service-pid [note]
   local provider=$1 size=$2 service=$3 scenario=$4 port=$5 paths=$6 pid=$7 note=${8:-} base service_line
@@ -306,7 +224,6 @@ run_size() { # provider size
 
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-PG_VERSION="not installed"
 for provider in $PROVIDERS; do
   if [ "$provider" = postgres ]; then
     if ! start_postgres; then

@@ -70,11 +70,12 @@ public sealed class StartupTests
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, params string[] args)
     {
+        var workingDirectory = Directory.CreateTempSubdirectory("registry-run-");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Directory.CreateTempSubdirectory("registry-run-").FullName,
+            WorkingDirectory = workingDirectory.FullName,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StandardsRegistry.Api.dll"));
         foreach (var arg in args)
@@ -90,19 +91,26 @@ public sealed class StartupTests
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("The service did not exit within 60 s.");
+            }
+            return (process.ExitCode, await stdout, await stderr);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("The service did not exit within 60 s.");
+            workingDirectory.Delete(recursive: true);
         }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,0 +1,84 @@
+# Shared by bench/run.sh and bench/audit.sh (sourced, not run): the work directory and its cleanup, the processes a
+# script starts, a throwaway PostgreSQL cluster, ports, readiness and CPU time. The caller sets ROOT first.
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+ISSUER=registry-bench
+AUDIENCE=standards-registry
+PIDS=()
+PG_BIN=""
+PG_DATA=""
+PG_VERSION="not installed"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+bench_init() { # name: a work directory /tmp/<name>.XXXXXX, removed on exit (KEEP=1 keeps it), with everything started
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$WORK"
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  fi
+  if [ "${KEEP:-0}" = 1 ]; then
+    log "work directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+
+forget() { # pid: stop one process we started (SIGTERM: the service drains its audit queue) and stop tracking it
+  local pid=$1 kept=() p
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$(( (RANDOM % 20000) + 30000 ))
+    if ! ss -ltnH "sport = :$port" | grep -q .; then echo "$port"; return 0; fi
+  done
+  echo "no free port found" >&2; return 1
+}
+
+wait_ready() { # url timeout-seconds [pid: give up as soon as it has exited]
+  local deadline=$((SECONDS + $2))
+  until curl -sf -o /dev/null "$1"; do
+    if [ $SECONDS -ge $deadline ]; then echo "not ready after $2 s: $1" >&2; return 1; fi
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
+    sleep 0.5
+  done
+}
+
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<" $2"; }
+
+start_postgres() { # a throwaway cluster under $WORK/pg on a free loopback port -> PG_BIN, PG_DATA, PG_PORT, PG_VERSION; 1 without binaries
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+    PG_BIN=""; return 1
+  fi
+  local root="$WORK/pg"
+  mkdir -p "$root/s"
+  PG_DATA="$root/data"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$root"; fi
+  (cd "$root" && as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1)
+  PG_PORT=$(free_port)
+  (cd "$root" && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$root/postgres.log" -w -t 60 \
+    -o "-p $PG_PORT -k $root/s -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB" start >/dev/null)
+  PG_VERSION=$("$PG_BIN/postgres" --version)
+}
+
+psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt -c "$1"; }
