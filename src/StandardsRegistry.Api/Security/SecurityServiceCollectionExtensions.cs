@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using StandardsRegistry.Domain;
@@ -26,31 +27,21 @@ public static class SecurityServiceCollectionExtensions
             options.TokenValidationParameters.RoleClaimType = ClaimsReader.RoleClaim;
             options.Events = new JwtBearerEvents
             {
-                // A token validated before (same bytes, not yet expired) skips signature and claim validation.
+                // A token validated before (same text, not expired, remembered at most a minute) skips parsing and the
+                // signature check; the registry's claim checks run on every request either way.
                 OnMessageReceived = async context =>
                 {
                     if (ValidatedTokens.TokenOf(context.Request) is { } token
-                        && context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(token, out var principal))
+                        && context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(token, out var principal)
+                        && await ClaimsAcceptedAsync(context, principal))
                     {
-                        var audiences = await context.HttpContext.RequestServices.GetRequiredService<AudienceCache>().GetAsync(context.HttpContext.RequestAborted);
-                        if (ClaimsReader.Problem(principal, audiences) is { } problem)
-                        {
-                            context.Fail(problem);
-                            return;
-                        }
                         context.Principal = principal;
                         context.Success();
                     }
                 },
                 OnTokenValidated = async context =>
                 {
-                    var audiences = await context.HttpContext.RequestServices.GetRequiredService<AudienceCache>().GetAsync(context.HttpContext.RequestAborted);
-                    if (ClaimsReader.Problem(context.Principal!, audiences) is { } problem)
-                    {
-                        context.Fail(problem);
-                        return;
-                    }
-                    if (ValidatedTokens.TokenOf(context.Request) is { } token)
+                    if (await ClaimsAcceptedAsync(context, context.Principal!) && ValidatedTokens.TokenOf(context.Request) is { } token)
                     {
                         context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().Add(token, context.Principal!, context.SecurityToken.ValidTo);
                     }
@@ -64,6 +55,18 @@ public static class SecurityServiceCollectionExtensions
             .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato))
             .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.Admin));
         return services;
+    }
+
+    /// <summary>The registry's claim checks on a validated principal; a principal that fails them fails authentication.</summary>
+    private static async Task<bool> ClaimsAcceptedAsync(ResultContext<JwtBearerOptions> context, ClaimsPrincipal principal)
+    {
+        var audiences = await context.HttpContext.RequestServices.GetRequiredService<AudienceCache>().GetAsync(context.HttpContext.RequestAborted);
+        if (ClaimsReader.Problem(principal, audiences) is { } problem)
+        {
+            context.Fail(problem);
+            return false;
+        }
+        return true;
     }
 
     /// <summary>
