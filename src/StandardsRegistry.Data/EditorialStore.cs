@@ -30,7 +30,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
         feed.WriteAsync(now, async c =>
         {
             await LockAsync(c, key);
-            var standardId = await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), Visibility.Bind(scope, now, new { key }));
+            var standardId = await c.QuerySingleOrDefaultAsync<long?>(Sql.StandardForWrite(scope), Visibility.Bind(scope, now, new { key }));
             if (standardId is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
@@ -39,6 +39,14 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 () => c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, now, new { standardId })));
             return await AuditedAsync(c, by, "draft.create", Result.Created(edition), now, key, edition, content.Classification);
         }, ct);
+
+    /// <summary>
+    /// The category of a standard the writer may write to (<see cref="Visibility.WholeStandardCovered"/>), or null: a
+    /// handler asks before it validates a draft against its category, so a standard the writer may not write to is
+    /// answered as an absent one whatever the body says.
+    /// </summary>
+    public Task<string?> WritableCategoryAsync(VisibilityScope scope, string key, DateTimeOffset now, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string?>(Sql.CategoryForWrite(scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
     /// <summary>Replaces a draft's content if it is still at <paramref name="expectedRowVersion"/>.</summary>
     public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
@@ -148,11 +156,14 @@ public sealed class EditorialStore(Db db, FeedLog feed)
     internal static Task<VersionState?> FindAsync(DbSession c, VisibilityScope scope, string key, int edition, DateTimeOffset now) =>
         c.QuerySingleOrDefaultAsync<VersionState>(Sql.FindVersion(scope), Visibility.Bind(scope, now, new { key, edition }));
 
-    /// <summary>In a write transaction: locks the standard, then reads the version as the writer's scope sees it.</summary>
+    /// <summary>
+    /// In a write transaction: locks the standard, then reads the version as the writer's scope sees it, provided the
+    /// writer's clearance covers every edition of the standard (<see cref="Visibility.WholeStandardCovered"/>).
+    /// </summary>
     internal static async Task<VersionState?> FindForWriteAsync(DbSession c, VisibilityScope scope, string key, int edition, DateTimeOffset now)
     {
         await LockAsync(c, key);
-        return await FindAsync(c, scope, key, edition, now);
+        return await c.QuerySingleOrDefaultAsync<VersionState>(Sql.FindVersionForWrite(scope), Visibility.Bind(scope, now, new { key, edition }));
     }
 
     /// <summary>Takes the standard's row lock for the rest of the transaction (a no-op update; every provider locks on it).</summary>
@@ -202,7 +213,16 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
             """;
 
+        public static string CategoryForWrite(VisibilityScope scope) =>
+            $"SELECT s.category FROM standards s WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")} AND {Visibility.WholeStandardCovered("s")}";
+
+        public static string FindVersionForWrite(VisibilityScope scope) => $"{FindVersion(scope)} AND {Visibility.WholeStandardCovered("s")}";
+
+        /// <summary>The standard an editor may add a draft to: it exists for the editor, and every edition is within its clearance.</summary>
+        public static string StandardForWrite(VisibilityScope scope) => $"{CatalogueQueries.Sql.StandardId(scope)} AND {Visibility.WholeStandardCovered("s")}";
+
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [CountStandards, LockStandard, InsertStandard, InsertDraft(dialect), UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw, FindVersion(scope)];
+            [CountStandards, LockStandard, InsertStandard, InsertDraft(dialect), UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw, FindVersion(scope),
+             FindVersionForWrite(scope), StandardForWrite(scope), CategoryForWrite(scope)];
     }
 }

@@ -40,6 +40,14 @@ public static class Visibility
             : visible;
     }
 
+    /// <summary>
+    /// A NATO writer may change a standard only when its clearance covers every edition of it, drafts included;
+    /// otherwise the standard is answered as absent. What a write answers — the next edition number, that a later
+    /// edition was published, what a publish supersedes — would otherwise depend on editions it may not see.
+    /// </summary>
+    public static string WholeStandardCovered(string standardAlias) =>
+        $"NOT EXISTS (SELECT 1 FROM versions wv WHERE wv.standard_id = {standardAlias}.id AND wv.classification > @scopeLevel)";
+
     public static DynamicParameters Bind(VisibilityScope scope, DateTimeOffset now, object? parameters = null)
     {
         var bound = new DynamicParameters(parameters);

@@ -35,27 +35,31 @@ public sealed class DeliveryRow
 public sealed class WebhookStore(Db db)
 {
     // Subscription changes commit with their audit entry, in one transaction (EditorialStore.AuditedAsync).
+    //
+    // An admin manages only subscriptions of audiences whose accreditation ceiling its clearance covers
+    // (<paramref name="clearance"/> below): what such a subscription delivers, and its pending count, follow the
+    // audience's view at that ceiling. Others do not exist for it.
 
     public Task<Result<SubscriptionRow>> CreateAsync(string audience, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var id = Guid.NewGuid().ToString();
             await c.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, at = now.ToUnixTimeMilliseconds(), by = by.Subject });
-            var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }))!;
+            var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
             return await EditorialStore.AuditedAsync(c, by, "subscription.create", Result.Created(row), now, null, detail: $"subscription {id}: {audience} to {url}");
         }, ct).AsTask();
 
-    public Task<IReadOnlyList<SubscriptionRow>> ListAsync(CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<SubscriptionRow>>(async c => await c.QueryAsync<SubscriptionRow>(Sql.List), ct).AsTask();
+    public Task<IReadOnlyList<SubscriptionRow>> ListAsync(Classification clearance, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<SubscriptionRow>>(async c => await c.QueryAsync<SubscriptionRow>(Sql.List, new { clearance = (int)clearance }), ct).AsTask();
 
-    public Task<SubscriptionRow?> GetAsync(string id, CancellationToken ct = default) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }), ct).AsTask();
+    public Task<SubscriptionRow?> GetAsync(string id, Classification clearance, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }), ct).AsTask();
 
     /// <summary>Pauses (<c>paused</c>), resumes (<c>active</c>) or deletes (<c>deleted</c>) a subscription that is not deleted.</summary>
-    public Task<Result<SubscriptionRow>> SetStateAsync(string id, string state, string action, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<SubscriptionRow>> SetStateAsync(string id, Classification clearance, string state, string action, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            if (await c.ExecuteAsync(Sql.SetState, new { id, state }) == 0)
+            if (await c.ExecuteAsync(Sql.SetState, new { id, state, clearance = (int)clearance }) == 0)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.NotFound);
             }
@@ -66,10 +70,10 @@ public sealed class WebhookStore(Db db)
         }, ct).AsTask();
 
     /// <summary>Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not); how many.</summary>
-    public Task<Result<int>> RedeliverAsync(string id, long fromSequence, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<int>> RedeliverAsync(string id, Classification clearance, long fromSequence, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
-            if (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id }) is null)
+            if (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }) is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
@@ -129,13 +133,19 @@ public sealed class WebhookStore(Db db)
             INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, 'active', @at, @by)
             """;
 
-        public const string Get = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id AND s.state <> 'deleted'";
+        /// <summary>The subscription's audience is accredited no higher than <c>@clearance</c>.</summary>
+        private const string Covered = "s.audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)";
+
+        public const string Get = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id AND s.state <> 'deleted' AND {Covered}";
 
         public const string GetAny = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id";
 
-        public const string List = $"SELECT {Columns} FROM subscriptions s WHERE s.state <> 'deleted' ORDER BY s.created_at, s.id";
+        public const string List = $"SELECT {Columns} FROM subscriptions s WHERE s.state <> 'deleted' AND {Covered} ORDER BY s.created_at, s.id";
 
-        public const string SetState = "UPDATE subscriptions SET state = @state WHERE id = @id AND state <> 'deleted'";
+        public const string SetState = """
+            UPDATE subscriptions SET state = @state
+            WHERE id = @id AND state <> 'deleted' AND audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)
+            """;
 
         public const string Redeliver = """
             UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at WHERE subscription_id = @id AND seq >= @from

@@ -16,7 +16,7 @@ namespace StandardsRegistry.Api.Tests;
 /// </summary>
 public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
 {
-    private readonly RegistryApp _app = new(provider: provider);
+    private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;
 
@@ -485,6 +485,188 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(before, await _editor.SnapshotAsync());
         await RegistryClient.Expect(await editor.PostAsJsonAsync("/v1/standards/draft-only/versions", Draft("EU SECRET")), HttpStatusCode.Created);
+    }
+
+    // ---------------------------------------------------------------- one principal: claim names compared one way
+
+    /// <summary>
+    /// Signed tokens that name a registry claim in another case — beside the lower-case name (the attack: PUBLIC or EU
+    /// read by the registry, NATO matched by a case-insensitive policy) or alone — or twice in the payload.
+    /// </summary>
+    public static TheoryData<string> MisspeltOrRepeatedClaimNames =>
+    [
+        """ "sub":"x","community":"PUBLIC","Community":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"EU","Community":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"EU","COMMUNITY":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"EU","cOmMuNiTy":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","Community":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"NATO","clearance":"NU","Clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"NATO","clearance":"CTS","role":"consumer","Role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"NATO","clearance":"CTS","ROLE":["editor","release-authority","admin"]""",
+        """ "sub":"x","SUB":"admin@nato","community":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"EU","community":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"NATO","clearance":"NU","clearance":"CTS","role":["editor","release-authority","admin"]""",
+        """ "sub":"x","community":"NATO","clearance":"CTS","role":"consumer","role":["editor","release-authority","admin"]""",
+    ];
+
+    [Theory]
+    [MemberData(nameof(MisspeltOrRepeatedClaimNames))]
+    public async Task ATokenNamingARegistryClaimInAnotherCaseOrTwiceIsUnauthorizedEverywhereAndWritesNothing(string members)
+    {
+        var client = _app.WithToken(Tokens.FromRawPayload(members));
+        var before = await _editor.SnapshotAsync();
+        var admin = _app.As(TestCaller.Admin());
+        var trail = (await admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Count;
+
+        foreach (var url in ReadUrls.Concat(["/v1/audit", "/v1/audit/verify", "/v1/subscriptions", "/v1/feed"]))
+        {
+            await ProblemAsync(await client.GetAsync(url), HttpStatusCode.Unauthorized);
+        }
+        foreach (var request in Writes("eu-nu"))
+        {
+            await ProblemAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized);
+        }
+        await ProblemAsync(await client.PostAsJsonAsync("/v1/subscriptions", new { audience = "PUBLIC", url = "http://127.0.0.1:9/hook", secret = "0123456789abcdef" }), HttpStatusCode.Unauthorized);
+
+        Assert.Equal(before, await _editor.SnapshotAsync());
+        Assert.Empty(await admin.GetJsonArrayAsync("/v1/subscriptions"));
+        // Whatever was recorded of the refused requests is a 401 that acted as nobody (the rest is the test's own reads).
+        var entries = (await admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Skip(trail).ToList();
+        Assert.All(entries, e => Assert.True(e!["subject"]!.GetValue<string>() is "admin@nato" or "editor@nato" || e["status"]!.GetValue<int>() == 401, e.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task TheSameTokenWithItsClaimNamesInLowerCaseOnceIsAccepted()
+    {
+        var client = _app.WithToken(Tokens.FromRawPayload(""" "sub":"x","community":"NATO","clearance":"CTS","role":["editor","release-authority","admin"]"""));
+
+        Assert.Contains("draft-only", await KeysAsync(client));
+        await RegistryClient.Expect(await client.GetAsync("/v1/audit"), HttpStatusCode.OK);
+    }
+
+    // ---------------------------------------------------------------- NATO clearance on every route
+
+    public static TheoryData<string> ClearancesBelowSystemHigh => ["none", "NU", "NR", "NC", "NS", "SECRET UE/EU SECRET"];
+
+    [Theory]
+    [MemberData(nameof(ClearancesBelowSystemHigh))]
+    public async Task TheAuditTrailIsReadAndVerifiedOnlyByAdminsClearedToCosmicTopSecret(string clearance)
+    {
+        var admin = _app.As(new TestCaller("low-admin@nato", "NATO", clearance == "none" ? null : clearance, "admin"));
+        var auditor = _app.As(new TestCaller("auditor@nato", "NATO", "COSMIC TOP SECRET", "admin"));
+
+        foreach (var url in new[] { "/v1/audit", "/v1/audit?key=eu-cts", "/v1/audit/verify" })
+        {
+            var refused = await ProblemAsync(await admin.GetAsync(url), HttpStatusCode.Forbidden);
+            Assert.DoesNotContain("eu-cts", refused.ToJsonString(), StringComparison.Ordinal);
+        }
+
+        var entries = (await auditor.GetJsonAsync("/v1/audit?key=eu-cts"))["items"]!.AsArray();
+        Assert.Contains(entries, e => e!["classification"]?.GetValue<string>() == "CTS");
+        Assert.True((await auditor.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("NU")]
+    [InlineData("NS")]
+    public async Task AnAdminBelowAnAudiencesCeilingCanNeitherRegisterNorSeeNorManageItsSubscriptions(string? clearance)
+    {
+        var low = _app.As(new TestCaller("low-admin@nato", "NATO", clearance, "admin"));
+        var high = _app.As(TestCaller.Admin());
+        var euHook = new { audience = "EU", url = "http://127.0.0.1:9/eu-hook", secret = "0123456789abcdef" };
+
+        // EU is accredited up to COSMIC TOP SECRET (its deliveries carry what EU may read): registering needs that clearance.
+        var refused = await ProblemAsync(await low.PostAsJsonAsync("/v1/subscriptions", euHook), HttpStatusCode.Forbidden);
+        Assert.DoesNotContain("eu-", refused["detail"]!.GetValue<string>().Replace("eu-hook", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Empty(await high.GetJsonArrayAsync("/v1/subscriptions"));
+
+        var created = await high.PostAsJsonAsync("/v1/subscriptions", euHook);
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
+        var id = (await created.JsonAsync())["id"]!.GetValue<string>();
+        var publicHook = await low.PostAsJsonAsync("/v1/subscriptions", new { audience = "PUBLIC", url = "http://127.0.0.1:9/public-hook", secret = "0123456789abcdef" });
+        await RegistryClient.Expect(publicHook, HttpStatusCode.Created);
+        var publicId = (await publicHook.JsonAsync())["id"]!.GetValue<string>();
+
+        // To the low admin the EU subscription is the 404 of one that does not exist; the PUBLIC one it manages.
+        Assert.Equal([publicId], (await low.GetJsonArrayAsync("/v1/subscriptions")).Select(s => s!["id"]!.GetValue<string>()));
+        var absentId = Guid.NewGuid().ToString();
+        foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
+        {
+            (HttpMethod.Get, "", null), (HttpMethod.Post, "/pause", null), (HttpMethod.Post, "/resume", null),
+            (HttpMethod.Post, "/redeliver", new { fromSequence = 1 }), (HttpMethod.Delete, "", null),
+        })
+        {
+            var hidden = await low.SendAsync(new HttpRequestMessage(method, $"/v1/subscriptions/{id}{path}") { Content = body is null ? null : JsonContent.Create(body) });
+            var absent = await low.SendAsync(new HttpRequestMessage(method, $"/v1/subscriptions/{absentId}{path}") { Content = body is null ? null : JsonContent.Create(body) });
+            await ProblemAsync(hidden, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await hidden.Content.ReadAsStringAsync());
+        }
+        var still = await high.GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Equal("active", still["state"]!.GetValue<string>());
+        await RegistryClient.Expect(await low.PostAsync($"/v1/subscriptions/{publicId}/pause", null), HttpStatusCode.OK);
+    }
+
+    /// <summary>
+    /// A standard with an edition above a NATO editor's clearance: the editor may not write to it, and is answered as
+    /// for an absent standard — not "a later edition has been published", not an edition number past the hidden ones.
+    /// </summary>
+    [Fact]
+    public async Task AnEditorBelowAnEditionsMarkingWritesToItsStandardAsToAnAbsentOne()
+    {
+        var ctsEditor = _app.As(TestCaller.Editor("CTS"));
+        await ctsEditor.CreateStandardAsync("mixed");
+        Assert.Equal(1, await ctsEditor.CreateDraftAsync("mixed", "NR"));
+        Assert.Equal(2, await ctsEditor.CreateDraftAsync("mixed", "NS"));
+        await ctsEditor.PublishAsync("mixed", 2);
+        await _authority.ReleaseAsync("mixed", 2, "EU");
+        // A control: the same shape with nothing above NR.
+        await ctsEditor.CreateStandardAsync("plain");
+        Assert.Equal(1, await ctsEditor.CreateDraftAsync("plain", "NR"));
+        Assert.Equal(2, await ctsEditor.CreateDraftAsync("plain", "NR"));
+
+        var nrEditor = _app.As(TestCaller.Editor("NR"));
+        var nrAuthority = _app.As(TestCaller.ReleaseAuthority("NR"));
+        var before = await _editor.SnapshotAsync();
+
+        // The NR editor reads edition 1 of "mixed" as a draft (it can see it) ...
+        Assert.Equal("draft", (await nrEditor.GetJsonAsync("/v1/standards/mixed/versions/1"))["status"]!.GetValue<string>());
+        // ... but every write to "mixed" is answered exactly as the same write to a standard that does not exist.
+        foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
+        {
+            (HttpMethod.Post, "/versions/1/publish", null),
+            (HttpMethod.Post, "/versions", Draft("NR")),
+            (HttpMethod.Put, "/versions/1", Draft("NR")),
+            (HttpMethod.Post, "/versions/2/withdraw", new { reason = "Obsolete." }),
+        })
+        {
+            var hidden = await Send(nrEditor, method, $"/v1/standards/mixed{path}", body);
+            var absent = await Send(nrEditor, method, $"/v1/standards/no-such-standard{path}", body);
+            await ProblemAsync(hidden, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await hidden.Content.ReadAsStringAsync());
+        }
+        foreach (var (method, path) in new[] { (HttpMethod.Put, "/versions/1/releases/EU"), (HttpMethod.Delete, "/versions/2/releases/EU") })
+        {
+            var hidden = await Send(nrAuthority, method, $"/v1/standards/mixed{path}", new { reason = "Needed." });
+            var absent = await Send(nrAuthority, method, $"/v1/standards/no-such-standard{path}", new { reason = "Needed." });
+            await ProblemAsync(hidden, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await hidden.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(before, await _editor.SnapshotAsync());
+
+        // The control answers as usual, and numbers editions from what the editor can see.
+        await nrEditor.PublishAsync("plain", 1);
+        Assert.Equal(3, await nrEditor.CreateDraftAsync("plain", "NR"));
+    }
+
+    private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string url, object? body)
+    {
+        var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
+        if (method == HttpMethod.Put && url.Contains("/versions/", StringComparison.Ordinal) && !url.Contains("/releases/", StringComparison.Ordinal))
+        {
+            request.Headers.IfMatch.Add(EntityTagHeaderValue.Any);
+        }
+        return client.SendAsync(request);
     }
 
     // ---------------------------------------------------------------- helpers

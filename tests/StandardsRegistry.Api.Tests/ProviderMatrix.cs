@@ -36,6 +36,12 @@ public sealed class AuditTestsOnPostgres() : AuditTests(TestProvider.Postgres);
 
 public sealed class AuditTestsOnSqlServer() : AuditTests(TestProvider.SqlServer);
 
+public sealed class AuthorizationMatrixTestsOnSqlite(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.Sqlite, output);
+
+public sealed class AuthorizationMatrixTestsOnPostgres(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.Postgres, output);
+
+public sealed class AuthorizationMatrixTestsOnSqlServer(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.SqlServer, output);
+
 // The random-request property: thousands of requests on SQLite, fewer on the server databases (same routes and oracle).
 
 public sealed class RandomRequestTestsOnSqlite(ITestOutputHelper output) : RandomRequestTests(TestProvider.Sqlite, 10_000, output);

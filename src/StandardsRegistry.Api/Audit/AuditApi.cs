@@ -25,7 +25,7 @@ public static class AuditApi
         var group = app.MapGroup("/v1/audit")
             .WithTags("Audit")
             .WithRegistryProblems()
-            .RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy)
+            .RequireAuthorization(SecurityServiceCollectionExtensions.AuditorPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapGet("/", ListAuditEntries)

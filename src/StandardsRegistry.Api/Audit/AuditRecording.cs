@@ -102,7 +102,7 @@ public static class AuditRecording
             return ValueTask.CompletedTask;
         }
         request.Recorded = true;
-        var actor = Caller.ActorOf(ClaimsReader.Read(context.User), context);
+        var actor = Caller.ActorOf(context.User.RegistryPrincipal(), context);
         var entry = actor.Entry(request.Action, context.Response.StatusCode, clock.Now, request.Key, request.Edition, request.Classification, request.Detail);
         // Not the request's token: an aborted request is still recorded.
         return trail.RecordAsync(entry, CancellationToken.None);

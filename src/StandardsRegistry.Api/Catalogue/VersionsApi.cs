@@ -186,11 +186,11 @@ public static class VersionsApi
     public static async Task<Results<Created<VersionDto>, ValidationProblem, ProblemHttpResult>> CreateDraft(
         string key, DraftRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
     {
-        if (await queries.GetStandardAsync(caller.Scope, caller.Now, key, ct) is not { } standard)
+        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is not { } category)
         {
             return Problems.NotFound();
         }
-        if (request.Validate(standard.Category, out var errors) is not { } content)
+        if (request.Validate(category, out var errors) is not { } content)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
@@ -217,7 +217,8 @@ public static class VersionsApi
         {
             return EditionProblem();
         }
-        if (await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
+        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null
+            || await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
         {
             return Problems.NotFound();
         }

@@ -157,8 +157,8 @@ public static class RequestLimits
     /// to be refused) by client address, so broken tokens cannot be used to dodge the limit.
     /// </summary>
     private static string PartitionOf(HttpContext context) =>
-        context.User.Identity?.IsAuthenticated == true
-            ? $"sub:{context.User.FindFirst(ClaimsReader.SubjectClaim)?.Value}|{context.User.FindFirst(ClaimsReader.CommunityClaim)?.Value}"
+        context.User.Identity is RegistryIdentity { Principal: var principal }
+            ? $"sub:{principal.Subject}|{principal.Community}"
             : $"ip:{context.Connection.RemoteIpAddress}";
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -14,7 +13,7 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
     {
         var services = context.RequestServices;
         var audiences = await services.GetRequiredService<AudienceCache>().GetAsync(context.RequestAborted);
-        var principal = ClaimsReader.Read(context.User);
+        var principal = context.User.RegistryPrincipal();
         audiences.TryGetValue(principal.Community, out var audience);
         var now = services.GetRequiredService<RegistryClock>().Now;
         return new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(principal, context) };
@@ -37,69 +36,6 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
 public sealed class RegistryClock(TimeProvider time)
 {
     public DateTimeOffset Now => time.GetUtcNow();
-}
-
-/// <summary>Reads and checks the registry's claims: <c>community</c>, <c>clearance</c>, <c>role</c>.</summary>
-public static class ClaimsReader
-{
-    public const string CommunityClaim = "community";
-    public const string ClearanceClaim = "clearance";
-    public const string RoleClaim = "role";
-    public const string SubjectClaim = "sub";
-
-    /// <summary>Subjects are recorded with every write; the column holds this many characters.</summary>
-    public const int MaxSubjectLength = 200;
-
-    /// <summary>Why the token's claims are unusable, or null when they are sound.</summary>
-    public static string? Problem(ClaimsPrincipal user, IReadOnlyDictionary<string, Audience> audiences)
-    {
-        var subjects = Values(user, SubjectClaim);
-        if (subjects.Count > 1 || subjects.Any(s => s.Length is 0 or > MaxSubjectLength))
-        {
-            return $"The token's subject must be one value of 1 to {MaxSubjectLength} characters.";
-        }
-
-        var communities = Values(user, CommunityClaim);
-        if (communities.Count != 1)
-        {
-            return communities.Count == 0 ? "The token has no community claim." : "The token has conflicting community claims.";
-        }
-        var community = communities[0];
-        if (community != Communities.Nato && !audiences.ContainsKey(community))
-        {
-            return "The token's community is not known to the registry.";
-        }
-
-        var clearances = Values(user, ClearanceClaim);
-        if (clearances.Count > 1)
-        {
-            return "The token has conflicting clearance claims.";
-        }
-        if (clearances.Count == 1 && !Markings.TryParse(clearances[0], out _))
-        {
-            return "The token's clearance is not a classification marking.";
-        }
-        return null;
-    }
-
-    /// <summary>The principal of a request whose claims passed <see cref="Problem"/>; anonymous is PUBLIC.</summary>
-    public static Principal Read(ClaimsPrincipal user)
-    {
-        if (user.Identity?.IsAuthenticated != true)
-        {
-            return Principal.Anonymous;
-        }
-        Markings.TryParse(user.FindFirst(ClearanceClaim)?.Value, out var clearance);
-        var roles = user.FindAll(RoleClaim).Select(c => c.Value).Where(Roles.All.Contains).ToHashSet(StringComparer.Ordinal);
-        return new Principal(
-            user.FindFirst(SubjectClaim)?.Value ?? user.Identity.Name ?? "unknown",
-            user.FindFirst(CommunityClaim)!.Value,
-            user.HasClaim(c => c.Type == ClearanceClaim) ? clearance : null,
-            roles);
-    }
-
-    private static List<string> Values(ClaimsPrincipal user, string type) =>
-        user.FindAll(type).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
 }
 
 /// <summary>

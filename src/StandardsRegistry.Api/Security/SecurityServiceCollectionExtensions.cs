@@ -11,10 +11,12 @@ public static class SecurityServiceCollectionExtensions
     public const string ReleaseAuthorityPolicy = "release-authority";
     public const string NatoPolicy = "nato";
     public const string AdminPolicy = "admin";
+    public const string AuditorPolicy = "auditor";
 
     /// <summary>
     /// JWT bearer from the standard <c>Authentication:Schemes:Bearer</c> section (issuer, audiences, signing keys or an
-    /// authority), claims taken as they are in the token, and the registry's claims checked before a request sees them.
+    /// authority). The token's claims are read once, strictly, into the registry's principal (<see cref="ClaimsReader"/>),
+    /// which becomes the request's only identity; every policy decides from it.
     /// </summary>
     public static IServiceCollection AddRegistrySecurity(this IServiceCollection services)
     {
@@ -24,16 +26,15 @@ public static class SecurityServiceCollectionExtensions
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters.NameClaimType = ClaimsReader.SubjectClaim;
-            options.TokenValidationParameters.RoleClaimType = ClaimsReader.RoleClaim;
             options.Events = new JwtBearerEvents
             {
                 // A token validated before (same text, not expired, remembered at most a minute) skips parsing and the
-                // signature check; the registry's claim checks run on every request either way.
+                // signature check; the registry's principal is read from its claims on every request either way.
                 OnMessageReceived = async context =>
                 {
                     if (ValidatedTokens.TokenOf(context.Request) is { } token
-                        && context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(token, out var principal)
-                        && await ClaimsAcceptedAsync(context, principal))
+                        && context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(token, out var validated)
+                        && await PrincipalOfAsync(context, validated, []) is { } principal)
                     {
                         context.Principal = principal;
                         context.Success();
@@ -41,32 +42,58 @@ public static class SecurityServiceCollectionExtensions
                 },
                 OnTokenValidated = async context =>
                 {
-                    if (await ClaimsAcceptedAsync(context, context.Principal!) && ValidatedTokens.TokenOf(context.Request) is { } token)
+                    var validated = context.Principal!;
+                    if (await PrincipalOfAsync(context, validated, ClaimsReader.PayloadOf(context.SecurityToken)) is { } principal)
                     {
-                        context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().Add(token, context.Principal!, context.SecurityToken.ValidTo);
+                        context.Principal = principal;
+                        if (ValidatedTokens.TokenOf(context.Request) is { } token)
+                        {
+                            context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().Add(token, validated, context.SecurityToken.ValidTo);
+                        }
                     }
                 },
             };
         });
 
+        // Every policy decides from the registry's principal (RegistryIdentity), never from a claim of the token.
         services.AddAuthorizationBuilder()
-            .AddPolicy(EditorPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.Editor))
-            .AddPolicy(ReleaseAuthorityPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.ReleaseAuthority))
-            .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato))
-            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimsReader.CommunityClaim, Communities.Nato).RequireRole(Roles.Admin));
+            .AddPolicy(EditorPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Editor(c.User.RegistryPrincipal())))
+            .AddPolicy(ReleaseAuthorityPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ReleaseAuthority(c.User.RegistryPrincipal())))
+            .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => c.User.RegistryPrincipal().IsNato))
+            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Admin(c.User.RegistryPrincipal())))
+            .AddPolicy(AuditorPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Auditor(c.User.RegistryPrincipal())));
         return services;
     }
 
-    /// <summary>The registry's claim checks on a validated principal; a principal that fails them fails authentication.</summary>
-    private static async Task<bool> ClaimsAcceptedAsync(ResultContext<JwtBearerOptions> context, ClaimsPrincipal principal)
+    public static bool Editor(Principal principal) => principal.IsNato && principal.HasRole(Roles.Editor);
+
+    public static bool ReleaseAuthority(Principal principal) => principal.IsNato && principal.HasRole(Roles.ReleaseAuthority);
+
+    public static bool Admin(Principal principal) => principal.IsNato && principal.HasRole(Roles.Admin);
+
+    /// <summary>
+    /// Reading or verifying the audit trail: a NATO admin cleared to the highest marking the registry holds. The trail
+    /// records activity on every edition, and its sequence numbers and hash chain count every entry, so no view of it
+    /// below system high could keep an entry above the reader's clearance from showing (README, decisions).
+    /// </summary>
+    public static bool Auditor(Principal principal) => Admin(principal) && principal.Clearance == SystemHigh;
+
+    /// <summary>The highest marking the registry holds.</summary>
+    public const Classification SystemHigh = Classification.CTS;
+
+    /// <summary>
+    /// The registry's principal of a validated token, as the only identity of the request; null (and the request fails
+    /// authentication) when the token's claims are unusable.
+    /// </summary>
+    private static async Task<ClaimsPrincipal?> PrincipalOfAsync(ResultContext<JwtBearerOptions> context, ClaimsPrincipal validated, byte[] payload)
     {
         var audiences = await context.HttpContext.RequestServices.GetRequiredService<AudienceCache>().GetAsync(context.HttpContext.RequestAborted);
-        if (ClaimsReader.Problem(principal, audiences) is { } problem)
+        if (ClaimsReader.Read(validated, audiences, payload, out var problem) is not { } principal)
         {
-            context.Fail(problem);
-            return false;
+            context.Fail(problem!);
+            return null;
         }
-        return true;
+        return new ClaimsPrincipal(new RegistryIdentity(principal));
     }
 
     /// <summary>

@@ -115,22 +115,36 @@ public static class SubscriptionsApi
         {
             return TypedResults.Problem(unlisted.Message, statusCode: unlisted.Status);
         }
+        // A subscription delivers its audience's view at the audience's accreditation ceiling: registering one needs a
+        // clearance that covers it, or the deliveries (and their pending count) would carry editions above the admin's.
+        var ceiling = known[request.Audience!].MaxClassification;
+        if (Clearance(caller) < ceiling)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden,
+                $"A subscription for {request.Audience} delivers up to {Markings.Of(ceiling).NatoMarking}; registering it needs a clearance that covers that.");
+        }
         var result = await store.CreateAsync(request.Audience!, request.Url!, request.Secret!, caller.Actor, time.GetUtcNow(), ct);
         http.Audit().Committed();
         var dto = SubscriptionDto.From(result.Value!, time.GetUtcNow(), options.Value);
         return TypedResults.Created($"/v1/subscriptions/{dto.Id}", dto);
     }
 
-    public static async Task<Ok<List<SubscriptionDto>>> List(WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-        TypedResults.Ok((await store.ListAsync(ct)).Select(s => SubscriptionDto.From(s, time.GetUtcNow(), options.Value)).ToList());
+    public static async Task<Ok<List<SubscriptionDto>>> List(Caller caller, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+        TypedResults.Ok((await store.ListAsync(Clearance(caller), ct)).Select(s => SubscriptionDto.From(s, time.GetUtcNow(), options.Value)).ToList());
 
-    public static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> Get(string id, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-        await store.GetAsync(id, ct) is { } row ? TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value)) : Problems.NotFound();
+    public static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> Get(string id, Caller caller, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
+        await store.GetAsync(id, Clearance(caller), ct) is { } row ? TypedResults.Ok(SubscriptionDto.From(row, time.GetUtcNow(), options.Value)) : Problems.NotFound();
+
+    /// <summary>
+    /// The highest audience ceiling whose subscriptions the admin manages: its clearance (none is NU). Subscriptions of
+    /// audiences accredited above it do not exist for the admin.
+    /// </summary>
+    private static Classification Clearance(Caller caller) => caller.Principal.Clearance ?? Classification.NU;
 
     private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> SetState(
         string id, string state, string action, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
     {
-        if (await store.SetStateAsync(id, state, action, caller.Actor, time.GetUtcNow(), ct) is not { Succeeded: true, Value: { } row })
+        if (await store.SetStateAsync(id, Clearance(caller), state, action, caller.Actor, time.GetUtcNow(), ct) is not { Succeeded: true, Value: { } row })
         {
             return Problems.NotFound();
         }
@@ -140,7 +154,7 @@ public static class SubscriptionsApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, CancellationToken ct)
     {
-        if (!(await store.SetStateAsync(id, "deleted", "subscription.delete", caller.Actor, time.GetUtcNow(), ct)).Succeeded)
+        if (!(await store.SetStateAsync(id, Clearance(caller), "deleted", "subscription.delete", caller.Actor, time.GetUtcNow(), ct)).Succeeded)
         {
             return Problems.NotFound();
         }
@@ -155,7 +169,7 @@ public static class SubscriptionsApi
         {
             return Problems.Invalid("fromSequence", "'fromSequence' must be a sequence number of the subscription's events (1 or more).");
         }
-        var result = await store.RedeliverAsync(id, request.FromSequence.Value, caller.Actor, time.GetUtcNow(), ct);
+        var result = await store.RedeliverAsync(id, Clearance(caller), request.FromSequence.Value, caller.Actor, time.GetUtcNow(), ct);
         if (!result.Succeeded)
         {
             return Problems.NotFound();

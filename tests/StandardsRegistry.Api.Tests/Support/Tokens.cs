@@ -91,4 +91,19 @@ public static class Tokens
             ? new JsonWebTokenHandler().CreateToken(payload.ToJsonString(), credentials)
             : new JsonWebTokenHandler().CreateToken(payload.ToJsonString(), credentials, header);
     }
+
+    /// <summary>
+    /// A token signed with the test key over <paramref name="members"/> exactly as written — JSON members without the
+    /// braces, e.g. a name given twice, which no JSON object model can hold — plus a valid issuer, audience and lifetime.
+    /// </summary>
+    public static string FromRawPayload(string members)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = $$"""{"iss":"{{Issuer}}","aud":"{{Audience}}","nbf":{{now - 60}},"iat":{{now - 60}},"exp":{{now + 3600}},{{members}}}""";
+        var signed = $"{Base64Url("""{"alg":"HS256","typ":"JWT"}""")}.{Base64Url(payload)}";
+        var signature = HMACSHA256.HashData(SigningKey, System.Text.Encoding.ASCII.GetBytes(signed));
+        return $"{signed}.{System.Buffers.Text.Base64Url.EncodeToString(signature)}";
+    }
+
+    private static string Base64Url(string json) => System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(json));
 }

@@ -1,0 +1,372 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// Authorization proven the way the no-leak suites prove reads: every route the running application maps (taken from
+/// its own endpoint list, so a route added later is covered without editing this test) × every method × every
+/// principal — anonymous; each community × each clearance (none included) × each role set — and hostile token shapes.
+/// Each answer is checked against an expectation computed here from the principal alone: 401, 403, allowed, or for
+/// what the principal may not see the very answer given for something absent; and no allowed body may carry anything
+/// above the principal's clearance or releases (canary strings planted in every edition, standard and subscription).
+/// </summary>
+public abstract partial class AuthorizationMatrixTests(TestProvider provider, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
+
+    // ------------------------------------------------------------------ the catalogue, with what each item is
+
+    private const string Open = "open-std";
+    private const string Secret = "secret-std";
+    private const string Absent = "absent-std";
+
+    private static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
+
+    /// <summary>An edition as the oracle knows it: its level (index into <see cref="Levels"/>), status and releases.</summary>
+    private sealed record Edition(string Key, int Number, int Level, string Status, string[] ReleasedTo)
+    {
+        public string Canary => $"VCANARY-{Key}-{Number}";
+    }
+
+    // open-std: 1 NU superseded (EU, PUBLIC), 2 NR published (EU), 3 NS draft.
+    // secret-std: 1 NS superseded (EU), 2 CTS published (nobody).
+    private static readonly Edition[] Editions =
+    [
+        new(Open, 1, 0, "superseded", ["EU", "PUBLIC"]),
+        new(Open, 2, 1, "published", ["EU"]),
+        new(Open, 3, 3, "draft", []),
+        new(Secret, 1, 3, "superseded", ["EU"]),
+        new(Secret, 2, 4, "published", []),
+    ];
+
+    /// <summary>Audiences' accreditation ceilings, as migrated.</summary>
+    private static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
+
+    private string _euSubscription = "";
+    private string _publicSubscription = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        _app.Start();
+        var editor = _app.As(TestCaller.Editor("CTS"));
+        var authority = _app.As(TestCaller.ReleaseAuthority("CTS"));
+        foreach (var key in new[] { Open, Secret })
+        {
+            await editor.CreateStandardAsync(key, title: $"STDCANARY-{key}");
+            foreach (var edition in Editions.Where(e => e.Key == key))
+            {
+                Assert.Equal(edition.Number, await editor.CreateDraftAsync(key, Levels[edition.Level], title: edition.Canary));
+                if (edition.Status != "draft")
+                {
+                    await editor.PublishAsync(key, edition.Number);
+                }
+                foreach (var audience in edition.ReleasedTo)
+                {
+                    await authority.ReleaseAsync(key, edition.Number, audience);
+                }
+            }
+        }
+        var admin = _app.As(TestCaller.Admin());
+        _euSubscription = await SubscribeAsync(admin, "EU");
+        _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
+    }
+
+    private static async Task<string> SubscribeAsync(HttpClient admin, string audience)
+    {
+        var response = await admin.PostAsJsonAsync("/v1/subscriptions", new { audience, url = $"http://127.0.0.1:9/SUBCANARY-{audience}", secret = "0123456789abcdef" });
+        await RegistryClient.Expect(response, HttpStatusCode.Created);
+        return (await response.JsonAsync())["id"]!.GetValue<string>();
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    // ------------------------------------------------------------------ principals
+
+    /// <summary>
+    /// Who asks: the principal the registry must read (null community: anonymous), and the token that says so (null:
+    /// none). A hostile token is one the registry must refuse (401) whatever it claims.
+    /// </summary>
+    private sealed record Who(string Name, string? Community, int? Clearance, string[] Roles, string? Token, bool Hostile = false)
+    {
+        public bool Anonymous => Token is null;
+        public bool Nato => Community == "NATO";
+        public bool Has(string role) => Roles.Contains(role);
+    }
+
+    private static readonly string[][] RoleSets =
+        [[], ["consumer"], ["editor"], ["release-authority"], ["admin"], ["consumer", "editor", "release-authority", "admin"]];
+
+    private static IEnumerable<Who> Principals()
+    {
+        yield return new Who("anonymous", null, null, [], null);
+        foreach (var community in new[] { "NATO", "EU", "PUBLIC" })
+        {
+            foreach (var clearance in new int?[] { null, 0, 1, 2, 3, 4 })
+            {
+                foreach (var roles in RoleSets)
+                {
+                    var name = $"{community}/{(clearance is { } c ? Levels[c] : "none")}/{(roles.Length == 0 ? "-" : string.Join('+', roles))}";
+                    var caller = new TestCaller(name, community, clearance is { } l ? Levels[l] : null, roles);
+                    yield return new Who(name, community, clearance, roles, caller.Token());
+                }
+            }
+        }
+        // Shapes the registry reads into a narrower principal: roles it does not know grant nothing.
+        yield return new Who("role of the wrong case", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w1","community":"NATO","clearance":"CTS","role":["Editor","ADMIN"]"""));
+        yield return new Who("role of the wrong type", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w2","community":"NATO","clearance":"CTS","role":5"""));
+        // Hostile shapes: claim names in other cases, repeated, arrays, mixed types.
+        foreach (var (name, members) in Hostile)
+        {
+            yield return new Who(name, null, null, [], Tokens.FromRawPayload(members), Hostile: true);
+        }
+    }
+
+    private const string AllRoles = """["consumer","editor","release-authority","admin"]""";
+
+    private static readonly (string Name, string Members)[] Hostile =
+    [
+        ("PUBLIC, and NATO under a capitalised name", $""" "sub":"h","community":"PUBLIC","Community":"NATO","clearance":"CTS","role":{AllRoles}"""),
+        ("EU, and NATO in capitals", $""" "sub":"h","community":"EU","COMMUNITY":"NATO","clearance":"CTS","role":{AllRoles}"""),
+        ("NATO only under a capitalised name", $""" "sub":"h","Community":"NATO","clearance":"CTS","role":{AllRoles}"""),
+        ("community given twice", $""" "sub":"h","community":"EU","community":"NATO","clearance":"CTS","role":{AllRoles}"""),
+        ("clearance in two spellings of its name", $""" "sub":"h","community":"NATO","clearance":"NU","Clearance":"CTS","role":{AllRoles}"""),
+        ("role in two spellings of its name", """ "sub":"h","community":"NATO","clearance":"CTS","role":"consumer","Role":["admin","editor"]"""),
+        ("subject in two spellings of its name", $""" "sub":"h","Sub":"admin@nato","community":"NATO","clearance":"CTS","role":{AllRoles}"""),
+        ("communities as an array", $""" "sub":"h","community":["NATO","EU"],"clearance":"CTS","role":{AllRoles}"""),
+        ("community as a number", $""" "sub":"h","community":1,"clearance":"CTS","role":{AllRoles}"""),
+        ("community as an object", $$""" "sub":"h","community":{"name":"NATO"},"clearance":"CTS","role":{{AllRoles}}"""),
+        ("clearance as a boolean", $""" "sub":"h","community":"NATO","clearance":true,"role":{AllRoles}"""),
+        ("clearances as an array", $""" "sub":"h","community":"NATO","clearance":["NU","CTS"],"role":{AllRoles}"""),
+        ("subjects as an array", $""" "sub":["h","admin@nato"],"community":"NATO","clearance":"CTS","role":{AllRoles}"""),
+    ];
+
+    // ------------------------------------------------------------------ the oracle
+
+    /// <summary>The release rule, written here independently of the registry's.</summary>
+    private static bool CanSee(Who who, Edition edition)
+    {
+        if (who.Nato)
+        {
+            return edition.Level <= (who.Clearance ?? 0) && (edition.Status != "draft" || who.Has("editor"));
+        }
+        var community = who.Community ?? "PUBLIC";
+        var ceiling = Ceilings[community];
+        return edition.Status is "published" or "superseded"
+            && edition.ReleasedTo.Contains(community)
+            && edition.Level <= Math.Min(who.Clearance ?? 0, ceiling);
+    }
+
+    private static bool CanSeeStandard(Who who, string key) => Editions.Any(e => e.Key == key && CanSee(who, e));
+
+    /// <summary>A NATO writer may write to a standard only when its clearance covers every edition of it.</summary>
+    private static bool CoversStandard(Who who, string key) => Editions.Where(e => e.Key == key).All(e => e.Level <= (who.Clearance ?? 0));
+
+    /// <summary>An admin manages the subscriptions of audiences whose ceiling its clearance covers.</summary>
+    private static bool ManagesSubscription(Who who, string audience) => who.Nato && who.Has("admin") && (who.Clearance ?? 0) >= Ceilings[audience];
+
+    /// <summary>What each route's policy demands, modelled from the principal; a policy not modelled here fails the test.</summary>
+    private static readonly Dictionary<string, Func<Who, bool>> Policies = new()
+    {
+        ["editor"] = w => w.Nato && w.Has("editor"),
+        ["release-authority"] = w => w.Nato && w.Has("release-authority"),
+        ["nato"] = w => w.Nato,
+        ["admin"] = w => w.Nato && w.Has("admin"),
+        ["auditor"] = w => w.Nato && w.Has("admin") && w.Clearance == 4,
+    };
+
+    /// <summary>Strings that must not appear in an answer to <paramref name="who"/>.</summary>
+    private IEnumerable<string> Forbidden(Who who)
+    {
+        foreach (var edition in Editions.Where(e => !CanSee(who, e)))
+        {
+            yield return edition.Canary;
+        }
+        foreach (var key in new[] { Open, Secret }.Where(k => !CanSeeStandard(who, k)))
+        {
+            yield return $"STDCANARY-{key}";
+            yield return key;
+        }
+        foreach (var (audience, id) in new[] { ("EU", _euSubscription), ("PUBLIC", _publicSubscription) })
+        {
+            if (!ManagesSubscription(who, audience))
+            {
+                yield return $"SUBCANARY-{audience}";
+                yield return id;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ routes
+
+    private sealed record Route(string Method, string Pattern, string[] Policies);
+
+    [GeneratedRegex(@"\{\*?([A-Za-z]+)[^}]*\}")]
+    private static partial Regex Parameter();
+
+    private List<Route> Routes()
+    {
+        var routes = new List<Route>();
+        foreach (var endpoint in _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy ?? "(default)").Distinct().ToArray();
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            routes.AddRange(methods.Select(m => new Route(m, endpoint.RoutePattern.RawText!, policies)));
+        }
+        return routes;
+    }
+
+    /// <summary>A target: which standard, edition, audience and subscription a route's parameters name.</summary>
+    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription);
+
+    private string Url(Route route, Target target) => Parameter().Replace(route.Pattern.StartsWith('/') ? route.Pattern : "/" + route.Pattern, m => m.Groups[1].Value switch
+    {
+        "key" => target.Key,
+        "edition" => target.Edition,
+        "audience" => target.Audience,
+        "id" => target.Subscription,
+        "documentName" => "v1",
+        var other => throw new Xunit.Sdk.XunitException($"The route {route.Method} {route.Pattern} has a parameter '{other}' this test does not know: teach Url() a value for it."),
+    });
+
+    // ------------------------------------------------------------------ the proof
+
+    [Fact]
+    public async Task EveryRouteAnswersEveryPrincipalAsItsPrincipalAllowsAndNothingAboveIt()
+    {
+        var routes = Routes();
+        Assert.NotEmpty(routes);
+        var principals = Principals().ToList();
+        var editor = _app.As(TestCaller.Editor("CTS"));
+        var admin = _app.As(TestCaller.Admin());
+        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions");
+
+        var absentSubscription = Guid.NewGuid().ToString();
+        // Reads aim at real things; writes at an edition and a subscription that do not exist, so no write can change
+        // anything whoever is allowed it (the snapshot at the end proves it), while the standard still decides.
+        var readTargets = new[]
+        {
+            new Target("open", Open, "1", "PUBLIC", _publicSubscription),
+            new Target("secret", Secret, "1", "EU", _euSubscription),
+            new Target("absent", Absent, "1", "EU", absentSubscription),
+        };
+        var writeTargets = new[]
+        {
+            new Target("open", Open, "99", "PUBLIC", absentSubscription),
+            new Target("secret", Secret, "99", "EU", absentSubscription),
+            new Target("absent", Absent, "99", "EU", absentSubscription),
+        };
+
+        var failures = new List<string>();
+        var requests = 0;
+        foreach (var who in principals)
+        {
+            var client = _app.CreateClient();
+            if (who.Token is not null)
+            {
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", who.Token);
+            }
+            var forbidden = Forbidden(who).ToList();
+            foreach (var route in routes)
+            {
+                var read = route.Method is "GET" or "HEAD";
+                var answers = new Dictionary<string, (HttpStatusCode Status, string Body)>();
+                foreach (var target in read ? readTargets : writeTargets)
+                {
+                    var url = Url(route, target);
+                    using var request = new HttpRequestMessage(new HttpMethod(route.Method), url);
+                    if (!read)
+                    {
+                        request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                    }
+                    using var response = await client.SendAsync(request);
+                    requests++;
+                    var body = await response.Content.ReadAsStringAsync();
+                    answers[target.Name] = (response.StatusCode, body);
+                    var where = $"{who.Name}: {route.Method} {url} -> {(int)response.StatusCode}";
+
+                    var status = (int)response.StatusCode;
+                    if (status >= 500)
+                    {
+                        failures.Add($"{where}: a server error. {Cut(body)}");
+                        continue;
+                    }
+                    var expected = Expected(route, who);
+                    if (expected is { } refusal)
+                    {
+                        if (status != refusal)
+                        {
+                            failures.Add($"{where}: expected {refusal}. {Cut(body)}");
+                        }
+                        continue;
+                    }
+                    if (status is 401 or 403)
+                    {
+                        failures.Add($"{where}: refused a principal its policy allows. {Cut(body)}");
+                    }
+                    foreach (var secret in forbidden.Where(f => body.Contains(f, StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{where}: the answer carries '{secret}', which this principal may not see. {Cut(body)}");
+                    }
+                }
+
+                // What the principal may not see is answered exactly as what does not exist.
+                if (Expected(route, who) is null && Hides(route, who, read) && answers["secret"] != answers["absent"])
+                {
+                    failures.Add($"{who.Name}: {route.Method} {route.Pattern}: the hidden target answers {(int)answers["secret"].Status} {Cut(answers["secret"].Body)}, "
+                        + $"an absent one {(int)answers["absent"].Status} {Cut(answers["absent"].Body)}.");
+                }
+            }
+        }
+
+        Assert.Equal(before, await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions"));
+        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests, {failures.Count} failures.");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Take(40))}");
+    }
+
+    /// <summary>The refusal the principal alone calls for (401 or 403), or null when the route's policies allow it.</summary>
+    private static int? Expected(Route route, Who who)
+    {
+        if (who.Hostile)
+        {
+            return 401;
+        }
+        foreach (var policy in route.Policies)
+        {
+            if (!Policies.TryGetValue(policy, out var allows))
+            {
+                throw new Xunit.Sdk.XunitException($"The route {route.Method} {route.Pattern} requires the policy '{policy}', which this test does not model: add it to Policies.");
+            }
+            if (!allows(who))
+            {
+                return who.Anonymous ? 401 : 403;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Whether the secret target is hidden from <paramref name="who"/> on this route (so it must answer as the absent one).</summary>
+    private static bool Hides(Route route, Who who, bool read)
+    {
+        if (route.Pattern.Contains("{id}", StringComparison.Ordinal))
+        {
+            return !ManagesSubscription(who, "EU");
+        }
+        if (route.Pattern.Contains("{key}", StringComparison.Ordinal))
+        {
+            return read ? !CanSeeStandard(who, Secret) : !CoversStandard(who, Secret);
+        }
+        return false;
+    }
+
+    private static string Cut(string body) => body.Length > 300 ? body[..300] + "…" : body;
+}
