@@ -39,14 +39,16 @@ public abstract partial class AuthorizationMatrixTests(TestProvider provider, IT
     }
 
     // open-std: 1 NU superseded (EU, PUBLIC), 2 NR published (EU), 3 NS draft.
-    // secret-std: 1 NS superseded (EU), 2 CTS published (nobody).
+    // secret-std: 1 NR draft (left behind: a later edition is published, so no one can publish it), 2 NS superseded
+    // (EU), 3 CTS published (nobody). Writes aim at its edition 1, which no write can change.
     private static readonly Edition[] Editions =
     [
         new(Open, 1, 0, "superseded", ["EU", "PUBLIC"]),
         new(Open, 2, 1, "published", ["EU"]),
         new(Open, 3, 3, "draft", []),
-        new(Secret, 1, 3, "superseded", ["EU"]),
-        new(Secret, 2, 4, "published", []),
+        new(Secret, 1, 1, "draft", []),
+        new(Secret, 2, 3, "superseded", ["EU"]),
+        new(Secret, 3, 4, "published", []),
     ];
 
     /// <summary>Audiences' accreditation ceilings, as migrated.</summary>
@@ -251,19 +253,20 @@ public abstract partial class AuthorizationMatrixTests(TestProvider provider, IT
         var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions");
 
         var absentSubscription = Guid.NewGuid().ToString();
-        // Reads aim at real things; writes at an edition and a subscription that do not exist, so no write can change
-        // anything whoever is allowed it (the snapshot at the end proves it), while the standard still decides.
+        // Reads aim at real things. Writes aim at things no write can change, whoever is allowed it (the snapshot at the
+        // end proves it): secret-std's stranded draft (publishing it is a conflict, withdrawing it too, and it has no
+        // release to revoke), editions and subscriptions that do not exist; the standard's markings still decide.
         var readTargets = new[]
         {
             new Target("open", Open, "1", "PUBLIC", _publicSubscription),
-            new Target("secret", Secret, "1", "EU", _euSubscription),
-            new Target("absent", Absent, "1", "EU", absentSubscription),
+            new Target("secret", Secret, "2", "EU", _euSubscription),
+            new Target("absent", Absent, "2", "EU", absentSubscription),
         };
         var writeTargets = new[]
         {
             new Target("open", Open, "99", "PUBLIC", absentSubscription),
-            new Target("secret", Secret, "99", "EU", absentSubscription),
-            new Target("absent", Absent, "99", "EU", absentSubscription),
+            new Target("secret", Secret, "1", "EU", absentSubscription),
+            new Target("absent", Absent, "1", "EU", absentSubscription),
         };
 
         var failures = new List<string>();
