@@ -7,7 +7,7 @@ using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Audit;
 
-/// <summary>The audit trail, for admins: query it, and verify its hash chain.</summary>
+/// <summary>The audit trail, for admins cleared to system high (COSMIC TOP SECRET): query it, and verify its hash chain.</summary>
 public static class AuditApi
 {
     private const string CursorKind = "audit";
@@ -30,7 +30,7 @@ public static class AuditApi
 
         group.MapGet("/", ListAuditEntries)
             .WithName("ListAuditEntries")
-            .WithSummary("Query the audit trail, oldest first (admins)")
+            .WithSummary("Query the audit trail, oldest first (admins cleared COSMIC TOP SECRET)")
             .WithDescription("Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). "
                 + "`limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.")
             .Audited("audit.query")
@@ -38,7 +38,7 @@ public static class AuditApi
 
         group.MapGet("/verify", VerifyAuditTrail)
             .WithName("VerifyAuditTrail")
-            .WithSummary("Walk the audit trail's hash chain and report the first broken entry, if any (admins)")
+            .WithSummary("Walk the audit trail's hash chain and report the first broken entry, if any (admins cleared COSMIC TOP SECRET)")
             .Audited("audit.verify");
 
         return group;

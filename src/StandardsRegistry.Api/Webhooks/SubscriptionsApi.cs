@@ -59,7 +59,8 @@ public static class SubscriptionsApi
             .WithName("CreateSubscription")
             .Audited("subscription.create")
             .WithSummary("Register a webhook for an audience: every feed event visible to it is POSTed, signed (admins)")
-            .WithDescription("The URL must be absolute http or https, without credentials, on a host in Webhooks:AllowedHosts (else 422). "
+            .WithDescription("Needs an admin cleared to the audience's accreditation ceiling (else 403); an admin sees and manages only such subscriptions. "
+                + "The URL must be absolute http or https, without credentials, on a host in Webhooks:AllowedHosts (else 422). "
                 + "Deliveries are signed with HMAC-SHA256 over `{timestamp}.{body}` (header Registry-Signature: t=…,v1=…); see docs/consuming.md.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
