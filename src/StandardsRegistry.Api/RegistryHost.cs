@@ -15,8 +15,12 @@ namespace StandardsRegistry.Api;
 /// <summary>The host's cross-cutting setup, so Program.cs reads as a table of contents.</summary>
 public static class RegistryHost
 {
+    /// <summary>Where the service listens when nothing else says: the address the README and the sample tokens use.</summary>
+    public const string DefaultUrl = "http://localhost:5080";
+
     public static WebApplicationBuilder AddRegistryHost(this WebApplicationBuilder builder)
     {
+        builder.ListenByConvention();
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new RegistryClock(TimeProvider.System));
@@ -76,6 +80,22 @@ public static class RegistryHost
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The .NET conventions decide where to listen — <c>ASPNETCORE_URLS</c>, <c>--urls</c>, <c>Urls</c>,
+    /// <c>ASPNETCORE_HTTP_PORTS</c>/<c>HTTPS_PORTS</c>, or Kestrel endpoints in configuration — and
+    /// <see cref="DefaultUrl"/> only when none of them is set. (A <c>Urls</c> in appsettings.json would outrank
+    /// <c>ASPNETCORE_URLS</c>, which is why the default lives here and not there.)
+    /// </summary>
+    private static void ListenByConvention(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        string[] conventions = [WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey];
+        if (conventions.All(k => string.IsNullOrWhiteSpace(configuration[k])) && !configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
     }
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
