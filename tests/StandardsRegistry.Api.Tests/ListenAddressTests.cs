@@ -8,8 +8,12 @@ namespace StandardsRegistry.Api.Tests;
 /// The built service, started with its shipped appsettings.json, listens where the .NET conventions say
 /// (<c>ASPNETCORE_URLS</c>, <c>--urls</c>), and on its default port only when nothing says.
 /// </summary>
+[Collection(DefaultPortCollection)]
 public sealed class ListenAddressTests
 {
+    /// <summary>Tests that start the service on its default port (5080), one at a time.</summary>
+    public const string DefaultPortCollection = "default port 5080";
+
     [Theory]
     [InlineData(ListenBy.AspNetCoreUrls)]
     [InlineData(ListenBy.CommandLine)]
