@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using StandardsRegistry.Api.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
@@ -22,7 +23,7 @@ public sealed partial class ReadmeTests
     [Fact]
     public async Task TheFirstCallsWorkAsWrittenOnAFreshMachine()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root;
         var commands = Commands(await File.ReadAllTextAsync(Path.Combine(root, "README.md")));
         Assert.Contains(commands, c => c.Text == StartCommand);
         Assert.True(commands.Count(c => c.Expected.Count > 0) >= 3, "the README documents answers");
@@ -204,18 +205,6 @@ public sealed partial class ReadmeTests
             position = found + piece.Length;
         }
         return true;
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "StandardsRegistry.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("The repository root (with StandardsRegistry.sln) is not above the test assembly.");
     }
 
     private static string Tail(string output) => output.Length > 4000 ? output[^4000..] : output;
