@@ -201,7 +201,7 @@ internal sealed class CatalogueGenerator(int seed, long versionCount, long now)
         }
     }
 
-    /// <summary>Whether a consumer of <paramref name="audience"/> with clearance <paramref name="level"/> sees an edition in force (the rule of DESIGN.md §1).</summary>
+    /// <summary>Whether a consumer of <paramref name="audience"/> with clearance <paramref name="level"/> sees an edition in force (the rule of docs/design.md §1.5).</summary>
     public static bool HasVisibleEditionInForce(GeneratedStandard s, string audience, int level, long now) =>
         s.Versions.Any(v => IsVisible(s, v, audience, level, now));
 
