@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
@@ -117,7 +117,8 @@ public sealed partial class ReadmeTests
     private static string Script(List<Command> commands, string home)
     {
         var script = new StringBuilder();
-        script.AppendLine("set -u");
+        // Job control: the service runs in its own process group, which the EXIT trap kills whole (dotnet run and the app it starts).
+        script.AppendLine("set -um");
         script.AppendLine("service=''");
         script.AppendLine("trap '[ -n \"$service\" ] && kill -- -$service 2>/dev/null' EXIT");
         for (var i = 0; i < commands.Count; i++)
@@ -125,7 +126,7 @@ public sealed partial class ReadmeTests
             var text = commands[i].Text;
             if (text == StartCommand)
             {
-                script.AppendLine($"setsid {text} >'{home}/service.log' 2>&1 < /dev/null &");
+                script.AppendLine($"{text} >'{home}/service.log' 2>&1 < /dev/null &");
                 script.AppendLine("service=$!");
                 script.AppendLine("for _ in $(seq 600); do curl -s -o /dev/null http://localhost:5080/health/ready && break; kill -0 $service 2>/dev/null || break; sleep 0.25; done");
                 script.AppendLine($"curl -sf -o /dev/null http://localhost:5080/health/ready || {{ echo 'the service did not start:'; cat '{home}/service.log'; exit 1; }}");
