@@ -79,8 +79,8 @@ public sealed class CatalogueQueries(Db db)
             if (text)
             {
                 where.Add($"""
-                    (LOWER(s.designation) LIKE @text ESCAPE '\' OR LOWER(s.title) LIKE @text ESCAPE '\'
-                     OR EXISTS (SELECT 1 FROM versions t WHERE t.standard_id = s.id AND {Visibility.Predicate(scope, "t")} AND LOWER(t.title) LIKE @text ESCAPE '\'))
+                    ({dialect.FoldCase("s.designation")} LIKE @text ESCAPE '\' OR {dialect.FoldCase("s.title")} LIKE @text ESCAPE '\'
+                     OR EXISTS (SELECT 1 FROM versions t WHERE t.standard_id = s.id AND {Visibility.Predicate(scope, "t")} AND {dialect.FoldCase("t.title")} LIKE @text ESCAPE '\'))
                     """);
             }
             if (after)

@@ -54,4 +54,10 @@ internal sealed class PostgresDialect : SqlDialect
     /// <summary>REPEATABLE READ is PostgreSQL's snapshot isolation; readers never block writers.</summary>
     public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+
+    /// <summary>
+    /// ICU's root-locale rules, whatever the database's own locale (a <c>C</c>-locale database folds ASCII only):
+    /// PostgreSQL built with ICU, as every major distribution's is, has the <c>und-x-icu</c> collation.
+    /// </summary>
+    public override string FoldCase(string expression) => $"LOWER({expression} COLLATE \"und-x-icu\")";
 }

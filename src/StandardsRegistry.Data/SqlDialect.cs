@@ -57,6 +57,13 @@ public abstract class SqlDialect
     /// </summary>
     internal virtual int RowsPerInsert => 32;
 
+    /// <summary>
+    /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
+    /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
+    /// SQL Server's <c>LOWER</c> on nvarchar does that already.
+    /// </summary>
+    public virtual string FoldCase(string expression) => $"LOWER({expression})";
+
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),

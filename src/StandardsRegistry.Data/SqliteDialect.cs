@@ -18,7 +18,25 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Name => Sqlite;
 
-    public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
+    public override DbConnection CreateConnection(string connectionString) => Connect(connectionString);
+
+    /// <summary>A connection that has <see cref="FoldFunction"/> once open (SQLite's own LOWER folds ASCII only).</summary>
+    internal static SqliteConnection Connect(string connectionString)
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.StateChange += (_, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Open)
+            {
+                connection.CreateFunction(FoldFunction, (string? text) => text?.ToLowerInvariant(), isDeterministic: true);
+            }
+        };
+        return connection;
+    }
+
+    private const string FoldFunction = "registry_fold";
+
+    public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
     internal override ReadConnections ReadConnections(string connectionString)
     {

@@ -29,7 +29,7 @@ internal sealed class SqliteReadPool(string connectionString) : IDisposable
         {
             return lease;
         }
-        var connection = new SqliteConnection(connectionString);
+        var connection = SqliteDialect.Connect(connectionString);
         try
         {
             connection.Open();

@@ -34,6 +34,26 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
+    // ---------------------------------------------------------------- search
+
+    [Theory]
+    [InlineData("éclair")]
+    [InlineData("ÉCLAIR")]
+    [InlineData("Éclair")]
+    [InlineData("éclairantes")]
+    [InlineData("électronique")]
+    public async Task SearchFindsFrenchDesignationsAndTitlesWhateverTheirCase(string q)
+    {
+        // NATO titles are English and French: a term matches regardless of case by Unicode's rules, not ASCII's.
+        var created = await _editor.PostAsJsonAsync("/v1/standards", new { key = "eclair-7", designation = "ÉCLAIR 7", category = "caliber", title = "MUNITIONS ÉCLAIRANTES" });
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
+        await _editor.PublishAsync("eclair-7", await _editor.CreateDraftAsync("eclair-7", title: "Guerre ÉLECTRONIQUE"));
+
+        var found = await _nato.GetJsonAsync($"/v1/standards?q={Uri.EscapeDataString(q)}");
+
+        Assert.Contains("eclair-7", found["items"]!.AsArray().Select(i => (string)i!["key"]!));
+    }
+
     // ---------------------------------------------------------------- If-Match on drafts
 
     [Fact]
