@@ -83,6 +83,15 @@ public static class RegistryHost
                 }
                 return Task.CompletedTask;
             });
+            // Who may call: a route with an authorization policy needs a bearer token; every other route reads as the
+            // token's principal, or as PUBLIC without one (the empty requirement).
+            o.AddOperationTransformer((operation, context, _) =>
+            {
+                var bearer = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", context.Document)] = [] };
+                var needsToken = context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any();
+                operation.Security = needsToken ? [bearer] : [new OpenApiSecurityRequirement(), bearer];
+                return Task.CompletedTask;
+            });
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -91,7 +100,8 @@ public static class RegistryHost
                     Version = "v1",
                     Description = "NATO standards, their editions and markings, and the releases that decide which editions each audience may retrieve.",
                 };
-                document.Servers = [];
+                // Where the README's walkthrough runs; a client generated from the document points there unless told otherwise.
+                document.Servers = [new OpenApiServer { Url = DefaultUrl, Description = "A local instance, as the README starts it" }];
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
