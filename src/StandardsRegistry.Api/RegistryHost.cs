@@ -113,6 +113,7 @@ public static class RegistryHost
                 };
                 return Task.CompletedTask;
             });
+            o.AddDocumentTransformer(SentSchemas.Apply);
         });
         return builder;
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
@@ -68,6 +70,7 @@ public static class FeedApi
             .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition, then one `{\"type\":\"end\",\"cursor\":…,\"versions\":n}`; "
                 + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")
             .Produces<ExportVersionDto>(StatusCodes.Status200OK, NdJson)
+            .AddOpenApiOperationTransformer(DocumentExportLines)
             // A stream runs as long as the client keeps reading: the request timeout would cut a large export or a
             // slow link short. Kestrel's minimum data rate still drops a client that stops reading.
             .DisableRequestTimeout();
@@ -126,6 +129,17 @@ public static class FeedApi
         await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count), options, ct);
         await body.WriteAsync(NewLine, ct);
         await body.FlushAsync(ct);
+    }
+
+    /// <summary>Each line of the export is a version line or, last, the end line: the schema of a line is one of the two.</summary>
+    private static async Task DocumentExportLines(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.TryGetValue(NdJson, out var lines) == true
+            && lines.Schema is { } version && context.Document is { } document)
+        {
+            document.AddComponent(nameof(ExportEndDto), await context.GetOrCreateSchemaAsync(typeof(ExportEndDto), null, ct));
+            lines.Schema = new OpenApiSchema { OneOf = [version, new OpenApiSchemaReference(nameof(ExportEndDto), document)] };
+        }
     }
 
     private static string Cursor(FeedView view, long sequence) =>

@@ -32,7 +32,6 @@ public static class ReleasesApi
             .Audited("release.grant")
             .WithSummary("Release an edition to an audience, now or from a future time (release authorities)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 

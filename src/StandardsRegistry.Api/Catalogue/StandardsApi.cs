@@ -34,7 +34,6 @@ public static class StandardsApi
             .Audited("standard.create")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         return group;

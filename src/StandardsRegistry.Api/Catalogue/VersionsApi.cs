@@ -56,7 +56,6 @@ public static class VersionsApi
         var editing = group.MapGroup("/")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         editing.MapPost("/", CreateDraft)

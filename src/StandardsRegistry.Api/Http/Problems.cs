@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using StandardsRegistry.Data;
 
 namespace StandardsRegistry.Api.Http;
@@ -41,13 +43,30 @@ public static class Problems
 public static class ProblemConventions
 {
     /// <summary>
-    /// The problems any registry route can answer: 401 for credentials that fail validation (even where anonymous
-    /// reading is allowed), 429 with Retry-After when the caller exceeds its rate, 431 for oversized headers, and 503
-    /// with Retry-After while the database cannot serve or the request ran out of time.
+    /// The problems any registry route can answer: 400 for a URL that is not UTF-8 once percent-decoded or repeats a
+    /// query parameter (UrlRules), 401 for credentials that fail validation (even where anonymous reading is allowed),
+    /// 413 for a body declared larger than the limit (on any method), 429 with Retry-After when the caller exceeds its
+    /// rate, 431 for oversized headers, and 503 with Retry-After while the database cannot serve or the request ran out
+    /// of time. A route that validates its input declares its 400 again, as a validation problem. A route that reads a
+    /// JSON body also answers 415 to a body of another content type. Outside Development, plain HTTP is answered with a
+    /// 307 to HTTPS (no body) on every route.
     /// </summary>
-    public static RouteGroupBuilder WithRegistryProblems(this RouteGroupBuilder group) =>
-        group.ProducesProblem(StatusCodes.Status401Unauthorized)
+    public static RouteGroupBuilder WithRegistryProblems(this RouteGroupBuilder group)
+    {
+        group.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status307TemporaryRedirect, typeof(void)))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status431RequestHeaderFieldsTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        ((IEndpointConventionBuilder)group).Finally(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<IAcceptsMetadata>().Any())
+            {
+                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ProblemDetails), ["application/problem+json"]));
+            }
+        });
+        return group;
+    }
 }

@@ -63,7 +63,6 @@ public static class SubscriptionsApi
                 + "The URL must be absolute http or https, without credentials, on a host in Webhooks:AllowedHosts (else 422). "
                 + "Deliveries are signed with HMAC-SHA256 over `{timestamp}.{body}` (header Registry-Signature: t=…,v1=…); see docs/consuming.md.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/", List).WithName("ListSubscriptions").WithSummary("List webhook subscriptions with their delivery state (admins)");

@@ -18,6 +18,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
 {
     private readonly TestDatabase _database;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverErrors = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _contractViolations = new();
     private readonly bool _seed;
     private readonly string _environment;
 
@@ -75,6 +76,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         {
             services.Replace(ServiceDescriptor.Singleton(new Security.RegistryClock(Clock)));
             services.AddSingleton<IStartupFilter>(new ServerErrorRecorder(_serverErrors));
+            services.AddSingleton<IStartupFilter>(new ContractRecorder(_database.Provider.Name, _contractViolations));
         });
     }
 
@@ -118,6 +120,12 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// </summary>
     public IReadOnlyCollection<string> ServerErrors => _serverErrors;
 
+    /// <summary>
+    /// Every response the app sends is checked against the committed OpenAPI document (<see cref="ContractRecorder"/>);
+    /// what broke it fails the test when the app is disposed, with the route, the status and the JSON path.
+    /// </summary>
+    public IReadOnlyCollection<string> ContractViolations => _contractViolations;
+
     private bool _stopped;
 
     /// <summary>Stops the host gracefully, as on SIGTERM, and keeps the database, so a test can read what was written.</summary>
@@ -135,6 +143,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         await StopAsync();
         await _database.DisposeAsync();
         Assert.True(_serverErrors.IsEmpty, $"The registry answered with server errors: {string.Join("; ", _serverErrors)}");
+        Assert.True(_contractViolations.IsEmpty,
+            $"The registry sent {_contractViolations.Count} response(s) the OpenAPI document does not describe: {string.Join(" | ", _contractViolations.Take(20))}");
     }
 }
 
