@@ -81,7 +81,10 @@ public sealed class OpenApiContract
     public string? Violation(string method, string path, bool routed, int status, string? contentType, ReadOnlySpan<byte> body)
     {
         var where = $"{method} {path} -> {status}";
-        var operation = Find(method, path);
+        // HEAD is the GET without its body (RFC 9110 §9.3.2; the service answers it on every GET route): it keeps the
+        // document when its status is one the GET declares.
+        var head = method == "HEAD";
+        var operation = Find(head ? "GET" : method, path);
         if (operation is null)
         {
             if (routed)
@@ -97,6 +100,10 @@ public sealed class OpenApiContract
             && !operation.Responses.TryGetValue("default", out content))
         {
             return $"{where}: status {status} is not declared for this operation (declared: {string.Join(", ", operation.Responses.Select(r => r.Key))}).";
+        }
+        if (head)
+        {
+            return body.IsEmpty ? null : $"{where}: a HEAD answer with a body.";
         }
         if (body.IsEmpty)
         {
