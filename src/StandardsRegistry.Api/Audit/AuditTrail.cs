@@ -274,7 +274,7 @@ public sealed class AuditTrail : IHostedLifecycleService
             {
                 if (entries.Count > 0)
                 {
-                    await _log.AppendAsync(entries, CancellationToken.None);
+                    await _log.AppendBatchAsync(entries);
                 }
                 foreach (var pending in batch)
                 {
@@ -301,10 +301,7 @@ public sealed class AuditTrail : IHostedLifecycleService
                 {
                     // Shutdown gave up while waiting: fall through to the report below.
                 }
-                if (batch.Count < _options.BatchSize)
-                {
-                    RefuseQueuedWaiters(batch);
-                }
+                RefuseQueuedWaiters(batch);
             }
             catch (Exception e)
             {
@@ -319,11 +316,15 @@ public sealed class AuditTrail : IHostedLifecycleService
         }
     }
 
-    /// <summary>During an outage: waiters that were queued before it began are refused now, rather than after it.</summary>
+    /// <summary>
+    /// During an outage: waiters that were queued before it began are refused now, rather than after it; what did not
+    /// wait joins the held batch (up to the queue's capacity, so what is held stays bounded; beyond it, the queue
+    /// fills and recording waits).
+    /// </summary>
     private void RefuseQueuedWaiters(List<Pending> batch)
     {
         var reader = _queue.Reader;
-        while (batch.Count < _options.BatchSize && reader.TryRead(out var pending))
+        while (batch.Count < _options.Capacity && reader.TryRead(out var pending))
         {
             if (pending.Committed is null)
             {
