@@ -72,7 +72,7 @@ public sealed record AuditVerification(bool Valid, long Checked, long HeadSequen
 /// </summary>
 public sealed class AuditLog(Db db) : IDisposable
 {
-    private readonly KeptWriter? _kept = db.Dialect.RowsPerInsert == 1 ? new KeptWriter(db) : null;
+    private readonly KeptWriter? _kept = db.Dialect.Name is SqlDialect.Sqlite or SqlDialect.Postgres ? new KeptWriter(db) : null;
 
     /// <summary>The hash the first entry chains from.</summary>
     public static readonly string Genesis = new('0', 64);
@@ -132,61 +132,85 @@ public sealed class AuditLog(Db db) : IDisposable
         }, ct).AsTask();
 
     /// <summary>
-    /// Appends a batch in a transaction of its own, for the one writer loop of the audit trail, without the database
-    /// pipeline's retries (the loop retries, with backoff, and knows when to give up). On SQLite it runs on one kept
-    /// connection with its four statements prepared once: Microsoft.Data.Sqlite compiles a command's text on every new
-    /// command, and with reads released only after their entry commits the trail commits small batches often, where
-    /// compiling (and opening a pooled connection, which sets its pragmas again) cost more than the rows. Elsewhere it
-    /// is <see cref="AppendAsync(IReadOnlyList{AuditEntry}, CancellationToken)"/>, whose servers keep prepared statements themselves.
-    /// Not for concurrent use.
+    /// Appends a batch in a transaction of its own, synchronously, for the audit trail's one writer thread, without the
+    /// database pipeline's retries (the writer retries, with backoff, and knows when to give up). On SQLite and
+    /// PostgreSQL it runs on one kept connection: its statements stay prepared (Microsoft.Data.Sqlite compiles a
+    /// command's text on every new command; opening a pooled connection sets its pragmas again), and on PostgreSQL a
+    /// batch's rows go in one round trip (a <see cref="System.Data.Common.DbBatch"/>). Synchronous, so a commit never
+    /// waits in the thread pool's queue behind the requests waiting for it. Not for concurrent use.
     /// </summary>
-    public Task AppendBatchAsync(IReadOnlyList<AuditEntry> entries) =>
-        _kept is null ? AppendAsync(entries) : _kept.AppendAsync(entries);
+    public void AppendBatch(IReadOnlyList<AuditEntry> entries)
+    {
+        if (_kept is null)
+        {
+            AppendAsync(entries).GetAwaiter().GetResult();
+            return;
+        }
+        _kept.Append(entries);
+    }
 
     public void Dispose() => _kept?.Dispose();
 
-    /// <summary>One open connection and the append's statements, prepared once; closed (and reopened on next use) after any failure.</summary>
+    /// <summary>One open connection and the append's statements; closed (and reopened on next use) after any failure.</summary>
     private sealed class KeptWriter(Db db) : IDisposable
     {
+        // As the pipeline's own bound: a database that does not answer fails the batch, and the writer retries.
+        private const int TimeoutSeconds = 10;
+
         private System.Data.Common.DbConnection? _connection;
         private System.Data.Common.DbCommand _lock = null!, _head = null!, _insert = null!, _update = null!;
 
-        public async Task AppendAsync(IReadOnlyList<AuditEntry> entries)
+        public void Append(IReadOnlyList<AuditEntry> entries)
         {
             try
             {
-                var connection = await OpenAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
+                var connection = Open();
+                using var transaction = connection.BeginTransaction();
                 foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_lock, _head, _insert, _update])
                 {
                     command.Transaction = transaction;
                 }
-                await _lock.ExecuteNonQueryAsync();
+                _lock.ExecuteNonQuery();
                 long sequence;
                 string previous;
-                await using (var reader = await _head.ExecuteReaderAsync())
+                using (var reader = _head.ExecuteReader())
                 {
-                    await reader.ReadAsync();
+                    reader.Read();
                     sequence = reader.GetInt64(0);
                     previous = reader.GetString(1);
                 }
+                var rows = new List<object?[]>(entries.Count);
                 foreach (var entry in entries)
                 {
                     sequence++;
                     var hash = HashOf(sequence, entry, previous);
-                    object?[] values = [sequence, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition,
-                        (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, previous, hash];
-                    for (var i = 0; i < values.Length; i++)
-                    {
-                        _insert.Parameters[i].Value = values[i] ?? DBNull.Value;
-                    }
-                    await _insert.ExecuteNonQueryAsync();
+                    rows.Add([sequence, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition,
+                        (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, previous, hash]);
                     previous = hash;
                 }
-                _update.Parameters[0].Value = sequence;
-                _update.Parameters[1].Value = previous;
-                await _update.ExecuteNonQueryAsync();
-                await transaction.CommitAsync();
+                if (connection.CanCreateBatch)
+                {
+                    using var batch = connection.CreateBatch();
+                    batch.Transaction = transaction;
+                    batch.Timeout = TimeoutSeconds;
+                    foreach (var row in rows)
+                    {
+                        batch.BatchCommands.Add(BatchCommand(batch, Sql.InsertRow, Sql.RowParameters, row));
+                    }
+                    batch.BatchCommands.Add(BatchCommand(batch, Sql.UpdateHead, ["sequence", "hash"], [sequence, previous]));
+                    batch.ExecuteNonQuery();
+                }
+                else
+                {
+                    foreach (var row in rows)
+                    {
+                        Bind(_insert, row);
+                        _insert.ExecuteNonQuery();
+                    }
+                    Bind(_update, [sequence, previous]);
+                    _update.ExecuteNonQuery();
+                }
+                transaction.Commit();
             }
             catch
             {
@@ -195,14 +219,14 @@ public sealed class AuditLog(Db db) : IDisposable
             }
         }
 
-        private async Task<System.Data.Common.DbConnection> OpenAsync()
+        private System.Data.Common.DbConnection Open()
         {
             if (_connection is not null)
             {
                 return _connection;
             }
             var connection = db.Dialect.CreateConnection(db.ConnectionString);
-            await connection.OpenAsync();
+            connection.Open();
             _lock = Command(connection, Sql.LockHead);
             _head = Command(connection, Sql.SelectHead);
             _insert = Command(connection, Sql.InsertRow, Sql.RowParameters);
@@ -215,13 +239,36 @@ public sealed class AuditLog(Db db) : IDisposable
         {
             var command = connection.CreateCommand();
             command.CommandText = sql;
+            command.CommandTimeout = TimeoutSeconds;
             foreach (var name in parameters)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = "@" + name;
+                parameter.ParameterName = name;
                 command.Parameters.Add(parameter);
             }
             return command;
+        }
+
+        private static System.Data.Common.DbBatchCommand BatchCommand(System.Data.Common.DbBatch batch, string sql, string[] names, object?[] values)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < names.Length; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = names[i];
+                parameter.Value = values[i] ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+            return command;
+        }
+
+        private static void Bind(System.Data.Common.DbCommand command, object?[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
         }
 
         public void Dispose()

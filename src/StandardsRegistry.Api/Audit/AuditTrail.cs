@@ -64,7 +64,7 @@ public sealed class AuditTrail : IHostedLifecycleService
     private readonly RegistryClock _clock;
     private readonly ILogger<AuditTrail> _logger;
     private readonly CancellationTokenSource _abandon = new();
-    private Task _writer = Task.CompletedTask;
+    private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Entries queued that something waits for, not yet taken into a batch: no pause between flushes while there are any.</summary>
     private int _waiting;
@@ -176,9 +176,13 @@ public sealed class AuditTrail : IHostedLifecycleService
     private static AuditUnavailableException Unavailable(Outage? outage) =>
         new(outage?.Describe() ?? "The audit trail cannot be written.");
 
+    /// <summary>
+    /// The writer is a thread of its own, writing synchronously: a commit that the requests wait for must not itself
+    /// wait in the thread pool's queue behind them (each database round trip of an asynchronous write would).
+    /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        new Thread(WriteLoop) { IsBackground = true, Name = "audit-writer" }.Start();
         return Task.CompletedTask;
     }
 
@@ -192,24 +196,42 @@ public sealed class AuditTrail : IHostedLifecycleService
         _queue.Writer.TryComplete();
         await using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abandon))
         {
-            await _writer;
+            await _written.Task;
         }
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        var reader = _queue.Reader;
-        var batch = new List<Pending>(_options.BatchSize);
-        while (await reader.WaitToReadAsync())
+        try
         {
-            Take(reader, batch);
-            if (!await WriteAsync(batch))
+            var reader = _queue.Reader;
+            var batch = new List<Pending>(_options.BatchSize);
+            while (WaitToRead(reader))
             {
-                return;
+                Take(reader, batch);
+                if (!Write(batch))
+                {
+                    return;
+                }
+                batch.Clear();
+                Pause(reader);
             }
-            batch.Clear();
-            await PauseAsync(reader);
         }
+        catch (Exception e)
+        {
+            _logger.LogCritical(e, "The audit writer stopped: content reads cannot be answered until the service restarts");
+            throw;
+        }
+        finally
+        {
+            _written.TrySetResult();
+        }
+    }
+
+    private static bool WaitToRead(ChannelReader<Pending> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void Take(ChannelReader<Pending> reader, List<Pending> batch)
@@ -228,7 +250,7 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// Between flushes, while nothing waits for a commit and there is less than a batch queued: pause, so entries that
     /// need not wait share a transaction. An entry that is waited for ends the pause.
     /// </summary>
-    private async Task PauseAsync(ChannelReader<Pending> reader)
+    private void Pause(ChannelReader<Pending> reader)
     {
         if (_options.FlushIntervalMilliseconds == 0 || reader.Completion.IsCompleted || reader.Count >= _options.BatchSize)
         {
@@ -236,14 +258,16 @@ public sealed class AuditTrail : IHostedLifecycleService
         }
         var pause = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _pause, pause);
-        if (Volatile.Read(ref _waiting) > 0)
-        {
-            Interlocked.Exchange(ref _pause, null);
-            return;
-        }
         try
         {
-            await Task.WhenAny(pause.Task, Task.Delay(_options.FlushIntervalMilliseconds, _abandon.Token));
+            if (Volatile.Read(ref _waiting) == 0)
+            {
+                pause.Task.Wait(_options.FlushIntervalMilliseconds, _abandon.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: keep writing without pausing.
         }
         finally
         {
@@ -256,7 +280,7 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// is unwritable: waiters fail and leave the batch, everything else stays and is tried again with backoff. False
     /// only when shutdown gave up.
     /// </summary>
-    private async Task<bool> WriteAsync(List<Pending> batch)
+    private bool Write(List<Pending> batch)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -274,7 +298,7 @@ public sealed class AuditTrail : IHostedLifecycleService
             {
                 if (entries.Count > 0)
                 {
-                    await _log.AppendBatchAsync(entries);
+                    _log.AppendBatch(entries);
                 }
                 foreach (var pending in batch)
                 {
@@ -293,14 +317,8 @@ public sealed class AuditTrail : IHostedLifecycleService
                 // Waiters queued behind it are refused too; what did not wait stays queued.
                 var refused = batch.RemoveAll(p => p.Committed is not null && p.Committed.TrySetException(Unavailable(outage)));
                 Interlocked.Add(ref outage.Refused, refused);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2_000, 100 * attempt)), _abandon.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Shutdown gave up while waiting: fall through to the report below.
-                }
+                // Shutdown giving up ends the wait early (reported below).
+                _abandon.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(2_000, 100 * attempt)));
                 RefuseQueuedWaiters(batch);
             }
             catch (Exception e)
