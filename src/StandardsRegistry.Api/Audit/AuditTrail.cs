@@ -41,14 +41,14 @@ public sealed class AuditUnavailableException(string message, Exception? inner =
 /// <para>
 /// Two ways in. <see cref="CommitAsync"/> (record, then release) returns once the entry is committed: content is
 /// released only after that. <see cref="RecordAsync"/> returns once the entry is queued (for what carries no content).
-/// One background loop writes whatever is queued in one transaction and completes every waiter of it — group commit:
+/// One writer thread writes whatever is queued in one transaction and completes every waiter of it — group commit:
 /// while one batch commits, the next one gathers, so the number of transactions follows the database's commit time,
 /// not the request rate.
 /// </para>
 /// <para>
 /// Fail secure: when a batch cannot be written, the trail is <em>unwritable</em> until a write succeeds again. Waiters
 /// of that batch fail (their content is not served), audited requests are refused meanwhile
-/// (<see cref="Unwritable"/>), entries that did not wait stay queued — never dropped — and the loop tries again with
+/// (<see cref="Unwritable"/>), entries that did not wait stay queued — never dropped — and the writer tries again with
 /// backoff; the first write that succeeds also records the outage (<c>audit.outage</c>). A full queue makes
 /// <see cref="RecordAsync"/> wait (back-pressure); stopping the host writes everything queued, after the server has
 /// stopped taking requests.
