@@ -15,8 +15,15 @@ namespace StandardsRegistry.Api;
 /// <summary>The host's cross-cutting setup, so Program.cs reads as a table of contents.</summary>
 public static class RegistryHost
 {
+    /// <summary>The name of the registry's one OpenAPI document (<c>/openapi/v1.json</c>).</summary>
+    public const string OpenApiDocument = "v1";
+
+    /// <summary>Where the service listens when nothing else says: the address the README and the sample tokens use.</summary>
+    public const string DefaultUrl = "http://localhost:5080";
+
     public static WebApplicationBuilder AddRegistryHost(this WebApplicationBuilder builder)
     {
+        builder.ListenByConvention();
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new RegistryClock(TimeProvider.System));
@@ -31,6 +38,10 @@ public static class RegistryHost
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             o.SerializerOptions.MaxDepth = 32;
+            // A property given twice (top level or inside attributes, names compared as the binder compares them) is
+            // a 400 naming it, not a silent last-wins.
+            o.SerializerOptions.AllowDuplicateProperties = false;
+            o.SerializerOptions.Converters.Add(new StrictJsonObjectConverter());
         });
         // Binding failures (malformed JSON, a non-numeric edition) reach the exception handler, which names the problem.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -39,6 +50,15 @@ public static class RegistryHost
             // Nothing request-specific in a problem: a 404 for a hidden version must equal the one for an absent one.
             context.ProblemDetails.Extensions.Remove("traceId");
             context.ProblemDetails.Instance = null;
+            // Every problem has a type (RFC 9457): the framework's for the statuses it knows, else the RFC that defines the status.
+            context.ProblemDetails.Type ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                StatusCodes.Status428PreconditionRequired => "https://tools.ietf.org/html/rfc6585#section-3",
+                StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+                StatusCodes.Status431RequestHeaderFieldsTooLarge => "https://tools.ietf.org/html/rfc6585#section-5",
+                _ => "about:blank",
+            };
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
                 StatusCodes.Status401Unauthorized => "Present a valid bearer token (or none, to read as PUBLIC).",
@@ -54,8 +74,17 @@ public static class RegistryHost
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<AuditHealthCheck>("audit", tags: ["ready"]);
 
-        services.AddOpenApi(o =>
+        services.AddOpenApi(OpenApiDocument, o =>
         {
+            // The strict converter hides JsonObject's shape from the schema generator: it is still an object.
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(System.Text.Json.Nodes.JsonObject))
+                {
+                    schema.Type = JsonSchemaType.Object;
+                }
+                return Task.CompletedTask;
+            });
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -80,9 +109,28 @@ public static class RegistryHost
         return builder;
     }
 
+    /// <summary>
+    /// The .NET conventions decide where to listen — <c>ASPNETCORE_URLS</c>, <c>--urls</c>, <c>Urls</c>,
+    /// <c>ASPNETCORE_HTTP_PORTS</c>/<c>HTTPS_PORTS</c>, or Kestrel endpoints in configuration — and
+    /// <see cref="DefaultUrl"/> only when none of them is set. (A <c>Urls</c> in appsettings.json would outrank
+    /// <c>ASPNETCORE_URLS</c>, which is why the default lives here and not there.)
+    /// </summary>
+    private static void ListenByConvention(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        string[] conventions = [WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey];
+        if (conventions.All(k => string.IsNullOrWhiteSpace(configuration[k])) && !configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+    }
+
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
-        // Outermost, so the audit trail records the status the caller finally gets.
+        // Before routing: a HEAD is routed as the GET it mirrors.
+        app.Use(HeadRequests.AnswerAsGet);
+        app.UseRouting();
+        // Outermost after routing, so the audit trail records the status the caller finally gets.
         app.UseAuditTrail();
         app.UseResponseHardening();
         app.UseExceptionHandler();
@@ -101,7 +149,14 @@ public static class RegistryHost
 
     public static WebApplication MapRegistryInfrastructure(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapOpenApi("/openapi/{documentName}.json").Add(endpoint =>
+        {
+            // A document name the registry does not have is a problem like every other 404 (the framework's is plain text).
+            var document = endpoint.RequestDelegate!;
+            endpoint.RequestDelegate = context => context.Request.RouteValues["documentName"] as string == OpenApiDocument
+                ? document(context)
+                : Problems.Status(StatusCodes.Status404NotFound, $"There is no OpenAPI document of that name; the registry's is /openapi/{OpenApiDocument}.json.").ExecuteAsync(context);
+        });
         app.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint("/openapi/v1.json", "Standards Registry v1");

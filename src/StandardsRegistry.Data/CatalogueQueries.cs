@@ -129,7 +129,7 @@ public sealed class CatalogueQueries(Db db)
             """;
 
         public static string GetVersion(VisibilityScope scope) =>
-            $"{VersionSelect(scope, full: true)} WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
+            $"{VersionSelect(scope, full: true, keyed: true)} WHERE v.standard_id = {Visibility.KeyedStandardId} AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
 
         public static string GetLatest(SqlDialect dialect, VisibilityScope scope) => $"""
             {VersionSelect(scope, full: true)}
@@ -154,7 +154,8 @@ public sealed class CatalogueQueries(Db db)
             FROM standards s
             """;
 
-        internal static string VersionSelect(VisibilityScope scope, bool full, bool asAnnounced = false) => $"""
+        /// <param name="keyed">The caller filters on <see cref="Visibility.KeyedStandardId"/>: the versions are looked up first (see there).</param>
+        internal static string VersionSelect(VisibilityScope scope, bool full, bool asAnnounced = false, bool keyed = false) => $"""
             SELECT v.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
                    v.title AS Title, v.summary AS Summary, {(full ? "v.body AS Body, v.attributes AS Attributes," : "")}
                    v.status AS Status, v.classification AS Classification, v.published_at AS PublishedAt,
@@ -162,7 +163,7 @@ public sealed class CatalogueQueries(Db db)
                    (SELECT MIN(n.edition) FROM versions n
                      WHERE n.standard_id = v.standard_id AND n.edition > v.edition AND n.published_at IS NOT NULL
                        AND {Visibility.Predicate(scope, "n", asAnnounced)}) AS SupersededBy
-            FROM versions v JOIN standards s ON s.id = v.standard_id
+            FROM versions v JOIN standards s ON {(keyed ? Visibility.JoinStandardAfterVersion : "s.id = v.standard_id")}
             """;
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope)

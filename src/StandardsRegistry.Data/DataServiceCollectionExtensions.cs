@@ -12,14 +12,20 @@ namespace StandardsRegistry.Data;
 public static class DataServiceCollectionExtensions
 {
     /// <summary>
+    /// The one way a settings class is registered: bound from its configuration section, its data annotations (and
+    /// <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/>) checked when the host starts, so a value
+    /// out of range stops the service with one line naming it instead of failing later at the first use.
+    /// </summary>
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+    /// <summary>
     /// The database: provider dialect, connection, the <c>registry-db</c> resilience pipeline, migrations and stores.
     /// A wrong provider or a malformed connection string fails at start with one line saying what is wrong.
     /// </summary>
     public static IServiceCollection AddRegistryDatabase(this IServiceCollection services)
     {
-        services.AddOptions<DatabaseOptions>()
-            .BindConfiguration(DatabaseOptions.Section)
-            .ValidateDataAnnotations()
+        services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section)
             .Validate(o => SqlDialect.Providers.Contains(o.Provider),
                 $"Database:Provider must be one of {string.Join(", ", SqlDialect.Providers)}.")
             .ValidateOnStart();

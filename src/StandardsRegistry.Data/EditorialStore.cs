@@ -209,8 +209,8 @@ public sealed class EditorialStore(Db db, FeedLog feed)
 
         public static string FindVersion(VisibilityScope scope) => $"""
             SELECT v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification
-            FROM versions v JOIN standards s ON s.id = v.standard_id
-            WHERE s.standard_key = @key AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
+            FROM versions v JOIN standards s ON {Visibility.JoinStandardAfterVersion}
+            WHERE v.standard_id = {Visibility.KeyedStandardId} AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}
             """;
 
         public static string CategoryForWrite(VisibilityScope scope) =>

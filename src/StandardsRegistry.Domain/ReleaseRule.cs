@@ -46,7 +46,7 @@ public static class ReleaseRule
         return new VisibilityScope(false, principal.Community, max, false, audience.Scheme);
     }
 
-    /// <summary>The release rule of DESIGN.md §1, in memory.</summary>
+    /// <summary>The release rule of docs/design.md §1.5, in memory.</summary>
     public static bool CanSee(VisibilityScope scope, VersionFacts version, IEnumerable<ReleaseFacts> releases, DateTimeOffset now)
     {
         if (version.Classification > scope.MaxLevel)

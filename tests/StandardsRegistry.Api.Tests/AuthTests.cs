@@ -188,7 +188,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task TheReleaseHistoryOfADraftDoesNotExistForANatoReaderWhoIsNoEditor()
     {
-        // Drafts are for editors (DESIGN.md §1): to any other NATO reader a draft's history is the one 404 of
+        // Drafts are for editors (docs/design.md §1.5): to any other NATO reader a draft's history is the one 404 of
         // something that does not exist, not an empty list that gives the draft away.
         var nato = _app.As(TestCaller.NatoReader("CTS"));
         var absent = await nato.GetAsync("/v1/standards/draft-only/versions/2/releases");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 

@@ -54,6 +54,40 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
             $"The peak grew by {small.Growth / MiB} MiB for {small.Bytes / MiB} MiB exported and by {large.Growth / MiB} MiB for {large.Bytes / MiB} MiB: it follows the catalogue's size.");
     }
 
+    [Fact]
+    public async Task AnExportReadSlowerThanTheRequestTimeoutCompletesWithItsEndLine()
+    {
+        var directory = Directory.CreateTempSubdirectory("registry-export-slow-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "registry.db");
+            await (await ServiceProcess.StartSqliteAsync(file)).DisposeAsync();
+            var versions = Load(file, standards: 50);
+            await using var service = await ServiceProcess.StartSqliteAsync(file, new Dictionary<string, string> { ["RequestTimeout__Seconds"] = "1" }, TimeSpan.FromMinutes(2));
+
+            // About 12 MiB read 64 KiB at a time with a pause after each read: several seconds, far more than the
+            // socket buffers hold, so the service waits on the reader well past its one-second request timeout.
+            var clock = Stopwatch.StartNew();
+            var export = await ExportAsync(service.Client(TestCaller.Eu("CTS"), Bound), CancellationToken.None, pause: TimeSpan.FromMilliseconds(15));
+            clock.Stop();
+
+            Assert.True(clock.Elapsed > TimeSpan.FromSeconds(2), $"The export took {clock.Elapsed.TotalSeconds:0.0} s: not slower than the timeout, it proves nothing.");
+            Assert.True(export.EndLine is not null, $"The export has no end line: it was cut short after {export.Bytes} bytes.{Environment.NewLine}{service.OutputTail()}");
+            Assert.Equal(versions, export.Versions);
+        }
+        finally
+        {
+            try
+            {
+                directory.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS to clean.
+            }
+        }
+    }
+
     private sealed record Measurement(int Versions, long Bytes, long PeakBefore, long PeakAfter)
     {
         public long Growth => PeakAfter - PeakBefore;
@@ -117,7 +151,7 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
     private sealed record ExportRead(long Bytes, long Lines, int Versions, string? EndLine, string? Cursor);
 
     /// <summary>Streams the export and counts it, keeping nothing but the current short line (the end line is the last).</summary>
-    private static async Task<ExportRead> ExportAsync(HttpClient client, CancellationToken ct)
+    private static async Task<ExportRead> ExportAsync(HttpClient client, CancellationToken ct, TimeSpan pause = default)
     {
         using (client)
         {
@@ -136,6 +170,10 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
             int read;
             while ((read = await stream.ReadAsync(buffer, ct)) > 0)
             {
+                if (pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, ct);
+                }
                 bytes += read;
                 var start = 0;
                 for (var i = 0; i < read; i++)

@@ -9,7 +9,7 @@ using StandardsRegistry.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Two API processes on one PostgreSQL database, as behind a load balancer (DESIGN.md §7): each migrates at start
+/// Two API processes on one PostgreSQL database, as behind a load balancer (docs/design.md §9): each migrates at start
 /// (the second finds nothing to apply), and concurrent writes through both keep the invariants the database holds.
 /// </summary>
 public sealed class MultiInstanceFixture : IAsyncLifetime

@@ -7,7 +7,7 @@ using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
-// The no-leak invariant (DESIGN.md §1) over generated catalogues: for every principal and every consumer route, the
+// The no-leak invariant (docs/design.md §2) over generated catalogues: for every principal and every consumer route, the
 // API answers exactly what the domain's ReleaseRule allows over the test's model of the catalogue, and anything the
 // rule hides is indistinguishable from something that never existed. Each seed builds one catalogue through the API
 // and crawls it once as every principal (IAsyncLifetime fixture); the facts then judge the recorded answers.

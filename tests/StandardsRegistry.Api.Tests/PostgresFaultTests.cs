@@ -11,7 +11,7 @@ using StandardsRegistry.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// DESIGN.md §3: the database server goes away under load and comes back. The API answers 2xx, an expected 4xx or
+/// docs/design.md §5 (faults): the database server goes away under load and comes back. The API answers 2xx, an expected 4xx or
 /// 503 with Retry-After (never 500, never a hang), keeps every write it acknowledged, half-applies none, and its
 /// readiness follows the database down and back up by itself.
 /// </summary>

@@ -34,7 +34,15 @@ public sealed class StartupTests
     [InlineData("RateLimiting__PermitsPerSecond", "0", "PermitsPerSecond")]
     [InlineData("RateLimiting__Burst", "-1", "Burst")]
     [InlineData("RequestTimeout__Seconds", "0", "Seconds")]
-    public async Task AnUnusableLimitStopsTheServiceWithOneClearLine(string setting, string value, string expected)
+    [InlineData("Audit__BatchSize", "0", "BatchSize")]
+    [InlineData("Webhooks__Retries", "-1", "Retries")]
+    [InlineData("Webhooks__BreakerFailures", "0", "BreakerFailures")]
+    [InlineData("Webhooks__AttemptTimeout", "00:00:00", "Webhooks:AttemptTimeout is 00:00:00")]
+    [InlineData("Webhooks__PollInterval", "-00:00:01", "Webhooks:PollInterval is -00:00:01")]
+    [InlineData("Webhooks__BreakDuration", "00:00:00.100", "Webhooks:BreakDuration is 00:00:00.1000000")]
+    [InlineData("Webhooks__LeaseDuration", "00:00:05", "Webhooks:LeaseDuration is 00:00:05")]
+    [InlineData("Webhooks__MaxBackoff", "00:00:01", "Webhooks:MaxBackoff is 00:00:01")]
+    public async Task AnUnusableSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
         var (exitCode, stdout, stderr) = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });
 

@@ -13,11 +13,11 @@ public abstract class WebhookTests(TestProvider provider)
 {
     private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
 
-    private RegistryApp NewApp(string failingAfter = "00:15:00") => new RegistryApp(provider: provider)
+    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1") => new RegistryApp(provider: provider)
         .With("Webhooks:AllowedHosts:0", "127.0.0.1")
         .With("Webhooks:PollInterval", "00:00:00.100")
         .With("Webhooks:AttemptTimeout", "00:00:00.500")
-        .With("Webhooks:Retries", "1")
+        .With("Webhooks:Retries", retries)
         .With("Webhooks:RetryDelay", "00:00:00.050")
         .With("Webhooks:Backoff", "00:00:00.200")
         .With("Webhooks:MaxBackoff", "00:00:00.500")
@@ -89,10 +89,41 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.All(deliveries, e => Assert.Equal("webhook.deliver", (string)e["action"]!));
         Assert.Equal("NS", (string?)deliveries.Single(e => (string)e["key"]! == "stanag-5002")["classification"]);
 
-        var state = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{subscription["id"]}");
+        // The receiver acknowledged before the dispatcher records it: wait for the record, do not race it.
+        var state = await WaitForSubscriptionAsync(app, subscription, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
         Assert.Equal("active", state["state"]!.GetValue<string>());
-        Assert.Equal(0, state["pending"]!.GetValue<long>());
         Assert.False(state.ContainsKey("secret"));
+    }
+
+    /// <summary>The subscription as the admin reads it, once <paramref name="condition"/> holds (within 20 s, else the test fails saying what it waited for).</summary>
+    private static async Task<JsonObject> WaitForSubscriptionAsync(RegistryApp app, JsonObject subscription, Func<JsonObject, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var state = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{subscription["id"]}");
+            if (condition(state))
+            {
+                return state;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {what}; the subscription reads {state.ToJsonString()}");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutImmediateRetriesEventsAreStillDelivered()
+    {
+        // Webhooks:Retries = 0 once made every delivery run throw (Polly's retry needs one attempt): nothing was ever sent.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(retries: "0");
+        var subscription = await SubscribeAsync(app, receiver);
+        await PublishReleasedAsync(app, "stanag-5091");
+        var ids = (await FeedAsync(app)).Select(e => e["id"]!.GetValue<string>()).ToList();
+        Assert.NotEmpty(ids);
+
+        await receiver.WaitUntilAsync(r => ids.All(id => r.Acknowledged.Any(d => d.EventId == id)), TimeSpan.FromSeconds(20), "the event delivered");
+        await WaitForSubscriptionAsync(app, subscription, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
     }
 
     [Fact]

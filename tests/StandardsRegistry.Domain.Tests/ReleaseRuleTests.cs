@@ -3,7 +3,7 @@ using static StandardsRegistry.Domain.Tests.Fixtures;
 
 namespace StandardsRegistry.Domain.Tests;
 
-/// <summary><see cref="ReleaseRule.CanSee"/>, the rule of DESIGN.md §1, case by case.</summary>
+/// <summary><see cref="ReleaseRule.CanSee"/>, the rule of docs/design.md §1.5, case by case.</summary>
 public sealed class ReleaseRuleTests
 {
     private static readonly VisibilityScope NatoReader = ReleaseRule.ScopeFor(Nato(Classification.NS, Roles.Consumer), null);

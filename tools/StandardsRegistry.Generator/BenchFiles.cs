@@ -6,13 +6,17 @@ namespace StandardsRegistry.Generator;
 
 /// <summary>
 /// What the bench scripts need from a generated catalogue, written beside it: the paths wrk requests
-/// (one per line) and the standards an editor may write to.
+/// (one per line), the standards an editor may write to, and what exists but an EU consumer may not see
+/// (<c>hidden-eu.tsv</c> for an EU consumer cleared NS, <c>hidden-nato-nr.tsv</c> for a NATO consumer cleared NR: standards
+/// without a visible edition, and hidden editions) for the timing bench.
 /// </summary>
 internal sealed class BenchFiles : IDisposable
 {
     private readonly StreamWriter _latest;
     private readonly StreamWriter _list;
     private readonly StreamWriter _standards;
+    private readonly StreamWriter _hiddenEu;
+    private readonly StreamWriter _hiddenNato;
     private readonly Random _random;
     private readonly double _listShare;
     private readonly long _now;
@@ -23,6 +27,8 @@ internal sealed class BenchFiles : IDisposable
         _latest = Writer(Path.Combine(directory, "latest-eu.paths"));
         _list = Writer(Path.Combine(directory, "list.paths"));
         _standards = Writer(Path.Combine(directory, "standards.tsv"));
+        _hiddenEu = Writer(Path.Combine(directory, "hidden-eu.tsv"));
+        _hiddenNato = Writer(Path.Combine(directory, "hidden-nato-nr.tsv"));
         _random = new Random(seed);
         // About 4000 list pages, starting anywhere in the catalogue, plus the first page of each category.
         _listShare = Math.Min(1.0, 4000.0 / Math.Max(1, expectedStandards));
@@ -42,6 +48,8 @@ internal sealed class BenchFiles : IDisposable
             stats.EuVisibleStandards++;
             _latest.WriteLine($"/v1/standards/{key}/versions/latest");
         }
+        WriteHidden(_hiddenEu, s, v => CatalogueGenerator.IsVisible(s, v, "EU", CatalogueGenerator.EuConsumerLevel, _now));
+        WriteHidden(_hiddenNato, s, v => v.Classification <= (int)StandardsRegistry.Domain.Classification.NR && v.Status != "draft");
         if (CatalogueGenerator.HasVisibleEditionInForce(s, "PUBLIC", 0, _now))
         {
             stats.PublicVisibleStandards++;
@@ -59,6 +67,21 @@ internal sealed class BenchFiles : IDisposable
         _latest.Dispose();
         _list.Dispose();
         _standards.Dispose();
+        _hiddenEu.Dispose();
+        _hiddenNato.Dispose();
+    }
+
+    /// <summary>A standard none of whose editions a reader sees, and each edition it does not see.</summary>
+    private static void WriteHidden(StreamWriter to, GeneratedStandard s, Func<VersionRecord, bool> visible)
+    {
+        if (!s.Versions.Any(visible))
+        {
+            to.WriteLine($"standard\t{s.Standard.Key}");
+        }
+        foreach (var v in s.Versions.Where(v => !visible(v)))
+        {
+            to.WriteLine(string.Create(CultureInfo.InvariantCulture, $"edition\t{s.Standard.Key}\t{v.Edition}"));
+        }
     }
 
     private static StreamWriter Writer(string path) => new(path, append: false, new UTF8Encoding(false)) { NewLine = "\n" };

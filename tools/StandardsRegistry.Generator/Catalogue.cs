@@ -201,10 +201,14 @@ internal sealed class CatalogueGenerator(int seed, long versionCount, long now)
         }
     }
 
-    /// <summary>Whether a consumer of <paramref name="audience"/> with clearance <paramref name="level"/> sees an edition in force (the rule of DESIGN.md §1).</summary>
+    /// <summary>Whether a consumer of <paramref name="audience"/> with clearance <paramref name="level"/> sees an edition in force (the rule of docs/design.md §1.5).</summary>
     public static bool HasVisibleEditionInForce(GeneratedStandard s, string audience, int level, long now) =>
-        s.Versions.Any(v => v.Classification <= level && v.Status is "published" or "superseded"
-            && s.Releases.Any(r => r.VersionId == v.Id && r.Audience == audience && r.RevokedAt is null && r.EffectiveFrom <= now));
+        s.Versions.Any(v => IsVisible(s, v, audience, level, now));
+
+    /// <summary>The release rule for a consumer of <paramref name="audience"/> cleared to <paramref name="level"/>.</summary>
+    public static bool IsVisible(GeneratedStandard s, VersionRecord v, string audience, int level, long now) =>
+        v.Classification <= level && v.Status is "published" or "superseded"
+        && s.Releases.Any(r => r.VersionId == v.Id && r.Audience == audience && r.RevokedAt is null && r.EffectiveFrom <= now);
 
     private StandardRecord NewStandard(long id, long number)
     {

@@ -10,6 +10,7 @@ using StandardsRegistry.Generator;
 //   token    --key BASE64 --issuer I --audience A --subject S --community C [--clearance L] [--role R]... [--hours H]
 //   edit     --url URL --token T --standards FILE --seconds S [--seed S]
 //   plans    --provider sqlite|postgres --connection "..." --data DIR [--runs N]
+//   timing   --url URL --token T --hidden FILE [--n N] [--seed S] [--label L] [--route R]...
 try
 {
     var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "generate";
@@ -21,7 +22,9 @@ try
         "edit" => await Editor.RunAsync(new Uri(options.Required("url")), options.Required("token"), options.Required("standards"),
             TimeSpan.FromSeconds(options.Number("seconds", 15)), (int)options.Number("seed", 7)),
         "plans" => Plans.Run(options.Get("provider") ?? SqlDialect.Sqlite, options.Required("connection"), options.Required("data"), (int)options.Number("runs", 300)),
-        _ => throw new ArgumentException($"Unknown command '{command}': use generate, token, edit or plans."),
+        "timing" => await Timing.RunAsync(new Uri(options.Required("url")), options.Required("token"), options.Required("hidden"),
+            (int)options.Number("n", 2000), (int)options.Number("seed", 7), options.Get("label") ?? "service", options.All("route")),
+        _ => throw new ArgumentException($"Unknown command '{command}': use generate, token, edit, plans or timing."),
     };
 }
 catch (ArgumentException e)

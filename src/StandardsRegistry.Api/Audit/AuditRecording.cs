@@ -51,7 +51,7 @@ public static class AuditRecording
 
     public static IServiceCollection AddRegistryAudit(this IServiceCollection services)
     {
-        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<AuditOptions>(AuditOptions.Section);
         services.AddSingleton<AuditTrail>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
         return services;

@@ -67,7 +67,10 @@ public static class FeedApi
             .WithSummary("Every version the caller sees, with content, as NDJSON, and the feed cursor it is consistent with")
             .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition, then one `{\"type\":\"end\",\"cursor\":…,\"versions\":n}`; "
                 + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")
-            .Produces<ExportVersionDto>(StatusCodes.Status200OK, NdJson);
+            .Produces<ExportVersionDto>(StatusCodes.Status200OK, NdJson)
+            // A stream runs as long as the client keeps reading: the request timeout would cut a large export or a
+            // slow link short. Kestrel's minimum data rate still drops a client that stops reading.
+            .DisableRequestTimeout();
 
         return app;
     }

@@ -43,14 +43,18 @@ public static class ETags
         return $"\"{Convert.ToBase64String(hash[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_')}\"";
     }
 
-    /// <summary>Strong comparison of a conditional header (a list of tags, or <c>*</c>) against the current tag.</summary>
-    public static bool Matches(Microsoft.Extensions.Primitives.StringValues header, string etag)
+    /// <summary>
+    /// Whether a conditional header (a list of tags, or <c>*</c>) holds the current tag: by strong comparison for
+    /// <c>If-Match</c>, by weak comparison (<paramref name="weak"/>: <c>W/"x"</c> matches <c>"x"</c>) for
+    /// <c>If-None-Match</c>, as RFC 9110 §13.1.1–2 require.
+    /// </summary>
+    public static bool Matches(Microsoft.Extensions.Primitives.StringValues header, string etag, bool weak = false)
     {
         foreach (var value in header)
         {
             if (EntityTagHeaderValue.TryParseList(value?.Split(',') ?? [], out var tags))
             {
-                if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || (!t.IsWeak && t.Tag.Equals(etag, StringComparison.Ordinal))))
+                if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || ((weak || !t.IsWeak) && t.Tag.Equals(etag, StringComparison.Ordinal))))
                 {
                     return true;
                 }
@@ -72,7 +76,7 @@ public static class ETags
         response.Headers.CacheControl = httpContext.User.Identity?.IsAuthenticated == true ? "private, no-cache" : "public, no-cache";
         response.Headers.Vary = vary;
 
-        if (Matches(httpContext.Request.Headers.IfNoneMatch, etag))
+        if (Matches(httpContext.Request.Headers.IfNoneMatch, etag, weak: true))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;

@@ -60,6 +60,8 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
     {
         { Path: { } path } when json.Message.Contains("could not be mapped", StringComparison.Ordinal) =>
             $"The request body's JSON has a property this operation does not accept: {path}.",
+        { Path: { } path } when json.Message.StartsWith("Duplicate property '", StringComparison.Ordinal) =>
+            $"The request body's JSON gives the property '{json.Message.Split('\'')[1]}' more than once (names are compared regardless of case), at {path}.",
         { Path: { } path } when json.Message.Contains("could not be converted", StringComparison.Ordinal) =>
             $"The request body's JSON has a value of the wrong type at {path}.",
         { Path: { } path } => $"The request body is not valid JSON at {path}: {FirstSentence(json.Message)}",

@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using StandardsRegistry.Data;
 using StandardsRegistry.Api.Security;
 
 namespace StandardsRegistry.Api.Http;
@@ -62,8 +63,8 @@ public static class RequestLimits
             k.Limits.MaxRequestHeaderCount = KestrelMaxHeaderCount;
         });
 
-        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RequestTimeoutSettings>().BindConfiguration(RequestTimeoutSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<RateLimitingOptions>(RateLimitingOptions.Section);
+        services.AddValidatedOptions<RequestTimeoutSettings>(RequestTimeoutSettings.Section);
 
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((o, settings) =>

@@ -188,11 +188,13 @@ public sealed class WebhookDispatcher(
                 .Handle<HttpRequestException>()
                 .Handle<TimeoutRejectedException>()
                 .HandleResult(r => !r.IsSuccessStatusCode);
-            builder
-                .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            // Retries = 0 means none: Polly's retry strategy needs at least one attempt, so it is left out.
+            if (o.Retries > 0)
+            {
+                builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
                 {
                     ShouldHandle = failed,
-                    MaxRetryAttempts = Math.Max(0, o.Retries),
+                    MaxRetryAttempts = o.Retries,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = o.RetryDelay,
@@ -201,7 +203,9 @@ public sealed class WebhookDispatcher(
                         args.Outcome.Result?.Dispose();
                         return default;
                     },
-                })
+                });
+            }
+            builder
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
                 {
                     ShouldHandle = failed,

@@ -1,11 +1,16 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
+using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Webhooks;
 
-/// <summary>Webhook delivery settings (<c>Webhooks</c> section).</summary>
-public sealed class WebhookOptions
+/// <summary>
+/// Webhook delivery settings (<c>Webhooks</c> section), checked when the service starts: a value out of range stops it
+/// with one line naming the setting (the ranges are those the delivery pipeline can run with).
+/// </summary>
+public sealed class WebhookOptions : IValidatableObject
 {
     public const string Section = "Webhooks";
 
@@ -22,6 +27,7 @@ public sealed class WebhookOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Immediate retries of one delivery (exponential backoff with jitter from <see cref="RetryDelay"/>).</summary>
+    [Range(0, 100)]
     public int Retries { get; set; } = 2;
 
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -32,18 +38,43 @@ public sealed class WebhookOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Consecutive failed attempts that open a subscription's circuit, and for how long it stays open.</summary>
+    [Range(1, 10_000)]
     public int BreakerFailures { get; set; } = 5;
 
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long an instance holds a subscription's lease without renewing it (it renews before each event). When an
-    /// instance dies, another takes the subscription over after this. Keep it above AttemptTimeout × (Retries + 1).
+    /// instance dies, another takes the subscription over after this. At least AttemptTimeout × (Retries + 1).
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A subscription failing without a success for this long is shown as <c>failing</c>.</summary>
     public TimeSpan FailingAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var day = TimeSpan.FromDays(1);
+        (string Name, TimeSpan Value, TimeSpan Min, TimeSpan Max)[] spans =
+        [
+            (nameof(PollInterval), PollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
+            (nameof(AttemptTimeout), AttemptTimeout, TimeSpan.FromMilliseconds(10), day),
+            (nameof(RetryDelay), RetryDelay, TimeSpan.Zero, day),
+            (nameof(Backoff), Backoff, TimeSpan.FromMilliseconds(1), day),
+            (nameof(MaxBackoff), MaxBackoff, Backoff, day),
+            (nameof(BreakDuration), BreakDuration, TimeSpan.FromMilliseconds(500), day),
+            (nameof(LeaseDuration), LeaseDuration, AttemptTimeout * (Retries + 1), day),
+            (nameof(FailingAfter), FailingAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
+        ];
+        foreach (var (name, value, min, max) in spans)
+        {
+            if (value < min || value > max)
+            {
+                yield return new ValidationResult($"{Section}:{name} is {value}; it must be from {min} to {max}"
+                    + (name == nameof(LeaseDuration) ? $" (at least {Section}:AttemptTimeout × ({Section}:Retries + 1), so a live instance keeps its lease while it delivers)." : "."), [name]);
+            }
+        }
+    }
 
     /// <summary>Why <paramref name="url"/> may not be a webhook destination, or null. Syntax problems are a 400; an unlisted host a 422.</summary>
     public (int Status, string Message)? UrlProblem(string? url)
@@ -97,7 +128,7 @@ public static class WebhookServiceCollectionExtensions
     /// <summary>Options, the HTTP client (no redirects: a receiver cannot bounce a delivery to a host that is not allowed) and the dispatcher.</summary>
     public static IServiceCollection AddRegistryWebhooks(this IServiceCollection services)
     {
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
         services.AddHttpClient(WebhookDispatcher.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan); // the pipeline's per-attempt timeout governs

@@ -15,6 +15,7 @@ public static class ProblemAssertions
         Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"Expected application/problem+json. {what}");
         var body = JsonNode.Parse(text)!.AsObject();
         Assert.True(body["status"]?.GetValue<int>() == (int)status, $"Expected status {(int)status} in the body. {what}");
+        Assert.True(body["type"] is JsonValue type && type.GetValue<string>().Length > 0, $"Expected a problem type (RFC 9457). {what}");
         foreach (var name in names)
         {
             var inErrors = body["errors"] is JsonObject errors && errors.ContainsKey(name);

@@ -14,6 +14,19 @@ namespace StandardsRegistry.Api.Tests.Support;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    /// <summary>How a test tells the service where to listen.</summary>
+    public enum ListenBy
+    {
+        /// <summary>The <c>Urls</c> setting (an environment variable), with a temp directory as the content root.</summary>
+        UrlsSetting,
+        /// <summary><c>ASPNETCORE_URLS</c>, with the app's own appsettings.json.</summary>
+        AspNetCoreUrls,
+        /// <summary><c>--urls</c> on the command line, with the app's own appsettings.json.</summary>
+        CommandLine,
+        /// <summary>Nothing, with the app's own appsettings.json: the service's default port.</summary>
+        Nothing,
+    }
+
     // Enough for a whole test's log (a line per request failure); beyond it later lines are dropped.
     private const int KeptLines = 50_000;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
@@ -64,13 +77,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// otherwise) and waits until it is ready: within 30 s, or <paramref name="readyTimeout"/> when its start has more
     /// to do (a large feed backfill).
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? readyTimeout = null)
+    public static async Task<ServiceProcess> StartAsync(
+        string connectionString, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? readyTimeout = null, ListenBy listenBy = ListenBy.UrlsSetting)
     {
         // The port was free a moment ago; if another process takes it first, the service exits and we retry.
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var service = Launch(connectionString, StandardsRegistry.Tests.Support.PostgresCluster.FreePort(), settings);
+            var port = listenBy == ListenBy.Nothing ? DefaultPort : StandardsRegistry.Tests.Support.PostgresCluster.FreePort();
+            var service = Launch(connectionString, port, settings, listenBy);
             try
             {
                 await service.WaitUntilReadyAsync(readyTimeout ?? ReadyTimeout);
@@ -150,7 +165,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static ServiceProcess Launch(string connectionString, int port, IReadOnlyDictionary<string, string>? settings)
+    /// <summary>Where the service listens when nothing says (RegistryHost.DefaultUrl).</summary>
+    public const int DefaultPort = 5080;
+
+    private static ServiceProcess Launch(string connectionString, int port, IReadOnlyDictionary<string, string>? settings, ListenBy listenBy)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("registry-service-").FullName;
         var start = new ProcessStartInfo("dotnet")
@@ -167,7 +185,26 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Registry"] = connectionString;
         start.Environment["Database__Provider"] = "postgres";
         start.Environment["Database__Seed"] = "false";
-        start.Environment["Urls"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        switch (listenBy)
+        {
+            case ListenBy.UrlsSetting:
+                start.Environment["Urls"] = url;
+                break;
+            case ListenBy.AspNetCoreUrls:
+                start.Environment["ASPNETCORE_URLS"] = url;
+                break;
+            case ListenBy.CommandLine:
+                start.ArgumentList.Add("--urls");
+                start.ArgumentList.Add(url);
+                break;
+        }
+        if (listenBy != ListenBy.UrlsSetting)
+        {
+            // The shipped appsettings.json is read, as on a real start: what it says must not outrank the conventions.
+            start.ArgumentList.Add("--contentRoot");
+            start.ArgumentList.Add(AppContext.BaseDirectory);
+        }
         start.Environment["Authentication__Schemes__Bearer__ValidIssuer"] = Tokens.Issuer;
         start.Environment["Authentication__Schemes__Bearer__ValidAudiences__0"] = Tokens.Audience;
         start.Environment["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = Tokens.Issuer;

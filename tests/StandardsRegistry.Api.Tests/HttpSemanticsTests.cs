@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using StandardsRegistry.Api.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// What a client library expects of HTTP (issue 13, point 6): HEAD on every GET route, weak comparison for
+/// If-None-Match, a problem type on every error, and a JSON property given twice refused with a 400 naming it.
+/// </summary>
+public sealed partial class HttpSemanticsTests : IAsyncLifetime
+{
+    private readonly RegistryApp _app = new RegistryApp(seed: true).With("Webhooks:AllowedHosts:0", "127.0.0.1");
+    private string _subscription = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        _app.Start();
+        var created = await _app.As(TestCaller.Admin()).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = "http://127.0.0.1:9/hook", secret = "a-secret-of-sixteen+" });
+        _subscription = (await created.JsonAsync())["id"]!.GetValue<string>();
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    [GeneratedRegex(@"\{\*?([A-Za-z]+)[^}]*\}")]
+    private static partial Regex Parameter();
+
+    /// <summary>Every GET route of the running app (so a route added later is covered), its parameters filled with things that exist.</summary>
+    private List<string> GetRoutes() =>
+        _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") == true)
+            .Select(e => "/" + Parameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), m => m.Groups[1].Value switch
+            {
+                "key" => "stanag-2310",
+                "edition" => "2",
+                "audience" => "EU",
+                "id" => _subscription,
+                "documentName" => "v1",
+                var other => throw new Xunit.Sdk.XunitException($"GET {e.RoutePattern.RawText} has a parameter '{other}': teach this test a value for it."),
+            }))
+            .Distinct()
+            .ToList();
+
+    [Fact]
+    public async Task HeadOnEveryGetRouteAnswersTheGetsStatusAndHeadersWithoutABody()
+    {
+        var routes = GetRoutes();
+        Assert.True(routes.Count >= 14, string.Join(", ", routes));
+        var admin = _app.As(TestCaller.Admin());
+        foreach (var route in routes)
+        {
+            using var get = await admin.GetAsync(route);
+            using var head = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, route));
+            var what = $"HEAD {route}: {(int)head.StatusCode}, GET {(int)get.StatusCode}";
+            Assert.True(get.StatusCode == head.StatusCode, what);
+            Assert.NotEqual(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+            Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        }
+    }
+
+    [Fact]
+    public async Task HeadOnTheRealServerSendsNoBody()
+    {
+        var data = Directory.CreateTempSubdirectory("registry-head-");
+        try
+        {
+            await using var service = await ServiceProcess.StartSqliteAsync(Path.Combine(data.FullName, "registry.db"), new Dictionary<string, string> { ["Database__Seed"] = "true" });
+            using var client = service.Client();
+            using var get = await client.GetAsync("/v1/standards/stanag-4172/versions/latest");
+            using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/standards/stanag-4172/versions/latest"));
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+            Assert.Equal(get.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+            // The connection is still good for the next request: nothing was left half-sent.
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/standards")).StatusCode);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task IfNoneMatchComparesWeakly()
+    {
+        var eu = _app.As(TestCaller.Eu("NS"));
+        using var first = await eu.GetAsync("/v1/standards/stanag-2310/versions/latest");
+        var tag = first.Headers.ETag!.Tag;
+        foreach (var header in new[] { tag, $"W/{tag}", $"\"other\", W/{tag}", "*" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-2310/versions/latest");
+            request.Headers.TryAddWithoutValidation("If-None-Match", header);
+            using var again = await eu.SendAsync(request);
+            Assert.True(again.StatusCode == HttpStatusCode.NotModified, $"If-None-Match: {header} -> {(int)again.StatusCode}");
+        }
+        using var stale = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-2310/versions/latest");
+        stale.Headers.TryAddWithoutValidation("If-None-Match", "W/\"not-the-tag\"");
+        Assert.Equal(HttpStatusCode.OK, (await eu.SendAsync(stale)).StatusCode);
+    }
+
+    [Fact]
+    public async Task IfMatchStillComparesStrongly()
+    {
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-7301", "data-link");
+        var edition = await editor.CreateDraftAsync("stanag-7301", category: "data-link");
+        using var draft = await editor.GetAsync($"/v1/standards/stanag-7301/versions/{edition}");
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/stanag-7301/versions/{edition}")
+        {
+            Content = new StringContent("""{"title":"T","summary":"S","body":"B","classification":"NU","attributes":{"messageFormat":"XML","dataRateKbps":16}}""", Encoding.UTF8, "application/json"),
+        };
+        put.Headers.TryAddWithoutValidation("If-Match", $"W/{draft.Headers.ETag!.Tag}");
+        await ProblemAsync(await editor.SendAsync(put), HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task AnUnknownOpenApiDocumentIsAProblemWithAType()
+    {
+        await ProblemAsync(await _app.Anonymous().GetAsync("/openapi/v2.json"), HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("""{"key":"stanag-7302","key":"stanag-7303","designation":"STANAG 7302","category":"comms-protocol","title":"T"}""", "key", "/v1/standards")]
+    [InlineData("""{"key":"stanag-7302","Key":"stanag-7303","designation":"STANAG 7302","category":"comms-protocol","title":"T"}""", "key", "/v1/standards")]
+    [InlineData("""{"title":"T","summary":"S","body":"B","classification":"NU","attributes":{"messageFormat":"XML","messageFormat":"JSON","dataRateKbps":16}}""", "messageFormat", "/v1/standards/stanag-7310/versions")]
+    [InlineData("""{"title":"T","summary":"S","body":"B","classification":"NU","attributes":{"messageFormat":"XML","MESSAGEFORMAT":"JSON","dataRateKbps":16}}""", "MESSAGEFORMAT", "/v1/standards/stanag-7310/versions")]
+    [InlineData("""{"title":"T","title":"U","summary":"S","body":"B","classification":"NU","attributes":{"messageFormat":"XML","dataRateKbps":16}}""", "title", "/v1/standards/stanag-7310/versions")]
+    public async Task APropertyGivenTwiceIsA400NamingItAndNothingIsWritten(string json, string property, string url)
+    {
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-7310", "data-link");
+        var before = await editor.SnapshotAsync();
+        using var response = await editor.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
+        await ProblemAsync(response, HttpStatusCode.BadRequest, $"'{property}'");
+        Assert.Equal(before, await editor.SnapshotAsync());
+    }
+}

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Data.Tests;
+
+/// <summary>
+/// Every relative link in the repository's Markdown files resolves in a fresh clone: the file or directory it names
+/// exists inside the repository (not beside it, as <c>../shared/DESIGN.md</c> once did), and a <c>#fragment</c> into a
+/// Markdown file names one of its headings by GitHub's rules. Plain file reads, no service.
+/// </summary>
+public sealed class DocumentationTests
+{
+    [Fact]
+    public void EveryRelativeLinkInTheMarkdownFilesResolvesInsideTheRepository()
+    {
+        var root = RepositoryPaths.Root;
+        var files = MarkdownLinks.MarkdownFiles(root);
+        Assert.Contains(files, f => Path.GetFileName(f) == "README.md");
+
+        var broken = files.SelectMany(f => MarkdownLinks.Broken(root, f)).ToList();
+
+        Assert.True(broken.Count == 0, $"Broken relative links:\n{string.Join('\n', broken)}");
+    }
+
+    /// <summary>
+    /// Code comments and documents cite the design by section ("docs/design.md §1.5"); each cited section exists, and
+    /// nothing cites the design document that lived outside the repository. Within the design, "§6" alone refers to its
+    /// own sections.
+    /// </summary>
+    [Fact]
+    public void EveryCitedSectionOfTheDesignExists()
+    {
+        var root = RepositoryPaths.Root;
+        var design = Path.Combine(root, "docs", "design.md");
+        var sections = MarkdownLinks.Sections(File.ReadAllText(design));
+        Assert.Contains("1.5", sections);
+
+        var problems = new List<string>();
+        foreach (var file in MarkdownLinks.TextFiles(root))
+        {
+            var name = Path.GetRelativePath(root, file).Replace('\\', '/');
+            var text = File.ReadAllText(file);
+            var citations = name == "docs/design.md" ? MarkdownLinks.OwnSectionCitation().Matches(text) : MarkdownLinks.SectionCitation().Matches(text);
+            foreach (Match m in citations)
+            {
+                var line = MarkdownLinks.LineOf(text, m.Index);
+                if (m.Groups["outside"].Success)
+                {
+                    problems.Add($"{name}:{line}: cites {m.Value}, a document outside the repository; cite docs/design.md");
+                }
+                else if (!sections.Contains(m.Groups["section"].Value))
+                {
+                    problems.Add($"{name}:{line}: cites {m.Value}, but docs/design.md has no section {m.Groups["section"].Value}");
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
+    public void TheCheckerFindsMissingFilesLinksOutOfTheRepositoryAndUnknownAnchorsButNotLinksInCode()
+    {
+        var root = Directory.CreateTempSubdirectory("links-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "docs"));
+            File.WriteAllText(Path.Combine(root, "docs", "a.md"), "# Title\n\n## 1. The rule: one function\n\n```sh\n# not a heading\n```\n");
+            File.WriteAllText(Path.Combine(root, "README.md"), """
+                [ok](docs/a.md) [ok](docs/a.md#1-the-rule-one-function) [ok](<docs/a.md> "title") [ok](#here) [ok](docs/)
+                [`code` in text](docs/a.md#title) ![img](docs/a.md) [web](https://example.org/x.md) [mail](mailto:a@b.c)
+                `[in a code span](missing.md)`
+
+                ```
+                [in a fence](missing.md)
+                ```
+
+                ## Here
+
+                [missing](docs/b.md) [outside](../shared/DESIGN.md) [no anchor](docs/a.md#not-a-heading)
+                [no local anchor](#there) [ref]
+
+                [ref]: docs/c.md
+                """);
+
+            var broken = MarkdownLinks.Broken(root, Path.Combine(root, "README.md")).ToList();
+
+            Assert.Equal(5, broken.Count);
+            Assert.Contains(broken, b => b.Contains("docs/b.md", StringComparison.Ordinal) && b.Contains("no such file", StringComparison.Ordinal));
+            Assert.Contains(broken, b => b.Contains("../shared/DESIGN.md", StringComparison.Ordinal) && b.Contains("outside the repository", StringComparison.Ordinal));
+            Assert.Contains(broken, b => b.Contains("docs/a.md#not-a-heading", StringComparison.Ordinal) && b.Contains("no heading", StringComparison.Ordinal));
+            Assert.Contains(broken, b => b.Contains("#there", StringComparison.Ordinal));
+            Assert.Contains(broken, b => b.Contains("docs/c.md", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("The release rule, and what was decided where the design is silent", "the-release-rule-and-what-was-decided-where-the-design-is-silent")]
+    [InlineData("1. Export once", "1-export-once")]
+    [InlineData("Limits — stated, not hidden", "limits--stated-not-hidden")]
+    [InlineData("§1 The `ReleaseRule` (Domain/Data)", "1-the-releaserule-domaindata")]
+    [InlineData("Releasable To: as far as the caller may know", "releasable-to-as-far-as-the-caller-may-know")]
+    [InlineData("Très secret_UE *emphasis*", "très-secret_ue-emphasis")]
+    [InlineData("A [linked](other.md) heading", "a-linked-heading")]
+    public void HeadingsGetGitHubsAnchors(string heading, string anchor) =>
+        Assert.Equal(anchor, MarkdownLinks.Slug(heading));
+
+    [Fact]
+    public void RepeatedHeadingsGetNumberedAnchors() =>
+        Assert.Equal(["a", "a-1", "a-2", "b"], MarkdownLinks.Anchors("# A\n## B\n### A\nA\n---\n").Order(StringComparer.Ordinal));
+}
+
+/// <summary>Relative links in Markdown (CommonMark inline links, images and reference definitions) and GitHub's heading anchors.</summary>
+internal static partial class MarkdownLinks
+{
+    /// <summary>Directories that are build output or installed packages, never part of a clone.</summary>
+    private static readonly HashSet<string> Skipped = new(StringComparer.Ordinal) { "bin", "obj", "node_modules", "TestResults" };
+
+    /// <summary>The Markdown files a clone has: everything but build output, packages and hidden directories (.git, .vs).</summary>
+    public static IReadOnlyList<string> MarkdownFiles(string root) =>
+        Files(root).Where(f => f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The text files that may cite the design: documents, code, scripts.</summary>
+    public static IEnumerable<string> TextFiles(string root) =>
+        Files(root).Where(f => Path.GetExtension(f) is ".md" or ".cs" or ".sh" or ".sql" or ".mjs" or ".js" or ".props");
+
+    /// <summary>The numbers of the design's numbered headings: "1", "1.5", …</summary>
+    public static IReadOnlySet<string> Sections(string text) =>
+        SectionHeading().Matches(WithoutFences(text)).Select(m => m.Groups["section"].Value).ToHashSet(StringComparer.Ordinal);
+
+    private static IEnumerable<string> Files(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            yield return file;
+        }
+        foreach (var sub in Directory.EnumerateDirectories(directory))
+        {
+            var name = Path.GetFileName(sub);
+            if (!name.StartsWith('.') && !Skipped.Contains(name))
+            {
+                foreach (var file in Files(sub))
+                {
+                    yield return file;
+                }
+            }
+        }
+    }
+
+    /// <summary>One line per link of <paramref name="file"/> that does not resolve in the repository at <paramref name="root"/>.</summary>
+    public static IEnumerable<string> Broken(string root, string file)
+    {
+        var rootPath = Path.GetFullPath(root);
+        var name = Path.GetRelativePath(rootPath, file).Replace('\\', '/');
+        var text = File.ReadAllText(file);
+        foreach (var (line, target) in Links(text))
+        {
+            if (Problem(rootPath, file, text, target) is { } problem)
+            {
+                yield return $"{name}:{line}: ({target}) {problem}";
+            }
+        }
+    }
+
+    private static string? Problem(string root, string file, string text, string target)
+    {
+        if (Scheme().IsMatch(target) || target.StartsWith("//", StringComparison.Ordinal))
+        {
+            return null; // absolute: http(s), mailto, …
+        }
+        var hash = target.IndexOf('#', StringComparison.Ordinal);
+        var path = Uri.UnescapeDataString(hash < 0 ? target : target[..hash]);
+        var fragment = hash < 0 ? null : Uri.UnescapeDataString(target[(hash + 1)..]);
+        var resolved = path.Length == 0 ? file : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, path));
+        var relative = Path.GetRelativePath(root, resolved);
+        if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            return "points outside the repository: a clone does not have it";
+        }
+        if (relative.Split(Path.DirectorySeparatorChar).Any(part => Skipped.Contains(part) || (part.StartsWith('.') && part != ".")))
+        {
+            return "points into build output or a hidden directory";
+        }
+        if (!File.Exists(resolved) && !Directory.Exists(resolved))
+        {
+            return "no such file or directory in the repository";
+        }
+        if (fragment is { Length: > 0 } && resolved.EndsWith(".md", StringComparison.OrdinalIgnoreCase) && File.Exists(resolved))
+        {
+            var anchors = Anchors(resolved == file ? text : File.ReadAllText(resolved));
+            if (!anchors.Contains(fragment.ToLowerInvariant()))
+            {
+                return $"no heading with the anchor #{fragment} in {Path.GetRelativePath(root, resolved).Replace('\\', '/')}";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Link destinations with their line numbers: inline links and images, and reference definitions; none inside code.</summary>
+    public static IEnumerable<(int Line, string Target)> Links(string text)
+    {
+        var prose = WithoutCode(text);
+        foreach (Match m in InlineLink().Matches(prose))
+        {
+            yield return (LineOf(prose, m.Index), m.Groups["angle"].Success ? m.Groups["angle"].Value : m.Groups["bare"].Value);
+        }
+        foreach (Match m in ReferenceDefinition().Matches(prose))
+        {
+            yield return (LineOf(prose, m.Index), m.Groups["angle"].Success ? m.Groups["angle"].Value : m.Groups["bare"].Value);
+        }
+    }
+
+    /// <summary>The text with fenced code blocks and the contents of code spans blanked (line numbers and offsets kept).</summary>
+    private static string WithoutCode(string text) =>
+        CodeSpan().Replace(WithoutFences(text), m => m.Groups["ticks"].Value + new string(' ', m.Groups["code"].Length) + m.Groups["ticks"].Value);
+
+    /// <summary>The text with the lines of fenced code blocks blanked.</summary>
+    private static string WithoutFences(string text)
+    {
+        var lines = text.Split('\n');
+        string? fence = null;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var trimmed = lines[i].TrimStart();
+            if (fence is null && FenceOpen().Match(trimmed) is { Success: true } open)
+            {
+                fence = open.Value;
+                lines[i] = "";
+            }
+            else if (fence is not null)
+            {
+                if (trimmed.StartsWith(fence, StringComparison.Ordinal) && trimmed.TrimEnd().Trim(fence[0]).Length == 0)
+                {
+                    fence = null;
+                }
+                lines[i] = "";
+            }
+        }
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The anchors GitHub gives the headings of a Markdown text (ATX and setext, outside code), plus HTML ids and names.</summary>
+    public static IReadOnlySet<string> Anchors(string text)
+    {
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lines = WithoutFences(text).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            string? heading = null;
+            if (AtxHeading().Match(lines[i]) is { Success: true } atx)
+            {
+                heading = atx.Groups["text"].Value;
+            }
+            else if (i + 1 < lines.Length && lines[i].Trim().Length > 0 && !lines[i].StartsWith("    ", StringComparison.Ordinal)
+                && SetextUnderline().IsMatch(lines[i + 1]) && !ListOrQuote().IsMatch(lines[i]))
+            {
+                heading = lines[i].Trim();
+            }
+            if (heading is not null)
+            {
+                var slug = Slug(heading);
+                counts.TryGetValue(slug, out var seen);
+                counts[slug] = seen + 1;
+                anchors.Add(seen == 0 ? slug : $"{slug}-{seen}");
+            }
+            foreach (Match id in HtmlAnchor().Matches(lines[i]))
+            {
+                anchors.Add(id.Groups["id"].Value.ToLowerInvariant());
+            }
+        }
+        return anchors;
+    }
+
+    /// <summary>
+    /// GitHub's anchor for a heading (github-slugger): its text without markup, lower case, every character that is not
+    /// a letter, mark, digit, space, hyphen or underscore removed, and each space made a hyphen.
+    /// </summary>
+    public static string Slug(string heading)
+    {
+        var plain = MarkdownLinkText().Replace(heading, "${text}");
+        var slug = new StringBuilder(plain.Length);
+        foreach (var c in plain.Trim().ToLowerInvariant())
+        {
+            var category = char.GetUnicodeCategory(c);
+            if (c == ' ')
+            {
+                slug.Append('-');
+            }
+            else if (c is '-' or '_' || char.IsLetterOrDigit(c) || category is UnicodeCategory.NonSpacingMark
+                or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+            {
+                slug.Append(c);
+            }
+        }
+        return slug.ToString();
+    }
+
+    public static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
+
+    [GeneratedRegex(@"^#{2,6}[ \t]+(?<section>\d+(?:\.\d+)*)\.?[ \t]", RegexOptions.Multiline)]
+    private static partial Regex SectionHeading();
+
+    /// <summary>"docs/design.md §1.5" (or "design.md §…"); <c>outside</c>: the upper-case design file that lived beside the repository.</summary>
+    [GeneratedRegex(@"(?:(?:docs/)?design|(?<outside>DESIGN))\.md,? §(?<section>\d+(?:\.\d+)*)")]
+    public static partial Regex SectionCitation();
+
+    [GeneratedRegex(@"§(?<section>\d+(?:\.\d+)*)")]
+    public static partial Regex OwnSectionCitation();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.-]*:")]
+    private static partial Regex Scheme();
+
+    /// <summary><c>[text](dest)</c> or <c>![alt](dest "title")</c>; the text may hold one level of brackets.</summary>
+    [GeneratedRegex("""!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*(?:<(?<angle>[^>\n]*)>|(?<bare>[^\s()<>]+))(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)""")]
+    private static partial Regex InlineLink();
+
+    [GeneratedRegex("""^ {0,3}\[[^\]\n]+\]:\s*(?:<(?<angle>[^>\n]*)>|(?<bare>\S+))""", RegexOptions.Multiline)]
+    private static partial Regex ReferenceDefinition();
+
+    [GeneratedRegex("^(`{3,}|~{3,})")]
+    private static partial Regex FenceOpen();
+
+    /// <summary>A code span: within one paragraph (never across a blank line).</summary>
+    [GeneratedRegex(@"(?<ticks>`+)(?<code>(?:[^\n]|\n(?![ \t]*\n))*?[^`])\k<ticks>(?!`)")]
+    private static partial Regex CodeSpan();
+
+    [GeneratedRegex(@"^ {0,3}#{1,6}[ \t]+(?<text>.*?)(?:[ \t]+#+)?[ \t]*$")]
+    private static partial Regex AtxHeading();
+
+    [GeneratedRegex(@"^ {0,3}(?:=+|-+)[ \t]*$")]
+    private static partial Regex SetextUnderline();
+
+    [GeneratedRegex(@"^\s*(?:[-*+>]|\d+[.)])\s|^\s*$|^ {0,3}(?:[-*_][ \t]*){3,}$")]
+    private static partial Regex ListOrQuote();
+
+    [GeneratedRegex("""<a\s[^>]*?(?:id|name)\s*=\s*["'](?<id>[^"']+)["']""", RegexOptions.IgnoreCase)]
+    private static partial Regex HtmlAnchor();
+
+    [GeneratedRegex(@"!?\[(?<text>[^\]]*)\]\([^)]*\)")]
+    private static partial Regex MarkdownLinkText();
+}
