@@ -11,6 +11,10 @@
 # service process's CPU time (user + system) over the measured run divided by its requests: the figure least disturbed
 # by other load on a shared machine (PostgreSQL's own backends are not in it).
 #
+# REGISTRY_VARIANT=/path/to/another/checkout (as in bench/run.sh) also builds that tree's service and measures it with
+# the audit of reads on ("variant"), on its own copy of the same catalogue, in the same rounds: to show what a change
+# to the audit costs, measure the tree before the change as the variant (e.g. `git archive main | tar -x -C /tmp/main`).
+#
 # Settings (environment): PROVIDERS="sqlite postgres", SIZE=10000, DURATION=15, WARMUP=5, CONNECTIONS=32, THREADS=2, ROUNDS=2.
 set -euo pipefail
 
@@ -22,6 +26,7 @@ WARMUP=${WARMUP:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
+VARIANT=${REGISTRY_VARIANT:-}
 source "$ROOT/bench/lib.sh"
 bench_init registry-audit-bench
 
@@ -33,16 +38,23 @@ for project in src/StandardsRegistry.Api/StandardsRegistry.Api.csproj tools/Stan
     || { cat "$WORK/build.log" >&2; exit 1; }
 done
 SERVICE_DIR="$WORK/artifacts/bin/StandardsRegistry.Api/release"
+MODES="off on"
+if [ -n "$VARIANT" ]; then
+  log "building the variant $VARIANT"
+  timeout 900 dotnet build "$VARIANT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" -c Release --artifacts-path "$WORK/variant-artifacts" -nologo -v quiet >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+  MODES="off variant on"
+fi
 GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
 KEY=$(head -c 32 /dev/urandom | base64)
 EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
 ADMIN_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject admin-bench@nato --community NATO --clearance CTS --role admin --hours 6)
 
-start_service() { # provider connection record-reads -> SERVICE_PID, PORT (a free port; another one if it was taken meanwhile)
-  local attempt
+start_service() { # provider connection record-reads [service-dir] -> SERVICE_PID, PORT (a free port; another one if it was taken meanwhile)
+  local attempt dir=${4:-$SERVICE_DIR}
   for attempt in 1 2 3 4 5; do
     PORT=$(free_port)
-    (cd "$SERVICE_DIR" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+    (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
       Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__RecordReads="$3" \
       RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 \
       Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
@@ -75,24 +87,25 @@ for provider in $PROVIDERS; do
   timeout 3600 "${GENERATOR[@]}" generate --versions "$SIZE" --provider "$provider" --connection "$connection" --out "$WORK/data-$provider" | grep '^LOADED' >&2
   paths="$WORK/data-$provider/latest-eu.paths"
   for round in $(seq "$ROUNDS"); do
-    for mode in off on; do
+    for mode in $MODES; do
       case $provider in
         sqlite) cp "$WORK/registry.db" "$WORK/registry-$round-$mode.db"; copy="Data Source=$WORK/registry-$round-$mode.db" ;;
         postgres) psql_admin "CREATE DATABASE registry_${round}_$mode TEMPLATE registry"
                   copy="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_${round}_$mode" ;;
       esac
-      record=$([ $mode = on ] && echo true || echo false)
-      start_service "$provider" "$copy" "$record"
+      record=$([ $mode = off ] && echo false || echo true)
+      dir=$([ $mode = variant ] && echo "$WORK/variant-artifacts/bin/StandardsRegistry.Api/release" || echo "$SERVICE_DIR")
+      start_service "$provider" "$copy" "$record" "$dir"
       warm=$(wrk_requests "$PORT" "$paths" "$WARMUP")
       before=$(cpu_ticks "$SERVICE_PID")
       line=$(wrk_requests "$PORT" "$paths" "$DURATION")
       cpu=$(awk -v t=$(($(cpu_ticks "$SERVICE_PID") - before)) -v hz="$(getconf CLK_TCK)" -v n="$(field requests "$line")" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
       requests=$(( $(field requests "$warm") + $(field requests "$line") ))
       checked="—"; valid="—"
-      if [ $mode = on ]; then
+      if [ $mode != off ]; then
         # Stop gracefully, start again, and let the trail verify itself: every read served must be there.
         forget "$SERVICE_PID"
-        start_service "$provider" "$copy" "$record"
+        start_service "$provider" "$copy" "$record" "$dir"
         verify=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$PORT/v1/audit/verify")
         checked=$(sed -E 's/.*"checked":([0-9]+).*/\1/' <<<"$verify"); valid=$(sed -E 's/.*"valid":(true|false).*/\1/' <<<"$verify")
       fi

@@ -70,7 +70,9 @@ public static class RegistryHost
         services.AddExceptionHandler<ExceptionProblems>();
         builder.AddRequestLimits();
 
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<AuditHealthCheck>("audit", tags: ["ready"]);
 
         services.AddOpenApi(OpenApiDocument, o =>
         {
@@ -144,6 +146,7 @@ public static class RegistryHost
         app.UseResponseHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuditOutageRefusal();
         app.UseCataloguePage();
         app.Use(RequestLimits.RefuseOversizedHeaders);
         app.Use(UrlRules.RefuseMalformedUrls);
@@ -172,8 +175,20 @@ public static class RegistryHost
         });
         // Load balancers probe health from one address; their probes are not a principal's requests.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).DisableRateLimiting();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteReadiness }).DisableRateLimiting();
         return app;
+    }
+
+    /// <summary>The overall status (<c>Healthy</c>, …); when not healthy, a line per failing check saying why.</summary>
+    private static Task WriteReadiness(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var text = new System.Text.StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy))
+        {
+            text.Append('\n').Append(name).Append(": ").Append(entry.Description);
+        }
+        return context.Response.WriteAsync(text.ToString());
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class HostTests
         var response = await app.Anonymous().GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync());
+        Assert.Equal("Unhealthy\ndatabase: The database has migrations to apply.", await response.Content.ReadAsStringAsync());
         Assert.Equal("Healthy", await app.Anonymous().GetStringAsync("/health/live"));
     }
 

@@ -36,6 +36,16 @@ public sealed class AuditTestsOnPostgres() : AuditTests(TestProvider.Postgres);
 
 public sealed class AuditTestsOnSqlServer() : AuditTests(TestProvider.SqlServer);
 
+// Issue 17's fault tests: real processes killed and audit logs made unwritable, on SQLite and PostgreSQL.
+
+public sealed class AuditFaultTestsOnSqlite() : AuditFaultTests(TestProvider.Sqlite);
+
+public sealed class AuditFaultTestsOnPostgres() : AuditFaultTests(TestProvider.Postgres);
+
+public sealed class WebhookCrashTestsOnSqlite() : WebhookCrashTests(TestProvider.Sqlite);
+
+public sealed class WebhookCrashTestsOnPostgres() : WebhookCrashTests(TestProvider.Postgres);
+
 public sealed class AuthorizationMatrixTestsOnSqlite(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.Sqlite, output);
 
 public sealed class AuthorizationMatrixTestsOnPostgres(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.Postgres, output);

@@ -8,9 +8,10 @@ namespace StandardsRegistry.Api.Tests;
 /// <summary>
 /// The outbox is durable: the service process is killed (SIGKILL) while it is in the middle of delivering — the
 /// receiver hangs, so every event is committed and none acknowledged — and a new process on the same database
-/// delivers every one of them, signed, in order, with their original ids. Real processes, PostgreSQL.
+/// delivers every one of them, signed, in order, with their original ids; and every delivery the receiver got before
+/// the kill was on record before it was sent (<c>webhook.send</c>, issue 17). Real processes, on each provider.
 /// </summary>
-public sealed class WebhookCrashTests
+public abstract class WebhookCrashTests(TestProvider provider)
 {
     private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
 
@@ -29,12 +30,12 @@ public sealed class WebhookCrashTests
     [Fact]
     public async Task EventsCommittedBeforeTheProcessIsKilledAreDeliveredByTheNextOne()
     {
-        Assert.SkipWhen(TestProvider.Postgres.UnavailableReason is not null, TestProvider.Postgres.UnavailableReason ?? "");
+        Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var database = await TestDatabase.CreateAsync(TestProvider.Postgres);
+        await using var database = await TestDatabase.CreateAsync(provider);
         receiver.Mode = WebhookReceiver.Behaviour.Hang;
 
-        var first = await ServiceProcess.StartAsync(database.ConnectionString, Settings);
+        var first = await ServiceProcess.StartAsync(database, Settings);
         string subscription;
         try
         {
@@ -59,9 +60,12 @@ public sealed class WebhookCrashTests
             await first.DisposeAsync(); // kills the process tree: no graceful shutdown
         }
         Assert.Empty(receiver.Acknowledged);
+        var sentBeforeTheKill = receiver.Received.Select(d => d.EventId).Distinct().ToList();
+        var sendsOnRecord = (await new AuditStore(provider, database.ConnectionString).EntriesAsync(Webhooks.WebhookDispatcher.SendAction)).Select(e => e.Detail ?? "").ToList();
+        Assert.All(sentBeforeTheKill, id => Assert.Contains(sendsOnRecord, detail => detail.StartsWith($"event {id} ", StringComparison.Ordinal)));
 
         receiver.Mode = WebhookReceiver.Behaviour.Acknowledge;
-        await using var second = await ServiceProcess.StartAsync(database.ConnectionString, Settings);
+        await using var second = await ServiceProcess.StartAsync(database, Settings);
         var feed = new FeedFollower(second.Client(TestCaller.Eu("CTS")), pageSize: 100);
         await feed.FollowAsync();
         var ids = feed.Events.Select(e => e["id"]!.GetValue<string>()).ToList();

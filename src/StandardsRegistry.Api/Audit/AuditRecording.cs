@@ -24,6 +24,9 @@ public sealed class AuditRequest(string action)
     public bool RecordedInTransaction { get; private set; }
     internal bool Recorded { get; set; }
 
+    /// <summary>A read of content: released only once its entry is committed (<see cref="AuditRecording.ReleaseAsync"/>).</summary>
+    internal bool IsContentRead { get; init; }
+
     /// <summary>The version served: its edition and classification (visible to the caller, or it would not be served).</summary>
     public void Served(int edition, Classification classification)
     {
@@ -55,9 +58,11 @@ public static class AuditRecording
     }
 
     /// <summary>
-    /// Records every request to an audited endpoint with the status it is answered with. The entry is queued when the
-    /// response starts — before the caller can see the answer, so an acknowledged request always has its record — or,
-    /// when no response starts (the client went away), when the pipeline ends. Outermost, so the status is the final one.
+    /// Records every request to an audited endpoint with the status it is answered with. A content read's 200 is
+    /// released only after its entry is committed (<see cref="ReleaseAsync"/>, called by the result before its first
+    /// byte; as a safety net also when the response starts). Any other entry is queued when the response starts —
+    /// before the caller can see the answer — or, when no response starts (the client went away), when the pipeline
+    /// ends. Outermost, so the status is the final one.
     /// </summary>
     public static IApplicationBuilder UseAuditTrail(this IApplicationBuilder app)
     {
@@ -71,48 +76,90 @@ public static class AuditRecording
                 return;
             }
             var trail = context.RequestServices.GetRequiredService<AuditTrail>();
-            var clock = context.RequestServices.GetRequiredService<RegistryClock>();
             if (audited.IsContentRead && !trail.RecordsReads)
             {
                 await next(context);
                 return;
             }
-            var request = FromRoute(audited.Action, context);
+            var request = FromRoute(audited.Action, audited.IsContentRead, context);
             context.Features.Set(request);
             context.Response.OnStarting(static state =>
             {
-                var (context, request, trail, clock) = ((HttpContext, AuditRequest, AuditTrail, RegistryClock))state;
-                return RecordAsync(context, request, trail, clock).AsTask();
-            }, (context, request, trail, clock));
+                var context = (HttpContext)state;
+                var request = context.Features.Get<AuditRequest>()!;
+                // A content read that reaches the wire without having called ReleaseAsync still waits for its commit;
+                // should that fail, the exception aborts the response before a byte of it is sent.
+                return request.IsContentRead && context.Response.StatusCode is >= 200 and < 300
+                    ? ReleaseAsync(context)
+                    : RecordAsync(context, request).AsTask();
+            }, context);
             try
             {
                 await next(context);
             }
             finally
             {
-                await RecordAsync(context, request, trail, clock);
+                await RecordAsync(context, request);
             }
         });
     }
 
-    private static ValueTask RecordAsync(HttpContext context, AuditRequest request, AuditTrail trail, RegistryClock clock)
+    /// <summary>
+    /// Fail secure: while the audit trail cannot be written, every audited route is refused with the 503 problem (and
+    /// Retry-After) before it does anything. Runs inside the exception handler, which writes that problem.
+    /// </summary>
+    public static IApplicationBuilder UseAuditOutageRefusal(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.Features.Get<AuditRequest>() is { } request
+                && context.RequestServices.GetRequiredService<AuditTrail>() is { Unwritable: { } why } trail)
+            {
+                request.Recorded = true;
+                trail.Refused();
+                throw new AuditUnavailableException(why);
+            }
+            return next(context);
+        });
+
+    /// <summary>
+    /// Record, then release: for a content read answered 200, commits its entry before the response starts. Call it
+    /// before the first byte of the body (and before any header is sent); when the trail cannot be written it throws
+    /// <see cref="AuditUnavailableException"/>, which the exception handler answers with the 503 problem — nothing of
+    /// the content leaves. A no-op for anything else, and once recorded.
+    /// </summary>
+    public static Task ReleaseAsync(HttpContext context)
+    {
+        if (context.Features.Get<AuditRequest>() is not { IsContentRead: true, Recorded: false } request)
+        {
+            return Task.CompletedTask;
+        }
+        request.Recorded = true;
+        return context.RequestServices.GetRequiredService<AuditTrail>().CommitAsync(EntryOf(context, request));
+    }
+
+    private static ValueTask RecordAsync(HttpContext context, AuditRequest request)
     {
         if (request.Recorded || request.RecordedInTransaction)
         {
             return ValueTask.CompletedTask;
         }
         request.Recorded = true;
-        var actor = Caller.ActorOf(context.User.RegistryPrincipal(), context);
-        var entry = actor.Entry(request.Action, context.Response.StatusCode, clock.Now, request.Key, request.Edition, request.Classification, request.Detail);
         // Not the request's token: an aborted request is still recorded.
-        return trail.RecordAsync(entry, CancellationToken.None);
+        return context.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(EntryOf(context, request), CancellationToken.None);
+    }
+
+    private static AuditEntry EntryOf(HttpContext context, AuditRequest request)
+    {
+        var actor = Caller.ActorOf(context.User.RegistryPrincipal(), context);
+        var now = context.RequestServices.GetRequiredService<RegistryClock>().Now;
+        return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, request.Detail);
     }
 
     /// <summary>What the caller asked for, from the route: the key, the edition (or what was given for it) and the audience.</summary>
-    private static AuditRequest FromRoute(string action, HttpContext context)
+    private static AuditRequest FromRoute(string action, bool contentRead, HttpContext context)
     {
         var values = context.Request.RouteValues;
-        var request = new AuditRequest(action) { Key = values["key"] as string };
+        var request = new AuditRequest(action) { Key = values["key"] as string, IsContentRead = contentRead };
         if (values["edition"] is string edition)
         {
             if (int.TryParse(edition, NumberStyles.None, CultureInfo.InvariantCulture, out var number))

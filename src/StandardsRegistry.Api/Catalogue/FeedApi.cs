@@ -98,9 +98,11 @@ public static class FeedApi
 
     /// <summary>
     /// Streams the export line by line from one database snapshot: memory stays the same however large the catalogue,
-    /// and a client that stops reading holds the stream (and the snapshot), not the server's memory.
+    /// and a client that stops reading holds the stream (and the snapshot), not the server's memory. Record, then
+    /// release: the entry saying what is being sent (<c>catalogue.export</c>) commits before the first byte, and a
+    /// closing entry (<c>catalogue.export-end</c>) records how far it got and the highest classification sent.
     /// </summary>
-    public static async Task Export(Caller caller, FeedLog feed, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
+    public static async Task Export(Caller caller, FeedLog feed, AuditTrail trail, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var options = json.Value.SerializerOptions;
         var view = FeedView.Of(caller.Scope);
@@ -111,24 +113,44 @@ public static class FeedApi
         var cursor = Cursor(view, position);
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
+        var audit = http.Audit();
+        audit.Detail = $"view {view.Name} at feed position {position.ToString(CultureInfo.InvariantCulture)}";
+        await AuditRecording.ReleaseAsync(http);
         response.ContentType = NdJson;
         response.Headers[CursorHeader] = cursor;
         response.Headers.CacheControl = "no-store";
         long count = 0;
+        Classification? highest = null;
+        var complete = false;
         var body = response.Body;
-        while (more)
+        try
         {
-            await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", VersionDto.From(rows.Current, caller.Scope)), options, ct);
-            await body.WriteAsync(NewLine, ct);
-            if (++count % 64 == 0)
+            while (more)
             {
-                await body.FlushAsync(ct);
+                var version = VersionDto.From(rows.Current, caller.Scope);
+                await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", version), options, ct);
+                await body.WriteAsync(NewLine, ct);
+                highest = (Classification)Math.Max((int)(highest ?? 0), rows.Current.Classification);
+                if (++count % 64 == 0)
+                {
+                    await body.FlushAsync(ct);
+                }
+                more = await rows.MoveNextAsync();
             }
-            more = await rows.MoveNextAsync();
+            await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count), options, ct);
+            await body.WriteAsync(NewLine, ct);
+            await body.FlushAsync(ct);
+            complete = true;
         }
-        await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count), options, ct);
-        await body.WriteAsync(NewLine, ct);
-        await body.FlushAsync(ct);
+        finally
+        {
+            // How far it got: versions written to the response (the last of them may not have reached the client).
+            var detail = complete
+                ? $"complete: {count.ToString(CultureInfo.InvariantCulture)} versions and the end line"
+                : $"cut short after {count.ToString(CultureInfo.InvariantCulture)} versions{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
+            var end = caller.Actor.Entry(ExportEndAction, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
+            await trail.RecordAsync(end, CancellationToken.None);
+        }
     }
 
     /// <summary>Each line of the export is a version line or, last, the end line: the schema of a line is one of the two.</summary>
@@ -141,6 +163,9 @@ public static class FeedApi
             lines.Schema = new OpenApiSchema { OneOf = [version, new OpenApiSchemaReference(nameof(ExportEndDto), document)] };
         }
     }
+
+    /// <summary>The closing entry of an export.</summary>
+    public const string ExportEndAction = "catalogue.export-end";
 
     private static string Cursor(FeedView view, long sequence) =>
         Paging.Encode(CursorKind, $"{view.Name}:{sequence.ToString(CultureInfo.InvariantCulture)}");

@@ -65,7 +65,8 @@ public static class ETags
 
     /// <summary>
     /// Writes a 200 representation with its strong ETag and the caching rules of every read (anonymous: shareable but
-    /// always revalidated; identified: private), or a 304 when <c>If-None-Match</c> already holds the tag.
+    /// always revalidated; identified: private), or a 304 when <c>If-None-Match</c> already holds the tag. A content
+    /// read's 200 leaves only after its audit entry is committed.
     /// </summary>
     public static async Task WriteAsync(HttpContext httpContext, byte[] body, string contentType, Microsoft.Extensions.Primitives.StringValues vary)
     {
@@ -81,6 +82,9 @@ public static class ETags
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;
+        // Record, then release: a content read's entry commits before a byte of it is sent (else this throws, and the
+        // caller gets the 503 problem instead).
+        await Audit.AuditRecording.ReleaseAsync(httpContext);
         response.ContentType = contentType;
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, httpContext.RequestAborted);

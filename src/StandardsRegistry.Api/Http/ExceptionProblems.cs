@@ -6,7 +6,8 @@ namespace StandardsRegistry.Api.Http;
 
 /// <summary>
 /// Exceptions as problem details: a request the framework could not read is the client's 4xx (naming what is
-/// wrong), a database that cannot serve is 503 with Retry-After, anything else a bare 500 with no detail.
+/// wrong), a database that cannot serve — or an audit trail that cannot be written — is 503 with Retry-After, anything
+/// else a bare 500 with no detail.
 /// </summary>
 public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialect dialect, ILogger<ExceptionProblems> logger) : IExceptionHandler
 {
@@ -27,6 +28,8 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
             BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad when IsMissingBody(bad) =>
                 (StatusCodes.Status400BadRequest, "A JSON request body is required."),
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+            // Fail secure: what the trail cannot record is not done. Logged once by the trail, not per request.
+            Audit.AuditUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The audit trail cannot be written, so nothing it would have to record is served; retry later."),
             _ when dialect.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry later."),
             // Retried already; still colliding with concurrent writers. Nothing was written.
             _ when dialect.IsUniqueViolation(exception) =>
@@ -34,7 +37,7 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
             _ => (StatusCodes.Status500InternalServerError, (string?)null),
         };
 
-        if (status >= 500)
+        if (status >= 500 && exception is not Audit.AuditUnavailableException)
         {
             logger.LogError(exception, "Request failed with {Status}", status);
         }

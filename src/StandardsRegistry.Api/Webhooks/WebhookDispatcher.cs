@@ -39,6 +39,9 @@ public sealed class WebhookDispatcher(
 
     private const int DeliveriesPerLease = 100;
 
+    /// <summary>The entry committed before a delivery's POST; status 0, since no answer exists yet (its <c>webhook.deliver</c> entry has it).</summary>
+    public const string SendAction = "webhook.send";
+
     // Unique per process: who holds a lease (the column takes 64 characters).
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly ResiliencePipelineRegistry<string> _pipelines = new();
@@ -115,11 +118,17 @@ public sealed class WebhookDispatcher(
                 continue;
             }
             var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
-            var error = await SendAsync(subscription, row.EventId, body, ct);
             // A delivery hands the version's content to the subscriber, acknowledged or not: it is a retrieval on record.
-            await audit.RecordAsync(new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []).Entry(
+            // Record, then release: the send is committed before the POST (or, when the trail cannot be written, this
+            // throws and nothing is sent: the run ends and the delivery waits for the next one); the outcome after.
+            var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
+            var classification = row.Version is { } v ? (Classification?)v.Classification : null;
+            var what = $"event {row.EventId} ({row.Type}) to {subscription.Url}";
+            await audit.CommitAsync(actor.Entry(SendAction, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
+            var error = await SendAsync(subscription, row.EventId, body, ct);
+            await audit.RecordAsync(actor.Entry(
                 "webhook.deliver", error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
-                row.Version is { } v ? (Classification)v.Classification : null, $"event {row.EventId} ({row.Type}) to {subscription.Url}{(error is null ? "" : $": {error}")}"), ct);
+                classification, $"{what}{(error is null ? "" : $": {error}")}"), ct);
             if (error is null)
             {
                 await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);

@@ -110,6 +110,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return StartAsync($"Data Source={databaseFile}", all, readyTimeout);
     }
 
+    /// <summary>Starts the service on a test database of any provider.</summary>
+    public static Task<ServiceProcess> StartAsync(StandardsRegistry.Tests.Support.TestDatabase database, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["Database__Provider"] = database.Provider.Name };
+        return StartAsync(database.ConnectionString, all);
+    }
+
     /// <summary>A client of this instance, bearing <paramref name="caller"/>'s token (anonymous when null).</summary>
     public HttpClient Client(TestCaller? caller = null, TimeSpan? timeout = null)
     {

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// Issue 17: no content leaves the registry before its audit entry is committed (record, then release), and while the
+/// trail cannot be written nothing audited is served (fail secure). Real faults: the service process killed with
+/// SIGKILL under load, the audit log made unwritable under load, the chain head held by another transaction.
+/// </summary>
+public abstract class AuditFaultTests(TestProvider provider)
+{
+    private const string Key = "stanag-7100";
+    private static readonly TestCaller Reader = TestCaller.Eu("NS");
+    private static readonly string[] ContentActions = ["version.read", "version.read-latest", "label.read", "feed.read"];
+    private static readonly string[] ContentPaths =
+        [$"/v1/standards/{Key}/versions/1", $"/v1/standards/{Key}/versions/latest", $"/v1/standards/{Key}/versions/1/label", "/v1/feed?limit=5"];
+
+    private static ITestOutputHelper? Output => TestContext.Current.TestOutputHelper;
+
+    /// <summary>Edition 1 (NR) of <see cref="Key"/> published and released to the EU.</summary>
+    private static async Task ReleasedAsync(HttpClient editor, HttpClient authority)
+    {
+        await editor.CreateStandardAsync(Key);
+        await editor.PublishAsync(Key, await editor.CreateDraftAsync(Key, "NR"));
+        await authority.ReleaseAsync(Key, 1, "EU");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> done, TimeSpan within, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(deadline.Elapsed < within, $"Not within {within.TotalSeconds:0} s: {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task AfterASigkillUnderConcurrentReadsEveryAnsweredReadHasItsEntryAndAnExportItsStart()
+    {
+        Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var first = await ServiceProcess.StartAsync(database);
+        long answered = 0;
+        var killed = false;
+        var clients = new List<Task>();
+        try
+        {
+            await ReleasedAsync(first.Client(TestCaller.Editor()), first.Client(TestCaller.ReleaseAuthority()));
+            // 16 clients read content flat out; a 200 counts as soon as its status line arrives.
+            for (var i = 0; i < 16; i++)
+            {
+                var client = first.Client(Reader, TimeSpan.FromSeconds(10));
+                var offset = i;
+                clients.Add(Task.Run(async () =>
+                {
+                    for (var n = offset; !Volatile.Read(ref killed); n++)
+                    {
+                        try
+                        {
+                            using var response = await client.GetAsync(ContentPaths[n % ContentPaths.Length], HttpCompletionOption.ResponseHeadersRead);
+                            if (response.StatusCode == HttpStatusCode.OK)
+                            {
+                                Interlocked.Increment(ref answered);
+                            }
+                        }
+                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                        {
+                            // The process is gone (or going): this read was not answered.
+                        }
+                    }
+                }));
+            }
+            // An export under way when the process dies: its headers, and its first line, have arrived.
+            using var exporter = first.Client(Reader);
+            using var export = await exporter.GetAsync("/v1/export", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+            using var lines = new StreamReader(await export.Content.ReadAsStreamAsync());
+            Assert.Contains("\"version\"", await lines.ReadLineAsync(), StringComparison.Ordinal);
+
+            // Two seconds of load (and at least 300 reads answered), then the kill, with reads in flight.
+            var load = Stopwatch.StartNew();
+            await WaitUntilAsync(() => load.Elapsed > TimeSpan.FromSeconds(2) && Interlocked.Read(ref answered) >= 300, TimeSpan.FromSeconds(30), "300 reads answered");
+        }
+        finally
+        {
+            await first.DisposeAsync(); // SIGKILL to the process tree: no graceful shutdown, nothing drained
+            Volatile.Write(ref killed, true);
+            await Task.WhenAll(clients);
+        }
+
+        await using var second = await ServiceProcess.StartAsync(database);
+        var store = new AuditStore(provider, database.ConnectionString);
+        var recorded = await store.CountAsync(Reader.Subject, ContentActions, 200);
+        var exports = await store.EntriesAsync("catalogue.export");
+        var verification = await second.Client(TestCaller.Admin()).GetJsonAsync("/v1/audit/verify");
+        Output?.WriteLine($"{provider}: {answered} content reads answered 200 before the SIGKILL; {recorded} entries of content reads answered 200 after the restart "
+            + $"({recorded - answered} committed whose answer had not arrived); chain: {verification.ToJsonString()}");
+
+        Assert.True(recorded >= answered, $"{answered} reads were answered 200, but only {recorded} have an entry.");
+        Assert.True((bool)verification["valid"]!, verification.ToJsonString());
+        var start = Assert.Single(exports);
+        Assert.Equal((200, Reader.Subject), (start.Status, start.Subject));
+        Assert.StartsWith("view EU.3 at feed position ", start.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WhileTheTrailIsUnwritableNoContentIsServedAndItRecoversByItself()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        await ReleasedAsync(app.As(TestCaller.Editor()), app.As(TestCaller.ReleaseAuthority()));
+        var store = new AuditStore(provider, app.ConnectionString);
+        var clock = Stopwatch.StartNew();
+        var calls = new ConcurrentQueue<(TimeSpan Started, TimeSpan Ended, HttpResponseMessage Response)>();
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            var client = app.As(Reader);
+            for (var n = i; !stop.IsCancellationRequested; n++)
+            {
+                var started = clock.Elapsed;
+                var response = await client.GetAsync(ContentPaths[n % ContentPaths.Length]);
+                await response.Content.LoadIntoBufferAsync();
+                calls.Enqueue((started, clock.Elapsed, response));
+            }
+        })).ToList();
+        int Count(Func<(TimeSpan Started, TimeSpan Ended, HttpResponseMessage Response), bool> which) => calls.Count(which);
+
+        await WaitUntilAsync(() => Count(c => c.Response.StatusCode == HttpStatusCode.OK) >= 100, TimeSpan.FromSeconds(20), "100 reads served");
+        await store.FreezeAsync();
+        var frozen = clock.Elapsed;
+        await WaitUntilAsync(() => Count(c => c.Started > frozen) >= 100, TimeSpan.FromSeconds(20), "100 reads sent while the trail is unwritable");
+        var ready = await app.Anonymous().GetAsync("/health/ready");
+        var export = await app.As(Reader).GetAsync("/v1/export");
+        await store.ThawAsync();
+        var thawed = clock.Elapsed;
+        await WaitUntilAsync(() => Count(c => c.Started > thawed && c.Response.StatusCode == HttpStatusCode.OK) >= 20, TimeSpan.FromSeconds(20), "reads served again after the trail is writable");
+        await stop.CancelAsync();
+        await Task.WhenAll(readers);
+        await app.StopAsync();
+
+        var during = calls.Where(c => c.Started > frozen && c.Ended < thawed).ToList();
+        Output?.WriteLine($"{provider}: {calls.Count} reads; {calls.Count(c => c.Started < frozen)} before the freeze, {during.Count} sent and answered while frozen "
+            + $"({during.Count(c => c.Response.StatusCode == HttpStatusCode.OK)} of them 200), recovered {(calls.Where(c => c.Started > thawed && c.Response.StatusCode == HttpStatusCode.OK).Min(c => c.Ended) - thawed).TotalMilliseconds:0} ms after the thaw");
+        Assert.NotEmpty(during);
+        foreach (var (_, _, response) in during)
+        {
+            await ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "audit trail");
+            Assert.NotNull(response.Headers.RetryAfter);
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("audit: The audit trail cannot be written since ", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAsync(export, HttpStatusCode.ServiceUnavailable, "audit trail");
+
+        // Every 200 has its entry, and no refused read left one saying 200; the outage is on record; the chain holds.
+        var served = calls.Count(c => c.Response.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(served, await store.CountAsync(Reader.Subject, ContentActions, 200));
+        var outage = Assert.Single(await store.EntriesAsync("audit.outage"));
+        Assert.Equal(503, outage.Status);
+        Assert.Contains("requests to audited routes refused with 503", outage.Detail, StringComparison.Ordinal);
+        var verification = await new Data.AuditLog(store.Db).VerifyAsync();
+        Assert.True(verification.Valid, verification.Problem);
+    }
+
+    [Fact]
+    public async Task AContentReadIsAnsweredOnlyOnceItsEntryIsCommitted()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        await ReleasedAsync(app.As(TestCaller.Editor()), app.As(TestCaller.ReleaseAuthority()));
+        var store = new AuditStore(provider, app.ConnectionString);
+        var reader = app.As(Reader);
+
+        Task<HttpResponseMessage> read;
+        // Another transaction holds the audit chain head: no audit entry can commit until it ends.
+        await using (var connection = store.Db.Dialect.CreateConnection(store.Db.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var lockHead = connection.CreateCommand())
+            {
+                lockHead.Transaction = transaction;
+                lockHead.CommandText = "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1";
+                await lockHead.ExecuteNonQueryAsync();
+            }
+            read = reader.GetAsync($"/v1/standards/{Key}/versions/1");
+            // Meanwhile the service answers what it does not audit, and the content read is still waiting.
+            Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/v1/standards")).StatusCode);
+            await Task.WhenAny(read, Task.Delay(TimeSpan.FromMilliseconds(300)));
+            Assert.False(read.IsCompleted, "The content read was answered while its audit entry could not be committed.");
+            Assert.Equal(0, await store.CountAsync(Reader.Subject, ContentActions, 200));
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await read.WaitAsync(TimeSpan.FromSeconds(10))).StatusCode);
+        Assert.Equal(1, await store.CountAsync(Reader.Subject, ContentActions, 200));
+    }
+}

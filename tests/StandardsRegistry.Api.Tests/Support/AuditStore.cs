@@ -1,0 +1,51 @@
+using Dapper;
+using Polly;
+using StandardsRegistry.Data;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>
+/// A test database's audit log reached behind the service's back, as someone with database access could: counting
+/// entries, and making the log unwritable (a trigger that refuses every insert, as a full disk or a read-only file
+/// would, which root's file permissions cannot imitate) and writable again.
+/// </summary>
+public sealed class AuditStore(TestProvider provider, string connectionString)
+{
+    private const string Trigger = "audit_log_frozen";
+
+    public Db Db { get; } = Open(provider, connectionString);
+
+    private static Db Open(TestProvider provider, string connectionString)
+    {
+        var dialect = SqlDialect.For(provider.Name);
+        return new Db(dialect, dialect.Normalize(connectionString), ResiliencePipeline.Empty);
+    }
+
+    /// <summary>Entries of <paramref name="subject"/> with one of <paramref name="actions"/> (the tests' own constants) and <paramref name="status"/>.</summary>
+    public Task<long> CountAsync(string subject, IEnumerable<string> actions, int status) =>
+        Db.ReadAsync(c => c.ExecuteScalarAsync<long>(
+            $"SELECT COUNT(*) FROM audit_log WHERE subject = @subject AND status = @status AND action IN ({string.Join(", ", actions.Select(a => $"'{a}'"))})",
+            new { subject, status })).AsTask();
+
+    /// <summary>Every entry with this action, oldest first.</summary>
+    public Task<List<AuditRow>> EntriesAsync(string action) =>
+        Db.ReadAsync(c => c.QueryAsync<AuditRow>(
+            "SELECT sequence AS Sequence, action AS Action, status AS Status, subject AS Subject, detail AS Detail, classification AS Classification FROM audit_log WHERE action = @action ORDER BY sequence",
+            new { action })).AsTask();
+
+    /// <summary>From now on every insert into the audit log fails, until <see cref="ThawAsync"/>.</summary>
+    public Task FreezeAsync() => ExecuteAsync(provider == TestProvider.Postgres
+        ? $"""
+          CREATE FUNCTION {Trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is frozen by a test'; END $$;
+          CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION {Trigger}();
+          """
+        : $"CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is frozen by a test'); END");
+
+    public Task ThawAsync() => ExecuteAsync(provider == TestProvider.Postgres
+        ? $"DROP TRIGGER {Trigger} ON audit_log; DROP FUNCTION {Trigger}();"
+        : $"DROP TRIGGER {Trigger}");
+
+    private async Task ExecuteAsync(string sql) =>
+        await Db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(sql)));
+}
