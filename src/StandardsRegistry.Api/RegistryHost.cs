@@ -170,7 +170,7 @@ public static class RegistryHost
         });
         app.UseSwaggerUI(o =>
         {
-            o.SwaggerEndpoint("/openapi/v1.json", "Standards Registry v1");
+            o.SwaggerEndpoint($"/openapi/{OpenApiDocument}.json", "Standards Registry v1");
             o.RoutePrefix = "swagger";
         });
         // Load balancers probe health from one address; their probes are not a principal's requests.

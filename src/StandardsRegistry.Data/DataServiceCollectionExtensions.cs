@@ -27,8 +27,7 @@ public static class DataServiceCollectionExtensions
     {
         services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section)
             .Validate(o => SqlDialect.Providers.Contains(o.Provider),
-                $"Database:Provider must be one of {string.Join(", ", SqlDialect.Providers)}.")
-            .ValidateOnStart();
+                $"Database:Provider must be one of {string.Join(", ", SqlDialect.Providers)}.");
 
         services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
 
