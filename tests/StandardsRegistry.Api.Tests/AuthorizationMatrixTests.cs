@@ -2,12 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using StandardsRegistry.Api.Tests.Support;
+using Route = StandardsRegistry.Api.Tests.Support.AppRoutes.Route;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
@@ -20,7 +17,7 @@ namespace StandardsRegistry.Api.Tests;
 /// what the principal may not see the very answer given for something absent; and no allowed body may carry anything
 /// above the principal's clearance or releases (canary strings planted in every edition, standard and subscription).
 /// </summary>
-public abstract partial class AuthorizationMatrixTests(TestProvider provider, ITestOutputHelper output) : IAsyncLifetime
+public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
 
@@ -210,27 +207,17 @@ public abstract partial class AuthorizationMatrixTests(TestProvider provider, IT
 
     // ------------------------------------------------------------------ routes
 
-    private sealed record Route(string Method, string Pattern, string[] Policies);
-
-    [GeneratedRegex(@"\{\*?([A-Za-z]+)[^}]*\}")]
-    private static partial Regex Parameter();
-
+    /// <summary>Every route the app maps, and each GET route as HEAD too: HEAD is answered on every GET route, decided as the GET.</summary>
     private List<Route> Routes()
     {
-        var routes = new List<Route>();
-        foreach (var endpoint in _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
-        {
-            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy ?? "(default)").Distinct().ToArray();
-            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
-            routes.AddRange(methods.Select(m => new Route(m, endpoint.RoutePattern.RawText!, policies)));
-        }
-        return routes;
+        var routes = AppRoutes.Of(_app.Services);
+        return [.. routes, .. routes.Where(r => r.Method == "GET").Select(r => r with { Method = "HEAD" })];
     }
 
     /// <summary>A target: which standard, edition, audience and subscription a route's parameters name.</summary>
     private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription);
 
-    private string Url(Route route, Target target) => Parameter().Replace(route.Pattern.StartsWith('/') ? route.Pattern : "/" + route.Pattern, m => m.Groups[1].Value switch
+    private static string Url(Route route, Target target) => AppRoutes.Url(route, name => name switch
     {
         "key" => target.Key,
         "edition" => target.Edition,
@@ -315,6 +302,10 @@ public abstract partial class AuthorizationMatrixTests(TestProvider provider, IT
                     if (status is 401 or 403)
                     {
                         failures.Add($"{where}: refused a principal its policy allows. {Cut(body)}");
+                    }
+                    if (status == 405)
+                    {
+                        failures.Add($"{where}: the route takes this method. {Cut(body)}");
                     }
                     foreach (var secret in forbidden.Where(f => body.Contains(f, StringComparison.Ordinal)))
                     {

@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using StandardsRegistry.Api.Tests.Support;
 using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 
@@ -14,7 +11,7 @@ namespace StandardsRegistry.Api.Tests;
 /// What a client library expects of HTTP (issue 13, point 6): HEAD on every GET route, weak comparison for
 /// If-None-Match, a problem type on every error, and a JSON property given twice refused with a 400 naming it.
 /// </summary>
-public sealed partial class HttpSemanticsTests : IAsyncLifetime
+public sealed class HttpSemanticsTests : IAsyncLifetime
 {
     private readonly RegistryApp _app = new RegistryApp(seed: true).With("Webhooks:AllowedHosts:0", "127.0.0.1");
     private string _subscription = "";
@@ -28,21 +25,18 @@ public sealed partial class HttpSemanticsTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    [GeneratedRegex(@"\{\*?([A-Za-z]+)[^}]*\}")]
-    private static partial Regex Parameter();
-
     /// <summary>Every GET route of the running app (so a route added later is covered), its parameters filled with things that exist.</summary>
     private List<string> GetRoutes() =>
-        _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") == true)
-            .Select(e => "/" + Parameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), m => m.Groups[1].Value switch
+        AppRoutes.Of(_app.Services)
+            .Where(r => r.Method == "GET")
+            .Select(r => AppRoutes.Url(r, name => name switch
             {
                 "key" => "stanag-2310",
                 "edition" => "2",
                 "audience" => "EU",
                 "id" => _subscription,
                 "documentName" => "v1",
-                var other => throw new Xunit.Sdk.XunitException($"GET {e.RoutePattern.RawText} has a parameter '{other}': teach this test a value for it."),
+                var other => throw new Xunit.Sdk.XunitException($"GET {r.Pattern} has a parameter '{other}': teach this test a value for it."),
             }))
             .Distinct()
             .ToList();
