@@ -22,9 +22,8 @@ public sealed class ListenAddressTests
         var data = Directory.CreateTempSubdirectory("registry-listen-");
         try
         {
-            // StartAsync waits for /health/ready on the port it chose; before the fix the service listened on 5080 instead.
-            await using var service = await StartAsync($"Data Source={Path.Combine(data.FullName, "registry.db")}",
-                new Dictionary<string, string> { ["Database__Provider"] = "sqlite" }, listenBy: listenBy);
+            // The start waits for /health/ready on the port it chose; before the fix the service listened on 5080 instead.
+            await using var service = await StartSqliteAsync(Path.Combine(data.FullName, "registry.db"), listenBy: listenBy);
             using var client = service.Client();
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
             Assert.Contains(service.Output, l => l.Contains($"Now listening on: {service.BaseAddress.ToString().TrimEnd('/')}", StringComparison.Ordinal));
@@ -42,8 +41,7 @@ public sealed class ListenAddressTests
         var data = Directory.CreateTempSubdirectory("registry-listen-");
         try
         {
-            await using var service = await StartAsync($"Data Source={Path.Combine(data.FullName, "registry.db")}",
-                new Dictionary<string, string> { ["Database__Provider"] = "sqlite" }, listenBy: ListenBy.Nothing);
+            await using var service = await StartSqliteAsync(Path.Combine(data.FullName, "registry.db"), listenBy: ListenBy.Nothing);
             Assert.Contains(service.Output, l => l.Contains($"Now listening on: http://localhost:{DefaultPort}", StringComparison.Ordinal));
         }
         finally

@@ -104,10 +104,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the service on the SQLite file <paramref name="databaseFile"/> (created and migrated when absent), without the sample catalogue.</summary>
-    public static Task<ServiceProcess> StartSqliteAsync(string databaseFile, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? readyTimeout = null)
+    public static Task<ServiceProcess> StartSqliteAsync(
+        string databaseFile, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? readyTimeout = null, ListenBy listenBy = ListenBy.UrlsSetting)
     {
         var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["Database__Provider"] = "sqlite" };
-        return StartAsync($"Data Source={databaseFile}", all, readyTimeout);
+        return StartAsync($"Data Source={databaseFile}", all, readyTimeout, listenBy);
     }
 
     /// <summary>Starts the service on a test database of any provider.</summary>
