@@ -89,16 +89,7 @@ public sealed class AuditLog(Db db) : IDisposable
         // Lock first: a no-op update takes the head's row lock (the database's write lock on SQLite) until commit.
         await session.ExecuteAsync(Sql.LockHead);
         var head = await session.QuerySingleAsync<Head>(Sql.SelectHead);
-        var sequence = head.Sequence;
-        var previous = head.Hash;
-        var rows = new List<Row>(entries.Count);
-        foreach (var entry in entries)
-        {
-            sequence++;
-            var hash = HashOf(sequence, entry, previous);
-            rows.Add(new Row(sequence, entry, previous, hash));
-            previous = hash;
-        }
+        var rows = Chain(head.Sequence, head.Hash, entries);
         if (session.Dialect.RowsPerInsert == 1)
         {
             // Dapper runs one command per row, prepared once.
@@ -120,7 +111,21 @@ public sealed class AuditLog(Db db) : IDisposable
                 offset += size;
             }
         }
-        await session.ExecuteAsync(Sql.UpdateHead, new { sequence, hash = previous });
+        await session.ExecuteAsync(Sql.UpdateHead, new { sequence = rows[^1].Sequence, hash = rows[^1].Hash });
+    }
+
+    /// <summary>The rows of <paramref name="entries"/> chained on from the head (<paramref name="sequence"/>, <paramref name="previous"/>): each numbered next and hashed over the one before.</summary>
+    private static List<Row> Chain(long sequence, string previous, IReadOnlyList<AuditEntry> entries)
+    {
+        var rows = new List<Row>(entries.Count);
+        foreach (var entry in entries)
+        {
+            sequence++;
+            var hash = HashOf(sequence, entry, previous);
+            rows.Add(new Row(sequence, entry, previous, hash));
+            previous = hash;
+        }
+        return rows;
     }
 
     /// <summary>Appends a batch in a transaction of its own (the batched path of reads and refused requests).</summary>
@@ -141,6 +146,10 @@ public sealed class AuditLog(Db db) : IDisposable
     /// </summary>
     public void AppendBatch(IReadOnlyList<AuditEntry> entries)
     {
+        if (entries.Count == 0)
+        {
+            return;
+        }
         if (_kept is null)
         {
             AppendAsync(entries).GetAwaiter().GetResult();
@@ -171,23 +180,14 @@ public sealed class AuditLog(Db db) : IDisposable
                     command.Transaction = transaction;
                 }
                 _lock.ExecuteNonQuery();
-                long sequence;
-                string previous;
+                List<Row> chained;
                 using (var reader = _head.ExecuteReader())
                 {
                     reader.Read();
-                    sequence = reader.GetInt64(0);
-                    previous = reader.GetString(1);
+                    chained = Chain(reader.GetInt64(0), reader.GetString(1), entries);
                 }
-                var rows = new List<object?[]>(entries.Count);
-                foreach (var entry in entries)
-                {
-                    sequence++;
-                    var hash = HashOf(sequence, entry, previous);
-                    rows.Add([sequence, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition,
-                        (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, previous, hash]);
-                    previous = hash;
-                }
+                var rows = chained.Select(r => r.Values()).ToList();
+                var (sequence, previous) = (chained[^1].Sequence, chained[^1].Hash);
                 if (connection.CanCreateBatch)
                 {
                     using var batch = connection.CreateBatch();
@@ -392,6 +392,10 @@ public sealed class AuditLog(Db db) : IDisposable
                 (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, previous, hash)
         {
         }
+
+        /// <summary>The values of <see cref="Sql.RowParameters"/>, in their order.</summary>
+        public object?[] Values() =>
+            [Sequence, At, Action, Status, Subject, Community, Roles, Key, Edition, Classification, Detail, Client, Request, Previous, Hash];
 
         /// <summary>Adds this row's parameters, numbered <paramref name="i"/>, for a many-row <see cref="Sql.Insert"/>.</summary>
         public void AddTo(DynamicParameters parameters, int i)
