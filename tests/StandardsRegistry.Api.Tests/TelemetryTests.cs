@@ -1,7 +1,14 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using StandardsRegistry.Api.Telemetry;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
@@ -118,12 +125,96 @@ public sealed class TelemetryTests
         }
     }
 
+    [Fact]
+    public async Task WithAnOtlpEndpointConfiguredTracesAndMetricsAreExportedToIt()
+    {
+        await using var collector = await OtlpCollector.StartAsync();
+        await using var app = new RegistryApp(seed: true)
+            .With(TelemetryOptions.OtlpEndpointVariable, collector.Url)
+            .With("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            .With("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .With("OTEL_METRIC_EXPORT_INTERVAL", "200")
+            .Start();
+        Assert.Null(app.Services.GetService<PrometheusEndpoint>());
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/v1/standards/stanag-4172/versions/latest")).StatusCode);
+
+        // The request's span and the database spans inside it; the registry's instruments among the metrics.
+        await collector.WaitUntilAsync("/v1/traces", "db.read", Within);
+        await collector.WaitUntilAsync("/v1/traces", "/v1/standards/{key}/versions/latest", Within);
+        await collector.WaitUntilAsync("/v1/metrics", "registry.audit.flush.duration", Within);
+    }
+
+    [Fact]
+    public async Task OnPostgresTheDriversOwnDatabaseMetricsAreScrapedToo()
+    {
+        await using var app = new RegistryApp(seed: true, provider: TestProvider.Postgres)
+            .With("Telemetry:PrometheusUrl", "http://127.0.0.1:0")
+            .Start();
+        var metrics = app.Services.GetRequiredService<PrometheusEndpoint>().Address!;
+        Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/v1/standards/stanag-4172/versions/latest")).StatusCode);
+
+        using var scraper = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var scrape = new Scrape(await scraper.GetStringAsync(metrics));
+        Assert.True(scrape.Sum("registry_db_operation_duration_seconds_count", "db_system_name=\"postgres\"") > 0, scrape.Describe("registry_db"));
+        Assert.True(scrape.HasPrefix("db_client_"), scrape.Describe("db_client_"));
+    }
+
+    /// <summary>An OTLP/HTTP receiver on 127.0.0.1 that keeps what it is sent (protobuf: names travel as plain UTF-8).</summary>
+    private sealed class OtlpCollector : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Path, byte[] Body)> _received = new();
+
+        private OtlpCollector(WebApplication app) => _app = app;
+
+        public string Url => _app.Urls.First();
+
+        public static async Task<OtlpCollector> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var collector = new OtlpCollector(app);
+            app.Run(async context =>
+            {
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body);
+                collector._received.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
+                context.Response.ContentType = "application/x-protobuf";
+            });
+            await app.StartAsync();
+            return collector;
+        }
+
+        public async Task WaitUntilAsync(string path, string text, TimeSpan within)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            var deadline = DateTime.UtcNow + within;
+            while (!_received.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0))
+            {
+                Assert.True(DateTime.UtcNow < deadline,
+                    $"Waited {within} for '{text}' at {path}; received {string.Join(", ", _received.Select(r => $"{r.Path} ({r.Body.Length} bytes)"))}");
+                await Task.Delay(100);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
     /// <summary>One Prometheus text exposition: samples by name, summed over the series whose labels contain all the given pairs.</summary>
     private sealed class Scrape(string text)
     {
         private readonly string[] _samples = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToArray();
 
         public bool Has(string name) => Series(name).Any();
+
+        public bool HasPrefix(string prefix) => _samples.Any(l => l.StartsWith(prefix, StringComparison.Ordinal));
 
         public double Sum(string name, params string[] labels) =>
             Series(name).Where(l => labels.All(label => l.Contains(label, StringComparison.Ordinal)))
