@@ -7,7 +7,7 @@ namespace StandardsRegistry.Data;
 /// The registry's own instruments, on one meter (<see cref="Name"/>), and its own spans (<see cref="Activities"/>).
 /// Recording costs a check and, when something listens, a lock-free update: no allocation per call (tags are passed as
 /// values, never built per call). The gauges (audit queue depth, outbox backlog) are registered by what owns the
-/// value, on <see cref="Meter"/>. docs/operations.md lists every instrument.
+/// value, on <see cref="Meter"/>. README, *Operations*, lists every instrument.
 /// </summary>
 public sealed class RegistryMetrics : IDisposable
 {
