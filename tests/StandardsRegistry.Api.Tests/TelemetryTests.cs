@@ -61,7 +61,7 @@ public sealed class TelemetryTests
             }
             using (var authority = service.Client(TestCaller.ReleaseAuthority()))
             {
-                await authority.ReleaseAsync("stanag-9101", 1, "EU", DateTimeOffset.UtcNow.AddSeconds(1));
+                await authority.ReleaseAsync("stanag-9101", 1, "EU", DateTimeOffset.UtcNow.AddSeconds(2));
             }
 
             // Everything it shows is for whoever reaches the listener; the API's port has none of it, for anyone.
