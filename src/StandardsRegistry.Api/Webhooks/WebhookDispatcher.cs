@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -232,8 +233,8 @@ public sealed class WebhookDispatcher(
 /// </summary>
 internal sealed class OutboxBacklog
 {
-    private readonly System.Diagnostics.Metrics.ObservableGauge<long> _gauge;
-    private volatile System.Diagnostics.Metrics.Measurement<long>[] _last = [];
+    private readonly ObservableGauge<long> _gauge;
+    private volatile Measurement<long>[] _last = [];
 
     public OutboxBacklog(RegistryMetrics metrics) =>
         _gauge = metrics.Meter.CreateObservableGauge("registry.webhook.outbox.backlog", () => _last, "{delivery}",
@@ -243,5 +244,5 @@ internal sealed class OutboxBacklog
     public bool Observed => _gauge.Enabled;
 
     public void Set(IReadOnlyList<BacklogRow> rows) =>
-        _last = [.. rows.Select(r => new System.Diagnostics.Metrics.Measurement<long>(r.Pending, new KeyValuePair<string, object?>("subscription.id", r.SubscriptionId)))];
+        _last = [.. rows.Select(r => new Measurement<long>(r.Pending, new KeyValuePair<string, object?>("subscription.id", r.SubscriptionId)))];
 }
