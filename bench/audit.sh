@@ -56,7 +56,7 @@ start_service() { # provider connection record-reads [service-dir] -> SERVICE_PI
     PORT=$(free_port)
     (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
       Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__RecordReads="$3" \
-      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 \
+      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl=http://127.0.0.1:0 \
       Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
       Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
       dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &

@@ -56,7 +56,7 @@ dotnet build <project> -c Release --artifacts-path <temp>     # the service, too
 StandardsRegistry.Generator generate --versions <n> --provider <sqlite|postgres> --connection "<…>" --out <data>
 StandardsRegistry.Generator plans --provider <…> --connection "<…>" --data <data> --runs 300
 ASPNETCORE_ENVIRONMENT=Production Urls=http://127.0.0.1:<port> Database__Provider=<…> ConnectionStrings__Registry="<…>" Database__Seed=false \\
-  Authentication__Schemes__Bearer__SigningKeys__0__Value=<random key> … dotnet StandardsRegistry.Api.dll
+  Telemetry__PrometheusUrl=http://127.0.0.1:0 Authentication__Schemes__Bearer__SigningKeys__0__Value=<random key> … dotnet StandardsRegistry.Api.dll
 StandardsRegistry.Generator token --key <key> --community EU --clearance NS --role consumer …
 wrk -t${S[threads]} -c${S[connections]} -d${S[service_warmup]:-0}s -s bench/paths.lua http://127.0.0.1:<port> -- <(a), (b) and (c) paths> <token>   # once per service start: JIT steady state, not recorded
 wrk -t${S[threads]} -c${S[connections]} -d${S[warmup]}s  -s bench/paths.lua http://127.0.0.1:<port> -- <paths> <token>   # warm-up, not recorded

@@ -104,11 +104,12 @@ record() { # provider size service scenario service-line base-line note
 
 # The load comes from a handful of principals at tens of thousands of requests per second: the per-principal rate
 # limit (RateLimiting:*, SECURITY.md) is set far above that, so it measures the service rather than the limiter.
+# The metrics listener stays on, as shipped, on a free port (its default 9464 would collide with a lingering instance).
 start_service() { # dir provider connection-string port -> SERVICE_PID
   local dir=$1 provider=$2 connection=$3 port=$4
   (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
     Urls="http://127.0.0.1:$port" Database__Provider="$provider" ConnectionStrings__Registry="$connection" Database__Seed=false \
-    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 \
+    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl=http://127.0.0.1:0 \
     Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
     Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
     dotnet StandardsRegistry.Api.dll) >"$WORK/service-$port.log" 2>&1 &

@@ -6,6 +6,7 @@ using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
+using StandardsRegistry.Api.Telemetry;
 using StandardsRegistry.Api.Webhooks;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
@@ -69,6 +70,7 @@ public static class RegistryHost
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonForAnyAccept>();
         services.AddExceptionHandler<ExceptionProblems>();
         builder.AddRequestLimits();
+        builder.AddRegistryTelemetry();
 
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])

@@ -77,9 +77,11 @@ public static class DataServiceCollectionExtensions
             {
                 throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
             }
-            return new Db(dialect, connectionString, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline));
+            return new Db(dialect, connectionString, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
+                sp.GetRequiredService<RegistryMetrics>());
         });
 
+        services.AddSingleton(sp => new RegistryMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CatalogueQueries>();
         services.AddSingleton<FeedLog>();

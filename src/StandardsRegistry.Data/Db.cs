@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Polly;
@@ -7,27 +8,44 @@ namespace StandardsRegistry.Data;
 
 /// <summary>
 /// One connection per operation, through the named resilience pipeline. Only whole units are retried:
-/// an idempotent read, or a write transaction that either committed or rolled back as a whole.
+/// an idempotent read, or a write transaction that either committed or rolled back as a whole. Each attempt is timed
+/// (<c>registry.db.operation.duration</c>) and, when traces are exported, a span: the database calls of every
+/// provider, SQLite's and SQL Server's included (PostgreSQL's driver adds its own per command).
 /// </summary>
-public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline) : IDisposable
+public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, RegistryMetrics? metrics = null) : IDisposable
 {
     public const string Pipeline = "registry-db";
 
     private readonly ReadConnections _reads = dialect.ReadConnections(connectionString);
+    private readonly RegistryMetrics _metrics = metrics ?? RegistryMetrics.Detached;
 
     public SqlDialect Dialect => dialect;
 
     public string ConnectionString => connectionString;
 
+    public RegistryMetrics Metrics => _metrics;
+
     public ValueTask<T> ReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
-                await using var connection = state.reads.Create();
-                await connection.OpenAsync(ct);
-                return await state.work(new DbSession(state.dialect, connection, null, ct));
+                using var span = RegistryMetrics.Activities.StartActivity("db.read", ActivityKind.Client);
+                var started = Stopwatch.GetTimestamp();
+                var failed = true;
+                try
+                {
+                    await using var connection = state.reads.Create();
+                    await connection.OpenAsync(ct);
+                    var result = await state.work(new DbSession(state.dialect, connection, null, ct));
+                    failed = false;
+                    return result;
+                }
+                finally
+                {
+                    state.metrics.DbOperation(started, state.dialect.Name, "read", failed);
+                }
             },
-            (reads: _reads, dialect, work),
+            (reads: _reads, dialect, work, metrics: _metrics),
             cancellationToken);
 
     public void Dispose() => _reads.Owned?.Dispose();
@@ -37,22 +55,33 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
-                await using var connection = state.dialect.CreateConnection(state.connectionString);
-                await connection.OpenAsync(ct);
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                var result = await state.work(new DbSession(state.dialect, connection, transaction, ct));
-                if (result.Succeeded)
+                using var span = RegistryMetrics.Activities.StartActivity("db.write", ActivityKind.Client);
+                var started = Stopwatch.GetTimestamp();
+                var failed = true;
+                try
                 {
-                    // Not cancellable: once the work is done, commit (or fail) as a whole.
-                    await transaction.CommitAsync(CancellationToken.None);
+                    await using var connection = state.dialect.CreateConnection(state.connectionString);
+                    await connection.OpenAsync(ct);
+                    await using var transaction = await connection.BeginTransactionAsync(ct);
+                    var result = await state.work(new DbSession(state.dialect, connection, transaction, ct));
+                    if (result.Succeeded)
+                    {
+                        // Not cancellable: once the work is done, commit (or fail) as a whole.
+                        await transaction.CommitAsync(CancellationToken.None);
+                    }
+                    else
+                    {
+                        await transaction.RollbackAsync(CancellationToken.None);
+                    }
+                    failed = false;
+                    return result;
                 }
-                else
+                finally
                 {
-                    await transaction.RollbackAsync(CancellationToken.None);
+                    state.metrics.DbOperation(started, state.dialect.Name, "write", failed);
                 }
-                return result;
             },
-            (dialect, connectionString, work),
+            (dialect, connectionString, work, metrics: _metrics),
             cancellationToken);
 
     /// <summary>
@@ -65,19 +94,24 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
         var (connection, transaction) = await pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
+                using var span = RegistryMetrics.Activities.StartActivity("db.snapshot", ActivityKind.Client);
+                var started = Stopwatch.GetTimestamp();
                 var connection = state.dialect.CreateConnection(state.connectionString);
                 try
                 {
                     await connection.OpenAsync(ct);
-                    return (connection, await state.dialect.BeginSnapshotAsync(connection, ct));
+                    var snapshot = (connection, await state.dialect.BeginSnapshotAsync(connection, ct));
+                    state.metrics.DbOperation(started, state.dialect.Name, "snapshot", failed: false);
+                    return snapshot;
                 }
                 catch
                 {
+                    state.metrics.DbOperation(started, state.dialect.Name, "snapshot", failed: true);
                     await connection.DisposeAsync();
                     throw;
                 }
             },
-            (dialect, connectionString),
+            (dialect, connectionString, metrics: _metrics),
             cancellationToken);
         await using (connection)
         await using (transaction)

@@ -60,16 +60,22 @@ public sealed class FeedLog(Db db)
             }
             foreach (var standardId in standards)
             {
-                await db.WriteAsync(async c =>
+                // How late each release was announced, counted once its transaction has committed (registry.feed.announce.lag).
+                var announced = await db.WriteAsync(async c =>
                 {
                     await c.ExecuteAsync(Sql.LockStandard, new { standardId });
                     // Re-read under the lock: another instance may have announced them meanwhile.
-                    foreach (var release in await c.QueryAsync<DueRelease>(Sql.DueOfStandard, new { standardId, now = at }))
+                    var due = await c.QueryAsync<DueRelease>(Sql.DueOfStandard, new { standardId, now = at });
+                    foreach (var release in due)
                     {
                         await TrackAsync(c, standardId, release.EffectiveFrom, () => c.ExecuteAsync(Sql.Announce, new { release.Id, now = at }));
                     }
-                    return Result.Done(true);
+                    return Result.Done(due);
                 }, ct);
+                foreach (var release in announced.Value!)
+                {
+                    db.Metrics.Announced(TimeSpan.FromMilliseconds(at - release.EffectiveFrom));
+                }
             }
         }
     }

@@ -18,6 +18,13 @@ public sealed class SubscriptionRow
     public long Pending { get; init; }
 }
 
+/// <summary>A live subscription's deliveries not yet made.</summary>
+public sealed class BacklogRow
+{
+    public string SubscriptionId { get; init; } = "";
+    public long Pending { get; init; }
+}
+
 /// <summary>One delivery waiting in the outbox: the event's position in the subscription's view.</summary>
 public sealed class DeliveryRow
 {
@@ -121,8 +128,17 @@ public sealed class WebhookStore(Db db)
             return Result.Done(true);
         }, ct).AsTask();
 
+    /// <summary>Every live subscription's pending deliveries, whatever its audience (for the operator's metrics only).</summary>
+    public Task<IReadOnlyList<BacklogRow>> BacklogAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<BacklogRow>>(async c => await c.QueryAsync<BacklogRow>(Sql.Backlog), ct).AsTask();
+
     internal static class Sql
     {
+        public const string Backlog = """
+            SELECT s.id AS SubscriptionId, (SELECT COUNT(*) FROM webhook_outbox o WHERE o.subscription_id = s.id AND o.delivered_at IS NULL) AS Pending
+            FROM subscriptions s WHERE s.state <> 'deleted'
+            """;
+
         private const string Columns = """
             s.id AS Id, s.audience AS Audience, s.url AS Url, s.secret AS Secret, s.state AS State, s.created_at AS CreatedAt, s.created_by AS CreatedBy,
             s.failing_since AS FailingSince, s.last_error AS LastError, s.last_delivered_at AS LastDeliveredAt,

@@ -42,6 +42,9 @@ public sealed class StartupTests
     [InlineData("Webhooks__BreakDuration", "00:00:00.100", "Webhooks:BreakDuration is 00:00:00.1000000")]
     [InlineData("Webhooks__LeaseDuration", "00:00:05", "Webhooks:LeaseDuration is 00:00:05")]
     [InlineData("Webhooks__MaxBackoff", "00:00:01", "Webhooks:MaxBackoff is 00:00:01")]
+    [InlineData("Telemetry__PrometheusUrl", "https://127.0.0.1", "Telemetry:PrometheusUrl is 'https://127.0.0.1'")]
+    [InlineData("Telemetry__PrometheusUrl", "http://127.0.0.1:9464/metrics", "Telemetry:PrometheusUrl is 'http://127.0.0.1:9464/metrics'")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'collector:4317'")]
     public async Task AnUnusableSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
         var (exitCode, stdout, stderr) = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });
@@ -94,6 +97,7 @@ public sealed class StartupTests
         start.Environment["Database__Seed"] = "false";
         // A port of its own, so a stray start never collides with a running registry.
         start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment["Telemetry__PrometheusUrl"] = "http://127.0.0.1:0";
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -63,6 +63,7 @@ public sealed class AuditTrail : IHostedLifecycleService
     private readonly AuditOptions _options;
     private readonly RegistryClock _clock;
     private readonly ILogger<AuditTrail> _logger;
+    private readonly RegistryMetrics _metrics;
     private readonly CancellationTokenSource _abandon = new();
     private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -77,17 +78,21 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// <summary>Cancelled when an outage begins, so a waiter blocked on a full queue gives up instead of waiting it out.</summary>
     private CancellationTokenSource _outageBegan = new();
 
-    public AuditTrail(AuditLog log, IOptions<AuditOptions> options, RegistryClock clock, ILogger<AuditTrail> logger)
+    public AuditTrail(AuditLog log, IOptions<AuditOptions> options, RegistryClock clock, ILogger<AuditTrail> logger, RegistryMetrics metrics)
     {
         _log = log;
         _options = options.Value;
         _clock = clock;
         _logger = logger;
+        _metrics = metrics;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.Capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        // Read when metrics are collected, never on the request path.
+        metrics.Meter.CreateObservableGauge("registry.audit.queue.depth", () => _queue.Reader.Count, "{entry}",
+            "Audit entries queued and not yet taken into a batch (at most Audit:Capacity; at capacity, recording waits).");
     }
 
     public bool RecordsReads => _options.RecordReads;
@@ -298,7 +303,17 @@ public sealed class AuditTrail : IHostedLifecycleService
             {
                 if (entries.Count > 0)
                 {
-                    _log.AppendBatch(entries);
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    try
+                    {
+                        _log.AppendBatch(entries);
+                    }
+                    catch
+                    {
+                        _metrics.AuditFlushed(started, failed: true);
+                        throw;
+                    }
+                    _metrics.AuditFlushed(started, failed: false);
                 }
                 foreach (var pending in batch)
                 {

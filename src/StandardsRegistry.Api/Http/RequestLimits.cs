@@ -164,6 +164,7 @@ public static class RequestLimits
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken ct)
     {
+        rejected.HttpContext.RequestServices.GetRequiredService<RegistryMetrics>().RateLimited(rejected.HttpContext.User.Identity is not RegistryIdentity);
         var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
             ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
             : 1;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ public sealed class WebhookDispatcher(
     Audit.AuditTrail audit,
     IOptions<WebhookOptions> options,
     IOptions<JsonOptions> json,
+    RegistryMetrics metrics,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string ClientName = "webhooks";
@@ -45,6 +47,7 @@ public sealed class WebhookDispatcher(
     // Unique per process: who holds a lease (the column takes 64 characters).
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly ResiliencePipelineRegistry<string> _pipelines = new();
+    private readonly OutboxBacklog _backlog = new(metrics);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -88,6 +91,11 @@ public sealed class WebhookDispatcher(
             {
                 await store.ReleaseLeaseAsync(subscription.Id, _owner, CancellationToken.None);
             }
+        }
+        // Counted once per run, and only while the backlog gauge is exported.
+        if (_backlog.Observed)
+        {
+            _backlog.Set(await store.BacklogAsync(ct));
         }
     }
 
@@ -138,6 +146,7 @@ public sealed class WebhookDispatcher(
             var backoff = TimeSpan.FromTicks(Math.Min(o.MaxBackoff.Ticks, o.Backoff.Ticks * (1L << (int)Math.Min(delivery.Attempts, 20))));
             var now = time.GetUtcNow();
             await store.FailedAsync(subscription.Id, delivery.Id, error, now, now + backoff, ct);
+            metrics.DeliveryFailed(subscription.Id);
             logger.LogInformation("Webhook {Subscription} event {Event} not delivered ({Error}); next attempt in {Backoff}.", subscription.Id, row.EventId, error, backoff);
             return;
         }
@@ -216,4 +225,24 @@ public sealed class WebhookDispatcher(
                 })
                 .AddTimeout(o.AttemptTimeout);
         });
+}
+
+/// <summary>
+/// <c>registry.webhook.outbox.backlog</c>: each live subscription's pending deliveries, as the last delivery run counted
+/// them (every instance counts the whole outbox, which all instances share).
+/// </summary>
+internal sealed class OutboxBacklog
+{
+    private readonly ObservableGauge<long> _gauge;
+    private volatile Measurement<long>[] _last = [];
+
+    public OutboxBacklog(RegistryMetrics metrics) =>
+        _gauge = metrics.Meter.CreateObservableGauge("registry.webhook.outbox.backlog", () => _last, "{delivery}",
+            "Deliveries not yet made, per live subscription, as of the last delivery run.");
+
+    /// <summary>Whether anything collects the gauge (else counting is skipped).</summary>
+    public bool Observed => _gauge.Enabled;
+
+    public void Set(IReadOnlyList<BacklogRow> rows) =>
+        _last = [.. rows.Select(r => new Measurement<long>(r.Pending, new KeyValuePair<string, object?>("subscription.id", r.SubscriptionId)))];
 }

@@ -68,6 +68,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Authentication:Schemes:Bearer:ValidAudiences:0", Tokens.Audience);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", Tokens.Issuer);
         builder.UseSetting("Authentication:Schemes:Bearer:SigningKeys:0:Value", Tokens.SigningKeyBase64);
+        // No metrics listener unless a test asks for one (many apps run side by side; TelemetryTests scrape one).
+        builder.UseSetting("Telemetry:PrometheusUrl", "");
         foreach (var (name, value) in UnlimitedRate.Concat(_settings))
         {
             builder.UseSetting(name, value);

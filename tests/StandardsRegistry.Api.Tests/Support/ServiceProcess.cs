@@ -62,6 +62,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Every output line so far (up to a bound far above what a test writes).</summary>
     public IReadOnlyList<string> Output => _output.ToArray();
 
+    /// <summary>Where the service serves its Prometheus metrics, as it logged at start.</summary>
+    public Uri MetricsAddress
+    {
+        get
+        {
+            const string said = "Prometheus metrics are served at ";
+            var line = Output.FirstOrDefault(l => l.Contains(said, StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"The service did not say where it serves metrics:{Environment.NewLine}{OutputTail()}");
+            return new Uri(line[(line.IndexOf(said, StringComparison.Ordinal) + said.Length)..].Trim());
+        }
+    }
+
     /// <summary>How many output lines contain <paramref name="text"/>.</summary>
     public int LinesContaining(string text) => _output.Count(l => l.Contains(text, StringComparison.Ordinal));
 
@@ -214,6 +226,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
+        // The metrics listener on a free port (its default, 9464, would collide between services started side by side).
+        start.Environment["Telemetry__PrometheusUrl"] = "http://127.0.0.1:0";
         // One line per log entry, so the kept tail stays readable.
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
