@@ -73,6 +73,14 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// <summary>Completed to end the writer's pause between flushes early.</summary>
     private TaskCompletionSource? _pause;
 
+    /// <summary>
+    /// Set by whoever queues an entry (or closes the queue), waited on by the writer thread when the queue is empty. A
+    /// direct wake-up: the channel's own <c>WaitToReadAsync</c> would wake the writer through a thread-pool work item,
+    /// queued behind the very requests that wait for its commit. No spinning: on a busy machine a spinning writer takes
+    /// a core from the requests.
+    /// </summary>
+    private readonly ManualResetEventSlim _queued = new(false, spinCount: 1);
+
     private volatile Outage? _outage;
 
     /// <summary>Cancelled when an outage begins, so a waiter blocked on a full queue gives up instead of waiting it out.</summary>
@@ -115,11 +123,13 @@ public sealed class AuditTrail : IHostedLifecycleService
         var pending = new Pending(entry, null);
         if (_queue.Writer.TryWrite(pending))
         {
+            _queued.Set();
             return;
         }
         try
         {
             await _queue.Writer.WriteAsync(pending, ct);
+            _queued.Set();
         }
         catch (ChannelClosedException)
         {
@@ -143,11 +153,16 @@ public sealed class AuditTrail : IHostedLifecycleService
         var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = new Pending(entry, committed);
         Interlocked.Increment(ref _waiting);
-        if (!_queue.Writer.TryWrite(pending))
+        if (_queue.Writer.TryWrite(pending))
+        {
+            _queued.Set();
+        }
+        else
         {
             try
             {
                 await _queue.Writer.WriteAsync(pending, _outageBegan.Token);
+                _queued.Set();
             }
             catch (ChannelClosedException)
             {
@@ -199,6 +214,7 @@ public sealed class AuditTrail : IHostedLifecycleService
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
+        _queued.Set();
         await using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abandon))
         {
             await _written.Task;
@@ -233,10 +249,23 @@ public sealed class AuditTrail : IHostedLifecycleService
         }
     }
 
-    private static bool WaitToRead(ChannelReader<Pending> reader)
+    /// <summary>Waits until an entry is queued (true) or the queue is closed and empty (false).</summary>
+    private bool WaitToRead(ChannelReader<Pending> reader)
     {
-        var wait = reader.WaitToReadAsync();
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        while (true)
+        {
+            // Reset before looking: an entry queued after the look sets the event again, so the wait cannot miss it.
+            _queued.Reset();
+            if (reader.TryPeek(out _))
+            {
+                return true;
+            }
+            if (reader.Completion.IsCompleted)
+            {
+                return false;
+            }
+            _queued.Wait();
+        }
     }
 
     private void Take(ChannelReader<Pending> reader, List<Pending> batch)
