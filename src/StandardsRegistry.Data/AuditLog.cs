@@ -160,14 +160,29 @@ public sealed class AuditLog(Db db) : IDisposable
 
     public void Dispose() => _kept?.Dispose();
 
-    /// <summary>One open connection and the append's statements; closed (and reopened on next use) after any failure.</summary>
+    /// <summary>
+    /// One open connection and the append's statements; closed (and reopened on next use) after any failure. A batch is
+    /// three steps: lock the head and read it (one statement), insert the rows and move the head (one round trip on
+    /// PostgreSQL), commit.
+    /// <para>
+    /// On SQLite the kept connection never checkpoints the write-ahead log itself: SQLite runs an automatic checkpoint
+    /// inside the commit that crosses its threshold, copying up to a thousand pages and syncing the database file
+    /// while every read that waits for that commit waits with it. A thread of its own checkpoints instead (passive:
+    /// it never blocks the writer or the readers), each <see cref="CheckpointInterval"/>.
+    /// </para>
+    /// </summary>
     private sealed class KeptWriter(Db db) : IDisposable
     {
         // As the pipeline's own bound: a database that does not answer fails the batch, and the writer retries.
         private const int TimeoutSeconds = 10;
 
+        private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+
+        private readonly bool _sqlite = db.Dialect.Name == SqlDialect.Sqlite;
+        private readonly CancellationTokenSource _stop = new();
+        private Thread? _checkpointer;
         private System.Data.Common.DbConnection? _connection;
-        private System.Data.Common.DbCommand _lock = null!, _head = null!, _insert = null!, _update = null!;
+        private System.Data.Common.DbCommand _head = null!, _insert = null!, _update = null!;
 
         public void Append(IReadOnlyList<AuditEntry> entries)
         {
@@ -175,11 +190,10 @@ public sealed class AuditLog(Db db) : IDisposable
             {
                 var connection = Open();
                 using var transaction = connection.BeginTransaction();
-                foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_lock, _head, _insert, _update])
+                foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_head, _insert, _update])
                 {
                     command.Transaction = transaction;
                 }
-                _lock.ExecuteNonQuery();
                 List<Row> chained;
                 using (var reader = _head.ExecuteReader())
                 {
@@ -214,7 +228,7 @@ public sealed class AuditLog(Db db) : IDisposable
             }
             catch
             {
-                Dispose();
+                Close();
                 throw;
             }
         }
@@ -227,12 +241,58 @@ public sealed class AuditLog(Db db) : IDisposable
             }
             var connection = db.Dialect.CreateConnection(db.ConnectionString);
             connection.Open();
-            _lock = Command(connection, Sql.LockHead);
-            _head = Command(connection, Sql.SelectHead);
+            if (_sqlite)
+            {
+                using var pragma = Command(connection, "PRAGMA wal_autocheckpoint = 0");
+                pragma.ExecuteNonQuery();
+                StartCheckpointer();
+            }
+            _head = Command(connection, Sql.LockAndSelectHead);
             _insert = Command(connection, Sql.InsertRow, Sql.RowParameters);
             _update = Command(connection, Sql.UpdateHead, "sequence", "hash");
             _connection = connection;
             return connection;
+        }
+
+        private void StartCheckpointer()
+        {
+            if (_checkpointer is not null)
+            {
+                return;
+            }
+            _checkpointer = new Thread(Checkpoint) { IsBackground = true, Name = "audit-checkpointer" };
+            _checkpointer.Start();
+        }
+
+        /// <summary>Passive checkpoints on a connection of its own until disposed; a failure is tried again next time.</summary>
+        private void Checkpoint()
+        {
+            System.Data.Common.DbConnection? connection = null;
+            try
+            {
+                while (!_stop.Token.WaitHandle.WaitOne(CheckpointInterval))
+                {
+                    try
+                    {
+                        if (connection is null)
+                        {
+                            connection = db.Dialect.CreateConnection(db.ConnectionString);
+                            connection.Open();
+                        }
+                        using var checkpoint = Command(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+                        checkpoint.ExecuteNonQuery();
+                    }
+                    catch (System.Data.Common.DbException)
+                    {
+                        connection?.Dispose();
+                        connection = null;
+                    }
+                }
+            }
+            finally
+            {
+                connection?.Dispose();
+            }
         }
 
         private static System.Data.Common.DbCommand Command(System.Data.Common.DbConnection connection, string sql, params string[] parameters)
@@ -271,18 +331,25 @@ public sealed class AuditLog(Db db) : IDisposable
             }
         }
 
-        public void Dispose()
+        private void Close()
         {
             if (_connection is null)
             {
                 return;
             }
-            foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_lock, _head, _insert, _update])
+            foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_head, _insert, _update])
             {
                 command?.Dispose();
             }
             _connection.Dispose();
             _connection = null;
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _checkpointer?.Join();
+            Close();
         }
     }
 
@@ -431,6 +498,9 @@ public sealed class AuditLog(Db db) : IDisposable
 
         public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
 
+        /// <summary><see cref="LockHead"/> and <see cref="SelectHead"/> in one statement (SQLite and PostgreSQL).</summary>
+        public const string LockAndSelectHead = "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1 RETURNING sequence, hash";
+
         public const string UpdateHead = "UPDATE audit_chain_head SET sequence = @sequence, hash = @hash WHERE id = 1";
 
         private const string Insert0 =
@@ -486,6 +556,10 @@ public sealed class AuditLog(Db db) : IDisposable
         {
             yield return LockHead;
             yield return SelectHead;
+            if (dialect.Name != SqlDialect.SqlServer)
+            {
+                yield return LockAndSelectHead;
+            }
             yield return UpdateHead;
             yield return Insert(1);
             yield return Insert(2);
