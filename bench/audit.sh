@@ -15,7 +15,8 @@
 # the audit of reads on ("variant"), on its own copy of the same catalogue, in the same rounds: to show what a change
 # to the audit costs, measure the tree before the change as the variant (e.g. `git archive main | tar -x -C /tmp/main`).
 #
-# Settings (environment): PROVIDERS="sqlite postgres", SIZE=10000, DURATION=15, WARMUP=5, CONNECTIONS=32, THREADS=2, ROUNDS=2.
+# Settings (environment): PROVIDERS="sqlite postgres", SIZE=10000, DURATION=15, WARMUP=5, CONNECTIONS=32, THREADS=2, ROUNDS=2,
+# METRICS_URL (the Prometheus listener, a free port by default; empty turns metrics off, to measure what they cost).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,7 +57,7 @@ start_service() { # provider connection record-reads [service-dir] -> SERVICE_PI
     PORT=$(free_port)
     (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
       Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__RecordReads="$3" \
-      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl=http://127.0.0.1:0 \
+      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl="${METRICS_URL-http://127.0.0.1:0}" \
       Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
       Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
       dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &
