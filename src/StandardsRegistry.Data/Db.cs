@@ -8,18 +8,36 @@ namespace StandardsRegistry.Data;
 /// <summary>
 /// One connection per operation, through the named resilience pipeline. Only whole units are retried:
 /// an idempotent read, or a write transaction that either committed or rolled back as a whole.
+/// <para>
+/// Two pools: requests use <paramref name="connectionString"/>; streams (the export's snapshot, the audit
+/// verification's pages) use <paramref name="streamConnectionString"/> — on a server, a pool of its own (a different
+/// application name and size, see <see cref="SqlDialect.Pooled"/>), so long streams cannot take every connection the
+/// requests need, and a request pool sized for the database's cores stays small.
+/// </para>
 /// </summary>
-public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline) : IDisposable
+public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, string? streamConnectionString = null) : IDisposable
 {
     public const string Pipeline = "registry-db";
 
     private readonly ReadConnections _reads = dialect.ReadConnections(connectionString);
 
+    private readonly ReadConnections _streams = new(() => dialect.CreateConnection(streamConnectionString ?? connectionString), null);
+
     public SqlDialect Dialect => dialect;
 
     public string ConnectionString => connectionString;
 
+    /// <summary>The connection string of the streams' pool (the request pool's when none was given).</summary>
+    public string StreamConnectionString => streamConnectionString ?? connectionString;
+
     public ValueTask<T> ReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
+        ReadAsync(_reads, work, cancellationToken);
+
+    /// <summary>A read of a long job done piece by piece (a page of the audit verification), on the streams' pool.</summary>
+    public ValueTask<T> StreamReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
+        ReadAsync(_streams, work, cancellationToken);
+
+    private ValueTask<T> ReadAsync<T>(ReadConnections reads, Func<DbSession, Task<T>> work, CancellationToken cancellationToken) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
@@ -27,7 +45,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 await connection.OpenAsync(ct);
                 return await state.work(new DbSession(state.dialect, connection, null, ct));
             },
-            (reads: _reads, dialect, work),
+            (reads, dialect, work),
             cancellationToken);
 
     public void Dispose() => _reads.Owned?.Dispose();
@@ -77,7 +95,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     throw;
                 }
             },
-            (dialect, connectionString),
+            (dialect, connectionString: StreamConnectionString),
             cancellationToken);
         await using (connection)
         await using (transaction)
