@@ -20,10 +20,10 @@ public sealed class DatabaseOptions
     /// server runs about as many queries at once as it has cores (the usual sizing rule is cores × 2 plus disks):
     /// more connections only queue inside the server, where they wait longer than in the pool (on the benchmark
     /// machine, p99 of GET latest fell from 46–136 ms at 32 connections to about 12 ms near the core count). Set it
-    /// for the database's cores when the database runs elsewhere. The audit writer keeps one of these connections.
+    /// for the database's cores when the database runs elsewhere. The audit trail's writer keeps one of these connections, hence at least 2.
     /// Ignored on SQLite (reads open the file in the process; there is no server to overload).
     /// </summary>
-    [Range(1, 1000)]
+    [Range(2, 1000)]
     public int? MaxPoolSize { get; set; }
 
     /// <summary>
