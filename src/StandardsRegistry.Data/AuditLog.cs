@@ -354,8 +354,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             }
             if (latest.Sequence > head.Sequence)
             {
-                return new(false, 0, head.Sequence, head.Sequence + 1,
-                    $"The log ends at {head.Sequence}, before the checkpoint at entry {latest.Sequence}: entries were removed.", latest.Sequence, head.Sequence);
+                return new(false, 0, head.Sequence, head.Sequence + 1, EndsBefore(head.Sequence, $"the checkpoint at entry {latest.Sequence}"), latest.Sequence, head.Sequence);
             }
             var entry = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<AuditRow>(Sql.Entry, new { sequence = latest.Sequence }), ct);
             if (entry is null || entry.Hash != latest.EntryHash || HashOf(entry.Sequence, ToEntry(entry), entry.PreviousHash) != entry.Hash)
@@ -385,7 +384,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         from ??= new VerifyPosition(0, Genesis, Genesis);
         if (from.Sequence > head.Sequence)
         {
-            return new(false, 0, head.Sequence, head.Sequence + 1, $"The log ends at {head.Sequence}, before entry {from.Sequence} where this verification resumes: entries were removed.", from.Sequence, head.Sequence);
+            return new(false, 0, head.Sequence, head.Sequence + 1, EndsBefore(head.Sequence, $"entry {from.Sequence} where this verification resumes"), from.Sequence, head.Sequence);
         }
         var result = await WalkAsync(from, head, limits ?? VerifyLimits.Default, checkpoints: true, ct);
         if (result is { Valid: true, Complete: true })
@@ -397,7 +396,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 return result with
                 {
                     Valid = false, FirstBrokenSequence = head.Sequence + 1, Reached = null,
-                    Problem = $"The log ends at {head.Sequence}, before the checkpoint at entry {latest[0].Sequence}: entries were removed.",
+                    Problem = EndsBefore(head.Sequence, $"the checkpoint at entry {latest[0].Sequence}"),
                 };
             }
         }
@@ -487,6 +486,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             await c.ExecuteAsync(Sql.InsertCheckpoint, new { sequence, entryHash, at, previous, hash = CheckpointHashOf(sequence, entryHash, at, previous) });
             return Result.Done(true);
         }, ct);
+
+    private static string EndsBefore(long head, string what) => $"The log ends at {head}, before {what}: entries were removed.";
 
     /// <summary>What is wrong with <paramref name="checkpoint"/> chained on <paramref name="previous"/>, or null.</summary>
     private static string? CheckpointProblem(AuditCheckpoint checkpoint, string previous) =>
