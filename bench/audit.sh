@@ -34,10 +34,7 @@ bench_init registry-audit-bench
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 log "building in Release into $WORK/artifacts"
-for project in src/StandardsRegistry.Api/StandardsRegistry.Api.csproj tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj; do
-  timeout 900 dotnet build "$ROOT/$project" -c Release --artifacts-path "$WORK/artifacts" -nologo -v quiet >"$WORK/build.log" 2>&1 \
-    || { cat "$WORK/build.log" >&2; exit 1; }
-done
+build_release "$WORK/artifacts" "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
 SERVICE_DIR="$WORK/artifacts/bin/StandardsRegistry.Api/release"
 MODES="off on"
 if [ -n "$VARIANT" ]; then

@@ -10,6 +10,14 @@ PG_BIN=""
 PG_DATA=""
 PG_VERSION="not installed"
 
+build_release() { # artifacts-directory project... : a Release build of each project into the directory, its log shown on failure
+  local artifacts=$1 project; shift
+  for project in "$@"; do
+    timeout 900 dotnet build "$project" -c Release --artifacts-path "$artifacts" -nologo -v quiet >"$WORK/build.log" 2>&1 \
+      || { cat "$WORK/build.log" >&2; exit 1; }
+  done
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 bench_init() { # name: a work directory /tmp/<name>.XXXXXX, removed on exit (KEEP=1 keeps it), with everything started

@@ -62,16 +62,49 @@ public sealed class AuditRow
     public string Hash { get; init; } = "";
 }
 
-/// <summary>The result of walking the chain: valid, how many entries were checked, and the first broken one.</summary>
-public sealed record AuditVerification(bool Valid, long Checked, long HeadSequence, long? FirstBrokenSequence, string? Problem);
+/// <summary>
+/// The result of walking (part of) the chain: valid so far, how many entries were checked, the head, the first broken
+/// one; which entries were verified (after <see cref="From"/>, through <see cref="Through"/>, ending at
+/// <see cref="Reached"/> when valid); and where to go on when the walk stopped at its limits before the head
+/// (<see cref="Next"/>).
+/// </summary>
+public sealed record AuditVerification(bool Valid, long Checked, long HeadSequence, long? FirstBrokenSequence, string? Problem, long From, long Through, VerifyPosition? Reached = null)
+{
+    /// <summary>Valid, and the walk reached the head.</summary>
+    public bool Complete => Valid && Through == HeadSequence;
+
+    /// <summary>Where the next call goes on: valid so far, but the head is not reached yet.</summary>
+    public VerifyPosition? Next => Valid && !Complete ? Reached : null;
+}
+
+/// <summary>A verified position: the entry's sequence and hash, and the hash of the last checkpoint at or before it.</summary>
+public sealed record VerifyPosition(long Sequence, string Hash, string CheckpointHash);
+
+/// <summary>How much one verification call may do: entries at most, and time (checked between pages of 1 000).</summary>
+public sealed record VerifyLimits(long MaxEntries, TimeSpan Time)
+{
+    public static VerifyLimits Default { get; } = new(long.MaxValue, TimeSpan.FromSeconds(5));
+}
+
+/// <summary>A verified prefix of the chain: entries 1 to <see cref="Sequence"/> were verified; chained like the entries.</summary>
+public sealed class AuditCheckpoint
+{
+    public long Sequence { get; init; }
+    public string EntryHash { get; init; } = "";
+    public long At { get; init; }
+    public string PreviousHash { get; init; } = "";
+    public string Hash { get; init; } = "";
+}
 
 /// <summary>
 /// The append-only, hash-chained audit log. There is no update or delete here, by design. Appends run in a write
 /// transaction (the caller's, for editorial writes, so the change and its record commit together): they lock the
 /// one-row chain head first, so appends from any number of instances are chained in one order.
 /// </summary>
-public sealed class AuditLog(Db db) : IDisposable
+public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     private readonly KeptWriter? _kept = db.Dialect.Name is SqlDialect.Sqlite or SqlDialect.Postgres ? new KeptWriter(db) : null;
 
     /// <summary>The hash the first entry chains from.</summary>
@@ -364,49 +397,182 @@ public sealed class AuditLog(Db db) : IDisposable
     }
 
     /// <summary>
-    /// Walks the chain up to the head, a page at a time: every entry's hash must match its content and its
-    /// predecessor's hash, sequences must run 1, 2, 3 … without gaps, and the last entry must be the head (so deleting
-    /// the newest entries is caught). Entries appended while the walk runs lie beyond the head it read and are not checked.
+    /// Verifies what is new since the latest checkpoint, and checkpoints how far it got. The latest checkpoint must
+    /// chain from the one before it, and the entry it names must still have the hash it recorded and match its content;
+    /// from there the chain is walked (<see cref="WalkAsync"/>) towards the head as far as <paramref name="limits"/>
+    /// allow. A valid walk that got past the checkpoint records a new one, so the next verification starts there, and
+    /// repeated calls reach the head of any trail. What it does not re-check is the prefix before the checkpoint: that
+    /// is <see cref="VerifyFullAsync"/>'s work.
     /// </summary>
-    public async Task<AuditVerification> VerifyAsync(CancellationToken ct = default)
+    public async Task<AuditVerification> VerifyAsync(VerifyLimits? limits = null, CancellationToken ct = default)
     {
-        var head = await db.ReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
-        var expectedSequence = 1L;
-        var previous = Genesis;
+        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        var (latest, before) = await db.StreamReadAsync(async c =>
+        {
+            var last = await c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect));
+            return (last.ElementAtOrDefault(0), last.ElementAtOrDefault(1));
+        }, ct);
+        var start = new VerifyPosition(0, Genesis, Genesis);
+        if (latest is not null)
+        {
+            if (CheckpointProblem(latest, before?.Hash ?? Genesis) is { } problem)
+            {
+                return new(false, 0, head.Sequence, latest.Sequence, problem, latest.Sequence, latest.Sequence);
+            }
+            if (latest.Sequence > head.Sequence)
+            {
+                return new(false, 0, head.Sequence, head.Sequence + 1, EndsBefore(head.Sequence, $"the checkpoint at entry {latest.Sequence}"), latest.Sequence, head.Sequence);
+            }
+            var entry = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<AuditRow>(Sql.Entry, new { sequence = latest.Sequence }), ct);
+            if (entry is null || entry.Hash != latest.EntryHash || HashOf(entry.Sequence, ToEntry(entry), entry.PreviousHash) != entry.Hash)
+            {
+                return new(false, 0, head.Sequence, latest.Sequence,
+                    $"Entry {latest.Sequence} is not the entry the checkpoint at it verified: it was changed or removed.", latest.Sequence, latest.Sequence);
+            }
+            start = new VerifyPosition(latest.Sequence, latest.EntryHash, latest.Hash);
+        }
+        var result = await WalkAsync(start, head, limits ?? VerifyLimits.Default, checkpoints: false, ct);
+        if (result is { Valid: true, Reached: { } reached } && reached.Sequence > start.Sequence)
+        {
+            await CheckpointAsync(reached.Sequence, reached.Hash, ct);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The full re-verification, resumable: walks the chain from <paramref name="from"/> (the start, or the
+    /// <see cref="AuditVerification.Next"/> of the previous call) as far as <paramref name="limits"/> allow, checking
+    /// the checkpoints on the way too (each chained from the one before, each naming the entry's true hash). Writes
+    /// no checkpoint: its start comes from the caller.
+    /// </summary>
+    public async Task<AuditVerification> VerifyFullAsync(VerifyPosition? from = null, VerifyLimits? limits = null, CancellationToken ct = default)
+    {
+        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        from ??= new VerifyPosition(0, Genesis, Genesis);
+        if (from.Sequence > head.Sequence)
+        {
+            return new(false, 0, head.Sequence, head.Sequence + 1, EndsBefore(head.Sequence, $"entry {from.Sequence} where this verification resumes"), from.Sequence, head.Sequence);
+        }
+        var result = await WalkAsync(from, head, limits ?? VerifyLimits.Default, checkpoints: true, ct);
+        if (result is { Valid: true, Complete: true })
+        {
+            // A checkpoint beyond the head means the newest entries and the head were removed together.
+            var latest = await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect)), ct);
+            if (latest.Count > 0 && latest[0].Sequence > head.Sequence)
+            {
+                return result with
+                {
+                    Valid = false, FirstBrokenSequence = head.Sequence + 1, Reached = null,
+                    Problem = EndsBefore(head.Sequence, $"the checkpoint at entry {latest[0].Sequence}"),
+                };
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Walks the chain after <paramref name="from"/> up to the head, a page at a time, until the head or the limits:
+    /// every entry's hash must match its content and its predecessor's hash, sequences must run on without gaps, and
+    /// the last entry must be the head (so deleting the newest entries is caught). With <paramref name="checkpoints"/>,
+    /// every checkpoint within the walked entries must chain on and name the entry's hash. Entries appended while the
+    /// walk runs lie beyond the head it read and are not checked.
+    /// </summary>
+    private async Task<AuditVerification> WalkAsync(VerifyPosition from, Head head, VerifyLimits limits, bool checkpoints, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var expectedSequence = from.Sequence + 1;
+        var previous = from.Hash;
+        var checkpointPrevious = from.CheckpointHash;
         long checkedCount = 0;
-        while (expectedSequence <= head.Sequence)
+        AuditVerification Broken(long sequence, string problem) =>
+            new(false, checkedCount, head.Sequence, sequence, problem, from.Sequence, expectedSequence - 1);
+        while (expectedSequence <= head.Sequence && checkedCount < limits.MaxEntries && clock.Elapsed < limits.Time)
         {
             var after = expectedSequence - 1;
-            var page = await db.ReadAsync(c => c.QueryAsync<AuditRow>(Sql.Page(db.Dialect), new { after, head = head.Sequence, limit = VerifyPageSize }), ct);
+            var limit = (int)Math.Min(VerifyPageSize, limits.MaxEntries - checkedCount);
+            var page = await db.StreamReadAsync(c => c.QueryAsync<AuditRow>(Sql.Page(db.Dialect), new { after, head = head.Sequence, limit }), ct);
             if (page.Count == 0)
             {
-                return new(false, checkedCount, head.Sequence, expectedSequence,
-                    $"Entries {expectedSequence} to {head.Sequence} are missing: the chain head says the log ends at {head.Sequence}.");
+                return Broken(expectedSequence, $"Entries {expectedSequence} to {head.Sequence} are missing: the chain head says the log ends at {head.Sequence}.");
             }
+            var marks = checkpoints
+                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween, new { after, through = page[^1].Sequence }), ct)
+                : [];
+            var mark = 0;
             foreach (var row in page)
             {
                 if (row.Sequence != expectedSequence)
                 {
-                    return new(false, checkedCount, head.Sequence, expectedSequence, $"Entry {expectedSequence} is missing (the next entry is {row.Sequence}).");
+                    return Broken(expectedSequence, $"Entry {expectedSequence} is missing (the next entry is {row.Sequence}).");
                 }
                 if (!string.Equals(row.PreviousHash, previous, StringComparison.Ordinal))
                 {
-                    return new(false, checkedCount, head.Sequence, row.Sequence, $"Entry {row.Sequence} does not chain from the entry before it.");
+                    return Broken(row.Sequence, $"Entry {row.Sequence} does not chain from the entry before it.");
                 }
                 if (!string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal))
                 {
-                    return new(false, checkedCount, head.Sequence, row.Sequence, $"Entry {row.Sequence} does not match its hash: its content was changed.");
+                    return Broken(row.Sequence, $"Entry {row.Sequence} does not match its hash: its content was changed.");
+                }
+                if (mark < marks.Count && marks[mark].Sequence == row.Sequence)
+                {
+                    var problem = CheckpointProblem(marks[mark], checkpointPrevious)
+                        ?? (marks[mark].EntryHash == row.Hash ? null : $"The checkpoint at entry {row.Sequence} names another hash than the entry's.");
+                    if (problem is not null)
+                    {
+                        return Broken(row.Sequence, problem);
+                    }
+                    checkpointPrevious = marks[mark].Hash;
+                    mark++;
                 }
                 checkedCount++;
                 previous = row.Hash;
                 expectedSequence++;
             }
         }
-        if (!string.Equals(previous, head.Hash, StringComparison.Ordinal))
+        var through = expectedSequence - 1;
+        if (through == head.Sequence && !string.Equals(previous, head.Hash, StringComparison.Ordinal))
         {
-            return new(false, checkedCount, head.Sequence, head.Sequence, $"The last entry ({head.Sequence}) is not the one the chain head recorded.");
+            return Broken(head.Sequence, $"The last entry ({head.Sequence}) is not the one the chain head recorded.");
         }
-        return new(true, checkedCount, head.Sequence, null, null);
+        return new(true, checkedCount, head.Sequence, null, null, from.Sequence, through, new VerifyPosition(through, previous, checkpointPrevious));
+    }
+
+    /// <summary>Records that entries 1 to <paramref name="sequence"/> are verified, chained on the latest checkpoint (unless that is as far already).</summary>
+    private async Task CheckpointAsync(long sequence, string entryHash, CancellationToken ct) =>
+        await db.WriteAsync(async c =>
+        {
+            var latest = (await c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(c.Dialect))).FirstOrDefault();
+            if (latest is not null && latest.Sequence >= sequence)
+            {
+                return Result.Done(false);
+            }
+            var at = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var previous = latest?.Hash ?? Genesis;
+            // A concurrent verification's checkpoint on the same predecessor fails the unique previous_hash; the
+            // pipeline runs this again, on that checkpoint.
+            await c.ExecuteAsync(Sql.InsertCheckpoint, new { sequence, entryHash, at, previous, hash = CheckpointHashOf(sequence, entryHash, at, previous) });
+            return Result.Done(true);
+        }, ct);
+
+    private static string EndsBefore(long head, string what) => $"The log ends at {head}, before {what}: entries were removed.";
+
+    /// <summary>What is wrong with <paramref name="checkpoint"/> chained on <paramref name="previous"/>, or null.</summary>
+    private static string? CheckpointProblem(AuditCheckpoint checkpoint, string previous) =>
+        !string.Equals(checkpoint.PreviousHash, previous, StringComparison.Ordinal)
+            ? $"The checkpoint at entry {checkpoint.Sequence} does not chain from the checkpoint before it."
+            : !string.Equals(CheckpointHashOf(checkpoint.Sequence, checkpoint.EntryHash, checkpoint.At, previous), checkpoint.Hash, StringComparison.Ordinal)
+                ? $"The checkpoint at entry {checkpoint.Sequence} does not match its hash: it was changed."
+                : null;
+
+    /// <summary>SHA-256 (lowercase hex) over the previous checkpoint's hash, <c>\n</c>, then sequence, entry hash and time as <see cref="HashOf"/> writes fields.</summary>
+    public static string CheckpointHashOf(long sequence, string entryHash, long at, string previousHash)
+    {
+        var content = new StringBuilder(160);
+        content.Append(previousHash).Append('\n');
+        Field(content, sequence.ToString(CultureInfo.InvariantCulture));
+        Field(content, entryHash);
+        Field(content, at.ToString(CultureInfo.InvariantCulture));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content.ToString())));
     }
 
     private static AuditEntry ToEntry(AuditRow row) => new(
@@ -522,6 +688,21 @@ public sealed class AuditLog(Db db) : IDisposable
             a.client_address AS ClientAddress, a.request_id AS RequestId, a.previous_hash AS PreviousHash, a.hash AS Hash
             """;
 
+        private const string CheckpointColumns =
+            "k.sequence AS Sequence, k.entry_hash AS EntryHash, k.at AS At, k.previous_hash AS PreviousHash, k.hash AS Hash";
+
+        /// <summary>The latest two checkpoints, newest first: the one a verification starts from and its predecessor.</summary>
+        public static string LatestCheckpoints(SqlDialect dialect) =>
+            $"SELECT {CheckpointColumns} FROM audit_checkpoint k ORDER BY k.sequence DESC {dialect.Limit("2")}";
+
+        public const string CheckpointsBetween =
+            "SELECT " + CheckpointColumns + " FROM audit_checkpoint k WHERE k.sequence > @after AND k.sequence <= @through ORDER BY k.sequence";
+
+        public const string InsertCheckpoint =
+            "INSERT INTO audit_checkpoint (sequence, entry_hash, at, previous_hash, hash) VALUES (@sequence, @entryHash, @at, @previous, @hash)";
+
+        public const string Entry = $"SELECT {Columns} FROM audit_log a WHERE a.sequence = @sequence";
+
         public static string Page(SqlDialect dialect) =>
             $"SELECT {Columns} FROM audit_log a WHERE a.sequence > @after AND a.sequence <= @head ORDER BY a.sequence {dialect.Limit("@limit")}";
 
@@ -566,6 +747,10 @@ public sealed class AuditLog(Db db) : IDisposable
             yield return InsertRow;
             yield return Insert(32);
             yield return Page(dialect);
+            yield return LatestCheckpoints(dialect);
+            yield return CheckpointsBetween;
+            yield return InsertCheckpoint;
+            yield return Entry;
             foreach (var mask in Enumerable.Range(0, 32))
             {
                 yield return Query(dialect, (mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0, (mask & 16) != 0);

@@ -68,17 +68,20 @@ public static class DataServiceCollectionExtensions
             {
                 throw new InvalidOperationException("ConnectionStrings:Registry is not set.");
             }
-            string connectionString;
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            string requests, streams;
             try
             {
-                connectionString = dialect.Normalize(configured);
+                var connectionString = dialect.Normalize(configured);
+                requests = dialect.Pooled(connectionString, options.RequestPoolSize, "requests");
+                streams = dialect.Pooled(connectionString, options.StreamPoolSize, "streams");
             }
             catch (ArgumentException e)
             {
                 throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
             }
-            return new Db(dialect, connectionString, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
-                sp.GetRequiredService<RegistryMetrics>());
+            return new Db(dialect, requests, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
+                sp.GetRequiredService<RegistryMetrics>(), streams);
         });
 
         services.AddSingleton(sp => new RegistryMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

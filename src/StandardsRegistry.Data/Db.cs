@@ -11,13 +11,21 @@ namespace StandardsRegistry.Data;
 /// an idempotent read, or a write transaction that either committed or rolled back as a whole. Each attempt is timed
 /// (<c>registry.db.operation.duration</c>) and, when traces are exported, a span: the database calls of every
 /// provider, SQLite's and SQL Server's included (PostgreSQL's driver adds its own per command).
+/// <para>
+/// Two pools: requests use <paramref name="connectionString"/>; streams (the export's snapshot, the audit
+/// verification's pages) use <paramref name="streamConnectionString"/> — on a server, a pool of its own (a different
+/// application name and size, see <see cref="SqlDialect.Pooled"/>), so long streams cannot take every connection the
+/// requests need, and a request pool sized for the database's cores stays small.
+/// </para>
 /// </summary>
-public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, RegistryMetrics? metrics = null) : IDisposable
+public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, RegistryMetrics? metrics = null, string? streamConnectionString = null) : IDisposable
 {
     public const string Pipeline = "registry-db";
 
     private readonly ReadConnections _reads = dialect.ReadConnections(connectionString);
     private readonly RegistryMetrics _metrics = metrics ?? RegistryMetrics.Detached;
+
+    private readonly ReadConnections _streams = new(() => dialect.CreateConnection(streamConnectionString ?? connectionString), null);
 
     public SqlDialect Dialect => dialect;
 
@@ -25,7 +33,17 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
 
     public RegistryMetrics Metrics => _metrics;
 
+    /// <summary>The connection string of the streams' pool (the request pool's when none was given).</summary>
+    public string StreamConnectionString => streamConnectionString ?? connectionString;
+
     public ValueTask<T> ReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
+        ReadAsync(_reads, work, cancellationToken);
+
+    /// <summary>A read of a long job done piece by piece (a page of the audit verification), on the streams' pool.</summary>
+    public ValueTask<T> StreamReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
+        ReadAsync(_streams, work, cancellationToken);
+
+    private ValueTask<T> ReadAsync<T>(ReadConnections reads, Func<DbSession, Task<T>> work, CancellationToken cancellationToken) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
@@ -45,7 +63,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     state.metrics.DbOperation(started, state.dialect.Name, "read", failed);
                 }
             },
-            (reads: _reads, dialect, work, metrics: _metrics),
+            (reads, dialect, work, metrics: _metrics),
             cancellationToken);
 
     public void Dispose() => _reads.Owned?.Dispose();
@@ -111,7 +129,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     throw;
                 }
             },
-            (dialect, connectionString, metrics: _metrics),
+            (dialect, connectionString: StreamConnectionString, metrics: _metrics),
             cancellationToken);
         await using (connection)
         await using (transaction)

@@ -49,6 +49,17 @@ internal sealed class PostgresDialect : SqlDialect
         return builder.ToString();
     }
 
+    public override string Pooled(string connectionString, int maxSize, string pool)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxSize };
+        builder.ApplicationName = ApplicationName(builder.ApplicationName, pool);
+        if (builder.MinPoolSize > maxSize)
+        {
+            throw new ArgumentException($"its Minimum Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
+        }
+        return builder.ToString();
+    }
+
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.PostgresqlDatabase(connectionString);
 
     /// <summary>REPEATABLE READ is PostgreSQL's snapshot isolation; readers never block writers.</summary>

@@ -42,6 +42,18 @@ public abstract class SqlDialect
     /// <summary>Checks the connection string's syntax; throws <see cref="ArgumentException"/> with the reason.</summary>
     public abstract string Normalize(string connectionString);
 
+    /// <summary>
+    /// <paramref name="connectionString"/> for a pool of its own of at most <paramref name="maxSize"/> connections:
+    /// the drivers keep one pool per distinct connection string, so the request pool and the streams' pool differ in
+    /// their application name (<paramref name="pool"/> appended to the one configured). SQLite has no server to spare:
+    /// its connections are files opened in the process, so nothing changes (see <see cref="DatabaseOptions"/>).
+    /// </summary>
+    public virtual string Pooled(string connectionString, int maxSize, string pool) => connectionString;
+
+    /// <summary>The application name of a pool: the configured one, or the registry's, with the pool's name.</summary>
+    private protected static string ApplicationName(string? configured, string pool) =>
+        $"{(string.IsNullOrWhiteSpace(configured) ? "standards-registry" : configured)} ({pool})";
+
     internal abstract UpgradeEngineBuilder Migrations(string connectionString);
 
     /// <summary>A read-only transaction that sees one snapshot of the database throughout, without blocking writers.</summary>

@@ -51,6 +51,19 @@ internal sealed class SqlServerDialect : SqlDialect
         return builder.ToString();
     }
 
+    public override string Pooled(string connectionString, int maxSize, string pool)
+    {
+        var builder = new SqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxSize };
+        // SqlClient's default application name is its own, not the operator's.
+        var configured = builder.ApplicationName == new SqlConnectionStringBuilder().ApplicationName ? null : builder.ApplicationName;
+        builder.ApplicationName = ApplicationName(configured, pool);
+        if (builder.MinPoolSize > maxSize)
+        {
+            throw new ArgumentException($"its Min Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
+        }
+        return builder.ToString();
+    }
+
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqlDatabase(connectionString);
 
     /// <summary>SNAPSHOT isolation (<see cref="SqlDialect.BeginSnapshotAsync"/>) must be allowed per database; ALTER DATABASE cannot run in a transaction.</summary>

@@ -296,6 +296,137 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(5L, (long)result["checked"]!);
     }
 
+    // Checkpoints (issue 13): a verification checks what is new since the last verified prefix, and checkpoints it.
+
+    /// <summary>The sequence of the entry of <paramref name="action"/> on <paramref name="key"/> (written in its write's transaction).</summary>
+    private Task<long> SequenceOfAsync(string action, string key) =>
+        Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT sequence FROM audit_log WHERE action = @action AND standard_key = @key", new { action, key })).AsTask();
+
+    [Fact]
+    public async Task AVerificationAfterACheckpointChecksOnlyTheNewEntries()
+    {
+        await PublishedAndReleasedAsync();
+        var first = await VerifyAsync();
+        await _editor.CreateStandardAsync("stanag-2");
+
+        var second = await VerifyAsync();
+
+        Assert.Equal((true, 0L, 6L, true), ((bool)first["valid"]!, (long)first["from"]!, (long)first["through"]!, (bool)first["complete"]!));
+        Assert.True((bool)second["valid"]!, second.ToJsonString());
+        Assert.Equal(6L, (long)second["from"]!);
+        Assert.True((long)second["through"]! >= await SequenceOfAsync("standard.create", "stanag-2"));
+        Assert.Equal((long)second["through"]! - 6, (long)second["checked"]!);
+        Assert.Null(second["nextCursor"]);
+    }
+
+    [Fact]
+    public async Task AVerificationWithALimitStopsThereAndTheNextGoesOnFromItsCheckpoint()
+    {
+        await PublishedAndReleasedAsync();
+
+        var first = await _admin.GetJsonAsync("/v1/audit/verify?limit=4");
+        var second = await _admin.GetJsonAsync("/v1/audit/verify?limit=4");
+
+        Assert.Equal((true, 4L, 4L, false), ((bool)first["valid"]!, (long)first["checked"]!, (long)first["through"]!, (bool)first["complete"]!));
+        Assert.Equal((true, 4L), ((bool)second["valid"]!, (long)second["from"]!));
+        Assert.True((long)second["through"]! > 4);
+    }
+
+    [Fact]
+    public async Task EditingAnEntryAfterTheCheckpointIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        await _editor.CreateStandardAsync("stanag-2");
+        var sequence = await SequenceOfAsync("standard.create", "stanag-2");
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = @sequence", new { sequence });
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        Assert.Equal(6L, (long)result["from"]!);
+    }
+
+    [Fact]
+    public async Task AChangedCheckpointIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+
+        // Pointing the checkpoint at another entry's hash without recomputing its own.
+        await ExecuteAsync("UPDATE audit_checkpoint SET entry_hash = (SELECT hash FROM audit_log WHERE sequence = 5) WHERE sequence = 6");
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("checkpoint", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RemovingTheNewestEntriesAndRewindingTheHeadBeforeACheckpointIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+
+        await ExecuteAsync("DELETE FROM audit_log WHERE sequence > 3");
+        await ExecuteAsync("UPDATE audit_chain_head SET sequence = 3, hash = (SELECT hash FROM audit_log WHERE sequence = 3) WHERE id = 1");
+        var checkpointed = await VerifyAsync();
+        var full = await _admin.GetJsonAsync("/v1/audit/verify?full=true");
+
+        Assert.False((bool)checkpointed["valid"]!);
+        Assert.Contains("before the checkpoint at entry 6", (string)checkpointed["problem"]!, StringComparison.Ordinal);
+        Assert.False((bool)full["valid"]!);
+        Assert.Contains("before the checkpoint at entry 6", (string)full["problem"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFullVerificationResumesCallByCallAndFindsAnEntryEditedBeforeTheCheckpoint()
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        var clean = await FullVerificationAsync(limit: 2);
+        Assert.True(clean.Calls >= 3, $"{clean.Calls} calls");
+        Assert.True((bool)clean.Last["complete"]!, clean.Last.ToJsonString());
+        Assert.Equal((long)clean.Last["through"]!, clean.Checked);
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = 3");
+        var checkpointed = await VerifyAsync();
+        var full = await FullVerificationAsync(limit: 2);
+
+        // The checkpoint verification does not look before its checkpoint; the full one does.
+        Assert.True((bool)checkpointed["valid"]!, checkpointed.ToJsonString());
+        Assert.False((bool)full.Last["valid"]!);
+        Assert.Equal(3L, (long?)full.Last["firstBrokenSequence"]);
+        Assert.Equal(2, full.Calls);
+    }
+
+    [Fact]
+    public async Task ABadVerificationCursorOrLimitIsA400ThatNamesIt()
+    {
+        await ErrorsAsync(await _admin.GetAsync("/v1/audit/verify?full=true&cursor=bm90LWEtY3Vyc29y"), "cursor");
+        await ErrorsAsync(await _admin.GetAsync($"/v1/audit/verify?cursor={Uri.EscapeDataString("YXVkaXQtdmVyaWZ5OjE6YTpi")}"), "cursor");
+        await ErrorsAsync(await _admin.GetAsync("/v1/audit/verify?limit=0"), "limit");
+    }
+
+    /// <summary>A full verification with at most <paramref name="limit"/> entries per call, followed to its end.</summary>
+    private async Task<(JsonObject Last, int Calls, long Checked)> FullVerificationAsync(int limit)
+    {
+        var (calls, checkedCount) = (0, 0L);
+        string? cursor = null;
+        while (true)
+        {
+            var result = await _admin.GetJsonAsync($"/v1/audit/verify?full=true&limit={limit}{(cursor is null ? "" : $"&cursor={cursor}")}");
+            calls++;
+            checkedCount += (long)result["checked"]!;
+            cursor = (string?)result["nextCursor"];
+            if (cursor is null || calls > 1000)
+            {
+                return (result, calls, checkedCount);
+            }
+        }
+    }
+
     [Fact]
     public async Task ConcurrentReadsThenAGracefulStopLeaveExactlyOneRecordEachAndAValidChain()
     {

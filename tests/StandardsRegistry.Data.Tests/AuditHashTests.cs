@@ -22,6 +22,15 @@ public sealed class AuditHashTests
     }
 
     [Fact]
+    public void ACheckpointsHashIsSha256OfThePreviousCheckpointsHashAndItsDocumentedFields()
+    {
+        var entryHash = AuditLog.HashOf(7, Entry, AuditLog.Genesis);
+        var text = AuditLog.Genesis + "\n" + $"1:7;64:{entryHash};13:1764000000999;";
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), AuditLog.CheckpointHashOf(7, entryHash, 1_764_000_000_999, AuditLog.Genesis));
+    }
+
+    [Fact]
     public void AbsentValuesAndNonAsciiTextHaveTheirOwnUnambiguousForm()
     {
         var entry = new AuditActor("zoë", "PUBLIC", []).Entry("version.read", 404, DateTimeOffset.FromUnixTimeMilliseconds(5), "k", null, null, null);

@@ -11,6 +11,7 @@ using StandardsRegistry.Generator;
 //   edit     --url URL --token T --standards FILE --seconds S [--seed S]
 //   plans    --provider sqlite|postgres --connection "..." --data DIR [--runs N]
 //   timing   --url URL --token T --hidden FILE [--n N] [--seed S] [--label L] [--route R]...
+//   audit    --entries N --provider sqlite|postgres --connection "..." [--batch B]
 try
 {
     var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "generate";
@@ -24,7 +25,8 @@ try
         "plans" => Plans.Run(options.Get("provider") ?? SqlDialect.Sqlite, options.Required("connection"), options.Required("data"), (int)options.Number("runs", 300)),
         "timing" => await Timing.RunAsync(new Uri(options.Required("url")), options.Required("token"), options.Required("hidden"),
             (int)options.Number("n", 2000), (int)options.Number("seed", 7), options.Get("label") ?? "service", options.All("route")),
-        _ => throw new ArgumentException($"Unknown command '{command}': use generate, token, edit, plans or timing."),
+        "audit" => AuditTrail(options),
+        _ => throw new ArgumentException($"Unknown command '{command}': use generate, token, edit, plans, timing or audit."),
     };
 }
 catch (ArgumentException e)
@@ -75,6 +77,44 @@ static async Task<int> GenerateAsync(Options options)
     Console.WriteLine(stats);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"LOADED provider={provider} versions={stats.Versions} standards={stats.Standards} releases={stats.Releases} load_seconds={load.Elapsed.TotalSeconds:0.0} total_seconds={clock.Elapsed.TotalSeconds:0.0} versions_per_s={stats.Versions / load.Elapsed.TotalSeconds:0}"));
+    return 0;
+}
+
+// A long audit trail, appended through the service's own chained append (AuditLog.AppendBatch) in big transactions:
+// content reads of the kind that make most of a real trail.
+static int AuditTrail(Options options)
+{
+    var entries = options.Number("entries", 1_000_000);
+    var batch = (int)options.Number("batch", 10_000);
+    var provider = options.Get("provider") ?? SqlDialect.Sqlite;
+    if (entries < 1 || batch < 1)
+    {
+        throw new ArgumentException("--entries and --batch must be at least 1.");
+    }
+    var dialect = SqlDialect.For(provider);
+    var db = new Db(dialect, dialect.Normalize(options.Required("connection")), ResiliencePipeline.Empty);
+    new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+    using var log = new AuditLog(db);
+    var clock = Stopwatch.StartNew();
+    var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - entries;
+    for (long written = 0; written < entries;)
+    {
+        var size = (int)Math.Min(batch, entries - written);
+        var rows = new List<AuditEntry>(size);
+        for (var i = 0; i < size; i++, written++)
+        {
+            rows.Add(new AuditEntry(at + written, written % 10 == 0 ? "version.read-latest" : "version.read", written % 50 == 0 ? 404 : 200,
+                $"consumer-{written % 97}@eu", "EU", "consumer", $"stanag-{written % 5_000}", (int)(1 + written % 3), StandardsRegistry.Domain.Classification.NR,
+                null, "127.0.0.1", $"0HN{written:x}"));
+        }
+        log.AppendBatch(rows);
+        if (written % 1_000_000 < batch)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {written} entries after {clock.Elapsed.TotalSeconds:0.0} s"));
+        }
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"AUDIT provider={provider} entries={entries} seconds={clock.Elapsed.TotalSeconds:0.0} entries_per_s={entries / clock.Elapsed.TotalSeconds:0}"));
     return 0;
 }
 

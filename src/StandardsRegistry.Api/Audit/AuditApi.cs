@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
@@ -11,6 +12,8 @@ namespace StandardsRegistry.Api.Audit;
 public static class AuditApi
 {
     private const string CursorKind = "audit";
+
+    private const string VerifyCursorKind = "audit-verify";
 
     private static readonly string[] TimeFormats =
     [
@@ -39,7 +42,12 @@ public static class AuditApi
         group.MapGet("/verify", VerifyAuditTrail)
             .WithName("VerifyAuditTrail")
             .WithSummary("Walk the audit trail's hash chain and report the first broken entry, if any (admins cleared COSMIC TOP SECRET)")
-            .Audited("audit.verify");
+            .WithDescription("Without `full`: verifies the entries after the latest checkpoint (a verified prefix, itself chained) and "
+                + "checkpoints how far it got. `full=true`: re-verifies the whole chain and its checkpoints from the first entry, resumable: "
+                + "pass the answer's `nextCursor` as `cursor` until `complete` (or not `valid`). Each call walks for a bounded time "
+                + "(`Audit:VerifySeconds`) and at most `limit` entries, then answers how far it got. What each mode checks: docs/audit.md.")
+            .Audited("audit.verify")
+            .ProducesValidationProblem();
 
         return group;
     }
@@ -74,10 +82,54 @@ public static class AuditApi
         return TypedResults.Ok(Paging.Of(rows, pageSize, AuditEntryDto.From, r => Paging.Encode(CursorKind, r.Sequence.ToString(CultureInfo.InvariantCulture))));
     }
 
-    public static async Task<Ok<AuditVerificationDto>> VerifyAuditTrail(AuditLog log, CancellationToken ct)
+    public static async Task<Results<Ok<AuditVerificationDto>, ValidationProblem>> VerifyAuditTrail(
+        AuditLog log, IOptions<AuditOptions> options, bool? full, string? cursor, int? limit, CancellationToken ct)
     {
-        var result = await log.VerifyAsync(ct);
-        return TypedResults.Ok(new AuditVerificationDto(result.Valid, result.Checked, result.HeadSequence, result.FirstBrokenSequence, result.Problem));
+        var errors = new ValidationErrors();
+        if (limit is < 1)
+        {
+            errors.Add("limit", "'limit' (entries per call at most) must be at least 1.");
+        }
+        VerifyPosition? from = null;
+        if (cursor is not null && full != true)
+        {
+            errors.Add("cursor", "'cursor' continues a full verification: give it with full=true.");
+        }
+        else if (!Paging.TryDecode(cursor, VerifyCursorKind, out var position) || !TryPosition(position, out from))
+        {
+            errors.Add("cursor", Paging.CursorMessage);
+        }
+        if (!errors.IsEmpty)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+
+        var limits = new VerifyLimits(limit ?? long.MaxValue, TimeSpan.FromSeconds(options.Value.VerifySeconds));
+        var result = full == true ? await log.VerifyFullAsync(from, limits, ct) : await log.VerifyAsync(limits, ct);
+        var next = full == true && result.Next is { } n
+            ? Paging.Encode(VerifyCursorKind, string.Create(CultureInfo.InvariantCulture, $"{n.Sequence}:{n.Hash}:{n.CheckpointHash}"))
+            : null;
+        return TypedResults.Ok(new AuditVerificationDto(result.Valid, result.Checked, result.HeadSequence, result.FirstBrokenSequence, result.Problem,
+            result.From, result.Through, result.Complete, next));
+    }
+
+    /// <summary>A full verification's position: <c>sequence:entry hash:checkpoint hash</c>.</summary>
+    private static bool TryPosition(string? position, out VerifyPosition? from)
+    {
+        from = null;
+        if (position is null)
+        {
+            return true;
+        }
+        var parts = position.Split(':');
+        if (parts.Length == 3 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && IsHash(parts[1]) && IsHash(parts[2]))
+        {
+            from = new VerifyPosition(sequence, parts[1], parts[2]);
+            return true;
+        }
+        return false;
+
+        static bool IsHash(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
     }
 
     private static void Text(ValidationErrors errors, string field, string? value, int maxLength)
@@ -155,7 +207,11 @@ public sealed record AuditEntryDto(
 }
 
 /// <summary>
-/// The chain walked from the first entry to the head: <c>valid</c>, how many entries were <c>checked</c>, the head's
-/// sequence, and when invalid the first broken (or missing) sequence and what is wrong with it.
+/// The chain walked: <c>valid</c> (nothing broken among the entries checked), how many entries were <c>checked</c>,
+/// the head's sequence, and when invalid the first broken (or missing) sequence and what is wrong with it; the entries
+/// verified are those after <c>from</c> through <c>through</c>; <c>complete</c> when valid up to the head. A full
+/// verification that stopped before the head gives the <c>nextCursor</c> to go on with; a checkpoint verification goes
+/// on by itself at the next call.
 /// </summary>
-public sealed record AuditVerificationDto(bool Valid, long Checked, long HeadSequence, long? FirstBrokenSequence, string? Problem);
+public sealed record AuditVerificationDto(bool Valid, long Checked, long HeadSequence, long? FirstBrokenSequence, string? Problem,
+    long From, long Through, bool Complete, string? NextCursor);

@@ -29,6 +29,13 @@ public sealed class AuditOptions
     /// </summary>
     [Range(0, 1_000)]
     public int FlushIntervalMilliseconds { get; set; } = 5;
+
+    /// <summary>
+    /// How long one call of <c>GET /v1/audit/verify</c> may walk the chain before it answers how far it got (checked
+    /// between pages of 1 000 entries): keep it well below <c>RequestTimeout:Seconds</c>.
+    /// </summary>
+    [Range(1, 60)]
+    public int VerifySeconds { get; set; } = 5;
 }
 
 /// <summary>The audit trail cannot be written now: what would have to be recorded is not done (fail secure).</summary>

@@ -14,10 +14,22 @@ namespace StandardsRegistry.Client.Models
     {
         /// <summary>The checked property</summary>
         public long? Checked { get; set; }
+        /// <summary>The complete property</summary>
+        public bool? Complete { get; set; }
         /// <summary>The firstBrokenSequence property</summary>
         public long? FirstBrokenSequence { get; set; }
+        /// <summary>The from property</summary>
+        public long? From { get; set; }
         /// <summary>The headSequence property</summary>
         public long? HeadSequence { get; set; }
+        /// <summary>The nextCursor property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? NextCursor { get; set; }
+#nullable restore
+#else
+        public string NextCursor { get; set; }
+#endif
         /// <summary>The problem property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -26,6 +38,8 @@ namespace StandardsRegistry.Client.Models
 #else
         public string Problem { get; set; }
 #endif
+        /// <summary>The through property</summary>
+        public long? Through { get; set; }
         /// <summary>The valid property</summary>
         public bool? Valid { get; set; }
         /// <summary>
@@ -47,9 +61,13 @@ namespace StandardsRegistry.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "checked", n => { Checked = n.GetLongValue(); } },
+                { "complete", n => { Complete = n.GetBoolValue(); } },
                 { "firstBrokenSequence", n => { FirstBrokenSequence = n.GetLongValue(); } },
+                { "from", n => { From = n.GetLongValue(); } },
                 { "headSequence", n => { HeadSequence = n.GetLongValue(); } },
+                { "nextCursor", n => { NextCursor = n.GetStringValue(); } },
                 { "problem", n => { Problem = n.GetStringValue(); } },
+                { "through", n => { Through = n.GetLongValue(); } },
                 { "valid", n => { Valid = n.GetBoolValue(); } },
             };
         }
@@ -61,9 +79,13 @@ namespace StandardsRegistry.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteLongValue("checked", Checked);
+            writer.WriteBoolValue("complete", Complete);
             writer.WriteLongValue("firstBrokenSequence", FirstBrokenSequence);
+            writer.WriteLongValue("from", From);
             writer.WriteLongValue("headSequence", HeadSequence);
+            writer.WriteStringValue("nextCursor", NextCursor);
             writer.WriteStringValue("problem", Problem);
+            writer.WriteLongValue("through", Through);
             writer.WriteBoolValue("valid", Valid);
         }
     }

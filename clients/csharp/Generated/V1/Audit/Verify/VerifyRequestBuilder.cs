@@ -22,7 +22,7 @@ namespace StandardsRegistry.Client.V1.Audit.Verify
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public VerifyRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/audit/verify", pathParameters)
+        public VerifyRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/audit/verify{?cursor*,full*,limit*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,16 +30,16 @@ namespace StandardsRegistry.Client.V1.Audit.Verify
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public VerifyRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/audit/verify", rawUrl)
+        public VerifyRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/audit/verify{?cursor*,full*,limit*}", rawUrl)
         {
         }
         /// <summary>
-        /// Walk the audit trail&apos;s hash chain and report the first broken entry, if any (admins cleared COSMIC TOP SECRET)
+        /// Without `full`: verifies the entries after the latest checkpoint (a verified prefix, itself chained) and checkpoints how far it got. `full=true`: re-verifies the whole chain and its checkpoints from the first entry, resumable: pass the answer&apos;s `nextCursor` as `cursor` until `complete` (or not `valid`). Each call walks for a bounded time (`Audit:VerifySeconds`) and at most `limit` entries, then answers how far it got. What each mode checks: docs/audit.md.
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.AuditVerificationDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::StandardsRegistry.Client.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
@@ -48,17 +48,17 @@ namespace StandardsRegistry.Client.V1.Audit.Verify
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::StandardsRegistry.Client.Models.AuditVerificationDto?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::StandardsRegistry.Client.Models.AuditVerificationDto?> GetAsync(Action<RequestConfiguration<global::StandardsRegistry.Client.V1.Audit.Verify.VerifyRequestBuilder.VerifyRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::StandardsRegistry.Client.Models.AuditVerificationDto> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::StandardsRegistry.Client.Models.AuditVerificationDto> GetAsync(Action<RequestConfiguration<global::StandardsRegistry.Client.V1.Audit.Verify.VerifyRequestBuilder.VerifyRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
-                { "400", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "400", global::StandardsRegistry.Client.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -69,17 +69,17 @@ namespace StandardsRegistry.Client.V1.Audit.Verify
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.AuditVerificationDto>(requestInfo, global::StandardsRegistry.Client.Models.AuditVerificationDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Walk the audit trail&apos;s hash chain and report the first broken entry, if any (admins cleared COSMIC TOP SECRET)
+        /// Without `full`: verifies the entries after the latest checkpoint (a verified prefix, itself chained) and checkpoints how far it got. `full=true`: re-verifies the whole chain and its checkpoints from the first entry, resumable: pass the answer&apos;s `nextCursor` as `cursor` until `complete` (or not `valid`). Each call walks for a bounded time (`Audit:VerifySeconds`) and at most `limit` entries, then answers how far it got. What each mode checks: docs/audit.md.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::StandardsRegistry.Client.V1.Audit.Verify.VerifyRequestBuilder.VerifyRequestBuilderGetQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::StandardsRegistry.Client.V1.Audit.Verify.VerifyRequestBuilder.VerifyRequestBuilderGetQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
@@ -95,6 +95,34 @@ namespace StandardsRegistry.Client.V1.Audit.Verify
         public global::StandardsRegistry.Client.V1.Audit.Verify.VerifyRequestBuilder WithUrl(string rawUrl)
         {
             return new global::StandardsRegistry.Client.V1.Audit.Verify.VerifyRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// Without `full`: verifies the entries after the latest checkpoint (a verified prefix, itself chained) and checkpoints how far it got. `full=true`: re-verifies the whole chain and its checkpoints from the first entry, resumable: pass the answer&apos;s `nextCursor` as `cursor` until `complete` (or not `valid`). Each call walks for a bounded time (`Audit:VerifySeconds`) and at most `limit` entries, then answers how far it got. What each mode checks: docs/audit.md.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class VerifyRequestBuilderGetQueryParameters 
+        {
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("cursor")]
+            public string? Cursor { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("cursor")]
+            public string Cursor { get; set; }
+            #pragma warning restore CS1591
+#endif
+            #pragma warning disable CS1591
+            [QueryParameter("full")]
+            public bool? Full { get; set; }
+            #pragma warning restore CS1591
+            #pragma warning disable CS1591
+            [QueryParameter("limit")]
+            public int? Limit { get; set; }
+            #pragma warning restore CS1591
         }
     }
 }
