@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What recording reads in the audit trail costs (issue 5). From the repository root:
+# What recording reads in the audit trail costs. From the repository root:
 #
 #   bench/audit.sh
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PostgreSQL tail latency with the request pool sized for the database, beside a running export (issue 13, point 12).
+# PostgreSQL tail latency with the request pool sized for the database, beside a running export.
 # From the repository root:
 #
 #   bench/pools.sh

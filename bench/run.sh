@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Standards Registry benchmark (issue 6; figures in bench/RESULTS.md). From the repository root:
+# The Standards Registry benchmark (figures in bench/RESULTS.md). From the repository root:
 #
 #   bench/run.sh
 #

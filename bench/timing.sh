@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Does an item route answer a hidden key more slowly than an absent one? (issue 12, point 4). From the repository root:
+# Does an item route answer a hidden key more slowly than an absent one? From the repository root:
 #
 #   bench/timing.sh
 #

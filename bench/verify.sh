@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Audit verification at any size (issue 13.9). From the repository root:
+# Audit verification at any size. From the repository root:
 #
 #   bench/verify.sh
 #

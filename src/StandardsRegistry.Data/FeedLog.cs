@@ -48,7 +48,7 @@ public sealed class FeedLog(Db db)
             // Nearly always nothing is due: say so from the first entry of ix_releases_due, before the grouped query.
             // PostgreSQL cannot know that the pending releases are (all but) the future ones, so it expects a share of
             // every release to be due and plans that query in parallel: two worker processes started on every feed
-            // page and write, 10 ms instead of 0.2 ms at 10^6 versions (issue 6, bench/RESULTS.md).
+            // page and write, 10 ms instead of 0.2 ms at 10^6 versions (bench/RESULTS.md).
             if (await db.ReadAsync(c => c.ExecuteScalarAsync<long?>(Sql.FirstPending), ct) is not { } first || first > at)
             {
                 return;

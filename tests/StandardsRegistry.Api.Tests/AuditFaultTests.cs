@@ -8,7 +8,7 @@ using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Issue 17: no content leaves the registry before its audit entry is committed (record, then release), and while the
+/// No content leaves the registry before its audit entry is committed (record, then release), and while the
 /// trail cannot be written nothing audited is served (fail secure). Real faults: the service process killed with
 /// SIGKILL under load, the audit log made unwritable under load, the chain head held by another transaction.
 /// </summary>

@@ -12,7 +12,7 @@ using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// The audit trail (issue 5): who read or changed what, when, with what outcome; append-only and hash-chained, so any
+/// The audit trail: who read or changed what, when, with what outcome; append-only and hash-chained, so any
 /// edit or removal of an entry is found by GET /v1/audit/verify; reads recorded in batches without losing one.
 /// </summary>
 public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
@@ -296,7 +296,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(5L, (long)result["checked"]!);
     }
 
-    // Checkpoints (issue 13): a verification checks what is new since the last verified prefix, and checkpoints it.
+    // Checkpoints: a verification checks what is new since the last verified prefix, and checkpoints it.
 
     /// <summary>The sequence of the entry of <paramref name="action"/> on <paramref name="key"/> (written in its write's transaction).</summary>
     private Task<long> SequenceOfAsync(string action, string key) =>

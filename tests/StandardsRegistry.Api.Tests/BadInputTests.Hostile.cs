@@ -10,7 +10,7 @@ using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Hostile input (issue 5, item 3): oversized headers, huge and deeply nested JSON, invalid UTF-8, look-alike and
+/// Hostile input, written by hand: oversized headers, huge and deeply nested JSON, invalid UTF-8, look-alike and
 /// traversal keys, SQL metacharacters in the parameters and headers the other cases leave out. Each is a 4xx problem
 /// that names what is wrong, and the catalogue is the same after it as before.
 /// </summary>

@@ -6,7 +6,7 @@ using StandardsRegistry.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Issue 13.12: on PostgreSQL the requests' pool is as large as <c>Database:MaxPoolSize</c> says, and streams (the
+/// Connection pools: on PostgreSQL the requests' pool is as large as <c>Database:MaxPoolSize</c> says, and streams (the
 /// export, the audit verification) take their connections from a pool of their own, so long streams cannot take the
 /// connections reads need. The server sees the two pools under their application names.
 /// </summary>

@@ -9,12 +9,12 @@ using StandardsRegistry.Api.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// The export's memory stays flat however large the catalogue (issue 4: "test it with a catalogue large enough to show
-/// the memory stays flat"). The built service runs as a real process on SQLite; a catalogue of large published editions
-/// released to the EU is bulk-loaded into its file, the service backfills the feed on its next start, and an EU consumer
-/// streams the whole export while the test reads the service's peak resident memory (VmHWM) before and after. Two
-/// catalogues, one ten times the other: the export must be complete, and the peak may grow by a bounded amount that
-/// does not follow the catalogue's size.
+/// The export's memory stays flat however large the catalogue, tested with a catalogue large enough to show it. The
+/// built service runs as a real process on SQLite; a catalogue of large published editions released to the EU is
+/// bulk-loaded into its file, the service backfills the feed on its next start, and an EU consumer streams the whole
+/// export while the test reads the service's peak resident memory (VmHWM) before and after. Two catalogues, one ten
+/// times the other: the export must be complete, and the peak may grow by a bounded amount that does not follow the
+/// catalogue's size.
 /// </summary>
 public sealed class ExportMemoryTests(ITestOutputHelper output)
 {

@@ -7,7 +7,7 @@ using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
-// The change feed and the export (issue 4). The central property: for every principal (every community and
+// The change feed and the export. The central property: for every principal (every community and
 // clearance), a consumer that applies the feed in order — following it as the catalogue changes, or replaying it from
 // the start, or exporting and then following — holds exactly what the read routes return to it now.
 

@@ -8,7 +8,7 @@ using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// What a client library expects of HTTP (issue 13, point 6): HEAD on every GET route, weak comparison for
+/// What a client library expects of HTTP: HEAD on every GET route, weak comparison for
 /// If-None-Match, a problem type on every error, and a JSON property given twice refused with a 400 naming it.
 /// </summary>
 public sealed class HttpSemanticsTests : IAsyncLifetime

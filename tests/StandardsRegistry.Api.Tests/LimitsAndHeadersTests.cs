@@ -8,7 +8,7 @@ using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Issue 5, item 4: the per-principal rate limit (429 with Retry-After), request timeouts (503 with Retry-After), the
+/// The per-principal rate limit (429 with Retry-After), request timeouts (503 with Retry-After), the
 /// headers every response carries, no server banner, and HTTPS redirection with HSTS outside Development.
 /// </summary>
 public sealed class LimitsAndHeadersTests

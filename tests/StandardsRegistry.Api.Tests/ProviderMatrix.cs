@@ -36,7 +36,7 @@ public sealed class AuditTestsOnPostgres() : AuditTests(TestProvider.Postgres);
 
 public sealed class AuditTestsOnSqlServer() : AuditTests(TestProvider.SqlServer);
 
-// Issue 17's fault tests: real processes killed and audit logs made unwritable, on SQLite and PostgreSQL.
+// The audit fault tests: real processes killed and audit logs made unwritable, on SQLite and PostgreSQL.
 
 public sealed class AuditFaultTestsOnSqlite() : AuditFaultTests(TestProvider.Sqlite);
 

@@ -8,7 +8,7 @@ using StandardsRegistry.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Issue 5, item 3, the generated-input half: thousands of random requests (FsCheck) across every route, as random
+/// Hostile input, the generated half: thousands of random requests (FsCheck) across every route, as random
 /// principals, with random and hostile values, against a generated catalogue with an oracle. For every answer: never a
 /// 5xx; every 4xx a problem+json; a broken token never gets anything but a 4xx; a standard or edition hidden from the
 /// caller is never served (no 2xx or 304 for it); and no token, key or designation of anything hidden from the caller

@@ -13,7 +13,7 @@ using StandardsRegistry.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Operators see the service (issue 13, point 11): the built service, after some traffic, serves its metrics for
+/// Operators see the service: the built service, after some traffic, serves its metrics for
 /// Prometheus on a listener of its own — the registry's own instruments with plausible values beside ASP.NET Core's,
 /// HttpClient's and the runtime's — and the API's port serves no metrics to anyone, an admin included.
 /// </summary>

@@ -9,7 +9,7 @@ namespace StandardsRegistry.Api.Tests;
 /// The outbox is durable: the service process is killed (SIGKILL) while it is in the middle of delivering — the
 /// receiver hangs, so every event is committed and none acknowledged — and a new process on the same database
 /// delivers every one of them, signed, in order, with their original ids; and every delivery the receiver got before
-/// the kill was on record before it was sent (<c>webhook.send</c>, issue 17). Real processes, on each provider.
+/// the kill was on record before it was sent (its <c>webhook.send</c> audit entry). Real processes, on each provider.
 /// </summary>
 public abstract class WebhookCrashTests(TestProvider provider)
 {

@@ -6,7 +6,7 @@ using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
-// Webhooks (issue 4): admins subscribe an audience; every event of that audience's view is POSTed, signed, in order,
+// Webhooks: admins subscribe an audience; every event of that audience's view is POSTed, signed, in order,
 // at least once, from a durable outbox; a real receiver on 127.0.0.1 fails, hangs and recovers.
 
 public abstract class WebhookTests(TestProvider provider)

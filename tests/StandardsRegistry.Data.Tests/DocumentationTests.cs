@@ -60,6 +60,44 @@ public sealed class DocumentationTests
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
+    /// <summary>
+    /// Code, tests, tools and benchmark scripts say what they mean without pointing at an issue number: the issues are
+    /// not in the repository, so a reader cannot follow "(issue N, point M)". Markdown documents may keep that history.
+    /// </summary>
+    [Fact]
+    public void NoCodeOrScriptRefersToAnIssueNumber()
+    {
+        var root = RepositoryPaths.Root;
+        var files = MarkdownLinks.CodeFiles(root).ToList();
+        Assert.Contains(files, f => Path.GetFileName(f) == "DocumentationTests.cs");
+
+        var references = new List<string>();
+        foreach (var file in files)
+        {
+            var text = File.ReadAllText(file);
+            foreach (Match m in MarkdownLinks.IssueReference().Matches(text))
+            {
+                references.Add($"{Path.GetRelativePath(root, file).Replace('\\', '/')}:{MarkdownLinks.LineOf(text, m.Index)}: \"{m.Value}\"");
+            }
+        }
+
+        Assert.True(references.Count == 0, $"References to issue numbers; say what is meant instead:\n{string.Join('\n', references)}");
+    }
+
+    [Fact]
+    public void TheIssueCheckerFindsNumberedReferencesButNotTheWord()
+    {
+        // Interpolated, so that this file holds no reference itself.
+        foreach (var reference in new[] { $"(issue {13}, point 6)", $"Issue {17}'s fault tests", $"(issue {13}.9)", $"issues #{4} and 5" })
+        {
+            Assert.Matches(MarkdownLinks.IssueReference(), reference);
+        }
+        foreach (var prose in new[] { "an issue with the pool", "the statements the stores issue", "issuer 5", "tissue 4" })
+        {
+            Assert.DoesNotMatch(MarkdownLinks.IssueReference(), prose);
+        }
+    }
+
     [Fact]
     public void TheCheckerFindsMissingFilesLinksOutOfTheRepositoryAndUnknownAnchorsButNotLinksInCode()
     {
@@ -129,6 +167,11 @@ internal static partial class MarkdownLinks
     /// <summary>The text files that may cite the design: documents, code, scripts.</summary>
     public static IEnumerable<string> TextFiles(string root) =>
         Files(root).Where(f => Path.GetExtension(f) is ".md" or ".cs" or ".sh" or ".sql" or ".mjs" or ".js" or ".props");
+
+    /// <summary>The code and scripts of the projects, tools and benchmarks (generated clients and build output aside).</summary>
+    public static IEnumerable<string> CodeFiles(string root) =>
+        new[] { "src", "tests", "tools", "bench" }.SelectMany(d => Files(Path.Combine(root, d)))
+            .Where(f => Path.GetExtension(f) is ".cs" or ".sh" or ".lua");
 
     /// <summary>The numbers of the design's numbered headings: "1", "1.5", …</summary>
     public static IReadOnlySet<string> Sections(string text) =>
@@ -313,6 +356,10 @@ internal static partial class MarkdownLinks
 
     [GeneratedRegex(@"§(?<section>\d+(?:\.\d+)*)")]
     public static partial Regex OwnSectionCitation();
+
+    /// <summary>A reference to an issue by number: "issue" or "issues", then an optional "#", then digits.</summary>
+    [GeneratedRegex(@"\bissues?\s*#?\d+", RegexOptions.IgnoreCase)]
+    public static partial Regex IssueReference();
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.-]*:")]
     private static partial Regex Scheme();

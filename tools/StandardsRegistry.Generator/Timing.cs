@@ -6,12 +6,13 @@ namespace StandardsRegistry.Generator;
 
 /// <summary>
 /// Whether an item route answers a key that exists but is hidden from the caller at a different speed than a key that
-/// does not exist (issue 12, point 4). For each route it sends, on one keep-alive connection, N requests for hidden
-/// targets (from the generator's <c>hidden-*.tsv</c>) and N for each of two absent variants of the same keys (the
-/// key with a suffix that no generated key has), all interleaved in a seeded random order, so drift in the machine's
-/// speed lands on every class alike. Every answer must be 404 (else the target file is wrong and the run stops). It
-/// reports the median latency of each class, the hidden − absent difference with a permutation test's p-value, and
-/// the same for absent − absent (the control: what no difference looks like on this machine).
+/// does not exist (a difference would tell the caller that the hidden key exists). For each route it sends, on one
+/// keep-alive connection, N requests for hidden targets (from the generator's <c>hidden-*.tsv</c>) and N for each of
+/// two absent variants of the same keys (the key with a suffix that no generated key has), all interleaved in a seeded
+/// random order, so drift in the machine's speed lands on every class alike. Every answer must be 404 (else the target
+/// file is wrong and the run stops). It reports the median latency of each class, the hidden − absent difference with a
+/// permutation test's p-value, and the same for absent − absent (the control: what no difference looks like on this
+/// machine).
 /// </summary>
 internal static class Timing
 {
