@@ -22,7 +22,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
             }
             await c.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = now.ToUnixTimeMilliseconds(), by = by.Subject });
-            return await AuditedAsync(c, by, "standard.create", Result.Created(key), now, key);
+            return await AuditedAsync(c, by, AuditActions.StandardCreate, Result.Created(key), now, key);
         }, ct);
 
     /// <summary>Adds a draft with the next edition number of a standard the editor can see.</summary>
@@ -37,7 +37,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             }
             var edition = await FeedLog.TrackAsync(c, standardId.Value, now.ToUnixTimeMilliseconds(),
                 () => c.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, now, new { standardId })));
-            return await AuditedAsync(c, by, "draft.create", Result.Created(edition), now, key, edition, content.Classification);
+            return await AuditedAsync(c, by, AuditActions.DraftCreate, Result.Created(edition), now, key, edition, content.Classification);
         }, ct);
 
     /// <summary>
@@ -64,7 +64,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             var updated = await FeedLog.TrackAsync(c, version.StandardId, now.ToUnixTimeMilliseconds(),
                 () => c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, now, new { id = version.Id, expectedRowVersion })));
             return updated == 1
-                ? await AuditedAsync(c, by, "draft.update", Result.Done(edition), now, key, edition, content.Classification)
+                ? await AuditedAsync(c, by, AuditActions.DraftUpdate, Result.Done(edition), now, key, edition, content.Classification)
                 : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
         }, ct);
 
@@ -92,7 +92,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 return await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by = by.Subject });
             });
             return published == 1
-                ? await AuditedAsync(c, by, "version.publish", Result.Done(edition), now, key, edition, (Classification)version.Classification)
+                ? await AuditedAsync(c, by, AuditActions.VersionPublish, Result.Done(edition), now, key, edition, (Classification)version.Classification)
                 : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
         }, ct);
 
@@ -111,7 +111,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             }
             var at = now.ToUnixTimeMilliseconds();
             await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Withdraw, new { version.Id, at, by = by.Subject, reason }));
-            return await AuditedAsync(c, by, "version.withdraw", Result.Done(edition), now, key, edition, (Classification)version.Classification);
+            return await AuditedAsync(c, by, AuditActions.VersionWithdraw, Result.Done(edition), now, key, edition, (Classification)version.Classification);
         }, ct);
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 var nowMs = now.ToUnixTimeMilliseconds();
                 var same = effective == nowMs ? active.EffectiveFrom <= nowMs : active.EffectiveFrom == effective;
                 return same
-                    ? await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Done(active), now, key, edition, classification, audience.Code)
+                    ? await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseGrant, Result.Done(active), now, key, edition, classification, audience.Code)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
                         $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}; revoke it before releasing on other terms.");
             }
@@ -59,7 +59,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 {
                     versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
                 }));
-            return await EditorialStore.AuditedAsync(c, by, "release.grant", Result.Created(row), now, key, edition, classification, audience.Code);
+            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseGrant, Result.Created(row), now, key, edition, classification, audience.Code);
         }, ct);
 
     /// <summary>Marks the active release of a version to an audience revoked, with who, when and why.</summary>
@@ -77,7 +77,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
             var revoked = Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
-            return await EditorialStore.AuditedAsync(c, by, "release.revoke", revoked, now, key, edition, (Classification)version.Classification, audience);
+            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseRevoke, revoked, now, key, edition, (Classification)version.Classification, audience);
         }, ct);
 
     /// <summary>Every release record of a version, oldest first; null when the version is not visible to the caller.</summary>
@@ -105,7 +105,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
             var announcedAt = row.EffectiveFrom <= at ? (long?)at : null;
             await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Insert,
                 new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt }));
-            return await EditorialStore.AuditedAsync(c, by, "release.record", Result.Created(true), now, key, edition, detail: row.Audience);
+            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseRecord, Result.Created(true), now, key, edition, detail: row.Audience);
         }, ct);
 
     internal static class Sql

@@ -53,7 +53,7 @@ public sealed class WebhookStore(Db db)
             var id = Guid.NewGuid().ToString();
             await c.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, at = now.ToUnixTimeMilliseconds(), by = by.Subject });
             var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
-            return await EditorialStore.AuditedAsync(c, by, "subscription.create", Result.Created(row), now, null, detail: $"subscription {id}: {audience} to {url}");
+            return await EditorialStore.AuditedAsync(c, by, AuditActions.SubscriptionCreate, Result.Created(row), now, null, detail: $"subscription {id}: {audience} to {url}");
         }, ct).AsTask();
 
     public Task<IReadOnlyList<SubscriptionRow>> ListAsync(Classification clearance, CancellationToken ct = default) =>
@@ -85,7 +85,7 @@ public sealed class WebhookStore(Db db)
                 return Result.Fail<int>(Outcome.NotFound);
             }
             var queued = await c.ExecuteAsync(Sql.Redeliver, new { id, from = fromSequence, at = now.ToUnixTimeMilliseconds() });
-            return await EditorialStore.AuditedAsync(c, by, "subscription.redeliver", Result.Done(queued), now, null,
+            return await EditorialStore.AuditedAsync(c, by, AuditActions.SubscriptionRedeliver, Result.Done(queued), now, null,
                 detail: $"subscription {id}: {queued} event(s) from sequence {fromSequence}");
         }, ct).AsTask();
 

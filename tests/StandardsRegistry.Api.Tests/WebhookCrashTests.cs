@@ -61,7 +61,7 @@ public abstract class WebhookCrashTests(TestProvider provider)
         }
         Assert.Empty(receiver.Acknowledged);
         var sentBeforeTheKill = receiver.Received.Select(d => d.EventId).Distinct().ToList();
-        var sendsOnRecord = (await new AuditStore(provider, database.ConnectionString).EntriesAsync(Webhooks.WebhookDispatcher.SendAction)).Select(e => e.Detail ?? "").ToList();
+        var sendsOnRecord = (await new AuditStore(provider, database.ConnectionString).EntriesAsync(StandardsRegistry.Data.AuditActions.WebhookSend)).Select(e => e.Detail ?? "").ToList();
         Assert.All(sentBeforeTheKill, id => Assert.Contains(sendsOnRecord, detail => detail.StartsWith($"event {id} ", StringComparison.Ordinal)));
 
         receiver.Mode = WebhookReceiver.Behaviour.Acknowledge;

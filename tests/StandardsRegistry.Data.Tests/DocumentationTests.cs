@@ -25,6 +25,31 @@ public sealed class DocumentationTests
     }
 
     /// <summary>
+    /// The audit trail's actions are one list (<see cref="AuditActions"/>) and docs/audit.md's table of what is
+    /// recorded names exactly those: an action added in code without its documentation, or documented but never
+    /// written, fails here.
+    /// </summary>
+    [Fact]
+    public void TheDocumentedAuditActionsAreExactlyTheOnesTheCodeWrites()
+    {
+        var inCode = typeof(AuditActions).GetFields()
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToHashSet(StringComparer.Ordinal);
+        var table = File.ReadLines(Path.Combine(RepositoryPaths.Root, "docs", "audit.md"))
+            .SkipWhile(line => !line.StartsWith("| action |", StringComparison.Ordinal))
+            .Skip(2)
+            .TakeWhile(line => line.StartsWith('|'));
+        var documented = table
+            .SelectMany(line => Regex.Matches(line.Split('|')[1], "`([a-z]+\\.[a-z-]+)`").Select(m => m.Groups[1].Value))
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(inCode.Count >= 20, $"only {inCode.Count} actions found in AuditActions");
+        Assert.Empty(inCode.Except(documented).Order(StringComparer.Ordinal));
+        Assert.Empty(documented.Except(inCode).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// Code comments and documents cite the design by section ("docs/design.md §1.5"); each cited section exists, and
     /// nothing cites the design document that lived outside the repository. Within the design, "§6" alone refers to its
     /// own sections.

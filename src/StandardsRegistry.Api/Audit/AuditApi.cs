@@ -36,7 +36,7 @@ public static class AuditApi
             .WithSummary("Query the audit trail, oldest first (admins cleared COSMIC TOP SECRET)")
             .WithDescription("Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). "
                 + "`limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.")
-            .Audited("audit.query")
+            .Audited(AuditActions.AuditQuery)
             .ProducesValidationProblem();
 
         group.MapGet("/verify", VerifyAuditTrail)
@@ -46,7 +46,7 @@ public static class AuditApi
                 + "checkpoints how far it got. `full=true`: re-verifies the whole chain and its checkpoints from the first entry, resumable: "
                 + "pass the answer's `nextCursor` as `cursor` until `complete` (or not `valid`). Each call walks for a bounded time "
                 + "(`Audit:VerifySeconds`) and at most `limit` entries, then answers how far it got. What each mode checks: docs/audit.md.")
-            .Audited("audit.verify")
+            .Audited(AuditActions.AuditVerify)
             .ProducesValidationProblem();
 
         return group;

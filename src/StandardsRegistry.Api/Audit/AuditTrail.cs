@@ -63,7 +63,6 @@ public sealed class AuditUnavailableException(string message, Exception? inner =
 /// </summary>
 public sealed class AuditTrail : IHostedLifecycleService
 {
-    private const string OutageAction = "audit.outage";
 
     private readonly Channel<Pending> _queue;
     private readonly AuditLog _log;
@@ -450,7 +449,7 @@ public sealed class AuditTrail : IHostedLifecycleService
 
         /// <summary>The outage's own record, written with the first batch that succeeds.</summary>
         public AuditEntry Entry(DateTimeOffset now) => AuditActor.System("audit-trail").Entry(
-            OutageAction, StatusCodes.Status503ServiceUnavailable, now, detail:
+            AuditActions.AuditOutage, StatusCodes.Status503ServiceUnavailable, now, detail:
             $"unwritable from {since.ToString("O", CultureInfo.InvariantCulture)} to {now.ToString("O", CultureInfo.InvariantCulture)} ({error}); "
             + $"{Volatile.Read(ref Refused).ToString(CultureInfo.InvariantCulture)} requests to audited routes refused with 503 meanwhile");
     }

@@ -55,7 +55,7 @@ public static class FeedApi
 
         group.MapGet("/feed", GetFeed)
             .WithName("GetFeed")
-            .Audited("feed.read", contentRead: true)
+            .Audited(AuditActions.FeedRead, contentRead: true)
             .WithSummary("The caller's change feed: what became visible, changed, was withdrawn or stopped being visible, in order")
             .WithDescription("Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version "
                 + "(as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export's "
@@ -65,7 +65,7 @@ public static class FeedApi
 
         group.MapGet("/export", Export)
             .WithName("ExportCatalogue")
-            .Audited("catalogue.export", contentRead: true)
+            .Audited(AuditActions.CatalogueExport, contentRead: true)
             .WithSummary("Every version the caller sees, with content, as NDJSON, and the feed cursor it is consistent with")
             .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition, then one `{\"type\":\"end\",\"cursor\":…,\"versions\":n}`; "
                 + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")
@@ -148,7 +148,7 @@ public static class FeedApi
             var detail = complete
                 ? $"complete: {count.ToString(CultureInfo.InvariantCulture)} versions and the end line"
                 : $"cut short after {count.ToString(CultureInfo.InvariantCulture)} versions{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
-            var end = caller.Actor.Entry(ExportEndAction, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
+            var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
             await trail.RecordAsync(end, CancellationToken.None);
         }
     }
@@ -165,7 +165,6 @@ public static class FeedApi
     }
 
     /// <summary>The closing entry of an export.</summary>
-    public const string ExportEndAction = "catalogue.export-end";
 
     private static string Cursor(FeedView view, long sequence) =>
         Paging.Encode(CursorKind, $"{view.Name}:{sequence.ToString(CultureInfo.InvariantCulture)}");

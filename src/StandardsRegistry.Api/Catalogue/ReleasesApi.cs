@@ -29,7 +29,7 @@ public static class ReleasesApi
 
         group.MapPut("/{audience}", Release)
             .WithName("ReleaseVersion")
-            .Audited("release.grant")
+            .Audited(AuditActions.ReleaseGrant)
             .WithSummary("Release an edition to an audience, now or from a future time (release authorities)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -37,7 +37,7 @@ public static class ReleasesApi
 
         group.MapDelete("/{audience}", Revoke)
             .WithName("RevokeRelease")
-            .Audited("release.revoke")
+            .Audited(AuditActions.ReleaseRevoke)
             .WithSummary("Revoke the active release of an edition to an audience; the record stays (release authorities)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy);
 

@@ -31,7 +31,7 @@ public static class StandardsApi
             .WithName("CreateStandard")
             .WithSummary("Create a standard (editors)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
-            .Audited("standard.create")
+            .Audited(AuditActions.StandardCreate)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -28,7 +28,7 @@ public static class VersionsApi
 
         group.MapGet("/latest", GetLatestVersion)
             .WithName("GetLatestVersion")
-            .Audited("version.read-latest", contentRead: true)
+            .Audited(AuditActions.VersionReadLatest, contentRead: true)
             .WithSummary("Get the latest edition in force that the caller may see")
             .WithDescription(LabelHeadersDescription)
             .AddOpenApiOperationTransformer(DocumentLabelHeaders)
@@ -36,7 +36,7 @@ public static class VersionsApi
 
         group.MapGet("/{edition}", GetVersion)
             .WithName("GetVersion")
-            .Audited("version.read", contentRead: true)
+            .Audited(AuditActions.VersionRead, contentRead: true)
             .WithSummary("Get one edition of a standard")
             .WithDescription(LabelHeadersDescription)
             .AddOpenApiOperationTransformer(DocumentLabelHeaders)
@@ -45,7 +45,7 @@ public static class VersionsApi
 
         group.MapGet("/{edition}/label", GetVersionLabel)
             .WithName("GetVersionLabel")
-            .Audited("label.read", contentRead: true)
+            .Audited(AuditActions.LabelRead, contentRead: true)
             .WithSummary("Get the STANAG 4774 confidentiality label of one edition, as far as the caller may know it")
             .WithDescription("`Accept: application/xml` (default) answers the STANAG 4774 form (XML schema in docs/stanag-4774/), `application/json` the same label as JSON; "
                 + "anything else is 406. The `Releasable To` category names only audiences the caller may know of: every active release for NATO, the caller's own community otherwise.")
@@ -60,13 +60,13 @@ public static class VersionsApi
 
         editing.MapPost("/", CreateDraft)
             .WithName("CreateDraft")
-            .Audited("draft.create")
+            .Audited(AuditActions.DraftCreate)
             .WithSummary("Create a draft with the next edition number (editors)")
             .ProducesValidationProblem();
 
         editing.MapPut("/{edition}", UpdateDraft)
             .WithName("UpdateDraft")
-            .Audited("draft.update")
+            .Audited(AuditActions.DraftUpdate)
             .WithSummary("Replace a draft's content; requires If-Match with the draft's ETag (editors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -75,14 +75,14 @@ public static class VersionsApi
 
         editing.MapPost("/{edition}/publish", Publish)
             .WithName("PublishVersion")
-            .Audited("version.publish")
+            .Audited(AuditActions.VersionPublish)
             .WithSummary("Publish a draft; the current edition becomes superseded (editors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         editing.MapPost("/{edition}/withdraw", Withdraw)
             .WithName("WithdrawVersion")
-            .Audited("version.withdraw")
+            .Audited(AuditActions.VersionWithdraw)
             .WithSummary("Withdraw a published or superseded edition, with a reason (editors)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -57,7 +57,7 @@ public static class SubscriptionsApi
 
         group.MapPost("/", Create)
             .WithName("CreateSubscription")
-            .Audited("subscription.create")
+            .Audited(AuditActions.SubscriptionCreate)
             .WithSummary("Register a webhook for an audience: every feed event visible to it is POSTed, signed (admins)")
             .WithDescription("Needs an admin cleared to the audience's accreditation ceiling (else 403); an admin sees and manages only such subscriptions. "
                 + "The URL must be absolute http or https, without credentials, on a host in Webhooks:AllowedHosts (else 422). "
@@ -70,18 +70,18 @@ public static class SubscriptionsApi
         group.MapGet("/{id}", Get).WithName("GetSubscription").WithSummary("Get one webhook subscription (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/pause", (string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                SetState(id, "paused", "subscription.pause", caller, http, store, time, options, ct))
-            .WithName("PauseSubscription").Audited("subscription.pause").WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+                SetState(id, "paused", AuditActions.SubscriptionPause, caller, http, store, time, options, ct))
+            .WithName("PauseSubscription").Audited(AuditActions.SubscriptionPause).WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/resume", (string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                SetState(id, "active", "subscription.resume", caller, http, store, time, options, ct))
-            .WithName("ResumeSubscription").Audited("subscription.resume").WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+                SetState(id, "active", AuditActions.SubscriptionResume, caller, http, store, time, options, ct))
+            .WithName("ResumeSubscription").Audited(AuditActions.SubscriptionResume).WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").Audited("subscription.delete").WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").Audited(AuditActions.SubscriptionDelete).WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/redeliver", Redeliver)
             .WithName("RedeliverSubscription")
-            .Audited("subscription.redeliver")
+            .Audited(AuditActions.SubscriptionRedeliver)
             .WithSummary("Queue the subscription's events again from a sequence number on, with their original ids (admins)")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -154,7 +154,7 @@ public static class SubscriptionsApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, CancellationToken ct)
     {
-        if (!(await store.SetStateAsync(id, Clearance(caller), "deleted", "subscription.delete", caller.Actor, time.GetUtcNow(), ct)).Succeeded)
+        if (!(await store.SetStateAsync(id, Clearance(caller), "deleted", AuditActions.SubscriptionDelete, caller.Actor, time.GetUtcNow(), ct)).Succeeded)
         {
             return Problems.NotFound();
         }

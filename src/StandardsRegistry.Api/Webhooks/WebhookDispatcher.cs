@@ -42,7 +42,6 @@ public sealed class WebhookDispatcher(
     private const int DeliveriesPerLease = 100;
 
     /// <summary>The entry committed before a delivery's POST; status 0, since no answer exists yet (its <c>webhook.deliver</c> entry has it).</summary>
-    public const string SendAction = "webhook.send";
 
     // Unique per process: who holds a lease (the column takes 64 characters).
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -132,10 +131,10 @@ public sealed class WebhookDispatcher(
             var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
             var classification = row.Version is { } v ? (Classification?)v.Classification : null;
             var what = $"event {row.EventId} ({row.Type}) to {subscription.Url}";
-            await audit.CommitAsync(actor.Entry(SendAction, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
+            await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
             var error = await SendAsync(subscription, row.EventId, body, ct);
             await audit.RecordAsync(actor.Entry(
-                "webhook.deliver", error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
+                AuditActions.WebhookDeliver, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
                 classification, $"{what}{(error is null ? "" : $": {error}")}"), ct);
             if (error is null)
             {
