@@ -57,9 +57,9 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            if (version.Status != "draft")
+            if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}: published versions are immutable; create a new edition instead.");
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}: published versions are immutable; create a new edition instead.");
             }
             var updated = await FeedLog.TrackAsync(c, version.StandardId, now.ToUnixTimeMilliseconds(),
                 () => c.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, now, new { id = version.Id, expectedRowVersion })));
@@ -77,9 +77,9 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            if (version.Status != "draft")
+            if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {version.Status}; only drafts can be published.");
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {Lifecycle.ToText(version.Status)}; only drafts can be published.");
             }
             if (await c.ExecuteScalarAsync<int>(Sql.CountLaterPublished, version) > 0)
             {
@@ -105,9 +105,9 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            if (version.Status is not ("published" or "superseded"))
+            if (!Lifecycle.IsReleasable(version.Status))
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {version.Status}; only published or superseded editions can be withdrawn.");
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}; only published or superseded editions can be withdrawn.");
             }
             var at = now.ToUnixTimeMilliseconds();
             await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Withdraw, new { version.Id, at, by = by.Subject, reason }));
@@ -148,7 +148,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
         public long Id { get; init; }
         public long StandardId { get; init; }
         public int Edition { get; init; }
-        public string Status { get; init; } = "";
+        public VersionStatus Status { get; init; }
         public int Classification { get; init; }
     }
 

@@ -247,7 +247,7 @@ public sealed class FeedLog(Db db)
     {
         public long VersionId { get; init; }
         public int Edition { get; init; }
-        public string Status { get; init; } = "";
+        public VersionStatus Status { get; init; }
         public int Classification { get; init; }
         public long? PublishedAt { get; init; }
         public long RowVersion { get; init; }
@@ -284,7 +284,7 @@ public sealed class FeedLog(Db db)
         return new StandardFacts(versions.Select(v => new VersionFactsForFeed(
             v.VersionId,
             v.Edition,
-            Lifecycle.Parse(v.Status),
+            v.Status,
             (Classification)v.Classification,
             v.PublishedAt is not null,
             v.RowVersion,

@@ -22,9 +22,9 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound);
             }
-            if (!Lifecycle.IsReleasable(Lifecycle.Parse(version.Status)))
+            if (!Lifecycle.IsReleasable(version.Status))
             {
-                return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {version.Status}; only published or superseded editions can be released.");
+                return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}; only published or superseded editions can be released.");
             }
             var classification = (Classification)version.Classification;
             if (classification > audience.MaxClassification)

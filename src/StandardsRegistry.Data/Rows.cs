@@ -1,3 +1,5 @@
+using StandardsRegistry.Domain;
+
 namespace StandardsRegistry.Data;
 
 // Rows as the stores read them; the API turns them into DTOs for the caller. Times are Unix milliseconds.
@@ -28,7 +30,8 @@ public sealed class VersionRow
     public string Summary { get; init; } = "";
     public string? Body { get; init; }
     public string? Attributes { get; init; }
-    public string Status { get; init; } = "";
+    /// <summary>Stored as its text (<see cref="Lifecycle.ToText"/>); Dapper parses it.</summary>
+    public VersionStatus Status { get; init; }
     public int Classification { get; init; }
     public long? PublishedAt { get; init; }
     public long? WithdrawnAt { get; init; }

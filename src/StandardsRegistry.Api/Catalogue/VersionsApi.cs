@@ -221,9 +221,9 @@ public static class VersionsApi
         {
             return Problems.NotFound();
         }
-        if (current.Status != "draft")
+        if (current.Status != VersionStatus.Draft)
         {
-            return Problems.Status(StatusCodes.Status409Conflict, $"Edition {edition} is {current.Status}: published versions are immutable; create a new edition instead.");
+            return Problems.Status(StatusCodes.Status409Conflict, $"Edition {edition} is {Lifecycle.ToText(current.Status)}: published versions are immutable; create a new edition instead.");
         }
         if (string.IsNullOrWhiteSpace(ifMatch))
         {
