@@ -65,7 +65,7 @@ public class VersionSerialization
         Body = string.Join(' ', Enumerable.Repeat("Implementations shall meet the conformance criteria in the annexes before operational use.", 6)),
         Attributes = """{"boreMm":5.56,"caseLengthMm":44.7,"cartridge":"5.56x45mm NATO"}""",
         Status = VersionStatus.Superseded,
-        Classification = (int)Classification.NR,
+        Classification = Classification.NR,
         PublishedAt = 1_700_000_000_000,
         RowVersion = 3,
         SupersededBy = 4,

@@ -92,7 +92,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
                 return await c.ExecuteAsync(Sql.Publish, new { version.Id, at, by = by.Subject });
             });
             return published == 1
-                ? await AuditedAsync(c, by, AuditActions.VersionPublish, Result.Done(edition), now, key, edition, (Classification)version.Classification)
+                ? await AuditedAsync(c, by, AuditActions.VersionPublish, Result.Done(edition), now, key, edition, version.Classification)
                 : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
         }, ct);
 
@@ -111,7 +111,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
             }
             var at = now.ToUnixTimeMilliseconds();
             await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Withdraw, new { version.Id, at, by = by.Subject, reason }));
-            return await AuditedAsync(c, by, AuditActions.VersionWithdraw, Result.Done(edition), now, key, edition, (Classification)version.Classification);
+            return await AuditedAsync(c, by, AuditActions.VersionWithdraw, Result.Done(edition), now, key, edition, version.Classification);
         }, ct);
 
     /// <summary>
@@ -149,7 +149,7 @@ public sealed class EditorialStore(Db db, FeedLog feed)
         public long StandardId { get; init; }
         public int Edition { get; init; }
         public VersionStatus Status { get; init; }
-        public int Classification { get; init; }
+        public Classification Classification { get; init; }
     }
 
     /// <summary>The version as the caller's scope sees it (hidden is not found).</summary>

@@ -248,7 +248,7 @@ public sealed class FeedLog(Db db)
         public long VersionId { get; init; }
         public int Edition { get; init; }
         public VersionStatus Status { get; init; }
-        public int Classification { get; init; }
+        public Classification Classification { get; init; }
         public long? PublishedAt { get; init; }
         public long RowVersion { get; init; }
     }
@@ -285,7 +285,7 @@ public sealed class FeedLog(Db db)
             v.VersionId,
             v.Edition,
             v.Status,
-            (Classification)v.Classification,
+            v.Classification,
             v.PublishedAt is not null,
             v.RowVersion,
             releases[v.VersionId]

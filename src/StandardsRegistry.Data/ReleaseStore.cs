@@ -26,7 +26,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
             {
                 return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}; only published or superseded editions can be released.");
             }
-            var classification = (Classification)version.Classification;
+            var classification = version.Classification;
             if (classification > audience.MaxClassification)
             {
                 return Result.Fail<ReleaseRow>(Outcome.Unprocessable,
@@ -77,7 +77,7 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
             var revoked = Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
-            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseRevoke, revoked, now, key, edition, (Classification)version.Classification, audience);
+            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseRevoke, revoked, now, key, edition, version.Classification, audience);
         }, ct);
 
     /// <summary>Every release record of a version, oldest first; null when the version is not visible to the caller.</summary>

@@ -32,7 +32,7 @@ public sealed class VersionRow
     public string? Attributes { get; init; }
     /// <summary>Stored as its text (<see cref="Lifecycle.ToText"/>); Dapper parses it.</summary>
     public VersionStatus Status { get; init; }
-    public int Classification { get; init; }
+    public Classification Classification { get; init; }
     public long? PublishedAt { get; init; }
     public long? WithdrawnAt { get; init; }
     public string? WithdrawalReason { get; init; }

@@ -51,7 +51,7 @@ public static class ConfidentialityLabels
     /// </summary>
     public static ConfidentialityMetadataDto For(VersionRow row, IReadOnlyList<string> releasedTo, VisibilityScope scope)
     {
-        var marking = MarkingDto.For((Classification)row.Classification, scope.Scheme);
+        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         var created = VersionSummaryDto.Time(row.PublishedAt);
         IReadOnlyList<LabelCategoryDto> categories = releasedTo.Count == 0 ? [] : [new LabelCategoryDto(ReleasableTo, Permissive, releasedTo)];
         var originator = new ConfidentialityLabelDto(new ConfidentialityInformationDto(NatoPolicy, marking.Marking, categories), created);
@@ -116,7 +116,7 @@ public static class ConfidentialityLabels
     /// </summary>
     public static void AddHeaders(HttpResponse response, VersionRow row, VisibilityScope scope)
     {
-        var marking = MarkingDto.For((Classification)row.Classification, scope.Scheme);
+        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         var value = new StringBuilder();
         value.Append("policy=").Append(StructuredString(NatoPolicy))
             .Append(", classification=").Append(StructuredString(marking.Marking));

@@ -26,7 +26,7 @@ public sealed record VersionSummaryDto(
 {
     public static VersionSummaryDto From(VersionRow row, VisibilityScope scope)
     {
-        var marking = MarkingDto.For((Classification)row.Classification, scope.Scheme);
+        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         return new(row.Edition, row.Title, row.Summary, StatusOf(row), marking.Classification, marking.Marking, marking.EquivalentMarking,
             Time(row.PublishedAt), SupersededByOf(row), Time(row.WithdrawnAt));
     }
@@ -60,7 +60,7 @@ public sealed record VersionDto(
 {
     public static VersionDto From(VersionRow row, VisibilityScope scope)
     {
-        var marking = MarkingDto.For((Classification)row.Classification, scope.Scheme);
+        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         return new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
             JsonNode.Parse(row.Attributes ?? "{}")!.AsObject(), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
             marking.EquivalentMarking, VersionSummaryDto.Time(row.PublishedAt), VersionSummaryDto.SupersededByOf(row),

@@ -130,7 +130,7 @@ public static class FeedApi
                 var version = VersionDto.From(rows.Current, caller.Scope);
                 await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", version), options, ct);
                 await body.WriteAsync(NewLine, ct);
-                highest = (Classification)Math.Max((int)(highest ?? 0), rows.Current.Classification);
+                highest = (Classification)Math.Max((int)(highest ?? 0), (int)rows.Current.Classification);
                 if (++count % 64 == 0)
                 {
                     await body.FlushAsync(ct);

@@ -145,7 +145,7 @@ public static class VersionsApi
         {
             return Problems.NotFound();
         }
-        http.Audit().Served(row.Edition, (Classification)row.Classification);
+        http.Audit().Served(row.Edition, row.Classification);
         var releasedTo = await queries.ReleasedToAsync(caller.Scope, caller.Now, key, edition, ct);
         return new LabelResult(ConfidentialityLabels.For(row, releasedTo, caller.Scope), format);
     }
@@ -159,7 +159,7 @@ public static class VersionsApi
     private static ETagged<VersionDto> Labelled(HttpContext http, VersionRow row, Caller caller)
     {
         ConfidentialityLabels.AddHeaders(http.Response, row, caller.Scope);
-        http.Audit().Served(row.Edition, (Classification)row.Classification);
+        http.Audit().Served(row.Edition, row.Classification);
         return new ETagged<VersionDto>(VersionDto.From(row, caller.Scope));
     }
 
