@@ -52,12 +52,8 @@ start_service() { # provider connection record-reads [service-dir] -> SERVICE_PI
   local attempt dir=${4:-$SERVICE_DIR}
   for attempt in 1 2 3 4 5; do
     PORT=$(free_port)
-    (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-      Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__RecordReads="$3" \
-      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl="${METRICS_URL-http://127.0.0.1:0}" \
-      Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
-      Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
-      dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &
+    (run_service "$dir" \
+      Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__RecordReads="$3") >>"$WORK/service.log" 2>&1 &
     SERVICE_PID=$!
     PIDS+=("$SERVICE_PID")
     if wait_ready "http://127.0.0.1:$PORT/health/ready" 300 "$SERVICE_PID" && kill -0 "$SERVICE_PID" 2>/dev/null; then return 0; fi

@@ -59,12 +59,8 @@ start_service() { # dir connection pool-setting -> SERVICE_PID, PORT
   local pool=()
   [ "$3" = default ] || pool=(Database__MaxPoolSize="$3")
   PORT=$(free_port)
-  (cd "$1" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "${pool[@]}" \
-    Urls="http://127.0.0.1:$PORT" Database__Provider=postgres ConnectionStrings__Registry="$2" Database__Seed=false \
-    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl=http://127.0.0.1:0 \
-    Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
-    Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
-    dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &
+  (run_service "$1" "${pool[@]}" \
+    Urls="http://127.0.0.1:$PORT" Database__Provider=postgres ConnectionStrings__Registry="$2" Database__Seed=false) >>"$WORK/service.log" 2>&1 &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   wait_ready "http://127.0.0.1:$PORT/health/ready" 300 "$SERVICE_PID" || { tail -20 "$WORK/service.log" >&2; exit 1; }

@@ -107,12 +107,8 @@ record() { # provider size service scenario service-line base-line note
 # The metrics listener stays on, as shipped, on a free port (its default 9464 would collide with a lingering instance).
 start_service() { # dir provider connection-string port -> SERVICE_PID
   local dir=$1 provider=$2 connection=$3 port=$4
-  (cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    Urls="http://127.0.0.1:$port" Database__Provider="$provider" ConnectionStrings__Registry="$connection" Database__Seed=false \
-    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl=http://127.0.0.1:0 \
-    Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
-    Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
-    dotnet StandardsRegistry.Api.dll) >"$WORK/service-$port.log" 2>&1 &
+  (run_service "$dir" \
+    Urls="http://127.0.0.1:$port" Database__Provider="$provider" ConnectionStrings__Registry="$connection" Database__Seed=false) >"$WORK/service-$port.log" 2>&1 &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   wait_ready "http://127.0.0.1:$port/health/ready" 300 || { tail -20 "$WORK/service-$port.log" >&2; exit 1; }

@@ -44,12 +44,8 @@ start_service() { # service provider connection -> SERVICE_PID, PORT
   local attempt
   for attempt in 1 2 3; do
     PORT=$(free_port)
-    (cd "$WORK/artifacts-$1/bin/StandardsRegistry.Api/release" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-      Urls="http://127.0.0.1:$PORT" Database__Provider="$2" ConnectionStrings__Registry="$3" Database__Seed=false \
-      RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl=http://127.0.0.1:0 \
-      Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
-      Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
-      dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &
+    (run_service "$WORK/artifacts-$1/bin/StandardsRegistry.Api/release" \
+      Urls="http://127.0.0.1:$PORT" Database__Provider="$2" ConnectionStrings__Registry="$3" Database__Seed=false) >>"$WORK/service.log" 2>&1 &
     SERVICE_PID=$!
     PIDS+=("$SERVICE_PID")
     if wait_ready "http://127.0.0.1:$PORT/health/ready" 300 "$SERVICE_PID" && kill -0 "$SERVICE_PID" 2>/dev/null; then return 0; fi

@@ -34,12 +34,8 @@ ADMIN_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $
 
 start_service() { # provider connection -> SERVICE_PID, PORT
   PORT=$(free_port)
-  (cd "$SERVICE_DIR" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false \
-    Audit__VerifySeconds="$VERIFY_SECONDS" RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 \
-    Authentication__Schemes__Bearer__ValidIssuer=$ISSUER Authentication__Schemes__Bearer__ValidAudiences__0=$AUDIENCE \
-    Authentication__Schemes__Bearer__SigningKeys__0__Issuer=$ISSUER Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
-    dotnet StandardsRegistry.Api.dll) >>"$WORK/service.log" 2>&1 &
+  (run_service "$SERVICE_DIR" \
+    Urls="http://127.0.0.1:$PORT" Database__Provider="$1" ConnectionStrings__Registry="$2" Database__Seed=false Audit__VerifySeconds="$VERIFY_SECONDS") >>"$WORK/service.log" 2>&1 &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   wait_ready "http://127.0.0.1:$PORT/health/ready" 300 "$SERVICE_PID" || { tail -20 "$WORK/service.log" >&2; exit 1; }
