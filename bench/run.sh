@@ -16,7 +16,8 @@
 # the ratio to the baseline, CPU time per request (service and baseline), and the service's peak resident memory
 # (VmHWM). Results go to bench/RESULTS.md (OUT=… to write elsewhere).
 #
-# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", DURATION=15 (seconds per measured run),
+# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", RUNS="a b c d" (which runs to measure),
+# DURATION=15 (seconds per measured run),
 # WARMUP=5, SERVICE_WARMUP=20 (seconds of mixed load on a freshly started service before its first measured run, so
 # the JIT has compiled the hot paths to their optimised tier: the runs measure the steady state a long-running
 # registry is in), CONNECTIONS=32, THREADS=2, OUT=bench/RESULTS.md, KEEP=1 keeps the work directory.
@@ -34,6 +35,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 VARIANT=${REGISTRY_VARIANT:-}
+RUNS=${RUNS:-"a b c d"}
+runs() { [[ " $RUNS " == *" $1 "* ]]; }
 source "$ROOT/bench/lib.sh"
 bench_init registry-bench
 
@@ -187,9 +190,11 @@ run_size() { # provider size
     cat "$data/latest-eu.paths" "$data/list.paths" $( [ "$feed_status" = 200 ] && echo "$data/feed.paths") >"$data/warmup.paths"
     timeout $((SERVICE_WARMUP + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SERVICE_WARMUP}s" -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$port" -- "$data/warmup.paths" "$EU_TOKEN" >/dev/null
 
-    measure "$provider" "$size" "$service" "a latest" "$port" "$data/latest-eu.paths" "$pid" "doc $(wc -c <"$data/latest-$service.json") B"
-    measure "$provider" "$size" "$service" "b list" "$port" "$data/list.paths" "$pid" "doc $(wc -c <"$data/list-$service.json") B"
-    if [ "$feed_status" = 200 ]; then
+    runs a && measure "$provider" "$size" "$service" "a latest" "$port" "$data/latest-eu.paths" "$pid" "doc $(wc -c <"$data/latest-$service.json") B"
+    runs b && measure "$provider" "$size" "$service" "b list" "$port" "$data/list.paths" "$pid" "doc $(wc -c <"$data/list-$service.json") B"
+    if ! runs c; then
+      :
+    elif [ "$feed_status" = 200 ]; then
       measure "$provider" "$size" "$service" "c feed" "$port" "$data/feed.paths" "$pid" "doc $(wc -c <"$data/feed-$service.json") B, view EU.3 has $feed_last events"
     else
       printf '%s\t%s\t%s\tc feed\t\t\t\t\t\t\t\t\t\tnot measured: the service has no feed (GET /v1/feed answers %s)\n' "$provider" "$size" "$service" "$feed_status" >>"$RESULTS"
@@ -197,17 +202,19 @@ run_size() { # provider size
 
     # (d) consumers read while one editor writes flat out; the baseline is measured right before, alone.
     local base edit_log="$WORK/edit-$provider-$size-$service.log" editor_pid mixed
-    base=$(wrk_run "$BASE_PORT" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$BASE_PID")
-    timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$port" --token "$EDITOR_TOKEN" \
-      --standards "$data/standards.tsv" --seconds "$DURATION" >"$edit_log" 2>"$edit_log.err" &
-    editor_pid=$!
-    PIDS+=("$editor_pid")
-    mixed=$(wrk_run "$port" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$pid")
-    wait "$editor_pid" || true
-    forget "$editor_pid"
-    record "$provider" "$size" "$service" "d mixed" "$mixed" "$base" "editor: $(grep '^EDITOR' "$edit_log" | sed 's/^EDITOR //')"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
-      "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+    if runs d; then
+      base=$(wrk_run "$BASE_PORT" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$BASE_PID")
+      timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$port" --token "$EDITOR_TOKEN" \
+        --standards "$data/standards.tsv" --seconds "$DURATION" >"$edit_log" 2>"$edit_log.err" &
+      editor_pid=$!
+      PIDS+=("$editor_pid")
+      mixed=$(wrk_run "$port" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$pid")
+      wait "$editor_pid" || true
+      forget "$editor_pid"
+      record "$provider" "$size" "$service" "d mixed" "$mixed" "$base" "editor: $(grep '^EDITOR' "$edit_log" | sed 's/^EDITOR //')"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
+        "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+    fi
 
     printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")" "$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" >>"$RSS"
     forget "$pid"
