@@ -29,6 +29,7 @@ public static class RegistryHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new RegistryClock(TimeProvider.System));
         services.AddRegistryDatabase();
+        services.AddOutcomeStatuses();
         services.AddRegistrySecurity();
         services.AddRegistryAudit();
         services.AddSingleton<SampleCatalogue>();
@@ -236,7 +237,7 @@ public static class RegistryHost
             app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
             var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
             // A catalogue that predates the change feed is put into it once, before anything is served or written.
-            await app.Services.GetRequiredService<FeedLog>().BackfillAsync(app.Services.GetRequiredService<RegistryClock>().Now);
+            await app.Services.GetRequiredService<FeedWriter>().BackfillAsync(app.Services.GetRequiredService<RegistryClock>().Now);
             if (args.Length > 0 && args[0] == "migrate")
             {
                 await Console.Out.WriteLineAsync($"Applied {applied.Count} migration script(s).");

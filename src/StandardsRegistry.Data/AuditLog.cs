@@ -119,31 +119,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         {
             return;
         }
-        // Lock first: a no-op update takes the head's row lock (the database's write lock on SQLite) until commit.
-        await session.ExecuteAsync(Sql.LockHead);
-        var head = await session.QuerySingleAsync<Head>(Sql.SelectHead);
+        // Lock first: a no-op update takes the head's row lock (the database's write lock on SQLite) until commit, and
+        // returns the head as it is under that lock.
+        var head = await session.QuerySingleAsync<Head>(Sql.LockAndSelectHead(session.Dialect));
         var rows = Chain(head.Sequence, head.Hash, entries);
-        if (session.Dialect.RowsPerInsert == 1)
-        {
-            // Dapper runs one command per row, prepared once.
-            await session.ExecuteAsync(Sql.InsertRow, rows);
-        }
-        else
-        {
-            // Chunks of a power of two rows, so the statement texts are few (6 at most): a server that keeps prepared
-            // statements per text (Npgsql's automatic preparation) keeps these and the reads' prepared as well.
-            for (var offset = 0; offset < rows.Count;)
-            {
-                var size = Math.Min(session.Dialect.RowsPerInsert, 1 << BitOperations.Log2((uint)(rows.Count - offset)));
-                var parameters = new DynamicParameters();
-                for (var i = 0; i < size; i++)
-                {
-                    rows[offset + i].AddTo(parameters, i);
-                }
-                await session.ExecuteAsync(Sql.Insert(size), parameters);
-                offset += size;
-            }
-        }
+        await session.InsertRowsAsync(rows, Sql.Insert, static (row, parameters, i) => row.AddTo(parameters, i));
         await session.ExecuteAsync(Sql.UpdateHead, new { sequence = rows[^1].Sequence, hash = rows[^1].Hash });
     }
 
@@ -219,6 +199,9 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         public void Append(IReadOnlyList<AuditEntry> entries)
         {
+            // In line with the process's other writers (SQLite): an editor's write waits for this batch, not for a busy
+            // retry. Waited for as an asynchronous waiter, so the queue stays in arrival order.
+            db.WriteGate?.WaitAsync().GetAwaiter().GetResult();
             try
             {
                 var connection = Open();
@@ -264,6 +247,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 Close();
                 throw;
             }
+            finally
+            {
+                db.WriteGate?.Release();
+            }
         }
 
         private System.Data.Common.DbConnection Open()
@@ -280,7 +267,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 pragma.ExecuteNonQuery();
                 StartCheckpointer();
             }
-            _head = Command(connection, Sql.LockAndSelectHead);
+            _head = Command(connection, Sql.LockAndSelectHead(db.Dialect));
             _insert = Command(connection, Sql.InsertRow, Sql.RowParameters);
             _update = Command(connection, Sql.UpdateHead, "sequence", "hash");
             _connection = connection;
@@ -660,12 +647,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
     internal static class Sql
     {
-        public const string LockHead = "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1";
 
         public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
 
-        /// <summary><see cref="LockHead"/> and <see cref="SelectHead"/> in one statement (SQLite and PostgreSQL).</summary>
-        public const string LockAndSelectHead = "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1 RETURNING sequence, hash";
+        /// <summary>Takes the head's row lock with a no-op update and returns the head as it is under that lock.</summary>
+        public static string LockAndSelectHead(SqlDialect dialect) => dialect.UpdateReturning("audit_chain_head", "sequence = sequence", "id = 1", "sequence, hash");
 
         public const string UpdateHead = "UPDATE audit_chain_head SET sequence = @sequence, hash = @hash WHERE id = 1";
 
@@ -735,12 +721,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         public static IEnumerable<string> All(SqlDialect dialect)
         {
-            yield return LockHead;
             yield return SelectHead;
-            if (dialect.Name != SqlDialect.SqlServer)
-            {
-                yield return LockAndSelectHead;
-            }
+            yield return LockAndSelectHead(dialect);
             yield return UpdateHead;
             yield return Insert(1);
             yield return Insert(2);

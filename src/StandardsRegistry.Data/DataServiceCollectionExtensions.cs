@@ -87,7 +87,10 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton(sp => new RegistryMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<CatalogueQueries>();
-        services.AddSingleton<FeedLog>();
+        services.AddSingleton<FeedWriter>();
+        services.AddSingleton<FeedReader>();
+        // Every audited write's path; it needs the API's AnsweredStatus (how an outcome is answered) registered beside it.
+        services.AddSingleton<RegistryWrites>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<EditorialStore>();
         services.AddSingleton<ReleaseStore>();

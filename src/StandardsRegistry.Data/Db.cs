@@ -23,6 +23,9 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     public const string Pipeline = "registry-db";
 
     private readonly ReadConnections _reads = dialect.ReadConnections(connectionString);
+
+    /// <summary>Where write transactions queue before they begin (<see cref="SqlDialect.WriteGate"/>); null when the database queues them.</summary>
+    internal SemaphoreSlim? WriteGate { get; } = dialect.WriteGate(connectionString);
     private readonly RegistryMetrics _metrics = metrics ?? RegistryMetrics.Detached;
 
     private readonly ReadConnections _streams = new(() => dialect.CreateConnection(streamConnectionString ?? connectionString), null);
@@ -76,8 +79,14 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 using var span = RegistryMetrics.Activities.StartActivity("db.write", ActivityKind.Client);
                 var started = Stopwatch.GetTimestamp();
                 var failed = true;
+                var gated = false;
                 try
                 {
+                    if (state.gate is not null)
+                    {
+                        await state.gate.WaitAsync(ct);
+                        gated = true;
+                    }
                     await using var connection = state.dialect.CreateConnection(state.connectionString);
                     await connection.OpenAsync(ct);
                     await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -96,10 +105,14 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 }
                 finally
                 {
+                    if (gated)
+                    {
+                        state.gate!.Release();
+                    }
                     state.metrics.DbOperation(started, state.dialect.Name, "write", failed);
                 }
             },
-            (dialect, connectionString, work, metrics: _metrics),
+            (dialect, connectionString, work, metrics: _metrics, gate: WriteGate),
             cancellationToken);
 
     /// <summary>
@@ -169,6 +182,31 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         connection.ExecuteAsync(Command(sql, parameters));
 
+    /// <summary>Several statements sent as one command (one round trip), their results read in order from the reader.</summary>
+    public Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? parameters = null) =>
+        connection.QueryMultipleAsync(Command(sql, parameters));
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> with multi-row INSERTs of a power of two rows each, at most the dialect's
+    /// <see cref="SqlDialect.RowsPerInsert"/>: few round trips to a server, and few statement texts (a server that keeps
+    /// prepared statements per text, as Npgsql's automatic preparation does, keeps these). <paramref name="insert"/>
+    /// gives the statement for a number of rows; <paramref name="bind"/> adds one row's parameters under its index.
+    /// </summary>
+    public async Task InsertRowsAsync<T>(IReadOnlyList<T> rows, Func<int, string> insert, Action<T, DynamicParameters, int> bind, object? shared = null)
+    {
+        for (var offset = 0; offset < rows.Count;)
+        {
+            var size = Math.Min(dialect.RowsPerInsert, 1 << System.Numerics.BitOperations.Log2((uint)(rows.Count - offset)));
+            var parameters = new DynamicParameters(shared);
+            for (var i = 0; i < size; i++)
+            {
+                bind(rows[offset + i], parameters, i);
+            }
+            await ExecuteAsync(insert(size), parameters);
+            offset += size;
+        }
+    }
+
     /// <summary>Rows one at a time as the reader asks for them, never a whole result in memory.</summary>
     public IAsyncEnumerable<T> Stream<T>(string sql, object? parameters = null) =>
         connection.QueryUnbufferedAsync<T>(sql, parameters, transaction);
@@ -179,6 +217,8 @@ public enum Outcome
     /// <summary>Written (or, for an idempotent request, already in the requested state).</summary>
     Done,
     Created,
+    /// <summary>Removed: done, with nothing left to show.</summary>
+    Removed,
     NotFound,
     Conflict,
     PreconditionFailed,
@@ -188,7 +228,7 @@ public enum Outcome
 /// <summary>What a write did; <see cref="Problem"/> says why when it did nothing.</summary>
 public sealed record Result<T>(Outcome Outcome, T? Value = default, string? Problem = null)
 {
-    public bool Succeeded => Outcome is Outcome.Done or Outcome.Created;
+    public bool Succeeded => Outcome is Outcome.Done or Outcome.Created or Outcome.Removed;
 }
 
 public static class Result

@@ -15,9 +15,6 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 
-    public override string InsertReturning(string table, string columns, string values, string returned) =>
-        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {returned}";
-
     /// <summary>Npgsql's own classification: connection failures, serialization failures, deadlocks, shutdowns.</summary>
     public override bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };
 

@@ -5,9 +5,9 @@ namespace StandardsRegistry.Data;
 /// <summary>
 /// Release records: one row per decision, never edited but to mark it revoked, so the history of who
 /// released what, to whom, from when, stays. A release in effect at once is announced to the change feed in its own
-/// transaction; a future one when it takes effect (<see cref="FeedLog.AnnounceDueAsync"/>).
+/// transaction; a future one when it takes effect (<see cref="FeedWriter.AnnounceDueAsync"/>).
 /// </summary>
-public sealed class ReleaseStore(Db db, FeedLog feed)
+public sealed class ReleaseStore(Db db, RegistryWrites writes)
 {
     /// <summary>
     /// Releases a version to an audience, from <paramref name="effectiveFrom"/> when that is in the future, else now.
@@ -15,32 +15,26 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
     /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
     /// </summary>
     public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        feed.WriteAsync(now, async c =>
+        writes.VersionAsync(AuditActions.ReleaseGrant, by, now, scope, key, edition, async (w, version) =>
         {
-            var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
-            if (version is null)
-            {
-                return Result.Fail<ReleaseRow>(Outcome.NotFound);
-            }
             if (!Lifecycle.IsReleasable(version.Status))
             {
                 return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}; only published or superseded editions can be released.");
             }
-            var classification = version.Classification;
-            if (classification > audience.MaxClassification)
+            if (version.Classification > audience.MaxClassification)
             {
                 return Result.Fail<ReleaseRow>(Outcome.Unprocessable,
-                    $"Edition {edition} is {Markings.Of(classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(audience.MaxClassification).NatoMarking} only.");
+                    $"Edition {edition} is {Markings.Of(version.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(audience.MaxClassification).NatoMarking} only.");
             }
+            w.Names(detail: audience.Code);
 
             var effective = (effectiveFrom is { } requested && requested > now ? requested : now).ToUnixTimeMilliseconds();
-            var active = await c.QuerySingleOrDefaultAsync<ReleaseRow>(Sql.Active, new { version.Id, audience = audience.Code });
+            var active = await w.Session.QuerySingleOrDefaultAsync<ReleaseRow>(Sql.Active, new { version.Id, audience = audience.Code });
             if (active is not null)
             {
-                var nowMs = now.ToUnixTimeMilliseconds();
-                var same = effective == nowMs ? active.EffectiveFrom <= nowMs : active.EffectiveFrom == effective;
+                var same = effective == w.At ? active.EffectiveFrom <= w.At : active.EffectiveFrom == effective;
                 return same
-                    ? await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseGrant, Result.Done(active), now, key, edition, classification, audience.Code)
+                    ? Result.Done(active)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
                         $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}; revoke it before releasing on other terms.");
             }
@@ -50,41 +44,30 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
                 Audience = audience.Code,
                 Reason = reason,
                 EffectiveFrom = effective,
-                ReleasedAt = now.ToUnixTimeMilliseconds(),
+                ReleasedAt = w.At,
                 ReleasedBy = by.Subject,
             };
-            var announcedAt = effective <= row.ReleasedAt ? (long?)row.ReleasedAt : null;
-            await FeedLog.TrackAsync(c, version.StandardId, row.ReleasedAt, () =>
-                c.ExecuteAsync(Sql.Insert, new
-                {
-                    versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
-                }));
-            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseGrant, Result.Created(row), now, key, edition, classification, audience.Code);
+            await InsertAsync(w, version, row);
+            return Result.Created(row);
         }, ct);
 
     /// <summary>Marks the active release of a version to an audience revoked, with who, when and why.</summary>
     public Task<Result<ReleaseRow>> RevokeAsync(VisibilityScope scope, string key, int edition, string audience, string? reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        feed.WriteAsync(now, async c =>
+        writes.VersionAsync(AuditActions.ReleaseRevoke, by, now, scope, key, edition, async (w, version) =>
         {
-            var version = await EditorialStore.FindForWriteAsync(c, scope, key, edition, now);
-            if (version is null)
-            {
-                return Result.Fail<ReleaseRow>(Outcome.NotFound);
-            }
-            var at = now.ToUnixTimeMilliseconds();
-            if (await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Revoke, new { at, by = by.Subject, reason, version.Id, audience })) == 0)
+            w.Names(detail: audience);
+            if (await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Revoke, new { at = w.At, by = by.Subject, reason, version.Id, audience })) == 0)
             {
                 return Result.Fail<ReleaseRow>(Outcome.NotFound, $"Edition {edition} has no active release to {audience}.");
             }
-            var revoked = Result.Done(await c.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at }));
-            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseRevoke, revoked, now, key, edition, version.Classification, audience);
+            return Result.Done(await w.Session.QuerySingleAsync<ReleaseRow>(Sql.RevokedAt, new { version.Id, audience, at = w.At }));
         }, ct);
 
     /// <summary>Every release record of a version, oldest first; null when the version is not visible to the caller.</summary>
     public Task<IReadOnlyList<ReleaseRow>?> HistoryAsync(VisibilityScope scope, string key, int edition, DateTimeOffset now, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<ReleaseRow>?>(async c =>
         {
-            var version = await EditorialStore.FindAsync(c, scope, key, edition, now);
+            var version = await Versions.FindAsync(c, scope, key, edition, now);
             return version is null ? null : await c.QueryAsync<ReleaseRow>(Sql.History, new { version.Id });
         }, ct).AsTask();
 
@@ -93,20 +76,22 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
     /// exists. In effect by <paramref name="now"/> (even if revoked since), it counts as announced then.
     /// </summary>
     public Task<Result<bool>> RecordAsync(string key, int edition, ReleaseRow row, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        feed.WriteAsync(now, async c =>
+        writes.VersionAsync(AuditActions.ReleaseRecord, by, now, null, key, edition, async (w, version) =>
         {
-            var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(EditorialStore.Sql.LockStandard, new { key });
-            var version = await c.QuerySingleOrDefaultAsync<EditorialStore.VersionState>(Sql.Find, new { key, edition });
-            if (version is null)
-            {
-                return Result.Fail<bool>(Outcome.NotFound);
-            }
-            var announcedAt = row.EffectiveFrom <= at ? (long?)at : null;
-            await FeedLog.TrackAsync(c, version.StandardId, at, () => c.ExecuteAsync(Sql.Insert,
-                new { versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt }));
-            return await EditorialStore.AuditedAsync(c, by, AuditActions.ReleaseRecord, Result.Created(true), now, key, edition, detail: row.Audience);
+            w.Names(detail: row.Audience);
+            await InsertAsync(w, version, row);
+            return Result.Created(true);
         }, ct);
+
+    /// <summary>A release record, tracked into the feed; one in effect by the write's time counts as announced then.</summary>
+    private static Task InsertAsync(Write w, VersionState version, ReleaseRow row)
+    {
+        var announcedAt = row.EffectiveFrom <= w.At ? (long?)w.At : null;
+        return w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Insert, new
+        {
+            versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
+        }));
+    }
 
     internal static class Sql
     {
@@ -133,11 +118,6 @@ public sealed class ReleaseStore(Db db, FeedLog feed)
 
         public const string History = $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id ORDER BY r.released_at, r.id";
 
-        public const string Find = """
-            SELECT v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification
-            FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.standard_key = @key AND v.edition = @edition
-            """;
-
-        public static IEnumerable<string> All() => [Active, Insert, Revoke, RevokedAt, History, Find];
+        public static IEnumerable<string> All() => [Active, Insert, Revoke, RevokedAt, History];
     }
 }

@@ -28,7 +28,12 @@ public abstract class SqlDialect
     public abstract string Limit(string parameter);
 
     /// <summary>An INSERT that returns one column of the new row.</summary>
-    public abstract string InsertReturning(string table, string columns, string values, string returned);
+    public virtual string InsertReturning(string table, string columns, string values, string returned) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {returned}";
+
+    /// <summary>An UPDATE that returns <paramref name="returned"/> (comma-separated columns) of the rows it changed, as changed.</summary>
+    public virtual string UpdateReturning(string table, string set, string where, string returned) =>
+        $"UPDATE {table} SET {set} WHERE {where} RETURNING {returned}";
 
     /// <summary>The provider's own verdict that retrying the whole operation may succeed.</summary>
     public abstract bool IsTransient(Exception exception);
@@ -55,6 +60,12 @@ public abstract class SqlDialect
         $"{(string.IsNullOrWhiteSpace(configured) ? "standards-registry" : configured)} ({pool})";
 
     internal abstract UpgradeEngineBuilder Migrations(string connectionString);
+
+    /// <summary>
+    /// What the process's write transactions on this database queue on before they begin, in arrival order; null when
+    /// the database queues them itself (a server's row locks).
+    /// </summary>
+    internal virtual SemaphoreSlim? WriteGate(string connectionString) => null;
 
     /// <summary>A read-only transaction that sees one snapshot of the database throughout, without blocking writers.</summary>
     public virtual async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>

@@ -28,6 +28,9 @@ internal sealed class SqlServerDialect : SqlDialect
     public override string InsertReturning(string table, string columns, string values, string returned) =>
         $"INSERT INTO {table} ({columns}) OUTPUT INSERTED.{returned} VALUES ({values})";
 
+    public override string UpdateReturning(string table, string set, string where, string returned) =>
+        $"UPDATE {table} SET {set} OUTPUT {string.Join(", ", returned.Split(',').Select(c => "INSERTED." + c.Trim()))} WHERE {where}";
+
     public override bool IsTransient(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number));
 

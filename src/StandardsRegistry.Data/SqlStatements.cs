@@ -16,7 +16,8 @@ internal static class SqlStatements
     ];
 
     public static IEnumerable<string> All(SqlDialect dialect) =>
-        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedLog.Sql.All(dialect, scope)))
+        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedReader.Sql.All(dialect, scope)))
+            .Concat(FeedWriter.Sql.All(dialect))
             .Concat(ReleaseStore.Sql.All())
             .Concat(WebhookStore.Sql.All(dialect))
             .Append(AudienceDirectory.Select)

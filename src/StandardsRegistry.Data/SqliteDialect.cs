@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using DbUp;
 using DbUp.Builder;
@@ -46,9 +47,6 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 
-    public override string InsertReturning(string table, string columns, string values, string returned) =>
-        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {returned}";
-
     public override bool IsTransient(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: Busy or Locked };
 
@@ -74,6 +72,18 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqliteDatabase(connectionString);
+
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One gate per database file, shared by every <see cref="Db"/> of the process on it. SQLite has one writer at a
+    /// time, and a transaction that finds the file locked is retried by Microsoft.Data.Sqlite after sleeping 150 ms
+    /// (a thread blocked, and an editor's write that waited behind one audit batch answered 150 ms or more later).
+    /// Queued here first, in order, a writer takes the lock as soon as the one before commits. Writers of other
+    /// processes (another instance, a loader) still meet the lock and the busy retries.
+    /// </summary>
+    internal override SemaphoreSlim? WriteGate(string connectionString) =>
+        Gates.GetOrAdd(Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource), _ => new SemaphoreSlim(1, 1));
 
     /// <summary>
     /// A deferred transaction: its first read fixes the snapshot, and in WAL mode (<see cref="DatabaseSettings"/>)

@@ -8,7 +8,7 @@ public sealed class SubscriptionRow
     public string Audience { get; init; } = "";
     public string Url { get; init; } = "";
     public string Secret { get; init; } = "";
-    public string State { get; init; } = "";
+    public SubscriptionState State { get; init; }
     public long CreatedAt { get; init; }
     public string CreatedBy { get; init; } = "";
     public long? FailingSince { get; init; }
@@ -16,6 +16,14 @@ public sealed class SubscriptionRow
     public long? LastDeliveredAt { get; init; }
     /// <summary>Deliveries not yet made.</summary>
     public long Pending { get; init; }
+}
+
+/// <summary>A subscription's state as stored (its text, <see cref="EnumText"/>); a deleted one exists for its history only.</summary>
+public enum SubscriptionState
+{
+    Active,
+    Paused,
+    Deleted,
 }
 
 /// <summary>A live subscription's deliveries not yet made.</summary>
@@ -35,26 +43,26 @@ public sealed class DeliveryRow
 }
 
 /// <summary>
-/// Webhook subscriptions and their outbox. Outbox rows are written by <see cref="FeedLog"/> in the transaction of the
+/// Webhook subscriptions and their outbox. Outbox rows are written by <see cref="FeedWriter"/> in the transaction of the
 /// change; this store hands them to a dispatcher under a row lease on the subscription, so instances share the work
 /// and one subscription's events go out one at a time, in order.
 /// </summary>
-public sealed class WebhookStore(Db db)
+public sealed class WebhookStore(Db db, RegistryWrites writes)
 {
-    // Subscription changes commit with their audit entry, in one transaction (EditorialStore.AuditedAsync).
+    // Subscription changes go through the write path (RegistryWrites): each commits with its audit entry.
     //
     // An admin manages only subscriptions of audiences whose accreditation ceiling its clearance covers
     // (<paramref name="clearance"/> below): what such a subscription delivers, and its pending count, follow the
     // audience's view at that ceiling. Others do not exist for it.
 
     public Task<Result<SubscriptionRow>> CreateAsync(string audience, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        writes.RunAsync(AuditActions.SubscriptionCreate, by, now, null, async w =>
         {
             var id = Guid.NewGuid().ToString();
-            await c.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, at = now.ToUnixTimeMilliseconds(), by = by.Subject });
-            var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
-            return await EditorialStore.AuditedAsync(c, by, AuditActions.SubscriptionCreate, Result.Created(row), now, null, detail: $"subscription {id}: {audience} to {url}");
-        }, ct).AsTask();
+            await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), at = w.At, by = by.Subject });
+            w.Names(detail: $"subscription {id}: {audience} to {url}");
+            return Result.Created((await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!);
+        }, ct);
 
     public Task<IReadOnlyList<SubscriptionRow>> ListAsync(Classification clearance, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<SubscriptionRow>>(async c => await c.QueryAsync<SubscriptionRow>(Sql.List, new { clearance = (int)clearance }), ct).AsTask();
@@ -62,49 +70,50 @@ public sealed class WebhookStore(Db db)
     public Task<SubscriptionRow?> GetAsync(string id, Classification clearance, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }), ct).AsTask();
 
-    /// <summary>Pauses (<c>paused</c>), resumes (<c>active</c>) or deletes (<c>deleted</c>) a subscription that is not deleted.</summary>
-    public Task<Result<SubscriptionRow>> SetStateAsync(string id, Classification clearance, string state, string action, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+    /// <summary>Pauses, resumes or deletes (answered as <see cref="Outcome.Removed"/>) a subscription that is not deleted.</summary>
+    public Task<Result<SubscriptionRow>> SetStateAsync(string id, Classification clearance, SubscriptionState state, string action, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.RunAsync(action, by, now, null, async w =>
         {
-            if (await c.ExecuteAsync(Sql.SetState, new { id, state, clearance = (int)clearance }) == 0)
+            if (await w.Session.ExecuteAsync(Sql.SetState, new { id, state = EnumText.Of(state), clearance = (int)clearance }) == 0)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.NotFound);
             }
-            var row = (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
-            // A deletion is answered 204 No Content.
-            return await EditorialStore.AuditedAsync(c, by, action, Result.Done(row), now, null, detail: $"subscription {id}: {row.Audience} to {row.Url}",
-                answered: state == "deleted" ? 204 : null);
-        }, ct).AsTask();
+            var row = (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
+            w.Names(detail: $"subscription {id}: {row.Audience} to {row.Url}");
+            return new Result<SubscriptionRow>(state == SubscriptionState.Deleted ? Outcome.Removed : Outcome.Done, row);
+        }, ct);
 
     /// <summary>Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not); how many.</summary>
     public Task<Result<int>> RedeliverAsync(string id, Classification clearance, long fromSequence, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c =>
+        writes.RunAsync(AuditActions.SubscriptionRedeliver, by, now, null, async w =>
         {
-            if (await c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }) is null)
+            if (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }) is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
-            var queued = await c.ExecuteAsync(Sql.Redeliver, new { id, from = fromSequence, at = now.ToUnixTimeMilliseconds() });
-            return await EditorialStore.AuditedAsync(c, by, AuditActions.SubscriptionRedeliver, Result.Done(queued), now, null,
-                detail: $"subscription {id}: {queued} event(s) from sequence {fromSequence}");
-        }, ct).AsTask();
+            var queued = await w.Session.ExecuteAsync(Sql.Redeliver, new { id, from = fromSequence, at = w.At });
+            w.Names(detail: $"subscription {id}: {queued} event(s) from sequence {fromSequence}");
+            return Result.Done(queued);
+        }, ct);
+
+    // The lease statements write: they run as write transactions, so on SQLite they queue with the process's other
+    // writers (Db.WriteGate) instead of meeting the file's lock.
 
     /// <summary>Leases active subscriptions with a delivery due, for <paramref name="owner"/> until <paramref name="until"/>.</summary>
-    public Task<IReadOnlyList<SubscriptionRow>> LeaseAsync(string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<SubscriptionRow>>(async c =>
+    public async Task<IReadOnlyList<SubscriptionRow>> LeaseAsync(string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default) =>
+        (await db.WriteAsync(async c =>
         {
-            var at = now.ToUnixTimeMilliseconds();
             var untilMs = until.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(Sql.Lease, new { owner, now = at, until = untilMs });
-            return await c.QueryAsync<SubscriptionRow>(Sql.Leased, new { owner, until = untilMs });
-        }, ct).AsTask();
+            await c.ExecuteAsync(Sql.Lease, new { owner, now = now.ToUnixTimeMilliseconds(), until = untilMs });
+            return Result.Done<IReadOnlyList<SubscriptionRow>>(await c.QueryAsync<SubscriptionRow>(Sql.Leased, new { owner, until = untilMs }));
+        }, ct)).Value!;
 
     /// <summary>Extends the lease while <paramref name="owner"/> still holds it; false when it has lost it.</summary>
     public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
-        await db.ReadAsync(c => c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() }), ct) == 1;
+        (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
 
     public Task ReleaseLeaseAsync(string id, string owner, CancellationToken ct = default) =>
-        db.ReadAsync(c => c.ExecuteAsync(Sql.ReleaseLease, new { id, owner }), ct).AsTask();
+        db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.ReleaseLease, new { id, owner })), ct).AsTask();
 
     /// <summary>The subscription's undelivered events, oldest first.</summary>
     public Task<IReadOnlyList<DeliveryRow>> PendingAsync(string id, int limit, CancellationToken ct = default) =>
@@ -146,7 +155,7 @@ public sealed class WebhookStore(Db db)
             """;
 
         public const string Insert = """
-            INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, 'active', @at, @by)
+            INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @at, @by)
             """;
 
         /// <summary>The subscription's audience is accredited no higher than <c>@clearance</c>.</summary>
@@ -165,19 +174,6 @@ public sealed class WebhookStore(Db db)
 
         public const string Redeliver = """
             UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at WHERE subscription_id = @id AND seq >= @from
-            """;
-
-        /// <summary>
-        /// Every live subscription that reads the view (its audience at its ceiling) gets the new events, due at once
-        /// (0: the dispatcher's clock decides retries; the catalogue's time of the change is not its business).
-        /// </summary>
-        public const string Enqueue = """
-            INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
-            SELECT s.id, f.view_id, f.seq, 0, 0
-            FROM subscriptions s JOIN audiences a ON a.code = s.audience
-            JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
-            JOIN feed_events f ON f.view_id = fv.id
-            WHERE fv.id = @viewId AND f.seq BETWEEN @first AND @last AND s.state <> 'deleted'
             """;
 
         // The lease condition is repeated on the updated row itself, so two instances racing for a subscription cannot
@@ -210,6 +206,6 @@ public sealed class WebhookStore(Db db)
         public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Insert, Get, GetAny, List, SetState, Redeliver, Enqueue, Lease, Leased, RenewLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [Insert, Get, GetAny, List, SetState, Redeliver, Lease, Leased, RenewLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

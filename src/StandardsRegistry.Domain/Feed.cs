@@ -111,22 +111,4 @@ public static class FeedRule
             yield return (id, FeedEventType.Visible);
         }
     }
-
-    public static string ToText(FeedEventType type) => type switch
-    {
-        FeedEventType.Visible => "visible",
-        FeedEventType.Updated => "updated",
-        FeedEventType.Withdrawn => "withdrawn",
-        FeedEventType.Hidden => "hidden",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
-
-    public static FeedEventType Parse(string text) => text switch
-    {
-        "visible" => FeedEventType.Visible,
-        "updated" => FeedEventType.Updated,
-        "withdrawn" => FeedEventType.Withdrawn,
-        "hidden" => FeedEventType.Hidden,
-        _ => throw new ArgumentOutOfRangeException(nameof(text), text, "Unknown feed event type."),
-    };
 }

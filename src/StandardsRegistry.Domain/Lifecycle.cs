@@ -11,23 +11,9 @@ public enum VersionStatus
 
 public static class Lifecycle
 {
-    public static string ToText(VersionStatus status) => status switch
-    {
-        VersionStatus.Draft => "draft",
-        VersionStatus.Published => "published",
-        VersionStatus.Superseded => "superseded",
-        VersionStatus.Withdrawn => "withdrawn",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
+    public static string ToText(VersionStatus status) => EnumText.Of(status);
 
-    public static VersionStatus Parse(string text) => text switch
-    {
-        "draft" => VersionStatus.Draft,
-        "published" => VersionStatus.Published,
-        "superseded" => VersionStatus.Superseded,
-        "withdrawn" => VersionStatus.Withdrawn,
-        _ => throw new ArgumentOutOfRangeException(nameof(text), text, "Unknown version status."),
-    };
+    public static VersionStatus Parse(string text) => EnumText.Parse<VersionStatus>(text);
 
     /// <summary>
     /// The status a caller is shown. A version is superseded only as far as the caller can see a later

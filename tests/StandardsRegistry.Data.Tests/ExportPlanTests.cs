@@ -33,7 +33,7 @@ public sealed class ExportPlanTests : IAsyncLifetime
         foreach (var scope in SqlStatements.Scopes)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"EXPLAIN QUERY PLAN {FeedLog.Sql.Export(scope)}";
+            command.CommandText = $"EXPLAIN QUERY PLAN {FeedReader.Sql.Export(scope)}";
             foreach (var (name, value) in new (string, object)[] { ("@afterKey", ""), ("@lastKey", "zzz"), ("@scopeLevel", (int)scope.MaxLevel), ("@scopeCommunity", scope.Community), ("@now", 0L) })
             {
                 command.Parameters.AddWithValue(name, value);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
+using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Generator;
 
@@ -109,7 +110,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
             }
             foreach (var e in feed.For(s))
             {
-                Run(events, viewIds[e.View], e.Seq, e.EventId, "visible", e.VersionId, now);
+                Run(events, viewIds[e.View], e.Seq, e.EventId, EnumText.Of(FeedEventType.Visible), e.VersionId, now);
             }
         }
         Columns.SetLastSequences(connection, transaction, viewIds, feed);
@@ -233,7 +234,7 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
                 copy.Write(viewIds[e.View], NpgsqlDbType.Bigint);
                 copy.Write(e.Seq, NpgsqlDbType.Bigint);
                 copy.Write(e.EventId, NpgsqlDbType.Text);
-                copy.Write("visible", NpgsqlDbType.Text);
+                copy.Write(EnumText.Of(FeedEventType.Visible), NpgsqlDbType.Text);
                 copy.Write(e.VersionId, NpgsqlDbType.Bigint);
                 copy.Write(now, NpgsqlDbType.Bigint);
             }

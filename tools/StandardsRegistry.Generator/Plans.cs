@@ -72,14 +72,14 @@ internal static class Plans
 
     /// <summary>
     /// The statements of a feed page in the EU NS consumer's view, from random positions of it as the bench's (c) run
-    /// reads it: whether a release is due (FeedLog.AnnounceDueAsync, before every page and write; the grouped query
+    /// reads it: whether a release is due (FeedWriter.AnnounceDueAsync, before every page and write; the grouped query
     /// only runs when one is), then the page of events and the visible versions among its version ids (ReadEventsAsync).
     /// </summary>
     private static IEnumerable<(string Title, string Sql, Func<Dictionary<string, object>> Parameters)> FeedStatements(DbConnection connection, SqlDialect dialect, long now, Random random)
     {
-        yield return ("GET /v1/feed, first: the earliest pending release", (string)typeof(FeedLog).GetNestedType("Sql", BindingFlags.NonPublic)!
+        yield return ("GET /v1/feed, first: the earliest pending release", (string)typeof(FeedWriter).GetNestedType("Sql", BindingFlags.NonPublic)!
             .GetField("FirstPending", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!, () => []);
-        yield return ("GET /v1/feed, when a release is due: the standards to announce", Build(typeof(FeedLog), "DueStandards", dialect), () => []);
+        yield return ("GET /v1/feed, when a release is due: the standards to announce", Build(typeof(FeedWriter), "DueStandards", dialect), () => []);
         var view = FeedView.Of(EuConsumer);
         using var last = connection.CreateCommand();
         last.CommandText = $"SELECT last_seq FROM feed_views WHERE community = '{view.Community}' AND level = {(int)view.Level} AND drafts = {(view.Drafts ? 1 : 0)}";
@@ -87,7 +87,7 @@ internal static class Plans
         {
             yield break;
         }
-        var page = Build(typeof(FeedLog), "Page", dialect, EuConsumer);
+        var page = Build(typeof(FeedReader), "Page", dialect, EuConsumer);
         Dictionary<string, object> PageParameters() => new()
         {
             ["viewCommunity"] = view.Community,
@@ -116,7 +116,7 @@ internal static class Plans
         {
             yield break;
         }
-        yield return ($"GET /v1/feed?cursor={{position}} (the page's versions by id, {size} ids)", Build(typeof(FeedLog), "VersionsById", EuConsumer, size), () =>
+        yield return ($"GET /v1/feed?cursor={{position}} (the page's versions by id, {size} ids)", Build(typeof(FeedReader), "VersionsById", EuConsumer, size), () =>
         {
             var ids = pageIds[random.Next(pageIds.Count)];
             return Enumerable.Range(0, size).ToDictionary(i => $"id{i}", i => (object)ids[i]);

@@ -79,7 +79,7 @@ public static class FeedApi
     }
 
     public static async Task<Results<ETagged<FeedPageDto>, ValidationProblem>> GetFeed(
-        Caller caller, FeedLog feed, int? limit, string? cursor, CancellationToken ct)
+        Caller caller, FeedReader feed, int? limit, string? cursor, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var pageSize))
         {
@@ -102,7 +102,7 @@ public static class FeedApi
     /// release: the entry saying what is being sent (<c>catalogue.export</c>) commits before the first byte, and a
     /// closing entry (<c>catalogue.export-end</c>) records how far it got and the highest classification sent.
     /// </summary>
-    public static async Task Export(Caller caller, FeedLog feed, AuditTrail trail, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
+    public static async Task Export(Caller caller, FeedReader feed, AuditTrail trail, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var options = json.Value.SerializerOptions;
         var view = FeedView.Of(caller.Scope);

@@ -28,15 +28,12 @@ public static class Problems
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    /// <summary>The problem for a write that did nothing.</summary>
-    public static ProblemHttpResult From<T>(Result<T> result) => result.Outcome switch
+    /// <summary>The problem for a write that did nothing, with the status <see cref="Outcomes"/> maps its outcome to.</summary>
+    public static ProblemHttpResult From<T>(Result<T> result) => result switch
     {
-        Outcome.NotFound when result.Problem is null => NotFound(),
-        Outcome.NotFound => Status(StatusCodes.Status404NotFound, result.Problem),
-        Outcome.Conflict => Status(StatusCodes.Status409Conflict, result.Problem!),
-        Outcome.PreconditionFailed => Status(StatusCodes.Status412PreconditionFailed, result.Problem!),
-        Outcome.Unprocessable => Status(StatusCodes.Status422UnprocessableEntity, result.Problem!),
-        _ => throw new InvalidOperationException($"{result.Outcome} is not a failure."),
+        { Succeeded: true } => throw new InvalidOperationException($"{result.Outcome} is not a failure."),
+        { Outcome: Outcome.NotFound, Problem: null } => NotFound(),
+        _ => Status(Outcomes.Status(result.Outcome), result.Problem!),
     };
 }
 

@@ -29,7 +29,7 @@ public sealed record SubscriptionDto(
         row.Id,
         row.Audience,
         row.Url,
-        row.State == "active" && row.FailingSince is { } since && now - DateTimeOffset.FromUnixTimeMilliseconds(since) >= options.FailingAfter ? "failing" : row.State,
+        row.State == SubscriptionState.Active && row.FailingSince is { } since && now - DateTimeOffset.FromUnixTimeMilliseconds(since) >= options.FailingAfter ? "failing" : EnumText.Of(row.State),
         DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
         row.CreatedBy,
         row.Pending,
@@ -70,11 +70,11 @@ public static class SubscriptionsApi
         group.MapGet("/{id}", Get).WithName("GetSubscription").WithSummary("Get one webhook subscription (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/pause", (string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                SetState(id, "paused", AuditActions.SubscriptionPause, caller, http, store, time, options, ct))
+                SetState(id, SubscriptionState.Paused, AuditActions.SubscriptionPause, caller, http, store, time, options, ct))
             .WithName("PauseSubscription").Audited(AuditActions.SubscriptionPause).WithSummary("Pause deliveries; events keep queueing and go out on resume (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/resume", (string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                SetState(id, "active", AuditActions.SubscriptionResume, caller, http, store, time, options, ct))
+                SetState(id, SubscriptionState.Active, AuditActions.SubscriptionResume, caller, http, store, time, options, ct))
             .WithName("ResumeSubscription").Audited(AuditActions.SubscriptionResume).WithSummary("Resume deliveries (admins)").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapDelete("/{id}", Delete).WithName("DeleteSubscription").Audited(AuditActions.SubscriptionDelete).WithSummary("Delete a subscription; nothing more is delivered (admins)").ProducesProblem(StatusCodes.Status404NotFound);
@@ -142,7 +142,7 @@ public static class SubscriptionsApi
     private static Classification Clearance(Caller caller) => caller.Principal.Clearance ?? Classification.NU;
 
     private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> SetState(
-        string id, string state, string action, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
+        string id, SubscriptionState state, string action, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
     {
         if (await store.SetStateAsync(id, Clearance(caller), state, action, caller.Actor, time.GetUtcNow(), ct) is not { Succeeded: true, Value: { } row })
         {
@@ -154,7 +154,7 @@ public static class SubscriptionsApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, CancellationToken ct)
     {
-        if (!(await store.SetStateAsync(id, Clearance(caller), "deleted", AuditActions.SubscriptionDelete, caller.Actor, time.GetUtcNow(), ct)).Succeeded)
+        if (!(await store.SetStateAsync(id, Clearance(caller), SubscriptionState.Deleted, AuditActions.SubscriptionDelete, caller.Actor, time.GetUtcNow(), ct)).Succeeded)
         {
             return Problems.NotFound();
         }

@@ -26,7 +26,8 @@ namespace StandardsRegistry.Api.Webhooks;
 /// </summary>
 public sealed class WebhookDispatcher(
     WebhookStore store,
-    FeedLog feed,
+    FeedWriter announcer,
+    FeedReader feed,
     AudienceCache audiences,
     RegistryClock clock,
     TimeProvider time,
@@ -78,7 +79,7 @@ public sealed class WebhookDispatcher(
     /// <summary>One pass: announce releases that took effect (their events enter the outbox), then deliver what is due.</summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {
-        await feed.AnnounceDueAsync(clock.Now, ct);
+        await announcer.AnnounceDueAsync(clock.Now, ct);
         var now = time.GetUtcNow();
         foreach (var subscription in await store.LeaseAsync(_owner, now, now + options.Value.LeaseDuration, ct))
         {
