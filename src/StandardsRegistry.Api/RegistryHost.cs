@@ -158,6 +158,7 @@ public static class RegistryHost
         app.UseRateAndTimeLimits();
         app.UseRejectInvalidCredentials();
         app.UseAuthorization();
+        app.UseWritersLane();
         return app;
     }
 

@@ -123,8 +123,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         // returns the head as it is under that lock.
         var head = await session.QuerySingleAsync<Head>(Sql.LockAndSelectHead(session.Dialect));
         var rows = Chain(head.Sequence, head.Hash, entries);
-        await session.InsertRowsAsync(rows, Sql.Insert, static (row, parameters, i) => row.AddTo(parameters, i));
-        await session.ExecuteAsync(Sql.UpdateHead, new { sequence = rows[^1].Sequence, hash = rows[^1].Hash });
+        await session.InsertRowsAsync(rows, Sql.Insert, static (row, parameters, i) => row.AddTo(parameters, i),
+            then: (Sql.UpdateHead, new { sequence = rows[^1].Sequence, hash = rows[^1].Hash }));
     }
 
     /// <summary>The rows of <paramref name="entries"/> chained on from the head (<paramref name="sequence"/>, <paramref name="previous"/>): each numbered next and hashed over the one before.</summary>
@@ -200,7 +200,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public void Append(IReadOnlyList<AuditEntry> entries)
         {
             // In line with the process's other writers (SQLite): an editor's write waits for this batch, not for a busy
-            // retry. Waited for as an asynchronous waiter, so the queue stays in arrival order.
+            // retry. Waited for as an asynchronous waiter, which SemaphoreSlim serves after the synchronous ones: a
+            // waiting editor goes before the next batch.
             db.WriteGate?.WaitAsync().GetAwaiter().GetResult();
             try
             {

@@ -69,19 +69,20 @@ public static class DataServiceCollectionExtensions
                 throw new InvalidOperationException("ConnectionStrings:Registry is not set.");
             }
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            string requests, streams;
+            string requests, streams, writes;
             try
             {
                 var connectionString = dialect.Normalize(configured);
                 requests = dialect.Pooled(connectionString, options.RequestPoolSize, "requests");
                 streams = dialect.Pooled(connectionString, options.StreamPoolSize, "streams");
+                writes = dialect.Pooled(connectionString, options.WritePoolSize, "writes");
             }
             catch (ArgumentException e)
             {
                 throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
             }
             return new Db(dialect, requests, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
-                sp.GetRequiredService<RegistryMetrics>(), streams);
+                sp.GetRequiredService<RegistryMetrics>(), streams, writes);
         });
 
         services.AddSingleton(sp => new RegistryMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

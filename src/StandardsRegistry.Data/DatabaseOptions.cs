@@ -34,6 +34,14 @@ public sealed class DatabaseOptions
     [Range(1, 1000)]
     public int StreamPoolSize { get; set; } = 8;
 
+    /// <summary>
+    /// Connections at most in the writers' pool (PostgreSQL, SQL Server), per instance: the write transactions, and the
+    /// reads of a writing request, take their connections there, so an editor never queues behind the consumers' reads
+    /// for a connection. Writers are few and each holds its connection for one transaction. Ignored on SQLite.
+    /// </summary>
+    [Range(1, 1000)]
+    public int WritePoolSize { get; set; } = 4;
+
     /// <summary>The request pool's size: <see cref="MaxPoolSize"/>, or the default described there.</summary>
     public int RequestPoolSize => MaxPoolSize ?? Math.Max(4, 2 * Environment.ProcessorCount);
 }

@@ -28,8 +28,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
     public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.DraftCreate, by, now, key, async w =>
         {
-            await w.LockStandardAsync();
-            var standardId = await w.Session.QuerySingleOrDefaultAsync<long?>(Sql.StandardForWrite(scope), Visibility.Bind(scope, now, new { key }));
+            var standardId = await w.LockedAsync<long?>(Sql.StandardForWrite(scope), Visibility.Bind(scope, now, null));
             if (standardId is null)
             {
                 return Result.Fail<int>(Outcome.NotFound);

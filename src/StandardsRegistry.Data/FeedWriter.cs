@@ -60,10 +60,10 @@ public sealed class FeedWriter(Db db)
     /// </summary>
     internal async Task<T> TrackAsync<T>(DbSession c, long standardId, long at, Func<Task<T>> change)
     {
-        var before = await FactsAsync(c, standardId);
+        var (before, _) = await FactsAsync(c, standardId, withViews: false);
         var result = await change();
-        var after = await FactsAsync(c, standardId);
-        await AppendAsync(c, before, after, at);
+        var (after, views) = await FactsAsync(c, standardId, withViews: true);
+        await AppendAsync(c, await ViewsAsync(c, views!.Value), before, after, at);
         return result;
     }
 
@@ -98,7 +98,8 @@ public sealed class FeedWriter(Db db)
                         if (await c.ExecuteScalarAsync<int>(Sql.HasEvents, new { standardId }) == 0)
                         {
                             await c.ExecuteAsync(Sql.AnnounceEffective, new { standardId, now = at });
-                            await AppendAsync(c, new StandardFacts([]), await FactsAsync(c, standardId), at);
+                            var (facts, views) = await FactsAsync(c, standardId, withViews: true);
+                            await AppendAsync(c, await ViewsAsync(c, views!.Value), new StandardFacts([]), facts, at);
                         }
                     }
                     return Result.Done(true);
@@ -154,13 +155,17 @@ public sealed class FeedWriter(Db db)
     /// <summary>One event to append: the view's sequence number, the version and what happened to it.</summary>
     private sealed record EventRow(long ViewId, long Sequence, long VersionId, FeedEventType Type);
 
-    /// <summary>The standard's versions with the releases the feed has announced (pending releases are not facts yet): one round trip.</summary>
-    private static async Task<StandardFacts> FactsAsync(DbSession c, long standardId)
+    /// <summary>
+    /// The standard's versions with the releases the feed has announced (pending releases are not facts yet), and when
+    /// asked the views and audiences (<see cref="ViewsAsync"/>): one round trip.
+    /// </summary>
+    private static async Task<(StandardFacts Facts, (List<ViewRow> Views, List<string> Audiences)? Views)> FactsAsync(DbSession c, long standardId, bool withViews)
     {
-        using var results = await c.QueryMultipleAsync(Sql.Facts, new { standardId });
+        using var results = await c.QueryMultipleAsync(withViews ? Sql.FactsAndViews : Sql.Facts, new { standardId });
         var versions = await results.ReadAsync<VersionFactRow>();
         var releases = (await results.ReadAsync<ReleaseFactRow>()).ToLookup(r => r.VersionId);
-        return new StandardFacts(versions.Select(v => new VersionFactsForFeed(
+        var views = withViews ? ((await results.ReadAsync<ViewRow>()).AsList(), (await results.ReadAsync<string>()).AsList()) : default((List<ViewRow>, List<string>)?);
+        return (new StandardFacts(versions.Select(v => new VersionFactsForFeed(
             v.VersionId,
             v.Edition,
             v.Status,
@@ -169,7 +174,7 @@ public sealed class FeedWriter(Db db)
             v.RowVersion,
             releases[v.VersionId]
                 .Select(r => new ReleaseFacts(r.Audience, DateTimeOffset.MinValue, r.RevokedAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null))
-                .ToList())).ToList());
+                .ToList())).ToList()), views);
     }
 
     /// <summary>
@@ -178,11 +183,11 @@ public sealed class FeedWriter(Db db)
     /// reserves every changed view's sequence numbers, multi-row INSERTs add the events, one INSERT queues them for the
     /// webhook subscriptions reading those views.
     /// </summary>
-    private static async Task AppendAsync(DbSession c, StandardFacts before, StandardFacts after, long at)
+    private static async Task AppendAsync(DbSession c, IReadOnlyList<ViewRow> views, StandardFacts before, StandardFacts after, long at)
     {
         var status = after.Versions.ToDictionary(v => v.VersionId, v => v.Status);
         var changed = new List<(long ViewId, List<(long VersionId, FeedEventType Type)> Changes)>();
-        foreach (var view in await ViewsAsync(c))
+        foreach (var view in views)
         {
             var scope = view.View.Scope;
             var changes = FeedRule.Changes(FeedRule.Show(scope, before.Versions), FeedRule.Show(scope, after.Versions), id => status[id]).ToList();
@@ -224,6 +229,8 @@ public sealed class FeedWriter(Db db)
             ranges.Add($"f{i}", first);
             ranges.Add($"l{i}", lasts[i]);
         }
+        // With the last INSERT, the webhook outbox's rows: every live subscription reading these views gets the events,
+        // in the same transaction.
         await c.InsertRowsAsync(events, Sql.InsertEvents, static (e, parameters, i) =>
         {
             parameters.Add($"w{i}", e.ViewId);
@@ -231,25 +238,19 @@ public sealed class FeedWriter(Db db)
             parameters.Add($"e{i}", Guid.NewGuid().ToString());
             parameters.Add($"t{i}", EnumText.Of(e.Type));
             parameters.Add($"i{i}", e.VersionId);
-        }, new { at });
-        // The webhook outbox, in the same transaction: every live subscription reading these views gets the events.
-        await c.ExecuteAsync(Sql.Enqueue(changed.Count), ranges);
+        }, new { at }, then: (Sql.Enqueue(changed.Count), ranges));
     }
 
-    /// <summary>Every view, in id order (the order view locks are taken in); views of audiences added since are created.</summary>
-    private static async Task<IReadOnlyList<ViewRow>> ViewsAsync(DbSession c)
+    /// <summary>
+    /// Every view, in id order (the order view locks are taken in), from the views and audience codes read with the
+    /// facts; views of audiences added since are created.
+    /// </summary>
+    private static async Task<IReadOnlyList<ViewRow>> ViewsAsync(DbSession c, (List<ViewRow> Views, List<string> Audiences) read)
     {
-        List<ViewRow> views;
-        List<string> audiences;
-        using (var results = await c.QueryMultipleAsync(Sql.ViewsAndAudiences))
-        {
-            views = (await results.ReadAsync<ViewRow>()).AsList();
-            audiences = (await results.ReadAsync<string>()).AsList();
-        }
-        var missing = FeedView.All(audiences).Except(views.Select(v => v.View)).ToList();
+        var missing = FeedView.All(read.Audiences).Except(read.Views.Select(v => v.View)).ToList();
         if (missing.Count == 0)
         {
-            return views;
+            return read.Views;
         }
         foreach (var view in missing)
         {
@@ -296,8 +297,8 @@ public sealed class FeedWriter(Db db)
 
         public const string Views = "SELECT id AS Id, community AS Community, level AS Level, drafts AS Drafts FROM feed_views ORDER BY id";
 
-        /// <summary>The views, then the audience codes: two results of one command.</summary>
-        public const string ViewsAndAudiences = $"{Views};\nSELECT code FROM audiences";
+        /// <summary><see cref="Facts"/>, then the views and the audience codes: four results of one command.</summary>
+        public const string FactsAndViews = $"{Facts};\n{Views};\nSELECT code FROM audiences";
 
         public const string InsertView = "INSERT INTO feed_views (community, level, drafts, last_seq) VALUES (@Community, @level, @drafts, 0)";
 
@@ -339,7 +340,7 @@ public sealed class FeedWriter(Db db)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            LockStandard, FirstPending, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, Facts, Views, ViewsAndAudiences, InsertView,
+            LockStandard, FirstPending, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, Facts, Views, FactsAndViews, InsertView,
             Reserve(dialect, 1), Reserve(dialect, 3), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, StandardsAfter(dialect), HasEvents,
         ];
     }

@@ -79,8 +79,9 @@ internal sealed class SqliteDialect : SqlDialect
     /// One gate per database file, shared by every <see cref="Db"/> of the process on it. SQLite has one writer at a
     /// time, and a transaction that finds the file locked is retried by Microsoft.Data.Sqlite after sleeping 150 ms
     /// (a thread blocked, and an editor's write that waited behind one audit batch answered 150 ms or more later).
-    /// Queued here first, in order, a writer takes the lock as soon as the one before commits. Writers of other
-    /// processes (another instance, a loader) still meet the lock and the busy retries.
+    /// Queued here first, a writer takes the lock as soon as the one before commits; an editor's write goes before the
+    /// audit writer's next batch (<see cref="Db.WriteAsync{T}"/>). Writers of other processes (another instance, a
+    /// loader) still meet the lock and the busy retries.
     /// </summary>
     internal override SemaphoreSlim? WriteGate(string connectionString) =>
         Gates.GetOrAdd(Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource), _ => new SemaphoreSlim(1, 1));

@@ -1,3 +1,4 @@
+using Dapper;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
@@ -94,19 +95,25 @@ public sealed class Write
     public Task LockStandardAsync() => Session.ExecuteAsync(Versions.Sql.LockStandard, new { key = _key });
 
     /// <summary>
+    /// Takes the standard's lock (<see cref="LockStandardAsync"/>) and runs <paramref name="query"/> under it, in one
+    /// command: one round trip. The query binds the standard's key as <c>@key</c>, with <paramref name="parameters"/>.
+    /// </summary>
+    public Task<T?> LockedAsync<T>(string query, DynamicParameters parameters)
+    {
+        parameters.Add("key", _key);
+        return Session.QuerySingleOrDefaultAsync<T>($"{Versions.Sql.LockStandard};\n{query}", parameters);
+    }
+
+    /// <summary>
     /// Locks the standard, then reads the version as the writer's scope sees it, provided the writer's clearance
     /// covers every edition of the standard (<see cref="Visibility.WholeStandardCovered"/>); hidden is not found. With
     /// no scope, the version whatever it is (loading history, not a caller's write). The version found is what the
     /// audit entry names.
     /// </summary>
-    internal async Task<VersionState?> FindVersionAsync(VisibilityScope? scope, int edition)
-    {
-        await LockStandardAsync();
-        var version = scope is null
-            ? await Session.QuerySingleOrDefaultAsync<VersionState>(Versions.Sql.FindAny, new { key = _key, edition })
-            : await Session.QuerySingleOrDefaultAsync<VersionState>(Versions.Sql.FindForWrite(scope), Visibility.Bind(scope, Now, new { key = _key, edition }));
-        return Named(version);
-    }
+    internal async Task<VersionState?> FindVersionAsync(VisibilityScope? scope, int edition) =>
+        Named(scope is null
+            ? await LockedAsync<VersionState>(Versions.Sql.FindAny, new DynamicParameters(new { edition }))
+            : await LockedAsync<VersionState>(Versions.Sql.FindForWrite(scope), Visibility.Bind(scope, Now, new { edition })));
 
     private VersionState? Named(VersionState? version)
     {
@@ -161,6 +168,7 @@ internal static class Versions
             FROM versions v JOIN standards s ON s.id = v.standard_id WHERE s.standard_key = @key AND v.edition = @edition
             """;
 
-        public static IEnumerable<string> All(VisibilityScope scope) => [LockStandard, Find(scope), FindForWrite(scope), FindAny];
+        public static IEnumerable<string> All(VisibilityScope scope) =>
+            [LockStandard, Find(scope), FindForWrite(scope), FindAny, $"{LockStandard};\n{FindForWrite(scope)}", $"{LockStandard};\n{FindAny}"];
     }
 }
