@@ -1,0 +1,90 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+/// <summary>What consumers read of a standard's editions: the list, the latest in force, one edition.</summary>
+public static class VersionReads
+{
+    private const string CursorKind = "versions";
+
+    public static RouteGroupBuilder MapVersionReads(this RouteGroupBuilder group)
+    {
+        group.MapGet("/", ListVersions)
+            .WithName("ListVersions")
+            .WithSummary("List the editions of a standard visible to the caller")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/latest", GetLatestVersion)
+            .WithName("GetLatestVersion")
+            .Audited(AuditActions.VersionReadLatest, contentRead: true)
+            .WithSummary("Get the latest edition in force that the caller may see")
+            .WithLabelHeaders()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{edition}", GetVersion)
+            .WithName("GetVersion")
+            .Audited(AuditActions.VersionRead, contentRead: true)
+            .WithSummary("Get one edition of a standard")
+            .WithLabelHeaders()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return group;
+    }
+
+    public static async Task<Results<ETagged<Page<VersionSummaryDto>>, ValidationProblem, ProblemHttpResult>> ListVersions(
+        string key, Caller caller, CatalogueQueries queries, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var pageSize))
+        {
+            return Problems.Invalid("limit", Paging.LimitMessage);
+        }
+        if (!Paging.TryDecode(cursor, CursorKind, out var after) || !TryAfterEdition(after, out var afterEdition))
+        {
+            return Problems.Invalid("cursor", Paging.CursorMessage);
+        }
+        var rows = await queries.ListVersionsAsync(caller.Scope, caller.Now, key, afterEdition, pageSize + 1, ct);
+        return rows is null
+            ? Problems.NotFound()
+            : new ETagged<Page<VersionSummaryDto>>(Paging.Of(rows, pageSize, r => VersionSummaryDto.From(r, caller.Scope),
+                r => Paging.Encode(CursorKind, r.Edition.ToString(CultureInfo.InvariantCulture))));
+    }
+
+    public static async Task<Results<ETagged<VersionDto>, ProblemHttpResult>> GetLatestVersion(
+        string key, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct) =>
+        await queries.GetLatestAsync(caller.Scope, caller.Now, key, ct) is { } row
+            ? Labelled(http, row, caller)
+            : Problems.NotFound();
+
+    public static async Task<Results<ETagged<VersionDto>, ValidationProblem, ProblemHttpResult>> GetVersion(
+        string key, int edition, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct)
+    {
+        if (edition < 1)
+        {
+            return VersionsApi.EditionProblem();
+        }
+        return await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is { } row
+            ? Labelled(http, row, caller)
+            : Problems.NotFound();
+    }
+
+    /// <summary>Only a version that is served gets the label headers; a 404 stays identical to every other 404.</summary>
+    private static ETagged<VersionDto> Labelled(HttpContext http, VersionRow row, Caller caller)
+    {
+        ConfidentialityLabels.AddHeaders(http.Response, row, caller.Scope);
+        http.Audit().Served(row.Edition, row.Classification);
+        return new ETagged<VersionDto>(VersionDto.From(row, caller.Scope));
+    }
+
+    private static bool TryAfterEdition(string? position, out int afterEdition)
+    {
+        afterEdition = 0;
+        return position is null || (int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out afterEdition) && afterEdition > 0);
+    }
+}
