@@ -18,6 +18,7 @@ public static class ReleasesApi
             .WithTags("Releases")
             .WithRegistryProblems()
             .AddEndpointFilter(Problems.KeyMustBeValid)
+            .AddEndpointFilter(Problems.EditionMustBeValid)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,13 +45,9 @@ public static class ReleasesApi
         return group;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<ReleaseDto>>, ValidationProblem, ProblemHttpResult>> ListReleases(
+    public static async Task<Results<Ok<IReadOnlyList<ReleaseDto>>, ProblemHttpResult>> ListReleases(
         string key, int edition, Caller caller, ReleaseStore store, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         // Release authorities decide on every edition their clearance covers, drafts included; any other NATO reader
         // reads in its own scope, where a draft exists only for editors: an empty history would give a draft away.
         var scope = caller.Principal.HasRole(Roles.ReleaseAuthority) ? WriterScope(caller) : caller.Scope;
@@ -61,10 +58,6 @@ public static class ReleasesApi
     public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Release(
         string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         var errors = new ValidationErrors();
         errors.Required("reason", request.Reason, Limits.ReasonLength);
         if (request.EffectiveFrom is { } from && from < caller.Now - Skew)
@@ -96,10 +89,6 @@ public static class ReleasesApi
     public static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Revoke(
         string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         var errors = new ValidationErrors();
         errors.Optional("reason", reason, Limits.ReasonLength);
         if (!errors.IsEmpty)

@@ -27,13 +27,9 @@ public static class VersionLabelApi
     /// The label of a visible edition. Acceptability is decided before anything is looked up, so a hidden edition
     /// and one that never existed answer alike whatever is asked for.
     /// </summary>
-    public static async Task<Results<LabelResult, ValidationProblem, ProblemHttpResult>> GetVersionLabel(
+    public static async Task<Results<LabelResult, ProblemHttpResult>> GetVersionLabel(
         string key, int edition, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         if (LabelResult.Negotiate(http.Request.Headers.Accept) is not { } format)
         {
             return Problems.Status(StatusCodes.Status406NotAcceptable, LabelResult.NotAcceptableDetail);

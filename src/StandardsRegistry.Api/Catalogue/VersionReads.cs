@@ -62,17 +62,11 @@ public static class VersionReads
             ? Labelled(http, row, caller)
             : Problems.NotFound();
 
-    public static async Task<Results<ETagged<VersionDto>, ValidationProblem, ProblemHttpResult>> GetVersion(
-        string key, int edition, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct)
-    {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
-        return await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is { } row
+    public static async Task<Results<ETagged<VersionDto>, ProblemHttpResult>> GetVersion(
+        string key, int edition, Caller caller, CatalogueQueries queries, HttpContext http, CancellationToken ct) =>
+        await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is { } row
             ? Labelled(http, row, caller)
             : Problems.NotFound();
-    }
 
     /// <summary>Only a version that is served gets the label headers; a 404 stays identical to every other 404.</summary>
     private static ETagged<VersionDto> Labelled(HttpContext http, VersionRow row, Caller caller)

@@ -82,10 +82,6 @@ public static class VersionWrites
         string key, int edition, DraftRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
         Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null
             || await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
         {
@@ -116,13 +112,9 @@ public static class VersionWrites
         return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }
 
-    public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> Publish(
+    public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Publish(
         string key, int edition, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         var result = await store.PublishAsync(caller.Scope, key, edition, caller.Actor, caller.Now, ct);
         return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }
@@ -130,10 +122,6 @@ public static class VersionWrites
     public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> Withdraw(
         string key, int edition, WithdrawRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         var errors = new ValidationErrors();
         errors.Required("reason", request.Reason, Limits.ReasonLength);
         if (!errors.IsEmpty)

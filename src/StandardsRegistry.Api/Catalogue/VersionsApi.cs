@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using StandardsRegistry.Api.Http;
 
 namespace StandardsRegistry.Api.Catalogue;
@@ -12,12 +11,13 @@ public static class VersionsApi
 {
     public static RouteGroupBuilder MapVersionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/standards/{key}/versions").WithTags("Versions").WithRegistryProblems().AddEndpointFilter(Problems.KeyMustBeValid);
+        var group = app.MapGroup("/v1/standards/{key}/versions")
+            .WithTags("Versions").WithRegistryProblems()
+            .AddEndpointFilter(Problems.KeyMustBeValid)
+            .AddEndpointFilter(Problems.EditionMustBeValid);
         group.MapVersionReads();
         group.MapVersionLabel();
         group.MapVersionWrites();
         return group;
     }
-
-    internal static ValidationProblem EditionProblem() => Problems.Invalid("edition", "'edition' must be a whole number from 1.");
 }

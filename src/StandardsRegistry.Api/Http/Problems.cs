@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
@@ -22,6 +23,19 @@ public static class Problems
         context.HttpContext.Request.RouteValues["key"] is string key && !Domain.StandardKey.IsValid(key)
             ? NotFound()
             : await next(context);
+
+    /// <summary>
+    /// An <c>{edition}</c> below 1 is the one validation problem naming it, before the handler runs (after the key
+    /// filter, so a key no standard can have is still the 404). An edition that is not a number at all never gets
+    /// here: binding refuses it first, with a 400 naming the parameter.
+    /// </summary>
+    public static async ValueTask<object?> EditionMustBeValid(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Request.RouteValues["edition"] is string edition
+            && (!int.TryParse(edition, CultureInfo.InvariantCulture, out var number) || number < 1)
+            ? EditionProblem()
+            : await next(context);
+
+    private static ValidationProblem EditionProblem() => Invalid("edition", "'edition' must be a whole number from 1.");
 
     public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
 
