@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -105,11 +107,12 @@ public sealed record ReleaseDto(
         row.RevocationReason);
 }
 
-public sealed record CreateStandardRequest(string? Key, string? Designation, string? Category, string? Title)
+public sealed record CreateStandardRequest(string? Key, string? Designation, string? Category, string? Title) : IValidatable
 {
-    public ValidationErrors Validate()
+    void IValidatable.Validate(ValidationErrors errors, Caller caller) => Validate(errors);
+
+    public void Validate(ValidationErrors errors)
     {
-        var errors = new ValidationErrors();
         if (!StandardKey.IsValid(Key))
         {
             errors.Add("key", $"'key' must be 1 to {Limits.KeyLength} lowercase letters, digits and single hyphens, e.g. 'stanag-4172'.");
@@ -120,7 +123,6 @@ public sealed record CreateStandardRequest(string? Key, string? Designation, str
         {
             errors.Add("category", Categories.UnknownMessage(Category));
         }
-        return errors;
     }
 }
 
@@ -141,6 +143,22 @@ public sealed record DraftRequest(string? Title, string? Summary, string? Body, 
     }
 }
 
-public sealed record WithdrawRequest(string? Reason);
+public sealed record WithdrawRequest(string? Reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength);
+}
 
-public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFrom);
+public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFrom) : IValidatable
+{
+    /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        errors.Required("reason", Reason, Limits.ReasonLength);
+        if (EffectiveFrom is { } from && from < caller.Now - Skew)
+        {
+            errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
+        }
+    }
+}

@@ -9,9 +9,6 @@ namespace StandardsRegistry.Api.Catalogue;
 
 public static class ReleasesApi
 {
-    /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
-    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
-
     public static RouteGroupBuilder MapReleasesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/standards/{key}/versions/{edition}/releases")
@@ -19,6 +16,7 @@ public static class ReleasesApi
             .WithRegistryProblems()
             .AddEndpointFilter(Problems.KeyMustBeValid)
             .AddEndpointFilter(Problems.EditionMustBeValid)
+            .WithRequestValidation()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -55,19 +53,9 @@ public static class ReleasesApi
         return rows is null ? Problems.NotFound() : TypedResults.Ok<IReadOnlyList<ReleaseDto>>(rows.Select(r => ReleaseDto.From(r, caller.Now)).ToList());
     }
 
-    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Release(
+    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ProblemHttpResult>> Release(
         string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        errors.Required("reason", request.Reason, Limits.ReasonLength);
-        if (request.EffectiveFrom is { } from && from < caller.Now - Skew)
-        {
-            errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
-        }
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
         if (!(await audiences.GetAsync(ct)).TryGetValue(audience, out var target))
         {
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
@@ -86,20 +74,14 @@ public static class ReleasesApi
         };
     }
 
-    public static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Revoke(
-        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
+    public static async Task<Results<Ok<ReleaseDto>, ProblemHttpResult>> Revoke(
+        string key, int edition, string audience, [AsParameters] RevokeQuery query, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        errors.Optional("reason", reason, Limits.ReasonLength);
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
         if (!(await audiences.GetAsync(ct)).ContainsKey(audience))
         {
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
         }
-        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, reason, caller.Actor, caller.Now, ct);
+        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, query.reason, caller.Actor, caller.Now, ct);
         if (result.Succeeded)
         {
             http.Audit().Committed();
@@ -112,4 +94,10 @@ public static class ReleasesApi
     /// a draft is refused as a draft rather than reported missing.
     /// </summary>
     private static VisibilityScope WriterScope(Caller caller) => caller.Scope with { IncludeDrafts = true };
+}
+
+/// <summary>Why a release is revoked, if said (the name as in the query, as for <see cref="StandardsQuery"/>).</summary>
+public sealed record RevokeQuery(string? reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Optional("reason", reason, Limits.ReasonLength);
 }

@@ -4,14 +4,13 @@ using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Catalogue;
 
 /// <summary>What consumers read of a standard's editions: the list, the latest in force, one edition.</summary>
 public static class VersionReads
 {
-    private const string CursorKind = "versions";
-
     public static RouteGroupBuilder MapVersionReads(this RouteGroupBuilder group)
     {
         group.MapGet("/", ListVersions)
@@ -38,22 +37,15 @@ public static class VersionReads
         return group;
     }
 
-    public static async Task<Results<ETagged<Page<VersionSummaryDto>>, ValidationProblem, ProblemHttpResult>> ListVersions(
-        string key, Caller caller, CatalogueQueries queries, int? limit, string? cursor, CancellationToken ct)
+    public static async Task<Results<ETagged<Page<VersionSummaryDto>>, ProblemHttpResult>> ListVersions(
+        string key, Caller caller, CatalogueQueries queries, [AsParameters] VersionsQuery query, CancellationToken ct)
     {
-        if (!Paging.TryLimit(limit, out var pageSize))
-        {
-            return Problems.Invalid("limit", Paging.LimitMessage);
-        }
-        if (!Paging.TryDecode(cursor, CursorKind, out var after) || !TryAfterEdition(after, out var afterEdition))
-        {
-            return Problems.Invalid("cursor", Paging.CursorMessage);
-        }
-        var rows = await queries.ListVersionsAsync(caller.Scope, caller.Now, key, afterEdition, pageSize + 1, ct);
+        var pageSize = query.PageSize;
+        var rows = await queries.ListVersionsAsync(caller.Scope, caller.Now, key, query.AfterEdition, pageSize + 1, ct);
         return rows is null
             ? Problems.NotFound()
             : new ETagged<Page<VersionSummaryDto>>(Paging.Of(rows, pageSize, r => VersionSummaryDto.From(r, caller.Scope),
-                r => Paging.Encode(CursorKind, r.Edition.ToString(CultureInfo.InvariantCulture))));
+                r => Paging.Encode(VersionsQuery.CursorKind, r.Edition.ToString(CultureInfo.InvariantCulture))));
     }
 
     public static async Task<Results<ETagged<VersionDto>, ProblemHttpResult>> GetLatestVersion(
@@ -76,9 +68,31 @@ public static class VersionReads
         return new ETagged<VersionDto>(VersionDto.From(row, caller.Scope));
     }
 
-    private static bool TryAfterEdition(string? position, out int afterEdition)
+}
+
+/// <summary>The paging of a standard's editions (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
+public sealed record VersionsQuery(int? limit, string? cursor) : IValidatable
+{
+    public const string CursorKind = "versions";
+
+    public int PageSize => Paging.PageSize(limit);
+
+    /// <summary>The edition the page starts after, 0 for the first page (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public int AfterEdition => TryAfterEdition(out var afterEdition) ? afterEdition : 0;
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        Paging.ValidateLimit(errors, limit);
+        if (!TryAfterEdition(out _))
+        {
+            errors.Add("cursor", Paging.CursorMessage);
+        }
+    }
+
+    private bool TryAfterEdition(out int afterEdition)
     {
         afterEdition = 0;
-        return position is null || (int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out afterEdition) && afterEdition > 0);
+        return Paging.TryDecode(cursor, CursorKind, out var position)
+            && (position is null || (int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out afterEdition) && afterEdition > 0));
     }
 }

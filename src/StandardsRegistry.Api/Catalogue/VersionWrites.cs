@@ -119,15 +119,9 @@ public static class VersionWrites
         return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }
 
-    public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> Withdraw(
+    public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Withdraw(
         string key, int edition, WithdrawRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        errors.Required("reason", request.Reason, Limits.ReasonLength);
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
         var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, caller.Actor, caller.Now, ct);
         return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
     }

@@ -14,7 +14,8 @@ public static class VersionsApi
         var group = app.MapGroup("/v1/standards/{key}/versions")
             .WithTags("Versions").WithRegistryProblems()
             .AddEndpointFilter(Problems.KeyMustBeValid)
-            .AddEndpointFilter(Problems.EditionMustBeValid);
+            .AddEndpointFilter(Problems.EditionMustBeValid)
+            .WithRequestValidation();
         group.MapVersionReads();
         group.MapVersionLabel();
         group.MapVersionWrites();

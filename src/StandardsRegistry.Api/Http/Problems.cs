@@ -35,12 +35,10 @@ public static class Problems
             ? EditionProblem()
             : await next(context);
 
-    private static ValidationProblem EditionProblem() => Invalid("edition", "'edition' must be a whole number from 1.");
+    private static ValidationProblem EditionProblem() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["edition"] = ["'edition' must be a whole number from 1."] });
 
     public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
-
-    public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
     /// <summary>The problem for a write that did nothing.</summary>
     public static ProblemHttpResult From<T>(Result<T> result) => result.Outcome switch
