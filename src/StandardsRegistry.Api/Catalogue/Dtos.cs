@@ -60,14 +60,14 @@ public sealed record VersionDto(
     DateTimeOffset? WithdrawnAt,
     string? WithdrawalReason)
 {
-    public static VersionDto From(VersionRow row, VisibilityScope scope)
-    {
-        var marking = MarkingDto.For(row.Classification, scope.Scheme);
-        return new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
+    public static VersionDto From(VersionRow row, VisibilityScope scope) => From(row, MarkingDto.For(row.Classification, scope.Scheme));
+
+    /// <summary>The version with its marking already worked out for the caller (a served version also puts it in headers).</summary>
+    public static VersionDto From(VersionRow row, MarkingDto marking) =>
+        new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
             JsonNode.Parse(row.Attributes ?? "{}")!.AsObject(), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
             marking.EquivalentMarking, VersionSummaryDto.Time(row.PublishedAt), VersionSummaryDto.SupersededByOf(row),
             VersionSummaryDto.Time(row.WithdrawnAt), row.WithdrawalReason);
-    }
 }
 
 /// <summary>

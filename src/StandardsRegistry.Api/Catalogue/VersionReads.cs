@@ -63,9 +63,10 @@ public static class VersionReads
     /// <summary>Only a version that is served gets the label headers; a 404 stays identical to every other 404.</summary>
     private static ETagged<VersionDto> Labelled(HttpContext http, VersionRow row, Caller caller)
     {
-        ConfidentialityLabels.AddHeaders(http.Response, row, caller.Scope);
+        var marking = MarkingDto.For(row.Classification, caller.Scope.Scheme);
+        ConfidentialityLabels.AddHeaders(http.Response, row, marking);
         http.Audit().Served(row.Edition, row.Classification);
-        return new ETagged<VersionDto>(VersionDto.From(row, caller.Scope));
+        return new ETagged<VersionDto>(VersionDto.From(row, marking));
     }
 
 }
