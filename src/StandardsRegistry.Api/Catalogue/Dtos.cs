@@ -50,7 +50,7 @@ public sealed record VersionDto(
     string Title,
     string Summary,
     string Body,
-    JsonObject Attributes,
+    StoredJsonObject Attributes,
     string Status,
     string Classification,
     string Marking,
@@ -65,7 +65,7 @@ public sealed record VersionDto(
     /// <summary>The version with its marking already worked out for the caller (a served version also puts it in headers).</summary>
     public static VersionDto From(VersionRow row, MarkingDto marking) =>
         new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
-            JsonNode.Parse(row.Attributes ?? "{}")!.AsObject(), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
+            new StoredJsonObject(row.Attributes ?? "{}"), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
             marking.EquivalentMarking, VersionSummaryDto.Time(row.PublishedAt), VersionSummaryDto.SupersededByOf(row),
             VersionSummaryDto.Time(row.WithdrawnAt), row.WithdrawalReason);
 }

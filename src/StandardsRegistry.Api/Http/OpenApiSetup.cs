@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace StandardsRegistry.Api.Http;
@@ -13,10 +14,14 @@ public static class OpenApiSetup
     public static IServiceCollection AddRegistryOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(OpenApiDocument, o =>
         {
-            // The strict converter hides JsonObject's shape from the schema generator: it is still an object.
+            // The strict converter hides JsonObject's shape from the schema generator, and a stored one is written as its
+            // text: both are still an object, the one schema named JsonObject.
+            o.CreateSchemaReferenceId = type => type.Type == typeof(StoredJsonObject)
+                ? nameof(JsonObject)
+                : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             o.AddSchemaTransformer((schema, context, _) =>
             {
-                if (context.JsonTypeInfo.Type == typeof(JsonObject))
+                if (context.JsonTypeInfo.Type == typeof(JsonObject) || context.JsonTypeInfo.Type == typeof(StoredJsonObject))
                 {
                     schema.Type = JsonSchemaType.Object;
                 }
