@@ -11,12 +11,13 @@ public static class StandardsApi
 {
     public static RouteGroupBuilder MapStandardsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/standards").WithTags("Standards").WithRegistryProblems().WithRequestValidation();
+        var group = app.MapGroup("/v1/standards").WithTags("Standards").WithRegistryProblems();
 
         group.MapGet("/", ListStandards)
             .WithName("ListStandards")
             .WithSummary("List the standards visible to the caller")
             .WithDescription("Filters (`category`, `q` over designation and visible titles) and paging apply after the release rule.")
+            .WithRequestValidation()
             .ProducesValidationProblem();
 
         group.MapGet("/{key}", GetStandard)
@@ -31,6 +32,7 @@ public static class StandardsApi
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
             .Audited(AuditActions.StandardCreate)
             .AddEndpointFilter(AuditRequestedKey)
+            .WithRequestValidation()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -21,11 +21,12 @@ public interface IValidatable
 public static class RequestValidation
 {
     /// <summary>
-    /// Validates the handlers of the group that take an <see cref="IValidatable"/> (others are left as they are).
-    /// Add it after the group's route filters (key, edition): a route that does not exist is a 404 before its input
-    /// is judged.
+    /// Validates the handlers (of the group, or the one endpoint) that take an <see cref="IValidatable"/>; others are
+    /// left as they are. Add it after the route filters (key, edition): a route that does not exist is a 404 before its
+    /// input is judged. A group's filters run before its endpoints' own.
     /// </summary>
-    public static RouteGroupBuilder WithRequestValidation(this RouteGroupBuilder group) => group.AddEndpointFilterFactory(Create);
+    public static TBuilder WithRequestValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilterFactory(Create);
 
     private static EndpointFilterDelegate Create(EndpointFilterFactoryContext factory, EndpointFilterDelegate next)
     {
