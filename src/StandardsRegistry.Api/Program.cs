@@ -1,6 +1,7 @@
 using StandardsRegistry.Api;
 using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Catalogue;
+using StandardsRegistry.Api.Hosting;
 using StandardsRegistry.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -154,6 +154,16 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARefusedNewStandardIsRecordedUnderTheKeyItAskedFor()
+    {
+        var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-5", designation = "S", category = "nope", title = " " });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+
+        var entry = Assert.Single(await EntriesAsync("stanag-5", 1));
+        Assert.Equal("standard.create 400 editor@nato", $"{entry["action"]} {entry["status"]} {entry["subject"]}");
+    }
+
+    [Fact]
     public async Task RefusedAndFailedWritesAreRecordedWithTheirStatus()
     {
         await _editor.CreateStandardAsync("stanag-3");

@@ -266,6 +266,23 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
     }
 
     [Fact]
+    public async Task EveryBadQueryParameterOrBodyFieldIsNamedInTheOneProblem()
+    {
+        var forged = Base64Url(Encoding.UTF8.GetBytes("nothing:1"));
+        foreach (var client in new[] { _anonymous, _editor })
+        {
+            await ErrorsAsync(await client.GetAsync($"/v1/standards?limit=0&cursor={forged}"), "limit", "cursor");
+            await ErrorsAsync(await client.GetAsync($"/v1/standards?category=nope&q=%01&limit=101&cursor={forged}"), "category", "q", "limit", "cursor");
+            await ErrorsAsync(await client.GetAsync($"/v1/standards/{Key}/versions?limit=0&cursor={forged}"), "limit", "cursor");
+            await ErrorsAsync(await client.GetAsync($"/v1/feed?limit=101&cursor={forged}"), "limit", "cursor");
+        }
+        var before = await _editor.SnapshotAsync();
+        await ErrorsAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU",
+            Json("""{"reason":" ","effectiveFrom":"2000-01-01T00:00:00Z"}""")), "reason", "effectiveFrom");
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
+    [Fact]
     public async Task ForgedCursorsAreRefusedByName()
     {
         await _editor.CreateStandardAsync("stanag-2");

@@ -3,7 +3,7 @@ using StandardsRegistry.Domain;
 namespace StandardsRegistry.Generator;
 
 /// <summary>
-/// The change feed of a generated catalogue, as the service's backfill (FeedLog.BackfillAsync) would append it: for
+/// The change feed of a generated catalogue, as the service's backfill (FeedWriter.BackfillAsync) would append it: for
 /// each view, every version it shows, once, as a 'visible' event, numbered by the view's own sequence. The releases in
 /// effect at load time count as announced then (<see cref="AnnouncedAt"/>); later ones are announced by the service
 /// when they take effect. Bulk-loaded with the rest, so a 10^6-version catalogue needs no backfill.

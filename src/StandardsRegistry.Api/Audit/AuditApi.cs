@@ -11,24 +11,13 @@ namespace StandardsRegistry.Api.Audit;
 /// <summary>The audit trail, for admins cleared to system high (COSMIC TOP SECRET): query it, and verify its hash chain.</summary>
 public static class AuditApi
 {
-    private const string CursorKind = "audit";
-
-    private const string VerifyCursorKind = "audit-verify";
-
-    private static readonly string[] TimeFormats =
-    [
-        "yyyy-MM-dd",
-        "yyyy-MM-dd'T'HH:mmK",
-        "yyyy-MM-dd'T'HH:mm:ssK",
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-    ];
-
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/audit")
             .WithTags("Audit")
             .WithRegistryProblems()
             .RequireAuthorization(SecurityServiceCollectionExtensions.AuditorPolicy)
+            .WithRequestValidation()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapGet("/", ListAuditEntries)
@@ -52,71 +41,141 @@ public static class AuditApi
         return group;
     }
 
-    public static async Task<Results<Ok<Page<AuditEntryDto>>, ValidationProblem>> ListAuditEntries(
-        AuditLog log, string? subject, string? key, string? from, string? to, int? limit, string? cursor, CancellationToken ct)
+    public static async Task<Ok<Page<AuditEntryDto>>> ListAuditEntries(AuditLog log, [AsParameters] AuditQuery query, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        Text(errors, "subject", subject, ClaimsReader.MaxSubjectLength);
-        Text(errors, "key", key, 200);
-        var fromTime = Time(errors, "from", from);
-        var toTime = Time(errors, "to", to);
-        if (fromTime is not null && toTime is not null && fromTime > toTime)
-        {
-            errors.Add("to", "'to' must not be before 'from'.");
-        }
-        if (!Paging.TryLimit(limit, out var pageSize))
-        {
-            errors.Add("limit", Paging.LimitMessage);
-        }
-        if (!Paging.TryDecode(cursor, CursorKind, out var after) || !TryAfterSequence(after, out var afterSequence))
-        {
-            errors.Add("cursor", Paging.CursorMessage);
-            afterSequence = null;
-        }
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
-
-        var rows = await log.QueryAsync(new(subject, key, fromTime?.ToUnixTimeMilliseconds(), toTime?.ToUnixTimeMilliseconds(), afterSequence, pageSize + 1), ct);
-        return TypedResults.Ok(Paging.Of(rows, pageSize, AuditEntryDto.From, r => Paging.Encode(CursorKind, r.Sequence.ToString(CultureInfo.InvariantCulture))));
+        var pageSize = query.PageSize;
+        var rows = await log.QueryAsync(new(query.subject, query.key, query.From?.ToUnixTimeMilliseconds(), query.To?.ToUnixTimeMilliseconds(), query.AfterSequence, pageSize + 1), ct);
+        return TypedResults.Ok(Paging.Of(rows, pageSize, AuditEntryDto.From, r => Paging.Encode(AuditQuery.CursorKind, r.Sequence.ToString(CultureInfo.InvariantCulture))));
     }
 
-    public static async Task<Results<Ok<AuditVerificationDto>, ValidationProblem>> VerifyAuditTrail(
-        AuditLog log, IOptions<AuditOptions> options, bool? full, string? cursor, int? limit, CancellationToken ct)
+    public static async Task<Ok<AuditVerificationDto>> VerifyAuditTrail(AuditLog log, IOptions<AuditOptions> options, [AsParameters] AuditVerifyQuery query, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        if (limit is < 1)
-        {
-            errors.Add("limit", "'limit' (entries per call at most) must be at least 1.");
-        }
-        VerifyPosition? from = null;
-        if (cursor is not null && full != true)
-        {
-            errors.Add("cursor", "'cursor' continues a full verification: give it with full=true.");
-        }
-        else if (!Paging.TryDecode(cursor, VerifyCursorKind, out var position) || !TryPosition(position, out from))
-        {
-            errors.Add("cursor", Paging.CursorMessage);
-        }
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
-
-        var limits = new VerifyLimits(limit ?? long.MaxValue, TimeSpan.FromSeconds(options.Value.VerifySeconds));
-        var result = full == true ? await log.VerifyFullAsync(from, limits, ct) : await log.VerifyAsync(limits, ct);
-        var next = full == true && result.Next is { } n
-            ? Paging.Encode(VerifyCursorKind, string.Create(CultureInfo.InvariantCulture, $"{n.Sequence}:{n.Hash}:{n.CheckpointHash}"))
+        var full = query.full == true;
+        var limits = new VerifyLimits(query.limit ?? long.MaxValue, TimeSpan.FromSeconds(options.Value.VerifySeconds));
+        var result = full ? await log.VerifyFullAsync(query.From, limits, ct) : await log.VerifyAsync(limits, ct);
+        var next = full && result.Next is { } n
+            ? Paging.Encode(AuditVerifyQuery.CursorKind, string.Create(CultureInfo.InvariantCulture, $"{n.Sequence}:{n.Hash}:{n.CheckpointHash}"))
             : null;
         return TypedResults.Ok(new AuditVerificationDto(result.Valid, result.Checked, result.HeadSequence, result.FirstBrokenSequence, result.Problem,
             result.From, result.Through, result.Complete, next));
     }
+}
+
+/// <summary>
+/// The filters and paging of <c>GET /v1/audit</c> (names as in the query, as for
+/// <see cref="Catalogue.StandardsQuery"/>).
+/// </summary>
+public sealed record AuditQuery(string? subject, string? key, string? from, string? to, int? limit, string? cursor) : IValidatable
+{
+    public const string CursorKind = "audit";
+
+    private static readonly string[] TimeFormats =
+    [
+        "yyyy-MM-dd",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+    ];
+
+    public int PageSize => Paging.PageSize(limit);
+
+    public DateTimeOffset? From => Time(from);
+
+    public DateTimeOffset? To => Time(to);
+
+    /// <summary>The sequence the page starts after, if any (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public long? AfterSequence => TryAfterSequence(out var afterSequence) ? afterSequence : null;
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        Text(errors, "subject", subject, ClaimsReader.MaxSubjectLength);
+        Text(errors, "key", key, 200);
+        TimeOrError(errors, "from", from);
+        TimeOrError(errors, "to", to);
+        if (From is { } fromTime && To is { } toTime && fromTime > toTime)
+        {
+            errors.Add("to", "'to' must not be before 'from'.");
+        }
+        Paging.ValidateLimit(errors, limit);
+        if (!TryAfterSequence(out _))
+        {
+            errors.Add("cursor", Paging.CursorMessage);
+        }
+    }
+
+    private static void Text(ValidationErrors errors, string field, string? value, int maxLength)
+    {
+        if (value is not null && (value.Length == 0 || value.Length > maxLength || TextRules.HasForbiddenCharacters(value)))
+        {
+            errors.Add(field, $"'{field}' must be 1 to {maxLength} characters, without {TextRules.ForbiddenCharacters}.");
+        }
+    }
+
+    private static void TimeOrError(ValidationErrors errors, string field, string? value)
+    {
+        if (value is not null && Time(value) is null)
+        {
+            errors.Add(field, $"'{field}' must be an ISO 8601 time, e.g. 2026-11-25T14:00:00Z.");
+        }
+    }
+
+    private static DateTimeOffset? Time(string? value) =>
+        value is not null && DateTimeOffset.TryParseExact(value, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : null;
+
+    private bool TryAfterSequence(out long? afterSequence)
+    {
+        afterSequence = null;
+        if (!Paging.TryDecode(cursor, CursorKind, out var position))
+        {
+            return false;
+        }
+        if (position is null)
+        {
+            return true;
+        }
+        if (long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && sequence > 0)
+        {
+            afterSequence = sequence;
+            return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>What <c>GET /v1/audit/verify</c> walks (names as in the query, as for <see cref="Catalogue.StandardsQuery"/>).</summary>
+public sealed record AuditVerifyQuery(bool? full, string? cursor, int? limit) : IValidatable
+{
+    public const string CursorKind = "audit-verify";
+
+    /// <summary>Where a full verification resumes, if a cursor says (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public VerifyPosition? From => TryPosition(out var from) ? from : null;
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        if (limit is < 1)
+        {
+            errors.Add("limit", "'limit' (entries per call at most) must be at least 1.");
+        }
+        if (cursor is not null && full != true)
+        {
+            errors.Add("cursor", "'cursor' continues a full verification: give it with full=true.");
+        }
+        else if (!TryPosition(out _))
+        {
+            errors.Add("cursor", Paging.CursorMessage);
+        }
+    }
 
     /// <summary>A full verification's position: <c>sequence:entry hash:checkpoint hash</c>.</summary>
-    private static bool TryPosition(string? position, out VerifyPosition? from)
+    private bool TryPosition(out VerifyPosition? from)
     {
         from = null;
+        if (!Paging.TryDecode(cursor, CursorKind, out var position))
+        {
+            return false;
+        }
         if (position is null)
         {
             return true;
@@ -130,43 +189,6 @@ public static class AuditApi
         return false;
 
         static bool IsHash(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigitLower);
-    }
-
-    private static void Text(ValidationErrors errors, string field, string? value, int maxLength)
-    {
-        if (value is not null && (value.Length == 0 || value.Length > maxLength || TextRules.HasForbiddenCharacters(value)))
-        {
-            errors.Add(field, $"'{field}' must be 1 to {maxLength} characters, without {TextRules.ForbiddenCharacters}.");
-        }
-    }
-
-    private static DateTimeOffset? Time(ValidationErrors errors, string field, string? value)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-        if (DateTimeOffset.TryParseExact(value, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-        {
-            return time;
-        }
-        errors.Add(field, $"'{field}' must be an ISO 8601 time, e.g. 2026-11-25T14:00:00Z.");
-        return null;
-    }
-
-    private static bool TryAfterSequence(string? position, out long? afterSequence)
-    {
-        afterSequence = null;
-        if (position is null)
-        {
-            return true;
-        }
-        if (long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && sequence > 0)
-        {
-            afterSequence = sequence;
-            return true;
-        }
-        return false;
     }
 }
 

@@ -150,7 +150,7 @@ public static class AuditRecording
 
     private static AuditEntry EntryOf(HttpContext context, AuditRequest request)
     {
-        var actor = Caller.ActorOf(context.User.RegistryPrincipal(), context);
+        var actor = Caller.ActorOf(context);
         var now = context.RequestServices.GetRequiredService<RegistryClock>().Now;
         return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, request.Detail);
     }

@@ -114,9 +114,8 @@ public static class ConfidentialityLabels
     /// derived from the version's classification, key and edition alone (all in the body the caller receives); the
     /// releasability, which changes with releases rather than with the version, is only in the linked label.
     /// </summary>
-    public static void AddHeaders(HttpResponse response, VersionRow row, VisibilityScope scope)
+    public static void AddHeaders(HttpResponse response, VersionRow row, MarkingDto marking)
     {
-        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         var value = new StringBuilder();
         value.Append("policy=").Append(StructuredString(NatoPolicy))
             .Append(", classification=").Append(StructuredString(marking.Marking));

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -48,7 +50,7 @@ public sealed record VersionDto(
     string Title,
     string Summary,
     string Body,
-    JsonObject Attributes,
+    StoredJsonObject Attributes,
     string Status,
     string Classification,
     string Marking,
@@ -58,14 +60,14 @@ public sealed record VersionDto(
     DateTimeOffset? WithdrawnAt,
     string? WithdrawalReason)
 {
-    public static VersionDto From(VersionRow row, VisibilityScope scope)
-    {
-        var marking = MarkingDto.For(row.Classification, scope.Scheme);
-        return new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
-            JsonNode.Parse(row.Attributes ?? "{}")!.AsObject(), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
+    public static VersionDto From(VersionRow row, VisibilityScope scope) => From(row, MarkingDto.For(row.Classification, scope.Scheme));
+
+    /// <summary>The version with its marking already worked out for the caller (a served version also puts it in headers).</summary>
+    public static VersionDto From(VersionRow row, MarkingDto marking) =>
+        new(row.StandardKey, row.Designation, row.Category, row.Edition, row.Title, row.Summary, row.Body ?? "",
+            new StoredJsonObject(row.Attributes ?? "{}"), VersionSummaryDto.StatusOf(row), marking.Classification, marking.Marking,
             marking.EquivalentMarking, VersionSummaryDto.Time(row.PublishedAt), VersionSummaryDto.SupersededByOf(row),
             VersionSummaryDto.Time(row.WithdrawnAt), row.WithdrawalReason);
-    }
 }
 
 /// <summary>
@@ -105,11 +107,12 @@ public sealed record ReleaseDto(
         row.RevocationReason);
 }
 
-public sealed record CreateStandardRequest(string? Key, string? Designation, string? Category, string? Title)
+public sealed record CreateStandardRequest(string? Key, string? Designation, string? Category, string? Title) : IValidatable
 {
-    public ValidationErrors Validate()
+    void IValidatable.Validate(ValidationErrors errors, Caller caller) => Validate(errors);
+
+    public void Validate(ValidationErrors errors)
     {
-        var errors = new ValidationErrors();
         if (!StandardKey.IsValid(Key))
         {
             errors.Add("key", $"'key' must be 1 to {Limits.KeyLength} lowercase letters, digits and single hyphens, e.g. 'stanag-4172'.");
@@ -120,7 +123,6 @@ public sealed record CreateStandardRequest(string? Key, string? Designation, str
         {
             errors.Add("category", Categories.UnknownMessage(Category));
         }
-        return errors;
     }
 }
 
@@ -141,6 +143,22 @@ public sealed record DraftRequest(string? Title, string? Summary, string? Body, 
     }
 }
 
-public sealed record WithdrawRequest(string? Reason);
+public sealed record WithdrawRequest(string? Reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength);
+}
 
-public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFrom);
+public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFrom) : IValidatable
+{
+    /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        errors.Required("reason", Reason, Limits.ReasonLength);
+        if (EffectiveFrom is { } from && from < caller.Now - Skew)
+        {
+            errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
+        }
+    }
+}

@@ -51,7 +51,7 @@ public static class FeedApi
 
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1").WithTags("Synchronisation").WithRegistryProblems();
+        var group = app.MapGroup("/v1").WithTags("Synchronisation").WithRegistryProblems().WithRequestValidation();
 
         group.MapGet("/feed", GetFeed)
             .WithName("GetFeed")
@@ -78,18 +78,11 @@ public static class FeedApi
         return app;
     }
 
-    public static async Task<Results<ETagged<FeedPageDto>, ValidationProblem>> GetFeed(
-        Caller caller, FeedReader feed, int? limit, string? cursor, CancellationToken ct)
+    public static async Task<ETagged<FeedPageDto>> GetFeed(Caller caller, FeedReader feed, [AsParameters] FeedQuery query, CancellationToken ct)
     {
-        if (!Paging.TryLimit(limit, out var pageSize))
-        {
-            return Problems.Invalid("limit", Paging.LimitMessage);
-        }
+        var pageSize = query.PageSize;
         var view = FeedView.Of(caller.Scope);
-        if (!TryPosition(cursor, view, out var after))
-        {
-            return Problems.Invalid("cursor", Paging.CursorMessage + " A cursor belongs to one view of the catalogue: when your community or clearance changes, export again.");
-        }
+        var after = query.After(view);
         var rows = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize + 1, ct);
         var events = rows.Take(pageSize).ToList();
         var last = events.Count > 0 ? events[^1].Sequence : after;
@@ -170,7 +163,7 @@ public static class FeedApi
         Paging.Encode(CursorKind, $"{view.Name}:{sequence.ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>A cursor is a position in the caller's own view; a cursor of another view is refused, never reinterpreted.</summary>
-    private static bool TryPosition(string? cursor, FeedView view, out long sequence)
+    internal static bool TryPosition(string? cursor, FeedView view, out long sequence)
     {
         sequence = 0;
         if (!Paging.TryDecode(cursor, CursorKind, out var position))
@@ -184,5 +177,23 @@ public static class FeedApi
         var prefix = view.Name + ":";
         return position.StartsWith(prefix, StringComparison.Ordinal)
             && long.TryParse(position.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
+    }
+}
+
+/// <summary>The paging of the feed (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
+public sealed record FeedQuery(int? limit, string? cursor) : IValidatable
+{
+    public int PageSize => Paging.PageSize(limit);
+
+    /// <summary>The sequence the page starts after, in the caller's view (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public long After(FeedView view) => FeedApi.TryPosition(cursor, view, out var sequence) ? sequence : 0;
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        Paging.ValidateLimit(errors, limit);
+        if (!FeedApi.TryPosition(cursor, FeedView.Of(caller.Scope), out _))
+        {
+            errors.Add("cursor", Paging.CursorMessage + " A cursor belongs to one view of the catalogue: when your community or clearance changes, export again.");
+        }
     }
 }

@@ -9,15 +9,14 @@ namespace StandardsRegistry.Api.Catalogue;
 
 public static class ReleasesApi
 {
-    /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
-    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
-
     public static RouteGroupBuilder MapReleasesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/standards/{key}/versions/{edition}/releases")
             .WithTags("Releases")
             .WithRegistryProblems()
             .AddEndpointFilter(Problems.KeyMustBeValid)
+            .AddEndpointFilter(Problems.EditionMustBeValid)
+            .WithRequestValidation()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,13 +43,9 @@ public static class ReleasesApi
         return group;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<ReleaseDto>>, ValidationProblem, ProblemHttpResult>> ListReleases(
+    public static async Task<Results<Ok<IReadOnlyList<ReleaseDto>>, ProblemHttpResult>> ListReleases(
         string key, int edition, Caller caller, ReleaseStore store, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
         // Release authorities decide on every edition their clearance covers, drafts included; any other NATO reader
         // reads in its own scope, where a draft exists only for editors: an empty history would give a draft away.
         var scope = caller.Principal.HasRole(Roles.ReleaseAuthority) ? WriterScope(caller) : caller.Scope;
@@ -58,23 +53,9 @@ public static class ReleasesApi
         return rows is null ? Problems.NotFound() : TypedResults.Ok<IReadOnlyList<ReleaseDto>>(rows.Select(r => ReleaseDto.From(r, caller.Now)).ToList());
     }
 
-    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Release(
+    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ProblemHttpResult>> Release(
         string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
-        var errors = new ValidationErrors();
-        errors.Required("reason", request.Reason, Limits.ReasonLength);
-        if (request.EffectiveFrom is { } from && from < caller.Now - Skew)
-        {
-            errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
-        }
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
         if (!(await audiences.GetAsync(ct)).TryGetValue(audience, out var target))
         {
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
@@ -93,24 +74,14 @@ public static class ReleasesApi
         };
     }
 
-    public static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Revoke(
-        string key, int edition, string audience, string? reason, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
+    public static async Task<Results<Ok<ReleaseDto>, ProblemHttpResult>> Revoke(
+        string key, int edition, string audience, [AsParameters] RevokeQuery query, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        if (edition < 1)
-        {
-            return VersionsApi.EditionProblem();
-        }
-        var errors = new ValidationErrors();
-        errors.Optional("reason", reason, Limits.ReasonLength);
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
         if (!(await audiences.GetAsync(ct)).ContainsKey(audience))
         {
             return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
         }
-        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, reason, caller.Actor, caller.Now, ct);
+        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, query.reason, caller.Actor, caller.Now, ct);
         if (result.Succeeded)
         {
             http.Audit().Committed();
@@ -123,4 +94,10 @@ public static class ReleasesApi
     /// a draft is refused as a draft rather than reported missing.
     /// </summary>
     private static VisibilityScope WriterScope(Caller caller) => caller.Scope with { IncludeDrafts = true };
+}
+
+/// <summary>Why a release is revoked, if said (the name as in the query, as for <see cref="StandardsQuery"/>).</summary>
+public sealed record RevokeQuery(string? reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Optional("reason", reason, Limits.ReasonLength);
 }

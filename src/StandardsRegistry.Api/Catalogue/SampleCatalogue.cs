@@ -39,8 +39,9 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
 
     private async Task LoadAsync(SeedStandard standard, DateTimeOffset now, CancellationToken ct)
     {
-        var request = new CreateStandardRequest(standard.Key, standard.Designation, standard.Category, standard.Title);
-        Check(request.Validate(), standard.Key);
+        var standardErrors = new ValidationErrors();
+        new CreateStandardRequest(standard.Key, standard.Designation, standard.Category, standard.Title).Validate(standardErrors);
+        Check(standardErrors, standard.Key);
         Check(await editorial.CreateStandardAsync(standard.Key, standard.Designation, standard.Category, standard.Title, SeederActor, now, ct));
 
         for (var i = 0; i < standard.Versions.Count; i++)

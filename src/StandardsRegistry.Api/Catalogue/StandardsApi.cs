@@ -9,8 +9,6 @@ namespace StandardsRegistry.Api.Catalogue;
 
 public static class StandardsApi
 {
-    private const string CursorKind = "standards";
-
     public static RouteGroupBuilder MapStandardsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/standards").WithTags("Standards").WithRegistryProblems();
@@ -19,6 +17,7 @@ public static class StandardsApi
             .WithName("ListStandards")
             .WithSummary("List the standards visible to the caller")
             .WithDescription("Filters (`category`, `q` over designation and visible titles) and paging apply after the release rule.")
+            .WithRequestValidation()
             .ProducesValidationProblem();
 
         group.MapGet("/{key}", GetStandard)
@@ -32,6 +31,8 @@ public static class StandardsApi
             .WithSummary("Create a standard (editors)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
             .Audited(AuditActions.StandardCreate)
+            .AddEndpointFilter(AuditRequestedKey)
+            .WithRequestValidation()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -39,28 +40,11 @@ public static class StandardsApi
         return group;
     }
 
-    public static async Task<Results<ETagged<Page<StandardDto>>, ValidationProblem>> ListStandards(
-        Caller caller, CatalogueQueries queries, string? category, string? q, int? limit, string? cursor, CancellationToken ct)
+    public static async Task<ETagged<Page<StandardDto>>> ListStandards(Caller caller, CatalogueQueries queries, [AsParameters] StandardsQuery query, CancellationToken ct)
     {
-        if (category is not null && !Categories.IsKnown(category))
-        {
-            return Problems.Invalid("category", Categories.UnknownMessage(category));
-        }
-        if (q is not null && (q.Length > Limits.QueryLength || string.IsNullOrWhiteSpace(q) || TextRules.HasForbiddenCharacters(q)))
-        {
-            return Problems.Invalid("q", $"'q' must be 1 to {Limits.QueryLength} characters, without {TextRules.ForbiddenCharacters}.");
-        }
-        if (!Paging.TryLimit(limit, out var pageSize))
-        {
-            return Problems.Invalid("limit", Paging.LimitMessage);
-        }
-        if (!Paging.TryDecode(cursor, CursorKind, out var afterKey))
-        {
-            return Problems.Invalid("cursor", Paging.CursorMessage);
-        }
-
-        var rows = await queries.ListStandardsAsync(caller.Scope, caller.Now, new(category, q, afterKey, pageSize + 1), ct);
-        return new ETagged<Page<StandardDto>>(Paging.Of(rows, pageSize, StandardDto.From, r => Paging.Encode(CursorKind, r.StandardKey)));
+        var pageSize = query.PageSize;
+        var rows = await queries.ListStandardsAsync(caller.Scope, caller.Now, new(query.category, query.q, query.AfterKey, pageSize + 1), ct);
+        return new ETagged<Page<StandardDto>>(Paging.Of(rows, pageSize, StandardDto.From, r => Paging.Encode(StandardsQuery.CursorKind, r.StandardKey)));
     }
 
     public static async Task<Results<ETagged<StandardDto>, ProblemHttpResult>> GetStandard(string key, Caller caller, CatalogueQueries queries, CancellationToken ct) =>
@@ -68,18 +52,9 @@ public static class StandardsApi
             ? new ETagged<StandardDto>(StandardDto.From(row))
             : Problems.NotFound();
 
-    public static async Task<Results<Created<StandardDto>, ValidationProblem, ProblemHttpResult>> CreateStandard(
+    public static async Task<Results<Created<StandardDto>, ProblemHttpResult>> CreateStandard(
         CreateStandardRequest request, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
     {
-        var errors = request.Validate();
-        if (request.Key is { } requested && StandardKey.IsValid(requested))
-        {
-            http.Audit().Key = request.Key;
-        }
-        if (!errors.IsEmpty)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
-        }
         var result = await store.CreateStandardAsync(request.Key!, request.Designation!, request.Category!, request.Title!, caller.Actor, caller.Now, ct);
         if (result.Succeeded)
         {
@@ -88,5 +63,46 @@ public static class StandardsApi
         return result.Succeeded
             ? TypedResults.Created($"/v1/standards/{request.Key}", new StandardDto(request.Key!, request.Designation!, request.Category!, request.Title!, null, 0))
             : Problems.From(result);
+    }
+
+    /// <summary>The key asked for is recorded when it is a key at all, whether or not the rest of the request is valid.</summary>
+    private static ValueTask<object?> AuditRequestedKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (context.GetArgument<CreateStandardRequest?>(0)?.Key is { } requested && StandardKey.IsValid(requested))
+        {
+            context.HttpContext.Audit().Key = requested;
+        }
+        return next(context);
+    }
+}
+
+/// <summary>
+/// The filters and paging of <c>GET /v1/standards</c>. The names are the query parameters' own (lowercase): binding
+/// names them so when a value is not even of the right type.
+/// </summary>
+public sealed record StandardsQuery(string? category, string? q, int? limit, string? cursor) : IValidatable
+{
+    public const string CursorKind = "standards";
+
+    public int PageSize => Paging.PageSize(limit);
+
+    /// <summary>The key the page starts after (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public string? AfterKey => Paging.TryDecode(cursor, CursorKind, out var afterKey) ? afterKey : null;
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        if (category is not null && !Categories.IsKnown(category))
+        {
+            errors.Add("category", Categories.UnknownMessage(category));
+        }
+        if (q is not null && (q.Length > Limits.QueryLength || string.IsNullOrWhiteSpace(q) || TextRules.HasForbiddenCharacters(q)))
+        {
+            errors.Add("q", $"'q' must be 1 to {Limits.QueryLength} characters, without {TextRules.ForbiddenCharacters}.");
+        }
+        Paging.ValidateLimit(errors, limit);
+        if (!Paging.TryDecode(cursor, CursorKind, out _))
+        {
+            errors.Add("cursor", Paging.CursorMessage);
+        }
     }
 }

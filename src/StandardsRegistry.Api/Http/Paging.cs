@@ -13,13 +13,18 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 /// </summary>
 public static class Paging
 {
-    public static bool TryLimit(int? limit, out int value)
-    {
-        value = limit ?? Limits.DefaultPageSize;
-        return value is >= 1 and <= Limits.MaxPageSize;
-    }
+    /// <summary>The page size asked for, or the default.</summary>
+    public static int PageSize(int? limit) => limit ?? Limits.DefaultPageSize;
 
     public static string LimitMessage => $"'limit' must be between 1 and {Limits.MaxPageSize}.";
+
+    public static void ValidateLimit(ValidationErrors errors, int? limit)
+    {
+        if (PageSize(limit) is not (>= 1 and <= Limits.MaxPageSize))
+        {
+            errors.Add("limit", LimitMessage);
+        }
+    }
 
     public const string CursorMessage = "'cursor' is not a cursor this list returned.";
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
@@ -23,10 +24,21 @@ public static class Problems
             ? NotFound()
             : await next(context);
 
-    public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
+    /// <summary>
+    /// An <c>{edition}</c> below 1 is the one validation problem naming it, before the handler runs (after the key
+    /// filter, so a key no standard can have is still the 404). An edition that is not a number at all never gets
+    /// here: binding refuses it first, with a 400 naming the parameter.
+    /// </summary>
+    public static async ValueTask<object?> EditionMustBeValid(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Request.RouteValues["edition"] is string edition
+            && (!int.TryParse(edition, CultureInfo.InvariantCulture, out var number) || number < 1)
+            ? EditionProblem()
+            : await next(context);
 
-    public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+    private static ValidationProblem EditionProblem() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["edition"] = ["'edition' must be a whole number from 1."] });
+
+    public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
 
     /// <summary>The problem for a write that did nothing, with the status <see cref="Outcomes"/> maps its outcome to.</summary>
     public static ProblemHttpResult From<T>(Result<T> result) => result switch

@@ -145,6 +145,19 @@ public static class RequestLimits
         return next(context);
     }
 
+    /// <summary>
+    /// A body whose declared length is over the limit is refused before it is read (413); Kestrel's own
+    /// MaxRequestBodySize stops bodies that do not declare a length.
+    /// </summary>
+    public static Task RefuseOversizedBodies(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength > Domain.Limits.RequestBodyBytes)
+        {
+            throw new BadHttpRequestException($"The request body is larger than {Domain.Limits.RequestBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+        }
+        return next(context);
+    }
+
     /// <summary>After authentication (so a token's subject is known) and before a request does any work.</summary>
     public static WebApplication UseRateAndTimeLimits(this WebApplication app)
     {

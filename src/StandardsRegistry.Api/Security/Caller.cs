@@ -9,14 +9,21 @@ namespace StandardsRegistry.Api.Security;
 /// </summary>
 public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTimeOffset Now)
 {
+    /// <summary>The request's caller, worked out once: later bindings (and the audit entry's actor) reuse it.</summary>
     public static async ValueTask<Caller?> BindAsync(HttpContext context)
     {
+        if (context.Features.Get<Caller>() is { } bound)
+        {
+            return bound;
+        }
         var services = context.RequestServices;
         var audiences = await services.GetRequiredService<AudienceCache>().GetAsync(context.RequestAborted);
         var principal = context.User.RegistryPrincipal();
         audiences.TryGetValue(principal.Community, out var audience);
         var now = services.GetRequiredService<RegistryClock>().Now;
-        return new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(principal, context) };
+        var caller = new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(principal, context) };
+        context.Features.Set(caller);
+        return caller;
     }
 
     public string Subject => Principal.Subject;
@@ -24,7 +31,11 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
     /// <summary>Who acts, for the audit trail: the principal, the client's address and the request id.</summary>
     public AuditActor Actor { get; private init; } = null!;
 
-    public static AuditActor ActorOf(Principal principal, HttpContext context) =>
+    /// <summary>The actor of the request's audit entry: the bound caller's, or (for a request that bound none) read now.</summary>
+    public static AuditActor ActorOf(HttpContext context) =>
+        context.Features.Get<Caller>()?.Actor ?? ActorOf(context.User.RegistryPrincipal(), context);
+
+    private static AuditActor ActorOf(Principal principal, HttpContext context) =>
         new(principal.Subject, principal.Community, [.. principal.Roles], context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier);
 }
 

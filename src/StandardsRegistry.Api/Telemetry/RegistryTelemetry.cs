@@ -4,6 +4,7 @@ using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using StandardsRegistry.Api.Hosting;
 using StandardsRegistry.Data;
 
 namespace StandardsRegistry.Api.Telemetry;
@@ -125,7 +126,7 @@ public sealed class PrometheusEndpoint(IServiceProvider services, IOptions<Telem
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (RegistryHost.IsDocumentGeneration)
+        if (services.GetRequiredService<IHostEnvironment>().IsBuild())
         {
             return;
         }

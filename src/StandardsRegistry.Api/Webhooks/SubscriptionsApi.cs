@@ -40,7 +40,16 @@ public sealed record SubscriptionDto(
 
 public sealed record SubscriptionRequest(string? Audience, string? Url, string? Secret);
 
-public sealed record RedeliverRequest(long? FromSequence);
+public sealed record RedeliverRequest(long? FromSequence) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        if (FromSequence is not > 0)
+        {
+            errors.Add("fromSequence", "'fromSequence' must be a sequence number of the subscription's events (1 or more).");
+        }
+    }
+}
 
 public sealed record RedeliveredDto(int Queued);
 
@@ -53,6 +62,7 @@ public static class SubscriptionsApi
     {
         var group = app.MapGroup("/v1/subscriptions").WithTags("Webhooks").WithRegistryProblems()
             .RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy)
+            .WithRequestValidation()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapPost("/", Create)
@@ -162,14 +172,10 @@ public static class SubscriptionsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<RedeliveredDto>, ValidationProblem, ProblemHttpResult>> Redeliver(
+    public static async Task<Results<Ok<RedeliveredDto>, ProblemHttpResult>> Redeliver(
         string id, RedeliverRequest request, Caller caller, HttpContext http, WebhookStore store, TimeProvider time, CancellationToken ct)
     {
-        if (request.FromSequence is not > 0)
-        {
-            return Problems.Invalid("fromSequence", "'fromSequence' must be a sequence number of the subscription's events (1 or more).");
-        }
-        var result = await store.RedeliverAsync(id, Clearance(caller), request.FromSequence.Value, caller.Actor, time.GetUtcNow(), ct);
+        var result = await store.RedeliverAsync(id, Clearance(caller), request.FromSequence!.Value, caller.Actor, time.GetUtcNow(), ct);
         if (!result.Succeeded)
         {
             return Problems.NotFound();

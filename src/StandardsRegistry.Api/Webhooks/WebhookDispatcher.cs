@@ -9,6 +9,7 @@ using Polly.Retry;
 using Polly.Timeout;
 using StandardsRegistry.Api.Catalogue;
 using StandardsRegistry.Api.Security;
+using StandardsRegistry.Api.Hosting;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -36,6 +37,7 @@ public sealed class WebhookDispatcher(
     IOptions<WebhookOptions> options,
     IOptions<JsonOptions> json,
     RegistryMetrics metrics,
+    IHostEnvironment environment,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string ClientName = "webhooks";
@@ -51,7 +53,7 @@ public sealed class WebhookDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (RegistryHost.IsDocumentGeneration)
+        if (environment.IsBuild())
         {
             return;
         }

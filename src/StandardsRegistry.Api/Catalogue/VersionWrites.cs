@@ -1,0 +1,150 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+/// <summary>What editors do to a standard's editions: create a draft, replace it, publish, withdraw.</summary>
+public static class VersionWrites
+{
+    public static RouteGroupBuilder MapVersionWrites(this RouteGroupBuilder group)
+    {
+        var editing = group.MapGroup("/")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        editing.MapPost("/", CreateDraft)
+            .WithName("CreateDraft")
+            .Audited(AuditActions.DraftCreate)
+            .WithSummary("Create a draft with the next edition number (editors)")
+            .ProducesValidationProblem();
+
+        editing.MapPut("/{edition}", UpdateDraft)
+            .WithName("UpdateDraft")
+            .Audited(AuditActions.DraftUpdate)
+            .WithSummary("Replace a draft's content; requires If-Match with the draft's ETag (editors)")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+
+        editing.MapPost("/{edition}/publish", Publish)
+            .WithName("PublishVersion")
+            .Audited(AuditActions.VersionPublish)
+            .WithSummary("Publish a draft; the current edition becomes superseded (editors)")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        editing.MapPost("/{edition}/withdraw", Withdraw)
+            .WithName("WithdrawVersion")
+            .Audited(AuditActions.VersionWithdraw)
+            .WithSummary("Withdraw a published or superseded edition, with a reason (editors)")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return group;
+    }
+
+    public static async Task<Results<Created<VersionDto>, ValidationProblem, ProblemHttpResult>> CreateDraft(
+        string key, DraftRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
+    {
+        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is not { } category)
+        {
+            return Problems.NotFound();
+        }
+        if (request.Validate(category, out var errors) is not { } content)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        if (AboveClearance(caller, content.Classification) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        var result = await store.CreateDraftAsync(caller.Scope, key, content, caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        var version = await ReadBackAsync(queries, caller, key, result.Value, http, ct);
+        return TypedResults.Created($"/v1/standards/{key}/versions/{result.Value}", version);
+    }
+
+    public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> UpdateDraft(
+        string key, int edition, DraftRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
+    {
+        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null
+            || await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
+        {
+            return Problems.NotFound();
+        }
+        if (current.Status != VersionStatus.Draft)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, $"Edition {edition} is {Lifecycle.ToText(current.Status)}: published versions are immutable; create a new edition instead.");
+        }
+        if (string.IsNullOrWhiteSpace(ifMatch))
+        {
+            return Problems.Status(StatusCodes.Status428PreconditionRequired, "Send If-Match with the ETag of the draft you are changing.");
+        }
+        if (!ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json.Value.SerializerOptions)))
+        {
+            return Problems.Status(StatusCodes.Status412PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
+        }
+        if (request.Validate(current.Category, out var errors) is not { } content)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        if (AboveClearance(caller, content.Classification) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        var result = await store.UpdateDraftAsync(caller.Scope, key, edition, current.RowVersion, content, caller.Actor, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+    }
+
+    public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Publish(
+        string key, int edition, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
+    {
+        var result = await store.PublishAsync(caller.Scope, key, edition, caller.Actor, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+    }
+
+    public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Withdraw(
+        string key, int edition, WithdrawRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
+    {
+        var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, caller.Actor, caller.Now, ct);
+        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+    }
+
+    private static ProblemHttpResult? AboveClearance(Caller caller, Classification classification) =>
+        classification > caller.Scope.MaxLevel
+            ? Problems.Status(StatusCodes.Status403Forbidden, $"You may not mark a version above your clearance ({caller.Scope.MaxLevel}).")
+            : null;
+
+    /// <summary>After a write that committed with its audit entry: the version as the writer now sees it.</summary>
+    private static Task<VersionDto> CommittedAsync(CatalogueQueries queries, Caller caller, string key, int edition, HttpContext http, CancellationToken ct)
+    {
+        http.Audit().Committed();
+        return ReadBackAsync(queries, caller, key, edition, http, ct);
+    }
+
+    /// <summary>The version as the writer now sees it, with its ETag, so an editor can chain If-Match writes.</summary>
+    private static async Task<VersionDto> ReadBackAsync(CatalogueQueries queries, Caller caller, string key, int edition, HttpContext http, CancellationToken ct)
+    {
+        var row = await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct)
+            ?? throw new InvalidOperationException($"{key} edition {edition} vanished after a committed write.");
+        var dto = VersionDto.From(row, caller.Scope);
+        http.Response.Headers.ETag = ETags.Of(dto, http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+        return dto;
+    }
+}

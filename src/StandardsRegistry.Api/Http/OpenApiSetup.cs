@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace StandardsRegistry.Api.Http;
+
+/// <summary>The registry's one OpenAPI document: how it is generated, and where it and Swagger UI are served.</summary>
+public static class OpenApiSetup
+{
+    /// <summary>The name of the registry's one OpenAPI document (<c>/openapi/v1.json</c>).</summary>
+    public const string OpenApiDocument = "v1";
+
+    public static IServiceCollection AddRegistryOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(OpenApiDocument, o =>
+        {
+            // The strict converter hides JsonObject's shape from the schema generator, and a stored one is written as its
+            // text: both are still an object, the one schema named JsonObject.
+            o.CreateSchemaReferenceId = type => type.Type == typeof(StoredJsonObject)
+                ? nameof(JsonObject)
+                : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(JsonObject) || context.JsonTypeInfo.Type == typeof(StoredJsonObject))
+                {
+                    schema.Type = JsonSchemaType.Object;
+                }
+                return Task.CompletedTask;
+            });
+            // Who may call: a route with an authorization policy needs a bearer token; every other route reads as the
+            // token's principal, or as PUBLIC without one (the empty requirement).
+            o.AddOperationTransformer((operation, context, _) =>
+            {
+                var bearer = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", context.Document)] = [] };
+                var needsToken = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any();
+                operation.Security = needsToken ? [bearer] : [new OpenApiSecurityRequirement(), bearer];
+                return Task.CompletedTask;
+            });
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Standards Registry",
+                    Version = "v1",
+                    Description = "NATO standards, their editions and markings, and the releases that decide which editions each audience may retrieve.",
+                };
+                // Where the README's walkthrough runs; a client generated from the document points there unless told otherwise.
+                document.Servers = [new OpenApiServer { Url = RegistryHost.DefaultUrl, Description = "A local instance, as the README starts it" }];
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "Claims: role (editor, release-authority, consumer, admin), community (NATO, EU, ...), clearance (NATO or EU marking). Without a token you read as PUBLIC.",
+                };
+                return Task.CompletedTask;
+            });
+            o.AddDocumentTransformer(SentSchemas.Apply);
+        });
+
+    public static WebApplication MapRegistryOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json").Add(endpoint =>
+        {
+            // A document name the registry does not have is a problem like every other 404 (the framework's is plain text).
+            var document = endpoint.RequestDelegate!;
+            endpoint.RequestDelegate = context => context.Request.RouteValues["documentName"] as string == OpenApiDocument
+                ? document(context)
+                : Problems.Status(StatusCodes.Status404NotFound, $"There is no OpenAPI document of that name; the registry's is /openapi/{OpenApiDocument}.json.").ExecuteAsync(context);
+        });
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint($"/openapi/{OpenApiDocument}.json", "Standards Registry v1");
+            o.RoutePrefix = "swagger";
+        });
+        return app;
+    }
+}
