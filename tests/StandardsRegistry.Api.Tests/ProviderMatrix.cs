@@ -18,17 +18,17 @@ public sealed class WorkflowTestsOnPostgres() : WorkflowTests(TestProvider.Postg
 
 public sealed class WorkflowTestsOnSqlServer() : WorkflowTests(TestProvider.SqlServer);
 
-public sealed class BadInputTestsOnSqlite() : BadInputTests(TestProvider.Sqlite);
+public sealed class BadInputTestsOnSqlite(BadInputCatalogue<OnSqlite> catalogue) : BadInputTests(catalogue), IClassFixture<BadInputCatalogue<OnSqlite>>;
 
-public sealed class BadInputTestsOnPostgres() : BadInputTests(TestProvider.Postgres);
+public sealed class BadInputTestsOnPostgres(BadInputCatalogue<OnPostgres> catalogue) : BadInputTests(catalogue), IClassFixture<BadInputCatalogue<OnPostgres>>;
 
-public sealed class BadInputTestsOnSqlServer() : BadInputTests(TestProvider.SqlServer);
+public sealed class BadInputTestsOnSqlServer(BadInputCatalogue<OnSqlServer> catalogue) : BadInputTests(catalogue), IClassFixture<BadInputCatalogue<OnSqlServer>>;
 
-public sealed class AuthTestsOnSqlite() : AuthTests(TestProvider.Sqlite);
+public sealed class AuthTestsOnSqlite(AuthCatalogue<OnSqlite> catalogue) : AuthTests(catalogue), IClassFixture<AuthCatalogue<OnSqlite>>;
 
-public sealed class AuthTestsOnPostgres() : AuthTests(TestProvider.Postgres);
+public sealed class AuthTestsOnPostgres(AuthCatalogue<OnPostgres> catalogue) : AuthTests(catalogue), IClassFixture<AuthCatalogue<OnPostgres>>;
 
-public sealed class AuthTestsOnSqlServer() : AuthTests(TestProvider.SqlServer);
+public sealed class AuthTestsOnSqlServer(AuthCatalogue<OnSqlServer> catalogue) : AuthTests(catalogue), IClassFixture<AuthCatalogue<OnSqlServer>>;
 
 public sealed class AuditTestsOnSqlite() : AuditTests(TestProvider.Sqlite);
 
