@@ -87,6 +87,7 @@ public sealed class ConfidentialityLabelNoLeakTestsOnSeed4774(LabelCatalogueOfSe
 public sealed class ConfidentialityLabelNoLeakTestsOnSeed4778OnPostgres(LabelCatalogueOfSeed4778OnPostgres catalogue)
     : ConfidentialityLabelNoLeakTests<LabelCatalogueOfSeed4778OnPostgres>(catalogue);
 
+[Slow]
 public abstract class ConfidentialityLabelNoLeakTests<TCatalogue>(TCatalogue catalogue) : IClassFixture<TCatalogue>
     where TCatalogue : LabelCatalogue
 {

@@ -19,6 +19,7 @@ public abstract class FeedTests(TestProvider provider)
     /// of a follower. At each checkpoint every principal's follower reads on, and must hold what the read routes
     /// return; no page may carry the text of a version hidden from that principal at that moment.
     /// </summary>
+    [Slow]
     [Theory]
     [InlineData(11)]
     [InlineData(2024)]

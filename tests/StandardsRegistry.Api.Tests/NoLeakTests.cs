@@ -76,6 +76,7 @@ public sealed class CatalogueOfSeed4172OnSqlServer() : GeneratedCatalogue(4172, 
 
 public sealed class NoLeakTestsOnSeed4172OnSqlServer(CatalogueOfSeed4172OnSqlServer catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed4172OnSqlServer>(catalogue, output);
 
+[Slow]
 public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputHelper output) : IClassFixture<TCatalogue>
     where TCatalogue : GeneratedCatalogue
 {

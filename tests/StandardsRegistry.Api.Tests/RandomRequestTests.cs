@@ -15,6 +15,7 @@ namespace StandardsRegistry.Api.Tests;
 /// appears in any status line, header or body (an error may echo what the caller itself sent). Writes are among the
 /// requests; one that succeeds changes what some callers may see, so the oracle stops judging what it touched.
 /// </summary>
+[Slow]
 public abstract class RandomRequestTests(TestProvider provider, int requests, ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>The whole property stops sending after this long, whatever the count (two cores, shared).</summary>

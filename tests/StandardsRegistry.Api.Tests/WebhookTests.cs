@@ -146,6 +146,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("stanag-5051", delivered.Body["version"]!["key"]!.GetValue<string>());
     }
 
+    [Slow]
     [Fact]
     public async Task AReceiverThatFailsAndHangsIsRetriedShownFailingAndCaughtUpInOrderWhenItRecovers()
     {
