@@ -9,12 +9,6 @@ using static StandardsRegistry.Api.Tests.Support.LabelSchemas;
 
 namespace StandardsRegistry.Api.Tests;
 
-public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);
-
-public sealed class ConfidentialityLabelTestsOnPostgres() : ConfidentialityLabelTests(TestProvider.Postgres);
-
-public sealed class ConfidentialityLabelTestsOnSqlServer() : ConfidentialityLabelTests(TestProvider.SqlServer);
-
 /// <summary>
 /// GET …/versions/{edition}/label (STANAG 4774 labels, as XML and JSON) and the label headers of version responses,
 /// over the sample catalogue: every label validates against docs/stanag-4774, names only audiences the caller may know

@@ -399,9 +399,3 @@ public abstract class FeedTests(TestProvider provider)
         }
     }
 }
-
-public sealed class FeedTestsOnSqlite() : FeedTests(TestProvider.Sqlite);
-
-public sealed class FeedTestsOnPostgres() : FeedTests(TestProvider.Postgres);
-
-public sealed class FeedTestsOnSqlServer() : FeedTests(TestProvider.SqlServer);
