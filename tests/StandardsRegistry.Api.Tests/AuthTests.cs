@@ -13,7 +13,7 @@ namespace StandardsRegistry.Api.Tests;
 /// <summary>The authorization suite's catalogue on one provider, seeded once for all its tests.</summary>
 public sealed class AuthCatalogue<TProvider>() : SharedRegistry(TProvider.Provider) where TProvider : IProviderChoice
 {
-    protected override RegistryApp Configure(RegistryApp app) => app.With("Webhooks:AllowedHosts:0", "127.0.0.1");
+    protected override RegistryApp Create(TestProvider provider) => new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
 
     protected override Task SeedAsync(RegistryApp app) => AuthTests.SeedAsync(app);
 }

@@ -341,17 +341,13 @@ public abstract class ConfidentialityLabelTests(TestProvider provider)
 }
 
 /// <summary>Content negotiation of the label: XML (STANAG 4774) or JSON, 406 for anything else, and caching by representation.</summary>
-public sealed class ConfidentialityLabelNegotiationTests : IAsyncLifetime
+public sealed class ConfidentialityLabelNegotiationTests(SampleCatalogue<OnSqlite> catalogue) : IAsyncLifetime, IClassFixture<SampleCatalogue<OnSqlite>>
 {
-    private readonly RegistryApp _app = new(seed: true);
+    private RegistryApp _app = null!;
 
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
+    public async ValueTask InitializeAsync() => _app = await catalogue.StartTestAsync();
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public ValueTask DisposeAsync() => catalogue.EndTestAsync(_app);
 
     public static TheoryData<string?, string?> AcceptHeaders() => new()
     {

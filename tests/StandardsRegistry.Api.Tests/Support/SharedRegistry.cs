@@ -23,10 +23,10 @@ public abstract class SharedRegistry(TestProvider provider) : IAsyncLifetime
     public TestProvider Provider => provider;
 
     /// <summary>Puts the suite's catalogue into a freshly started host (as a test would, through the API).</summary>
-    protected abstract Task SeedAsync(RegistryApp app);
+    protected virtual Task SeedAsync(RegistryApp app) => Task.CompletedTask;
 
-    /// <summary>Settings the suite's host needs beyond the tests' defaults.</summary>
-    protected virtual RegistryApp Configure(RegistryApp app) => app;
+    /// <summary>The suite's host before it starts: the tests' defaults, or settings (or the sample catalogue) it needs.</summary>
+    protected virtual RegistryApp Create(TestProvider provider) => new(provider: provider);
 
     public async ValueTask InitializeAsync()
     {
@@ -74,7 +74,7 @@ public abstract class SharedRegistry(TestProvider provider) : IAsyncLifetime
 
     private async Task<RegistryApp> StartSeededAsync()
     {
-        var app = Configure(new RegistryApp(provider: provider)).Start();
+        var app = Create(provider).Start();
         await SeedAsync(app);
         return app;
     }
@@ -104,3 +104,9 @@ public abstract class SharedRegistry(TestProvider provider) : IAsyncLifetime
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class WritesAttribute : Attribute;
+
+/// <summary>The sample catalogue the service loads on first start (db/seed), in one host shared by a suite that only reads it.</summary>
+public sealed class SampleCatalogue<TProvider>() : SharedRegistry(TProvider.Provider) where TProvider : IProviderChoice
+{
+    protected override RegistryApp Create(TestProvider provider) => new(seed: true, provider: provider);
+}
