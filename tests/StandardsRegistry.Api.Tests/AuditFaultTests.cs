@@ -12,6 +12,7 @@ namespace StandardsRegistry.Api.Tests;
 /// trail cannot be written nothing audited is served (fail secure). Real faults: the service process killed with
 /// SIGKILL under load, the audit log made unwritable under load, the chain head held by another transaction.
 /// </summary>
+[Slow]
 public abstract class AuditFaultTests(TestProvider provider)
 {
     private const string Key = "stanag-7100";

@@ -10,46 +10,60 @@ using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
+/// <summary>The authorization suite's catalogue on one provider, seeded once for all its tests.</summary>
+public sealed class AuthCatalogue<TProvider>() : SharedRegistry(TProvider.Provider) where TProvider : IProviderChoice
+{
+    protected override RegistryApp Create(TestProvider provider) => new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
+
+    protected override Task SeedAsync(RegistryApp app) => AuthTests.SeedAsync(app);
+}
+
 /// <summary>
 /// Who may do what: anonymous callers read as PUBLIC, writes need the right role in the NATO community, and a
 /// token that is broken in any way is a 401 everywhere, never a silent fall-back to a PUBLIC (or wider) view.
 /// </summary>
-public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
+public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
 {
-    private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
+    private RegistryApp _app = null!;
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _app.Start();
+        _app = await catalogue.StartTestAsync();
         _editor = _app.As(TestCaller.Editor());
         _authority = _app.As(TestCaller.ReleaseAuthority());
+    }
 
-        // public-1: NU, released to PUBLIC and EU.            eu-nu:  NU, released to EU only.
-        // eu-nr:    NR, released to EU.                        eu-ns:  NS, released to EU.      eu-cts: CTS, released to EU.
-        // unreleased: NU, published, released to nobody.      draft-only: an NU draft.
+    public ValueTask DisposeAsync() => catalogue.EndTestAsync(_app);
+
+    /// <summary>
+    /// public-1: NU, released to PUBLIC and EU.            eu-nu:  NU, released to EU only.
+    /// eu-nr:    NR, released to EU.                        eu-ns:  NS, released to EU.      eu-cts: CTS, released to EU.
+    /// unreleased: NU, published, released to nobody.      draft-only: an NU draft.
+    /// </summary>
+    internal static async Task SeedAsync(RegistryApp app)
+    {
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        async Task PublishedAsync(string key, string classification, params string[] audiences)
+        {
+            await editor.CreateStandardAsync(key);
+            var edition = await editor.CreateDraftAsync(key, classification);
+            await editor.PublishAsync(key, edition);
+            foreach (var audience in audiences)
+            {
+                await authority.ReleaseAsync(key, edition, audience);
+            }
+        }
         await PublishedAsync("public-1", "NU", "PUBLIC", "EU");
         await PublishedAsync("eu-nu", "NU", "EU");
         await PublishedAsync("eu-nr", "NR", "EU");
         await PublishedAsync("eu-ns", "NS", "EU");
         await PublishedAsync("eu-cts", "CTS", "EU");
         await PublishedAsync("unreleased", "NU");
-        await _editor.CreateStandardAsync("draft-only");
-        await _editor.CreateDraftAsync("draft-only");
-    }
-
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
-
-    private async Task PublishedAsync(string key, string classification, params string[] audiences)
-    {
-        await _editor.CreateStandardAsync(key);
-        var edition = await _editor.CreateDraftAsync(key, classification);
-        await _editor.PublishAsync(key, edition);
-        foreach (var audience in audiences)
-        {
-            await _authority.ReleaseAsync(key, edition, audience);
-        }
+        await editor.CreateStandardAsync("draft-only");
+        await editor.CreateDraftAsync("draft-only");
     }
 
     // ---------------------------------------------------------------- anonymous
@@ -475,6 +489,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         await ProblemAsync(await nato.GetAsync("/v1/standards/draft-only/versions/1"), HttpStatusCode.NotFound);
     }
 
+    [Writes]
     [Fact]
     public async Task AnEditorCannotMarkADraftAboveTheirClearance()
     {
@@ -566,6 +581,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
         Assert.True((await auditor.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>());
     }
 
+    [Writes]
     [Theory]
     [InlineData(null)]
     [InlineData("NU")]
@@ -611,6 +627,7 @@ public abstract class AuthTests(TestProvider provider) : IAsyncLifetime
     /// A standard with an edition above a NATO editor's clearance: the editor may not write to it, and is answered as
     /// for an absent standard — not "a later edition has been published", not an edition number past the hidden ones.
     /// </summary>
+    [Writes]
     [Fact]
     public async Task AnEditorBelowAnEditionsMarkingWritesToItsStandardAsToAnAbsentOne()
     {

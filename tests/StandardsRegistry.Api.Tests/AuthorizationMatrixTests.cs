@@ -17,6 +17,7 @@ namespace StandardsRegistry.Api.Tests;
 /// what the principal may not see the very answer given for something absent; and no allowed body may carry anything
 /// above the principal's clearance or releases (canary strings planted in every edition, standard and subscription).
 /// </summary>
+[Slow]
 public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");

@@ -72,7 +72,7 @@ public abstract partial class BadInputTests
     [Fact]
     public async Task OnARealServerTheAppAnswersOversizedHeadersAndKestrelOnlyWhatIsFarBeyond()
     {
-        await using var app = new RegistryApp(provider: provider);
+        await using var app = new RegistryApp(provider: catalogue.Provider);
         app.UseKestrel(0);
         app.StartServer();
         var editor = app.As(TestCaller.Editor());
@@ -285,6 +285,7 @@ public abstract partial class BadInputTests
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    [Writes]
     [Theory]
     [InlineData("ЕU")]        // Cyrillic E
     [InlineData("ＥＵ")]       // full-width

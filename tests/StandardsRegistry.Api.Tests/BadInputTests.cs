@@ -10,40 +10,51 @@ using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Tests;
 
+/// <summary>The bad-input suite's catalogue on one provider, seeded once for all its tests.</summary>
+public sealed class BadInputCatalogue<TProvider>() : SharedRegistry(TProvider.Provider) where TProvider : IProviderChoice
+{
+    protected override Task SeedAsync(RegistryApp app) => BadInputTests.SeedAsync(app);
+}
+
 /// <summary>
 /// Bad input gets a clear 4xx problem that names what is wrong, and nothing is written: every refused write is
 /// followed by a re-read of the whole catalogue (as a CTS editor, drafts and release histories included) compared
-/// with the one taken before.
+/// with the one taken before, and the suite's shared host checks after every test that nothing was written at all.
 /// </summary>
-public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifetime
+public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLifetime
 {
     private const string Key = "stanag-1";
 
-    private readonly RegistryApp _app = new(provider: provider);
+    private RegistryApp _app = null!;
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;
     private HttpClient _anonymous = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _app.Start();
+        _app = await catalogue.StartTestAsync();
         _editor = _app.As(TestCaller.Editor());
         _authority = _app.As(TestCaller.ReleaseAuthority());
         _anonymous = _app.Anonymous();
-
-        // stanag-1: edition 1 superseded, edition 2 published (both released to EU and PUBLIC), edition 3 a draft.
-        await _editor.CreateStandardAsync(Key);
-        for (var edition = 1; edition <= 2; edition++)
-        {
-            Assert.Equal(edition, await _editor.CreateDraftAsync(Key));
-            await _editor.PublishAsync(Key, edition);
-            await _authority.ReleaseAsync(Key, edition, "EU");
-            await _authority.ReleaseAsync(Key, edition, "PUBLIC");
-        }
-        Assert.Equal(3, await _editor.CreateDraftAsync(Key));
     }
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public ValueTask DisposeAsync() => catalogue.EndTestAsync(_app);
+
+    /// <summary>stanag-1: edition 1 superseded, edition 2 published (both released to EU and PUBLIC), edition 3 a draft.</summary>
+    internal static async Task SeedAsync(RegistryApp app)
+    {
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await editor.CreateStandardAsync(Key);
+        for (var edition = 1; edition <= 2; edition++)
+        {
+            Assert.Equal(edition, await editor.CreateDraftAsync(Key));
+            await editor.PublishAsync(Key, edition);
+            await authority.ReleaseAsync(Key, edition, "EU");
+            await authority.ReleaseAsync(Key, edition, "PUBLIC");
+        }
+        Assert.Equal(3, await editor.CreateDraftAsync(Key));
+    }
 
     // ---------------------------------------------------------------- classification markings
 
@@ -135,6 +146,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
 
     // ---------------------------------------------------------------- attributes
 
+    [Writes]
     [Theory]
     [InlineData("caliber", """{"caseLengthMm":44.7,"cartridge":"5.56x45mm"}""", "attributes.boreMm")]
     [InlineData("caliber", """{"boreMm":5.56,"caseLengthMm":-44.7,"cartridge":"5.56x45mm"}""", "attributes.caseLengthMm")]
@@ -265,6 +277,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
         Assert.Equal(3, (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions?limit=100"))["items"]!.AsArray().Count);
     }
 
+    [Writes]
     [Fact]
     public async Task EveryBadQueryParameterOrBodyFieldIsNamedInTheOneProblem()
     {
@@ -368,7 +381,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
     public async Task ABodyOverTheLimitWithoutADeclaredLengthIsRefusedWith413ByKestrelAndNothingIsWritten()
     {
         // Only a real server enforces MaxRequestBodySize on a chunked body, so this test runs its own Kestrel app.
-        await using var app = new RegistryApp(provider: provider);
+        await using var app = new RegistryApp(provider: catalogue.Provider);
         app.UseKestrel(0);
         app.StartServer();
         var editor = app.As(TestCaller.Editor());
@@ -489,6 +502,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    [Writes]
     [Fact]
     public async Task AKeyOfSixtyFourCharactersIsAccepted()
     {
@@ -510,6 +524,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    [Writes]
     [Fact]
     public async Task ConcurrentCreatesOfTheSameKeyMakeOneStandardAndConflictsForTheRest()
     {
@@ -579,6 +594,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    [Writes]
     [Fact]
     public async Task AReleaseWithoutAReasonIsRefusedByName()
     {
@@ -654,6 +670,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
         Assert.Single((await _editor.GetJsonAsync("/v1/standards"))["items"]!.AsArray());
     }
 
+    [Writes]
     [Fact]
     public async Task LikeWildcardsInTheTextSearchMatchOnlyThemselves()
     {
@@ -698,6 +715,7 @@ public abstract partial class BadInputTests(TestProvider provider) : IAsyncLifet
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    [Writes]
     [Fact]
     public async Task SqlMetacharactersInEveryStringFieldAreStoredAndReturnedVerbatim()
     {

@@ -11,6 +11,7 @@ namespace StandardsRegistry.Api.Tests;
 /// consumer and as a NATO reader. Skipped, with the reason, where Chromium, Node.js or the npm packages are missing
 /// (.ci/run installs them, so in CI it always runs). Screenshots land in the test output under screenshots/catalogue.
 /// </summary>
+[Slow]
 public sealed class BrowserTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";

@@ -78,15 +78,7 @@ public abstract class LabelCatalogue(int seed, TestProvider provider) : IAsyncLi
     }
 }
 
-public sealed class LabelCatalogueOfSeed4774() : LabelCatalogue(4774, TestProvider.Sqlite);
-
-public sealed class LabelCatalogueOfSeed4778OnPostgres() : LabelCatalogue(4778, TestProvider.Postgres);
-
-public sealed class ConfidentialityLabelNoLeakTestsOnSeed4774(LabelCatalogueOfSeed4774 catalogue) : ConfidentialityLabelNoLeakTests<LabelCatalogueOfSeed4774>(catalogue);
-
-public sealed class ConfidentialityLabelNoLeakTestsOnSeed4778OnPostgres(LabelCatalogueOfSeed4778OnPostgres catalogue)
-    : ConfidentialityLabelNoLeakTests<LabelCatalogueOfSeed4778OnPostgres>(catalogue);
-
+[Slow]
 public abstract class ConfidentialityLabelNoLeakTests<TCatalogue>(TCatalogue catalogue) : IClassFixture<TCatalogue>
     where TCatalogue : LabelCatalogue
 {

@@ -9,12 +9,6 @@ using static StandardsRegistry.Api.Tests.Support.LabelSchemas;
 
 namespace StandardsRegistry.Api.Tests;
 
-public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);
-
-public sealed class ConfidentialityLabelTestsOnPostgres() : ConfidentialityLabelTests(TestProvider.Postgres);
-
-public sealed class ConfidentialityLabelTestsOnSqlServer() : ConfidentialityLabelTests(TestProvider.SqlServer);
-
 /// <summary>
 /// GET …/versions/{edition}/label (STANAG 4774 labels, as XML and JSON) and the label headers of version responses,
 /// over the sample catalogue: every label validates against docs/stanag-4774, names only audiences the caller may know
@@ -347,17 +341,13 @@ public abstract class ConfidentialityLabelTests(TestProvider provider)
 }
 
 /// <summary>Content negotiation of the label: XML (STANAG 4774) or JSON, 406 for anything else, and caching by representation.</summary>
-public sealed class ConfidentialityLabelNegotiationTests : IAsyncLifetime
+public sealed class ConfidentialityLabelNegotiationTests(SampleCatalogue<OnSqlite> catalogue) : IAsyncLifetime, IClassFixture<SampleCatalogue<OnSqlite>>
 {
-    private readonly RegistryApp _app = new(seed: true);
+    private RegistryApp _app = null!;
 
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
+    public async ValueTask InitializeAsync() => _app = await catalogue.StartTestAsync();
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public ValueTask DisposeAsync() => catalogue.EndTestAsync(_app);
 
     public static TheoryData<string?, string?> AcceptHeaders() => new()
     {

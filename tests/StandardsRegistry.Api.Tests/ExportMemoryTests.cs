@@ -16,6 +16,7 @@ namespace StandardsRegistry.Api.Tests;
 /// times the other: the export must be complete, and the peak may grow by a bounded amount that does not follow the
 /// catalogue's size.
 /// </summary>
+[Slow]
 public sealed class ExportMemoryTests(ITestOutputHelper output)
 {
     private const long MiB = 1024 * 1024;

@@ -19,6 +19,7 @@ public abstract class FeedTests(TestProvider provider)
     /// of a follower. At each checkpoint every principal's follower reads on, and must hold what the read routes
     /// return; no page may carry the text of a version hidden from that principal at that moment.
     /// </summary>
+    [Slow]
     [Theory]
     [InlineData(11)]
     [InlineData(2024)]
@@ -398,9 +399,3 @@ public abstract class FeedTests(TestProvider provider)
         }
     }
 }
-
-public sealed class FeedTestsOnSqlite() : FeedTests(TestProvider.Sqlite);
-
-public sealed class FeedTestsOnPostgres() : FeedTests(TestProvider.Postgres);
-
-public sealed class FeedTestsOnSqlServer() : FeedTests(TestProvider.SqlServer);

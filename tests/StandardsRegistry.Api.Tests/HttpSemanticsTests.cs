@@ -60,6 +60,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         }
     }
 
+    [Slow]
     [Fact]
     public async Task HeadOnTheRealServerSendsNoBody()
     {

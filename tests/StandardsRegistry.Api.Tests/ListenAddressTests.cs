@@ -8,6 +8,7 @@ namespace StandardsRegistry.Api.Tests;
 /// The built service, started with its shipped appsettings.json, listens where the .NET conventions say
 /// (<c>ASPNETCORE_URLS</c>, <c>--urls</c>), and on its default port only when nothing says.
 /// </summary>
+[Slow]
 [Collection(DefaultPortCollection)]
 public sealed class ListenAddressTests
 {

@@ -64,6 +64,7 @@ public sealed class MultiInstanceFixture : IAsyncLifetime
     }
 }
 
+[Slow]
 public sealed class MultiInstanceTests(MultiInstanceFixture fixture) : IClassFixture<MultiInstanceFixture>
 {
     private const int Concurrent = 40;

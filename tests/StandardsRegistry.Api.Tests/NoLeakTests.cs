@@ -57,25 +57,7 @@ public abstract class GeneratedCatalogue(int seed, TestProvider provider) : IAsy
     public Crawl CrawlOf(TestPrincipal principal) => Crawls.Single(c => c.Principal == principal);
 }
 
-// Seeds on every provider: two on SQLite, one on PostgreSQL (skipped, with why, where its server binaries are not
-// installed) and one on SQL Server (run when REGISTRY_TEST_SQLSERVER is set).
-
-public sealed class CatalogueOfSeed1729() : GeneratedCatalogue(1729, TestProvider.Sqlite);
-
-public sealed class CatalogueOfSeed20240611() : GeneratedCatalogue(20240611, TestProvider.Sqlite);
-
-public sealed class CatalogueOfSeed777OnPostgres() : GeneratedCatalogue(777, TestProvider.Postgres);
-
-public sealed class NoLeakTestsOnSeed1729(CatalogueOfSeed1729 catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed1729>(catalogue, output);
-
-public sealed class NoLeakTestsOnSeed20240611(CatalogueOfSeed20240611 catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed20240611>(catalogue, output);
-
-public sealed class NoLeakTestsOnSeed777OnPostgres(CatalogueOfSeed777OnPostgres catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed777OnPostgres>(catalogue, output);
-
-public sealed class CatalogueOfSeed4172OnSqlServer() : GeneratedCatalogue(4172, TestProvider.SqlServer);
-
-public sealed class NoLeakTestsOnSeed4172OnSqlServer(CatalogueOfSeed4172OnSqlServer catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed4172OnSqlServer>(catalogue, output);
-
+[Slow]
 public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputHelper output) : IClassFixture<TCatalogue>
     where TCatalogue : GeneratedCatalogue
 {

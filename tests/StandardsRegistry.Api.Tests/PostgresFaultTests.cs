@@ -15,6 +15,7 @@ namespace StandardsRegistry.Api.Tests;
 /// 503 with Retry-After (never 500, never a hang), keeps every write it acknowledged, half-applies none, and its
 /// readiness follows the database down and back up by itself.
 /// </summary>
+[Slow]
 public sealed class PostgresFaultTests
 {
     private const int Workers = 6;

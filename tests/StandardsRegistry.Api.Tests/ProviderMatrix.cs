@@ -2,9 +2,12 @@ using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
-// The API suites run on every database provider: each abstract suite gets one class per provider here.
-// PostgreSQL runs on a throwaway cluster where its server binaries are installed (CI installs them);
-// SQL Server runs when REGISTRY_TEST_SQLSERVER is set. Otherwise those tests are reported skipped, with why.
+// The API suites that run on every database provider, declared here and only here: each is an abstract class taking
+// its provider (a TestProvider, or a class fixture built per provider through IProviderChoice, such as a shared seeded
+// host), and gets one sealed class per provider, named <Suite>On<Provider>. A test about one provider only (a
+// PostgreSQL fault, its pool) names that provider itself. PostgreSQL runs on a throwaway cluster where its server
+// binaries are installed (CI installs them); SQL Server runs when REGISTRY_TEST_SQLSERVER is set. Otherwise those
+// tests are reported skipped, with why.
 
 public sealed class EditorialTestsOnSqlite() : EditorialTests(TestProvider.Sqlite);
 
@@ -18,17 +21,17 @@ public sealed class WorkflowTestsOnPostgres() : WorkflowTests(TestProvider.Postg
 
 public sealed class WorkflowTestsOnSqlServer() : WorkflowTests(TestProvider.SqlServer);
 
-public sealed class BadInputTestsOnSqlite() : BadInputTests(TestProvider.Sqlite);
+public sealed class BadInputTestsOnSqlite(BadInputCatalogue<OnSqlite> catalogue) : BadInputTests(catalogue), IClassFixture<BadInputCatalogue<OnSqlite>>;
 
-public sealed class BadInputTestsOnPostgres() : BadInputTests(TestProvider.Postgres);
+public sealed class BadInputTestsOnPostgres(BadInputCatalogue<OnPostgres> catalogue) : BadInputTests(catalogue), IClassFixture<BadInputCatalogue<OnPostgres>>;
 
-public sealed class BadInputTestsOnSqlServer() : BadInputTests(TestProvider.SqlServer);
+public sealed class BadInputTestsOnSqlServer(BadInputCatalogue<OnSqlServer> catalogue) : BadInputTests(catalogue), IClassFixture<BadInputCatalogue<OnSqlServer>>;
 
-public sealed class AuthTestsOnSqlite() : AuthTests(TestProvider.Sqlite);
+public sealed class AuthTestsOnSqlite(AuthCatalogue<OnSqlite> catalogue) : AuthTests(catalogue), IClassFixture<AuthCatalogue<OnSqlite>>;
 
-public sealed class AuthTestsOnPostgres() : AuthTests(TestProvider.Postgres);
+public sealed class AuthTestsOnPostgres(AuthCatalogue<OnPostgres> catalogue) : AuthTests(catalogue), IClassFixture<AuthCatalogue<OnPostgres>>;
 
-public sealed class AuthTestsOnSqlServer() : AuthTests(TestProvider.SqlServer);
+public sealed class AuthTestsOnSqlServer(AuthCatalogue<OnSqlServer> catalogue) : AuthTests(catalogue), IClassFixture<AuthCatalogue<OnSqlServer>>;
 
 public sealed class AuditTestsOnSqlite() : AuditTests(TestProvider.Sqlite);
 
@@ -59,3 +62,55 @@ public sealed class RandomRequestTestsOnSqlite(ITestOutputHelper output) : Rando
 public sealed class RandomRequestTestsOnPostgres(ITestOutputHelper output) : RandomRequestTests(TestProvider.Postgres, 3_000, output);
 
 public sealed class RandomRequestTestsOnSqlServer(ITestOutputHelper output) : RandomRequestTests(TestProvider.SqlServer, 3_000, output);
+
+// The confidentiality label suite.
+
+public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);
+
+public sealed class ConfidentialityLabelTestsOnPostgres() : ConfidentialityLabelTests(TestProvider.Postgres);
+
+public sealed class ConfidentialityLabelTestsOnSqlServer() : ConfidentialityLabelTests(TestProvider.SqlServer);
+
+// The webhook suite.
+
+public sealed class WebhookTestsOnSqlite() : WebhookTests(TestProvider.Sqlite);
+
+public sealed class WebhookTestsOnPostgres() : WebhookTests(TestProvider.Postgres);
+
+// The change feed suite.
+
+public sealed class FeedTestsOnSqlite() : FeedTests(TestProvider.Sqlite);
+
+public sealed class FeedTestsOnPostgres() : FeedTests(TestProvider.Postgres);
+
+public sealed class FeedTestsOnSqlServer() : FeedTests(TestProvider.SqlServer);
+
+// The no-leak crawls of generated catalogues, one class fixture per seed and provider: two seeds on SQLite, one on
+// PostgreSQL and one on SQL Server.
+
+public sealed class CatalogueOfSeed1729() : GeneratedCatalogue(1729, TestProvider.Sqlite);
+
+public sealed class CatalogueOfSeed20240611() : GeneratedCatalogue(20240611, TestProvider.Sqlite);
+
+public sealed class CatalogueOfSeed777OnPostgres() : GeneratedCatalogue(777, TestProvider.Postgres);
+
+public sealed class NoLeakTestsOnSeed1729(CatalogueOfSeed1729 catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed1729>(catalogue, output);
+
+public sealed class NoLeakTestsOnSeed20240611(CatalogueOfSeed20240611 catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed20240611>(catalogue, output);
+
+public sealed class NoLeakTestsOnSeed777OnPostgres(CatalogueOfSeed777OnPostgres catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed777OnPostgres>(catalogue, output);
+
+public sealed class CatalogueOfSeed4172OnSqlServer() : GeneratedCatalogue(4172, TestProvider.SqlServer);
+
+public sealed class NoLeakTestsOnSeed4172OnSqlServer(CatalogueOfSeed4172OnSqlServer catalogue, ITestOutputHelper output) : NoLeakTests<CatalogueOfSeed4172OnSqlServer>(catalogue, output);
+
+// The confidentiality label no-leak crawls, one class fixture per seed and provider.
+
+public sealed class LabelCatalogueOfSeed4774() : LabelCatalogue(4774, TestProvider.Sqlite);
+
+public sealed class LabelCatalogueOfSeed4778OnPostgres() : LabelCatalogue(4778, TestProvider.Postgres);
+
+public sealed class ConfidentialityLabelNoLeakTestsOnSeed4774(LabelCatalogueOfSeed4774 catalogue) : ConfidentialityLabelNoLeakTests<LabelCatalogueOfSeed4774>(catalogue);
+
+public sealed class ConfidentialityLabelNoLeakTestsOnSeed4778OnPostgres(LabelCatalogueOfSeed4778OnPostgres catalogue)
+    : ConfidentialityLabelNoLeakTests<LabelCatalogueOfSeed4778OnPostgres>(catalogue);

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using StandardsRegistry.Tests.Support;
 
+using StandardsRegistry.Api.Tests.Support;
+
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
@@ -14,6 +16,7 @@ namespace StandardsRegistry.Api.Tests;
 /// print an error. Only the environment differs from a real first start: a throwaway home and database, and the
 /// machine's NuGet package folder so nothing is downloaded again.
 /// </summary>
+[Slow]
 [Collection(ListenAddressTests.DefaultPortCollection)]
 public sealed partial class ReadmeTests
 {

@@ -21,6 +21,7 @@ public sealed class TelemetryTests
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
 
+    [Slow]
     [Fact]
     public async Task AfterSomeTrafficTheMetricsListenerShowsTheRegistrysOwnInstrumentsAndTheApiPortShowsNone()
     {

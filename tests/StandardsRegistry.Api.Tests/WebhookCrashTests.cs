@@ -11,6 +11,7 @@ namespace StandardsRegistry.Api.Tests;
 /// delivers every one of them, signed, in order, with their original ids; and every delivery the receiver got before
 /// the kill was on record before it was sent (its <c>webhook.send</c> audit entry). Real processes, on each provider.
 /// </summary>
+[Slow]
 public abstract class WebhookCrashTests(TestProvider provider)
 {
     private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");

@@ -146,6 +146,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("stanag-5051", delivered.Body["version"]!["key"]!.GetValue<string>());
     }
 
+    [Slow]
     [Fact]
     public async Task AReceiverThatFailsAndHangsIsRetriedShownFailingAndCaughtUpInOrderWhenItRecovers()
     {
@@ -254,7 +255,3 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal(HttpStatusCode.NotFound, (await app.As(Admin).PostAsync("/v1/subscriptions/nope/pause", null)).StatusCode);
     }
 }
-
-public sealed class WebhookTestsOnSqlite() : WebhookTests(TestProvider.Sqlite);
-
-public sealed class WebhookTestsOnPostgres() : WebhookTests(TestProvider.Postgres);

@@ -66,9 +66,3 @@ public abstract class MigrationTests(TestProvider provider) : IAsyncLifetime
         return await c.ExecuteScalarAsync<int>(sql, new { table }) > 0;
     }).AsTask();
 }
-
-public sealed class MigrationTestsOnSqlite() : MigrationTests(TestProvider.Sqlite);
-
-public sealed class MigrationTestsOnPostgres() : MigrationTests(TestProvider.Postgres);
-
-public sealed class MigrationTestsOnSqlServer() : MigrationTests(TestProvider.SqlServer);

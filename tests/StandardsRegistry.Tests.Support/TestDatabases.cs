@@ -29,6 +29,30 @@ public sealed record TestProvider(string Name)
     public override string ToString() => Name;
 }
 
+/// <summary>
+/// A provider as a type, for what xunit constructs once per provider (a class fixture such as a shared seeded host):
+/// <c>BadInputCatalogue&lt;OnPostgres&gt;</c>.
+/// </summary>
+public interface IProviderChoice
+{
+    static abstract TestProvider Provider { get; }
+}
+
+public sealed class OnSqlite : IProviderChoice
+{
+    public static TestProvider Provider => TestProvider.Sqlite;
+}
+
+public sealed class OnPostgres : IProviderChoice
+{
+    public static TestProvider Provider => TestProvider.Postgres;
+}
+
+public sealed class OnSqlServer : IProviderChoice
+{
+    public static TestProvider Provider => TestProvider.SqlServer;
+}
+
 /// <summary>A fresh, empty database of one provider, removed when disposed.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {

@@ -11,8 +11,8 @@ namespace StandardsRegistry.Api.Tests.Support;
 /// </summary>
 public static partial class AppRoutes
 {
-    /// <summary>One method of one route pattern, with the authorization policies the endpoint requires.</summary>
-    public sealed record Route(string Method, string Pattern, string[] Policies);
+    /// <summary>One method of one route pattern, with the endpoint's name (when it has one) and the authorization policies it requires.</summary>
+    public sealed record Route(string Method, string Pattern, string[] Policies, string? Name = null);
 
     public static List<Route> Of(IServiceProvider services)
     {
@@ -21,7 +21,8 @@ public static partial class AppRoutes
         {
             var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy ?? "(default)").Distinct().ToArray();
             var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
-            routes.AddRange(methods.Select(m => new Route(m, endpoint.RoutePattern.RawText!, policies)));
+            var name = endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
+            routes.AddRange(methods.Select(m => new Route(m, endpoint.RoutePattern.RawText!, policies, name)));
         }
         return routes;
     }

@@ -16,7 +16,8 @@ public sealed class AuditStore(TestProvider provider, string connectionString)
 
     public Db Db { get; } = Open(provider, connectionString);
 
-    private static Db Open(TestProvider provider, string connectionString)
+    /// <summary>A connection to a test database as the service's own data layer makes it (dispose it when done).</summary>
+    internal static Db Open(TestProvider provider, string connectionString)
     {
         var dialect = SqlDialect.For(provider.Name);
         return new Db(dialect, dialect.Normalize(connectionString), ResiliencePipeline.Empty);

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+// The no-leak suite's support, in four files: this model of everything a generated catalogue holds;
+// CatalogueGenerator.cs, which builds the catalogue through the HTTP API from a seed while recording it here;
+// CatalogueOracle.cs, the domain's ReleaseRule over the model with the representation every consumer route should
+// answer; and CatalogueCrawler.cs, which asks every route as one principal and pairs each answer with the oracle's.
+
+/// <summary>One release record as the test made it.</summary>
+public sealed class ModelRelease(string audience, DateTimeOffset effectiveFrom, DateTimeOffset releasedAt)
+{
+    public string Audience { get; } = audience;
+
+    public DateTimeOffset EffectiveFrom { get; } = effectiveFrom;
+
+    public DateTimeOffset ReleasedAt { get; } = releasedAt;
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public ReleaseFacts Facts => new(Audience, EffectiveFrom, RevokedAt);
+}
+
+/// <summary>One edition as the test made it. Title, summary, body and withdrawal reason all carry the edition's unique token.</summary>
+public sealed class ModelVersion
+{
+    public required ModelStandard Standard { get; init; }
+
+    public required int Edition { get; init; }
+
+    public required string Token { get; init; }
+
+    public required string Title { get; init; }
+
+    public required string Summary { get; init; }
+
+    public required string Body { get; init; }
+
+    public required JsonObject Attributes { get; init; }
+
+    public required Classification Classification { get; init; }
+
+    public VersionStatus Status { get; set; } = VersionStatus.Draft;
+
+    public DateTimeOffset? PublishedAt { get; set; }
+
+    public DateTimeOffset? WithdrawnAt { get; set; }
+
+    public string? WithdrawalReason { get; set; }
+
+    public List<ModelRelease> Releases { get; } = [];
+
+    public string Key => Standard.Key;
+
+    public override string ToString() =>
+        $"{Key}/{Edition} ({Classification}, {Lifecycle.ToText(Status)}, releases: {(Releases.Count == 0 ? "none" : string.Join("; ", Releases.Select(r => $"{r.Audience} from {r.EffectiveFrom:O}{(r.RevokedAt is null ? "" : " revoked")}")))})";
+}
+
+public sealed class ModelStandard
+{
+    public required string Key { get; init; }
+
+    public required string Designation { get; init; }
+
+    public required string Category { get; init; }
+
+    public required string Title { get; init; }
+
+    public required string Token { get; init; }
+
+    public List<ModelVersion> Versions { get; } = [];
+}
+
+public sealed class CatalogueModel(int seed)
+{
+    public int Seed => seed;
+
+    public List<ModelStandard> Standards { get; } = [];
+
+    public IEnumerable<ModelVersion> Versions => Standards.SelectMany(s => s.Versions);
+
+    /// <summary>Releases above NU the API refused to PUBLIC (422), and releases of drafts or withdrawn editions it refused (409).</summary>
+    public int RefusedPublicReleases { get; set; }
+
+    public int RefusedUnreleasableReleases { get; set; }
+
+    public int WriteRequests { get; set; }
+}

@@ -1,0 +1,12 @@
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Data.Tests;
+
+// The data suites run on every database provider: each abstract suite gets one class per provider here, as in the API
+// tests' ProviderMatrix.cs. An unavailable provider's tests are reported skipped, with why.
+
+public sealed class MigrationTestsOnSqlite() : MigrationTests(TestProvider.Sqlite);
+
+public sealed class MigrationTestsOnPostgres() : MigrationTests(TestProvider.Postgres);
+
+public sealed class MigrationTestsOnSqlServer() : MigrationTests(TestProvider.SqlServer);
