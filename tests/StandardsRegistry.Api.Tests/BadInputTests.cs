@@ -277,7 +277,6 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         Assert.Equal(3, (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions?limit=100"))["items"]!.AsArray().Count);
     }
 
-    [Writes]
     [Fact]
     public async Task EveryBadQueryParameterOrBodyFieldIsNamedInTheOneProblem()
     {
@@ -295,6 +294,7 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    [Writes]
     [Fact]
     public async Task ForgedCursorsAreRefusedByName()
     {
