@@ -53,7 +53,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         {
             if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}: published versions are immutable; create a new edition instead.");
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}: published versions are immutable; create a new edition instead.");
             }
             var updated = await w.TrackAsync(version.StandardId,
                 () => w.Session.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, w.At, new { id = version.Id, expectedRowVersion })));
@@ -70,7 +70,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         {
             if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {Lifecycle.ToText(version.Status)}; only drafts can be published.");
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {EnumText.Of(version.Status)}; only drafts can be published.");
             }
             if (await w.Session.ExecuteScalarAsync<int>(Sql.CountLaterPublished, version) > 0)
             {
@@ -90,7 +90,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         {
             if (!Lifecycle.IsReleasable(version.Status))
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}; only published or superseded editions can be withdrawn.");
+                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be withdrawn.");
             }
             await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Withdraw, new { version.Id, at = w.At, by = by.Subject, reason }));
             return Result.Done(edition);

@@ -19,7 +19,7 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
         {
             if (!Lifecycle.IsReleasable(version.Status))
             {
-                return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {Lifecycle.ToText(version.Status)}; only published or superseded editions can be released.");
+                return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be released.");
             }
             if (version.Classification > audience.MaxClassification)
             {

@@ -30,7 +30,7 @@ public sealed class VersionRow
     public string Summary { get; init; } = "";
     public string? Body { get; init; }
     public string? Attributes { get; init; }
-    /// <summary>Stored as its text (<see cref="Lifecycle.ToText"/>); Dapper parses it.</summary>
+    /// <summary>Stored as its text (<see cref="EnumText"/>); Dapper parses it.</summary>
     public VersionStatus Status { get; init; }
     public Classification Classification { get; init; }
     public long? PublishedAt { get; init; }

@@ -10,9 +10,9 @@ internal static class SqlStatements
 {
     public static IReadOnlyList<VisibilityScope> Scopes { get; } =
     [
-        new(true, Communities.Nato, Classification.NS, IncludeDrafts: true, MarkingScheme.Nato),
-        new(true, Communities.Nato, Classification.NS, IncludeDrafts: false, MarkingScheme.Nato),
-        new(false, "EU", Classification.NS, IncludeDrafts: false, MarkingScheme.Eu),
+        VisibilityScope.Nato(Classification.NS, drafts: true),
+        VisibilityScope.Nato(Classification.NS, drafts: false),
+        VisibilityScope.ForAudience("EU", Classification.NS, MarkingScheme.Eu),
     ];
 
     public static IEnumerable<string> All(SqlDialect dialect) =>

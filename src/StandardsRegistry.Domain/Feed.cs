@@ -11,7 +11,9 @@ public sealed record FeedView(string Community, Classification Level, bool Draft
     public static FeedView Of(VisibilityScope scope) => new(scope.Community, scope.MaxLevel, scope.IncludeDrafts);
 
     /// <summary>The scope that sees exactly this view (markings in the NATO scheme; the scheme changes no visibility).</summary>
-    public VisibilityScope Scope => new(Community == Communities.Nato, Community, Level, Drafts, MarkingScheme.Nato);
+    public VisibilityScope Scope => Community == Communities.Nato
+        ? VisibilityScope.Nato(Level, Drafts)
+        : VisibilityScope.ForAudience(Community, Level, MarkingScheme.Nato);
 
     /// <summary>
     /// Every view callers can have: NATO at each level, with and without drafts; each audience at each level (an

@@ -11,10 +11,6 @@ public enum VersionStatus
 
 public static class Lifecycle
 {
-    public static string ToText(VersionStatus status) => EnumText.Of(status);
-
-    public static VersionStatus Parse(string text) => EnumText.Parse<VersionStatus>(text);
-
     /// <summary>
     /// The status a caller is shown. A version is superseded only as far as the caller can see a later
     /// published edition: when every successor is hidden, it is the current edition for that caller.

@@ -14,6 +14,12 @@ public sealed record VisibilityScope(bool Originator, string Community, Classifi
 {
     /// <summary>NATO editors see a standard that has no versions yet (it reveals nothing but what they created).</summary>
     public bool SeesEmptyStandards => Originator && IncludeDrafts;
+
+    /// <summary>A NATO caller's scope: the originator's, up to <paramref name="clearance"/>, drafts included for editors.</summary>
+    public static VisibilityScope Nato(Classification clearance, bool drafts) => new(true, Communities.Nato, clearance, drafts, MarkingScheme.Nato);
+
+    /// <summary>An audience's scope: what is released to <paramref name="community"/> up to <paramref name="level"/>, never drafts.</summary>
+    public static VisibilityScope ForAudience(string community, Classification level, MarkingScheme scheme) => new(false, community, level, false, scheme);
 }
 
 /// <summary>The facts of a version the rule looks at.</summary>
@@ -34,7 +40,7 @@ public static class ReleaseRule
         var clearance = principal.Clearance ?? Classification.NU;
         if (principal.IsNato)
         {
-            return new VisibilityScope(true, Communities.Nato, clearance, principal.HasRole(Roles.Editor), MarkingScheme.Nato);
+            return VisibilityScope.Nato(clearance, principal.HasRole(Roles.Editor));
         }
 
         if (audience is null || audience.Code != principal.Community)
@@ -43,7 +49,7 @@ public static class ReleaseRule
         }
 
         var max = (Classification)Math.Min((int)clearance, (int)audience.MaxClassification);
-        return new VisibilityScope(false, principal.Community, max, false, audience.Scheme);
+        return VisibilityScope.ForAudience(principal.Community, max, audience.Scheme);
     }
 
     /// <summary>The release rule of docs/design.md §1.5, in memory.</summary>

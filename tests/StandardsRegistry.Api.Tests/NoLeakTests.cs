@@ -82,7 +82,7 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         (string Case, int Count)[] coverage =
         [
             .. Enum.GetValues<Classification>().Select(c => ($"editions marked {c}", versions.Count(v => v.Classification == c))),
-            .. Enum.GetValues<VersionStatus>().Select(s => ($"editions {Lifecycle.ToText(s)}", versions.Count(v => v.Status == s))),
+            .. Enum.GetValues<VersionStatus>().Select(s => ($"editions {EnumText.Of(s)}", versions.Count(v => v.Status == s))),
             .. Categories.All.Select(c => ($"standards in {c}", model.Standards.Count(s => s.Category == c))),
             ("standards with no versions", model.Standards.Count(s => s.Versions.Count == 0)),
             ("releases to EU", releases.Count(r => r.Audience == "EU")),
@@ -691,7 +691,7 @@ public static partial class NoLeakChecks
                     forbidden.Add(InJson(marking.EuMarking));
                 }
             }
-            forbidden.AddRange(Enum.GetValues<VersionStatus>().Where(s => shown.All(v => v.Displayed != s)).Select(s => JsonSerializer.Serialize(Lifecycle.ToText(s), RegistryClient.Json)));
+            forbidden.AddRange(Enum.GetValues<VersionStatus>().Where(s => shown.All(v => v.Displayed != s)).Select(s => JsonSerializer.Serialize(EnumText.Of(s), RegistryClient.Json)));
             var text = probe.Actual.Text;
             foreach (var word in forbidden.Where(w => text.Contains(w, StringComparison.Ordinal)))
             {

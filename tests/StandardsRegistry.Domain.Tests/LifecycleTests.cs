@@ -37,15 +37,15 @@ public sealed class LifecycleTests
     [InlineData(VersionStatus.Withdrawn, "withdrawn")]
     public void EveryStatusIsWrittenInLowercase(VersionStatus status, string text)
     {
-        Assert.Equal(text, Lifecycle.ToText(status));
-        Assert.Equal(status, Lifecycle.Parse(text));
+        Assert.Equal(text, EnumText.Of(status));
+        Assert.Equal(status, EnumText.Parse<VersionStatus>(text));
     }
 
     [Theory]
     [MemberData(nameof(Statuses))]
     public void EveryStatusRoundTripsThroughItsText(VersionStatus status)
     {
-        Assert.Equal(status, Lifecycle.Parse(Lifecycle.ToText(status)));
+        Assert.Equal(status, EnumText.Parse<VersionStatus>(EnumText.Of(status)));
     }
 
     [Theory]
@@ -61,19 +61,19 @@ public sealed class LifecycleTests
     [InlineData("1")]
     public void UnknownStatusTextThrows(string text)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Lifecycle.Parse(text));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EnumText.Parse<VersionStatus>(text));
     }
 
     [Fact]
     public void NullStatusTextThrows()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Lifecycle.Parse(null!));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EnumText.Parse<VersionStatus>(null!));
     }
 
     [Fact]
     public void UndefinedStatusValueCannotBeWritten()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Lifecycle.ToText((VersionStatus)42));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EnumText.Of((VersionStatus)42));
     }
 
     [Theory]

@@ -27,7 +27,7 @@ internal sealed class FeedRows(long now)
         var facts = standard.Versions.Select(v => new VersionFactsForFeed(
             v.Id,
             v.Edition,
-            Lifecycle.Parse(v.Status),
+            EnumText.Parse<VersionStatus>(v.Status),
             (Classification)v.Classification,
             v.PublishedAt is not null,
             v.RowVersion,

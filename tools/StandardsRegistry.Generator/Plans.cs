@@ -19,7 +19,7 @@ namespace StandardsRegistry.Generator;
 /// </summary>
 internal static class Plans
 {
-    private static readonly VisibilityScope EuConsumer = new(false, "EU", Classification.NS, false, MarkingScheme.Eu);
+    private static readonly VisibilityScope EuConsumer = VisibilityScope.ForAudience("EU", Classification.NS, MarkingScheme.Eu);
 
     public static int Run(string provider, string connectionString, string dataDirectory, int runs)
     {

@@ -33,7 +33,7 @@ public sealed record VersionSummaryDto(
             Time(row.PublishedAt), SupersededByOf(row), Time(row.WithdrawnAt));
     }
 
-    internal static string StatusOf(VersionRow row) => Lifecycle.ToText(Lifecycle.Displayed(row.Status, checked((int?)row.SupersededBy)));
+    internal static string StatusOf(VersionRow row) => EnumText.Of(Lifecycle.Displayed(row.Status, checked((int?)row.SupersededBy)));
 
     /// <summary>Only a superseded edition names its successor, and only a successor the caller can see.</summary>
     internal static int? SupersededByOf(VersionRow row) => row.Status == VersionStatus.Superseded ? checked((int?)row.SupersededBy) : null;

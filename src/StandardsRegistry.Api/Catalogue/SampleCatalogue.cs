@@ -14,7 +14,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
 {
     private const string Seeder = "sample-catalogue";
     private static readonly AuditActor SeederActor = AuditActor.System(Seeder);
-    private static readonly VisibilityScope EditorScope = new(true, Communities.Nato, Classification.CTS, true, MarkingScheme.Nato);
+    private static readonly VisibilityScope EditorScope = VisibilityScope.Nato(Classification.CTS, drafts: true);
 
     public async Task<bool> LoadIfEmptyAsync(CancellationToken ct = default)
     {

@@ -89,7 +89,7 @@ public static class VersionWrites
         }
         if (current.Status != VersionStatus.Draft)
         {
-            return Problems.Status(StatusCodes.Status409Conflict, $"Edition {edition} is {Lifecycle.ToText(current.Status)}: published versions are immutable; create a new edition instead.");
+            return Problems.Status(StatusCodes.Status409Conflict, $"Edition {edition} is {EnumText.Of(current.Status)}: published versions are immutable; create a new edition instead.");
         }
         if (string.IsNullOrWhiteSpace(ifMatch))
         {

@@ -109,7 +109,7 @@ public sealed class WebhookDispatcher(
             return;
         }
         // The audience's own view at its accreditation ceiling, in its marking scheme: what any member of it could see.
-        var scope = new VisibilityScope(false, audience.Code, audience.MaxClassification, false, audience.Scheme);
+        var scope = VisibilityScope.ForAudience(audience.Code, audience.MaxClassification, audience.Scheme);
         foreach (var delivery in await store.PendingAsync(subscription.Id, DeliveriesPerLease, ct))
         {
             if (DateTimeOffset.FromUnixTimeMilliseconds(delivery.NextAttemptAt) > time.GetUtcNow())

@@ -54,7 +54,7 @@ public sealed class ModelVersion
     public string Key => Standard.Key;
 
     public override string ToString() =>
-        $"{Key}/{Edition} ({Classification}, {Lifecycle.ToText(Status)}, releases: {(Releases.Count == 0 ? "none" : string.Join("; ", Releases.Select(r => $"{r.Audience} from {r.EffectiveFrom:O}{(r.RevokedAt is null ? "" : " revoked")}")))})";
+        $"{Key}/{Edition} ({Classification}, {EnumText.Of(Status)}, releases: {(Releases.Count == 0 ? "none" : string.Join("; ", Releases.Select(r => $"{r.Audience} from {r.EffectiveFrom:O}{(r.RevokedAt is null ? "" : " revoked")}")))})";
 }
 
 public sealed class ModelStandard

@@ -216,7 +216,7 @@ public static class ExpectedJson
     private static void AddStatusAndMarking(JsonObject json, ExpectedVersion shown, MarkingScheme scheme)
     {
         var level = Markings.Of(shown.Version.Classification);
-        json["status"] = Lifecycle.ToText(shown.Displayed);
+        json["status"] = EnumText.Of(shown.Displayed);
         json["classification"] = shown.Version.Classification.ToString();
         json["marking"] = level.NatoMarking;
         if (scheme == MarkingScheme.Eu && level.EuMarking is not null)
