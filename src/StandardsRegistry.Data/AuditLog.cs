@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics;
 using Dapper;
 using System.Security.Cryptography;
 using System.Text;

@@ -53,7 +53,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         {
             if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}: published versions are immutable; create a new edition instead.");
+                return Result.Fail<int>(Outcome.Conflict, NotADraft(edition, version.Status));
             }
             var updated = await w.TrackAsync(version.StandardId,
                 () => w.Session.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, w.At, new { id = version.Id, expectedRowVersion })));
@@ -61,7 +61,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
             w.Names(classification: content.Classification);
             return updated == 1
                 ? Result.Done(edition)
-                : Result.Fail<int>(Outcome.PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
+                : Result.Fail<int>(Outcome.PreconditionFailed, DraftChanged);
         }, ct);
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
@@ -95,6 +95,13 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
             await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Withdraw, new { version.Id, at = w.At, by = by.Subject, reason }));
             return Result.Done(edition);
         }, ct);
+
+    /// <summary>Why an edition that is no longer a draft cannot be replaced (the handler's early check and the write's say the same).</summary>
+    public static string NotADraft(int edition, VersionStatus status) =>
+        $"Edition {edition} is {EnumText.Of(status)}: published versions are immutable; create a new edition instead.";
+
+    /// <summary>Why a draft changed since the writer read it cannot be replaced (the handler's ETag check and the write's row version).</summary>
+    public const string DraftChanged = "The draft has changed since you read it: fetch it again and reapply your change.";
 
     /// <summary>A draft's content and who wrote it when, as the draft statements bind them, plus <paramref name="more"/>.</summary>
     private static DynamicParameters DraftParameters(DraftContent content, string by, long now, object more)

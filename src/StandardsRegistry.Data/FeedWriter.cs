@@ -63,7 +63,7 @@ public sealed class FeedWriter(Db db)
         var (before, _) = await FactsAsync(c, standardId, withViews: false);
         var result = await change();
         var (after, views) = await FactsAsync(c, standardId, withViews: true);
-        await AppendAsync(c, await ViewsAsync(c, views!.Value), before, after, at);
+        await AppendAsync(c, views!, before, after, at);
         return result;
     }
 
@@ -99,7 +99,7 @@ public sealed class FeedWriter(Db db)
                         {
                             await c.ExecuteAsync(Sql.AnnounceEffective, new { standardId, now = at });
                             var (facts, views) = await FactsAsync(c, standardId, withViews: true);
-                            await AppendAsync(c, await ViewsAsync(c, views!.Value), new StandardFacts([]), facts, at);
+                            await AppendAsync(c, views!, new StandardFacts([]), facts, at);
                         }
                     }
                     return Result.Done(true);
@@ -156,16 +156,26 @@ public sealed class FeedWriter(Db db)
     private sealed record EventRow(long ViewId, long Sequence, long VersionId, FeedEventType Type);
 
     /// <summary>
-    /// The standard's versions with the releases the feed has announced (pending releases are not facts yet), and when
-    /// asked the views and audiences (<see cref="ViewsAsync"/>): one round trip.
+    /// The standard's versions with the releases the feed has announced (pending releases are not facts yet), in one
+    /// round trip; when asked, the views too, read in the same command (<see cref="ViewsAsync"/>).
     /// </summary>
-    private static async Task<(StandardFacts Facts, (List<ViewRow> Views, List<string> Audiences)? Views)> FactsAsync(DbSession c, long standardId, bool withViews)
+    private static async Task<(StandardFacts Facts, IReadOnlyList<ViewRow>? Views)> FactsAsync(DbSession c, long standardId, bool withViews)
     {
-        using var results = await c.QueryMultipleAsync(withViews ? Sql.FactsAndViews : Sql.Facts, new { standardId });
-        var versions = await results.ReadAsync<VersionFactRow>();
-        var releases = (await results.ReadAsync<ReleaseFactRow>()).ToLookup(r => r.VersionId);
-        var views = withViews ? ((await results.ReadAsync<ViewRow>()).AsList(), (await results.ReadAsync<string>()).AsList()) : default((List<ViewRow>, List<string>)?);
-        return (new StandardFacts(versions.Select(v => new VersionFactsForFeed(
+        List<VersionFactRow> versions;
+        ILookup<long, ReleaseFactRow> releases;
+        List<ViewRow>? views = null;
+        List<string>? audiences = null;
+        using (var results = await c.QueryMultipleAsync(withViews ? Sql.FactsAndViews : Sql.Facts, new { standardId }))
+        {
+            versions = (await results.ReadAsync<VersionFactRow>()).AsList();
+            releases = (await results.ReadAsync<ReleaseFactRow>()).ToLookup(r => r.VersionId);
+            if (withViews)
+            {
+                views = (await results.ReadAsync<ViewRow>()).AsList();
+                audiences = (await results.ReadAsync<string>()).AsList();
+            }
+        }
+        var facts = new StandardFacts(versions.Select(v => new VersionFactsForFeed(
             v.VersionId,
             v.Edition,
             v.Status,
@@ -174,7 +184,8 @@ public sealed class FeedWriter(Db db)
             v.RowVersion,
             releases[v.VersionId]
                 .Select(r => new ReleaseFacts(r.Audience, DateTimeOffset.MinValue, r.RevokedAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null))
-                .ToList())).ToList()), views);
+                .ToList())).ToList());
+        return (facts, views is null ? null : await ViewsAsync(c, views, audiences!));
     }
 
     /// <summary>
@@ -245,12 +256,12 @@ public sealed class FeedWriter(Db db)
     /// Every view, in id order (the order view locks are taken in), from the views and audience codes read with the
     /// facts; views of audiences added since are created.
     /// </summary>
-    private static async Task<IReadOnlyList<ViewRow>> ViewsAsync(DbSession c, (List<ViewRow> Views, List<string> Audiences) read)
+    private static async Task<IReadOnlyList<ViewRow>> ViewsAsync(DbSession c, List<ViewRow> views, List<string> audiences)
     {
-        var missing = FeedView.All(read.Audiences).Except(read.Views.Select(v => v.View)).ToList();
+        var missing = FeedView.All(audiences).Except(views.Select(v => v.View)).ToList();
         if (missing.Count == 0)
         {
-            return read.Views;
+            return views;
         }
         foreach (var view in missing)
         {

@@ -90,12 +90,7 @@ public sealed class Write
 
     /// <summary>
     /// Takes the standard's row lock for the rest of the transaction (a no-op update; every provider locks on it), so
-    /// concurrent writers to one standard queue rather than collide.
-    /// </summary>
-    public Task LockStandardAsync() => Session.ExecuteAsync(Versions.Sql.LockStandard, new { key = _key });
-
-    /// <summary>
-    /// Takes the standard's lock (<see cref="LockStandardAsync"/>) and runs <paramref name="query"/> under it, in one
+    /// concurrent writers to one standard queue rather than collide, and runs <paramref name="query"/> under it, in one
     /// command: one round trip. The query binds the standard's key as <c>@key</c>, with <paramref name="parameters"/>.
     /// </summary>
     public Task<T?> LockedAsync<T>(string query, DynamicParameters parameters)

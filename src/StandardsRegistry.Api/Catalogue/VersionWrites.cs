@@ -89,7 +89,7 @@ public static class VersionWrites
         }
         if (current.Status != VersionStatus.Draft)
         {
-            return Problems.Status(StatusCodes.Status409Conflict, $"Edition {edition} is {EnumText.Of(current.Status)}: published versions are immutable; create a new edition instead.");
+            return Problems.Status(StatusCodes.Status409Conflict, EditorialStore.NotADraft(edition, current.Status));
         }
         if (string.IsNullOrWhiteSpace(ifMatch))
         {
@@ -97,7 +97,7 @@ public static class VersionWrites
         }
         if (!ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json.Value.SerializerOptions)))
         {
-            return Problems.Status(StatusCodes.Status412PreconditionFailed, "The draft has changed since you read it: fetch it again and reapply your change.");
+            return Problems.Status(StatusCodes.Status412PreconditionFailed, EditorialStore.DraftChanged);
         }
         if (request.Validate(current.Category, out var errors) is not { } content)
         {
