@@ -184,6 +184,34 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["auditor"] = w => w.Nato && w.Has("admin") && w.Clearance == 4,
     };
 
+    /// <summary>
+    /// The policy each route must declare, written here rather than read from the route: the matrix models a route by
+    /// the policy it declares, so a route declaring a weaker policy than its job needs (a write open to every NATO
+    /// caller) would still agree with its own model. Routes without a name (OpenAPI, health) declare none.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> DeclaredPolicies = new()
+    {
+        ["ListStandards"] = [], ["GetStandard"] = [], ["ListVersions"] = [], ["GetLatestVersion"] = [], ["GetVersion"] = [],
+        ["GetVersionLabel"] = [], ["GetFeed"] = [], ["ExportCatalogue"] = [],
+        ["CreateStandard"] = ["editor"], ["CreateDraft"] = ["editor"], ["UpdateDraft"] = ["editor"], ["PublishVersion"] = ["editor"],
+        ["WithdrawVersion"] = ["editor"],
+        ["ListReleases"] = ["nato"], ["ReleaseVersion"] = ["release-authority"], ["RevokeRelease"] = ["release-authority"],
+        ["ListSubscriptions"] = ["admin"], ["CreateSubscription"] = ["admin"], ["GetSubscription"] = ["admin"],
+        ["PauseSubscription"] = ["admin"], ["ResumeSubscription"] = ["admin"], ["DeleteSubscription"] = ["admin"],
+        ["RedeliverSubscription"] = ["admin"],
+        ["ListAuditEntries"] = ["auditor"], ["VerifyAuditTrail"] = ["auditor"],
+    };
+
+    [Fact]
+    public void EveryRouteDeclaresThePolicyItsJobNeeds()
+    {
+        var routes = AppRoutes.Of(_app.Services);
+        Assert.All(routes, route => Assert.Equal(
+            route.Name is null ? [] : DeclaredPolicies.TryGetValue(route.Name, out var expected) ? expected : ["(no expectation: add the route to DeclaredPolicies)"],
+            route.Policies.Order(StringComparer.Ordinal)));
+        Assert.Equal(DeclaredPolicies.Keys.Order(StringComparer.Ordinal), routes.Where(r => r.Name is not null).Select(r => r.Name!).Distinct().Order(StringComparer.Ordinal));
+    }
+
     /// <summary>Strings that must not appear in an answer to <paramref name="who"/>.</summary>
     private IEnumerable<string> Forbidden(Who who)
     {
