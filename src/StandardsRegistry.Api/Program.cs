@@ -15,6 +15,7 @@ app.MapStandardsApi();
 app.MapVersionsApi();
 app.MapReleasesApi();
 app.MapResponsesApi();
+app.MapRelationsApi();
 app.MapFeedApi();
 app.MapSubscriptionsApi();
 app.MapAuditApi();

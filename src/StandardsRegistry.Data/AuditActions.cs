@@ -28,6 +28,13 @@ public static class AuditActions
     /// <summary>A read of national responses (their reservation texts are content).</summary>
     public const string ResponseRead = "response.read";
 
+    public const string RelationAdd = "relation.add";
+    public const string RelationRemove = "relation.remove";
+    public const string EquivalentAdd = "equivalent.add";
+    public const string EquivalentRemove = "equivalent.remove";
+    public const string PreferredMark = "preferred.mark";
+    public const string PreferredUnmark = "preferred.unmark";
+
     public const string FeedRead = "feed.read";
     public const string CatalogueExport = "catalogue.export";
 

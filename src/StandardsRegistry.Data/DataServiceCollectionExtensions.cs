@@ -96,6 +96,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<EditorialStore>();
         services.AddSingleton<ReleaseStore>();
         services.AddSingleton<ResponseStore>();
+        services.AddSingleton<RelationStore>();
         services.AddSingleton<AudienceDirectory>();
         services.AddSingleton<AuditLog>();
         return services;

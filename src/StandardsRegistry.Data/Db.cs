@@ -277,5 +277,7 @@ public static class Result
 
     public static Result<T> Created<T>(T value) => new(Outcome.Created, value);
 
+    public static Result<T> Removed<T>(T value) => new(Outcome.Removed, value);
+
     public static Result<T> Fail<T>(Outcome outcome, string? problem = null) => new(outcome, default, problem);
 }

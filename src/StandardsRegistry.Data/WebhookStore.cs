@@ -80,7 +80,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             }
             var row = (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
             w.Names(detail: $"subscription {id}: {row.Audience} to {row.Url}");
-            return new Result<SubscriptionRow>(state == SubscriptionState.Deleted ? Outcome.Removed : Outcome.Done, row);
+            return state == SubscriptionState.Deleted ? Result.Removed(row) : Result.Done(row);
         }, ct);
 
     /// <summary>Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not); how many.</summary>

@@ -16,6 +16,16 @@ public static class EnumText
             ? value
             : throw new ArgumentOutOfRangeException(nameof(text), text, $"Unknown {typeof(T).Name}.");
 
+    public static bool TryParse<T>(string? text, out T value) where T : struct, Enum
+    {
+        value = default;
+        return text is not null && Texts<T>.ByText.TryGetValue(text, out value);
+    }
+
+    /// <summary>The validation message for a field that must be one of <typeparamref name="T"/>'s texts.</summary>
+    public static string OneOf<T>(string field) where T : struct, Enum =>
+        $"'{field}' must be one of {string.Join(", ", Texts<T>.ByValue.Values)}.";
+
     private static class Texts<T> where T : struct, Enum
     {
         public static readonly Dictionary<T, string> ByValue = Enum.GetValues<T>().ToDictionary(v => v, v => Words(v.ToString()));

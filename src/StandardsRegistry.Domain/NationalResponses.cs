@@ -11,25 +11,6 @@ public enum ResponseKind
     NoResponse,
 }
 
-public static class ResponseKinds
-{
-    public static bool TryParse(string? text, out ResponseKind kind)
-    {
-        kind = default;
-        foreach (var candidate in Enum.GetValues<ResponseKind>())
-        {
-            if (EnumText.Of(candidate) == text)
-            {
-                kind = candidate;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    public static string Message(string field) => $"'{field}' must be one of {string.Join(", ", Enum.GetValues<ResponseKind>().Select(EnumText.Of))}.";
-}
-
 /// <summary>Nations are data (the <c>nations</c> table); a code is an ISO 3166-1 alpha-3 code: three capital letters.</summary>
 public static class NationCode
 {
@@ -55,13 +36,13 @@ public sealed record ResponseContent(
         string? implementingDocument, string? classification)
     {
         ResponseKind? kind = null;
-        if (ResponseKinds.TryParse(response, out var parsed))
+        if (EnumText.TryParse<ResponseKind>(response, out var parsed))
         {
             kind = parsed;
         }
         else
         {
-            errors.Add("response", ResponseKinds.Message("response"));
+            errors.Add("response", EnumText.OneOf<ResponseKind>("response"));
         }
 
         if (kind == ResponseKind.RatifiedWithReservations)

@@ -26,98 +26,34 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    private static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
+    private static readonly string[] Levels = GeneratedEditions.Levels;
     private static readonly string[] Nations = ["DEU", "FRA", "POL"];
     private static readonly string[] Kinds = ["ratified", "ratified-with-reservations", "not-ratifying", "no-response"];
-    private static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
-
-    private sealed record Edition(string Key, int Number, int Level, string Status, HashSet<string> ReleasedTo);
+    private static readonly Dictionary<string, int> Ceilings = GeneratedEditions.Ceilings;
 
     /// <summary>One row of a nation's history; <see cref="Document"/> is unique, so it names the row in any answer.</summary>
-    private sealed record Row(Edition Edition, string Nation, int Sequence, string Kind, int Level, string Document, HashSet<string> ReleasedTo);
-
-    private sealed record Who(string Name, string? Community, int? Clearance, bool Editor, string? Nation)
-    {
-        public bool Nato => Community == "NATO";
-
-        public int Level => Nato ? Clearance ?? 0 : Math.Min(Clearance ?? 0, Ceilings[Community ?? "PUBLIC"]);
-
-        public HttpClient Client(RegistryApp app) => Community is null
-            ? app.Anonymous()
-            : app.As(new TestCaller(Name, Community, Clearance is { } c ? Levels[c] : null, [.. Editor ? new[] { "editor" } : ["consumer"], .. Nation is null ? [] : new[] { "delegate" }]) { Nation = Nation });
-    }
-
-    private static IEnumerable<Who> Principals()
-    {
-        yield return new Who("anonymous", null, null, false, null);
-        foreach (var clearance in new int?[] { null, 0, 1, 2, 3, 4 })
-        {
-            foreach (var editor in new[] { false, true })
-            {
-                foreach (var nation in new[] { null, "FRA" })
-                {
-                    yield return new Who($"NATO/{clearance}/{(editor ? "editor" : "reader")}/{nation ?? "-"}", "NATO", clearance, editor, nation);
-                }
-            }
-            yield return new Who($"EU/{clearance}", "EU", clearance, false, null);
-        }
-        yield return new Who("PUBLIC/NU", "PUBLIC", 0, false, null);
-    }
+    private sealed record Row(GeneratedEdition Edition, string Nation, int Sequence, string Kind, int Level, string Document, HashSet<string> ReleasedTo);
 
     // ------------------------------------------------------------------ the oracle, written here
 
-    private static bool Sees(Who who, Edition e) => who.Nato
-        ? e.Level <= who.Level && (e.Status != "draft" || who.Editor)
-        : e.Status is "published" or "superseded" && e.ReleasedTo.Contains(who.Community ?? "PUBLIC") && e.Level <= who.Level;
+    private static bool Sees(Reader who, GeneratedEdition e) => GeneratedEditions.Sees(who, e);
 
-    private static bool Sees(Who who, Row r) =>
+    private static bool Sees(Reader who, Row r) =>
         Sees(who, r.Edition) && r.Level <= who.Level
         && (who.Nato ? who.Nation is null || who.Nation == r.Nation || r.ReleasedTo.Count > 0 : r.ReleasedTo.Contains(who.Community ?? "PUBLIC"));
 
-    private static IEnumerable<Row> Matrix(Who who, IEnumerable<Row> rows, Edition e) =>
+    private static IEnumerable<Row> Matrix(Reader who, IEnumerable<Row> rows, GeneratedEdition e) =>
         rows.Where(r => r.Edition == e && Sees(who, r)).GroupBy(r => r.Nation).Select(g => g.MaxBy(r => r.Sequence)!).OrderBy(r => r.Nation, StringComparer.Ordinal);
 
     // ------------------------------------------------------------------ the generated catalogue
 
-    private async Task<(List<Edition> Editions, List<Row> Rows)> GenerateAsync(int seed)
+    private async Task<(List<GeneratedEdition> Editions, List<Row> Rows)> GenerateAsync(int seed)
     {
         var random = new Random(seed);
         var editor = _app.As(TestCaller.Editor());
         var authority = _app.As(TestCaller.ReleaseAuthority());
-        var editions = new List<Edition>();
+        var editions = await GeneratedEditions.GenerateAsync(_app, random, $"resp-{seed}", 6);
         var rows = new List<Row>();
-        for (var s = 0; s < 6; s++)
-        {
-            var key = $"resp-{seed}-{s}";
-            await editor.CreateStandardAsync(key);
-            var count = random.Next(1, 4);
-            for (var n = 1; n <= count; n++)
-            {
-                // Editions lean to low markings, so that many are visible outside NATO and their responses decide.
-                await editor.CreateDraftAsync(key, Levels[Math.Min(random.Next(5), random.Next(5))]);
-                if (random.Next(4) > 0)
-                {
-                    await editor.PublishAsync(key, n);
-                }
-            }
-            var listed = await editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100");
-            foreach (var version in listed["items"]!.AsArray())
-            {
-                var number = version!["edition"]!.GetValue<int>();
-                var level = Array.IndexOf(Levels, version["classification"]!.GetValue<string>());
-                var edition = new Edition(key, number, level, version["status"]!.GetValue<string>(), []);
-                if (edition.Status is "published" or "superseded")
-                {
-                    foreach (var audience in Ceilings.Keys.Where(a => level <= Ceilings[a] && random.Next(4) > 0))
-                    {
-                        await authority.ReleaseAsync(key, number, audience);
-                        edition.ReleasedTo.Add(audience);
-                    }
-                }
-                editions.Add(edition);
-            }
-        }
-
         var sequence = 0;
         foreach (var edition in editions)
         {
@@ -173,7 +109,7 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         Assert.Contains(rows, r => r.ReleasedTo.Contains("EU") && !r.ReleasedTo.Contains("PUBLIC") && r.Level == 0 && r.Edition.ReleasedTo.Contains("PUBLIC"));
         var failures = new List<string>();
         var requests = 0;
-        foreach (var who in Principals())
+        foreach (var who in GeneratedEditions.Readers())
         {
             var client = who.Client(_app);
             foreach (var edition in editions)
@@ -239,7 +175,7 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         return (items, pages);
     }
 
-    private static void Compare(List<string> failures, Who who, string url, JsonArray answer, IEnumerable<Row> expected)
+    private static void Compare(List<string> failures, Reader who, string url, JsonArray answer, IEnumerable<Row> expected)
     {
         var got = answer.Select(i => i!["implementingDocument"]!.GetValue<string>()).ToList();
         var want = expected.Select(r => r.Document).ToList();

@@ -71,6 +71,14 @@ public sealed class NationalResponseTestsOnPostgres() : NationalResponseTests(Te
 
 public sealed class NationalResponseTestsOnSqlServer() : NationalResponseTests(TestProvider.SqlServer);
 
+// Relations between documents under the release rule.
+
+public sealed class RelationTestsOnSqlite() : RelationTests(TestProvider.Sqlite);
+
+public sealed class RelationTestsOnPostgres() : RelationTests(TestProvider.Postgres);
+
+public sealed class RelationTestsOnSqlServer() : RelationTests(TestProvider.SqlServer);
+
 // The confidentiality label suite.
 
 public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);

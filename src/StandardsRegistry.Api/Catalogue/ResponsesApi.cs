@@ -250,9 +250,9 @@ public sealed record ResponsesQuery(string? nation, string? response, int? limit
         {
             errors.Add("nation", $"'nation' {NationCode.Message}");
         }
-        if (response is not null && !ResponseKinds.TryParse(response, out _))
+        if (response is not null && !EnumText.TryParse<ResponseKind>(response, out _))
         {
-            errors.Add("response", ResponseKinds.Message("response"));
+            errors.Add("response", EnumText.OneOf<ResponseKind>("response"));
         }
         if (cursor is not null && !TryAfter(out _))
         {

@@ -10,8 +10,8 @@ namespace StandardsRegistry.Api.Catalogue;
 /// Loads the sample catalogue (db/seed/catalogue.json) into an empty database, through the same validation and
 /// stores the API uses. Release times are relative to now, so the future-dated release stays in the future.
 /// </summary>
-public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, ResponseStore responses, AudienceDirectory audiences, CatalogueQueries queries,
-    RegistryClock clock, ILogger<SampleCatalogue> logger)
+public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, ResponseStore responses, RelationStore relations, AudienceDirectory audiences,
+    CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
 {
     private const string Seeder = "sample-catalogue";
     private static readonly AuditActor SeederActor = AuditActor.System(Seeder);
@@ -34,6 +34,11 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
         foreach (var standard in catalogue.Standards)
         {
             await LoadAsync(standard, known, now, ct);
+        }
+        // Relations once every standard exists, so an edge may point to a standard listed after its own.
+        foreach (var standard in catalogue.Standards)
+        {
+            await RelateAsync(standard, now, ct);
         }
         logger.LogInformation("Loaded the sample catalogue: {Count} standards", catalogue.Standards.Count);
         return true;
@@ -98,6 +103,25 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
         }
     }
 
+    private async Task RelateAsync(SeedStandard standard, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var relation in standard.Relations ?? [])
+        {
+            Check(await relations.RelateAsync(EditorScope, standard.Key, EnumText.Parse<RelationKind>(relation.Kind), relation.Target, SeederActor, now, ct));
+        }
+        foreach (var equivalent in standard.Equivalents ?? [])
+        {
+            var errors = new ValidationErrors();
+            CivilStandards.Validate(errors, equivalent.Source, equivalent.Identifier);
+            Check(errors, $"{standard.Key} equivalent {equivalent.Source} {equivalent.Identifier}");
+            Check(await relations.AddEquivalentAsync(EditorScope, standard.Key, equivalent.Source, equivalent.Identifier, SeederActor, now, ct));
+        }
+        if (standard.Preferred is { } rationale)
+        {
+            Check(await relations.MarkPreferredAsync(EditorScope, standard.Key, rationale, SeederActor, now, ct));
+        }
+    }
+
     private static void Check(ValidationErrors errors, string what)
     {
         if (!errors.IsEmpty)
@@ -116,7 +140,12 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
 
     private sealed record SeedCatalogue(List<SeedStandard> Standards);
 
-    private sealed record SeedStandard(string Key, string Designation, string Category, string Title, List<SeedVersion> Versions);
+    private sealed record SeedStandard(string Key, string Designation, string Category, string Title, List<SeedVersion> Versions,
+        List<SeedRelation>? Relations, List<SeedEquivalent>? Equivalents, string? Preferred);
+
+    private sealed record SeedRelation(string Kind, string Target);
+
+    private sealed record SeedEquivalent(string Source, string Identifier);
 
     private sealed record SeedVersion(string Title, string Summary, string Body, string Classification, JsonObject Attributes, string State, string? WithdrawalReason, List<SeedRelease>? Releases,
         List<SeedResponse>? Responses);

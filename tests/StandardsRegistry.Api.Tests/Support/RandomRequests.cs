@@ -19,6 +19,7 @@ public enum BodyShape
     Subscription,
     Redeliver,
     Response,
+    Preferred,
 }
 
 /// <summary>
@@ -136,6 +137,14 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         ["ReleaseResponse"] = ([], BodyShape.Reason, false),
         ["RevokeResponseRelease"] = ([], BodyShape.None, false),
         ["ListResponses"] = (["nation", "response", "limit", "cursor"], BodyShape.None, false),
+        ["GetRelations"] = ([], BodyShape.None, false),
+        ["GetCurrentDocument"] = ([], BodyShape.None, false),
+        ["AddRelation"] = ([], BodyShape.None, false),
+        ["RemoveRelation"] = ([], BodyShape.None, false),
+        ["AddEquivalent"] = ([], BodyShape.None, false),
+        ["RemoveEquivalent"] = ([], BodyShape.None, false),
+        ["MarkPreferred"] = ([], BodyShape.Preferred, false),
+        ["UnmarkPreferred"] = ([], BodyShape.None, false),
         ["GET /health/live"] = ([], BodyShape.None, false),
         ["GET /health/ready"] = ([], BodyShape.None, false),
     };
@@ -218,7 +227,12 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             .Replace("{edition}", edition.Segment, StringComparison.Ordinal)
             .Replace("{audience}", audience.Segment, StringComparison.Ordinal)
             .Replace("{id}", id.Segment, StringComparison.Ordinal)
-            .Replace("{nation}", nation.Segment, StringComparison.Ordinal);
+            .Replace("{nation}", nation.Segment, StringComparison.Ordinal)
+            // Relations aim from one catalogue key to another (or hostile text); civil sources real or not.
+            .Replace("{kind}", key.Raw.Length % 4 == 0 ? "obeys" : new[] { "covers", "supersedes", "references" }[key.Raw.Length % 3], StringComparison.Ordinal)
+            .Replace("{target}", edition.Raw == "1" ? key.Segment : Uri.EscapeDataString(model.Standards[edition.Raw.Length % model.Standards.Count].Key), StringComparison.Ordinal)
+            .Replace("{source}", audience.Raw == "EU" ? "ISO" : audience.Segment, StringComparison.Ordinal)
+            .Replace("{identifier}", id.Segment, StringComparison.Ordinal);
         return new RandomRequest(route, caller, key.Raw, edition.Raw, audience.Raw, path + query, headers, body.Bytes, body.ContentType);
     }
 
@@ -383,6 +397,7 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             BodyShape.Subscription => SubscriptionBody(),
             BodyShape.Redeliver => RedeliverBody(),
             BodyShape.Response => ResponseBody(),
+            BodyShape.Preferred => Field(Gen.Elements("Civil standard preferred.", "")).Select(r => (JsonObject?)Object(("rationale", r))),
             _ => Gen.Constant<JsonObject?>(null),
         };
         var contentType = Gen.Frequency((8, Gen.Constant<string?>("application/json")), (1, Gen.Elements<string?>("text/plain", "application/xml", "application/json; charset=latin1", null)));

@@ -1,0 +1,249 @@
+using Dapper;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>An edge as a caller sees it from one standard: its kind, its direction, and the standard at the other end.</summary>
+public sealed class EdgeRow
+{
+    public string Kind { get; init; } = "";
+    /// <summary>1: from this standard to <see cref="StandardKey"/>; 0: from <see cref="StandardKey"/> to this one.</summary>
+    public long Outgoing { get; init; }
+    public string StandardKey { get; init; } = "";
+    public string Designation { get; init; } = "";
+    public string Title { get; init; } = "";
+}
+
+public sealed class EquivalentRow
+{
+    public string Source { get; init; } = "";
+    public string Identifier { get; init; } = "";
+}
+
+public sealed class PreferredRow
+{
+    public string Category { get; init; } = "";
+    public string Rationale { get; init; } = "";
+}
+
+/// <summary>What a caller sees around one standard: edges whose far end it can see, equivalents, the preferred mark.</summary>
+public sealed record RelationsView(IReadOnlyList<EdgeRow> Edges, IReadOnlyList<EquivalentRow> Equivalents, PreferredRow? Preferred);
+
+/// <summary>
+/// Relations between documents. An edge between two standards exists for a caller only when the caller can see both
+/// ends (<see cref="Visibility.StandardExists"/> on each): it never tells that a hidden end exists — not by a row, an
+/// order or a count. Equivalents and the preferred mark belong to their standard and are seen with it. A writer changes
+/// relations only between standards it may write to (visible and covered by its clearance); any other end is answered
+/// as absent.
+/// </summary>
+public sealed class RelationStore(Db db, RegistryWrites writes)
+{
+    /// <summary>The longest chain of supersessions followed to the current document (a cycle stops where it closes).</summary>
+    public const int MaxChain = 32;
+
+    public Task<Result<bool>> RelateAsync(VisibilityScope scope, string key, RelationKind kind, string target, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.CatalogueAsync(AuditActions.RelationAdd, by, now, key, async w =>
+        {
+            w.Names(detail: $"{EnumText.Of(kind)} {target}");
+            if (await EndsAsync(w, scope, target) is not var (from, to))
+            {
+                return Result.Fail<bool>(Outcome.NotFound);
+            }
+            if (from.Id == to.Id)
+            {
+                return Result.Fail<bool>(Outcome.Unprocessable, "A standard does not relate to itself.");
+            }
+            var parameters = new { from = from.Id, to = to.Id, kind = EnumText.Of(kind), at = w.At, by = by.Subject };
+            if (await w.Session.ExecuteScalarAsync<long?>(Sql.Edge, parameters) is not null)
+            {
+                return Result.Done(false);
+            }
+            await w.Session.ExecuteAsync(Sql.InsertEdge, parameters);
+            return Result.Created(true);
+        }, ct);
+
+    public Task<Result<bool>> UnrelateAsync(VisibilityScope scope, string key, RelationKind kind, string target, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.CatalogueAsync(AuditActions.RelationRemove, by, now, key, async w =>
+        {
+            w.Names(detail: $"{EnumText.Of(kind)} {target}");
+            return await EndsAsync(w, scope, target) is var (from, to)
+                && await w.Session.ExecuteAsync(Sql.DeleteEdge, new { from = from.Id, to = to.Id, kind = EnumText.Of(kind) }) > 0
+                ? Result.Removed(true)
+                : Result.Fail<bool>(Outcome.NotFound);
+        }, ct);
+
+    public Task<Result<bool>> AddEquivalentAsync(VisibilityScope scope, string key, string source, string identifier, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.CatalogueAsync(AuditActions.EquivalentAdd, by, now, key, async w =>
+        {
+            w.Names(detail: $"{source} {identifier}");
+            if (await WritableAsync(w, scope) is not { } standard)
+            {
+                return Result.Fail<bool>(Outcome.NotFound);
+            }
+            var parameters = new { id = standard.Id, source, identifier, at = w.At, by = by.Subject };
+            if (await w.Session.ExecuteScalarAsync<long?>(Sql.Equivalent, parameters) is not null)
+            {
+                return Result.Done(false);
+            }
+            await w.Session.ExecuteAsync(Sql.InsertEquivalent, parameters);
+            return Result.Created(true);
+        }, ct);
+
+    public Task<Result<bool>> RemoveEquivalentAsync(VisibilityScope scope, string key, string source, string identifier, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.CatalogueAsync(AuditActions.EquivalentRemove, by, now, key, async w =>
+        {
+            w.Names(detail: $"{source} {identifier}");
+            return await WritableAsync(w, scope) is { } standard
+                && await w.Session.ExecuteAsync(Sql.DeleteEquivalent, new { id = standard.Id, source, identifier }) > 0
+                ? Result.Removed(true)
+                : Result.Fail<bool>(Outcome.NotFound);
+        }, ct);
+
+    /// <summary>Marks the standard the preferred one of its category (the category's mark moves to it), with why.</summary>
+    public Task<Result<bool>> MarkPreferredAsync(VisibilityScope scope, string key, string rationale, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.CatalogueAsync(AuditActions.PreferredMark, by, now, key, async w =>
+        {
+            if (await WritableAsync(w, scope) is not { } standard)
+            {
+                return Result.Fail<bool>(Outcome.NotFound);
+            }
+            w.Names(detail: standard.Category);
+            var parameters = new { standard.Category, id = standard.Id, rationale, at = w.At, by = by.Subject };
+            var replaced = await w.Session.ExecuteAsync(Sql.DeletePreferred, parameters);
+            await w.Session.ExecuteAsync(Sql.InsertPreferred, parameters);
+            return replaced > 0 ? Result.Done(true) : Result.Created(true);
+        }, ct);
+
+    public Task<Result<bool>> UnmarkPreferredAsync(VisibilityScope scope, string key, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.CatalogueAsync(AuditActions.PreferredUnmark, by, now, key, async w =>
+            await WritableAsync(w, scope) is { } standard && await w.Session.ExecuteAsync(Sql.DeletePreferredOf, new { id = standard.Id }) > 0
+                ? Result.Removed(true)
+                : Result.Fail<bool>(Outcome.NotFound), ct);
+
+    /// <summary>What the caller sees around the standard; null when the standard does not exist for the caller.</summary>
+    public Task<RelationsView?> RelationsAsync(VisibilityScope scope, string key, DateTimeOffset now, CancellationToken ct = default) =>
+        db.ReadAsync<RelationsView?>(async c =>
+        {
+            var parameters = Visibility.Bind(scope, now, new { key });
+            if (await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), parameters) is not { } id)
+            {
+                return null;
+            }
+            parameters.Add("id", id);
+            return new RelationsView(
+                await c.QueryAsync<EdgeRow>(Sql.Edges(scope), parameters),
+                await c.QueryAsync<EquivalentRow>(Sql.Equivalents, parameters),
+                await c.QuerySingleOrDefaultAsync<PreferredRow>(Sql.Preferred, parameters));
+        }, ct).AsTask();
+
+    /// <summary>
+    /// The current applicable document: from the standard, along <c>supersedes</c> edges to a successor the caller can
+    /// see (the most recently recorded one when several), until there is none. The keys of the chain, the standard's own
+    /// first; null when the standard does not exist for the caller.
+    /// </summary>
+    public Task<IReadOnlyList<string>?> CurrentAsync(VisibilityScope scope, string key, DateTimeOffset now, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<string>?>(async c =>
+        {
+            var parameters = Visibility.Bind(scope, now, new { key });
+            if (await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), parameters) is not { } id)
+            {
+                return null;
+            }
+            var chain = new List<string> { key };
+            var seen = new HashSet<long> { id };
+            parameters.Add("id", id);
+            while (chain.Count < MaxChain && await c.QuerySingleOrDefaultAsync<Successor>(Sql.Successor(db.Dialect, scope), parameters) is { } next && seen.Add(next.Id))
+            {
+                chain.Add(next.StandardKey);
+                parameters.Add("id", next.Id);
+            }
+            return chain;
+        }, ct).AsTask();
+
+    private sealed class Successor
+    {
+        public long Id { get; init; }
+        public string StandardKey { get; init; } = "";
+    }
+
+    private sealed class Standard
+    {
+        public long Id { get; init; }
+        public string Category { get; init; } = "";
+    }
+
+    /// <summary>The written standard (locked) and the target, both as the writer may write them; null when either is not.</summary>
+    private async Task<(Standard From, Standard To)?> EndsAsync(Write w, VisibilityScope scope, string target) =>
+        await WritableAsync(w, scope) is { } from
+        && await w.Session.QuerySingleOrDefaultAsync<Standard>(Sql.Writable(scope), Visibility.Bind(scope, w.Now, new { key = target })) is { } to
+            ? (from, to)
+            : null;
+
+    /// <summary>The standard being written, locked, if the writer may write to it.</summary>
+    private static Task<Standard?> WritableAsync(Write w, VisibilityScope scope) =>
+        w.LockedAsync<Standard>(Sql.Writable(scope), Visibility.Bind(scope, w.Now));
+
+    internal static class Sql
+    {
+        public static string Writable(VisibilityScope scope) => $"""
+            SELECT s.id AS Id, s.category AS Category FROM standards s
+            WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")} AND {Visibility.WholeStandardCovered("s")}
+            """;
+
+        public const string Edge = "SELECT id FROM relations WHERE from_standard_id = @from AND kind = @kind AND to_standard_id = @to";
+
+        public const string InsertEdge = """
+            INSERT INTO relations (kind, from_standard_id, to_standard_id, created_at, created_by) VALUES (@kind, @from, @to, @at, @by)
+            """;
+
+        public const string DeleteEdge = "DELETE FROM relations WHERE from_standard_id = @from AND kind = @kind AND to_standard_id = @to";
+
+        public const string Equivalent = "SELECT id FROM equivalents WHERE standard_id = @id AND source = @source AND identifier = @identifier";
+
+        public const string InsertEquivalent = """
+            INSERT INTO equivalents (standard_id, source, identifier, created_at, created_by) VALUES (@id, @source, @identifier, @at, @by)
+            """;
+
+        public const string DeleteEquivalent = "DELETE FROM equivalents WHERE standard_id = @id AND source = @source AND identifier = @identifier";
+
+        public const string DeletePreferred = "DELETE FROM preferred_standards WHERE category = @Category";
+
+        public const string DeletePreferredOf = "DELETE FROM preferred_standards WHERE standard_id = @id";
+
+        public const string InsertPreferred = """
+            INSERT INTO preferred_standards (category, standard_id, rationale, marked_at, marked_by) VALUES (@Category, @id, @rationale, @at, @by)
+            """;
+
+        /// <summary>The edges of standard <c>@id</c> whose far end exists for the caller, in (kind, direction, key) order.</summary>
+        public static string Edges(VisibilityScope scope) => $"""
+            SELECT e.Kind, e.Outgoing, e.StandardKey, e.Designation, e.Title FROM (
+                SELECT r.kind AS Kind, 1 AS Outgoing, t.standard_key AS StandardKey, t.designation AS Designation, t.title AS Title
+                FROM relations r JOIN standards t ON t.id = r.to_standard_id
+                WHERE r.from_standard_id = @id AND {Visibility.StandardExists(scope, "t")}
+                UNION ALL
+                SELECT r.kind AS Kind, 0 AS Outgoing, f.standard_key AS StandardKey, f.designation AS Designation, f.title AS Title
+                FROM relations r JOIN standards f ON f.id = r.from_standard_id
+                WHERE r.to_standard_id = @id AND {Visibility.StandardExists(scope, "f")}
+            ) e
+            ORDER BY e.Kind, e.Outgoing DESC, e.StandardKey
+            """;
+
+        public const string Equivalents = "SELECT source AS Source, identifier AS Identifier FROM equivalents WHERE standard_id = @id ORDER BY source, identifier";
+
+        public const string Preferred = "SELECT category AS Category, rationale AS Rationale FROM preferred_standards WHERE standard_id = @id";
+
+        /// <summary>The most recently recorded successor of standard <c>@id</c> (a standard that supersedes it) the caller can see.</summary>
+        public static string Successor(SqlDialect dialect, VisibilityScope scope) => $"""
+            SELECT n.id AS Id, n.standard_key AS StandardKey
+            FROM relations r JOIN standards n ON n.id = r.from_standard_id
+            WHERE r.to_standard_id = @id AND r.kind = 'supersedes' AND {Visibility.StandardExists(scope, "n")}
+            ORDER BY r.id DESC
+            {dialect.Limit("1")}
+            """;
+
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), Edges(scope), Successor(dialect, scope)];
+
+        public static IEnumerable<string> All() =>
+            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, DeletePreferred, DeletePreferredOf, InsertPreferred, Equivalents, Preferred];
+    }
+}

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// Relations between documents under the release rule: a generated catalogue (standards of every visibility, some with
+/// no edition at all, so absent to all but editors) with generated edges of every kind — to visible, hidden and absent
+/// ends, in cycles and chains of supersession — civil equivalents and a preferred mark; then every reader reads every
+/// standard's relations and current document, and each answer must be exactly what an oracle written here computes.
+/// An edge is shown only when the reader sees both ends; a standard the reader may not see answers byte for byte as one
+/// that does not exist; no answer names a standard the reader may not see.
+/// </summary>
+public abstract class RelationTests(TestProvider provider) : IAsyncLifetime
+{
+    private readonly RegistryApp _app = new(provider: provider, settings: RegistryApp.UnlimitedRate);
+
+    public ValueTask InitializeAsync()
+    {
+        _app.Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private static readonly string[] Kinds = ["covers", "references", "supersedes"];
+
+    private sealed record Edge(string Kind, string From, string To, int Order);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task EveryReaderSeesExactlyTheEdgesWhoseEndsItSeesAndHiddenAnswersAsAbsent(int seed)
+    {
+        var random = new Random(seed);
+        var prefix = $"rel-{seed}";
+        var editions = await GeneratedEditions.GenerateAsync(_app, random, prefix, 8, empty: true);
+        var keys = Enumerable.Range(0, 8).Select(i => $"{prefix}-{i}").ToList();
+        var editor = _app.As(TestCaller.Editor());
+
+        var edges = new List<Edge>();
+        for (var i = 0; i < 24; i++)
+        {
+            var (kind, from, to) = (Kinds[random.Next(3)], keys[random.Next(8)], keys[random.Next(8)]);
+            if (from == to || edges.Any(e => e.Kind == kind && e.From == from && e.To == to))
+            {
+                continue;
+            }
+            await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{from}/relations/{kind}/{to}", null), HttpStatusCode.Created);
+            edges.Add(new Edge(kind, from, to, i));
+        }
+        foreach (var edge in edges.Where(_ => random.Next(5) == 0).ToList())
+        {
+            await RegistryClient.Expect(await editor.DeleteAsync($"/v1/standards/{edge.From}/relations/{edge.Kind}/{edge.To}"), HttpStatusCode.NoContent);
+            edges.Remove(edge);
+        }
+        var equivalents = keys.Where(_ => random.Next(2) == 0).ToDictionary(k => k, k => $"9001:2015-{k}");
+        foreach (var (key, identifier) in equivalents)
+        {
+            await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{key}/equivalents/ISO/{Uri.EscapeDataString(identifier)}", null), HttpStatusCode.Created);
+        }
+        // Every generated standard is a caliber: the one mark of the category, moved once.
+        var preferred = keys[random.Next(8)];
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{keys[(keys.IndexOf(preferred) + 1) % 8]}/preferred", new { rationale = "First choice." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{preferred}/preferred", new { rationale = $"RATIONALE-{preferred}" }), HttpStatusCode.OK);
+
+        Assert.Contains(edges, e => keys.Any(k => k == e.To) && editions.All(v => v.Key != e.To));
+        var failures = new List<string>();
+        var requests = 0;
+        foreach (var who in GeneratedEditions.Readers())
+        {
+            var client = who.Client(_app);
+            bool Sees(string key) => GeneratedEditions.SeesStandard(who, key, editions);
+            var hidden = keys.Where(k => !Sees(k)).ToList();
+            var absentRelations = await client.GetAsync("/v1/standards/never-was/relations");
+            var absentCurrent = await client.GetAsync("/v1/standards/never-was/current");
+            foreach (var key in keys)
+            {
+                var relations = await client.GetAsync($"/v1/standards/{key}/relations");
+                var current = await client.GetAsync($"/v1/standards/{key}/current");
+                requests += 2;
+                var (relationsBody, currentBody) = (await relations.Content.ReadAsStringAsync(), await current.Content.ReadAsStringAsync());
+                if (!Sees(key))
+                {
+                    if (relations.StatusCode != HttpStatusCode.NotFound || relationsBody != await absentRelations.Content.ReadAsStringAsync()
+                        || current.StatusCode != HttpStatusCode.NotFound || currentBody != await absentCurrent.Content.ReadAsStringAsync())
+                    {
+                        failures.Add($"{who.Name}: {key} is hidden, yet answers {(int)relations.StatusCode} {relationsBody} / {(int)current.StatusCode} {currentBody}");
+                    }
+                    continue;
+                }
+                foreach (var name in hidden.Where(h => relationsBody.Contains($"\"{h}\"", StringComparison.Ordinal) || currentBody.Contains($"\"{h}\"", StringComparison.Ordinal)))
+                {
+                    failures.Add($"{who.Name}: {key}'s answers name the hidden {name}");
+                }
+                var json = JsonNode.Parse(relationsBody)!;
+                Expect(failures, who, $"{key} outgoing", json["outgoing"]!,
+                    edges.Where(e => e.From == key && Sees(e.To)).OrderBy(e => e.Kind, StringComparer.Ordinal).ThenBy(e => e.To, StringComparer.Ordinal).Select(e => $"{e.Kind} {e.To}"));
+                Expect(failures, who, $"{key} incoming", json["incoming"]!,
+                    edges.Where(e => e.To == key && Sees(e.From)).OrderBy(e => e.Kind, StringComparer.Ordinal).ThenBy(e => e.From, StringComparer.Ordinal).Select(e => $"{e.Kind} {e.From}"));
+                var equivalent = json["equivalents"]!.AsArray().Select(e => $"{e!["source"]} {e["identifier"]}").ToList();
+                if (!equivalent.SequenceEqual(equivalents.TryGetValue(key, out var id) ? [$"ISO {id}"] : []))
+                {
+                    failures.Add($"{who.Name}: {key} equivalents {string.Join(", ", equivalent)}");
+                }
+                if ((json["preferred"]?["rationale"]?.GetValue<string>() == $"RATIONALE-{key}") != (key == preferred))
+                {
+                    failures.Add($"{who.Name}: {key} preferred {json["preferred"]?.ToJsonString()}");
+                }
+                var chain = JsonNode.Parse(currentBody)!["chain"]!.AsArray().Select(k => k!.GetValue<string>()).ToList();
+                var expected = Chain(key, edges, Sees);
+                if (!chain.SequenceEqual(expected))
+                {
+                    failures.Add($"{who.Name}: {key} current chain [{string.Join(", ", chain)}], the oracle says [{string.Join(", ", expected)}]");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the oracle:\n{string.Join('\n', failures.Take(30))}");
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    private static void Expect(List<string> failures, Reader who, string what, JsonNode answer, IEnumerable<string> expected)
+    {
+        var got = answer.AsArray().Select(e => $"{e!["kind"]} {e["key"]}").ToList();
+        if (!got.SequenceEqual(expected))
+        {
+            failures.Add($"{who.Name}: {what} [{string.Join(", ", got)}], the oracle says [{string.Join(", ", expected)}]");
+        }
+    }
+
+    /// <summary>From the key along its most recently recorded visible successor, until none (or a cycle closes).</summary>
+    private static List<string> Chain(string key, List<Edge> edges, Func<string, bool> sees)
+    {
+        var chain = new List<string> { key };
+        while (edges.Where(e => e.Kind == "supersedes" && e.To == chain[^1] && sees(e.From)).MaxBy(e => e.Order) is { } next && !chain.Contains(next.From))
+        {
+            chain.Add(next.From);
+        }
+        return chain;
+    }
+
+    [Fact]
+    public async Task WritesNeedBothEndsAndSayWhatIsWrong()
+    {
+        var editor = _app.As(TestCaller.Editor());
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await editor.CreateStandardAsync("rel-stanag");
+        await editor.CreateDraftAsync("rel-stanag", "NU");
+        await editor.CreateStandardAsync("rel-ap");
+        await editor.CreateDraftAsync("rel-ap", "NS");
+        await editor.PublishAsync("rel-stanag", 1);
+        await editor.PublishAsync("rel-ap", 1);
+        await authority.ReleaseAsync("rel-stanag", 1, "EU");
+
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/relations/covers/rel-ap", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/relations/covers/rel-ap", null), HttpStatusCode.OK);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/relations/covers/rel-stanag", null), HttpStatusCode.UnprocessableEntity);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/relations/obeys/rel-ap", null), HttpStatusCode.BadRequest);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/relations/covers/never-was", null), HttpStatusCode.NotFound);
+        // An editor below the covered document's marking cannot reach it: answered as absent.
+        var low = _app.As(TestCaller.Editor("NR"));
+        var hidden = await low.PutAsync("/v1/standards/rel-stanag/relations/references/rel-ap", null);
+        var absent = await low.PutAsync("/v1/standards/rel-stanag/relations/references/never-was", null);
+        await RegistryClient.Expect(hidden, HttpStatusCode.NotFound);
+        Assert.Equal(await absent.Content.ReadAsStringAsync(), await hidden.Content.ReadAsStringAsync());
+
+        var bad = await editor.PutAsync("/v1/standards/rel-stanag/equivalents/DIN/%209001", null);
+        await RegistryClient.Expect(bad, HttpStatusCode.BadRequest);
+        var errors = (await bad.JsonAsync())["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("source") && errors.ContainsKey("identifier"), errors.ToJsonString());
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/equivalents/EN/16341", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/rel-stanag/preferred", new { }), HttpStatusCode.BadRequest);
+        await RegistryClient.Expect(await authority.PutAsync("/v1/standards/rel-stanag/equivalents/EN/16341", null), HttpStatusCode.Forbidden);
+
+        // The EU consumer sees the STANAG and its civil equivalent, not the covered NATO SECRET publication.
+        var eu = await _app.As(TestCaller.Eu("CTS")).GetJsonAsync("/v1/standards/rel-stanag/relations");
+        Assert.Empty(eu["outgoing"]!.AsArray());
+        Assert.Equal("16341", eu["equivalents"]![0]!["identifier"]!.GetValue<string>());
+        var nato = await _app.As(TestCaller.NatoReader("NS")).GetJsonAsync("/v1/standards/rel-stanag/relations");
+        Assert.Equal("rel-ap", nato["outgoing"]![0]!["key"]!.GetValue<string>());
+
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/relations/covers/rel-ap"), HttpStatusCode.NoContent);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/relations/covers/rel-ap"), HttpStatusCode.NotFound);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/equivalents/EN/16341"), HttpStatusCode.NoContent);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/preferred"), HttpStatusCode.NotFound);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+}
