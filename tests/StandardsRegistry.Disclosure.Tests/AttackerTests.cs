@@ -41,6 +41,25 @@ public sealed class AttackerTests(ITestOutputHelper output)
         output.WriteLine($"{CaseCount} cases, {refused} same-cycle second releases refused by the audit ({confirmed} of them breachable by a single insider), {watch.Elapsed.TotalSeconds:F1} s");
     }
 
+    /// <summary>
+    /// The long run at the benchmark's scale (32 nations × 200 capabilities × 3 horizons, two cycles): the oracle, one
+    /// LP model per nation, attacks both released tables. Minutes, not seconds: set DISCLOSURE_ORACLE_BENCH=1.
+    /// </summary>
+    [Fact]
+    public void TheBenchmarkTablesSurviveTheAttack()
+    {
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("DISCLOSURE_ORACLE_BENCH") != "1", "the long run: set DISCLOSURE_ORACLE_BENCH=1");
+        var watch = Stopwatch.StartNew();
+        var targets = Bench.BenchmarkTargets.Generate();
+        var engine = new DisclosureEngine(targets.Rules);
+        var first = new Release(targets.FirstTargets, engine.Protect(targets.First, targets.FirstTargets, []).Release());
+        var second = new Release(targets.SecondTargets, engine.Protect(targets.Second, targets.SecondTargets, [new PriorRelease(first.Table, targets.FirstTargets)]).Release());
+        var breaches = AttackerOracle.Breaches(targets.Rules, [], first);
+        breaches.AddRange(AttackerOracle.Breaches(targets.Rules, [first], second));
+        output.WriteLine($"benchmark tables attacked in {watch.Elapsed.TotalSeconds:F0} s: {breaches.Count} breaches");
+        Assert.True(breaches.Count == 0, Describe(breaches));
+    }
+
     public static TheoryData<int> Mutants => new(Enum.GetValues<Mutant>().Where(m => m != Mutant.None).Select(m => (int)m));
 
     /// <summary>Each mutant is caught by the oracle within the first <see cref="MutantBudget"/> cases; the case that
