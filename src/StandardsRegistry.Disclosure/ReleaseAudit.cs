@@ -48,7 +48,7 @@ internal static class ReleaseAudit
     private static bool SolvesAll(Problem problem, bool[] suppressed, List<(int Requirement, int Side)> open)
     {
         var layout = problem.Layout;
-        using var solver = Solver.CreateSolver("GLOP") ?? throw new InvalidOperationException("The GLOP solver is unavailable.");
+        using var solver = Glop.Create();
         var cap = problem.Cap;
         var y = new Variable[layout.InteriorCount];
         for (var i = 0; i < y.Length; i++) y[i] = solver.MakeNumVar(0, cap, "");
@@ -63,7 +63,7 @@ internal static class ReleaseAudit
             objective.Clear();
             foreach (var i in layout.Members[requirement.Cell]) objective.SetCoefficient(y[i], 1);
             if (side > 0) objective.SetMaximization(); else objective.SetMinimization();
-            if (solver.Solve() != Solver.ResultStatus.OPTIMAL) return false;
+            if (!Glop.SolvesOptimally(solver)) return false;
             var value = problem.Values[requirement.Cell];
             var level = requirement.Level(side);
             var tolerance = 1e-6 * Math.Max(1, level);

@@ -19,7 +19,7 @@ internal static class Suppressor
     {
         var layout = problem.Layout;
         var certificates = new Dictionary<(int, int), double[]>();
-        using var solver = Solver.CreateSolver("GLOP") ?? throw new InvalidOperationException("The GLOP solver is unavailable.");
+        using var solver = Glop.Create();
         var d = new Variable[layout.InteriorCount];
         for (var i = 0; i < d.Length; i++) d[i] = solver.MakeNumVar(0, double.PositiveInfinity, "");
         var up = new Variable[layout.Count];
@@ -60,7 +60,7 @@ internal static class Suppressor
                 var (moved, held) = side > 0 ? (up, down) : (down, up);
                 moved[requirement.Cell].SetLb(level);
                 held[requirement.Cell].SetUb(0);
-                if (solver.Solve() == Solver.ResultStatus.OPTIMAL) // otherwise no certificate: the audit decides
+                if (Glop.SolvesOptimally(solver)) // otherwise no certificate: the audit decides
                 {
                     var certificate = new double[d.Length];
                     for (var i = 0; i < d.Length; i++) certificate[i] = d[i].SolutionValue();

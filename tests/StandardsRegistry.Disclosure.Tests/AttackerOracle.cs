@@ -27,7 +27,9 @@ internal static class AttackerOracle
     /// (the floor of a change: a nation's change is no lower than minus its earlier figure, reached by dropping to zero).</summary>
     private sealed record Item(CellKey Cell, string Kind, Dictionary<int, double> Objective, double Value, Dictionary<string, double> Contributions, Dictionary<string, double> Current);
 
-    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current)
+    /// <summary>Attacks <paramref name="current"/> with everything released; <paramref name="intervals"/> counts the (insider,
+    /// sensitive quantity) intervals worked out.</summary>
+    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals)
     {
         var releases = earlier.Append(current).ToList();
         var unknowns = new Dictionary<(string Cycle, string Capability, int Horizon), int>();
@@ -71,36 +73,64 @@ internal static class AttackerOracle
 
         var cap = 4 * figures.Values.Sum(f => f.Sum()) + 10;
         var breaches = new List<Breach>();
+        intervals = 0;
         foreach (var insider in figures.Keys.Append(Outsider))
         {
             var needed = items.Select(item => Level(rules, item.Contributions, insider, null)).ToArray();
             var neededDown = items.Select(item => Level(rules, item.Contributions, insider, item.Current)).ToArray();
             if (needed.All(level => level <= 0)) continue;
-            using var solver = Solver.CreateSolver("GLOP")!;
             var own = insider == Outsider ? new double[unknowns.Count] : figures[insider];
-            var y = Enumerable.Range(0, unknowns.Count).Select(i => solver.MakeNumVar(own[i], cap, "")).ToArray();
-            foreach (var (members, value) in equalities)
+            var (solver, y) = Model(own, cap, equalities);
+            try
             {
-                var row = solver.MakeConstraint(value, value, "");
-                foreach (var i in members) row.SetCoefficient(y[i], 1);
+                for (var n = 0; n < items.Count; n++)
+                {
+                    if (needed[n] <= 0) continue;
+                    var item = items[n];
+                    intervals++;
+                    var (low, high) = Interval(solver, y, item.Objective);
+                    if (double.IsNaN(low) || double.IsNaN(high))
+                    {
+                        // GLOP's warm start can stall on a long sequence of objectives; the same program from cold.
+                        var (fresh, freshY) = Model(own, cap, equalities);
+                        using (fresh) (low, high) = Interval(fresh, freshY, item.Objective);
+                    }
+                    var tolerance = 1e-5 * Math.Max(1, needed[n]);
+                    if (!(high >= item.Value + needed[n] - tolerance && low <= item.Value - neededDown[n] + tolerance))
+                        breaches.Add(new Breach(insider == Outsider ? "(outsider)" : insider, item.Cell, item.Kind, item.Value, needed[n], low, high));
+                }
             }
-            var goal = solver.Objective();
-            for (var n = 0; n < items.Count; n++)
+            finally
             {
-                if (needed[n] <= 0) continue;
-                var item = items[n];
-                goal.Clear();
-                foreach (var (i, coefficient) in item.Objective) goal.SetCoefficient(y[i], coefficient);
-                goal.SetMaximization();
-                var high = solver.Solve() == Solver.ResultStatus.OPTIMAL ? goal.Value() : double.NaN;
-                goal.SetMinimization();
-                var low = solver.Solve() == Solver.ResultStatus.OPTIMAL ? goal.Value() : double.NaN;
-                var tolerance = 1e-5 * Math.Max(1, needed[n]);
-                if (!(high >= item.Value + needed[n] - tolerance && low <= item.Value - neededDown[n] + tolerance))
-                    breaches.Add(new Breach(insider == Outsider ? "(outsider)" : insider, item.Cell, item.Kind, item.Value, needed[n], low, high));
+                solver.Dispose();
             }
         }
         return breaches;
+    }
+
+    private static (Solver Solver, Variable[] Unknowns) Model(double[] own, double cap, List<(int[] Members, double Value)> equalities)
+    {
+        var solver = Solver.CreateSolver("GLOP")!;
+        var y = Enumerable.Range(0, own.Length).Select(i => solver.MakeNumVar(own[i], cap, "")).ToArray();
+        foreach (var (members, value) in equalities)
+        {
+            var row = solver.MakeConstraint(value, value, "");
+            foreach (var i in members) row.SetCoefficient(y[i], 1);
+        }
+        return (solver, y);
+    }
+
+    /// <summary>The objective's minimum and maximum (NaN where the solver gives no optimum).</summary>
+    private static (double Low, double High) Interval(Solver solver, Variable[] y, Dictionary<int, double> objective)
+    {
+        var goal = solver.Objective();
+        goal.Clear();
+        foreach (var (i, coefficient) in objective) goal.SetCoefficient(y[i], coefficient);
+        goal.SetMaximization();
+        var high = solver.Solve() == Solver.ResultStatus.OPTIMAL ? goal.Value() : double.NaN;
+        goal.SetMinimization();
+        var low = solver.Solve() == Solver.ResultStatus.OPTIMAL ? goal.Value() : double.NaN;
+        return (low, high);
     }
 
     /// <summary>

@@ -25,11 +25,12 @@ public sealed class AttackerTests(ITestOutputHelper output)
     public void NoInsiderCanNarrowASensitiveFigureInAnyGeneratedCase()
     {
         var watch = Stopwatch.StartNew();
-        int refused = 0, confirmed = 0;
+        int refused = 0, confirmed = 0, intervals = 0;
         for (var seed = 0; seed < CaseCount; seed++)
         {
             var generated = Case.Generate(seed);
             var outcome = Run(generated, Mutant.None);
+            intervals += outcome.Intervals;
             Assert.True(outcome.Breaches.Count == 0, $"seed {seed}: {Describe(outcome.Breaches)}");
             Assert.True(outcome.FirstReleased, $"seed {seed}: the first release was refused");
             Assert.True(outcome.SecondReleased || generated.SameCycle, $"seed {seed}: the next cycle was refused");
@@ -38,7 +39,7 @@ public sealed class AttackerTests(ITestOutputHelper output)
             // Would the refused table have been breached? (It is not released, so this only measures the audit's caution.)
             if (Run(generated, Mutant.None, attackRefused: true).Breaches.Count > 0) confirmed++;
         }
-        output.WriteLine($"{CaseCount} cases, {refused} same-cycle second releases refused by the audit ({confirmed} of them breachable by a single insider), {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{CaseCount} cases, {intervals} intervals (insider × sensitive quantity) maximised and minimised, {refused} same-cycle second releases refused by the audit ({confirmed} of them breachable by a single insider), {watch.Elapsed.TotalSeconds:F1} s");
     }
 
     /// <summary>
@@ -54,9 +55,9 @@ public sealed class AttackerTests(ITestOutputHelper output)
         var engine = new DisclosureEngine(targets.Rules);
         var first = new Release(targets.FirstTargets, engine.Protect(targets.First, targets.FirstTargets, []).Release());
         var second = new Release(targets.SecondTargets, engine.Protect(targets.Second, targets.SecondTargets, [new PriorRelease(first.Table, targets.FirstTargets)]).Release());
-        var breaches = AttackerOracle.Breaches(targets.Rules, [], first);
-        breaches.AddRange(AttackerOracle.Breaches(targets.Rules, [first], second));
-        output.WriteLine($"benchmark tables attacked in {watch.Elapsed.TotalSeconds:F0} s: {breaches.Count} breaches");
+        var breaches = AttackerOracle.Breaches(targets.Rules, [], first, out var firstIntervals);
+        breaches.AddRange(AttackerOracle.Breaches(targets.Rules, [first], second, out var secondIntervals));
+        output.WriteLine($"benchmark tables attacked in {watch.Elapsed.TotalSeconds:F0} s: {firstIntervals + secondIntervals} intervals, {breaches.Count} breaches");
         Assert.True(breaches.Count == 0, Describe(breaches));
     }
 
@@ -99,7 +100,7 @@ public sealed class AttackerTests(ITestOutputHelper output)
 
     private const int MutantBudget = 300;
 
-    private sealed record Outcome(List<AttackerOracle.Breach> Breaches, bool FirstReleased, bool SecondReleased);
+    private sealed record Outcome(List<AttackerOracle.Breach> Breaches, int Intervals, bool FirstReleased, bool SecondReleased);
 
     /// <summary>
     /// Publishes the first table, then the second beside it, and attacks each with everything published by then. A
@@ -111,11 +112,13 @@ public sealed class AttackerTests(ITestOutputHelper output)
         var engine = new DisclosureEngine(generated.Rules) { Mutant = mutant };
         var first = engine.Protect(generated.First, generated.FirstTargets, []);
         var firstRelease = new Release(generated.FirstTargets, first.Preview());
-        var breaches = first.Releasable || attackRefused ? AttackerOracle.Breaches(generated.Rules, [], firstRelease) : [];
+        var breaches = new List<AttackerOracle.Breach>();
+        int firstIntervals = 0, secondIntervals = 0;
+        if (first.Releasable || attackRefused) breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [], firstRelease, out firstIntervals));
         var second = engine.Protect(generated.Second, generated.SecondTargets, [new PriorRelease(firstRelease.Table, generated.FirstTargets)]);
         if (second.Releasable || attackRefused)
-            breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [firstRelease], new Release(generated.SecondTargets, second.Preview())));
-        return new Outcome(breaches, first.Releasable, second.Releasable);
+            breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [firstRelease], new Release(generated.SecondTargets, second.Preview()), out secondIntervals));
+        return new Outcome(breaches, firstIntervals + secondIntervals, first.Releasable, second.Releasable);
     }
 
     private static string Describe(List<AttackerOracle.Breach> breaches) =>
