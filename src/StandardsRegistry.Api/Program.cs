@@ -14,6 +14,7 @@ app.UseRegistryPipeline();
 app.MapStandardsApi();
 app.MapVersionsApi();
 app.MapReleasesApi();
+app.MapResponsesApi();
 app.MapFeedApi();
 app.MapSubscriptionsApi();
 app.MapAuditApi();

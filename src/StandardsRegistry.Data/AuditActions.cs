@@ -21,6 +21,13 @@ public static class AuditActions
     /// <summary>A release recorded by the registry itself (loading the sample catalogue).</summary>
     public const string ReleaseRecord = "release.record";
 
+    public const string ResponseRecord = "response.record";
+    public const string ResponseRelease = "response.release";
+    public const string ResponseRevoke = "response.revoke";
+
+    /// <summary>A read of national responses (their reservation texts are content).</summary>
+    public const string ResponseRead = "response.read";
+
     public const string FeedRead = "feed.read";
     public const string CatalogueExport = "catalogue.export";
 

@@ -95,6 +95,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<EditorialStore>();
         services.AddSingleton<ReleaseStore>();
+        services.AddSingleton<ResponseStore>();
         services.AddSingleton<AudienceDirectory>();
         services.AddSingleton<AuditLog>();
         return services;

@@ -13,12 +13,14 @@ internal static class SqlStatements
         VisibilityScope.Nato(Classification.NS, drafts: true),
         VisibilityScope.Nato(Classification.NS, drafts: false),
         VisibilityScope.ForAudience("EU", Classification.NS, MarkingScheme.Eu),
+        VisibilityScope.Nato(Classification.NS, drafts: false) with { Nation = "FRA" },
     ];
 
     public static IEnumerable<string> All(SqlDialect dialect) =>
-        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedReader.Sql.All(dialect, scope)))
+        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedReader.Sql.All(dialect, scope)).Concat(ResponseStore.Sql.All(dialect, scope)))
             .Concat(FeedWriter.Sql.All(dialect))
             .Concat(ReleaseStore.Sql.All())
+            .Concat(ResponseStore.Sql.All())
             .Concat(WebhookStore.Sql.All(dialect))
             .Append(AudienceDirectory.Select)
             .Concat(AuditLog.Sql.All(dialect))

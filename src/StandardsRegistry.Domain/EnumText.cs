@@ -2,8 +2,9 @@ namespace StandardsRegistry.Domain;
 
 /// <summary>
 /// The one converter between the registry's enums and their text, in storage and on the wire alike: the member's
-/// name in lower case (<c>VersionStatus.Superseded</c> is <c>superseded</c>). Dapper reads stored text back into the
-/// enum by the same name; statements bind <see cref="Of{T}"/>, since Dapper would bind an enum as its number.
+/// name in lower case, words joined by hyphens (<c>VersionStatus.Superseded</c> is <c>superseded</c>,
+/// <c>ResponseKind.RatifiedWithReservations</c> is <c>ratified-with-reservations</c>). Dapper reads stored one-word
+/// text back into the enum by its name; statements bind <see cref="Of{T}"/>, since Dapper would bind an enum as its number.
 /// </summary>
 public static class EnumText
 {
@@ -17,7 +18,11 @@ public static class EnumText
 
     private static class Texts<T> where T : struct, Enum
     {
-        public static readonly Dictionary<T, string> ByValue = Enum.GetValues<T>().ToDictionary(v => v, v => v.ToString().ToLowerInvariant());
+        public static readonly Dictionary<T, string> ByValue = Enum.GetValues<T>().ToDictionary(v => v, v => Words(v.ToString()));
         public static readonly Dictionary<string, T> ByText = ByValue.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
     }
+
+    /// <summary><c>RatifiedWithReservations</c> → <c>ratified-with-reservations</c>.</summary>
+    private static string Words(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? $"-{char.ToLowerInvariant(c)}" : char.ToLowerInvariant(c).ToString()));
 }

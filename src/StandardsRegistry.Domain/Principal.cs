@@ -7,7 +7,10 @@ public static class Roles
     public const string Consumer = "consumer";
     public const string Admin = "admin";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Editor, ReleaseAuthority, Consumer, Admin };
+    /// <summary>A national delegate: records its own nation's responses to editions (needs the <c>nation</c> claim).</summary>
+    public const string Delegate = "delegate";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Editor, ReleaseAuthority, Consumer, Admin, Delegate };
 }
 
 public static class Communities
@@ -25,8 +28,12 @@ public static class Communities
 /// </summary>
 public sealed record Audience(string Code, string Name, Classification MaxClassification, MarkingScheme Scheme);
 
-/// <summary>Who asks. Anonymous callers are <see cref="Anonymous"/>: community PUBLIC, no clearance, no roles.</summary>
-public sealed record Principal(string Subject, string Community, Classification? Clearance, IReadOnlySet<string> Roles)
+/// <summary>
+/// Who asks. Anonymous callers are <see cref="Anonymous"/>: community PUBLIC, no clearance, no roles. A NATO caller
+/// with a <paramref name="Nation"/> speaks for that nation (a national delegate): it sees its own nation's responses to
+/// editions by clearance, other nations' only once released (docs/design.md, national responses).
+/// </summary>
+public sealed record Principal(string Subject, string Community, Classification? Clearance, IReadOnlySet<string> Roles, string? Nation = null)
 {
     public static Principal Anonymous { get; } = new("anonymous", Communities.Public, null, new HashSet<string>());
 

@@ -10,7 +10,8 @@ namespace StandardsRegistry.Domain;
 /// <param name="MaxLevel">the highest classification the caller may see.</param>
 /// <param name="IncludeDrafts">NATO editors also see drafts.</param>
 /// <param name="Scheme">the marking scheme the caller reads in.</param>
-public sealed record VisibilityScope(bool Originator, string Community, Classification MaxLevel, bool IncludeDrafts, MarkingScheme Scheme)
+/// <param name="Nation">a NATO caller speaking for a nation: other nations' responses only once released.</param>
+public sealed record VisibilityScope(bool Originator, string Community, Classification MaxLevel, bool IncludeDrafts, MarkingScheme Scheme, string? Nation = null)
 {
     /// <summary>NATO editors see a standard that has no versions yet (it reveals nothing but what they created).</summary>
     public bool SeesEmptyStandards => Originator && IncludeDrafts;
@@ -40,7 +41,7 @@ public static class ReleaseRule
         var clearance = principal.Clearance ?? Classification.NU;
         if (principal.IsNato)
         {
-            return VisibilityScope.Nato(clearance, principal.HasRole(Roles.Editor));
+            return VisibilityScope.Nato(clearance, principal.HasRole(Roles.Editor)) with { Nation = principal.Nation };
         }
 
         if (audience is null || audience.Code != principal.Community)

@@ -52,6 +52,20 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// <summary>Audiences' accreditation ceilings, as migrated.</summary>
     private static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
 
+    /// <summary>A national response as the oracle knows it: on which edition, whose, its level and releases.</summary>
+    private sealed record Response(string Key, int Edition, string Nation, int Level, string[] ReleasedTo)
+    {
+        public string Canary => $"RCANARY-{Key}-{Edition}-{Nation}";
+    }
+
+    private static readonly Response[] Responses =
+    [
+        new(Open, 1, "FRA", 0, ["EU", "PUBLIC"]),
+        new(Open, 2, "FRA", 3, ["EU"]),
+        new(Open, 2, "DEU", 0, []),
+        new(Secret, 2, "POL", 1, ["EU"]),
+    ];
+
     private string _euSubscription = "";
     private string _publicSubscription = "";
 
@@ -76,6 +90,17 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 }
             }
         }
+        foreach (var r in Responses)
+        {
+            var recorded = await editor.PutAsJsonAsync($"/v1/standards/{r.Key}/versions/{r.Edition}/responses/{r.Nation}",
+                new { response = "ratified-with-reservations", reservation = r.Canary, classification = Levels[r.Level] });
+            await RegistryClient.Expect(recorded, HttpStatusCode.Created);
+            foreach (var audience in r.ReleasedTo)
+            {
+                var released = await authority.PutAsJsonAsync($"/v1/standards/{r.Key}/versions/{r.Edition}/responses/{r.Nation}/releases/{audience}", new { reason = "Shared." });
+                await RegistryClient.Expect(released, HttpStatusCode.Created);
+            }
+        }
         var admin = _app.As(TestCaller.Admin());
         _euSubscription = await SubscribeAsync(admin, "EU");
         _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
@@ -96,7 +121,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// Who asks: the principal the registry must read (null community: anonymous), and the token that says so (null:
     /// none). A hostile token is one the registry must refuse (401) whatever it claims.
     /// </summary>
-    private sealed record Who(string Name, string? Community, int? Clearance, string[] Roles, string? Token, bool Hostile = false)
+    private sealed record Who(string Name, string? Community, int? Clearance, string[] Roles, string? Token, bool Hostile = false, string? Nation = null)
     {
         public bool Anonymous => Token is null;
         public bool Nato => Community == "NATO";
@@ -104,7 +129,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     }
 
     private static readonly string[][] RoleSets =
-        [[], ["consumer"], ["editor"], ["release-authority"], ["admin"], ["consumer", "editor", "release-authority", "admin"]];
+        [[], ["consumer"], ["editor"], ["release-authority"], ["admin"], ["delegate"], ["consumer", "editor", "release-authority", "admin", "delegate"]];
 
     private static IEnumerable<Who> Principals()
     {
@@ -118,6 +143,13 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     var name = $"{community}/{(clearance is { } c ? Levels[c] : "none")}/{(roles.Length == 0 ? "-" : string.Join('+', roles))}";
                     var caller = new TestCaller(name, community, clearance is { } l ? Levels[l] : null, roles);
                     yield return new Who(name, community, clearance, roles, caller.Token());
+                }
+                // National delegates: a NATO caller speaking for a nation (outside NATO the nation means nothing).
+                foreach (var nation in new[] { "FRA", "DEU" })
+                {
+                    var name = $"{community}/{(clearance is { } c ? Levels[c] : "none")}/delegate/{nation}";
+                    var caller = new TestCaller(name, community, clearance is { } l ? Levels[l] : null, "delegate") { Nation = nation };
+                    yield return new Who(name, community, clearance, ["delegate"], caller.Token(), Nation: community == "NATO" ? nation : null);
                 }
             }
         }
@@ -148,6 +180,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ("clearance as a boolean", $""" "sub":"h","community":"NATO","clearance":true,"role":{AllRoles}"""),
         ("clearances as an array", $""" "sub":"h","community":"NATO","clearance":["NU","CTS"],"role":{AllRoles}"""),
         ("subjects as an array", $""" "sub":["h","admin@nato"],"community":"NATO","clearance":"CTS","role":{AllRoles}"""),
+        ("nation given twice", """ "sub":"h","community":"NATO","clearance":"CTS","role":"delegate","nation":"FRA","nation":"DEU" """),
+        ("nations as an array", """ "sub":"h","community":"NATO","clearance":"CTS","role":"delegate","nation":["FRA","DEU"]"""),
+        ("nation in lower case", """ "sub":"h","community":"NATO","clearance":"CTS","role":"delegate","nation":"fra" """),
+        ("nation in two spellings of its name", """ "sub":"h","community":"NATO","clearance":"CTS","role":"delegate","nation":"FRA","Nation":"DEU" """),
     ];
 
     // ------------------------------------------------------------------ the oracle
@@ -166,6 +202,22 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             && edition.Level <= Math.Min(who.Clearance ?? 0, ceiling);
     }
 
+    /// <summary>A response: its edition visible, its level within the caller's, and released as the caller's view needs.</summary>
+    private static bool CanSee(Who who, Response response)
+    {
+        var edition = Editions.Single(e => e.Key == response.Key && e.Number == response.Edition);
+        if (!CanSee(who, edition))
+        {
+            return false;
+        }
+        if (who.Nato)
+        {
+            return response.Level <= (who.Clearance ?? 0) && (who.Nation is null || who.Nation == response.Nation || response.ReleasedTo.Length > 0);
+        }
+        var community = who.Community ?? "PUBLIC";
+        return response.ReleasedTo.Contains(community) && response.Level <= Math.Min(who.Clearance ?? 0, Ceilings[community]);
+    }
+
     private static bool CanSeeStandard(Who who, string key) => Editions.Any(e => e.Key == key && CanSee(who, e));
 
     /// <summary>A NATO writer may write to a standard only when its clearance covers every edition of it.</summary>
@@ -182,6 +234,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["nato"] = w => w.Nato,
         ["admin"] = w => w.Nato && w.Has("admin"),
         ["auditor"] = w => w.Nato && w.Has("admin") && w.Clearance == 4,
+        ["response-recorder"] = w => w.Nato && (w.Has("editor") || (w.Has("delegate") && w.Nation is not null)),
     };
 
     /// <summary>
@@ -200,6 +253,8 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["PauseSubscription"] = ["admin"], ["ResumeSubscription"] = ["admin"], ["DeleteSubscription"] = ["admin"],
         ["RedeliverSubscription"] = ["admin"],
         ["ListAuditEntries"] = ["auditor"], ["VerifyAuditTrail"] = ["auditor"],
+        ["GetResponseMatrix"] = [], ["GetResponseHistory"] = [], ["ListResponses"] = [], ["RecordResponse"] = ["response-recorder"],
+        ["ReleaseResponse"] = ["release-authority"], ["RevokeResponseRelease"] = ["release-authority"],
     };
 
     [Fact]
@@ -223,6 +278,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         {
             yield return $"STDCANARY-{key}";
             yield return key;
+        }
+        foreach (var response in Responses.Where(r => !CanSee(who, r)))
+        {
+            yield return response.Canary;
         }
         foreach (var (audience, id) in new[] { ("EU", _euSubscription), ("PUBLIC", _publicSubscription) })
         {
@@ -252,6 +311,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         "edition" => target.Edition,
         "audience" => target.Audience,
         "id" => target.Subscription,
+        "nation" => "FRA",
         "documentName" => "v1",
         var other => throw new Xunit.Sdk.XunitException($"The route {route.Method} {route.Pattern} has a parameter '{other}' this test does not know: teach Url() a value for it."),
     });

@@ -34,6 +34,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
                 "key" => "stanag-2310",
                 "edition" => "2",
                 "audience" => "EU",
+                "nation" => "FRA",
                 "id" => _subscription,
                 "documentName" => "v1",
                 var other => throw new Xunit.Sdk.XunitException($"GET {r.Pattern} has a parameter '{other}': teach this test a value for it."),

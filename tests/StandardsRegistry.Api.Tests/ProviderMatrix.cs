@@ -63,6 +63,14 @@ public sealed class RandomRequestTestsOnPostgres(ITestOutputHelper output) : Ran
 
 public sealed class RandomRequestTestsOnSqlServer(ITestOutputHelper output) : RandomRequestTests(TestProvider.SqlServer, 3_000, output);
 
+// National responses under the release rule.
+
+public sealed class NationalResponseTestsOnSqlite() : NationalResponseTests(TestProvider.Sqlite);
+
+public sealed class NationalResponseTestsOnPostgres() : NationalResponseTests(TestProvider.Postgres);
+
+public sealed class NationalResponseTestsOnSqlServer() : NationalResponseTests(TestProvider.SqlServer);
+
 // The confidentiality label suite.
 
 public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);

@@ -11,6 +11,15 @@ public sealed class EnumTextTests
         Assert.Equal("hidden", EnumText.Of(FeedEventType.Hidden));
     }
 
+    [Fact]
+    public void AMemberOfSeveralWordsIsWrittenWithHyphens()
+    {
+        Assert.Equal("ratified-with-reservations", EnumText.Of(ResponseKind.RatifiedWithReservations));
+        Assert.Equal("not-ratifying", EnumText.Of(ResponseKind.NotRatifying));
+        Assert.Equal(ResponseKind.NoResponse, EnumText.Parse<ResponseKind>("no-response"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EnumText.Parse<ResponseKind>("noresponse"));
+    }
+
     [Theory]
     [InlineData("Visible")]
     [InlineData("VISIBLE")]

@@ -56,9 +56,9 @@ public static class ReleasesApi
     public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ProblemHttpResult>> Release(
         string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        if (!(await audiences.GetAsync(ct)).TryGetValue(audience, out var target))
+        if (await audiences.FindAsync(audience, ct) is not { } target)
         {
-            return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
+            return Problems.NoSuchAudience(audience);
         }
 
         var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, request.EffectiveFrom, caller.Actor, caller.Now, ct);
@@ -77,9 +77,9 @@ public static class ReleasesApi
     public static async Task<Results<Ok<ReleaseDto>, ProblemHttpResult>> Revoke(
         string key, int edition, string audience, [AsParameters] RevokeQuery query, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
-        if (!(await audiences.GetAsync(ct)).ContainsKey(audience))
+        if (await audiences.FindAsync(audience, ct) is null)
         {
-            return Problems.Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
+            return Problems.NoSuchAudience(audience);
         }
         var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, query.reason, caller.Actor, caller.Now, ct);
         if (result.Succeeded)

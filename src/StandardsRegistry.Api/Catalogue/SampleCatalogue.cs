@@ -10,7 +10,8 @@ namespace StandardsRegistry.Api.Catalogue;
 /// Loads the sample catalogue (db/seed/catalogue.json) into an empty database, through the same validation and
 /// stores the API uses. Release times are relative to now, so the future-dated release stays in the future.
 /// </summary>
-public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
+public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, ResponseStore responses, AudienceDirectory audiences, CatalogueQueries queries,
+    RegistryClock clock, ILogger<SampleCatalogue> logger)
 {
     private const string Seeder = "sample-catalogue";
     private static readonly AuditActor SeederActor = AuditActor.System(Seeder);
@@ -29,15 +30,16 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
         var catalogue = await JsonSerializer.DeserializeAsync<SeedCatalogue>(stream, Json, ct)
             ?? throw new InvalidOperationException("The sample catalogue is empty.");
 
+        var known = await audiences.AllAsync(ct);
         foreach (var standard in catalogue.Standards)
         {
-            await LoadAsync(standard, now, ct);
+            await LoadAsync(standard, known, now, ct);
         }
         logger.LogInformation("Loaded the sample catalogue: {Count} standards", catalogue.Standards.Count);
         return true;
     }
 
-    private async Task LoadAsync(SeedStandard standard, DateTimeOffset now, CancellationToken ct)
+    private async Task LoadAsync(SeedStandard standard, IReadOnlyDictionary<string, Audience> known, DateTimeOffset now, CancellationToken ct)
     {
         var standardErrors = new ValidationErrors();
         new CreateStandardRequest(standard.Key, standard.Designation, standard.Category, standard.Title).Validate(standardErrors);
@@ -77,6 +79,18 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
                     RevocationReason = release.Revoked ? "Revoked in the sample catalogue." : null,
                 }, SeederActor, now, ct));
             }
+            foreach (var response in version.Responses ?? [])
+            {
+                var responseErrors = new ValidationErrors();
+                var recorded = ResponseContent.Validate(responseErrors, response.Response, response.Reservation, response.IntendedImplementation,
+                    response.ActualImplementation, response.ImplementingDocument, response.Classification);
+                Check(responseErrors, $"{standard.Key} edition {edition} response of {response.Nation}");
+                Check(await responses.RecordAsync(EditorScope, standard.Key, edition, response.Nation, recorded!, SeederActor, now.AddDays(-2), ct));
+                foreach (var audience in response.ReleasedTo)
+                {
+                    Check(await responses.ReleaseAsync(EditorScope, standard.Key, edition, response.Nation, known[audience], "Released in the sample catalogue.", SeederActor, now.AddDays(-1), ct));
+                }
+            }
             if (version.State == "withdrawn")
             {
                 Check(await editorial.WithdrawAsync(EditorScope, standard.Key, edition, version.WithdrawalReason ?? "Withdrawn.", SeederActor, now.AddDays(-5), ct));
@@ -104,7 +118,11 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
 
     private sealed record SeedStandard(string Key, string Designation, string Category, string Title, List<SeedVersion> Versions);
 
-    private sealed record SeedVersion(string Title, string Summary, string Body, string Classification, JsonObject Attributes, string State, string? WithdrawalReason, List<SeedRelease>? Releases);
+    private sealed record SeedVersion(string Title, string Summary, string Body, string Classification, JsonObject Attributes, string State, string? WithdrawalReason, List<SeedRelease>? Releases,
+        List<SeedResponse>? Responses);
+
+    private sealed record SeedResponse(string Nation, string Response, string? Reservation, DateOnly? IntendedImplementation, DateOnly? ActualImplementation,
+        string? ImplementingDocument, string Classification, List<string> ReleasedTo);
 
     private sealed record SeedRelease(string Audience, string Reason, int EffectiveInDays, bool Revoked);
 }

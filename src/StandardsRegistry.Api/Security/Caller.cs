@@ -70,5 +70,9 @@ public sealed class AudienceCache(AudienceDirectory directory, TimeProvider time
         return audiences;
     }
 
+    /// <summary>The audience with this code, or null when there is none.</summary>
+    public async ValueTask<Audience?> FindAsync(string code, CancellationToken ct) =>
+        (await GetAsync(ct)).TryGetValue(code, out var audience) ? audience : null;
+
     private sealed record Snapshot(DateTimeOffset Expires, IReadOnlyDictionary<string, Audience> Audiences);
 }

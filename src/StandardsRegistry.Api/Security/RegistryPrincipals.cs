@@ -35,7 +35,7 @@ public static class RegistryPrincipals
 }
 
 /// <summary>
-/// Reads the registry's claims — <c>sub</c>, <c>community</c>, <c>clearance</c>, <c>role</c> — from a validated token into
+/// Reads the registry's claims — <c>sub</c>, <c>community</c>, <c>clearance</c>, <c>role</c>, <c>nation</c> — from a validated token into
 /// a <see cref="Principal"/>, or says why the token is unusable (a 401). Claim names are compared one way: exactly, in
 /// lower case. A claim whose name differs from one of them only in case (<c>Community</c>, <c>ROLE</c>) or a name given
 /// twice in the token's payload makes the token unusable, so no two readers can ever disagree about what it says.
@@ -47,10 +47,13 @@ public static class ClaimsReader
     public const string RoleClaim = "role";
     public const string SubjectClaim = "sub";
 
+    /// <summary>The nation a NATO caller speaks for (a national delegate): an ISO 3166-1 alpha-3 code. Optional.</summary>
+    public const string NationClaim = "nation";
+
     /// <summary>Subjects are recorded with every write; the column holds this many characters.</summary>
     public const int MaxSubjectLength = 200;
 
-    private static readonly string[] RegistryClaims = [SubjectClaim, CommunityClaim, ClearanceClaim, RoleClaim];
+    private static readonly string[] RegistryClaims = [SubjectClaim, CommunityClaim, ClearanceClaim, RoleClaim, NationClaim];
 
     /// <summary>
     /// The principal of a validated token, or why its claims are unusable. <paramref name="payload"/> is the token's
@@ -103,9 +106,19 @@ public static class ClaimsReader
             clearance = level;
         }
 
+        // A nation is one code of three capital letters; it narrows what a NATO caller sees of other nations' responses
+        // and lets a delegate record its own. Outside NATO it means nothing and is not kept.
+        var nations = Values(token, NationClaim);
+        if (nations.Count > 1 || nations.Any(n => !NationCode.IsValid(n)))
+        {
+            problem = $"The token's nation {NationCode.Message}";
+            return null;
+        }
+        var nation = community == Communities.Nato && nations.Count == 1 ? nations[0] : null;
+
         // Roles the registry does not know (another application's, or a misspelt one) grant nothing.
         var roles = Values(token, RoleClaim).Where(Roles.All.Contains).ToHashSet(StringComparer.Ordinal);
-        return new Principal(subjects.Count == 1 ? subjects[0] : "unknown", community, clearance, roles);
+        return new Principal(subjects.Count == 1 ? subjects[0] : "unknown", community, clearance, roles, nation);
     }
 
     /// <summary>The decoded JSON payload of a validated JWT (empty for any other kind of token).</summary>

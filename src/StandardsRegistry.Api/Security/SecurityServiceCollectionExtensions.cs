@@ -12,6 +12,7 @@ public static class SecurityServiceCollectionExtensions
     public const string NatoPolicy = "nato";
     public const string AdminPolicy = "admin";
     public const string AuditorPolicy = "auditor";
+    public const string ResponseRecorderPolicy = "response-recorder";
 
     /// <summary>
     /// JWT bearer from the standard <c>Authentication:Schemes:Bearer</c> section (issuer, audiences, signing keys or an
@@ -61,13 +62,22 @@ public static class SecurityServiceCollectionExtensions
             .AddPolicy(ReleaseAuthorityPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ReleaseAuthority(c.User.RegistryPrincipal())))
             .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => c.User.RegistryPrincipal().IsNato))
             .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Admin(c.User.RegistryPrincipal())))
-            .AddPolicy(AuditorPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Auditor(c.User.RegistryPrincipal())));
+            .AddPolicy(AuditorPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Auditor(c.User.RegistryPrincipal())))
+            .AddPolicy(ResponseRecorderPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ResponseRecorder(c.User.RegistryPrincipal())));
         return services;
     }
 
     public static bool Editor(Principal principal) => principal.IsNato && principal.HasRole(Roles.Editor);
 
     public static bool ReleaseAuthority(Principal principal) => principal.IsNato && principal.HasRole(Roles.ReleaseAuthority);
+
+    /// <summary>
+    /// Recording nations' responses: a NATO editor (for any nation), or a national delegate (for its own nation only,
+    /// which the route checks against the nation it names).
+    /// </summary>
+    public static bool ResponseRecorder(Principal principal) => Editor(principal) || Delegate(principal);
+
+    public static bool Delegate(Principal principal) => principal.IsNato && principal.HasRole(Roles.Delegate) && principal.Nation is not null;
 
     public static bool Admin(Principal principal) => principal.IsNato && principal.HasRole(Roles.Admin);
 

@@ -18,6 +18,7 @@ public enum BodyShape
     Release,
     Subscription,
     Redeliver,
+    Response,
 }
 
 /// <summary>
@@ -129,6 +130,12 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         ["ResumeSubscription"] = ([], BodyShape.None, false),
         ["RedeliverSubscription"] = ([], BodyShape.Redeliver, false),
         ["DeleteSubscription"] = ([], BodyShape.None, false),
+        ["GetResponseMatrix"] = ([], BodyShape.None, false),
+        ["GetResponseHistory"] = ([], BodyShape.None, false),
+        ["RecordResponse"] = ([], BodyShape.Response, false),
+        ["ReleaseResponse"] = ([], BodyShape.Reason, false),
+        ["RevokeResponseRelease"] = ([], BodyShape.None, false),
+        ["ListResponses"] = (["nation", "response", "limit", "cursor"], BodyShape.None, false),
         ["GET /health/live"] = ([], BodyShape.None, false),
         ["GET /health/ready"] = ([], BodyShape.None, false),
     };
@@ -194,22 +201,24 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         from edition in Edition()
         from audience in AudienceText()
         from id in Id()
+        from nation in NationText()
         from query in Query(route)
         from headers in Headers()
         from body in Body(route, CategoryOf(key.Raw))
-        select Build(route, caller, key, edition, audience, id, query, headers, body);
+        select Build(route, caller, key, edition, audience, id, nation, query, headers, body);
 
     /// <summary>The category of a catalogue key (so a draft's attributes can fit it), or a random one.</summary>
     private string? CategoryOf(string key) => model.Standards.FirstOrDefault(s => s.Key == key)?.Category;
 
     private RandomRequest Build(RouteShape route, RandomPrincipal caller, (string Raw, string Segment) key, (string Raw, string Segment) edition,
-        (string Raw, string Segment) audience, (string Raw, string Segment) id, string query, IReadOnlyList<(string, string)> headers,
+        (string Raw, string Segment) audience, (string Raw, string Segment) id, (string Raw, string Segment) nation, string query, IReadOnlyList<(string, string)> headers,
         (byte[]? Bytes, string? ContentType) body)
     {
         var path = route.Template.Replace("{key}", key.Segment, StringComparison.Ordinal)
             .Replace("{edition}", edition.Segment, StringComparison.Ordinal)
             .Replace("{audience}", audience.Segment, StringComparison.Ordinal)
-            .Replace("{id}", id.Segment, StringComparison.Ordinal);
+            .Replace("{id}", id.Segment, StringComparison.Ordinal)
+            .Replace("{nation}", nation.Segment, StringComparison.Ordinal);
         return new RandomRequest(route, caller, key.Raw, edition.Raw, audience.Raw, path + query, headers, body.Bytes, body.ContentType);
     }
 
@@ -281,6 +290,12 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         (2, Gen.Elements("NATO", "eu", "INDUSTRY", "ЕU", "EU ").Select(PathValue)),
         (1, Gen.Elements(Hostile.Where(h => !h.Contains('\0', StringComparison.Ordinal)).ToArray()).Select(PathValue)));
 
+    /// <summary>Nation codes: members, one that is not, wrong shapes, hostile text.</summary>
+    private static Gen<(string Raw, string Segment)> NationText() => Gen.Frequency(
+        (6, Gen.Elements("FRA", "DEU", "POL", "USA").Select(PathValue)),
+        (2, Gen.Elements("XXX", "fra", "FR", "FRAN", "ÉSP").Select(PathValue)),
+        (1, Gen.Elements(Hostile.Where(h => !h.Contains('\0', StringComparison.Ordinal)).ToArray()).Select(PathValue)));
+
     /// <summary>Subscription ids: small numbers, absent ones, hostile text.</summary>
     private static Gen<(string Raw, string Segment)> Id() => Gen.Frequency(
         (4, Gen.Choose(1, 5).Select(i => PathValue(i.ToString(CultureInfo.InvariantCulture)))),
@@ -311,6 +326,8 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             (2, Gen.Choose(0, 6).Select(e => Cursor("versions:" + e.ToString(CultureInfo.InvariantCulture)))),
             (1, HostileText().Select(h => Cursor("standards:" + h))),
             (1, HostileText())),
+        "nation" => Gen.Frequency((3, Gen.Elements("FRA", "DEU", "XXX")), (1, Gen.Elements("fra", "FR")), (1, HostileText())),
+        "response" => Gen.Frequency((3, Gen.Elements(Enum.GetValues<ResponseKind>().Select(EnumText.Of).ToArray())), (1, Gen.Elements("Ratified", "ratified ")), (1, HostileText())),
         "category" => Gen.Frequency((3, Gen.Elements(Categories.All.ToArray())), (1, HostileText())),
         // Search terms include tokens of hidden titles: a hidden edition must neither match nor show.
         "q" => Gen.Frequency(
@@ -365,6 +382,7 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             BodyShape.Release => ReleaseBody(),
             BodyShape.Subscription => SubscriptionBody(),
             BodyShape.Redeliver => RedeliverBody(),
+            BodyShape.Response => ResponseBody(),
             _ => Gen.Constant<JsonObject?>(null),
         };
         var contentType = Gen.Frequency((8, Gen.Constant<string?>("application/json")), (1, Gen.Elements<string?>("text/plain", "application/xml", "application/json; charset=latin1", null)));
@@ -430,6 +448,13 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
     private static Gen<JsonObject?> RedeliverBody() =>
         Gen.Elements<JsonNode?>(JsonValue.Create(1), JsonValue.Create(0), JsonValue.Create(-5), JsonValue.Create(long.MaxValue), JsonValue.Create("1"), null)
             .Select(from => (JsonObject?)Object(("fromSequence", from)));
+
+    private static Gen<JsonObject?> ResponseBody() =>
+        from response in Field(Gen.Elements([.. Enum.GetValues<ResponseKind>().Select(EnumText.Of), "Ratified"]))
+        from reservation in Gen.Frequency((2, Gen.Constant<JsonNode?>(null)), (1, Field(Gen.Constant("Except annex B."))))
+        from intended in Gen.Frequency((3, Gen.Constant<JsonNode?>(null)), (1, Gen.Elements<JsonNode?>(JsonValue.Create("2027-01-31"), JsonValue.Create("2027-02-30"), JsonValue.Create("soon"), JsonValue.Create(5))))
+        from classification in Field(Gen.Elements(Spellings))
+        select (JsonObject?)Object(("response", response), ("reservation", reservation), ("intendedImplementation", intended), ("classification", classification));
 
     private static Gen<JsonObject?> ReleaseBody() =>
         from reason in Field(Gen.Elements("Needed.", "For planning."))

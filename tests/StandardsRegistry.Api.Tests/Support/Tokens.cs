@@ -20,6 +20,9 @@ public sealed record TestCaller(string Subject, string Community, string? Cleara
 
     public static TestCaller Admin() => new("admin@nato", "NATO", "CTS", "admin");
 
+    /// <summary>The nation a NATO caller speaks for (a national delegate), if any.</summary>
+    public string? Nation { get; init; }
+
     public string Token() => Tokens.Create(Claims());
 
     public IEnumerable<Claim> Claims()
@@ -33,6 +36,10 @@ public sealed record TestCaller(string Subject, string Community, string? Cleara
         foreach (var role in Roles)
         {
             yield return new Claim("role", role);
+        }
+        if (Nation is not null)
+        {
+            yield return new Claim("nation", Nation);
         }
     }
 }

@@ -1,0 +1,283 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+/// <summary>
+/// Nations' responses to editions: an edition's matrix, one nation's history, recording (editors; a delegate for its
+/// own nation), releasing a response to an audience, and the responses across the catalogue. Every read answers only
+/// what the caller may see of both the edition and the response (<see cref="ResponseStore"/>).
+/// </summary>
+public static class ResponsesApi
+{
+    public static void MapResponsesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/standards/{key}/versions/{edition}/responses")
+            .WithTags("National responses")
+            .WithRegistryProblems()
+            .AddEndpointFilter(Problems.KeyMustBeValid)
+            .AddEndpointFilter(Problems.EditionMustBeValid)
+            .AddEndpointFilter(NationMustBeValid)
+            .WithRequestValidation()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/", GetResponseMatrix)
+            .WithName("GetResponseMatrix")
+            .Audited(AuditActions.ResponseRead, contentRead: true)
+            .WithSummary("Each nation's current response to an edition, as far as the caller may see");
+
+        group.MapGet("/{nation}", GetResponseHistory)
+            .WithName("GetResponseHistory")
+            .Audited(AuditActions.ResponseRead, contentRead: true)
+            .WithSummary("One nation's responses to an edition, oldest first, as far as the caller may see");
+
+        group.MapPut("/{nation}", RecordResponse)
+            .WithName("RecordResponse")
+            .Audited(AuditActions.ResponseRecord)
+            .WithSummary("Record a nation's response to an edition as a new entry of its history (editors; a delegate for its own nation)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ResponseRecorderPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        group.MapPut("/{nation}/releases/{audience}", ReleaseResponse)
+            .WithName("ReleaseResponse")
+            .Audited(AuditActions.ResponseRelease)
+            .WithSummary("Release a nation's current response to an audience (release authorities)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapDelete("/{nation}/releases/{audience}", RevokeResponseRelease)
+            .WithName("RevokeResponseRelease")
+            .Audited(AuditActions.ResponseRevoke)
+            .WithSummary("Revoke the releases of a nation's responses to an edition to an audience; the records stay (release authorities)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        app.MapGroup("/v1/responses")
+            .WithTags("National responses")
+            .WithRegistryProblems()
+            .WithRequestValidation()
+            .MapGet("/", ListResponses)
+            .WithName("ListResponses")
+            .Audited(AuditActions.ResponseRead, contentRead: true)
+            .WithSummary("Nations' current responses across the catalogue, filtered by nation and response, as far as the caller may see")
+            .ProducesValidationProblem();
+    }
+
+    public static async Task<Results<ETagged<IReadOnlyList<ResponseDto>>, ProblemHttpResult>> GetResponseMatrix(
+        string key, int edition, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct) =>
+        Served(http, await store.MatrixAsync(caller.Scope, key, edition, caller.Now, ct), caller);
+
+    public static async Task<Results<ETagged<IReadOnlyList<ResponseDto>>, ProblemHttpResult>> GetResponseHistory(
+        string key, int edition, string nation, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct) =>
+        Served(http, await store.HistoryAsync(caller.Scope, key, edition, nation, caller.Now, ct), caller);
+
+    private static Results<ETagged<IReadOnlyList<ResponseDto>>, ProblemHttpResult> Served(HttpContext http, IReadOnlyList<ResponseRow>? rows, Caller caller)
+    {
+        if (rows is null)
+        {
+            return Problems.NotFound();
+        }
+        if (rows.Count > 0)
+        {
+            http.Audit().Served(rows[0].Edition, rows.Max(r => r.Classification));
+        }
+        return new ETagged<IReadOnlyList<ResponseDto>>(rows.Select(r => ResponseDto.From(r, caller)).ToList());
+    }
+
+    public static async Task<Results<Created<ResponseDto>, Ok<ResponseDto>, ProblemHttpResult>> RecordResponse(
+        string key, int edition, string nation, ResponseRequest request, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct)
+    {
+        if (!SecurityServiceCollectionExtensions.Editor(caller.Principal) && caller.Principal.Nation != nation)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, $"A delegate records the responses of its own nation ({caller.Principal.Nation}) only.");
+        }
+        var content = request.Content();
+        if (content.Classification > caller.Scope.MaxLevel)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, $"You may not mark a response above your clearance ({caller.Scope.MaxLevel}).");
+        }
+        var result = await store.RecordAsync(caller.Scope, key, edition, nation, content, caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        var dto = ResponseDto.From(result.Value!, caller);
+        return result.Outcome == Outcome.Created
+            ? TypedResults.Created($"/v1/standards/{key}/versions/{edition}/responses/{nation}", dto)
+            : TypedResults.Ok(dto);
+    }
+
+    public static async Task<Results<Created<ResponseReleaseDto>, Ok<ResponseReleaseDto>, ProblemHttpResult>> ReleaseResponse(
+        string key, int edition, string nation, string audience, ReleaseReasonRequest request, Caller caller, ResponseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
+    {
+        if (await audiences.FindAsync(audience, ct) is not { } target)
+        {
+            return Problems.NoSuchAudience(audience);
+        }
+        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, nation, target, request.Reason!, caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        var dto = ResponseReleaseDto.From(result.Value!);
+        return result.Outcome == Outcome.Created
+            ? TypedResults.Created($"/v1/standards/{key}/versions/{edition}/responses/{nation}", dto)
+            : TypedResults.Ok(dto);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeResponseRelease(
+        string key, int edition, string nation, string audience, Caller caller, ResponseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
+    {
+        if (await audiences.FindAsync(audience, ct) is null)
+        {
+            return Problems.NoSuchAudience(audience);
+        }
+        var result = await store.RevokeAsync(WriterScope(caller), key, edition, nation, audience, caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<ETagged<Page<ResponseDto>>> ListResponses(
+        [AsParameters] ResponsesQuery query, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct)
+    {
+        var pageSize = query.PageSize;
+        var rows = await store.ListAsync(caller.Scope, caller.Now, new ResponseStore.Filter(query.nation, query.Kind, query.After, pageSize + 1), ct);
+        if (rows.Count > 0)
+        {
+            http.Audit().Detail = $"responses={Math.Min(rows.Count, pageSize)}";
+        }
+        return new ETagged<Page<ResponseDto>>(Paging.Of(rows, pageSize, r => ResponseDto.From(r, caller),
+            r => Paging.Encode(ResponsesQuery.CursorKind, $"{r.StandardKey}|{r.Edition.ToString(CultureInfo.InvariantCulture)}|{r.Nation}")));
+    }
+
+    /// <summary>Release decisions look at every edition the caller's clearance covers, drafts included (as for versions).</summary>
+    private static VisibilityScope WriterScope(Caller caller) => caller.Scope with { IncludeDrafts = true };
+
+    /// <summary>A <c>{nation}</c> that is not an ISO 3166-1 alpha-3 code is the one validation problem naming it, before the handler runs.</summary>
+    private static async ValueTask<object?> NationMustBeValid(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Request.RouteValues["nation"] is string nation && !NationCode.IsValid(nation)
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["nation"] = [$"'nation' {NationCode.Message}"] })
+            : await next(context);
+}
+
+/// <summary>A national response as the caller may see it. Who recorded it is told to NATO callers only.</summary>
+public sealed record ResponseDto(
+    string Key,
+    string Designation,
+    int Edition,
+    string Nation,
+    string Response,
+    string? Reservation,
+    DateOnly? IntendedImplementation,
+    DateOnly? ActualImplementation,
+    string? ImplementingDocument,
+    string Classification,
+    string Marking,
+    string? EquivalentMarking,
+    DateTimeOffset RecordedAt,
+    string? RecordedBy)
+{
+    public static ResponseDto From(ResponseRow row, Caller caller)
+    {
+        var marking = MarkingDto.For(row.Classification, caller.Scope.Scheme);
+        return new(row.StandardKey, row.Designation, row.Edition, row.Nation, row.Response, row.Reservation,
+            ResponseContent.Date(row.IntendedImplementation), ResponseContent.Date(row.ActualImplementation), row.ImplementingDocument,
+            marking.Classification, marking.Marking, marking.EquivalentMarking, DateTimeOffset.FromUnixTimeMilliseconds(row.RecordedAt),
+            caller.Principal.IsNato ? row.RecordedBy : null);
+    }
+}
+
+/// <summary>A release of a national response. <c>state</c> is <c>active</c> or <c>revoked</c>.</summary>
+public sealed record ResponseReleaseDto(string Audience, string State, string Reason, DateTimeOffset ReleasedAt, string ReleasedBy)
+{
+    public static ResponseReleaseDto From(ResponseReleaseRow row) =>
+        new(row.Audience, row.RevokedAt is null ? "active" : "revoked", row.Reason, DateTimeOffset.FromUnixTimeMilliseconds(row.ReleasedAt), row.ReleasedBy);
+}
+
+/// <summary>A nation's response to an edition, as recorded. Dates are <c>yyyy-MM-dd</c>.</summary>
+public sealed record ResponseRequest(
+    string? Response,
+    string? Reservation,
+    DateOnly? IntendedImplementation,
+    DateOnly? ActualImplementation,
+    string? ImplementingDocument,
+    string? Classification) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => Check(errors);
+
+    /// <summary>The content to record (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public ResponseContent Content() => Check(new ValidationErrors()) ?? throw new InvalidOperationException("The response was not validated.");
+
+    private ResponseContent? Check(ValidationErrors errors) =>
+        ResponseContent.Validate(errors, Response, Reservation, IntendedImplementation, ActualImplementation, ImplementingDocument, Classification);
+}
+
+/// <summary>Why a response is released.</summary>
+public sealed record ReleaseReasonRequest(string? Reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength);
+}
+
+/// <summary>The filters and paging of <c>/v1/responses</c> (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
+public sealed record ResponsesQuery(string? nation, string? response, int? limit, string? cursor) : IValidatable
+{
+    public const string CursorKind = "responses";
+
+    public int PageSize => Paging.PageSize(limit);
+
+    public ResponseKind? Kind => response is null ? null : EnumText.Parse<ResponseKind>(response);
+
+    /// <summary>The position the page starts after (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public (string Key, int Edition, string Nation)? After => TryAfter(out var after) ? after : null;
+
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        Paging.ValidateLimit(errors, limit);
+        if (nation is not null && !NationCode.IsValid(nation))
+        {
+            errors.Add("nation", $"'nation' {NationCode.Message}");
+        }
+        if (response is not null && !ResponseKinds.TryParse(response, out _))
+        {
+            errors.Add("response", ResponseKinds.Message("response"));
+        }
+        if (cursor is not null && !TryAfter(out _))
+        {
+            errors.Add("cursor", Paging.CursorMessage);
+        }
+    }
+
+    private bool TryAfter(out (string Key, int Edition, string Nation)? after)
+    {
+        after = null;
+        if (!Paging.TryDecode(cursor, CursorKind, out var position))
+        {
+            return false;
+        }
+        if (position is null)
+        {
+            return true;
+        }
+        var parts = position.Split('|');
+        if (parts.Length == 3 && StandardKey.IsValid(parts[0]) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var edition)
+            && edition > 0 && NationCode.IsValid(parts[2]))
+        {
+            after = (parts[0], edition, parts[2]);
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,344 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// National responses under the release rule, proven the way the no-leak suites prove reads: a generated catalogue of
+/// editions (every marking, status and release) with generated response histories (each row with its own marking and
+/// releases, some revoked), then every principal — anonymous; NATO by clearance, as reader and editor, with and
+/// without a nation; EU by clearance; PUBLIC — reads every edition's matrix, every nation's history and the
+/// catalogue-wide list (paged, filtered by nation and by response), and each answer must be exactly what an oracle
+/// written here computes; an edition the principal may not see answers byte for byte as one that does not exist.
+/// </summary>
+public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifetime
+{
+    private readonly RegistryApp _app = new(provider: provider, settings: RegistryApp.UnlimitedRate);
+
+    public ValueTask InitializeAsync()
+    {
+        _app.Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
+    private static readonly string[] Nations = ["DEU", "FRA", "POL"];
+    private static readonly string[] Kinds = ["ratified", "ratified-with-reservations", "not-ratifying", "no-response"];
+    private static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
+
+    private sealed record Edition(string Key, int Number, int Level, string Status, HashSet<string> ReleasedTo);
+
+    /// <summary>One row of a nation's history; <see cref="Document"/> is unique, so it names the row in any answer.</summary>
+    private sealed record Row(Edition Edition, string Nation, int Sequence, string Kind, int Level, string Document, HashSet<string> ReleasedTo);
+
+    private sealed record Who(string Name, string? Community, int? Clearance, bool Editor, string? Nation)
+    {
+        public bool Nato => Community == "NATO";
+
+        public int Level => Nato ? Clearance ?? 0 : Math.Min(Clearance ?? 0, Ceilings[Community ?? "PUBLIC"]);
+
+        public HttpClient Client(RegistryApp app) => Community is null
+            ? app.Anonymous()
+            : app.As(new TestCaller(Name, Community, Clearance is { } c ? Levels[c] : null, [.. Editor ? new[] { "editor" } : ["consumer"], .. Nation is null ? [] : new[] { "delegate" }]) { Nation = Nation });
+    }
+
+    private static IEnumerable<Who> Principals()
+    {
+        yield return new Who("anonymous", null, null, false, null);
+        foreach (var clearance in new int?[] { null, 0, 1, 2, 3, 4 })
+        {
+            foreach (var editor in new[] { false, true })
+            {
+                foreach (var nation in new[] { null, "FRA" })
+                {
+                    yield return new Who($"NATO/{clearance}/{(editor ? "editor" : "reader")}/{nation ?? "-"}", "NATO", clearance, editor, nation);
+                }
+            }
+            yield return new Who($"EU/{clearance}", "EU", clearance, false, null);
+        }
+        yield return new Who("PUBLIC/NU", "PUBLIC", 0, false, null);
+    }
+
+    // ------------------------------------------------------------------ the oracle, written here
+
+    private static bool Sees(Who who, Edition e) => who.Nato
+        ? e.Level <= who.Level && (e.Status != "draft" || who.Editor)
+        : e.Status is "published" or "superseded" && e.ReleasedTo.Contains(who.Community ?? "PUBLIC") && e.Level <= who.Level;
+
+    private static bool Sees(Who who, Row r) =>
+        Sees(who, r.Edition) && r.Level <= who.Level
+        && (who.Nato ? who.Nation is null || who.Nation == r.Nation || r.ReleasedTo.Count > 0 : r.ReleasedTo.Contains(who.Community ?? "PUBLIC"));
+
+    private static IEnumerable<Row> Matrix(Who who, IEnumerable<Row> rows, Edition e) =>
+        rows.Where(r => r.Edition == e && Sees(who, r)).GroupBy(r => r.Nation).Select(g => g.MaxBy(r => r.Sequence)!).OrderBy(r => r.Nation, StringComparer.Ordinal);
+
+    // ------------------------------------------------------------------ the generated catalogue
+
+    private async Task<(List<Edition> Editions, List<Row> Rows)> GenerateAsync(int seed)
+    {
+        var random = new Random(seed);
+        var editor = _app.As(TestCaller.Editor());
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var editions = new List<Edition>();
+        var rows = new List<Row>();
+        for (var s = 0; s < 6; s++)
+        {
+            var key = $"resp-{seed}-{s}";
+            await editor.CreateStandardAsync(key);
+            var count = random.Next(1, 4);
+            for (var n = 1; n <= count; n++)
+            {
+                // Editions lean to low markings, so that many are visible outside NATO and their responses decide.
+                await editor.CreateDraftAsync(key, Levels[Math.Min(random.Next(5), random.Next(5))]);
+                if (random.Next(4) > 0)
+                {
+                    await editor.PublishAsync(key, n);
+                }
+            }
+            var listed = await editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100");
+            foreach (var version in listed["items"]!.AsArray())
+            {
+                var number = version!["edition"]!.GetValue<int>();
+                var level = Array.IndexOf(Levels, version["classification"]!.GetValue<string>());
+                var edition = new Edition(key, number, level, version["status"]!.GetValue<string>(), []);
+                if (edition.Status is "published" or "superseded")
+                {
+                    foreach (var audience in Ceilings.Keys.Where(a => level <= Ceilings[a] && random.Next(4) > 0))
+                    {
+                        await authority.ReleaseAsync(key, number, audience);
+                        edition.ReleasedTo.Add(audience);
+                    }
+                }
+                editions.Add(edition);
+            }
+        }
+
+        var sequence = 0;
+        foreach (var edition in editions)
+        {
+            foreach (var nation in Nations.Where(_ => random.Next(5) < 3))
+            {
+                for (var i = random.Next(1, 4); i > 0; i--)
+                {
+                    var kind = Kinds[random.Next(Kinds.Length)];
+                    var row = new Row(edition, nation, ++sequence, kind, Math.Min(random.Next(5), random.Next(5)), $"DOC-{edition.Key}-{edition.Number}-{nation}-{sequence}", []);
+                    var recorded = await editor.PutAsJsonAsync($"/v1/standards/{edition.Key}/versions/{edition.Number}/responses/{nation}", new
+                    {
+                        response = kind,
+                        reservation = kind == "ratified-with-reservations" ? $"RESERVATION-{row.Document}" : null,
+                        implementingDocument = row.Document,
+                        intendedImplementation = "2027-01-31",
+                        classification = Levels[row.Level],
+                    });
+                    await RegistryClient.Expect(recorded, HttpStatusCode.Created);
+                    rows.Add(row);
+                    foreach (var audience in Ceilings.Keys.Where(a => row.Level <= Ceilings[a] && random.Next(2) == 0))
+                    {
+                        var released = await authority.PutAsJsonAsync($"/v1/standards/{edition.Key}/versions/{edition.Number}/responses/{nation}/releases/{audience}", new { reason = "Shared." });
+                        await RegistryClient.Expect(released, HttpStatusCode.Created);
+                        row.ReleasedTo.Add(audience);
+                    }
+                }
+                if (random.Next(4) == 0 && rows.Any(r => r.Edition == edition && r.Nation == nation && r.ReleasedTo.Contains("EU")))
+                {
+                    var revoked = await authority.DeleteAsync($"/v1/standards/{edition.Key}/versions/{edition.Number}/responses/{nation}/releases/EU");
+                    await RegistryClient.Expect(revoked, HttpStatusCode.NoContent);
+                    foreach (var row in rows.Where(r => r.Edition == edition && r.Nation == nation))
+                    {
+                        row.ReleasedTo.Remove("EU");
+                    }
+                }
+            }
+        }
+        return (editions, rows);
+    }
+
+    // ------------------------------------------------------------------ the proof
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task EveryPrincipalReadsExactlyTheResponsesTheOracleAllowsAndHiddenAnswersAsAbsent(int seed)
+    {
+        var (editions, rows) = await GenerateAsync(seed);
+        // The cases the proof needs are there: rows released above some reader's level, rows of a nation's history
+        // hidden behind a newer one, rows released to one audience only.
+        Assert.Contains(rows, r => r.ReleasedTo.Contains("EU") && r.Level > 0 && r.Edition.ReleasedTo.Contains("EU"));
+        Assert.Contains(rows, r => r.ReleasedTo.Contains("EU") && !r.ReleasedTo.Contains("PUBLIC") && r.Level == 0 && r.Edition.ReleasedTo.Contains("PUBLIC"));
+        var failures = new List<string>();
+        var requests = 0;
+        foreach (var who in Principals())
+        {
+            var client = who.Client(_app);
+            foreach (var edition in editions)
+            {
+                var url = $"/v1/standards/{edition.Key}/versions/{edition.Number}/responses";
+                var absentUrl = $"/v1/standards/{edition.Key}/versions/99/responses";
+                if (!Sees(who, edition))
+                {
+                    foreach (var suffix in new[] { "", "/FRA" })
+                    {
+                        var hidden = await client.GetAsync(url + suffix);
+                        var absent = await client.GetAsync(absentUrl + suffix);
+                        requests += 2;
+                        var (h, a) = (await hidden.Content.ReadAsStringAsync(), await absent.Content.ReadAsStringAsync());
+                        if (hidden.StatusCode != HttpStatusCode.NotFound || h != a)
+                        {
+                            failures.Add($"{who.Name}: {url}{suffix} answered {(int)hidden.StatusCode} {h}; an absent edition {(int)absent.StatusCode} {a}");
+                        }
+                    }
+                    continue;
+                }
+                requests++;
+                Compare(failures, who, url, await client.GetJsonArrayAsync(url), Matrix(who, rows, edition));
+                foreach (var nation in Nations)
+                {
+                    requests++;
+                    Compare(failures, who, $"{url}/{nation}", await client.GetJsonArrayAsync($"{url}/{nation}"),
+                        rows.Where(r => r.Edition == edition && r.Nation == nation && Sees(who, r)).OrderBy(r => r.Sequence));
+                }
+            }
+
+            var current = editions.OrderBy(e => e.Key, StringComparer.Ordinal).ThenBy(e => e.Number).SelectMany(e => Matrix(who, rows, e)).ToList();
+            foreach (var (query, expected) in new (string, IEnumerable<Row>)[] { ("", current) }
+                .Concat(Nations.Select(n => ($"nation={n}", current.Where(r => r.Nation == n))))
+                .Concat(Kinds.Select(k => ($"response={k}", current.Where(r => r.Kind == k))))
+                .Append(("nation=FRA&response=ratified", current.Where(r => r.Nation == "FRA" && r.Kind == "ratified"))))
+            {
+                var (items, pages) = await ReadAllAsync(client, $"/v1/responses?limit=3{(query == "" ? "" : "&" + query)}");
+                requests += pages;
+                Compare(failures, who, $"/v1/responses?{query}", items, expected);
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the oracle:\n{string.Join('\n', failures.Take(30))}");
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    private static async Task<(JsonArray Items, int Pages)> ReadAllAsync(HttpClient client, string url)
+    {
+        var items = new JsonArray();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetJsonAsync(cursor is null ? url : $"{url}&cursor={cursor}");
+            pages++;
+            foreach (var item in page["items"]!.AsArray().ToList())
+            {
+                items.Add(item!.DeepClone());
+            }
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        return (items, pages);
+    }
+
+    private static void Compare(List<string> failures, Who who, string url, JsonArray answer, IEnumerable<Row> expected)
+    {
+        var got = answer.Select(i => i!["implementingDocument"]!.GetValue<string>()).ToList();
+        var want = expected.Select(r => r.Document).ToList();
+        if (!got.SequenceEqual(want))
+        {
+            failures.Add($"{who.Name}: {url}: got [{string.Join(", ", got)}], the oracle says [{string.Join(", ", want)}]");
+            return;
+        }
+        foreach (var item in answer)
+        {
+            var row = expected.Single(r => r.Document == item!["implementingDocument"]!.GetValue<string>());
+            if (item!["response"]!.GetValue<string>() != row.Kind || item["classification"]!.GetValue<string>() != Levels[row.Level]
+                || (item["recordedBy"] is not null) != who.Nato || item["intendedImplementation"]!.GetValue<string>() != "2027-01-31")
+            {
+                failures.Add($"{who.Name}: {url}: the row {row.Document} reads {item.ToJsonString()}");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ who may record and release
+
+    private async Task<string> PublishedAsync(string key, string level = "NR")
+    {
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync(key);
+        await editor.CreateDraftAsync(key, level);
+        await editor.PublishAsync(key, 1);
+        return $"/v1/standards/{key}/versions/1/responses";
+    }
+
+    private static TestCaller Delegate(string nation, string clearance = "NS") => new($"delegate-{nation}@nato", "NATO", clearance, "delegate") { Nation = nation };
+
+    [Fact]
+    public async Task ADelegateRecordsItsOwnNationOnlyAndSeesAnotherNationsResponseOnlyOnceReleased()
+    {
+        var url = await PublishedAsync("resp-delegate");
+        var france = _app.As(Delegate("FRA"));
+        var germany = _app.As(Delegate("DEU"));
+        var body = new { response = "ratified-with-reservations", reservation = "Only the 7.62 mm annex.", classification = "NC" };
+
+        await RegistryClient.Expect(await france.PutAsJsonAsync($"{url}/FRA", body), HttpStatusCode.Created);
+        var refused = await france.PutAsJsonAsync($"{url}/DEU", body);
+        await RegistryClient.Expect(refused, HttpStatusCode.Forbidden);
+        Assert.Contains("own nation (FRA)", await refused.Content.ReadAsStringAsync());
+        // A NATO caller with the delegate role but no nation is no delegate; an EU caller never records.
+        await RegistryClient.Expect(await _app.As(new TestCaller("d@nato", "NATO", "NS", "delegate")).PutAsJsonAsync($"{url}/FRA", body), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await _app.As(new TestCaller("d@eu", "EU", "NS", "delegate") { Nation = "FRA" }).PutAsJsonAsync($"{url}/FRA", body), HttpStatusCode.Forbidden);
+
+        // Germany's delegate cannot see France's unreleased response; France's own delegate and NATO staff can.
+        Assert.Empty(await germany.GetJsonArrayAsync(url));
+        Assert.Empty(await germany.GetJsonArrayAsync($"{url}/FRA"));
+        Assert.Single(await france.GetJsonArrayAsync(url));
+        Assert.Single(await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync(url));
+
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/FRA/releases/EU", new { reason = "For harmonisation." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/FRA/releases/EU", new { reason = "For harmonisation." }), HttpStatusCode.OK);
+        Assert.Single(await germany.GetJsonArrayAsync(url));
+        // Below the response's marking, the release does not help.
+        Assert.Empty(await _app.As(Delegate("DEU", "NR")).GetJsonArrayAsync(url));
+    }
+
+    [Fact]
+    public async Task RecordingKeepsHistoryRepeatsNothingAndRefusesWhatIsWrong()
+    {
+        var url = await PublishedAsync("resp-history");
+        var editor = _app.As(TestCaller.Editor());
+        var first = new { response = "no-response", classification = "NU" };
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ITA", first), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ITA", first), HttpStatusCode.OK);
+        var second = new { response = "ratified", intendedImplementation = "2026-06-01", actualImplementation = "2026-09-15", implementingDocument = "Décret n° 2026-12", classification = "NR" };
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ITA", second), HttpStatusCode.Created);
+
+        var history = await editor.GetJsonArrayAsync($"{url}/ITA");
+        Assert.Equal(["no-response", "ratified"], history.Select(h => h!["response"]!.GetValue<string>()));
+        var current = Assert.Single(await editor.GetJsonArrayAsync(url))!;
+        Assert.Equal("2026-09-15", current["actualImplementation"]!.GetValue<string>());
+        Assert.Equal("Décret n° 2026-12", current["implementingDocument"]!.GetValue<string>());
+
+        // Every problem of a body at once; a nation code that is not one; a nation that is not in the table.
+        var bad = await editor.PutAsJsonAsync($"{url}/ITA", new { response = "ratified", reservation = "but", classification = "SECRETISH" });
+        await RegistryClient.Expect(bad, HttpStatusCode.BadRequest);
+        var errors = (await bad.JsonAsync())["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("reservation") && errors.ContainsKey("classification"), errors.ToJsonString());
+        var missing = await editor.PutAsJsonAsync($"{url}/ITA", new { response = "ratified-with-reservations", classification = "NU" });
+        Assert.True((await missing.JsonAsync())["errors"]!.AsObject().ContainsKey("reservation"));
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ita", first), HttpStatusCode.BadRequest);
+        var unknown = await editor.PutAsJsonAsync($"{url}/XXX", first);
+        await RegistryClient.Expect(unknown, HttpStatusCode.NotFound);
+        Assert.Contains("no nation 'XXX'", await unknown.Content.ReadAsStringAsync());
+        await RegistryClient.Expect(await _app.As(TestCaller.Editor("NR")).PutAsJsonAsync($"{url}/ITA", new { response = "ratified", classification = "NS" }), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await editor.GetAsync("/v1/responses?nation=fr&response=maybe&limit=0"), HttpStatusCode.BadRequest);
+
+        // A response above an audience's accreditation is not released to it; nothing is released that is not recorded.
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/ITA/releases/PUBLIC", new { reason = "x" }), HttpStatusCode.UnprocessableEntity);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/ESP/releases/EU", new { reason = "x" }), HttpStatusCode.NotFound);
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/ITA/releases/EU"), HttpStatusCode.NotFound);
+        Assert.Equal(2, (await editor.GetJsonArrayAsync($"{url}/ITA")).Count);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+}
