@@ -41,9 +41,9 @@ public sealed class DisclosureEngine
         var perCell = layout.CellContributions(holdings);
         var values = perCell.Select(cell => (double)cell.Values.Sum()).ToArray();
         var weights = values.Select(value => value + 1).ToArray();
-        var levels = new Dictionary<(int Cell, string Target), (double Up, double Down)>();
+        var levels = new Dictionary<(int Cell, string Target), Levels>();
         for (var c = 0; c < layout.Count; c++)
-            foreach (var (target, level) in Sensitivity.Targets(perCell[c], rules, Mutant)) Raise(levels, c, target, level, level);
+            foreach (var (target, level) in Sensitivity.Targets(perCell[c], rules, Mutant)) Raise(levels, c, target, level, level, new Source(perCell[c], double.PositiveInfinity));
 
         var fixedSums = new List<FixedSum>();
         string? refusal = null;
@@ -57,8 +57,10 @@ public sealed class DisclosureEngine
         {
             Layout = layout,
             Values = values,
-            Requirements = [.. levels.Select(pair => new Requirement(pair.Key.Cell, pair.Key.Target, pair.Value.Up, pair.Value.Down))],
+            Requirements = [.. levels.Select(pair => new Requirement(pair.Key.Cell, pair.Key.Target, pair.Value.Up, pair.Value.Down, pair.Value.Sources))],
             Fixed = fixedSums,
+            Rules = rules,
+            Mutant = Mutant,
         };
         var primary = new bool[layout.Count];
         foreach (var requirement in problem.Requirements) primary[requirement.Cell] = true;
@@ -85,10 +87,13 @@ public sealed class DisclosureEngine
         ? contributions.Select((row, index) => row with { Nation = $"{row.Nation}#{index}" })
         : contributions;
 
-    private static void Raise(Dictionary<(int, string), (double Up, double Down)> levels, int cell, string target, double up, double down)
+    private sealed record Levels(double Up, double Down, List<Source> Sources);
+
+    private static void Raise(Dictionary<(int, string), Levels> levels, int cell, string target, double up, double down, Source source)
     {
-        var held = levels.GetValueOrDefault((cell, target));
-        levels[(cell, target)] = (Math.Max(held.Up, up), Math.Max(held.Down, down));
+        levels[(cell, target)] = levels.TryGetValue((cell, target), out var held)
+            ? new Levels(Math.Max(held.Up, up), Math.Max(held.Down, down), [.. held.Sources, source])
+            : new Levels(up, down, [source]);
     }
 
     /// <summary>A release of the same cycle: its published cells are sums the attacker holds. Its cells must lie in
@@ -122,7 +127,7 @@ public sealed class DisclosureEngine
     /// most by the target's current figure (its change cannot be below minus its earlier figure). A cell the
     /// earlier release suppressed is cheaper to suppress again.
     /// </summary>
-    private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), (double Up, double Down)> levels, double[] weights)
+    private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights)
     {
         var priorLayout = new Layout(prior.Table.Design);
         var priorCells = priorLayout.CellContributions(priorLayout.Holdings(Rows(prior.Contributions)));
@@ -137,7 +142,10 @@ public sealed class DisclosureEngine
             foreach (var nation in perCell[c].Keys.Union(priorCells[p].Keys))
                 change[nation] = Math.Abs(perCell[c].GetValueOrDefault(nation) - priorCells[p].GetValueOrDefault(nation));
             foreach (var (target, level) in Sensitivity.Targets(change, rules, Mutant))
-                Raise(levels, c, target, level, Math.Min(level, perCell[c].GetValueOrDefault(target)));
+            {
+                var floor = perCell[c].GetValueOrDefault(target);
+                Raise(levels, c, target, level, Math.Min(level, floor), new Source(change, floor));
+            }
         }
         return null;
     }

@@ -6,10 +6,22 @@ namespace StandardsRegistry.Disclosure;
 /// current figure in the cell: no attacker needs telling that a figure cannot fall below zero (the handbook caps the
 /// lower protection at the cell value; for a change, the natural floor is the target dropping to zero). For a value
 /// cell the cap never binds (the p% level never exceeds x_k).</summary>
-internal sealed record Requirement(int Cell, string Target, double Up, double Down)
+internal sealed record Requirement(int Cell, string Target, double Up, double Down, IReadOnlyList<Source> Sources)
 {
     public double Level(int side) => side > 0 ? Up : Down;
+
+    /// <summary>The level one insider (null: an outsider) needs on one side: the largest over the sources.</summary>
+    public double LevelFor(string? insider, int side, DisclosureRules rules, Mutant mutant) =>
+        Sources.Max(source =>
+        {
+            var level = Sensitivity.LevelFor(source.Contributions, Target, insider, rules, mutant);
+            return side > 0 ? level : Math.Min(level, source.Floor);
+        });
 }
+
+/// <summary>Where a requirement comes from: the contributions (figures, or changes as magnitudes) of the sensitive
+/// quantity, and how far the target's figure can fall (its current figure for a change; no cap for a value).</summary>
+internal sealed record Source(IReadOnlyDictionary<string, long> Contributions, double Floor);
 
 /// <summary>An equality an attacker already holds from a release of the same cycle: these interior cells sum to Value.</summary>
 internal sealed record FixedSum(int[] Members, double Value);
@@ -30,12 +42,20 @@ internal sealed class Problem
     public required double[] Values { get; init; }
     public required List<Requirement> Requirements { get; init; }
     public required List<FixedSum> Fixed { get; init; }
+    public required DisclosureRules Rules { get; init; }
+    public required Mutant Mutant { get; init; }
+    /// <summary>Each interior cell's figures by nation (holdings summed), for the per-nation check.</summary>
+    public Dictionary<string, long>[] Holdings { get; }
+    /// <summary>Every nation with a figure in this cycle.</summary>
+    public IReadOnlyList<string> Nations { get; }
     private readonly string?[] top1Nation;
     private readonly double[] top1;
     private readonly double[] top2;
 
     public Problem(Dictionary<string, long>[] holdings)
     {
+        Holdings = holdings;
+        Nations = [.. holdings.SelectMany(cell => cell.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         top1Nation = new string?[holdings.Length];
         top1 = new double[holdings.Length];
         top2 = new double[holdings.Length];

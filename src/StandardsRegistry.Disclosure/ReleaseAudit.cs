@@ -7,7 +7,9 @@ namespace StandardsRegistry.Disclosure;
 /// requirement's target (see <see cref="Problem"/>), holding every published cell of this table and every sum fixed by
 /// an earlier release of this cycle — must not be able to rule out the cell's value moved by the level.
 /// First the suppression's certificate is verified (a feasible point of the attacker's program reaching the level
-/// proves the interval reaches it: O(cells) work, no solver); where none verifies, the attacker's LP is solved.
+/// proves the interval reaches it: O(cells) work, no solver); where none verifies, the combined insider's LP is solved,
+/// and where that falls short, each nation's own LP (and an outsider's) with the level that nation needs — so a table is
+/// refused only if some single nation could narrow a figure.
 /// Releases of other cycles are other unknowns: they bind this cycle's cells only through the change rule, whose
 /// requirements are among these (moving this cycle's cell by the level moves the change by as much).
 /// </summary>
@@ -59,17 +61,28 @@ internal static class ReleaseAudit
         foreach (var (r, side) in open)
         {
             var requirement = problem.Requirements[r];
-            for (var i = 0; i < y.Length; i++) y[i].SetLb(problem.Lower(requirement.Target, i));
             objective.Clear();
             foreach (var i in layout.Members[requirement.Cell]) objective.SetCoefficient(y[i], 1);
             if (side > 0) objective.SetMaximization(); else objective.SetMinimization();
-            if (!Glop.SolvesOptimally(solver)) return false;
-            var value = problem.Values[requirement.Cell];
-            var level = requirement.Level(side);
-            var tolerance = 1e-6 * Math.Max(1, level);
-            if (side * (objective.Value() - value) < level - tolerance) return false;
+            for (var i = 0; i < y.Length; i++) y[i].SetLb(problem.Lower(requirement.Target, i));
+            if (Reaches(problem, solver, requirement, side, requirement.Level(side))) continue;
+            // The combined insider is stronger than any one nation: check each nation on its own before refusing.
+            foreach (var insider in problem.Nations.Where(n => n != requirement.Target).Append(null))
+            {
+                var level = requirement.LevelFor(insider, side, problem.Rules, problem.Mutant);
+                if (level <= 0) continue;
+                for (var i = 0; i < y.Length; i++) y[i].SetLb(insider is null ? 0 : problem.Holdings[i].GetValueOrDefault(insider));
+                if (!Reaches(problem, solver, requirement, side, level)) return false;
+            }
         }
         return true;
+    }
+
+    private static bool Reaches(Problem problem, Solver solver, Requirement requirement, int side, double level)
+    {
+        if (!Glop.SolvesOptimally(solver)) return false;
+        var tolerance = 1e-6 * Math.Max(1, level);
+        return side * (solver.Objective().Value() - problem.Values[requirement.Cell]) >= level - tolerance;
     }
 
     private static void Equal(Solver solver, int[] members, Variable[] y, double value)

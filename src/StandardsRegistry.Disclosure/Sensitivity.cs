@@ -36,19 +36,27 @@ internal static class Sensitivity
     /// <summary>The nations of a cell that need protection and the level each needs (the worst insider's).</summary>
     public static List<(string Target, double Level)> Targets(IReadOnlyDictionary<string, long> contributions, DisclosureRules rules, Mutant mutant)
     {
-        var positive = contributions.Where(pair => pair.Value > 0).OrderByDescending(pair => pair.Value).ToList();
+        var positive = contributions.Where(pair => pair.Value > 0).OrderByDescending(pair => pair.Value).Select(pair => pair.Key).ToList();
         var targets = new List<(string, double)>();
-        if (positive.Count == 0) return targets;
-        double total = positive.Sum(pair => (double)pair.Value);
-        var threshold = positive.Count < rules.MinContributors;
         for (var k = 0; k < positive.Count; k++)
         {
-            double x = positive[k].Value;
-            // The largest other contributor: x₁ for every k but the first, x₂ for the first.
-            double other = mutant == Mutant.DominanceOnly ? 0 : k == 0 ? (positive.Count > 1 ? positive[1].Value : 0) : positive[0].Value;
-            var level = threshold ? rules.P * x : rules.P * x - (total - x - other);
-            if (level > 0) targets.Add((positive[k].Key, level));
+            // The worst insider is the largest other contributor: x₁ for every k but the first, x₂ for the first.
+            var insider = k > 0 ? positive[0] : positive.Count > 1 ? positive[1] : null;
+            var level = LevelFor(contributions, positive[k], insider, rules, mutant);
+            if (level > 0) targets.Add((positive[k], level));
         }
         return targets;
+    }
+
+    /// <summary>The level insider <paramref name="insider"/> (null: an outsider) needs against <paramref name="target"/>:
+    /// PL(m, k) as above; the largest over m ≠ k is what <see cref="Targets"/> gives.</summary>
+    public static double LevelFor(IReadOnlyDictionary<string, long> contributions, string target, string? insider, DisclosureRules rules, Mutant mutant)
+    {
+        double x = contributions.GetValueOrDefault(target);
+        if (insider == target || x <= 0) return 0;
+        var positive = contributions.Values.Where(value => value > 0).ToList();
+        double total = positive.Sum(value => (double)value);
+        double own = insider is null || mutant == Mutant.DominanceOnly ? 0 : Math.Max(0, contributions.GetValueOrDefault(insider));
+        return positive.Count < rules.MinContributors ? rules.P * x : rules.P * x - (total - x - own);
     }
 }
