@@ -1,0 +1,152 @@
+namespace StandardsRegistry.Disclosure;
+
+/// <summary>
+/// Statistical disclosure control of one aggregate table of capability targets: primary suppression
+/// (<see cref="Sensitivity"/>), the change rule against earlier releases, secondary suppression
+/// (<see cref="Suppressor"/>) and the audit before release (<see cref="ReleaseAudit"/>). See docs/disclosure.md.
+/// </summary>
+public sealed class DisclosureEngine
+{
+    /// <summary>The cost factor of a cell suppressed in the previous release of another cycle: cheaper, so the
+    /// pattern stays where it was when the figures allow.</summary>
+    internal const double StableWeight = 0.25;
+
+    /// <summary>What the audience is told when a table fails the audit: nothing about any cell or value.</summary>
+    public const string AuditRefusal =
+        "The table's suppression pattern does not protect every sensitive figure against what this audience already holds; it was not released.";
+
+    /// <summary>A release of the same cycle was computed from other figures, so the two cannot be audited together.</summary>
+    public const string ChangedSinceReleaseRefusal =
+        "The targets of this cycle changed since a table of it was released to this audience; release the revised targets as a new cycle.";
+
+    private readonly DisclosureRules rules;
+
+    public DisclosureEngine(DisclosureRules rules)
+    {
+        rules.Validate();
+        this.rules = rules;
+    }
+
+    /// <summary>A planted mistake, for the tests that show the attacker's program catches it.</summary>
+    internal Mutant Mutant { get; init; }
+
+    /// <summary>
+    /// Protects the table of <paramref name="design"/> over <paramref name="contributions"/> (the targets of its cycle)
+    /// given every table released earlier to the same audience.
+    /// </summary>
+    public ProtectedTable Protect(TableDesign design, IReadOnlyList<Contribution> contributions, IReadOnlyList<PriorRelease> priors)
+    {
+        var layout = new Layout(design);
+        var holdings = layout.Holdings(Rows(contributions));
+        var perCell = layout.CellContributions(holdings);
+        var values = perCell.Select(cell => (double)cell.Values.Sum()).ToArray();
+        var weights = values.Select(value => value + 1).ToArray();
+        var levels = new Dictionary<(int Cell, string Target), Levels>();
+        for (var c = 0; c < layout.Count; c++)
+            foreach (var (target, level) in Sensitivity.Targets(perCell[c], rules, Mutant)) Raise(levels, c, target, level, level, new Source(perCell[c], double.PositiveInfinity));
+
+        var fixedSums = new List<FixedSum>();
+        string? refusal = null;
+        if (Mutant != Mutant.CurrentCycleOnly)
+            foreach (var prior in priors)
+                refusal ??= prior.Table.Design.Cycle == design.Cycle
+                    ? FixSums(layout, values, prior, fixedSums)
+                    : ChangeRule(layout, perCell, prior, levels, weights);
+
+        var problem = new Problem(holdings)
+        {
+            Layout = layout,
+            Values = values,
+            Requirements = [.. levels.Select(pair => new Requirement(pair.Key.Cell, pair.Key.Target, pair.Value.Up, pair.Value.Down, pair.Value.Sources))],
+            Fixed = fixedSums,
+            Rules = rules,
+            Mutant = Mutant,
+        };
+        var primary = new bool[layout.Count];
+        foreach (var requirement in problem.Requirements) primary[requirement.Cell] = true;
+        var suppressed = (bool[])primary.Clone();
+        var certificates = Mutant == Mutant.NoSecondary || refusal is not null
+            ? []
+            : Suppressor.Run(problem, suppressed, weights);
+        if (refusal is null && !ReleaseAudit.Passes(problem, suppressed, certificates)) refusal = AuditRefusal;
+
+        var cells = new TableCell[layout.Count];
+        double total = 0, lost = 0;
+        for (var c = 0; c < layout.Count; c++)
+        {
+            var status = !suppressed[c] ? CellStatus.Published : primary[c] ? CellStatus.Primary : CellStatus.Secondary;
+            cells[c] = new TableCell(layout.Keys[c], (long)values[c], status);
+            total += values[c];
+            if (suppressed[c]) lost += values[c];
+        }
+        var loss = new InformationLoss(layout.Count, suppressed.Count(s => s), total, lost);
+        return new ProtectedTable(design, cells, loss, refusal is null, refusal);
+    }
+
+    private IEnumerable<Contribution> Rows(IEnumerable<Contribution> contributions) => Mutant == Mutant.HoldingsIgnored
+        ? contributions.Select((row, index) => row with { Nation = $"{row.Nation}#{index}" })
+        : contributions;
+
+    private sealed record Levels(double Up, double Down, List<Source> Sources);
+
+    private static void Raise(Dictionary<(int, string), Levels> levels, int cell, string target, double up, double down, Source source)
+    {
+        levels[(cell, target)] = levels.TryGetValue((cell, target), out var held)
+            ? new Levels(Math.Max(held.Up, up), Math.Max(held.Down, down), [.. held.Sources, source])
+            : new Levels(up, down, [source]);
+    }
+
+    /// <summary>A release of the same cycle: its published cells are sums the attacker holds. Its cells must lie in
+    /// this design and agree with these figures.</summary>
+    private static string? FixSums(Layout layout, double[] values, PriorRelease prior, List<FixedSum> fixedSums)
+    {
+        var priorLayout = new Layout(prior.Table.Design);
+        foreach (var cell in prior.Table.Cells)
+        {
+            if (cell.Value is not { } value) continue;
+            if (!priorLayout.TryCell(cell.Key, out var p)) throw new ArgumentException("An earlier release names a cell its design lacks.");
+            var members = new int[priorLayout.Members[p].Length];
+            for (var m = 0; m < members.Length; m++)
+            {
+                var key = priorLayout.Keys[priorLayout.Members[p][m]];
+                var capability = key.Row;
+                if (!layout.TryInterior(capability, int.Parse(key.Column, System.Globalization.CultureInfo.InvariantCulture), out members[m]))
+                    return ChangedSinceReleaseRefusal;
+            }
+            if (members.Sum(i => values[i]) != value) return ChangedSinceReleaseRefusal;
+            fixedSums.Add(new FixedSum(members, value));
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A release of another cycle: for each cell summing the same (capability, horizon) pairs in both, the change is a
+    /// cell of its own whose contributions are the nations' changes (as magnitudes), sensitive by the same rules; if it
+    /// is, this cycle's cell must move by the change's level (the attacker's interval for the change is at least as wide
+    /// as this cycle's interval shifted by the earlier value, whether or not that value was published) — downwards at
+    /// most by the target's current figure (its change cannot be below minus its earlier figure). A cell the
+    /// earlier release suppressed is cheaper to suppress again.
+    /// </summary>
+    private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights)
+    {
+        var priorLayout = new Layout(prior.Table.Design);
+        var priorCells = priorLayout.CellContributions(priorLayout.Holdings(Rows(prior.Contributions)));
+        var suppressedBefore = prior.Table.Cells.Where(cell => cell.Value is null).Select(cell => cell.Key).ToHashSet();
+        var bySignature = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var p = 0; p < priorLayout.Count; p++) bySignature[priorLayout.Signature(p)] = p;
+        for (var c = 0; c < layout.Count; c++)
+        {
+            if (!bySignature.TryGetValue(layout.Signature(c), out var p)) continue;
+            if (suppressedBefore.Contains(priorLayout.Keys[p])) weights[c] *= StableWeight;
+            var change = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var nation in perCell[c].Keys.Union(priorCells[p].Keys))
+                change[nation] = Math.Abs(perCell[c].GetValueOrDefault(nation) - priorCells[p].GetValueOrDefault(nation));
+            foreach (var (target, level) in Sensitivity.Targets(change, rules, Mutant))
+            {
+                var floor = perCell[c].GetValueOrDefault(target);
+                Raise(levels, c, target, level, Math.Min(level, floor), new Source(change, floor));
+            }
+        }
+        return null;
+    }
+}

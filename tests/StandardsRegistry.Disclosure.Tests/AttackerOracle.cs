@@ -1,0 +1,177 @@
+using Google.OrTools.LinearSolver;
+
+namespace StandardsRegistry.Disclosure.Tests;
+
+/// <summary>A table released to the audience, with the targets it came from.</summary>
+internal sealed record Release(IReadOnlyList<Contribution> Contributions, PublishedTable Table)
+{
+    public TableDesign Design => Table.Design;
+}
+
+/// <summary>
+/// The attacker's linear program, written apart from the engine (it shares only the public records): the unknowns are
+/// every (cycle, capability, horizon) figure of every release; every published cell of every release is an equality;
+/// an insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For every
+/// cell of the newest release that the handbook's rules call sensitive — its value, and its change since each release
+/// of another cycle — and for every nation as insider (and an outsider), the program is maximised and minimised, and the
+/// interval must reach the protection level that insider needs (see docs/disclosure.md for the formulas).
+/// </summary>
+internal static class AttackerOracle
+{
+    private const string Outsider = "";
+
+    /// <summary>What a breach looks like, for the test's message.</summary>
+    public sealed record Breach(string Insider, CellKey Cell, string Kind, double Value, double Level, double Low, double High);
+
+    /// <summary>A sensitive quantity: a cell's value or its change. Current holds each nation's figure in the cell now
+    /// (the floor of a change: a nation's change is no lower than minus its earlier figure, reached by dropping to zero).</summary>
+    private sealed record Item(CellKey Cell, string Kind, Dictionary<int, double> Objective, double Value, Dictionary<string, double> Contributions, Dictionary<string, double> Current);
+
+    /// <summary>Attacks <paramref name="current"/> with everything released; <paramref name="intervals"/> counts the (insider,
+    /// sensitive quantity) intervals worked out.</summary>
+    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals)
+    {
+        var releases = earlier.Append(current).ToList();
+        var unknowns = new Dictionary<(string Cycle, string Capability, int Horizon), int>();
+        foreach (var release in releases)
+            foreach (var capability in release.Design.Capabilities)
+                foreach (var horizon in release.Design.Horizons)
+                    unknowns.TryAdd((release.Design.Cycle, capability.Code, horizon), unknowns.Count);
+
+        // Each nation's figure per unknown (holdings summed).
+        var figures = new Dictionary<string, double[]>();
+        var cycles = releases.GroupBy(r => r.Design.Cycle).Select(g => g.First());
+        foreach (var release in cycles)
+            foreach (var row in release.Contributions)
+            {
+                if (!figures.TryGetValue(row.Nation, out var own)) figures[row.Nation] = own = new double[unknowns.Count];
+                own[unknowns[(release.Design.Cycle, row.Capability, row.Horizon)]] += row.Quantity;
+            }
+
+        var equalities = new List<(int[] Members, double Value)>();
+        foreach (var release in releases)
+            foreach (var cell in release.Table.Cells)
+                if (cell.Value is { } value) equalities.Add((Members(release.Design, cell.Key).Select(m => unknowns[(release.Design.Cycle, m.Capability, m.Horizon)]).ToArray(), value));
+
+        var items = new List<Item>();
+        foreach (var cell in current.Table.Cells)
+        {
+            var objective = Objective(current, cell.Key, unknowns, 1);
+            var perNation = PerNation(objective, figures);
+            items.Add(new Item(cell.Key, "value", objective, Evaluate(objective, figures), perNation, perNation));
+            foreach (var before in earlier.Where(r => r.Design.Cycle != current.Design.Cycle))
+            {
+                if (!before.Table.Cells.Any(c => c.Key == cell.Key)) continue;
+                var mine = Members(current.Design, cell.Key).Order().ToList();
+                if (!mine.SequenceEqual(Members(before.Design, cell.Key).Order())) continue;
+                var change = Objective(current, cell.Key, unknowns, 1);
+                foreach (var (i, coefficient) in Objective(before, cell.Key, unknowns, -1)) change[i] = change.GetValueOrDefault(i) + coefficient;
+                items.Add(new Item(cell.Key, $"change since {before.Design.Cycle}", change, Evaluate(change, figures),
+                    PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), perNation));
+            }
+        }
+
+        var cap = 4 * figures.Values.Sum(f => f.Sum()) + 10;
+        var breaches = new List<Breach>();
+        intervals = 0;
+        foreach (var insider in figures.Keys.Append(Outsider))
+        {
+            var needed = items.Select(item => Level(rules, item.Contributions, insider, null)).ToArray();
+            var neededDown = items.Select(item => Level(rules, item.Contributions, insider, item.Current)).ToArray();
+            if (needed.All(level => level <= 0)) continue;
+            var own = insider == Outsider ? new double[unknowns.Count] : figures[insider];
+            var (solver, y) = Model(own, cap, equalities);
+            try
+            {
+                for (var n = 0; n < items.Count; n++)
+                {
+                    if (needed[n] <= 0) continue;
+                    var item = items[n];
+                    intervals++;
+                    var (low, high) = Interval(solver, y, item.Objective);
+                    if (double.IsNaN(low) || double.IsNaN(high))
+                    {
+                        // GLOP's warm start can stall on a long sequence of objectives; the same program from cold.
+                        var (fresh, freshY) = Model(own, cap, equalities);
+                        using (fresh) (low, high) = Interval(fresh, freshY, item.Objective);
+                    }
+                    var tolerance = 1e-5 * Math.Max(1, needed[n]);
+                    if (!(high >= item.Value + needed[n] - tolerance && low <= item.Value - neededDown[n] + tolerance))
+                        breaches.Add(new Breach(insider == Outsider ? "(outsider)" : insider, item.Cell, item.Kind, item.Value, needed[n], low, high));
+                }
+            }
+            finally
+            {
+                solver.Dispose();
+            }
+        }
+        return breaches;
+    }
+
+    private static (Solver Solver, Variable[] Unknowns) Model(double[] own, double cap, List<(int[] Members, double Value)> equalities)
+    {
+        var solver = Solver.CreateSolver("GLOP")!;
+        var y = Enumerable.Range(0, own.Length).Select(i => solver.MakeNumVar(own[i], cap, "")).ToArray();
+        foreach (var (members, value) in equalities)
+        {
+            var row = solver.MakeConstraint(value, value, "");
+            foreach (var i in members) row.SetCoefficient(y[i], 1);
+        }
+        return (solver, y);
+    }
+
+    /// <summary>The objective's minimum and maximum (NaN where the solver gives no optimum).</summary>
+    private static (double Low, double High) Interval(Solver solver, Variable[] y, Dictionary<int, double> objective)
+    {
+        var goal = solver.Objective();
+        goal.Clear();
+        foreach (var (i, coefficient) in objective) goal.SetCoefficient(y[i], coefficient);
+        goal.SetMaximization();
+        var high = solver.Solve() == Solver.ResultStatus.OPTIMAL ? goal.Value() : double.NaN;
+        goal.SetMinimization();
+        var low = solver.Solve() == Solver.ResultStatus.OPTIMAL ? goal.Value() : double.NaN;
+        return (low, high);
+    }
+
+    /// <summary>
+    /// The level insider m needs: the largest over targets k ≠ m of p/100·x_k − (X − x_k − x_m), or p/100·x_k where the
+    /// cell has fewer than n contributors (those with a positive figure). Downwards (<paramref name="floor"/> given), each
+    /// target's level is capped at its figure in the cell now.
+    /// </summary>
+    public static double Level(DisclosureRules rules, Dictionary<string, double> contributions, string insider, Dictionary<string, double>? floor)
+    {
+        var positive = contributions.Where(p => p.Value > 0).ToList();
+        if (positive.Count == 0) return 0;
+        var total = positive.Sum(p => p.Value);
+        var mine = contributions.GetValueOrDefault(insider);
+        var p = rules.PPercent / 100;
+        var level = 0.0;
+        foreach (var (nation, x) in positive)
+        {
+            if (nation == insider) continue;
+            var needed = positive.Count < rules.MinContributors ? p * x : p * x - (total - x - mine);
+            if (floor is not null) needed = Math.Min(needed, floor.GetValueOrDefault(nation));
+            level = Math.Max(level, needed);
+        }
+        return level;
+    }
+
+    /// <summary>The (capability, horizon) figures a cell sums, by the design's definition of rows and columns.</summary>
+    public static List<(string Capability, int Horizon)> Members(TableDesign design, CellKey key)
+    {
+        var capabilities = key.Row == "total" ? design.Capabilities
+            : key.Row.StartsWith("group:", StringComparison.Ordinal) ? design.Capabilities.Where(c => "group:" + c.Group == key.Row).ToList()
+            : design.Capabilities.Where(c => c.Code == key.Row).ToList();
+        var horizons = key.Column == "total" ? design.Horizons : design.Horizons.Where(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture) == key.Column).ToList();
+        return [.. capabilities.SelectMany(c => horizons.Select(h => (c.Code, h)))];
+    }
+
+    private static Dictionary<int, double> Objective(Release release, CellKey key, Dictionary<(string, string, int), int> unknowns, double sign) =>
+        Members(release.Design, key).ToDictionary(m => unknowns[(release.Design.Cycle, m.Capability, m.Horizon)], _ => sign);
+
+    private static double Evaluate(Dictionary<int, double> objective, Dictionary<string, double[]> figures) =>
+        figures.Values.Sum(own => objective.Sum(pair => pair.Value * own[pair.Key]));
+
+    private static Dictionary<string, double> PerNation(Dictionary<int, double> objective, Dictionary<string, double[]> figures) =>
+        figures.ToDictionary(pair => pair.Key, pair => objective.Sum(term => term.Value * pair.Value[term.Key]));
+}

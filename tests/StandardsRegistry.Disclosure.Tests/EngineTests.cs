@@ -1,0 +1,134 @@
+namespace StandardsRegistry.Disclosure.Tests;
+
+/// <summary>The engine's decisions on small hand-made tables: what is sensitive, holdings, zeros, refusals, stability.</summary>
+public sealed class EngineTests
+{
+    private static readonly DisclosureRules Rules = new(MinContributors: 3, PPercent: 10);
+
+    private static readonly TableDesign Design = new("2025",
+        [new("ammo-155mm", "rounds", "fires"), new("gbad-battery", "batteries", "air-defence"), new("radio-vhf", "sets", "c2"), new("radio-hf", "sets", "c2")],
+        [2027, 2028]);
+
+    /// <summary>Three or more nations, no dominance: nothing sensitive in these cells.</summary>
+    private static List<Contribution> Spread(string capability, int horizon) =>
+        [new("DEU", capability, horizon, 100), new("FRA", capability, horizon, 90), new("ITA", capability, horizon, 80), new("POL", capability, horizon, 70)];
+
+    private static List<Contribution> Baseline() =>
+        [.. Design.Capabilities.SelectMany(c => Design.Horizons.SelectMany(h => Spread(c.Code, h)))];
+
+    private static CellStatus Status(ProtectedTable table, string row, string column) =>
+        table.Cells.Single(c => c.Key == new CellKey(row, column)).Status;
+
+    private static List<Contribution> Replace(List<Contribution> targets, string capability, int horizon, params Contribution[] cell) =>
+        [.. targets.Where(t => t.Capability != capability || t.Horizon != horizon), .. cell];
+
+    [Fact]
+    public void ATableWithoutSensitiveCellsIsReleasedWhole()
+    {
+        var table = new DisclosureEngine(Rules).Protect(Design, Baseline(), []);
+        Assert.True(table.Releasable);
+        Assert.All(table.Cells, cell => Assert.Equal(CellStatus.Published, cell.Status));
+        Assert.Equal(0, table.Loss.CellShare);
+        // 4 × 2 interior, 4 capability totals, 3 groups × (2 horizons + total), the total.
+        Assert.Equal(8 + 4 + 9 + 1, table.Cells.Count);
+    }
+
+    [Fact]
+    public void ANationsSeveralRowsInACellCountAsOneNation()
+    {
+        // Two nations, one of them in three rows: fewer than three contributors, however many rows.
+        var targets = Replace(Baseline(), "radio-hf", 2027,
+            new("DEU", "radio-hf", 2027, 40), new("DEU", "radio-hf", 2027, 30), new("DEU", "radio-hf", 2027, 30), new("FRA", "radio-hf", 2027, 100));
+        var table = new DisclosureEngine(Rules).Protect(Design, targets, []);
+        Assert.True(table.Releasable);
+        Assert.Equal(CellStatus.Primary, Status(table, "radio-hf", "2027"));
+        // A lone primary cell is recomputable from its margins: the pattern grows by secondary cells.
+        Assert.Contains(table.Cells, cell => cell.Status == CellStatus.Secondary);
+    }
+
+    [Theory]
+    [InlineData(10, CellStatus.Published)] // X − x₁ − x₂ = 10 = p/100 · x₁: safe
+    [InlineData(9, CellStatus.Primary)]    // 9 < 10: the second nation could estimate the first within 10 %
+    public void ThePPercentRuleJudgesTheRestAgainstTheLargest(long rest, CellStatus expected)
+    {
+        var targets = Replace(Baseline(), "ammo-155mm", 2028,
+            new("DEU", "ammo-155mm", 2028, 100), new("FRA", "ammo-155mm", 2028, 60), new("ITA", "ammo-155mm", 2028, rest / 2), new("POL", "ammo-155mm", 2028, rest - rest / 2));
+        var table = new DisclosureEngine(Rules).Protect(Design, targets, []);
+        Assert.Equal(expected, Status(table, "ammo-155mm", "2028"));
+    }
+
+    [Fact]
+    public void EmptyAndAllZeroCellsAreNotSensitive()
+    {
+        var targets = Replace(Replace(Baseline(), "gbad-battery", 2027), "gbad-battery", 2028, new("DEU", "gbad-battery", 2028, 0), new("FRA", "gbad-battery", 2028, 0));
+        var table = new DisclosureEngine(Rules).Protect(Design, targets, []);
+        Assert.True(table.Releasable);
+        Assert.All(table.Cells, cell => Assert.Equal(CellStatus.Published, cell.Status));
+        Assert.Equal(0, table.Cells.Single(c => c.Key == new CellKey("gbad-battery", CellKey.Total)).Value);
+    }
+
+    [Fact]
+    public void SuppressedCellsAreMarkedNotOmitted()
+    {
+        var targets = Replace(Baseline(), "radio-vhf", 2028, new Contribution("DEU", "radio-vhf", 2028, 500));
+        var table = new DisclosureEngine(Rules).Protect(Design, targets, []);
+        var released = table.Release();
+        Assert.Equal(table.Cells.Count, released.Cells.Count);
+        Assert.Null(released.Cells.Single(c => c.Key == new CellKey("radio-vhf", "2028")).Value);
+        Assert.Equal(table.Cells.Count(c => c.Status != CellStatus.Published), released.Cells.Count(c => c.Value is null));
+        Assert.Equal((double)released.Cells.Count(c => c.Value is null) / released.Cells.Count, table.Loss.CellShare);
+    }
+
+    [Fact]
+    public void ANextCycleWithTheSameFiguresKeepsThePattern()
+    {
+        var targets = Replace(Baseline(), "radio-vhf", 2028, new Contribution("DEU", "radio-vhf", 2028, 500));
+        var engine = new DisclosureEngine(Rules);
+        var first = engine.Protect(Design, targets, []);
+        var second = engine.Protect(Design with { Cycle = "2026" }, targets, [new PriorRelease(first.Release(), targets)]);
+        Assert.True(second.Releasable);
+        Assert.Equal(first.Cells.Select(c => c.Status != CellStatus.Published), second.Cells.Select(c => c.Status != CellStatus.Published));
+    }
+
+    [Fact]
+    public void ASingleNationsChangeBetweenCyclesIsProtected()
+    {
+        var engine = new DisclosureEngine(Rules);
+        var first = engine.Protect(Design, Baseline(), []);
+        var changed = Replace(Baseline(), "ammo-155mm", 2027, [.. Spread("ammo-155mm", 2027).Select(t => t.Nation == "ITA" ? t with { Quantity = 130 } : t)]);
+        var alone = engine.Protect(Design with { Cycle = "2026" }, changed, []);
+        Assert.Equal(CellStatus.Published, Status(alone, "ammo-155mm", "2027"));
+        var beside = engine.Protect(Design with { Cycle = "2026" }, changed, [new PriorRelease(first.Release(), Baseline())]);
+        Assert.True(beside.Releasable);
+        Assert.Equal(CellStatus.Primary, Status(beside, "ammo-155mm", "2027"));
+    }
+
+    [Fact]
+    public void ARepublishedCycleWhoseFiguresChangedIsRefusedWithoutFigures()
+    {
+        var engine = new DisclosureEngine(Rules);
+        var first = engine.Protect(Design, Baseline(), []);
+        var revised = Replace(Baseline(), "radio-hf", 2028, [.. Spread("radio-hf", 2028).Select(t => t with { Quantity = t.Quantity + 1 })]);
+        var again = engine.Protect(Design, revised, [new PriorRelease(first.Release(), Baseline())]);
+        Assert.False(again.Releasable);
+        Assert.Equal(DisclosureEngine.ChangedSinceReleaseRefusal, again.RefusalReason);
+        Assert.DoesNotMatch("[0-9]", again.RefusalReason!);
+        Assert.Throws<InvalidOperationException>(() => again.Release());
+    }
+
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(3, 0)]
+    [InlineData(3, 101)]
+    public void RulesOutOfRangeAreRejected(int n, double p) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DisclosureEngine(new DisclosureRules(n, p)));
+
+    [Fact]
+    public void TargetsOutsideTheDesignOrNegativeAreRejected()
+    {
+        var engine = new DisclosureEngine(Rules);
+        Assert.Throws<ArgumentException>(() => engine.Protect(Design, [new("DEU", "tank-mbt", 2027, 1)], []));
+        Assert.Throws<ArgumentException>(() => engine.Protect(Design, [new("DEU", "radio-hf", 2031, 1)], []));
+        Assert.Throws<ArgumentException>(() => engine.Protect(Design, [new("DEU", "radio-hf", 2027, -1)], []));
+    }
+}
