@@ -212,6 +212,31 @@ try {
     await shot('eu-stanag-2310-edition-3');
   });
 
+  await check('the EU consumer sees the national responses released to the EU on edition 2, and no trace of the others', async () => {
+    await page.goto(url('#/standards/stanag-2310/versions/2'));
+    await page.waitForSelector('[data-testid="responses"]');
+    const nations = await page.locator('[data-testid="response"]').evaluateAll((rows) => rows.map((r) => r.dataset.nation));
+    assert.deepEqual(nations, ['DEU', 'FRA']);
+    assert.match(await page.textContent('[data-testid="response"][data-nation="FRA"]'), /hot-climate testing/);
+    const html = await page.content();
+    // The United States' reservation (NATO CONFIDENTIAL, unreleased) and Poland's response (unreleased) leave no trace.
+    assert.doesNotMatch(html, /USA|POL|held at NATO CONFIDENTIAL/);
+    await shot('eu-stanag-2310-responses');
+  });
+
+  await check('the EU consumer sees relations to documents it may see, and none to a hidden one', async () => {
+    await page.goto(url('#/standards/stanag-5066'));
+    await page.waitForSelector('[data-testid="relations"]');
+    const related = await page.locator('[data-testid="related"]').evaluateAll((links) => links.map((a) => a.dataset.key));
+    assert.deepEqual(related, ['acomp-5066', 'nato-band-hf-1']);
+    assert.equal(await page.textContent('[data-testid="equivalent"]'), 'ITU R F.1110-3');
+    // STANAG 5518 (NATO SECRET, released to no one) references STANAG 5516: the EU page of 5516 shows no such link.
+    await page.goto(url('#/standards/stanag-5516'));
+    await page.waitForSelector('[data-testid="relations"]');
+    assert.equal(await page.locator('[data-testid="related"]').count(), 0);
+    assert.doesNotMatch(await page.content(), /stanag-5518|STANAG 5518|JREAP/);
+  });
+
   await check('searching for the title of edition 3 finds nothing for the EU consumer', async () => {
     await page.goto(url('#/'));
     await page.waitForSelector('[data-testid="result"]');
@@ -235,6 +260,12 @@ try {
     assert.match(await page.textContent('[data-testid="history-item"][data-edition="2"]'), /superseded/);
     // Edition 3 is released to no one: the label names no audience.
     assert.equal(await page.locator('[data-testid="releasable-to"]').count(), 0);
+    // The control for the hidden link: the NATO reader sees STANAG 5518's reference to STANAG 5516.
+    await page.goto(url('#/standards/stanag-5516'));
+    await page.waitForSelector('[data-testid="relations"]');
+    assert.deepEqual(await page.locator('[data-testid="related"]').evaluateAll((links) => links.map((a) => a.dataset.key)), ['stanag-5518']);
+    await page.goto(url('#/standards/stanag-2310'));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
     await shot('nato-stanag-2310');
   });
 

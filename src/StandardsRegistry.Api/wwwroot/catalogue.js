@@ -213,11 +213,15 @@
         // Nothing in force (e.g. only drafts, for an editor): open the newest edition the caller sees.
         version = await api(`/v1/standards/${enc(key)}/versions/${versions[versions.length - 1].edition}`);
       }
-      const label = version ? await api(`/v1/standards/${enc(key)}/versions/${version.edition}/label`) : null;
+      const [label, responses, relations] = await Promise.all([
+        version ? api(`/v1/standards/${enc(key)}/versions/${version.edition}/label`) : null,
+        version ? api(`/v1/standards/${enc(key)}/versions/${version.edition}/responses`) : [],
+        api(`/v1/standards/${enc(key)}/relations`),
+      ]);
       if (run !== detailRun) {
         return;
       }
-      detail.replaceChildren(...renderStandard(standard, versions, version, label));
+      detail.replaceChildren(...renderStandard(standard, versions, version, label, responses, relations));
       document.title = version
         ? `${standard.designation} edition ${version.edition} — Standards Registry`
         : `${standard.designation} — Standards Registry`;
@@ -244,7 +248,7 @@
       markingText(version));
   }
 
-  function renderStandard(standard, versions, version, label) {
+  function renderStandard(standard, versions, version, label, responses, relations) {
     const parts = [];
     const back = el('p', { class: 'back' }, el('a', { href: currentSearch ?? '#/' }, '← Back to the results'));
     if (!version) {
@@ -280,6 +284,8 @@
     parts.push(el('section', { class: 'attributes', 'data-testid': 'attributes' },
       el('h3', {}, 'Attributes'), attributeFigure(version.category, version.attributes), attributeList(version.attributes)));
     parts.push(el('section', { class: 'body' }, el('h3', {}, 'Text'), el('p', { class: 'body-text' }, version.body || '(no text)')));
+    parts.push(renderResponses(version, responses));
+    parts.push(renderRelations(relations));
     if (label) {
       parts.push(renderLabel(version, label));
     }
@@ -295,6 +301,66 @@
   function formatTime(text) {
     const time = new Date(text);
     return Number.isNaN(time.getTime()) ? text : time.toISOString().slice(0, 10);
+  }
+
+  // ---- national responses and relations (only what the API answered: the caller's view) ----
+
+  const responseNames = {
+    'ratified': 'Ratified',
+    'ratified-with-reservations': 'Ratified with reservations',
+    'not-ratifying': 'Not ratifying',
+    'no-response': 'No response',
+  };
+
+  function renderResponses(version, responses) {
+    const section = el('section', { class: 'responses', 'data-testid': 'responses' }, el('h3', {}, `National responses to edition ${version.edition}`));
+    if (responses.length === 0) {
+      section.append(el('p', { class: 'muted' }, 'No national response you may see.'));
+      return section;
+    }
+    const columns = Object.keys(responseNames);
+    const table = el('table', { class: 'grid' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Nation'), ...columns.map((c) => el('th', { scope: 'col' }, responseNames[c])))));
+    const body = el('tbody');
+    for (const response of responses) {
+      body.append(el('tr', { 'data-testid': 'response', 'data-nation': response.nation },
+        el('th', { scope: 'row' }, response.nation),
+        ...columns.map((c) => el('td', { class: c === response.response ? 'mark' : null },
+          c === response.response
+            ? [el('span', { class: 'tick', 'aria-label': responseNames[c] }, '●'),
+               response.reservation ? el('p', { class: 'reservation' }, response.reservation) : null,
+               el('p', { class: 'muted' }, markingText(response),
+                 response.actualImplementation ? ` · implemented ${response.actualImplementation}` : response.intendedImplementation ? ` · implementing by ${response.intendedImplementation}` : '')]
+            : null))));
+    }
+    table.append(body);
+    section.append(table);
+    return section;
+  }
+
+  const relationNames = {
+    covers: ['Covers', 'Covered by'],
+    supersedes: ['Supersedes', 'Superseded by'],
+    references: ['References', 'Referenced by'],
+  };
+
+  function renderRelations(relations) {
+    const section = el('section', { class: 'relations', 'data-testid': 'relations' }, el('h3', {}, 'Related documents'));
+    const list = el('dl', { class: 'facts' });
+    for (const [edges, index] of [[relations.outgoing, 0], [relations.incoming, 1]]) {
+      for (const edge of edges) {
+        addFact(list, relationNames[edge.kind]?.[index] ?? edge.kind,
+          el('a', { href: `#/standards/${enc(edge.key)}`, 'data-testid': 'related', 'data-key': edge.key }, `${edge.designation} — ${edge.title}`));
+      }
+    }
+    for (const equivalent of relations.equivalents) {
+      addFact(list, 'Civil equivalent', el('span', { 'data-testid': 'equivalent' }, `${equivalent.source} ${equivalent.identifier}`));
+    }
+    if (relations.preferred) {
+      addFact(list, 'Preferred', el('span', { 'data-testid': 'preferred' }, `the preferred ${relations.preferred.category} standard: ${relations.preferred.rationale}`));
+    }
+    section.append(list.children.length ? list : el('p', { class: 'muted' }, 'No related document you may see.'));
+    return section;
   }
 
   // ---- the confidentiality label ----
