@@ -6,6 +6,8 @@ namespace StandardsRegistry.Data;
 /// <summary>A national response as stored: one row of a nation's history on one edition.</summary>
 public sealed class ResponseRow
 {
+    /// <summary>The row's identity in the store (never sent: it would count rows the reader may not see).</summary>
+    public long Id { get; init; }
     public string StandardKey { get; init; } = "";
     public string Designation { get; init; } = "";
     public int Edition { get; init; }
@@ -157,6 +159,10 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         return db.ReadAsync<IReadOnlyList<ResponseRow>>(async c => await c.QueryAsync<ResponseRow>(sql, parameters), ct).AsTask();
     }
 
+    /// <summary>The audiences a visible response row is released to, as far as the caller may know: NATO all, others only themselves.</summary>
+    public Task<IReadOnlyList<string>> ReleasedToAsync(VisibilityScope scope, long responseId, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Sql.ReleasedTo(scope), new { responseId, scopeCommunity = scope.Community }), ct).AsTask();
+
     private static DynamicParameters Bind(VisibilityScope scope, DateTimeOffset now, object parameters)
     {
         var bound = Visibility.Bind(scope, now, parameters);
@@ -195,7 +201,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
     internal static class Sql
     {
         private const string Columns = """
-            s.standard_key AS StandardKey, s.designation AS Designation, v.edition AS Edition, r.nation AS Nation, r.response AS Response,
+            r.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, v.edition AS Edition, r.nation AS Nation, r.response AS Response,
             r.reservation AS Reservation, r.intended_implementation AS IntendedImplementation, r.actual_implementation AS ActualImplementation,
             r.implementing_document AS ImplementingDocument, r.classification AS Classification, r.recorded_at AS RecordedAt, r.recorded_by AS RecordedBy
             """;
@@ -280,8 +286,15 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 """;
         }
 
+        public static string ReleasedTo(VisibilityScope scope) => $"""
+            SELECT audience FROM response_releases
+            WHERE response_id = @responseId AND revoked_at IS NULL{(scope.Originator ? "" : " AND audience = @scopeCommunity")}
+            ORDER BY audience
+            """;
+
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope)
         {
+            yield return ReleasedTo(scope);
             yield return Matrix(scope);
             yield return History(scope);
             foreach (var nation in new[] { false, true })

@@ -253,7 +253,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["PauseSubscription"] = ["admin"], ["ResumeSubscription"] = ["admin"], ["DeleteSubscription"] = ["admin"],
         ["RedeliverSubscription"] = ["admin"],
         ["ListAuditEntries"] = ["auditor"], ["VerifyAuditTrail"] = ["auditor"],
-        ["GetResponseMatrix"] = [], ["GetResponseHistory"] = [], ["ListResponses"] = [], ["RecordResponse"] = ["response-recorder"],
+        ["GetResponseMatrix"] = [], ["GetResponseHistory"] = [], ["GetResponseLabel"] = [], ["ListResponses"] = [], ["RecordResponse"] = ["response-recorder"],
         ["ReleaseResponse"] = ["release-authority"], ["RevokeResponseRelease"] = ["release-authority"],
         ["GetRelations"] = [], ["GetCurrentDocument"] = [], ["AddRelation"] = ["editor"], ["RemoveRelation"] = ["editor"],
         ["AddEquivalent"] = ["editor"], ["RemoveEquivalent"] = ["editor"], ["MarkPreferred"] = ["editor"], ["UnmarkPreferred"] = ["editor"],

@@ -236,6 +236,25 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         Assert.Single(await germany.GetJsonArrayAsync(url));
         // Below the response's marking, the release does not help.
         Assert.Empty(await _app.As(Delegate("DEU", "NR")).GetJsonArrayAsync(url));
+
+        // The response's own STANAG 4774 label: its marking, and the audiences the reader may know it is released to.
+        var json = new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json");
+        async Task<(HttpStatusCode, string)> LabelAsync(HttpClient client, string nation)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{url}/{nation}/label");
+            request.Headers.Accept.Add(json);
+            using var answer = await client.SendAsync(request);
+            return (answer.StatusCode, await answer.Content.ReadAsStringAsync());
+        }
+        await authority.ReleaseAsync("resp-delegate", 1, "EU");
+        var (status, label) = await LabelAsync(_app.As(TestCaller.Eu("NS")), "FRA");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("CONFIDENTIEL UE/EU CONFIDENTIAL", label);
+        Assert.Contains("\"EU\"", label);
+        Assert.Contains("/responses/FRA", label);
+        var low = _app.As(Delegate("DEU", "NR"));
+        Assert.Equal(await LabelAsync(low, "ITA"), await LabelAsync(low, "FRA"));
+        Assert.Equal(HttpStatusCode.NotFound, (await LabelAsync(low, "FRA")).Item1);
     }
 
     [Fact]

@@ -49,16 +49,19 @@ public static class ConfidentialityLabels
     /// The label of a version visible to the caller. <paramref name="releasedTo"/> comes from the release rule in SQL
     /// (CatalogueQueries.ReleasedToAsync): the audiences this caller may know about, nothing else.
     /// </summary>
-    public static ConfidentialityMetadataDto For(VersionRow row, IReadOnlyList<string> releasedTo, VisibilityScope scope)
+    public static ConfidentialityMetadataDto For(VersionRow row, IReadOnlyList<string> releasedTo, VisibilityScope scope) =>
+        For(VersionPath(row.StandardKey, row.Edition), row.Classification, VersionSummaryDto.Time(row.PublishedAt), releasedTo, scope);
+
+    /// <summary>The label of anything the caller may see, at <paramref name="path"/>, marked <paramref name="classification"/>.</summary>
+    public static ConfidentialityMetadataDto For(string path, Classification classification, DateTimeOffset? created, IReadOnlyList<string> releasedTo, VisibilityScope scope)
     {
-        var marking = MarkingDto.For(row.Classification, scope.Scheme);
-        var created = VersionSummaryDto.Time(row.PublishedAt);
+        var marking = MarkingDto.For(classification, scope.Scheme);
         IReadOnlyList<LabelCategoryDto> categories = releasedTo.Count == 0 ? [] : [new LabelCategoryDto(ReleasableTo, Permissive, releasedTo)];
         var originator = new ConfidentialityLabelDto(new ConfidentialityInformationDto(NatoPolicy, marking.Marking, categories), created);
         IReadOnlyList<ConfidentialityLabelDto> alternatives = marking.EquivalentMarking is { } equivalent
             ? [new ConfidentialityLabelDto(new ConfidentialityInformationDto(EuPolicy, equivalent, []), created)]
             : [];
-        return new ConfidentialityMetadataDto(VersionPath(row.StandardKey, row.Edition), originator, alternatives);
+        return new ConfidentialityMetadataDto(path, originator, alternatives);
     }
 
     /// <summary>The XML form, written by <see cref="XmlWriter"/> (UTF-8, no byte order mark).</summary>

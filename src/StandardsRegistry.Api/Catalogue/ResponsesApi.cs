@@ -37,6 +37,14 @@ public static class ResponsesApi
             .Audited(AuditActions.ResponseRead, contentRead: true)
             .WithSummary("One nation's responses to an edition, oldest first, as far as the caller may see");
 
+        group.MapGet("/{nation}/label", GetResponseLabel)
+            .WithName("GetResponseLabel")
+            .Audited(AuditActions.LabelRead, contentRead: true)
+            .WithSummary("Get the STANAG 4774 confidentiality label of a nation's current response to an edition, as far as the caller may know it")
+            .WithDescription("`Accept: application/xml` (default) or `application/json`, as for an edition's label; anything else is 406. "
+                + "`Releasable To` names every active release of the response for NATO, the caller's own community otherwise.")
+            .ProducesProblem(StatusCodes.Status406NotAcceptable);
+
         group.MapPut("/{nation}", RecordResponse)
             .WithName("RecordResponse")
             .Audited(AuditActions.ResponseRecord)
@@ -77,6 +85,27 @@ public static class ResponsesApi
     public static async Task<Results<ETagged<IReadOnlyList<ResponseDto>>, ProblemHttpResult>> GetResponseHistory(
         string key, int edition, string nation, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct) =>
         Served(http, await store.HistoryAsync(caller.Scope, key, edition, nation, caller.Now, ct), caller);
+
+    /// <summary>
+    /// The label of the nation's current response as the caller sees it (its latest visible row). Acceptability is
+    /// decided first, so a hidden response and one that was never recorded answer alike whatever is asked for.
+    /// </summary>
+    public static async Task<Results<LabelResult, ProblemHttpResult>> GetResponseLabel(
+        string key, int edition, string nation, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct)
+    {
+        if (LabelResult.Negotiate(http.Request.Headers.Accept) is not { } format)
+        {
+            return Problems.Status(StatusCodes.Status406NotAcceptable, LabelResult.NotAcceptableDetail);
+        }
+        if ((await store.MatrixAsync(caller.Scope, key, edition, caller.Now, ct))?.FirstOrDefault(r => r.Nation == nation) is not { } row)
+        {
+            return Problems.NotFound();
+        }
+        http.Audit().Served(row.Edition, row.Classification);
+        var releasedTo = await store.ReleasedToAsync(caller.Scope, row.Id, ct);
+        return new LabelResult(ConfidentialityLabels.For($"{ConfidentialityLabels.VersionPath(key, edition)}/responses/{nation}", row.Classification,
+            DateTimeOffset.FromUnixTimeMilliseconds(row.RecordedAt), releasedTo, caller.Scope), format);
+    }
 
     private static Results<ETagged<IReadOnlyList<ResponseDto>>, ProblemHttpResult> Served(HttpContext http, IReadOnlyList<ResponseRow>? rows, Caller caller)
     {

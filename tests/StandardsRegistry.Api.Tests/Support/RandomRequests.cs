@@ -133,6 +133,7 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         ["DeleteSubscription"] = ([], BodyShape.None, false),
         ["GetResponseMatrix"] = ([], BodyShape.None, false),
         ["GetResponseHistory"] = ([], BodyShape.None, false),
+        ["GetResponseLabel"] = ([], BodyShape.None, false),
         ["RecordResponse"] = ([], BodyShape.Response, false),
         ["ReleaseResponse"] = ([], BodyShape.Reason, false),
         ["RevokeResponseRelease"] = ([], BodyShape.None, false),
