@@ -4,7 +4,8 @@
 INSERT INTO audiences (code, name, max_classification, marking_scheme) VALUES
     ('INDUSTRY', 'Accredited defence industry', 1, 'nato');
 
--- The capability catalogue: data, like audiences and nations. A table's margins sum over capability_group.
+-- The capability catalogue: data, like audiences and nations. A table's margins sum over capability_group, so a
+-- group's capabilities count in one unit.
 CREATE TABLE capabilities (
     code             TEXT NOT NULL PRIMARY KEY,
     name             TEXT NOT NULL,
@@ -16,8 +17,8 @@ INSERT INTO capabilities (code, name, unit, capability_group) VALUES
     ('ammo-155mm', '155 mm artillery ammunition', 'rounds/year', 'munitions'),
     ('ammo-120mm', '120 mm tank ammunition', 'rounds/year', 'munitions'),
     ('gbad-battery', 'Ground-based air defence battery', 'batteries', 'air-defence'),
-    ('gbad-interceptor', 'Ground-based air defence interceptor', 'missiles', 'air-defence'),
-    ('radio-vhf', 'VHF combat net radio', 'sets', 'communications');
+    ('radio-vhf', 'VHF combat net radio', 'sets', 'communications'),
+    ('radio-hf', 'HF radio', 'sets', 'communications');
 
 -- A nation's target for a capability and horizon year in a planning cycle. A revision is a new row (the history
 -- stays); the current target is the latest row per (cycle, nation, capability, horizon). Read raw only inside NATO.

@@ -124,7 +124,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     /// reason, which names no cell or value). Targets above the writer's clearance make the cycle not found.
     /// </summary>
     public Task<Result<PublishedTableRecord>> PublishAsync(VisibilityScope scope, int cycle, Audience audience, Classification classification,
-        Func<IReadOnlyList<Contribution>, IReadOnlyList<PriorRelease>, ProtectedTable> protect, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        Func<IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>, ProtectedTable> protect, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.TablePublish, by, now, null, async w =>
         {
             w.Names(classification: classification, detail: $"cycle={cycle} audience={audience.Code}");
@@ -139,16 +139,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.Conflict, $"A table of cycle {cycle} is published to {audience.Code}; revoke it before publishing the cycle again.");
             }
-            var priors = new List<PriorRelease>();
-            foreach (var table in tables)
-            {
-                var cells = await w.Session.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id });
-                var used = await w.Session.QueryAsync<TargetRow>(Sql.Current, new { cycle = table.Cycle, snapshot = table.TargetSnapshot });
-                var design = DesignOf(table);
-                priors.Add(new PriorRelease(new PublishedTable(design, [.. cells.Select(c => new PublishedCell(new CellKey(c.RowKey, c.ColumnKey), c.Value))]),
-                    Contributions(used, design)));
-            }
-            var protectedTable = protect(targets.Select(Contribution).ToList(), priors);
+            var priors = await PriorsAsync(w.Session, tables);
+            var protectedTable = protect(targets, priors);
             if (!protectedTable.Releasable)
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.Unprocessable, protectedTable.RefusalReason);
@@ -177,6 +169,33 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
                 TargetSnapshot = row.TargetSnapshot, PublishedAt = row.PublishedAt, PublishedBy = row.PublishedBy,
             }, cellRows));
         }, ct);
+
+    /// <summary>
+    /// What a preview of <paramref name="cycle"/> is computed from: its current targets and, for an audience, every table
+    /// ever published to it (read without the audience's lock: a preview decides nothing).
+    /// </summary>
+    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease> Priors)> PreviewInputsAsync(int cycle, string? audience, CancellationToken ct = default) =>
+        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>)>(async c =>
+        {
+            var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
+            var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }));
+            return (targets, priors);
+        }, ct).AsTask();
+
+    /// <summary>Every table in <paramref name="tables"/> as released, with the targets it was computed from.</summary>
+    private static async Task<IReadOnlyList<PriorRelease>> PriorsAsync(DbSession session, IEnumerable<TableRow> tables)
+    {
+        var priors = new List<PriorRelease>();
+        foreach (var table in tables)
+        {
+            var cells = await session.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id });
+            var used = await session.QueryAsync<TargetRow>(Sql.Current, new { cycle = table.Cycle, snapshot = table.TargetSnapshot });
+            var design = DesignOf(table);
+            priors.Add(new PriorRelease(new PublishedTable(design, [.. cells.Select(c => new PublishedCell(new CellKey(c.RowKey, c.ColumnKey), c.Value))]),
+                Contributions(used, design)));
+        }
+        return priors;
+    }
 
     /// <summary>Revokes the published table of a cycle to an audience; the record stays (and stays a prior).</summary>
     public Task<Result<int>> RevokeAsync(int cycle, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>

@@ -26,7 +26,7 @@ public static class GeneratedEditions
     public static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
 
     /// <summary>Audiences' accreditation ceilings, as migrated.</summary>
-    public static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
+    public static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["INDUSTRY"] = 1, ["PUBLIC"] = 0 };
 
     public static IEnumerable<Reader> Readers()
     {
@@ -41,6 +41,7 @@ public static class GeneratedEditions
                 }
             }
             yield return new Reader($"EU/{clearance}", "EU", clearance, false, null);
+            yield return new Reader($"INDUSTRY/{clearance}", "INDUSTRY", clearance, false, null);
         }
         yield return new Reader("PUBLIC/NU", "PUBLIC", 0, false, null);
     }
