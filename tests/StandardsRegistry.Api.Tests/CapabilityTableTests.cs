@@ -160,6 +160,9 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         await authority.ReleaseAsync("cap-std", edition, "INDUSTRY");
         await authority.ReleaseAsync("cap-std", edition, "EU");
 
+        // INDUSTRY is an audience like the EU: a standard released to it is in its readers' list, with no new code.
+        Assert.Contains("cap-std", await Industry().GetStringAsync("/v1/standards"), StringComparison.Ordinal);
+
         var outsiders = GeneratedEditions.Readers().Where(r => !r.Nato).ToList();
         async Task<string> ViewsAsync()
         {

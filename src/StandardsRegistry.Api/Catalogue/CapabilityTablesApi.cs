@@ -38,7 +38,8 @@ public static class CapabilityTablesApi
         targets.MapGet("/{cycle}/preview", PreviewTable)
             .WithName("PreviewCapabilityTable")
             .Audited(AuditActions.TargetRead, contentRead: true)
-            .WithSummary("The suppression pattern and information loss of a cycle's table, optionally against an audience's earlier tables (NATO callers cleared for every target of the cycle)");
+            .WithSummary("The suppression pattern and information loss of a cycle's table, optionally against an audience's earlier tables (NATO callers cleared for every target of the cycle)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         targets.MapPut("/{cycle}/{nation}/{capability}/{horizon}", RecordTarget)
             .WithName("RecordCapabilityTarget")
