@@ -1,4 +1,4 @@
--- Capability targets and the aggregate tables released from them (issue 16; docs/disclosure.md).
+-- Capability targets and the aggregate tables released from them (docs/disclosure.md).
 -- INDUSTRY is an audience like the EU: standards and tables are released to it as data, with no new code.
 
 INSERT INTO audiences (code, name, max_classification, marking_scheme) VALUES

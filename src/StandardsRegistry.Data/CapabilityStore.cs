@@ -57,7 +57,7 @@ public sealed class TableCellRow
 public sealed record PublishedTableRecord(TableRow Table, IReadOnlyList<TableCellRow> Cells);
 
 /// <summary>
-/// Capability targets and the aggregate tables published from them (issue 16, docs/disclosure.md). Raw targets are
+/// Capability targets and the aggregate tables published from them (docs/disclosure.md). Raw targets are
 /// read inside NATO only (the API answers the standard 404 to everyone else before calling here). A published table is
 /// immutable: only its revocation is recorded, and a revoked table stays among the priors of the next publication to
 /// its audience (what was published stays known). Publications to one audience are serialised by locking the audience's

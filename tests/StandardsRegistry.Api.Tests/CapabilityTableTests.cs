@@ -7,7 +7,7 @@ using StandardsRegistry.Tests.Support;
 namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
-/// Capability targets and the tables published from them, through the service (issue 16; the engine's own proof is
+/// Capability targets and the tables published from them, through the service (the engine's own proof is
 /// tests/StandardsRegistry.Disclosure.Tests): planners record targets, release authorities publish and revoke, readers
 /// read JSON and CSV; raw targets are the standard 404 to every principal outside NATO, byte for byte like a cycle that
 /// has none; nothing a non-NATO reader sees (standards, ETags, feed) moves when targets change; a suppressed cell

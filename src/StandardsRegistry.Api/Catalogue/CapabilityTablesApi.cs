@@ -13,7 +13,7 @@ using StandardsRegistry.Domain;
 namespace StandardsRegistry.Api.Catalogue;
 
 /// <summary>
-/// Capability targets and the aggregate tables published from them (issue 16, docs/disclosure.md). Raw targets and
+/// Capability targets and the aggregate tables published from them (docs/disclosure.md). Raw targets and
 /// previews are NATO's alone: every other principal gets the standard 404 (<see cref="Problems.NotFound"/>) from every
 /// target route, whatever exists. Planners record targets; release authorities publish a cycle's table to an audience
 /// (the disclosure engine decides the suppression and audits it against everything published to that audience) and
