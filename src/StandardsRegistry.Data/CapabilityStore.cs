@@ -197,12 +197,13 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         return priors;
     }
 
-    /// <summary>Revokes the published table of a cycle to an audience; the record stays (and stays a prior).</summary>
-    public Task<Result<int>> RevokeAsync(int cycle, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <summary>Revokes the published table of a cycle to an audience, when the writer's clearance covers its marking;
+    /// the record stays (and stays a prior).</summary>
+    public Task<Result<int>> RevokeAsync(VisibilityScope scope, int cycle, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.TableRevoke, by, now, null, async w =>
         {
             w.Names(detail: $"cycle={cycle} audience={audience}");
-            var revoked = await w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject });
+            var revoked = await w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel });
             return revoked == 0 ? Result.Fail<int>(Outcome.NotFound) : Result.Done(revoked);
         }, ct);
 
@@ -298,7 +299,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@tableId, @p{i}, @r{i}, @k{i}, @v{i})"));
 
         public const string Revoke = """
-            UPDATE capability_tables SET revoked_at = @at, revoked_by = @by WHERE cycle = @cycle AND audience = @audience AND revoked_at IS NULL
+            UPDATE capability_tables SET revoked_at = @at, revoked_by = @by
+            WHERE cycle = @cycle AND audience = @audience AND revoked_at IS NULL AND classification <= @scopeLevel
             """;
 
         private static string Readable(VisibilityScope scope) => scope.Originator

@@ -187,7 +187,7 @@ public static class CapabilityTablesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var result = await store.RevokeAsync(cycle, audience, caller.Actor, caller.Now, ct);
+        var result = await store.RevokeAsync(caller.Scope, cycle, audience, caller.Actor, caller.Now, ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);
