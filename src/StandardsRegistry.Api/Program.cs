@@ -16,6 +16,7 @@ app.MapVersionsApi();
 app.MapReleasesApi();
 app.MapResponsesApi();
 app.MapRelationsApi();
+app.MapCapabilityTablesApi();
 app.MapFeedApi();
 app.MapSubscriptionsApi();
 app.MapAuditApi();

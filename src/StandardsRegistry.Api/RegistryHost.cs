@@ -30,6 +30,7 @@ public static class RegistryHost
         services.AddRegistryAudit();
         services.AddSingleton<SampleCatalogue>();
         services.AddRegistryWebhooks();
+        services.AddCapabilityTables();
         services.AddRegistryJson();
         services.AddRegistryProblemDetails();
         builder.AddRequestLimits();

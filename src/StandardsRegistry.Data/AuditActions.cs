@@ -35,6 +35,17 @@ public static class AuditActions
     public const string PreferredMark = "preferred.mark";
     public const string PreferredUnmark = "preferred.unmark";
 
+    public const string TargetRecord = "target.record";
+
+    /// <summary>A read of raw capability targets or a table's preview (NATO only).</summary>
+    public const string TargetRead = "target.read";
+
+    public const string TablePublish = "table.publish";
+    public const string TableRevoke = "table.revoke";
+
+    /// <summary>A read of published capability tables (their cells are content).</summary>
+    public const string TableRead = "table.read";
+
     public const string FeedRead = "feed.read";
     public const string CatalogueExport = "catalogue.export";
 

@@ -97,6 +97,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<ReleaseStore>();
         services.AddSingleton<ResponseStore>();
         services.AddSingleton<RelationStore>();
+        services.AddSingleton<CapabilityStore>();
         services.AddSingleton<AudienceDirectory>();
         services.AddSingleton<AuditLog>();
         return services;

@@ -17,11 +17,12 @@ internal static class SqlStatements
     ];
 
     public static IEnumerable<string> All(SqlDialect dialect) =>
-        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedReader.Sql.All(dialect, scope)).Concat(ResponseStore.Sql.All(dialect, scope)).Concat(RelationStore.Sql.All(dialect, scope)))
+        Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedReader.Sql.All(dialect, scope)).Concat(ResponseStore.Sql.All(dialect, scope)).Concat(RelationStore.Sql.All(dialect, scope)).Concat(CapabilityStore.Sql.All(dialect, scope)))
             .Concat(FeedWriter.Sql.All(dialect))
             .Concat(ReleaseStore.Sql.All())
             .Concat(ResponseStore.Sql.All())
             .Concat(RelationStore.Sql.All())
+            .Concat(CapabilityStore.Sql.All(dialect))
             .Concat(WebhookStore.Sql.All(dialect))
             .Append(AudienceDirectory.Select)
             .Concat(AuditLog.Sql.All(dialect))

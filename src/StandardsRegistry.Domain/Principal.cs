@@ -10,7 +10,10 @@ public static class Roles
     /// <summary>A national delegate: records its own nation's responses to editions (needs the <c>nation</c> claim).</summary>
     public const string Delegate = "delegate";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Editor, ReleaseAuthority, Consumer, Admin, Delegate };
+    /// <summary>A NATO capability planner: enters and revises nations' capability targets (docs/disclosure.md).</summary>
+    public const string Planner = "planner";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Editor, ReleaseAuthority, Consumer, Admin, Delegate, Planner };
 }
 
 public static class Communities

@@ -335,7 +335,7 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
     public static TheoryData<string> UnsoundClaims =>
         ["clearance TOP-SECRET-ISH", "clearance empty", "clearance with a trailing space", "community MARS", "community nato in lower case", "community empty",
          "no community", "two communities", "two clearances", "two communities one of them NATO",
-         "community INDUSTRY (no such audience yet)", "community EU with a trailing space", "community Public in mixed case", "community NATO in Cyrillic look-alikes",
+         "community CONTRACTORS (no such audience)", "community EU with a trailing space", "community Public in mixed case", "community NATO in Cyrillic look-alikes",
          "clearance NATO TOP SECRET", "clearance CONFIDENTIAL without a scheme", "clearance TS", "clearance NS with a NUL", "clearance in full-width letters",
          "two subjects"];
 
@@ -351,7 +351,7 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
         "two communities" => [new("sub", "x"), new("community", "EU"), new("community", "PUBLIC"), new("clearance", "NU"), new("role", "consumer")],
         "two clearances" => [new("sub", "x"), new("community", "EU"), new("clearance", "NU"), new("clearance", "CTS"), new("role", "consumer")],
         "two communities one of them NATO" => [new("sub", "x"), new("community", "EU"), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
-        "community INDUSTRY (no such audience yet)" => [new("sub", "x"), new("community", "INDUSTRY"), new("clearance", "NU"), new("role", "consumer")],
+        "community CONTRACTORS (no such audience)" => [new("sub", "x"), new("community", "CONTRACTORS"), new("clearance", "NU"), new("role", "consumer")],
         "community EU with a trailing space" => [new("sub", "x"), new("community", "EU "), new("clearance", "NU"), new("role", "consumer")],
         "community Public in mixed case" => [new("sub", "x"), new("community", "Public"), new("role", "consumer")],
         "community NATO in Cyrillic look-alikes" => [new("sub", "x"), new("community", "NАТО"), new("clearance", "CTS"), new("role", "editor")],

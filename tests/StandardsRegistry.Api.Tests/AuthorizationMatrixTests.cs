@@ -50,7 +50,11 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     ];
 
     /// <summary>Audiences' accreditation ceilings, as migrated.</summary>
-    private static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
+    private static readonly Dictionary<string, int> Ceilings = GeneratedEditions.Ceilings;
+
+    /// <summary>A capability target planted in cycle <see cref="TargetCycle"/>, marked NS: its quantity is a canary.</summary>
+    private const string TargetCycle = "2025";
+    private const string TargetCanary = "987654321";
 
     /// <summary>A national response as the oracle knows it: on which edition, whose, its level and releases.</summary>
     private sealed record Response(string Key, int Edition, string Nation, int Level, string[] ReleasedTo)
@@ -101,6 +105,9 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 await RegistryClient.Expect(released, HttpStatusCode.Created);
             }
         }
+        var planner = _app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
+        await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/FRA/ammo-155mm/2027",
+            new { quantity = long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), classification = "NS" }), HttpStatusCode.Created);
         var admin = _app.As(TestCaller.Admin());
         _euSubscription = await SubscribeAsync(admin, "EU");
         _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
@@ -129,12 +136,12 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     }
 
     private static readonly string[][] RoleSets =
-        [[], ["consumer"], ["editor"], ["release-authority"], ["admin"], ["delegate"], ["consumer", "editor", "release-authority", "admin", "delegate"]];
+        [[], ["consumer"], ["editor"], ["release-authority"], ["admin"], ["delegate"], ["planner"], ["consumer", "editor", "release-authority", "admin", "delegate", "planner"]];
 
     private static IEnumerable<Who> Principals()
     {
         yield return new Who("anonymous", null, null, [], null);
-        foreach (var community in new[] { "NATO", "EU", "PUBLIC" })
+        foreach (var community in new[] { "NATO", "EU", "INDUSTRY", "PUBLIC" })
         {
             foreach (var clearance in new int?[] { null, 0, 1, 2, 3, 4 })
             {
@@ -235,6 +242,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["admin"] = w => w.Nato && w.Has("admin"),
         ["auditor"] = w => w.Nato && w.Has("admin") && w.Clearance == 4,
         ["response-recorder"] = w => w.Nato && (w.Has("editor") || (w.Has("delegate") && w.Nation is not null)),
+        ["planner"] = w => w.Nato && w.Has("planner"),
     };
 
     /// <summary>
@@ -257,6 +265,9 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["ReleaseResponse"] = ["release-authority"], ["RevokeResponseRelease"] = ["release-authority"],
         ["GetRelations"] = [], ["GetCurrentDocument"] = [], ["AddRelation"] = ["editor"], ["RemoveRelation"] = ["editor"],
         ["AddEquivalent"] = ["editor"], ["RemoveEquivalent"] = ["editor"], ["MarkPreferred"] = ["editor"], ["UnmarkPreferred"] = ["editor"],
+        // Raw targets and previews declare no policy: outside NATO they answer the standard 404, never 401 or 403.
+        ["ListCapabilityTargets"] = [], ["PreviewCapabilityTable"] = [], ["RecordCapabilityTarget"] = ["planner"],
+        ["ListCapabilityTables"] = [], ["GetCapabilityTable"] = [], ["PublishCapabilityTable"] = ["release-authority"], ["RevokeCapabilityTable"] = ["release-authority"],
     };
 
     [Fact]
@@ -285,6 +296,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         {
             yield return response.Canary;
         }
+        if (!who.Nato || (who.Clearance ?? 0) < 3)
+        {
+            yield return TargetCanary;
+        }
         foreach (var (audience, id) in new[] { ("EU", _euSubscription), ("PUBLIC", _publicSubscription) })
         {
             if (!ManagesSubscription(who, audience))
@@ -305,7 +320,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     }
 
     /// <summary>A target: which standard, edition, audience and subscription a route's parameters name.</summary>
-    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription);
+    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription, string Cycle);
 
     private static string Url(Route route, Target target) => AppRoutes.Url(route, name => name switch
     {
@@ -320,6 +335,11 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         "source" => "XX",
         "identifier" => "1",
         "documentName" => "v1",
+        // Capability targets: the planted cycle or one without targets. Writes send "{}", which no target or table
+        // write accepts (quantity and classification are required), and revocations aim at tables never published.
+        "cycle" => target.Cycle,
+        "capability" => "ammo-155mm",
+        "horizon" => "2027",
         var other => throw new Xunit.Sdk.XunitException($"The route {route.Method} {route.Pattern} has a parameter '{other}' this test does not know: teach Url() a value for it."),
     });
 
@@ -341,15 +361,15 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // release to revoke), editions and subscriptions that do not exist; the standard's markings still decide.
         var readTargets = new[]
         {
-            new Target("open", Open, "1", "PUBLIC", _publicSubscription),
-            new Target("secret", Secret, "2", "EU", _euSubscription),
-            new Target("absent", Absent, "2", "EU", absentSubscription),
+            new Target("open", Open, "1", "PUBLIC", _publicSubscription, "2030"),
+            new Target("secret", Secret, "2", "EU", _euSubscription, TargetCycle),
+            new Target("absent", Absent, "2", "EU", absentSubscription, "2031"),
         };
         var writeTargets = new[]
         {
-            new Target("open", Open, "99", "PUBLIC", absentSubscription),
-            new Target("secret", Secret, "1", "EU", absentSubscription),
-            new Target("absent", Absent, "1", "EU", absentSubscription),
+            new Target("open", Open, "99", "PUBLIC", absentSubscription, "2030"),
+            new Target("secret", Secret, "1", "EU", absentSubscription, TargetCycle),
+            new Target("absent", Absent, "1", "EU", absentSubscription, "2031"),
         };
 
         var failures = new List<string>();
@@ -447,6 +467,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// <summary>Whether the secret target is hidden from <paramref name="who"/> on this route (so it must answer as the absent one).</summary>
     private static bool Hides(Route route, Who who, bool read)
     {
+        if (route.Pattern.StartsWith("/v1/capability-targets", StringComparison.Ordinal))
+        {
+            return read && !who.Nato;
+        }
         if (route.Pattern.Contains("{id}", StringComparison.Ordinal))
         {
             return !ManagesSubscription(who, "EU");

@@ -37,6 +37,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
                 "nation" => "FRA",
                 "id" => _subscription,
                 "documentName" => "v1",
+                "cycle" => "2025",
                 var other => throw new Xunit.Sdk.XunitException($"GET {r.Pattern} has a parameter '{other}': teach this test a value for it."),
             }))
             .Distinct()

@@ -73,7 +73,7 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
                     });
                     await RegistryClient.Expect(recorded, HttpStatusCode.Created);
                     rows.Add(row);
-                    foreach (var audience in Ceilings.Keys.Where(a => row.Level <= Ceilings[a] && random.Next(2) == 0))
+                    foreach (var audience in GeneratedEditions.ReleasedTo.Where(a => row.Level <= Ceilings[a] && random.Next(2) == 0))
                     {
                         var released = await authority.PutAsJsonAsync($"/v1/standards/{edition.Key}/versions/{edition.Number}/responses/{nation}/releases/{audience}", new { reason = "Shared." });
                         await RegistryClient.Expect(released, HttpStatusCode.Created);

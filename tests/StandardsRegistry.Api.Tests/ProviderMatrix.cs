@@ -65,6 +65,10 @@ public sealed class RandomRequestTestsOnSqlServer(ITestOutputHelper output) : Ra
 
 // National responses under the release rule.
 
+public sealed class CapabilityTableTestsOnSqlite() : CapabilityTableTests(TestProvider.Sqlite);
+
+public sealed class CapabilityTableTestsOnPostgres() : CapabilityTableTests(TestProvider.Postgres);
+
 public sealed class NationalResponseTestsOnSqlite() : NationalResponseTests(TestProvider.Sqlite);
 
 public sealed class NationalResponseTestsOnPostgres() : NationalResponseTests(TestProvider.Postgres);

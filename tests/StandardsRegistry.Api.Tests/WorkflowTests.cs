@@ -227,7 +227,7 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     [InlineData("MARS")]
     [InlineData("NATO")]
     [InlineData("eu")]
-    [InlineData("INDUSTRY")]
+    [InlineData("CONTRACTORS")]
     public async Task ReleasingToAnUnknownAudienceIsNotFoundAndNamesIt(string audience)
     {
         var edition = await _editor.CreateDraftAsync(Key);

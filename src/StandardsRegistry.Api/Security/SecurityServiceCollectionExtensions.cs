@@ -13,6 +13,7 @@ public static class SecurityServiceCollectionExtensions
     public const string AdminPolicy = "admin";
     public const string AuditorPolicy = "auditor";
     public const string ResponseRecorderPolicy = "response-recorder";
+    public const string PlannerPolicy = "planner";
 
     /// <summary>
     /// JWT bearer from the standard <c>Authentication:Schemes:Bearer</c> section (issuer, audiences, signing keys or an
@@ -63,7 +64,8 @@ public static class SecurityServiceCollectionExtensions
             .AddPolicy(NatoPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => c.User.RegistryPrincipal().IsNato))
             .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Admin(c.User.RegistryPrincipal())))
             .AddPolicy(AuditorPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Auditor(c.User.RegistryPrincipal())))
-            .AddPolicy(ResponseRecorderPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ResponseRecorder(c.User.RegistryPrincipal())));
+            .AddPolicy(ResponseRecorderPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ResponseRecorder(c.User.RegistryPrincipal())))
+            .AddPolicy(PlannerPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => Planner(c.User.RegistryPrincipal())));
         return services;
     }
 
@@ -78,6 +80,9 @@ public static class SecurityServiceCollectionExtensions
     public static bool ResponseRecorder(Principal principal) => Editor(principal) || Delegate(principal);
 
     public static bool Delegate(Principal principal) => principal.IsNato && principal.HasRole(Roles.Delegate) && principal.Nation is not null;
+
+    /// <summary>Recording capability targets: a NATO capability planner (the marking is checked against its clearance).</summary>
+    public static bool Planner(Principal principal) => principal.IsNato && principal.HasRole(Roles.Planner);
 
     public static bool Admin(Principal principal) => principal.IsNato && principal.HasRole(Roles.Admin);
 

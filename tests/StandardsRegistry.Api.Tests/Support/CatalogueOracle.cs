@@ -106,11 +106,12 @@ public sealed class ExpectedView
 /// </summary>
 public static class ReleaseOracle
 {
-    /// <summary>The audience records db/sqlite/0001_catalogue.sql seeds: EU up to CTS in the EU scheme, PUBLIC up to NU.</summary>
+    /// <summary>The audience records the migrations seed: EU up to CTS in the EU scheme, PUBLIC up to NU (0001), INDUSTRY up to NR (0020).</summary>
     public static IReadOnlyDictionary<string, Audience> Audiences { get; } = new Dictionary<string, Audience>(StringComparer.Ordinal)
     {
         ["EU"] = new("EU", "European Union institutions", Classification.CTS, MarkingScheme.Eu),
         ["PUBLIC"] = new("PUBLIC", "The public (anonymous callers)", Classification.NU, MarkingScheme.Nato),
+        ["INDUSTRY"] = new("INDUSTRY", "Accredited defence industry", Classification.NR, MarkingScheme.Nato),
     };
 
     public static VisibilityScope ScopeOf(Principal principal) =>

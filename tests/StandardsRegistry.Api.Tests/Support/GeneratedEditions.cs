@@ -26,7 +26,10 @@ public static class GeneratedEditions
     public static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
 
     /// <summary>Audiences' accreditation ceilings, as migrated.</summary>
-    public static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
+    public static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["INDUSTRY"] = 1, ["PUBLIC"] = 0 };
+
+    /// <summary>The audiences generated catalogues release to (INDUSTRY readers read them too, and see nothing released to them).</summary>
+    public static readonly string[] ReleasedTo = ["EU", "PUBLIC"];
 
     public static IEnumerable<Reader> Readers()
     {
@@ -41,6 +44,7 @@ public static class GeneratedEditions
                 }
             }
             yield return new Reader($"EU/{clearance}", "EU", clearance, false, null);
+            yield return new Reader($"INDUSTRY/{clearance}", "INDUSTRY", clearance, false, null);
         }
         yield return new Reader("PUBLIC/NU", "PUBLIC", 0, false, null);
     }
@@ -91,7 +95,7 @@ public static class GeneratedEditions
                     version["status"]!.GetValue<string>(), []);
                 if (edition.Status is "published" or "superseded")
                 {
-                    foreach (var audience in Ceilings.Keys.Where(a => edition.Level <= Ceilings[a] && random.Next(4) > 0))
+                    foreach (var audience in ReleasedTo.Where(a => edition.Level <= Ceilings[a] && random.Next(4) > 0))
                     {
                         await authority.ReleaseAsync(key, edition.Number, audience);
                         edition.ReleasedTo.Add(audience);

@@ -20,6 +20,8 @@ public enum BodyShape
     Redeliver,
     Response,
     Preferred,
+    Target,
+    Table,
 }
 
 /// <summary>
@@ -146,6 +148,13 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         ["RemoveEquivalent"] = ([], BodyShape.None, false),
         ["MarkPreferred"] = ([], BodyShape.Preferred, false),
         ["UnmarkPreferred"] = ([], BodyShape.None, false),
+        ["ListCapabilityTargets"] = ([], BodyShape.None, false),
+        ["PreviewCapabilityTable"] = (["audience"], BodyShape.None, false),
+        ["RecordCapabilityTarget"] = ([], BodyShape.Target, false),
+        ["ListCapabilityTables"] = ([], BodyShape.None, false),
+        ["GetCapabilityTable"] = (["format"], BodyShape.None, false),
+        ["PublishCapabilityTable"] = ([], BodyShape.Table, false),
+        ["RevokeCapabilityTable"] = ([], BodyShape.None, false),
         ["GET /health/live"] = ([], BodyShape.None, false),
         ["GET /health/ready"] = ([], BodyShape.None, false),
     };
@@ -233,9 +242,19 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             .Replace("{kind}", key.Raw.Length % 4 == 0 ? "obeys" : new[] { "covers", "supersedes", "references" }[key.Raw.Length % 3], StringComparison.Ordinal)
             .Replace("{target}", edition.Raw == "1" ? key.Segment : Uri.EscapeDataString(model.Standards[edition.Raw.Length % model.Standards.Count].Key), StringComparison.Ordinal)
             .Replace("{source}", audience.Raw == "EU" ? "ISO" : audience.Segment, StringComparison.Ordinal)
-            .Replace("{identifier}", id.Segment, StringComparison.Ordinal);
+            .Replace("{identifier}", id.Segment, StringComparison.Ordinal)
+            // Capability targets: cycles and horizons from the edition and id values (years when those are small
+            // numbers, else their hostile text), capabilities of the catalogue or not.
+            .Replace("{cycle}", Year(edition, 2024), StringComparison.Ordinal)
+            .Replace("{horizon}", Year(id, 2025), StringComparison.Ordinal)
+            .Replace("{capability}", model.Standards.Any(s => s.Key == key.Raw) ? Capabilities[key.Raw.Length % Capabilities.Length] : key.Segment, StringComparison.Ordinal);
         return new RandomRequest(route, caller, key.Raw, edition.Raw, audience.Raw, path + query, headers, body.Bytes, body.ContentType);
     }
+
+    private static readonly string[] Capabilities = ["ammo-155mm", "ammo-120mm", "gbad-battery", "radio-vhf", "radio-hf", "no-such-capability"];
+
+    private static string Year((string Raw, string Segment) value, int before) =>
+        int.TryParse(value.Raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is > 0 and < 10 ? (before + n).ToString(CultureInfo.InvariantCulture) : value.Segment;
 
     // ---------------------------------------------------------------- principals
 
@@ -253,7 +272,8 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         Valid(TestPrincipal.NatoEditor.Name, TestPrincipal.NatoEditor.Caller!, TestPrincipal.NatoEditor.Principal),
         Member(Communities.Nato, "NC", [Roles.Editor, Roles.ReleaseAuthority], "dave"),
         Member(Communities.Nato, "CTS", [Roles.ReleaseAuthority], "erin"),
-        Member(Communities.Nato, "CTS", [Roles.Admin], "frank"));
+        Member(Communities.Nato, "CTS", [Roles.Admin], "frank"),
+        Member(Communities.Nato, "NS", [Roles.Planner], "gina"));
 
     private Gen<RandomPrincipal> RandomMember() =>
         from community in Gen.Elements(Communities.Nato, "EU", Communities.Public)
@@ -341,6 +361,8 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             (2, Gen.Choose(0, 6).Select(e => Cursor("versions:" + e.ToString(CultureInfo.InvariantCulture)))),
             (1, HostileText().Select(h => Cursor("standards:" + h))),
             (1, HostileText())),
+        "format" => Gen.Frequency((3, Gen.Elements("json", "csv")), (1, Gen.Elements("CSV", "xml", "")), (1, HostileText())),
+        "audience" => Gen.Frequency((3, Gen.Elements("INDUSTRY", "EU", "PUBLIC")), (1, Gen.Elements("NATO", "industry")), (1, HostileText())),
         "nation" => Gen.Frequency((3, Gen.Elements("FRA", "DEU", "XXX")), (1, Gen.Elements("fra", "FR")), (1, HostileText())),
         "response" => Gen.Frequency((3, Gen.Elements(Enum.GetValues<ResponseKind>().Select(EnumText.Of).ToArray())), (1, Gen.Elements("Ratified", "ratified ")), (1, HostileText())),
         "category" => Gen.Frequency((3, Gen.Elements(Categories.All.ToArray())), (1, HostileText())),
@@ -398,6 +420,8 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
             BodyShape.Subscription => SubscriptionBody(),
             BodyShape.Redeliver => RedeliverBody(),
             BodyShape.Response => ResponseBody(),
+            BodyShape.Target => TargetBody(),
+            BodyShape.Table => Field(Gen.Elements(Spellings)).Select(c => (JsonObject?)Object(("classification", c))),
             BodyShape.Preferred => Field(Gen.Elements("Civil standard preferred.", "")).Select(r => (JsonObject?)Object(("rationale", r))),
             _ => Gen.Constant<JsonObject?>(null),
         };
@@ -471,6 +495,13 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         from intended in Gen.Frequency((3, Gen.Constant<JsonNode?>(null)), (1, Gen.Elements<JsonNode?>(JsonValue.Create("2027-01-31"), JsonValue.Create("2027-02-30"), JsonValue.Create("soon"), JsonValue.Create(5))))
         from classification in Field(Gen.Elements(Spellings))
         select (JsonObject?)Object(("response", response), ("reservation", reservation), ("intendedImplementation", intended), ("classification", classification));
+
+    private static Gen<JsonObject?> TargetBody() =>
+        from quantity in Gen.Frequency(
+            (6, Gen.Choose(0, 100_000).Select(q => (JsonNode?)JsonValue.Create(q))),
+            (1, Gen.Elements<JsonNode?>(JsonValue.Create(-1), JsonValue.Create(1.5), JsonValue.Create("12"), JsonValue.Create(long.MaxValue), JsonValue.Create(1e300), null)))
+        from classification in Field(Gen.Elements(Spellings))
+        select (JsonObject?)Object(("quantity", quantity), ("classification", classification));
 
     private static Gen<JsonObject?> ReleaseBody() =>
         from reason in Field(Gen.Elements("Needed.", "For planning."))

@@ -1,0 +1,429 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using StandardsRegistry.Api.Audit;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Api.Security;
+using StandardsRegistry.Data;
+using StandardsRegistry.Disclosure;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Api.Catalogue;
+
+/// <summary>
+/// Capability targets and the aggregate tables published from them (docs/disclosure.md). Raw targets and
+/// previews are NATO's alone: every other principal gets the standard 404 (<see cref="Problems.NotFound"/>) from every
+/// target route, whatever exists. Planners record targets; release authorities publish a cycle's table to an audience
+/// (the disclosure engine decides the suppression and audits it against everything published to that audience) and
+/// revoke it; readers read the tables published to their audience, as JSON or CSV.
+/// </summary>
+public static class CapabilityTablesApi
+{
+    public static void MapCapabilityTablesApi(this IEndpointRouteBuilder app)
+    {
+        var targets = app.MapGroup("/v1/capability-targets")
+            .WithTags("Capability targets")
+            .WithRegistryProblems()
+            .WithRequestValidation()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        targets.MapGet("/{cycle}", ListTargets)
+            .WithName("ListCapabilityTargets")
+            .Audited(AuditActions.TargetRead, contentRead: true)
+            .WithSummary("A cycle's current capability targets within the caller's clearance (NATO only: the standard 404 to anyone else)");
+
+        targets.MapGet("/{cycle}/preview", PreviewTable)
+            .WithName("PreviewCapabilityTable")
+            .Audited(AuditActions.TargetRead, contentRead: true)
+            .WithSummary("The suppression pattern and information loss of a cycle's table, optionally against an audience's earlier tables (NATO callers cleared for every target of the cycle)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        targets.MapPut("/{cycle}/{nation}/{capability}/{horizon}", RecordTarget)
+            .WithName("RecordCapabilityTarget")
+            .Audited(AuditActions.TargetRecord)
+            .WithSummary("Record a nation's target for a capability and horizon year as a new entry of its history (planners)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.PlannerPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        var tables = app.MapGroup("/v1/capability-tables")
+            .WithTags("Capability tables")
+            .WithRegistryProblems()
+            .WithRequestValidation()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        tables.MapGet("/", ListTables)
+            .WithName("ListCapabilityTables")
+            .Audited(AuditActions.TableRead, contentRead: true)
+            .WithSummary("The capability tables published to the caller's audience (NATO: every table, revoked ones included)");
+
+        tables.MapGet("/{cycle}/{audience}", GetTable)
+            .WithName("GetCapabilityTable")
+            .Audited(AuditActions.TableRead, contentRead: true)
+            .WithSummary("A published capability table; suppressed cells are marked, not omitted. JSON, or CSV with ?format=csv")
+            .WithDescription("`?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.");
+
+        tables.MapPut("/{cycle}/{audience}", PublishTable)
+            .WithName("PublishCapabilityTable")
+            .Audited(AuditActions.TablePublish)
+            .WithSummary("Publish a cycle's table to an audience once the disclosure audit passes it (release authorities)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        tables.MapDelete("/{cycle}/{audience}", RevokeTable)
+            .WithName("RevokeCapabilityTable")
+            .Audited(AuditActions.TableRevoke)
+            .WithSummary("Revoke a published table; the record stays, and stays known to later audits (release authorities)")
+            .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<TargetDto>>, ProblemHttpResult>> ListTargets(
+        int cycle, Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
+    {
+        if (!caller.Principal.IsNato)
+        {
+            return Problems.NotFound();
+        }
+        var rows = (await store.CurrentAsync(cycle, ct)).Where(t => t.Classification <= caller.Scope.MaxLevel).ToList();
+        http.Audit().Detail = $"cycle={cycle} targets={rows.Count}";
+        return TypedResults.Ok<IReadOnlyList<TargetDto>>(rows.Select(TargetDto.From).ToList());
+    }
+
+    public static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewTable(
+        int cycle, string? audience, Caller caller, CapabilityStore store, AudienceCache audiences, CapabilityTables tables, HttpContext http, CancellationToken ct)
+    {
+        if (!caller.Principal.IsNato)
+        {
+            return Problems.NotFound();
+        }
+        if (audience is not null && await audiences.FindAsync(audience, ct) is null)
+        {
+            return Problems.NoSuchAudience(audience);
+        }
+        var (targets, priors) = await store.PreviewInputsAsync(cycle, audience, ct);
+        if (targets.Count == 0 || targets.Any(t => t.Classification > caller.Scope.MaxLevel))
+        {
+            return Problems.NotFound();
+        }
+        var design = await tables.DesignAsync(cycle, ct);
+        if (design.Problem is { } problem)
+        {
+            return problem;
+        }
+        http.Audit().Detail = $"cycle={cycle} audience={audience ?? "-"}";
+        var table = tables.Protect(design.Design!, targets, priors);
+        return TypedResults.Ok(PreviewDto.From(cycle, audience, table));
+    }
+
+    public static async Task<Results<Created<TargetDto>, Ok<TargetDto>, ProblemHttpResult>> RecordTarget(
+        int cycle, string nation, string capability, int horizon, TargetRequest request, Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        TargetRequest.CheckCell(errors, cycle, nation, horizon);
+        if (!errors.IsEmpty)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary()) { Status = StatusCodes.Status400BadRequest });
+        }
+        var classification = request.Level();
+        if (classification > caller.Scope.MaxLevel)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, $"You may not mark a target above your clearance ({caller.Scope.MaxLevel}).");
+        }
+        var result = await store.RecordAsync(caller.Scope, new CapabilityStore.TargetContent(cycle, nation, capability, horizon, request.Quantity!.Value, classification),
+            caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        var dto = TargetDto.From(result.Value!);
+        return result.Outcome == Outcome.Created
+            ? TypedResults.Created($"/v1/capability-targets/{cycle}", dto)
+            : TypedResults.Ok(dto);
+    }
+
+    public static async Task<Results<Created<TableDto>, ProblemHttpResult>> PublishTable(
+        int cycle, string audience, PublishTableRequest request, Caller caller, CapabilityStore store, AudienceCache audiences, CapabilityTables tables, HttpContext http, CancellationToken ct)
+    {
+        if (await audiences.FindAsync(audience, ct) is not { } target)
+        {
+            return Problems.NoSuchAudience(audience);
+        }
+        var classification = request.Level();
+        if (classification > caller.Scope.MaxLevel)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, $"You may not mark a table above your clearance ({caller.Scope.MaxLevel}).");
+        }
+        if (classification > target.MaxClassification)
+        {
+            return Problems.Status(StatusCodes.Status422UnprocessableEntity,
+                $"{audience} is accredited up to {Markings.Of(target.MaxClassification).NatoMarking} only.");
+        }
+        var design = await tables.DesignAsync(cycle, ct);
+        if (design.Problem is { } problem)
+        {
+            return problem;
+        }
+        var result = await store.PublishAsync(caller.Scope, cycle, target, classification,
+            (targets, priors) => tables.Protect(design.Design!, targets, priors), caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        return TypedResults.Created($"/v1/capability-tables/{cycle}/{audience}", TableDto.From(result.Value!, caller));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeTable(
+        int cycle, string audience, Caller caller, CapabilityStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
+    {
+        if (await audiences.FindAsync(audience, ct) is null)
+        {
+            return Problems.NoSuchAudience(audience);
+        }
+        var result = await store.RevokeAsync(caller.Scope, cycle, audience, caller.Actor, caller.Now, ct);
+        if (!result.Succeeded)
+        {
+            return Problems.From(result);
+        }
+        http.Audit().Committed();
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<ETagged<IReadOnlyList<TableSummaryDto>>> ListTables(Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
+    {
+        var rows = await store.TablesAsync(caller.Scope, ct);
+        if (rows.Count > 0)
+        {
+            http.Audit().Detail = $"tables={rows.Count}";
+        }
+        return new ETagged<IReadOnlyList<TableSummaryDto>>(rows.Select(r => TableSummaryDto.From(r, caller)).ToList());
+    }
+
+    public static async Task<Results<TableResult, ProblemHttpResult>> GetTable(
+        int cycle, string audience, string? format, Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
+    {
+        if (format is not null and not ("json" or "csv"))
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["format"] = ["'format' must be json or csv."] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+            });
+        }
+        if (await store.TableAsync(caller.Scope, cycle, audience, ct) is not { } table)
+        {
+            return Problems.NotFound();
+        }
+        http.Audit().Detail = $"cycle={cycle} audience={audience}";
+        return new TableResult(table, TableDto.From(table, caller), format == "csv");
+    }
+}
+
+/// <summary>
+/// The table design (<c>CapabilityTables</c> section), checked when the service starts: the sensitivity rules' n and p
+/// (confidential: never in any response or message) and which capabilities and horizon years a cycle's table covers.
+/// </summary>
+public sealed class CapabilityTableOptions : IValidatableObject
+{
+    public const string Section = "CapabilityTables";
+
+    /// <summary>The threshold rule's n: a cell with fewer contributing nations is sensitive.</summary>
+    [Range(1, 1000)]
+    public int MinContributors { get; set; } = 3;
+
+    /// <summary>The p% rule's p.</summary>
+    [Range(0.01, 100)]
+    public double PPercent { get; set; } = 10;
+
+    /// <summary>The capability codes a table covers, in the catalogue's order; empty: the whole catalogue.</summary>
+    public List<string> Capabilities { get; set; } = [];
+
+    /// <summary>The horizon years a table covers; empty: no table can be previewed or published.</summary>
+    public List<int> Horizons { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Horizons.Any(h => h is < CapabilityTargetRules.FirstYear or > CapabilityTargetRules.LastYear) || Horizons.Distinct().Count() != Horizons.Count)
+        {
+            yield return new ValidationResult($"{Section}:Horizons must be distinct years from {CapabilityTargetRules.FirstYear} to {CapabilityTargetRules.LastYear}.", [nameof(Horizons)]);
+        }
+        if (Capabilities.Any(string.IsNullOrWhiteSpace) || Capabilities.Distinct(StringComparer.Ordinal).Count() != Capabilities.Count)
+        {
+            yield return new ValidationResult($"{Section}:Capabilities must be distinct capability codes.", [nameof(Capabilities)]);
+        }
+    }
+}
+
+/// <summary>The ranges a target's cycle and horizon must lie in.</summary>
+public static class CapabilityTargetRules
+{
+    public const int FirstYear = 1900;
+    public const int LastYear = 9999;
+}
+
+public static class CapabilityTablesServiceCollectionExtensions
+{
+    /// <summary>The table design's options (checked at start) and the engine configured with them.</summary>
+    public static IServiceCollection AddCapabilityTables(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<CapabilityTableOptions>(CapabilityTableOptions.Section);
+        services.AddSingleton<CapabilityTables>();
+        return services;
+    }
+}
+
+/// <summary>The configured design, made concrete from the capability catalogue, and the engine with the configured rules.</summary>
+public sealed class CapabilityTables(IOptions<CapabilityTableOptions> options, CapabilityStore store)
+{
+    private readonly DisclosureEngine _engine = new(new DisclosureRules(options.Value.MinContributors, options.Value.PPercent));
+
+    /// <summary>The design of <paramref name="cycle"/>'s table, or the problem saying why there is none (a configuration fault).</summary>
+    public async Task<(TableDesign? Design, ProblemHttpResult? Problem)> DesignAsync(int cycle, CancellationToken ct)
+    {
+        var configured = options.Value;
+        if (configured.Horizons.Count == 0)
+        {
+            return (null, Problems.Status(StatusCodes.Status409Conflict, "No capability table design is configured."));
+        }
+        var catalogue = await store.CapabilitiesAsync(ct);
+        if (configured.Capabilities.FirstOrDefault(code => catalogue.All(c => c.Code != code)) is { } unknown)
+        {
+            return (null, Problems.Status(StatusCodes.Status409Conflict, $"The configured table design names capability '{unknown}', which is not in the catalogue."));
+        }
+        var covered = catalogue.Where(c => configured.Capabilities.Count == 0 || configured.Capabilities.Contains(c.Code)).Select(c => new Capability(c.Code, c.Unit, c.CapabilityGroup));
+        return (new TableDesign(cycle.ToString(CultureInfo.InvariantCulture), [.. covered], [.. configured.Horizons.Order()]), null);
+    }
+
+    public ProtectedTable Protect(TableDesign design, IReadOnlyList<TargetRow> targets, IReadOnlyList<PriorRelease> priors) =>
+        _engine.Protect(design, CapabilityStore.Contributions(targets, design), priors);
+}
+
+/// <summary>A capability target as NATO reads it.</summary>
+public sealed record TargetDto(int Cycle, string Nation, string Capability, int Horizon, long Quantity, string Classification, string Marking, DateTimeOffset RecordedAt, string RecordedBy)
+{
+    public static TargetDto From(TargetRow row) => new(row.Cycle, row.Nation, row.Capability, row.Horizon, row.Quantity, row.Classification.ToString(),
+        Markings.Of(row.Classification).NatoMarking, DateTimeOffset.FromUnixTimeMilliseconds(row.RecordedAt), row.RecordedBy);
+}
+
+/// <summary>A target's quantity and marking. The cycle, nation, capability and horizon are in the URL.</summary>
+public sealed record TargetRequest(long? Quantity, string? Classification) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller)
+    {
+        if (Quantity is null or < 0)
+        {
+            errors.Add("quantity", "'quantity' is required: a whole number from 0.");
+        }
+        errors.Classification("classification", Classification);
+    }
+
+    /// <summary>The marking (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public Classification Level() => Markings.TryParse(Classification, out var level) ? level : throw new InvalidOperationException("The marking was not validated.");
+
+    public static void CheckCell(ValidationErrors errors, int cycle, string nation, int horizon)
+    {
+        if (cycle is < CapabilityTargetRules.FirstYear or > CapabilityTargetRules.LastYear)
+        {
+            errors.Add("cycle", $"'cycle' must be a year from {CapabilityTargetRules.FirstYear} to {CapabilityTargetRules.LastYear}.");
+        }
+        if (horizon < cycle || horizon > CapabilityTargetRules.LastYear)
+        {
+            errors.Add("horizon", $"'horizon' must be a year from the cycle's to {CapabilityTargetRules.LastYear}.");
+        }
+        if (!NationCode.IsValid(nation))
+        {
+            errors.Add("nation", $"'nation' {NationCode.Message}");
+        }
+    }
+}
+
+/// <summary>The marking a published table carries (at most the audience's accreditation).</summary>
+public sealed record PublishTableRequest(string? Classification) : IValidatable
+{
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Classification("classification", Classification);
+
+    public Classification Level() => Markings.TryParse(Classification, out var level) ? level : throw new InvalidOperationException("The marking was not validated.");
+}
+
+/// <summary>A cell of a preview: its true value and why it is suppressed (<c>published</c>, <c>primary</c>, <c>secondary</c>).</summary>
+public sealed record PreviewCellDto(string Row, string Column, long Value, string Status);
+
+/// <summary>A table's preview: its pattern, information loss, and whether the audit would let it be published.</summary>
+public sealed record PreviewDto(int Cycle, string? Audience, bool Releasable, string? Refusal, int Cells, int SuppressedCells, double SuppressedCellShare,
+    double SuppressedValueShare, IReadOnlyList<DesignCapabilityDto> Capabilities, IReadOnlyList<int> Horizons, IReadOnlyList<PreviewCellDto> Rows)
+{
+    public static PreviewDto From(int cycle, string? audience, ProtectedTable table) => new(cycle, audience, table.Releasable, table.RefusalReason,
+        table.Loss.Cells, table.Loss.SuppressedCells, table.Loss.CellShare, table.Loss.ValueShare,
+        DesignCapabilityDto.Of(table.Design), table.Design.Horizons,
+        [.. table.Cells.Select(c => new PreviewCellDto(c.Key.Row, c.Key.Column, c.Value, c.Status.ToString().ToLowerInvariant()))]);
+}
+
+/// <summary>A capability of a table's design.</summary>
+public sealed record DesignCapabilityDto(string Code, string Unit, string Group)
+{
+    public static IReadOnlyList<DesignCapabilityDto> Of(TableDesign design) => [.. design.Capabilities.Select(c => new DesignCapabilityDto(c.Code, c.Unit, c.Group))];
+}
+
+/// <summary>A published table in a list. <c>state</c> is <c>active</c> or <c>revoked</c> (revoked ones: NATO only).</summary>
+public sealed record TableSummaryDto(int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt)
+{
+    public static TableSummaryDto From(TableRow row, Caller caller)
+    {
+        var marking = MarkingDto.For(row.Classification, caller.Scope.Scheme);
+        return new(row.Cycle, row.Audience, row.RevokedAt is null ? "active" : "revoked", marking.Classification, marking.Marking, marking.EquivalentMarking,
+            DateTimeOffset.FromUnixTimeMilliseconds(row.PublishedAt));
+    }
+}
+
+/// <summary>A cell as published: <c>value</c> is null and <c>suppressed</c> true where the cell is suppressed.</summary>
+public sealed record TableCellDto(string Row, string Column, long? Value, bool Suppressed);
+
+/// <summary>A published table. Who published it is told to NATO callers only.</summary>
+public sealed record TableDto(int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt,
+    string? PublishedBy, IReadOnlyList<DesignCapabilityDto> Capabilities, IReadOnlyList<int> Horizons, IReadOnlyList<TableCellDto> Cells)
+{
+    public static TableDto From(PublishedTableRecord record, Caller caller)
+    {
+        var summary = TableSummaryDto.From(record.Table, caller);
+        var design = CapabilityStore.DesignOf(record.Table);
+        return new(summary.Cycle, summary.Audience, summary.State, summary.Classification, summary.Marking, summary.EquivalentMarking, summary.PublishedAt,
+            caller.Principal.IsNato ? record.Table.PublishedBy : null, DesignCapabilityDto.Of(design), design.Horizons,
+            [.. record.Cells.Select(c => new TableCellDto(c.RowKey, c.ColumnKey, c.Value, c.Value is null))]);
+    }
+}
+
+/// <summary>
+/// A published table as JSON, or as CSV (RFC 4180, header line first): <c>row,column,value,suppressed</c>; a suppressed
+/// cell has an empty value and <c>true</c>. A strong ETag either way.
+/// </summary>
+public sealed class TableResult(PublishedTableRecord table, TableDto dto, bool csv) : IResult, Microsoft.AspNetCore.Http.Metadata.IEndpointMetadataProvider
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (!csv)
+        {
+            return new ETagged<TableDto>(dto).ExecuteAsync(httpContext);
+        }
+        var text = new StringBuilder("row,column,value,suppressed\r\n");
+        foreach (var cell in table.Cells)
+        {
+            text.Append(Field(cell.RowKey)).Append(',').Append(Field(cell.ColumnKey)).Append(',')
+                .Append(cell.Value?.ToString(CultureInfo.InvariantCulture)).Append(',').Append(cell.Value is null ? "true" : "false").Append("\r\n");
+        }
+        return ETags.WriteAsync(httpContext, Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", Microsoft.Net.Http.Headers.HeaderNames.Authorization);
+    }
+
+    private static string Field(string value) => value.IndexOfAny([',', '"', '\r', '\n']) < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder)
+    {
+        builder.Metadata.Add(new Microsoft.AspNetCore.Http.ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TableDto), ["application/json", "text/csv"]));
+        builder.Metadata.Add(new Microsoft.AspNetCore.Http.ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+    }
+}

@@ -1,0 +1,329 @@
+using System.Text.Json;
+using Dapper;
+using StandardsRegistry.Disclosure;
+using StandardsRegistry.Domain;
+
+namespace StandardsRegistry.Data;
+
+/// <summary>A capability of the catalogue (data, like audiences and nations).</summary>
+public sealed class CapabilityRow
+{
+    public string Code { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Unit { get; init; } = "";
+    public string CapabilityGroup { get; init; } = "";
+}
+
+/// <summary>A nation's capability target as stored: one row of its history.</summary>
+public sealed class TargetRow
+{
+    public long Id { get; init; }
+    public int Cycle { get; init; }
+    public string Nation { get; init; } = "";
+    public string Capability { get; init; } = "";
+    public int Horizon { get; init; }
+    public long Quantity { get; init; }
+    public Classification Classification { get; init; }
+    public long RecordedAt { get; init; }
+    public string RecordedBy { get; init; } = "";
+}
+
+/// <summary>A published capability table (its cells apart).</summary>
+public sealed class TableRow
+{
+    public long Id { get; init; }
+    public int Cycle { get; init; }
+    public string Audience { get; init; } = "";
+    public Classification Classification { get; init; }
+    public string Design { get; init; } = "";
+    public long TargetSnapshot { get; init; }
+    public long PublishedAt { get; init; }
+    public string PublishedBy { get; init; } = "";
+    public long? RevokedAt { get; init; }
+    public string? RevokedBy { get; init; }
+}
+
+/// <summary>A cell as released: the value, or null where suppressed.</summary>
+public sealed class TableCellRow
+{
+    public long TableId { get; init; }
+    public int Position { get; init; }
+    public string RowKey { get; init; } = "";
+    public string ColumnKey { get; init; } = "";
+    public long? Value { get; init; }
+}
+
+/// <summary>A published table with its cells, in the design's order.</summary>
+public sealed record PublishedTableRecord(TableRow Table, IReadOnlyList<TableCellRow> Cells);
+
+/// <summary>
+/// Capability targets and the aggregate tables published from them (docs/disclosure.md). Raw targets are
+/// read inside NATO only (the API answers the standard 404 to everyone else before calling here). A published table is
+/// immutable: only its revocation is recorded, and a revoked table stays among the priors of the next publication to
+/// its audience (what was published stays known). Publications to one audience are serialised by locking the audience's
+/// row inside the one write path's transaction, so two tables are never audited against the same priors concurrently.
+/// </summary>
+public sealed class CapabilityStore(Db db, RegistryWrites writes)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string NoTargets(int cycle) => $"Cycle {cycle} has no capability targets.";
+
+    /// <summary>What a target is recorded with (valid: the API checked it).</summary>
+    public sealed record TargetContent(int Cycle, string Nation, string Capability, int Horizon, long Quantity, Classification Classification);
+
+    public Task<IReadOnlyList<CapabilityRow>> CapabilitiesAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<CapabilityRow>>(async c => await c.QueryAsync<CapabilityRow>(Sql.Capabilities), ct).AsTask();
+
+    /// <summary>
+    /// Records a target as a new row of its cell's history. The same quantity and marking as the current row is answered
+    /// with that row (<see cref="Outcome.Done"/>); a current row above the writer's clearance is not found (the writer
+    /// may not revise what it may not read).
+    /// </summary>
+    public Task<Result<TargetRow>> RecordAsync(VisibilityScope scope, TargetContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.RunAsync(AuditActions.TargetRecord, by, now, null, async w =>
+        {
+            w.Names(classification: content.Classification, detail: $"cycle={content.Cycle} {content.Nation} {content.Capability} {content.Horizon}");
+            if (await w.Session.ExecuteScalarAsync<string>(ResponseStore.Sql.Nation, new { nation = content.Nation }) is null)
+            {
+                return Result.Fail<TargetRow>(Outcome.NotFound, $"There is no nation '{content.Nation}'.");
+            }
+            if (await w.Session.ExecuteScalarAsync<string>(Sql.Capability, new { capability = content.Capability }) is null)
+            {
+                return Result.Fail<TargetRow>(Outcome.NotFound, $"There is no capability '{content.Capability}'.");
+            }
+            var latest = await w.Session.QuerySingleOrDefaultAsync<TargetRow>(Sql.Latest, new { content.Cycle, content.Nation, content.Capability, content.Horizon });
+            if (latest is not null && latest.Classification > scope.MaxLevel)
+            {
+                return Result.Fail<TargetRow>(Outcome.NotFound);
+            }
+            if (latest is not null && latest.Quantity == content.Quantity && latest.Classification == content.Classification)
+            {
+                return Result.Done(latest);
+            }
+            var row = new TargetRow
+            {
+                Cycle = content.Cycle, Nation = content.Nation, Capability = content.Capability, Horizon = content.Horizon,
+                Quantity = content.Quantity, Classification = content.Classification, RecordedAt = w.At, RecordedBy = by.Subject,
+            };
+            await w.Session.ExecuteAsync(Sql.InsertTarget, new
+            {
+                row.Cycle, row.Nation, row.Capability, row.Horizon, row.Quantity, classification = (int)row.Classification, row.RecordedAt, row.RecordedBy,
+            });
+            return latest is null ? Result.Created(row) : Result.Done(row);
+        }, ct);
+
+    /// <summary>The current targets of a cycle (the latest row of each cell), every marking; for NATO callers only.</summary>
+    public Task<IReadOnlyList<TargetRow>> CurrentAsync(int cycle, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<TargetRow>>(async c => await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue }), ct).AsTask();
+
+    /// <summary>
+    /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under the audience's lock, the
+    /// cycle's current targets and every table ever published to the audience (revoked ones included) go to
+    /// <paramref name="protect"/>; a table it refuses is not stored (<see cref="Outcome.Unprocessable"/> with its
+    /// reason, which names no cell or value). Targets above the writer's clearance make the cycle not found.
+    /// </summary>
+    public Task<Result<PublishedTableRecord>> PublishAsync(VisibilityScope scope, int cycle, Audience audience, Classification classification,
+        Func<IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>, ProtectedTable> protect, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.RunAsync(AuditActions.TablePublish, by, now, null, async w =>
+        {
+            w.Names(classification: classification, detail: $"cycle={cycle} audience={audience.Code}");
+            await w.Session.ExecuteAsync(Sql.LockAudience, new { audience = audience.Code });
+            var targets = await w.Session.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
+            if (targets.Count == 0 || targets.Any(t => t.Classification > scope.MaxLevel))
+            {
+                return Result.Fail<PublishedTableRecord>(Outcome.NotFound, NoTargets(cycle));
+            }
+            var tables = await w.Session.QueryAsync<TableRow>(Sql.TablesOf, new { audience = audience.Code });
+            if (tables.Any(t => t.Cycle == cycle && t.RevokedAt is null))
+            {
+                return Result.Fail<PublishedTableRecord>(Outcome.Conflict, $"A table of cycle {cycle} is published to {audience.Code}; revoke it before publishing the cycle again.");
+            }
+            var priors = await PriorsAsync(w.Session, tables);
+            var protectedTable = protect(targets, priors);
+            if (!protectedTable.Releasable)
+            {
+                return Result.Fail<PublishedTableRecord>(Outcome.Unprocessable, protectedTable.RefusalReason);
+            }
+            var released = protectedTable.Release();
+            var row = new TableRow
+            {
+                Cycle = cycle, Audience = audience.Code, Classification = classification, Design = JsonSerializer.Serialize(released.Design, Json),
+                TargetSnapshot = targets.Max(t => t.Id), PublishedAt = w.At, PublishedBy = by.Subject,
+            };
+            var id = await w.Session.QuerySingleAsync<long>(Sql.InsertTable(db.Dialect), new
+            {
+                row.Cycle, row.Audience, classification = (int)row.Classification, row.Design, row.TargetSnapshot, row.PublishedAt, row.PublishedBy,
+            });
+            var cellRows = released.Cells.Select((c, i) => new TableCellRow { TableId = id, Position = i, RowKey = c.Key.Row, ColumnKey = c.Key.Column, Value = c.Value }).ToList();
+            await w.Session.InsertRowsAsync(cellRows, Sql.InsertCells, static (c, p, i) =>
+            {
+                p.Add($"p{i}", c.Position);
+                p.Add($"r{i}", c.RowKey);
+                p.Add($"k{i}", c.ColumnKey);
+                p.Add($"v{i}", c.Value);
+            }, new { tableId = id });
+            return Result.Created(new PublishedTableRecord(new TableRow
+            {
+                Id = id, Cycle = row.Cycle, Audience = row.Audience, Classification = row.Classification, Design = row.Design,
+                TargetSnapshot = row.TargetSnapshot, PublishedAt = row.PublishedAt, PublishedBy = row.PublishedBy,
+            }, cellRows));
+        }, ct);
+
+    /// <summary>
+    /// What a preview of <paramref name="cycle"/> is computed from: its current targets and, for an audience, every table
+    /// ever published to it (read without the audience's lock: a preview decides nothing).
+    /// </summary>
+    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease> Priors)> PreviewInputsAsync(int cycle, string? audience, CancellationToken ct = default) =>
+        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>)>(async c =>
+        {
+            var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
+            var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }));
+            return (targets, priors);
+        }, ct).AsTask();
+
+    /// <summary>Every table in <paramref name="tables"/> as released, with the targets it was computed from.</summary>
+    private static async Task<IReadOnlyList<PriorRelease>> PriorsAsync(DbSession session, IEnumerable<TableRow> tables)
+    {
+        var priors = new List<PriorRelease>();
+        foreach (var table in tables)
+        {
+            var cells = await session.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id });
+            var used = await session.QueryAsync<TargetRow>(Sql.Current, new { cycle = table.Cycle, snapshot = table.TargetSnapshot });
+            var design = DesignOf(table);
+            priors.Add(new PriorRelease(new PublishedTable(design, [.. cells.Select(c => new PublishedCell(new CellKey(c.RowKey, c.ColumnKey), c.Value))]),
+                Contributions(used, design)));
+        }
+        return priors;
+    }
+
+    /// <summary>Revokes the published table of a cycle to an audience, when the writer's clearance covers its marking;
+    /// the record stays (and stays a prior).</summary>
+    public Task<Result<int>> RevokeAsync(VisibilityScope scope, int cycle, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.RunAsync(AuditActions.TableRevoke, by, now, null, async w =>
+        {
+            w.Names(detail: $"cycle={cycle} audience={audience}");
+            var revoked = await w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel });
+            return revoked == 0 ? Result.Fail<int>(Outcome.NotFound) : Result.Done(revoked);
+        }, ct);
+
+    /// <summary>The tables the scope may read: inside NATO every table within its clearance (revoked ones too);
+    /// elsewhere the unrevoked tables published to its audience within its level.</summary>
+    public Task<IReadOnlyList<TableRow>> TablesAsync(VisibilityScope scope, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<TableRow>>(async c => await c.QueryAsync<TableRow>(Sql.Tables(scope), Bind(scope, null, null)), ct).AsTask();
+
+    /// <summary>The latest table of a cycle published to an audience, as the scope may read it; null when it may not.</summary>
+    public Task<PublishedTableRecord?> TableAsync(VisibilityScope scope, int cycle, string audience, CancellationToken ct = default) =>
+        db.ReadAsync<PublishedTableRecord?>(async c =>
+        {
+            if (await c.QuerySingleOrDefaultAsync<TableRow>(Sql.Table(db.Dialect, scope), Bind(scope, cycle, audience)) is not { } table)
+            {
+                return null;
+            }
+            return new PublishedTableRecord(table, await c.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id }));
+        }, ct).AsTask();
+
+    public static TableDesign DesignOf(TableRow table) =>
+        JsonSerializer.Deserialize<TableDesign>(table.Design, Json) ?? throw new InvalidOperationException("A stored table has no design.");
+
+    /// <summary>The targets as the engine takes them, those outside the design left out.</summary>
+    public static IReadOnlyList<Contribution> Contributions(IEnumerable<TargetRow> targets, TableDesign design)
+    {
+        var capabilities = design.Capabilities.Select(c => c.Code).ToHashSet(StringComparer.Ordinal);
+        var horizons = design.Horizons.ToHashSet();
+        return [.. targets.Where(t => capabilities.Contains(t.Capability) && horizons.Contains(t.Horizon)).Select(Contribution)];
+    }
+
+    private static Contribution Contribution(TargetRow t) => new(t.Nation, t.Capability, t.Horizon, t.Quantity);
+
+    private static DynamicParameters Bind(VisibilityScope scope, int? cycle, string? audience)
+    {
+        var parameters = new DynamicParameters(new { scopeLevel = (int)scope.MaxLevel, scopeCommunity = scope.Community });
+        parameters.Add("cycle", cycle);
+        parameters.Add("audience", audience);
+        return parameters;
+    }
+
+    internal static class Sql
+    {
+        public const string Capabilities = "SELECT code AS Code, name AS Name, unit AS Unit, capability_group AS CapabilityGroup FROM capabilities ORDER BY code";
+
+        public const string Capability = "SELECT code FROM capabilities WHERE code = @capability";
+
+        private const string TargetColumns = """
+            t.id AS Id, t.cycle AS Cycle, t.nation AS Nation, t.capability AS Capability, t.horizon AS Horizon, t.quantity AS Quantity,
+            t.classification AS Classification, t.recorded_at AS RecordedAt, t.recorded_by AS RecordedBy
+            """;
+
+        public const string Latest = $"""
+            SELECT {TargetColumns} FROM capability_targets t
+            WHERE t.id = (SELECT MAX(l.id) FROM capability_targets l
+                          WHERE l.cycle = @Cycle AND l.nation = @Nation AND l.capability = @Capability AND l.horizon = @Horizon)
+            """;
+
+        /// <summary>The latest row of each cell of a cycle among the rows up to <c>@snapshot</c> (the current ones: no bound).</summary>
+        public const string Current = $"""
+            SELECT {TargetColumns} FROM capability_targets t
+            WHERE t.cycle = @cycle AND t.id <= @snapshot AND NOT EXISTS (
+                SELECT 1 FROM capability_targets n
+                WHERE n.cycle = t.cycle AND n.nation = t.nation AND n.capability = t.capability AND n.horizon = t.horizon AND n.id > t.id AND n.id <= @snapshot)
+            ORDER BY t.capability, t.horizon, t.nation
+            """;
+
+        public const string InsertTarget = """
+            INSERT INTO capability_targets (cycle, nation, capability, horizon, quantity, classification, recorded_at, recorded_by)
+            VALUES (@Cycle, @Nation, @Capability, @Horizon, @Quantity, @classification, @RecordedAt, @RecordedBy)
+            """;
+
+        /// <summary>The audience's row lock (a no-op update; every provider locks on it): publications to it queue.</summary>
+        public const string LockAudience = "UPDATE audiences SET name = name WHERE code = @audience";
+
+        private const string TableColumns = """
+            ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.design AS Design,
+            ct.target_snapshot AS TargetSnapshot, ct.published_at AS PublishedAt, ct.published_by AS PublishedBy, ct.revoked_at AS RevokedAt, ct.revoked_by AS RevokedBy
+            """;
+
+        public const string TablesOf = $"SELECT {TableColumns} FROM capability_tables ct WHERE ct.audience = @audience ORDER BY ct.id";
+
+        public const string Cells = """
+            SELECT table_id AS TableId, position AS Position, row_key AS RowKey, column_key AS ColumnKey, value AS Value
+            FROM capability_table_cells WHERE table_id = @tableId ORDER BY position
+            """;
+
+        public static string InsertTable(SqlDialect dialect) => dialect.InsertReturning("capability_tables",
+            "cycle, audience, classification, design, target_snapshot, published_at, published_by",
+            "@Cycle, @Audience, @classification, @Design, @TargetSnapshot, @PublishedAt, @PublishedBy", "id");
+
+        public static string InsertCells(int rows) =>
+            "INSERT INTO capability_table_cells (table_id, position, row_key, column_key, value) VALUES "
+            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@tableId, @p{i}, @r{i}, @k{i}, @v{i})"));
+
+        public const string Revoke = """
+            UPDATE capability_tables SET revoked_at = @at, revoked_by = @by
+            WHERE cycle = @cycle AND audience = @audience AND revoked_at IS NULL AND classification <= @scopeLevel
+            """;
+
+        private static string Readable(VisibilityScope scope) => scope.Originator
+            ? "ct.classification <= @scopeLevel"
+            : "ct.classification <= @scopeLevel AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL";
+
+        public static string Tables(VisibilityScope scope) =>
+            $"SELECT {TableColumns} FROM capability_tables ct WHERE {Readable(scope)} ORDER BY ct.cycle, ct.audience, ct.id";
+
+        public static string Table(SqlDialect dialect, VisibilityScope scope) => $"""
+            SELECT {TableColumns} FROM capability_tables ct
+            WHERE ct.cycle = @cycle AND ct.audience = @audience AND {Readable(scope)}
+            ORDER BY ct.id DESC
+            {dialect.Limit("1")}
+            """;
+
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Tables(scope), Table(dialect, scope)];
+
+        public static IEnumerable<string> All(SqlDialect dialect) =>
+        [
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, TablesOf, Cells, Revoke,
+            InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
+            .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
+        ];
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// Capability targets and the tables published from them, through the service (the engine's own proof is
+/// tests/StandardsRegistry.Disclosure.Tests): planners record targets, release authorities publish and revoke, readers
+/// read JSON and CSV; raw targets are the standard 404 to every principal outside NATO, byte for byte like a cycle that
+/// has none; nothing a non-NATO reader sees (standards, ETags, feed) moves when targets change; a suppressed cell
+/// never carries a value.
+/// </summary>
+public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifetime
+{
+    private const int Cycle = 2025;
+    private const int Absent = 2031;
+
+    private readonly RegistryApp _app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate)
+        .With("CapabilityTables:Horizons:0", "2027")
+        .With("CapabilityTables:Horizons:1", "2029");
+
+    public ValueTask InitializeAsync()
+    {
+        _app.Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private HttpClient Planner(string clearance = "CTS") => _app.As(new TestCaller($"planner-{clearance}@nato", "NATO", clearance, "planner"));
+
+    private HttpClient Industry(string clearance = "NR") => _app.As(new TestCaller($"buyer-{clearance}@industry", "INDUSTRY", clearance, "consumer"));
+
+    /// <summary>Targets with safe cells, a single-nation cell and a dominated one: the table has primary and secondary suppressions.</summary>
+    private static readonly (string Nation, string Capability, int Horizon, long Quantity)[] Targets =
+    [
+        ("FRA", "ammo-155mm", 2027, 1000), ("DEU", "ammo-155mm", 2027, 900), ("POL", "ammo-155mm", 2027, 800), ("ITA", "ammo-155mm", 2027, 700),
+        ("FRA", "ammo-155mm", 2029, 1200), ("DEU", "ammo-155mm", 2029, 1100), ("POL", "ammo-155mm", 2029, 950), ("ITA", "ammo-155mm", 2029, 600),
+        ("USA", "ammo-120mm", 2027, 5000),
+        ("USA", "ammo-120mm", 2029, 4000), ("GBR", "ammo-120mm", 2029, 30), ("FRA", "ammo-120mm", 2029, 20),
+        ("FRA", "radio-vhf", 2027, 300), ("DEU", "radio-vhf", 2027, 250), ("NLD", "radio-vhf", 2027, 280), ("BEL", "radio-vhf", 2027, 260),
+    ];
+
+    private async Task RecordAsync(HttpClient planner, string nation, string capability, int horizon, long quantity, string classification = "NS", HttpStatusCode status = HttpStatusCode.Created)
+    {
+        var response = await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/{nation}/{capability}/{horizon}", new { quantity, classification });
+        await RegistryClient.Expect(response, status);
+    }
+
+    private async Task RecordAllAsync()
+    {
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity);
+        }
+    }
+
+    [Fact]
+    public async Task PlannersRecordAuthoritiesPublishAndIndustryReadsSuppressedCellsMarkedNeverValued()
+    {
+        await RecordAllAsync();
+        var planner = Planner();
+        // The same figure again is no revision; a changed one is, and the list shows the current one.
+        await RecordAsync(planner, "ITA", "ammo-155mm", 2027, 700, status: HttpStatusCode.OK);
+        await RecordAsync(planner, "ITA", "ammo-155mm", 2027, 750, status: HttpStatusCode.OK);
+        var listed = await planner.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}");
+        Assert.Equal(Targets.Length, listed.Count);
+        Assert.Equal(750, listed.Single(t => t!["nation"]!.GetValue<string>() == "ITA" && t["horizon"]!.GetValue<int>() == 2027)!["quantity"]!.GetValue<long>());
+        // A NATO reader below the targets' marking sees none of them, and may not preview the cycle.
+        Assert.Empty(await _app.As(TestCaller.NatoReader("NC")).GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"));
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.NatoReader("NC")).GetAsync($"/v1/capability-targets/{Cycle}/preview"), HttpStatusCode.NotFound);
+
+        var preview = await planner.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
+        Assert.True(preview["releasable"]!.GetValue<bool>());
+        var statuses = preview["rows"]!.AsArray().ToDictionary(c => $"{c!["row"]}/{c["column"]}", c => c!["status"]!.GetValue<string>());
+        Assert.Equal("primary", statuses["ammo-120mm/2027"]);
+        Assert.Contains("secondary", statuses.Values);
+        var values = preview["rows"]!.AsArray().ToDictionary(c => $"{c!["row"]}/{c["column"]}", c => c!["value"]!.GetValue<long>());
+        Assert.Equal(1000 + 900 + 800 + 750, values["ammo-155mm/2027"]);
+        Assert.Contains("published", statuses.Values);
+        Assert.DoesNotContain("minContributors", preview.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        // The table's marking must fit the audience's accreditation (INDUSTRY: NR).
+        await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NC" }), HttpStatusCode.UnprocessableEntity);
+        var published = await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
+        await RegistryClient.Expect(published, HttpStatusCode.Created);
+        await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Conflict);
+
+        var industry = Industry();
+        Assert.Single(await industry.GetJsonArrayAsync("/v1/capability-tables"));
+        var table = await industry.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        Assert.Null(table["publishedBy"]);
+        var cells = table["cells"]!.AsArray();
+        Assert.Equal(statuses.Count, cells.Count);
+        foreach (var cell in cells)
+        {
+            var key = $"{cell!["row"]}/{cell["column"]}";
+            var suppressed = cell["suppressed"]!.GetValue<bool>();
+            Assert.Equal(statuses[key] != "published", suppressed);
+            Assert.Equal(suppressed, cell["value"] is null);
+            if (!suppressed)
+            {
+                Assert.Equal(values[key], cell["value"]!.GetValue<long>());
+            }
+        }
+
+        var csv = await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY?format=csv");
+        await RegistryClient.Expect(csv, HttpStatusCode.OK);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("row,column,value,suppressed", lines[0]);
+        Assert.Equal(cells.Count, lines.Length - 1);
+        foreach (var line in lines.Skip(1))
+        {
+            var fields = line.Split(',');
+            Assert.Equal(statuses[$"{fields[0]}/{fields[1]}"] != "published" ? ",true" : ",false", "," + fields[3]);
+            Assert.Equal(fields[3] == "true", fields[2].Length == 0);
+            Assert.True(fields[3] == "true" || values[$"{fields[0]}/{fields[1]}"].ToString(System.Globalization.CultureInfo.InvariantCulture) == fields[2], line);
+        }
+        await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY?format=xml"), HttpStatusCode.BadRequest, "format");
+
+        // The EU was given nothing; another audience's table is the standard 404.
+        var eu = _app.As(TestCaller.Eu("CTS"));
+        Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Equal(await (await eu.GetAsync($"/v1/capability-tables/{Absent}/EU")).Content.ReadAsStringAsync(),
+            await (await eu.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY")).Content.ReadAsStringAsync());
+
+        // Revoked: gone for industry, kept for NATO as revoked; published again from the same figures, the same table.
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+        Assert.Empty(await industry.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Equal("revoked", (await authority.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["state"]!.GetValue<string>());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        Assert.Equal(cells.ToJsonString(), (await industry.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["cells"]!.ToJsonString());
+
+        // Revised after release: the revoked and the active table stay known to the audit, so the cycle is refused,
+        // with a problem that names no cell, value or rule.
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await RecordAsync(planner, "USA", "ammo-120mm", 2027, 5100, status: HttpStatusCode.OK);
+        var refused = await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.UnprocessableEntity);
+        var detail = refused["detail"]!.GetValue<string>();
+        Assert.DoesNotContain("ammo", detail, StringComparison.Ordinal);
+        Assert.DoesNotMatch("[0-9]", detail);
+        await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task RawTargetsAreTheStandard404OutsideNatoAndNothingANonNatoReaderSeesMovesUntilATableIsPublished()
+    {
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("cap-std");
+        var edition = await editor.CreateDraftAsync("cap-std", "NU");
+        await editor.PublishAsync("cap-std", edition);
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await authority.ReleaseAsync("cap-std", edition, "INDUSTRY");
+        await authority.ReleaseAsync("cap-std", edition, "EU");
+
+        // INDUSTRY is an audience like the EU: a standard released to it is in its readers' list, with no new code.
+        Assert.Contains("cap-std", await Industry().GetStringAsync("/v1/standards"), StringComparison.Ordinal);
+
+        var outsiders = GeneratedEditions.Readers().Where(r => !r.Nato).ToList();
+        async Task<string> ViewsAsync()
+        {
+            var views = new System.Text.StringBuilder();
+            foreach (var reader in outsiders)
+            {
+                var client = reader.Client(_app);
+                foreach (var url in new[] { "/v1/standards", "/v1/feed", "/v1/capability-tables" })
+                {
+                    using var response = await client.GetAsync(url);
+                    views.Append(reader.Name).Append(' ').Append(url).Append(' ').Append((int)response.StatusCode).Append(' ')
+                        .Append(response.Headers.ETag).Append(await response.Content.ReadAsStringAsync()).AppendLine();
+                }
+            }
+            return views.ToString();
+        }
+        async Task<Dictionary<string, string>> RawAsync(Reader reader, int cycle)
+        {
+            var client = reader.Client(_app);
+            var answers = new Dictionary<string, string>();
+            foreach (var url in new[] { $"/v1/capability-targets/{cycle}", $"/v1/capability-targets/{cycle}/preview", $"/v1/capability-targets/{cycle}/preview?audience=INDUSTRY" })
+            {
+                using var response = await client.GetAsync(url);
+                answers[url.Replace(cycle.ToString(System.Globalization.CultureInfo.InvariantCulture), "{cycle}", StringComparison.Ordinal)] =
+                    $"{(int)response.StatusCode} {response.Content.Headers.ContentType} {await response.Content.ReadAsStringAsync()}";
+            }
+            return answers;
+        }
+
+        var before = await ViewsAsync();
+        await RecordAllAsync();
+        await RecordAsync(Planner(), "FRA", "radio-vhf", 2027, 310, status: HttpStatusCode.OK);
+        await RecordAsync(Planner(), "FRA", "radio-hf", 2029, 40, classification: "NU");
+        Assert.Equal(before, await ViewsAsync());
+
+        var checkedReaders = 0;
+        foreach (var reader in GeneratedEditions.Readers())
+        {
+            var present = await RawAsync(reader, Cycle);
+            var absent = await RawAsync(reader, Absent);
+            if (reader.Nato)
+            {
+                Assert.StartsWith("200", present[$"/v1/capability-targets/{{cycle}}"], StringComparison.Ordinal);
+                continue;
+            }
+            checkedReaders++;
+            Assert.Equal(absent, present);
+            Assert.All(present.Values, answer => Assert.StartsWith("404 application/problem+json", answer, StringComparison.Ordinal));
+        }
+        Assert.True(checkedReaders >= 13, $"{checkedReaders} readers outside NATO");
+
+        // Published: industry's table list changes; the EU's does not.
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NU" }), HttpStatusCode.Created);
+        var after = await ViewsAsync();
+        Assert.NotEqual(before, after);
+        var changed = after.Split('\n').Except(before.Split('\n')).ToList();
+        Assert.All(changed, line => Assert.StartsWith("INDUSTRY/", line, StringComparison.Ordinal));
+        Assert.All(changed, line => Assert.Contains("/v1/capability-tables", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BadTargetsArePlainProblemsAndChangeNothing()
+    {
+        var planner = Planner("NS");
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = -1, classification = "NS" }), HttpStatusCode.BadRequest, "quantity");
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "SECRETISH" }), HttpStatusCode.BadRequest, "classification");
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/fra/ammo-155mm/2020", new { quantity = 1, classification = "NS" }), HttpStatusCode.BadRequest, "nation", "horizon");
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/XYZ/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/no-such-thing/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "CTS" }), HttpStatusCode.Forbidden);
+        await ProblemAssertions.ProblemAsync(await planner.PutAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new StringContent("[1]", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        Assert.Empty(await planner.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"));
+
+        // A planner may not revise a target marked above its clearance: it is not found.
+        await RecordAsync(Planner(), "FRA", "ammo-155mm", 2027, 10, classification: "CTS");
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.NotFound);
+        // Nor may a release authority below it publish the cycle.
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NU" }), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/NOBODY", new { classification = "NU" }), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+    }
+}
