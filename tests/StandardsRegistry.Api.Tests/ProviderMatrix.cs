@@ -71,6 +71,12 @@ public sealed class NationalResponseTestsOnPostgres() : NationalResponseTests(Te
 
 public sealed class NationalResponseTestsOnSqlServer() : NationalResponseTests(TestProvider.SqlServer);
 
+// Attribute search under the release rule.
+
+public sealed class AttributeSearchTestsOnSqlite() : AttributeSearchTests(TestProvider.Sqlite);
+
+public sealed class AttributeSearchTestsOnPostgres() : AttributeSearchTests(TestProvider.Postgres);
+
 // The confidentiality label suite.
 
 public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);
