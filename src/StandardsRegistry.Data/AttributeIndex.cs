@@ -36,22 +36,39 @@ public sealed record AttributeFilter(IReadOnlyList<AttributeRange> Ranges, (doub
 /// The typed index of versions' numeric attributes (db/*/0009_attribute_index.sql): written on the one write path
 /// whenever a draft's attributes are set, read by <see cref="CatalogueQueries"/>' attribute search.
 /// </summary>
-internal static class AttributeIndex
+public static class AttributeIndex
 {
     /// <summary>Replaces the index rows of version <paramref name="versionId"/> with those of <paramref name="attributes"/> (its JSON text).</summary>
-    public static async Task WriteAsync(DbSession session, long versionId, string attributes)
+    internal static async Task WriteAsync(DbSession session, long versionId, string attributes)
     {
         await session.ExecuteAsync(Sql.Clear, new { versionId });
+        foreach (var (name, value) in Values(attributes))
+        {
+            await session.ExecuteAsync(Sql.InsertValue, new { versionId, name, value });
+        }
+        await session.ExecuteAsync(Sql.InsertBand, new { versionId });
+    }
+
+    /// <summary>The rows of <c>attribute_values</c> for a version's attributes (JSON text): its numeric attributes' values.</summary>
+    public static IReadOnlyList<(string Name, double Value)> Values(string attributes)
+    {
         using var document = JsonDocument.Parse(attributes);
+        var values = new List<(string, double)>();
         foreach (var (name, _) in Categories.NumericAttributes)
         {
             if (document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number)
             {
-                await session.ExecuteAsync(Sql.InsertValue, new { versionId, name, value = value.GetDouble() });
+                values.Add((name, value.GetDouble()));
             }
         }
-        await session.ExecuteAsync(Sql.InsertBand, new { versionId });
+        return values;
     }
+
+    /// <summary>
+    /// Fills <c>frequency_bands</c> from <c>attribute_values</c> for every version at once (as the migration does): for
+    /// a bulk load that wrote <see cref="Values"/> itself.
+    /// </summary>
+    public const string IndexAllBands = $"{Sql.BandSelect}\nWHERE lo.name = '{Categories.BandLow}'";
 
     internal static class Sql
     {
@@ -60,13 +77,14 @@ internal static class AttributeIndex
         public const string InsertValue = "INSERT INTO attribute_values (version_id, name, value) VALUES (@versionId, @name, @value)";
 
         /// <summary>The version's band, at the level of its width (as the migration fills it in); nothing unless it has both edges.</summary>
-        public const string InsertBand = $"""
+        public const string InsertBand = $"{BandSelect}\nWHERE lo.version_id = @versionId AND lo.name = '{Categories.BandLow}'";
+
+        internal const string BandSelect = $"""
             INSERT INTO frequency_bands (version_id, level, low_mhz, high_mhz)
             SELECT lo.version_id, (SELECT MIN(l.level) FROM band_levels l WHERE l.span_mhz >= hi.value - lo.value), lo.value, hi.value
             FROM attribute_values lo JOIN attribute_values hi ON hi.version_id = lo.version_id AND hi.name = '{Categories.BandHigh}'
-            WHERE lo.version_id = @versionId AND lo.name = '{Categories.BandLow}'
             """;
 
-        public static IEnumerable<string> All() => [Clear, InsertValue, InsertBand];
+        public static IEnumerable<string> All() => [Clear, InsertValue, InsertBand, IndexAllBands];
     }
 }

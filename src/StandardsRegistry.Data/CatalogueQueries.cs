@@ -146,15 +146,15 @@ public sealed class CatalogueQueries(Db db)
             string from;
             if (band)
             {
-                from = """
-                    band_levels bl JOIN frequency_bands fb ON fb.level = bl.level AND fb.low_mhz >= @overlapsLow - bl.span_mhz AND fb.low_mhz <= @overlapsHigh
+                from = $"""
+                    band_levels bl {dialect.OrderedJoin} frequency_bands fb ON fb.level = bl.level AND fb.low_mhz >= @overlapsLow - bl.span_mhz AND fb.low_mhz <= @overlapsHigh
                       AND fb.high_mhz >= @overlapsLow
-                    JOIN versions m ON m.id = fb.version_id
+                    {dialect.OrderedJoin} versions m ON m.id = fb.version_id
                     """;
             }
             else
             {
-                from = $"attribute_values a0 JOIN versions m ON m.id = a0.version_id";
+                from = $"attribute_values a0 {dialect.OrderedJoin} versions m ON m.id = a0.version_id";
                 where.Insert(0, $"a0.name = '{names[0]}' AND a0.value >= @{names[0]}Min AND a0.value <= @{names[0]}Max");
                 names.RemoveAt(0);
             }
@@ -173,7 +173,7 @@ public sealed class CatalogueQueries(Db db)
                        m.edition AS LatestEdition,
                        (SELECT COUNT(*) FROM versions cv WHERE cv.standard_id = s.id AND {Visibility.Predicate(scope, "cv")}) AS VersionCount
                 FROM {from}
-                JOIN standards s ON s.id = m.standard_id
+                {dialect.OrderedJoin} standards s ON s.id = m.standard_id
                 WHERE {string.Join("\n  AND ", where)}
                 ORDER BY s.standard_key
                 {dialect.Limit("@limit")}

@@ -87,6 +87,12 @@ public abstract class SqlDialect
     /// </summary>
     public virtual string FoldCase(string expression) => $"LOWER({expression})";
 
+    /// <summary>
+    /// An inner join that keeps the tables in the written order: for a lookup that must start from a selective index
+    /// the planner may not know to be selective (SQLite without statistics), such as attribute search's.
+    /// </summary>
+    public virtual string OrderedJoin => "JOIN";
+
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),

@@ -37,6 +37,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     private const string FoldFunction = "registry_fold";
 
+    /// <summary>SQLite's planner never reorders the tables of a CROSS JOIN (which takes an ON clause like any join).</summary>
+    public override string OrderedJoin => "CROSS JOIN";
+
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
     internal override ReadConnections ReadConnections(string connectionString)

@@ -37,6 +37,24 @@ internal sealed class BenchFiles : IDisposable
         {
             _list.WriteLine($"/v1/standards?category={category}");
         }
+        WriteAttributeSearches(Path.Combine(directory, "attributes.paths"), seed);
+    }
+
+    /// <summary>
+    /// Attribute searches (bench run e): "covers f" and "overlaps [a, b]" within the search bands' stretch
+    /// (<see cref="CatalogueGenerator.SearchBands"/>), the same 2000 at every size.
+    /// </summary>
+    private static void WriteAttributeSearches(string path, int seed)
+    {
+        var random = new Random(seed);
+        using var paths = Writer(path);
+        for (var i = 0; i < 2000; i++)
+        {
+            var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow);
+            paths.WriteLine(i % 2 == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"/v1/standards?covers={a:0.0}")
+                : string.Create(CultureInfo.InvariantCulture, $"/v1/standards?overlaps={a:0.0},{a + 1 + random.NextDouble() * 39:0.0}"));
+        }
     }
 
     public void Observe(GeneratedStandard s, CatalogueStats stats)
