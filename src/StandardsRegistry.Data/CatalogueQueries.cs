@@ -147,8 +147,8 @@ public sealed class CatalogueQueries(Db db)
             if (band)
             {
                 from = $"""
-                    band_levels bl {dialect.OrderedJoin} frequency_bands fb ON fb.level = bl.level AND fb.low_mhz >= @overlapsLow - bl.span_mhz AND fb.low_mhz <= @overlapsHigh
-                      AND fb.high_mhz >= @overlapsLow
+                    band_levels bl
+                    {dialect.ForEachRow("frequency_bands", "fb", "fb.level = bl.level AND fb.low_mhz >= @overlapsLow - bl.span_mhz AND fb.low_mhz <= @overlapsHigh AND fb.high_mhz >= @overlapsLow")}
                     {dialect.OrderedJoin} versions m ON m.id = fb.version_id
                     """;
             }

@@ -77,6 +77,8 @@ public sealed class AttributeSearchTestsOnSqlite() : AttributeSearchTests(TestPr
 
 public sealed class AttributeSearchTestsOnPostgres() : AttributeSearchTests(TestProvider.Postgres);
 
+public sealed class AttributeSearchTestsOnSqlServer() : AttributeSearchTests(TestProvider.SqlServer);
+
 // The confidentiality label suite.
 
 public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);
