@@ -48,12 +48,14 @@ internal sealed class BenchFiles : IDisposable
     {
         var random = new Random(seed);
         using var paths = Writer(path);
+        // Every searched interval ends by SearchHigh: beyond it (960 MHz) the generated L bands begin, whose number grows with the catalogue.
+        const double MaxWidth = 40;
         for (var i = 0; i < 2000; i++)
         {
-            var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow);
+            var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow - MaxWidth);
             paths.WriteLine(i % 2 == 0
                 ? string.Create(CultureInfo.InvariantCulture, $"/v1/standards?covers={a:0.0}")
-                : string.Create(CultureInfo.InvariantCulture, $"/v1/standards?overlaps={a:0.0},{a + 1 + random.NextDouble() * 39:0.0}"));
+                : string.Create(CultureInfo.InvariantCulture, $"/v1/standards?overlaps={a:0.0},{a + 1 + random.NextDouble() * (MaxWidth - 1):0.0}"));
         }
     }
 

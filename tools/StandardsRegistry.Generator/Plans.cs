@@ -45,7 +45,7 @@ internal static class Plans
                 Build("ListStandards", dialect, EuConsumer, false, false, false, 1 << Categories.NumericAttributes.Count),
                 () =>
                 {
-                    var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow);
+                    var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow - 20);
                     return new() { ["overlapsLow"] = a, ["overlapsHigh"] = a + 20, ["limit"] = Limits.DefaultPageSize + 1 };
                 }),
         };
