@@ -10,13 +10,15 @@
 #   (a) GET /v1/standards/{key}/versions/latest as an EU consumer (clearance NS) over random keys it may see,
 #   (b) a page of GET /v1/standards?category=… (first pages and pages further on, random category and cursor),
 #   (c) a page of GET /v1/feed (20 events from a random position of the EU consumer's view) — when the service has one,
-#   (d) (a) again while an editor creates, publishes and releases editions flat out.
+#   (d) (a) again while an editor creates, publishes and releases editions flat out,
+#   (e) attribute search: GET /v1/standards?covers=f and ?overlaps=a,b over the generator's 24 search bands (the same
+#       at every size, among the generated bands), so 10^6 against 10^4 compares the index lookups, not the answers.
 # Every run is measured beside the baseline (bench/Baseline: a minimal Kestrel endpoint answering a fixed JSON
 # document of the same size on the same routes), right before it, on the same machine: requests/s, p50/p99 latency,
 # the ratio to the baseline, CPU time per request (service and baseline), and the service's peak resident memory
 # (VmHWM). Results go to bench/RESULTS.md (OUT=… to write elsewhere).
 #
-# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", RUNS="a b c d" (which runs to measure),
+# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", RUNS="a b c d e" (which runs to measure),
 # DURATION=15 (seconds per measured run),
 # WARMUP=5, SERVICE_WARMUP=20 (seconds of mixed load on a freshly started service before its first measured run, so
 # the JIT has compiled the hot paths to their optimised tier: the runs measure the steady state a long-running
@@ -35,7 +37,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 VARIANT=${REGISTRY_VARIANT:-}
-RUNS=${RUNS:-"a b c d"}
+RUNS=${RUNS:-"a b c d e"}
 runs() { [[ " $RUNS " == *" $1 "* ]]; }
 source "$ROOT/bench/lib.sh"
 bench_init registry-bench
@@ -187,7 +189,7 @@ run_size() { # provider size
     start_baseline "$data/latest-$service.json" "$data/list-$service.json" "$BASE_PORT" "$( [ "$feed_status" = 200 ] && echo "$data/feed-$service.json")"
 
     # Steady state: tiered compilation recompiles hot methods with profile data during the first seconds of load.
-    cat "$data/latest-eu.paths" "$data/list.paths" $( [ "$feed_status" = 200 ] && echo "$data/feed.paths") >"$data/warmup.paths"
+    cat "$data/latest-eu.paths" "$data/list.paths" $( [ "$feed_status" = 200 ] && echo "$data/feed.paths") $(runs e && echo "$data/attributes.paths") >"$data/warmup.paths"
     timeout $((SERVICE_WARMUP + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SERVICE_WARMUP}s" -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$port" -- "$data/warmup.paths" "$EU_TOKEN" >/dev/null
 
     runs a && measure "$provider" "$size" "$service" "a latest" "$port" "$data/latest-eu.paths" "$pid" "doc $(wc -c <"$data/latest-$service.json") B"
@@ -198,6 +200,12 @@ run_size() { # provider size
       measure "$provider" "$size" "$service" "c feed" "$port" "$data/feed.paths" "$pid" "doc $(wc -c <"$data/feed-$service.json") B, view EU.3 has $feed_last events"
     else
       printf '%s\t%s\t%s\tc feed\t\t\t\t\t\t\t\t\t\tnot measured: the service has no feed (GET /v1/feed answers %s)\n' "$provider" "$size" "$service" "$feed_status" >>"$RESULTS"
+    fi
+
+    if runs e; then
+      curl -sf -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$port$(sed -n 5p "$data/attributes.paths")" >"$data/attributes-$service.json"
+      measure "$provider" "$size" "$service" "e attributes" "$port" "$data/attributes.paths" "$pid" \
+        "doc $(wc -c <"$data/attributes-$service.json") B (baseline: the list document)"
     fi
 
     # (d) consumers read while one editor writes flat out; the baseline is measured right before, alone.

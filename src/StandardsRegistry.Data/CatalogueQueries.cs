@@ -6,7 +6,8 @@ namespace StandardsRegistry.Data;
 /// <summary>Consumer reads. Each query composes the release rule for the caller's scope, in SQL.</summary>
 public sealed class CatalogueQueries(Db db)
 {
-    public sealed record StandardFilter(string? Category, string? Text, string? AfterKey, int Limit);
+    /// <param name="Attributes">Attribute search: only standards whose latest visible edition in force meets it.</param>
+    public sealed record StandardFilter(string? Category, string? Text, string? AfterKey, int Limit, AttributeFilter? Attributes = null);
 
     // Statement texts depend on the dialect and on the scope's shape only (originator, drafts), never on its values:
     // built once each instead of on every request.
@@ -18,8 +19,9 @@ public sealed class CatalogueQueries(Db db)
 
     public Task<IReadOnlyList<StandardRow>> ListStandardsAsync(VisibilityScope scope, DateTimeOffset now, StandardFilter filter, CancellationToken ct = default)
     {
-        var variant = (filter.Category is not null ? 1 : 0) | (filter.Text is not null ? 2 : 0) | (filter.AfterKey is not null ? 4 : 0);
-        var sql = Text(nameof(Sql.ListStandards), scope, variant, static (d, s, v) => Sql.ListStandards(d, s, (v & 1) != 0, (v & 2) != 0, (v & 4) != 0));
+        var attributes = filter.Attributes is { IsEmpty: false } a ? a : null;
+        var variant = (filter.Category is not null ? 1 : 0) | (filter.Text is not null ? 2 : 0) | (filter.AfterKey is not null ? 4 : 0) | (attributes?.Shape ?? 0) << 3;
+        var sql = Text(nameof(Sql.ListStandards), scope, variant, static (d, s, v) => Sql.ListStandards(d, s, (v & 1) != 0, (v & 2) != 0, (v & 4) != 0, v >> 3));
         var parameters = Visibility.Bind(scope, now, new
         {
             category = filter.Category,
@@ -27,6 +29,16 @@ public sealed class CatalogueQueries(Db db)
             afterKey = filter.AfterKey,
             limit = filter.Limit,
         });
+        foreach (var range in attributes?.Ranges ?? [])
+        {
+            parameters.Add($"{range.Name}Min", range.Min);
+            parameters.Add($"{range.Name}Max", range.Max);
+        }
+        if (attributes?.Overlaps is var (low, high))
+        {
+            parameters.Add("overlapsLow", low);
+            parameters.Add("overlapsHigh", high);
+        }
         return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => await c.QueryAsync<StandardRow>(sql, parameters), ct).AsTask();
     }
 
@@ -69,7 +81,8 @@ public sealed class CatalogueQueries(Db db)
     /// <summary>The statements, built per dialect and scope; <see cref="SqlStatements"/> enumerates them for the parse tests.</summary>
     internal static class Sql
     {
-        public static string ListStandards(SqlDialect dialect, VisibilityScope scope, bool category, bool text, bool after)
+        /// <param name="attributes">The attribute search's shape (<see cref="AttributeFilter.Shape"/>); 0 for none.</param>
+        public static string ListStandards(SqlDialect dialect, VisibilityScope scope, bool category, bool text, bool after, int attributes = 0)
         {
             var where = new List<string>();
             if (category)
@@ -86,6 +99,10 @@ public sealed class CatalogueQueries(Db db)
             if (after)
             {
                 where.Add("s.standard_key > @afterKey");
+            }
+            if (attributes != 0)
+            {
+                return AttributeSearch(dialect, scope, where, attributes);
             }
             if (scope.SeesEmptyStandards)
             {
@@ -109,6 +126,55 @@ public sealed class CatalogueQueries(Db db)
                 FROM standards s JOIN versions v ON v.standard_id = s.id
                 WHERE {string.Join(" AND ", where)}
                 GROUP BY s.standard_key
+                ORDER BY s.standard_key
+                {dialect.Limit("@limit")}
+                """;
+        }
+
+        /// <summary>
+        /// Attribute search: the standards whose latest visible edition in force (<see cref="GetLatest"/>'s edition)
+        /// meets every filter. The lookup starts from the attribute index — the band levels' ranges when the band is
+        /// filtered (see db/*/0009_attribute_index.sql), else the first filtered attribute's range — so it reads the
+        /// candidates only, whatever the size of the catalogue; each candidate must be visible, in force and the latest
+        /// such edition of its standard (a hidden later edition neither hides it nor matches in its place), and meet the
+        /// other filters by primary key. The page is then sorted by key like any other.
+        /// </summary>
+        private static string AttributeSearch(SqlDialect dialect, VisibilityScope scope, List<string> where, int shape)
+        {
+            var names = Categories.NumericAttributes.Where((_, i) => (shape & 1 << i) != 0).Select(a => a.Name).ToList();
+            var band = (shape & 1 << Categories.NumericAttributes.Count) != 0;
+            string from;
+            if (band)
+            {
+                from = $"""
+                    band_levels bl
+                    {dialect.ForEachRow("frequency_bands", "fb", "fb.level = bl.level AND fb.low_mhz >= @overlapsLow - bl.span_mhz AND fb.low_mhz <= @overlapsHigh AND fb.high_mhz >= @overlapsLow")}
+                    {dialect.OrderedJoin} versions m ON m.id = fb.version_id
+                    """;
+            }
+            else
+            {
+                from = $"attribute_values a0 {dialect.OrderedJoin} versions m ON m.id = a0.version_id";
+                where.Insert(0, $"a0.name = '{names[0]}' AND a0.value >= @{names[0]}Min AND a0.value <= @{names[0]}Max");
+                names.RemoveAt(0);
+            }
+            where.AddRange(names.Select((name, i) =>
+                $"EXISTS (SELECT 1 FROM attribute_values a{i + 1} WHERE a{i + 1}.version_id = m.id AND a{i + 1}.name = '{name}' AND a{i + 1}.value >= @{name}Min AND a{i + 1}.value <= @{name}Max)"));
+            where.InsertRange(0,
+            [
+                $"m.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "m")}",
+                $"""
+                NOT EXISTS (SELECT 1 FROM versions lm WHERE lm.standard_id = m.standard_id AND lm.edition > m.edition
+                  AND lm.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "lm")})
+                """,
+            ]);
+            return $"""
+                SELECT s.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, s.title AS Title,
+                       m.edition AS LatestEdition,
+                       (SELECT COUNT(*) FROM versions cv WHERE cv.standard_id = s.id AND {Visibility.Predicate(scope, "cv")}) AS VersionCount
+                FROM {from}
+                {dialect.OrderedJoin} standards s ON s.id = m.standard_id
+                WHERE {string.Join("\n  AND ", where)}
                 ORDER BY s.standard_key
                 {dialect.Limit("@limit")}
                 """;
@@ -175,6 +241,12 @@ public sealed class CatalogueQueries(Db db)
                     foreach (var after in new[] { false, true })
                     {
                         yield return ListStandards(dialect, scope, category, text, after);
+                    }
+                    // Attribute search: the band alone, with a range, one range, several ranges.
+                    var band = 1 << Categories.NumericAttributes.Count;
+                    foreach (var shape in new[] { band, band | 0b1100, 0b00001, 0b00011, 0b10000 })
+                    {
+                        yield return ListStandards(dialect, scope, category, text, true, shape);
                     }
                 }
             }

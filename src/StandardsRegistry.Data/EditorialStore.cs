@@ -35,6 +35,8 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
             }
             var edition = await w.TrackAsync(standardId.Value,
                 () => w.Session.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, w.At, new { standardId })));
+            var versionId = await w.Session.QuerySingleAsync<long>(Sql.VersionId, new { standardId, edition });
+            await AttributeIndex.WriteAsync(w.Session, versionId, content.Attributes);
             w.Names(edition, content.Classification);
             return Result.Created(edition);
         }, ct);
@@ -59,9 +61,12 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
                 () => w.Session.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, w.At, new { id = version.Id, expectedRowVersion })));
             // The entry names the marking the draft now has.
             w.Names(classification: content.Classification);
-            return updated == 1
-                ? Result.Done(edition)
-                : Result.Fail<int>(Outcome.PreconditionFailed, DraftChanged);
+            if (updated != 1)
+            {
+                return Result.Fail<int>(Outcome.PreconditionFailed, DraftChanged);
+            }
+            await AttributeIndex.WriteAsync(w.Session, version.Id, content.Attributes);
+            return Result.Done(edition);
         }, ct);
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
@@ -133,6 +138,8 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
             "@standardId, (SELECT COALESCE(MAX(e.edition), 0) + 1 FROM versions e WHERE e.standard_id = @standardId), @Title, @Summary, @Body, @Attributes, 'draft', @classification, 1, @now, @by, @now, @by",
             "edition");
 
+        public const string VersionId = "SELECT id FROM versions WHERE standard_id = @standardId AND edition = @edition";
+
         public const string UpdateDraft = """
             UPDATE versions SET title = @Title, summary = @Summary, body = @Body, attributes = @Attributes, classification = @classification,
                    row_version = row_version + 1, updated_at = @now, updated_by = @by
@@ -163,7 +170,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         public static string StandardForWrite(VisibilityScope scope) => $"{CatalogueQueries.Sql.StandardId(scope)} AND {Visibility.WholeStandardCovered("s")}";
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [CountStandards, InsertStandard, InsertDraft(dialect), UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
+            [CountStandards, InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
              StandardForWrite(scope), CategoryForWrite(scope), .. Versions.Sql.All(scope)];
     }
 }

@@ -87,6 +87,22 @@ public abstract class SqlDialect
     /// </summary>
     public virtual string FoldCase(string expression) => $"LOWER({expression})";
 
+    /// <summary>
+    /// An inner join that keeps the tables in the written order: for a lookup that must start from a selective index
+    /// the planner may not know to be selective (SQLite without statistics), such as attribute search's.
+    /// </summary>
+    public virtual string OrderedJoin => "JOIN";
+
+    /// <summary>
+    /// Joins, for each row of the tables before it, the rows of <paramref name="table"/> (as <paramref name="alias"/>)
+    /// that meet <paramref name="condition"/>, which refers to that row: a lookup per row (an index range each), which
+    /// a planner left to itself may turn into a scan of the table when it misjudges how few rows the condition leaves.
+    /// PostgreSQL: <c>CROSS JOIN LATERAL</c>, with <c>OFFSET 0</c> so the planner does not flatten the subquery into
+    /// an ordinary join again.
+    /// </summary>
+    public virtual string ForEachRow(string table, string alias, string condition) =>
+        $"CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {condition} OFFSET 0) {alias}";
+
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),

@@ -23,6 +23,8 @@ internal sealed class SqlServerDialect : SqlDialect
 
     public override DbConnection CreateConnection(string connectionString) => new SqlConnection(connectionString);
 
+    public override string ForEachRow(string table, string alias, string condition) => $"CROSS APPLY (SELECT * FROM {table} {alias} WHERE {condition}) {alias}";
+
     public override string Limit(string parameter) => $"OFFSET 0 ROWS FETCH NEXT {parameter} ROWS ONLY";
 
     public override string InsertReturning(string table, string columns, string values, string returned) =>

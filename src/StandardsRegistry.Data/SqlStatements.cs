@@ -20,6 +20,7 @@ internal static class SqlStatements
         Scopes.SelectMany(scope => CatalogueQueries.Sql.All(dialect, scope).Concat(EditorialStore.Sql.All(dialect, scope)).Concat(FeedReader.Sql.All(dialect, scope)).Concat(ResponseStore.Sql.All(dialect, scope)).Concat(RelationStore.Sql.All(dialect, scope)).Concat(CapabilityStore.Sql.All(dialect, scope)))
             .Concat(FeedWriter.Sql.All(dialect))
             .Concat(ReleaseStore.Sql.All())
+            .Concat(AttributeIndex.Sql.All())
             .Concat(ResponseStore.Sql.All())
             .Concat(RelationStore.Sql.All())
             .Concat(CapabilityStore.Sql.All(dialect))

@@ -37,6 +37,12 @@ internal sealed class SqliteDialect : SqlDialect
 
     private const string FoldFunction = "registry_fold";
 
+    /// <summary>SQLite's planner never reorders the tables of a CROSS JOIN (which takes an ON clause like any join).</summary>
+    public override string OrderedJoin => "CROSS JOIN";
+
+    /// <summary>SQLite has no LATERAL; its ordered join probes the table's index once per row of the tables before it.</summary>
+    public override string ForEachRow(string table, string alias, string condition) => $"CROSS JOIN {table} {alias} ON {condition}";
+
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
     internal override ReadConnections ReadConnections(string connectionString)

@@ -32,6 +32,21 @@ public static class Categories
 
     public static bool IsKnown(string? category) => category is not null && All.Contains(category);
 
+    /// <summary>
+    /// The numeric attributes, each with its category (a name belongs to one category only): what attribute search
+    /// filters on and the attribute index holds (a version's value of each, whatever its category says).
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, string Category)> NumericAttributes =
+    [
+        ("boreMm", Caliber), ("caseLengthMm", Caliber), ("lowMHz", RadioBand), ("highMHz", RadioBand), ("dataRateKbps", DataLink),
+    ];
+
+    /// <summary>The radio band's interval attributes: a band covers every frequency from its low to its high edge.</summary>
+    public const string BandLow = "lowMHz";
+
+    /// <inheritdoc cref="BandLow"/>
+    public const string BandHigh = "highMHz";
+
     public static string UnknownMessage(string? category) =>
         $"Unknown category '{category}': use one of {string.Join(", ", All)}.";
 
@@ -53,8 +68,8 @@ public static class Categories
                 reader.Text("cartridge", 100);
                 break;
             case RadioBand:
-                var low = reader.PositiveNumber("lowMHz");
-                var high = reader.PositiveNumber("highMHz");
+                var low = reader.PositiveNumber(BandLow);
+                var high = reader.PositiveNumber(BandHigh);
                 if (low is not null && high is not null && low >= high)
                 {
                     errors.Add("attributes.highMHz", "'highMHz' must be greater than 'lowMHz'.");

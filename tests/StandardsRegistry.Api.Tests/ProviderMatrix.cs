@@ -83,6 +83,14 @@ public sealed class RelationTestsOnPostgres() : RelationTests(TestProvider.Postg
 
 public sealed class RelationTestsOnSqlServer() : RelationTests(TestProvider.SqlServer);
 
+// Attribute search under the release rule.
+
+public sealed class AttributeSearchTestsOnSqlite() : AttributeSearchTests(TestProvider.Sqlite);
+
+public sealed class AttributeSearchTestsOnPostgres() : AttributeSearchTests(TestProvider.Postgres);
+
+public sealed class AttributeSearchTestsOnSqlServer() : AttributeSearchTests(TestProvider.SqlServer);
+
 // The confidentiality label suite.
 
 public sealed class ConfidentialityLabelTestsOnSqlite() : ConfidentialityLabelTests(TestProvider.Sqlite);

@@ -37,6 +37,26 @@ internal sealed class BenchFiles : IDisposable
         {
             _list.WriteLine($"/v1/standards?category={category}");
         }
+        WriteAttributeSearches(Path.Combine(directory, "attributes.paths"), seed);
+    }
+
+    /// <summary>
+    /// Attribute searches (bench run e): "covers f" and "overlaps [a, b]" within the search bands' stretch
+    /// (<see cref="CatalogueGenerator.SearchBands"/>), the same 2000 at every size.
+    /// </summary>
+    private static void WriteAttributeSearches(string path, int seed)
+    {
+        var random = new Random(seed);
+        using var paths = Writer(path);
+        // Every searched interval ends by SearchHigh: beyond it (960 MHz) the generated L bands begin, whose number grows with the catalogue.
+        const double MaxWidth = 40;
+        for (var i = 0; i < 2000; i++)
+        {
+            var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow - MaxWidth);
+            paths.WriteLine(i % 2 == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"/v1/standards?covers={a:0.0}")
+                : string.Create(CultureInfo.InvariantCulture, $"/v1/standards?overlaps={a:0.0},{a + 1 + random.NextDouble() * (MaxWidth - 1):0.0}"));
+        }
     }
 
     public void Observe(GeneratedStandard s, CatalogueStats stats)

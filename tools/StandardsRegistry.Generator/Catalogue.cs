@@ -186,7 +186,7 @@ internal sealed class CatalogueGenerator(int seed, long versionCount, long now)
     /// <summary>The catalogue, one standard at a time, ids from 1.</summary>
     public IEnumerable<GeneratedStandard> Standards()
     {
-        long versionId = 0, releaseId = 0, remaining = versionCount;
+        long versionId = 0, releaseId = 0, remaining = versionCount, lastStandard = 0;
         for (long i = 0; remaining > 0; i++)
         {
             // A few standards are new: one or two drafts, nothing published yet.
@@ -198,6 +198,45 @@ internal sealed class CatalogueGenerator(int seed, long versionCount, long now)
             var releases = new List<ReleaseRecord>();
             AddEditions(standard, editions, isNew, versions, releases, ref versionId, ref releaseId);
             yield return new GeneratedStandard(standard, versions, releases);
+            lastStandard = i + 1;
+        }
+        foreach (var needle in SearchBands(lastStandard, versionId, releaseId))
+        {
+            yield return needle;
+        }
+    }
+
+    /// <summary>How many <see cref="SearchBands"/> there are, whatever the catalogue's size.</summary>
+    public const int SearchBandCount = 24;
+
+    /// <summary>Where the search bands lie (MHz): a stretch of the spectrum no generated band starts in, see <see cref="SearchBands"/>.</summary>
+    public const double SearchLow = 600, SearchHigh = 940;
+
+    /// <summary>
+    /// The bands attribute search is measured on (bench/run.sh, run e): the same <see cref="SearchBandCount"/> bands of
+    /// widths from 25 kHz to 150 MHz between <see cref="SearchLow"/> and about 1 GHz, published NU and released to the
+    /// EU and the public, after the generated catalogue (so it is the same catalogue, plus these). The generated bands
+    /// (<see cref="Bands"/>) lie around them, never starting in their stretch: a search there finds the same few bands
+    /// at any size, so what it costs at 10^4 and 10^6 versions compares the lookups, not the answers.
+    /// </summary>
+    private IEnumerable<GeneratedStandard> SearchBands(long lastStandard, long versionId, long releaseId)
+    {
+        double[] widths = [0.025, 1, 5, 20, 60, 150];
+        var at = now - Year;
+        for (var i = 0; i < SearchBandCount; i++)
+        {
+            var id = lastStandard + 1 + i;
+            var low = SearchLow + 14 * i;
+            var high = low + widths[i % widths.Length];
+            var standard = new StandardRecord(id, $"nato-band-search-{i:00}", $"NATO BAND SEARCH-{i:00}", Categories.RadioBand,
+                string.Create(CultureInfo.InvariantCulture, $"Search band {i} ({low}-{high} MHz)"), at, "bench@nato");
+            var attributes = new JsonObject { ["lowMHz"] = low, ["highMHz"] = high }.ToJsonString();
+            var version = new VersionRecord(++versionId, id, 1, $"{standard.Title}, edition 1", "Sample band for the search benchmark.",
+                "Sample text generated for benchmarking; not the text of any standard.", attributes, "published", (int)Classification.NU, 2,
+                at, "bench@nato", at, "bench@nato", at, "bench@nato", null, null, null);
+            List<ReleaseRecord> releases = [.. new[] { "EU", "PUBLIC" }.Select(audience =>
+                new ReleaseRecord(++releaseId, versionId, audience, "Sample release for the search benchmark.", at, at, "bench@nato", null, null, null))];
+            yield return new GeneratedStandard(standard, [version], releases);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
+using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Generator;
@@ -59,6 +60,17 @@ internal static class Columns
         }
     }
 
+    public const string AttributeValues = "version_id, name, value";
+
+    /// <summary>The bands of the attribute index, from the attribute values loaded (the service writes both on its write path).</summary>
+    public static void IndexBands(DbConnection connection, DbTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = AttributeIndex.IndexAllBands;
+        command.ExecuteNonQuery();
+    }
+
     public static void RefuseNonEmpty(DbConnection connection)
     {
         using var command = connection.CreateCommand();
@@ -91,6 +103,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
         using var versions = Insert(connection, transaction, "versions", Columns.Versions);
         using var releases = Insert(connection, transaction, "releases", Columns.Releases);
         using var events = Insert(connection, transaction, "feed_events", Columns.FeedEvents);
+        using var attributes = Insert(connection, transaction, "attribute_values", Columns.AttributeValues);
         var viewIds = Columns.CreateViews(connection, transaction);
         var feed = new FeedRows(now);
         foreach (var s in catalogue())
@@ -102,6 +115,10 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
             {
                 Run(versions, v.Id, v.StandardId, v.Edition, v.Title, v.Summary, v.Body, v.Attributes, v.Status, v.Classification, v.RowVersion,
                     v.CreatedAt, v.CreatedBy, v.UpdatedAt, v.UpdatedBy, v.PublishedAt, v.PublishedBy, v.WithdrawnAt, v.WithdrawnBy, v.WithdrawalReason);
+                foreach (var (name, value) in AttributeIndex.Values(v.Attributes))
+                {
+                    Run(attributes, v.Id, name, value);
+                }
             }
             foreach (var r in s.Releases)
             {
@@ -114,6 +131,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
             }
         }
         Columns.SetLastSequences(connection, transaction, viewIds, feed);
+        Columns.IndexBands(connection, transaction);
         transaction.Commit();
     }
 
@@ -204,6 +222,22 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
             copy.Complete();
         }
 
+        using (var copy = connection.BeginBinaryImport($"COPY attribute_values ({Columns.AttributeValues}) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var v in catalogue().SelectMany(s => s.Versions))
+            {
+                foreach (var (name, value) in AttributeIndex.Values(v.Attributes))
+                {
+                    copy.StartRow();
+                    copy.Write(v.Id, NpgsqlDbType.Bigint);
+                    copy.Write(name, NpgsqlDbType.Text);
+                    copy.Write(value, NpgsqlDbType.Double);
+                }
+            }
+            copy.Complete();
+        }
+        Columns.IndexBands(connection, transaction);
+
         using (var copy = connection.BeginBinaryImport($"COPY releases ({Columns.Releases}) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var r in catalogue().SelectMany(s => s.Releases))
@@ -258,7 +292,7 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
         using var analyze = connection.CreateCommand();
         // What autovacuum does shortly after a bulk load: statistics for the planner, and the visibility map that
         // lets index-only scans skip the heap.
-        analyze.CommandText = "VACUUM (ANALYZE) standards, versions, releases, feed_events";
+        analyze.CommandText = "VACUUM (ANALYZE) standards, versions, releases, feed_events, attribute_values, frequency_bands, band_levels";
         analyze.CommandTimeout = 600;
         analyze.ExecuteNonQuery();
     }

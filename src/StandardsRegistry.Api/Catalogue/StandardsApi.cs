@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using StandardsRegistry.Api.Audit;
 using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Security;
@@ -16,7 +17,9 @@ public static class StandardsApi
         group.MapGet("/", ListStandards)
             .WithName("ListStandards")
             .WithSummary("List the standards visible to the caller")
-            .WithDescription("Filters (`category`, `q` over designation and visible titles) and paging apply after the release rule.")
+            .WithDescription("Filters (`category`, `q` over designation and visible titles, and attribute search on the latest edition in force the caller sees: "
+                + "`boreMm`, `caseLengthMm`, `lowMHz`, `highMHz`, `dataRateKbps` equal to a number or within `<name>.min`/`<name>.max`, inclusive; "
+                + "for radio bands `covers=f` and `overlaps=a,b` in MHz) and paging apply after the release rule.")
             .WithRequestValidation()
             .ProducesValidationProblem();
 
@@ -43,7 +46,7 @@ public static class StandardsApi
     public static async Task<ETagged<Page<StandardDto>>> ListStandards(Caller caller, CatalogueQueries queries, [AsParameters] StandardsQuery query, CancellationToken ct)
     {
         var pageSize = query.PageSize;
-        var rows = await queries.ListStandardsAsync(caller.Scope, caller.Now, new(query.category, query.q, query.AfterKey, pageSize + 1), ct);
+        var rows = await queries.ListStandardsAsync(caller.Scope, caller.Now, new(query.category, query.q, query.AfterKey, pageSize + 1, query.Attributes), ct);
         return new ETagged<Page<StandardDto>>(Paging.Of(rows, pageSize, StandardDto.From, r => Paging.Encode(StandardsQuery.CursorKind, r.StandardKey)));
     }
 
@@ -78,10 +81,26 @@ public static class StandardsApi
 
 /// <summary>
 /// The filters and paging of <c>GET /v1/standards</c>. The names are the query parameters' own (lowercase): binding
-/// names them so when a value is not even of the right type.
+/// names them so when a value is not even of the right type. The attribute filters (<see cref="AttributeQuery"/>) are
+/// text here and parsed in <see cref="Validate"/>, so every bad one is named in the one answer.
 /// </summary>
-public sealed record StandardsQuery(string? category, string? q, int? limit, string? cursor) : IValidatable
+public sealed record StandardsQuery(string? category, string? q, int? limit, string? cursor,
+    string? boreMm, [FromQuery(Name = "boreMm.min")] string? boreMmMin, [FromQuery(Name = "boreMm.max")] string? boreMmMax,
+    string? caseLengthMm, [FromQuery(Name = "caseLengthMm.min")] string? caseLengthMmMin, [FromQuery(Name = "caseLengthMm.max")] string? caseLengthMmMax,
+    string? lowMHz, [FromQuery(Name = "lowMHz.min")] string? lowMHzMin, [FromQuery(Name = "lowMHz.max")] string? lowMHzMax,
+    string? highMHz, [FromQuery(Name = "highMHz.min")] string? highMHzMin, [FromQuery(Name = "highMHz.max")] string? highMHzMax,
+    string? dataRateKbps, [FromQuery(Name = "dataRateKbps.min")] string? dataRateKbpsMin, [FromQuery(Name = "dataRateKbps.max")] string? dataRateKbpsMax,
+    string? covers, string? overlaps) : IValidatable
 {
+    /// <summary>The attribute filters as given, each numeric attribute's (equal, min, max) in <see cref="Categories.NumericAttributes"/> order.</summary>
+    private AttributeQuery AttributeQuery => new(
+        [(boreMm, boreMmMin, boreMmMax), (caseLengthMm, caseLengthMmMin, caseLengthMmMax), (lowMHz, lowMHzMin, lowMHzMax),
+         (highMHz, highMHzMin, highMHzMax), (dataRateKbps, dataRateKbpsMin, dataRateKbpsMax)],
+        covers, overlaps);
+
+    /// <summary>The attribute search (valid once <see cref="Validate"/> found nothing wrong); null without one.</summary>
+    public AttributeFilter? Attributes => AttributeQuery.Filter(category, new ValidationErrors());
+
     public const string CursorKind = "standards";
 
     public int PageSize => Paging.PageSize(limit);
@@ -104,5 +123,6 @@ public sealed record StandardsQuery(string? category, string? q, int? limit, str
         {
             errors.Add("cursor", Paging.CursorMessage);
         }
+        AttributeQuery.Filter(category, errors);
     }
 }

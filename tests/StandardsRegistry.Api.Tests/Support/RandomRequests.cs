@@ -110,7 +110,7 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
     /// </summary>
     private static readonly Dictionary<string, (string[] Query, BodyShape Body, bool History)> Shapes = new(StringComparer.Ordinal)
     {
-        ["ListStandards"] = (["category", "q", "limit", "cursor"], BodyShape.None, false),
+        ["ListStandards"] = (["category", "q", "limit", "cursor", "covers", "overlaps", "boreMm", "boreMm.min", "lowMHz.max", "dataRateKbps"], BodyShape.None, false),
         ["GetStandard"] = ([], BodyShape.None, false),
         ["ListVersions"] = (["limit", "cursor"], BodyShape.None, false),
         ["GetLatestVersion"] = ([], BodyShape.None, false),
@@ -366,6 +366,12 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         "nation" => Gen.Frequency((3, Gen.Elements("FRA", "DEU", "XXX")), (1, Gen.Elements("fra", "FR")), (1, HostileText())),
         "response" => Gen.Frequency((3, Gen.Elements(Enum.GetValues<ResponseKind>().Select(EnumText.Of).ToArray())), (1, Gen.Elements("Ratified", "ratified ")), (1, HostileText())),
         "category" => Gen.Frequency((3, Gen.Elements(Categories.All.ToArray())), (1, HostileText())),
+        // Attribute search: values the test catalogue's attributes meet (RegistryClient.AttributesFor), others, and bad ones.
+        "covers" or "boreMm" or "boreMm.min" or "lowMHz.max" or "dataRateKbps" => Gen.Frequency(
+            (4, Gen.Elements("300", "225", "400", "5.56", "5", "115.2", "1e3", "0", "-1")),
+            (1, Gen.Elements("x", "NaN", "Infinity", "1e400", "", "1,2")),
+            (1, HostileText())),
+        "overlaps" => Gen.Frequency((4, Gen.Elements("225,400", "3,30", "399.5,1000", "0,1e9")), (1, Gen.Elements("400,225", "1", "a,b", ",", "1,2,3")), (1, HostileText())),
         // Search terms include tokens of hidden titles: a hidden edition must neither match nor show.
         "q" => Gen.Frequency(
             (4, Gen.Elements(model.Versions.Select(v => v.Token).Concat(model.Standards.Select(s => s.Token)).ToArray())),
