@@ -3,8 +3,11 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using StandardsRegistry.Client.V1.Audit;
+using StandardsRegistry.Client.V1.CapabilityTables;
+using StandardsRegistry.Client.V1.CapabilityTargets;
 using StandardsRegistry.Client.V1.Export;
 using StandardsRegistry.Client.V1.Feed;
+using StandardsRegistry.Client.V1.Responses;
 using StandardsRegistry.Client.V1.Standards;
 using StandardsRegistry.Client.V1.Subscriptions;
 using System.Collections.Generic;
@@ -24,6 +27,16 @@ namespace StandardsRegistry.Client.V1
         {
             get => new global::StandardsRegistry.Client.V1.Audit.AuditRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The capabilityTables property</summary>
+        public global::StandardsRegistry.Client.V1.CapabilityTables.CapabilityTablesRequestBuilder CapabilityTables
+        {
+            get => new global::StandardsRegistry.Client.V1.CapabilityTables.CapabilityTablesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The capabilityTargets property</summary>
+        public global::StandardsRegistry.Client.V1.CapabilityTargets.CapabilityTargetsRequestBuilder CapabilityTargets
+        {
+            get => new global::StandardsRegistry.Client.V1.CapabilityTargets.CapabilityTargetsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The export property</summary>
         public global::StandardsRegistry.Client.V1.Export.ExportRequestBuilder Export
         {
@@ -33,6 +46,11 @@ namespace StandardsRegistry.Client.V1
         public global::StandardsRegistry.Client.V1.Feed.FeedRequestBuilder Feed
         {
             get => new global::StandardsRegistry.Client.V1.Feed.FeedRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The responses property</summary>
+        public global::StandardsRegistry.Client.V1.Responses.ResponsesRequestBuilder Responses
+        {
+            get => new global::StandardsRegistry.Client.V1.Responses.ResponsesRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The standards property</summary>
         public global::StandardsRegistry.Client.V1.Standards.StandardsRequestBuilder Standards

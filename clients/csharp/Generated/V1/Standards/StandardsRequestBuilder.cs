@@ -35,7 +35,7 @@ namespace StandardsRegistry.Client.V1.Standards
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public StandardsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/standards{?category*,cursor*,limit*,q*}", pathParameters)
+        public StandardsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/standards{?boreMm*,boreMm%2Emax*,boreMm%2Emin*,caseLengthMm*,caseLengthMm%2Emax*,caseLengthMm%2Emin*,category*,covers*,cursor*,dataRateKbps*,dataRateKbps%2Emax*,dataRateKbps%2Emin*,highMHz*,highMHz%2Emax*,highMHz%2Emin*,limit*,lowMHz*,lowMHz%2Emax*,lowMHz%2Emin*,overlaps*,q*}", pathParameters)
         {
         }
         /// <summary>
@@ -43,11 +43,11 @@ namespace StandardsRegistry.Client.V1.Standards
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public StandardsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/standards{?category*,cursor*,limit*,q*}", rawUrl)
+        public StandardsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/v1/standards{?boreMm*,boreMm%2Emax*,boreMm%2Emin*,caseLengthMm*,caseLengthMm%2Emax*,caseLengthMm%2Emin*,category*,covers*,cursor*,dataRateKbps*,dataRateKbps%2Emax*,dataRateKbps%2Emin*,highMHz*,highMHz%2Emax*,highMHz%2Emin*,limit*,lowMHz*,lowMHz%2Emax*,lowMHz%2Emin*,overlaps*,q*}", rawUrl)
         {
         }
         /// <summary>
-        /// Filters (`category`, `q` over designation and visible titles) and paging apply after the release rule.
+        /// Filters (`category`, `q` over designation and visible titles, and attribute search on the latest edition in force the caller sees: `boreMm`, `caseLengthMm`, `lowMHz`, `highMHz`, `dataRateKbps` equal to a number or within `&lt;name&gt;.min`/`&lt;name&gt;.max`, inclusive; for radio bands `covers=f` and `overlaps=a,b` in MHz) and paging apply after the release rule.
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.PageOfStandardDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -121,7 +121,7 @@ namespace StandardsRegistry.Client.V1.Standards
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.StandardDto>(requestInfo, global::StandardsRegistry.Client.Models.StandardDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Filters (`category`, `q` over designation and visible titles) and paging apply after the release rule.
+        /// Filters (`category`, `q` over designation and visible titles, and attribute search on the latest edition in force the caller sees: `boreMm`, `caseLengthMm`, `lowMHz`, `highMHz`, `dataRateKbps` equal to a number or within `&lt;name&gt;.min`/`&lt;name&gt;.max`, inclusive; for radio bands `covers=f` and `overlaps=a,b` in MHz) and paging apply after the release rule.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -171,11 +171,89 @@ namespace StandardsRegistry.Client.V1.Standards
             return new global::StandardsRegistry.Client.V1.Standards.StandardsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Filters (`category`, `q` over designation and visible titles) and paging apply after the release rule.
+        /// Filters (`category`, `q` over designation and visible titles, and attribute search on the latest edition in force the caller sees: `boreMm`, `caseLengthMm`, `lowMHz`, `highMHz`, `dataRateKbps` equal to a number or within `&lt;name&gt;.min`/`&lt;name&gt;.max`, inclusive; for radio bands `covers=f` and `overlaps=a,b` in MHz) and paging apply after the release rule.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class StandardsRequestBuilderGetQueryParameters 
         {
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("boreMm")]
+            public string? BoreMm { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("boreMm")]
+            public string BoreMm { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("boreMm%2Emax")]
+            public string? BoreMmMax { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("boreMm%2Emax")]
+            public string BoreMmMax { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("boreMm%2Emin")]
+            public string? BoreMmMin { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("boreMm%2Emin")]
+            public string BoreMmMin { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("caseLengthMm")]
+            public string? CaseLengthMm { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("caseLengthMm")]
+            public string CaseLengthMm { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("caseLengthMm%2Emax")]
+            public string? CaseLengthMmMax { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("caseLengthMm%2Emax")]
+            public string CaseLengthMmMax { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("caseLengthMm%2Emin")]
+            public string? CaseLengthMmMin { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("caseLengthMm%2Emin")]
+            public string CaseLengthMmMin { get; set; }
+            #pragma warning restore CS1591
+#endif
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             #pragma warning disable CS1591
@@ -192,6 +270,19 @@ namespace StandardsRegistry.Client.V1.Standards
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             #pragma warning disable CS1591
+            [QueryParameter("covers")]
+            public string? Covers { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("covers")]
+            public string Covers { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
             [QueryParameter("cursor")]
             public string? Cursor { get; set; }
             #pragma warning restore CS1591
@@ -202,10 +293,140 @@ namespace StandardsRegistry.Client.V1.Standards
             public string Cursor { get; set; }
             #pragma warning restore CS1591
 #endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("dataRateKbps")]
+            public string? DataRateKbps { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("dataRateKbps")]
+            public string DataRateKbps { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("dataRateKbps%2Emax")]
+            public string? DataRateKbpsMax { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("dataRateKbps%2Emax")]
+            public string DataRateKbpsMax { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("dataRateKbps%2Emin")]
+            public string? DataRateKbpsMin { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("dataRateKbps%2Emin")]
+            public string DataRateKbpsMin { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("highMHz")]
+            public string? HighMHz { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("highMHz")]
+            public string HighMHz { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("highMHz%2Emax")]
+            public string? HighMHzMax { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("highMHz%2Emax")]
+            public string HighMHzMax { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("highMHz%2Emin")]
+            public string? HighMHzMin { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("highMHz%2Emin")]
+            public string HighMHzMin { get; set; }
+            #pragma warning restore CS1591
+#endif
             #pragma warning disable CS1591
             [QueryParameter("limit")]
             public int? Limit { get; set; }
             #pragma warning restore CS1591
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("lowMHz")]
+            public string? LowMHz { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("lowMHz")]
+            public string LowMHz { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("lowMHz%2Emax")]
+            public string? LowMHzMax { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("lowMHz%2Emax")]
+            public string LowMHzMax { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("lowMHz%2Emin")]
+            public string? LowMHzMin { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("lowMHz%2Emin")]
+            public string LowMHzMin { get; set; }
+            #pragma warning restore CS1591
+#endif
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("overlaps")]
+            public string? Overlaps { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("overlaps")]
+            public string Overlaps { get; set; }
+            #pragma warning restore CS1591
+#endif
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             #pragma warning disable CS1591

@@ -4,6 +4,10 @@ using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
 using StandardsRegistry.Client.Models;
+using StandardsRegistry.Client.V1.Standards.Item.Current;
+using StandardsRegistry.Client.V1.Standards.Item.Equivalents;
+using StandardsRegistry.Client.V1.Standards.Item.Preferred;
+using StandardsRegistry.Client.V1.Standards.Item.Relations;
 using StandardsRegistry.Client.V1.Standards.Item.Versions;
 using System.Collections.Generic;
 using System.IO;
@@ -18,6 +22,26 @@ namespace StandardsRegistry.Client.V1.Standards.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithKeyItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The current property</summary>
+        public global::StandardsRegistry.Client.V1.Standards.Item.Current.CurrentRequestBuilder Current
+        {
+            get => new global::StandardsRegistry.Client.V1.Standards.Item.Current.CurrentRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The equivalents property</summary>
+        public global::StandardsRegistry.Client.V1.Standards.Item.Equivalents.EquivalentsRequestBuilder Equivalents
+        {
+            get => new global::StandardsRegistry.Client.V1.Standards.Item.Equivalents.EquivalentsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The preferred property</summary>
+        public global::StandardsRegistry.Client.V1.Standards.Item.Preferred.PreferredRequestBuilder Preferred
+        {
+            get => new global::StandardsRegistry.Client.V1.Standards.Item.Preferred.PreferredRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The relations property</summary>
+        public global::StandardsRegistry.Client.V1.Standards.Item.Relations.RelationsRequestBuilder Relations
+        {
+            get => new global::StandardsRegistry.Client.V1.Standards.Item.Relations.RelationsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The versions property</summary>
         public global::StandardsRegistry.Client.V1.Standards.Item.Versions.VersionsRequestBuilder Versions
         {

@@ -7,6 +7,7 @@ using StandardsRegistry.Client.Models;
 using StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Label;
 using StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Publish;
 using StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Releases;
+using StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses;
 using StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Withdraw;
 using System.Collections.Generic;
 using System.IO;
@@ -35,6 +36,11 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item
         public global::StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Releases.ReleasesRequestBuilder Releases
         {
             get => new global::StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Releases.ReleasesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The responses property</summary>
+        public global::StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.ResponsesRequestBuilder Responses
+        {
+            get => new global::StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.ResponsesRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The withdraw property</summary>
         public global::StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Withdraw.WithdrawRequestBuilder Withdraw
