@@ -48,7 +48,7 @@ public static class ReleasesApi
     {
         // Release authorities decide on every edition their clearance covers, drafts included; any other NATO reader
         // reads in its own scope, where a draft exists only for editors: an empty history would give a draft away.
-        var scope = caller.Principal.HasRole(Roles.ReleaseAuthority) ? WriterScope(caller) : caller.Scope;
+        var scope = caller.Principal.HasRole(Roles.ReleaseAuthority) ? caller.WriterScope : caller.Scope;
         var rows = await store.HistoryAsync(scope, key, edition, caller.Now, ct);
         return rows is null ? Problems.NotFound() : TypedResults.Ok<IReadOnlyList<ReleaseDto>>(rows.Select(r => ReleaseDto.From(r, caller.Now)).ToList());
     }
@@ -61,7 +61,7 @@ public static class ReleasesApi
             return Problems.NoSuchAudience(audience);
         }
 
-        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, target, request.Reason!, request.EffectiveFrom, caller.Actor, caller.Now, ct);
+        var result = await store.ReleaseAsync(caller.WriterScope, key, edition, target, request.Reason!, request.EffectiveFrom, caller.Actor, caller.Now, ct);
         if (result.Succeeded)
         {
             http.Audit().Committed();
@@ -81,19 +81,13 @@ public static class ReleasesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var result = await store.RevokeAsync(WriterScope(caller), key, edition, audience, query.reason, caller.Actor, caller.Now, ct);
+        var result = await store.RevokeAsync(caller.WriterScope, key, edition, audience, query.reason, caller.Actor, caller.Now, ct);
         if (result.Succeeded)
         {
             http.Audit().Committed();
         }
         return result.Succeeded ? TypedResults.Ok(ReleaseDto.From(result.Value!, caller.Now)) : Problems.From(result);
     }
-
-    /// <summary>
-    /// Release decisions look at every edition the NATO caller's clearance covers, drafts included, so releasing
-    /// a draft is refused as a draft rather than reported missing.
-    /// </summary>
-    private static VisibilityScope WriterScope(Caller caller) => caller.Scope with { IncludeDrafts = true };
 }
 
 /// <summary>Why a release is revoked, if said (the name as in the query, as for <see cref="StandardsQuery"/>).</summary>

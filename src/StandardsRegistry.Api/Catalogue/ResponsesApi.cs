@@ -97,7 +97,8 @@ public static class ResponsesApi
         {
             return Problems.Status(StatusCodes.Status406NotAcceptable, LabelResult.NotAcceptableDetail);
         }
-        if ((await store.MatrixAsync(caller.Scope, key, edition, caller.Now, ct))?.FirstOrDefault(r => r.Nation == nation) is not { } row)
+        // The nation's current response is the last row of its history the caller may see.
+        if ((await store.HistoryAsync(caller.Scope, key, edition, nation, caller.Now, ct))?.LastOrDefault() is not { } row)
         {
             return Problems.NotFound();
         }
@@ -151,7 +152,7 @@ public static class ResponsesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var result = await store.ReleaseAsync(WriterScope(caller), key, edition, nation, target, request.Reason!, caller.Actor, caller.Now, ct);
+        var result = await store.ReleaseAsync(caller.WriterScope, key, edition, nation, target, request.Reason!, caller.Actor, caller.Now, ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);
@@ -170,7 +171,7 @@ public static class ResponsesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var result = await store.RevokeAsync(WriterScope(caller), key, edition, nation, audience, caller.Actor, caller.Now, ct);
+        var result = await store.RevokeAsync(caller.WriterScope, key, edition, nation, audience, caller.Actor, caller.Now, ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);
@@ -191,9 +192,6 @@ public static class ResponsesApi
         return new ETagged<Page<ResponseDto>>(Paging.Of(rows, pageSize, r => ResponseDto.From(r, caller),
             r => Paging.Encode(ResponsesQuery.CursorKind, $"{r.StandardKey}|{r.Edition.ToString(CultureInfo.InvariantCulture)}|{r.Nation}")));
     }
-
-    /// <summary>Release decisions look at every edition the caller's clearance covers, drafts included (as for versions).</summary>
-    private static VisibilityScope WriterScope(Caller caller) => caller.Scope with { IncludeDrafts = true };
 
     /// <summary>A <c>{nation}</c> that is not an ISO 3166-1 alpha-3 code is the one validation problem naming it, before the handler runs.</summary>
     private static async ValueTask<object?> NationMustBeValid(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>

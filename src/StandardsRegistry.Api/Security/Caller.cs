@@ -28,6 +28,12 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
 
     public string Subject => Principal.Subject;
 
+    /// <summary>
+    /// The scope release decisions are made in: every edition the caller's clearance covers, drafts included, so
+    /// releasing a draft is refused as a draft rather than reported missing.
+    /// </summary>
+    public VisibilityScope WriterScope => Scope with { IncludeDrafts = true };
+
     /// <summary>Who acts, for the audit trail: the principal, the client's address and the request id.</summary>
     public AuditActor Actor { get; private init; } = null!;
 
