@@ -151,18 +151,22 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
                 Cycle = cycle, Audience = audience.Code, Classification = classification, Design = JsonSerializer.Serialize(released.Design, Json),
                 TargetSnapshot = targets.Max(t => t.Id), PublishedAt = w.At, PublishedBy = by.Subject,
             };
-            var id = await w.Session.QuerySingleAsync<long>(Sql.InsertTable(db.Dialect), new
+            var (id, cellRows) = await w.TrackTablesAsync(audience.Code, async () =>
             {
-                row.Cycle, row.Audience, classification = (int)row.Classification, row.Design, row.TargetSnapshot, row.PublishedAt, row.PublishedBy,
+                var tableId = await w.Session.QuerySingleAsync<long>(Sql.InsertTable(db.Dialect), new
+                {
+                    row.Cycle, row.Audience, classification = (int)row.Classification, row.Design, row.TargetSnapshot, row.PublishedAt, row.PublishedBy,
+                });
+                var cells = released.Cells.Select((c, i) => new TableCellRow { TableId = tableId, Position = i, RowKey = c.Key.Row, ColumnKey = c.Key.Column, Value = c.Value }).ToList();
+                await w.Session.InsertRowsAsync(cells, Sql.InsertCells, static (c, p, i) =>
+                {
+                    p.Add($"p{i}", c.Position);
+                    p.Add($"r{i}", c.RowKey);
+                    p.Add($"k{i}", c.ColumnKey);
+                    p.Add($"v{i}", c.Value);
+                }, new { tableId });
+                return (tableId, cells);
             });
-            var cellRows = released.Cells.Select((c, i) => new TableCellRow { TableId = id, Position = i, RowKey = c.Key.Row, ColumnKey = c.Key.Column, Value = c.Value }).ToList();
-            await w.Session.InsertRowsAsync(cellRows, Sql.InsertCells, static (c, p, i) =>
-            {
-                p.Add($"p{i}", c.Position);
-                p.Add($"r{i}", c.RowKey);
-                p.Add($"k{i}", c.ColumnKey);
-                p.Add($"v{i}", c.Value);
-            }, new { tableId = id });
             return Result.Created(new PublishedTableRecord(new TableRow
             {
                 Id = id, Cycle = row.Cycle, Audience = row.Audience, Classification = row.Classification, Design = row.Design,
@@ -203,7 +207,9 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         writes.RunAsync(AuditActions.TableRevoke, by, now, null, async w =>
         {
             w.Names(detail: $"cycle={cycle} audience={audience}");
-            var revoked = await w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel });
+            await w.Session.ExecuteAsync(Sql.LockAudience, new { audience });
+            var revoked = await w.TrackTablesAsync(audience,
+                () => w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel }));
             return revoked == 0 ? Result.Fail<int>(Outcome.NotFound) : Result.Done(revoked);
         }, ct);
 
@@ -278,7 +284,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         /// <summary>The audience's row lock (a no-op update; every provider locks on it): publications to it queue.</summary>
         public const string LockAudience = "UPDATE audiences SET name = name WHERE code = @audience";
 
-        private const string TableColumns = """
+        internal const string TableColumns = """
             ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.design AS Design,
             ct.target_snapshot AS TargetSnapshot, ct.published_at AS PublishedAt, ct.published_by AS PublishedBy, ct.revoked_at AS RevokedAt, ct.revoked_by AS RevokedBy
             """;
@@ -303,7 +309,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             WHERE cycle = @cycle AND audience = @audience AND revoked_at IS NULL AND classification <= @scopeLevel
             """;
 
-        private static string Readable(VisibilityScope scope) => scope.Originator
+        internal static string Readable(VisibilityScope scope) => scope.Originator
             ? "ct.classification <= @scopeLevel"
             : "ct.classification <= @scopeLevel AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL";
 

@@ -4,21 +4,78 @@ using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
 
-/// <summary>One event of a view's feed, as stored; <see cref="Version"/> is the version's content when the caller still sees it.</summary>
+/// <summary>
+/// One event of a view's feed, as stored, with the content of its record when the caller still sees it: the version,
+/// response, relation, equivalent, preferred mark or table, by <see cref="Subject"/>.
+/// </summary>
 public sealed class FeedEventRow
 {
     public long Sequence { get; init; }
     public string EventId { get; init; } = "";
     public string Type { get; init; } = "";
     public long OccurredAt { get; init; }
-    public string StandardKey { get; init; } = "";
-    public int Edition { get; init; }
-    public long VersionId { get; init; }
+    public string Subject { get; init; } = "";
+    /// <summary>The record's identity in the store (never sent).</summary>
+    public long SubjectId { get; init; }
+    /// <summary>The record's identity as sent (<see cref="FeedRefs"/>); null for a version (named by key and edition).</summary>
+    public string? Ref { get; init; }
+    /// <summary>The standard and edition of a version or of the edition a response answers.</summary>
+    public string? StandardKey { get; init; }
+    public int? Edition { get; init; }
+    public long? VersionId { get; init; }
     /// <summary>The version as the caller sees it now (as the feed has announced releases); null when it does not.</summary>
     public VersionRow? Version { get; set; }
+    public ResponseRow? Response { get; set; }
+    public FeedRelationRow? Relation { get; set; }
+    public FeedEquivalentRow? Equivalent { get; set; }
+    public FeedPreferredRow? Preferred { get; set; }
+    public PublishedTableRecord? Table { get; set; }
 
-    /// <summary>Events that show a version (as opposed to one that may say it went) are only sent with it.</summary>
-    internal bool ShowsVersion => Type is "visible" or "updated";
+    /// <summary>Events that show a record (as opposed to one that may say it went) are only sent with it.</summary>
+    internal bool ShowsContent => Type is "visible" or "updated";
+
+    internal FeedEventRow With(object record)
+    {
+        switch (record)
+        {
+            case VersionRow v: Version = v; break;
+            case ResponseRow r: Response = r; break;
+            case FeedRelationRow r: Relation = r; break;
+            case FeedEquivalentRow q: Equivalent = q; break;
+            case FeedPreferredRow p: Preferred = p; break;
+            default: throw new ArgumentException($"Not a feed record: {record.GetType().Name}", nameof(record));
+        }
+        return this;
+    }
+
+    internal bool HasContent => Version is not null || Response is not null || Relation is not null || Equivalent is not null || Preferred is not null || Table is not null;
+}
+
+/// <summary>An edge between two standards as the feed sends it.</summary>
+public sealed class FeedRelationRow
+{
+    public long Id { get; init; }
+    public string From { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string To { get; init; } = "";
+}
+
+/// <summary>A civil equivalent of a standard as the feed sends it.</summary>
+public sealed class FeedEquivalentRow
+{
+    public long Id { get; init; }
+    public string Key { get; init; } = "";
+    public string Source { get; init; } = "";
+    public string Identifier { get; init; } = "";
+}
+
+/// <summary>A category's preferred standard as the feed sends it (the id is the standard's).</summary>
+public sealed class FeedPreferredRow
+{
+    public long Id { get; init; }
+    public string Category { get; init; } = "";
+    public string Key { get; init; } = "";
+    public string Rationale { get; init; } = "";
 }
 
 /// <summary>
@@ -29,11 +86,17 @@ public sealed class FeedEventRow
 /// </summary>
 public sealed class FeedReader(Db db, FeedWriter writer)
 {
-    /// <summary>The caller's events after <paramref name="afterSequence"/>, oldest first, with the content of those it still sees.</summary>
-    public async Task<IReadOnlyList<FeedEventRow>> PageAsync(VisibilityScope scope, DateTimeOffset now, long afterSequence, int limit, CancellationToken ct)
+    /// <summary>
+    /// The caller's events after <paramref name="afterSequence"/>, oldest first, with the content of those it still sees;
+    /// and the view's position read just before them. Every event up to that position was committed before the page was
+    /// read, so when the page is not full, the caller has been shown all of them that it may see: its cursor can move to
+    /// the position even when the view's last events are not for it (a delegate's view of other nations' responses).
+    /// </summary>
+    public async Task<(IReadOnlyList<FeedEventRow> Events, long Position)> PageAsync(VisibilityScope scope, DateTimeOffset now, long afterSequence, int limit, CancellationToken ct)
     {
         await writer.AnnounceDueAsync(now, ct);
-        return await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), afterSequence, limit, ct);
+        var position = await db.ReadAsync(c => c.ExecuteScalarAsync<long?>(Sql.Position, Bind(scope, null)), ct) ?? 0;
+        return (await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), afterSequence, limit, ct), position);
     }
 
     /// <summary>One event of the scope's view as the feed shows it now; null when it shows a version the view no longer sees.</summary>
@@ -46,47 +109,101 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         return await db.ReadAsync<IReadOnlyList<FeedEventRow>>(async c =>
         {
             var events = await c.QueryAsync<FeedEventRow>(sql, parameters);
-            var ids = events.Select(e => e.VersionId).Distinct().ToList();
-            if (ids.Count == 0)
-            {
-                return events;
-            }
-            for (var i = 0; i < ids.Count; i++)
-            {
-                parameters.Add($"id{i}", ids[i]);
-            }
-            // The content of the page's versions that the caller sees now, in a second statement: whether an event
-            // carries a version is decided here, not by a per-row EXISTS in the page's select list (PostgreSQL made that
+            // The content of the page's records that the caller sees now, in one statement per kind: whether an event
+            // carries its record is decided here, not by a per-row EXISTS in the page's select list (PostgreSQL made that
             // a hashed subplan over every release, 0.4 pages/s at 10^6 versions).
-            var versions = (await c.QueryAsync<VersionRow>(Sql.VersionsById(scope, ids.Count), parameters)).ToDictionary(v => v.Id);
-            foreach (var e in events)
+            // Every event carries its record while the caller sees it (a version withdrawn stays visible inside NATO).
+            var shown = events.AsList();
+            await FillAsync(c, scope, shown, FeedSubject.Version, Sql.VersionsById, (VersionRow v) => v.Id, (e, v) => e.Version = v);
+            await FillAsync(c, scope, shown, FeedSubject.Response, Sql.ResponsesById, (ResponseRow r) => r.Id, (e, r) => e.Response = r);
+            await FillAsync(c, scope, shown, FeedSubject.Relation, Sql.RelationsById, (FeedRelationRow r) => r.Id, (e, r) => e.Relation = r);
+            await FillAsync(c, scope, shown, FeedSubject.Equivalent, Sql.EquivalentsById, (FeedEquivalentRow q) => q.Id, (e, q) => e.Equivalent = q);
+            await FillAsync(c, scope, shown, FeedSubject.Preferred, Sql.PreferredById, (FeedPreferredRow p) => p.Id, (e, p) => e.Preferred = p);
+            await FillAsync(c, scope, shown, FeedSubject.Table, Sql.TablesById, (TableRow t) => t.Id, (e, t) => e.Table = new PublishedTableRecord(t, []));
+            foreach (var e in shown.Where(e => e.Table is not null))
             {
-                e.Version = versions.GetValueOrDefault(e.VersionId);
+                e.Table = e.Table! with { Cells = await c.QueryAsync<TableCellRow>(CapabilityStore.Sql.Cells, new { tableId = e.Table.Table.Id }) };
             }
-            // A version hidden between the two statements (revoked just now) has a tombstone after this page: its
-            // earlier events go without content, as if the page had been read a moment later.
-            return events.Where(e => !e.ShowsVersion || e.Version is not null).ToList();
+            // A record hidden between the statements (revoked just now) has a tombstone after this page: its earlier
+            // events go without content, as if the page had been read a moment later.
+            return events.Where(e => !e.ShowsContent || e.HasContent).ToList();
         }, ct);
+    }
+
+    /// <summary>Reads the records of one kind that the page's events show, as the caller sees them now, and hands each to its events.</summary>
+    private static async Task FillAsync<T>(DbSession c, VisibilityScope scope, List<FeedEventRow> events, FeedSubject subject,
+        Func<VisibilityScope, int, string> sql, Func<T, long> id, Action<FeedEventRow, T> fill)
+    {
+        var name = EnumText.Of(subject);
+        var ids = events.Where(e => e.Subject == name).Select(e => e.SubjectId).Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        var parameters = Bind(scope, null);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            parameters.Add($"id{i}", ids[i]);
+        }
+        var records = (await c.QueryAsync<T>(sql(scope, ids.Count), parameters)).ToDictionary(id);
+        foreach (var e in events.Where(e => e.Subject == name))
+        {
+            if (records.TryGetValue(e.SubjectId, out var record))
+            {
+                fill(e, record);
+            }
+        }
     }
 
     /// <summary>Standards per export query (see <see cref="ExportRangesAsync"/>).</summary>
     private const int ExportBatch = 200;
 
     /// <summary>
-    /// Every version the caller sees, with content, ordered by key and edition, read in one snapshot together with the
-    /// caller's feed position in that snapshot: the export is exactly the state the feed has reached at that position.
+    /// Every version the caller sees, with content, ordered by key and edition, then every other record it sees
+    /// (responses, relations, equivalents, preferred marks, tables), read in one snapshot together with the caller's feed
+    /// position in that snapshot: the export is exactly the state the feed has reached at that position. Each row has one
+    /// record set, named by <see cref="FeedEventRow.Subject"/>.
     /// </summary>
-    public async IAsyncEnumerable<VersionRow> ExportAsync(VisibilityScope scope, DateTimeOffset now, Action<long> position, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<FeedEventRow> ExportAsync(VisibilityScope scope, DateTimeOffset now, Action<long> position, [EnumeratorCancellation] CancellationToken ct)
     {
         await writer.AnnounceDueAsync(now, ct);
         var parameters = Bind(scope, null);
-        await foreach (var row in db.SnapshotAsync<VersionRow>(async c =>
+        await foreach (var row in db.SnapshotAsync<FeedEventRow>(async c =>
         {
             position(await c.ExecuteScalarAsync<long?>(Sql.Position, parameters) ?? 0);
-            return ExportRangesAsync(c, scope, parameters);
+            return ExportAllAsync(c, scope, parameters);
         }, ct))
         {
             yield return row;
+        }
+    }
+
+    private async IAsyncEnumerable<FeedEventRow> ExportAllAsync(DbSession c, VisibilityScope scope, DynamicParameters parameters)
+    {
+        await foreach (var version in ExportRangesAsync(c, scope, parameters))
+        {
+            yield return new FeedEventRow { Subject = EnumText.Of(FeedSubject.Version) }.With(version);
+        }
+        await foreach (var response in c.Stream<ResponseRow>(Sql.ExportResponses(scope), parameters))
+        {
+            yield return new FeedEventRow { Subject = EnumText.Of(FeedSubject.Response) }.With(response);
+        }
+        await foreach (var relation in c.Stream<FeedRelationRow>(Sql.ExportRelations(scope), parameters))
+        {
+            yield return new FeedEventRow { Subject = EnumText.Of(FeedSubject.Relation) }.With(relation);
+        }
+        await foreach (var equivalent in c.Stream<FeedEquivalentRow>(Sql.ExportEquivalents(scope), parameters))
+        {
+            yield return new FeedEventRow { Subject = EnumText.Of(FeedSubject.Equivalent) }.With(equivalent);
+        }
+        await foreach (var preferred in c.Stream<FeedPreferredRow>(Sql.ExportPreferred(scope), parameters))
+        {
+            yield return new FeedEventRow { Subject = EnumText.Of(FeedSubject.Preferred) }.With(preferred);
+        }
+        foreach (var table in await c.QueryAsync<TableRow>(Sql.ExportTables(scope), parameters))
+        {
+            var cells = await c.QueryAsync<TableCellRow>(CapabilityStore.Sql.Cells, new { tableId = table.Id });
+            yield return new FeedEventRow { Subject = EnumText.Of(FeedSubject.Table), Table = new PublishedTableRecord(table, cells) };
         }
     }
 
@@ -122,6 +239,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     {
         var view = FeedView.Of(scope);
         var parameters = Visibility.Bind(scope, DateTimeOffset.UnixEpoch, more);
+        parameters.Add("scopeNation", scope.Nation);
         parameters.Add("viewCommunity", view.Community);
         parameters.Add("viewLevel", (int)view.Level);
         parameters.Add("viewDrafts", view.Drafts ? 1 : 0);
@@ -137,30 +255,91 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// <summary>
         /// A page of the view's events: a range of the (view_id, seq) primary key, read in order, so the LIMIT stops
         /// the scan (the view is a scalar subquery: joined, PostgreSQL sorted the view's whole tail first). An event
-        /// that shows a version (visible, updated) is left out while the version is not visible now: a later tombstone
-        /// says it went, and no content of a version the caller no longer sees is sent again.
+        /// that shows a record (visible, updated) is left out while the record is not visible now: a later tombstone
+        /// says it went, and no content of a record the caller no longer sees is sent again.
         /// </summary>
         public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq > @after", dialect.Limit("@limit"));
 
-        /// <summary>One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a version no longer visible).</summary>
+        /// <summary>One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a record no longer visible).</summary>
         public static string Event(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq = @after", "");
 
+        /// <summary>
+        /// A view has no nation: a NATO caller speaking for a nation reads the NATO view, less other nations' responses,
+        /// which it may see only while released (read them from the matrix); its feed never says one came or went.
+        /// </summary>
         private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit)
         {
-            var visible = Visibility.Predicate(scope, "v", asAnnounced: true);
+            var shows = string.Join(" OR ", Enum.GetValues<FeedSubject>().Select(subject => $"(f.subject = '{EnumText.Of(subject)}' AND {Shows(subject, scope, "f.subject_id")})"));
+            var nation = scope.Nation is null ? "" : """
+                 AND (f.subject <> 'response' OR EXISTS (SELECT 1 FROM national_responses fn WHERE fn.id = f.subject_id AND fn.nation = @scopeNation))
+                """;
             return $"""
-                SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt,
-                       s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId
-                FROM feed_events f JOIN versions v ON v.id = f.version_id JOIN standards s ON s.id = v.standard_id
-                WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position} AND (f.type IN ('withdrawn', 'hidden') OR {visible})
+                SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
+                       f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId
+                FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id
+                WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position} AND (f.type IN ('withdrawn', 'hidden') OR {shows}){nation}
                 ORDER BY f.seq
                 {limit}
                 """;
         }
 
+        /// <summary>
+        /// Whether the caller sees the record <paramref name="id"/> of a kind now, as the feed has announced releases: the
+        /// version by the release rule; a response with its edition and by its own marking and releases; an edge when both
+        /// ends exist for the caller; an equivalent or a preferred mark with its standard; a table as the tables routes read it.
+        /// </summary>
+        internal static string Shows(FeedSubject subject, VisibilityScope scope, string id) => subject switch
+        {
+            FeedSubject.Version => Visibility.Predicate(scope, "v", asAnnounced: true),
+            FeedSubject.Response => $"""
+                EXISTS (SELECT 1 FROM national_responses n JOIN versions nv ON nv.id = n.version_id
+                        WHERE n.id = {id} AND {Visibility.Predicate(scope, "nv", asAnnounced: true)} AND {ResponseStore.Predicate(scope, "n")})
+                """,
+            FeedSubject.Relation => $"""
+                EXISTS (SELECT 1 FROM relations rl JOIN standards rf ON rf.id = rl.from_standard_id JOIN standards rt ON rt.id = rl.to_standard_id
+                        WHERE rl.id = {id} AND {Visibility.StandardExists(scope, "rf", asAnnounced: true)} AND {Visibility.StandardExists(scope, "rt", asAnnounced: true)})
+                """,
+            FeedSubject.Equivalent => $"""
+                EXISTS (SELECT 1 FROM equivalents q JOIN standards qs ON qs.id = q.standard_id
+                        WHERE q.id = {id} AND {Visibility.StandardExists(scope, "qs", asAnnounced: true)})
+                """,
+            FeedSubject.Preferred => $"""
+                EXISTS (SELECT 1 FROM preferred_standards p JOIN standards ps ON ps.id = p.standard_id
+                        WHERE p.standard_id = {id} AND {Visibility.StandardExists(scope, "ps", asAnnounced: true)})
+                """,
+            FeedSubject.Table => $"EXISTS (SELECT 1 FROM capability_tables ct WHERE ct.id = {id} AND {CapabilityStore.Sql.Readable(scope)})",
+            _ => throw new ArgumentOutOfRangeException(nameof(subject)),
+        };
+
+        private static string Ids(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"));
+
         /// <summary>The visible versions among <c>@id0</c> … (one parameter per id, the same on every provider).</summary>
         public static string VersionsById(VisibilityScope scope, int count) =>
-            $"{CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true)} WHERE v.id IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"))}) AND {Visibility.Predicate(scope, "v", asAnnounced: true)}";
+            $"{CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true)} WHERE v.id IN ({Ids(count)}) AND {Visibility.Predicate(scope, "v", asAnnounced: true)}";
+
+        public static string ResponsesById(VisibilityScope scope, int count) =>
+            $"SELECT {ResponseStore.Sql.Columns} FROM {ResponseStore.Sql.From} WHERE r.id IN ({Ids(count)}) AND {Shows(FeedSubject.Response, scope, "r.id")}";
+
+        public static string RelationsById(VisibilityScope scope, int count) => $"""
+            SELECT e.id AS Id, f.standard_key AS "From", e.kind AS Kind, t.standard_key AS "To"
+            FROM relations e JOIN standards f ON f.id = e.from_standard_id JOIN standards t ON t.id = e.to_standard_id
+            WHERE e.id IN ({Ids(count)}) AND {Shows(FeedSubject.Relation, scope, "e.id")}
+            """;
+
+        public static string EquivalentsById(VisibilityScope scope, int count) => $"""
+            SELECT e.id AS Id, s.standard_key AS "Key", e.source AS Source, e.identifier AS Identifier
+            FROM equivalents e JOIN standards s ON s.id = e.standard_id
+            WHERE e.id IN ({Ids(count)}) AND {Shows(FeedSubject.Equivalent, scope, "e.id")}
+            """;
+
+        public static string PreferredById(VisibilityScope scope, int count) => $"""
+            SELECT e.standard_id AS Id, e.category AS Category, s.standard_key AS "Key", e.rationale AS Rationale
+            FROM preferred_standards e JOIN standards s ON s.id = e.standard_id
+            WHERE e.standard_id IN ({Ids(count)}) AND {Shows(FeedSubject.Preferred, scope, "e.standard_id")}
+            """;
+
+        public static string TablesById(VisibilityScope scope, int count) =>
+            $"SELECT {CapabilityStore.Sql.TableColumns} FROM capability_tables ct WHERE ct.id IN ({Ids(count)}) AND {CapabilityStore.Sql.Readable(scope)}";
 
         /// <summary>The next <c>@batch</c> standard keys after <c>@after</c>: the bounds of one export query.</summary>
         public static string ExportKeys(SqlDialect dialect) =>
@@ -173,7 +352,42 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             ORDER BY s.standard_key, v.edition
             """;
 
+        /// <summary>Every response the caller sees (as the page shows them), by standard, edition, nation and recording.</summary>
+        public static string ExportResponses(VisibilityScope scope) => $"""
+            SELECT {ResponseStore.Sql.Columns} FROM {ResponseStore.Sql.From}
+            WHERE {Visibility.Predicate(scope, "v", asAnnounced: true)} AND {ResponseStore.Predicate(scope, "r")}{(scope.Nation is null ? "" : " AND r.nation = @scopeNation")}
+            ORDER BY s.standard_key, v.edition, r.nation, r.id
+            """;
+
+        public static string ExportRelations(VisibilityScope scope) => $"""
+            SELECT e.id AS Id, f.standard_key AS "From", e.kind AS Kind, t.standard_key AS "To"
+            FROM relations e JOIN standards f ON f.id = e.from_standard_id JOIN standards t ON t.id = e.to_standard_id
+            WHERE {Visibility.StandardExists(scope, "f", asAnnounced: true)} AND {Visibility.StandardExists(scope, "t", asAnnounced: true)}
+            ORDER BY f.standard_key, e.kind, t.standard_key
+            """;
+
+        public static string ExportEquivalents(VisibilityScope scope) => $"""
+            SELECT e.id AS Id, s.standard_key AS "Key", e.source AS Source, e.identifier AS Identifier
+            FROM equivalents e JOIN standards s ON s.id = e.standard_id
+            WHERE {Visibility.StandardExists(scope, "s", asAnnounced: true)}
+            ORDER BY s.standard_key, e.source, e.identifier
+            """;
+
+        public static string ExportPreferred(VisibilityScope scope) => $"""
+            SELECT e.standard_id AS Id, e.category AS Category, s.standard_key AS "Key", e.rationale AS Rationale
+            FROM preferred_standards e JOIN standards s ON s.id = e.standard_id
+            WHERE {Visibility.StandardExists(scope, "s", asAnnounced: true)}
+            ORDER BY e.category
+            """;
+
+        public static string ExportTables(VisibilityScope scope) =>
+            $"SELECT {CapabilityStore.Sql.TableColumns} FROM capability_tables ct WHERE {CapabilityStore.Sql.Readable(scope)} ORDER BY ct.cycle, ct.audience, ct.id";
+
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [Position, Page(dialect, scope), Event(dialect, scope), ExportKeys(dialect), Export(scope), VersionsById(scope, 3)];
+        [
+            ExportResponses(scope), ExportRelations(scope), ExportEquivalents(scope), ExportPreferred(scope), ExportTables(scope),
+            Position, Page(dialect, scope), Event(dialect, scope), ExportKeys(dialect), Export(scope),
+            VersionsById(scope, 3), ResponsesById(scope, 2), RelationsById(scope, 2), EquivalentsById(scope, 2), PreferredById(scope, 2), TablesById(scope, 2),
+        ];
     }
 }

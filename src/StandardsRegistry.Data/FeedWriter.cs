@@ -58,8 +58,17 @@ public sealed class FeedWriter(Db db)
     /// Runs <paramref name="change"/> (in a write transaction that holds the standard's lock) and appends to every view
     /// the events it made there.
     /// </summary>
-    internal async Task<T> TrackAsync<T>(DbSession c, long standardId, long at, Func<Task<T>> change)
+    /// <param name="related">
+    /// The change spans two standards (an edge, a preferred mark): take the relations lock whatever the standard has now.
+    /// Otherwise it is taken when the standard has an edge or its category a preferred mark, so a change that decides
+    /// whether a record spanning two standards is visible never runs beside another one reading the same record.
+    /// </param>
+    internal async Task<T> TrackAsync<T>(DbSession c, long standardId, long at, Func<Task<T>> change, bool related = false)
     {
+        if (related || await c.ExecuteScalarAsync<int>(Sql.IsRelated, new { standardId }) > 0)
+        {
+            await c.ExecuteAsync(Sql.LockRelations);
+        }
         var (before, _) = await FactsAsync(c, standardId, withViews: false);
         var result = await change();
         var (after, views) = await FactsAsync(c, standardId, withViews: true);
@@ -99,7 +108,7 @@ public sealed class FeedWriter(Db db)
                         {
                             await c.ExecuteAsync(Sql.AnnounceEffective, new { standardId, now = at });
                             var (facts, views) = await FactsAsync(c, standardId, withViews: true);
-                            await AppendAsync(c, views!, new StandardFacts([]), facts, at);
+                            await AppendAsync(c, views!, StandardFactsForFeed.None, facts, at);
                         }
                     }
                     return Result.Done(true);
@@ -115,12 +124,78 @@ public sealed class FeedWriter(Db db)
             }
             return Result.Done(true);
         }, ct);
+        await BackfillRecordsAsync(at, ct);
     }
 
-    private sealed record StandardFacts(IReadOnlyList<VersionFactsForFeed> Versions);
+    /// <summary>
+    /// Puts the responses, relations, equivalents, preferred marks and tables recorded before the feed carried them
+    /// into it: one 'visible' event per record and view that shows it, in one transaction under the relations lock (so
+    /// concurrent instances do it once). Only a database that had such records when migration 0021 ran needs it.
+    /// </summary>
+    private async Task BackfillRecordsAsync(long at, CancellationToken ct)
+    {
+        if (await db.ReadAsync(c => c.ExecuteScalarAsync<int>(Sql.RecordsComplete), ct) > 0)
+        {
+            return;
+        }
+        await db.WriteAsync(async c =>
+        {
+            await c.ExecuteAsync(Sql.LockRelations);
+            if (await c.ExecuteScalarAsync<int>(Sql.RecordsComplete) > 0)
+            {
+                return Result.Done(true);
+            }
+            foreach (var standardId in await c.QueryAsync<long>(Sql.StandardsWithRecords))
+            {
+                await c.ExecuteAsync(Sql.LockStandard, new { standardId });
+                var (facts, views) = await FactsAsync(c, standardId, withViews: true);
+                await AppendAsync(c, views!, facts.VersionsOnly, facts, at);
+            }
+            foreach (var audience in await c.QueryAsync<string>(Sql.AudiencesWithTables))
+            {
+                await TrackTablesAsync(c, audience, at, () => Task.FromResult(true));
+            }
+            await c.ExecuteAsync(Sql.CompleteRecords, new { now = at });
+            return Result.Done(true);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> to the tables published to <paramref name="audience"/> (in a write transaction that
+    /// holds the audience's lock) and appends to every view the events it made there (<see cref="FeedRule.Show(VisibilityScope, IReadOnlyList{TableFactsForFeed})"/>).
+    /// </summary>
+    internal async Task<T> TrackTablesAsync<T>(DbSession c, string audience, long at, Func<Task<T>> change)
+    {
+        var before = await TablesAsync(c, audience);
+        var result = await change();
+        var after = await TablesAsync(c, audience);
+        IReadOnlyList<ViewRow> views;
+        using (var results = await c.QueryMultipleAsync(Sql.ViewsAndAudiences))
+        {
+            views = await ViewsAsync(c, (await results.ReadAsync<ViewRow>()).AsList(), (await results.ReadAsync<string>()).AsList());
+        }
+        await AppendAsync(c, views, scope => FeedRule.Changes(FeedRule.Show(scope, before), FeedRule.Show(scope, after), _ => VersionStatus.Published), at);
+        return result;
+    }
+
+    private static async Task<IReadOnlyList<TableFactsForFeed>> TablesAsync(DbSession c, string audience) =>
+        (await c.QueryAsync<TableFactRow>(Sql.TablesOf, new { audience }))
+            .Select(t => new TableFactsForFeed(t.Id, t.Audience, t.Classification, t.RevokedAt is not null, FeedRefs.Table(t.Cycle, t.Audience, t.PublishedAt)))
+            .ToList();
+
+    private sealed class TableFactRow
+    {
+        public long Id { get; init; }
+        public int Cycle { get; init; }
+        public string Audience { get; init; } = "";
+        public Classification Classification { get; init; }
+        public long PublishedAt { get; init; }
+        public long? RevokedAt { get; init; }
+    }
 
     private sealed class VersionFactRow
     {
+        public long StandardId { get; init; }
         public long VersionId { get; init; }
         public int Edition { get; init; }
         public VersionStatus Status { get; init; }
@@ -134,6 +209,49 @@ public sealed class FeedWriter(Db db)
         public long VersionId { get; init; }
         public string Audience { get; init; } = "";
         public long? RevokedAt { get; init; }
+    }
+
+    private sealed class ResponseFactRow
+    {
+        public long Id { get; init; }
+        public long VersionId { get; init; }
+        public Classification Classification { get; init; }
+        public string StandardKey { get; init; } = "";
+        public int Edition { get; init; }
+        public string Nation { get; init; } = "";
+        public long RecordedAt { get; init; }
+    }
+
+    private sealed class ResponseReleaseFactRow
+    {
+        public long ResponseId { get; init; }
+        public string Audience { get; init; } = "";
+    }
+
+    private sealed class EdgeFactRow
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public long FromId { get; init; }
+        public long ToId { get; init; }
+        public string FromKey { get; init; } = "";
+        public string ToKey { get; init; } = "";
+    }
+
+    private sealed class EquivalentFactRow
+    {
+        public long Id { get; init; }
+        public string StandardKey { get; init; } = "";
+        public string Source { get; init; } = "";
+        public string Identifier { get; init; } = "";
+    }
+
+    private sealed class PreferredFactRow
+    {
+        public long HolderId { get; init; }
+        public string HolderKey { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Rationale { get; init; } = "";
     }
 
     private sealed class DueRelease
@@ -153,29 +271,58 @@ public sealed class FeedWriter(Db db)
     }
 
     /// <summary>One event to append: the view's sequence number, the version and what happened to it.</summary>
-    private sealed record EventRow(long ViewId, long Sequence, long VersionId, FeedEventType Type);
+    private sealed record EventRow(long ViewId, long Sequence, FeedItem Item, FeedEventType Type, FeedShown Shown);
 
     /// <summary>
-    /// The standard's versions with the releases the feed has announced (pending releases are not facts yet), in one
-    /// round trip; when asked, the views too, read in the same command (<see cref="ViewsAsync"/>).
+    /// Everything the feed shows of, or through, the standard — its versions with the releases the feed has announced
+    /// (pending releases are not facts yet), its editions' responses, its edges and their far ends, its equivalents, its
+    /// category's preferred mark and the standard holding it — in one round trip; when asked, the views too, read in the
+    /// same command (<see cref="ViewsAsync"/>).
     /// </summary>
-    private static async Task<(StandardFacts Facts, IReadOnlyList<ViewRow>? Views)> FactsAsync(DbSession c, long standardId, bool withViews)
+    private static async Task<(StandardFactsForFeed Facts, IReadOnlyList<ViewRow>? Views)> FactsAsync(DbSession c, long standardId, bool withViews)
     {
         List<VersionFactRow> versions;
         ILookup<long, ReleaseFactRow> releases;
+        List<ResponseFactRow> responses;
+        ILookup<long, string> responseReleases;
+        List<EdgeFactRow> edges;
+        List<EquivalentFactRow> equivalents;
+        PreferredFactRow? preferred;
+        ILookup<long, VersionFactRow> others;
+        ILookup<long, ReleaseFactRow> otherReleases;
         List<ViewRow>? views = null;
         List<string>? audiences = null;
         using (var results = await c.QueryMultipleAsync(withViews ? Sql.FactsAndViews : Sql.Facts, new { standardId }))
         {
             versions = (await results.ReadAsync<VersionFactRow>()).AsList();
             releases = (await results.ReadAsync<ReleaseFactRow>()).ToLookup(r => r.VersionId);
+            responses = (await results.ReadAsync<ResponseFactRow>()).AsList();
+            responseReleases = (await results.ReadAsync<ResponseReleaseFactRow>()).ToLookup(r => r.ResponseId, r => r.Audience);
+            edges = (await results.ReadAsync<EdgeFactRow>()).AsList();
+            equivalents = (await results.ReadAsync<EquivalentFactRow>()).AsList();
+            preferred = (await results.ReadAsync<PreferredFactRow>()).SingleOrDefault();
+            others = (await results.ReadAsync<VersionFactRow>()).ToLookup(v => v.StandardId);
+            otherReleases = (await results.ReadAsync<ReleaseFactRow>()).ToLookup(r => r.VersionId);
             if (withViews)
             {
                 views = (await results.ReadAsync<ViewRow>()).AsList();
                 audiences = (await results.ReadAsync<string>()).AsList();
             }
         }
-        var facts = new StandardFacts(versions.Select(v => new VersionFactsForFeed(
+        var own = Versions(versions, releases);
+        IReadOnlyList<VersionFactsForFeed> Of(long id) => id == standardId ? own : Versions(others[id], otherReleases);
+        var facts = new StandardFactsForFeed(
+            own,
+            responses.Select(r => new ResponseFactsForFeed(r.Id, r.VersionId, r.Classification, responseReleases[r.Id].ToList(),
+                FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.RecordedAt))).ToList(),
+            edges.Select(e => new EdgeFactsForFeed(e.Id, Of(e.FromId == standardId ? e.ToId : e.FromId), FeedRefs.Relation(e.FromKey, e.Kind, e.ToKey))).ToList(),
+            equivalents.Select(e => new EquivalentFactsForFeed(e.Id, FeedRefs.Equivalent(e.StandardKey, e.Source, e.Identifier))).ToList(),
+            preferred is null ? null : new PreferredFactsForFeed(preferred.HolderId, Of(preferred.HolderId), preferred.Rationale, FeedRefs.Preferred(preferred.Category, preferred.HolderKey)));
+        return (facts, views is null ? null : await ViewsAsync(c, views, audiences!));
+    }
+
+    private static List<VersionFactsForFeed> Versions(IEnumerable<VersionFactRow> versions, ILookup<long, ReleaseFactRow> releases) =>
+        versions.Select(v => new VersionFactsForFeed(
             v.VersionId,
             v.Edition,
             v.Status,
@@ -184,9 +331,7 @@ public sealed class FeedWriter(Db db)
             v.RowVersion,
             releases[v.VersionId]
                 .Select(r => new ReleaseFacts(r.Audience, DateTimeOffset.MinValue, r.RevokedAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null))
-                .ToList())).ToList());
-        return (facts, views is null ? null : await ViewsAsync(c, views, audiences!));
-    }
+                .ToList())).ToList();
 
     /// <summary>
     /// Appends to every view the difference between what it showed <paramref name="before"/> and shows
@@ -194,14 +339,19 @@ public sealed class FeedWriter(Db db)
     /// reserves every changed view's sequence numbers, multi-row INSERTs add the events, one INSERT queues them for the
     /// webhook subscriptions reading those views.
     /// </summary>
-    private static async Task AppendAsync(DbSession c, IReadOnlyList<ViewRow> views, StandardFacts before, StandardFacts after, long at)
+    private static Task AppendAsync(DbSession c, IReadOnlyList<ViewRow> views, StandardFactsForFeed before, StandardFactsForFeed after, long at)
     {
         var status = after.Versions.ToDictionary(v => v.VersionId, v => v.Status);
-        var changed = new List<(long ViewId, List<(long VersionId, FeedEventType Type)> Changes)>();
+        return AppendAsync(c, views, scope => FeedRule.Changes(FeedRule.Show(scope, before), FeedRule.Show(scope, after), id => status[id]), at);
+    }
+
+    private static async Task AppendAsync(DbSession c, IReadOnlyList<ViewRow> views,
+        Func<VisibilityScope, IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)>> changesOf, long at)
+    {
+        var changed = new List<(long ViewId, List<(FeedItem Item, FeedEventType Type, FeedShown Shown)> Changes)>();
         foreach (var view in views)
         {
-            var scope = view.View.Scope;
-            var changes = FeedRule.Changes(FeedRule.Show(scope, before.Versions), FeedRule.Show(scope, after.Versions), id => status[id]).ToList();
+            var changes = changesOf(view.View.Scope).ToList();
             if (changes.Count > 0)
             {
                 changed.Add((view.Id, changes));
@@ -235,7 +385,7 @@ public sealed class FeedWriter(Db db)
         {
             var (viewId, changes) = changed[i];
             var first = lasts[i] - changes.Count + 1;
-            events.AddRange(changes.Select((change, k) => new EventRow(viewId, first + k, change.VersionId, change.Type)));
+            events.AddRange(changes.Select((change, k) => new EventRow(viewId, first + k, change.Item, change.Type, change.Shown)));
             ranges.Add($"v{i}", viewId);
             ranges.Add($"f{i}", first);
             ranges.Add($"l{i}", lasts[i]);
@@ -248,7 +398,10 @@ public sealed class FeedWriter(Db db)
             parameters.Add($"s{i}", e.Sequence);
             parameters.Add($"e{i}", Guid.NewGuid().ToString());
             parameters.Add($"t{i}", EnumText.Of(e.Type));
-            parameters.Add($"i{i}", e.VersionId);
+            parameters.Add($"i{i}", e.Shown.VersionId);
+            parameters.Add($"k{i}", EnumText.Of(e.Item.Subject));
+            parameters.Add($"j{i}", e.Item.Id);
+            parameters.Add($"r{i}", e.Shown.Ref);
         }, new { at }, then: (Sql.Enqueue(changed.Count), ranges));
     }
 
@@ -297,19 +450,68 @@ public sealed class FeedWriter(Db db)
             WHERE announced_at IS NULL AND effective_from <= @now AND version_id IN (SELECT id FROM versions WHERE standard_id = @standardId)
             """;
 
-        /// <summary>The standard's versions, then its announced releases: two results of one command.</summary>
-        public const string Facts = """
-            SELECT id AS VersionId, edition AS Edition, status AS Status, classification AS Classification, published_at AS PublishedAt, row_version AS RowVersion
-            FROM versions WHERE standard_id = @standardId;
+        private const string VersionColumns = """
+            v.standard_id AS StandardId, v.id AS VersionId, v.edition AS Edition, v.status AS Status, v.classification AS Classification,
+            v.published_at AS PublishedAt, v.row_version AS RowVersion
+            """;
+
+        /// <summary>The standards at the far end of the standard's edges and the holder of its category's preferred mark.</summary>
+        private const string Others = """
+            SELECT r.to_standard_id FROM relations r WHERE r.from_standard_id = @standardId
+            UNION SELECT r.from_standard_id FROM relations r WHERE r.to_standard_id = @standardId
+            UNION SELECT p.standard_id FROM preferred_standards p JOIN standards ps ON ps.category = p.category WHERE ps.id = @standardId
+            """;
+
+        /// <summary>
+        /// What the feed shows of, or through, the standard, in nine results of one command: its versions, their announced
+        /// releases, its editions' responses and their active releases, its edges, its equivalents, its category's preferred
+        /// mark, and the versions and announced releases of the other standards those name.
+        /// </summary>
+        public const string Facts = $"""
+            SELECT {VersionColumns} FROM versions v WHERE v.standard_id = @standardId;
             SELECT r.version_id AS VersionId, r.audience AS Audience, r.revoked_at AS RevokedAt
             FROM releases r JOIN versions v ON v.id = r.version_id
-            WHERE v.standard_id = @standardId AND r.announced_at IS NOT NULL
+            WHERE v.standard_id = @standardId AND r.announced_at IS NOT NULL;
+            SELECT n.id AS Id, n.version_id AS VersionId, n.classification AS Classification, s.standard_key AS StandardKey, v.edition AS Edition,
+                   n.nation AS Nation, n.recorded_at AS RecordedAt
+            FROM national_responses n JOIN versions v ON v.id = n.version_id JOIN standards s ON s.id = v.standard_id
+            WHERE v.standard_id = @standardId;
+            SELECT rr.response_id AS ResponseId, rr.audience AS Audience
+            FROM response_releases rr JOIN national_responses n ON n.id = rr.response_id JOIN versions v ON v.id = n.version_id
+            WHERE v.standard_id = @standardId AND rr.revoked_at IS NULL;
+            SELECT e.Id, e.Kind, e.FromId, e.ToId, f.standard_key AS FromKey, t.standard_key AS ToKey FROM (
+                SELECT r.id AS Id, r.kind AS Kind, r.from_standard_id AS FromId, r.to_standard_id AS ToId FROM relations r WHERE r.from_standard_id = @standardId
+                UNION ALL
+                SELECT r.id AS Id, r.kind AS Kind, r.from_standard_id AS FromId, r.to_standard_id AS ToId FROM relations r WHERE r.to_standard_id = @standardId
+            ) e JOIN standards f ON f.id = e.FromId JOIN standards t ON t.id = e.ToId;
+            SELECT q.id AS Id, s.standard_key AS StandardKey, q.source AS Source, q.identifier AS Identifier
+            FROM equivalents q JOIN standards s ON s.id = q.standard_id WHERE q.standard_id = @standardId;
+            SELECT p.standard_id AS HolderId, h.standard_key AS HolderKey, p.category AS Category, p.rationale AS Rationale
+            FROM preferred_standards p JOIN standards ps ON ps.category = p.category JOIN standards h ON h.id = p.standard_id
+            WHERE ps.id = @standardId;
+            SELECT {VersionColumns} FROM versions v WHERE v.standard_id IN ({Others});
+            SELECT r.version_id AS VersionId, r.audience AS Audience, r.revoked_at AS RevokedAt
+            FROM releases r JOIN versions v ON v.id = r.version_id
+            WHERE v.standard_id IN ({Others}) AND r.announced_at IS NOT NULL
             """;
+
+        /// <summary>1 when the standard has an edge or its category a preferred mark: its changes take <see cref="LockRelations"/>.</summary>
+        public const string IsRelated = """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM relations WHERE from_standard_id = @standardId)
+                          OR EXISTS (SELECT 1 FROM relations WHERE to_standard_id = @standardId)
+                          OR EXISTS (SELECT 1 FROM preferred_standards p JOIN standards ps ON ps.category = p.category WHERE ps.id = @standardId)
+                        THEN 1 ELSE 0 END
+            """;
+
+        /// <summary>The relations lock (a no-op update of its row), taken after the standard's own lock.</summary>
+        public const string LockRelations = "UPDATE feed_locks SET name = name WHERE name = 'relations'";
 
         public const string Views = "SELECT id AS Id, community AS Community, level AS Level, drafts AS Drafts FROM feed_views ORDER BY id";
 
-        /// <summary><see cref="Facts"/>, then the views and the audience codes: four results of one command.</summary>
-        public const string FactsAndViews = $"{Facts};\n{Views};\nSELECT code FROM audiences";
+        /// <summary><see cref="Facts"/>, then the views and the audience codes: eleven results of one command.</summary>
+        public const string ViewsAndAudiences = $"{Views};\nSELECT code FROM audiences";
+
+        public const string FactsAndViews = $"{Facts};\n{ViewsAndAudiences}";
 
         public const string InsertView = "INSERT INTO feed_views (community, level, drafts, last_seq) VALUES (@Community, @level, @drafts, 0)";
 
@@ -322,8 +524,8 @@ public sealed class FeedWriter(Db db)
 
         /// <summary>An INSERT of <paramref name="rows"/> events (<c>@w0, @s0, @e0, @t0, @i0</c>, …), all at <c>@at</c>.</summary>
         public static string InsertEvents(int rows) =>
-            "INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at) VALUES "
-            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@w{i}, @s{i}, @e{i}, @t{i}, @i{i}, @at)"));
+            "INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, subject_ref) VALUES "
+            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@w{i}, @s{i}, @e{i}, @t{i}, @i{i}, @at, @k{i}, @j{i}, @r{i})"));
 
         /// <summary>
         /// Every live subscription that reads one of the views (its audience at its ceiling) gets their new events: the
@@ -341,6 +543,26 @@ public sealed class FeedWriter(Db db)
 
         public const string IsComplete = "SELECT COUNT(*) FROM feed_state";
 
+        public const string RecordsComplete = "SELECT COUNT(*) FROM feed_items_state";
+
+        public const string CompleteRecords = "INSERT INTO feed_items_state (id, complete_at) VALUES (1, @now)";
+
+        public const string StandardsWithRecords = """
+            SELECT v.standard_id FROM national_responses n JOIN versions v ON v.id = n.version_id
+            UNION SELECT from_standard_id FROM relations
+            UNION SELECT to_standard_id FROM relations
+            UNION SELECT standard_id FROM equivalents
+            UNION SELECT standard_id FROM preferred_standards
+            ORDER BY 1
+            """;
+
+        public const string AudiencesWithTables = "SELECT DISTINCT audience FROM capability_tables ORDER BY audience";
+
+        public const string TablesOf = """
+            SELECT id AS Id, cycle AS Cycle, audience AS Audience, classification AS Classification, published_at AS PublishedAt, revoked_at AS RevokedAt
+            FROM capability_tables WHERE audience = @audience
+            """;
+
         public const string Complete = "INSERT INTO feed_state (id, complete_at) VALUES (1, @now)";
 
         public static string StandardsAfter(SqlDialect dialect) => $"SELECT id FROM standards WHERE id > @after ORDER BY id {dialect.Limit("500")}";
@@ -351,8 +573,8 @@ public sealed class FeedWriter(Db db)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            LockStandard, FirstPending, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, Facts, Views, FactsAndViews, InsertView,
-            Reserve(dialect, 1), Reserve(dialect, 3), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, StandardsAfter(dialect), HasEvents,
+            LockStandard, FirstPending, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, Facts, IsRelated, LockRelations, Views, ViewsAndAudiences, FactsAndViews, InsertView,
+            Reserve(dialect, 1), Reserve(dialect, 3), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, RecordsComplete, CompleteRecords, StandardsWithRecords, AudiencesWithTables, TablesOf, StandardsAfter(dialect), HasEvents,
         ];
     }
 }

@@ -54,11 +54,12 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
                 return Result.Fail<bool>(Outcome.Unprocessable, "A standard does not relate to itself.");
             }
             var parameters = new { from = from.Id, to = to.Id, kind = EnumText.Of(kind), at = w.At, by = by.Subject };
+            await w.LockStandardAsync(to.Id);
             if (await w.Session.ExecuteScalarAsync<long?>(Sql.Edge, parameters) is not null)
             {
                 return Result.Done(false);
             }
-            await w.Session.ExecuteAsync(Sql.InsertEdge, parameters);
+            await w.TrackAsync(from.Id, () => w.Session.ExecuteAsync(Sql.InsertEdge, parameters), related: true);
             return Result.Created(true);
         }, ct);
 
@@ -66,8 +67,12 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         writes.CatalogueAsync(AuditActions.RelationRemove, by, now, key, async w =>
         {
             w.Names(detail: $"{EnumText.Of(kind)} {target}");
-            return await EndsAsync(w, scope, target) is var (from, to)
-                && await w.Session.ExecuteAsync(Sql.DeleteEdge, new { from = from.Id, to = to.Id, kind = EnumText.Of(kind) }) > 0
+            if (await EndsAsync(w, scope, target) is not var (from, to))
+            {
+                return Result.Fail<bool>(Outcome.NotFound);
+            }
+            await w.LockStandardAsync(to.Id);
+            return await w.TrackAsync(from.Id, () => w.Session.ExecuteAsync(Sql.DeleteEdge, new { from = from.Id, to = to.Id, kind = EnumText.Of(kind) }), related: true) > 0
                 ? Result.Removed(true)
                 : Result.Fail<bool>(Outcome.NotFound);
         }, ct);
@@ -85,7 +90,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {
                 return Result.Done(false);
             }
-            await w.Session.ExecuteAsync(Sql.InsertEquivalent, parameters);
+            await w.TrackAsync(standard.Id, () => w.Session.ExecuteAsync(Sql.InsertEquivalent, parameters));
             return Result.Created(true);
         }, ct);
 
@@ -94,7 +99,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         {
             w.Names(detail: $"{source} {identifier}");
             return await WritableAsync(w, scope) is { } standard
-                && await w.Session.ExecuteAsync(Sql.DeleteEquivalent, new { id = standard.Id, source, identifier }) > 0
+                && await w.TrackAsync(standard.Id, () => w.Session.ExecuteAsync(Sql.DeleteEquivalent, new { id = standard.Id, source, identifier })) > 0
                 ? Result.Removed(true)
                 : Result.Fail<bool>(Outcome.NotFound);
         }, ct);
@@ -109,14 +114,19 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             }
             w.Names(detail: standard.Category);
             var parameters = new { standard.Category, id = standard.Id, rationale, at = w.At, by = by.Subject };
-            var replaced = await w.Session.ExecuteAsync(Sql.DeletePreferred, parameters);
-            await w.Session.ExecuteAsync(Sql.InsertPreferred, parameters);
+            var replaced = await w.TrackAsync(standard.Id, async () =>
+            {
+                var deleted = await w.Session.ExecuteAsync(Sql.DeletePreferred, parameters);
+                await w.Session.ExecuteAsync(Sql.InsertPreferred, parameters);
+                return deleted;
+            }, related: true);
             return replaced > 0 ? Result.Done(true) : Result.Created(true);
         }, ct);
 
     public Task<Result<bool>> UnmarkPreferredAsync(VisibilityScope scope, string key, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.PreferredUnmark, by, now, key, async w =>
-            await WritableAsync(w, scope) is { } standard && await w.Session.ExecuteAsync(Sql.DeletePreferredOf, new { id = standard.Id }) > 0
+            await WritableAsync(w, scope) is { } standard
+            && await w.TrackAsync(standard.Id, () => w.Session.ExecuteAsync(Sql.DeletePreferredOf, new { id = standard.Id }), related: true) > 0
                 ? Result.Removed(true)
                 : Result.Fail<bool>(Outcome.NotFound), ct);
 

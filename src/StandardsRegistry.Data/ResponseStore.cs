@@ -76,11 +76,11 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             {
                 return Result.Done(latest);
             }
-            await w.Session.ExecuteAsync(Sql.Insert, new
+            await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Insert, new
             {
                 versionId = version.Id, row.Nation, row.Response, row.Reservation, row.IntendedImplementation, row.ActualImplementation,
                 row.ImplementingDocument, classification = (int)row.Classification, row.RecordedAt, row.RecordedBy,
-            });
+            }));
             return Result.Created(row);
         }, ct);
 
@@ -108,7 +108,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 return Result.Done(active);
             }
             var row = new ResponseReleaseRow { Audience = audience.Code, Reason = reason, ReleasedAt = w.At, ReleasedBy = by.Subject };
-            await w.Session.ExecuteAsync(Sql.InsertRelease, new { latest.Id, row.Audience, row.Reason, row.ReleasedAt, row.ReleasedBy });
+            await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.InsertRelease, new { latest.Id, row.Audience, row.Reason, row.ReleasedAt, row.ReleasedBy }));
             return Result.Created(row);
         }, ct);
 
@@ -117,7 +117,8 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         writes.VersionAsync(AuditActions.ResponseRevoke, by, now, scope, key, edition, async (w, version) =>
         {
             w.Names(detail: $"{nation} audience={audience}");
-            var revoked = await w.Session.ExecuteAsync(Sql.Revoke, new { versionId = version.Id, nation, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel });
+            var revoked = await w.TrackAsync(version.StandardId,
+                () => w.Session.ExecuteAsync(Sql.Revoke, new { versionId = version.Id, nation, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel }));
             return revoked == 0
                 ? Result.Fail<int>(Outcome.NotFound, $"Edition {edition} has no response of {nation} released to {audience}.")
                 : Result.Done(revoked);
@@ -200,13 +201,13 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
 
     internal static class Sql
     {
-        private const string Columns = """
+        internal const string Columns = """
             r.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, v.edition AS Edition, r.nation AS Nation, r.response AS Response,
             r.reservation AS Reservation, r.intended_implementation AS IntendedImplementation, r.actual_implementation AS ActualImplementation,
             r.implementing_document AS ImplementingDocument, r.classification AS Classification, r.recorded_at AS RecordedAt, r.recorded_by AS RecordedBy
             """;
 
-        private const string From = "national_responses r JOIN versions v ON v.id = r.version_id JOIN standards s ON s.id = v.standard_id";
+        internal const string From = "national_responses r JOIN versions v ON v.id = r.version_id JOIN standards s ON s.id = v.standard_id";
 
         public const string Nation = "SELECT code FROM nations WHERE code = @nation";
 

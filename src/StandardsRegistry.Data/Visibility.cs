@@ -32,9 +32,9 @@ public static class Visibility
     }
 
     /// <summary>A standard exists for the caller iff one of its versions is visible (NATO editors: or it has none yet).</summary>
-    public static string StandardExists(VisibilityScope scope, string standardAlias)
+    public static string StandardExists(VisibilityScope scope, string standardAlias, bool asAnnounced = false)
     {
-        var visible = $"EXISTS (SELECT 1 FROM versions sv WHERE sv.standard_id = {standardAlias}.id AND {Predicate(scope, "sv")})";
+        var visible = $"EXISTS (SELECT 1 FROM versions sv WHERE sv.standard_id = {standardAlias}.id AND {Predicate(scope, "sv", asAnnounced)})";
         return scope.SeesEmptyStandards
             ? $"({visible} OR NOT EXISTS (SELECT 1 FROM versions se WHERE se.standard_id = {standardAlias}.id))"
             : visible;

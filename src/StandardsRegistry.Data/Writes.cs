@@ -122,9 +122,21 @@ public sealed class Write
     /// <summary>
     /// Runs <paramref name="change"/> to the standard (whose lock the write holds) and appends to every view of the
     /// change feed the events it made there, as of <paramref name="at"/> (the write's time unless given).
+    /// <paramref name="related"/>: the change spans two standards (an edge, a preferred mark); the far end, if any, is
+    /// locked already.
     /// </summary>
-    public Task<T> TrackAsync<T>(long standardId, Func<Task<T>> change, long? at = null) =>
-        _feed.TrackAsync(Session, standardId, at ?? At, change);
+    public Task<T> TrackAsync<T>(long standardId, Func<Task<T>> change, long? at = null, bool related = false) =>
+        _feed.TrackAsync(Session, standardId, at ?? At, change, related);
+
+    /// <summary>
+    /// Runs <paramref name="change"/> to the tables published to <paramref name="audience"/> (whose lock the write
+    /// holds) and appends to every view of the change feed the events it made there.
+    /// </summary>
+    public Task<T> TrackTablesAsync<T>(string audience, Func<Task<T>> change) =>
+        _feed.TrackTablesAsync(Session, audience, At, change);
+
+    /// <summary>Takes another standard's row lock for the rest of the transaction (the far end of an edge).</summary>
+    public Task LockStandardAsync(long standardId) => Session.ExecuteAsync(FeedWriter.Sql.LockStandard, new { standardId });
 }
 
 /// <summary>A version's identity and the state a write decides on.</summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace StandardsRegistry.Domain;
 
 /// <summary>
@@ -55,11 +57,84 @@ public enum FeedEventType
     Hidden,
 }
 
+/// <summary>The kinds of record the feed carries.</summary>
+public enum FeedSubject
+{
+    Version,
+    Response,
+    Relation,
+    Equivalent,
+    Preferred,
+    Table,
+}
+
+/// <summary>
+/// The identity of a record as the feed sends it: made of what the record's visible representation already says (keys,
+/// editions, nations, kinds, times), never a row id, which would count records the reader may not see. A tombstone
+/// names what went by it.
+/// </summary>
+public static class FeedRefs
+{
+    public static string Response(string key, int edition, string nation, long recordedAt) =>
+        $"{key}/{edition.ToString(CultureInfo.InvariantCulture)}/responses/{nation}/{Time(recordedAt)}";
+
+    public static string Relation(string fromKey, string kind, string toKey) => $"{fromKey} {kind} {toKey}";
+
+    public static string Equivalent(string key, string source, string identifier) => $"{key} equivalent {source} {identifier}";
+
+    public static string Preferred(string category, string key) => $"{category} preferred {key}";
+
+    public static string Table(int cycle, string audience, long publishedAt) =>
+        $"{cycle.ToString(CultureInfo.InvariantCulture)}/{audience}/{Time(publishedAt)}";
+
+    private static string Time(long unixMilliseconds) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One record of the feed: its kind and its identity in the store (never sent).</summary>
+public readonly record struct FeedItem(FeedSubject Subject, long Id);
+
+/// <summary>
+/// How one view shows one record: <see cref="State"/> is exactly the part of its representation that can change (two
+/// equal states: the view's representation is unchanged); <see cref="Ref"/> is its identity as sent (null for a
+/// version, named by key and edition); <see cref="VersionId"/> the version it is or answers, if any.
+/// </summary>
+public sealed record FeedShown(object State, string? Ref, long? VersionId);
+
 /// <summary>
 /// A version's facts as the feed needs them. <see cref="Releases"/> are the releases the feed has announced (taken
 /// into the log when they took effect); a release still pending is not among them.
 /// </summary>
 public sealed record VersionFactsForFeed(long VersionId, int Edition, VersionStatus Status, Classification Classification, bool EverPublished, long RowVersion, IReadOnlyList<ReleaseFacts> Releases);
+
+/// <summary>A national response row: its edition, marking and the audiences it is released to now (releases take effect at once).</summary>
+public sealed record ResponseFactsForFeed(long Id, long VersionId, Classification Classification, IReadOnlyList<string> ReleasedTo, string Ref);
+
+/// <summary>An edge touching the standard, with the versions of its far end (none: the far end has no version yet).</summary>
+public sealed record EdgeFactsForFeed(long Id, IReadOnlyList<VersionFactsForFeed> FarEnd, string Ref);
+
+/// <summary>A civil equivalent of the standard.</summary>
+public sealed record EquivalentFactsForFeed(long Id, string Ref);
+
+/// <summary>The preferred mark of the standard's category: the standard holding it (maybe another), its versions, why.</summary>
+public sealed record PreferredFactsForFeed(long HolderId, IReadOnlyList<VersionFactsForFeed> Holder, string Rationale, string Ref);
+
+/// <summary>Everything the feed shows of, or through, one standard.</summary>
+public sealed record StandardFactsForFeed(
+    IReadOnlyList<VersionFactsForFeed> Versions,
+    IReadOnlyList<ResponseFactsForFeed> Responses,
+    IReadOnlyList<EdgeFactsForFeed> Edges,
+    IReadOnlyList<EquivalentFactsForFeed> Equivalents,
+    PreferredFactsForFeed? Preferred)
+{
+    public static readonly StandardFactsForFeed None = new([], [], [], [], null);
+
+    /// <summary>The same standard with only its versions: what the feed held of it before it carried other records.</summary>
+    public StandardFactsForFeed VersionsOnly => this with { Responses = [], Edges = [], Equivalents = [], Preferred = null };
+}
+
+/// <summary>A published capability table: to whom, at which marking, whether revoked.</summary>
+public sealed record TableFactsForFeed(long Id, string Audience, Classification Classification, bool Revoked, string Ref);
 
 /// <summary>
 /// How a view shows one version: exactly the parts of its representation that can change (content is immutable
@@ -77,7 +152,7 @@ public static class FeedRule
     public static IReadOnlyDictionary<long, ViewedVersion> Show(VisibilityScope scope, IReadOnlyList<VersionFactsForFeed> versions)
     {
         var visible = versions
-            .Where(v => ReleaseRule.CanSee(scope, new VersionFacts(v.Classification, v.Status), v.Releases, DateTimeOffset.MaxValue))
+            .Where(v => Sees(scope, v))
             .OrderBy(v => v.Edition)
             .ToList();
         var shown = new Dictionary<long, ViewedVersion>();
@@ -93,24 +168,83 @@ public static class FeedRule
         return shown;
     }
 
-    /// <summary>The events that take a view from <paramref name="before"/> to <paramref name="after"/>, by version id.</summary>
-    public static IEnumerable<(long VersionId, FeedEventType Type)> Changes(
-        IReadOnlyDictionary<long, ViewedVersion> before, IReadOnlyDictionary<long, ViewedVersion> after, Func<long, VersionStatus> statusNow)
+    /// <summary>
+    /// Every record the view shows of, or through, one standard: its versions (<see cref="Show(VisibilityScope, IReadOnlyList{VersionFactsForFeed})"/>);
+    /// a response when its edition is visible and the response itself is (within the level and, outside NATO, released
+    /// to the view's audience); an edge when both ends exist for the view; an equivalent with its standard; the
+    /// category's preferred mark with the standard holding it.
+    /// </summary>
+    public static IReadOnlyDictionary<FeedItem, FeedShown> Show(VisibilityScope scope, StandardFactsForFeed facts)
     {
-        foreach (var (id, was) in before.OrderBy(b => b.Key))
+        var shown = new Dictionary<FeedItem, FeedShown>();
+        var versions = Show(scope, facts.Versions);
+        foreach (var (id, viewed) in versions)
         {
-            if (!after.TryGetValue(id, out var now))
+            shown[new FeedItem(FeedSubject.Version, id)] = new FeedShown(viewed, null, id);
+        }
+        foreach (var response in facts.Responses)
+        {
+            if (versions.ContainsKey(response.VersionId) && response.Classification <= scope.MaxLevel
+                && (scope.Originator || response.ReleasedTo.Contains(scope.Community, StringComparer.Ordinal)))
             {
-                yield return (id, statusNow(id) == VersionStatus.Withdrawn ? FeedEventType.Withdrawn : FeedEventType.Hidden);
-            }
-            else if (now != was)
-            {
-                yield return (id, now.Displayed == VersionStatus.Withdrawn && was.Displayed != VersionStatus.Withdrawn ? FeedEventType.Withdrawn : FeedEventType.Updated);
+                shown[new FeedItem(FeedSubject.Response, response.Id)] = new FeedShown(true, response.Ref, response.VersionId);
             }
         }
-        foreach (var id in after.Keys.Where(id => !before.ContainsKey(id)).Order())
+        var exists = Exists(scope, facts.Versions);
+        foreach (var edge in facts.Edges.Where(e => exists && Exists(scope, e.FarEnd)))
         {
-            yield return (id, FeedEventType.Visible);
+            shown[new FeedItem(FeedSubject.Relation, edge.Id)] = new FeedShown(true, edge.Ref, null);
+        }
+        foreach (var equivalent in facts.Equivalents.Where(_ => exists))
+        {
+            shown[new FeedItem(FeedSubject.Equivalent, equivalent.Id)] = new FeedShown(true, equivalent.Ref, null);
+        }
+        if (facts.Preferred is { } preferred && Exists(scope, preferred.Holder))
+        {
+            shown[new FeedItem(FeedSubject.Preferred, preferred.HolderId)] = new FeedShown(preferred.Rationale, preferred.Ref, null);
+        }
+        return shown;
+    }
+
+    /// <summary>
+    /// The published tables the view shows: inside NATO every table within the level (a revoked one stays, its state
+    /// changed); elsewhere the unrevoked tables published to the view's audience within its level.
+    /// </summary>
+    public static IReadOnlyDictionary<FeedItem, FeedShown> Show(VisibilityScope scope, IReadOnlyList<TableFactsForFeed> tables) =>
+        tables
+            .Where(t => t.Classification <= scope.MaxLevel && (scope.Originator || (t.Audience == scope.Community && !t.Revoked)))
+            .ToDictionary(t => new FeedItem(FeedSubject.Table, t.Id), t => new FeedShown(t.Revoked, t.Ref, null));
+
+    /// <summary>A standard exists for a view when one of its versions is visible (NATO editors: or it has none yet), as <c>Visibility.StandardExists</c>.</summary>
+    public static bool Exists(VisibilityScope scope, IReadOnlyList<VersionFactsForFeed> versions) =>
+        versions.Any(v => Sees(scope, v)) || (scope.SeesEmptyStandards && versions.Count == 0);
+
+    private static bool Sees(VisibilityScope scope, VersionFactsForFeed version) =>
+        ReleaseRule.CanSee(scope, new VersionFacts(version.Classification, version.Status), version.Releases, DateTimeOffset.MaxValue);
+
+    /// <summary>
+    /// The events that take a view from <paramref name="before"/> to <paramref name="after"/>: what went or changed in
+    /// item order (versions first, by id), then what came. A version that went or became withdrawn is <c>withdrawn</c>
+    /// (it stays visible to NATO and disappears for every other community); every other record that went is <c>hidden</c>.
+    /// </summary>
+    public static IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)> Changes(
+        IReadOnlyDictionary<FeedItem, FeedShown> before, IReadOnlyDictionary<FeedItem, FeedShown> after, Func<long, VersionStatus> statusNow)
+    {
+        foreach (var (item, was) in before.OrderBy(b => b.Key.Subject).ThenBy(b => b.Key.Id))
+        {
+            if (!after.TryGetValue(item, out var now))
+            {
+                yield return (item, item.Subject == FeedSubject.Version && statusNow(item.Id) == VersionStatus.Withdrawn ? FeedEventType.Withdrawn : FeedEventType.Hidden, was);
+            }
+            else if (!Equals(now.State, was.State))
+            {
+                var withdrawn = now.State is ViewedVersion n && was.State is ViewedVersion w && n.Displayed == VersionStatus.Withdrawn && w.Displayed != VersionStatus.Withdrawn;
+                yield return (item, withdrawn ? FeedEventType.Withdrawn : FeedEventType.Updated, now);
+            }
+        }
+        foreach (var (item, now) in after.Where(a => !before.ContainsKey(a.Key)).OrderBy(a => a.Key.Subject).ThenBy(a => a.Key.Id))
+        {
+            yield return (item, FeedEventType.Visible, now);
         }
     }
 }

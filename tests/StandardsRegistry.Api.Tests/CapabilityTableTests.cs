@@ -214,13 +214,72 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         }
         Assert.True(checkedReaders >= 13, $"{checkedReaders} readers outside NATO");
 
-        // Published: industry's table list changes; the EU's does not.
+        // Published: industry's table list and feed change; nothing the EU or the public sees does.
         await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NU" }), HttpStatusCode.Created);
         var after = await ViewsAsync();
         Assert.NotEqual(before, after);
         var changed = after.Split('\n').Except(before.Split('\n')).ToList();
         Assert.All(changed, line => Assert.StartsWith("INDUSTRY/", line, StringComparison.Ordinal));
-        Assert.All(changed, line => Assert.Contains("/v1/capability-tables", line, StringComparison.Ordinal));
+        Assert.All(changed, line => Assert.True(line.Contains(" /v1/capability-tables ", StringComparison.Ordinal) || line.Contains(" /v1/feed ", StringComparison.Ordinal), line));
+        Assert.Contains(changed, line => line.Contains(" /v1/feed ", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A published table goes through the change feed and the export like a version: its audience's readers (within the
+    /// table's marking) get it as a <c>table</c> record with its cells, suppressed ones marked; a revocation is its
+    /// tombstone; NATO readers see it within their clearance, revoked or not; every other reader's feed and export never
+    /// mention it. A follower that applies the feed holds what the tables routes answer.
+    /// </summary>
+    [Fact]
+    public async Task APublishedTableIsARecordOfItsAudiencesFeedAndExportAndItsRevocationATombstone()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var industry = new FeedFollower(Industry());
+        var lowIndustry = new FeedFollower(Industry("NU"));
+        var eu = new FeedFollower(_app.As(TestCaller.Eu("CTS")));
+        var nato = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
+        var natoLow = new FeedFollower(_app.As(TestCaller.NatoReader("NU")));
+        var followers = new[] { industry, lowIndustry, eu, nato, natoLow };
+        async Task FollowAllAsync()
+        {
+            foreach (var follower in followers)
+            {
+                await follower.FollowAsync();
+            }
+        }
+
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await FollowAllAsync();
+        var held = Assert.Single(industry.Records);
+        Assert.StartsWith($"table {Cycle}/INDUSTRY/", held.Key, StringComparison.Ordinal);
+        var table = await Industry().GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        Assert.True(JsonNode.DeepEquals(table, held.Value), $"feed {held.Value.ToJsonString()} / route {table.ToJsonString()}");
+        Assert.Contains(table["cells"]!.AsArray(), c => c!["suppressed"]!.GetValue<bool>() && c["value"] is null);
+        Assert.Empty(lowIndustry.Records);
+        Assert.Empty(eu.Records);
+        Assert.Empty(natoLow.Records);
+        Assert.Equal("active", Assert.Single(nato.Records).Value["state"]!.GetValue<string>());
+        Assert.DoesNotContain(eu.Bodies.Concat(lowIndustry.Bodies).Concat(natoLow.Bodies), b => b.Contains("\"table\"", StringComparison.Ordinal));
+
+        // The export carries it, consistent with the feed's position.
+        var mirror = new FeedFollower(Industry());
+        await mirror.ExportAsync();
+        Assert.Equal(industry.Records.Keys, mirror.Records.Keys);
+        Assert.Equal(industry.Cursor, mirror.Cursor);
+
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await FollowAllAsync();
+        Assert.Empty(industry.Records);
+        Assert.Equal("hidden", industry.Events[^1]["type"]!.GetValue<string>());
+        Assert.Null(industry.Events[^1]["table"]);
+        Assert.Equal("revoked", Assert.Single(nato.Records).Value["state"]!.GetValue<string>());
+        Assert.Equal("updated", nato.Events[^1]["type"]!.GetValue<string>());
+        Assert.DoesNotContain(eu.Events, e => e["subject"]!.GetValue<string>() == "table");
+        Assert.DoesNotContain(lowIndustry.Events, e => e["subject"]!.GetValue<string>() == "table");
+        await mirror.ExportAsync();
+        Assert.Empty(mirror.Records);
+        Assert.Equal(industry.Cursor, mirror.Cursor);
     }
 
     [Fact]

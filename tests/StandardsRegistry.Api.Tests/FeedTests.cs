@@ -28,8 +28,9 @@ public abstract class FeedTests(TestProvider provider)
     {
         await using var app = new RegistryApp(provider: provider).Start();
         var generator = new CatalogueGenerator(app, seed);
+        var records = new RecordWriter(app);
         var random = new Random(seed);
-        var principals = TestPrincipal.All;
+        var principals = (IReadOnlyList<TestPrincipal>)[.. TestPrincipal.All, Delegate];
         var followers = principals.ToDictionary(p => p, p => new FeedFollower(p.Client(app)));
         var events = 0;
         var checks = 0;
@@ -38,7 +39,14 @@ public abstract class FeedTests(TestProvider provider)
         {
             for (var step = 0; step < 40; step++)
             {
-                await RandomStepAsync(generator, random);
+                if (random.NextDouble() < 0.3)
+                {
+                    await records.RandomStepAsync(generator.Model, random);
+                }
+                else
+                {
+                    await RandomStepAsync(generator, random);
+                }
             }
             foreach (var principal in principals)
             {
@@ -47,6 +55,7 @@ public abstract class FeedTests(TestProvider provider)
                 await follower.FollowAsync();
                 var routes = await FeedFollower.ReadRoutesAsync(principal.Client(app));
                 AssertSame(follower.Copy, routes, $"seed {seed}, checkpoint {checkpoint}, {principal} following the feed");
+                AssertSameRecords(follower.Records, await FeedFollower.ReadRecordsAsync(principal.Client(app), NationOf(principal)), $"seed {seed}, checkpoint {checkpoint}, {principal} following the feed");
                 AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), follower.Bodies.Skip(bodiesBefore), $"seed {seed}, checkpoint {checkpoint}");
                 checks++;
             }
@@ -56,21 +65,25 @@ public abstract class FeedTests(TestProvider provider)
         foreach (var principal in principals)
         {
             var routes = await FeedFollower.ReadRoutesAsync(principal.Client(app));
+            var routeRecords = await FeedFollower.ReadRecordsAsync(principal.Client(app), NationOf(principal));
             var replay = new FeedFollower(principal.Client(app), pageSize: 100);
             await replay.FollowAsync();
             AssertSame(replay.Copy, routes, $"seed {seed}, {principal} replaying from the start");
+            AssertSameRecords(replay.Records, routeRecords, $"seed {seed}, {principal} replaying from the start");
             AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), replay.Bodies, $"seed {seed}, replay");
             events += replay.Events.Count;
 
             var mirror = new FeedFollower(principal.Client(app));
             await mirror.ExportAsync();
             AssertSame(mirror.Copy, routes, $"seed {seed}, {principal} exporting");
+            AssertSameRecords(mirror.Records, routeRecords, $"seed {seed}, {principal} exporting");
             AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), mirror.Bodies, $"seed {seed}, export");
             Assert.Equal(replay.Cursor, mirror.Cursor);
             Assert.Equal(followers[principal].Cursor, mirror.Cursor);
             checks += 2;
         }
         var versions = generator.Model.Versions.ToList();
+        records.AssertVaried();
         Assert.Contains(versions, v => v.Releases.Any(r => r.EffectiveFrom > r.ReleasedAt && r.RevokedAt is null && r.EffectiveFrom <= app.Clock.GetUtcNow()));
         Assert.Contains(versions, v => v.Releases.Any(r => r.RevokedAt is not null));
         Assert.Contains(versions, v => v.Status == VersionStatus.Withdrawn && v.Releases.Count > 0);
@@ -144,6 +157,118 @@ public abstract class FeedTests(TestProvider provider)
     }
 
     private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+    /// <summary>A national delegate: reads the NATO view, and its feed carries its own nation's responses only.</summary>
+    private static readonly TestPrincipal Delegate =
+        TestPrincipal.Of("NATO delegate FRA NS", new TestCaller("delegate-fra@nato", "NATO", "NS", "delegate") { Nation = "FRA" });
+
+    private static string? NationOf(TestPrincipal principal) => principal == Delegate ? "FRA" : null;
+
+    private static void AssertSameRecords(IReadOnlyDictionary<string, JsonNode> held, IReadOnlyDictionary<string, JsonNode> routes, string context)
+    {
+        var differences = FeedFollower.RecordDifferences(held, routes).ToList();
+        Assert.True(differences.Count == 0, $"{context}: {differences.Count} records differ:\n{string.Join("\n", differences.Take(10))}");
+    }
+
+    /// <summary>
+    /// Random writes of the records around the documents: national responses (with their own markings), their releases
+    /// and revocations, relations between standards (to hidden and to visible ends), civil equivalents, preferred marks.
+    /// Each answer must be one a valid request can get; what is visible to whom is left to the comparison with the read routes.
+    /// </summary>
+    private sealed class RecordWriter(RegistryApp app)
+    {
+        private static readonly string[] Nations = ["DEU", "FRA", "POL"];
+        private static readonly string[] Kinds = ["ratified", "ratified-with-reservations", "not-ratifying", "no-response"];
+        private static readonly string[] RelationKinds = ["covers", "supersedes", "references"];
+        private readonly HttpClient _editor = app.As(TestCaller.Editor());
+        private readonly HttpClient _authority = app.As(TestCaller.ReleaseAuthority());
+        private readonly List<(ModelVersion Version, string Nation)> _responses = [];
+        private readonly List<(string From, string Kind, string To)> _edges = [];
+        private readonly Dictionary<string, int> _done = [];
+        private int _sequence;
+
+        public async Task RandomStepAsync(CatalogueModel model, Random random)
+        {
+            var versions = model.Versions.ToList();
+            var standards = model.Standards;
+            var roll = random.NextDouble();
+            if (versions.Count == 0 || standards.Count < 2)
+            {
+                return;
+            }
+            if (roll < 0.3)
+            {
+                var version = Pick(random, versions);
+                var nation = Pick(random, Nations);
+                var kind = Pick(random, Kinds);
+                var n = ++_sequence;
+                var url = $"/v1/standards/{version.Standard.Key}/versions/{version.Edition}/responses/{nation}";
+                await Expect("response recorded", await _editor.PutAsJsonAsync(url, new
+                {
+                    response = kind,
+                    reservation = kind == "ratified-with-reservations" ? $"RESERVATION-{n}" : null,
+                    implementingDocument = $"DOC-{n}",
+                    classification = GeneratedEditions.Levels[Math.Min(random.Next(5), random.Next(5))],
+                }), HttpStatusCode.Created);
+                _responses.Add((version, nation));
+            }
+            else if (roll < 0.5 && _responses.Count > 0)
+            {
+                var (version, nation) = Pick(random, _responses);
+                var audience = random.Next(3) == 0 ? "PUBLIC" : "EU";
+                var url = $"/v1/standards/{version.Standard.Key}/versions/{version.Edition}/responses/{nation}/releases/{audience}";
+                // Refused (422) when the latest row is above the audience's accreditation.
+                await Expect("response released", await _authority.PutAsJsonAsync(url, new { reason = "Shared." }), HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.UnprocessableEntity);
+            }
+            else if (roll < 0.6 && _responses.Count > 0)
+            {
+                var (version, nation) = Pick(random, _responses);
+                var url = $"/v1/standards/{version.Standard.Key}/versions/{version.Edition}/responses/{nation}/releases/EU";
+                await Expect("response revoked", await _authority.DeleteAsync(url), HttpStatusCode.NoContent, HttpStatusCode.NotFound);
+            }
+            else if (roll < 0.8)
+            {
+                var from = Pick(random, standards).Key;
+                var to = Pick(random, standards).Key;
+                var kind = Pick(random, RelationKinds);
+                if (from != to)
+                {
+                    await Expect("relation added", await _editor.PutAsync($"/v1/standards/{from}/relations/{kind}/{to}", null), HttpStatusCode.Created, HttpStatusCode.OK);
+                    _edges.Add((from, kind, to));
+                }
+            }
+            else if (roll < 0.88 && _edges.Count > 0)
+            {
+                var edge = Pick(random, _edges);
+                await Expect("relation removed", await _editor.DeleteAsync($"/v1/standards/{edge.From}/relations/{edge.Kind}/{edge.To}"), HttpStatusCode.NoContent, HttpStatusCode.NotFound);
+            }
+            else if (roll < 0.94)
+            {
+                var key = Pick(random, standards).Key;
+                await Expect("equivalent added", await _editor.PutAsync($"/v1/standards/{key}/equivalents/ISO/{1000 + random.Next(5)}", null), HttpStatusCode.Created, HttpStatusCode.OK);
+            }
+            else
+            {
+                var key = Pick(random, standards).Key;
+                await Expect("preferred marked", await _editor.PutAsJsonAsync($"/v1/standards/{key}/preferred", new { rationale = $"RATIONALE-{++_sequence}" }), HttpStatusCode.Created, HttpStatusCode.OK);
+            }
+        }
+
+        private async Task Expect(string what, HttpResponseMessage response, params HttpStatusCode[] allowed)
+        {
+            Assert.True(allowed.Contains(response.StatusCode), $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            _done[$"{what} {(int)response.StatusCode}"] = _done.GetValueOrDefault($"{what} {(int)response.StatusCode}") + 1;
+        }
+
+        /// <summary>The history covered what the feed must get right: records shown, released, revoked and removed.</summary>
+        public void AssertVaried()
+        {
+            foreach (var needed in new[] { "response recorded 201", "response released 201", "response revoked 204", "relation added 201", "relation removed 204", "equivalent added 201", "preferred marked 201" })
+            {
+                Assert.True(_done.ContainsKey(needed), $"the generated history has no '{needed}': {string.Join(", ", _done.Select(d => $"{d.Key} x{d.Value}"))}");
+            }
+        }
+    }
 
     [Fact]
     public async Task AFutureReleaseAppearsWhenItTakesEffectInOrderWithTheOtherEvents()

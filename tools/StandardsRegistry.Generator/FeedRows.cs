@@ -13,7 +13,7 @@ internal sealed class FeedRows(long now)
     /// <summary>The views of the audiences db/*/0001_catalogue.sql creates, in the order their rows are inserted.</summary>
     public static IReadOnlyList<FeedView> Views { get; } = FeedView.All(["EU", "PUBLIC"]).ToList();
 
-    private static readonly IReadOnlyDictionary<long, ViewedVersion> Nothing = new Dictionary<long, ViewedVersion>();
+    private static readonly IReadOnlyDictionary<FeedItem, FeedShown> Nothing = new Dictionary<FeedItem, FeedShown>();
 
     private readonly long[] _last = new long[Views.Count];
 
@@ -35,11 +35,12 @@ internal sealed class FeedRows(long now)
                 .Where(r => r.VersionId == v.Id && AnnouncedAt(r, now) is not null)
                 .Select(r => new ReleaseFacts(r.Audience, DateTimeOffset.MinValue, r.RevokedAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null))
                 .ToList())).ToList();
+        var standardFacts = StandardFactsForFeed.None with { Versions = facts };
         for (var view = 0; view < Views.Count; view++)
         {
-            foreach (var (versionId, _) in FeedRule.Changes(Nothing, FeedRule.Show(Views[view].Scope, facts), _ => VersionStatus.Published))
+            foreach (var (item, _, _) in FeedRule.Changes(Nothing, FeedRule.Show(Views[view].Scope, standardFacts), _ => VersionStatus.Published))
             {
-                yield return (view, ++_last[view], Guid.NewGuid().ToString(), versionId);
+                yield return (view, ++_last[view], Guid.NewGuid().ToString(), item.Id);
             }
         }
     }

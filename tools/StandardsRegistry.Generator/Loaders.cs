@@ -24,7 +24,8 @@ internal static class Columns
     public const string Releases =
         "id, version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at";
 
-    public const string FeedEvents = "view_id, seq, event_id, type, version_id, occurred_at";
+    /// <summary>A version's event names the version as its subject too (db/*/0021_feed_subjects.sql).</summary>
+    public const string FeedEvents = "view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id";
 
     /// <summary>Creates the feed's views (in <see cref="FeedRows.Views"/> order); their ids, by that order.</summary>
     public static long[] CreateViews(DbConnection connection, DbTransaction transaction)
@@ -127,7 +128,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
             }
             foreach (var e in feed.For(s))
             {
-                Run(events, viewIds[e.View], e.Seq, e.EventId, EnumText.Of(FeedEventType.Visible), e.VersionId, now);
+                Run(events, viewIds[e.View], e.Seq, e.EventId, EnumText.Of(FeedEventType.Visible), e.VersionId, now, EnumText.Of(FeedSubject.Version), e.VersionId);
             }
         }
         Columns.SetLastSequences(connection, transaction, viewIds, feed);
@@ -271,6 +272,8 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
                 copy.Write(EnumText.Of(FeedEventType.Visible), NpgsqlDbType.Text);
                 copy.Write(e.VersionId, NpgsqlDbType.Bigint);
                 copy.Write(now, NpgsqlDbType.Bigint);
+                copy.Write(EnumText.Of(FeedSubject.Version), NpgsqlDbType.Text);
+                copy.Write(e.VersionId, NpgsqlDbType.Bigint);
             }
             copy.Complete();
         }

@@ -373,9 +373,11 @@ public sealed record DesignCapabilityDto(string Code, string Unit, string Group)
 /// <summary>A published table in a list. <c>state</c> is <c>active</c> or <c>revoked</c> (revoked ones: NATO only).</summary>
 public sealed record TableSummaryDto(int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt)
 {
-    public static TableSummaryDto From(TableRow row, Caller caller)
+    public static TableSummaryDto From(TableRow row, Caller caller) => From(row, caller.Scope);
+
+    public static TableSummaryDto From(TableRow row, VisibilityScope scope)
     {
-        var marking = MarkingDto.For(row.Classification, caller.Scope.Scheme);
+        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         return new(row.Cycle, row.Audience, row.RevokedAt is null ? "active" : "revoked", marking.Classification, marking.Marking, marking.EquivalentMarking,
             DateTimeOffset.FromUnixTimeMilliseconds(row.PublishedAt));
     }
@@ -388,12 +390,15 @@ public sealed record TableCellDto(string Row, string Column, long? Value, bool S
 public sealed record TableDto(int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt,
     string? PublishedBy, IReadOnlyList<DesignCapabilityDto> Capabilities, IReadOnlyList<int> Horizons, IReadOnlyList<TableCellDto> Cells)
 {
-    public static TableDto From(PublishedTableRecord record, Caller caller)
+    public static TableDto From(PublishedTableRecord record, Caller caller) => From(record, caller.Scope);
+
+    /// <summary>As <paramref name="scope"/> sees it: NATO callers (originators) are told who published it.</summary>
+    public static TableDto From(PublishedTableRecord record, VisibilityScope scope)
     {
-        var summary = TableSummaryDto.From(record.Table, caller);
+        var summary = TableSummaryDto.From(record.Table, scope);
         var design = CapabilityStore.DesignOf(record.Table);
         return new(summary.Cycle, summary.Audience, summary.State, summary.Classification, summary.Marking, summary.EquivalentMarking, summary.PublishedAt,
-            caller.Principal.IsNato ? record.Table.PublishedBy : null, DesignCapabilityDto.Of(design), design.Horizons,
+            scope.Originator ? record.Table.PublishedBy : null, DesignCapabilityDto.Of(design), design.Horizons,
             [.. record.Cells.Select(c => new TableCellDto(c.RowKey, c.ColumnKey, c.Value, c.Value is null))]);
     }
 }

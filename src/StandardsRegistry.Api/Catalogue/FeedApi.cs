@@ -13,30 +13,96 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace StandardsRegistry.Api.Catalogue;
 
+/// <summary>An edge between two registry standards, as the feed and the export send it.</summary>
+public sealed record FeedRelationDto(string From, string Kind, string To);
+
+/// <summary>A civil equivalent of a registry standard, as the feed and the export send it.</summary>
+public sealed record FeedEquivalentDto(string Key, string Source, string Identifier);
+
+/// <summary>A category's preferred standard, as the feed and the export send it.</summary>
+public sealed record FeedPreferredDto(string Category, string Key, string Rationale);
+
 /// <summary>
-/// One event of the caller's change feed. <c>version</c> is the version as <c>GET …/versions/{edition}</c> answers it
-/// now, present while the caller sees it; an event without it means the version left the caller's view.
+/// One record of the feed or the export, as the caller sees it now: exactly one of the content members is set, named
+/// by <c>subject</c>. A version is identified by <c>key</c> and <c>edition</c>; every other record by <c>ref</c>.
 /// </summary>
-public sealed record FeedEventDto(string Id, long Sequence, string Type, DateTimeOffset OccurredAt, string Key, int Edition, VersionDto? Version)
+public sealed record FeedRecord(string Subject, string? Ref, VersionDto? Version, ResponseDto? Response, FeedRelationDto? Relation,
+    FeedEquivalentDto? Equivalent, FeedPreferredDto? Preferred, TableDto? Table)
 {
-    public static FeedEventDto From(FeedEventRow row, VisibilityScope scope) => new(
-        row.EventId,
-        row.Sequence,
-        row.Type,
-        DateTimeOffset.FromUnixTimeMilliseconds(row.OccurredAt),
-        row.StandardKey,
-        row.Edition,
-        row.Version is { } version ? VersionDto.From(version, scope) : null);
+    public static FeedRecord From(FeedEventRow row, VisibilityScope scope) => new(
+        row.Subject,
+        row.Ref ?? RefOf(row),
+        row.Version is { } version ? VersionDto.From(version, scope) : null,
+        row.Response is { } response ? ResponseDto.From(response, scope) : null,
+        row.Relation is { } relation ? new FeedRelationDto(relation.From, relation.Kind, relation.To) : null,
+        row.Equivalent is { } equivalent ? new FeedEquivalentDto(equivalent.Key, equivalent.Source, equivalent.Identifier) : null,
+        row.Preferred is { } preferred ? new FeedPreferredDto(preferred.Category, preferred.Key, preferred.Rationale) : null,
+        row.Table is { } table ? TableDto.From(table, scope) : null);
+
+    /// <summary>The highest marking of what the record carries (the audit entry of a read names it).</summary>
+    public static Classification? MarkingOf(FeedEventRow row) =>
+        row.Version?.Classification ?? row.Response?.Classification ?? row.Table?.Table.Classification;
+
+    /// <summary>A record's identity as the feed stores it (<see cref="FeedRefs"/>), for an export line, made from its content.</summary>
+    private static string? RefOf(FeedEventRow row) =>
+        row.Response is { } r ? FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.RecordedAt)
+        : row.Relation is { } e ? FeedRefs.Relation(e.From, e.Kind, e.To)
+        : row.Equivalent is { } q ? FeedRefs.Equivalent(q.Key, q.Source, q.Identifier)
+        : row.Preferred is { } p ? FeedRefs.Preferred(p.Category, p.Key)
+        : row.Table is { } t ? FeedRefs.Table(t.Table.Cycle, t.Table.Audience, t.Table.PublishedAt)
+        : null;
+}
+
+/// <summary>
+/// One event of the caller's change feed: what happened (<c>type</c>) to which record (<c>subject</c>: a version, a
+/// national response, a relation, a civil equivalent, a preferred mark or a capability table). A version is named by
+/// <c>key</c> and <c>edition</c>, any other record by <c>ref</c> (a response also names the edition it answers). The
+/// record's content (the member named by <c>subject</c>) is present while the caller sees it, as the read routes answer
+/// it now; an event without it means the record left the caller's view.
+/// </summary>
+public sealed record FeedEventDto(string Id, long Sequence, string Type, DateTimeOffset OccurredAt, string Subject, string? Ref, string? Key, int? Edition,
+    VersionDto? Version, ResponseDto? Response, FeedRelationDto? Relation, FeedEquivalentDto? Equivalent, FeedPreferredDto? Preferred, TableDto? Table)
+{
+    public static FeedEventDto From(FeedEventRow row, VisibilityScope scope)
+    {
+        var record = FeedRecord.From(row, scope);
+        return new(
+            row.EventId,
+            row.Sequence,
+            row.Type,
+            DateTimeOffset.FromUnixTimeMilliseconds(row.OccurredAt),
+            row.Subject,
+            row.Ref,
+            row.StandardKey,
+            row.Edition,
+            record.Version,
+            record.Response,
+            record.Relation,
+            record.Equivalent,
+            record.Preferred,
+            record.Table);
+    }
 }
 
 /// <summary>A page of the feed; <c>cursor</c> resumes after its last event (or where the request started, when it is empty).</summary>
 public sealed record FeedPageDto(IReadOnlyList<FeedEventDto> Events, string Cursor, bool HasMore);
 
-/// <summary>The last line of an export: the feed cursor the export is consistent with, and how many versions it held.</summary>
-public sealed record ExportEndDto(string Type, string Cursor, long Versions);
+/// <summary>
+/// The last line of an export: the feed cursor the export is consistent with, how many versions it held and how many
+/// other records (responses, relations, equivalents, preferred marks, tables).
+/// </summary>
+public sealed record ExportEndDto(string Type, string Cursor, long Versions, long Records);
 
 /// <summary>One version line of an export.</summary>
 public sealed record ExportVersionDto(string Type, VersionDto Version);
+
+/// <summary>
+/// One line of an export with a record other than a version: <c>type</c> is its subject (<c>response</c>,
+/// <c>relation</c>, <c>equivalent</c>, <c>preferred</c>, <c>table</c>), <c>ref</c> its identity as feed events name it,
+/// and the member named by the type its content.
+/// </summary>
+public sealed record ExportRecordDto(string Type, string Ref, ResponseDto? Response, FeedRelationDto? Relation, FeedEquivalentDto? Equivalent,
+    FeedPreferredDto? Preferred, TableDto? Table);
 
 public static class FeedApi
 {
@@ -57,17 +123,21 @@ public static class FeedApi
             .WithName("GetFeed")
             .Audited(AuditActions.FeedRead, contentRead: true)
             .WithSummary("The caller's change feed: what became visible, changed, was withdrawn or stopped being visible, in order")
-            .WithDescription("Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version "
-                + "(as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export's "
-                + "cursor) and pass back the `cursor` of each page. Only the caller's own view is in it: nothing about versions it cannot see. "
+            .WithDescription("Events are `visible`, `updated`, `withdrawn` and `hidden`, of a `subject`: `version`, `response`, `relation`, `equivalent`, "
+                + "`preferred` or `table`. Apply them in order: an event with its content (the member named by `subject`) puts that record "
+                + "(a version as `GET …/versions/{edition}` answers it now), one without removes it — a version by `key`/`edition`, any other record "
+                + "by `ref`. Start without `cursor` (or from an export's "
+                + "cursor) and pass back the `cursor` of each page. Only the caller's own view is in it: nothing about records it cannot see. "
                 + "A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.")
             .ProducesValidationProblem();
 
         group.MapGet("/export", Export)
             .WithName("ExportCatalogue")
             .Audited(AuditActions.CatalogueExport, contentRead: true)
-            .WithSummary("Every version the caller sees, with content, as NDJSON, and the feed cursor it is consistent with")
-            .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition, then one `{\"type\":\"end\",\"cursor\":…,\"versions\":n}`; "
+            .WithSummary("Every version and record the caller sees, with content, as NDJSON, and the feed cursor it is consistent with")
+            .WithDescription("Lines are `{\"type\":\"version\",\"version\":{…}}`, ordered by key and edition; then the other records the caller sees, "
+                + "`{\"type\":\"response\",\"ref\":…,\"response\":{…}}` (likewise `relation`, `equivalent`, `preferred`, `table`); then one "
+                + "`{\"type\":\"end\",\"cursor\":…,\"versions\":n,\"records\":m}`; "
                 + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")
             .Produces<ExportVersionDto>(StatusCodes.Status200OK, NdJson)
             .AddOpenApiOperationTransformer(DocumentExportLines)
@@ -83,10 +153,13 @@ public static class FeedApi
         var pageSize = query.PageSize;
         var view = FeedView.Of(caller.Scope);
         var after = query.After(view);
-        var rows = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize + 1, ct);
+        var (rows, position) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize + 1, ct);
         var events = rows.Take(pageSize).ToList();
+        var hasMore = rows.Count > pageSize;
         var last = events.Count > 0 ? events[^1].Sequence : after;
-        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, last), rows.Count > pageSize));
+        // At the end of what the caller may see, its cursor moves past the view's events that are not for it.
+        var cursor = hasMore ? last : Math.Max(last, position);
+        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, cursor), hasMore));
     }
 
     /// <summary>
@@ -113,6 +186,7 @@ public static class FeedApi
         response.Headers[CursorHeader] = cursor;
         response.Headers.CacheControl = "no-store";
         long count = 0;
+        long records = 0;
         Classification? highest = null;
         var complete = false;
         var body = response.Body;
@@ -120,17 +194,30 @@ public static class FeedApi
         {
             while (more)
             {
-                var version = VersionDto.From(rows.Current, caller.Scope);
-                await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", version), options, ct);
+                var record = FeedRecord.From(rows.Current, caller.Scope);
+                if (record.Version is { } version)
+                {
+                    await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", version), options, ct);
+                    count++;
+                }
+                else
+                {
+                    await JsonSerializer.SerializeAsync(body, new ExportRecordDto(record.Subject, record.Ref!, record.Response, record.Relation, record.Equivalent,
+                        record.Preferred, record.Table), options, ct);
+                    records++;
+                }
                 await body.WriteAsync(NewLine, ct);
-                highest = (Classification)Math.Max((int)(highest ?? 0), (int)rows.Current.Classification);
-                if (++count % 64 == 0)
+                if (FeedRecord.MarkingOf(rows.Current) is { } marking)
+                {
+                    highest = (Classification)Math.Max((int)(highest ?? 0), (int)marking);
+                }
+                if ((count + records) % 64 == 0)
                 {
                     await body.FlushAsync(ct);
                 }
                 more = await rows.MoveNextAsync();
             }
-            await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count), options, ct);
+            await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count, records), options, ct);
             await body.WriteAsync(NewLine, ct);
             await body.FlushAsync(ct);
             complete = true;
@@ -138,22 +225,33 @@ public static class FeedApi
         finally
         {
             // How far it got: versions written to the response (the last of them may not have reached the client).
+            var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
             var detail = complete
-                ? $"complete: {count.ToString(CultureInfo.InvariantCulture)} versions and the end line"
-                : $"cut short after {count.ToString(CultureInfo.InvariantCulture)} versions{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
+                ? $"complete: {sent} and the end line"
+                : $"cut short after {sent}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
             await trail.RecordAsync(end, CancellationToken.None);
         }
     }
 
-    /// <summary>Each line of the export is a version line or, last, the end line: the schema of a line is one of the two.</summary>
+    /// <summary>Each line of the export is a version line, a record line or, last, the end line: the schema of a line is one of the three.</summary>
     private static async Task DocumentExportLines(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.TryGetValue(NdJson, out var lines) == true
             && lines.Schema is { } version && context.Document is { } document)
         {
+            var record = await context.GetOrCreateSchemaAsync(typeof(ExportRecordDto), null, ct);
+            // Made outside a response, the schema lost which members are nullable: only the member its type names is sent.
+            if (record is OpenApiSchema members)
+            {
+                members.Required = new HashSet<string>(["type", "ref"], StringComparer.Ordinal);
+            }
+            document.AddComponent(nameof(ExportRecordDto), record);
             document.AddComponent(nameof(ExportEndDto), await context.GetOrCreateSchemaAsync(typeof(ExportEndDto), null, ct));
-            lines.Schema = new OpenApiSchema { OneOf = [version, new OpenApiSchemaReference(nameof(ExportEndDto), document)] };
+            lines.Schema = new OpenApiSchema
+            {
+                OneOf = [version, new OpenApiSchemaReference(nameof(ExportRecordDto), document), new OpenApiSchemaReference(nameof(ExportEndDto), document)],
+            };
         }
     }
 

@@ -217,13 +217,16 @@ public sealed record ResponseDto(
     DateTimeOffset RecordedAt,
     string? RecordedBy)
 {
-    public static ResponseDto From(ResponseRow row, Caller caller)
+    public static ResponseDto From(ResponseRow row, Caller caller) => From(row, caller.Scope);
+
+    /// <summary>As <paramref name="scope"/> sees it: NATO callers (originators) are told who recorded it.</summary>
+    public static ResponseDto From(ResponseRow row, VisibilityScope scope)
     {
-        var marking = MarkingDto.For(row.Classification, caller.Scope.Scheme);
+        var marking = MarkingDto.For(row.Classification, scope.Scheme);
         return new(row.StandardKey, row.Designation, row.Edition, row.Nation, row.Response, row.Reservation,
             ResponseContent.Date(row.IntendedImplementation), ResponseContent.Date(row.ActualImplementation), row.ImplementingDocument,
             marking.Classification, marking.Marking, marking.EquivalentMarking, DateTimeOffset.FromUnixTimeMilliseconds(row.RecordedAt),
-            caller.Principal.IsNato ? row.RecordedBy : null);
+            scope.Originator ? row.RecordedBy : null);
     }
 }
 

@@ -1,16 +1,20 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Tests.Support;
 
 /// <summary>
 /// A consuming system's local copy, kept as docs/consuming.md tells it to: export once (or start from nothing), then
-/// apply the feed in order — an event with <c>version</c> puts it, one without removes it. Keeps every body it
-/// received, so a test can look for what must never be in them.
+/// apply the feed in order — an event with its content (<c>version</c>, <c>response</c>, … as its <c>subject</c> says)
+/// puts it, one without removes it. Keeps every body it received, so a test can look for what must never be in them.
 /// </summary>
 public sealed class FeedFollower(HttpClient client, int pageSize = 7)
 {
     public Dictionary<(string Key, int Edition), JsonNode> Copy { get; } = [];
+
+    /// <summary>The records other than versions, by <c>"{subject} {ref}"</c>.</summary>
+    public Dictionary<string, JsonNode> Records { get; } = new(StringComparer.Ordinal);
 
     public string? Cursor { get; private set; }
 
@@ -43,6 +47,20 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
             foreach (var e in page["events"]!.AsArray().Select(e => e!.AsObject()))
             {
                 Events.Add(e);
+                var subject = e["subject"]!.GetValue<string>();
+                if (subject != "version")
+                {
+                    var name = $"{subject} {e["ref"]!.GetValue<string>()}";
+                    if (e[subject] is { } record)
+                    {
+                        Records[name] = record.DeepClone();
+                    }
+                    else
+                    {
+                        Records.Remove(name);
+                    }
+                    continue;
+                }
                 var at = (e["key"]!.GetValue<string>(), e["edition"]!.GetValue<int>());
                 if (e["version"] is { } version)
                 {
@@ -70,12 +88,19 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
         Bodies.Add(body);
         Copy.Clear();
+        Records.Clear();
         var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         Assert.Equal("end", lines[^1]["type"]!.GetValue<string>());
-        Assert.Equal(lines.Count - 1, lines[^1]["versions"]!.GetValue<int>());
+        Assert.Equal(lines.Count(l => l["type"]!.GetValue<string>() == "version"), lines[^1]["versions"]!.GetValue<int>());
+        Assert.Equal(lines.Count - 1, lines[^1]["versions"]!.GetValue<int>() + lines[^1]["records"]!.GetValue<int>());
         foreach (var line in lines[..^1])
         {
-            Assert.Equal("version", line["type"]!.GetValue<string>());
+            var type = line["type"]!.GetValue<string>();
+            if (type != "version")
+            {
+                Records[$"{type} {line["ref"]!.GetValue<string>()}"] = line[type]!.DeepClone();
+                continue;
+            }
             var version = line["version"]!;
             Copy[(version["key"]!.GetValue<string>(), version["edition"]!.GetValue<int>())] = version.DeepClone();
         }
@@ -95,6 +120,70 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
             }
         }
         return state;
+    }
+
+    /// <summary>
+    /// Every record other than a version that the read routes show the client now, named as the feed names them: each
+    /// visible standard's relations (edges named from their source), equivalents and preferred mark, and each visible
+    /// edition's responses (every row of each nation's history the client sees). <paramref name="nation"/>: the client
+    /// speaks for that nation, and the feed carries its own nation's responses only.
+    /// </summary>
+    public static async Task<Dictionary<string, JsonNode>> ReadRecordsAsync(HttpClient client, string? nation = null)
+    {
+        var records = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+        foreach (var key in await PagesAsync(client, "/v1/standards", i => i["key"]!.GetValue<string>()))
+        {
+            var relations = await client.GetJsonAsync($"/v1/standards/{key}/relations");
+            foreach (var edge in relations["outgoing"]!.AsArray())
+            {
+                var (kind, to) = (edge!["kind"]!.GetValue<string>(), edge["key"]!.GetValue<string>());
+                records[$"relation {FeedRefs.Relation(key, kind, to)}"] = new JsonObject { ["from"] = key, ["kind"] = kind, ["to"] = to };
+            }
+            foreach (var equivalent in relations["equivalents"]!.AsArray())
+            {
+                var (source, identifier) = (equivalent!["source"]!.GetValue<string>(), equivalent["identifier"]!.GetValue<string>());
+                records[$"equivalent {FeedRefs.Equivalent(key, source, identifier)}"] = new JsonObject { ["key"] = key, ["source"] = source, ["identifier"] = identifier };
+            }
+            if (relations["preferred"] is { } preferred)
+            {
+                var category = preferred["category"]!.GetValue<string>();
+                records[$"preferred {FeedRefs.Preferred(category, key)}"] = new JsonObject { ["category"] = category, ["key"] = key, ["rationale"] = preferred["rationale"]!.GetValue<string>() };
+            }
+            foreach (var edition in await PagesAsync(client, $"/v1/standards/{key}/versions", i => i["edition"]!.GetValue<int>()))
+            {
+                var matrix = await client.GetJsonArrayAsync($"/v1/standards/{key}/versions/{edition}/responses");
+                foreach (var current in matrix.Select(r => r!["nation"]!.GetValue<string>()).Where(n => nation is null || n == nation))
+                {
+                    var history = await client.GetJsonArrayAsync($"/v1/standards/{key}/versions/{edition}/responses/{current}");
+                    foreach (var row in history)
+                    {
+                        var recordedAt = row!["recordedAt"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds();
+                        records[$"response {FeedRefs.Response(key, edition, current, recordedAt)}"] = row.DeepClone();
+                    }
+                }
+            }
+        }
+        return records;
+    }
+
+    /// <summary>The differences between the records a follower holds and those the read routes show, one line each.</summary>
+    public static IEnumerable<string> RecordDifferences(IReadOnlyDictionary<string, JsonNode> held, IReadOnlyDictionary<string, JsonNode> routes)
+    {
+        foreach (var (name, record) in routes.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (!held.TryGetValue(name, out var copy))
+            {
+                yield return $"{name} is shown by the read routes but missing from the copy";
+            }
+            else if (!JsonNode.DeepEquals(copy, record))
+            {
+                yield return $"{name} differs: copy {copy.ToJsonString()} / routes {record.ToJsonString()}";
+            }
+        }
+        foreach (var name in held.Keys.Where(k => !routes.ContainsKey(k)).Order(StringComparer.Ordinal))
+        {
+            yield return $"{name} is in the copy but the read routes do not show it";
+        }
     }
 
     private static async Task<List<T>> PagesAsync<T>(HttpClient client, string path, Func<JsonNode, T> item)
