@@ -28,3 +28,13 @@ CREATE TABLE feed_items_state (
 INSERT INTO feed_items_state (id, complete_at) SELECT 1, 0
 WHERE NOT EXISTS (SELECT 1 FROM national_responses) AND NOT EXISTS (SELECT 1 FROM relations) AND NOT EXISTS (SELECT 1 FROM equivalents)
   AND NOT EXISTS (SELECT 1 FROM preferred_standards) AND NOT EXISTS (SELECT 1 FROM capability_tables);
+
+-- A response row and a published table are named to readers by an opaque identity, random, never a row id: ids are
+-- shared across nations, audiences and markings, so their gaps would count rows the reader may not see; a time is not
+-- unique. Responses and tables carry it as `id`, and feed events name them by it.
+ALTER TABLE national_responses ADD COLUMN public_id text NULL;
+ALTER TABLE capability_tables ADD COLUMN public_id text NULL;
+UPDATE national_responses SET public_id = md5(random()::text || id::text);
+UPDATE capability_tables SET public_id = md5(random()::text || id::text);
+CREATE UNIQUE INDEX ux_national_responses_public_id ON national_responses (public_id);
+CREATE UNIQUE INDEX ux_capability_tables_public_id ON capability_tables (public_id);

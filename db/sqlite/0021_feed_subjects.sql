@@ -83,3 +83,13 @@ INSERT INTO equivalents_rebuilt (id, standard_id, source, identifier, created_at
 SELECT id, standard_id, source, identifier, created_at, created_by FROM equivalents;
 DROP TABLE equivalents;
 ALTER TABLE equivalents_rebuilt RENAME TO equivalents;
+
+-- A response row and a published table are named to readers by an opaque identity, random, never a row id: ids are
+-- shared across nations, audiences and markings, so their gaps would count rows the reader may not see; a time is not
+-- unique. Responses and tables carry it as `id`, and feed events name them by it.
+ALTER TABLE national_responses ADD COLUMN public_id TEXT NULL;
+ALTER TABLE capability_tables ADD COLUMN public_id TEXT NULL;
+UPDATE national_responses SET public_id = lower(hex(randomblob(16)));
+UPDATE capability_tables SET public_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX ux_national_responses_public_id ON national_responses (public_id);
+CREATE UNIQUE INDEX ux_capability_tables_public_id ON capability_tables (public_id);

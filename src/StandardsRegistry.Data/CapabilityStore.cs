@@ -32,6 +32,8 @@ public sealed class TargetRow
 public sealed class TableRow
 {
     public long Id { get; init; }
+    /// <summary>The table's identity as sent: random, so it counts nothing (db/*/0021_feed_subjects.sql).</summary>
+    public string PublicId { get; init; } = "";
     public int Cycle { get; init; }
     public string Audience { get; init; } = "";
     public Classification Classification { get; init; }
@@ -149,13 +151,13 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             var row = new TableRow
             {
                 Cycle = cycle, Audience = audience.Code, Classification = classification, Design = JsonSerializer.Serialize(released.Design, Json),
-                TargetSnapshot = targets.Max(t => t.Id), PublishedAt = w.At, PublishedBy = by.Subject,
+                TargetSnapshot = targets.Max(t => t.Id), PublishedAt = w.At, PublishedBy = by.Subject, PublicId = Guid.NewGuid().ToString("N"),
             };
             var (id, cellRows) = await w.TrackTablesAsync(audience.Code, async () =>
             {
                 var tableId = await w.Session.QuerySingleAsync<long>(Sql.InsertTable(db.Dialect), new
                 {
-                    row.Cycle, row.Audience, classification = (int)row.Classification, row.Design, row.TargetSnapshot, row.PublishedAt, row.PublishedBy,
+                    row.Cycle, row.Audience, classification = (int)row.Classification, row.Design, row.TargetSnapshot, row.PublishedAt, row.PublishedBy, row.PublicId,
                 });
                 var cells = released.Cells.Select((c, i) => new TableCellRow { TableId = tableId, Position = i, RowKey = c.Key.Row, ColumnKey = c.Key.Column, Value = c.Value }).ToList();
                 await w.Session.InsertRowsAsync(cells, Sql.InsertCells, static (c, p, i) =>
@@ -170,7 +172,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             return Result.Created(new PublishedTableRecord(new TableRow
             {
                 Id = id, Cycle = row.Cycle, Audience = row.Audience, Classification = row.Classification, Design = row.Design,
-                TargetSnapshot = row.TargetSnapshot, PublishedAt = row.PublishedAt, PublishedBy = row.PublishedBy,
+                TargetSnapshot = row.TargetSnapshot, PublishedAt = row.PublishedAt, PublishedBy = row.PublishedBy, PublicId = row.PublicId,
             }, cellRows));
         }, ct);
 
@@ -286,7 +288,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         internal const string TableColumns = """
             ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.design AS Design,
-            ct.target_snapshot AS TargetSnapshot, ct.published_at AS PublishedAt, ct.published_by AS PublishedBy, ct.revoked_at AS RevokedAt, ct.revoked_by AS RevokedBy
+            ct.target_snapshot AS TargetSnapshot, ct.published_at AS PublishedAt, ct.published_by AS PublishedBy, ct.revoked_at AS RevokedAt, ct.revoked_by AS RevokedBy,
+            ct.public_id AS PublicId
             """;
 
         public const string TablesOf = $"SELECT {TableColumns} FROM capability_tables ct WHERE ct.audience = @audience ORDER BY ct.id";
@@ -297,8 +300,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             """;
 
         public static string InsertTable(SqlDialect dialect) => dialect.InsertReturning("capability_tables",
-            "cycle, audience, classification, design, target_snapshot, published_at, published_by",
-            "@Cycle, @Audience, @classification, @Design, @TargetSnapshot, @PublishedAt, @PublishedBy", "id");
+            "cycle, audience, classification, design, target_snapshot, published_at, published_by, public_id",
+            "@Cycle, @Audience, @classification, @Design, @TargetSnapshot, @PublishedAt, @PublishedBy, @PublicId", "id");
 
         public static string InsertCells(int rows) =>
             "INSERT INTO capability_table_cells (table_id, position, row_key, column_key, value) VALUES "

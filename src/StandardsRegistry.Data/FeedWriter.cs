@@ -83,11 +83,16 @@ public sealed class FeedWriter(Db db)
     /// </summary>
     public async Task BackfillAsync(DateTimeOffset now, CancellationToken ct = default)
     {
-        if (await db.ReadAsync(c => c.ExecuteScalarAsync<int>(Sql.IsComplete), ct) > 0)
-        {
-            return;
-        }
         var at = now.ToUnixTimeMilliseconds();
+        if (await db.ReadAsync(c => c.ExecuteScalarAsync<int>(Sql.IsComplete), ct) == 0)
+        {
+            await BackfillVersionsAsync(at, ct);
+        }
+        await BackfillRecordsAsync(at, ct);
+    }
+
+    private async Task BackfillVersionsAsync(long at, CancellationToken ct)
+    {
         long after = 0;
         while (true)
         {
@@ -124,7 +129,6 @@ public sealed class FeedWriter(Db db)
             }
             return Result.Done(true);
         }, ct);
-        await BackfillRecordsAsync(at, ct);
     }
 
     /// <summary>
@@ -145,11 +149,24 @@ public sealed class FeedWriter(Db db)
             {
                 return Result.Done(true);
             }
+            // An edge is seen from both its ends, a preferred mark from every standard of its category: each is put in once.
+            var edges = new HashSet<long>();
+            var marks = new HashSet<long>();
             foreach (var standardId in await c.QueryAsync<long>(Sql.StandardsWithRecords))
             {
                 await c.ExecuteAsync(Sql.LockStandard, new { standardId });
                 var (facts, views) = await FactsAsync(c, standardId, withViews: true);
-                await AppendAsync(c, views!, facts.VersionsOnly, facts, at);
+                var before = facts.VersionsOnly with
+                {
+                    Edges = facts.Edges.Where(e => edges.Contains(e.Id)).ToList(),
+                    Preferred = facts.Preferred is { } mark && marks.Contains(mark.HolderId) ? mark : null,
+                };
+                await AppendAsync(c, views!, before, facts, at);
+                edges.UnionWith(facts.Edges.Select(e => e.Id));
+                if (facts.Preferred is { } preferred)
+                {
+                    marks.Add(preferred.HolderId);
+                }
             }
             foreach (var audience in await c.QueryAsync<string>(Sql.AudiencesWithTables))
             {
@@ -180,7 +197,7 @@ public sealed class FeedWriter(Db db)
 
     private static async Task<IReadOnlyList<TableFactsForFeed>> TablesAsync(DbSession c, string audience) =>
         (await c.QueryAsync<TableFactRow>(Sql.TablesOf, new { audience }))
-            .Select(t => new TableFactsForFeed(t.Id, t.Audience, t.Classification, t.RevokedAt is not null, FeedRefs.Table(t.Cycle, t.Audience, t.PublishedAt)))
+            .Select(t => new TableFactsForFeed(t.Id, t.Audience, t.Classification, t.RevokedAt is not null, FeedRefs.Table(t.Cycle, t.Audience, t.PublicId)))
             .ToList();
 
     private sealed class TableFactRow
@@ -189,7 +206,7 @@ public sealed class FeedWriter(Db db)
         public int Cycle { get; init; }
         public string Audience { get; init; } = "";
         public Classification Classification { get; init; }
-        public long PublishedAt { get; init; }
+        public string PublicId { get; init; } = "";
         public long? RevokedAt { get; init; }
     }
 
@@ -219,7 +236,7 @@ public sealed class FeedWriter(Db db)
         public string StandardKey { get; init; } = "";
         public int Edition { get; init; }
         public string Nation { get; init; } = "";
-        public long RecordedAt { get; init; }
+        public string PublicId { get; init; } = "";
     }
 
     private sealed class ResponseReleaseFactRow
@@ -314,7 +331,7 @@ public sealed class FeedWriter(Db db)
         var facts = new StandardFactsForFeed(
             own,
             responses.Select(r => new ResponseFactsForFeed(r.Id, r.VersionId, r.Classification, responseReleases[r.Id].ToList(),
-                FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.RecordedAt))).ToList(),
+                FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.PublicId))).ToList(),
             edges.Select(e => new EdgeFactsForFeed(e.Id, Of(e.FromId == standardId ? e.ToId : e.FromId), FeedRefs.Relation(e.FromKey, e.Kind, e.ToKey))).ToList(),
             equivalents.Select(e => new EquivalentFactsForFeed(e.Id, FeedRefs.Equivalent(e.StandardKey, e.Source, e.Identifier))).ToList(),
             preferred is null ? null : new PreferredFactsForFeed(preferred.HolderId, Of(preferred.HolderId), preferred.Rationale, FeedRefs.Preferred(preferred.Category, preferred.HolderKey)));
@@ -473,7 +490,7 @@ public sealed class FeedWriter(Db db)
             FROM releases r JOIN versions v ON v.id = r.version_id
             WHERE v.standard_id = @standardId AND r.announced_at IS NOT NULL;
             SELECT n.id AS Id, n.version_id AS VersionId, n.classification AS Classification, s.standard_key AS StandardKey, v.edition AS Edition,
-                   n.nation AS Nation, n.recorded_at AS RecordedAt
+                   n.nation AS Nation, n.public_id AS PublicId
             FROM national_responses n JOIN versions v ON v.id = n.version_id JOIN standards s ON s.id = v.standard_id
             WHERE v.standard_id = @standardId;
             SELECT rr.response_id AS ResponseId, rr.audience AS Audience
@@ -559,7 +576,7 @@ public sealed class FeedWriter(Db db)
         public const string AudiencesWithTables = "SELECT DISTINCT audience FROM capability_tables ORDER BY audience";
 
         public const string TablesOf = """
-            SELECT id AS Id, cycle AS Cycle, audience AS Audience, classification AS Classification, published_at AS PublishedAt, revoked_at AS RevokedAt
+            SELECT id AS Id, cycle AS Cycle, audience AS Audience, classification AS Classification, public_id AS PublicId, revoked_at AS RevokedAt
             FROM capability_tables WHERE audience = @audience
             """;
 

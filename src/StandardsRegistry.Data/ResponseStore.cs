@@ -8,6 +8,8 @@ public sealed class ResponseRow
 {
     /// <summary>The row's identity in the store (never sent: it would count rows the reader may not see).</summary>
     public long Id { get; init; }
+    /// <summary>The row's identity as sent: random, so it counts nothing (db/*/0021_feed_subjects.sql).</summary>
+    public string PublicId { get; init; } = "";
     public string StandardKey { get; init; } = "";
     public string Designation { get; init; } = "";
     public int Edition { get; init; }
@@ -71,6 +73,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 Classification = content.Classification,
                 RecordedAt = w.At,
                 RecordedBy = by.Subject,
+                PublicId = Guid.NewGuid().ToString("N"),
             };
             if (await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.Latest, new { versionId = version.Id, nation }) is { } latest && SameContent(latest, row))
             {
@@ -79,7 +82,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Insert, new
             {
                 versionId = version.Id, row.Nation, row.Response, row.Reservation, row.IntendedImplementation, row.ActualImplementation,
-                row.ImplementingDocument, classification = (int)row.Classification, row.RecordedAt, row.RecordedBy,
+                row.ImplementingDocument, classification = (int)row.Classification, row.RecordedAt, row.RecordedBy, row.PublicId,
             }));
             return Result.Created(row);
         }, ct);
@@ -204,7 +207,8 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         internal const string Columns = """
             r.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, v.edition AS Edition, r.nation AS Nation, r.response AS Response,
             r.reservation AS Reservation, r.intended_implementation AS IntendedImplementation, r.actual_implementation AS ActualImplementation,
-            r.implementing_document AS ImplementingDocument, r.classification AS Classification, r.recorded_at AS RecordedAt, r.recorded_by AS RecordedBy
+            r.implementing_document AS ImplementingDocument, r.classification AS Classification, r.recorded_at AS RecordedAt, r.recorded_by AS RecordedBy,
+            r.public_id AS PublicId
             """;
 
         internal const string From = "national_responses r JOIN versions v ON v.id = r.version_id JOIN standards s ON s.id = v.standard_id";
@@ -223,9 +227,9 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
 
         public const string Insert = """
             INSERT INTO national_responses (version_id, nation, response, reservation, intended_implementation, actual_implementation,
-                                            implementing_document, classification, recorded_at, recorded_by)
+                                            implementing_document, classification, recorded_at, recorded_by, public_id)
             VALUES (@versionId, @Nation, @Response, @Reservation, @IntendedImplementation, @ActualImplementation, @ImplementingDocument,
-                    @classification, @RecordedAt, @RecordedBy)
+                    @classification, @RecordedAt, @RecordedBy, @PublicId)
             """;
 
         private const string ReleaseColumns = """

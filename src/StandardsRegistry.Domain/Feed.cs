@@ -70,13 +70,14 @@ public enum FeedSubject
 
 /// <summary>
 /// The identity of a record as the feed sends it: made of what the record's visible representation already says (keys,
-/// editions, nations, kinds, times), never a row id, which would count records the reader may not see. A tombstone
-/// names what went by it.
+/// editions, nations, kinds, the opaque random id of a response or a table), never a row id, which would count records
+/// the reader may not see. A tombstone names what went by it.
 /// </summary>
 public static class FeedRefs
 {
-    public static string Response(string key, int edition, string nation, long recordedAt) =>
-        $"{key}/{edition.ToString(CultureInfo.InvariantCulture)}/responses/{nation}/{Time(recordedAt)}";
+    /// <summary>A response row by its edition, nation and opaque id (the <c>id</c> a response carries).</summary>
+    public static string Response(string key, int edition, string nation, string id) =>
+        $"{key}/{edition.ToString(CultureInfo.InvariantCulture)}/responses/{nation}/{id}";
 
     public static string Relation(string fromKey, string kind, string toKey) => $"{fromKey} {kind} {toKey}";
 
@@ -84,11 +85,8 @@ public static class FeedRefs
 
     public static string Preferred(string category, string key) => $"{category} preferred {key}";
 
-    public static string Table(int cycle, string audience, long publishedAt) =>
-        $"{cycle.ToString(CultureInfo.InvariantCulture)}/{audience}/{Time(publishedAt)}";
-
-    private static string Time(long unixMilliseconds) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>A published table by its cycle, audience and opaque id (the <c>id</c> a table carries).</summary>
+    public static string Table(int cycle, string audience, string id) => $"{cycle.ToString(CultureInfo.InvariantCulture)}/{audience}/{id}";
 }
 
 /// <summary>One record of the feed: its kind and its identity in the store (never sent).</summary>

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Dapper;
+using Polly;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 using StandardsRegistry.Tests.Support;
 
@@ -157,6 +160,54 @@ public abstract class FeedTests(TestProvider provider)
     }
 
     private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+    /// <summary>
+    /// A database that holds responses, relations, equivalents and preferred marks recorded before the feed carried them
+    /// (as migration 0021 finds one) gets them into the feed on start, once: every principal's replay then holds what
+    /// the read routes show, and a second run adds nothing.
+    /// </summary>
+    [Fact]
+    public async Task RecordsThatPredateTheFeedAreBackfilledOnce()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var generator = new CatalogueGenerator(app, 21);
+        var records = new RecordWriter(app);
+        var random = new Random(21);
+        for (var step = 0; step < 120; step++)
+        {
+            await (random.NextDouble() < 0.5 ? records.RandomStepAsync(generator.Model, random) : RandomStepAsync(generator, random));
+        }
+        // The feed as it was before it carried records: their events gone, the backfill not done.
+        var dialect = SqlDialect.For(app.Provider.Name);
+        var db = new Db(dialect, dialect.Normalize(app.ConnectionString), ResiliencePipeline.Empty);
+        var removed = (await db.WriteAsync(async c =>
+        {
+            await c.ExecuteAsync("DELETE FROM feed_items_state");
+            return Result.Done(await c.ExecuteAsync("DELETE FROM feed_events WHERE subject <> 'version'"));
+        })).Value;
+        Assert.True(removed > 0, "the history recorded responses or relations");
+        foreach (var principal in (IReadOnlyList<TestPrincipal>)[TestPrincipal.Anonymous, TestPrincipal.Named("EU consumer NS"), TestPrincipal.NatoEditor])
+        {
+            var stale = new FeedFollower(principal.Client(app), pageSize: 100);
+            await stale.FollowAsync();
+            Assert.Empty(stale.Records);
+        }
+
+        var writer = new FeedWriter(db);
+        await writer.BackfillAsync(app.Clock.GetUtcNow());
+        await writer.BackfillAsync(app.Clock.GetUtcNow());
+        var backfilled = 0;
+        foreach (var principal in (IReadOnlyList<TestPrincipal>)[.. TestPrincipal.All, Delegate])
+        {
+            var replay = new FeedFollower(principal.Client(app), pageSize: 100);
+            await replay.FollowAsync();
+            AssertSame(replay.Copy, await FeedFollower.ReadRoutesAsync(principal.Client(app)), $"{principal} replaying after the backfill");
+            AssertSameRecords(replay.Records, await FeedFollower.ReadRecordsAsync(principal.Client(app), NationOf(principal)), $"{principal} replaying after the backfill");
+            Assert.Equal(replay.Events.Count(e => e["subject"]!.GetValue<string>() != "version"), replay.Records.Count);
+            backfilled += replay.Records.Count;
+        }
+        Assert.True(backfilled > 0);
+    }
 
     /// <summary>A national delegate: reads the NATO view, and its feed carries its own nation's responses only.</summary>
     private static readonly TestPrincipal Delegate =

@@ -95,6 +95,46 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.False(state.ContainsKey("secret"));
     }
 
+    /// <summary>
+    /// A national response is delivered like a version: recorded on a released edition it is nothing to the EU until it
+    /// is released to the EU; then its event carries it, and its revocation is a tombstone naming it by its ref. A response
+    /// released to PUBLIC only is never delivered to the EU. The audit names what each delivery sent.
+    /// </summary>
+    [Fact]
+    public async Task AResponseIsDeliveredWhenReleasedToTheAudienceAndItsRevocationIsATombstone()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var subscription = await SubscribeAsync(app, receiver);
+        await PublishReleasedAsync(app, "stanag-5101");
+        var url = "/v1/standards/stanag-5101/versions/1/responses";
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/FRA", new { response = "ratified-with-reservations", reservation = "RESERVATION-FRA", classification = "NR" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/DEU", new { response = "ratified-with-reservations", reservation = "RESERVATION-DEU", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/DEU/releases/PUBLIC", new { reason = "Public." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/FRA/releases/EU", new { reason = "For harmonisation." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/FRA/releases/EU"), HttpStatusCode.NoContent);
+
+        var expected = await FeedAsync(app);
+        Assert.Equal(["visible version", "hidden response"], expected.Select(e => $"{e["type"]} {e["subject"]}"));
+        var ids = expected.Select(e => e["id"]!.GetValue<string>()).ToList();
+        await receiver.WaitUntilAsync(r => ids.All(id => r.Acknowledged.Any(d => d.EventId == id)), TimeSpan.FromSeconds(20), "all events delivered");
+        var delivered = receiver.Acknowledged.Where(d => d.Body["subject"]!.GetValue<string>() == "response").ToList();
+        // The response's visible event may have been delivered while it was released, with its content, or skipped.
+        Assert.InRange(delivered.Count, 1, 2);
+        Assert.All(delivered, d => Assert.StartsWith("stanag-5101/1/responses/FRA/", d.Body["ref"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Equal("hidden", delivered[^1].Body["type"]!.GetValue<string>());
+        Assert.Null(delivered[^1].Body["response"]);
+        Assert.DoesNotContain(receiver.Acknowledged, d => d.Body.ToJsonString().Contains("RESERVATION-DEU", StringComparison.Ordinal));
+        if (delivered.Count == 2)
+        {
+            Assert.Equal("RESERVATION-FRA", delivered[0].Body["response"]!["reservation"]!.GetValue<string>());
+        }
+        var state = await WaitForSubscriptionAsync(app, subscription, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        Assert.Equal("active", state["state"]!.GetValue<string>());
+    }
+
     /// <summary>The subscription as the admin reads it, once <paramref name="condition"/> holds (within 20 s, else the test fails saying what it waited for).</summary>
     private static async Task<JsonObject> WaitForSubscriptionAsync(RegistryApp app, JsonObject subscription, Func<JsonObject, bool> condition, string what)
     {

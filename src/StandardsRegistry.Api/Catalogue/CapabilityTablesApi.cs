@@ -371,14 +371,14 @@ public sealed record DesignCapabilityDto(string Code, string Unit, string Group)
 }
 
 /// <summary>A published table in a list. <c>state</c> is <c>active</c> or <c>revoked</c> (revoked ones: NATO only).</summary>
-public sealed record TableSummaryDto(int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt)
+public sealed record TableSummaryDto(string Id, int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt)
 {
     public static TableSummaryDto From(TableRow row, Caller caller) => From(row, caller.Scope);
 
     public static TableSummaryDto From(TableRow row, VisibilityScope scope)
     {
         var marking = MarkingDto.For(row.Classification, scope.Scheme);
-        return new(row.Cycle, row.Audience, row.RevokedAt is null ? "active" : "revoked", marking.Classification, marking.Marking, marking.EquivalentMarking,
+        return new(row.PublicId, row.Cycle, row.Audience, row.RevokedAt is null ? "active" : "revoked", marking.Classification, marking.Marking, marking.EquivalentMarking,
             DateTimeOffset.FromUnixTimeMilliseconds(row.PublishedAt));
     }
 }
@@ -386,8 +386,11 @@ public sealed record TableSummaryDto(int Cycle, string Audience, string State, s
 /// <summary>A cell as published: <c>value</c> is null and <c>suppressed</c> true where the cell is suppressed.</summary>
 public sealed record TableCellDto(string Row, string Column, long? Value, bool Suppressed);
 
-/// <summary>A published table. Who published it is told to NATO callers only.</summary>
-public sealed record TableDto(int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt,
+/// <summary>
+/// A published table: <c>id</c> is its opaque identity (random; feed events name it in their <c>ref</c>). Who published
+/// it is told to NATO callers only.
+/// </summary>
+public sealed record TableDto(string Id, int Cycle, string Audience, string State, string Classification, string Marking, string? EquivalentMarking, DateTimeOffset PublishedAt,
     string? PublishedBy, IReadOnlyList<DesignCapabilityDto> Capabilities, IReadOnlyList<int> Horizons, IReadOnlyList<TableCellDto> Cells)
 {
     public static TableDto From(PublishedTableRecord record, Caller caller) => From(record, caller.Scope);
@@ -397,7 +400,7 @@ public sealed record TableDto(int Cycle, string Audience, string State, string C
     {
         var summary = TableSummaryDto.From(record.Table, scope);
         var design = CapabilityStore.DesignOf(record.Table);
-        return new(summary.Cycle, summary.Audience, summary.State, summary.Classification, summary.Marking, summary.EquivalentMarking, summary.PublishedAt,
+        return new(summary.Id, summary.Cycle, summary.Audience, summary.State, summary.Classification, summary.Marking, summary.EquivalentMarking, summary.PublishedAt,
             scope.Originator ? record.Table.PublishedBy : null, DesignCapabilityDto.Of(design), design.Horizons,
             [.. record.Cells.Select(c => new TableCellDto(c.RowKey, c.ColumnKey, c.Value, c.Value is null))]);
     }

@@ -45,11 +45,11 @@ public sealed record FeedRecord(string Subject, string? Ref, VersionDto? Version
 
     /// <summary>A record's identity as the feed stores it (<see cref="FeedRefs"/>), for an export line, made from its content.</summary>
     private static string? RefOf(FeedEventRow row) =>
-        row.Response is { } r ? FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.RecordedAt)
+        row.Response is { } r ? FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.PublicId)
         : row.Relation is { } e ? FeedRefs.Relation(e.From, e.Kind, e.To)
         : row.Equivalent is { } q ? FeedRefs.Equivalent(q.Key, q.Source, q.Identifier)
         : row.Preferred is { } p ? FeedRefs.Preferred(p.Category, p.Key)
-        : row.Table is { } t ? FeedRefs.Table(t.Table.Cycle, t.Table.Audience, t.Table.PublishedAt)
+        : row.Table is { } t ? FeedRefs.Table(t.Table.Cycle, t.Table.Audience, t.Table.PublicId)
         : null;
 }
 

@@ -200,8 +200,12 @@ public static class ResponsesApi
             : await next(context);
 }
 
-/// <summary>A national response as the caller may see it. Who recorded it is told to NATO callers only.</summary>
+/// <summary>
+/// A national response as the caller may see it: <c>id</c> is the record's opaque identity (random; feed events name it
+/// in their <c>ref</c>). Who recorded it is told to NATO callers only.
+/// </summary>
 public sealed record ResponseDto(
+    string Id,
     string Key,
     string Designation,
     int Edition,
@@ -223,7 +227,7 @@ public sealed record ResponseDto(
     public static ResponseDto From(ResponseRow row, VisibilityScope scope)
     {
         var marking = MarkingDto.For(row.Classification, scope.Scheme);
-        return new(row.StandardKey, row.Designation, row.Edition, row.Nation, row.Response, row.Reservation,
+        return new(row.PublicId, row.StandardKey, row.Designation, row.Edition, row.Nation, row.Response, row.Reservation,
             ResponseContent.Date(row.IntendedImplementation), ResponseContent.Date(row.ActualImplementation), row.ImplementingDocument,
             marking.Classification, marking.Marking, marking.EquivalentMarking, DateTimeOffset.FromUnixTimeMilliseconds(row.RecordedAt),
             scope.Originator ? row.RecordedBy : null);

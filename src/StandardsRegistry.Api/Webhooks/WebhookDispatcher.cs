@@ -123,17 +123,17 @@ public sealed class WebhookDispatcher(
             var row = await feed.EventAsync(scope, delivery.Seq, ct);
             if (row is null)
             {
-                // It shows a version the audience no longer sees: nothing of it is sent, and a later event removes it.
+                // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
                 await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
                 continue;
             }
             var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
-            // A delivery hands the version's content to the subscriber, acknowledged or not: it is a retrieval on record.
+            // A delivery hands the record's content to the subscriber, acknowledged or not: it is a retrieval on record.
             // Record, then release: the send is committed before the POST (or, when the trail cannot be written, this
             // throws and nothing is sent: the run ends and the delivery waits for the next one); the outcome after.
             var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
-            var classification = row.Version is { } v ? (Classification?)v.Classification : null;
-            var what = $"event {row.EventId} ({row.Type}) to {subscription.Url}";
+            var classification = FeedRecord.MarkingOf(row);
+            var what = $"event {row.EventId} ({row.Type} {row.Subject}{(row.Ref is null ? "" : $" {row.Ref}")}) to {subscription.Url}";
             await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
             var error = await SendAsync(subscription, row.EventId, body, ct);
             await audit.RecordAsync(actor.Entry(

@@ -157,8 +157,7 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
                     var history = await client.GetJsonArrayAsync($"/v1/standards/{key}/versions/{edition}/responses/{current}");
                     foreach (var row in history)
                     {
-                        var recordedAt = row!["recordedAt"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds();
-                        records[$"response {FeedRefs.Response(key, edition, current, recordedAt)}"] = row.DeepClone();
+                        records[$"response {FeedRefs.Response(key, edition, current, row!["id"]!.GetValue<string>())}"] = row.DeepClone();
                     }
                 }
             }
