@@ -403,6 +403,7 @@ public abstract class FeedTests(TestProvider provider)
         foreach (var (name, events) in quiet)
         {
             Assert.True(events.Count > 0, name);
+            Assert.Contains(events, e => e.Contains(" visible relation stanag-2002 references stanag-2001 ", StringComparison.Ordinal));
             Assert.Equal(events, busy[name]);
         }
     }
@@ -436,6 +437,27 @@ public abstract class FeedTests(TestProvider provider)
         await editor.PublishAsync("stanag-2001", next);
         await authority.ReleaseAsync("stanag-2001", next, "EU");
         await authority.RevokeAsync("stanag-2001", 1, "PUBLIC");
+        // Hidden records: edges to the CTS standard, its equivalent and preferred mark, a CTS response released to the EU
+        // (above these readers' clearance) and its revocation.
+        await Hidden(async () =>
+        {
+            await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-2001/relations/covers/stanag-2999", null), HttpStatusCode.Created);
+            await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-2999/relations/supersedes/stanag-2001", null), HttpStatusCode.Created);
+            await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/stanag-2001/relations/covers/stanag-2999"), HttpStatusCode.NoContent);
+            await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-2999/equivalents/ISO/9999", null), HttpStatusCode.Created);
+            await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/stanag-2999/preferred", new { rationale = "Hidden." }), HttpStatusCode.Created);
+            var responses = $"/v1/standards/stanag-2001/versions/{next}/responses/FRA";
+            await RegistryClient.Expect(await editor.PutAsJsonAsync(responses, new { response = "ratified-with-reservations", reservation = "HIDDEN", classification = "CTS" }), HttpStatusCode.Created);
+            await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+            await RegistryClient.Expect(await authority.DeleteAsync($"{responses}/releases/EU"), HttpStatusCode.NoContent);
+        });
+        // Seen by all: an edge between two released standards, after the hidden records.
+        await editor.CreateStandardAsync("stanag-2002");
+        await editor.PublishAsync("stanag-2002", await editor.CreateDraftAsync("stanag-2002", "NU"));
+        await authority.ReleaseAsync("stanag-2002", 1, "EU");
+        await authority.ReleaseAsync("stanag-2002", 1, "PUBLIC");
+        await authority.ReleaseAsync("stanag-2001", 1, "PUBLIC");
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-2002/relations/references/stanag-2001", null), HttpStatusCode.Created);
 
         var feeds = new Dictionary<string, List<string>>();
         foreach (var caller in new[] { TestCaller.Eu("NR"), TestCaller.Public(), TestCaller.NatoReader("NC") })
@@ -447,6 +469,10 @@ public abstract class FeedTests(TestProvider provider)
             feeds[caller.Subject] = follower.Events.Select(e =>
             {
                 var version = e["version"]?.DeepClone().AsObject();
+                if (e["subject"]!.GetValue<string>() != "version")
+                {
+                    return $"{e["sequence"]} {e["type"]} {e["subject"]} {e["ref"]} {e[e["subject"]!.GetValue<string>()]?.ToJsonString()}";
+                }
                 var edition = e["edition"]!.GetValue<int>() == next ? "new" : e["edition"]!.ToString();
                 if (version is not null)
                 {
@@ -458,8 +484,8 @@ public abstract class FeedTests(TestProvider provider)
                     version.Remove("publishedAt");
                     version.Remove("title");
                 }
-                return $"{e["sequence"]} {e["type"]} {e["key"]}/{edition} {version?.ToJsonString()}";
-            }).ToList();
+                return $"{e["sequence"]} {e["type"]} {e["subject"]} {e["key"]}/{edition} {version?.ToJsonString()}";
+            }).Append($"cursor {follower.Cursor}").ToList();
         }
         return feeds;
     }
