@@ -226,15 +226,20 @@
         ? `${standard.designation} edition ${version.edition} — Standards Registry`
         : `${standard.designation} — Standards Registry`;
     } catch (error) {
-      if (run !== detailRun) {
-        return;
+      if (run === detailRun) {
+        showDetailError(error, 'No such standard or version.');
       }
-      detail.replaceChildren(
-        el('p', { class: 'not-found', 'data-testid': 'not-found' }, error instanceof ApiError && error.status === 404 ? 'No such standard or version.' : error.message),
-        el('p', {}, el('a', { href: currentSearch ?? '#/' }, 'Back to the catalogue')));
-      if (!(error instanceof ApiError && error.status === 404)) {
-        showProblem(error);
-      }
+    }
+  }
+
+  // A 404 reads the same whether the thing is hidden or was never there: the API answers both alike.
+  function showDetailError(error, notFound) {
+    const missing = error instanceof ApiError && error.status === 404;
+    $('detail').replaceChildren(
+      el('p', { class: 'not-found', 'data-testid': 'not-found' }, missing ? notFound : error.message),
+      el('p', {}, el('a', { href: currentSearch ?? '#/' }, 'Back to the catalogue')));
+    if (!missing) {
+      showProblem(error);
     }
   }
 
@@ -287,7 +292,7 @@
     parts.push(renderResponses(version, responses));
     parts.push(renderRelations(relations));
     if (label) {
-      parts.push(renderLabel(version, label));
+      parts.push(renderLabel(`/v1/standards/${enc(version.key)}/versions/${version.edition}/label`, label));
     }
     parts.push(renderHistory(standard, versions, version));
     parts.push(banner(version, 'bottom'));
@@ -365,7 +370,7 @@
 
   // ---- the confidentiality label ----
 
-  function renderLabel(version, label) {
+  function renderLabel(path, label) {
     const section = el('section', { class: 'label', 'data-testid': 'label' }, el('h3', {}, 'Confidentiality label (STANAG 4774)'));
     const labels = [['Originator', label.originatorConfidentialityLabel], ...label.alternativeConfidentialityLabels.map((l) => ['Equivalent', l])];
     for (const [role, one] of labels) {
@@ -387,7 +392,7 @@
     const button = el('button', { type: 'button' }, 'Show the label as XML');
     button.onclick = async () => {
       try {
-        xml.textContent = await api(`/v1/standards/${enc(version.key)}/versions/${version.edition}/label`, 'application/xml');
+        xml.textContent = await api(path, 'application/xml');
         xml.hidden = false;
         button.hidden = true;
       } catch (error) {
@@ -396,6 +401,104 @@
     };
     section.append(button, xml);
     return section;
+  }
+
+  // ---- capability tables: only those the API lists for the caller; none, and the panel stays hidden ----
+
+  let tablesRun = 0;
+
+  async function loadTables() {
+    const run = ++tablesRun;
+    const panel = $('tables-panel');
+    const list = $('tables');
+    panel.hidden = true;
+    list.replaceChildren();
+    try {
+      const tables = await api('/v1/capability-tables');
+      if (run !== tablesRun) {
+        return;
+      }
+      list.append(...tables.map(tableItem));
+      panel.hidden = tables.length === 0;
+    } catch (error) {
+      if (run === tablesRun) {
+        showProblem(error);
+      }
+    }
+  }
+
+  function tableItem(table) {
+    return el('li', { 'data-testid': 'table-item', 'data-cycle': table.cycle, 'data-audience': table.audience },
+      el('a', { href: `#/capability-tables/${enc(table.cycle)}/${enc(table.audience)}` },
+        el('span', { class: 'designation' }, `Planning cycle ${table.cycle}`),
+        el('span', { class: 'title' }, `Capability targets for ${table.audience}`)),
+      el('span', { class: 'meta' }, markingText(table), table.state === 'revoked' ? ' · revoked' : ''));
+  }
+
+  async function showTable(cycle, audience) {
+    const run = ++detailRun;
+    const detail = $('detail');
+    detail.hidden = false;
+    detail.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+    const path = `/v1/capability-tables/${enc(cycle)}/${enc(audience)}`;
+    try {
+      const [table, label] = await Promise.all([api(path), api(`${path}/label`)]);
+      if (run !== detailRun) {
+        return;
+      }
+      detail.replaceChildren(...renderTable(table, label, path));
+      document.title = `Capability targets ${table.cycle} for ${table.audience} — Standards Registry`;
+    } catch (error) {
+      if (run === detailRun) {
+        showDetailError(error, 'No such table.');
+      }
+    }
+  }
+
+  function renderTable(table, label, path) {
+    const columns = [...table.horizons.map(String), 'total'];
+    const cells = new Map(table.cells.map((c) => [`${c.row}\u0000${c.column}`, c]));
+    const rows = [...new Set(table.cells.map((c) => c.row))];
+    const units = new Map(table.capabilities.map((c) => [c.code, c.unit]));
+    const rowName = (row) => row === 'total' ? 'All capabilities'
+      : row.startsWith('group:') ? `Group ${row.slice(6)}`
+      : `${row}${units.has(row) ? ` (${units.get(row)})` : ''}`;
+    const grid = el('table', { class: 'grid capability-table', 'data-testid': 'capability-table' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Capability'), ...columns.map((c) => el('th', { scope: 'col', class: 'number' }, c === 'total' ? 'Total' : c)))));
+    const body = el('tbody');
+    for (const row of rows) {
+      body.append(el('tr', { class: row.includes(':') || row === 'total' ? 'margin' : null },
+        el('th', { scope: 'row' }, rowName(row)),
+        ...columns.map((column) => {
+          const cell = cells.get(`${row}\u0000${column}`);
+          if (!cell) {
+            return el('td', {});
+          }
+          return cell.suppressed
+            ? el('td', { class: 'suppressed', 'data-testid': 'cell', 'data-row': row, 'data-column': column, 'data-suppressed': 'true', title: 'Suppressed: it could reveal a nation\'s target' }, 'suppressed')
+            : el('td', { class: 'number', 'data-testid': 'cell', 'data-row': row, 'data-column': column, 'data-suppressed': 'false' }, cell.value.toLocaleString('en'));
+        })));
+    }
+    grid.append(body);
+    const suppressed = table.cells.filter((c) => c.suppressed).length;
+    const facts = el('dl', { class: 'facts' });
+    addFact(facts, 'Marking', table.marking);
+    addFact(facts, 'Published', formatTime(table.publishedAt));
+    addFact(facts, 'State', table.state);
+    return [
+      banner(table, 'top'),
+      el('p', { class: 'back' }, el('a', { href: currentSearch ?? '#/' }, '← Back to the catalogue')),
+      el('header', { class: 'standard-head' },
+        el('p', { class: 'designation' }, `Planning cycle ${table.cycle}`),
+        el('h2', { 'data-testid': 'table-title' }, `Capability targets for ${table.audience}`)),
+      facts,
+      el('p', { class: 'summary', 'data-testid': 'suppression-note' },
+        `${suppressed} of ${table.cells.length} cells are suppressed. A suppressed cell is marked, not left out: its figure could reveal `
+        + 'a nation\'s target, or let one be worked out from the totals beside it.'),
+      grid,
+      renderLabel(`${path}/label`, label),
+      banner(table, 'bottom'),
+    ];
   }
 
   // ---- edition history ----
@@ -551,6 +654,13 @@
         return p;
       }
     });
+    if (parts[0] === 'capability-tables' && parts[1] && parts[2]) {
+      if (currentSearch === null) {
+        runSearch('#/search');
+      }
+      showTable(parts[1], parts[2]);
+      return;
+    }
     if (parts[0] === 'standards' && parts[1]) {
       const edition = parts[2] === 'versions' && parts[3] ? parts[3] : 'latest';
       if (currentSearch === null) {
@@ -576,6 +686,7 @@
 
   function refresh() {
     currentSearch = null;
+    loadTables();
     route();
   }
 
@@ -609,6 +720,6 @@
       refresh();
     });
     window.addEventListener('hashchange', route);
-    route();
+    refresh();
   });
 })();
