@@ -109,6 +109,16 @@ async function openResult(key) {
   await page.waitForSelector('[data-testid="banner-bottom"]');
 }
 
+const bandKeys = () => page.locator('[data-testid="band-range"]').evaluateAll((bands) => bands.map((b) => b.dataset.key));
+const bandResults = () => page.locator('[data-testid="band-result"]').evaluateAll((items) => items.map((i) => i.dataset.key));
+
+async function searchBands(from, to) {
+  await page.fill('#band-from', from);
+  await page.fill('#band-to', to);
+  await page.click('#band-form button[type="submit"]');
+  await page.waitForSelector('[data-testid="bands-status"]');
+}
+
 async function useToken(token) {
   await page.fill('#token', token);
   await page.click('#token-use');
@@ -256,6 +266,30 @@ try {
     assert.deepEqual(await resultKeys(), []);
   });
 
+  await check('the EU consumer\'s frequency search draws the bands it may see overlapping 225–400 MHz on the band axis, and no trace of the hidden one', async () => {
+    await page.goto(url('#/'));
+    await page.waitForSelector('[data-testid="result"]');
+    await searchBands('225', '400');
+    assert.equal(await page.textContent('[data-testid="bands-title"]'), 'Bands overlapping 225 MHz – 400 MHz');
+    assert.deepEqual(await bandResults(), ['nato-band-uhf-1']);
+    assert.deepEqual(await bandKeys(), ['nato-band-uhf-1']);
+    assert.equal(await page.locator('[data-testid="searched-range"]').count(), 1);
+    assert.match(await page.textContent('[data-testid="band-figure"]'), /NATO BAND UHF-1: 225 MHz – 400 MHz/);
+    // The UHF SATCOM band (NATO SECRET, released to no one) overlaps the range: nothing of it is on the page.
+    const html = await page.content();
+    assert.doesNotMatch(html, /satcom|240 MHz|320 MHz/i);
+    await shot('eu-bands-225-400');
+    // One frequency: the bands covering it.
+    await searchBands('300', '');
+    assert.equal(await page.textContent('[data-testid="bands-title"]'), 'Bands covering 300 MHz');
+    assert.deepEqual(await bandKeys(), ['nato-band-uhf-1']);
+    assert.doesNotMatch(await page.content(), /satcom|240 MHz|320 MHz/i);
+    // Nothing the EU consumer may see lies there; the answer says so and draws nothing.
+    await searchBands('10000', '20000');
+    assert.equal(await page.textContent('[data-testid="bands-status"]'), 'No band you may see matches.');
+    assert.equal(await page.locator('[data-testid="band-figure"]').count(), 0);
+  });
+
   await check('the EU consumer is shown no capability table, and the industry table reads as one never published', async () => {
     await page.goto(url('#/'));
     await page.waitForSelector('[data-testid="result"]');
@@ -325,6 +359,17 @@ try {
     await page.goto(url('#/standards/stanag-2310'));
     await page.waitForSelector('[data-testid="banner-bottom"]');
     await shot('nato-stanag-2310');
+  });
+
+  await check('a NATO reader\'s frequency search draws both UHF bands, one lane each (the control for the hidden one)', async () => {
+    await page.goto(url('#/bands?covers=300'));
+    await page.waitForSelector('[data-testid="bands-status"]');
+    assert.deepEqual(await bandResults(), ['nato-band-uhf-1', 'nato-band-uhf-satcom']);
+    assert.deepEqual(await bandKeys(), ['nato-band-uhf-1', 'nato-band-uhf-satcom']);
+    assert.match(await page.textContent('[data-testid="band-figure"]'), /NATO BAND UHF-SATCOM: 240 MHz – 320 MHz/);
+    await shot('nato-bands-covering-300');
+    await page.goto(url('#/standards/stanag-2310'));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
   });
 
   await check('reading as PUBLIC again forgets the token', async () => {
