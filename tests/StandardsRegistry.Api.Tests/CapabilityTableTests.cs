@@ -141,6 +141,9 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
             Assert.Equal("application/xml", xml.Content.Headers.ContentType!.MediaType);
             Assert.Contains("<slab:Classification>NATO RESTRICTED</slab:Classification>", await xml.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+        // Audited as a label read of that table (a content read: its entry is committed before the label is sent).
+        var audited = (await _app.As(TestCaller.Admin()).GetJsonAsync("/v1/audit?subject=buyer-NR@industry&limit=100"))["items"]!.AsArray();
+        Assert.Equal(2, audited.Count(e => (string?)e!["action"] == "label.read" && (int?)e["status"] == 200 && (string?)e["detail"] == $"cycle={Cycle} audience=INDUSTRY"));
 
         // The EU was given nothing; another audience's table is the standard 404.
         var eu = _app.As(TestCaller.Eu("CTS"));
