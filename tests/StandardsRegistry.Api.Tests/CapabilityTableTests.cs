@@ -155,6 +155,16 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.NotFound, hiddenLabel.Status);
         Assert.Equal(await LabelAsync(eu, $"/v1/capability-tables/{Absent}/INDUSTRY/label"), hiddenLabel);
         Assert.Equal(await LabelAsync(eu, $"/v1/capability-tables/{Cycle}/EU/label"), hiddenLabel);
+        // Acceptability is decided before the table is looked up: a label nobody can have is 406 alike, shown or hidden.
+        async Task<string> NotAcceptableAsync(HttpClient client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/capability-tables/{Cycle}/INDUSTRY/label");
+            request.Headers.Accept.ParseAdd("text/csv");
+            using var answer = await client.SendAsync(request);
+            return $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}";
+        }
+        Assert.StartsWith("406 ", await NotAcceptableAsync(industry), StringComparison.Ordinal);
+        Assert.Equal(await NotAcceptableAsync(industry), await NotAcceptableAsync(eu));
 
         // Revoked: gone for industry, kept for NATO as revoked; published again from the same figures, the same table.
         await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
