@@ -267,7 +267,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["AddEquivalent"] = ["editor"], ["RemoveEquivalent"] = ["editor"], ["MarkPreferred"] = ["editor"], ["UnmarkPreferred"] = ["editor"],
         // Raw targets and previews declare no policy: outside NATO they answer the standard 404, never 401 or 403.
         ["ListCapabilityTargets"] = [], ["PreviewCapabilityTable"] = [], ["RecordCapabilityTarget"] = ["planner"],
-        ["ListCapabilityTables"] = [], ["GetCapabilityTable"] = [], ["PublishCapabilityTable"] = ["release-authority"], ["RevokeCapabilityTable"] = ["release-authority"],
+        ["ListCapabilityTables"] = [], ["GetCapabilityTable"] = [], ["GetCapabilityTableLabel"] = [], ["PublishCapabilityTable"] = ["release-authority"], ["RevokeCapabilityTable"] = ["release-authority"],
     };
 
     [Fact]

@@ -8,7 +8,7 @@ namespace StandardsRegistry.Api.Tests;
 /// <summary>
 /// The catalogue page in a real browser: the built service runs as a process on SQLite with the sample catalogue, and
 /// tests/browser/catalogue.test.mjs (playwright-core driving Debian's Chromium, headless) reads it anonymously, as an EU
-/// consumer and as a NATO reader. Skipped, with the reason, where Chromium, Node.js or the npm packages are missing
+/// consumer, as an industry reader and as a NATO reader. Skipped, with the reason, where Chromium, Node.js or the npm packages are missing
 /// (.ci/run installs them, so in CI it always runs). Screenshots land in the test output under screenshots/catalogue.
 /// </summary>
 [Slow]
@@ -39,6 +39,10 @@ public sealed class BrowserTests(ITestOutputHelper output)
                 ["Database__Seed"] = "true",
                 // The service runs from the test output with a temporary content root: serve the page from the source tree.
                 ["ASPNETCORE_WEBROOT"] = Path.Combine(RepositoryPaths.Root, "src", "StandardsRegistry.Api", "wwwroot"),
+                // Nor does it read the shipped appsettings.json: its capability table design (the sample's table needs one).
+                ["CapabilityTables__Horizons__0"] = "2027",
+                ["CapabilityTables__Horizons__1"] = "2029",
+                ["CapabilityTables__Horizons__2"] = "2031",
             });
 
             if (Directory.Exists(ScreenshotDirectory))
@@ -50,6 +54,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
                 ["REGISTRY_BASE_URL"] = service.BaseAddress.ToString(),
                 ["REGISTRY_EU_TOKEN"] = TestCaller.Eu("NS").Token(),
                 ["REGISTRY_NATO_TOKEN"] = TestCaller.NatoReader("NS").Token(),
+                ["REGISTRY_INDUSTRY_TOKEN"] = new TestCaller("buyer@industry", "INDUSTRY", "NR", "consumer").Token(),
                 ["SCREENSHOT_DIR"] = ScreenshotDirectory,
                 ["CHROMIUM_PATH"] = Chromium,
             });

@@ -124,17 +124,56 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         }
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY?format=xml"), HttpStatusCode.BadRequest, "format");
 
+        // The table's STANAG 4774 label: its marking as the reader's scheme shows it, released to its audience.
+        var label = await LabelAsync(industry, $"/v1/capability-tables/{Cycle}/INDUSTRY/label");
+        Assert.Equal(HttpStatusCode.OK, label.Status);
+        var labelJson = JsonNode.Parse(label.Body)!;
+        Assert.Equal($"/v1/capability-tables/{Cycle}/INDUSTRY", labelJson["resource"]!.GetValue<string>());
+        var information = labelJson["originatorConfidentialityLabel"]!["confidentialityInformation"]!;
+        Assert.Equal("NATO", information["policyIdentifier"]!.GetValue<string>());
+        Assert.Equal(table["marking"]!.GetValue<string>(), information["classification"]!.GetValue<string>());
+        Assert.Equal("NATO RESTRICTED", information["classification"]!.GetValue<string>());
+        Assert.Equal("""[{"tagName":"Releasable To","type":"PERMISSIVE","genericValues":["INDUSTRY"]}]""", information["categories"]!.ToJsonString());
+        Assert.Empty(labelJson["alternativeConfidentialityLabels"]!.AsArray());
+        using (var xml = await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY/label"))
+        {
+            await RegistryClient.Expect(xml, HttpStatusCode.OK);
+            Assert.Equal("application/xml", xml.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("<slab:Classification>NATO RESTRICTED</slab:Classification>", await xml.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        // Audited as a label read of that table (a content read: its entry is committed before the label is sent).
+        var audited = (await _app.As(TestCaller.Admin()).GetJsonAsync("/v1/audit?subject=buyer-NR@industry&limit=100"))["items"]!.AsArray();
+        Assert.Equal(2, audited.Count(e => (string?)e!["action"] == "label.read" && (int?)e["status"] == 200 && (string?)e["detail"] == $"cycle={Cycle} audience=INDUSTRY"));
+
         // The EU was given nothing; another audience's table is the standard 404.
         var eu = _app.As(TestCaller.Eu("CTS"));
         Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
         Assert.Equal(await (await eu.GetAsync($"/v1/capability-tables/{Absent}/EU")).Content.ReadAsStringAsync(),
             await (await eu.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY")).Content.ReadAsStringAsync());
+        // Its label likewise: hidden is absent, byte for byte, whatever the reader's clearance.
+        var hiddenLabel = await LabelAsync(eu, $"/v1/capability-tables/{Cycle}/INDUSTRY/label");
+        Assert.Equal(HttpStatusCode.NotFound, hiddenLabel.Status);
+        Assert.Equal(await LabelAsync(eu, $"/v1/capability-tables/{Absent}/INDUSTRY/label"), hiddenLabel);
+        Assert.Equal(await LabelAsync(eu, $"/v1/capability-tables/{Cycle}/EU/label"), hiddenLabel);
+        // Acceptability is decided before the table is looked up: a label nobody can have is 406 alike, shown or hidden.
+        async Task<string> NotAcceptableAsync(HttpClient client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/capability-tables/{Cycle}/INDUSTRY/label");
+            request.Headers.Accept.ParseAdd("text/csv");
+            using var answer = await client.SendAsync(request);
+            return $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}";
+        }
+        Assert.StartsWith("406 ", await NotAcceptableAsync(industry), StringComparison.Ordinal);
+        Assert.Equal(await NotAcceptableAsync(industry), await NotAcceptableAsync(eu));
 
         // Revoked: gone for industry, kept for NATO as revoked; published again from the same figures, the same table.
         await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
         Assert.Empty(await industry.GetJsonArrayAsync("/v1/capability-tables"));
         Assert.Equal("revoked", (await authority.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["state"]!.GetValue<string>());
+        Assert.Equal(await LabelAsync(industry, $"/v1/capability-tables/{Absent}/INDUSTRY/label"), await LabelAsync(industry, $"/v1/capability-tables/{Cycle}/INDUSTRY/label"));
+        var revokedLabel = JsonNode.Parse((await LabelAsync(authority, $"/v1/capability-tables/{Cycle}/INDUSTRY/label")).Body)!;
+        Assert.Empty(revokedLabel["originatorConfidentialityLabel"]!["confidentialityInformation"]!["categories"]!.AsArray());
         await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
         Assert.Equal(cells.ToJsonString(), (await industry.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["cells"]!.ToJsonString());
 
@@ -147,6 +186,14 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         Assert.DoesNotContain("ammo", detail, StringComparison.Ordinal);
         Assert.DoesNotMatch("[0-9]", detail);
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> LabelAsync(HttpClient client, string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
+        using var answer = await client.SendAsync(request);
+        return (answer.StatusCode, answer.Content.Headers.ContentType?.ToString(), await answer.Content.ReadAsStringAsync());
     }
 
     [Fact]

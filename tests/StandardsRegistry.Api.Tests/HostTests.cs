@@ -85,6 +85,29 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task TheSampleCatalogueShowsIndustryAPublishedTableWithCellsShownAndSuppressedAndNoOneElseAnything()
+    {
+        await using var app = new RegistryApp(seed: true).Start();
+        var industry = app.As(new TestCaller("buyer@industry", "INDUSTRY", "NR", "consumer"));
+
+        var listed = Assert.Single(await industry.GetJsonArrayAsync("/v1/capability-tables"))!;
+        Assert.Equal("2025/INDUSTRY/NR", $"{listed["cycle"]}/{listed["audience"]}/{listed["classification"]}");
+        var cells = (await industry.GetJsonAsync("/v1/capability-tables/2025/INDUSTRY"))["cells"]!.AsArray();
+        Assert.Contains(cells, c => c!["suppressed"]!.GetValue<bool>() && c["value"] is null);
+        Assert.Contains(cells, c => !c!["suppressed"]!.GetValue<bool>() && c["value"]!.GetValue<long>() > 0);
+        string Cell(string row, string column) => cells.Single(c => $"{c!["row"]}/{c["column"]}" == $"{row}/{column}")!.ToJsonString();
+        // Five nations' VHF radios for 2027, none dominant: published, as their sum.
+        Assert.Equal("""{"row":"radio-vhf","column":"2027","value":10200,"suppressed":false}""", Cell("radio-vhf", "2027"));
+        // One nation dominates 120 mm in 2027, two nations alone plan batteries for 2027: suppressed, with no value.
+        Assert.Equal("""{"row":"ammo-120mm","column":"2027","suppressed":true}""", Cell("ammo-120mm", "2027"));
+        Assert.Equal("""{"row":"gbad-battery","column":"2027","suppressed":true}""", Cell("gbad-battery", "2027"));
+
+        Assert.Empty(await app.As(TestCaller.Eu("CTS")).GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Empty(await app.Anonymous().GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Equal(HttpStatusCode.NotFound, (await app.As(TestCaller.Eu("CTS")).GetAsync("/v1/capability-tables/2025/INDUSTRY")).StatusCode);
+    }
+
+    [Fact]
     public async Task AnonymousReadersOfTheSampleCatalogueSeeOnlyPublicUnclassifiedEditions()
     {
         await using var app = new RegistryApp(seed: true).Start();

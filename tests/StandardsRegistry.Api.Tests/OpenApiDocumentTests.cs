@@ -35,7 +35,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             .SelectMany(path => path.Value!.AsObject().Select(op => (Path: path.Key, Method: op.Key, Operation: op.Value!.AsObject())))
             .ToList();
 
-        Assert.Equal(47, operations.Count);
+        Assert.Equal(48, operations.Count);
         foreach (var (path, method, operation) in operations)
         {
             var where = $"{method.ToUpperInvariant()} {path}";

@@ -30,6 +30,11 @@ public sealed partial class ReadmeTests
         var commands = Commands(await File.ReadAllTextAsync(Path.Combine(root, "README.md")));
         Assert.Contains(commands, c => c.Text == StartCommand);
         Assert.True(commands.Count(c => c.Expected.Count > 0) >= 3, "the README documents answers");
+        // The industry integrator's walkthrough: its tables, one as JSON and as CSV, and its label, each with its answer.
+        foreach (var step in new[] { "/v1/capability-tables", "/v1/capability-tables/2025/INDUSTRY", "/v1/capability-tables/2025/INDUSTRY?format=csv'", "/v1/capability-tables/2025/INDUSTRY/label" })
+        {
+            Assert.Contains(commands, c => c.Text.Contains("$INDUSTRY", StringComparison.Ordinal) && c.Text.EndsWith(step, StringComparison.Ordinal) && c.Expected.Count > 0);
+        }
 
         var home = Directory.CreateTempSubdirectory("registry-readme-home-");
         try

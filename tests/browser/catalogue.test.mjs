@@ -4,6 +4,7 @@
 //   REGISTRY_BASE_URL     the service, e.g. http://127.0.0.1:5080/
 //   REGISTRY_EU_TOKEN     a token of an EU consumer (community EU, clearance NS)
 //   REGISTRY_NATO_TOKEN   a token of a NATO reader (community NATO, clearance NS)
+//   REGISTRY_INDUSTRY_TOKEN a token of an industry reader (community INDUSTRY, clearance NR)
 //   SCREENSHOT_DIR        where the screenshots go (default: ./screenshots)
 //   CHROMIUM_PATH         the browser (default: /usr/bin/chromium)
 //
@@ -19,6 +20,7 @@ import { chromium } from 'playwright-core';
 const baseUrl = new URL(required('REGISTRY_BASE_URL'));
 const euToken = required('REGISTRY_EU_TOKEN');
 const natoToken = required('REGISTRY_NATO_TOKEN');
+const industryToken = required('REGISTRY_INDUSTRY_TOKEN');
 const screenshots = resolve(process.env.SCREENSHOT_DIR ?? 'screenshots');
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -93,6 +95,7 @@ async function shot(name) {
 const url = (hash = '') => new URL(`/${hash}`, baseUrl).href;
 const bodyText = () => page.locator('body').innerText();
 const resultKeys = () => page.locator('[data-testid="result"]').evaluateAll((items) => items.map((i) => i.dataset.key));
+const tableItems = () => page.locator('[data-testid="table-item"]').evaluateAll((items) => items.map((i) => `${i.dataset.cycle}/${i.dataset.audience}`));
 const historyEditions = () => page.locator('[data-testid="history-item"]').evaluateAll((items) => items.map((i) => Number(i.dataset.edition)));
 
 async function searchFor(text) {
@@ -104,6 +107,16 @@ async function searchFor(text) {
 async function openResult(key) {
   await page.click(`[data-testid="result"][data-key="${key}"] a`);
   await page.waitForSelector('[data-testid="banner-bottom"]');
+}
+
+const bandKeys = () => page.locator('[data-testid="band-range"]').evaluateAll((bands) => bands.map((b) => b.dataset.key));
+const bandResults = () => page.locator('[data-testid="band-result"]').evaluateAll((items) => items.map((i) => i.dataset.key));
+
+async function searchBands(from, to) {
+  await page.fill('#band-from', from);
+  await page.fill('#band-to', to);
+  await page.click('#band-form button[type="submit"]');
+  await page.waitForSelector('[data-testid="bands-status"]');
 }
 
 async function useToken(token) {
@@ -126,6 +139,12 @@ try {
     assert.ok(!keys.includes('nato-band-vhf-1'), `public results: ${keys}`);
     assert.ok(!keys.includes('stanag-5518'), `public results: ${keys}`);
     await shot('anonymous-catalogue');
+  });
+
+  await check('an anonymous reader is shown no capability table, nor a trace of one', async () => {
+    assert.equal(await page.locator('[data-testid="tables"]').isHidden(), true);
+    assert.deepEqual(await tableItems(), []);
+    assert.doesNotMatch(await bodyText(), /capability|INDUSTRY/i);
   });
 
   await check('an anonymous search finds the HF band, and its page shows the band on a frequency axis between two banners', async () => {
@@ -247,6 +266,79 @@ try {
     assert.deepEqual(await resultKeys(), []);
   });
 
+  await check('the EU consumer\'s frequency search draws the bands it may see overlapping 225–400 MHz on the band axis, and no trace of the hidden one', async () => {
+    await page.goto(url('#/'));
+    await page.waitForSelector('[data-testid="result"]');
+    await searchBands('225', '400');
+    assert.equal(await page.textContent('[data-testid="bands-title"]'), 'Bands overlapping 225 MHz – 400 MHz');
+    assert.deepEqual(await bandResults(), ['nato-band-uhf-1']);
+    assert.deepEqual(await bandKeys(), ['nato-band-uhf-1']);
+    assert.equal(await page.locator('[data-testid="searched-range"]').count(), 1);
+    assert.match(await page.textContent('[data-testid="band-figure"]'), /NATO BAND UHF-1: 225 MHz – 400 MHz/);
+    // The UHF SATCOM band (NATO SECRET, released to no one) overlaps the range: nothing of it is on the page.
+    const html = await page.content();
+    assert.doesNotMatch(html, /satcom|240 MHz|320 MHz/i);
+    await shot('eu-bands-225-400');
+    // One frequency: the bands covering it.
+    await searchBands('300', '');
+    assert.equal(await page.textContent('[data-testid="bands-title"]'), 'Bands covering 300 MHz');
+    assert.deepEqual(await bandKeys(), ['nato-band-uhf-1']);
+    assert.doesNotMatch(await page.content(), /satcom|240 MHz|320 MHz/i);
+    // Nothing the EU consumer may see lies there; the answer says so and draws nothing.
+    await searchBands('10000', '20000');
+    assert.equal(await page.textContent('[data-testid="bands-status"]'), 'No band you may see matches.');
+    assert.equal(await page.locator('[data-testid="band-figure"]').count(), 0);
+  });
+
+  await check('the EU consumer is shown no capability table, and the industry table reads as one never published', async () => {
+    await page.goto(url('#/'));
+    await page.waitForSelector('[data-testid="result"]');
+    assert.equal(await page.locator('[data-testid="tables"]').isHidden(), true);
+    assert.deepEqual(await tableItems(), []);
+    assert.doesNotMatch(await bodyText(), /capability|INDUSTRY/i);
+    await page.goto(url('#/capability-tables/2025/INDUSTRY'));
+    await page.waitForSelector('[data-testid="not-found"]');
+    const hidden = await page.locator('[data-testid="detail"]').innerHTML();
+    await page.goto(url('#/capability-tables/2031/INDUSTRY'));
+    await page.waitForSelector('[data-testid="not-found"]');
+    assert.equal(await page.locator('[data-testid="detail"]').innerHTML(), hidden);
+    assert.equal(await page.textContent('[data-testid="not-found"]'), 'No such table.');
+    assert.equal(await page.locator('[data-testid="cell"], [data-testid="banner-top"]').count(), 0);
+  });
+
+  // ---- an industry reader (INDUSTRY, NATO RESTRICTED): its published table ----
+
+  await check('an industry reader is shown the table published to it, suppressed cells marked and shown cells valued', async () => {
+    await page.goto(url('#/'));
+    await page.waitForSelector('[data-testid="result"]');
+    await useToken(industryToken);
+    assert.match(await page.textContent('[data-testid="identity"]'), /community INDUSTRY/);
+    await page.waitForSelector('[data-testid="table-item"]');
+    assert.deepEqual(await tableItems(), ['2025/INDUSTRY']);
+    await page.click('[data-testid="table-item"] a');
+    await page.waitForSelector('[data-testid="capability-table"]');
+    assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO RESTRICTED');
+    assert.equal(await page.textContent('[data-testid="banner-bottom"]'), 'NATO RESTRICTED');
+    const cells = await page.locator('[data-testid="cell"]').evaluateAll((tds) => tds.map((td) => ({
+      key: `${td.dataset.row}/${td.dataset.column}`, suppressed: td.dataset.suppressed === 'true', text: td.textContent,
+    })));
+    const api = await page.evaluate(async (token) => (await fetch('/v1/capability-tables/2025/INDUSTRY', { headers: { Authorization: `Bearer ${token}` } })).json(), industryToken);
+    // Every cell of the table is on the page, suppressed or not, and a suppressed one shows no figure.
+    assert.equal(cells.length, api.cells.length);
+    for (const cell of api.cells) {
+      const shown = cells.find((c) => c.key === `${cell.row}/${cell.column}`);
+      assert.ok(shown, `${cell.row}/${cell.column} is on the page`);
+      assert.equal(shown.suppressed, cell.suppressed);
+      assert.equal(shown.text, cell.suppressed ? 'suppressed' : cell.value.toLocaleString('en'));
+    }
+    assert.ok(cells.some((c) => c.suppressed) && cells.some((c) => !c.suppressed));
+    assert.equal(cells.find((c) => c.key === 'radio-vhf/2027').text, '10,200');
+    assert.equal(cells.find((c) => c.key === 'ammo-120mm/2027').text, 'suppressed');
+    assert.match(await page.textContent('[data-testid="suppression-note"]'), /marked, not left out/);
+    assert.equal(await page.textContent('[data-testid="releasable-to"]'), 'INDUSTRY');
+    await shot('industry-capability-table');
+  });
+
   // ---- a NATO reader: the control that edition 3 is there to be hidden ----
 
   await check('a NATO reader sees edition 3 of STANAG 2310 as current and edition 2 as superseded', async () => {
@@ -267,6 +359,17 @@ try {
     await page.goto(url('#/standards/stanag-2310'));
     await page.waitForSelector('[data-testid="banner-bottom"]');
     await shot('nato-stanag-2310');
+  });
+
+  await check('a NATO reader\'s frequency search draws both UHF bands, one lane each (the control for the hidden one)', async () => {
+    await page.goto(url('#/bands?covers=300'));
+    await page.waitForSelector('[data-testid="bands-status"]');
+    assert.deepEqual(await bandResults(), ['nato-band-uhf-1', 'nato-band-uhf-satcom']);
+    assert.deepEqual(await bandKeys(), ['nato-band-uhf-1', 'nato-band-uhf-satcom']);
+    assert.match(await page.textContent('[data-testid="band-figure"]'), /NATO BAND UHF-SATCOM: 240 MHz – 320 MHz/);
+    await shot('nato-bands-covering-300');
+    await page.goto(url('#/standards/stanag-2310'));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
   });
 
   await check('reading as PUBLIC again forgets the token', async () => {

@@ -66,6 +66,14 @@ public static class CapabilityTablesApi
             .WithSummary("A published capability table; suppressed cells are marked, not omitted. JSON, or CSV with ?format=csv")
             .WithDescription("`?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.");
 
+        tables.MapGet("/{cycle}/{audience}/label", GetTableLabel)
+            .WithName("GetCapabilityTableLabel")
+            .Audited(AuditActions.LabelRead, contentRead: true)
+            .WithSummary("Get the STANAG 4774 confidentiality label of a published capability table; it exists exactly when the table may be read")
+            .WithDescription("`Accept: application/xml` (default) or `application/json`, as for an edition's label; anything else is 406. "
+                + "`Releasable To` names the table's audience while the table is active (a revoked table, which only NATO reads, has none).")
+            .ProducesProblem(StatusCodes.Status406NotAcceptable);
+
         tables.MapPut("/{cycle}/{audience}", PublishTable)
             .WithName("PublishCapabilityTable")
             .Audited(AuditActions.TablePublish)
@@ -177,7 +185,7 @@ public static class CapabilityTablesApi
             return Problems.From(result);
         }
         http.Audit().Committed();
-        return TypedResults.Created($"/v1/capability-tables/{cycle}/{audience}", TableDto.From(result.Value!, caller));
+        return TypedResults.Created(TablePath(cycle, audience), TableDto.From(result.Value!, caller));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeTable(
@@ -220,9 +228,37 @@ public static class CapabilityTablesApi
         {
             return Problems.NotFound();
         }
-        http.Audit().Detail = $"cycle={cycle} audience={audience}";
+        AuditServed(http, table.Table);
         return new TableResult(table, TableDto.From(table, caller), format == "csv");
     }
+
+    /// <summary>
+    /// The label of a table the caller may read (the same store read as <see cref="GetTable"/>, so it exists exactly when
+    /// the table does for this caller). Acceptability is decided first, so a hidden table and one never published answer
+    /// alike whatever is asked for.
+    /// </summary>
+    public static async Task<Results<LabelResult, ProblemHttpResult>> GetTableLabel(
+        int cycle, string audience, Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
+    {
+        if (LabelResult.Negotiate(http.Request.Headers.Accept) is not { } format)
+        {
+            return Problems.Status(StatusCodes.Status406NotAcceptable, LabelResult.NotAcceptableDetail);
+        }
+        if (await store.TableAsync(caller.Scope, cycle, audience, ct) is not { Table: var table })
+        {
+            return Problems.NotFound();
+        }
+        AuditServed(http, table);
+        // A table is released to its one audience: a reader outside NATO reads only its own audience's active tables.
+        IReadOnlyList<string> releasedTo = table.RevokedAt is null ? [table.Audience] : [];
+        return new LabelResult(ConfidentialityLabels.For(TablePath(table.Cycle, table.Audience), table.Classification,
+            DateTimeOffset.FromUnixTimeMilliseconds(table.PublishedAt), releasedTo, caller.Scope), format);
+    }
+
+    public static string TablePath(int cycle, string audience) => string.Create(CultureInfo.InvariantCulture, $"/v1/capability-tables/{cycle}/{audience}");
+
+    private static void AuditServed(HttpContext http, TableRow table) =>
+        http.Audit().Detail = string.Create(CultureInfo.InvariantCulture, $"cycle={table.Cycle} audience={table.Audience}");
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace StandardsRegistry.Api.Catalogue;
 /// stores the API uses. Release times are relative to now, so the future-dated release stays in the future.
 /// </summary>
 public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, ResponseStore responses, RelationStore relations, AudienceDirectory audiences,
-    CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
+    CapabilityStore capabilities, CapabilityTables tables, CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
 {
     private const string Seeder = "sample-catalogue";
     private static readonly AuditActor SeederActor = AuditActor.System(Seeder);
@@ -40,8 +40,48 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
         {
             await RelateAsync(standard, now, ct);
         }
+        if (catalogue.CapabilityTargets is { } targets)
+        {
+            await LoadTargetsAsync(targets, known, now, ct);
+        }
         logger.LogInformation("Loaded the sample catalogue: {Count} standards", catalogue.Standards.Count);
         return true;
+    }
+
+    /// <summary>
+    /// The sample capability targets of one cycle, then its tables published through the store, so the disclosure
+    /// engine suppresses and audits them as for any release authority. Without a configured table design
+    /// (<c>CapabilityTables:Horizons</c>) the targets are loaded and no table is published.
+    /// </summary>
+    private async Task LoadTargetsAsync(SeedCapabilityTargets seed, IReadOnlyDictionary<string, Audience> known, DateTimeOffset now, CancellationToken ct)
+    {
+        var markings = new ValidationErrors();
+        markings.Classification("classification", seed.Classification);
+        foreach (var table in seed.Tables)
+        {
+            markings.Classification("tables.classification", table.Classification);
+        }
+        Check(markings, $"capability targets of {seed.Cycle}");
+        var classification = new TargetRequest(null, seed.Classification).Level();
+        foreach (var target in seed.Targets)
+        {
+            var errors = new ValidationErrors();
+            TargetRequest.CheckCell(errors, seed.Cycle, target.Nation, target.Horizon);
+            Check(errors, $"capability target {seed.Cycle}/{target.Nation}/{target.Capability}/{target.Horizon}");
+            Check(await capabilities.RecordAsync(EditorScope, new CapabilityStore.TargetContent(seed.Cycle, target.Nation, target.Capability, target.Horizon, target.Quantity, classification),
+                SeederActor, now.AddDays(-3), ct));
+        }
+        var design = await tables.DesignAsync(seed.Cycle, ct);
+        if (design.Design is null)
+        {
+            logger.LogInformation("No capability table design is configured: the sample cycle {Cycle} has targets and no published table", seed.Cycle);
+            return;
+        }
+        foreach (var table in seed.Tables)
+        {
+            Check(await capabilities.PublishAsync(EditorScope, seed.Cycle, known[table.Audience], new PublishTableRequest(table.Classification).Level(),
+                (targets, priors) => tables.Protect(design.Design, targets, priors), SeederActor, now.AddDays(-1), ct));
+        }
     }
 
     private async Task LoadAsync(SeedStandard standard, IReadOnlyDictionary<string, Audience> known, DateTimeOffset now, CancellationToken ct)
@@ -138,7 +178,13 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     };
 
-    private sealed record SeedCatalogue(List<SeedStandard> Standards);
+    private sealed record SeedCatalogue(List<SeedStandard> Standards, SeedCapabilityTargets? CapabilityTargets);
+
+    private sealed record SeedCapabilityTargets(string Note, int Cycle, string Classification, List<SeedTarget> Targets, List<SeedTable> Tables);
+
+    private sealed record SeedTarget(string Nation, string Capability, int Horizon, long Quantity);
+
+    private sealed record SeedTable(string Audience, string Classification);
 
     private sealed record SeedStandard(string Key, string Designation, string Category, string Title, List<SeedVersion> Versions,
         List<SeedRelation>? Relations, List<SeedEquivalent>? Equivalents, string? Preferred);

@@ -226,15 +226,20 @@
         ? `${standard.designation} edition ${version.edition} — Standards Registry`
         : `${standard.designation} — Standards Registry`;
     } catch (error) {
-      if (run !== detailRun) {
-        return;
+      if (run === detailRun) {
+        showDetailError(error, 'No such standard or version.');
       }
-      detail.replaceChildren(
-        el('p', { class: 'not-found', 'data-testid': 'not-found' }, error instanceof ApiError && error.status === 404 ? 'No such standard or version.' : error.message),
-        el('p', {}, el('a', { href: currentSearch ?? '#/' }, 'Back to the catalogue')));
-      if (!(error instanceof ApiError && error.status === 404)) {
-        showProblem(error);
-      }
+    }
+  }
+
+  // A 404 reads the same whether the thing is hidden or was never there: the API answers both alike.
+  function showDetailError(error, notFound) {
+    const missing = error instanceof ApiError && error.status === 404;
+    $('detail').replaceChildren(
+      el('p', { class: 'not-found', 'data-testid': 'not-found' }, missing ? notFound : error.message),
+      el('p', {}, el('a', { href: currentSearch ?? '#/' }, 'Back to the catalogue')));
+    if (!missing) {
+      showProblem(error);
     }
   }
 
@@ -287,7 +292,7 @@
     parts.push(renderResponses(version, responses));
     parts.push(renderRelations(relations));
     if (label) {
-      parts.push(renderLabel(version, label));
+      parts.push(renderLabel(`/v1/standards/${enc(version.key)}/versions/${version.edition}/label`, label));
     }
     parts.push(renderHistory(standard, versions, version));
     parts.push(banner(version, 'bottom'));
@@ -365,7 +370,7 @@
 
   // ---- the confidentiality label ----
 
-  function renderLabel(version, label) {
+  function renderLabel(path, label) {
     const section = el('section', { class: 'label', 'data-testid': 'label' }, el('h3', {}, 'Confidentiality label (STANAG 4774)'));
     const labels = [['Originator', label.originatorConfidentialityLabel], ...label.alternativeConfidentialityLabels.map((l) => ['Equivalent', l])];
     for (const [role, one] of labels) {
@@ -387,7 +392,7 @@
     const button = el('button', { type: 'button' }, 'Show the label as XML');
     button.onclick = async () => {
       try {
-        xml.textContent = await api(`/v1/standards/${enc(version.key)}/versions/${version.edition}/label`, 'application/xml');
+        xml.textContent = await api(path, 'application/xml');
         xml.hidden = false;
         button.hidden = true;
       } catch (error) {
@@ -396,6 +401,104 @@
     };
     section.append(button, xml);
     return section;
+  }
+
+  // ---- capability tables: only those the API lists for the caller; none, and the panel stays hidden ----
+
+  let tablesRun = 0;
+
+  async function loadTables() {
+    const run = ++tablesRun;
+    const panel = $('tables-panel');
+    const list = $('tables');
+    panel.hidden = true;
+    list.replaceChildren();
+    try {
+      const tables = await api('/v1/capability-tables');
+      if (run !== tablesRun) {
+        return;
+      }
+      list.append(...tables.map(tableItem));
+      panel.hidden = tables.length === 0;
+    } catch (error) {
+      if (run === tablesRun) {
+        showProblem(error);
+      }
+    }
+  }
+
+  function tableItem(table) {
+    return el('li', { 'data-testid': 'table-item', 'data-cycle': table.cycle, 'data-audience': table.audience },
+      el('a', { href: `#/capability-tables/${enc(table.cycle)}/${enc(table.audience)}` },
+        el('span', { class: 'designation' }, `Planning cycle ${table.cycle}`),
+        el('span', { class: 'title' }, `Capability targets for ${table.audience}`)),
+      el('span', { class: 'meta' }, markingText(table), table.state === 'revoked' ? ' · revoked' : ''));
+  }
+
+  async function showTable(cycle, audience) {
+    const run = ++detailRun;
+    const detail = $('detail');
+    detail.hidden = false;
+    detail.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+    const path = `/v1/capability-tables/${enc(cycle)}/${enc(audience)}`;
+    try {
+      const [table, label] = await Promise.all([api(path), api(`${path}/label`)]);
+      if (run !== detailRun) {
+        return;
+      }
+      detail.replaceChildren(...renderTable(table, label, path));
+      document.title = `Capability targets ${table.cycle} for ${table.audience} — Standards Registry`;
+    } catch (error) {
+      if (run === detailRun) {
+        showDetailError(error, 'No such table.');
+      }
+    }
+  }
+
+  function renderTable(table, label, path) {
+    const columns = [...table.horizons.map(String), 'total'];
+    const cells = new Map(table.cells.map((c) => [`${c.row}\u0000${c.column}`, c]));
+    const rows = [...new Set(table.cells.map((c) => c.row))];
+    const units = new Map(table.capabilities.map((c) => [c.code, c.unit]));
+    const rowName = (row) => row === 'total' ? 'All capabilities'
+      : row.startsWith('group:') ? `Group ${row.slice(6)}`
+      : `${row}${units.has(row) ? ` (${units.get(row)})` : ''}`;
+    const grid = el('table', { class: 'grid capability-table', 'data-testid': 'capability-table' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Capability'), ...columns.map((c) => el('th', { scope: 'col', class: 'number' }, c === 'total' ? 'Total' : c)))));
+    const body = el('tbody');
+    for (const row of rows) {
+      body.append(el('tr', { class: row.includes(':') || row === 'total' ? 'margin' : null },
+        el('th', { scope: 'row' }, rowName(row)),
+        ...columns.map((column) => {
+          const cell = cells.get(`${row}\u0000${column}`);
+          if (!cell) {
+            return el('td', {});
+          }
+          return cell.suppressed
+            ? el('td', { class: 'suppressed', 'data-testid': 'cell', 'data-row': row, 'data-column': column, 'data-suppressed': 'true', title: 'Suppressed: it could reveal a nation\'s target' }, 'suppressed')
+            : el('td', { class: 'number', 'data-testid': 'cell', 'data-row': row, 'data-column': column, 'data-suppressed': 'false' }, cell.value.toLocaleString('en'));
+        })));
+    }
+    grid.append(body);
+    const suppressed = table.cells.filter((c) => c.suppressed).length;
+    const facts = el('dl', { class: 'facts' });
+    addFact(facts, 'Marking', table.marking);
+    addFact(facts, 'Published', formatTime(table.publishedAt));
+    addFact(facts, 'State', table.state);
+    return [
+      banner(table, 'top'),
+      el('p', { class: 'back' }, el('a', { href: currentSearch ?? '#/' }, '← Back to the catalogue')),
+      el('header', { class: 'standard-head' },
+        el('p', { class: 'designation' }, `Planning cycle ${table.cycle}`),
+        el('h2', { 'data-testid': 'table-title' }, `Capability targets for ${table.audience}`)),
+      facts,
+      el('p', { class: 'summary', 'data-testid': 'suppression-note' },
+        `${suppressed} of ${table.cells.length} cells are suppressed. A suppressed cell is marked, not left out: its figure could reveal `
+        + 'a nation\'s target, or let one be worked out from the totals beside it.'),
+      grid,
+      renderLabel(`${path}/label`, label),
+      banner(table, 'bottom'),
+    ];
   }
 
   // ---- edition history ----
@@ -463,13 +566,23 @@
     return `${+mhz.toPrecision(4)} MHz`;
   }
 
-  // The band on a logarithmic frequency axis, over the ITU band names, whole decades either side.
+  // One band on the frequency axis.
   function bandFigure(low, high) {
+    return bandsFigure([{ low, high }], null);
+  }
+
+  // Bands on a logarithmic frequency axis, over the ITU band names, whole decades either side: one lane per band, so
+  // overlapping bands stay apart; a searched range (or frequency) shaded behind them.
+  function bandsFigure(bands, searched) {
     const width = 640;
-    const height = 130;
     const left = 30;
     const right = width - 30;
-    const axis = 96;
+    const lane = 30;
+    const axis = 66 + lane * bands.length;
+    const height = axis + 34;
+    const edges = [...bands.flatMap((b) => [b.low, b.high]), ...(searched ? [searched.low, searched.high] : [])];
+    const low = Math.min(...edges);
+    const high = Math.max(...edges);
     let from = 10 ** Math.floor(Math.log10(low));
     let to = 10 ** Math.ceil(Math.log10(high));
     if (to / from < 100) {
@@ -477,8 +590,9 @@
       to *= 10;
     }
     const x = (mhz) => left + (Math.log10(mhz / from) / Math.log10(to / from)) * (right - left);
+    const described = bands.map((b) => `${frequency(b.low)} to ${frequency(b.high)}`).join(', ');
     const figure = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'figure band', role: 'img', 'data-testid': 'band-figure' },
-      svg('title', {}, `Band from ${frequency(low)} to ${frequency(high)} on a logarithmic frequency axis`));
+      svg('title', {}, `${bands.length === 1 ? 'Band' : 'Bands'} from ${described} on a logarithmic frequency axis`));
     const itu = [[0.03, 0.3, 'LF'], [0.3, 3, 'MF'], [3, 30, 'HF'], [30, 300, 'VHF'], [300, 3000, 'UHF'], [3000, 30000, 'SHF'], [30000, 300000, 'EHF']];
     itu.forEach(([a, b, name], index) => {
       const x1 = x(Math.max(a, from));
@@ -490,18 +604,99 @@
         svg('rect', { x: x1, y: 20, width: x2 - x1, height: axis - 20, class: index % 2 ? 'itu odd' : 'itu even' }),
         svg('text', { x: (x1 + x2) / 2, y: 34, 'text-anchor': 'middle', class: 'itu-name' }, name));
     });
+    if (searched) {
+      const x1 = x(searched.low);
+      const x2 = x(searched.high);
+      figure.append(svg('rect', { x: x1 - (x2 - x1 < 2 ? 1 : 0), y: 40, width: Math.max(x2 - x1, 2), height: axis - 40, class: 'searched', 'data-testid': 'searched-range' }));
+    }
     figure.append(svg('line', { x1: left, y1: axis, x2: right, y2: axis, class: 'axis' }));
     for (let tick = from; tick <= to * 1.0001; tick *= 10) {
       figure.append(
         svg('line', { x1: x(tick), y1: axis, x2: x(tick), y2: axis + 6, class: 'axis' }),
         svg('text', { x: x(tick), y: axis + 20, 'text-anchor': 'middle', class: 'tick' }, frequency(tick)));
     }
-    const x1 = x(low);
-    const x2 = x(high);
-    figure.append(
-      svg('rect', { x: x1, y: 46, width: Math.max(x2 - x1, 2), height: axis - 46, class: 'band-range', 'data-testid': 'band-range' }),
-      svg('text', { x: (x1 + x2) / 2, y: 62, 'text-anchor': 'middle', class: 'band-label' }, `${frequency(low)} – ${frequency(high)}`));
+    bands.forEach((band, index) => {
+      const x1 = x(band.low);
+      const x2 = x(band.high);
+      const top = 46 + index * lane;
+      const text = band.name ? `${band.name}: ${frequency(band.low)} – ${frequency(band.high)}` : `${frequency(band.low)} – ${frequency(band.high)}`;
+      // Inside the band when it is wide enough for its label (about 7 units a character), else beside it.
+      const room = text.length * 7;
+      const place = x2 - x1 >= room ? { x: (x1 + x2) / 2, anchor: 'middle', inside: true }
+        : x2 + 6 + room <= width ? { x: x2 + 6, anchor: 'start', inside: false }
+        : { x: x1 - 6, anchor: 'end', inside: false };
+      figure.append(
+        svg('rect', { x: x1, y: top, width: Math.max(x2 - x1, 2), height: lane - 6, class: 'band-range', 'data-testid': 'band-range', 'data-key': band.key }),
+        svg('text', { x: place.x, y: top + 16, 'text-anchor': place.anchor, class: place.inside ? 'band-label' : 'band-label beside' }, text));
+    });
     return figure;
+  }
+
+  // ---- frequency search: the bands (radio-band standards) whose edition in force, as the caller sees it, matches ----
+
+  // The search a frequency form asks for: overlaps=a,b with both ends, covers=f with one; null when it is not numbers.
+  function bandQuery(fromText, toText) {
+    const from = Number(fromText);
+    const to = toText === '' ? null : Number(toText);
+    if (fromText === '' || !Number.isFinite(from) || from <= 0 || (to !== null && (!Number.isFinite(to) || to < from))) {
+      return null;
+    }
+    return to === null || to === from ? { covers: from } : { overlaps: [from, to] };
+  }
+
+  async function showBands(params) {
+    const run = ++detailRun;
+    const detail = $('detail');
+    detail.hidden = false;
+    detail.replaceChildren(el('p', { class: 'muted' }, 'Searching…'));
+    const covers = params.get('covers');
+    const overlaps = params.get('overlaps');
+    const query = bandQuery(covers ?? (overlaps ?? '').split(',')[0] ?? '', covers !== null ? '' : (overlaps ?? '').split(',')[1] ?? '');
+    $('band-from').value = query ? String(query.covers ?? query.overlaps[0]) : '';
+    $('band-to').value = query?.overlaps ? String(query.overlaps[1]) : '';
+    try {
+      if (!query) {
+        throw new Error('Give a frequency in MHz, or a range from a lower to a higher one.');
+      }
+      const filter = query.covers !== undefined ? `covers=${query.covers}` : `overlaps=${query.overlaps.join(',')}`;
+      const standards = [];
+      let cursor = null;
+      do {
+        const page = await api(`/v1/standards?${filter}&limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+        standards.push(...page.items);
+        cursor = page.nextCursor ?? null;
+      } while (cursor);
+      // Each band is drawn from its edition in force as the caller sees it: the edition the search matched on.
+      const versions = await Promise.all(standards.map((s) => api(`/v1/standards/${enc(s.key)}/versions/latest`)));
+      if (run !== detailRun) {
+        return;
+      }
+      const searched = query.covers !== undefined ? { low: query.covers, high: query.covers } : { low: query.overlaps[0], high: query.overlaps[1] };
+      const bands = versions
+        .filter((v) => isPositive(v.attributes?.lowMHz) && isPositive(v.attributes?.highMHz) && v.attributes.lowMHz < v.attributes.highMHz)
+        .map((v, index) => ({ key: v.key, name: standards[index].designation, low: v.attributes.lowMHz, high: v.attributes.highMHz }));
+      const title = query.covers !== undefined
+        ? `Bands covering ${frequency(query.covers)}`
+        : `Bands overlapping ${frequency(query.overlaps[0])} – ${frequency(query.overlaps[1])}`;
+      const list = el('ul', { class: 'results' }, ...standards.map((s) => el('li', { 'data-testid': 'band-result', 'data-key': s.key },
+        el('a', { href: `#/standards/${enc(s.key)}` }, el('span', { class: 'designation' }, s.designation), el('span', { class: 'title' }, s.title)))));
+      detail.replaceChildren(
+        el('p', { class: 'back' }, el('a', { href: currentSearch ?? '#/' }, '← Back to the catalogue')),
+        el('h2', { 'data-testid': 'bands-title' }, title),
+        el('p', { class: 'muted', 'data-testid': 'bands-status' }, standards.length === 0
+          ? 'No band you may see matches.'
+          : `${standards.length} band${standards.length === 1 ? '' : 's'} you may see, each as its edition in force for you.`),
+        standards.length ? bandsFigure(bands, searched) : null,
+        list);
+      document.title = `${title} — Standards Registry`;
+    } catch (error) {
+      if (run === detailRun) {
+        detail.replaceChildren(el('p', { class: 'not-found', 'data-testid': 'not-found' }, error.message));
+        if (error instanceof ApiError) {
+          showProblem(error);
+        }
+      }
+    }
   }
 
   // A schematic cartridge with its two dimensions: case length and bore.
@@ -551,6 +746,20 @@
         return p;
       }
     });
+    if (parts[0] === 'bands') {
+      if (currentSearch === null) {
+        runSearch('#/search');
+      }
+      showBands(new URLSearchParams(query));
+      return;
+    }
+    if (parts[0] === 'capability-tables' && parts[1] && parts[2]) {
+      if (currentSearch === null) {
+        runSearch('#/search');
+      }
+      showTable(parts[1], parts[2]);
+      return;
+    }
     if (parts[0] === 'standards' && parts[1]) {
       const edition = parts[2] === 'versions' && parts[3] ? parts[3] : 'latest';
       if (currentSearch === null) {
@@ -576,6 +785,7 @@
 
   function refresh() {
     currentSearch = null;
+    loadTables();
     route();
   }
 
@@ -586,6 +796,20 @@
       const target = searchHash($('q').value.trim(), $('category').value);
       if (location.hash === target) {
         refresh();
+      } else {
+        location.hash = target;
+      }
+    });
+    $('band-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const query = bandQuery($('band-from').value.trim(), $('band-to').value.trim());
+      if (!query) {
+        showProblem(new Error('Give a frequency in MHz, or a range from a lower to a higher one.'));
+        return;
+      }
+      const target = query.covers !== undefined ? `#/bands?covers=${query.covers}` : `#/bands?overlaps=${query.overlaps.join(',')}`;
+      if (location.hash === target) {
+        route();
       } else {
         location.hash = target;
       }
@@ -609,6 +833,6 @@
       refresh();
     });
     window.addEventListener('hashchange', route);
-    route();
+    refresh();
   });
 })();

@@ -153,6 +153,7 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
         ["RecordCapabilityTarget"] = ([], BodyShape.Target, false),
         ["ListCapabilityTables"] = ([], BodyShape.None, false),
         ["GetCapabilityTable"] = (["format"], BodyShape.None, false),
+        ["GetCapabilityTableLabel"] = ([], BodyShape.None, false),
         ["PublishCapabilityTable"] = ([], BodyShape.Table, false),
         ["RevokeCapabilityTable"] = ([], BodyShape.None, false),
         ["GET /health/live"] = ([], BodyShape.None, false),

@@ -4,6 +4,7 @@ using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
 using StandardsRegistry.Client.Models;
+using StandardsRegistry.Client.V1.CapabilityTables.Item.Item.Label;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
@@ -17,6 +18,11 @@ namespace StandardsRegistry.Client.V1.CapabilityTables.Item.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithAudienceItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The label property</summary>
+        public global::StandardsRegistry.Client.V1.CapabilityTables.Item.Item.Label.LabelRequestBuilder Label
+        {
+            get => new global::StandardsRegistry.Client.V1.CapabilityTables.Item.Item.Label.LabelRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
         /// Instantiates a new <see cref="global::StandardsRegistry.Client.V1.CapabilityTables.Item.Item.WithAudienceItemRequestBuilder"/> and sets the default values.
         /// </summary>
