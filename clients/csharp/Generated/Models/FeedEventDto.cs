@@ -14,6 +14,14 @@ namespace StandardsRegistry.Client.Models
     {
         /// <summary>The edition property</summary>
         public int? Edition { get; set; }
+        /// <summary>The equivalent property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::StandardsRegistry.Client.Models.FeedEquivalentDto? Equivalent { get; set; }
+#nullable restore
+#else
+        public global::StandardsRegistry.Client.Models.FeedEquivalentDto Equivalent { get; set; }
+#endif
         /// <summary>The id property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -32,8 +40,56 @@ namespace StandardsRegistry.Client.Models
 #endif
         /// <summary>The occurredAt property</summary>
         public DateTimeOffset? OccurredAt { get; set; }
+        /// <summary>The preferred property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::StandardsRegistry.Client.Models.FeedPreferredDto? Preferred { get; set; }
+#nullable restore
+#else
+        public global::StandardsRegistry.Client.Models.FeedPreferredDto Preferred { get; set; }
+#endif
+        /// <summary>The ref property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Ref { get; set; }
+#nullable restore
+#else
+        public string Ref { get; set; }
+#endif
+        /// <summary>The relation property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::StandardsRegistry.Client.Models.FeedRelationDto? Relation { get; set; }
+#nullable restore
+#else
+        public global::StandardsRegistry.Client.Models.FeedRelationDto Relation { get; set; }
+#endif
+        /// <summary>The response property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::StandardsRegistry.Client.Models.ResponseDto? Response { get; set; }
+#nullable restore
+#else
+        public global::StandardsRegistry.Client.Models.ResponseDto Response { get; set; }
+#endif
         /// <summary>The sequence property</summary>
         public long? Sequence { get; set; }
+        /// <summary>The subject property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Subject { get; set; }
+#nullable restore
+#else
+        public string Subject { get; set; }
+#endif
+        /// <summary>The table property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::StandardsRegistry.Client.Models.TableDto? Table { get; set; }
+#nullable restore
+#else
+        public global::StandardsRegistry.Client.Models.TableDto Table { get; set; }
+#endif
         /// <summary>The type property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -69,10 +125,17 @@ namespace StandardsRegistry.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "edition", n => { Edition = n.GetIntValue(); } },
+                { "equivalent", n => { Equivalent = n.GetObjectValue<global::StandardsRegistry.Client.Models.FeedEquivalentDto>(global::StandardsRegistry.Client.Models.FeedEquivalentDto.CreateFromDiscriminatorValue); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "key", n => { Key = n.GetStringValue(); } },
                 { "occurredAt", n => { OccurredAt = n.GetDateTimeOffsetValue(); } },
+                { "preferred", n => { Preferred = n.GetObjectValue<global::StandardsRegistry.Client.Models.FeedPreferredDto>(global::StandardsRegistry.Client.Models.FeedPreferredDto.CreateFromDiscriminatorValue); } },
+                { "ref", n => { Ref = n.GetStringValue(); } },
+                { "relation", n => { Relation = n.GetObjectValue<global::StandardsRegistry.Client.Models.FeedRelationDto>(global::StandardsRegistry.Client.Models.FeedRelationDto.CreateFromDiscriminatorValue); } },
+                { "response", n => { Response = n.GetObjectValue<global::StandardsRegistry.Client.Models.ResponseDto>(global::StandardsRegistry.Client.Models.ResponseDto.CreateFromDiscriminatorValue); } },
                 { "sequence", n => { Sequence = n.GetLongValue(); } },
+                { "subject", n => { Subject = n.GetStringValue(); } },
+                { "table", n => { Table = n.GetObjectValue<global::StandardsRegistry.Client.Models.TableDto>(global::StandardsRegistry.Client.Models.TableDto.CreateFromDiscriminatorValue); } },
                 { "type", n => { Type = n.GetStringValue(); } },
                 { "version", n => { Version = n.GetObjectValue<global::StandardsRegistry.Client.Models.VersionDto>(global::StandardsRegistry.Client.Models.VersionDto.CreateFromDiscriminatorValue); } },
             };
@@ -85,10 +148,17 @@ namespace StandardsRegistry.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("edition", Edition);
+            writer.WriteObjectValue<global::StandardsRegistry.Client.Models.FeedEquivalentDto>("equivalent", Equivalent);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("key", Key);
             writer.WriteDateTimeOffsetValue("occurredAt", OccurredAt);
+            writer.WriteObjectValue<global::StandardsRegistry.Client.Models.FeedPreferredDto>("preferred", Preferred);
+            writer.WriteStringValue("ref", Ref);
+            writer.WriteObjectValue<global::StandardsRegistry.Client.Models.FeedRelationDto>("relation", Relation);
+            writer.WriteObjectValue<global::StandardsRegistry.Client.Models.ResponseDto>("response", Response);
             writer.WriteLongValue("sequence", Sequence);
+            writer.WriteStringValue("subject", Subject);
+            writer.WriteObjectValue<global::StandardsRegistry.Client.Models.TableDto>("table", Table);
             writer.WriteStringValue("type", Type);
             writer.WriteObjectValue<global::StandardsRegistry.Client.Models.VersionDto>("version", Version);
         }

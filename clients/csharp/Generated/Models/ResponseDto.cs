@@ -41,6 +41,14 @@ namespace StandardsRegistry.Client.Models
 #else
         public string EquivalentMarking { get; set; }
 #endif
+        /// <summary>The id property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Id { get; set; }
+#nullable restore
+#else
+        public string Id { get; set; }
+#endif
         /// <summary>The implementingDocument property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -124,6 +132,7 @@ namespace StandardsRegistry.Client.Models
                 { "designation", n => { Designation = n.GetStringValue(); } },
                 { "edition", n => { Edition = n.GetIntValue(); } },
                 { "equivalentMarking", n => { EquivalentMarking = n.GetStringValue(); } },
+                { "id", n => { Id = n.GetStringValue(); } },
                 { "implementingDocument", n => { ImplementingDocument = n.GetStringValue(); } },
                 { "intendedImplementation", n => { IntendedImplementation = n.GetDateValue(); } },
                 { "key", n => { Key = n.GetStringValue(); } },
@@ -147,6 +156,7 @@ namespace StandardsRegistry.Client.Models
             writer.WriteStringValue("designation", Designation);
             writer.WriteIntValue("edition", Edition);
             writer.WriteStringValue("equivalentMarking", EquivalentMarking);
+            writer.WriteStringValue("id", Id);
             writer.WriteStringValue("implementingDocument", ImplementingDocument);
             writer.WriteDateValue("intendedImplementation", IntendedImplementation);
             writer.WriteStringValue("key", Key);

@@ -62,6 +62,14 @@ namespace StandardsRegistry.Client.Models
 #else
         public List<int?> Horizons { get; set; }
 #endif
+        /// <summary>The id property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Id { get; set; }
+#nullable restore
+#else
+        public string Id { get; set; }
+#endif
         /// <summary>The marking property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -113,6 +121,7 @@ namespace StandardsRegistry.Client.Models
                 { "cycle", n => { Cycle = n.GetIntValue(); } },
                 { "equivalentMarking", n => { EquivalentMarking = n.GetStringValue(); } },
                 { "horizons", n => { Horizons = n.GetCollectionOfPrimitiveValues<int?>()?.AsList(); } },
+                { "id", n => { Id = n.GetStringValue(); } },
                 { "marking", n => { Marking = n.GetStringValue(); } },
                 { "publishedAt", n => { PublishedAt = n.GetDateTimeOffsetValue(); } },
                 { "publishedBy", n => { PublishedBy = n.GetStringValue(); } },
@@ -133,6 +142,7 @@ namespace StandardsRegistry.Client.Models
             writer.WriteIntValue("cycle", Cycle);
             writer.WriteStringValue("equivalentMarking", EquivalentMarking);
             writer.WriteCollectionOfPrimitiveValues<int?>("horizons", Horizons);
+            writer.WriteStringValue("id", Id);
             writer.WriteStringValue("marking", Marking);
             writer.WriteDateTimeOffsetValue("publishedAt", PublishedAt);
             writer.WriteStringValue("publishedBy", PublishedBy);

@@ -38,6 +38,14 @@ namespace StandardsRegistry.Client.Models
 #else
         public string EquivalentMarking { get; set; }
 #endif
+        /// <summary>The id property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Id { get; set; }
+#nullable restore
+#else
+        public string Id { get; set; }
+#endif
         /// <summary>The marking property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -78,6 +86,7 @@ namespace StandardsRegistry.Client.Models
                 { "classification", n => { Classification = n.GetStringValue(); } },
                 { "cycle", n => { Cycle = n.GetIntValue(); } },
                 { "equivalentMarking", n => { EquivalentMarking = n.GetStringValue(); } },
+                { "id", n => { Id = n.GetStringValue(); } },
                 { "marking", n => { Marking = n.GetStringValue(); } },
                 { "publishedAt", n => { PublishedAt = n.GetDateTimeOffsetValue(); } },
                 { "state", n => { State = n.GetStringValue(); } },
@@ -94,6 +103,7 @@ namespace StandardsRegistry.Client.Models
             writer.WriteStringValue("classification", Classification);
             writer.WriteIntValue("cycle", Cycle);
             writer.WriteStringValue("equivalentMarking", EquivalentMarking);
+            writer.WriteStringValue("id", Id);
             writer.WriteStringValue("marking", Marking);
             writer.WriteDateTimeOffsetValue("publishedAt", PublishedAt);
             writer.WriteStringValue("state", State);

@@ -34,7 +34,7 @@ namespace StandardsRegistry.Client.V1.Export
         {
         }
         /// <summary>
-        /// Lines are `{&quot;type&quot;:&quot;version&quot;,&quot;version&quot;:{…}}`, ordered by key and edition, then one `{&quot;type&quot;:&quot;end&quot;,&quot;cursor&quot;:…,&quot;versions&quot;:n}`; a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.
+        /// Lines are `{&quot;type&quot;:&quot;version&quot;,&quot;version&quot;:{…}}`, ordered by key and edition; then the other records the caller sees, `{&quot;type&quot;:&quot;response&quot;,&quot;ref&quot;:…,&quot;response&quot;:{…}}` (likewise `relation`, `equivalent`, `preferred`, `table`); then one `{&quot;type&quot;:&quot;end&quot;,&quot;cursor&quot;:…,&quot;versions&quot;:n,&quot;records&quot;:m}`; a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -66,7 +66,7 @@ namespace StandardsRegistry.Client.V1.Export
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Lines are `{&quot;type&quot;:&quot;version&quot;,&quot;version&quot;:{…}}`, ordered by key and edition, then one `{&quot;type&quot;:&quot;end&quot;,&quot;cursor&quot;:…,&quot;versions&quot;:n}`; a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.
+        /// Lines are `{&quot;type&quot;:&quot;version&quot;,&quot;version&quot;:{…}}`, ordered by key and edition; then the other records the caller sees, `{&quot;type&quot;:&quot;response&quot;,&quot;ref&quot;:…,&quot;response&quot;:{…}}` (likewise `relation`, `equivalent`, `preferred`, `table`); then one `{&quot;type&quot;:&quot;end&quot;,&quot;cursor&quot;:…,&quot;versions&quot;:n,&quot;records&quot;:m}`; a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace StandardsRegistry.Client.V1.Feed
         {
         }
         /// <summary>
-        /// Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version (as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export&apos;s cursor) and pass back the `cursor` of each page. Only the caller&apos;s own view is in it: nothing about versions it cannot see. A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.
+        /// Events are `visible`, `updated`, `withdrawn` and `hidden`, of a `subject`: `version`, `response`, `relation`, `equivalent`, `preferred` or `table`. Apply them in order: an event with its content (the member named by `subject`) puts that record (a version as `GET …/versions/{edition}` answers it now), one without removes it — a version by `key`/`edition`, any other record by `ref`. Start without `cursor` (or from an export&apos;s cursor) and pass back the `cursor` of each page. Only the caller&apos;s own view is in it: nothing about records it cannot see. A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.FeedPageDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -67,7 +67,7 @@ namespace StandardsRegistry.Client.V1.Feed
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.FeedPageDto>(requestInfo, global::StandardsRegistry.Client.Models.FeedPageDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version (as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export&apos;s cursor) and pass back the `cursor` of each page. Only the caller&apos;s own view is in it: nothing about versions it cannot see. A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.
+        /// Events are `visible`, `updated`, `withdrawn` and `hidden`, of a `subject`: `version`, `response`, `relation`, `equivalent`, `preferred` or `table`. Apply them in order: an event with its content (the member named by `subject`) puts that record (a version as `GET …/versions/{edition}` answers it now), one without removes it — a version by `key`/`edition`, any other record by `ref`. Start without `cursor` (or from an export&apos;s cursor) and pass back the `cursor` of each page. Only the caller&apos;s own view is in it: nothing about records it cannot see. A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -95,7 +95,7 @@ namespace StandardsRegistry.Client.V1.Feed
             return new global::StandardsRegistry.Client.V1.Feed.FeedRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Events are `visible`, `updated`, `withdrawn` and `hidden`. Apply them in order: an event with `version` puts that version (as `GET …/versions/{edition}` answers it now), one without removes `key`/`edition`. Start without `cursor` (or from an export&apos;s cursor) and pass back the `cursor` of each page. Only the caller&apos;s own view is in it: nothing about versions it cannot see. A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.
+        /// Events are `visible`, `updated`, `withdrawn` and `hidden`, of a `subject`: `version`, `response`, `relation`, `equivalent`, `preferred` or `table`. Apply them in order: an event with its content (the member named by `subject`) puts that record (a version as `GET …/versions/{edition}` answers it now), one without removes it — a version by `key`/`edition`, any other record by `ref`. Start without `cursor` (or from an export&apos;s cursor) and pass back the `cursor` of each page. Only the caller&apos;s own view is in it: nothing about records it cannot see. A release with a future effective time appears when it takes effect. Guide: docs/consuming.md.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class FeedRequestBuilderGetQueryParameters 
