@@ -394,21 +394,28 @@ public abstract class FeedTests(TestProvider provider)
     /// <summary>
     /// Two registries with the same visible history, one of them with a great deal of activity that EU NR, PUBLIC and
     /// NATO NC readers cannot see: their feeds are the same event for event (sequence, type, key, edition, content).
+    /// A third adds what only the readers outside NATO cannot see (responses on a visible edition, unreleased or released
+    /// to another audience): their feeds are the same too.
     /// </summary>
     [Fact]
     public async Task HiddenActivityLeavesNoTraceInTheFeed()
     {
         var quiet = await ScriptAsync(hiddenActivity: false);
         var busy = await ScriptAsync(hiddenActivity: true);
+        var busier = await ScriptAsync(hiddenActivity: true, hiddenOutsideNato: true);
         foreach (var (name, events) in quiet)
         {
             Assert.True(events.Count > 0, name);
             Assert.Contains(events, e => e.Contains(" visible relation stanag-2002 references stanag-2001 ", StringComparison.Ordinal));
             Assert.Equal(events, busy[name]);
+            if (!name.EndsWith("@nato", StringComparison.Ordinal))
+            {
+                Assert.Equal(events, busier[name]);
+            }
         }
     }
 
-    private async Task<Dictionary<string, List<string>>> ScriptAsync(bool hiddenActivity)
+    private async Task<Dictionary<string, List<string>>> ScriptAsync(bool hiddenActivity, bool hiddenOutsideNato = false)
     {
         await using var app = new RegistryApp(provider: provider).Start();
         var editor = app.As(TestCaller.Editor());
@@ -451,6 +458,13 @@ public abstract class FeedTests(TestProvider provider)
             await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
             await RegistryClient.Expect(await authority.DeleteAsync($"{responses}/releases/EU"), HttpStatusCode.NoContent);
         });
+        if (hiddenOutsideNato)
+        {
+            var responses = $"/v1/standards/stanag-2001/versions/{next}/responses";
+            await RegistryClient.Expect(await editor.PutAsJsonAsync($"{responses}/DEU", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+            await RegistryClient.Expect(await editor.PutAsJsonAsync($"{responses}/POL", new { response = "not-ratifying", classification = "NU" }), HttpStatusCode.Created);
+            await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/POL/releases/INDUSTRY", new { reason = "Shared." }), HttpStatusCode.Created);
+        }
         // Seen by all: an edge between two released standards, after the hidden records.
         await editor.CreateStandardAsync("stanag-2002");
         await editor.PublishAsync("stanag-2002", await editor.CreateDraftAsync("stanag-2002", "NU"));
