@@ -73,6 +73,7 @@ public abstract class FeedTests(TestProvider provider)
             await replay.FollowAsync();
             AssertSame(replay.Copy, routes, $"seed {seed}, {principal} replaying from the start");
             AssertSameRecords(replay.Records, routeRecords, $"seed {seed}, {principal} replaying from the start");
+            AssertOnlyShownResponseText(routeRecords, replay.Bodies, $"seed {seed}, {principal} replaying from the start");
             AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), replay.Bodies, $"seed {seed}, replay");
             events += replay.Events.Count;
 
@@ -80,6 +81,7 @@ public abstract class FeedTests(TestProvider provider)
             await mirror.ExportAsync();
             AssertSame(mirror.Copy, routes, $"seed {seed}, {principal} exporting");
             AssertSameRecords(mirror.Records, routeRecords, $"seed {seed}, {principal} exporting");
+            AssertOnlyShownResponseText(routeRecords, mirror.Bodies, $"seed {seed}, {principal} exporting");
             AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), mirror.Bodies, $"seed {seed}, export");
             Assert.Equal(replay.Cursor, mirror.Cursor);
             Assert.Equal(followers[principal].Cursor, mirror.Cursor);
@@ -214,6 +216,19 @@ public abstract class FeedTests(TestProvider provider)
         TestPrincipal.Of("NATO delegate FRA NS", new TestCaller("delegate-fra@nato", "NATO", "NS", "delegate") { Nation = "FRA" });
 
     private static string? NationOf(TestPrincipal principal) => principal == Delegate ? "FRA" : null;
+
+    /// <summary>
+    /// Read now, a replay or an export carries the reservation and document texts of the responses the read routes show
+    /// now, and no other: not even in an event that a later tombstone cancels.
+    /// </summary>
+    private static void AssertOnlyShownResponseText(IReadOnlyDictionary<string, JsonNode> shown, IEnumerable<string> bodies, string context)
+    {
+        var allowed = shown.Values.SelectMany(r => new[] { r["reservation"], r["implementingDocument"] }).OfType<JsonNode>()
+            .Select(t => t.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+        var sent = bodies.SelectMany(b => System.Text.RegularExpressions.Regex.Matches(b, "(RESERVATION|DOC)-[0-9]+").Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
+        var leaked = sent.Except(allowed).Order(StringComparer.Ordinal).ToList();
+        Assert.True(leaked.Count == 0, $"{context}: sent the text of responses it does not show: {string.Join(", ", leaked.Take(10))}");
+    }
 
     private static void AssertSameRecords(IReadOnlyDictionary<string, JsonNode> held, IReadOnlyDictionary<string, JsonNode> routes, string context)
     {
@@ -389,6 +404,52 @@ public abstract class FeedTests(TestProvider provider)
         Assert.Equal(["hidden stanag-1101/2", "updated stanag-1101/1"], Describe(eu.Events.Skip(before)).Order());
         Assert.Equal(3, eu.Copy[("stanag-1101", 1)]["supersededBy"]!.GetValue<int>());
         AssertSame(eu.Copy, await FeedFollower.ReadRoutesAsync(app.As(TestCaller.Eu("NR"))), "edition 2 revoked");
+    }
+
+    /// <summary>
+    /// What a reader no longer sees is never sent to it again: once a response's release to the EU is revoked, or the far
+    /// end of an edge stops being visible, an EU follower gets a tombstone naming the record, and a replay from the start
+    /// or an export carries neither the response's text nor the hidden standard's key, not even in the events that
+    /// showed them before.
+    /// </summary>
+    [Fact]
+    public async Task RecordsThatLeaveTheViewAreTombstonedAndNeverSentAgain()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        foreach (var key in new[] { "stanag-3001", "stanag-3002" })
+        {
+            await editor.CreateStandardAsync(key);
+            await editor.PublishAsync(key, await editor.CreateDraftAsync(key, "NR"));
+            await authority.ReleaseAsync(key, 1, "EU");
+        }
+        var responses = "/v1/standards/stanag-3001/versions/1/responses/FRA";
+        await RegistryClient.Expect(await editor.PutAsJsonAsync(responses, new { response = "ratified-with-reservations", reservation = "RESERVATION-77", implementingDocument = "DOC-77", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-3001/relations/covers/stanag-3002", null), HttpStatusCode.Created);
+        var follower = new FeedFollower(app.As(TestCaller.Eu("NS")));
+        await follower.FollowAsync();
+        Assert.Equal(2, follower.Records.Count);
+
+        await RegistryClient.Expect(await authority.DeleteAsync($"{responses}/releases/EU"), HttpStatusCode.NoContent);
+        await authority.RevokeAsync("stanag-3002", 1, "EU");
+        await follower.FollowAsync();
+        Assert.Empty(follower.Records);
+        Assert.Equal(["hidden response", "hidden relation"], follower.Events.TakeLast(3).Where(e => e["subject"]!.GetValue<string>() != "version").Select(e => $"{e["type"]} {e["subject"]}"));
+
+        var replay = new FeedFollower(app.As(TestCaller.Eu("NS")), pageSize: 100);
+        await replay.FollowAsync();
+        var export = new FeedFollower(app.As(TestCaller.Eu("NS")));
+        await export.ExportAsync();
+        foreach (var body in replay.Bodies.Concat(export.Bodies))
+        {
+            Assert.DoesNotContain("RESERVATION-77", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("DOC-77", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"to\":\"stanag-3002\"", body, StringComparison.Ordinal);
+        }
+        Assert.Empty(replay.Records);
+        Assert.Equal(replay.Cursor, export.Cursor);
     }
 
     /// <summary>
