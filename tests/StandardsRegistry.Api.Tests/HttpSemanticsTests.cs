@@ -87,6 +87,23 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A path with an empty segment is no route's (a trailing slash is ignored, an empty key is not a key): the
+    /// framework's 404, as problem details. The contract check must read it so too, not as the list it resembles.
+    /// </summary>
+    [Theory]
+    [InlineData("/v1/standards//")]
+    [InlineData("/v1/standards//versions")]
+    [InlineData("/v1/capability-tables//")]
+    public async Task APathWithAnEmptySegmentIsTheProblemOfAnUnknownPath(string path)
+    {
+        using var response = await _app.As(TestCaller.Eu("NS")).GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var slash = await _app.As(TestCaller.Eu("NS")).GetAsync("/v1/standards/");
+        Assert.Equal(HttpStatusCode.OK, slash.StatusCode);
+    }
+
     [Fact]
     public async Task IfNoneMatchComparesWeakly()
     {

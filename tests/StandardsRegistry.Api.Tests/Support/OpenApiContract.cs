@@ -216,5 +216,14 @@ public sealed class OpenApiContract
 
     private static bool IsParameter(string segment) => segment.StartsWith('{') && segment.EndsWith('}');
 
-    private static string[] Segments(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>
+    /// A path's segments as routing sees them: one trailing slash is ignored, an empty segment is kept (so
+    /// <c>/v1/standards//</c>, which no route takes, matches no operation instead of <c>GET /v1/standards</c>).
+    /// </summary>
+    private static string[] Segments(string path)
+    {
+        var trimmed = path.StartsWith('/') ? path[1..] : path;
+        trimmed = trimmed.EndsWith('/') ? trimmed[..^1] : trimmed;
+        return trimmed.Length == 0 ? [] : trimmed.Split('/');
+    }
 }
