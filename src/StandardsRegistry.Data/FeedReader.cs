@@ -23,6 +23,8 @@ public sealed class FeedEventRow
     public string? StandardKey { get; init; }
     public int? Edition { get; init; }
     public long? VersionId { get; init; }
+    /// <summary>The nation of a response event.</summary>
+    public string? Nation { get; init; }
     /// <summary>The version as the caller sees it now (as the feed has announced releases); null when it does not.</summary>
     public VersionRow? Version { get; set; }
     public ResponseRow? Response { get; set; }
@@ -87,33 +89,43 @@ public sealed class FeedPreferredRow
 public sealed class FeedReader(Db db, FeedWriter writer)
 {
     /// <summary>
-    /// The caller's events after <paramref name="afterSequence"/>, oldest first, with the content of those it still sees;
-    /// and the view's position read just before them. Every event up to that position was committed before the page was
-    /// read, so when the page is not full, the caller has been shown all of them that it may see: its cursor can move to
-    /// the position even when the view's last events are not for it (a delegate's view of other nations' responses).
+    /// Up to <paramref name="pageSize"/> of the caller's events after <paramref name="afterSequence"/>, oldest first, with
+    /// the content of those it still sees; the position they take the caller to; whether more follow. The page's query
+    /// leaves out only version events the caller no longer sees; an event of another record is kept out here, after
+    /// its record is read (the query stays as small as the versions' own, which SQLite prepares on every page). What is
+    /// kept out was considered all the same: the position is the last event considered, so a page can hold fewer
+    /// events than asked while more follow, and the events that are never for the caller (a delegate's view of other
+    /// nations' responses) never hold a cursor back.
     /// </summary>
-    public async Task<(IReadOnlyList<FeedEventRow> Events, long Position)> PageAsync(VisibilityScope scope, DateTimeOffset now, long afterSequence, int limit, CancellationToken ct)
+    public async Task<(IReadOnlyList<FeedEventRow> Events, long Position, bool HasMore)> PageAsync(VisibilityScope scope, DateTimeOffset now, long afterSequence, int pageSize, CancellationToken ct)
     {
         await writer.AnnounceDueAsync(now, ct);
-        var position = await db.ReadAsync(c => c.ExecuteScalarAsync<long?>(Sql.Position, Bind(scope, null)), ct) ?? 0;
-        return (await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), afterSequence, limit, ct), position);
+        var page = await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), afterSequence, pageSize + 1, pageSize, ct);
+        return (page.Events, page.LastConsidered ?? afterSequence, page.More);
     }
 
-    /// <summary>One event of the scope's view as the feed shows it now; null when it shows a version the view no longer sees.</summary>
+    /// <summary>One event of the scope's view as the feed shows it now; null when it is not for the caller (any more).</summary>
     public async Task<FeedEventRow?> EventAsync(VisibilityScope scope, long sequence, CancellationToken ct) =>
-        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), sequence, 1, ct)).SingleOrDefault();
+        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), sequence, 1, 1, ct)).Events.SingleOrDefault();
 
-    private async Task<IReadOnlyList<FeedEventRow>> ReadEventsAsync(VisibilityScope scope, string sql, long after, int limit, CancellationToken ct)
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> events and considers the first <paramref name="keep"/>: those the caller
+    /// sees now, with their records; the last one considered; whether more were read than considered.
+    /// </summary>
+    private async Task<(IReadOnlyList<FeedEventRow> Events, long? LastConsidered, bool More)> ReadEventsAsync(
+        VisibilityScope scope, string sql, long after, int limit, int keep, CancellationToken ct)
     {
         var parameters = Bind(scope, new { after, limit });
-        return await db.ReadAsync<IReadOnlyList<FeedEventRow>>(async c =>
+        return await db.ReadAsync<(IReadOnlyList<FeedEventRow>, long?, bool)>(async c =>
         {
-            var events = await c.QueryAsync<FeedEventRow>(sql, parameters);
+            var read = await c.QueryAsync<FeedEventRow>(sql, parameters);
+            var events = read.Take(keep).ToList();
+            long? last = events.Count > 0 ? events[^1].Sequence : null;
             // The content of the page's records that the caller sees now, in one statement per kind: whether an event
             // carries its record is decided here, not by a per-row EXISTS in the page's select list (PostgreSQL made that
             // a hashed subplan over every release, 0.4 pages/s at 10^6 versions).
             // Every event carries its record while the caller sees it (a version withdrawn stays visible inside NATO).
-            var shown = events.AsList();
+            var shown = events;
             await FillAsync(c, scope, shown, FeedSubject.Version, Sql.VersionsById, (VersionRow v) => v.Id, (e, v) => e.Version = v);
             await FillAsync(c, scope, shown, FeedSubject.Response, Sql.ResponsesById, (ResponseRow r) => r.Id, (e, r) => e.Response = r);
             await FillAsync(c, scope, shown, FeedSubject.Relation, Sql.RelationsById, (FeedRelationRow r) => r.Id, (e, r) => e.Relation = r);
@@ -124,11 +136,15 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             {
                 e.Table = e.Table! with { Cells = await c.QueryAsync<TableCellRow>(CapabilityStore.Sql.Cells, new { tableId = e.Table.Table.Id }) };
             }
-            // A record hidden between the statements (revoked just now) has a tombstone after this page: its earlier
-            // events go without content, as if the page had been read a moment later.
-            return events.Where(e => !e.ShowsContent || e.HasContent).ToList();
+            // An event that shows a record the caller does not see now is not for it: a later tombstone says the record
+            // went (or it never was the caller's: a delegate's view holds other nations' responses, tombstones too).
+            return ((IReadOnlyList<FeedEventRow>)events.Where(e => (!e.ShowsContent || e.HasContent) && ForNation(scope, e)).ToList(), last, read.Count > keep);
         }, ct);
     }
+
+    /// <summary>A view has no nation: a NATO caller speaking for a nation gets its own nation's responses from it, no other.</summary>
+    private static bool ForNation(VisibilityScope scope, FeedEventRow e) =>
+        scope.Nation is null || e.Subject != EnumText.Of(FeedSubject.Response) || e.Nation == scope.Nation;
 
     /// <summary>Reads the records of one kind that the page's events show, as the caller sees them now, and hands each to its events.</summary>
     private static async Task FillAsync<T>(DbSession c, VisibilityScope scope, List<FeedEventRow> events, FeedSubject subject,
@@ -264,24 +280,21 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         public static string Event(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq = @after", "");
 
         /// <summary>
-        /// A view has no nation: a NATO caller speaking for a nation reads the NATO view, less other nations' responses,
-        /// which it may see only while released (read them from the matrix); its feed never says one came or went.
+        /// The events of the view in a range of sequences, less the version events whose version the caller does not see
+        /// now (the release rule, as announced): the query stays the versions' own, and the events of other records are
+        /// judged when their records are read. A response event names its nation (a delegate reads its own only).
         /// </summary>
-        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit)
-        {
-            var shows = string.Join(" OR ", Enum.GetValues<FeedSubject>().Select(subject => $"(f.subject = '{EnumText.Of(subject)}' AND {Shows(subject, scope, "f.subject_id")})"));
-            var nation = scope.Nation is null ? "" : """
-                 AND (f.subject <> 'response' OR EXISTS (SELECT 1 FROM national_responses fn WHERE fn.id = f.subject_id AND fn.nation = @scopeNation))
-                """;
-            return $"""
-                SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
-                       f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId
-                FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id
-                WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position} AND (f.type IN ('withdrawn', 'hidden') OR {shows}){nation}
-                ORDER BY f.seq
-                {limit}
-                """;
-        }
+        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit) => $"""
+            SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
+                   f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId,
+                   fn.nation AS Nation
+            FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id
+                 LEFT JOIN national_responses fn ON f.subject = 'response' AND fn.id = f.subject_id
+            WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position}
+              AND (f.type IN ('withdrawn', 'hidden') OR f.subject <> 'version' OR {Visibility.Predicate(scope, "v", asAnnounced: true)})
+            ORDER BY f.seq
+            {limit}
+            """;
 
         /// <summary>
         /// Whether the caller sees the record <paramref name="id"/> of a kind now, as the feed has announced releases: the
@@ -290,7 +303,6 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// </summary>
         internal static string Shows(FeedSubject subject, VisibilityScope scope, string id) => subject switch
         {
-            FeedSubject.Version => Visibility.Predicate(scope, "v", asAnnounced: true),
             FeedSubject.Response => $"""
                 EXISTS (SELECT 1 FROM national_responses n JOIN versions nv ON nv.id = n.version_id
                         WHERE n.id = {id} AND {Visibility.Predicate(scope, "nv", asAnnounced: true)} AND {ResponseStore.Predicate(scope, "n")})

@@ -35,7 +35,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
     private HttpClient Industry(string clearance = "NR") => _app.As(new TestCaller($"buyer-{clearance}@industry", "INDUSTRY", clearance, "consumer"));
 
     /// <summary>Targets with safe cells, a single-nation cell and a dominated one: the table has primary and secondary suppressions.</summary>
-    private static readonly (string Nation, string Capability, int Horizon, long Quantity)[] Targets =
+    internal static readonly (string Nation, string Capability, int Horizon, long Quantity)[] Targets =
     [
         ("FRA", "ammo-155mm", 2027, 1000), ("DEU", "ammo-155mm", 2027, 900), ("POL", "ammo-155mm", 2027, 800), ("ITA", "ammo-155mm", 2027, 700),
         ("FRA", "ammo-155mm", 2029, 1200), ("DEU", "ammo-155mm", 2029, 1100), ("POL", "ammo-155mm", 2029, 950), ("ITA", "ammo-155mm", 2029, 600),

@@ -135,6 +135,47 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("active", state["state"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A capability table published to INDUSTRY is delivered to an INDUSTRY subscriber as a <c>table</c> record, with its
+    /// cells (suppressed ones without a value), and its revocation as a tombstone; an EU subscriber gets nothing of it.
+    /// </summary>
+    [Fact]
+    public async Task APublishedTableIsDeliveredToItsAudienceAndItsRevocationIsATombstone()
+    {
+        await using var industryReceiver = await WebhookReceiver.StartAsync();
+        await using var euReceiver = await WebhookReceiver.StartAsync();
+        await using var app = new RegistryApp(provider: provider)
+            .With("Webhooks:AllowedHosts:0", "127.0.0.1")
+            .With("Webhooks:PollInterval", "00:00:00.100")
+            .With("CapabilityTables:Horizons:0", "2027")
+            .With("CapabilityTables:Horizons:1", "2029")
+            .Start();
+        var industry = await SubscribeAsync(app, industryReceiver, "INDUSTRY");
+        var eu = await SubscribeAsync(app, euReceiver);
+        var planner = app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
+        }
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NU" }), HttpStatusCode.Created);
+        // The table as its readers read it, while published: what a delivery of it must carry.
+        var table = await app.As(new TestCaller("buyer@industry", "INDUSTRY", "NR", "consumer")).GetJsonAsync("/v1/capability-tables/2025/INDUSTRY");
+        await industryReceiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 1, TimeSpan.FromSeconds(20), "the table delivered");
+        await RegistryClient.Expect(await authority.DeleteAsync("/v1/capability-tables/2025/INDUSTRY"), HttpStatusCode.NoContent);
+        await industryReceiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 2, TimeSpan.FromSeconds(20), "the tombstone delivered");
+
+        var delivered = industryReceiver.Acknowledged.Select(d => d.Body).ToList();
+        Assert.Equal(["visible table", "hidden table"], delivered.Select(b => $"{b["type"]} {b["subject"]}"));
+        Assert.True(JsonNode.DeepEquals(table, delivered[0]["table"]), $"delivered {delivered[0]["table"]?.ToJsonString()} / read {table.ToJsonString()}");
+        Assert.Contains(delivered[0]["table"]!["cells"]!.AsArray(), c => c!["suppressed"]!.GetValue<bool>() && c["value"] is null);
+        Assert.Equal(delivered[0]["ref"]!.GetValue<string>(), delivered[1]["ref"]!.GetValue<string>());
+        Assert.Null(delivered[1]["table"]);
+        await WaitForSubscriptionAsync(app, industry, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        await WaitForSubscriptionAsync(app, eu, s => s["pending"]!.GetValue<long>() == 0, "no EU delivery pending");
+        Assert.Empty(euReceiver.Acknowledged);
+    }
+
     /// <summary>The subscription as the admin reads it, once <paramref name="condition"/> holds (within 20 s, else the test fails saying what it waited for).</summary>
     private static async Task<JsonObject> WaitForSubscriptionAsync(RegistryApp app, JsonObject subscription, Func<JsonObject, bool> condition, string what)
     {

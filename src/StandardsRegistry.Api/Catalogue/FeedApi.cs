@@ -153,13 +153,8 @@ public static class FeedApi
         var pageSize = query.PageSize;
         var view = FeedView.Of(caller.Scope);
         var after = query.After(view);
-        var (rows, position) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize + 1, ct);
-        var events = rows.Take(pageSize).ToList();
-        var hasMore = rows.Count > pageSize;
-        var last = events.Count > 0 ? events[^1].Sequence : after;
-        // At the end of what the caller may see, its cursor moves past the view's events that are not for it.
-        var cursor = hasMore ? last : Math.Max(last, position);
-        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, cursor), hasMore));
+        var (events, position, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
+        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, position), hasMore));
     }
 
     /// <summary>
