@@ -297,9 +297,11 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             """;
 
         /// <summary>
-        /// Whether the caller sees the record <paramref name="id"/> of a kind now, as the feed has announced releases: the
-        /// version by the release rule; a response with its edition and by its own marking and releases; an edge when both
-        /// ends exist for the caller; an equivalent or a preferred mark with its standard; a table as the tables routes read it.
+        /// Whether the caller sees the record <paramref name="id"/> of a kind other than a version (the page's own query
+        /// judges those) now, as the feed has announced releases: a response with its edition and by its own marking and
+        /// releases; an edge when both
+        /// ends exist for the caller; an equivalent or a preferred mark with its standard (a table is read by the tables routes'
+        /// own predicate, <see cref="TablesById"/>).
         /// </summary>
         internal static string Shows(FeedSubject subject, VisibilityScope scope, string id) => subject switch
         {
@@ -319,7 +321,6 @@ public sealed class FeedReader(Db db, FeedWriter writer)
                 EXISTS (SELECT 1 FROM preferred_standards p JOIN standards ps ON ps.id = p.standard_id
                         WHERE p.standard_id = {id} AND {Visibility.StandardExists(scope, "ps", asAnnounced: true)})
                 """,
-            FeedSubject.Table => $"EXISTS (SELECT 1 FROM capability_tables ct WHERE ct.id = {id} AND {CapabilityStore.Sql.Readable(scope)})",
             _ => throw new ArgumentOutOfRangeException(nameof(subject)),
         };
 
