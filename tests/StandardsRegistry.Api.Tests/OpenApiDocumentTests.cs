@@ -59,4 +59,28 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.Contains("swagger-ui", page, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("/openapi/v1.json", settings, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TheDocumentIsGeneratedOnceAndServedAlikeToEveryCaller()
+    {
+        var first = await _app.Anonymous().GetAsync("/openapi/v1.json");
+        var again = await _app.As(TestCaller.Editor("CTS")).GetAsync("/openapi/v1.json");
+        var head = await _app.As(TestCaller.Eu("NS")).SendAsync(new HttpRequestMessage(HttpMethod.Head, "/openapi/v1.json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+        Assert.False(first.Headers.Age.HasValue, "the first answer is generated");
+        // The output cache marks what it serves with Age: a token does not bypass it, nor does HEAD.
+        Assert.True(again.Headers.Age.HasValue, "the second answer, with a token, is the kept one");
+        Assert.True(head.Headers.Age.HasValue, "HEAD is answered from the kept one");
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+
+        // Another document name is a 404 problem each time, never kept.
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var unknown = await _app.Anonymous().GetAsync("/openapi/v2.json");
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.False(unknown.Headers.Age.HasValue);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.OpenApi;
 
 namespace StandardsRegistry.Api.Http;
@@ -11,8 +12,17 @@ public static class OpenApiSetup
     /// <summary>The name of the registry's one OpenAPI document (<c>/openapi/v1.json</c>).</summary>
     public const string OpenApiDocument = "v1";
 
+    /// <summary>The output-cache policy that keeps the generated document (see <see cref="MapRegistryOpenApi"/>).</summary>
+    private const string DocumentCache = "openapi-document";
+
     public static IServiceCollection AddRegistryOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(OpenApiDocument, o =>
+        services
+            // The framework generates the document anew on every request (tens of milliseconds of CPU, unauthenticated):
+            // it is the same for every caller, so the first one generated is kept, as ASP.NET Core's documentation
+            // advises, with output caching. Its default policy never caches a request that carries a token; this one
+            // does (KeepTheDocument).
+            .AddOutputCache(o => o.AddPolicy(DocumentCache, new KeepTheDocument()))
+            .AddOpenApi(OpenApiDocument, o =>
         {
             // The strict converter hides JsonObject's shape from the schema generator, and a stored one is written as its
             // text: both are still an object, the one schema named JsonObject.
@@ -62,7 +72,7 @@ public static class OpenApiSetup
 
     public static WebApplication MapRegistryOpenApi(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json").Add(endpoint =>
+        app.MapOpenApi("/openapi/{documentName}.json").CacheOutput(DocumentCache).Add(endpoint =>
         {
             // A document name the registry does not have is a problem like every other 404 (the framework's is plain text).
             var document = endpoint.RequestDelegate!;
@@ -76,5 +86,31 @@ public static class OpenApiSetup
             o.RoutePrefix = "swagger";
         });
         return app;
+    }
+
+    /// <summary>
+    /// Keeps the registry's one document, whoever asks (a token changes nothing in it), for the life of the process;
+    /// anything else on the route (a 404 for another name) is answered afresh.
+    /// </summary>
+    private sealed class KeepTheDocument : IOutputCachePolicy
+    {
+        public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken cancellation)
+        {
+            var keep = context.HttpContext.Request.RouteValues["documentName"] as string == OpenApiDocument;
+            context.EnableOutputCaching = keep;
+            context.AllowCacheLookup = keep;
+            context.AllowCacheStorage = keep;
+            context.AllowLocking = keep;
+            context.ResponseExpirationTimeSpan = TimeSpan.FromDays(365);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask ServeFromCacheAsync(OutputCacheContext context, CancellationToken cancellation) => ValueTask.CompletedTask;
+
+        public ValueTask ServeResponseAsync(OutputCacheContext context, CancellationToken cancellation)
+        {
+            context.AllowCacheStorage &= context.HttpContext.Response.StatusCode == StatusCodes.Status200OK;
+            return ValueTask.CompletedTask;
+        }
     }
 }
