@@ -16,6 +16,9 @@ namespace StandardsRegistry.Api.Tests;
 
 public abstract class FeedTests(TestProvider provider)
 {
+    /// <summary>How many principals read at once while writes pause.</summary>
+    private static readonly ParallelOptions Readers = new() { MaxDegreeOfParallelism = 4 };
+
     /// <summary>
     /// Random histories: standards, drafts at every level, publications in order, withdrawals, releases to EU and PUBLIC
     /// now or in the future, revocations, and the clock moving so future releases take effect, some between two reads
@@ -51,7 +54,8 @@ public abstract class FeedTests(TestProvider provider)
                     await RandomStepAsync(generator, random);
                 }
             }
-            foreach (var principal in principals)
+            // Writes pause while the principals read, each on its own follower: they read at once.
+            await Parallel.ForEachAsync(principals, Readers, async (principal, _) =>
             {
                 var follower = followers[principal];
                 var bodiesBefore = follower.Bodies.Count;
@@ -60,12 +64,12 @@ public abstract class FeedTests(TestProvider provider)
                 AssertSame(follower.Copy, routes, $"seed {seed}, checkpoint {checkpoint}, {principal} following the feed");
                 AssertSameRecords(follower.Records, await FeedFollower.ReadRecordsAsync(principal.Client(app), NationOf(principal)), $"seed {seed}, checkpoint {checkpoint}, {principal} following the feed");
                 AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), follower.Bodies.Skip(bodiesBefore), $"seed {seed}, checkpoint {checkpoint}");
-                checks++;
-            }
+                Interlocked.Increment(ref checks);
+            });
         }
 
         // A consumer that starts now replays the whole feed; another exports; both end where the followers are.
-        foreach (var principal in principals)
+        await Parallel.ForEachAsync(principals, Readers, async (principal, _) =>
         {
             var routes = await FeedFollower.ReadRoutesAsync(principal.Client(app));
             var routeRecords = await FeedFollower.ReadRecordsAsync(principal.Client(app), NationOf(principal));
@@ -75,7 +79,7 @@ public abstract class FeedTests(TestProvider provider)
             AssertSameRecords(replay.Records, routeRecords, $"seed {seed}, {principal} replaying from the start");
             AssertOnlyShownResponseText(routeRecords, replay.Bodies, $"seed {seed}, {principal} replaying from the start");
             AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), replay.Bodies, $"seed {seed}, replay");
-            events += replay.Events.Count;
+            Interlocked.Add(ref events, replay.Events.Count);
 
             var mirror = new FeedFollower(principal.Client(app));
             await mirror.ExportAsync();
@@ -85,8 +89,8 @@ public abstract class FeedTests(TestProvider provider)
             AssertNoHiddenText(generator.Model, principal, app.Clock.GetUtcNow(), mirror.Bodies, $"seed {seed}, export");
             Assert.Equal(replay.Cursor, mirror.Cursor);
             Assert.Equal(followers[principal].Cursor, mirror.Cursor);
-            checks += 2;
-        }
+            Interlocked.Add(ref checks, 2);
+        });
         var versions = generator.Model.Versions.ToList();
         records.AssertVaried();
         Assert.Contains(versions, v => v.Releases.Any(r => r.EffectiveFrom > r.ReleasedAt && r.RevokedAt is null && r.EffectiveFrom <= app.Clock.GetUtcNow()));
