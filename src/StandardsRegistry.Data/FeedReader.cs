@@ -299,9 +299,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// <summary>
         /// Whether the caller sees the record <paramref name="id"/> of a kind other than a version (the page's own query
         /// judges those) now, as the feed has announced releases: a response with its edition and by its own marking and
-        /// releases; an edge when both
-        /// ends exist for the caller; an equivalent or a preferred mark with its standard (a table is read by the tables routes'
-        /// own predicate, <see cref="TablesById"/>).
+        /// releases; an edge when both ends exist for the caller; an equivalent or a preferred mark with its standard (a
+        /// table is read by the tables routes' own predicate, <see cref="TablesById"/>).
         /// </summary>
         internal static string Shows(FeedSubject subject, VisibilityScope scope, string id) => subject switch
         {

@@ -76,7 +76,7 @@ public static class OpenApiSetup
         {
             // A document name the registry does not have is a problem like every other 404 (the framework's is plain text).
             var document = endpoint.RequestDelegate!;
-            endpoint.RequestDelegate = context => context.Request.RouteValues["documentName"] as string == OpenApiDocument
+            endpoint.RequestDelegate = context => AsksForTheDocument(context)
                 ? document(context)
                 : Problems.Status(StatusCodes.Status404NotFound, $"There is no OpenAPI document of that name; the registry's is /openapi/{OpenApiDocument}.json.").ExecuteAsync(context);
         });
@@ -88,6 +88,10 @@ public static class OpenApiSetup
         return app;
     }
 
+    /// <summary>Whether a request on the document route names the registry's one document.</summary>
+    private static bool AsksForTheDocument(HttpContext context) =>
+        context.Request.RouteValues["documentName"] as string == OpenApiDocument;
+
     /// <summary>
     /// Keeps the registry's one document, whoever asks (a token changes nothing in it), for the life of the process;
     /// anything else on the route (a 404 for another name) is answered afresh.
@@ -96,7 +100,7 @@ public static class OpenApiSetup
     {
         public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken cancellation)
         {
-            var keep = context.HttpContext.Request.RouteValues["documentName"] as string == OpenApiDocument;
+            var keep = AsksForTheDocument(context.HttpContext);
             context.EnableOutputCaching = keep;
             context.AllowCacheLookup = keep;
             context.AllowCacheStorage = keep;
