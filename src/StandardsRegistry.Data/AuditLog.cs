@@ -190,6 +190,12 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
 
+        /// <summary>How long a restarting checkpoint waits for the reads that still use the log (SQLite's busy timeout).</summary>
+        private const int RestartWaitMilliseconds = 5;
+
+        /// <summary>The log is started again once it holds this many pages (SQLite's own checkpoint threshold, 4 MiB).</summary>
+        private const int RestartPages = 1000;
+
         private readonly bool _sqlite = db.Dialect.Name == SqlDialect.Sqlite;
         private readonly CancellationTokenSource _stop = new();
         private Thread? _checkpointer;
@@ -263,7 +269,9 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             connection.Open();
             if (_sqlite)
             {
-                using var pragma = Command(connection, "PRAGMA wal_autocheckpoint = 0");
+                // The log's file is kept (overwritten from its start after a restart, no new pages to allocate) but
+                // cut back to this size when a long read let it grow.
+                using var pragma = Command(connection, "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864");
                 pragma.ExecuteNonQuery();
                 StartCheckpointer();
             }
@@ -298,9 +306,20 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                         {
                             connection = db.Dialect.CreateConnection(db.ConnectionString);
                             connection.Open();
+                            using var wait = Command(connection, $"PRAGMA busy_timeout = {RestartWaitMilliseconds}");
+                            wait.ExecuteNonQuery();
                         }
-                        using var checkpoint = Command(connection, "PRAGMA wal_checkpoint(PASSIVE)");
-                        checkpoint.ExecuteNonQuery();
+                        long pages;
+                        using (var passive = Command(connection, "PRAGMA wal_checkpoint(PASSIVE)"))
+                        using (var result = passive.ExecuteReader())
+                        {
+                            result.Read();
+                            pages = result.GetInt64(1);
+                        }
+                        if (pages >= RestartPages)
+                        {
+                            Restart(connection);
+                        }
                     }
                     catch (System.Data.Common.DbException)
                     {
@@ -312,6 +331,30 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             finally
             {
                 connection?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Lets the next commit start the log from its beginning. A passive checkpoint copies the log into the database
+        /// but never resets it while some read began before the copy ended — and under steady reads one always has, so
+        /// the log grew without end (a gigabyte in half a minute of audited reads), each commit appending to fresh
+        /// pages of the file. A restarting checkpoint waits (briefly) until every read is on the database file alone;
+        /// it goes through the process's write gate, so the writers queue behind it instead of sleeping on a busy
+        /// file. Done once the log holds <see cref="RestartPages"/>; little is left to copy by then (the passive one
+        /// just ran); when a long read (an export) holds on, it gives up after <see cref="RestartWaitMilliseconds"/>
+        /// and is tried again next time.
+        /// </summary>
+        private void Restart(System.Data.Common.DbConnection connection)
+        {
+            db.WriteGate?.Wait();
+            try
+            {
+                using var restart = Command(connection, "PRAGMA wal_checkpoint(RESTART)");
+                restart.ExecuteNonQuery();
+            }
+            finally
+            {
+                db.WriteGate?.Release();
             }
         }
 
