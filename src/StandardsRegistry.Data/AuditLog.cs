@@ -328,6 +328,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                     }
                 }
             }
+            catch (OperationCanceledException)
+            {
+                // Disposed while waiting for the write gate.
+            }
             finally
             {
                 connection?.Dispose();
@@ -346,7 +350,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         /// </summary>
         private void Restart(System.Data.Common.DbConnection connection)
         {
-            db.WriteGate?.Wait();
+            // Given up when the writer is disposed, so a gate never released cannot hold up the shutdown.
+            db.WriteGate?.Wait(_stop.Token);
             try
             {
                 using var restart = Command(connection, "PRAGMA wal_checkpoint(RESTART)");
