@@ -179,8 +179,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     /// <para>
     /// On SQLite the kept connection never checkpoints the write-ahead log itself: SQLite runs an automatic checkpoint
     /// inside the commit that crosses its threshold, copying up to a thousand pages and syncing the database file
-    /// while every read that waits for that commit waits with it. A thread of its own checkpoints instead (passive:
-    /// it never blocks the writer or the readers), each <see cref="CheckpointInterval"/>.
+    /// while every read that waits for that commit waits with it. A thread of its own checkpoints instead, each
+    /// <see cref="CheckpointInterval"/>: passively (it blocks neither the writer nor the readers), and, once the log
+    /// holds <see cref="RestartPages"/>, so that the log starts again (<see cref="Restart"/>: the writers wait a few
+    /// milliseconds).
     /// </para>
     /// </summary>
     private sealed class KeptWriter(Db db) : IDisposable
