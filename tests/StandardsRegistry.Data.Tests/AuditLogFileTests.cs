@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Data.Tests;
@@ -20,12 +18,14 @@ public sealed class AuditLogFileTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(TestProvider.Sqlite);
-        var dialect = SqlDialect.For(TestProvider.Sqlite.Name);
-        _db = new Db(dialect, dialect.Normalize(_database.ConnectionString), ResiliencePipeline.Empty);
-        new DatabaseMigrator(_db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        _db = TestDb.Migrated(_database);
     }
 
-    public async ValueTask DisposeAsync() => await _database.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _db.Dispose();
+        await _database.DisposeAsync();
+    }
 
     [Fact]
     public async Task UnderReadsThatAlwaysOverlapTheLogIsStartedAgainInsteadOfGrowing()

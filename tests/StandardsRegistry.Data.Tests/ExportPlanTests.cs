@@ -1,6 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Data.Tests;
@@ -19,8 +17,7 @@ public sealed class ExportPlanTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(TestProvider.Sqlite);
-        var dialect = SqlDialect.For(TestProvider.Sqlite.Name);
-        new DatabaseMigrator(new Db(dialect, dialect.Normalize(_database.ConnectionString), ResiliencePipeline.Empty), NullLogger<DatabaseMigrator>.Instance).Migrate();
+        using var db = TestDb.Migrated(_database);
     }
 
     public async ValueTask DisposeAsync() => await _database.DisposeAsync();

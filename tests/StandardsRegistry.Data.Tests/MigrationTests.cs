@@ -1,7 +1,6 @@
 using Dapper;
 using DbUp.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Data.Tests;
@@ -15,8 +14,7 @@ public abstract class MigrationTests(TestProvider provider) : IAsyncLifetime
     {
         Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
         _database = await TestDatabase.CreateAsync(provider);
-        var dialect = SqlDialect.For(provider.Name);
-        _db = new Db(dialect, dialect.Normalize(_database.ConnectionString), ResiliencePipeline.Empty);
+        _db = TestDb.Open(_database);
     }
 
     public async ValueTask DisposeAsync()
