@@ -202,7 +202,42 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         private readonly CancellationTokenSource _stop = new();
         private Thread? _checkpointer;
         private System.Data.Common.DbConnection? _connection;
-        private System.Data.Common.DbCommand _head = null!, _insert = null!, _update = null!;
+        private System.Data.Common.DbCommand _head = null!, _insert = null!, _update = null!, _append = null!;
+
+        /// <summary>The head as this writer last wrote it (PostgreSQL): the next batch chains on from it in one statement.</summary>
+        private (long Sequence, string Hash)? _known;
+
+        /// <summary>
+        /// PostgreSQL: appends the batch in one round trip — a single statement, so a transaction of its own — chained on
+        /// from the head this writer last wrote. The statement moves the head only if it is still that one, and inserts
+        /// the rows only if it moved it; so when another writer (an editorial write, another instance) has appended
+        /// since, nothing is written and false sends the batch the locked way (lock and read the head, insert, move it,
+        /// commit: three round trips). Each round trip saved is one less wait for every read that waits for the batch.
+        /// </summary>
+        private bool AppendAfterKnownHead(IReadOnlyList<AuditEntry> entries)
+        {
+            if (_known is not { } head)
+            {
+                return false;
+            }
+            var chained = Chain(head.Sequence, head.Hash, entries);
+            var columns = Row.Columns(chained);
+            for (var i = 0; i < columns.Length; i++)
+            {
+                _append.Parameters[i].Value = columns[i];
+            }
+            _append.Parameters[columns.Length].Value = head.Sequence;
+            _append.Parameters[columns.Length + 1].Value = head.Hash;
+            _append.Parameters[columns.Length + 2].Value = chained[^1].Sequence;
+            _append.Parameters[columns.Length + 3].Value = chained[^1].Hash;
+            _known = null;
+            if (_append.ExecuteNonQuery() != chained.Count)
+            {
+                return false;
+            }
+            _known = (chained[^1].Sequence, chained[^1].Hash);
+            return true;
+        }
 
         public void Append(IReadOnlyList<AuditEntry> entries)
         {
@@ -213,6 +248,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             try
             {
                 var connection = Open();
+                if (!_sqlite && AppendAfterKnownHead(entries))
+                {
+                    return;
+                }
                 using var transaction = connection.BeginTransaction();
                 foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_head, _insert, _update])
                 {
@@ -249,6 +288,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                     _update.ExecuteNonQuery();
                 }
                 transaction.Commit();
+                _known = (sequence, previous);
             }
             catch
             {
@@ -280,6 +320,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             _head = Command(connection, Sql.LockAndSelectHead(db.Dialect));
             _insert = Command(connection, Sql.InsertRow, Sql.RowParameters);
             _update = Command(connection, Sql.UpdateHead, "sequence", "hash");
+            if (!_sqlite)
+            {
+                _append = Command(connection, Sql.AppendAfter, [.. Sql.RowParameters, .. Sql.AppendAfterHeadParameters]);
+            }
             _connection = connection;
             return connection;
         }
@@ -407,12 +451,13 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             {
                 return;
             }
-            foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_head, _insert, _update])
+            foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_head, _insert, _update, _append])
             {
                 command?.Dispose();
             }
             _connection.Dispose();
             _connection = null;
+            _known = null;
         }
 
         public void Dispose()
@@ -663,6 +708,27 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         {
         }
 
+        /// <summary>The columns of <paramref name="rows"/>, one typed array for each of <see cref="Sql.RowParameters"/>, in their order.</summary>
+        public static object[] Columns(IReadOnlyList<Row> rows)
+        {
+            return
+            [
+                Of(r => r.Sequence), Of(r => r.At), Of(r => r.Action), Of(r => r.Status), Of(r => r.Subject), Of(r => r.Community), Of(r => r.Roles),
+                Of(r => r.Key), Of(r => r.Edition), Of(r => r.Classification), Of(r => r.Detail), Of(r => r.Client), Of(r => r.Request),
+                Of(r => r.Previous), Of(r => r.Hash),
+            ];
+
+            T[] Of<T>(Func<Row, T> column)
+            {
+                var values = new T[rows.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = column(rows[i]);
+                }
+                return values;
+            }
+        }
+
         /// <summary>The values of <see cref="Sql.RowParameters"/>, in their order.</summary>
         public object?[] Values() =>
             [Sequence, At, Action, Status, Subject, Community, Roles, Key, Edition, Classification, Detail, Client, Request, Previous, Hash];
@@ -713,6 +779,19 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         /// <summary>An INSERT of one entry, binding the properties of a <see cref="Row"/>.</summary>
         public static readonly string InsertRow = Insert0 + "(" + string.Join(", ", RowParameters.Select(p => "@" + p)) + ")";
+
+        internal static readonly string[] AppendAfterHeadParameters = ["keptSequence", "keptHash", "headSequence", "headHash"];
+
+        /// <summary>
+        /// PostgreSQL: moves the head from @keptSequence/@keptHash to @headSequence/@headHash and inserts the rows given
+        /// column by column (one array per <see cref="RowParameters"/> name) — the rows only if the head was moved, so
+        /// the count inserted says whether the head was still the one kept.
+        /// </summary>
+        public static readonly string AppendAfter =
+            "WITH head AS (UPDATE audit_chain_head SET sequence = @headSequence, hash = @headHash WHERE id = 1 AND sequence = @keptSequence AND hash = @keptHash RETURNING 1) " +
+            Insert0[..^" VALUES ".Length] + " SELECT e.* FROM head, unnest(@Sequence::bigint[], @At::bigint[], @Action::text[], @Status::integer[], " +
+            "@Subject::text[], @Community::text[], @Roles::text[], @Key::text[], @Edition::integer[], @Classification::smallint[], @Detail::text[], " +
+            "@Client::text[], @Request::text[], @Previous::text[], @Hash::text[]) AS e";
 
         /// <summary>An INSERT of <paramref name="rows"/> entries; row i binds @Sequence{i}, @At{i}, … @Hash{i} (<see cref="Row.AddTo"/>).</summary>
         public static string Insert(int rows) =>
@@ -778,6 +857,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             yield return Insert(2);
             yield return InsertRow;
             yield return Insert(32);
+            if (dialect.Name == SqlDialect.Postgres)
+            {
+                yield return AppendAfter;
+            }
             yield return Page(dialect);
             yield return LatestCheckpoints(dialect);
             yield return CheckpointsBetween;

@@ -10,3 +10,9 @@ public sealed class MigrationTestsOnSqlite() : MigrationTests(TestProvider.Sqlit
 public sealed class MigrationTestsOnPostgres() : MigrationTests(TestProvider.Postgres);
 
 public sealed class MigrationTestsOnSqlServer() : MigrationTests(TestProvider.SqlServer);
+
+public sealed class AuditAppendTestsOnSqlite() : AuditAppendTests(TestProvider.Sqlite);
+
+public sealed class AuditAppendTestsOnPostgres() : AuditAppendTests(TestProvider.Postgres);
+
+public sealed class AuditAppendTestsOnSqlServer() : AuditAppendTests(TestProvider.SqlServer);
