@@ -8,32 +8,13 @@ namespace StandardsRegistry.Data.Tests;
 /// statement, and must notice when another writer moved it) and editorial writes appending in their own transactions.
 /// Every entry is stored exactly once, the sequences have no gap, and the chain verifies.
 /// </summary>
-public abstract class AuditAppendTests(TestProvider provider) : IAsyncLifetime
+public abstract class AuditAppendTests(TestProvider provider) : DatabaseSuite(provider, migrated: true)
 {
-    private TestDatabase _database = null!;
-    private Db _db = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
-        _database = await TestDatabase.CreateAsync(provider);
-        _db = TestDb.Migrated(_database);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _db?.Dispose();
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task BatchesFromTwoInstancesAndEditorialWritesInterleavedAreEachChainedOnceInOneOrder()
     {
-        using var first = new AuditLog(_db);
-        using var second = new AuditLog(_db);
+        using var first = new AuditLog(Db);
+        using var second = new AuditLog(Db);
         var random = new Random(17);
         var expected = new List<string>();
         // In turns chosen at random, so each writer's kept head is often stale.
@@ -49,7 +30,7 @@ public abstract class AuditAppendTests(TestProvider provider) : IAsyncLifetime
                     second.AppendBatch(batch);
                     break;
                 default:
-                    await _db.WriteAsync(async session =>
+                    await Db.WriteAsync(async session =>
                     {
                         await AuditLog.AppendAsync(session, batch);
                         return Result.Done(true);
@@ -64,8 +45,8 @@ public abstract class AuditAppendTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task BatchesFromTwoInstancesAtOnceAreEachChainedOnceInOneOrder()
     {
-        using var first = new AuditLog(_db);
-        using var second = new AuditLog(_db);
+        using var first = new AuditLog(Db);
+        using var second = new AuditLog(Db);
         var writers = new[] { first, second }.Select((log, w) => Task.Run(() =>
         {
             var written = new List<string>();

@@ -10,27 +10,12 @@ namespace StandardsRegistry.Data.Tests;
 /// reads one always has: the log grew without end (a gigabyte in half a minute of audited reads, every commit appending
 /// to fresh pages). The writer's checkpointer also restarts the log, so the pages it holds stay bounded.
 /// </summary>
-public sealed class AuditLogFileTests : IAsyncLifetime
+public sealed class AuditLogFileTests() : DatabaseSuite(TestProvider.Sqlite, migrated: true)
 {
-    private TestDatabase _database = null!;
-    private Db _db = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync(TestProvider.Sqlite);
-        _db = TestDb.Migrated(_database);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _db.Dispose();
-        await _database.DisposeAsync();
-    }
-
     [Fact]
     public async Task UnderReadsThatAlwaysOverlapTheLogIsStartedAgainInsteadOfGrowing()
     {
-        using var log = new AuditLog(_db);
+        using var log = new AuditLog(Db);
         using var stop = new CancellationTokenSource();
         // Reads in relay: a read begins, then the one before it ends, a few milliseconds apart, so at every moment a
         // snapshot is held, nearly always from before the latest commit (what steady reads of a busy service look like).
@@ -69,8 +54,8 @@ public sealed class AuditLogFileTests : IAsyncLifetime
 
     private void Read(CancellationToken stop)
     {
-        using var first = new SqliteConnection(_database.ConnectionString);
-        using var second = new SqliteConnection(_database.ConnectionString);
+        using var first = new SqliteConnection(Database.ConnectionString);
+        using var second = new SqliteConnection(Database.ConnectionString);
         first.Open();
         second.Open();
         var (reading, next) = (first, second);
@@ -103,7 +88,7 @@ public sealed class AuditLogFileTests : IAsyncLifetime
     /// </summary>
     private long PagesInLog()
     {
-        using var connection = new SqliteConnection(_database.ConnectionString);
+        using var connection = new SqliteConnection(Database.ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";

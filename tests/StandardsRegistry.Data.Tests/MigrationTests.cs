@@ -5,30 +5,12 @@ using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Data.Tests;
 
-public abstract class MigrationTests(TestProvider provider) : IAsyncLifetime
+public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(provider, migrated: false)
 {
-    private TestDatabase _database = null!;
-    private Db _db = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        Assert.SkipWhen(provider.UnavailableReason is not null, provider.UnavailableReason ?? "");
-        _database = await TestDatabase.CreateAsync(provider);
-        _db = TestDb.Open(_database);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-
     [Fact]
     public void ASecondRunAppliesNothing()
     {
-        var migrator = new DatabaseMigrator(_db, NullLogger<DatabaseMigrator>.Instance);
+        var migrator = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance);
 
         var first = migrator.Migrate();
         var second = migrator.Migrate();
@@ -41,11 +23,11 @@ public abstract class MigrationTests(TestProvider provider) : IAsyncLifetime
     [Fact]
     public async Task AFailingScriptLeavesTheJournalAndTheSchemaAsTheyWere()
     {
-        new DatabaseMigrator(_db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
         var journalBefore = await JournalAsync();
         var broken = new SqlScript("db.test/9999_broken.sql", "CREATE TABLE half_done (id INT NOT NULL); INSERT INTO no_such_table VALUES (1);");
 
-        var result = _db.Dialect.MigrationEngine(_db.ConnectionString, new DbUp.Engine.Output.NoOpUpgradeLog(), broken).PerformUpgrade();
+        var result = Db.Dialect.MigrationEngine(Db.ConnectionString, new DbUp.Engine.Output.NoOpUpgradeLog(), broken).PerformUpgrade();
 
         Assert.False(result.Successful);
         Assert.Equal("db.test/9999_broken.sql", result.ErrorScript.Name);
@@ -54,11 +36,11 @@ public abstract class MigrationTests(TestProvider provider) : IAsyncLifetime
     }
 
     private Task<List<string>> JournalAsync() =>
-        _db.ReadAsync(async c => (await c.QueryAsync<string>("SELECT scriptname FROM schemaversions ORDER BY scriptname")).ToList()).AsTask();
+        Db.ReadAsync(async c => (await c.QueryAsync<string>("SELECT scriptname FROM schemaversions ORDER BY scriptname")).ToList()).AsTask();
 
-    private Task<bool> TableExistsAsync(string table) => _db.ReadAsync(async c =>
+    private Task<bool> TableExistsAsync(string table) => Db.ReadAsync(async c =>
     {
-        var sql = provider.Name == "sqlite"
+        var sql = Provider.Name == "sqlite"
             ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @table"
             : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = @table";
         return await c.ExecuteScalarAsync<int>(sql, new { table }) > 0;
