@@ -226,10 +226,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             {
                 _append.Parameters[i].Value = columns[i];
             }
-            _append.Parameters[columns.Length].Value = head.Sequence;
-            _append.Parameters[columns.Length + 1].Value = head.Hash;
-            _append.Parameters[columns.Length + 2].Value = chained[^1].Sequence;
-            _append.Parameters[columns.Length + 3].Value = chained[^1].Hash;
+            _append.Parameters["keptSequence"].Value = head.Sequence;
+            _append.Parameters["keptHash"].Value = head.Hash;
+            _append.Parameters["headSequence"].Value = chained[^1].Sequence;
+            _append.Parameters["headHash"].Value = chained[^1].Hash;
             _known = null;
             if (_append.ExecuteNonQuery() != chained.Count)
             {
