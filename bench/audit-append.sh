@@ -22,9 +22,8 @@ VARIANT=${REGISTRY_VARIANT:-}
 source "$ROOT/bench/lib.sh"
 bench_init registry-append-bench
 
-harness() { # tree artifacts-directory : the harness built against that tree's data layer
-  timeout 900 dotnet build "$ROOT/bench/AuditAppend/AuditAppend.csproj" -c Release -p:RegistryTree="$1" --artifacts-path "$2" \
-    -nologo -v quiet >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+harness() { # tree artifacts-directory : the harness built against that tree's data layer (MSBuild reads RegistryTree from the environment)
+  RegistryTree="$1" build_release "$2" "$ROOT/bench/AuditAppend/AuditAppend.csproj"
 }
 
 log "building the harness against this tree"
