@@ -21,10 +21,33 @@ public sealed class LimitsAndHeadersTests
 
     // ---------------------------------------------------------------- rate limiting
 
-    [Fact]
-    public async Task APrincipalOverItsBurstIsAnswered429WithRetryAfterWhileOtherPrincipalsAreNot()
+    /// <summary>
+    /// Runs a scenario that counts on the bucket not refilling while it runs. A principal's bucket first refills a
+    /// second after its first request; a loaded machine can stall requests past that, and a run that took so long proves
+    /// nothing either way. Such a run, if it failed, is run again on a fresh host, at most three times; a run that failed
+    /// within the second fails the test at once.
+    /// </summary>
+    private static async Task BeforeTheFirstRefillAsync(Dictionary<string, string> settings, Func<RegistryApp, Task> scenario)
     {
-        await using var app = new RegistryApp(settings: Rate(1, 3)).Start();
+        for (var run = 1; ; run++)
+        {
+            await using var app = new RegistryApp(settings: settings).Start();
+            await app.Anonymous().GetStringAsync("/health/live"); // the host warmed up outside the timed run (not rate limited)
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                await scenario(app);
+                return;
+            }
+            catch (Exception) when (run < 3 && clock.Elapsed >= TimeSpan.FromSeconds(1))
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public Task APrincipalOverItsBurstIsAnswered429WithRetryAfterWhileOtherPrincipalsAreNot() => BeforeTheFirstRefillAsync(Rate(1, 3), async app =>
+    {
         var eu = app.As(TestCaller.Eu("NS"));
 
         for (var i = 0; i < 3; i++)
@@ -44,7 +67,7 @@ public sealed class LimitsAndHeadersTests
         await RegistryClient.Expect(await app.As(new TestCaller("another@eu", "EU", "NS", "consumer")).GetAsync("/v1/standards"), HttpStatusCode.OK);
         await RegistryClient.Expect(await app.As(new TestCaller(TestCaller.Eu("NS").Subject, "NATO", "NS", "consumer")).GetAsync("/v1/standards"), HttpStatusCode.OK);
         await RegistryClient.Expect(await app.Anonymous().GetAsync("/v1/standards"), HttpStatusCode.OK);
-    }
+    });
 
     [Fact]
     public async Task ThePermitsComeBackAsTheBucketRefills()
@@ -72,9 +95,8 @@ public sealed class LimitsAndHeadersTests
     }
 
     [Fact]
-    public async Task BrokenTokensShareTheClientAddresssBucketSoTheyCannotDodgeTheLimit()
+    public Task BrokenTokensShareTheClientAddresssBucketSoTheyCannotDodgeTheLimit() => BeforeTheFirstRefillAsync(Rate(1, 3), async app =>
     {
-        await using var app = new RegistryApp(settings: Rate(1, 3)).Start();
         var forged = app.WithToken(Tokens.Create(TestCaller.Editor().Claims(), issuer: "someone-else"));
         var garbage = app.WithToken("garbage");
 
@@ -85,12 +107,11 @@ public sealed class LimitsAndHeadersTests
         await ProblemAsync(await forged.GetAsync("/v1/standards"), HttpStatusCode.TooManyRequests);
         await ProblemAsync(await app.Anonymous().GetAsync("/v1/standards"), HttpStatusCode.TooManyRequests);
         await RegistryClient.Expect(await app.As(TestCaller.Eu("NS")).GetAsync("/v1/standards"), HttpStatusCode.OK);
-    }
+    });
 
     [Fact]
-    public async Task AWriteRefusedByTheRateLimitWritesNothing()
+    public Task AWriteRefusedByTheRateLimitWritesNothing() => BeforeTheFirstRefillAsync(Rate(1, 10), async app =>
     {
-        await using var app = new RegistryApp(settings: Rate(1, 10)).Start();
         var editor = app.As(TestCaller.Editor());
         var auditor = app.As(new TestCaller("auditor@nato", "NATO", "CTS", "editor"));
         await editor.CreateStandardAsync("stanag-1");
@@ -104,7 +125,7 @@ public sealed class LimitsAndHeadersTests
 
         await ProblemAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Equal(before, await auditor.SnapshotAsync());
-    }
+    });
 
     [Fact]
     public async Task HealthProbesAreNotRateLimited()
