@@ -93,7 +93,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("NS", (string?)deliveries.Single(e => (string)e["key"]! == "stanag-5002")["classification"]);
 
         // The receiver acknowledged before the dispatcher records it: wait for the record, do not race it.
-        var state = await WaitForSubscriptionAsync(app, subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        var state = await app.As(Admin).WaitForSubscriptionAsync(subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
         Assert.Equal("active", state["state"]!.GetValue<string>());
         Assert.False(state.ContainsKey("secret"));
     }
@@ -134,7 +134,7 @@ public abstract class WebhookTests(TestProvider provider)
         {
             Assert.Equal("RESERVATION-FRA", delivered[0].Body["response"]!["reservation"]!.GetValue<string>());
         }
-        var state = await WaitForSubscriptionAsync(app, subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        var state = await app.As(Admin).WaitForSubscriptionAsync(subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
         Assert.Equal("active", state["state"]!.GetValue<string>());
     }
 
@@ -174,25 +174,9 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Contains(delivered[0]["table"]!["cells"]!.AsArray(), c => c!["suppressed"]!.GetValue<bool>() && c["value"] is null);
         Assert.Equal(delivered[0]["ref"]!.GetValue<string>(), delivered[1]["ref"]!.GetValue<string>());
         Assert.Null(delivered[1]["table"]);
-        await WaitForSubscriptionAsync(app, industry["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
-        await WaitForSubscriptionAsync(app, eu["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no EU delivery pending");
+        await app.As(Admin).WaitForSubscriptionAsync(industry["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        await app.As(Admin).WaitForSubscriptionAsync(eu["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no EU delivery pending");
         Assert.Empty(euReceiver.Acknowledged);
-    }
-
-    /// <summary>The subscription as the admin reads it, once <paramref name="condition"/> holds (within 20 s, else the test fails saying what it waited for).</summary>
-    private static async Task<JsonObject> WaitForSubscriptionAsync(RegistryApp app, string id, Func<JsonObject, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var state = await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{id}");
-            if (condition(state))
-            {
-                return state;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {what}; the subscription reads {state.ToJsonString()}");
-            await Task.Delay(50);
-        }
     }
 
     [Fact]
@@ -207,7 +191,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.NotEmpty(ids);
 
         await receiver.WaitUntilAsync(r => ids.All(id => r.Acknowledged.Any(d => d.EventId == id)), TimeSpan.FromSeconds(20), "the event delivered");
-        await WaitForSubscriptionAsync(app, subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        await app.As(Admin).WaitForSubscriptionAsync(subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
     }
 
     [Fact]
@@ -246,7 +230,7 @@ public abstract class WebhookTests(TestProvider provider)
         await receiver.WaitUntilAsync(r => r.Received.Count >= before + 2, TimeSpan.FromSeconds(20), "hung attempts timed out and retried");
 
         // Shown failing once its failures have lasted Webhooks:FailingAfter: waited for, not slept on.
-        var failing = await WaitForSubscriptionAsync(app, id, s => s["state"]!.GetValue<string>() == "failing", "the subscription shown failing");
+        var failing = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["state"]!.GetValue<string>() == "failing", "the subscription shown failing");
         Assert.NotNull(failing["lastError"]);
         Assert.Equal(2, failing["pending"]!.GetValue<long>());
         // Nothing after the first event went out while it was failing: order is kept.
@@ -259,7 +243,7 @@ public abstract class WebhookTests(TestProvider provider)
         // Every attempt of one event carried the same id, so a receiver drops the duplicates by id.
         Assert.Single(receiver.Received.Where(d => d.Body["key"]!.GetValue<string>() == "stanag-5101").Select(d => d.EventId).Distinct());
         // The receiver acknowledged before the dispatcher records it: wait for the record, do not race it.
-        var healthy = await WaitForSubscriptionAsync(app, id, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        var healthy = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
         Assert.Equal("active", healthy["state"]!.GetValue<string>());
         Assert.Null(healthy["lastError"]);
     }
@@ -281,7 +265,7 @@ public abstract class WebhookTests(TestProvider provider)
         await receiver.WaitUntilAsync(r => r.Acknowledged.Count() == 1, TimeSpan.FromSeconds(20), "delivered on resume");
         // The receiver acknowledges before the dispatcher records it: redelivering in between would be overwritten by
         // that record (the event marked delivered again) and nothing would be sent. Wait for the record first.
-        await WaitForSubscriptionAsync(app, id, s => s["pending"]!.GetValue<long>() == 0, "the delivery recorded");
+        await app.As(Admin).WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, "the delivery recorded");
 
         var redelivered = await admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = 1 });
         Assert.Equal(1, (await redelivered.JsonAsync())["queued"]!.GetValue<int>());

@@ -71,6 +71,26 @@ public static class RegistryClient
     }
 
     /// <summary>
+    /// The webhook subscription <paramref name="id"/> as <paramref name="admin"/> reads it, once
+    /// <paramref name="condition"/> holds (within 20 s, else the test fails saying what it waited for). A receiver sees a
+    /// delivery before the dispatcher records it: what the subscription shows of it is waited for, never raced.
+    /// </summary>
+    public static async Task<JsonObject> WaitForSubscriptionAsync(this HttpClient admin, string id, Func<JsonObject, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var state = await admin.GetJsonAsync($"/v1/subscriptions/{id}");
+            if (condition(state))
+            {
+                return state;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {what}; the subscription reads {state.ToJsonString()}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
     /// Everything an editor can read — every standard, edition and release record — as text, so a test can show that
     /// a refused request wrote nothing.
     /// </summary>
