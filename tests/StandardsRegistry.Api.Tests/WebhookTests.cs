@@ -265,7 +265,7 @@ public abstract class WebhookTests(TestProvider provider)
         await receiver.WaitUntilAsync(r => r.Acknowledged.Count() == 1, TimeSpan.FromSeconds(20), "delivered on resume");
         // The receiver acknowledges before the dispatcher records it: redelivering in between would be overwritten by
         // that record (the event marked delivered again) and nothing would be sent. Wait for the record first.
-        await app.As(Admin).WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, "the delivery recorded");
+        await admin.WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, "the delivery recorded");
 
         var redelivered = await admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = 1 });
         Assert.Equal(1, (await redelivered.JsonAsync())["queued"]!.GetValue<int>());
