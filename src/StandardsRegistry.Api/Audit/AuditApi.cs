@@ -20,7 +20,7 @@ public static class AuditApi
             .WithRequestValidation()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
-        group.MapGet("/", ListAuditEntries)
+        group.MapGet("/", BoundAtRunTime.Handler(ListAuditEntries))
             .WithName("ListAuditEntries")
             .WithSummary("Query the audit trail, oldest first (admins cleared COSMIC TOP SECRET)")
             .WithDescription("Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). "
@@ -28,7 +28,7 @@ public static class AuditApi
             .Audited(AuditActions.AuditQuery)
             .ProducesValidationProblem();
 
-        group.MapGet("/verify", VerifyAuditTrail)
+        group.MapGet("/verify", BoundAtRunTime.Handler(VerifyAuditTrail))
             .WithName("VerifyAuditTrail")
             .WithSummary("Walk the audit trail's hash chain and report the first broken entry, if any (admins cleared COSMIC TOP SECRET)")
             .WithDescription("Without `full`: verifies the entries after the latest checkpoint (a verified prefix, itself chained) and "

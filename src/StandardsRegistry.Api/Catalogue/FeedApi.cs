@@ -119,7 +119,7 @@ public static class FeedApi
     {
         var group = app.MapGroup("/v1").WithTags("Synchronisation").WithRegistryProblems().WithRequestValidation();
 
-        group.MapGet("/feed", GetFeed)
+        group.MapGet("/feed", BoundAtRunTime.Handler(GetFeed))
             .WithName("GetFeed")
             .Audited(AuditActions.FeedRead, contentRead: true)
             .WithSummary("The caller's change feed: what became visible, changed, was withdrawn or stopped being visible, in order")

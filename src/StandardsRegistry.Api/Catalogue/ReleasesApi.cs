@@ -34,7 +34,7 @@ public static class ReleasesApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        group.MapDelete("/{audience}", Revoke)
+        group.MapDelete("/{audience}", BoundAtRunTime.Handler(Revoke))
             .WithName("RevokeRelease")
             .Audited(AuditActions.ReleaseRevoke)
             .WithSummary("Revoke the active release of an edition to an audience; the record stays (release authorities)")

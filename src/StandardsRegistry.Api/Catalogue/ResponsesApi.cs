@@ -71,7 +71,7 @@ public static class ResponsesApi
             .WithTags("National responses")
             .WithRegistryProblems()
             .WithRequestValidation()
-            .MapGet("/", ListResponses)
+            .MapGet("/", BoundAtRunTime.Handler(ListResponses))
             .WithName("ListResponses")
             .Audited(AuditActions.ResponseRead, contentRead: true)
             .WithSummary("Nations' current responses across the catalogue, filtered by nation and response, as far as the caller may see")

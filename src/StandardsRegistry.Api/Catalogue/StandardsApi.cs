@@ -14,7 +14,7 @@ public static class StandardsApi
     {
         var group = app.MapGroup("/v1/standards").WithTags("Standards").WithRegistryProblems();
 
-        group.MapGet("/", ListStandards)
+        group.MapGet("/", BoundAtRunTime.Handler(ListStandards))
             .WithName("ListStandards")
             .WithSummary("List the standards visible to the caller")
             .WithDescription("Filters (`category`, `q` over designation and visible titles, and attribute search on the latest edition in force the caller sees: "

@@ -13,7 +13,7 @@ public static class VersionReads
 {
     public static RouteGroupBuilder MapVersionReads(this RouteGroupBuilder group)
     {
-        group.MapGet("/", ListVersions)
+        group.MapGet("/", BoundAtRunTime.Handler(ListVersions))
             .WithName("ListVersions")
             .WithSummary("List the editions of a standard visible to the caller")
             .ProducesValidationProblem()
