@@ -70,9 +70,11 @@ public abstract class AuditFaultTests(TestProvider provider)
                                 Interlocked.Increment(ref answered);
                             }
                         }
-                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
                         {
-                            // The process is gone (or going): this read was not answered.
+                            // The process is gone (or going): this read was not answered. A connection the dying process
+                            // accepted surfaces as a bare SocketException ("not connected", from the pool reading its
+                            // remote end point), not wrapped in an HttpRequestException.
                         }
                     }
                 }));
