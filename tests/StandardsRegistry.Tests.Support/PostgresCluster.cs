@@ -136,14 +136,20 @@ public sealed partial class PostgresCluster : IAsyncDisposable
             $"Host=127.0.0.1;Port={Port};Username={ServiceUser};Database={database};Pooling=true");
     }
 
-    /// <summary>Creates an empty database and returns its connection string.</summary>
-    [SuppressMessage("Security", "CA2100", Justification = "The name is validated against [a-z0-9_] before it is put into the statement.")]
-    public async Task<string> CreateDatabaseAsync(string? name = null)
+    /// <summary>
+    /// Creates a database, empty or a copy of <paramref name="template"/> (which nobody may be connected to), and returns
+    /// its connection string.
+    /// </summary>
+    [SuppressMessage("Security", "CA2100", Justification = "The names are validated against [a-z0-9_] before they are put into the statement.")]
+    public async Task<string> CreateDatabaseAsync(string? name = null, string? template = null)
     {
         name ??= "t_" + Guid.NewGuid().ToString("N");
-        if (!NewDatabaseName().IsMatch(name))
+        foreach (var (given, parameter) in new[] { (name, nameof(name)), (template, nameof(template)) })
         {
-            throw new ArgumentException("Database name must be 1-63 lowercase letters, digits or '_', not starting with a digit.", nameof(name));
+            if (given is not null && !NewDatabaseName().IsMatch(given))
+            {
+                throw new ArgumentException("Database name must be 1-63 lowercase letters, digits or '_', not starting with a digit.", parameter);
+            }
         }
 
         // Not pooled: an idle admin connection would keep a pool entry alive across StopAsync.
@@ -153,7 +159,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         {
             await connection.OpenAsync().ConfigureAwait(false);
             // Identifiers cannot be parameters; the name is restricted to [a-z0-9_] above.
-            var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"" + (template is null ? "" : $" TEMPLATE \"{template}\""), connection);
             await using (command.ConfigureAwait(false))
             {
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);

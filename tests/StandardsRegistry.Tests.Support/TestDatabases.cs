@@ -53,7 +53,7 @@ public sealed class OnSqlServer : IProviderChoice
     public static TestProvider Provider => TestProvider.SqlServer;
 }
 
-/// <summary>A fresh, empty database of one provider, removed when disposed.</summary>
+/// <summary>A fresh database of one provider, empty unless made from a template, removed when disposed.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly Func<Task> _drop;
@@ -69,7 +69,8 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<TestDatabase> CreateAsync(TestProvider provider)
+    /// <param name="template">On PostgreSQL, a database of the shared cluster to copy instead of starting empty.</param>
+    public static async Task<TestDatabase> CreateAsync(TestProvider provider, string? template = null)
     {
         if (provider.UnavailableReason is { } reason)
         {
@@ -96,7 +97,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
             case "postgres":
                 var cluster = await SharedPostgres.Value;
-                var connectionString = await cluster.CreateDatabaseAsync();
+                var connectionString = await cluster.CreateDatabaseAsync(template: template);
                 return new TestDatabase(provider, connectionString, async () =>
                 {
                     // Each test has its own database and so its own pool: close it, or idle connections pile up

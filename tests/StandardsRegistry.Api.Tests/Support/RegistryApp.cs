@@ -34,7 +34,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         {
             _settings[name] = value;
         }
-        _database = TestDatabase.CreateAsync(provider).GetAwaiter().GetResult();
+        _database = MigratedDatabases.CreateAsync(provider).GetAwaiter().GetResult();
     }
 
     /// <summary>
