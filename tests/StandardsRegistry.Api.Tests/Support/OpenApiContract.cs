@@ -35,6 +35,16 @@ public sealed class OpenApiContract
     private readonly string _problemSchema;
     private readonly ConcurrentDictionary<string, bool> _exercised = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Verdicts already reached on small bodies, by schema and body: a schema's judgement of a body never changes, and
+    /// the suites send the same small answers (refusals, absent things) tens of thousands of times. Bounded in size.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Schema, string Body), string?> _verdicts = new();
+
+    private const int CachedBodyBytes = 4096;
+
+    private const int CachedVerdicts = 50_000;
+
     /// <summary>The document's operations no checked response has come from yet.</summary>
     public IReadOnlyList<string> Unexercised =>
         _operations.Select(o => $"{o.Method} {o.Path}").Where(o => !_exercised.ContainsKey(o)).ToList();
@@ -143,6 +153,25 @@ public sealed class OpenApiContract
 
     private string? Validate(string where, string schemaText, ReadOnlySpan<byte> body)
     {
+        if (body.Length > CachedBodyBytes)
+        {
+            return Judge(schemaText, body) is { } broken ? $"{where}: {broken}" : null;
+        }
+        var key = (schemaText, Encoding.UTF8.GetString(body));
+        if (!_verdicts.TryGetValue(key, out var verdict))
+        {
+            verdict = Judge(schemaText, body);
+            if (_verdicts.Count < CachedVerdicts)
+            {
+                _verdicts.TryAdd(key, verdict);
+            }
+        }
+        return verdict is null ? null : $"{where}: {verdict}";
+    }
+
+    /// <summary>What is wrong with <paramref name="body"/> under the schema, or null when nothing is.</summary>
+    private string? Judge(string schemaText, ReadOnlySpan<byte> body)
+    {
         JsonDocument instance;
         try
         {
@@ -150,7 +179,7 @@ public sealed class OpenApiContract
         }
         catch (JsonException e)
         {
-            return $"{where}: the body is not JSON ({e.Message}).";
+            return $"the body is not JSON ({e.Message}).";
         }
         using (instance)
         {
@@ -164,7 +193,7 @@ public sealed class OpenApiContract
                 .SelectMany(d => d.Errors!.Select(e => $"at {Path(d.InstanceLocation.ToString())} ({e.Key}): {e.Value}"))
                 .Distinct()
                 .Take(8);
-            return $"{where}: the body breaks the schema: {string.Join("; ", errors)}";
+            return $"the body breaks the schema: {string.Join("; ", errors)}";
         }
     }
 
