@@ -93,7 +93,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("NS", (string?)deliveries.Single(e => (string)e["key"]! == "stanag-5002")["classification"]);
 
         // The receiver acknowledged before the dispatcher records it: wait for the record, do not race it.
-        var state = await app.As(Admin).WaitForSubscriptionAsync(subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        var state = await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
         Assert.Equal("active", state["state"]!.GetValue<string>());
         Assert.False(state.ContainsKey("secret"));
     }
@@ -134,7 +134,7 @@ public abstract class WebhookTests(TestProvider provider)
         {
             Assert.Equal("RESERVATION-FRA", delivered[0].Body["response"]!["reservation"]!.GetValue<string>());
         }
-        var state = await app.As(Admin).WaitForSubscriptionAsync(subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        var state = await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
         Assert.Equal("active", state["state"]!.GetValue<string>());
     }
 
@@ -174,8 +174,8 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Contains(delivered[0]["table"]!["cells"]!.AsArray(), c => c!["suppressed"]!.GetValue<bool>() && c["value"] is null);
         Assert.Equal(delivered[0]["ref"]!.GetValue<string>(), delivered[1]["ref"]!.GetValue<string>());
         Assert.Null(delivered[1]["table"]);
-        await app.As(Admin).WaitForSubscriptionAsync(industry["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
-        await app.As(Admin).WaitForSubscriptionAsync(eu["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no EU delivery pending");
+        await app.As(Admin).WaitUntilNothingPendingAsync(industry["id"]!.GetValue<string>());
+        await app.As(Admin).WaitUntilNothingPendingAsync(eu["id"]!.GetValue<string>(), "no EU delivery pending");
         Assert.Empty(euReceiver.Acknowledged);
     }
 
@@ -191,7 +191,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.NotEmpty(ids);
 
         await receiver.WaitUntilAsync(r => ids.All(id => r.Acknowledged.Any(d => d.EventId == id)), TimeSpan.FromSeconds(20), "the event delivered");
-        await app.As(Admin).WaitForSubscriptionAsync(subscription["id"]!.GetValue<string>(), s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public abstract class WebhookTests(TestProvider provider)
         // Every attempt of one event carried the same id, so a receiver drops the duplicates by id.
         Assert.Single(receiver.Received.Where(d => d.Body["key"]!.GetValue<string>() == "stanag-5101").Select(d => d.EventId).Distinct());
         // The receiver acknowledged before the dispatcher records it: wait for the record, do not race it.
-        var healthy = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, "no delivery pending");
+        var healthy = await app.As(Admin).WaitUntilNothingPendingAsync(id);
         Assert.Equal("active", healthy["state"]!.GetValue<string>());
         Assert.Null(healthy["lastError"]);
     }
@@ -265,7 +265,7 @@ public abstract class WebhookTests(TestProvider provider)
         await receiver.WaitUntilAsync(r => r.Acknowledged.Count() == 1, TimeSpan.FromSeconds(20), "delivered on resume");
         // The receiver acknowledges before the dispatcher records it: redelivering in between would be overwritten by
         // that record (the event marked delivered again) and nothing would be sent. Wait for the record first.
-        await admin.WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, "the delivery recorded");
+        await admin.WaitUntilNothingPendingAsync(id, "the delivery recorded");
 
         var redelivered = await admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = 1 });
         Assert.Equal(1, (await redelivered.JsonAsync())["queued"]!.GetValue<int>());

@@ -90,6 +90,10 @@ public static class RegistryClient
         }
     }
 
+    /// <summary>The subscription once the dispatcher has recorded every delivery it owes (nothing pending).</summary>
+    public static Task<JsonObject> WaitUntilNothingPendingAsync(this HttpClient admin, string id, string what = "no delivery pending") =>
+        admin.WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, what);
+
     /// <summary>
     /// Everything an editor can read — every standard, edition and release record — as text, so a test can show that
     /// a refused request wrote nothing.
