@@ -76,6 +76,10 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             throw new InvalidOperationException(reason);
         }
+        if (template is not null && provider.Name != "postgres")
+        {
+            throw new ArgumentException($"Only PostgreSQL databases are made from a template here, not {provider.Name} ones.", nameof(template));
+        }
 
         switch (provider.Name)
         {

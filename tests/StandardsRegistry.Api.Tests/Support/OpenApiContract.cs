@@ -41,6 +41,9 @@ public sealed class OpenApiContract
     /// </summary>
     private readonly ConcurrentDictionary<(string Schema, string Body), string?> _verdicts = new();
 
+    /// <summary>How many verdicts are kept (the dictionary's own Count takes every lock, on each miss).</summary>
+    private int _verdictCount;
+
     private const int CachedBodyBytes = 4096;
 
     private const int CachedVerdicts = 50_000;
@@ -161,9 +164,9 @@ public sealed class OpenApiContract
         if (!_verdicts.TryGetValue(key, out var verdict))
         {
             verdict = Judge(schemaText, body);
-            if (_verdicts.Count < CachedVerdicts)
+            if (Volatile.Read(ref _verdictCount) < CachedVerdicts && _verdicts.TryAdd(key, verdict))
             {
-                _verdicts.TryAdd(key, verdict);
+                Interlocked.Increment(ref _verdictCount);
             }
         }
         return verdict is null ? null : $"{where}: {verdict}";
