@@ -417,6 +417,9 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await ErrorsAsync(await _admin.GetAsync("/v1/audit/verify?full=true&cursor=bm90LWEtY3Vyc29y"), "cursor");
         await ErrorsAsync(await _admin.GetAsync($"/v1/audit/verify?cursor={Uri.EscapeDataString("YXVkaXQtdmVyaWZ5OjE6YTpi")}"), "cursor");
         await ErrorsAsync(await _admin.GetAsync("/v1/audit/verify?limit=0"), "limit");
+        // Values that are not of their parameter's type are named in the same problem as the other errors.
+        await ErrorsAsync(await _admin.GetAsync("/v1/audit/verify?full=maybe&limit=x"), "full", "limit");
+        await ErrorsAsync(await _admin.GetAsync("/v1/audit?limit=1.5&from=yesterday"), "limit", "from");
     }
 
     /// <summary>A full verification with at most <paramref name="limit"/> entries per call, followed to its end.</summary>

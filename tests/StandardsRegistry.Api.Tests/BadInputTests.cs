@@ -287,6 +287,10 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
             await ErrorsAsync(await client.GetAsync($"/v1/standards?category=nope&q=%01&limit=101&cursor={forged}"), "category", "q", "limit", "cursor");
             await ErrorsAsync(await client.GetAsync($"/v1/standards/{Key}/versions?limit=0&cursor={forged}"), "limit", "cursor");
             await ErrorsAsync(await client.GetAsync($"/v1/feed?limit=101&cursor={forged}"), "limit", "cursor");
+            // A value that is not even of its parameter's type is named beside the other errors, not instead of them.
+            await ErrorsAsync(await client.GetAsync($"/v1/standards?limit=x&category=nope&cursor={forged}"), "limit", "category", "cursor");
+            await ErrorsAsync(await client.GetAsync($"/v1/standards/{Key}/versions?limit=99999999999&cursor={forged}"), "limit", "cursor");
+            await ErrorsAsync(await client.GetAsync($"/v1/feed?limit=1.5&cursor={forged}"), "limit", "cursor");
         }
         var before = await _editor.SnapshotAsync();
         await ErrorsAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU",

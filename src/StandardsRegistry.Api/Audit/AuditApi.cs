@@ -20,7 +20,7 @@ public static class AuditApi
             .WithRequestValidation()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
-        group.MapGet("/", BoundAtRunTime.Handler(ListAuditEntries))
+        group.MapGet("/", ListAuditEntries)
             .WithName("ListAuditEntries")
             .WithSummary("Query the audit trail, oldest first (admins cleared COSMIC TOP SECRET)")
             .WithDescription("Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). "
@@ -28,7 +28,7 @@ public static class AuditApi
             .Audited(AuditActions.AuditQuery)
             .ProducesValidationProblem();
 
-        group.MapGet("/verify", BoundAtRunTime.Handler(VerifyAuditTrail))
+        group.MapGet("/verify", VerifyAuditTrail)
             .WithName("VerifyAuditTrail")
             .WithSummary("Walk the audit trail's hash chain and report the first broken entry, if any (admins cleared COSMIC TOP SECRET)")
             .WithDescription("Without `full`: verifies the entries after the latest checkpoint (a verified prefix, itself chained) and "
@@ -65,8 +65,15 @@ public static class AuditApi
 /// The filters and paging of <c>GET /v1/audit</c> (names as in the query, as for
 /// <see cref="Catalogue.StandardsQuery"/>).
 /// </summary>
-public sealed record AuditQuery(string? subject, string? key, string? from, string? to, int? limit, string? cursor) : IValidatable
+public sealed record AuditQuery : IValidatable
 {
+    public string? subject { get; init; }
+    public string? key { get; init; }
+    public string? from { get; init; }
+    public string? to { get; init; }
+    public int? limit { get; init; }
+    public string? cursor { get; init; }
+
     public const string CursorKind = "audit";
 
     private static readonly string[] TimeFormats =
@@ -145,8 +152,12 @@ public sealed record AuditQuery(string? subject, string? key, string? from, stri
 }
 
 /// <summary>What <c>GET /v1/audit/verify</c> walks (names as in the query, as for <see cref="Catalogue.StandardsQuery"/>).</summary>
-public sealed record AuditVerifyQuery(bool? full, string? cursor, int? limit) : IValidatable
+public sealed record AuditVerifyQuery : IValidatable
 {
+    public bool? full { get; init; }
+    public string? cursor { get; init; }
+    public int? limit { get; init; }
+
     public const string CursorKind = "audit-verify";
 
     /// <summary>Where a full verification resumes, if a cursor says (valid once <see cref="Validate"/> found nothing wrong).</summary>

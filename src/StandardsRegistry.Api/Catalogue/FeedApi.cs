@@ -119,7 +119,7 @@ public static class FeedApi
     {
         var group = app.MapGroup("/v1").WithTags("Synchronisation").WithRegistryProblems().WithRequestValidation();
 
-        group.MapGet("/feed", BoundAtRunTime.Handler(GetFeed))
+        group.MapGet("/feed", GetFeed)
             .WithName("GetFeed")
             .Audited(AuditActions.FeedRead, contentRead: true)
             .WithSummary("The caller's change feed: what became visible, changed, was withdrawn or stopped being visible, in order")
@@ -274,8 +274,11 @@ public static class FeedApi
 }
 
 /// <summary>The paging of the feed (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
-public sealed record FeedQuery(int? limit, string? cursor) : IValidatable
+public sealed record FeedQuery : IValidatable
 {
+    public int? limit { get; init; }
+    public string? cursor { get; init; }
+
     public int PageSize => Paging.PageSize(limit);
 
     /// <summary>The sequence the page starts after, in the caller's view (valid once <see cref="Validate"/> found nothing wrong).</summary>

@@ -34,7 +34,7 @@ public static class ReleasesApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        group.MapDelete("/{audience}", BoundAtRunTime.Handler(Revoke))
+        group.MapDelete("/{audience}", Revoke)
             .WithName("RevokeRelease")
             .Audited(AuditActions.ReleaseRevoke)
             .WithSummary("Revoke the active release of an edition to an audience; the record stays (release authorities)")
@@ -91,7 +91,9 @@ public static class ReleasesApi
 }
 
 /// <summary>Why a release is revoked, if said (the name as in the query, as for <see cref="StandardsQuery"/>).</summary>
-public sealed record RevokeQuery(string? reason) : IValidatable
+public sealed record RevokeQuery : IValidatable
 {
+    public string? reason { get; init; }
+
     public void Validate(ValidationErrors errors, Caller caller) => errors.Optional("reason", reason, Limits.ReasonLength);
 }

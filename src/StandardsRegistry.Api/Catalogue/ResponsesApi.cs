@@ -71,7 +71,7 @@ public static class ResponsesApi
             .WithTags("National responses")
             .WithRegistryProblems()
             .WithRequestValidation()
-            .MapGet("/", BoundAtRunTime.Handler(ListResponses))
+            .MapGet("/", ListResponses)
             .WithName("ListResponses")
             .Audited(AuditActions.ResponseRead, contentRead: true)
             .WithSummary("Nations' current responses across the catalogue, filtered by nation and response, as far as the caller may see")
@@ -266,8 +266,13 @@ public sealed record ReleaseReasonRequest(string? Reason) : IValidatable
 }
 
 /// <summary>The filters and paging of <c>/v1/responses</c> (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
-public sealed record ResponsesQuery(string? nation, string? response, int? limit, string? cursor) : IValidatable
+public sealed record ResponsesQuery : IValidatable
 {
+    public string? nation { get; init; }
+    public string? response { get; init; }
+    public int? limit { get; init; }
+    public string? cursor { get; init; }
+
     public const string CursorKind = "responses";
 
     public int PageSize => Paging.PageSize(limit);

@@ -14,7 +14,7 @@ public static class StandardsApi
     {
         var group = app.MapGroup("/v1/standards").WithTags("Standards").WithRegistryProblems();
 
-        group.MapGet("/", BoundAtRunTime.Handler(ListStandards))
+        group.MapGet("/", ListStandards)
             .WithName("ListStandards")
             .WithSummary("List the standards visible to the caller")
             .WithDescription("Filters (`category`, `q` over designation and visible titles, and attribute search on the latest edition in force the caller sees: "
@@ -84,14 +84,30 @@ public static class StandardsApi
 /// names them so when a value is not even of the right type. The attribute filters (<see cref="AttributeQuery"/>) are
 /// text here and parsed in <see cref="Validate"/>, so every bad one is named in the one answer.
 /// </summary>
-public sealed record StandardsQuery(string? category, string? q, int? limit, string? cursor,
-    string? boreMm, [FromQuery(Name = "boreMm.min")] string? boreMmMin, [FromQuery(Name = "boreMm.max")] string? boreMmMax,
-    string? caseLengthMm, [FromQuery(Name = "caseLengthMm.min")] string? caseLengthMmMin, [FromQuery(Name = "caseLengthMm.max")] string? caseLengthMmMax,
-    string? lowMHz, [FromQuery(Name = "lowMHz.min")] string? lowMHzMin, [FromQuery(Name = "lowMHz.max")] string? lowMHzMax,
-    string? highMHz, [FromQuery(Name = "highMHz.min")] string? highMHzMin, [FromQuery(Name = "highMHz.max")] string? highMHzMax,
-    string? dataRateKbps, [FromQuery(Name = "dataRateKbps.min")] string? dataRateKbpsMin, [FromQuery(Name = "dataRateKbps.max")] string? dataRateKbpsMax,
-    string? covers, string? overlaps) : IValidatable
+public sealed record StandardsQuery : IValidatable
 {
+    public string? category { get; init; }
+    public string? q { get; init; }
+    public int? limit { get; init; }
+    public string? cursor { get; init; }
+    public string? boreMm { get; init; }
+    [FromQuery(Name = "boreMm.min")] public string? boreMmMin { get; init; }
+    [FromQuery(Name = "boreMm.max")] public string? boreMmMax { get; init; }
+    public string? caseLengthMm { get; init; }
+    [FromQuery(Name = "caseLengthMm.min")] public string? caseLengthMmMin { get; init; }
+    [FromQuery(Name = "caseLengthMm.max")] public string? caseLengthMmMax { get; init; }
+    public string? lowMHz { get; init; }
+    [FromQuery(Name = "lowMHz.min")] public string? lowMHzMin { get; init; }
+    [FromQuery(Name = "lowMHz.max")] public string? lowMHzMax { get; init; }
+    public string? highMHz { get; init; }
+    [FromQuery(Name = "highMHz.min")] public string? highMHzMin { get; init; }
+    [FromQuery(Name = "highMHz.max")] public string? highMHzMax { get; init; }
+    public string? dataRateKbps { get; init; }
+    [FromQuery(Name = "dataRateKbps.min")] public string? dataRateKbpsMin { get; init; }
+    [FromQuery(Name = "dataRateKbps.max")] public string? dataRateKbpsMax { get; init; }
+    public string? covers { get; init; }
+    public string? overlaps { get; init; }
+
     /// <summary>The attribute filters as given, each numeric attribute's (equal, min, max) in <see cref="Categories.NumericAttributes"/> order.</summary>
     private AttributeQuery AttributeQuery => new(
         [(boreMm, boreMmMin, boreMmMax), (caseLengthMm, caseLengthMmMin, caseLengthMmMax), (lowMHz, lowMHzMin, lowMHzMax),

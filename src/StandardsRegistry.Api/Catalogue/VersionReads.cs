@@ -13,7 +13,7 @@ public static class VersionReads
 {
     public static RouteGroupBuilder MapVersionReads(this RouteGroupBuilder group)
     {
-        group.MapGet("/", BoundAtRunTime.Handler(ListVersions))
+        group.MapGet("/", ListVersions)
             .WithName("ListVersions")
             .WithSummary("List the editions of a standard visible to the caller")
             .ProducesValidationProblem()
@@ -72,8 +72,11 @@ public static class VersionReads
 }
 
 /// <summary>The paging of a standard's editions (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
-public sealed record VersionsQuery(int? limit, string? cursor) : IValidatable
+public sealed record VersionsQuery : IValidatable
 {
+    public int? limit { get; init; }
+    public string? cursor { get; init; }
+
     public const string CursorKind = "versions";
 
     public int PageSize => Paging.PageSize(limit);

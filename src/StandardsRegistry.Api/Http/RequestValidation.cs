@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Domain;
 
@@ -37,15 +38,53 @@ public static class RequestValidation
             return next;
         }
         var callerAt = Array.FindIndex(parameters, p => p.ParameterType == typeof(Caller));
+        var typed = validated.Select(index => QueryValues(parameters[index])).ToArray();
         return async context =>
         {
             var caller = callerAt >= 0 ? context.GetArgument<Caller>(callerAt) : await Caller.BindAsync(context.HttpContext);
             var errors = new ValidationErrors();
-            foreach (var index in validated)
+            var unread = context.HttpContext.Response.StatusCode == StatusCodes.Status400BadRequest;
+            for (var i = 0; i < validated.Length; i++)
             {
-                context.GetArgument<IValidatable?>(index)?.Validate(errors, caller!);
+                var argument = context.GetArgument<IValidatable?>(validated[i]);
+                if (unread)
+                {
+                    NameUnreadValues(context.HttpContext.Request.Query, typed[i], argument, errors);
+                }
+                argument?.Validate(errors, caller!);
+            }
+            if (unread && errors.IsEmpty)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "A parameter of the request could not be read.");
             }
             return errors.IsEmpty ? await next(context) : TypedResults.ValidationProblem(errors.ToDictionary());
         };
+    }
+
+    /// <summary>A query record's typed (not text) values: each property and the query parameter it is bound from.</summary>
+    private static (System.Reflection.PropertyInfo Property, string Name)[] QueryValues(System.Reflection.ParameterInfo parameter) =>
+        parameter.IsDefined(typeof(AsParametersAttribute), false)
+            ? [.. parameter.ParameterType.GetProperties()
+                .Where(p => p.PropertyType != typeof(string) && p.SetMethod is not null)
+                .Select(p => (p, p.GetCustomAttributes(typeof(FromQueryAttribute), false).Cast<FromQueryAttribute>().FirstOrDefault()?.Name ?? p.Name))]
+            : [];
+
+    /// <summary>
+    /// The generated request delegates (Request Delegate Generator, .NET 10) bind an <c>[AsParameters]</c> record's
+    /// typed property from the query and, when the text does not parse (<c>limit=x</c>), leave the property empty and set
+    /// the status to 400 without saying which: the run-time factory threw a <see cref="BadHttpRequestException"/>
+    /// naming it. This names each such parameter (given, not empty, yet unset) beside the record's own errors.
+    /// </summary>
+    private static void NameUnreadValues(IQueryCollection query, (System.Reflection.PropertyInfo Property, string Name)[] values, IValidatable? argument, ValidationErrors errors)
+    {
+        foreach (var (property, name) in values)
+        {
+            var given = query[name];
+            if (!string.IsNullOrEmpty(given) && property.GetValue(argument) is null)
+            {
+                var expected = Nullable.GetUnderlyingType(property.PropertyType) == typeof(bool) ? "true or false" : "a whole number";
+                errors.Add(name, $"'{name}' must be {expected}.");
+            }
+        }
     }
 }
