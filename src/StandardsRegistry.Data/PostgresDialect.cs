@@ -43,8 +43,20 @@ internal sealed class PostgresDialect : SqlDialect
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
+        // The registry keeps no session state on a connection (no SET, temporary table, advisory lock or LISTEN; each
+        // transaction names its isolation level), so a pooled connection need not be reset when it is returned:
+        // Npgsql's reset is seven statements the server runs on every checkout, a third of all statements under load.
+        if (!Names(connectionString, "noresetonclose"))
+        {
+            builder.NoResetOnClose = true;
+        }
         return builder.ToString();
     }
+
+    /// <summary>Whether the connection string as given sets <paramref name="key"/> (lower case, without spaces) itself.</summary>
+    private static bool Names(string connectionString, string key) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(k => string.Equals(k.Replace(" ", "", StringComparison.Ordinal), key, StringComparison.OrdinalIgnoreCase));
 
     public override string Pooled(string connectionString, int maxSize, string pool)
     {
