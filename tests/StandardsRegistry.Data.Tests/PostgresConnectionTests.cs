@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Npgsql;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Data.Tests;
 
@@ -15,6 +17,32 @@ public sealed class PostgresConnectionTests
         Assert.True(Normalized("Host=db;Database=registry").NoResetOnClose);
         Assert.False(Normalized("Host=db;Database=registry;No Reset On Close=false").NoResetOnClose);
         Assert.False(Normalized("Host=db;Database=registry;NoResetOnClose=false").NoResetOnClose);
+    }
+
+    /// <summary>
+    /// Why skipping the reset is safe, held as a rule: nothing the registry sends to PostgreSQL leaves state on the
+    /// session (a setting outside a transaction, a role, a temporary table, a session advisory lock, a LISTEN, a named
+    /// prepared statement) for the next user of the pooled connection to inherit; every transaction names its own
+    /// isolation level. The statements are the data layer's and the PostgreSQL migrations' (SQL keywords in upper case,
+    /// as everywhere in them).
+    /// </summary>
+    [Fact]
+    public void NothingTheRegistrySendsLeavesStateOnTheSession()
+    {
+        var sessionState = new Regex(
+            @"\bSET\s+(SESSION|ROLE|TIME\s+ZONE|search_path|statement_timeout|lock_timeout)\b|\bset_config\s*\(|\bRESET\s+ALL\b|\b(UN)?LISTEN\s|\bpg_(try_)?advisory_lock|\bCREATE\s+(TEMP|TEMPORARY)\b|^\s*PREPARE\s",
+            RegexOptions.Multiline);
+        var root = RepositoryPaths.Root;
+        var sources = Directory.EnumerateFiles(Path.Combine(root, "src", "StandardsRegistry.Data"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Concat(Directory.EnumerateFiles(Path.Combine(root, "db", "postgres"), "*.sql"))
+            .ToList();
+        Assert.NotEmpty(sources);
+        var found = sources
+            .SelectMany(f => sessionState.Matches(File.ReadAllText(f)).Select(m => $"{Path.GetRelativePath(root, f)}: {m.Value.Trim()}"))
+            .ToList();
+        Assert.True(found.Count == 0, "Session state would leak through pooled connections, which the PostgreSQL dialect no longer resets (No Reset On Close): "
+            + string.Join("; ", found));
     }
 
     [Fact]
