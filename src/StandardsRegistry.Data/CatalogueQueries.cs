@@ -197,11 +197,20 @@ public sealed class CatalogueQueries(Db db)
         public static string GetVersion(VisibilityScope scope) =>
             $"{VersionSelect(scope, full: true, keyed: true)} WHERE v.standard_id = {Visibility.KeyedStandardId} AND v.edition = @edition AND {Visibility.Predicate(scope, "v")}";
 
+        /// <summary>
+        /// The latest visible edition in force: found by walking the standard's editions from the newest down the
+        /// visibility index until one passes the rule (a subquery, so PostgreSQL reads that index in order and stops,
+        /// where ordering the join's rows read every edition's full row and sorted them), then read by primary key and
+        /// held to the rule once more itself.
+        /// </summary>
         public static string GetLatest(SqlDialect dialect, VisibilityScope scope) => $"""
             {VersionSelect(scope, full: true)}
-            WHERE s.standard_key = @key AND v.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "v")}
-            ORDER BY v.edition DESC
-            {dialect.Limit("1")}
+            WHERE s.standard_key = @key AND v.id = (
+                SELECT lv.id FROM versions lv
+                WHERE lv.standard_id = s.id AND lv.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "lv")}
+                ORDER BY lv.edition DESC
+                {dialect.Limit("1")})
+              AND v.status IN ('published', 'superseded') AND {Visibility.Predicate(scope, "v")}
             """;
 
         public static string ReleasedTo(VisibilityScope scope) => $"""
