@@ -226,10 +226,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             {
                 _append.Parameters[i].Value = columns[i];
             }
-            _append.Parameters["keptSequence"].Value = head.Sequence;
-            _append.Parameters["keptHash"].Value = head.Hash;
-            _append.Parameters["headSequence"].Value = chained[^1].Sequence;
-            _append.Parameters["headHash"].Value = chained[^1].Hash;
+            _append.Parameters["@keptSequence"].Value = head.Sequence;
+            _append.Parameters["@keptHash"].Value = head.Hash;
+            _append.Parameters["@headSequence"].Value = chained[^1].Sequence;
+            _append.Parameters["@headHash"].Value = chained[^1].Hash;
             _known = null;
             if (_append.ExecuteNonQuery() != chained.Count)
             {
@@ -417,11 +417,19 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             foreach (var name in parameters)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
+                parameter.ParameterName = Placeholder(name);
                 command.Parameters.Add(parameter);
             }
             return command;
         }
+
+        /// <summary>
+        /// A parameter's name as the statements write it (<c>@name</c>). Microsoft.Data.Sqlite finds a name without its
+        /// prefix only after trying the bare name and then each of the three prefixes (four lookups, each converting the
+        /// name and comparing it with every parameter of the statement), per parameter and execution: a sixth of the
+        /// writer's time at fifteen parameters a row. Npgsql and SqlClient take the name with its prefix as well.
+        /// </summary>
+        private static string Placeholder(string name) => "@" + name;
 
         private static System.Data.Common.DbBatchCommand BatchCommand(System.Data.Common.DbBatch batch, string sql, string[] names, object?[] values)
         {
@@ -430,7 +438,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             for (var i = 0; i < names.Length; i++)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = names[i];
+                parameter.ParameterName = Placeholder(names[i]);
                 parameter.Value = values[i] ?? DBNull.Value;
                 command.Parameters.Add(parameter);
             }
