@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -194,7 +195,32 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
 {
     public SqlDialect Dialect => dialect;
 
-    private CommandDefinition Command(string sql, object? parameters) => new(sql, parameters, transaction, cancellationToken: cancellationToken);
+    private CommandDefinition Command(string sql, object? parameters) => new(sql, Named(parameters), transaction, cancellationToken: cancellationToken);
+
+    /// <summary>On SQLite, the parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>
+    private object? Named(object? parameters) => dialect.Name == SqlDialect.Sqlite && parameters is not null ? new PlaceholderNames(parameters) : parameters;
+
+    /// <summary>
+    /// Dapper's parameters renamed to the placeholders' form, <c>@name</c>. Dapper names a parameter without its prefix,
+    /// and Microsoft.Data.Sqlite then finds it only after trying the bare name and each of <c>@</c>, <c>$</c> and
+    /// <c>:</c> in front of it — four lookups per parameter and execution, each converting the name and comparing it
+    /// with every parameter of the statement. The statements here write every parameter as <c>@name</c>.
+    /// </summary>
+    private sealed class PlaceholderNames(object parameters) : SqlMapper.IDynamicParameters
+    {
+        public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            var dynamic = parameters as SqlMapper.IDynamicParameters ?? new DynamicParameters(parameters);
+            dynamic.AddParameters(command, identity);
+            foreach (IDataParameter parameter in command.Parameters)
+            {
+                if (parameter.ParameterName is [not ('@' or '$' or ':'), ..] name)
+                {
+                    parameter.ParameterName = "@" + name;
+                }
+            }
+        }
+    }
 
     public async Task<List<T>> QueryAsync<T>(string sql, object? parameters = null) =>
         (await connection.QueryAsync<T>(Command(sql, parameters))).AsList();
@@ -249,7 +275,7 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
 
     /// <summary>Rows one at a time as the reader asks for them, never a whole result in memory.</summary>
     public IAsyncEnumerable<T> Stream<T>(string sql, object? parameters = null) =>
-        connection.QueryUnbufferedAsync<T>(sql, parameters, transaction);
+        connection.QueryUnbufferedAsync<T>(sql, Named(parameters), transaction);
 }
 
 public enum Outcome
