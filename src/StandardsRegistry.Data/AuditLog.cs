@@ -417,19 +417,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             foreach (var name in parameters)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = Placeholder(name);
+                parameter.ParameterName = SqlDialect.ParameterName(name);
                 command.Parameters.Add(parameter);
             }
             return command;
         }
-
-        /// <summary>
-        /// A parameter's name as the statements write it (<c>@name</c>). Microsoft.Data.Sqlite finds a name without its
-        /// prefix only after trying the bare name and then each of the three prefixes (four lookups, each converting the
-        /// name and comparing it with every parameter of the statement), per parameter and execution: a sixth of the
-        /// writer's time at fifteen parameters a row. Npgsql and SqlClient take the name with its prefix as well.
-        /// </summary>
-        private static string Placeholder(string name) => "@" + name;
 
         private static System.Data.Common.DbBatchCommand BatchCommand(System.Data.Common.DbBatch batch, string sql, string[] names, object?[] values)
         {
@@ -438,7 +430,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             for (var i = 0; i < names.Length; i++)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = Placeholder(names[i]);
+                parameter.ParameterName = SqlDialect.ParameterName(names[i]);
                 parameter.Value = values[i] ?? DBNull.Value;
                 command.Parameters.Add(parameter);
             }

@@ -200,12 +200,7 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
     /// <summary>On SQLite, the parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>
     private object? Named(object? parameters) => dialect.Name == SqlDialect.Sqlite && parameters is not null ? new PlaceholderNames(parameters) : parameters;
 
-    /// <summary>
-    /// Dapper's parameters renamed to the placeholders' form, <c>@name</c>. Dapper names a parameter without its prefix,
-    /// and Microsoft.Data.Sqlite then finds it only after trying the bare name and each of <c>@</c>, <c>$</c> and
-    /// <c>:</c> in front of it — four lookups per parameter and execution, each converting the name and comparing it
-    /// with every parameter of the statement. The statements here write every parameter as <c>@name</c>.
-    /// </summary>
+    /// <summary>Dapper's parameters renamed to the placeholders' form (<see cref="SqlDialect.ParameterName"/>).</summary>
     private sealed class PlaceholderNames(object parameters) : SqlMapper.IDynamicParameters
     {
         public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
@@ -214,10 +209,7 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
             dynamic.AddParameters(command, identity);
             foreach (IDataParameter parameter in command.Parameters)
             {
-                if (parameter.ParameterName is [not ('@' or '$' or ':'), ..] name)
-                {
-                    parameter.ParameterName = "@" + name;
-                }
+                parameter.ParameterName = SqlDialect.ParameterName(parameter.ParameterName);
             }
         }
     }

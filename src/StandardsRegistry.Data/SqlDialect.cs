@@ -24,6 +24,15 @@ public abstract class SqlDialect
     /// <summary>Where a <see cref="Db"/> gets its connections for reads; SQLite's keep their prepared statements.</summary>
     internal virtual ReadConnections ReadConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
 
+    /// <summary>
+    /// A parameter's name as the statements write every placeholder, <c>@name</c> (unchanged when it has a prefix).
+    /// Microsoft.Data.Sqlite finds a name given without its prefix only after trying the bare name and then each of
+    /// <c>@</c>, <c>$</c> and <c>:</c> in front of it — four lookups per parameter and execution, each converting the
+    /// name and comparing it with every parameter of the statement — and Dapper always strips the prefix. Npgsql and
+    /// SqlClient take the name with its prefix as well.
+    /// </summary>
+    internal static string ParameterName(string name) => name is ['@' or '$' or ':', ..] ? name : "@" + name;
+
     /// <summary>Clause after ORDER BY that keeps the first <c>@limit</c> rows.</summary>
     public abstract string Limit(string parameter);
 
