@@ -61,13 +61,42 @@ public static class RequestValidation
         };
     }
 
-    /// <summary>A query record's typed (not text) values: each property and the query parameter it is bound from.</summary>
-    private static (System.Reflection.PropertyInfo Property, string Name)[] QueryValues(System.Reflection.ParameterInfo parameter) =>
+    /// <summary>
+    /// A query record's typed (not text) values: each property, the query parameter it is bound from, and what a value
+    /// of it must be (<see cref="Expectation"/>, so a type it cannot describe fails when the endpoints are built).
+    /// </summary>
+    private static (System.Reflection.PropertyInfo Property, string Name, string Expected)[] QueryValues(System.Reflection.ParameterInfo parameter) =>
         parameter.IsDefined(typeof(AsParametersAttribute), false)
             ? [.. parameter.ParameterType.GetProperties()
                 .Where(p => p.PropertyType != typeof(string) && p.SetMethod is not null)
-                .Select(p => (p, p.GetCustomAttributes(typeof(FromQueryAttribute), false).Cast<FromQueryAttribute>().FirstOrDefault()?.Name ?? p.Name))]
+                .Select(p => (p, p.GetCustomAttributes(typeof(FromQueryAttribute), false).Cast<FromQueryAttribute>().FirstOrDefault()?.Name ?? p.Name,
+                    Expectation(p.PropertyType) ?? throw new InvalidOperationException(
+                        $"{parameter.ParameterType.Name}.{p.Name} is a {p.PropertyType.Name}: RequestValidation cannot say what a value of it must be. Teach Expectation the type.")))]
             : [];
+
+    /// <summary>
+    /// What a query value bound to <paramref name="type"/> must be, as the 400 says when it does not parse; null for a
+    /// type this does not know (so no client is ever told a date must be "a whole number").
+    /// </summary>
+    internal static string? Expectation(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsEnum)
+        {
+            return $"one of {string.Join(", ", Enum.GetNames(type))}";
+        }
+        return Type.GetTypeCode(type) switch
+        {
+            TypeCode.Boolean => "true or false",
+            TypeCode.Byte or TypeCode.SByte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32
+                or TypeCode.Int64 or TypeCode.UInt64 => "a whole number",
+            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
+            TypeCode.DateTime => "a date and time",
+            _ when type == typeof(DateTimeOffset) => "a date and time",
+            _ when type == typeof(Guid) => "a UUID",
+            _ => null,
+        };
+    }
 
     /// <summary>
     /// The generated request delegates (Request Delegate Generator, .NET 10) bind an <c>[AsParameters]</c> record's
@@ -75,14 +104,13 @@ public static class RequestValidation
     /// the status to 400 without saying which: the run-time factory threw a <see cref="BadHttpRequestException"/>
     /// naming it. This names each such parameter (given, not empty, yet unset) beside the record's own errors.
     /// </summary>
-    private static void NameUnreadValues(IQueryCollection query, (System.Reflection.PropertyInfo Property, string Name)[] values, IValidatable? argument, ValidationErrors errors)
+    private static void NameUnreadValues(IQueryCollection query, (System.Reflection.PropertyInfo Property, string Name, string Expected)[] values, IValidatable? argument, ValidationErrors errors)
     {
-        foreach (var (property, name) in values)
+        foreach (var (property, name, expected) in values)
         {
             var given = query[name];
             if (!string.IsNullOrEmpty(given) && property.GetValue(argument) is null)
             {
-                var expected = Nullable.GetUnderlyingType(property.PropertyType) == typeof(bool) ? "true or false" : "a whole number";
                 errors.Add(name, $"'{name}' must be {expected}.");
             }
         }
