@@ -115,14 +115,35 @@ public sealed class CatalogueQueries(Db db)
                     """;
             }
 
-            // One pass over each standard's visible versions (the join is the "exists" of the rule, the aggregates its
-            // latest edition and count), in key order, so the page stops after @limit standards. Grouped by the key
-            // alone (unique; MIN() of the other columns is the column) so SQLite streams in index order.
+            // One pass over each standard's visible versions (their latest edition and count; none, and the standard
+            // is not listed), in key order, so the page stops after @limit standards. Where the provider can, one
+            // aggregate per standard: the rows grouped are a standard's editions, not the page's (PostgreSQL ran the
+            // page's query in about 9 % less time, bench/RESULTS.md).
+            const string aggregates = """
+                MAX(CASE WHEN v.status IN ('published', 'superseded') THEN v.edition END) AS LatestEdition,
+                       COUNT(*) AS VersionCount
+                """;
+            var perStandard = dialect.ForEachRowOne(
+                $"SELECT {aggregates} FROM versions v WHERE v.standard_id = s.id AND {Visibility.Predicate(scope, "v")}", "g");
+            if (perStandard is not null)
+            {
+                where.Add("g.VersionCount > 0");
+                return $"""
+                    SELECT s.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, s.title AS Title,
+                           g.LatestEdition, g.VersionCount
+                    FROM standards s {perStandard}
+                    WHERE {string.Join(" AND ", where)}
+                    ORDER BY s.standard_key
+                    {dialect.Limit("@limit")}
+                    """;
+            }
+
+            // SQLite: the join is the "exists" of the rule, grouped by the key alone (unique; MIN() of the other columns
+            // is the column) so SQLite streams in index order.
             where.Insert(0, Visibility.Predicate(scope, "v"));
             return $"""
                 SELECT MIN(s.id) AS Id, s.standard_key AS StandardKey, MIN(s.designation) AS Designation, MIN(s.category) AS Category, MIN(s.title) AS Title,
-                       MAX(CASE WHEN v.status IN ('published', 'superseded') THEN v.edition END) AS LatestEdition,
-                       COUNT(*) AS VersionCount
+                       {aggregates}
                 FROM standards s JOIN versions v ON v.standard_id = s.id
                 WHERE {string.Join(" AND ", where)}
                 GROUP BY s.standard_key

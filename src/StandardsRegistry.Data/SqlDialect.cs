@@ -112,6 +112,13 @@ public abstract class SqlDialect
     public virtual string ForEachRow(string table, string alias, string condition) =>
         $"CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {condition} OFFSET 0) {alias}";
 
+    /// <summary>
+    /// Joins, for each row of the tables before it, the one row <paramref name="subquery"/> makes from it (as
+    /// <paramref name="alias"/>): an aggregate per row, say. Null where the provider cannot correlate a derived table
+    /// (SQLite), so the caller writes the query another way. PostgreSQL: <c>CROSS JOIN LATERAL</c>.
+    /// </summary>
+    public virtual string? ForEachRowOne(string subquery, string alias) => $"CROSS JOIN LATERAL ({subquery}) {alias}";
+
     public static SqlDialect For(string provider) => provider switch
     {
         Sqlite => new SqliteDialect(),

@@ -25,6 +25,8 @@ internal sealed class SqlServerDialect : SqlDialect
 
     public override string ForEachRow(string table, string alias, string condition) => $"CROSS APPLY (SELECT * FROM {table} {alias} WHERE {condition}) {alias}";
 
+    public override string? ForEachRowOne(string subquery, string alias) => $"CROSS APPLY ({subquery}) {alias}";
+
     public override string Limit(string parameter) => $"OFFSET 0 ROWS FETCH NEXT {parameter} ROWS ONLY";
 
     public override string InsertReturning(string table, string columns, string values, string returned) =>

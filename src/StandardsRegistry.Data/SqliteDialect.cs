@@ -51,6 +51,9 @@ internal sealed class SqliteDialect : SqlDialect
         return new(() => new SqliteReadConnection(pool), pool);
     }
 
+    /// <summary>SQLite cannot correlate a derived table with the tables before it.</summary>
+    public override string? ForEachRowOne(string subquery, string alias) => null;
+
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 
     public override bool IsTransient(Exception exception) =>
