@@ -52,6 +52,18 @@ cleanup() {
   fi
 }
 
+stall_start() { # a clock ticking every 0.1 s in the background (STALL_PID, ticks in STALL_FILE), until stall_stop
+  STALL_FILE=$(mktemp "$WORK/ticks.XXXXXX")
+  ( while :; do echo "$EPOCHREALTIME"; sleep 0.1; done ) >"$STALL_FILE" &
+  STALL_PID=$!
+  PIDS+=("$STALL_PID")
+}
+
+stall_stop() { # -> STALL: the longest gap between two ticks since stall_start, in seconds (near 0.1 unless the machine stood still)
+  forget "$STALL_PID"
+  STALL=$(awk 'NR > 1 && $1 - p > m { m = $1 - p } { p = $1 } END { printf "%.1f", m }' "$STALL_FILE")
+}
+
 forget() { # pid: stop one process we started (SIGTERM: the service drains its audit queue) and stop tracking it
   local pid=$1 kept=() p
   kill "$pid" 2>/dev/null || true

@@ -14,7 +14,9 @@
 #   list+export     EXPORT_RATE (curl --limit-rate), so exports hold stream connections throughout the run.
 # Each line: requests/s, p50 and p99 latency, non-2xx answers, and how many exports completed meanwhile (an export of
 # 10^4 versions is about 4.7 MB, so at 200 kB/s it takes about 24 s, longer than a measured run of 15 s: the count is
-# usually 0, the exports running throughout; a failed one would be counted apart and its error kept).
+# usually 0, the exports running throughout; a failed one would be counted apart and its error kept), and the longest
+# stall of a 0.1 s clock ticking beside wrk: about 0.1 s, unless the machine itself stood still (this VM once stopped
+# for 15 s, which made p99s of 0.8 s in every tree), and then the row is flagged.
 # REGISTRY_VARIANT=/path/to/another/checkout also measures that tree's service (with its own defaults) the same way.
 #
 # Settings (environment): SIZE=10000, DURATION=15, WARMUP=30 (seconds of latest and list on a fresh service, so the JIT
@@ -88,8 +90,8 @@ exporters() { # count -> EXPORT_PIDS; each loops over slow exports, counting the
 
 stop_exporters() { local pid; touch "$WORK/stop"; for pid in "${EXPORT_PIDS[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 
-echo "| tree | Database:MaxPoolSize | scenario | req/s | p50 ms | p99 ms | non-2xx | exports completed | exports failed |"
-echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| tree | Database:MaxPoolSize | scenario | req/s | p50 ms | p99 ms | non-2xx | exports completed | exports failed | longest stall s |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for tree in $TREES; do
   dir=$([ "$tree" = variant ] && echo "$WORK/variant-artifacts/bin/StandardsRegistry.Api/release" || echo "$SERVICE_DIR")
   pools=$([ "$tree" = variant ] && echo default || echo "$POOLS")
@@ -104,10 +106,13 @@ for tree in $TREES; do
       paths="$WORK/data/$([ "${scenario%+export}" = latest ] && echo latest-eu || echo list).paths"
       exported="—"; failed="—"
       if [[ $scenario == *+export ]]; then exporters "$EXPORTS"; sleep 1; fi
+      stall_start
       line=$(wrk_line "$paths" "$DURATION")
+      stall_stop; stall=$STALL
       if [[ $scenario == *+export ]]; then stop_exporters; exported=$(grep -c done "$WORK/exports" || true); failed=$(grep -c failed "$WORK/exports" || true); fi
-      log "$tree pool=$pool $scenario: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, exports completed $exported"
-      echo "| $tree | $pool | $scenario | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $(field non2xx "$line") | $exported | $failed |"
+      flag=""; awk -v g="$stall" 'BEGIN { exit !(g >= 1) }' && flag=" (the machine stood still: this run says nothing about the tree)"
+      log "$tree pool=$pool $scenario: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, exports completed $exported, longest stall ${stall} s$flag"
+      echo "| $tree | $pool | $scenario | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $(field non2xx "$line") | $exported | $failed | $stall$flag |"
     done
     forget "$SERVICE_PID"
   done
