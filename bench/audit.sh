@@ -9,7 +9,8 @@
 # own copy of the catalogue (the per-principal rate limit set far above the load, as in bench/run.sh). After each "on" run it stops the service gracefully (SIGTERM), starts it again and asks
 # GET /v1/audit/verify how many entries it checked, beside the requests wrk completed (warm-up included). CPU/req is the
 # service process's CPU time (user + system) over the measured run divided by its requests: the figure least disturbed
-# by other load on a shared machine (PostgreSQL's own backends are not in it).
+# by other load on a shared machine (PostgreSQL's own backends are not in it). The last column is the longest stall of a
+# 0.1 s clock ticking beside the measured run (bench/lib.sh): a second or more, and the machine stood still (flagged).
 #
 # REGISTRY_VARIANT=/path/to/another/checkout (as in bench/run.sh) also builds that tree's service and measures it with
 # the audit of reads on ("variant"), on its own copy of the same catalogue, in the same rounds (after "off", before "on"
@@ -68,8 +69,8 @@ wrk_requests() { # port paths seconds -> RESULT line
   timeout $(($3 + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3s" --timeout 5s -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$1" -- "$2" "$EU_TOKEN" | grep '^RESULT'
 }
 
-echo "| provider | round | audit of reads | req/s | p50 ms | p99 ms | CPU/req µs | non-2xx | requests (warm-up + measured) | audit entries checked by /v1/audit/verify | chain valid |"
-echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| provider | round | audit of reads | req/s | p50 ms | p99 ms | CPU/req µs | non-2xx | requests (warm-up + measured) | audit entries checked by /v1/audit/verify | chain valid | longest stall s |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 for provider in $PROVIDERS; do
   case $provider in
     sqlite) connection="Data Source=$WORK/registry.db" ;;
@@ -97,7 +98,9 @@ for provider in $PROVIDERS; do
       start_service "$provider" "$copy" "$record" "$dir"
       warm=$(wrk_requests "$PORT" "$paths" "$WARMUP")
       before=$(cpu_ticks "$SERVICE_PID")
+      stall_start
       line=$(wrk_requests "$PORT" "$paths" "$DURATION")
+      stall_stop
       cpu=$(awk -v t=$(($(cpu_ticks "$SERVICE_PID") - before)) -v hz="$(getconf CLK_TCK)" -v n="$(field requests "$line")" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
       requests=$(( $(field requests "$warm") + $(field requests "$line") ))
       checked="—"; valid="—"
@@ -109,8 +112,8 @@ for provider in $PROVIDERS; do
         checked=$(sed -E 's/.*"checked":([0-9]+).*/\1/' <<<"$verify"); valid=$(sed -E 's/.*"valid":(true|false).*/\1/' <<<"$verify")
       fi
       forget "$SERVICE_PID"
-      log "$provider round $round audit $mode: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, CPU $cpu µs/req; $requests requests; checked $checked valid $valid"
-      echo "| $provider | $round | $mode | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $cpu | $(field non2xx "$line") | $requests | $checked | $valid |"
+      log "$provider round $round audit $mode: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, CPU $cpu µs/req; $requests requests; checked $checked valid $valid; longest stall $STALL s$STALL_NOTE"
+      echo "| $provider | $round | $mode | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $cpu | $(field non2xx "$line") | $requests | $checked | $valid | $STALL$STALL_NOTE |"
     done
   done
 done

@@ -59,9 +59,12 @@ stall_start() { # a clock ticking every 0.1 s in the background (STALL_PID, tick
   PIDS+=("$STALL_PID")
 }
 
-stall_stop() { # -> STALL: the longest gap between two ticks since stall_start, in seconds (near 0.1 unless the machine stood still)
+stall_stop() { # -> STALL: the longest gap between two ticks since stall_start, in seconds (near 0.1 unless the machine
+  # stood still), and STALL_NOTE: empty, or, for a gap of a second or more, that the run says nothing about the tree
   forget "$STALL_PID"
   STALL=$(awk 'NR > 1 && $1 - p > m { m = $1 - p } { p = $1 } END { printf "%.1f", m }' "$STALL_FILE")
+  STALL_NOTE=""
+  if awk -v g="$STALL" 'BEGIN { exit !(g >= 1) }'; then STALL_NOTE=" (the machine stood still: this run says nothing about the tree)"; fi
 }
 
 forget() { # pid: stop one process we started (SIGTERM: the service drains its audit queue) and stop tracking it

@@ -108,11 +108,10 @@ for tree in $TREES; do
       if [[ $scenario == *+export ]]; then exporters "$EXPORTS"; sleep 1; fi
       stall_start
       line=$(wrk_line "$paths" "$DURATION")
-      stall_stop; stall=$STALL
+      stall_stop
       if [[ $scenario == *+export ]]; then stop_exporters; exported=$(grep -c done "$WORK/exports" || true); failed=$(grep -c failed "$WORK/exports" || true); fi
-      flag=""; awk -v g="$stall" 'BEGIN { exit !(g >= 1) }' && flag=" (the machine stood still: this run says nothing about the tree)"
-      log "$tree pool=$pool $scenario: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, exports completed $exported, longest stall ${stall} s$flag"
-      echo "| $tree | $pool | $scenario | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $(field non2xx "$line") | $exported | $failed | $stall$flag |"
+      log "$tree pool=$pool $scenario: $(field rps "$line") req/s p99 $(field p99_ms "$line") ms, exports completed $exported, longest stall $STALL s$STALL_NOTE"
+      echo "| $tree | $pool | $scenario | $(field rps "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $(field non2xx "$line") | $exported | $failed | $STALL$STALL_NOTE |"
     done
     forget "$SERVICE_PID"
   done
