@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -195,24 +194,7 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
 {
     public SqlDialect Dialect => dialect;
 
-    private CommandDefinition Command(string sql, object? parameters) => new(sql, Named(parameters), transaction, cancellationToken: cancellationToken);
-
-    /// <summary>On SQLite, the parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>
-    private object? Named(object? parameters) => dialect.Name == SqlDialect.Sqlite && parameters is not null ? new PlaceholderNames(parameters) : parameters;
-
-    /// <summary>Dapper's parameters renamed to the placeholders' form (<see cref="SqlDialect.ParameterName"/>).</summary>
-    private sealed class PlaceholderNames(object parameters) : SqlMapper.IDynamicParameters
-    {
-        public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
-        {
-            var dynamic = parameters as SqlMapper.IDynamicParameters ?? new DynamicParameters(parameters);
-            dynamic.AddParameters(command, identity);
-            foreach (IDataParameter parameter in command.Parameters)
-            {
-                parameter.ParameterName = SqlDialect.ParameterName(parameter.ParameterName);
-            }
-        }
-    }
+    private CommandDefinition Command(string sql, object? parameters) => new(sql, dialect.Bound(parameters), transaction, cancellationToken: cancellationToken);
 
     public async Task<List<T>> QueryAsync<T>(string sql, object? parameters = null) =>
         (await connection.QueryAsync<T>(Command(sql, parameters))).AsList();
@@ -267,7 +249,7 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
 
     /// <summary>Rows one at a time as the reader asks for them, never a whole result in memory.</summary>
     public IAsyncEnumerable<T> Stream<T>(string sql, object? parameters = null) =>
-        connection.QueryUnbufferedAsync<T>(sql, Named(parameters), transaction);
+        connection.QueryUnbufferedAsync<T>(sql, dialect.Bound(parameters), transaction);
 }
 
 public enum Outcome

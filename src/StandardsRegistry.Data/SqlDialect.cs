@@ -33,6 +33,9 @@ public abstract class SqlDialect
     /// </summary>
     internal static string ParameterName(string name) => name is ['@' or '$' or ':', ..] ? name : "@" + name;
 
+    /// <summary>Dapper's parameters as this provider binds them best (SQLite: under their placeholders' names).</summary>
+    internal virtual object? Bound(object? parameters) => parameters;
+
     /// <summary>Clause after ORDER BY that keeps the first <c>@limit</c> rows.</summary>
     public abstract string Limit(string parameter);
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
+using Dapper;
 using DbUp;
 using DbUp.Builder;
 using Microsoft.Data.Sqlite;
@@ -49,6 +51,23 @@ internal sealed class SqliteDialect : SqlDialect
     {
         var pool = new SqliteReadPool(connectionString);
         return new(() => new SqliteReadConnection(pool), pool);
+    }
+
+    /// <summary>Dapper's parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>
+    internal override object? Bound(object? parameters) => parameters is null ? null : new PlaceholderNames(parameters);
+
+    /// <summary>Dapper's parameters renamed to the placeholders' form (<see cref="SqlDialect.ParameterName"/>).</summary>
+    private sealed class PlaceholderNames(object parameters) : SqlMapper.IDynamicParameters
+    {
+        public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            var dynamic = parameters as SqlMapper.IDynamicParameters ?? new DynamicParameters(parameters);
+            dynamic.AddParameters(command, identity);
+            foreach (IDataParameter parameter in command.Parameters)
+            {
+                parameter.ParameterName = ParameterName(parameter.ParameterName);
+            }
+        }
     }
 
     /// <summary>SQLite cannot correlate a derived table with the tables before it.</summary>
