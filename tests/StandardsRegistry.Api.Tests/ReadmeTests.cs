@@ -14,7 +14,7 @@ namespace StandardsRegistry.Api.Tests;
 /// the README starts it (in the background, as the "second terminal"). Each documented answer (the <c># …</c> lines
 /// under a command, <c>…</c> standing for anything) must match what the command printed, and no other command may
 /// print an error. Only the environment differs from a real first start: a throwaway home and database, and the
-/// machine's NuGet package folder so nothing is downloaded again.
+/// machine's NuGet package folder and settings, so nothing is downloaded or rebuilt again.
 /// </summary>
 [Slow]
 [Collection(ListenAddressTests.DefaultPortCollection)]
@@ -36,7 +36,7 @@ public sealed partial class ReadmeTests
             Assert.Contains(commands, c => c.Text.Contains("$INDUSTRY", StringComparison.Ordinal) && c.Text.EndsWith(step, StringComparison.Ordinal) && c.Expected.Count > 0);
         }
 
-        var home = Directory.CreateTempSubdirectory("registry-readme-home-");
+        var home = ScratchDirectories.Create("registry-readme-home-");
         try
         {
             var script = Script(commands, home.FullName);
@@ -160,7 +160,16 @@ public sealed partial class ReadmeTests
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);
         var realHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        start.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(realHome, ".nuget", "packages");
+        // The machine's NuGet settings, spelled exactly as the build before this test resolved them: restore hashes the
+        // package folder's path (NuGet's own default ends in a separator) and the config files' paths, and any
+        // difference makes `dotnet run` restore again and recompile every project under the running tests' feet.
+        start.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(realHome, ".nuget", "packages") + Path.DirectorySeparatorChar;
+        var userConfig = Path.Combine(realHome, ".nuget", "NuGet", "NuGet.Config");
+        if (File.Exists(userConfig))
+        {
+            start.Environment["RestoreConfigFile"] = userConfig;
+        }
         start.Environment["HOME"] = home;
         start.Environment["DOTNET_CLI_HOME"] = home;
         start.Environment["DOTNET_NOLOGO"] = "1";
