@@ -30,7 +30,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
         Assert.SkipWhen(!File.Exists(Path.Combine(BrowserTestsDirectory, "node_modules", "playwright-core", "package.json")),
             "playwright-core is not installed: run `npm ci --prefix tests/browser`.");
 
-        var data = Directory.CreateTempSubdirectory("registry-browser-");
+        var data = ScratchDirectories.Create("registry-browser-");
         try
         {
             await using var service = await ServiceProcess.StartAsync($"Data Source={Path.Combine(data.FullName, "registry.db")}", new Dictionary<string, string>

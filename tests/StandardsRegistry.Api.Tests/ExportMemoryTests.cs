@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
@@ -58,7 +59,7 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
     [Fact]
     public async Task AnExportReadSlowerThanTheRequestTimeoutCompletesWithItsEndLine()
     {
-        var directory = Directory.CreateTempSubdirectory("registry-export-slow-");
+        var directory = ScratchDirectories.Create("registry-export-slow-");
         try
         {
             var file = Path.Combine(directory.FullName, "registry.db");
@@ -96,7 +97,7 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
 
     private async Task<Measurement> MeasureAsync(int standards, CancellationToken ct)
     {
-        var directory = Directory.CreateTempSubdirectory("registry-export-memory-");
+        var directory = ScratchDirectories.Create("registry-export-memory-");
         try
         {
             var file = Path.Combine(directory.FullName, "registry.db");

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 
 namespace StandardsRegistry.Api.Tests;
@@ -66,7 +67,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
     [Fact]
     public async Task HeadOnTheRealServerSendsNoBody()
     {
-        var data = Directory.CreateTempSubdirectory("registry-head-");
+        var data = ScratchDirectories.Create("registry-head-");
         try
         {
             await using var service = await ServiceProcess.StartSqliteAsync(Path.Combine(data.FullName, "registry.db"), new Dictionary<string, string> { ["Database__Seed"] = "true" });

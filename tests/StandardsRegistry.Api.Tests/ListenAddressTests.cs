@@ -1,5 +1,6 @@
 using System.Net;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
 using static StandardsRegistry.Api.Tests.Support.ServiceProcess;
 
 namespace StandardsRegistry.Api.Tests;
@@ -20,7 +21,7 @@ public sealed class ListenAddressTests
     [InlineData(ListenBy.CommandLine)]
     public async Task TheConventionalSettingDecidesWhereTheServiceListens(ListenBy listenBy)
     {
-        var data = Directory.CreateTempSubdirectory("registry-listen-");
+        var data = ScratchDirectories.Create("registry-listen-");
         try
         {
             // The start waits for /health/ready on the port it chose; before the fix the service listened on 5080 instead.
@@ -39,7 +40,7 @@ public sealed class ListenAddressTests
     [Fact]
     public async Task WithNothingSaidTheServiceListensOnItsDefaultPort()
     {
-        var data = Directory.CreateTempSubdirectory("registry-listen-");
+        var data = ScratchDirectories.Create("registry-listen-");
         try
         {
             await using var service = await StartSqliteAsync(Path.Combine(data.FullName, "registry.db"), listenBy: ListenBy.Nothing);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
@@ -63,7 +64,7 @@ public sealed class StartupTests
     [Fact]
     public async Task MigrateCommandAppliesTheScriptsOnceAndExits()
     {
-        var directory = Directory.CreateTempSubdirectory("registry-migrate-").FullName;
+        var directory = ScratchDirectories.Create("registry-migrate-").FullName;
         try
         {
             var settings = new Dictionary<string, string> { ["ConnectionStrings__Registry"] = $"Data Source={Path.Combine(directory, "r.db")}" };
@@ -85,7 +86,7 @@ public sealed class StartupTests
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, params string[] args)
     {
-        var workingDirectory = Directory.CreateTempSubdirectory("registry-run-");
+        var workingDirectory = ScratchDirectories.Create("registry-run-");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

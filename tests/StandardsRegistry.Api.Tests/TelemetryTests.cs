@@ -25,7 +25,7 @@ public sealed class TelemetryTests
     [Fact]
     public async Task AfterSomeTrafficTheMetricsListenerShowsTheRegistrysOwnInstrumentsAndTheApiPortShowsNone()
     {
-        var data = Directory.CreateTempSubdirectory("registry-telemetry-");
+        var data = ScratchDirectories.Create("registry-telemetry-");
         try
         {
             await using var receiver = await WebhookReceiver.StartAsync();

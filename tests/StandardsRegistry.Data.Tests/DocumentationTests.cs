@@ -126,7 +126,7 @@ public sealed class DocumentationTests
     [Fact]
     public void TheCheckerFindsMissingFilesLinksOutOfTheRepositoryAndUnknownAnchorsButNotLinksInCode()
     {
-        var root = Directory.CreateTempSubdirectory("links-").FullName;
+        var root = ScratchDirectories.Create("links-").FullName;
         try
         {
             Directory.CreateDirectory(Path.Combine(root, "docs"));

@@ -84,7 +84,7 @@ public sealed class TestDatabase : IAsyncDisposable
         switch (provider.Name)
         {
             case "sqlite":
-                var directory = Directory.CreateTempSubdirectory("registry-test-").FullName;
+                var directory = ScratchDirectories.Create("registry-test-").FullName;
                 return new TestDatabase(provider, $"Data Source={Path.Combine(directory, "registry.db")}", () =>
                 {
                     SqliteConnection.ClearAllPools();

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests.Support;
 
@@ -183,7 +184,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private static ServiceProcess Launch(string connectionString, int port, IReadOnlyDictionary<string, string>? settings, ListenBy listenBy)
     {
-        var workingDirectory = Directory.CreateTempSubdirectory("registry-service-").FullName;
+        var workingDirectory = ScratchDirectories.Create("registry-service-").FullName;
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
