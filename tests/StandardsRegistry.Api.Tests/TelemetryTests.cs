@@ -86,12 +86,14 @@ public sealed class TelemetryTests
             Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
 
             // Delivery runs go on in the background: scrape until what they do shows (bounded), then check everything.
+            // A run counts its failures as they happen and the backlog at its end, so each is waited for.
             var deadline = DateTime.UtcNow + Within;
             Scrape scrape;
             while (true)
             {
                 scrape = new Scrape(await scraper.GetStringAsync(metrics));
                 if (scrape.Sum("registry_webhook_delivery_failures_total", $"subscription_id=\"{subscription}\"") >= 1
+                    && scrape.Sum("registry_webhook_outbox_backlog", $"subscription_id=\"{subscription}\"") >= 1
                     && scrape.Sum("registry_feed_announce_lag_seconds_count") >= 1
                     || DateTime.UtcNow > deadline)
                 {
