@@ -11,6 +11,12 @@ public static class ScratchDirectories
 {
     private const string MemoryFileSystem = "/dev/shm";
 
+    /// <summary>
+    /// At least this much free in <c>/dev/shm</c>, or the temp folder is used: a container's is often 64 MB, and a run
+    /// holds a PostgreSQL cluster and the export tests' large catalogues at once.
+    /// </summary>
+    private const long EnoughSpace = 2L << 30;
+
     private static readonly Lazy<string> Parent = new(ChooseParent);
 
     /// <summary>A new empty directory, its name starting with <paramref name="prefix"/>.</summary>
@@ -20,10 +26,10 @@ public static class ScratchDirectories
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
             : Directory.CreateTempSubdirectory(prefix);
 
-    /// <summary><c>/dev/shm</c> when it is a directory this process can write in; empty for the temp folder.</summary>
+    /// <summary><c>/dev/shm</c> when it is a directory this process can write in, with room; empty for the temp folder.</summary>
     private static string ChooseParent()
     {
-        if (OperatingSystem.IsWindows() || !Directory.Exists(MemoryFileSystem))
+        if (OperatingSystem.IsWindows() || !Directory.Exists(MemoryFileSystem) || new DriveInfo(MemoryFileSystem).AvailableFreeSpace < EnoughSpace)
         {
             return "";
         }
