@@ -475,7 +475,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         }
 
         // Unix socket paths are limited to ~107 bytes, and as root the postgres user must be able
-        // to reach the directory: fall back to /tmp when the usual temp path fails either test.
+        // to reach the directory: fall back to /tmp when the scratch path (ScratchDirectories) fails either test.
         var root = ScratchDirectories.Create("pgcluster-").FullName;
         var socketPathLength = Path.Combine(root, "s", ".s.PGSQL.65535").Length;
         if (socketPathLength <= 100 && (!install.RunAsServiceUser || TraversableByOthers(Path.GetDirectoryName(root)!)))

@@ -26,10 +26,13 @@ public static class ScratchDirectories
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
             : Directory.CreateTempSubdirectory(prefix);
 
-    /// <summary><c>/dev/shm</c> when it is a directory this process can write in, with room; empty for the temp folder.</summary>
+    /// <summary>
+    /// <c>/dev/shm</c> when it is a directory this process can write in, with room; empty for the temp folder. Asked only
+    /// off Windows (<see cref="Create"/> checks, where the analyzer sees it).
+    /// </summary>
     private static string ChooseParent()
     {
-        if (OperatingSystem.IsWindows() || !Directory.Exists(MemoryFileSystem) || new DriveInfo(MemoryFileSystem).AvailableFreeSpace < EnoughSpace)
+        if (!Directory.Exists(MemoryFileSystem) || new DriveInfo(MemoryFileSystem).AvailableFreeSpace < EnoughSpace)
         {
             return "";
         }
