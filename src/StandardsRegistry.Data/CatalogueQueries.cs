@@ -20,14 +20,15 @@ public sealed class CatalogueQueries(Db db)
     public Task<IReadOnlyList<StandardRow>> ListStandardsAsync(VisibilityScope scope, DateTimeOffset now, StandardFilter filter, CancellationToken ct = default)
     {
         var attributes = filter.Attributes is { IsEmpty: false } a ? a : null;
-        var variant = (filter.Category is not null ? 1 : 0) | (filter.Text is not null ? 2 : 0) | (filter.AfterKey is not null ? 4 : 0) | (attributes?.Shape ?? 0) << 3;
-        var sql = Text(nameof(Sql.ListStandards), scope, variant, static (d, s, v) => Sql.ListStandards(d, s, (v & 1) != 0, (v & 2) != 0, (v & 4) != 0, v >> 3));
+        var variant = (filter.Category is not null ? 1 : 0) | (filter.Text is not null ? 2 : 0) | (filter.AfterKey is not null ? 4 : 0)
+            | (attributes?.Shape ?? 0) << 3 | filter.Limit << LimitShift;
+        var sql = Text(nameof(Sql.ListStandards), scope, variant,
+            static (d, s, v) => Sql.ListStandards(d, s, (v & 1) != 0, (v & 2) != 0, (v & 4) != 0, v >> LimitShift, (v & ((1 << LimitShift) - 1)) >> 3));
         var parameters = Visibility.Bind(scope, now, new
         {
             category = filter.Category,
             text = filter.Text is null ? null : $"%{EscapeLike(filter.Text.ToLowerInvariant())}%",
             afterKey = filter.AfterKey,
-            limit = filter.Limit,
         });
         foreach (var range in attributes?.Ranges ?? [])
         {
@@ -41,6 +42,9 @@ public sealed class CatalogueQueries(Db db)
         }
         return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => await c.QueryAsync<StandardRow>(sql, parameters), ct).AsTask();
     }
+
+    /// <summary>Where the list's row limit sits in its statement variant (above the filters' bits and the attribute shape).</summary>
+    private const int LimitShift = 16;
 
     public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(Text(nameof(Sql.GetStandard), scope, 0, static (_, s, _) => Sql.GetStandard(s)), Visibility.Bind(scope, now, new { key })), ct).AsTask();
@@ -81,9 +85,17 @@ public sealed class CatalogueQueries(Db db)
     /// <summary>The statements, built per dialect and scope; <see cref="SqlStatements"/> enumerates them for the parse tests.</summary>
     internal static class Sql
     {
+        /// <param name="limit">
+        /// How many rows, written into the text (the page size is validated, so it is a small positive number, and a
+        /// text per size is cached): PostgreSQL costs a generic plan's <c>LIMIT $n</c> as a tenth of the rows, above the
+        /// custom plans' cost for a page, so with the limit as a parameter it planned the page's query anew on every
+        /// execution (about 0.2 ms of planning, more than the query; bench/RESULTS.md).
+        /// </param>
         /// <param name="attributes">The attribute search's shape (<see cref="AttributeFilter.Shape"/>); 0 for none.</param>
-        public static string ListStandards(SqlDialect dialect, VisibilityScope scope, bool category, bool text, bool after, int attributes = 0)
+        public static string ListStandards(SqlDialect dialect, VisibilityScope scope, bool category, bool text, bool after, int limit, int attributes = 0)
         {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+            var rows = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var where = new List<string>();
             if (category)
             {
@@ -102,7 +114,7 @@ public sealed class CatalogueQueries(Db db)
             }
             if (attributes != 0)
             {
-                return AttributeSearch(dialect, scope, where, attributes);
+                return AttributeSearch(dialect, scope, where, attributes, rows);
             }
             if (scope.SeesEmptyStandards)
             {
@@ -111,12 +123,12 @@ public sealed class CatalogueQueries(Db db)
                     {StandardSelect(scope)}
                     WHERE {string.Join(" AND ", where)}
                     ORDER BY s.standard_key
-                    {dialect.Limit("@limit")}
+                    {dialect.Limit(rows)}
                     """;
             }
 
             // One pass over each standard's visible versions (their latest edition and count; none, and the standard
-            // is not listed), in key order, so the page stops after @limit standards. Where the provider can, one
+            // is not listed), in key order, so the page stops after its limit of standards. Where the provider can, one
             // aggregate per standard: the rows grouped are a standard's editions, not the page's (PostgreSQL ran the
             // page's query in about 9 % less time, bench/RESULTS.md).
             const string aggregates = """
@@ -124,7 +136,7 @@ public sealed class CatalogueQueries(Db db)
                        COUNT(*) AS VersionCount
                 """;
             var perStandard = dialect.ForEachRowOne(
-                $"SELECT {aggregates} FROM versions v WHERE v.standard_id = s.id AND {Visibility.Predicate(scope, "v")}", "g");
+                $"SELECT {aggregates} FROM versions v WHERE v.standard_id = s.id AND {Visibility.Predicate(scope, "v", standardAlias: "s")}", "g");
             if (perStandard is not null)
             {
                 where.Add("g.VersionCount > 0");
@@ -134,7 +146,7 @@ public sealed class CatalogueQueries(Db db)
                     FROM standards s {perStandard}
                     WHERE {string.Join(" AND ", where)}
                     ORDER BY s.standard_key
-                    {dialect.Limit("@limit")}
+                    {dialect.Limit(rows)}
                     """;
             }
 
@@ -148,7 +160,7 @@ public sealed class CatalogueQueries(Db db)
                 WHERE {string.Join(" AND ", where)}
                 GROUP BY s.standard_key
                 ORDER BY s.standard_key
-                {dialect.Limit("@limit")}
+                {dialect.Limit(rows)}
                 """;
         }
 
@@ -160,7 +172,7 @@ public sealed class CatalogueQueries(Db db)
         /// such edition of its standard (a hidden later edition neither hides it nor matches in its place), and meet the
         /// other filters by primary key. The page is then sorted by key like any other.
         /// </summary>
-        private static string AttributeSearch(SqlDialect dialect, VisibilityScope scope, List<string> where, int shape)
+        private static string AttributeSearch(SqlDialect dialect, VisibilityScope scope, List<string> where, int shape, string rows)
         {
             var names = Categories.NumericAttributes.Where((_, i) => (shape & 1 << i) != 0).Select(a => a.Name).ToList();
             var band = (shape & 1 << Categories.NumericAttributes.Count) != 0;
@@ -197,7 +209,7 @@ public sealed class CatalogueQueries(Db db)
                 {dialect.OrderedJoin} standards s ON s.id = m.standard_id
                 WHERE {string.Join("\n  AND ", where)}
                 ORDER BY s.standard_key
-                {dialect.Limit("@limit")}
+                {dialect.Limit(rows)}
                 """;
         }
 
@@ -262,6 +274,9 @@ public sealed class CatalogueQueries(Db db)
             FROM versions v JOIN standards s ON {(keyed ? Visibility.JoinStandardAfterVersion : "s.id = v.standard_id")}
             """;
 
+        /// <summary>The list's row limit in the statements <see cref="All"/> gives (the default page and one more).</summary>
+        private const int SampleLimit = 21;
+
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope)
         {
             foreach (var category in new[] { false, true })
@@ -270,13 +285,13 @@ public sealed class CatalogueQueries(Db db)
                 {
                     foreach (var after in new[] { false, true })
                     {
-                        yield return ListStandards(dialect, scope, category, text, after);
+                        yield return ListStandards(dialect, scope, category, text, after, SampleLimit);
                     }
                     // Attribute search: the band alone, with a range, one range, several ranges.
                     var band = 1 << Categories.NumericAttributes.Count;
                     foreach (var shape in new[] { band, band | 0b1100, 0b00001, 0b00011, 0b10000 })
                     {
-                        yield return ListStandards(dialect, scope, category, text, true, shape);
+                        yield return ListStandards(dialect, scope, category, text, true, SampleLimit, shape);
                     }
                 }
             }

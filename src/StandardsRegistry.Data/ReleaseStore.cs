@@ -89,7 +89,7 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
         var announcedAt = row.EffectiveFrom <= w.At ? (long?)w.At : null;
         return w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Insert, new
         {
-            versionId = version.Id, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
+            versionId = version.Id, standardId = version.StandardId, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
         }));
     }
 
@@ -103,8 +103,8 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
         public const string Active = $"SELECT {Columns} FROM releases r WHERE r.version_id = @Id AND r.audience = @audience AND r.revoked_at IS NULL";
 
         public const string Insert = """
-            INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at)
-            VALUES (@versionId, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy, @RevokedAt, @RevokedBy, @RevocationReason, @announcedAt)
+            INSERT INTO releases (version_id, standard_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at)
+            VALUES (@versionId, @standardId, @Audience, @Reason, @EffectiveFrom, @ReleasedAt, @ReleasedBy, @RevokedAt, @RevokedBy, @RevocationReason, @announcedAt)
             """;
 
         public const string Revoke =

@@ -15,7 +15,13 @@ public static class Visibility
     /// feed and the export): a release counts once the feed has announced it, so what they show is exactly the state
     /// the feed's events lead to, whatever any instance's clock says.
     /// </param>
-    public static string Predicate(VisibilityScope scope, string alias, bool asAnnounced = false)
+    /// <param name="standardAlias">
+    /// A <c>standards</c> alias the version is known to belong to (<c>{alias}.standard_id = {standardAlias}.id</c>):
+    /// the release is then looked up among that standard's releases (<c>releases.standard_id</c>, one index range per
+    /// standard, db/postgres/0022_release_standard.sql) instead of by the version's id (one index probe per version).
+    /// The same rule either way: a release names its version's standard.
+    /// </param>
+    public static string Predicate(VisibilityScope scope, string alias, bool asAnnounced = false, string? standardAlias = null)
     {
         var level = $"{alias}.classification <= @scopeLevel";
         if (scope.Originator)
@@ -23,12 +29,13 @@ public static class Visibility
             return scope.IncludeDrafts ? level : $"{level} AND {alias}.status <> 'draft'";
         }
 
-        return $"""
-            {level} AND {alias}.status IN ('published', 'superseded') AND EXISTS (
-                SELECT 1 FROM releases r_{alias}
-                WHERE r_{alias}.version_id = {alias}.id AND r_{alias}.audience = @scopeCommunity
-                  AND r_{alias}.revoked_at IS NULL AND {(asAnnounced ? $"r_{alias}.announced_at IS NOT NULL" : $"r_{alias}.effective_from <= @now")})
-            """;
+        var release = $"r_{alias}";
+        var inForce = $"{release}.audience = @scopeCommunity AND {release}.revoked_at IS NULL AND "
+            + (asAnnounced ? $"{release}.announced_at IS NOT NULL" : $"{release}.effective_from <= @now");
+        var released = standardAlias is null
+            ? $"EXISTS (SELECT 1 FROM releases {release} WHERE {release}.version_id = {alias}.id AND {inForce})"
+            : $"{alias}.id IN (SELECT {release}.version_id FROM releases {release} WHERE {release}.standard_id = {standardAlias}.id AND {inForce})";
+        return $"{level} AND {alias}.status IN ('published', 'superseded') AND {released}";
     }
 
     /// <summary>A standard exists for the caller iff one of its versions is visible (NATO editors: or it has none yet).</summary>

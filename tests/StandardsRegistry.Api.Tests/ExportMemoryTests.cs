@@ -251,8 +251,8 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
                     $at, 'loader@nato', $at, 'loader@nato', $at, 'loader@nato')
             """);
         using var release = Command(connection, transaction, """
-            INSERT INTO releases (version_id, audience, reason, effective_from, released_at, released_by)
-            VALUES ($versionId, $audience, 'Export memory test.', $at, $at, 'loader@nato')
+            INSERT INTO releases (version_id, standard_id, audience, reason, effective_from, released_at, released_by)
+            VALUES ($versionId, $standardId, $audience, 'Export memory test.', $at, $at, 'loader@nato')
             """);
         var versionId = 0;
         for (var s = 1; s <= standards; s++)
@@ -265,10 +265,10 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
                 var length = (48 + (versionId % 5) * 8) * 1024;
                 Run(version, ("$id", versionId), ("$standardId", s), ("$edition", edition), ("$title", $"{key} edition {edition}"),
                     ("$body", text[..length]), ("$status", edition == EditionsPerStandard ? "published" : "superseded"), ("$at", past + edition));
-                Run(release, ("$versionId", versionId), ("$audience", "EU"), ("$at", past + edition));
+                Run(release, ("$versionId", versionId), ("$standardId", s), ("$audience", "EU"), ("$at", past + edition));
                 if (s <= PublicStandards)
                 {
-                    Run(release, ("$versionId", versionId), ("$audience", "PUBLIC"), ("$at", past + edition));
+                    Run(release, ("$versionId", versionId), ("$standardId", s), ("$audience", "PUBLIC"), ("$at", past + edition));
                 }
             }
         }

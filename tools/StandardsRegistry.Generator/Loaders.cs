@@ -22,7 +22,7 @@ internal static class Columns
         "id, standard_id, edition, title, summary, body, attributes, status, classification, row_version, created_at, created_by, updated_at, updated_by, published_at, published_by, withdrawn_at, withdrawn_by, withdrawal_reason";
 
     public const string Releases =
-        "id, version_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at";
+        "id, version_id, standard_id, audience, reason, effective_from, released_at, released_by, revoked_at, revoked_by, revocation_reason, announced_at";
 
     /// <summary>A version's event names the version as its subject too (db/*/0021_feed_subjects.sql).</summary>
     public const string FeedEvents = "view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id";
@@ -123,7 +123,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
             }
             foreach (var r in s.Releases)
             {
-                Run(releases, r.Id, r.VersionId, r.Audience, r.Reason, r.EffectiveFrom, r.ReleasedAt, r.ReleasedBy, r.RevokedAt, r.RevokedBy, r.RevocationReason,
+                Run(releases, r.Id, r.VersionId, st.Id, r.Audience, r.Reason, r.EffectiveFrom, r.ReleasedAt, r.ReleasedBy, r.RevokedAt, r.RevokedBy, r.RevocationReason,
                     FeedRows.AnnouncedAt(r, now));
             }
             foreach (var e in feed.For(s))
@@ -241,11 +241,12 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
 
         using (var copy = connection.BeginBinaryImport($"COPY releases ({Columns.Releases}) FROM STDIN (FORMAT BINARY)"))
         {
-            foreach (var r in catalogue().SelectMany(s => s.Releases))
+            foreach (var (standardId, r) in catalogue().SelectMany(s => s.Releases.Select(r => (s.Standard.Id, r))))
             {
                 copy.StartRow();
                 copy.Write(r.Id, NpgsqlDbType.Bigint);
                 copy.Write(r.VersionId, NpgsqlDbType.Bigint);
+                copy.Write(standardId, NpgsqlDbType.Bigint);
                 copy.Write(r.Audience, NpgsqlDbType.Text);
                 copy.Write(r.Reason, NpgsqlDbType.Text);
                 copy.Write(r.EffectiveFrom, NpgsqlDbType.Bigint);
