@@ -263,14 +263,24 @@ public sealed class CatalogueQueries(Db db)
             """;
 
         /// <param name="keyed">The caller filters on <see cref="Visibility.KeyedStandardId"/>: the versions are looked up first (see there).</param>
-        internal static string VersionSelect(VisibilityScope scope, bool full, bool asAnnounced = false, bool keyed = false) => $"""
+        /// <param name="wholeStandards">
+        /// The caller's rows are every version the scope sees of each standard they touch (the export's key ranges),
+        /// filtered by <see cref="Visibility.Predicate"/> with the same <paramref name="asAnnounced"/>: a version's next
+        /// visible published edition is then among the rows themselves, found by a window over them instead of a
+        /// subquery per row (on PostgreSQL the subquery was most of an export batch's work, bench/RESULTS.md).
+        /// </param>
+        internal static string VersionSelect(VisibilityScope scope, bool full, bool asAnnounced = false, bool keyed = false, bool wholeStandards = false) => $"""
             SELECT v.id AS Id, s.standard_key AS StandardKey, s.designation AS Designation, s.category AS Category, v.edition AS Edition,
                    v.title AS Title, v.summary AS Summary, {(full ? "v.body AS Body, v.attributes AS Attributes," : "")}
                    v.status AS Status, v.classification AS Classification, v.published_at AS PublishedAt,
                    v.withdrawn_at AS WithdrawnAt, v.withdrawal_reason AS WithdrawalReason, v.row_version AS RowVersion,
-                   (SELECT MIN(n.edition) FROM versions n
-                     WHERE n.standard_id = v.standard_id AND n.edition > v.edition AND n.published_at IS NOT NULL
-                       AND {Visibility.Predicate(scope, "n", asAnnounced)}) AS SupersededBy
+                   {(wholeStandards
+                       ? "MIN(CASE WHEN v.published_at IS NOT NULL THEN v.edition END) OVER (PARTITION BY s.standard_key ORDER BY v.edition ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+                       : $"""
+                         (SELECT MIN(n.edition) FROM versions n
+                           WHERE n.standard_id = v.standard_id AND n.edition > v.edition AND n.published_at IS NOT NULL
+                             AND {Visibility.Predicate(scope, "n", asAnnounced)})
+                         """)} AS SupersededBy
             FROM versions v JOIN standards s ON {(keyed ? Visibility.JoinStandardAfterVersion : "s.id = v.standard_id")}
             """;
 

@@ -359,7 +359,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
 
         /// <summary>The versions the caller sees of the standards with keys in (<c>@afterKey</c>, <c>@lastKey</c>].</summary>
         public static string Export(VisibilityScope scope) => $"""
-            {CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true)}
+            {CatalogueQueries.Sql.VersionSelect(scope, full: true, asAnnounced: true, wholeStandards: true)}
             WHERE s.standard_key > @afterKey AND s.standard_key <= @lastKey AND {Visibility.Predicate(scope, "v", asAnnounced: true)}
             ORDER BY s.standard_key, v.edition
             """;
