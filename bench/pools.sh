@@ -11,7 +11,7 @@
 #   latest          GET /v1/standards/{key}/versions/latest over random keys,
 #   list            a page of GET /v1/standards?category=… (first pages and pages further on),
 #   latest+export   the same as latest while EXPORTS clients stream GET /v1/export over and over, each read at
-#   list+export     EXPORT_RATE (curl --limit-rate), so exports hold stream connections throughout the run.
+#   list+export     EXPORT_RATE (paced by pace() below), so exports hold stream connections throughout the run.
 # Each line: requests/s, p50 and p99 latency, non-2xx answers, and how many exports completed meanwhile (an export of
 # 10^4 versions is about 4.7 MB, so at 200 kB/s it takes about 24 s, longer than a measured run of 15 s: the count is
 # usually 0, the exports running throughout; a failed one would be counted apart and its error kept), and the longest
@@ -73,12 +73,25 @@ wrk_line() { # paths seconds -> RESULT line
   timeout $(($2 + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --timeout 5s -s "$ROOT/bench/paths.lua" "http://127.0.0.1:$PORT" -- "$1" "$EU_TOKEN" | grep '^RESULT'
 }
 
+# Copies stdin to stdout at $1 bytes a second. curl's own --limit-rate (7.88 here) does not hold: the same export at
+# "200k" took anything from 3 to 23 s (4.7 MB), so the +export rows measured exports at up to 1.4 MB/s, a load that
+# changed from run to run. A reader that reads no faster than this holds the export's stream as a slow client would.
+pace() {
+  perl -MTime::HiRes=time,sleep -e '
+    my $rate = shift; my ($t0, $n) = (time, 0); binmode STDIN; binmode STDOUT; $| = 1;
+    while (my $got = sysread(STDIN, my $buffer, 16384)) {
+      print $buffer; $n += $got;
+      my $ahead = $n / $rate - (time - $t0); sleep $ahead if $ahead > 0;
+    }' "$1"
+}
+
 exporters() { # count -> EXPORT_PIDS; each loops over slow exports, counting the complete ones (an end line) in $WORK/exports
   EXPORT_PIDS=()
   : >"$WORK/exports"; rm -f "$WORK/stop"
+  local rate; rate=$(numfmt --from=iec "${EXPORT_RATE^^}")
   for _ in $(seq "$1"); do
     ( while [ ! -e "$WORK/stop" ]; do
-        if curl -sS -f --limit-rate "$EXPORT_RATE" -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$PORT/v1/export" 2>>"$WORK/export-errors" | tail -1 | grep -q cursor; then
+        if curl -sS -f -H "Authorization: Bearer $EU_TOKEN" "http://127.0.0.1:$PORT/v1/export" 2>>"$WORK/export-errors" | pace "$rate" | tail -1 | grep -q cursor; then
           echo done >>"$WORK/exports"
         elif [ ! -e "$WORK/stop" ]; then
           echo failed >>"$WORK/exports"; sleep 1
