@@ -33,20 +33,20 @@ internal static class Plans
         {
             ("GET /v1/standards/{key}/versions/latest", Build("GetLatest", dialect, EuConsumer),
                 () => new() { ["key"] = keys[random.Next(keys.Length)] }),
-            ("GET /v1/standards?category={category} (first page)", Build("ListStandards", dialect, EuConsumer, true, false, false, 0),
-                () => new() { ["category"] = Categories.All[random.Next(Categories.All.Count)], ["limit"] = Limits.DefaultPageSize + 1 }),
-            ("GET /v1/standards?category={category}&cursor={cursor} (a page further on)", Build("ListStandards", dialect, EuConsumer, true, false, true, 0),
+            ("GET /v1/standards?category={category} (first page)", Build("ListStandards", dialect, EuConsumer, true, false, false, Limits.DefaultPageSize + 1, 0),
+                () => new() { ["category"] = Categories.All[random.Next(Categories.All.Count)] }),
+            ("GET /v1/standards?category={category}&cursor={cursor} (a page further on)", Build("ListStandards", dialect, EuConsumer, true, false, true, Limits.DefaultPageSize + 1, 0),
                 () =>
                 {
                     var (category, after) = pages.Where(p => p.After is not null).ElementAt(random.Next(pages.Count(p => p.After is not null)));
-                    return new() { ["category"] = category, ["afterKey"] = after!, ["limit"] = Limits.DefaultPageSize + 1 };
+                    return new() { ["category"] = category, ["afterKey"] = after! };
                 }),
             ("GET /v1/standards?overlaps={a},{b} (attribute search, run e)",
-                Build("ListStandards", dialect, EuConsumer, false, false, false, 1 << Categories.NumericAttributes.Count),
+                Build("ListStandards", dialect, EuConsumer, false, false, false, Limits.DefaultPageSize + 1, 1 << Categories.NumericAttributes.Count),
                 () =>
                 {
                     var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow - 20);
-                    return new() { ["overlapsLow"] = a, ["overlapsHigh"] = a + 20, ["limit"] = Limits.DefaultPageSize + 1 };
+                    return new() { ["overlapsLow"] = a, ["overlapsHigh"] = a + 20 };
                 }),
         };
 
