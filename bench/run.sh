@@ -24,7 +24,10 @@
 # the JIT has compiled the hot paths to their optimised tier: the runs measure the steady state a long-running
 # registry is in), CONNECTIONS=32, THREADS=2, OUT=bench/RESULTS.md, KEEP=1 keeps the work directory.
 # REGISTRY_VARIANT=/path/to/another/checkout also builds and measures that tree's service the same way, on a copy of
-# the same catalogue, in the same run (to show what a proposed change does).
+# the same catalogue, in the same run (to show what a proposed change does). The catalogue is loaded with this tree's
+# schema; VARIANT_POSTGRES_SQL, run on the variant's PostgreSQL copy before its service starts, adapts it to a variant
+# that predates a migration (for a tree before 0022: VARIANT_POSTGRES_SQL="ALTER TABLE releases ALTER COLUMN
+# standard_id DROP NOT NULL", since that tree's releases do not name their standard; on SQLite the column is nullable).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,6 +40,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 VARIANT=${REGISTRY_VARIANT:-}
+VARIANT_POSTGRES_SQL=${VARIANT_POSTGRES_SQL:-}
 RUNS=${RUNS:-"a b c d e"}
 runs() { [[ " $RUNS " == *" $1 "* ]]; }
 source "$ROOT/bench/lib.sh"
@@ -163,6 +167,9 @@ run_size() { # provider size
         psql_admin "CREATE DATABASE registry_${size}_$service TEMPLATE registry_$size"
         service_connection="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_${size}_$service" ;;
     esac
+    if [ "$service" = variant ] && [ "$provider" = postgres ] && [ -n "$VARIANT_POSTGRES_SQL" ]; then
+      as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "registry_${size}_$service" -v ON_ERROR_STOP=1 -qAtc "$VARIANT_POSTGRES_SQL"
+    fi
     port=$(free_port)
     start_service "${SERVICE_DIRS[$i]}" "$provider" "$service_connection" "$port"
     pid=$SERVICE_PID
