@@ -2,7 +2,6 @@ using System.Buffers.Text;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -13,7 +12,7 @@ namespace StandardsRegistry.Generator;
 
 /// <summary>
 /// The query plans of the benchmarked consumer reads, for bench/RESULTS.md: the exact statements the service issues
-/// (taken from CatalogueQueries' statement builders), as an EU consumer with clearance NS, with SQLite's
+/// (from the service's own statement builders, which the Data project shows this tool: a changed builder fails the build), as an EU consumer with clearance NS, with SQLite's
 /// EXPLAIN QUERY PLAN or PostgreSQL's EXPLAIN ANALYZE, and their mean time over the bench's own paths, compiled
 /// (planned) on every execution as the service runs them today, and prepared once.
 /// </summary>
@@ -31,18 +30,18 @@ internal static class Plans
 
         var statements = new (string Title, string Sql, Func<Dictionary<string, object>> Parameters)[]
         {
-            ("GET /v1/standards/{key}/versions/latest", Build("GetLatest", dialect, EuConsumer),
+            ("GET /v1/standards/{key}/versions/latest", CatalogueQueries.Sql.GetLatest(dialect, EuConsumer),
                 () => new() { ["key"] = keys[random.Next(keys.Length)] }),
-            ("GET /v1/standards?category={category} (first page)", Build("ListStandards", dialect, EuConsumer, true, false, false, Limits.DefaultPageSize + 1, 0),
+            ("GET /v1/standards?category={category} (first page)", CatalogueQueries.Sql.ListStandards(dialect, EuConsumer, category: true, text: false, after: false, Limits.DefaultPageSize + 1),
                 () => new() { ["category"] = Categories.All[random.Next(Categories.All.Count)] }),
-            ("GET /v1/standards?category={category}&cursor={cursor} (a page further on)", Build("ListStandards", dialect, EuConsumer, true, false, true, Limits.DefaultPageSize + 1, 0),
+            ("GET /v1/standards?category={category}&cursor={cursor} (a page further on)", CatalogueQueries.Sql.ListStandards(dialect, EuConsumer, category: true, text: false, after: true, Limits.DefaultPageSize + 1),
                 () =>
                 {
                     var (category, after) = pages.Where(p => p.After is not null).ElementAt(random.Next(pages.Count(p => p.After is not null)));
                     return new() { ["category"] = category, ["afterKey"] = after! };
                 }),
             ("GET /v1/standards?overlaps={a},{b} (attribute search, run e)",
-                Build("ListStandards", dialect, EuConsumer, false, false, false, Limits.DefaultPageSize + 1, 1 << Categories.NumericAttributes.Count),
+                CatalogueQueries.Sql.ListStandards(dialect, EuConsumer, category: false, text: false, after: false, Limits.DefaultPageSize + 1, 1 << Categories.NumericAttributes.Count),
                 () =>
                 {
                     var a = CatalogueGenerator.SearchLow + random.NextDouble() * (CatalogueGenerator.SearchHigh - CatalogueGenerator.SearchLow - 20);
@@ -84,9 +83,8 @@ internal static class Plans
     /// </summary>
     private static IEnumerable<(string Title, string Sql, Func<Dictionary<string, object>> Parameters)> FeedStatements(DbConnection connection, SqlDialect dialect, long now, Random random)
     {
-        yield return ("GET /v1/feed, first: the earliest pending release", (string)typeof(FeedWriter).GetNestedType("Sql", BindingFlags.NonPublic)!
-            .GetField("FirstPending", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!, () => []);
-        yield return ("GET /v1/feed, when a release is due: the standards to announce", Build(typeof(FeedWriter), "DueStandards", dialect), () => []);
+        yield return ("GET /v1/feed, first: the earliest pending release", FeedWriter.Sql.FirstPending, () => []);
+        yield return ("GET /v1/feed, when a release is due: the standards to announce", FeedWriter.Sql.DueStandards(dialect), () => []);
         var view = FeedView.Of(EuConsumer);
         using var last = connection.CreateCommand();
         last.CommandText = $"SELECT last_seq FROM feed_views WHERE community = '{view.Community}' AND level = {(int)view.Level} AND drafts = {(view.Drafts ? 1 : 0)}";
@@ -94,7 +92,7 @@ internal static class Plans
         {
             yield break;
         }
-        var page = Build(typeof(FeedReader), "Page", dialect, EuConsumer);
+        var page = FeedReader.Sql.Page(dialect, EuConsumer);
         Dictionary<string, object> PageParameters() => new()
         {
             ["viewCommunity"] = view.Community,
@@ -123,23 +121,11 @@ internal static class Plans
         {
             yield break;
         }
-        yield return ($"GET /v1/feed?cursor={{position}} (the page's versions by id, {size} ids)", Build(typeof(FeedReader), "VersionsById", EuConsumer, size), () =>
+        yield return ($"GET /v1/feed?cursor={{position}} (the page's versions by id, {size} ids)", FeedReader.Sql.VersionsById(EuConsumer, size), () =>
         {
             var ids = pageIds[random.Next(pageIds.Count)];
             return Enumerable.Range(0, size).ToDictionary(i => $"id{i}", i => (object)ids[i]);
         });
-    }
-
-    /// <summary>The service's own statement text, from the internal builders (a renamed builder fails here, loudly).</summary>
-    private static string Build(string name, params object[] arguments) => Build(typeof(CatalogueQueries), name, arguments);
-
-    private static string Build(Type owner, string name, params object[] arguments)
-    {
-        var builders = owner.GetNestedType("Sql", BindingFlags.NonPublic)
-            ?? throw new InvalidOperationException($"{owner.Name}.Sql not found: update tools/StandardsRegistry.Generator/Plans.cs.");
-        var method = builders.GetMethod(name, BindingFlags.Public | BindingFlags.Static, arguments.Select(a => a is SqlDialect ? typeof(SqlDialect) : a.GetType()).ToArray())
-            ?? throw new InvalidOperationException($"{owner.Name}.Sql.{name} not found: update tools/StandardsRegistry.Generator/Plans.cs.");
-        return (string)method.Invoke(null, arguments)!;
     }
 
     private static (string Category, string? After) ListPage(string path)
