@@ -12,9 +12,10 @@ namespace StandardsRegistry.Generator;
 
 /// <summary>
 /// The query plans of the benchmarked consumer reads, for bench/RESULTS.md: the exact statements the service issues
-/// (from the service's own statement builders, which the Data project shows this tool: a changed builder fails the build), as an EU consumer with clearance NS, with SQLite's
-/// EXPLAIN QUERY PLAN or PostgreSQL's EXPLAIN ANALYZE, and their mean time over the bench's own paths, compiled
-/// (planned) on every execution as the service runs them today, and prepared once.
+/// (from its own statement builders, which the Data project shows this tool, so a changed builder fails the build), as
+/// an EU consumer with clearance NS, with SQLite's EXPLAIN QUERY PLAN or PostgreSQL's EXPLAIN ANALYZE, and their mean
+/// time over the bench's own paths, compiled (planned) on every execution as the service runs them today, and prepared
+/// once.
 /// </summary>
 internal static class Plans
 {
