@@ -43,8 +43,12 @@ public sealed class CatalogueQueries(Db db)
         return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => await c.QueryAsync<StandardRow>(sql, parameters), ct).AsTask();
     }
 
-    /// <summary>Where the list's row limit sits in its statement variant (above the filters' bits and the attribute shape).</summary>
-    private const int LimitShift = 16;
+    /// <summary>
+    /// Where the list's row limit sits in its statement variant: above the three filters' bits and the attribute shape
+    /// (a bit per numeric attribute and the band's, <see cref="AttributeFilter.Shape"/>), so a new attribute moves it up
+    /// rather than letting two statements share a variant.
+    /// </summary>
+    private static readonly int LimitShift = 3 + Categories.NumericAttributes.Count + 1;
 
     public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(Text(nameof(Sql.GetStandard), scope, 0, static (_, s, _) => Sql.GetStandard(s)), Visibility.Bind(scope, now, new { key })), ct).AsTask();
