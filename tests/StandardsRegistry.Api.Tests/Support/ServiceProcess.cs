@@ -102,6 +102,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             try
             {
                 await service.WaitUntilReadyAsync(readyTimeout ?? ReadyTimeout);
+                await service.WaitForStartLinesAsync();
                 return service;
             }
             catch (Exception) when (attempt < attempts && service.HasExited && service.Output.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
@@ -261,6 +262,25 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (_output.Count < KeptLines)
         {
             _output.Enqueue(line);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the line the host writes once it has started, after the start's other lines (where the service listens,
+    /// where it serves metrics), so tests read those from <see cref="Output"/> without racing them: /health/ready can answer
+    /// before they arrive, because the service logs through a queue and its output reaches the test through another.
+    /// </summary>
+    private async Task WaitForStartLinesAsync()
+    {
+        const string started = "Application started.";
+        var deadline = Stopwatch.StartNew();
+        while (!_output.Any(l => l.Contains(started, StringComparison.Ordinal)))
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException($"The service answered as ready but did not write '{started}' within 10 s:{Environment.NewLine}{OutputTail()}");
+            }
+            await Task.Delay(20);
         }
     }
 
