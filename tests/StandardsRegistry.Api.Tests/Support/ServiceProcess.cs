@@ -37,6 +37,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly string _workingDirectory;
     private int _disposed;
 
+    /// <summary>The line the host writes once it has started, after the start's other lines.</summary>
+    private const string StartedLine = "Application started.";
+
+    /// <summary>Completed by <see cref="Keep"/> when <see cref="StartedLine"/> arrives.</summary>
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private ServiceProcess(Process process, int port, string workingDirectory)
     {
         _process = process;
@@ -263,24 +269,27 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             _output.Enqueue(line);
         }
+        // After the line is kept, so a waiter that resumes finds it and every line before it in Output.
+        if (!_started.Task.IsCompleted && line.Contains(StartedLine, StringComparison.Ordinal))
+        {
+            _started.TrySetResult();
+        }
     }
 
     /// <summary>
-    /// Waits for the line the host writes once it has started, after the start's other lines (where the service listens,
-    /// where it serves metrics), so tests read those from <see cref="Output"/> without racing them: /health/ready can answer
+    /// Waits for <see cref="StartedLine"/>, which follows the start's other lines (where the service listens, where it
+    /// serves metrics), so tests read those from <see cref="Output"/> without racing them: /health/ready can answer
     /// before they arrive, because the service logs through a queue and its output reaches the test through another.
     /// </summary>
     private async Task WaitForStartLinesAsync()
     {
-        const string started = "Application started.";
-        var deadline = Stopwatch.StartNew();
-        while (!_output.Any(l => l.Contains(started, StringComparison.Ordinal)))
+        try
         {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                throw new TimeoutException($"The service answered as ready but did not write '{started}' within 10 s:{Environment.NewLine}{OutputTail()}");
-            }
-            await Task.Delay(20);
+            await _started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The service answered as ready but did not write '{StartedLine}' within 10 s:{Environment.NewLine}{OutputTail()}");
         }
     }
 
