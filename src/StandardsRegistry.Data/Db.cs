@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -247,9 +248,22 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
         }
     }
 
-    /// <summary>Rows one at a time as the reader asks for them, never a whole result in memory.</summary>
-    public IAsyncEnumerable<T> Stream<T>(string sql, object? parameters = null) =>
-        connection.QueryUnbufferedAsync<T>(sql, dialect.Bound(parameters), transaction);
+    /// <summary>
+    /// Rows one at a time as the reader asks for them, never a whole result in memory; each read stops when the
+    /// operation is cancelled. Not Dapper's <c>QueryUnbufferedAsync</c>: it cancels the command when the enumeration
+    /// ends even after the last row, and on PostgreSQL a cancellation is a connection of its own, which the server
+    /// forks a process to take. A stream left early reads the rest of its result when its reader is disposed. Rows
+    /// are classes: Dapper's row parser converts a column to a member's type, but casts a lone value as it is.
+    /// </summary>
+    public async IAsyncEnumerable<T> Stream<T>(string sql, object? parameters = null) where T : class
+    {
+        await using var reader = await connection.ExecuteReaderAsync(Command(sql, parameters), CommandBehavior.SequentialAccess | CommandBehavior.SingleResult);
+        var parse = reader.GetRowParser<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return parse(reader);
+        }
+    }
 }
 
 public enum Outcome

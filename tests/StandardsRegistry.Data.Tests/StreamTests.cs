@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Data.Tests;
+
+/// <summary>
+/// Streams (<see cref="DbSession.Stream{T}"/>, what the export reads with): every row arrives, a stream left early
+/// leaves its connection fit for the next statement, and a stream read to its end ends without a cancellation.
+/// </summary>
+public abstract class StreamTests(TestProvider provider) : DatabaseSuite(provider, migrated: false)
+{
+    protected const int Rows = 500;
+
+    private const string Digits = "SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "
+        + "UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9";
+
+    /// <summary>The numbers 1 to <see cref="Rows"/>, one row each, in order, in every dialect.</summary>
+    protected const string Numbers = $"""
+        SELECT h.d * 100 + t.d * 10 + u.d + 1 AS i
+        FROM ({Digits}) u CROSS JOIN ({Digits}) t CROSS JOIN ({Digits}) h
+        WHERE h.d < 5
+        ORDER BY i
+        """;
+
+    [Fact]
+    public async Task EveryRowOfEachStreamArrivesInOrder()
+    {
+        var rows = new List<long>();
+        await foreach (var row in Db.SnapshotAsync(c => Task.FromResult(Twice(c)), TestContext.Current.CancellationToken))
+        {
+            rows.Add(row);
+        }
+        var once = Enumerable.Range(1, Rows).Select(i => (long)i);
+        Assert.Equal(once.Concat(once), rows);
+    }
+
+    [Fact]
+    public async Task AStreamLeftAfterItsFirstRowLeavesTheSessionFitForTheNextStatement()
+    {
+        var read = new List<long>();
+        await foreach (var row in Db.SnapshotAsync(c => Task.FromResult(FirstThenNext(c)), TestContext.Current.CancellationToken))
+        {
+            read.Add(row);
+        }
+        Assert.Equal([1L, 42L], read);
+
+        // And the connection went back to the pool usable: the next snapshot reads from it.
+        Assert.Equal(Rows, await Db.SnapshotAsync(c => Task.FromResult(c.Stream<NumberRow>(Numbers)), TestContext.Current.CancellationToken).CountAsync());
+    }
+
+    /// <summary>A row of <see cref="Numbers"/> (a class, as every streamed row is; Dapper converts the dialect's integer).</summary>
+    protected sealed class NumberRow
+    {
+        public long I { get; set; }
+    }
+
+    /// <summary>Two streams, one after the other, in one snapshot.</summary>
+    protected static async IAsyncEnumerable<long> Twice(DbSession c)
+    {
+        for (var pass = 0; pass < 2; pass++)
+        {
+            await foreach (var row in c.Stream<NumberRow>(Numbers))
+            {
+                yield return row.I;
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<long> FirstThenNext(DbSession c)
+    {
+        await foreach (var row in c.Stream<NumberRow>(Numbers))
+        {
+            yield return row.I;
+            break;
+        }
+        yield return await c.ExecuteScalarAsync<long>("SELECT 42");
+    }
+}
+
+public sealed class StreamTestsOnSqlite() : StreamTests(TestProvider.Sqlite);
+
+public sealed class StreamTestsOnSqlServer() : StreamTests(TestProvider.SqlServer);
+
+public sealed class StreamTestsOnPostgres() : StreamTests(TestProvider.Postgres)
+{
+    /// <summary>
+    /// PostgreSQL cancels a statement through a connection of its own: the server forks a process to take it, and
+    /// the export reads several streams. A stream read to its end has nothing left to cancel, so the only connection
+    /// the server sees is the pooled one (counted by a forwarder between the data layer and the server).
+    /// </summary>
+    [Fact]
+    public async Task StreamsReadToTheirEndOpenNoConnectionBesideTheirOwn()
+    {
+        using var forwarder = new CountingForwarder(new NpgsqlConnectionStringBuilder(Database.ConnectionString).Port);
+        var through = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Port = forwarder.Port }.ConnectionString;
+        var dialect = SqlDialect.For("postgres");
+        using var db = new Db(dialect, dialect.Normalize(through), Polly.ResiliencePipeline.Empty);
+
+        for (var snapshot = 0; snapshot < 3; snapshot++)
+        {
+            Assert.Equal(2 * Rows, await db.SnapshotAsync(c => Task.FromResult(Twice(c)), TestContext.Current.CancellationToken).CountAsync());
+        }
+
+        Assert.Equal(1, forwarder.Connections);
+    }
+
+    /// <summary>Forwards each connection to 127.0.0.1:<c>target</c> and counts them.</summary>
+    private sealed class CountingForwarder : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private int _connections;
+
+        public CountingForwarder(int target)
+        {
+            _listener.Start();
+            _ = AcceptAsync(target);
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Connections => Volatile.Read(ref _connections);
+
+        private async Task AcceptAsync(int target)
+        {
+            try
+            {
+                while (true)
+                {
+                    var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    Interlocked.Increment(ref _connections);
+                    _ = ForwardAsync(client, target);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private async Task ForwardAsync(TcpClient client, int target)
+        {
+            using (client)
+            using (var server = new TcpClient())
+            {
+                try
+                {
+                    await server.ConnectAsync(IPAddress.Loopback, target, _stop.Token);
+                    await Task.WhenAny(
+                        client.GetStream().CopyToAsync(server.GetStream(), _stop.Token),
+                        server.GetStream().CopyToAsync(client.GetStream(), _stop.Token));
+                }
+                catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+    }
+}
