@@ -84,7 +84,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 {
                     await using var connection = state.reads.Create();
                     await connection.OpenAsync(ct);
-                    var result = await state.work(new DbSession(state.dialect, connection, null, ct));
+                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, null, ct)));
                     failed = false;
                     return result;
                 }
@@ -97,6 +97,25 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
             cancellationToken);
 
     public void Dispose() => _reads.Owned?.Dispose();
+
+    /// <summary>
+    /// Runs an operation's work on its open connection. An <see cref="InvalidOperationException"/> thrown once the
+    /// connection is no longer open is the connection's failure, not the work's: when the server ends the session in the
+    /// middle of a result (a restart), Dapper's grid reader asks the closed reader for its next result in a finally
+    /// block, and its "The reader is closed" replaces the driver's own error. The filter runs before the connection is
+    /// disposed, so it sees the state the failure left.
+    /// </summary>
+    private static async Task<T> WhileOpen<T>(DbConnection connection, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (InvalidOperationException e) when (connection.State != ConnectionState.Open)
+        {
+            throw new ConnectionLostException(e);
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> in a transaction, committed only when it reports the write done.</summary>
     public ValueTask<Result<T>> WriteAsync<T>(Func<DbSession, Task<Result<T>>> work, CancellationToken cancellationToken = default) =>
@@ -120,7 +139,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     await using var connection = state.dialect.CreateConnection(state.connectionString);
                     await connection.OpenAsync(ct);
                     await using var transaction = await connection.BeginTransactionAsync(ct);
-                    var result = await state.work(new DbSession(state.dialect, connection, transaction, ct));
+                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
                     if (result.Succeeded)
                     {
                         // Not cancellable: once the work is done, commit (or fail) as a whole.
@@ -265,6 +284,9 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
         }
     }
 }
+
+/// <summary>The connection to the database was lost while an operation was using it (<see cref="SqlDialect.IsConnectionFailure"/>).</summary>
+public sealed class ConnectionLostException(Exception inner) : Exception("The connection to the database was lost during the operation.", inner);
 
 public enum Outcome
 {

@@ -18,7 +18,7 @@ internal sealed class PostgresDialect : SqlDialect
     /// <summary>Npgsql's own classification: connection failures, serialization failures, deadlocks, shutdowns.</summary>
     public override bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };
 
-    public override bool IsConnectionFailure(Exception exception) =>
+    protected override bool IsDriverConnectionFailure(Exception exception) =>
         exception is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException }
             or NpgsqlException { SqlState: ['0', '8', ..] };
 

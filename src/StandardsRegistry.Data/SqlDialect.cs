@@ -50,8 +50,11 @@ public abstract class SqlDialect
     /// <summary>The provider's own verdict that retrying the whole operation may succeed.</summary>
     public abstract bool IsTransient(Exception exception);
 
-    /// <summary>The database could not be reached or opened at all.</summary>
-    public abstract bool IsConnectionFailure(Exception exception);
+    /// <summary>The database could not be reached or opened at all, or the connection was lost during the operation.</summary>
+    public bool IsConnectionFailure(Exception exception) => exception is ConnectionLostException || IsDriverConnectionFailure(exception);
+
+    /// <summary>The driver's own report that the database could not be reached or the connection failed.</summary>
+    protected abstract bool IsDriverConnectionFailure(Exception exception);
 
     /// <summary>A unique constraint refused the write (a concurrent writer got there first).</summary>
     public abstract bool IsUniqueViolation(Exception exception);

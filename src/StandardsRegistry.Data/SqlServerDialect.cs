@@ -38,7 +38,7 @@ internal sealed class SqlServerDialect : SqlDialect
     public override bool IsTransient(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number));
 
-    public override bool IsConnectionFailure(Exception exception) =>
+    protected override bool IsDriverConnectionFailure(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => ConnectionNumbers.Contains(e.Number));
 
     public override bool IsUniqueViolation(Exception exception) =>

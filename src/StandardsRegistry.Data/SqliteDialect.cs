@@ -78,7 +78,7 @@ internal sealed class SqliteDialect : SqlDialect
     public override bool IsTransient(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: Busy or Locked };
 
-    public override bool IsConnectionFailure(Exception exception) =>
+    protected override bool IsDriverConnectionFailure(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly };
 
     public override bool IsUniqueViolation(Exception exception) =>

@@ -106,6 +106,32 @@ public sealed class StreamTestsOnPostgres() : StreamTests(TestProvider.Postgres)
         Assert.Equal(1, forwarder.Connections);
     }
 
+    /// <summary>
+    /// The server ends the session in the middle of a multi-statement read's first result (as a restart does): Dapper's
+    /// grid reader then asks the closed reader for the next result in a finally block, and its "The reader is closed"
+    /// replaced the server's own error, so a read or write cut off by a restart was answered 500 instead of 503 (once in
+    /// the PostgreSQL fault test). Such a failure is the connection's, which the service answers 503 and retries.
+    /// </summary>
+    [Fact]
+    public async Task AReadCutOffByTheServerInTheMiddleOfAResultIsAConnectionFailure()
+    {
+        const string cutOff = """
+            SELECT g, CASE WHEN g = 20000 THEN pg_terminate_backend(pg_backend_pid()) END AS ended FROM generate_series(1, 20000) g;
+            SELECT 1
+            """;
+        async Task<int> Read(DbSession c)
+        {
+            using var grid = await c.QueryMultipleAsync(cutOff);
+            var rows = await grid.ReadAsync<(int, bool?)>();
+            return rows.Count() + await grid.ReadSingleAsync<int>();
+        }
+
+        var read = await Assert.ThrowsAnyAsync<Exception>(async () => await Db.ReadAsync(Read, TestContext.Current.CancellationToken));
+        Assert.True(Db.Dialect.IsUnavailable(read), $"A read cut off by the server is not a connection failure: {read}");
+        var write = await Assert.ThrowsAnyAsync<Exception>(async () => await Db.WriteAsync(async c => Result.Done(await Read(c)), TestContext.Current.CancellationToken));
+        Assert.True(Db.Dialect.IsUnavailable(write), $"A write cut off by the server is not a connection failure: {write}");
+    }
+
     /// <summary>Forwards each connection to 127.0.0.1:<c>target</c> and counts them.</summary>
     private sealed class CountingForwarder : IDisposable
     {
