@@ -7,7 +7,8 @@ namespace StandardsRegistry.Data.Tests;
 
 /// <summary>
 /// Streams (<see cref="DbSession.Stream{T}"/>, what the export reads with): every row arrives, a stream left early
-/// leaves its connection fit for the next statement, and a stream read to its end ends without a cancellation.
+/// leaves its connection fit for the next statement, and a stream read to its end ends without a cancellation. And on
+/// PostgreSQL, a read the server cuts off in the middle of a result fails as a lost connection.
 /// </summary>
 public abstract class StreamTests(TestProvider provider) : DatabaseSuite(provider, migrated: false)
 {
