@@ -25,16 +25,7 @@ bench_init registry-export-bench
 # No metrics listener: it is not part of what is measured.
 METRICS_URL=""
 
-log "building in Release into $WORK/artifacts"
-build_release "$WORK/artifacts" "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
-declare -A DIRS=([this]="$WORK/artifacts/bin/StandardsRegistry.Api/release")
-TREES="this"
-if [ -n "$VARIANT" ]; then
-  log "building the variant $VARIANT"
-  build_release "$WORK/variant-artifacts" "$VARIANT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj"
-  DIRS[variant]="$WORK/variant-artifacts/bin/StandardsRegistry.Api/release"
-  TREES="this variant"
-fi
+build_trees "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
 GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
 KEY=$(head -c 32 /dev/urandom | base64)
 EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
@@ -66,7 +57,7 @@ measure() { # tree round -> one EXPORT line
   after_conn=$(connections)
   forget "$pid"
   echo "EXPORT tree=$tree round=$round exports=$EXPORTS bytes=$bytes" \
-    "median_ms=$(awk -v n="$EXPORTS" 'NR == int((n + 1) / 2) { printf "%.2f", $1 * 1000 }' <<<"$times")" \
+    "median_ms=$(awk -v s="$(median "$times")" 'BEGIN { printf "%.2f", s * 1000 }')" \
     "p90_ms=$(awk -v n="$EXPORTS" 'NR == int(n * 0.9) { printf "%.2f", $1 * 1000 }' <<<"$times")" \
     "cpu_ms_per_export=$(awk -v t=$((after_cpu - before_cpu)) -v hz="$(getconf CLK_TCK)" -v n="$EXPORTS" 'BEGIN { printf "%.2f", t * 1000 / hz / n }')" \
     "connections_per_export=$(awk -v c=$((after_conn - before_conn)) -v n="$EXPORTS" 'BEGIN { printf "%.2f", c / n }')"
@@ -74,10 +65,7 @@ measure() { # tree round -> one EXPORT line
 
 log "PostgreSQL: $PG_VERSION"
 for round in $(seq "$ROUNDS"); do
-  # Alternate which tree goes first, so neither always runs on a machine the other just warmed.
-  order=$TREES
-  [ $((round % 2)) = 0 ] && order=$(tr ' ' '\n' <<<"$TREES" | tac | tr '\n' ' ')
-  for tree in $order; do
+  for tree in $(trees_in_turn "$round"); do
     measure "$tree" "$round"
   done
 done

@@ -18,6 +18,29 @@ build_release() { # artifacts-directory project... : a Release build of each pro
   done
 }
 
+build_trees() { # project... : these projects of this tree built in Release into $WORK/artifacts, and the service of the
+  # variant (VARIANT, from REGISTRY_VARIANT), when there is one, into $WORK/variant-artifacts -> DIRS[tree] (each tree's
+  # service directory) and TREES ("this", or "this variant")
+  log "building in Release into $WORK/artifacts"
+  build_release "$WORK/artifacts" "$@"
+  declare -gA DIRS=([this]="$WORK/artifacts/bin/StandardsRegistry.Api/release")
+  TREES="this"
+  if [ -n "${VARIANT:-}" ]; then
+    log "building the variant $VARIANT"
+    build_release "$WORK/variant-artifacts" "$VARIANT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj"
+    DIRS[variant]="$WORK/variant-artifacts/bin/StandardsRegistry.Api/release"
+    TREES="this variant"
+  fi
+}
+
+trees_in_turn() { # round -> TREES, reversed in even rounds, so neither tree always runs on a machine the other just warmed
+  if [ $(($1 % 2)) = 0 ]; then tr ' ' '\n' <<<"$TREES" | tac | tr '\n' ' '; else echo "$TREES"; fi
+}
+
+median() { # values (separated by spaces or lines) -> their median
+  tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
+
 run_service() { # dir setting=value... : exec the Release service in dir with the bench's settings and these (in a subshell)
   # Production, the per-principal rate limit far above any load (the service is measured, not the limiter), the metrics
   # listener on a free port as shipped (METRICS_URL overrides; empty turns it off), the bench's token issuer and key.

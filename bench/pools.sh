@@ -39,15 +39,7 @@ bench_init registry-pools-bench
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-log "building in Release into $WORK/artifacts"
-build_release "$WORK/artifacts" "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
-SERVICE_DIR="$WORK/artifacts/bin/StandardsRegistry.Api/release"
-TREES="this"
-if [ -n "$VARIANT" ]; then
-  log "building the variant $VARIANT"
-  build_release "$WORK/variant-artifacts" "$VARIANT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj"
-  TREES="this variant"
-fi
+build_trees "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
 GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
 KEY=$(head -c 32 /dev/urandom | base64)
 EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
@@ -106,7 +98,7 @@ stop_exporters() { local pid; touch "$WORK/stop"; for pid in "${EXPORT_PIDS[@]}"
 echo "| tree | Database:MaxPoolSize | scenario | req/s | p50 ms | p99 ms | non-2xx | exports completed | exports failed | longest stall s |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for tree in $TREES; do
-  dir=$([ "$tree" = variant ] && echo "$WORK/variant-artifacts/bin/StandardsRegistry.Api/release" || echo "$SERVICE_DIR")
+  dir=${DIRS[$tree]}
   pools=$([ "$tree" = variant ] && echo default || echo "$POOLS")
   for pool in $pools; do
     copy="registry_${tree}_$pool"

@@ -21,16 +21,7 @@ KEY=$(head -c 32 /dev/urandom | base64)
 # No metrics listener: it is not part of what is timed.
 METRICS_URL=""
 
-log "building in Release into $WORK/artifacts"
-build_release "$WORK/artifacts" "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj"
-declare -A DIRS=([this]="$WORK/artifacts/bin/StandardsRegistry.Api/release")
-TREES="this"
-if [ -n "$VARIANT" ]; then
-  log "building the variant $VARIANT"
-  build_release "$WORK/variant-artifacts" "$VARIANT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj"
-  DIRS[variant]="$WORK/variant-artifacts/bin/StandardsRegistry.Api/release"
-  TREES="this variant"
-fi
+build_trees "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj"
 
 start_once() { # dir -> milliseconds from exec to the first 200 of GET /v1/standards
   local port db pid started
@@ -53,16 +44,12 @@ start_once() { # dir -> milliseconds from exec to the first 200 of GET /v1/stand
 
 declare -A TIMES
 for round in $(seq "$ROUNDS"); do
-  # Alternate which tree goes first, so neither always starts on a machine the other just warmed.
-  order=$TREES
-  [ $((round % 2)) = 0 ] && order=$(tr ' ' '\n' <<<"$TREES" | tac | tr '\n' ' ')
-  for tree in $order; do
+  for tree in $(trees_in_turn "$round"); do
     TIMES[$tree]+="$(start_once "${DIRS[$tree]}") "
   done
   log "round $round: $(for t in $TREES; do printf '%s %s ms  ' "$t" "$(awk '{print $NF}' <<<"${TIMES[$t]}")"; done)"
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 for tree in $TREES; do
   sorted=$(tr ' ' '\n' <<<"${TIMES[$tree]}" | grep . | sort -n)
   echo "START tree=$tree rounds=$ROUNDS median_ms=$(median "${TIMES[$tree]}") min_ms=$(head -1 <<<"$sorted") max_ms=$(tail -1 <<<"$sorted")"
