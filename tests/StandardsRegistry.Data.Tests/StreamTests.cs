@@ -95,9 +95,7 @@ public sealed class StreamTestsOnPostgres() : StreamTests(TestProvider.Postgres)
     public async Task StreamsReadToTheirEndOpenNoConnectionBesideTheirOwn()
     {
         using var forwarder = new CountingForwarder(new NpgsqlConnectionStringBuilder(Database.ConnectionString).Port);
-        var through = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Port = forwarder.Port }.ConnectionString;
-        var dialect = SqlDialect.For("postgres");
-        using var db = new Db(dialect, dialect.Normalize(through), Polly.ResiliencePipeline.Empty);
+        using var db = TestDb.Open(Provider, new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Port = forwarder.Port }.ConnectionString);
 
         for (var snapshot = 0; snapshot < 3; snapshot++)
         {
