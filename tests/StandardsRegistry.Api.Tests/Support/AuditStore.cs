@@ -1,5 +1,4 @@
 using Dapper;
-using Polly;
 using StandardsRegistry.Data;
 using StandardsRegistry.Tests.Support;
 
@@ -14,14 +13,7 @@ public sealed class AuditStore(TestProvider provider, string connectionString)
 {
     private const string Trigger = "audit_log_frozen";
 
-    public Db Db { get; } = Open(provider, connectionString);
-
-    /// <summary>A connection to a test database as the service's own data layer makes it (dispose it when done).</summary>
-    internal static Db Open(TestProvider provider, string connectionString)
-    {
-        var dialect = SqlDialect.For(provider.Name);
-        return new Db(dialect, dialect.Normalize(connectionString), ResiliencePipeline.Empty);
-    }
+    public Db Db { get; } = TestDb.Open(provider, connectionString);
 
     /// <summary>Entries of <paramref name="subject"/> with one of <paramref name="actions"/> (the tests' own constants) and <paramref name="status"/>.</summary>
     public Task<long> CountAsync(string subject, IEnumerable<string> actions, int status) =>

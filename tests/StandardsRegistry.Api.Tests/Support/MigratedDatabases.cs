@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using StandardsRegistry.Data;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests.Support;
@@ -29,10 +27,7 @@ internal static class MigratedDatabases
         var connectionString = await cluster.CreateDatabaseAsync(PostgresTemplate);
         // Unpooled: a template must have no connection left open when it is copied.
         var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
-        using (var db = AuditStore.Open(TestProvider.Postgres, unpooled))
-        {
-            new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance).Migrate();
-        }
+        TestDb.Migrated(TestProvider.Postgres, unpooled).Dispose();
         return PostgresTemplate;
     }
 }

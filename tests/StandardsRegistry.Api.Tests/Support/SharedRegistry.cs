@@ -82,7 +82,7 @@ public abstract class SharedRegistry(TestProvider provider) : IAsyncLifetime
     /// <summary>The row count of every table but the audit log's (refusals are audited), read behind the service's back.</summary>
     private static async Task<IReadOnlyDictionary<string, long>> RowsAsync(RegistryApp app)
     {
-        using var db = AuditStore.Open(app.Provider, app.ConnectionString);
+        using var db = TestDb.Open(app.Provider, app.ConnectionString);
         var tables = await db.ReadAsync(c => c.QueryAsync<string>(app.Provider.Name switch
         {
             "sqlite" => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
