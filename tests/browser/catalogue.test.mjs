@@ -98,14 +98,39 @@ const resultKeys = () => page.locator('[data-testid="result"]').evaluateAll((ite
 const tableItems = () => page.locator('[data-testid="table-item"]').evaluateAll((items) => items.map((i) => `${i.dataset.cycle}/${i.dataset.audience}`));
 const historyEditions = () => page.locator('[data-testid="history-item"]').evaluateAll((items) => items.map((i) => Number(i.dataset.edition)));
 
+// Runs an action that changes what the page shows without loading it again (a link, a form, an address with another
+// hash, a token) and waits until the page has drawn it: the detail pane's view that the action started has finished,
+// and no search of the result list is in flight (the page numbers both: data-started and data-done on #detail and
+// #results-status). Waiting for an element, or for the status line to stop saying "Searching…", raced the page: a hash
+// change is handled after the click returns, and until then the previous view's elements were read as the answer.
+async function navigate(action) {
+  const before = await page.evaluate(() => Number(document.getElementById('detail').dataset.started ?? 0));
+  await action();
+  await page.waitForFunction((started) => {
+    const detail = document.getElementById('detail').dataset;
+    const search = document.getElementById('results-status').dataset;
+    return Number(detail.started ?? 0) > started && detail.done === detail.started && search.done === search.started;
+  }, before);
+}
+
+// After the page is loaded afresh: waits until its first views are drawn (nothing of an earlier view can be left).
+async function loaded() {
+  await page.waitForFunction(() => {
+    const detail = document.getElementById('detail')?.dataset;
+    const search = document.getElementById('results-status')?.dataset;
+    return detail?.done !== undefined && detail.done === detail.started && search?.done !== undefined && search.done === search.started;
+  });
+}
+
 async function searchFor(text) {
-  await page.fill('#q', text);
-  await page.click('#search-form button[type="submit"]');
-  await page.waitForFunction(() => !/Searching/.test(document.getElementById('results-status').textContent));
+  await navigate(async () => {
+    await page.fill('#q', text);
+    await page.click('#search-form button[type="submit"]');
+  });
 }
 
 async function openResult(key) {
-  await page.click(`[data-testid="result"][data-key="${key}"] a`);
+  await navigate(() => page.click(`[data-testid="result"][data-key="${key}"] a`));
   await page.waitForSelector('[data-testid="banner-bottom"]');
 }
 
@@ -115,14 +140,15 @@ const bandResults = () => page.locator('[data-testid="band-result"]').evaluateAl
 async function searchBands(from, to) {
   await page.fill('#band-from', from);
   await page.fill('#band-to', to);
-  await page.click('#band-form button[type="submit"]');
+  await navigate(() => page.click('#band-form button[type="submit"]'));
   await page.waitForSelector('[data-testid="bands-status"]');
 }
 
 async function useToken(token) {
-  await page.fill('#token', token);
-  await page.click('#token-use');
-  await page.waitForFunction(() => !/Searching/.test(document.getElementById('results-status').textContent));
+  await navigate(async () => {
+    await page.fill('#token', token);
+    await page.click('#token-use');
+  });
 }
 
 try {
@@ -130,6 +156,7 @@ try {
 
   await check('the page loads anonymously and lists the public catalogue', async () => {
     const response = await page.goto(url());
+    await loaded();
     assert.equal(response.status(), 200);
     await page.waitForSelector('[data-testid="result"]');
     assert.match(await page.textContent('[data-testid="identity"]'), /PUBLIC/);
@@ -164,7 +191,7 @@ try {
   });
 
   await check('an anonymous reader sees only the public edition of STANAG 2310', async () => {
-    await page.goto(url('#/standards/stanag-2310'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310')));
     await page.waitForSelector('[data-testid="banner-bottom"]');
     assert.deepEqual(await historyEditions(), [1]);
     assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO UNCLASSIFIED');
@@ -177,6 +204,7 @@ try {
 
   await check('an EU consumer finds STANAG 2310 with edition 2 as its current edition', async () => {
     await page.goto(url());
+    await loaded();
     await page.waitForSelector('[data-testid="result"]');
     await useToken(euToken);
     assert.match(await page.textContent('[data-testid="identity"]'), /community EU/);
@@ -220,10 +248,10 @@ try {
   });
 
   await check('asking for edition 3 directly shows the EU consumer the same "no such version" as for one that never existed', async () => {
-    await page.goto(url('#/standards/stanag-2310/versions/3'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310/versions/3')));
     await page.waitForSelector('[data-testid="not-found"]');
     const hidden = await page.textContent('[data-testid="not-found"]');
-    await page.goto(url('#/standards/stanag-2310/versions/99'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310/versions/99')));
     await page.waitForSelector('[data-testid="not-found"]');
     assert.equal(await page.textContent('[data-testid="not-found"]'), hidden);
     assert.equal(hidden, 'No such standard or version.');
@@ -232,7 +260,7 @@ try {
   });
 
   await check('the EU consumer sees the national responses released to the EU on edition 2, and no trace of the others', async () => {
-    await page.goto(url('#/standards/stanag-2310/versions/2'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310/versions/2')));
     await page.waitForSelector('[data-testid="responses"]');
     const nations = await page.locator('[data-testid="response"]').evaluateAll((rows) => rows.map((r) => r.dataset.nation));
     assert.deepEqual(nations, ['DEU', 'FRA']);
@@ -244,20 +272,20 @@ try {
   });
 
   await check('the EU consumer sees relations to documents it may see, and none to a hidden one', async () => {
-    await page.goto(url('#/standards/stanag-5066'));
+    await navigate(() => page.goto(url('#/standards/stanag-5066')));
     await page.waitForSelector('[data-testid="relations"]');
     const related = await page.locator('[data-testid="related"]').evaluateAll((links) => links.map((a) => a.dataset.key));
     assert.deepEqual(related, ['acomp-5066', 'nato-band-hf-1']);
     assert.equal(await page.textContent('[data-testid="equivalent"]'), 'ITU R F.1110-3');
     // STANAG 5518 (NATO SECRET, released to no one) references STANAG 5516: the EU page of 5516 shows no such link.
-    await page.goto(url('#/standards/stanag-5516'));
+    await navigate(() => page.goto(url('#/standards/stanag-5516')));
     await page.waitForSelector('[data-testid="relations"]');
     assert.equal(await page.locator('[data-testid="related"]').count(), 0);
     assert.doesNotMatch(await page.content(), /stanag-5518|STANAG 5518|JREAP/);
   });
 
   await check('searching for the title of edition 3 finds nothing for the EU consumer', async () => {
-    await page.goto(url('#/'));
+    await navigate(() => page.goto(url('#/')));
     await page.waitForSelector('[data-testid="result"]');
     await searchFor('7.62 mm ammunition, edition 3');
     assert.deepEqual(await resultKeys(), []);
@@ -267,7 +295,7 @@ try {
   });
 
   await check('the EU consumer\'s frequency search draws the bands it may see overlapping 225–400 MHz on the band axis, and no trace of the hidden one', async () => {
-    await page.goto(url('#/'));
+    await navigate(() => page.goto(url('#/')));
     await page.waitForSelector('[data-testid="result"]');
     await searchBands('225', '400');
     assert.equal(await page.textContent('[data-testid="bands-title"]'), 'Bands overlapping 225 MHz – 400 MHz');
@@ -291,15 +319,15 @@ try {
   });
 
   await check('the EU consumer is shown no capability table, and the industry table reads as one never published', async () => {
-    await page.goto(url('#/'));
+    await navigate(() => page.goto(url('#/')));
     await page.waitForSelector('[data-testid="result"]');
     assert.equal(await page.locator('[data-testid="tables"]').isHidden(), true);
     assert.deepEqual(await tableItems(), []);
     assert.doesNotMatch(await bodyText(), /capability|INDUSTRY/i);
-    await page.goto(url('#/capability-tables/2025/INDUSTRY'));
+    await navigate(() => page.goto(url('#/capability-tables/2025/INDUSTRY')));
     await page.waitForSelector('[data-testid="not-found"]');
     const hidden = await page.locator('[data-testid="detail"]').innerHTML();
-    await page.goto(url('#/capability-tables/2031/INDUSTRY'));
+    await navigate(() => page.goto(url('#/capability-tables/2031/INDUSTRY')));
     await page.waitForSelector('[data-testid="not-found"]');
     assert.equal(await page.locator('[data-testid="detail"]').innerHTML(), hidden);
     assert.equal(await page.textContent('[data-testid="not-found"]'), 'No such table.');
@@ -309,7 +337,7 @@ try {
   // ---- an industry reader (INDUSTRY, NATO RESTRICTED): its published table ----
 
   await check('an industry reader is shown the table published to it, suppressed cells marked and shown cells valued', async () => {
-    await page.goto(url('#/'));
+    await navigate(() => page.goto(url('#/')));
     await page.waitForSelector('[data-testid="result"]');
     await useToken(industryToken);
     assert.match(await page.textContent('[data-testid="identity"]'), /community INDUSTRY/);
@@ -344,7 +372,7 @@ try {
   await check('a NATO reader sees edition 3 of STANAG 2310 as current and edition 2 as superseded', async () => {
     await useToken(natoToken);
     assert.match(await page.textContent('[data-testid="identity"]'), /community NATO/);
-    await page.goto(url('#/standards/stanag-2310'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310')));
     await page.waitForSelector('[data-testid="banner-bottom"]');
     assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO CONFIDENTIAL');
     assert.equal(await page.textContent('[data-testid="version-title"]'), '7.62 mm ammunition, edition 3');
@@ -353,22 +381,22 @@ try {
     // Edition 3 is released to no one: the label names no audience.
     assert.equal(await page.locator('[data-testid="releasable-to"]').count(), 0);
     // The control for the hidden link: the NATO reader sees STANAG 5518's reference to STANAG 5516.
-    await page.goto(url('#/standards/stanag-5516'));
+    await navigate(() => page.goto(url('#/standards/stanag-5516')));
     await page.waitForSelector('[data-testid="relations"]');
     assert.deepEqual(await page.locator('[data-testid="related"]').evaluateAll((links) => links.map((a) => a.dataset.key)), ['stanag-5518']);
-    await page.goto(url('#/standards/stanag-2310'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310')));
     await page.waitForSelector('[data-testid="banner-bottom"]');
     await shot('nato-stanag-2310');
   });
 
   await check('a NATO reader\'s frequency search draws both UHF bands, one lane each (the control for the hidden one)', async () => {
-    await page.goto(url('#/bands?covers=300'));
+    await navigate(() => page.goto(url('#/bands?covers=300')));
     await page.waitForSelector('[data-testid="bands-status"]');
     assert.deepEqual(await bandResults(), ['nato-band-uhf-1', 'nato-band-uhf-satcom']);
     assert.deepEqual(await bandKeys(), ['nato-band-uhf-1', 'nato-band-uhf-satcom']);
     assert.match(await page.textContent('[data-testid="band-figure"]'), /NATO BAND UHF-SATCOM: 240 MHz – 320 MHz/);
     await shot('nato-bands-covering-300');
-    await page.goto(url('#/standards/stanag-2310'));
+    await navigate(() => page.goto(url('#/standards/stanag-2310')));
     await page.waitForSelector('[data-testid="banner-bottom"]');
   });
 

@@ -136,8 +136,17 @@
     return `#/search${query ? `?${query}` : ''}`;
   }
 
+  // The result list's searches and the detail pane's views are numbered: #results-status and #detail carry the number
+  // of the last one started and of the last one finished (data-started, data-done), so a reader of the page (the
+  // browser test) can wait until what it caused has been drawn, rather than for an element the previous view may still
+  // show.
+  function started(element, run) {
+    element.dataset.started = String(run);
+    return run;
+  }
+
   async function search(q, category, cursor) {
-    const run = ++searchRun;
+    const run = started($('results-status'), ++searchRun);
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (q) {
       params.set('q', q);
@@ -172,6 +181,10 @@
         $('results-status').textContent = '';
         showProblem(error);
       }
+    } finally {
+      if (run === searchRun) {
+        $('results-status').dataset.done = String(run);
+      }
     }
   }
 
@@ -191,15 +204,22 @@
   let detailRun = 0;
 
   function hideDetail() {
-    detailRun++;
     const detail = $('detail');
+    const run = started(detail, ++detailRun);
     detail.hidden = true;
     detail.replaceChildren();
+    detailDone(run);
+  }
+
+  function detailDone(run) {
+    if (run === detailRun) {
+      $('detail').dataset.done = String(run);
+    }
   }
 
   async function showStandard(key, edition) {
-    const run = ++detailRun;
     const detail = $('detail');
+    const run = started(detail, ++detailRun);
     detail.hidden = false;
     detail.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
     try {
@@ -229,6 +249,8 @@
       if (run === detailRun) {
         showDetailError(error, 'No such standard or version.');
       }
+    } finally {
+      detailDone(run);
     }
   }
 
@@ -436,8 +458,8 @@
   }
 
   async function showTable(cycle, audience) {
-    const run = ++detailRun;
     const detail = $('detail');
+    const run = started(detail, ++detailRun);
     detail.hidden = false;
     detail.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
     const path = `/v1/capability-tables/${enc(cycle)}/${enc(audience)}`;
@@ -452,6 +474,8 @@
       if (run === detailRun) {
         showDetailError(error, 'No such table.');
       }
+    } finally {
+      detailDone(run);
     }
   }
 
@@ -645,8 +669,8 @@
   }
 
   async function showBands(params) {
-    const run = ++detailRun;
     const detail = $('detail');
+    const run = started(detail, ++detailRun);
     detail.hidden = false;
     detail.replaceChildren(el('p', { class: 'muted' }, 'Searching…'));
     const covers = params.get('covers');
@@ -696,6 +720,8 @@
           showProblem(error);
         }
       }
+    } finally {
+      detailDone(run);
     }
   }
 
