@@ -120,15 +120,19 @@ public sealed partial class ReadmeTests
 
     /// <summary>
     /// One bash script: each command between markers that carry its index and exit status; the start command in the
-    /// background in its own process group (the "second terminal"), waited for until it answers, killed at the end.
+    /// background in its own process group (the "second terminal"), waited for until it answers, stopped at the end and
+    /// waited for until it has exited.
     /// </summary>
     private static string Script(List<Command> commands, string home)
     {
         var script = new StringBuilder();
-        // Job control: the service runs in its own process group, which the EXIT trap kills whole (dotnet run and the app it starts).
+        // Job control: the service runs in its own process group, which the EXIT trap stops whole (dotnet run and the app
+        // it starts) and waits for, up to 30 s, before the test deletes the home: a service still shutting down wrote
+        // into it while it was being deleted ("Directory not empty", seen once in a clean-clone run).
         script.AppendLine("set -um");
         script.AppendLine("service=''");
-        script.AppendLine("trap '[ -n \"$service\" ] && kill -- -$service 2>/dev/null' EXIT");
+        script.AppendLine("trap 'if [ -n \"$service\" ]; then kill -- -$service 2>/dev/null; "
+            + "for _ in $(seq 300); do kill -0 -- -$service 2>/dev/null || break; sleep 0.1; done; kill -KILL -- -$service 2>/dev/null; fi' EXIT");
         for (var i = 0; i < commands.Count; i++)
         {
             var text = commands[i].Text;
