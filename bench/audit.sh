@@ -45,10 +45,9 @@ if [ -n "$VARIANT" ]; then
     || { cat "$WORK/build.log" >&2; exit 1; }
   MODES="off variant on"
 fi
-GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
-KEY=$(head -c 32 /dev/urandom | base64)
-EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
-ADMIN_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject admin-bench@nato --community NATO --clearance CTS --role admin --hours 6)
+use_generator "$WORK/artifacts"
+EU_TOKEN=$(token --subject eu-bench@eu --community EU --clearance NS --role consumer)
+ADMIN_TOKEN=$(token --subject admin-bench@nato --community NATO --clearance CTS --role admin)
 
 start_service() { # provider connection record-reads [service-dir] -> SERVICE_PID, PORT (a free port; another one if it was taken meanwhile)
   local attempt dir=${4:-$SERVICE_DIR}

@@ -26,9 +26,8 @@ bench_init registry-export-bench
 METRICS_URL=""
 
 build_trees "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
-GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
-KEY=$(head -c 32 /dev/urandom | base64)
-EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
+use_generator "$WORK/artifacts"
+EU_TOKEN=$(token --subject eu-bench@eu --community EU --clearance NS --role consumer)
 
 start_postgres || { echo "PostgreSQL server binaries are not installed (apt-get install postgresql)" >&2; exit 1; }
 psql_admin "ALTER SYSTEM SET log_connections = on"

@@ -1,5 +1,6 @@
-# Shared by bench/run.sh and bench/audit.sh (sourced, not run): the work directory and its cleanup, the processes a
-# script starts, a throwaway PostgreSQL cluster, ports, readiness and CPU time. The caller sets ROOT first.
+# Shared by the bench scripts (sourced, not run): the work directory and its cleanup, the processes a
+# script starts, a throwaway PostgreSQL cluster, ports, readiness, CPU time, the catalogue generator and its tokens. The
+# caller sets ROOT first.
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -35,6 +36,15 @@ build_trees() { # project... : these projects of this tree built in Release into
 
 trees_in_turn() { # round -> TREES, reversed in even rounds, so neither tree always runs on a machine the other just warmed
   if [ $(($1 % 2)) = 0 ]; then tr ' ' '\n' <<<"$TREES" | tac | tr '\n' ' '; else echo "$TREES"; fi
+}
+
+use_generator() { # artifacts-directory -> GENERATOR (the catalogue generator built there) and KEY (a fresh signing key for token)
+  GENERATOR=(dotnet "$1/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
+  KEY=$(head -c 32 /dev/urandom | base64)
+}
+
+token() { # generator token options (subject, community, clearance, roles) -> a bench token, signed with KEY, valid 6 hours
+  "${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --hours 6 "$@"
 }
 
 median() { # values (separated by spaces or lines) -> their median

@@ -40,9 +40,8 @@ bench_init registry-pools-bench
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 build_trees "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
-GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
-KEY=$(head -c 32 /dev/urandom | base64)
-EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
+use_generator "$WORK/artifacts"
+EU_TOKEN=$(token --subject eu-bench@eu --community EU --clearance NS --role consumer)
 
 start_postgres || { echo "PostgreSQL server binaries are missing: apt-get install postgresql" >&2; exit 1; }
 psql_admin "CREATE DATABASE registry"

@@ -73,13 +73,11 @@ if [ -n "$VARIANT" ]; then
   SERVICE_DIRS+=("$WORK/variant-artifacts/bin/StandardsRegistry.Api/release")
   SERVICE_NAMES+=("variant")
 fi
-GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
+use_generator "$WORK/artifacts"
 BASELINE_DIR="$WORK/artifacts/bin/Baseline/release"
 
-KEY=$(head -c 32 /dev/urandom | base64)
-EU_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject eu-bench@eu --community EU --clearance NS --role consumer --hours 6)
-EDITOR_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject editor-bench@nato --community NATO --clearance CTS \
-  --role editor --role release-authority --hours 6)
+EU_TOKEN=$(token --subject eu-bench@eu --community EU --clearance NS --role consumer)
+EDITOR_TOKEN=$(token --subject editor-bench@nato --community NATO --clearance CTS --role editor --role release-authority)
 
 # ---------------------------------------------------------------------------------------------- one measured run
 RESULTS="$WORK/results.tsv"   # provider size service scenario rps p50 p99 non2xx cpu_us base_rps base_p50 base_p99 base_cpu_us note

@@ -34,9 +34,7 @@ timeout 900 dotnet build "$ROOT/tools/StandardsRegistry.Generator/StandardsRegis
 SERVICES=(committed)
 build "$ROOT" committed
 if [ -n "$VARIANT" ]; then SERVICES+=(variant); build "$VARIANT" variant; fi
-GENERATOR=(dotnet "$WORK/artifacts-tools/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
-KEY=$(head -c 32 /dev/urandom | base64)
-token() { "${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --hours 6 "$@"; }
+use_generator "$WORK/artifacts-tools"
 EU_TOKEN=$(token --subject eu-timing@eu --community EU --clearance NS --role consumer)
 NATO_TOKEN=$(token --subject nato-timing@nato --community NATO --clearance NR --role consumer)
 

@@ -28,9 +28,8 @@ bench_init registry-verify-bench
 log "building in Release into $WORK/artifacts"
 build_release "$WORK/artifacts" "$ROOT/src/StandardsRegistry.Api/StandardsRegistry.Api.csproj" "$ROOT/tools/StandardsRegistry.Generator/StandardsRegistry.Generator.csproj"
 SERVICE_DIR="$WORK/artifacts/bin/StandardsRegistry.Api/release"
-GENERATOR=(dotnet "$WORK/artifacts/bin/StandardsRegistry.Generator/release/StandardsRegistry.Generator.dll")
-KEY=$(head -c 32 /dev/urandom | base64)
-ADMIN_TOKEN=$("${GENERATOR[@]}" token --key "$KEY" --issuer $ISSUER --audience $AUDIENCE --subject admin-bench@nato --community NATO --clearance CTS --role admin --hours 6)
+use_generator "$WORK/artifacts"
+ADMIN_TOKEN=$(token --subject admin-bench@nato --community NATO --clearance CTS --role admin)
 
 start_service() { # provider connection -> SERVICE_PID, PORT
   PORT=$(free_port)
