@@ -145,6 +145,13 @@
     return run;
   }
 
+  // Marks run finished unless a later one has started meanwhile (latest: the element's counter now).
+  function finished(element, run, latest) {
+    if (run === latest) {
+      element.dataset.done = String(run);
+    }
+  }
+
   async function search(q, category, cursor) {
     const run = started($('results-status'), ++searchRun);
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -182,9 +189,7 @@
         showProblem(error);
       }
     } finally {
-      if (run === searchRun) {
-        $('results-status').dataset.done = String(run);
-      }
+      finished($('results-status'), run, searchRun);
     }
   }
 
@@ -208,13 +213,7 @@
     const run = started(detail, ++detailRun);
     detail.hidden = true;
     detail.replaceChildren();
-    detailDone(run);
-  }
-
-  function detailDone(run) {
-    if (run === detailRun) {
-      $('detail').dataset.done = String(run);
-    }
+    finished(detail, run, detailRun);
   }
 
   async function showStandard(key, edition) {
@@ -250,7 +249,7 @@
         showDetailError(error, 'No such standard or version.');
       }
     } finally {
-      detailDone(run);
+      finished(detail, run, detailRun);
     }
   }
 
@@ -475,7 +474,7 @@
         showDetailError(error, 'No such table.');
       }
     } finally {
-      detailDone(run);
+      finished(detail, run, detailRun);
     }
   }
 
@@ -721,7 +720,7 @@
         }
       }
     } finally {
-      detailDone(run);
+      finished(detail, run, detailRun);
     }
   }
 
