@@ -98,28 +98,28 @@ const resultKeys = () => page.locator('[data-testid="result"]').evaluateAll((ite
 const tableItems = () => page.locator('[data-testid="table-item"]').evaluateAll((items) => items.map((i) => `${i.dataset.cycle}/${i.dataset.audience}`));
 const historyEditions = () => page.locator('[data-testid="history-item"]').evaluateAll((items) => items.map((i) => Number(i.dataset.edition)));
 
+// Whether the page has drawn a detail view started after view number `after` (the page numbers its detail views and
+// searches: data-started and data-done on #detail and #results-status) and no search of the result list is in flight.
+// Evaluated in the page.
+const drawnAfter = (after) => {
+  const detail = document.getElementById('detail').dataset;
+  const search = document.getElementById('results-status').dataset;
+  return Number(detail.started ?? 0) > after && detail.done === detail.started && search.done === search.started;
+};
+
 // Runs an action that changes what the page shows without loading it again (a link, a form, an address with another
-// hash, a token) and waits until the page has drawn it: the detail pane's view that the action started has finished,
-// and no search of the result list is in flight (the page numbers both: data-started and data-done on #detail and
-// #results-status). Waiting for an element, or for the status line to stop saying "Searching…", raced the page: a hash
-// change is handled after the click returns, and until then the previous view's elements were read as the answer.
+// hash, a token) and waits until the page has drawn it. Waiting for an element, or for the status line to stop saying
+// "Searching…", raced the page: a hash change is handled after the click returns, and until then the previous view's
+// elements were read as the answer.
 async function navigate(action) {
   const before = await page.evaluate(() => Number(document.getElementById('detail').dataset.started ?? 0));
   await action();
-  await page.waitForFunction((started) => {
-    const detail = document.getElementById('detail').dataset;
-    const search = document.getElementById('results-status').dataset;
-    return Number(detail.started ?? 0) > started && detail.done === detail.started && search.done === search.started;
-  }, before);
+  await page.waitForFunction(drawnAfter, before);
 }
 
-// After the page is loaded afresh: waits until its first views are drawn (nothing of an earlier view can be left).
+// After the page is loaded afresh (its views numbered from 1 again): waits until its first views are drawn.
 async function loaded() {
-  await page.waitForFunction(() => {
-    const detail = document.getElementById('detail')?.dataset;
-    const search = document.getElementById('results-status')?.dataset;
-    return detail?.done !== undefined && detail.done === detail.started && search?.done !== undefined && search.done === search.started;
-  });
+  await page.waitForFunction(drawnAfter, 0);
 }
 
 async function searchFor(text) {
