@@ -37,7 +37,10 @@ public sealed class CatalogueQueries(Db db)
         }
         if (attributes?.Overlaps is var (low, high))
         {
-            parameters.Add("overlapsLow", low);
+            // Bands start above 0 MHz (their attributes are positive numbers), so a lower bound below 0 finds what 0 finds;
+            // left as given, a bound near -1e308 minus a level's span overflows PostgreSQL's double precision (an error
+            // there, where SQLite computes -Infinity).
+            parameters.Add("overlapsLow", Math.Max(low, 0));
             parameters.Add("overlapsHigh", high);
         }
         return db.ReadAsync<IReadOnlyList<StandardRow>>(async c => await c.QueryAsync<StandardRow>(sql, parameters), ct).AsTask();

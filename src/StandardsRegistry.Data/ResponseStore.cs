@@ -84,7 +84,8 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 versionId = version.Id, row.Nation, row.Response, row.Reservation, row.IntendedImplementation, row.ActualImplementation,
                 row.ImplementingDocument, classification = (int)row.Classification, row.RecordedAt, row.RecordedBy, row.PublicId,
             }));
-            return Result.Created(row);
+            // Answered as it reads back: the row built here lacks what the statement joins in (the standard's designation).
+            return Result.Created(await w.Session.QuerySingleAsync<ResponseRow>(Sql.Latest, new { versionId = version.Id, nation }));
         }, ct);
 
     /// <summary>

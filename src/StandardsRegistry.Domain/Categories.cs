@@ -89,6 +89,12 @@ public static class Categories
         reader.RefuseOthers();
     }
 
+    /// <summary>
+    /// The largest numeric attribute value: the attribute index files a band by its width, and its widest level spans
+    /// 1e308 MHz (db/*/0009_attribute_index.sql), so a band up to 1.8e308 MHz wide had no level and its draft was a 500.
+    /// </summary>
+    public const double MaxNumber = 1e308;
+
     private sealed class AttributeReader(JsonObject attributes, ValidationErrors errors)
     {
         private readonly HashSet<string> _known = new(StringComparer.Ordinal);
@@ -102,6 +108,11 @@ public static class Categories
             if (node.GetValueKind() != JsonValueKind.Number || Number(node) is not (> 0 and var value) || !double.IsFinite(value))
             {
                 errors.Add($"attributes.{name}", $"'{name}' must be a positive number.");
+                return null;
+            }
+            if (value > MaxNumber)
+            {
+                errors.Add($"attributes.{name}", $"'{name}' must be at most 1e308.");
                 return null;
             }
             return value;

@@ -353,6 +353,37 @@ public abstract partial class BadInputTests
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    // ---------------------------------------------------------------- a charset the service cannot read
+
+    /// <summary>
+    /// A JSON body declared in a charset .NET does not know (an alias, a made-up name, an empty or quoted value) is the
+    /// client's 415 naming the charset on every route that reads a body, not a 500 from the framework's reader; nothing
+    /// is written.
+    /// </summary>
+    [Theory]
+    [InlineData("x-unknown")]
+    [InlineData("UTF8")]
+    [InlineData("\"utf-8\"")]
+    [InlineData("")]
+    public async Task ABodyInACharsetTheServiceCannotReadIsRefusedWith415NamingItAndWritesNothing(string charset)
+    {
+        var before = await _editor.SnapshotAsync();
+
+        foreach (var (client, method, url, body) in new (HttpClient, HttpMethod, string, string)[]
+        {
+            (_editor, HttpMethod.Post, "/v1/standards", """{"key":"new-one","designation":"NEW 1","category":"caliber","title":"New"}"""),
+            (_editor, HttpMethod.Post, $"/v1/standards/{Key}/versions", DraftJson()),
+            (_editor, HttpMethod.Post, $"/v1/standards/{Key}/versions/2/withdraw", """{"reason":"Obsolete."}"""),
+            (_authority, HttpMethod.Put, $"/v1/standards/{Key}/versions/2/releases/INDUSTRY", """{"reason":"Needed."}"""),
+        })
+        {
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+            await ProblemAsync(await client.SendAsync(new HttpRequestMessage(method, url) { Content = content }), HttpStatusCode.UnsupportedMediaType, "charset");
+        }
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
     // ---------------------------------------------------------------- problems whatever the Accept header says
 
     [Theory]

@@ -158,6 +158,9 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
     [InlineData("radio-band", """{"lowMHz":400,"highMHz":225}""", "attributes.highMHz")]
     [InlineData("radio-band", """{"lowMHz":225,"highMHz":225}""", "attributes.highMHz")]
     [InlineData("radio-band", """{"lowMHz":-1,"highMHz":225}""", "attributes.lowMHz")]
+    // Finite, but wider than any band the attribute index can file (its widest level spans 1e308 MHz).
+    [InlineData("radio-band", """{"lowMHz":1,"highMHz":1.7976931348623157e308}""", "attributes.highMHz")]
+    [InlineData("radio-band", """{"lowMHz":1e-300,"highMHz":1.5e308}""", "attributes.highMHz")]
     [InlineData("comms-protocol", """{"layer":"layer-8","transport":"UDP/IP"}""", "attributes.layer")]
     [InlineData("comms-protocol", """{"layer":"Transport","transport":"UDP/IP"}""", "attributes.layer")]
     [InlineData("comms-protocol", """{"transport":"UDP/IP"}""", "attributes.layer")]
@@ -781,6 +784,7 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
             "/v1/standards?q=", "/v1/standards?q=%20", "/v1/standards?q=%00", "/v1/standards?q=" + new string('q', 101),
             "/v1/standards?q=" + new string('%', 100), "/v1/standards?q=%F0%9F%92%A3", "/v1/standards?q=%ED%A0%80", "/v1/standards?q=a&q=b",
             "/v1/standards?q=%25%27%20--&category=caliber&limit=100", "/v1/standards?unknown=1",
+            "/v1/standards?covers=-1.7976931348623157e308", "/v1/standards?overlaps=-1e308,1", "/v1/standards?covers=1.7976931348623157e308",
             "/v1/standards/%20", "/v1/standards/%F0%9F%92%A3", "/v1/standards/" + new string('k', 5000),
             "/v1/standards/..%2F..%2Fetc%2Fpasswd", "/v1/standards/%2e%2e", 
             $"/v1/standards/{Key}/versions/%20",

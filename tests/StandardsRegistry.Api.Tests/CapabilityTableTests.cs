@@ -340,6 +340,10 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/no-such-thing/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "CTS" }), HttpStatusCode.Forbidden);
         await ProblemAssertions.ProblemAsync(await planner.PutAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new StringContent("[1]", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        // Quantities whose sums overflow a table's totals: refused by name and not recorded (recorded, they made every
+        // preview and publication of the cycle a 500).
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = long.MaxValue, classification = "NS" }), HttpStatusCode.BadRequest, "quantity");
+        await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/DEU/ammo-155mm/2027", new { quantity = 1L << 62, classification = "NS" }), HttpStatusCode.BadRequest, "quantity");
         Assert.Empty(await planner.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"));
 
         // A planner may not revise a target marked above its clearance: it is not found.

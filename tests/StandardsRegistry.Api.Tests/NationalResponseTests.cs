@@ -266,10 +266,13 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ITA", first), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ITA", first), HttpStatusCode.OK);
         var second = new { response = "ratified", intendedImplementation = "2026-06-01", actualImplementation = "2026-09-15", implementingDocument = "Décret n° 2026-12", classification = "NR" };
-        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ITA", second), HttpStatusCode.Created);
+        var created = await editor.PutAsJsonAsync($"{url}/ITA", second);
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
 
         var history = await editor.GetJsonArrayAsync($"{url}/ITA");
         Assert.Equal(["no-response", "ratified"], history.Select(h => h!["response"]!.GetValue<string>()));
+        // The 201 answers the response as it reads back (its standard's designation included), not as it was sent.
+        Assert.Equal(history[^1]!.ToJsonString(), (await created.JsonAsync()).ToJsonString());
         var current = Assert.Single(await editor.GetJsonArrayAsync(url))!;
         Assert.Equal("2026-09-15", current["actualImplementation"]!.GetValue<string>());
         Assert.Equal("Décret n° 2026-12", current["implementingDocument"]!.GetValue<string>());

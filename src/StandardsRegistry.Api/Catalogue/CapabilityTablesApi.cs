@@ -301,6 +301,13 @@ public static class CapabilityTargetRules
 {
     public const int FirstYear = 1900;
     public const int LastYear = 9999;
+
+    /// <summary>
+    /// The largest quantity a target may have: a table sums every nation's targets per cell, group and total (in 64-bit
+    /// integers, checked), so unbounded quantities overflowed and made every preview and publication of the cycle a 500.
+    /// A trillion units each, millions of targets still sum without overflow.
+    /// </summary>
+    public const long MaxQuantity = 1_000_000_000_000;
 }
 
 public static class CapabilityTablesServiceCollectionExtensions
@@ -352,9 +359,9 @@ public sealed record TargetRequest(long? Quantity, string? Classification) : IVa
 {
     public void Validate(ValidationErrors errors, Caller caller)
     {
-        if (Quantity is null or < 0)
+        if (Quantity is null or < 0 or > CapabilityTargetRules.MaxQuantity)
         {
-            errors.Add("quantity", "'quantity' is required: a whole number from 0.");
+            errors.Add("quantity", $"'quantity' is required: a whole number from 0 to {CapabilityTargetRules.MaxQuantity}.");
         }
         errors.Classification("classification", Classification);
     }

@@ -28,6 +28,10 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
             BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad when IsMissingBody(bad) =>
                 (StatusCodes.Status400BadRequest, "A JSON request body is required."),
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+            // The JSON reader cannot decode a body in a charset .NET does not know (charset=UTF8, an empty or quoted value):
+            // the client's 415, as for a body that is not JSON. Thrown while binding, before any handler ran.
+            InvalidOperationException { InnerException: ArgumentException } when IsUnknownCharset(exception) =>
+                (StatusCodes.Status415UnsupportedMediaType, $"The request body's charset '{Charset(httpContext.Request)}' is not one this service reads; send JSON in UTF-8."),
             // Fail secure: what the trail cannot record is not done. Logged once by the trail, not per request.
             Audit.AuditUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The audit trail cannot be written, so nothing it would have to record is served; retry later."),
             _ when dialect.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry later."),
@@ -67,6 +71,15 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
         { Path: { } path } => $"The request body is not valid JSON at {path}: {FirstSentence(json.Message)}",
         _ => $"The request body is not valid JSON: {json.Message}",
     };
+
+    private static bool IsUnknownCharset(Exception exception) =>
+        exception.TargetSite?.DeclaringType == typeof(HttpRequestJsonExtensions) && exception.Message.Contains("charset", StringComparison.Ordinal);
+
+    private static string Charset(HttpRequest request)
+    {
+        var charset = Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type.Charset.ToString() : request.ContentType ?? "";
+        return charset.Length <= 64 ? charset : charset[..64] + "…";
+    }
 
     private static bool IsMissingBody(BadHttpRequestException bad) =>
         bad.Message.Contains("from body", StringComparison.Ordinal) || bad.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal);
