@@ -123,7 +123,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under the audience's lock, the
     /// cycle's current targets and every table ever published to the audience (revoked ones included) go to
     /// <paramref name="protect"/>; a table it refuses is not stored (<see cref="Outcome.Unprocessable"/> with its
-    /// reason, which names no cell or value). Targets above the writer's clearance make the cycle not found.
+    /// reason, which names no cell or value). Targets above the writer's clearance make the cycle not found, and so does a
+    /// table of the audience marked above it or computed from targets above it.
     /// </summary>
     public Task<Result<PublishedTableRecord>> PublishAsync(VisibilityScope scope, int cycle, Audience audience, Classification classification,
         Func<IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>, ProtectedTable> protect, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
@@ -137,11 +138,16 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
                 return Result.Fail<PublishedTableRecord>(Outcome.NotFound, NoTargets(cycle));
             }
             var tables = await w.Session.QueryAsync<TableRow>(Sql.TablesOf, new { audience = audience.Code });
+            // The conflict and the audit below depend on every table of the audience and the targets each came from: one
+            // the writer may not read answers as targets above its clearance do, never as a conflict or a refusal.
+            if (await PriorsAsync(w.Session, tables, scope.MaxLevel) is not { } priors)
+            {
+                return Result.Fail<PublishedTableRecord>(Outcome.NotFound, NoTargets(cycle));
+            }
             if (tables.Any(t => t.Cycle == cycle && t.RevokedAt is null))
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.Conflict, $"A table of cycle {cycle} is published to {audience.Code}; revoke it before publishing the cycle again.");
             }
-            var priors = await PriorsAsync(w.Session, tables);
             var protectedTable = protect(targets, priors);
             if (!protectedTable.Releasable)
             {
@@ -178,24 +184,36 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
     /// <summary>
     /// What a preview of <paramref name="cycle"/> is computed from: its current targets and, for an audience, every table
-    /// ever published to it (read without the audience's lock: a preview decides nothing).
+    /// ever published to it (read without the audience's lock: a preview decides nothing). The priors are null when one
+    /// of those tables, or a target it was computed from, is marked above <paramref name="clearance"/>.
     /// </summary>
-    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease> Priors)> PreviewInputsAsync(int cycle, string? audience, CancellationToken ct = default) =>
-        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>)>(async c =>
+    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease>? Priors)> PreviewInputsAsync(int cycle, string? audience, Classification clearance, CancellationToken ct = default) =>
+        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>?)>(async c =>
         {
             var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
-            var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }));
+            var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }), clearance);
             return (targets, priors);
         }, ct).AsTask();
 
-    /// <summary>Every table in <paramref name="tables"/> as released, with the targets it was computed from.</summary>
-    private static async Task<IReadOnlyList<PriorRelease>> PriorsAsync(DbSession session, IEnumerable<TableRow> tables)
+    /// <summary>
+    /// Every table in <paramref name="tables"/> as released, with the targets it was computed from; null when a table or
+    /// one of its targets is marked above <paramref name="clearance"/> (what is computed from them would tell of it).
+    /// </summary>
+    private static async Task<IReadOnlyList<PriorRelease>?> PriorsAsync(DbSession session, IReadOnlyList<TableRow> tables, Classification clearance)
     {
+        if (tables.Any(t => t.Classification > clearance))
+        {
+            return null;
+        }
         var priors = new List<PriorRelease>();
         foreach (var table in tables)
         {
             var cells = await session.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id });
             var used = await session.QueryAsync<TargetRow>(Sql.Current, new { cycle = table.Cycle, snapshot = table.TargetSnapshot });
+            if (used.Any(t => t.Classification > clearance))
+            {
+                return null;
+            }
             var design = DesignOf(table);
             priors.Add(new PriorRelease(new PublishedTable(design, [.. cells.Select(c => new PublishedCell(new CellKey(c.RowKey, c.ColumnKey), c.Value))]),
                 Contributions(used, design)));

@@ -114,13 +114,16 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             }
             w.Names(detail: standard.Category);
             var parameters = new { standard.Category, id = standard.Id, rationale, at = w.At, by = by.Subject };
-            var replaced = await w.TrackAsync(standard.Id, async () =>
+            // The mark moves from whichever standard holds it; the answer tells of that holder only when the writer sees
+            // it (a mark on a hidden standard answers as no mark at all).
+            var held = await w.Session.ExecuteScalarAsync<long?>(Sql.PreferredSeen(scope), Visibility.Bind(scope, w.Now, new { standard.Category }));
+            await w.TrackAsync(standard.Id, async () =>
             {
                 var deleted = await w.Session.ExecuteAsync(Sql.DeletePreferred, parameters);
                 await w.Session.ExecuteAsync(Sql.InsertPreferred, parameters);
                 return deleted;
             }, related: true);
-            return replaced > 0 ? Result.Done(true) : Result.Created(true);
+            return held is not null ? Result.Done(true) : Result.Created(true);
         }, ct);
 
     public Task<Result<bool>> UnmarkPreferredAsync(VisibilityScope scope, string key, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
@@ -242,6 +245,12 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string Preferred = "SELECT category AS Category, rationale AS Rationale FROM preferred_standards WHERE standard_id = @id";
 
+        /// <summary>The standard holding category <c>@Category</c>'s preferred mark, when the caller can see it.</summary>
+        public static string PreferredSeen(VisibilityScope scope) => $"""
+            SELECT p.standard_id FROM preferred_standards p JOIN standards s ON s.id = p.standard_id
+            WHERE p.category = @Category AND {Visibility.StandardExists(scope, "s")}
+            """;
+
         /// <summary>The most recently recorded successor of standard <c>@id</c> (a standard that supersedes it) the caller can see.</summary>
         public static string Successor(SqlDialect dialect, VisibilityScope scope) => $"""
             SELECT n.id AS Id, n.standard_key AS StandardKey
@@ -251,7 +260,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {dialect.Limit("1")}
             """;
 
-        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), Edges(scope), Successor(dialect, scope)];
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), Edges(scope), Successor(dialect, scope), PreferredSeen(scope)];
 
         public static IEnumerable<string> All() =>
             [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, DeletePreferred, DeletePreferredOf, InsertPreferred, Equivalents, Preferred];

@@ -75,7 +75,10 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 RecordedBy = by.Subject,
                 PublicId = Guid.NewGuid().ToString("N"),
             };
-            if (await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.Latest, new { versionId = version.Id, nation }) is { } latest && SameContent(latest, row))
+            // Only a latest row the writer may see can be repeated: one it may not (above its clearance, or another nation's
+            // unreleased row for a writer speaking for a nation) is answered as none.
+            if (await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.LatestSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation })) is { } latest
+                && SameContent(latest, row))
             {
                 return Result.Done(latest);
             }
@@ -89,15 +92,16 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         }, ct);
 
     /// <summary>
-    /// Releases <paramref name="nation"/>'s current response (its latest row) to an audience. A latest row above the
-    /// writer's clearance is answered as no response at all.
+    /// Releases <paramref name="nation"/>'s current response (its latest row) to an audience. A latest row the writer may
+    /// not see (above its clearance; another nation's unreleased row for a writer speaking for a nation) is answered as
+    /// no response at all.
     /// </summary>
     public Task<Result<ResponseReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, string nation, Audience audience, string reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.ResponseRelease, by, now, scope, key, edition, async (w, version) =>
         {
             w.Names(detail: $"{nation} audience={audience.Code}");
-            var latest = await w.Session.QuerySingleOrDefaultAsync<LatestRow>(Sql.LatestId, new { versionId = version.Id, nation });
-            if (latest is null || latest.Classification > scope.MaxLevel)
+            var latest = await w.Session.QuerySingleOrDefaultAsync<LatestRow>(Sql.LatestIdSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation }));
+            if (latest is null)
             {
                 return Result.Fail<ResponseReleaseRow>(Outcome.NotFound, NoResponse(edition, nation));
             }
@@ -226,6 +230,12 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation)
             """;
 
+        /// <summary>The nation's latest row on the edition, when the scope may see it (else nothing).</summary>
+        public static string LatestSeen(VisibilityScope scope) => $"{Latest} AND {Predicate(scope, "r")}";
+
+        /// <summary>The id and marking of the nation's latest row on the edition, when the scope may see it (else nothing).</summary>
+        public static string LatestIdSeen(VisibilityScope scope) => $"{LatestId} AND {Predicate(scope, "r")}";
+
         public const string Insert = """
             INSERT INTO national_responses (version_id, nation, response, reservation, intended_implementation, actual_implementation,
                                             implementing_document, classification, recorded_at, recorded_by, public_id)
@@ -300,6 +310,8 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope)
         {
+            yield return LatestSeen(scope);
+            yield return LatestIdSeen(scope);
             yield return ReleasedTo(scope);
             yield return Matrix(scope);
             yield return History(scope);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Data;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
@@ -353,5 +354,51 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NU" }), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/NOBODY", new { classification = "NU" }), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ATableOrItsTargetsAboveTheCallersClearanceAnswerAsTargetsAboveItDoNeverAsAConflictOrARefusal()
+    {
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity, classification: "NU");
+        }
+        // The cycle's unclassified targets, published to the EU as a COSMIC TOP SECRET table: a release authority cleared
+        // NATO UNCLASSIFIED may not read that table.
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "CTS" }), HttpStatusCode.Created);
+        var low = _app.As(TestCaller.ReleaseAuthority("NU"));
+        await ProblemAssertions.ProblemAsync(await low.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
+        // Publishing the cycle to the EU is answered as for targets above its clearance, not "a table of the cycle is
+        // published to EU" (409); previewing it against the EU, as for a cycle without targets, not "the targets changed
+        // since a table of it was released to this audience".
+        var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
+        await RecordAsync(planner, "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
+        var reader = _app.As(TestCaller.NatoReader("NU"));
+        var preview = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=EU");
+        var absent = await reader.GetAsync($"/v1/capability-targets/{Absent}/preview?audience=EU");
+        await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+        Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+        Assert.True((await reader.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=PUBLIC"))["releasable"]!.GetValue<bool>());
+
+        // A NATO RESTRICTED table of another cycle, computed from NATO SECRET targets: a caller cleared NATO RESTRICTED
+        // reads the table, but what an audit computes from its targets is not for it.
+        const int other = Cycle + 1;
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{other}/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
+        }
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
+        await RegistryClient.Expect(await restricted.GetAsync($"/v1/capability-tables/{other}/INDUSTRY"), HttpStatusCode.OK);
+        var industryPreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
+        await ProblemAssertions.ProblemAsync(industryPreview, HttpStatusCode.NotFound);
+        Assert.Equal(await absent.Content.ReadAsStringAsync(), await industryPreview.Content.ReadAsStringAsync());
+        var industryPublish = await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), industryPublish["detail"]!.GetValue<string>());
+        Assert.DoesNotContain(await _app.As(TestCaller.ReleaseAuthority()).GetJsonArrayAsync("/v1/capability-tables"),
+            t => t!["cycle"]!.GetValue<int>() == Cycle && t["audience"]!.GetValue<string>() == "INDUSTRY");
+        _app.AssertNoServerErrorsOrContractViolations();
     }
 }

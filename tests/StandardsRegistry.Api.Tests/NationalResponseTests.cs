@@ -258,6 +258,33 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
     }
 
     [Fact]
+    public async Task AWriterSpeakingForANationMeetsAnotherNationsUnreleasedResponseAsNone()
+    {
+        var url = await PublishedAsync("resp-speaker");
+        var body = new { response = "not-ratifying", classification = "NR" };
+        await RegistryClient.Expect(await _app.As(Delegate("POL")).PutAsJsonAsync($"{url}/POL", body), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _app.As(Delegate("USA")).PutAsJsonAsync($"{url}/USA", new { response = "ratified", classification = "NC" }), HttpStatusCode.Created);
+
+        // An editor and a release authority who speak for France do not see Poland's or the United States' unreleased responses.
+        var editor = _app.As(new TestCaller("editor-fra@nato", "NATO", "CTS", "editor") { Nation = "FRA" });
+        var authority = _app.As(new TestCaller("ra-fra@nato", "NATO", "CTS", "release-authority") { Nation = "FRA" });
+        Assert.Empty(await editor.GetJsonArrayAsync($"{url}/POL"));
+        Assert.Empty(await authority.GetJsonArrayAsync($"{url}/USA"));
+        // Recording Poland's very response again adds a row, as if there were none, rather than answering the hidden row.
+        var repeated = await editor.PutAsJsonAsync($"{url}/POL", body);
+        await RegistryClient.Expect(repeated, HttpStatusCode.Created);
+        Assert.NotEqual((await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync($"{url}/POL"))[0]!["id"]!.GetValue<string>(), (await repeated.JsonAsync())["id"]!.GetValue<string>());
+        // Releasing the United States' response is answered as for a nation that recorded none, not with its marking (422).
+        var hidden = await authority.PutAsJsonAsync($"{url}/USA/releases/PUBLIC", new { reason = "Probe." });
+        var absent = await authority.PutAsJsonAsync($"{url}/GRC/releases/PUBLIC", new { reason = "Probe." });
+        await RegistryClient.Expect(hidden, HttpStatusCode.NotFound);
+        Assert.Equal((await absent.Content.ReadAsStringAsync()).Replace("GRC", "USA", StringComparison.Ordinal), await hidden.Content.ReadAsStringAsync());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/USA/releases/EU", new { reason = "Probe." }), HttpStatusCode.NotFound);
+        Assert.Empty(await authority.GetJsonArrayAsync($"{url}/USA"));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task RecordingKeepsHistoryRepeatsNothingAndRefusesWhatIsWrong()
     {
         var url = await PublishedAsync("resp-history");

@@ -189,4 +189,31 @@ public abstract class RelationTests(TestProvider provider) : IAsyncLifetime
         await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/preferred"), HttpStatusCode.NotFound);
         _app.AssertNoServerErrorsOrContractViolations();
     }
+
+    [Fact]
+    public async Task MarkingAStandardPreferredAnswersAlikeWhetherTheMarkMovesFromAHiddenStandardOrFromNone()
+    {
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("pref-secret");
+        await editor.CreateDraftAsync("pref-secret", "NS");
+        await editor.PublishAsync("pref-secret", 1);
+        await editor.CreateStandardAsync("pref-open");
+        await editor.CreateDraftAsync("pref-open", "NU");
+        await editor.PublishAsync("pref-open", 1);
+        await editor.CreateStandardAsync("pref-band", "radio-band");
+        await editor.CreateDraftAsync("pref-band", "NU", category: "radio-band");
+        await editor.PublishAsync("pref-band", 1);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/pref-secret/preferred", new { rationale = "The NATO SECRET caliber." }), HttpStatusCode.Created);
+
+        // For an editor cleared NATO RESTRICTED the NATO SECRET standard does not exist: the caliber mark moving from it
+        // to a standard it sees answers as the radio-band mark, which no standard held, does.
+        var low = _app.As(TestCaller.Editor("NR"));
+        await ProblemAssertions.ProblemAsync(await low.GetAsync("/v1/standards/pref-secret/relations"), HttpStatusCode.NotFound);
+        await RegistryClient.Expect(await low.PutAsJsonAsync("/v1/standards/pref-band/preferred", new { rationale = "Open." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await low.PutAsJsonAsync("/v1/standards/pref-open/preferred", new { rationale = "Open." }), HttpStatusCode.Created);
+        // Marking again, or moving a mark the editor sees, is a 200 as before.
+        await RegistryClient.Expect(await low.PutAsJsonAsync("/v1/standards/pref-open/preferred", new { rationale = "Open, again." }), HttpStatusCode.OK);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/pref-secret/preferred", new { rationale = "Back." }), HttpStatusCode.OK);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
 }

@@ -114,8 +114,8 @@ public static class CapabilityTablesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var (targets, priors) = await store.PreviewInputsAsync(cycle, audience, ct);
-        if (targets.Count == 0 || targets.Any(t => t.Classification > caller.Scope.MaxLevel))
+        var (targets, priors) = await store.PreviewInputsAsync(cycle, audience, caller.Scope.MaxLevel, ct);
+        if (targets.Count == 0 || targets.Any(t => t.Classification > caller.Scope.MaxLevel) || priors is null)
         {
             return Problems.NotFound();
         }
