@@ -187,6 +187,16 @@ public abstract class RelationTests(TestProvider provider) : IAsyncLifetime
         await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/relations/covers/rel-ap"), HttpStatusCode.NotFound);
         await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/equivalents/EN/16341"), HttpStatusCode.NoContent);
         await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/preferred"), HttpStatusCode.NotFound);
+
+        // An identifier with a slash (ISO/IEC/IEEE 8802-3) is sent with the slash escaped, and stored and answered as the
+        // text it is, not as its escape; either case of the escape names it.
+        const string Slashed = "IEC/IEEE 8802-3:2021";
+        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/rel-stanag/equivalents/ISO/{Uri.EscapeDataString(Slashed)}", null), HttpStatusCode.Created);
+        var stored = await editor.GetJsonAsync("/v1/standards/rel-stanag/relations");
+        Assert.Equal(Slashed, Assert.Single(stored["equivalents"]!.AsArray())!["identifier"]!.GetValue<string>());
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-stanag/equivalents/ISO/IEC%2fIEEE%208802-3%3A2021", null), HttpStatusCode.OK);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/rel-stanag/equivalents/ISO/IEC%2fIEEE%208802-3:2021"), HttpStatusCode.NoContent);
+        Assert.Empty((await editor.GetJsonAsync("/v1/standards/rel-stanag/relations"))["equivalents"]!.AsArray());
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

@@ -49,7 +49,7 @@ public static class RelationsApi
         editing.MapPut("/equivalents/{source}/{identifier}", AddEquivalent)
             .WithName("AddEquivalent")
             .Audited(AuditActions.EquivalentAdd)
-            .WithSummary("Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015 (editors)");
+            .WithSummary("Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)");
 
         editing.MapDelete("/equivalents/{source}/{identifier}", RemoveEquivalent)
             .WithName("RemoveEquivalent")
@@ -108,6 +108,7 @@ public static class RelationsApi
     public static async Task<Results<Created, Ok, ValidationProblem, ProblemHttpResult>> AddEquivalent(
         string key, string source, string identifier, Caller caller, RelationStore store, HttpContext http, CancellationToken ct)
     {
+        identifier = UrlRules.Segment(identifier);
         var errors = new ValidationErrors();
         CivilStandards.Validate(errors, source, identifier);
         return errors.IsEmpty
@@ -118,6 +119,7 @@ public static class RelationsApi
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemoveEquivalent(
         string key, string source, string identifier, Caller caller, RelationStore store, HttpContext http, CancellationToken ct)
     {
+        identifier = UrlRules.Segment(identifier);
         var errors = new ValidationErrors();
         CivilStandards.Validate(errors, source, identifier);
         return errors.IsEmpty

@@ -31,6 +31,14 @@ public static class UrlRules
         return next(context);
     }
 
+    /// <summary>
+    /// A path segment as the text it stands for. The server decodes every escape in the path but <c>%2F</c>, which it
+    /// keeps so that an escaped slash does not split the segment; a route value that may hold a slash (a civil
+    /// standard's identifier, <c>IEC/IEEE 8802-3</c>) is sent with the slash escaped and read through this. So the
+    /// text <c>%2F</c> itself cannot be such a value.
+    /// </summary>
+    public static string Segment(string value) => value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsUtf8(string target)
     {
         if (!target.Contains('%', StringComparison.Ordinal))

@@ -70,7 +70,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Equivalents.Item.Item
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015 (editors)
+        /// Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -125,7 +125,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Equivalents.Item.Item
             return requestInfo;
         }
         /// <summary>
-        /// Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015 (editors)
+        /// Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
