@@ -292,6 +292,7 @@ public abstract class WebhookTests(TestProvider provider)
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"http://user:pass@127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"http://127.0.0.1/x#f\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
+    [InlineData("{\"audience\":\"EU\",\"url\":\"http://127.0.0.1:0/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"http://169.254.169.254/latest/meta-data\",\"secret\":\"0123456789abcdef\"}", 422, "allowed")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"http://localhost/x\",\"secret\":\"0123456789abcdef\"}", 422, "allowed")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"http://127.0.0.1.nip.io/x\",\"secret\":\"0123456789abcdef\"}", 422, "allowed")]

@@ -95,6 +95,11 @@ public sealed class WebhookOptions : IValidatableObject
         {
             return (StatusCodes.Status400BadRequest, "'url' must not have a fragment.");
         }
+        if (uri.Port == 0)
+        {
+            // Nothing listens on port 0: every delivery would fail.
+            return (StatusCodes.Status400BadRequest, "'url' must name a port from 1 to 65535, or none.");
+        }
         if (!AllowedHosts.Contains(uri.IdnHost, StringComparer.OrdinalIgnoreCase))
         {
             return (StatusCodes.Status422UnprocessableEntity, $"The host '{uri.IdnHost}' is not among the allowed webhook destinations (Webhooks:AllowedHosts).");
