@@ -30,12 +30,13 @@ namespace StandardsRegistry.Api.Tests;
 /// </para>
 /// <para>
 /// Normalised, and only this, because two databases legitimately differ there: generated identifiers (32-hex and
-/// UUID-shaped: response, subscription and table ids, feed refs), each replaced per registry by a token in order of
-/// first appearance — so an id from B's hidden state (registered up front as a hidden token) never matches one of A;
-/// and an ETag when, and only when, the two bodies differ by such ids alone (an ETag is a hash of the body's bytes, so
-/// it must then differ; both must still carry one or neither). Timestamps need no normalising: both registries run on
-/// one fake clock set to the same instant, which moves for neither. No sequence number needed it either (feed
-/// sequences are per view, and B's hidden writes are in no view of P's).
+/// UUID-shaped: response, subscription and table ids, feed event ids and refs), each replaced per registry by a token in
+/// order of first appearance — so an id from B's hidden state (registered up front as a hidden token) never matches one
+/// of A; an ETag when, and only when, the two bodies differ by such ids alone (an ETag is a hash of the body's bytes, so
+/// it must then differ; both must still carry one or neither); and the timestamps of subscription answers, which
+/// SubscriptionsApi takes from the wall clock (TimeProvider.System), not the registry's clock. Every other timestamp
+/// is compared as is: both registries run on one fake clock set to the same instant, which moves for neither. Feed
+/// sequence numbers and cursors are compared as is too, but for exception (6).
 /// </para>
 /// <para>
 /// Documented exceptions, each kept out of B or asserted as documented:
@@ -51,19 +52,27 @@ namespace StandardsRegistry.Api.Tests;
 /// (4) the same for a cycle holding targets above P's clearance (preview needs clearance for every target of the cycle;
 /// publishing it is "Cycle N has no capability targets.", docs/disclosure.md): hidden targets are in a cycle of
 /// their own (2026), where A has none, so both answer that 404 unasserted, and P records targets only in other cycles, since
-/// (5) revising a target whose current row is above the planner's clearance is 404 (docs/disclosure.md "Targets").
+/// (5) revising a target whose current row is above the planner's clearance is 404 (docs/disclosure.md "Targets");
+/// (6) a writer speaking for a nation reads the NATO view less other nations' responses (docs/design.md §6, "A
+/// delegate's feed": a view has no nation), so its feed's sequence numbers, page splits and cursors (and the export's
+/// Feed-Cursor) count other nations' responses, unreleased ones included: for such a writer they are normalised and
+/// the feed's events are compared all pages together.
 /// </para>
 /// <para>
-/// Planted leaks, each caught on SQLite (docs/design.md §3 lists them): the three leaks fixed by 5b58176 (a hidden
-/// table's 409 on publish), 8de634b (200 for a preferred mark moved from a hidden standard) and 5b629f8 (a writer
-/// speaking for a nation answered with, or refused by, another nation's unreleased row), each reverted in turn; and a
-/// new mutant, the relation-write target check (<c>RelationStore.EndsAsync</c>) ignoring the writer's scope.
+/// Planted leaks, each caught on SQLite (also listed in docs/design.md §3), with the writers whose case failed: the fix
+/// of 5b58176 reverted (a hidden EU table's 409 on publish, and previews computed from it) — 10 of 11; of 8de634b
+/// (200 for a preferred mark moved from a hidden standard) — 2 (editor/NR/FRA, editor/NS); of 5b629f8, by hand on the
+/// current code (the unscoped latest row: a writer speaking for FRA refused with POL's hidden row's marking, 422 for
+/// 404) — 2 (every-role/NR/FRA, editor/NR/FRA); and a new mutant, the relation write's target looked up by key alone,
+/// outside the writer's scope (<c>RelationStore.EndsAsync</c>: 201 relating to a hidden standard, 404 for an absent
+/// one) — 2 (editor/NU, editor/NR/FRA). On main before 6af7635 it found a leak of its own: a response row newer than
+/// the one a writer reads, and hidden from it, decided the writer's release (404) and repeat (201).
 /// </para>
 /// </summary>
 [Slow]
 public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutputHelper output)
 {
-    /// <summary>Writes per run: enough that each write route is tried more than once per writer that may use it.</summary>
+    /// <summary>Random writes per run, beside one of each write route the writer's roles allow.</summary>
     private const int Steps = 36;
 
     private static readonly string[] Levels = GeneratedEditions.Levels;
@@ -130,7 +139,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
 
         var random = new Random(writer.Seed);
         var shared = VisiblePlan(writer, random);
-        var hidden = HiddenPlan(writer, random, shared);
+        var hidden = HiddenPlan(writer, random);
         var run = new Run(writer, new Side(a), new Side(b));
         await run.SetUpAsync(shared, hidden);
 
@@ -276,7 +285,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
     }
 
     /// <summary>The state only B holds, all of it hidden from the writer (see the class summary).</summary>
-    private List<SetupStep> HiddenPlan(Writer writer, Random random, List<SetupStep> shared)
+    private List<SetupStep> HiddenPlan(Writer writer, Random random)
     {
         var steps = new List<SetupStep>();
         var c = writer.Clearance;
@@ -372,7 +381,6 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 }
             }
         }
-        _ = shared;
         return steps;
     }
 
