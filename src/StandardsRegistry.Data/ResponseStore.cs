@@ -75,8 +75,8 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 RecordedBy = by.Subject,
                 PublicId = Guid.NewGuid().ToString("N"),
             };
-            // Only a latest row the writer may see can be repeated: one it may not (above its clearance, or another nation's
-            // unreleased row for a writer speaking for a nation) is answered as none.
+            // The row repeated is the nation's current row as the writer reads it, the latest it may see: a newer one it may
+            // not (above its clearance, or another nation's unreleased row for a writer speaking for a nation) changes nothing.
             if (await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.LatestSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation })) is { } latest
                 && SameContent(latest, row))
             {
@@ -230,11 +230,20 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation)
             """;
 
-        /// <summary>The nation's latest row on the edition, when the scope may see it (else nothing).</summary>
-        public static string LatestSeen(VisibilityScope scope) => $"{Latest} AND {Predicate(scope, "r")}";
+        /// <summary>
+        /// The nation's latest row on the edition among those the scope may see — its current row as the reads show it
+        /// (<see cref="Matrix"/>): a newer row it may not see changes nothing, as a newer hidden edition does not.
+        /// </summary>
+        public static string LatestSeen(VisibilityScope scope) => $"""
+            SELECT {Columns} FROM {From}
+            WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation AND {Predicate(scope, "l")})
+            """;
 
-        /// <summary>The id and marking of the nation's latest row on the edition, when the scope may see it (else nothing).</summary>
-        public static string LatestIdSeen(VisibilityScope scope) => $"{LatestId} AND {Predicate(scope, "r")}";
+        /// <summary>The id and marking of the nation's latest row on the edition among those the scope may see.</summary>
+        public static string LatestIdSeen(VisibilityScope scope) => $"""
+            SELECT r.id AS Id, r.classification AS Classification FROM national_responses r
+            WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation AND {Predicate(scope, "l")})
+            """;
 
         public const string Insert = """
             INSERT INTO national_responses (version_id, nation, response, reservation, intended_implementation, actual_implementation,

@@ -285,6 +285,33 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
     }
 
     [Fact]
+    public async Task ANewerRowAWriterMayNotSeeChangesNothingItsWritesAnswer()
+    {
+        // The United States' NATO UNCLASSIFIED response, then a newer NATO SECRET one: a writer cleared NATO CONFIDENTIAL
+        // reads the first as the current one, and so must its writes (found by WriteNonInterferenceTests: releasing was
+        // the 404 of a nation that recorded none, and repeating the row it reads added a row, where without the newer
+        // row the one it reads is released and answered).
+        var url = await PublishedAsync("resp-newer-hidden", "NU");
+        await _app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("resp-newer-hidden", 1, "PUBLIC");
+        var seen = new { response = "ratified", classification = "NU" };
+        var first = await _app.As(TestCaller.Editor()).PutAsJsonAsync($"{url}/USA", seen);
+        await RegistryClient.Expect(first, HttpStatusCode.Created);
+        await RegistryClient.Expect(await _app.As(TestCaller.Editor()).PutAsJsonAsync($"{url}/USA", new { response = "not-ratifying", classification = "NS" }), HttpStatusCode.Created);
+        var editor = _app.As(TestCaller.Editor("NC"));
+        var id = (await first.JsonAsync())["id"]!.GetValue<string>();
+        Assert.Equal(id, (await editor.GetJsonArrayAsync($"{url}/USA")).Single()!["id"]!.GetValue<string>());
+
+        var repeated = await editor.PutAsJsonAsync($"{url}/USA", seen);
+        await RegistryClient.Expect(repeated, HttpStatusCode.OK);
+        Assert.Equal(id, (await repeated.JsonAsync())["id"]!.GetValue<string>());
+        var authority = _app.As(TestCaller.ReleaseAuthority("NC"));
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/USA/releases/PUBLIC", new { reason = "Shared." }), HttpStatusCode.Created);
+        Assert.Equal(id, (await _app.Anonymous().GetJsonArrayAsync(url)).Single()!["id"]!.GetValue<string>());
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/USA/releases/PUBLIC"), HttpStatusCode.NoContent);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task RecordingKeepsHistoryRepeatsNothingAndRefusesWhatIsWrong()
     {
         var url = await PublishedAsync("resp-history");

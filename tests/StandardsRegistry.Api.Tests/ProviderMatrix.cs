@@ -142,3 +142,9 @@ public sealed class ConfidentialityLabelNoLeakTestsOnSeed4774(LabelCatalogueOfSe
 
 public sealed class ConfidentialityLabelNoLeakTestsOnSeed4778OnPostgres(LabelCatalogueOfSeed4778OnPostgres catalogue)
     : ConfidentialityLabelNoLeakTests<LabelCatalogueOfSeed4778OnPostgres>(catalogue);
+
+// Non-interference for writes: hidden state changes no answer to a writer's writes and reads.
+
+public sealed class WriteNonInterferenceTestsOnSqlite(ITestOutputHelper output) : WriteNonInterferenceTests(TestProvider.Sqlite, output);
+
+public sealed class WriteNonInterferenceTestsOnPostgres(ITestOutputHelper output) : WriteNonInterferenceTests(TestProvider.Postgres, output);
