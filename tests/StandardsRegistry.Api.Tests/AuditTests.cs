@@ -154,6 +154,42 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NationalResponsesAreRecordedWithTheNationAskedForAndTheStatusAnswered()
+    {
+        await PublishedAndReleasedAsync();
+        const string url = "/v1/standards/stanag-1/versions/1/responses";
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var body = new { response = "ratified", classification = "NR" };
+
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"{url}/FRA", body), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync($"{url}/FRA/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await eu.GetAsync($"{url}/FRA"), HttpStatusCode.OK);
+        await RegistryClient.Expect(await eu.GetAsync($"{url}/FRA/label"), HttpStatusCode.OK);
+        await ProblemAsync(await eu.GetAsync($"{url}/DEU/label"), HttpStatusCode.NotFound);
+        await ProblemAsync(await eu.PutAsJsonAsync($"{url}/DEU", body), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await _authority.DeleteAsync($"{url}/FRA/releases/EU"), HttpStatusCode.NoContent);
+        await ProblemAsync(await _authority.DeleteAsync($"{url}/FRA/releases/EU"), HttpStatusCode.NotFound);
+
+        // Six entries of the setup, then these eight; queued ones may be appended after a later write, so unordered.
+        var entries = (await EntriesAsync("stanag-1", 14))
+            .Where(e => ((string)e["action"]!).StartsWith("response.", StringComparison.Ordinal) || (string?)e["action"] == "label.read")
+            .Select(e => $"{e["action"]} {e["status"]} {e["subject"]} {e["detail"]}");
+        Assert.Equal(
+            new[]
+            {
+                "response.record 201 editor@nato FRA",
+                "response.release 201 ra@nato FRA audience=EU",
+                "response.read 200 consumer-NS@eu FRA",
+                "label.read 200 consumer-NS@eu FRA",
+                "label.read 404 consumer-NS@eu DEU",
+                "response.record 403 consumer-NS@eu DEU",
+                "response.revoke 204 ra@nato FRA audience=EU",
+                "response.revoke 404 ra@nato FRA audience=EU",
+            }.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
+            entries.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"));
+    }
+
+    [Fact]
     public async Task ARefusedNewStandardIsRecordedUnderTheKeyItAskedFor()
     {
         var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-5", designation = "S", category = "nope", title = " " });

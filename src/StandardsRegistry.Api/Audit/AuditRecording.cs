@@ -155,11 +155,17 @@ public static class AuditRecording
         return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, request.Detail);
     }
 
-    /// <summary>What the caller asked for, from the route: the key, the edition (or what was given for it) and the audience.</summary>
+    /// <summary>
+    /// What the caller asked for, from the route: the key, the edition (or what was given for it), and in the detail
+    /// everything else the route names, as the write's own entry names it — the nation, the cycle and cell, the kind
+    /// and target of a relation, a civil standard, the audience — so a refused or failed request, and a read, say
+    /// what they were about as a successful write does.
+    /// </summary>
     private static AuditRequest FromRoute(string action, bool contentRead, HttpContext context)
     {
         var values = context.Request.RouteValues;
         var request = new AuditRequest(action) { Key = values["key"] as string, IsContentRead = contentRead };
+        var detail = new List<string>();
         if (values["edition"] is string edition)
         {
             if (int.TryParse(edition, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
@@ -168,13 +174,29 @@ public static class AuditRecording
             }
             else
             {
-                request.Detail = $"edition={edition}";
+                detail.Add($"edition={edition}");
             }
+        }
+        if (values["cycle"] is string cycle)
+        {
+            detail.Add($"cycle={cycle}");
+        }
+        foreach (var name in (ReadOnlySpan<string>)["nation", "capability", "horizon", "kind", "target", "source"])
+        {
+            if (values[name] is string value)
+            {
+                detail.Add(value);
+            }
+        }
+        if (values["identifier"] is string identifier)
+        {
+            detail.Add(Http.UrlRules.Segment(identifier));
         }
         if (values["audience"] is string audience)
         {
-            request.Detail = request.Detail is null ? audience : $"{request.Detail} audience={audience}";
+            detail.Add(detail.Count == 0 ? audience : $"audience={audience}");
         }
+        request.Detail = detail.Count == 0 ? null : string.Join(' ', detail);
         if (values["id"] is string subscription)
         {
             request.Detail = $"subscription={subscription}";
