@@ -200,6 +200,24 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABodyOfAContentTypeTheRouteDoesNotReadIsRecordedAsThatRoutesRefusal()
+    {
+        await _editor.CreateStandardAsync("stanag-6");
+        static StringContent Body(string type) => new("{}", System.Text.Encoding.UTF8, type);
+
+        await ProblemAsync(await _editor.PostAsync("/v1/standards/stanag-6/versions", Body("text/plain")), HttpStatusCode.UnsupportedMediaType);
+        await ProblemAsync(await _editor.PostAsync("/v1/standards/stanag-6/versions/1/withdraw", Body("application/xml")), HttpStatusCode.UnsupportedMediaType);
+        await ProblemAsync(await _authority.PutAsync("/v1/standards/stanag-6/versions/1/releases/EU", Body("text/plain")), HttpStatusCode.UnsupportedMediaType);
+        // Refused as any write without credentials is, before its body is looked at.
+        await ProblemAsync(await _app.Anonymous().PostAsync("/v1/standards/stanag-6/versions", Body("text/plain")), HttpStatusCode.Unauthorized);
+
+        var entries = await EntriesAsync("stanag-6", 5);
+        Assert.Equal(
+            ["standard.create 201 editor@nato", "draft.create 415 editor@nato", "version.withdraw 415 editor@nato", "release.grant 415 ra@nato", "draft.create 401 anonymous"],
+            entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]}"));
+    }
+
+    [Fact]
     public async Task RefusedAndFailedWritesAreRecordedWithTheirStatus()
     {
         await _editor.CreateStandardAsync("stanag-3");

@@ -46,6 +46,26 @@ public static class AuditRecording
     public static TBuilder Audited<TBuilder>(this TBuilder builder, string action, bool contentRead = false) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditedAttribute(action, contentRead));
 
+    /// <summary>
+    /// A body of a content type a route does not read is refused by that route (its JSON binding throws the 415, which
+    /// <see cref="Http.ExceptionProblems"/> answers, after authentication and authorization) rather than by routing.
+    /// Routing's content-type policy answered it through an endpoint of its own, which carries no audit metadata and
+    /// no authorization: the refused write left no entry, and an anonymous caller got a 415 instead of the 401. Call
+    /// after every other service, so that nothing adds the policy again.
+    /// </summary>
+    public static IServiceCollection RefuseContentTypesAtTheEndpoint(this IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+                && services[i].ImplementationType?.FullName == "Microsoft.AspNetCore.Routing.Matching.AcceptsMatcherPolicy")
+            {
+                services.RemoveAt(i);
+            }
+        }
+        return services;
+    }
+
     /// <summary>The audit details of this request (a throwaway when the endpoint is not audited).</summary>
     public static AuditRequest Audit(this HttpContext context) => context.Features.Get<AuditRequest>() ?? Unaudited;
 
