@@ -218,6 +218,33 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARequestRefusedBeforeItsTokenIsReadIsRecordedAsTheTokensSubject()
+    {
+        await _editor.CreateStandardAsync("stanag-8");
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var tooMany = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-8/versions/1");
+        for (var i = 0; i < 70; i++)
+        {
+            tooMany.Headers.Add($"X-Padding-{i}", "x");
+        }
+
+        // Refused by the request limits and URL rules, which run before authentication: 413, 431, 400, 400.
+        await ProblemAsync(await _editor.PostAsync("/v1/standards/stanag-8/versions",
+            new StringContent(new string('x', (int)Domain.Limits.RequestBodyBytes + 1), System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge);
+        await ProblemAsync(await eu.SendAsync(tooMany), HttpStatusCode.RequestHeaderFieldsTooLarge);
+        await ProblemAsync(await eu.GetAsync("/v1/standards/stanag-8/versions/1?x=%FF"), HttpStatusCode.BadRequest);
+        await ProblemAsync(await _authority.DeleteAsync("/v1/standards/stanag-8/versions/1/releases/EU?reason=a&reason=b"), HttpStatusCode.BadRequest);
+        // A token that fails validation is still nobody's.
+        await ProblemAsync(await _app.WithToken("not-a-token").GetAsync("/v1/standards/stanag-8/versions/1?x=%FF"), HttpStatusCode.BadRequest);
+
+        var entries = await EntriesAsync("stanag-8", 6);
+        Assert.Equal(
+            ["standard.create 201 editor@nato NATO", "draft.create 413 editor@nato NATO", "version.read 431 consumer-NS@eu EU", "version.read 400 consumer-NS@eu EU",
+                "release.revoke 400 ra@nato NATO", "version.read 400 anonymous PUBLIC"],
+            entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]} {e["community"]}"));
+    }
+
+    [Fact]
     public async Task RefusedAndFailedWritesAreRecordedWithTheirStatus()
     {
         await _editor.CreateStandardAsync("stanag-3");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
@@ -157,20 +158,36 @@ public static class AuditRecording
         return context.RequestServices.GetRequiredService<AuditTrail>().CommitAsync(EntryOf(context, request));
     }
 
-    private static ValueTask RecordAsync(HttpContext context, AuditRequest request)
+    private static async ValueTask RecordAsync(HttpContext context, AuditRequest request)
     {
         if (request.Recorded || request.RecordedInTransaction)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
         request.Recorded = true;
+        var actor = await ActorAsync(context);
         // Not the request's token: an aborted request is still recorded.
-        return context.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(EntryOf(context, request), CancellationToken.None);
+        await context.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(EntryOf(context, request, actor), CancellationToken.None);
     }
 
-    private static AuditEntry EntryOf(HttpContext context, AuditRequest request)
+    /// <summary>
+    /// Who the request came from. A request refused before authentication ran (oversized headers or body, a malformed
+    /// URL: <see cref="RegistryHost.UseRegistryPipeline"/>) still names the token it carried, validated as
+    /// authentication would have (a token that fails is nobody's): it is not an anonymous request.
+    /// </summary>
+    private static async ValueTask<AuditActor> ActorAsync(HttpContext context)
     {
-        var actor = Caller.ActorOf(context);
+        if (context.Features.Get<Caller>() is null && context.User.Identity?.IsAuthenticated != true && context.Request.Headers.Authorization.Count > 0
+            && await context.AuthenticateAsync() is { Succeeded: true, Principal: { } principal })
+        {
+            return Caller.ActorOf(principal.RegistryPrincipal(), context);
+        }
+        return Caller.ActorOf(context);
+    }
+
+    private static AuditEntry EntryOf(HttpContext context, AuditRequest request, AuditActor? actor = null)
+    {
+        actor ??= Caller.ActorOf(context);
         var now = context.RequestServices.GetRequiredService<RegistryClock>().Now;
         return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, request.Detail);
     }
