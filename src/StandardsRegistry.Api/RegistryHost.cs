@@ -37,6 +37,8 @@ public static class RegistryHost
         builder.AddRegistryTelemetry();
         services.AddRegistryHealthChecks();
         services.AddRegistryOpenApi();
+        // Last: routing must not answer a body's content type before the audited endpoint can (docs/audit.md).
+        services.RefuseContentTypesAtTheEndpoint();
         return builder;
     }
 

@@ -230,7 +230,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             await w.Session.ExecuteAsync(Sql.LockAudience, new { audience });
             var revoked = await w.TrackTablesAsync(audience,
                 () => w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel }));
-            return revoked == 0 ? Result.Fail<int>(Outcome.NotFound) : Result.Done(revoked);
+            return revoked == 0 ? Result.Fail<int>(Outcome.NotFound) : Result.Removed(revoked);
         }, ct);
 
     /// <summary>The tables the scope may read: inside NATO every table within its clearance (revoked ones too);

@@ -129,7 +129,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 () => w.Session.ExecuteAsync(Sql.Revoke, new { versionId = version.Id, nation, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel }));
             return revoked == 0
                 ? Result.Fail<int>(Outcome.NotFound, $"Edition {edition} has no response of {nation} released to {audience}.")
-                : Result.Done(revoked);
+                : Result.Removed(revoked);
         }, ct);
 
     /// <summary>The current response of each nation to an edition, as the caller may see them; null when the edition is not visible.</summary>

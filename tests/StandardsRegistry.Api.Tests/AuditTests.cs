@@ -154,6 +154,42 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NationalResponsesAreRecordedWithTheNationAskedForAndTheStatusAnswered()
+    {
+        await PublishedAndReleasedAsync();
+        const string url = "/v1/standards/stanag-1/versions/1/responses";
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var body = new { response = "ratified", classification = "NR" };
+
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"{url}/FRA", body), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync($"{url}/FRA/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await eu.GetAsync($"{url}/FRA"), HttpStatusCode.OK);
+        await RegistryClient.Expect(await eu.GetAsync($"{url}/FRA/label"), HttpStatusCode.OK);
+        await ProblemAsync(await eu.GetAsync($"{url}/DEU/label"), HttpStatusCode.NotFound);
+        await ProblemAsync(await eu.PutAsJsonAsync($"{url}/DEU", body), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await _authority.DeleteAsync($"{url}/FRA/releases/EU"), HttpStatusCode.NoContent);
+        await ProblemAsync(await _authority.DeleteAsync($"{url}/FRA/releases/EU"), HttpStatusCode.NotFound);
+
+        // Six entries of the setup, then these eight; queued ones may be appended after a later write, so unordered.
+        var entries = (await EntriesAsync("stanag-1", 14))
+            .Where(e => ((string)e["action"]!).StartsWith("response.", StringComparison.Ordinal) || (string?)e["action"] == "label.read")
+            .Select(e => $"{e["action"]} {e["status"]} {e["subject"]} {e["detail"]}");
+        Assert.Equal(
+            new[]
+            {
+                "response.record 201 editor@nato FRA",
+                "response.release 201 ra@nato FRA audience=EU",
+                "response.read 200 consumer-NS@eu FRA",
+                "label.read 200 consumer-NS@eu FRA",
+                "label.read 404 consumer-NS@eu DEU",
+                "response.record 403 consumer-NS@eu DEU",
+                "response.revoke 204 ra@nato FRA audience=EU",
+                "response.revoke 404 ra@nato FRA audience=EU",
+            }.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
+            entries.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"));
+    }
+
+    [Fact]
     public async Task ARefusedNewStandardIsRecordedUnderTheKeyItAskedFor()
     {
         var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-5", designation = "S", category = "nope", title = " " });
@@ -161,6 +197,51 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         var entry = Assert.Single(await EntriesAsync("stanag-5", 1));
         Assert.Equal("standard.create 400 editor@nato", $"{entry["action"]} {entry["status"]} {entry["subject"]}");
+    }
+
+    [Fact]
+    public async Task ABodyOfAContentTypeTheRouteDoesNotReadIsRecordedAsThatRoutesRefusal()
+    {
+        await _editor.CreateStandardAsync("stanag-6");
+        static StringContent Body(string type) => new("{}", System.Text.Encoding.UTF8, type);
+
+        await ProblemAsync(await _editor.PostAsync("/v1/standards/stanag-6/versions", Body("text/plain")), HttpStatusCode.UnsupportedMediaType);
+        await ProblemAsync(await _editor.PostAsync("/v1/standards/stanag-6/versions/1/withdraw", Body("application/xml")), HttpStatusCode.UnsupportedMediaType);
+        await ProblemAsync(await _authority.PutAsync("/v1/standards/stanag-6/versions/1/releases/EU", Body("text/plain")), HttpStatusCode.UnsupportedMediaType);
+        // Refused as any write without credentials is, before its body is looked at.
+        await ProblemAsync(await _app.Anonymous().PostAsync("/v1/standards/stanag-6/versions", Body("text/plain")), HttpStatusCode.Unauthorized);
+
+        var entries = await EntriesAsync("stanag-6", 5);
+        Assert.Equal(
+            ["standard.create 201 editor@nato", "draft.create 415 editor@nato", "version.withdraw 415 editor@nato", "release.grant 415 ra@nato", "draft.create 401 anonymous"],
+            entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]}"));
+    }
+
+    [Fact]
+    public async Task ARequestRefusedBeforeItsTokenIsReadIsRecordedAsTheTokensSubject()
+    {
+        await _editor.CreateStandardAsync("stanag-8");
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var tooMany = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-8/versions/1");
+        for (var i = 0; i < 70; i++)
+        {
+            tooMany.Headers.Add($"X-Padding-{i}", "x");
+        }
+
+        // Refused by the request limits and URL rules, which run before authentication: 413, 431, 400, 400.
+        await ProblemAsync(await _editor.PostAsync("/v1/standards/stanag-8/versions",
+            new StringContent(new string('x', (int)Domain.Limits.RequestBodyBytes + 1), System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge);
+        await ProblemAsync(await eu.SendAsync(tooMany), HttpStatusCode.RequestHeaderFieldsTooLarge);
+        await ProblemAsync(await eu.GetAsync("/v1/standards/stanag-8/versions/1?x=%FF"), HttpStatusCode.BadRequest);
+        await ProblemAsync(await _authority.DeleteAsync("/v1/standards/stanag-8/versions/1/releases/EU?reason=a&reason=b"), HttpStatusCode.BadRequest);
+        // A token that fails validation is still nobody's.
+        await ProblemAsync(await _app.WithToken("not-a-token").GetAsync("/v1/standards/stanag-8/versions/1?x=%FF"), HttpStatusCode.BadRequest);
+
+        var entries = await EntriesAsync("stanag-8", 6);
+        Assert.Equal(
+            ["standard.create 201 editor@nato NATO", "draft.create 413 editor@nato NATO", "version.read 431 consumer-NS@eu EU", "version.read 400 consumer-NS@eu EU",
+                "release.revoke 400 ra@nato NATO", "version.read 400 anonymous PUBLIC"],
+            entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]} {e["community"]}"));
     }
 
     [Fact]

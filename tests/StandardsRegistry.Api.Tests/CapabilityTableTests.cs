@@ -331,6 +331,56 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task TargetAndTableRequestsAreRecordedWithTheCycleAndCellAskedForAndTheStatusAnswered()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var eu = _app.As(TestCaller.Eu("CTS"));
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        await ProblemAssertions.ProblemAsync(await eu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.Forbidden);
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-targets/{Cycle}"), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU"), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU/label"), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await eu.PutAsJsonAsync($"/v1/capability-tables/{Absent}/EU", new { classification = "NU" }), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await ProblemAssertions.ProblemAsync(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+
+        // What was asked for is in every entry, refused or not (the cycle is no standard key: it is in the detail); the
+        // status is the one answered. Refusals are queued, so they are waited for.
+        var admin = _app.As(TestCaller.Admin());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var entries = new List<string>();
+        while (true)
+        {
+            entries.Clear();
+            foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato" })
+            {
+                entries.AddRange((await admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray()
+                    .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["detail"]}"));
+            }
+            if (entries.Count >= 8 || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            await Task.Delay(20);
+        }
+        Assert.Equal(
+            new[]
+            {
+                $"table.publish 201 ra@nato cycle={Cycle} audience=INDUSTRY",
+                $"target.record 403 consumer-CTS@eu cycle={Cycle} FRA ammo-155mm 2027",
+                $"target.read 404 consumer-CTS@eu cycle={Cycle}",
+                $"table.read 404 consumer-CTS@eu cycle={Absent} audience=EU",
+                $"label.read 404 consumer-CTS@eu cycle={Absent} audience=EU",
+                $"table.publish 403 consumer-CTS@eu cycle={Absent} audience=EU",
+                $"table.revoke 204 ra@nato cycle={Cycle} audience=INDUSTRY",
+                $"table.revoke 404 ra@nato cycle={Cycle} audience=INDUSTRY",
+            }.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
+            entries.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"));
+    }
+
+    [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
         var planner = Planner("NS");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
@@ -45,6 +46,26 @@ public static class AuditRecording
     /// <summary>Marks an endpoint as audited.</summary>
     public static TBuilder Audited<TBuilder>(this TBuilder builder, string action, bool contentRead = false) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditedAttribute(action, contentRead));
+
+    /// <summary>
+    /// A body of a content type a route does not read is refused by that route (its JSON binding throws the 415, which
+    /// <see cref="Http.ExceptionProblems"/> answers, after authentication and authorization) rather than by routing.
+    /// Routing's content-type policy answered it through an endpoint of its own, which carries no audit metadata and
+    /// no authorization: the refused write left no entry, and an anonymous caller got a 415 instead of the 401. Call
+    /// after every other service, so that nothing adds the policy again.
+    /// </summary>
+    public static IServiceCollection RefuseContentTypesAtTheEndpoint(this IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+                && services[i].ImplementationType?.FullName == "Microsoft.AspNetCore.Routing.Matching.AcceptsMatcherPolicy")
+            {
+                services.RemoveAt(i);
+            }
+        }
+        return services;
+    }
 
     /// <summary>The audit details of this request (a throwaway when the endpoint is not audited).</summary>
     public static AuditRequest Audit(this HttpContext context) => context.Features.Get<AuditRequest>() ?? Unaudited;
@@ -137,29 +158,51 @@ public static class AuditRecording
         return context.RequestServices.GetRequiredService<AuditTrail>().CommitAsync(EntryOf(context, request));
     }
 
-    private static ValueTask RecordAsync(HttpContext context, AuditRequest request)
+    private static async ValueTask RecordAsync(HttpContext context, AuditRequest request)
     {
         if (request.Recorded || request.RecordedInTransaction)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
         request.Recorded = true;
+        var actor = await ActorAsync(context);
         // Not the request's token: an aborted request is still recorded.
-        return context.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(EntryOf(context, request), CancellationToken.None);
+        await context.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(EntryOf(context, request, actor), CancellationToken.None);
     }
 
-    private static AuditEntry EntryOf(HttpContext context, AuditRequest request)
+    /// <summary>
+    /// Who the request came from. A request refused before authentication ran (oversized headers or body, a malformed
+    /// URL: <see cref="RegistryHost.UseRegistryPipeline"/>) still names the token it carried, validated as
+    /// authentication would have (a token that fails is nobody's): it is not an anonymous request.
+    /// </summary>
+    private static async ValueTask<AuditActor> ActorAsync(HttpContext context)
     {
-        var actor = Caller.ActorOf(context);
+        if (context.Features.Get<Caller>() is null && context.User.Identity?.IsAuthenticated != true && context.Request.Headers.Authorization.Count > 0
+            && await context.AuthenticateAsync() is { Succeeded: true, Principal: { } principal })
+        {
+            return Caller.ActorOf(principal.RegistryPrincipal(), context);
+        }
+        return Caller.ActorOf(context);
+    }
+
+    private static AuditEntry EntryOf(HttpContext context, AuditRequest request, AuditActor? actor = null)
+    {
+        actor ??= Caller.ActorOf(context);
         var now = context.RequestServices.GetRequiredService<RegistryClock>().Now;
         return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, request.Detail);
     }
 
-    /// <summary>What the caller asked for, from the route: the key, the edition (or what was given for it) and the audience.</summary>
+    /// <summary>
+    /// What the caller asked for, from the route: the key, the edition (or what was given for it), and in the detail
+    /// everything else the route names, as the write's own entry names it — the nation, the cycle and cell, the kind
+    /// and target of a relation, a civil standard, the audience — so a refused or failed request, and a read, say
+    /// what they were about as a successful write does.
+    /// </summary>
     private static AuditRequest FromRoute(string action, bool contentRead, HttpContext context)
     {
         var values = context.Request.RouteValues;
         var request = new AuditRequest(action) { Key = values["key"] as string, IsContentRead = contentRead };
+        var detail = new List<string>();
         if (values["edition"] is string edition)
         {
             if (int.TryParse(edition, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
@@ -168,13 +211,29 @@ public static class AuditRecording
             }
             else
             {
-                request.Detail = $"edition={edition}";
+                detail.Add($"edition={edition}");
             }
+        }
+        if (values["cycle"] is string cycle)
+        {
+            detail.Add($"cycle={cycle}");
+        }
+        foreach (var name in (ReadOnlySpan<string>)["nation", "capability", "horizon", "kind", "target", "source"])
+        {
+            if (values[name] is string value)
+            {
+                detail.Add(value);
+            }
+        }
+        if (values["identifier"] is string identifier)
+        {
+            detail.Add(Http.UrlRules.Segment(identifier));
         }
         if (values["audience"] is string audience)
         {
-            request.Detail = request.Detail is null ? audience : $"{request.Detail} audience={audience}";
+            detail.Add(detail.Count == 0 ? audience : $"audience={audience}");
         }
+        request.Detail = detail.Count == 0 ? null : string.Join(' ', detail);
         if (values["id"] is string subscription)
         {
             request.Detail = $"subscription={subscription}";

@@ -41,7 +41,7 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
     public static AuditActor ActorOf(HttpContext context) =>
         context.Features.Get<Caller>()?.Actor ?? ActorOf(context.User.RegistryPrincipal(), context);
 
-    private static AuditActor ActorOf(Principal principal, HttpContext context) =>
+    internal static AuditActor ActorOf(Principal principal, HttpContext context) =>
         new(principal.Subject, principal.Community, [.. principal.Roles], context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier);
 }
 
