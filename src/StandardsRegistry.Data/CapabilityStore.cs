@@ -64,6 +64,8 @@ public sealed record PublishedTableRecord(TableRow Table, IReadOnlyList<TableCel
 /// immutable: only its revocation is recorded, and a revoked table stays among the priors of the next publication to
 /// its audience (what was published stays known). Publications to one audience are serialised by locking the audience's
 /// row inside the one write path's transaction, so two tables are never audited against the same priors concurrently.
+/// Records of a nation's targets are serialised on the nation's row, and a publication locks every nation's row, so the
+/// targets it reads are exactly those up to the snapshot it records (ids are drawn before commit).
 /// </summary>
 public sealed class CapabilityStore(Db db, RegistryWrites writes)
 {
@@ -86,6 +88,10 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         writes.RunAsync(AuditActions.TargetRecord, by, now, null, async w =>
         {
             w.Names(classification: content.Classification, detail: $"cycle={content.Cycle} {content.Nation} {content.Capability} {content.Horizon}");
+            // The nation's row lock, held to commit and taken before anything is read or an id drawn: records of the
+            // nation's targets queue, each deciding on the row the one before wrote (two at once both found none and both
+            // inserted), and a publication (which locks every nation) never reads past a target id still in flight.
+            await w.Session.ExecuteAsync(Sql.LockNation, new { nation = content.Nation });
             if (await w.Session.ExecuteScalarAsync<string>(ResponseStore.Sql.Nation, new { nation = content.Nation }) is null)
             {
                 return Result.Fail<TargetRow>(Outcome.NotFound, $"There is no nation '{content.Nation}'.");
@@ -132,6 +138,11 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         {
             w.Names(classification: classification, detail: $"cycle={cycle} audience={audience.Code}");
             await w.Session.ExecuteAsync(Sql.LockAudience, new { audience = audience.Code });
+            // Every nation's row: target records in flight end first, and later ones draw larger ids, so the targets read
+            // here are exactly those up to the snapshot recorded below (ids are drawn before commit: without the lock a
+            // revision drawn earlier but committed after the read fell inside the snapshot, and the priors of later
+            // audits named figures this table was not computed from).
+            await w.Session.ExecuteAsync(Sql.LockNations);
             var targets = await w.Session.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
             if (targets.Count == 0 || targets.Any(t => t.Classification > scope.MaxLevel))
             {
@@ -304,6 +315,12 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         /// <summary>The audience's row lock (a no-op update; every provider locks on it): publications to it queue.</summary>
         public const string LockAudience = "UPDATE audiences SET name = name WHERE code = @audience";
 
+        /// <summary>The nation's row lock (a no-op update): records of its targets queue.</summary>
+        public const string LockNation = "UPDATE nations SET name = name WHERE code = @nation";
+
+        /// <summary>Every nation's row lock: a publication waits for the target records in flight.</summary>
+        public const string LockNations = "UPDATE nations SET name = name";
+
         internal const string TableColumns = """
             ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.design AS Design,
             ct.target_snapshot AS TargetSnapshot, ct.published_at AS PublishedAt, ct.published_by AS PublishedBy, ct.revoked_at AS RevokedAt, ct.revoked_by AS RevokedBy,
@@ -348,7 +365,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, TablesOf, Cells, Revoke,
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockNation, LockNations, TablesOf, Cells, Revoke,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];

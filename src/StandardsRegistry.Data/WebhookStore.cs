@@ -108,7 +108,10 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             return Result.Done<IReadOnlyList<SubscriptionRow>>(await c.QueryAsync<SubscriptionRow>(Sql.Leased, new { owner, until = untilMs }));
         }, ct)).Value!;
 
-    /// <summary>Extends the lease while <paramref name="owner"/> still holds it; false when it has lost it.</summary>
+    /// <summary>
+    /// Extends the lease while <paramref name="owner"/> still holds it and the subscription is active; false when it has
+    /// lost it or the subscription was paused or deleted since it was leased.
+    /// </summary>
     public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
         (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
 
@@ -186,7 +189,9 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
 
         public const string Leased = $"SELECT {Columns} FROM subscriptions s WHERE s.lease_owner = @owner AND s.lease_until = @until";
 
-        public const string RenewLease = "UPDATE subscriptions SET lease_until = @until WHERE id = @id AND lease_owner = @owner";
+        // Renewed before each delivery, and only while the subscription is active: one paused or deleted meanwhile gets
+        // nothing more than the delivery in flight when it changed.
+        public const string RenewLease = "UPDATE subscriptions SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'active'";
 
         public const string ReleaseLease = "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner";
 

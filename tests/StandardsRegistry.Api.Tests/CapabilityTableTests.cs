@@ -451,4 +451,146 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
             t => t!["cycle"]!.GetValue<int>() == Cycle && t["audience"]!.GetValue<string>() == "INDUSTRY");
         _app.AssertNoServerErrorsOrContractViolations();
     }
+
+    // ---------------------------------------------------------------- concurrency
+    //
+    // On PostgreSQL the tests hold a lock the writes need from a transaction of their own, wait until the service's
+    // sessions queue on it (pg_stat_activity), and let go: every write decides while the others are in flight, each
+    // time. SQLite's writers queue on the process's write gate, one deciding after the one before has committed, so
+    // there the requests are only sent at once (the same answers are expected of both).
+
+    [Fact]
+    public async Task ConcurrentRecordsOfTheSameTargetMakeOneRowAndOneCreation()
+    {
+        const int writers = 4; // the writers' pool (Database:WritePoolSize): all four in their transactions at once
+        var planner = Planner();
+        var url = $"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027";
+
+        Task<HttpResponseMessage>[] sends;
+        // No audit entry commits while the test holds the chain head: every write decides, then waits there.
+        await using (var hold = await LockHolder.TakeAsync(_app, "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1"))
+        {
+            sends = [.. Enumerable.Range(0, writers).Select(_ => planner.PutAsJsonAsync(url, new { quantity = 1000, classification = "NS" }))];
+            await hold.WaitForWaitersAsync(writers);
+        }
+        var statuses = (await Task.WhenAll(sends)).Select(r => (int)r.StatusCode).Order().ToList();
+
+        // Repeating a record adds nothing (as run one after another): one creation, the others answered with its row.
+        Assert.Equal([200, 200, 200, 201], statuses);
+        Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM capability_targets WHERE nation = 'FRA' AND capability = 'ammo-155mm' AND horizon = 2027"));
+        var entries = await new AuditStore(_app.Provider, _app.ConnectionString).EntriesAsync("target.record");
+        Assert.Equal(statuses, entries.Select(e => e.Status).Order().ToList());
+    }
+
+    [Fact]
+    public async Task ATableIsComputedFromExactlyTheTargetsItsSnapshotNames()
+    {
+        await RecordAllAsync();
+        var planner = Planner();
+
+        Task<HttpResponseMessage> revision, publication;
+        // A revision of Italy's figure stays in flight (its nation's row locked by the test) while Germany's commits and
+        // the table is published.
+        await using (var hold = await LockHolder.TakeAsync(_app, _app.Provider == TestProvider.Postgres ? "SELECT code FROM nations WHERE code = 'ITA' FOR UPDATE" : null))
+        {
+            revision = planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/ITA/ammo-155mm/2027", new { quantity = 750, classification = "NS" });
+            await hold.WaitForWaitersAsync(1);
+            await RecordAsync(planner, "DEU", "radio-vhf", 2027, 255, status: HttpStatusCode.OK);
+            publication = _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
+            // Published meanwhile, or waiting for the revision to end.
+            await hold.WaitForWaitersAsync(2, until: publication);
+        }
+        await RegistryClient.Expect(await revision, HttpStatusCode.OK);
+        await RegistryClient.Expect(await publication, HttpStatusCode.Created);
+
+        // The table records the largest target id it was computed from, and later publications to the audience are
+        // audited against the targets up to it (db/*/0020_capability_targets.sql): a published cell is their sum. Here
+        // the munitions group's 2027 cell (its capabilities' own cells are suppressed), Italy's figure among them.
+        var table = await Industry().GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        var cell = table["cells"]!.AsArray().Single(c => c!["row"]!.ToString() == "group:munitions" && c["column"]!.ToString() == "2027")!;
+        var snapshot = await ScalarAsync($"SELECT target_snapshot FROM capability_tables WHERE cycle = {Cycle} AND audience = 'INDUSTRY'");
+        var asOfSnapshot = await ScalarAsync($"""
+            SELECT SUM(t.quantity) FROM capability_targets t
+            WHERE t.cycle = {Cycle} AND t.capability IN (SELECT code FROM capabilities WHERE capability_group = 'munitions') AND t.horizon = 2027
+              AND t.id <= {snapshot} AND NOT EXISTS (
+                SELECT 1 FROM capability_targets n
+                WHERE n.cycle = t.cycle AND n.nation = t.nation AND n.capability = t.capability AND n.horizon = t.horizon AND n.id > t.id AND n.id <= {snapshot})
+            """);
+        Assert.Equal(asOfSnapshot, cell["value"]!.GetValue<long>());
+    }
+
+    private async Task<long> ScalarAsync(string sql) =>
+        await TestDb.Open(_app.Provider, _app.ConnectionString).ReadAsync(c => c.ExecuteScalarAsync<long>(sql));
+
+    /// <summary>
+    /// A transaction of the test's own holding the locks <c>statement</c> takes (PostgreSQL; on SQLite nothing is held)
+    /// until disposed, which rolls it back.
+    /// </summary>
+    private sealed class LockHolder : IAsyncDisposable
+    {
+        private readonly System.Data.Common.DbConnection? _connection;
+        private readonly System.Data.Common.DbTransaction? _transaction;
+        private readonly Db? _db;
+
+        private LockHolder(System.Data.Common.DbConnection? connection, System.Data.Common.DbTransaction? transaction, Db? db)
+        {
+            _connection = connection;
+            _transaction = transaction;
+            _db = db;
+        }
+
+        public static async Task<LockHolder> TakeAsync(RegistryApp app, string? statement)
+        {
+            if (app.Provider != TestProvider.Postgres || statement is null)
+            {
+                return new LockHolder(null, null, null);
+            }
+            var db = TestDb.Open(app.Provider, app.ConnectionString);
+            var connection = db.Dialect.CreateConnection(db.ConnectionString);
+            await connection.OpenAsync();
+            var transaction = await connection.BeginTransactionAsync();
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = statement;
+            await command.ExecuteNonQueryAsync();
+            return new LockHolder(connection, transaction, db);
+        }
+
+        /// <summary>
+        /// Until <paramref name="count"/> sessions of the database wait for a lock (or <paramref name="until"/> has ended);
+        /// at most 20 s, else the test fails saying so.
+        /// </summary>
+        public async Task WaitForWaitersAsync(int count, Task? until = null)
+        {
+            if (_db is null)
+            {
+                return;
+            }
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (until?.IsCompleted != true)
+            {
+                var waiting = await _db.ReadAsync(c => c.ExecuteScalarAsync<long>(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"));
+                if (waiting >= count)
+                {
+                    return;
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {count} sessions waiting on a lock; {waiting} are.");
+                await Task.Delay(20);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_transaction is not null)
+            {
+                await _transaction.RollbackAsync();
+                await _transaction.DisposeAsync();
+            }
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
 }

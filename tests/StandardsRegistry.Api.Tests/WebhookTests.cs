@@ -287,6 +287,40 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.All(changes, e => Assert.Contains(id, (string)e["detail"]!));
     }
 
+    [Fact]
+    public async Task ADeletedSubscriptionGetsNothingMoreThanTheDeliveryInFlightWhenItWasDeleted()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        // Two events wait while the subscription is paused, so one run of the dispatcher has both to deliver.
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5211");
+        await PublishReleasedAsync(app, "stanag-5212");
+        Assert.Equal(2, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Hold = hold;
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await receiver.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the first delivery in flight");
+
+        // Deleted while the first event is in flight; then the receiver acknowledges it.
+        await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
+        receiver.Hold = null;
+        hold.SetResult();
+
+        // The dispatcher's run ends when it lets the subscription's lease go: whatever it was to send, it has sent.
+        var db = TestDb.Open(app.Provider, app.ConnectionString);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM subscriptions WHERE lease_owner IS NOT NULL")) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The dispatcher kept the deleted subscription's lease for 20 s.");
+            await Task.Delay(20);
+        }
+        var delivered = Assert.Single(receiver.Received);
+        Assert.Equal("stanag-5211", delivered.Body["key"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]

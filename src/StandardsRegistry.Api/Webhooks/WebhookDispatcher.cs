@@ -118,7 +118,7 @@ public sealed class WebhookDispatcher(
             }
             if (!await store.RenewLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, ct))
             {
-                return; // the lease ran out and another instance has the subscription now
+                return; // the lease ran out and another instance has the subscription now, or it was paused or deleted
             }
             var row = await feed.EventAsync(scope, delivery.Seq, ct);
             if (row is null)

@@ -32,6 +32,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public volatile Behaviour Mode = Behaviour.Acknowledge;
 
+    /// <summary>
+    /// While set, each request waits until it completes before it is answered (as <see cref="Mode"/> then says): a
+    /// delivery held in flight. <see cref="Arrived"/> counts the requests that came in, held or not.
+    /// </summary>
+    public volatile TaskCompletionSource? Hold;
+
+    private int _arrived;
+
+    public int Arrived => Volatile.Read(ref _arrived);
+
     /// <summary>Every request received, acknowledged or not, in arrival order.</summary>
     public ConcurrentQueue<Delivery> Received { get; } = new();
 
@@ -53,6 +63,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
             var raw = buffer.ToArray();
+            Interlocked.Increment(ref receiver._arrived);
+            if (receiver.Hold is { } hold)
+            {
+                await hold.Task.WaitAsync(context.RequestAborted);
+            }
             var mode = receiver.Mode;
             if (mode == Behaviour.Hang)
             {
