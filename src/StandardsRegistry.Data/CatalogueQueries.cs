@@ -75,6 +75,13 @@ public sealed class CatalogueQueries(Db db)
     public Task<VersionRow?> GetVersionAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Text(nameof(Sql.GetVersion), scope, 0, static (_, s, _) => Sql.GetVersion(s)), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
 
+    /// <summary>
+    /// The version as <paramref name="scope"/> sees it, read in <paramref name="session"/>: a write reading back what it
+    /// wrote, inside its own transaction.
+    /// </summary>
+    internal static Task<VersionRow?> GetVersionAsync(DbSession session, VisibilityScope scope, DateTimeOffset now, string key, int edition) =>
+        session.QuerySingleOrDefaultAsync<VersionRow>(Sql.GetVersion(scope), Visibility.Bind(scope, now, new { key, edition }));
+
     /// <summary>The latest visible edition that is in force (published or superseded, not drafts, not withdrawn).</summary>
     public Task<VersionRow?> GetLatestAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<VersionRow>(Text(nameof(Sql.GetLatest), scope, 0, static (d, s, _) => Sql.GetLatest(d, s)), Visibility.Bind(scope, now, new { key })), ct).AsTask();

@@ -25,20 +25,20 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         }, ct);
 
     /// <summary>Adds a draft with the next edition number of a standard the editor can see.</summary>
-    public Task<Result<int>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<VersionRow>> CreateDraftAsync(VisibilityScope scope, string key, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.DraftCreate, by, now, key, async w =>
         {
             var standardId = await w.LockedAsync<long?>(Sql.StandardForWrite(scope), Visibility.Bind(scope, now, null));
             if (standardId is null)
             {
-                return Result.Fail<int>(Outcome.NotFound);
+                return Result.Fail<VersionRow>(Outcome.NotFound);
             }
             var edition = await w.TrackAsync(standardId.Value,
                 () => w.Session.QuerySingleAsync<int>(Sql.InsertDraft(db.Dialect), DraftParameters(content, by.Subject, w.At, new { standardId })));
             var versionId = await w.Session.QuerySingleAsync<long>(Sql.VersionId, new { standardId, edition });
             await AttributeIndex.WriteAsync(w.Session, versionId, content.Attributes);
             w.Names(edition, content.Classification);
-            return Result.Created(edition);
+            return Result.Created(await WrittenAsync(w, scope, key, edition));
         }, ct);
 
     /// <summary>
@@ -50,12 +50,12 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string?>(Sql.CategoryForWrite(scope), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
     /// <summary>Replaces a draft's content if it is still at <paramref name="expectedRowVersion"/>.</summary>
-    public Task<Result<int>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<VersionRow>> UpdateDraftAsync(VisibilityScope scope, string key, int edition, long expectedRowVersion, DraftContent content, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.DraftUpdate, by, now, scope, key, edition, async (w, version) =>
         {
             if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, NotADraft(edition, version.Status));
+                return Result.Fail<VersionRow>(Outcome.Conflict, NotADraft(edition, version.Status));
             }
             var updated = await w.TrackAsync(version.StandardId,
                 () => w.Session.ExecuteAsync(Sql.UpdateDraft, DraftParameters(content, by.Subject, w.At, new { id = version.Id, expectedRowVersion })));
@@ -63,43 +63,53 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
             w.Names(classification: content.Classification);
             if (updated != 1)
             {
-                return Result.Fail<int>(Outcome.PreconditionFailed, DraftChanged);
+                return Result.Fail<VersionRow>(Outcome.PreconditionFailed, DraftChanged);
             }
             await AttributeIndex.WriteAsync(w.Session, version.Id, content.Attributes);
-            return Result.Done(edition);
+            return Result.Done(await WrittenAsync(w, scope, key, edition));
         }, ct);
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
-    public Task<Result<int>> PublishAsync(VisibilityScope scope, string key, int edition, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<VersionRow>> PublishAsync(VisibilityScope scope, string key, int edition, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.VersionPublish, by, now, scope, key, edition, async (w, version) =>
         {
             if (version.Status != VersionStatus.Draft)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is already {EnumText.Of(version.Status)}; only drafts can be published.");
+                return Result.Fail<VersionRow>(Outcome.Conflict, $"Edition {edition} is already {EnumText.Of(version.Status)}; only drafts can be published.");
             }
             if (await w.Session.ExecuteScalarAsync<int>(Sql.CountLaterPublished, version) > 0)
             {
-                return Result.Fail<int>(Outcome.Conflict, $"A later edition than {edition} has been published; publish this content as a new edition instead.");
+                return Result.Fail<VersionRow>(Outcome.Conflict, $"A later edition than {edition} has been published; publish this content as a new edition instead.");
             }
             var published = await w.TrackAsync(version.StandardId, async () =>
             {
                 await w.Session.ExecuteAsync(Sql.SupersedeCurrent, new { version.StandardId, at = w.At, by = by.Subject });
                 return await w.Session.ExecuteAsync(Sql.Publish, new { version.Id, at = w.At, by = by.Subject });
             });
-            return published == 1 ? Result.Done(edition) : Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
+            return published == 1 ? Result.Done(await WrittenAsync(w, scope, key, edition)) : Result.Fail<VersionRow>(Outcome.Conflict, $"Edition {edition} is no longer a draft.");
         }, ct);
 
     /// <summary>Withdraws a published or superseded edition, with the reason on record.</summary>
-    public Task<Result<int>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<VersionRow>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.VersionWithdraw, by, now, scope, key, edition, async (w, version) =>
         {
             if (!Lifecycle.IsReleasable(version.Status))
             {
-                return Result.Fail<int>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be withdrawn.");
+                return Result.Fail<VersionRow>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be withdrawn.");
             }
             await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.Withdraw, new { version.Id, at = w.At, by = by.Subject, reason }));
-            return Result.Done(edition);
+            return Result.Done(await WrittenAsync(w, scope, key, edition));
         }, ct);
+
+    /// <summary>
+    /// The version as its writer now sees it, read in the write's own transaction, for the answer and its ETag: exactly
+    /// what this write made. Read after the commit, another editor's change in between was answered as this write's
+    /// (its content and ETag, so the next If-Match would overwrite it unseen), or, had it raised the draft's marking
+    /// above this writer's clearance, nothing was found and a committed write was answered 500.
+    /// </summary>
+    private static async Task<VersionRow> WrittenAsync(Write w, VisibilityScope scope, string key, int edition) =>
+        await CatalogueQueries.GetVersionAsync(w.Session, scope, w.Now, key, edition)
+            ?? throw new InvalidOperationException($"{key} edition {edition} is not visible to its writer inside the write.");
 
     /// <summary>Why an edition that is no longer a draft cannot be replaced (the handler's early check and the write's say the same).</summary>
     public static string NotADraft(int edition, VersionStatus status) =>

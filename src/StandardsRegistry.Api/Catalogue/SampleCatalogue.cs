@@ -97,7 +97,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
             var content = new DraftRequest(version.Title, version.Summary, version.Body, version.Classification, version.Attributes)
                 .Validate(standard.Category, out var errors);
             Check(errors, $"{standard.Key} edition {i + 1}");
-            var edition = Check(await editorial.CreateDraftAsync(EditorScope, standard.Key, content!, SeederActor, now.AddDays(-3000), ct));
+            var edition = Check(await editorial.CreateDraftAsync(EditorScope, standard.Key, content!, SeederActor, now.AddDays(-3000), ct)).Edition;
             if (version.State == "draft")
             {
                 continue;

@@ -53,7 +53,7 @@ public static class VersionWrites
     }
 
     public static async Task<Results<Created<VersionDto>, ValidationProblem, ProblemHttpResult>> CreateDraft(
-        string key, DraftRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
+        string key, DraftRequest request, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
     {
         if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is not { } category)
         {
@@ -73,9 +73,8 @@ public static class VersionWrites
         {
             return Problems.From(result);
         }
-        http.Audit().Committed();
-        var version = await ReadBackAsync(queries, caller, key, result.Value, http, ct);
-        return TypedResults.Created($"/v1/standards/{key}/versions/{result.Value}", version);
+        var version = Committed(result.Value!, caller, http);
+        return TypedResults.Created($"/v1/standards/{key}/versions/{version.Edition}", version);
     }
 
     public static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> UpdateDraft(
@@ -109,21 +108,21 @@ public static class VersionWrites
         }
 
         var result = await store.UpdateDraftAsync(caller.Scope, key, edition, current.RowVersion, content, caller.Actor, caller.Now, ct);
-        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+        return result.Succeeded ? TypedResults.Ok(Committed(result.Value!, caller, http)) : Problems.From(result);
     }
 
     public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Publish(
-        string key, int edition, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
+        string key, int edition, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
     {
         var result = await store.PublishAsync(caller.Scope, key, edition, caller.Actor, caller.Now, ct);
-        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+        return result.Succeeded ? TypedResults.Ok(Committed(result.Value!, caller, http)) : Problems.From(result);
     }
 
     public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Withdraw(
-        string key, int edition, WithdrawRequest request, Caller caller, CatalogueQueries queries, EditorialStore store, HttpContext http, CancellationToken ct)
+        string key, int edition, WithdrawRequest request, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
     {
         var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, caller.Actor, caller.Now, ct);
-        return result.Succeeded ? TypedResults.Ok(await CommittedAsync(queries, caller, key, edition, http, ct)) : Problems.From(result);
+        return result.Succeeded ? TypedResults.Ok(Committed(result.Value!, caller, http)) : Problems.From(result);
     }
 
     private static ProblemHttpResult? AboveClearance(Caller caller, Classification classification) =>
@@ -131,18 +130,13 @@ public static class VersionWrites
             ? Problems.Status(StatusCodes.Status403Forbidden, $"You may not mark a version above your clearance ({caller.Scope.MaxLevel}).")
             : null;
 
-    /// <summary>After a write that committed with its audit entry: the version as the writer now sees it.</summary>
-    private static Task<VersionDto> CommittedAsync(CatalogueQueries queries, Caller caller, string key, int edition, HttpContext http, CancellationToken ct)
+    /// <summary>
+    /// After a write that committed with its audit entry: the version as the write left it, read in its transaction
+    /// (<see cref="EditorialStore"/>), with its ETag, so an editor can chain If-Match writes.
+    /// </summary>
+    private static VersionDto Committed(VersionRow row, Caller caller, HttpContext http)
     {
         http.Audit().Committed();
-        return ReadBackAsync(queries, caller, key, edition, http, ct);
-    }
-
-    /// <summary>The version as the writer now sees it, with its ETag, so an editor can chain If-Match writes.</summary>
-    private static async Task<VersionDto> ReadBackAsync(CatalogueQueries queries, Caller caller, string key, int edition, HttpContext http, CancellationToken ct)
-    {
-        var row = await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct)
-            ?? throw new InvalidOperationException($"{key} edition {edition} vanished after a committed write.");
         var dto = VersionDto.From(row, caller.Scope);
         http.Response.Headers.ETag = ETags.Of(dto, http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
         return dto;
