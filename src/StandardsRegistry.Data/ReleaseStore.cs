@@ -28,7 +28,9 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
             }
             w.Names(detail: audience.Code);
 
-            var effective = (effectiveFrom is { } requested && requested > now ? requested : now).ToUnixTimeMilliseconds();
+            // Kept in milliseconds: a future time at the first millisecond not before it, so a release never takes effect
+            // early (cut down, a time asked for T + 0.5 ms took effect at T).
+            var effective = effectiveFrom is { } requested && requested > now ? MillisecondNotBefore(requested) : now.ToUnixTimeMilliseconds();
             var active = await w.Session.QuerySingleOrDefaultAsync<ReleaseRow>(Sql.Active, new { version.Id, audience = audience.Code });
             if (active is not null)
             {
@@ -91,6 +93,13 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
         {
             versionId = version.Id, standardId = version.StandardId, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
         }));
+    }
+
+    /// <summary>The first whole millisecond (Unix) at or after <paramref name="time"/>.</summary>
+    private static long MillisecondNotBefore(DateTimeOffset time)
+    {
+        var floor = time.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(floor) < time ? floor + 1 : floor;
     }
 
     internal static class Sql

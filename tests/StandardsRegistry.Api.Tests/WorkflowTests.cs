@@ -291,14 +291,14 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     public async Task AFutureReleaseIsPendingAndInvisibleToTheEuUntilItTakesEffect()
     {
         var edition = await PublishedAsync("NR");
-        var from = _app.Clock.GetUtcNow().AddMinutes(10);
+        var from = CatalogueGenerator.Truncate(_app.Clock.GetUtcNow()).AddMinutes(10);
 
         var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "From ten minutes on.", effectiveFrom = from });
 
         await RegistryClient.Expect(response, HttpStatusCode.Created);
         var record = await response.JsonAsync();
         Assert.Equal("pending", record["state"]!.GetValue<string>());
-        Assert.Equal(Millis(from), record["effectiveFrom"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(from, record["effectiveFrom"]!.GetValue<DateTimeOffset>());
         Assert.Equal("pending", (await HistoryAsync(edition)).Single()!["state"]!.GetValue<string>());
         await AssertEuCannotSeeAsync(edition);
 
@@ -310,6 +310,31 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/latest"))["edition"]!.GetValue<int>());
         Assert.Equal([Key], (await _eu.GetJsonAsync("/v1/standards"))["items"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()));
         Assert.Equal("active", (await HistoryAsync(edition)).Single()!["state"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// A release asked for a time between two milliseconds takes effect at the later one, never before the time asked
+    /// (kept in milliseconds, the time was cut down, so the edition showed up to a millisecond early).
+    /// </summary>
+    [Fact]
+    public async Task AReleaseAskedForBetweenTwoMillisecondsTakesEffectAtTheLaterOne()
+    {
+        var edition = await PublishedAsync("NR");
+        var now = _app.Clock.GetUtcNow();
+        _app.Clock.Advance(TimeSpan.FromMilliseconds(1) - TimeSpan.FromTicks(now.UtcTicks % TimeSpan.TicksPerMillisecond));
+        var from = _app.Clock.GetUtcNow().AddTicks(TimeSpan.TicksPerMillisecond / 2);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "Half a millisecond on.", effectiveFrom = from });
+
+        await RegistryClient.Expect(response, HttpStatusCode.Created);
+        var record = await response.JsonAsync();
+        Assert.Equal("pending", record["state"]!.GetValue<string>());
+        Assert.Equal(_app.Clock.GetUtcNow().AddMilliseconds(1), record["effectiveFrom"]!.GetValue<DateTimeOffset>());
+        await AssertEuCannotSeeAsync(edition);
+        _app.Clock.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond / 2));
+        await AssertEuCannotSeeAsync(edition);
+        _app.Clock.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond / 2));
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
     }
 
     [Fact]
@@ -332,7 +357,7 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         await _authority.ReleaseAsync(Key, edition, "EU");
         Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
         _app.Clock.Advance(TimeSpan.FromHours(1));
-        var revokedAt = Millis(_app.Clock.GetUtcNow());
+        var revokedAt = CatalogueGenerator.Truncate(_app.Clock.GetUtcNow());
 
         var response = await _authority.DeleteAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU?reason=Released%20in%20error.");
 
@@ -594,8 +619,6 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
 
     private async Task<JsonArray> HistoryAsync(int edition) =>
         JsonNode.Parse(await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"))!.AsArray();
-
-    private static DateTimeOffset Millis(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
     private static async Task<string> ETagAsync(HttpClient client, string url)
     {

@@ -38,6 +38,9 @@ public sealed class CatalogueGenerator
 
     public static DateTimeOffset Truncate(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
+    /// <summary>The first whole millisecond at or after <paramref name="time"/>: where the registry keeps a future release's time.</summary>
+    public static DateTimeOffset NotBefore(DateTimeOffset time) => Truncate(time) < time ? Truncate(time).AddMilliseconds(1) : time;
+
     /// <summary>
     /// A catalogue of <paramref name="minStandards"/> to <paramref name="maxStandards"/> standards (plus one with no versions),
     /// 1-5 editions each, every marking, category and lifecycle state, releases to EU and PUBLIC (some future-dated,
@@ -223,7 +226,7 @@ public sealed class CatalogueGenerator
             new { reason = $"Needed by {audience}.", effectiveFrom });
         await ExpectAsync(response, HttpStatusCode.Created);
         var now = Now;
-        var effective = effectiveFrom is { } from && Truncate(from) > now ? Truncate(from) : now;
+        var effective = effectiveFrom is { } from && from > _app.Clock.GetUtcNow() ? NotBefore(from) : now;
         var release = new ModelRelease(audience, effective, now);
         Assert.Equal(effective, (await response.JsonAsync())["effectiveFrom"]!.GetValue<DateTimeOffset>());
         version.Releases.Add(release);
