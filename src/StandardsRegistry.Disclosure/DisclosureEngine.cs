@@ -46,12 +46,18 @@ public sealed class DisclosureEngine
             foreach (var (target, level) in Sensitivity.Targets(perCell[c], rules, Mutant)) Raise(levels, c, target, level, level, new Source(perCell[c], double.PositiveInfinity));
 
         var fixedSums = new List<FixedSum>();
+        var hidden = new Hidden(layout, holdings);
+        var hiddenValues = new SortedSet<int>();
         string? refusal = null;
         if (Mutant != Mutant.CurrentCycleOnly)
             foreach (var prior in priors)
                 refusal ??= prior.Table.Design.Cycle == design.Cycle
-                    ? FixSums(layout, values, prior, fixedSums)
-                    : ChangeRule(layout, perCell, prior, levels, weights);
+                    ? FixSums(layout, values, prior, fixedSums, hidden, hiddenValues)
+                    : ChangeRule(layout, perCell, prior, levels, weights, hidden);
+        // A cell of an earlier release of this cycle that this design lacks is still the attacker's target.
+        foreach (var h in hiddenValues)
+            foreach (var (target, level) in Sensitivity.Targets(hidden.Contributions(h), rules, Mutant))
+                Raise(levels, h, target, level, level, new Source(hidden.Contributions(h), double.PositiveInfinity));
 
         var problem = new Problem(holdings)
         {
@@ -59,11 +65,13 @@ public sealed class DisclosureEngine
             Values = values,
             Requirements = [.. levels.Select(pair => new Requirement(pair.Key.Cell, pair.Key.Target, pair.Value.Up, pair.Value.Down, pair.Value.Sources))],
             Fixed = fixedSums,
+            Hidden = hidden.Sums,
             Rules = rules,
             Mutant = Mutant,
         };
         var primary = new bool[layout.Count];
-        foreach (var requirement in problem.Requirements) primary[requirement.Cell] = true;
+        foreach (var requirement in problem.Requirements)
+            if (requirement.Cell < layout.Count) primary[requirement.Cell] = true;
         var suppressed = (bool[])primary.Clone();
         var certificates = Mutant == Mutant.NoSecondary || refusal is not null
             ? []
@@ -97,26 +105,68 @@ public sealed class DisclosureEngine
     }
 
     /// <summary>A release of the same cycle: its published cells are sums the attacker holds. Its cells must lie in
-    /// this design and agree with these figures.</summary>
-    private static string? FixSums(Layout layout, double[] values, PriorRelease prior, List<FixedSum> fixedSums)
+    /// this design and agree with these figures. Its cells that are no cell of this design (another grouping, a
+    /// capability added to a group) go to <paramref name="hiddenValues"/>: they were protected when released and must
+    /// stay so, though this table does not show them.</summary>
+    private static string? FixSums(Layout layout, double[] values, PriorRelease prior, List<FixedSum> fixedSums, Hidden hidden, SortedSet<int> hiddenValues)
     {
         var priorLayout = new Layout(prior.Table.Design);
         foreach (var cell in prior.Table.Cells)
         {
-            if (cell.Value is not { } value) continue;
             if (!priorLayout.TryCell(cell.Key, out var p)) throw new ArgumentException("An earlier release names a cell its design lacks.");
-            var members = new int[priorLayout.Members[p].Length];
-            for (var m = 0; m < members.Length; m++)
-            {
-                var key = priorLayout.Keys[priorLayout.Members[p][m]];
-                var capability = key.Row;
-                if (!layout.TryInterior(capability, int.Parse(key.Column, System.Globalization.CultureInfo.InvariantCulture), out members[m]))
-                    return ChangedSinceReleaseRefusal;
-            }
-            if (members.Sum(i => values[i]) != value) return ChangedSinceReleaseRefusal;
+            if (hidden.Of(priorLayout, p) is { } h) hiddenValues.Add(h);
+            if (cell.Value is not { } value) continue;
+            if (Interior(layout, priorLayout, p) is not { } members || members.Sum(i => values[i]) != value) return ChangedSinceReleaseRefusal;
             fixedSums.Add(new FixedSum(members, value));
         }
         return null;
+    }
+
+    /// <summary>The interior cells of <paramref name="layout"/> that cell <paramref name="p"/> of an earlier design sums;
+    /// null if one of them is outside this design.</summary>
+    private static int[]? Interior(Layout layout, Layout priorLayout, int p)
+    {
+        var members = new int[priorLayout.Members[p].Length];
+        for (var m = 0; m < members.Length; m++)
+        {
+            var key = priorLayout.Keys[priorLayout.Members[p][m]];
+            if (!layout.TryInterior(key.Row, int.Parse(key.Column, System.Globalization.CultureInfo.InvariantCulture), out members[m])) return null;
+        }
+        return members;
+    }
+
+    /// <summary>
+    /// Cells of earlier designs that are no cell of this one (another grouping, a capability added to a group), over
+    /// this design's interior cells, each once: requirement cell <see cref="Layout.Count"/> + h is <see cref="Sums"/>[h].
+    /// They are never published; the attacker can still aim at them (their value over an earlier release of this cycle,
+    /// their change since one of another cycle). A cell reaching outside this design is not among them.
+    /// </summary>
+    private sealed class Hidden(Layout layout, Dictionary<string, long>[] holdings)
+    {
+        private readonly HashSet<string> cells = [.. Enumerable.Range(0, layout.Count).Select(layout.Signature)];
+        private readonly Dictionary<string, int> index = new(StringComparer.Ordinal);
+        private readonly List<Dictionary<string, long>> contributions = [];
+        public List<int[]> Sums { get; } = [];
+
+        /// <summary>The requirement cell of an earlier design's cell <paramref name="p"/>; null where this design has it,
+        /// or it reaches outside this design.</summary>
+        public int? Of(Layout priorLayout, int p)
+        {
+            var signature = priorLayout.Signature(p);
+            if (cells.Contains(signature)) return null;
+            if (index.TryGetValue(signature, out var h)) return layout.Count + h;
+            if (Interior(layout, priorLayout, p) is not { } members) return null;
+            var sum = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var i in members)
+                foreach (var (nation, quantity) in holdings[i]) sum[nation] = checked(sum.GetValueOrDefault(nation) + quantity);
+            index[signature] = Sums.Count;
+            Sums.Add(members);
+            contributions.Add(sum);
+            return layout.Count + Sums.Count - 1;
+        }
+
+        /// <summary>Each nation's figure in requirement cell <paramref name="cell"/> (this cycle).</summary>
+        public Dictionary<string, long> Contributions(int cell) => contributions[cell - layout.Count];
     }
 
     /// <summary>
@@ -125,25 +175,34 @@ public sealed class DisclosureEngine
     /// is, this cycle's cell must move by the change's level (the attacker's interval for the change is at least as wide
     /// as this cycle's interval shifted by the earlier value, whether or not that value was published) — downwards at
     /// most by the target's current figure (its change cannot be below minus its earlier figure). A cell the
-    /// earlier release suppressed is cheaper to suppress again.
+    /// earlier release suppressed is cheaper to suppress again. An earlier cell this design lacks (a capability added to
+    /// its group, another grouping) is judged the same way, as a hidden cell over this design's interior cells.
     /// </summary>
-    private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights)
+    private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights, Hidden hidden)
     {
         var priorLayout = new Layout(prior.Table.Design);
         var priorCells = priorLayout.CellContributions(priorLayout.Holdings(Rows(prior.Contributions)));
         var suppressedBefore = prior.Table.Cells.Where(cell => cell.Value is null).Select(cell => cell.Key).ToHashSet();
         var bySignature = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var p = 0; p < priorLayout.Count; p++) bySignature[priorLayout.Signature(p)] = p;
+        var judged = new List<(int Cell, int Prior, Dictionary<string, long> Now)>();
         for (var c = 0; c < layout.Count; c++)
         {
             if (!bySignature.TryGetValue(layout.Signature(c), out var p)) continue;
             if (suppressedBefore.Contains(priorLayout.Keys[p])) weights[c] *= StableWeight;
+            judged.Add((c, p, perCell[c]));
+        }
+        // The earlier cells this design lacks: their change is still worked out from the cells that are in both.
+        for (var p = 0; p < priorLayout.Count; p++)
+            if (hidden.Of(priorLayout, p) is { } h) judged.Add((h, p, hidden.Contributions(h)));
+        foreach (var (c, p, now) in judged)
+        {
             var change = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var nation in perCell[c].Keys.Union(priorCells[p].Keys))
-                change[nation] = Math.Abs(perCell[c].GetValueOrDefault(nation) - priorCells[p].GetValueOrDefault(nation));
+            foreach (var nation in now.Keys.Union(priorCells[p].Keys))
+                change[nation] = Math.Abs(now.GetValueOrDefault(nation) - priorCells[p].GetValueOrDefault(nation));
             foreach (var (target, level) in Sensitivity.Targets(change, rules, Mutant))
             {
-                var floor = perCell[c].GetValueOrDefault(target);
+                var floor = now.GetValueOrDefault(target);
                 Raise(levels, c, target, level, Math.Min(level, floor), new Source(change, floor));
             }
         }

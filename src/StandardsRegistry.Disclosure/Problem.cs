@@ -42,6 +42,14 @@ internal sealed class Problem
     public required double[] Values { get; init; }
     public required List<Requirement> Requirements { get; init; }
     public required List<FixedSum> Fixed { get; init; }
+    /// <summary>Cells of earlier designs that this design lacks, as sums of its interior cells (their value over an
+    /// earlier release of this cycle, or their change since one of another cycle, is a requirement): requirement cell
+    /// <see cref="Layout"/>.Count + h is <c>Hidden[h]</c>. Never published, so never a cost.</summary>
+    public IReadOnlyList<int[]> Hidden { get; init; } = [];
+    /// <summary>The table's cells, then the hidden ones.</summary>
+    public int CellCount => Layout.Count + Hidden.Count;
+    public int[] Members(int cell) => cell < Layout.Count ? Layout.Members[cell] : Hidden[cell - Layout.Count];
+    public double Value(int cell) => cell < Layout.Count ? Values[cell] : Hidden[cell - Layout.Count].Sum(i => Values[i]);
     public required DisclosureRules Rules { get; init; }
     public required Mutant Mutant { get; init; }
     /// <summary>Each interior cell's figures by nation (holdings summed), for the per-nation check.</summary>

@@ -37,7 +37,7 @@ internal static class ReleaseAudit
             if (!suppressed[c] && Math.Abs(Sum(layout.Members[c], delta)) > tolerance) return false;
         foreach (var sum in problem.Fixed)
             if (Math.Abs(Sum(sum.Members, delta)) > tolerance) return false;
-        return side * Sum(layout.Members[requirement.Cell], delta) >= level - tolerance;
+        return side * Sum(problem.Members(requirement.Cell), delta) >= level - tolerance;
     }
 
     private static double Sum(int[] members, double[] delta)
@@ -62,7 +62,7 @@ internal static class ReleaseAudit
         {
             var requirement = problem.Requirements[r];
             objective.Clear();
-            foreach (var i in layout.Members[requirement.Cell]) objective.SetCoefficient(y[i], 1);
+            foreach (var i in problem.Members(requirement.Cell)) objective.SetCoefficient(y[i], 1);
             if (side > 0) objective.SetMaximization(); else objective.SetMinimization();
             for (var i = 0; i < y.Length; i++) y[i].SetLb(problem.Lower(requirement.Target, i));
             if (Reaches(problem, solver, requirement, side, requirement.Level(side))) continue;
@@ -82,7 +82,7 @@ internal static class ReleaseAudit
     {
         if (!Glop.SolvesOptimally(solver)) return false;
         var tolerance = 1e-6 * Math.Max(1, level);
-        return side * (solver.Objective().Value() - problem.Values[requirement.Cell]) >= level - tolerance;
+        return side * (solver.Objective().Value() - problem.Value(requirement.Cell)) >= level - tolerance;
     }
 
     private static void Equal(Solver solver, int[] members, Variable[] y, double value)

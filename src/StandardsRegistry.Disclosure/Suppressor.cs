@@ -22,14 +22,14 @@ internal static class Suppressor
         using var solver = Glop.Create();
         var d = new Variable[layout.InteriorCount];
         for (var i = 0; i < d.Length; i++) d[i] = solver.MakeNumVar(0, double.PositiveInfinity, "");
-        var up = new Variable[layout.Count];
-        var down = new Variable[layout.Count];
-        for (var c = 0; c < layout.Count; c++)
+        var up = new Variable[problem.CellCount];
+        var down = new Variable[problem.CellCount];
+        for (var c = 0; c < problem.CellCount; c++)
         {
             up[c] = solver.MakeNumVar(0, double.PositiveInfinity, "");
             down[c] = solver.MakeNumVar(0, double.PositiveInfinity, "");
             var row = solver.MakeConstraint(0, 0, "");
-            foreach (var i in layout.Members[c]) row.SetCoefficient(d[i], 1);
+            foreach (var i in problem.Members(c)) row.SetCoefficient(d[i], 1);
             row.SetCoefficient(up[c], -1);
             row.SetCoefficient(down[c], 1);
         }

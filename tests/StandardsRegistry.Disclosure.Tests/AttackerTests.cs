@@ -126,7 +126,16 @@ public sealed class AttackerTests(ITestOutputHelper output)
         if (first.Releasable || attackRefused) breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [], firstRelease, out firstIntervals));
         var second = engine.Protect(generated.Second, generated.SecondTargets, [new PriorRelease(firstRelease.Table, generated.FirstTargets)]);
         if (second.Releasable || attackRefused)
-            breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [firstRelease], new Release(generated.SecondTargets, second.Preview()), out secondIntervals));
+        {
+            var secondRelease = new Release(generated.SecondTargets, second.Preview());
+            breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [firstRelease], secondRelease, out secondIntervals));
+            // Over one cycle, the second table is also an equation on the first's figures: the first is attacked again.
+            if (generated.SameCycle)
+            {
+                breaches.AddRange(AttackerOracle.Breaches(generated.Rules, [secondRelease], firstRelease, out var againIntervals));
+                secondIntervals += againIntervals;
+            }
+        }
         return new Outcome(breaches, firstIntervals + secondIntervals, first.Releasable, second.Releasable);
     }
 

@@ -116,6 +116,64 @@ public sealed class EngineTests
         Assert.Throws<InvalidOperationException>(() => again.Release());
     }
 
+    /// <summary>
+    /// The same cycle republished after a capability was added to a group (or the catalogue regrouped): a cell of the
+    /// earlier design that the new one lacks (here the group of two capabilities one nation alone plans) was protected
+    /// when it was released and must stay protected, though the new table need not publish it.
+    /// </summary>
+    [Fact]
+    public void ARepublishedCycleKeepsTheEarlierDesignsSensitiveCellsProtected()
+    {
+        var first = new TableDesign("2025", [new("ammo-155mm", "rounds", "fires"), new("ammo-120mm", "rounds", "fires"), new("radio-hf", "sets", "c2")], [2027]);
+        List<Contribution> targets =
+        [
+            new("DEU", "ammo-155mm", 2027, 100), new("DEU", "ammo-120mm", 2027, 100), .. Spread("radio-hf", 2027),
+        ];
+        var engine = new DisclosureEngine(Rules);
+        var released = new Release(targets, engine.Protect(first, targets, []).Release());
+        Assert.Equal(CellStatus.Primary, Status(engine.Protect(first, targets, []), "group:fires", "2027"));
+        Assert.Empty(AttackerOracle.Breaches(Rules, [], released, out _));
+
+        // Revoked, targets recorded for a new capability of the group, and the cycle published again.
+        var second = first with { Capabilities = [.. first.Capabilities, new("ammo-81mm", "rounds", "fires")] };
+        List<Contribution> revised = [.. targets, .. Spread("ammo-81mm", 2027)];
+        var again = engine.Protect(second, revised, [new PriorRelease(released.Table, targets)]);
+        Assert.True(again.Releasable);
+        var republished = new Release(revised, again.Release());
+        // The earlier table attacked with everything published since: DEU's fires target must not be pinned.
+        var breaches = AttackerOracle.Breaches(Rules, [republished], released, out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column}: value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
+    /// <summary>
+    /// The next cycle's design adds a capability to a group: the earlier group cell is no cell of the new table, yet its
+    /// change is worked out from the capabilities' cells of both tables. Here each capability's change is spread over
+    /// three nations, but FRA and ITA move between the two capabilities, so over the group only DEU and POL changed.
+    /// </summary>
+    [Fact]
+    public void TheChangeOfAnEarlierDesignsCellIsProtectedWhenTheNextDesignLacksIt()
+    {
+        var first = new TableDesign("2025", [new("ammo-155mm", "rounds", "fires"), new("ammo-120mm", "rounds", "fires"), new("radio-hf", "sets", "c2")], [2027]);
+        List<Contribution> targets = [.. Spread("ammo-155mm", 2027), .. Spread("ammo-120mm", 2027), .. Spread("radio-hf", 2027)];
+        var engine = new DisclosureEngine(Rules);
+        var released = new Release(targets, engine.Protect(first, targets, []).Release());
+
+        var second = first with { Cycle = "2026", Capabilities = [.. first.Capabilities, new("ammo-81mm", "rounds", "fires")] };
+        List<Contribution> next =
+        [
+            .. Spread("ammo-155mm", 2027).Select(t => t.Nation == "POL" ? t : t with { Quantity = t.Quantity + 50 }),
+            .. Spread("ammo-120mm", 2027).Select(t => t.Nation switch { "FRA" or "ITA" => t with { Quantity = t.Quantity - 50 }, "POL" => t with { Quantity = t.Quantity + 50 }, _ => t }),
+            .. Spread("radio-hf", 2027), .. Spread("ammo-81mm", 2027),
+        ];
+        var again = engine.Protect(second, next, [new PriorRelease(released.Table, targets)]);
+        Assert.True(again.Releasable);
+        // The earlier design over the new cycle, every cell suppressed: no equation of its own, only the earlier cells'
+        // changes for the attacker to aim at (their values in the new cycle are no cell of any table of it).
+        var earlierCells = new Release(next, new PublishedTable(first with { Cycle = "2026" }, [.. released.Table.Cells.Select(c => c with { Value = null })]));
+        var breaches = AttackerOracle.Breaches(Rules, [released, new Release(next, again.Release())], earlierCells, out _).Where(b => b.Kind != "value").ToList();
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(3, 0)]
