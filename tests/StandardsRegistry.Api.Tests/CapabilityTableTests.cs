@@ -45,9 +45,9 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         ("FRA", "radio-vhf", 2027, 300), ("DEU", "radio-vhf", 2027, 250), ("NLD", "radio-vhf", 2027, 280), ("BEL", "radio-vhf", 2027, 260),
     ];
 
-    private async Task RecordAsync(HttpClient planner, string nation, string capability, int horizon, long quantity, string classification = "NS", HttpStatusCode status = HttpStatusCode.Created)
+    private async Task RecordAsync(HttpClient planner, string nation, string capability, int horizon, long quantity, string classification = "NS", HttpStatusCode status = HttpStatusCode.Created, int cycle = Cycle)
     {
-        var response = await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/{nation}/{capability}/{horizon}", new { quantity, classification });
+        var response = await planner.PutAsJsonAsync($"/v1/capability-targets/{cycle}/{nation}/{capability}/{horizon}", new { quantity, classification });
         await RegistryClient.Expect(response, status);
     }
 
@@ -378,6 +378,77 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
                 $"table.revoke 404 ra@nato cycle={Cycle} audience=INDUSTRY",
             }.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
             entries.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"));
+    }
+
+    /// <summary>
+    /// A table's targets are the latest rows up to the largest id it saw, so ids must be in commit order: a revision whose
+    /// id was allocated before a target the publication saw, but committed after it, was counted among the table's
+    /// targets though the table was computed without it. The next cycle's change rule then took DEU's revised figure for
+    /// the one the table showed, saw no change, and published the cell: the two tables' difference was DEU's change alone.
+    /// (PostgreSQL: the revision is stalled by a lock on its nation's row, which a target record takes before its insert
+    /// and a publication takes for every nation, so the publication waits for it.)
+    /// </summary>
+    [Fact]
+    public async Task ATargetCommittedAfterAPublicationIsNeverCountedAmongItsTargets()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "a write stalled between its insert and its commit: PostgreSQL");
+        await RecordAllAsync();
+        var planner = Planner();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await using var stall = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await stall.OpenAsync(TestContext.Current.CancellationToken);
+        await using var held = await stall.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        await using (var lockNation = new Npgsql.NpgsqlCommand("SELECT 1 FROM nations WHERE code = 'DEU' FOR UPDATE", stall, held))
+        {
+            await lockNation.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        }
+        // Until the statements waiting for a lock (those like `query`) are `writes`, or every task in `done` is done
+        // (asked outside the held transaction, whose view of the server's activity would stay as it first read it).
+        await using var watch = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await watch.OpenAsync(TestContext.Current.CancellationToken);
+        async Task UntilWaiting(int writes, string query, params Task[] done)
+        {
+            for (var i = 0; i < 200 && !done.All(t => t.IsCompleted); i++)
+            {
+                await using var waiting = new Npgsql.NpgsqlCommand(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE @query", watch);
+                waiting.Parameters.AddWithValue("query", query);
+                if ((long)(await waiting.ExecuteScalarAsync(TestContext.Current.CancellationToken))! >= writes) return;
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+        // DEU revises 250 → 400: stalled. ITA revises a target meanwhile, then the cycle is published.
+        var revision = RecordAsync(planner, "DEU", "radio-vhf", 2027, 400, status: HttpStatusCode.OK);
+        await UntilWaiting(1, "%", revision);
+        Assert.False(revision.IsCompleted);
+        var other = RecordAsync(planner, "ITA", "ammo-155mm", 2027, 750, status: HttpStatusCode.OK);
+        await other;
+        var published = authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
+        // The publication queues behind the stalled revision (or, were ids allowed out of commit order, it would not).
+        await UntilWaiting(2, "%", published);
+        await held.RollbackAsync(TestContext.Current.CancellationToken);
+        await Task.WhenAll(revision, other);
+        await RegistryClient.Expect(await published, HttpStatusCode.Created);
+
+        // The next cycle: the current targets again, nothing changed since.
+        foreach (var target in await planner.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"))
+        {
+            await RecordAsync(planner, target!["nation"]!.GetValue<string>(), target["capability"]!.GetValue<string>(), target["horizon"]!.GetValue<int>(),
+                target["quantity"]!.GetValue<long>(), cycle: Cycle + 1);
+        }
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle + 1}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        var industry = Industry();
+        long? Cell(JsonNode table, string row, string column) =>
+            table["cells"]!.AsArray().Single(c => c!["row"]!.GetValue<string>() == row && c["column"]!.GetValue<string>() == column)!["value"]?.GetValue<long>();
+        var first = await industry.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        var second = await industry.GetJsonAsync($"/v1/capability-tables/{Cycle + 1}/INDUSTRY");
+        // Both tables publish the cell only if no single nation's change is their difference.
+        if (Cell(first, "radio-vhf", "2027") is { } before && Cell(second, "radio-vhf", "2027") is { } after)
+        {
+            Assert.True(before == after, $"radio-vhf/2027 published as {before}, then {after}: DEU's change alone");
+        }
+        _app.AssertNoServerErrorsOrContractViolations();
     }
 
     [Fact]
