@@ -321,6 +321,45 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("stanag-5211", delivered.Body["key"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A redelivery asked for while a run of the dispatcher is delivering: once the delivery in flight is answered, the
+    /// events queued again go first, in sequence order, before any later event the run had still to send (a receiver
+    /// restored from a backup applies them in the order they come; a later event before an earlier one leaves it wrong).
+    /// </summary>
+    [Fact]
+    public async Task ARedeliveryDuringARunIsSentInSequenceOrderBeforeTheRunsLaterEvents()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5221");
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Count() == 1, TimeSpan.FromSeconds(20), "the first event delivered");
+        await admin.WaitUntilNothingPendingAsync(id, "the first delivery recorded");
+        var first = receiver.Received.Single().Body["sequence"]!.GetValue<long>();
+
+        // Two more events wait while the subscription is paused, so one run of the dispatcher has both to deliver.
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5222");
+        await PublishReleasedAsync(app, "stanag-5223");
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Hold = hold;
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await receiver.WaitUntilAsync(r => r.Arrived == 2, TimeSpan.FromSeconds(20), "the second event in flight");
+
+        // Everything from the first event on is queued again while the second is in flight; then the receiver answers.
+        var redelivered = await admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = first });
+        Assert.Equal(HttpStatusCode.OK, redelivered.StatusCode);
+        receiver.Hold = null;
+        hold.SetResult();
+
+        await admin.WaitUntilNothingPendingAsync(id, "the redelivery and the third event delivered");
+        var keys = receiver.Acknowledged.Select(d => d.Body["key"]!.GetValue<string>()).ToList();
+        // The first event again, then the third: the second, in flight when the redelivery was asked for, was
+        // acknowledged (and so marked delivered) after it.
+        Assert.Equal(["stanag-5221", "stanag-5222", "stanag-5221", "stanag-5223"], keys);
+    }
+
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]

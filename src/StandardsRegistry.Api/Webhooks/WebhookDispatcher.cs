@@ -110,8 +110,15 @@ public sealed class WebhookDispatcher(
         }
         // The audience's own view at its accreditation ceiling, in its marking scheme: what any member of it could see.
         var scope = VisibilityScope.ForAudience(audience.Code, audience.MaxClassification, audience.Scheme);
-        foreach (var delivery in await store.PendingAsync(subscription.Id, DeliveriesPerLease, ct))
+        for (var taken = 0; taken < DeliveriesPerLease; taken++)
         {
+            // The first undelivered event, read afresh for each delivery: a redelivery asked for during the run queues
+            // earlier events again, and they go next, before the later ones (a list read at the start of the run would
+            // send those first).
+            if ((await store.PendingAsync(subscription.Id, 1, ct)).FirstOrDefault() is not { } delivery)
+            {
+                return;
+            }
             if (DateTimeOffset.FromUnixTimeMilliseconds(delivery.NextAttemptAt) > time.GetUtcNow())
             {
                 return; // backing off; later events wait for this one
