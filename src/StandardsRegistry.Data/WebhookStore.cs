@@ -115,6 +115,13 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
         (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
 
+    /// <summary>
+    /// Extends the lease while <paramref name="owner"/> still holds it, whatever the subscription's state (a delivery in
+    /// flight completes, its retries included); false when another instance has it.
+    /// </summary>
+    public async Task<bool> KeepLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
+        (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.KeepLease, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
+
     public Task ReleaseLeaseAsync(string id, string owner, CancellationToken ct = default) =>
         db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.ReleaseLease, new { id, owner })), ct).AsTask();
 
@@ -193,6 +200,9 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         // nothing more than the delivery in flight when it changed.
         public const string RenewLease = "UPDATE subscriptions SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'active'";
 
+        // Before each attempt of a POST: the attempt is made only while this instance holds the lease.
+        public const string KeepLease = "UPDATE subscriptions SET lease_until = @until WHERE id = @id AND lease_owner = @owner";
+
         public const string ReleaseLease = "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner";
 
         public static string Pending(SqlDialect dialect) => $"""
@@ -211,6 +221,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Insert, Get, GetAny, List, SetState, Redeliver, Lease, Leased, RenewLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [Insert, Get, GetAny, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

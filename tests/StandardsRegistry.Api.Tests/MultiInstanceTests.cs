@@ -30,13 +30,26 @@ public sealed class MultiInstanceFixture : IAsyncLifetime
             return;
         }
         _database = await TestDatabase.CreateAsync(TestProvider.Postgres);
-        A = await ServiceProcess.StartAsync(_database.ConnectionString);
+        A = await ServiceProcess.StartAsync(_database.ConnectionString, Webhooks);
         var afterFirst = await JournalRowsAsync();
-        B = await ServiceProcess.StartAsync(_database.ConnectionString);
+        B = await ServiceProcess.StartAsync(_database.ConnectionString, Webhooks);
         Journal = (afterFirst, await JournalRowsAsync());
     }
 
     public string ConnectionString => _database!.ConnectionString;
+
+    /// <summary>Webhooks to a receiver on 127.0.0.1, both instances delivering, with a lease of the shortest the settings allow.</summary>
+    private static readonly Dictionary<string, string> Webhooks = new()
+    {
+        ["Webhooks__AllowedHosts__0"] = "127.0.0.1",
+        ["Webhooks__PollInterval"] = "00:00:00.100",
+        ["Webhooks__AttemptTimeout"] = "00:00:01",
+        ["Webhooks__Retries"] = "1",
+        ["Webhooks__RetryDelay"] = "00:00:00.050",
+        ["Webhooks__Backoff"] = "00:00:00.200",
+        ["Webhooks__MaxBackoff"] = "00:00:00.500",
+        ["Webhooks__LeaseDuration"] = "00:00:02",
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -274,6 +287,73 @@ public sealed class MultiInstanceTests(MultiInstanceFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, (await euA.GetAsync($"/v1/standards/{key}")).StatusCode);
         var history = await authorityA.GetJsonArrayAsync($"/v1/standards/{key}/versions/1/releases");
         Assert.Equal("revoked", Assert.Single(history)!["state"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// An instance whose lease ran out before it POSTed (here its delivery stalled recording the send, while another
+    /// transaction holds the audit chain head; a slow database, a pause or retries outlasting the lease do the same)
+    /// does not send: the instance that took the subscription over does, so the event goes out once, not twice at once.
+    /// </summary>
+    [Fact]
+    public async Task AnInstanceWhoseLeaseRanOutWhileItDeliveredSendsNothingTheOtherInstanceDeliversOnce()
+    {
+        SkipWithoutPostgres();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var admin = fixture.A.Client(new TestCaller("admin@nato", "NATO", "CTS", "admin"));
+        var created = await admin.PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = receiver.Url.ToString(), secret = receiver.Secret });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.JsonAsync())["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        const string key = "multi-lease";
+        using var editor = fixture.A.Client(TestCaller.Editor());
+        await editor.CreateStandardAsync(key);
+        await editor.PublishAsync(key, await editor.CreateDraftAsync(key));
+        await fixture.A.Client(TestCaller.ReleaseAuthority()).ReleaseAsync(key, 1, "EU");
+
+        await using var watch = new NpgsqlConnection(fixture.ConnectionString);
+        await watch.OpenAsync();
+        async Task<long> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, watch);
+            command.Parameters.AddWithValue("id", id);
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+        async Task UntilAsync(Func<Task<bool>> done, string what)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!await done())
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Not within 30 s: {what}.{Environment.NewLine}{Logs()}");
+                await Task.Delay(50);
+            }
+        }
+        var before = await ScalarAsync("SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.deliver' AND subject = 'subscription:' || @id");
+
+        // Another transaction holds the audit chain head: an instance that leases the subscription stalls committing its
+        // webhook.send; its lease runs out; the other instance takes the subscription over and stalls there too.
+        await using (var hold = new NpgsqlConnection(fixture.ConnectionString))
+        {
+            await hold.OpenAsync();
+            await using var held = await hold.BeginTransactionAsync();
+            await using (var lockHead = new NpgsqlCommand("UPDATE audit_chain_head SET sequence = sequence WHERE id = 1", hold, held))
+            {
+                await lockHead.ExecuteNonQueryAsync();
+            }
+            await ScalarAsync("UPDATE subscriptions SET state = 'active' WHERE id = @id");
+            await UntilAsync(async () => await ScalarAsync(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%audit_chain_head%'") >= 2,
+                "both instances' audit writers waiting for the chain head");
+            Assert.Equal(0, receiver.Arrived);
+            await held.RollbackAsync();
+        }
+
+        // Both recorded the send and then say how their delivery went: one sent it, the other found its lease gone.
+        await UntilAsync(async () => await ScalarAsync(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.deliver' AND subject = 'subscription:' || @id") >= before + 2, "both deliveries' outcomes recorded");
+        await admin.WaitUntilNothingPendingAsync(id);
+        Assert.Equal(1, receiver.Arrived);
+        Assert.Equal(key, Assert.Single(receiver.Acknowledged).Body["key"]!.GetValue<string>());
+        await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
     }
 
     /// <summary>One client per instance for the same caller; requests alternate between them.</summary>

@@ -142,10 +142,14 @@ public sealed class WebhookDispatcher(
             var classification = FeedRecord.MarkingOf(row);
             var what = $"event {row.EventId} ({row.Type} {row.Subject}{(row.Ref is null ? "" : $" {row.Ref}")}) to {subscription.Url}";
             await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
-            var error = await SendAsync(subscription, row.EventId, body, ct);
+            var (error, leaseLost) = await SendAsync(subscription, row.EventId, body, ct);
             await audit.RecordAsync(actor.Entry(
                 AuditActions.WebhookDeliver, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
                 classification, $"{what}{(error is null ? "" : $": {error}")}"), ct);
+            if (leaseLost)
+            {
+                return; // another instance has the subscription now: the delivery is its to make
+            }
             if (error is null)
             {
                 await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
@@ -161,19 +165,28 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    /// <summary>POSTs one event, signed; null when the receiver acknowledged it, else why not.</summary>
-    private async Task<string?> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, CancellationToken ct)
+    /// <summary>
+    /// POSTs one event, signed; null when the receiver acknowledged it, else why not. Each attempt first extends the
+    /// lease from now: the lease was renewed before the send was recorded, and recording it, the attempts before and
+    /// the delays between them may have outlasted it, when another instance takes the subscription over and sends the
+    /// same event. Then nothing more is sent from here (<c>LeaseLost</c>).
+    /// </summary>
+    private async Task<(string? Error, bool LeaseLost)> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, CancellationToken ct)
     {
         // The allow-list is checked again at delivery: a host removed from it since registration gets nothing.
         if (options.Value.UrlProblem(subscription.Url) is { } problem)
         {
-            return problem.Message;
+            return (problem.Message, false);
         }
         var client = clients.CreateClient(ClientName);
         try
         {
             using var response = await Pipeline(subscription.Id).ExecuteAsync(async token =>
             {
+                if (!await store.KeepLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, token))
+                {
+                    throw new LeaseLostException();
+                }
                 using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 request.Headers.Add(WebhookSignature.EventIdHeader, eventId);
@@ -181,21 +194,28 @@ public sealed class WebhookDispatcher(
                 request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(subscription.Secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
                 return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
             }, ct);
-            return response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode}.";
+            return (response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode}.", false);
+        }
+        catch (LeaseLostException)
+        {
+            return ("Not sent: the subscription's lease ran out before the attempt, and another instance has it now.", true);
         }
         catch (BrokenCircuitException)
         {
-            return "The subscription's circuit is open after repeated failures.";
+            return ("The subscription's circuit is open after repeated failures.", false);
         }
         catch (TimeoutRejectedException)
         {
-            return $"The receiver did not answer within {options.Value.AttemptTimeout}.";
+            return ($"The receiver did not answer within {options.Value.AttemptTimeout}.", false);
         }
         catch (HttpRequestException e)
         {
-            return $"The receiver could not be reached: {e.Message}";
+            return ($"The receiver could not be reached: {e.Message}", false);
         }
     }
+
+    /// <summary>This instance no longer holds the subscription's lease: the attempt is not made (no failure of the receiver's).</summary>
+    private sealed class LeaseLostException() : Exception("The subscription's lease is held by another instance.");
 
     /// <summary>The subscription's own pipeline: its circuit opens on its failures only.</summary>
     private ResiliencePipeline<HttpResponseMessage> Pipeline(string subscriptionId) =>

@@ -44,7 +44,7 @@ public sealed class WebhookOptions : IValidatableObject
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long an instance holds a subscription's lease without renewing it (it renews before each event). When an
+    /// How long an instance holds a subscription's lease without renewing it (it renews before each event and each attempt of its POST, and makes no attempt once another instance has the lease). When an
     /// instance dies, another takes the subscription over after this. At least AttemptTimeout × (Retries + 1).
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
