@@ -35,6 +35,28 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         Assert.False(await TableExistsAsync("half_done"));
     }
 
+    [Fact]
+    public async Task ADatabaseMigratedByANewerVersionIsRefusedNamingWhatItLacks()
+    {
+        var migrator = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance);
+        migrator.Migrate();
+        // What a later release's first script leaves in the journal: this build cannot know what it changed (a column
+        // made NOT NULL, a table its writes would have to fill), so writing to that schema could fail or lose data.
+        var newer = $"db.{Provider.Name}/9999_from_a_newer_version.sql";
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("INSERT INTO schemaversions (scriptname, applied) VALUES (@newer, CURRENT_TIMESTAMP)", new { newer });
+        }
+        var journalBefore = await JournalAsync();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => migrator.Migrate());
+
+        Assert.Contains("newer version", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(newer, refused.Message, StringComparison.Ordinal);
+        Assert.Equal(journalBefore, await JournalAsync());
+    }
+
     private Task<List<string>> JournalAsync() =>
         Db.ReadAsync(async c => (await c.QueryAsync<string>("SELECT scriptname FROM schemaversions ORDER BY scriptname")).ToList()).AsTask();
 
