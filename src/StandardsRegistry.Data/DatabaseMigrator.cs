@@ -22,7 +22,9 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
                 throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
             }
         }
-        var result = db.Dialect.MigrationEngine(db.ConnectionString, new Log(logger)).PerformUpgrade();
+        var engine = db.Dialect.MigrationEngine(db.ConnectionString, new Log(logger));
+        RefuseANewerDatabase(engine);
+        var result = engine.PerformUpgrade();
         if (!result.Successful)
         {
             throw new InvalidOperationException(result.ErrorScript is { } script
@@ -30,6 +32,32 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
                 : $"The database could not be migrated: {result.Error.Message}", result.Error);
         }
         return result.Scripts.Select(s => s.Name).ToList();
+    }
+
+    /// <summary>
+    /// A database whose journal lists a script this build does not ship was migrated by a newer version (DbUp alone
+    /// would ignore it): this build's writes do not know that schema (0022 made <c>releases.standard_id</c> NOT NULL on
+    /// PostgreSQL, and an older build's releases then failed with a 500; on SQLite they would have been stored without
+    /// it), so it does not start on it.
+    /// </summary>
+    private static void RefuseANewerDatabase(DbUp.Engine.UpgradeEngine engine)
+    {
+        List<string> unknown;
+        try
+        {
+            unknown = engine.GetExecutedButNotDiscoveredScripts();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
+        }
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The database was migrated by a newer version of the Standards Registry: its journal (schemaversions) lists "
+                + $"{string.Join(", ", unknown)}, which this version does not have. Run that version or a later one, or "
+                + "restore the backup taken before the upgrade.");
+        }
     }
 
     /// <summary>True when every script has been applied.</summary>

@@ -133,17 +133,60 @@ public abstract class SqlDialect
         _ => throw new ArgumentException($"Unknown database provider '{provider}': use one of {string.Join(", ", Providers)}."),
     };
 
-    /// <summary>The provider's scripts (db/&lt;provider&gt;/, embedded), journaled, one transaction per script.</summary>
-    internal UpgradeEngine MigrationEngine(string connectionString, DbUp.Engine.Output.IUpgradeLog log, params SqlScript[] extra) =>
-        Migrations(connectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, IsScript)
+    /// <summary>
+    /// The provider's scripts (db/&lt;provider&gt;/, embedded), journaled, one transaction per script. A script whose first
+    /// line is <c>-- when: SELECT …</c> runs only where that query answers non-zero (<see cref="GuardedScript"/>).
+    /// </summary>
+    internal UpgradeEngine MigrationEngine(string connectionString, DbUp.Engine.Output.IUpgradeLog log, params SqlScript[] extra)
+    {
+        var assembly = typeof(SqlDialect).Assembly;
+        var builder = Migrations(connectionString)
+            .WithScriptsEmbeddedInAssembly(assembly, name => IsScript(name) && GuardedScript.Read(assembly, name) is null);
+        foreach (var name in assembly.GetManifestResourceNames().Where(IsScript))
+        {
+            if (GuardedScript.Read(assembly, name) is { } guarded)
+            {
+                builder.WithScript(name, guarded);
+            }
+        }
+        return builder
             .WithScripts(extra)
             .WithTransactionPerScript()
             .LogTo(log)
             .Build();
+    }
 
     internal bool IsScript(string resourceName) => resourceName.StartsWith($"db.{Name}/", StringComparison.Ordinal);
 }
 
 /// <summary>A source of read connections, and what to dispose with the <see cref="Db"/> that uses it.</summary>
 internal sealed record ReadConnections(Func<DbConnection> Create, IDisposable? Owned);
+
+/// <summary>
+/// A migration script that repairs what only some databases lack, where the provider cannot say so in SQL (SQLite has no
+/// <c>ADD COLUMN IF NOT EXISTS</c>): its first line, <c>-- when: SELECT …</c>, is asked on the migration's connection
+/// and the script runs only when it answers non-zero; otherwise it is journaled having done nothing.
+/// </summary>
+internal sealed class GuardedScript(string guard, string contents) : IScript
+{
+    private const string Marker = "-- when: ";
+
+    public static GuardedScript? Read(System.Reflection.Assembly assembly, string resourceName)
+    {
+        using var stream = assembly.GetManifestResourceStream(resourceName)!;
+        using var reader = new StreamReader(stream);
+        var first = reader.ReadLine();
+        return first is not null && first.StartsWith(Marker, StringComparison.Ordinal)
+            ? new GuardedScript(first[Marker.Length..], first + "\n" + reader.ReadToEnd())
+            : null;
+    }
+
+    public string ProvideScript(Func<System.Data.IDbCommand> dbCommandFactory)
+    {
+        using var command = dbCommandFactory();
+        command.CommandText = guard;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0
+            ? contents
+            : "SELECT 1;";
+    }
+}

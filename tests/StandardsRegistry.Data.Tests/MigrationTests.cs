@@ -35,6 +35,104 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         Assert.False(await TableExistsAsync("half_done"));
     }
 
+    [Fact]
+    public async Task ADatabaseMigratedByANewerVersionIsRefusedNamingWhatItLacks()
+    {
+        var migrator = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance);
+        migrator.Migrate();
+        // What a later release's first script leaves in the journal: this build cannot know what it changed (a column
+        // made NOT NULL, a table its writes would have to fill), so writing to that schema could fail or lose data.
+        var newer = $"db.{Provider.Name}/9999_from_a_newer_version.sql";
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("INSERT INTO schemaversions (scriptname, applied) VALUES (@newer, CURRENT_TIMESTAMP)", new { newer });
+        }
+        var journalBefore = await JournalAsync();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => migrator.Migrate());
+
+        Assert.Contains("newer version", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(newer, refused.Message, StringComparison.Ordinal);
+        Assert.Equal(journalBefore, await JournalAsync());
+    }
+
+    [Fact]
+    public async Task ADatabaseThatRan0021AsFirstShippedGetsTheOpaqueIdsOfItsResponsesAndTables()
+    {
+        // 4e9baec shipped 0021 without its last section (the public ids, appended by 5465e88): a database migrated then
+        // has 0021 in its journal and no public_id columns.
+        var p = Provider.Name;
+        var assembly = typeof(SqlDialect).Assembly;
+        var current = new StreamReader(assembly.GetManifestResourceStream($"db.{p}/0021_feed_subjects.sql")!).ReadToEnd();
+        var asShipped = current[..current.IndexOf("-- A response row and a published table are named", StringComparison.Ordinal)];
+        var upgrade = Db.Dialect.Migrations(Db.ConnectionString)
+            .WithScriptsEmbeddedInAssembly(assembly, n => Db.Dialect.IsScript(n) && string.CompareOrdinal(n, $"db.{p}/0021") < 0)
+            .WithScript($"db.{p}/0021_feed_subjects.sql", asShipped)
+            .WithTransactionPerScript()
+            .Build()
+            .PerformUpgrade();
+        Assert.True(upgrade.Successful, upgrade.Error?.Message);
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("""
+                INSERT INTO standards (standard_key, designation, category, title, created_at, created_by)
+                VALUES ('stanag-1', 'STANAG 1', 'caliber', 'One', 0, 'test')
+                """);
+            await connection.ExecuteAsync("""
+                INSERT INTO versions (standard_id, edition, title, summary, body, attributes, status, classification, created_at, created_by, updated_at, updated_by)
+                SELECT id, 1, 'One', 's', 'b', '{}', 'published', 0, 0, 'test', 0, 'test' FROM standards WHERE standard_key = 'stanag-1'
+                """);
+            foreach (var nation in new[] { "FRA", "DEU" })
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO national_responses (version_id, nation, response, classification, recorded_at, recorded_by)
+                    SELECT id, @nation, 'ratified', 0, 0, 'test' FROM versions
+                    """, new { nation });
+            }
+            await connection.ExecuteAsync("""
+                INSERT INTO capability_tables (cycle, audience, classification, design, target_snapshot, published_at, published_by)
+                VALUES (2027, 'EU', 0, '{}', 0, 0, 'test')
+                """);
+        }
+
+        new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        var ids = await Db.ReadAsync(async c => (await c.QueryAsync<string?>(
+            "SELECT public_id FROM national_responses UNION ALL SELECT public_id FROM capability_tables")).ToList()).AsTask();
+        Assert.Equal(3, ids.Count);
+        Assert.All(ids, id => Assert.Matches("^[0-9a-f]{32}$", id));
+        Assert.Equal(3, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task TheRepairOfTheOpaqueIdsChangesNoIdOfADatabaseThatHasThem()
+    {
+        // Migrated through today's 0021, every row already has its id, sent to readers and named in feed refs.
+        var p = Provider.Name;
+        var upTo0022 = Db.Dialect.Migrations(Db.ConnectionString)
+            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, n => Db.Dialect.IsScript(n) && string.CompareOrdinal(n, $"db.{p}/0023") < 0)
+            .WithTransactionPerScript()
+            .Build()
+            .PerformUpgrade();
+        Assert.True(upTo0022.Successful, upTo0022.Error?.Message);
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("""
+                INSERT INTO capability_tables (cycle, audience, classification, design, target_snapshot, published_at, published_by, public_id)
+                VALUES (2027, 'EU', 0, '{}', 0, 0, 'test', '0123456789abcdef0123456789abcdef')
+                """);
+        }
+
+        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        Assert.Equal([$"db.{p}/0023_response_public_ids.sql"], applied);
+        Assert.Equal("0123456789abcdef0123456789abcdef",
+            await Db.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT public_id FROM capability_tables")).AsTask());
+    }
+
     private Task<List<string>> JournalAsync() =>
         Db.ReadAsync(async c => (await c.QueryAsync<string>("SELECT scriptname FROM schemaversions ORDER BY scriptname")).ToList()).AsTask();
 
