@@ -225,11 +225,6 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation)
             """;
 
-        public const string LatestId = """
-            SELECT r.id AS Id, r.classification AS Classification FROM national_responses r
-            WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation)
-            """;
-
         /// <summary>
         /// The nation's latest row on the edition among those the scope may see — its current row as the reads show it
         /// (<see cref="Matrix"/>): a newer row it may not see changes nothing, as a newer hidden edition does not.
@@ -336,6 +331,6 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             }
         }
 
-        public static IEnumerable<string> All() => [Nation, Latest, LatestId, Insert, ActiveRelease, InsertRelease, Revoke];
+        public static IEnumerable<string> All() => [Nation, Latest, Insert, ActiveRelease, InsertRelease, Revoke];
     }
 }

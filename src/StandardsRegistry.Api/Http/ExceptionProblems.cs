@@ -78,7 +78,7 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
     private static string Charset(HttpRequest request)
     {
         var charset = Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type.Charset.ToString() : request.ContentType ?? "";
-        return charset.Length <= 64 ? charset : charset[..64] + "…";
+        return UrlRules.Shown(charset);
     }
 
     private static bool IsMissingBody(BadHttpRequestException bad) =>

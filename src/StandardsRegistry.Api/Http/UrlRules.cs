@@ -61,5 +61,6 @@ public static class UrlRules
         return System.Text.Unicode.Utf8.IsValid(bytes.ToArray());
     }
 
-    private static string Shown(string name) => name.Length <= 64 ? name : name[..64] + "…";
+    /// <summary>A value the client sent, as a problem names it: cut short after 64 characters.</summary>
+    internal static string Shown(string name) => name.Length <= 64 ? name : name[..64] + "…";
 }
