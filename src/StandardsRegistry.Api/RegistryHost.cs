@@ -56,6 +56,7 @@ public static class RegistryHost
         app.UseCataloguePage();
         app.Use(RequestLimits.RefuseOversizedHeaders);
         app.Use(UrlRules.RefuseMalformedUrls);
+        app.Use(ContentTypes.UnquoteCharset);
         app.Use(RequestLimits.RefuseOversizedBodies);
         app.UseAuthentication();
         app.UseRateAndTimeLimits();
