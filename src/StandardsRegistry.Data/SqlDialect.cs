@@ -139,15 +139,11 @@ public abstract class SqlDialect
     /// </summary>
     internal UpgradeEngine MigrationEngine(string connectionString, DbUp.Engine.Output.IUpgradeLog log, params SqlScript[] extra)
     {
-        var assembly = typeof(SqlDialect).Assembly;
         var builder = Migrations(connectionString)
-            .WithScriptsEmbeddedInAssembly(assembly, name => IsScript(name) && GuardedScript.Read(assembly, name) is null);
-        foreach (var name in assembly.GetManifestResourceNames().Where(IsScript))
+            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, name => IsScript(name) && !GuardedScript.All.ContainsKey(name));
+        foreach (var (name, guarded) in GuardedScript.All.Where(g => IsScript(g.Key)))
         {
-            if (GuardedScript.Read(assembly, name) is { } guarded)
-            {
-                builder.WithScript(name, guarded);
-            }
+            builder.WithScript(name, guarded);
         }
         return builder
             .WithScripts(extra)
@@ -171,7 +167,27 @@ internal sealed class GuardedScript(string guard, string contents) : IScript
 {
     private const string Marker = "-- when: ";
 
-    public static GuardedScript? Read(System.Reflection.Assembly assembly, string resourceName)
+    /// <summary>
+    /// Every guarded script of every provider, by resource name: read once, since the engine is built again for each
+    /// readiness probe (<see cref="DatabaseMigrator.IsUpToDate"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, GuardedScript> All { get; } = ReadAll();
+
+    private static Dictionary<string, GuardedScript> ReadAll()
+    {
+        var assembly = typeof(SqlDialect).Assembly;
+        var all = new Dictionary<string, GuardedScript>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("db.", StringComparison.Ordinal)))
+        {
+            if (Read(assembly, name) is { } guarded)
+            {
+                all.Add(name, guarded);
+            }
+        }
+        return all;
+    }
+
+    private static GuardedScript? Read(System.Reflection.Assembly assembly, string resourceName)
     {
         using var stream = assembly.GetManifestResourceStream(resourceName)!;
         using var reader = new StreamReader(stream);
