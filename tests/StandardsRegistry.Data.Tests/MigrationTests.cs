@@ -63,16 +63,9 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // 4e9baec shipped 0021 without its last section (the public ids, appended by 5465e88): a database migrated then
         // has 0021 in its journal and no public_id columns.
         var p = Provider.Name;
-        var assembly = typeof(SqlDialect).Assembly;
-        var current = new StreamReader(assembly.GetManifestResourceStream($"db.{p}/0021_feed_subjects.sql")!).ReadToEnd();
+        var current = new StreamReader(typeof(SqlDialect).Assembly.GetManifestResourceStream($"db.{p}/0021_feed_subjects.sql")!).ReadToEnd();
         var asShipped = current[..current.IndexOf("-- A response row and a published table are named", StringComparison.Ordinal)];
-        var upgrade = Db.Dialect.Migrations(Db.ConnectionString)
-            .WithScriptsEmbeddedInAssembly(assembly, n => Db.Dialect.IsScript(n) && string.CompareOrdinal(n, $"db.{p}/0021") < 0)
-            .WithScript($"db.{p}/0021_feed_subjects.sql", asShipped)
-            .WithTransactionPerScript()
-            .Build()
-            .PerformUpgrade();
-        Assert.True(upgrade.Successful, upgrade.Error?.Message);
+        MigrateBefore("0021", new SqlScript($"db.{p}/0021_feed_subjects.sql", asShipped));
         using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
         {
             connection.Open();
@@ -111,12 +104,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     {
         // Migrated through today's 0021, every row already has its id, sent to readers and named in feed refs.
         var p = Provider.Name;
-        var upTo0022 = Db.Dialect.Migrations(Db.ConnectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, n => Db.Dialect.IsScript(n) && string.CompareOrdinal(n, $"db.{p}/0023") < 0)
-            .WithTransactionPerScript()
-            .Build()
-            .PerformUpgrade();
-        Assert.True(upTo0022.Successful, upTo0022.Error?.Message);
+        MigrateBefore("0023");
         using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
         {
             connection.Open();
@@ -131,6 +119,18 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         Assert.Equal([$"db.{p}/0023_response_public_ids.sql"], applied);
         Assert.Equal("0123456789abcdef0123456789abcdef",
             await Db.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT public_id FROM capability_tables")).AsTask());
+    }
+
+    /// <summary>Applies the provider's scripts numbered below <paramref name="number"/>, then <paramref name="instead"/>: a database as an earlier release left it.</summary>
+    private void MigrateBefore(string number, params SqlScript[] instead)
+    {
+        var upgrade = Db.Dialect.Migrations(Db.ConnectionString)
+            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, n => Db.Dialect.IsScript(n) && string.CompareOrdinal(n, $"db.{Provider.Name}/{number}") < 0)
+            .WithScripts(instead)
+            .WithTransactionPerScript()
+            .Build()
+            .PerformUpgrade();
+        Assert.True(upgrade.Successful, upgrade.Error?.Message);
     }
 
     private Task<List<string>> JournalAsync() =>
