@@ -39,17 +39,7 @@ public sealed class MultiInstanceFixture : IAsyncLifetime
     public string ConnectionString => _database!.ConnectionString;
 
     /// <summary>Webhooks to a receiver on 127.0.0.1, both instances delivering, with a lease of the shortest the settings allow.</summary>
-    private static readonly Dictionary<string, string> Webhooks = new()
-    {
-        ["Webhooks__AllowedHosts__0"] = "127.0.0.1",
-        ["Webhooks__PollInterval"] = "00:00:00.100",
-        ["Webhooks__AttemptTimeout"] = "00:00:01",
-        ["Webhooks__Retries"] = "1",
-        ["Webhooks__RetryDelay"] = "00:00:00.050",
-        ["Webhooks__Backoff"] = "00:00:00.200",
-        ["Webhooks__MaxBackoff"] = "00:00:00.500",
-        ["Webhooks__LeaseDuration"] = "00:00:02",
-    };
+    private static readonly Dictionary<string, string> Webhooks = ServiceProcess.QuickWebhooks(lease: "00:00:02");
 
     public async ValueTask DisposeAsync()
     {

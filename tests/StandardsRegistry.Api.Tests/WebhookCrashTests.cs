@@ -16,17 +16,7 @@ public abstract class WebhookCrashTests(TestProvider provider)
 {
     private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
 
-    private static readonly Dictionary<string, string> Settings = new()
-    {
-        ["Webhooks__AllowedHosts__0"] = "127.0.0.1",
-        ["Webhooks__PollInterval"] = "00:00:00.100",
-        ["Webhooks__AttemptTimeout"] = "00:00:01",
-        ["Webhooks__Retries"] = "1",
-        ["Webhooks__RetryDelay"] = "00:00:00.050",
-        ["Webhooks__Backoff"] = "00:00:00.200",
-        ["Webhooks__MaxBackoff"] = "00:00:00.500",
-        ["Webhooks__LeaseDuration"] = "00:00:03",
-    };
+    private static readonly Dictionary<string, string> Settings = ServiceProcess.QuickWebhooks(lease: "00:00:03");
 
     [Fact]
     public async Task EventsCommittedBeforeTheProcessIsKilledAreDeliveredByTheNextOne()

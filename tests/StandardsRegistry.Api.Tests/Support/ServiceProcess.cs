@@ -92,6 +92,22 @@ public sealed class ServiceProcess : IAsyncDisposable
             .Select(l => l.Length > 2000 ? l[..2000] + "…" : l));
 
     /// <summary>
+    /// Webhook settings for a service that delivers quickly to a receiver on 127.0.0.1: polling every 100 ms, one retry of
+    /// a 1 s attempt, short backoffs, and a lease of <paramref name="lease"/> (at least the 2 s the attempts take).
+    /// </summary>
+    public static Dictionary<string, string> QuickWebhooks(string lease) => new()
+    {
+        ["Webhooks__AllowedHosts__0"] = "127.0.0.1",
+        ["Webhooks__PollInterval"] = "00:00:00.100",
+        ["Webhooks__AttemptTimeout"] = "00:00:01",
+        ["Webhooks__Retries"] = "1",
+        ["Webhooks__RetryDelay"] = "00:00:00.050",
+        ["Webhooks__Backoff"] = "00:00:00.200",
+        ["Webhooks__MaxBackoff"] = "00:00:00.500",
+        ["Webhooks__LeaseDuration"] = lease,
+    };
+
+    /// <summary>
     /// Starts the service on <paramref name="connectionString"/> (PostgreSQL unless <paramref name="settings"/> say
     /// otherwise) and waits until it is ready: within 30 s, or <paramref name="readyTimeout"/> when its start has more
     /// to do (a large feed backfill).
