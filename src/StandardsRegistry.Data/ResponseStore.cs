@@ -100,7 +100,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         writes.VersionAsync(AuditActions.ResponseRelease, by, now, scope, key, edition, async (w, version) =>
         {
             w.Names(detail: $"{nation} audience={audience.Code}");
-            var latest = await w.Session.QuerySingleOrDefaultAsync<LatestRow>(Sql.LatestIdSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation }));
+            var latest = await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.LatestSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation }));
             if (latest is null)
             {
                 return Result.Fail<ResponseReleaseRow>(Outcome.NotFound, NoResponse(edition, nation));
@@ -183,12 +183,6 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         a.Response == b.Response && a.Reservation == b.Reservation && a.IntendedImplementation == b.IntendedImplementation
         && a.ActualImplementation == b.ActualImplementation && a.ImplementingDocument == b.ImplementingDocument && a.Classification == b.Classification;
 
-    private sealed class LatestRow
-    {
-        public long Id { get; init; }
-        public Classification Classification { get; init; }
-    }
-
     /// <summary>
     /// A response row <paramref name="r"/> as the scope may see it (the edition's visibility is composed separately):
     /// within clearance; outside NATO released to the reader's audience; for a NATO reader speaking for a nation, its
@@ -231,12 +225,6 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         /// </summary>
         public static string LatestSeen(VisibilityScope scope) => $"""
             SELECT {Columns} FROM {From}
-            WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation AND {Predicate(scope, "l")})
-            """;
-
-        /// <summary>The id and marking of the nation's latest row on the edition among those the scope may see.</summary>
-        public static string LatestIdSeen(VisibilityScope scope) => $"""
-            SELECT r.id AS Id, r.classification AS Classification FROM national_responses r
             WHERE r.id = (SELECT MAX(l.id) FROM national_responses l WHERE l.version_id = @versionId AND l.nation = @nation AND {Predicate(scope, "l")})
             """;
 
@@ -315,7 +303,6 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope)
         {
             yield return LatestSeen(scope);
-            yield return LatestIdSeen(scope);
             yield return ReleasedTo(scope);
             yield return Matrix(scope);
             yield return History(scope);

@@ -112,15 +112,18 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     /// Extends the lease while <paramref name="owner"/> still holds it and the subscription is active; false when it has
     /// lost it or the subscription was paused or deleted since it was leased.
     /// </summary>
-    public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
-        (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.RenewLease, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
+    public Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
+        ExtendLeaseAsync(Sql.RenewLease, id, owner, until, ct);
 
     /// <summary>
     /// Extends the lease while <paramref name="owner"/> still holds it, whatever the subscription's state (a delivery in
     /// flight completes, its retries included); false when another instance has it.
     /// </summary>
-    public async Task<bool> KeepLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
-        (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.KeepLease, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
+    public Task<bool> KeepLeaseAsync(string id, string owner, DateTimeOffset until, CancellationToken ct = default) =>
+        ExtendLeaseAsync(Sql.KeepLease, id, owner, until, ct);
+
+    private async Task<bool> ExtendLeaseAsync(string sql, string id, string owner, DateTimeOffset until, CancellationToken ct) =>
+        (await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(sql, new { id, owner, until = until.ToUnixTimeMilliseconds() })), ct)).Value == 1;
 
     public Task ReleaseLeaseAsync(string id, string owner, CancellationToken ct = default) =>
         db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.ReleaseLease, new { id, owner })), ct).AsTask();
