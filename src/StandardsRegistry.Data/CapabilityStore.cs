@@ -195,15 +195,20 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
     /// <summary>
     /// What a preview of <paramref name="cycle"/> is computed from: its current targets and, for an audience, every table
-    /// ever published to it (read without the audience's lock: a preview decides nothing). The priors are null when one
-    /// of those tables, or a target it was computed from, is marked above <paramref name="clearance"/>.
+    /// ever published to it (read without the audience's lock: a preview decides nothing). Null when there is nothing the
+    /// <paramref name="clearance"/> may compute over: no targets, a target marked above it, or a table of the audience
+    /// (or a target it was computed from) marked above it — all answered alike, as a cycle with no targets.
     /// </summary>
-    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease>? Priors)> PreviewInputsAsync(int cycle, string? audience, Classification clearance, CancellationToken ct = default) =>
-        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>?)>(async c =>
+    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease> Priors)?> PreviewInputsAsync(int cycle, string? audience, Classification clearance, CancellationToken ct = default) =>
+        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>)?>(async c =>
         {
             var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
+            if (targets.Count == 0 || targets.Any(t => t.Classification > clearance))
+            {
+                return null;
+            }
             var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }), clearance);
-            return (targets, priors);
+            return priors is null ? null : (targets, priors);
         }, ct).AsTask();
 
     /// <summary>

@@ -114,8 +114,7 @@ public static class CapabilityTablesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var (targets, priors) = await store.PreviewInputsAsync(cycle, audience, caller.Scope.MaxLevel, ct);
-        if (targets.Count == 0 || targets.Any(t => t.Classification > caller.Scope.MaxLevel) || priors is null)
+        if (await store.PreviewInputsAsync(cycle, audience, caller.Scope.MaxLevel, ct) is not var (targets, priors))
         {
             return Problems.NotFound();
         }
