@@ -64,6 +64,12 @@ public static class AuditActions
     /// <summary>A webhook delivery's outcome, after the POST.</summary>
     public const string WebhookDeliver = "webhook.deliver";
 
+    /// <summary>
+    /// A queued webhook delivery not sent because what its event names is above its audience's ceiling now (the ceiling
+    /// was lowered after it was queued); committed before the delivery is marked done.
+    /// </summary>
+    public const string WebhookWithhold = "webhook.withhold";
+
     public const string AuditQuery = "audit.query";
     public const string AuditVerify = "audit.verify";
 

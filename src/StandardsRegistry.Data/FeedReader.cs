@@ -25,6 +25,13 @@ public sealed class FeedEventRow
     public long? VersionId { get; init; }
     /// <summary>The nation of a response event.</summary>
     public string? Nation { get; init; }
+    /// <summary>
+    /// The marking of the record the event names, as stored, whether or not the event carries it: a version's or a
+    /// table's own, a response's or its edition's, whichever is higher (its ref names both); null for a relation, an
+    /// equivalent or a preferred mark (no marking of their own).
+    /// Read for one event only (<see cref="FeedReader.EventAsync(FeedView, VisibilityScope, long, CancellationToken)"/>).
+    /// </summary>
+    public Classification? Marking { get; init; }
     /// <summary>The version as the caller sees it now (as the feed has announced releases); null when it does not.</summary>
     public VersionRow? Version { get; set; }
     public ResponseRow? Response { get; set; }
@@ -50,7 +57,8 @@ public sealed class FeedEventRow
         return this;
     }
 
-    internal bool HasContent => Version is not null || Response is not null || Relation is not null || Equivalent is not null || Preferred is not null || Table is not null;
+    /// <summary>Whether the event carries its record (as read for the caller).</summary>
+    public bool HasContent => Version is not null || Response is not null || Relation is not null || Equivalent is not null || Preferred is not null || Table is not null;
 }
 
 /// <summary>An edge between two standards as the feed sends it.</summary>
@@ -105,17 +113,26 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     }
 
     /// <summary>One event of the scope's view as the feed shows it now; null when it is not for the caller (any more).</summary>
-    public async Task<FeedEventRow?> EventAsync(VisibilityScope scope, long sequence, CancellationToken ct) =>
-        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), sequence, 1, 1, ct)).Events.SingleOrDefault();
+    public Task<FeedEventRow?> EventAsync(VisibilityScope scope, long sequence, CancellationToken ct) =>
+        EventAsync(FeedView.Of(scope), scope, sequence, ct);
+
+    /// <summary>
+    /// One event of <paramref name="view"/>, as <paramref name="scope"/> (which may see less than the view) is shown it
+    /// now: null when it shows a record the scope does not see. A tombstone is returned whatever the scope: its
+    /// <see cref="FeedEventRow.Marking"/> says what it names. A webhook delivery reads its event in the view it was
+    /// queued for, and, when the audience's ceiling is below that view now, as the ceiling shows it.
+    /// </summary>
+    public async Task<FeedEventRow?> EventAsync(FeedView view, VisibilityScope scope, long sequence, CancellationToken ct) =>
+        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), sequence, 1, 1, ct, view)).Events.SingleOrDefault();
 
     /// <summary>
     /// Reads up to <paramref name="limit"/> events and considers the first <paramref name="keep"/>: those the caller
     /// sees now, with their records; the last one considered; whether more were read than considered.
     /// </summary>
     private async Task<(IReadOnlyList<FeedEventRow> Events, long? LastConsidered, bool More)> ReadEventsAsync(
-        VisibilityScope scope, string sql, long after, int limit, int keep, CancellationToken ct)
+        VisibilityScope scope, string sql, long after, int limit, int keep, CancellationToken ct, FeedView? view = null)
     {
-        var parameters = Bind(scope, new { after, limit });
+        var parameters = Bind(scope, new { after, limit }, view);
         return await db.ReadAsync<(IReadOnlyList<FeedEventRow>, long?, bool)>(async c =>
         {
             var read = await c.QueryAsync<FeedEventRow>(sql, parameters);
@@ -251,9 +268,10 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         }
     }
 
-    private static DynamicParameters Bind(VisibilityScope scope, object? more)
+    /// <param name="view">The view whose events are read; the scope's own unless given.</param>
+    private static DynamicParameters Bind(VisibilityScope scope, object? more, FeedView? view = null)
     {
-        var view = FeedView.Of(scope);
+        view ??= FeedView.Of(scope);
         var parameters = Visibility.Bind(scope, DateTimeOffset.UnixEpoch, more);
         parameters.Add("scopeNation", scope.Nation);
         parameters.Add("viewCommunity", view.Community);
@@ -274,20 +292,28 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// that shows a record (visible, updated) is left out while the record is not visible now: a later tombstone
         /// says it went, and no content of a record the caller no longer sees is sent again.
         /// </summary>
-        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq > @after", dialect.Limit("@limit"));
+        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq > @after", dialect.Limit("@limit"), "");
 
-        /// <summary>One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a record no longer visible).</summary>
-        public static string Event(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq = @after", "");
+        /// <summary>
+        /// One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a record no longer visible),
+        /// with the marking of the record it names (<see cref="FeedEventRow.Marking"/>).
+        /// </summary>
+        public static string Event(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq = @after", "", """
+            ,
+                   CASE f.subject WHEN 'version' THEN v.classification
+                                  WHEN 'response' THEN CASE WHEN fn.classification > v.classification THEN fn.classification ELSE v.classification END
+                                  WHEN 'table' THEN (SELECT ft.classification FROM capability_tables ft WHERE ft.id = f.subject_id) END AS Marking
+            """);
 
         /// <summary>
         /// The events of the view in a range of sequences, less the version events whose version the caller does not see
         /// now (the release rule, as announced): the query stays the versions' own, and the events of other records are
         /// judged when their records are read. A response event names its nation (a delegate reads its own only).
         /// </summary>
-        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit) => $"""
+        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit, string more) => $"""
             SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
                    f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId,
-                   fn.nation AS Nation
+                   fn.nation AS Nation{more}
             FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id
                  LEFT JOIN national_responses fn ON f.subject = 'response' AND fn.id = f.subject_id
             WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position}

@@ -548,6 +548,9 @@ public sealed class FeedWriter(Db db)
         /// Every live subscription that reads one of the views (its audience at its ceiling) gets their new events: the
         /// events of view <c>@v0</c> from <c>@f0</c> to <c>@l0</c>, and so on for <paramref name="views"/> views. Due at
         /// once (0: the dispatcher's clock decides retries; the catalogue's time of the change is not its business).
+        /// Inserted in sequence order, so a subscription's rows are numbered (id) in the order its events happened: the
+        /// dispatcher takes them by id, which stays in order when the audience's ceiling changes and later rows are of
+        /// another view (the view row's lock, held since the sequence numbers were reserved, orders rows across writes).
         /// </summary>
         public static string Enqueue(int views) => $"""
             INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
@@ -556,6 +559,7 @@ public sealed class FeedWriter(Db db)
             JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
             JOIN feed_events f ON f.view_id = fv.id
             WHERE s.state <> 'deleted' AND ({string.Join(" OR ", Enumerable.Range(0, views).Select(i => $"(fv.id = @v{i} AND f.seq BETWEEN @f{i} AND @l{i})"))})
+            ORDER BY f.view_id, f.seq, s.id
             """;
 
         public const string IsComplete = "SELECT COUNT(*) FROM feed_state";

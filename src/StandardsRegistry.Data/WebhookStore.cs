@@ -33,13 +33,23 @@ public sealed class BacklogRow
     public long Pending { get; init; }
 }
 
-/// <summary>One delivery waiting in the outbox: the event's position in the subscription's view.</summary>
+/// <summary>
+/// One delivery waiting in the outbox: the event's position in the view it was queued for (the audience's view at the
+/// ceiling the audience had then), and the audience's ceiling now, read with it.
+/// </summary>
 public sealed class DeliveryRow
 {
     public long Id { get; init; }
     public long Seq { get; init; }
     public long Attempts { get; init; }
     public long NextAttemptAt { get; init; }
+    /// <summary>The view the event was queued for: its community (the audience) and level.</summary>
+    public string ViewCommunity { get; init; } = "";
+    public Classification ViewLevel { get; init; }
+    /// <summary>The audience's accreditation ceiling as the <c>audiences</c> table says now (no cache).</summary>
+    public Classification Ceiling { get; init; }
+
+    public FeedView View => new(ViewCommunity, ViewLevel, false);
 }
 
 /// <summary>
@@ -128,7 +138,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task ReleaseLeaseAsync(string id, string owner, CancellationToken ct = default) =>
         db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.ReleaseLease, new { id, owner })), ct).AsTask();
 
-    /// <summary>The subscription's undelivered events, oldest first.</summary>
+    /// <summary>The subscription's undelivered events, in the order they were queued (by sequence within a view).</summary>
     public Task<IReadOnlyList<DeliveryRow>> PendingAsync(string id, int limit, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<DeliveryRow>>(async c => await c.QueryAsync<DeliveryRow>(Sql.Pending(db.Dialect), new { id, limit }), ct).AsTask();
 
@@ -208,10 +218,16 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
 
         public const string ReleaseLease = "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner";
 
+        // In the order queued (ix_webhook_outbox_pending): by sequence within a view, and the rows of a view the
+        // subscription read before its audience's ceiling changed before those of the view it reads since (sequence
+        // numbers of two views are not comparable). With each row, its view and the audience's ceiling now.
         public static string Pending(SqlDialect dialect) => $"""
-            SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt
-            FROM webhook_outbox o WHERE o.subscription_id = @id AND o.delivered_at IS NULL
-            ORDER BY o.seq
+            SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt,
+                   fv.community AS ViewCommunity, fv.level AS ViewLevel, a.max_classification AS Ceiling
+            FROM webhook_outbox o JOIN feed_views fv ON fv.id = o.view_id
+            JOIN subscriptions s ON s.id = o.subscription_id JOIN audiences a ON a.code = s.audience
+            WHERE o.subscription_id = @id AND o.delivered_at IS NULL
+            ORDER BY o.id
             {dialect.Limit("@limit")}
             """;
 

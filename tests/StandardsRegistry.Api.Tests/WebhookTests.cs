@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
@@ -45,12 +47,22 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>The feed of the subscription's view (EU at its ceiling) as a consumer reads it: what the deliveries must match.</summary>
-    private static async Task<List<JsonObject>> FeedAsync(RegistryApp app, string audience = "EU")
+    private static async Task<List<JsonObject>> FeedAsync(RegistryApp app, string audience = "EU", string euClearance = "CTS")
     {
-        var follower = new FeedFollower(app.As(audience == "EU" ? TestCaller.Eu("CTS") : TestCaller.Public()), pageSize: 100);
+        var follower = new FeedFollower(app.As(audience == "EU" ? TestCaller.Eu(euClearance) : TestCaller.Public()), pageSize: 100);
         await follower.FollowAsync();
         return follower.Events;
     }
+
+    /// <summary>Sets an audience's accreditation ceiling as an operator does today: by editing the database (no route changes it).</summary>
+    private static async Task SetCeilingAsync(RegistryApp app, string audience, Classification ceiling)
+    {
+        using var db = TestDb.Open(app.Provider, app.ConnectionString);
+        await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(
+            "UPDATE audiences SET max_classification = @ceiling WHERE code = @audience", new { ceiling = (int)ceiling, audience })));
+    }
+
+    private static string Named(JsonObject e) => $"{e["type"]} {e["key"]}/{e["edition"]}";
 
     [Fact]
     public async Task EveryEventOfTheAudienceIsDeliveredSignedInOrderAndNothingElse()
@@ -358,6 +370,101 @@ public abstract class WebhookTests(TestProvider provider)
         // The first event again, then the third: the second, in flight when the redelivery was asked for, was
         // acknowledged (and so marked delivered) after it.
         Assert.Equal(["stanag-5221", "stanag-5222", "stanag-5221", "stanag-5223"], keys);
+    }
+
+    /// <summary>
+    /// The audience's ceiling lowered (CTS to NR) while events wait: each waiting delivery is read in the view it was
+    /// queued for, so what arrives is the event queued — same id, standard and edition — and only when what it names is
+    /// at or below the ceiling now. The others are withheld: marked done, never sent, each on record as
+    /// <c>webhook.withhold</c> (committed before the row is marked, so nothing pending means the record is there).
+    /// An event made after the change, queued in the new view while older ones still wait, goes after them.
+    /// </summary>
+    [Fact]
+    public async Task WhenTheCeilingIsLoweredWaitingEventsGoOutAsQueuedAndNothingAboveTheNewCeilingLeaves()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await PublishReleasedAsync(app, "stanag-5301");        // NU: within the new ceiling, its content revoked below
+        await PublishReleasedAsync(app, "stanag-5302", "NS");  // above it
+        await PublishReleasedAsync(app, "stanag-5303", "NR");  // at it
+        await authority.RevokeAsync("stanag-5301", 1, "EU");   // a tombstone within it
+        await PublishReleasedAsync(app, "stanag-5304", "NS");
+        await authority.RevokeAsync("stanag-5304", 1, "EU");   // a tombstone above it: it names an NS edition
+        // What the subscription's view (EU at CTS) holds for it, as queued: the deliveries are judged against these ids.
+        var queued = await FeedAsync(app);
+        // (Each revoked edition's own 'visible' event is not there: its content is no longer the audience's, and the
+        // dispatcher skips it as the feed does.)
+        Assert.Equal(["visible stanag-5302/1", "visible stanag-5303/1", "hidden stanag-5301/1", "hidden stanag-5304/1"], queued.Select(Named));
+        Assert.Equal(6, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        // Made after the change, while the older events still wait: queued in the view of EU at NR, whose sequence
+        // numbers overlap those of EU at CTS.
+        await PublishReleasedAsync(app, "stanag-5305");
+        var after = (await FeedAsync(app, euClearance: "NR")).Single(e => (string)e["key"]! == "stanag-5305");
+
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "every waiting delivery made or withheld");
+
+        string[] expected = [queued[1]["id"]!.GetValue<string>(), queued[2]["id"]!.GetValue<string>(), after["id"]!.GetValue<string>()];
+        var delivered = receiver.Acknowledged.ToList();
+        Assert.Equal(expected, delivered.Select(d => d.EventId));
+        Assert.Equal(["visible stanag-5303/1", "hidden stanag-5301/1", "visible stanag-5305/1"], delivered.Select(d => Named(d.Body)));
+        Assert.Equal(receiver.Received.Count, delivered.Count);
+        Assert.Equal("NR", delivered[0].Body["version"]!["classification"]!.GetValue<string>());
+        Assert.DoesNotContain(receiver.Received, d => d.Body.ToJsonString().Contains("stanag-5302", StringComparison.Ordinal)
+            || d.Body.ToJsonString().Contains("stanag-5304", StringComparison.Ordinal));
+
+        // Withheld, and on record: the two events above the ceiling, by id, naming the ceiling; nothing was sent of them.
+        var entries = (await admin.GetJsonAsync($"/v1/audit?subject=subscription:{id}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var withheld = entries.Where(e => (string)e["action"]! == "webhook.withhold").ToList();
+        Assert.Equal(["stanag-5302/1", "stanag-5304/1"], withheld.Select(e => $"{e["key"]}/{e["edition"]}").Order(StringComparer.Ordinal));
+        Assert.Contains(withheld, e => ((string)e["detail"]!).Contains(queued[0]["id"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Contains(withheld, e => ((string)e["detail"]!).Contains(queued[3]["id"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.All(withheld, e => Assert.Equal("NS", (string?)e["classification"]));
+        Assert.DoesNotContain(entries, e => (string)e["action"]! != "webhook.withhold" && ((string?)e["key"] is "stanag-5302" or "stanag-5304"));
+    }
+
+    /// <summary>
+    /// The audience's ceiling raised (NR to CTS) while events wait, and the service restarted (a process that never knew
+    /// the old ceiling): the waiting deliveries go out as the events they were queued as, in the view of EU at NR (the
+    /// view of EU at CTS holds other events at those sequence numbers: an NS edition released before); later events
+    /// come from the new view.
+    /// </summary>
+    [Fact]
+    public async Task WhenTheCeilingIsRaisedWaitingEventsGoOutAsQueuedAndLaterOnesFromTheNewView()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var before = NewApp();
+        await using var _ = before;
+        await PublishReleasedAsync(before, "stanag-5401", "NS");  // in the view of EU at CTS only, before any subscription
+        await SetCeilingAsync(before, "EU", Classification.NR);
+        var admin = before.As(Admin);
+        var id = (await SubscribeAsync(before, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(before, "stanag-5402");
+        await PublishReleasedAsync(before, "stanag-5403", "NR");
+        var queued = await FeedAsync(before, euClearance: "NR");
+        Assert.Equal(["visible stanag-5402/1", "visible stanag-5403/1"], queued.Select(Named));
+
+        await SetCeilingAsync(before, "EU", Classification.CTS);
+        await using var app = await before.RestartAsync();
+        admin = app.As(Admin);
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "the waiting deliveries made");
+        await PublishReleasedAsync(app, "stanag-5404", "NS");
+        var later = (await FeedAsync(app)).Single(e => (string)e["key"]! == "stanag-5404");
+        await admin.WaitUntilNothingPendingAsync(id, "the later event delivered");
+
+        var delivered = receiver.Acknowledged.ToList();
+        Assert.Equal([.. queued.Select(e => e["id"]!.GetValue<string>()), later["id"]!.GetValue<string>()], delivered.Select(d => d.EventId));
+        Assert.Equal(["visible stanag-5402/1", "visible stanag-5403/1", "visible stanag-5404/1"], delivered.Select(d => Named(d.Body)));
+        Assert.Equal(receiver.Received.Count, delivered.Count);
+        Assert.DoesNotContain(receiver.Received, d => d.Body.ToJsonString().Contains("stanag-5401", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -116,7 +116,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
 
-        Assert.Equal([$"db.{p}/0023_response_public_ids.sql"], applied);
+        // 0023 first, then whatever came after it.
+        Assert.Equal($"db.{p}/0023_response_public_ids.sql", applied[0]);
         Assert.Equal("0123456789abcdef0123456789abcdef",
             await Db.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT public_id FROM capability_tables")).AsTask());
     }

@@ -108,8 +108,6 @@ public sealed class WebhookDispatcher(
         {
             return;
         }
-        // The audience's own view at its accreditation ceiling, in its marking scheme: what any member of it could see.
-        var scope = VisibilityScope.ForAudience(audience.Code, audience.MaxClassification, audience.Scheme);
         for (var taken = 0; taken < DeliveriesPerLease; taken++)
         {
             // The first undelivered event, read afresh for each delivery: a redelivery asked for during the run queues
@@ -127,18 +125,37 @@ public sealed class WebhookDispatcher(
             {
                 return; // the lease ran out and another instance has the subscription now, or it was paused or deleted
             }
-            var row = await feed.EventAsync(scope, delivery.Seq, ct);
+            // The event as queued: read in the view it was queued for (the audience's view at the ceiling it had then),
+            // never in the view of today's ceiling, whose sequence numbers name other events.
+            var view = delivery.View;
+            var scope = VisibilityScope.ForAudience(view.Community, view.Level, audience.Scheme);
+            var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
+            var row = await feed.EventAsync(view, scope, delivery.Seq, ct);
             if (row is null)
             {
                 // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
                 await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
                 continue;
             }
+            if (delivery.Ceiling < view.Level)
+            {
+                // The audience's ceiling (read with the row, not cached) is below the view now: the event goes out only as
+                // the ceiling shows it — a record it carries read at the ceiling (not visible there: withheld), a tombstone
+                // only when what it names is marked within the ceiling (a relation's, an equivalent's or a preferred
+                // mark's has no marking to judge by: withheld).
+                var queued = row;
+                scope = VisibilityScope.ForAudience(view.Community, delivery.Ceiling, audience.Scheme);
+                row = await feed.EventAsync(view, scope, delivery.Seq, ct);
+                if (row is null || row.Marking > delivery.Ceiling || (row.Marking is null && !row.HasContent))
+                {
+                    await WithholdAsync(subscription, delivery, queued, actor, ct);
+                    continue;
+                }
+            }
             var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
             // A delivery hands the record's content to the subscriber, acknowledged or not: it is a retrieval on record.
             // Record, then release: the send is committed before the POST (or, when the trail cannot be written, this
             // throws and nothing is sent: the run ends and the delivery waits for the next one); the outcome after.
-            var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
             var classification = FeedRecord.MarkingOf(row);
             var what = $"event {row.EventId} ({row.Type} {row.Subject}{(row.Ref is null ? "" : $" {row.Ref}")}) to {subscription.Url}";
             await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
@@ -163,6 +180,21 @@ public sealed class WebhookDispatcher(
             logger.LogInformation("Webhook {Subscription} event {Event} not delivered ({Error}); next attempt in {Backoff}.", subscription.Id, row.EventId, error, backoff);
             return;
         }
+    }
+
+    /// <summary>
+    /// A queued event the audience's ceiling no longer covers: nothing of it is sent. It is put on record first (committed,
+    /// naming the event, what it names and its marking, the view it was queued for and the ceiling now), then marked done,
+    /// so it leaves the pending count only once the record exists; a crash in between withholds it again.
+    /// </summary>
+    private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, FeedEventRow queued, AuditActor actor, CancellationToken ct)
+    {
+        var what = $"event {queued.EventId} ({queued.Type} {queued.Subject}{(queued.Ref is null ? "" : $" {queued.Ref}")}) to {subscription.Url}: "
+            + $"not sent, queued in view {delivery.View.Name}, above the audience's ceiling {delivery.Ceiling} now";
+        await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
+        await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
+        logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above the audience's ceiling {Ceiling} now.",
+            subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
     }
 
     /// <summary>

@@ -37,6 +37,34 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         _database = MigratedDatabases.CreateAsync(provider).GetAwaiter().GetResult();
     }
 
+    /// <summary>A host over <paramref name="database"/>, which it owns from now on (<see cref="RestartAsync"/>).</summary>
+    private RegistryApp(TestDatabase database, bool seed, IReadOnlyDictionary<string, string> settings, string environment)
+    {
+        _database = database;
+        _seed = seed;
+        _environment = environment;
+        foreach (var (name, value) in settings)
+        {
+            _settings[name] = value;
+        }
+    }
+
+    // Set once the database has passed to a restarted host, which drops it when it is disposed.
+    private bool _handedOver;
+
+    /// <summary>
+    /// Stops this host gracefully and starts another on the same database with the same settings, as an operator
+    /// restarting the service: what the database holds stays, what the process held (caches, leases) does not. The new
+    /// host owns the database; dispose both.
+    /// </summary>
+    public async Task<RegistryApp> RestartAsync()
+    {
+        await StopAsync();
+        AssertNoServerErrorsOrContractViolations();
+        _handedOver = true;
+        return new RegistryApp(_database, _seed, _settings, _environment).Start();
+    }
+
     /// <summary>
     /// Rate limits far above what any suite sends as one principal (the no-leak crawl sends thousands of requests per
     /// principal in seconds); the rate-limit tests set their own.
@@ -143,7 +171,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await _database.DisposeAsync();
+        if (!_handedOver)
+        {
+            await _database.DisposeAsync();
+        }
         AssertNoServerErrorsOrContractViolations();
     }
 
