@@ -17,7 +17,10 @@ namespace StandardsRegistry.Api.Tests;
 /// </summary>
 public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 {
-    private readonly RegistryApp _app = new(provider: provider);
+    // A table design, so that capability tables can be published and read (CapabilityTableTests.Targets' horizons).
+    private readonly RegistryApp _app = new RegistryApp(provider: provider)
+        .With("CapabilityTables:Horizons:0", "2027")
+        .With("CapabilityTables:Horizons:1", "2029");
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;
     private HttpClient _admin = null!;
@@ -103,6 +106,65 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             Assert.False(string.IsNullOrEmpty((string?)e["requestId"]));
             Assert.Equal(_app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), DateTimeOffset.Parse((string)e["at"]!).ToUnixTimeMilliseconds());
         });
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="subject"/>, oldest first, once <paramref name="until"/> holds for them (within 10 s).
+    /// A content read answered 200 is committed before its answer; anything else is queued, so it is waited for.
+    /// </summary>
+    private async Task<List<JsonObject>> EntriesOfAsync(string subject, Func<List<JsonObject>, bool>? until = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var entries = (await _admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+            if (until is null || until(entries) || DateTime.UtcNow > deadline)
+            {
+                return entries;
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task ATableReadIsRecordedWithTheMarkingTheTableIsServedWith()
+    {
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }),
+                HttpStatusCode.Created);
+        }
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var industry = _app.As(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer"));
+        // Nothing published yet: a list of no table carries no marking.
+        Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        // The EU reads its table in its own scheme (SECRET UE/EU SECRET); the entry names the level on the one scale.
+        var table = await eu.GetJsonAsync("/v1/capability-tables/2025/EU");
+        Assert.Equal(("NS", "SECRET UE/EU SECRET"), ((string?)table["classification"], (string?)table["equivalentMarking"]));
+        await RegistryClient.Expect(await eu.GetAsync("/v1/capability-tables/2025/EU?format=csv"), HttpStatusCode.OK);
+        using (var label = new HttpRequestMessage(HttpMethod.Get, "/v1/capability-tables/2025/EU/label"))
+        {
+            label.Headers.Accept.ParseAdd("application/json");
+            await RegistryClient.Expect(await eu.SendAsync(label), HttpStatusCode.OK);
+        }
+        Assert.Single(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Single(await industry.GetJsonArrayAsync("/v1/capability-tables"));
+        // A list names the highest marking among the tables it lists (NATO sees both).
+        Assert.Equal(2, (await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync("/v1/capability-tables")).Count);
+        await ProblemAsync(await industry.GetAsync("/v1/capability-tables/2025/EU"), HttpStatusCode.NotFound);
+
+        static string Line(JsonObject e) => $"{e["action"]} {e["status"]} {e["classification"]?.GetValue<string>() ?? "-"} {e["detail"]?.GetValue<string>() ?? "-"}";
+        Assert.Equal(
+            ["table.read 200 - -", "table.read 200 NS cycle=2025 audience=EU", "table.read 200 NS cycle=2025 audience=EU", "label.read 200 NS cycle=2025 audience=EU",
+                "table.read 200 NS tables=1"],
+            (await EntriesOfAsync("consumer-NS@eu")).Select(Line));
+        // A table the caller may not see leaves nothing of it in the entry, its marking included.
+        Assert.Equal(["table.read 200 NR tables=1", "table.read 404 - cycle=2025 audience=EU"], (await EntriesOfAsync("buyer-NR@industry", e => e.Count >= 2)).Select(Line));
+        Assert.Equal(["table.read 200 NS tables=2"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
     }
 
     [Fact]
