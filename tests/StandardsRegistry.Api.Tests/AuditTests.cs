@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Polly;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Data;
@@ -17,10 +19,12 @@ namespace StandardsRegistry.Api.Tests;
 /// </summary>
 public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 {
-    // A table design, so that capability tables can be published and read (CapabilityTableTests.Targets' horizons).
+    // A table design, so that capability tables can be published and read (CapabilityTableTests.Targets' horizons);
+    // response bodies that break where a request asks them to.
     private readonly RegistryApp _app = new RegistryApp(provider: provider)
         .With("CapabilityTables:Horizons:0", "2027")
-        .With("CapabilityTables:Horizons:1", "2029");
+        .With("CapabilityTables:Horizons:1", "2029")
+        .WithServices(s => s.AddSingleton<IStartupFilter, BreakingResponseBodies>());
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;
     private HttpClient _admin = null!;
@@ -165,6 +169,54 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         // A table the caller may not see leaves nothing of it in the entry, its marking included.
         Assert.Equal(["table.read 200 NR tables=1", "table.read 404 - cycle=2025 audience=EU"], (await EntriesOfAsync("buyer-NR@industry", e => e.Count >= 2)).Select(Line));
         Assert.Equal(["table.read 200 NS tables=2"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
+    }
+
+    [Fact]
+    public async Task AnExportCutShortInsideALineRecordsThatLinesMarking()
+    {
+        // Two versions a NATO reader cleared NS exports in this order: a short NR one, then a long NS one (150 000
+        // characters of body, so that its line is written in several pieces).
+        await _editor.CreateStandardAsync("stanag-a");
+        await _editor.PublishAsync("stanag-a", await _editor.CreateDraftAsync("stanag-a", "NR"));
+        await _editor.CreateStandardAsync("stanag-b");
+        var draft = await _editor.PostAsJsonAsync("/v1/standards/stanag-b/versions", new
+        {
+            title = "Long", summary = "A summary.", body = new string('x', 150_000), classification = "NS", attributes = RegistryClient.AttributesFor("caliber"),
+        });
+        await RegistryClient.Expect(draft, HttpStatusCode.Created);
+        await _editor.PublishAsync("stanag-b", 1);
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        var export = await reader.GetStringAsync("/v1/export");
+        var lines = export.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.True(lines[1].Length > 150_000);
+
+        // The same export again over a connection that drops 1 000 bytes into the NS line: those bytes left.
+        var breakAfter = System.Text.Encoding.UTF8.GetByteCount(lines[0]) + 1 + 1_000;
+        using var broken = new HttpRequestMessage(HttpMethod.Get, "/v1/export");
+        broken.Headers.Add(BreakingResponseBodies.Header, breakAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The server handed those bytes over and failed; what of them the client gets before the failure reaches it
+        // is up to the in-process transport, so only the failure is asserted here.
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var response = await reader.SendAsync(broken, HttpCompletionOption.ResponseHeadersRead);
+            await response.Content.ReadAsStringAsync();
+        });
+
+        // The closing entry is queued when the stream ends, not waited for: wait for it.
+        var store = new AuditStore(_app.Provider, _app.ConnectionString);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<AuditRow> ends;
+        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(2, ends.Count);
+        Assert.Contains("complete: 2 versions", ends[0].Detail, StringComparison.Ordinal);
+        Assert.Equal((long)Domain.Classification.NS, ends[0].Classification);
+        Assert.Contains("cut short after 1 versions and 0 other records, while writing the next", ends[1].Detail, StringComparison.Ordinal);
+        Assert.True(ends[1].Classification == (long)Domain.Classification.NS,
+            $"The export was cut short inside the NS line after {breakAfter} bytes, but its closing entry says {(Domain.Classification?)ends[1].Classification}: {ends[1].Detail}");
     }
 
     [Fact]
