@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Polly;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Data;
@@ -17,7 +19,12 @@ namespace StandardsRegistry.Api.Tests;
 /// </summary>
 public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 {
-    private readonly RegistryApp _app = new(provider: provider);
+    // A table design, so that capability tables can be published and read (CapabilityTableTests.Targets' horizons);
+    // response bodies that break where a request asks them to.
+    private readonly RegistryApp _app = new RegistryApp(provider: provider)
+        .With("CapabilityTables:Horizons:0", "2027")
+        .With("CapabilityTables:Horizons:1", "2029")
+        .WithServices(s => s.AddSingleton<IStartupFilter, BreakingResponseBodies>());
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;
     private HttpClient _admin = null!;
@@ -103,6 +110,113 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             Assert.False(string.IsNullOrEmpty((string?)e["requestId"]));
             Assert.Equal(_app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), DateTimeOffset.Parse((string)e["at"]!).ToUnixTimeMilliseconds());
         });
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="subject"/>, oldest first, once <paramref name="until"/> holds for them (within 10 s).
+    /// A content read answered 200 is committed before its answer; anything else is queued, so it is waited for.
+    /// </summary>
+    private async Task<List<JsonObject>> EntriesOfAsync(string subject, Func<List<JsonObject>, bool>? until = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var entries = (await _admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+            if (until is null || until(entries) || DateTime.UtcNow > deadline)
+            {
+                return entries;
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task ATableReadIsRecordedWithTheMarkingTheTableIsServedWith()
+    {
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }),
+                HttpStatusCode.Created);
+        }
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var industry = _app.As(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer"));
+        // Nothing published yet: a list of no table carries no marking.
+        Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        // The EU reads its table in its own scheme (SECRET UE/EU SECRET); the entry names the level on the one scale.
+        var table = await eu.GetJsonAsync("/v1/capability-tables/2025/EU");
+        Assert.Equal(("NS", "SECRET UE/EU SECRET"), ((string?)table["classification"], (string?)table["equivalentMarking"]));
+        await RegistryClient.Expect(await eu.GetAsync("/v1/capability-tables/2025/EU?format=csv"), HttpStatusCode.OK);
+        using (var label = new HttpRequestMessage(HttpMethod.Get, "/v1/capability-tables/2025/EU/label"))
+        {
+            label.Headers.Accept.ParseAdd("application/json");
+            await RegistryClient.Expect(await eu.SendAsync(label), HttpStatusCode.OK);
+        }
+        Assert.Single(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Single(await industry.GetJsonArrayAsync("/v1/capability-tables"));
+        // A list names the highest marking among the tables it lists (NATO sees both).
+        Assert.Equal(2, (await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync("/v1/capability-tables")).Count);
+        await ProblemAsync(await industry.GetAsync("/v1/capability-tables/2025/EU"), HttpStatusCode.NotFound);
+
+        static string Line(JsonObject e) => $"{e["action"]} {e["status"]} {e["classification"]?.GetValue<string>() ?? "-"} {e["detail"]?.GetValue<string>() ?? "-"}";
+        Assert.Equal(
+            ["table.read 200 - -", "table.read 200 NS cycle=2025 audience=EU", "table.read 200 NS cycle=2025 audience=EU", "label.read 200 NS cycle=2025 audience=EU",
+                "table.read 200 NS tables=1"],
+            (await EntriesOfAsync("consumer-NS@eu")).Select(Line));
+        // A table the caller may not see leaves nothing of it in the entry, its marking included.
+        Assert.Equal(["table.read 200 NR tables=1", "table.read 404 - cycle=2025 audience=EU"], (await EntriesOfAsync("buyer-NR@industry", e => e.Count >= 2)).Select(Line));
+        Assert.Equal(["table.read 200 NS tables=2"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
+    }
+
+    [Fact]
+    public async Task AnExportCutShortInsideALineRecordsThatLinesMarking()
+    {
+        // Two versions a NATO reader cleared NS exports in this order: a short NR one, then a long NS one (150 000
+        // characters of body, so that its line is written in several pieces).
+        await _editor.CreateStandardAsync("stanag-a");
+        await _editor.PublishAsync("stanag-a", await _editor.CreateDraftAsync("stanag-a", "NR"));
+        await _editor.CreateStandardAsync("stanag-b");
+        var draft = await _editor.PostAsJsonAsync("/v1/standards/stanag-b/versions", new
+        {
+            title = "Long", summary = "A summary.", body = new string('x', 150_000), classification = "NS", attributes = RegistryClient.AttributesFor("caliber"),
+        });
+        await RegistryClient.Expect(draft, HttpStatusCode.Created);
+        await _editor.PublishAsync("stanag-b", 1);
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        var export = await reader.GetStringAsync("/v1/export");
+        var lines = export.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.True(lines[1].Length > 150_000);
+
+        // The same export again over a connection that drops 1 000 bytes into the NS line: those bytes left.
+        var breakAfter = System.Text.Encoding.UTF8.GetByteCount(lines[0]) + 1 + 1_000;
+        using var broken = new HttpRequestMessage(HttpMethod.Get, "/v1/export");
+        broken.Headers.Add(BreakingResponseBodies.Header, breakAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The server handed those bytes over and failed; what of them the client gets before the failure reaches it
+        // is up to the in-process transport, so only the failure is asserted here.
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var response = await reader.SendAsync(broken, HttpCompletionOption.ResponseHeadersRead);
+            await response.Content.ReadAsStringAsync();
+        });
+
+        // The closing entry is queued when the stream ends, not waited for: wait for it.
+        var store = new AuditStore(_app.Provider, _app.ConnectionString);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<AuditRow> ends;
+        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(2, ends.Count);
+        Assert.Contains("complete: 2 versions", ends[0].Detail, StringComparison.Ordinal);
+        Assert.Equal((long)Domain.Classification.NS, ends[0].Classification);
+        Assert.Contains("cut short after 1 versions and 0 other records, while writing the next", ends[1].Detail, StringComparison.Ordinal);
+        Assert.True(ends[1].Classification == (long)Domain.Classification.NS,
+            $"The export was cut short inside the NS line after {breakAfter} bytes, but its closing entry says {(Domain.Classification?)ends[1].Classification}: {ends[1].Detail}");
     }
 
     [Fact]

@@ -35,6 +35,12 @@ public sealed class AuditRequest(string action)
         Classification = classification;
     }
 
+    /// <summary>
+    /// Content served that is not an edition (a capability table, or a list of them): the classification it carries, on
+    /// the one scale every entry uses (a table's EU equivalent marking is that level written in the EU's scheme).
+    /// </summary>
+    public void Served(Classification classification) => Classification = classification;
+
     /// <summary>The write committed together with its audit entry: nothing more to record for this request.</summary>
     public void Committed() => RecordedInTransaction = true;
 }

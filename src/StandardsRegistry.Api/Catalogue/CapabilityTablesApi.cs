@@ -208,7 +208,9 @@ public static class CapabilityTablesApi
         var rows = await store.TablesAsync(caller.Scope, ct);
         if (rows.Count > 0)
         {
+            // Each listed table is named with its marking: the entry carries the highest of them.
             http.Audit().Detail = $"tables={rows.Count}";
+            http.Audit().Served(rows.Max(r => r.Classification));
         }
         return new ETagged<IReadOnlyList<TableSummaryDto>>(rows.Select(r => TableSummaryDto.From(r, caller)).ToList());
     }
@@ -256,8 +258,13 @@ public static class CapabilityTablesApi
 
     public static string TablePath(int cycle, string audience) => string.Create(CultureInfo.InvariantCulture, $"/v1/capability-tables/{cycle}/{audience}");
 
-    private static void AuditServed(HttpContext http, TableRow table) =>
-        http.Audit().Detail = string.Create(CultureInfo.InvariantCulture, $"cycle={table.Cycle} audience={table.Audience}");
+    /// <summary>The table served (or its label): which one, and the marking it is served with.</summary>
+    private static void AuditServed(HttpContext http, TableRow table)
+    {
+        var audit = http.Audit();
+        audit.Detail = string.Create(CultureInfo.InvariantCulture, $"cycle={table.Cycle} audience={table.Audience}");
+        audit.Served(table.Classification);
+    }
 }
 
 /// <summary>

@@ -161,7 +161,8 @@ public static class FeedApi
     /// Streams the export line by line from one database snapshot: memory stays the same however large the catalogue,
     /// and a client that stops reading holds the stream (and the snapshot), not the server's memory. Record, then
     /// release: the entry saying what is being sent (<c>catalogue.export</c>) commits before the first byte, and a
-    /// closing entry (<c>catalogue.export-end</c>) records how far it got and the highest classification sent.
+    /// closing entry (<c>catalogue.export-end</c>) records how far it got and the highest classification of the lines
+    /// it began to write (a line cut short counts: part of it may have left).
     /// </summary>
     public static async Task Export(Caller caller, FeedReader feed, AuditTrail trail, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
     {
@@ -183,6 +184,9 @@ public static class FeedApi
         long count = 0;
         long records = 0;
         Classification? highest = null;
+        // Whether a line was being written: a stream that breaks inside a line (the client went away, the transport
+        // failed) may already have handed part of it over — a large line is written in several pieces.
+        var inLine = false;
         var complete = false;
         var body = response.Body;
         try
@@ -190,21 +194,33 @@ public static class FeedApi
             while (more)
             {
                 var record = FeedRecord.From(rows.Current, caller.Scope);
+                // Counted before its first byte is written, so the closing entry covers every line of which anything
+                // left: it may name the marking of a line that broke before its first byte, never miss one that left.
+                if (FeedRecord.MarkingOf(rows.Current) is { } marking)
+                {
+                    highest = (Classification)Math.Max((int)(highest ?? 0), (int)marking);
+                }
+                inLine = true;
                 if (record.Version is { } version)
                 {
                     await JsonSerializer.SerializeAsync(body, new ExportVersionDto("version", version), options, ct);
-                    count++;
                 }
                 else
                 {
                     await JsonSerializer.SerializeAsync(body, new ExportRecordDto(record.Subject, record.Ref!, record.Response, record.Relation, record.Equivalent,
                         record.Preferred, record.Table), options, ct);
-                    records++;
                 }
                 await body.WriteAsync(NewLine, ct);
-                if (FeedRecord.MarkingOf(rows.Current) is { } marking)
+                inLine = false;
+                // Counted once written whole, newline included, so that "cut short after n" and "while writing the
+                // next" never both claim one line.
+                if (record.Version is not null)
                 {
-                    highest = (Classification)Math.Max((int)(highest ?? 0), (int)marking);
+                    count++;
+                }
+                else
+                {
+                    records++;
                 }
                 if ((count + records) % 64 == 0)
                 {
@@ -219,11 +235,12 @@ public static class FeedApi
         }
         finally
         {
-            // How far it got: versions written to the response (the last of them may not have reached the client).
+            // How far it got: lines written whole to the response (the last of them may not have reached the client),
+            // and whether it broke inside the next one (whose marking the classification then includes).
             var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
             var detail = complete
                 ? $"complete: {sent} and the end line"
-                : $"cut short after {sent}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
+                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
             await trail.RecordAsync(end, CancellationToken.None);
         }

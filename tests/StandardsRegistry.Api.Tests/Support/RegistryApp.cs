@@ -107,11 +107,24 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
             services.Replace(ServiceDescriptor.Singleton(new Security.RegistryClock(Clock)));
             services.AddSingleton<IStartupFilter>(new ServerErrorRecorder(_serverErrors));
             services.AddSingleton<IStartupFilter>(new ContractRecorder(_database.Provider.Name, _contractViolations));
+            foreach (var configure in _services)
+            {
+                configure(services);
+            }
         });
     }
 
     /// <summary>Starts the host through Program, which migrates the database (and seeds it when asked) before serving.</summary>
     private readonly Dictionary<string, string> _settings = [];
+
+    private readonly List<Action<IServiceCollection>> _services = [];
+
+    /// <summary>Services of a test's own for this app (before <see cref="Start"/>), after the registry's and the recorders'.</summary>
+    public RegistryApp WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
 
     /// <summary>A configuration setting for this app (before <see cref="Start"/>).</summary>
     public RegistryApp With(string key, string value)
