@@ -172,6 +172,42 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FeedPagesResponseListsAndTargetReadsRecordTheHighestMarkingTheyServe()
+    {
+        // stanag-a 1 (NR) with FRA's NU response, stanag-b 1 (NS) with FRA's NC response; targets NR, one of them NC.
+        foreach (var (key, level, response) in new[] { ("stanag-a", "NR", "NU"), ("stanag-b", "NS", "NC") })
+        {
+            await _editor.CreateStandardAsync(key);
+            await _editor.PublishAsync(key, await _editor.CreateDraftAsync(key, level));
+            await RegistryClient.Expect(await _editor.PutAsJsonAsync($"/v1/standards/{key}/versions/1/responses/FRA", new
+            {
+                response = "ratified", implementingDocument = "DOC-1", intendedImplementation = "2027-01-31", classification = response,
+            }), HttpStatusCode.Created);
+        }
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        foreach (var (i, (nation, capability, horizon, quantity)) in CapabilityTableTests.Targets.Index())
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
+                new { quantity, classification = i == 0 ? "NC" : "NR" }), HttpStatusCode.Created);
+        }
+
+        var ns = _app.As(TestCaller.NatoReader("NS"));
+        var nr = _app.As(TestCaller.NatoReader("NR"));
+        foreach (var reader in new[] { ns, nr })
+        {
+            Assert.NotEmpty((await reader.GetJsonAsync("/v1/feed"))["events"]!.AsArray());
+            Assert.NotEmpty((await reader.GetJsonAsync("/v1/responses"))["items"]!.AsArray());
+            await RegistryClient.Expect(await reader.GetAsync("/v1/capability-targets/2025"), HttpStatusCode.OK);
+        }
+        await RegistryClient.Expect(await ns.GetAsync("/v1/capability-targets/2025/preview"), HttpStatusCode.OK);
+
+        static string Line(JsonObject e) => $"{e["action"]} {e["status"]} {e["classification"]?.GetValue<string>() ?? "-"}";
+        Assert.Equal(["feed.read 200 NS", "response.read 200 NC", "target.read 200 NC", "target.read 200 NC"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
+        // What the reader cleared NR is served is all NR or below: the NS edition, the NC response and the NC target are not.
+        Assert.Equal(["feed.read 200 NR", "response.read 200 NU", "target.read 200 NR"], (await EntriesOfAsync("reader-NR@nato")).Select(Line));
+    }
+
+    [Fact]
     public async Task AnExportCutShortInsideALineRecordsThatLinesMarking()
     {
         // Two versions a NATO reader cleared NS exports in this order: a short NR one, then a long NS one (150 000

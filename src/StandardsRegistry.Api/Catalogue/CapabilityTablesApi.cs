@@ -99,7 +99,12 @@ public static class CapabilityTablesApi
             return Problems.NotFound();
         }
         var rows = (await store.CurrentAsync(cycle, ct)).Where(t => t.Classification <= caller.Scope.MaxLevel).ToList();
-        http.Audit().Detail = $"cycle={cycle} targets={rows.Count}";
+        var audit = http.Audit();
+        audit.Detail = $"cycle={cycle} targets={rows.Count}";
+        if (rows.Count > 0)
+        {
+            audit.Served(rows.Max(t => t.Classification));
+        }
         return TypedResults.Ok<IReadOnlyList<TargetDto>>(rows.Select(TargetDto.From).ToList());
     }
 
@@ -123,7 +128,10 @@ public static class CapabilityTablesApi
         {
             return problem;
         }
-        http.Audit().Detail = $"cycle={cycle} audience={audience ?? "-"}";
+        var audit = http.Audit();
+        audit.Detail = $"cycle={cycle} audience={audience ?? "-"}";
+        // The preview's true cells are sums of every target of the cycle (all within the caller's clearance here).
+        audit.Served(targets.Max(t => t.Classification));
         var table = tables.Protect(design.Design!, targets, priors);
         return TypedResults.Ok(PreviewDto.From(cycle, audience, table));
     }

@@ -148,12 +148,17 @@ public static class FeedApi
         return app;
     }
 
-    public static async Task<ETagged<FeedPageDto>> GetFeed(Caller caller, FeedReader feed, [AsParameters] FeedQuery query, CancellationToken ct)
+    public static async Task<ETagged<FeedPageDto>> GetFeed(Caller caller, FeedReader feed, [AsParameters] FeedQuery query, HttpContext http, CancellationToken ct)
     {
         var pageSize = query.PageSize;
         var view = FeedView.Of(caller.Scope);
         var after = query.After(view);
         var (events, position, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
+        // The highest marking of the records the page carries (tombstones and edges carry none).
+        if (events.Select(FeedRecord.MarkingOf).Max() is { } highest)
+        {
+            http.Audit().Served(highest);
+        }
         return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, position), hasMore));
     }
 

@@ -187,7 +187,9 @@ public static class ResponsesApi
         var rows = await store.ListAsync(caller.Scope, caller.Now, new ResponseStore.Filter(query.nation, query.Kind, query.After, pageSize + 1), ct);
         if (rows.Count > 0)
         {
-            http.Audit().Detail = $"responses={Math.Min(rows.Count, pageSize)}";
+            var audit = http.Audit();
+            audit.Detail = $"responses={Math.Min(rows.Count, pageSize)}";
+            audit.Served(rows.Take(pageSize).Max(r => r.Classification));
         }
         return new ETagged<Page<ResponseDto>>(Paging.Of(rows, pageSize, r => ResponseDto.From(r, caller),
             r => Paging.Encode(ResponsesQuery.CursorKind, $"{r.StandardKey}|{r.Edition.ToString(CultureInfo.InvariantCulture)}|{r.Nation}")));
