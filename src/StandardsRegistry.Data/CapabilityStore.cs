@@ -2,6 +2,8 @@ using System.Text.Json;
 using Dapper;
 using StandardsRegistry.Disclosure;
 using StandardsRegistry.Domain;
+using PreviewInputs = (System.Collections.Generic.IReadOnlyList<StandardsRegistry.Data.TargetRow> Targets,
+    System.Collections.Generic.IReadOnlyList<StandardsRegistry.Disclosure.PriorRelease> Priors);
 
 namespace StandardsRegistry.Data;
 
@@ -72,6 +74,23 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static string NoTargets(int cycle) => $"Cycle {cycle} has no capability targets.";
+
+    /// <summary>
+    /// The conflict of a cycle whose current targets include quantities stored outside
+    /// <see cref="CapabilityTargetRules.InRange"/> (before the bound existed): they cannot be summed into a table, so the
+    /// cycle is neither previewed nor published until each is recorded again. Decided only once the caller may compute
+    /// over the cycle (every target within its clearance), so it never names a target the caller may not read. Null when
+    /// every quantity is in range.
+    /// </summary>
+    private static Result<T>? OutOfRange<T>(int cycle, IReadOnlyList<TargetRow> targets)
+    {
+        var outside = targets.Where(t => !CapabilityTargetRules.InRange(t.Quantity)).ToList();
+        return outside.Count == 0
+            ? null
+            : Result.Fail<T>(Outcome.Conflict, $"Cycle {cycle} has targets whose stored quantity is outside 0 to {CapabilityTargetRules.MaxQuantity}, "
+                + $"recorded before that bound: {string.Join("; ", outside.Select(t => $"{t.Nation} {t.Capability} {t.Horizon}"))}. "
+                + "No table can be computed from them; record each again.");
+    }
 
     /// <summary>What a target is recorded with (valid: the API checked it).</summary>
     public sealed record TargetContent(int Cycle, string Nation, string Capability, int Horizon, long Quantity, Classification Classification);
@@ -159,6 +178,10 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.Conflict, $"A table of cycle {cycle} is published to {audience.Code}; revoke it before publishing the cycle again.");
             }
+            if (OutOfRange<PublishedTableRecord>(cycle, targets) is { } outOfRange)
+            {
+                return outOfRange;
+            }
             var protectedTable = protect(targets, priors);
             if (!protectedTable.Releasable)
             {
@@ -195,20 +218,25 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
     /// <summary>
     /// What a preview of <paramref name="cycle"/> is computed from: its current targets and, for an audience, every table
-    /// ever published to it (read without the audience's lock: a preview decides nothing). Null when there is nothing the
-    /// <paramref name="clearance"/> may compute over: no targets, a target marked above it, or a table of the audience
-    /// (or a target it was computed from) marked above it — all answered alike, as a cycle with no targets.
+    /// ever published to it (read without the audience's lock: a preview decides nothing). Not found (with no problem of
+    /// its own) when there is nothing the <paramref name="clearance"/> may compute over: no targets, a target marked above
+    /// it, or a table of the audience (or a target it was computed from) marked above it — all answered alike, as a cycle
+    /// with no targets; then a conflict when a target's stored quantity is out of range (<see cref="OutOfRange"/>).
     /// </summary>
-    public Task<(IReadOnlyList<TargetRow> Targets, IReadOnlyList<PriorRelease> Priors)?> PreviewInputsAsync(int cycle, string? audience, Classification clearance, CancellationToken ct = default) =>
-        db.ReadAsync<(IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>)?>(async c =>
+    public Task<Result<PreviewInputs>> PreviewInputsAsync(int cycle, string? audience, Classification clearance, CancellationToken ct = default) =>
+        db.ReadAsync(async c =>
         {
             var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
             if (targets.Count == 0 || targets.Any(t => t.Classification > clearance))
             {
-                return null;
+                return Result.Fail<PreviewInputs>(Outcome.NotFound);
             }
             var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }), clearance);
-            return priors is null ? null : (targets, priors);
+            if (priors is null)
+            {
+                return Result.Fail<PreviewInputs>(Outcome.NotFound);
+            }
+            return OutOfRange<PreviewInputs>(cycle, targets) ?? Result.Done<PreviewInputs>((targets, priors));
         }, ct).AsTask();
 
     /// <summary>

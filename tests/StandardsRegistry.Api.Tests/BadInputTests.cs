@@ -272,6 +272,29 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         }
     }
 
+    /// <summary>
+    /// An empty <c>limit=</c> is not the default page size: like an empty <c>cursor=</c> or <c>q=</c>, it is refused by
+    /// name, on every route whose operation in the committed OpenAPI document (held equal to the code's) takes a
+    /// <c>limit</c>, so a route added later is covered too; asked as the admin, who may call all of them.
+    /// </summary>
+    [Fact]
+    public async Task AnEmptyLimitIsRefusedByNameOnEveryRouteThatTakesOne()
+    {
+        var admin = _app.As(TestCaller.Admin());
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "openapi", "standards-registry.v1.json")))!;
+        var paths = document["paths"]!.AsObject()
+            .Where(p => p.Value!["get"]?["parameters"]?.AsArray().Any(q => (string?)q!["name"] == "limit" && (string?)q["in"] == "query") == true)
+            .Select(p => AppRoutes.Url(new AppRoutes.Route("GET", p.Key, []), name => name == "key" ? Key : throw new InvalidOperationException($"No value for {{{name}}} in {p.Key}.")))
+            .ToList();
+        Assert.Superset(new HashSet<string> { "/v1/standards", $"/v1/standards/{Key}/versions", "/v1/responses", "/v1/feed", "/v1/audit", "/v1/audit/verify" }, paths.ToHashSet());
+
+        foreach (var path in paths)
+        {
+            await ErrorsAsync(await admin.GetAsync($"{path}?limit="), "limit");
+            await ErrorsAsync(await admin.GetAsync($"{path}?limit=&cursor="), "limit", "cursor");
+        }
+    }
+
     [Fact]
     public async Task TheLimitBoundsThemselvesAreAccepted()
     {

@@ -590,6 +590,64 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         Assert.Equal(asOfSnapshot, cell["value"]!.GetValue<long>());
     }
 
+    /// <summary>
+    /// A target stored above the quantity bound before the bound existed (records above it are refused now; such a
+    /// quantity overflowed the table's sums): the cycle's preview and publication answer 409 naming the target, never a
+    /// 500, and publish nothing; recording the target again clears it. To a caller not cleared for such a target, the
+    /// cycle answers as one without targets, as for any target above its clearance: it is never named to it.
+    /// </summary>
+    [Fact]
+    public async Task ATargetStoredAboveTheQuantityBoundIsAConflictNamingItToThoseClearedForItNeverA500()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var planner = Planner();
+        // France's 155 mm figure for 2027, revised before the bound existed, as the service then stored it.
+        await StoreTargetAsync("FRA", "ammo-155mm", 2027, long.MaxValue, "NS");
+
+        foreach (var caller in new[] { planner, _app.As(TestCaller.NatoReader("NS")) })
+        {
+            foreach (var query in new[] { "", "?audience=INDUSTRY" })
+            {
+                await ProblemAssertions.ProblemAsync(await caller.GetAsync($"/v1/capability-targets/{Cycle}/preview{query}"), HttpStatusCode.Conflict, "FRA", "ammo-155mm", "2027");
+            }
+        }
+        foreach (var publisher in new[] { authority, _app.As(TestCaller.ReleaseAuthority("NS")) })
+        {
+            await ProblemAssertions.ProblemAsync(await publisher.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Conflict, "FRA", "ammo-155mm", "2027");
+        }
+        Assert.Empty(await authority.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM capability_tables"));
+
+        // A second one, marked COSMIC TOP SECRET: callers cleared NATO SECRET get the cycle's "no targets", exactly as for
+        // a cycle that has none, naming neither; callers cleared for both are told of both.
+        await StoreTargetAsync("USA", "ammo-120mm", 2029, StandardsRegistry.Domain.CapabilityTargetRules.MaxQuantity + 1, "CTS");
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        var absent = await (await reader.GetAsync($"/v1/capability-targets/{Absent}/preview?audience=INDUSTRY")).Content.ReadAsStringAsync();
+        var hidden = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
+        await ProblemAssertions.ProblemAsync(hidden, HttpStatusCode.NotFound);
+        Assert.Equal(absent, await hidden.Content.ReadAsStringAsync());
+        var refused = await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), refused["detail"]!.GetValue<string>());
+        await ProblemAssertions.ProblemAsync(await planner.GetAsync($"/v1/capability-targets/{Cycle}/preview"), HttpStatusCode.Conflict, "FRA", "ammo-155mm", "2027", "USA", "ammo-120mm", "2029");
+        await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Conflict, "FRA", "USA");
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM capability_tables"));
+
+        // Recorded again within the bound, the cycle is previewed and published as any other.
+        await RecordAsync(planner, "FRA", "ammo-155mm", 2027, 1000, status: HttpStatusCode.OK);
+        await RecordAsync(planner, "USA", "ammo-120mm", 2029, 4000, classification: "CTS", status: HttpStatusCode.OK);
+        Assert.True((await planner.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY"))["releasable"]!.GetValue<bool>());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>Stores a revision of a target directly in the database, as an earlier release of the service could have.</summary>
+    private async Task StoreTargetAsync(string nation, string capability, int horizon, long quantity, string classification) =>
+        await TestDb.Open(_app.Provider, _app.ConnectionString).WriteAsync(async c => Result.Done(await c.ExecuteAsync("""
+            INSERT INTO capability_targets (cycle, nation, capability, horizon, quantity, classification, recorded_at, recorded_by)
+            VALUES (@cycle, @nation, @capability, @horizon, @quantity, @classification, 0, 'an earlier release')
+            """, new { cycle = Cycle, nation, capability, horizon, quantity, classification = (int)Enum.Parse<StandardsRegistry.Domain.Classification>(classification) })));
+
     private async Task<long> ScalarAsync(string sql) =>
         await TestDb.Open(_app.Provider, _app.ConnectionString).ReadAsync(c => c.ExecuteScalarAsync<long>(sql));
 

@@ -60,6 +60,39 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.Contains("/openapi/v1.json", settings, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Swagger UI is served under the catalogue page's Content-Security-Policy: nothing from another origin, no inline
+    /// script or style, and no other site may frame it (<c>frame-ancestors 'none'</c>), on the address a reader types
+    /// (<c>/swagger</c>, which redirects) as on the page itself. The page needs nothing the policy refuses: its HTML
+    /// loads every script and style from files of its own origin (index.js holds its settings), with nothing inline.
+    /// </summary>
+    [Theory]
+    [InlineData("/swagger")]
+    [InlineData("/swagger/")]
+    [InlineData("/swagger/index.html")]
+    public async Task SwaggerUiIsServedUnderAPolicyThatAllowsOnlyItsOwnFilesAndNoFraming(string path)
+    {
+        var client = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await client.GetAsync(path);
+
+        Assert.True(response.IsSuccessStatusCode || (int)response.StatusCode is >= 300 and < 400, $"{path} answered {(int)response.StatusCode}");
+        var policy = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        foreach (var directive in new[] { "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'" })
+        {
+            Assert.Contains(directive, policy, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("unsafe-", policy, StringComparison.Ordinal);
+        Assert.Equal("no-referrer", string.Join(",", response.Headers.GetValues("Referrer-Policy")));
+        if (response.IsSuccessStatusCode)
+        {
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            // What the policy would refuse: a script without src, a style element or attribute, an inline handler.
+            Assert.DoesNotMatch(@"(?i)<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=", html);
+        }
+    }
+
     [Fact]
     public async Task TheDocumentIsGeneratedOnceAndServedAlikeToEveryCaller()
     {

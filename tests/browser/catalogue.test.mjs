@@ -408,6 +408,25 @@ try {
     assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO UNCLASSIFIED');
   });
 
+  // ---- Swagger UI, under the same Content-Security-Policy as the catalogue page ----
+
+  await check('Swagger UI draws every operation and an operation\'s details under its Content-Security-Policy, which refuses nothing it needs', async () => {
+    await page.addInitScript(() => {
+      window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const response = await page.goto(new URL('/swagger', baseUrl).href);
+    assert.equal(response.status(), 200);
+    assert.match(response.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+    await page.waitForSelector('.swagger-ui .opblock');
+    const operations = await page.locator('.swagger-ui .opblock').count();
+    assert.ok(operations >= 40, `${operations} operations drawn`);
+    await page.click('.swagger-ui .opblock-get .opblock-summary');
+    await page.waitForSelector('.swagger-ui .opblock-body .responses-wrapper');
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
+    await shot('swagger-ui');
+  });
+
   await check('nothing was loaded from another origin and the page raised no errors', async () => {
     assert.deepEqual(foreignRequests, []);
     assert.deepEqual(pageErrors, []);

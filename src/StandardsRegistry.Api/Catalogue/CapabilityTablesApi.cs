@@ -119,9 +119,10 @@ public static class CapabilityTablesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        if (await store.PreviewInputsAsync(cycle, audience, caller.Scope.MaxLevel, ct) is not var (targets, priors))
+        var inputs = await store.PreviewInputsAsync(cycle, audience, caller.Scope.MaxLevel, ct);
+        if (inputs is not { Succeeded: true, Value: var (targets, priors) })
         {
-            return Problems.NotFound();
+            return Problems.From(inputs);
         }
         var design = await tables.DesignAsync(cycle, ct);
         if (design.Problem is { } problem)
@@ -310,20 +311,6 @@ public sealed class CapabilityTableOptions : IValidatableObject
     }
 }
 
-/// <summary>The ranges a target's cycle and horizon must lie in.</summary>
-public static class CapabilityTargetRules
-{
-    public const int FirstYear = 1900;
-    public const int LastYear = 9999;
-
-    /// <summary>
-    /// The largest quantity a target may have: a table sums every nation's targets per cell, group and total (in 64-bit
-    /// integers, checked), so unbounded quantities overflowed and made every preview and publication of the cycle a 500.
-    /// A trillion units each, millions of targets still sum without overflow.
-    /// </summary>
-    public const long MaxQuantity = 1_000_000_000_000;
-}
-
 public static class CapabilityTablesServiceCollectionExtensions
 {
     /// <summary>The table design's options (checked at start) and the engine configured with them.</summary>
@@ -373,7 +360,7 @@ public sealed record TargetRequest(long? Quantity, string? Classification) : IVa
 {
     public void Validate(ValidationErrors errors, Caller caller)
     {
-        if (Quantity is null or < 0 or > CapabilityTargetRules.MaxQuantity)
+        if (Quantity is not { } quantity || !CapabilityTargetRules.InRange(quantity))
         {
             errors.Add("quantity", $"'quantity' is required: a whole number from 0 to {CapabilityTargetRules.MaxQuantity}.");
         }

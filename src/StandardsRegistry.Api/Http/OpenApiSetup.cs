@@ -15,6 +15,18 @@ public static class OpenApiSetup
     /// <summary>The output-cache policy that keeps the generated document (see <see cref="MapRegistryOpenApi"/>).</summary>
     private const string DocumentCache = "openapi-document";
 
+    /// <summary>Where Swagger UI is served.</summary>
+    private const string SwaggerPath = "/swagger";
+
+    /// <summary>
+    /// Swagger UI is a page like the catalogue's, under its policy. Swashbuckle's index.html loads its scripts and styles
+    /// from files beside it (index.js holds the settings) and has nothing inline; once running, Swagger UI writes one
+    /// style element of its own, the colours of its logo (an inline SVG), allowed by its hash and nothing else.
+    /// tests/browser checks that Swagger UI draws under it with nothing refused. (oauth2-redirect.html, which has an
+    /// inline script, serves OAuth2 flows; the registry's scheme is a bearer token, so nothing opens it.)
+    /// </summary>
+    private static readonly string SwaggerUiPolicy = CataloguePage.ContentSecurityPolicy(".logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}");
+
     public static IServiceCollection AddRegistryOpenApi(this IServiceCollection services) =>
         services
             // The framework generates the document anew on every request (tens of milliseconds of CPU, unauthenticated):
@@ -80,10 +92,18 @@ public static class OpenApiSetup
                 ? document(context)
                 : Problems.Status(StatusCodes.Status404NotFound, $"There is no OpenAPI document of that name; the registry's is /openapi/{OpenApiDocument}.json.").ExecuteAsync(context);
         });
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(SwaggerPath))
+            {
+                CataloguePage.AddPageHeaders(context.Response.Headers, SwaggerUiPolicy);
+            }
+            return next(context);
+        });
         app.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint($"/openapi/{OpenApiDocument}.json", "Standards Registry v1");
-            o.RoutePrefix = "swagger";
+            o.RoutePrefix = SwaggerPath[1..];
         });
         return app;
     }

@@ -47,10 +47,7 @@ public static class RequestValidation
             for (var i = 0; i < validated.Length; i++)
             {
                 var argument = context.GetArgument<IValidatable?>(validated[i]);
-                if (unread)
-                {
-                    NameUnreadValues(context.HttpContext.Request.Query, typed[i], argument, errors);
-                }
+                NameUnreadValues(context.HttpContext.Request.Query, typed[i], argument, errors);
                 argument?.Validate(errors, caller!);
             }
             if (unread && errors.IsEmpty)
@@ -102,14 +99,15 @@ public static class RequestValidation
     /// The generated request delegates (Request Delegate Generator, .NET 10) bind an <c>[AsParameters]</c> record's
     /// typed property from the query and, when the text does not parse (<c>limit=x</c>), leave the property empty and set
     /// the status to 400 without saying which: the run-time factory threw a <see cref="BadHttpRequestException"/>
-    /// naming it. This names each such parameter (given, not empty, yet unset) beside the record's own errors.
+    /// naming it. An empty value (<c>limit=</c>) they bind as if the parameter were absent, with no 400 at all. This
+    /// names each such parameter (given, yet empty or unset) beside the record's own errors, so an empty typed value is
+    /// refused like an empty <c>cursor=</c> or <c>q=</c>, which their records refuse, rather than read as the default.
     /// </summary>
     private static void NameUnreadValues(IQueryCollection query, (System.Reflection.PropertyInfo Property, string Name, string Expected)[] values, IValidatable? argument, ValidationErrors errors)
     {
         foreach (var (property, name, expected) in values)
         {
-            var given = query[name];
-            if (!string.IsNullOrEmpty(given) && property.GetValue(argument) is null)
+            if (query.TryGetValue(name, out var given) && (string.IsNullOrEmpty(given) || property.GetValue(argument) is null))
             {
                 errors.Add(name, $"'{name}' must be {expected}.");
             }
