@@ -35,6 +35,30 @@ public sealed class HostTests
         Assert.Equal("Healthy", await app.Anonymous().GetStringAsync("/health/live"));
     }
 
+    /// <summary>
+    /// Rotating the signing key without downtime (README, *Rotating the token signing key*): while the issuer moves to a
+    /// new key, the service accepts tokens signed with either key of that issuer. It answered every token 500 as soon as
+    /// an issuer had two keys (ASP.NET Core reads one key per issuer).
+    /// </summary>
+    [Fact]
+    public async Task TwoSigningKeysOfOneIssuerBothSignTokensWhileTheKeyIsRotated()
+    {
+        var next = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await using var app = new RegistryApp()
+            .With("Authentication:Schemes:Bearer:SigningKeys:1:Issuer", Tokens.Issuer)
+            .With("Authentication:Schemes:Bearer:SigningKeys:1:Value", Convert.ToBase64String(next))
+            .Start();
+        var caller = TestCaller.Editor();
+
+        var old = await app.As(caller).GetAsync("/v1/standards");
+        var rotated = await app.WithToken(Tokens.Create(caller.Claims(), key: next)).GetAsync("/v1/standards");
+        var other = await app.WithToken(Tokens.Create(caller.Claims(), key: System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))).GetAsync("/v1/standards");
+
+        Assert.Equal(HttpStatusCode.OK, old.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+    }
+
     [Fact]
     public async Task TheSampleCatalogueShowsAnEuConsumerTheReleasedEditionAndNotTheOneBesideIt()
     {

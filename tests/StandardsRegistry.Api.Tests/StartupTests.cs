@@ -61,6 +61,36 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Token settings the service cannot use. Each started the service, healthy: a key that is not base64 answered every
+    /// request with a token 500, an http authority every request (health checks included) 500, a short key or a key of an
+    /// issuer that is not valid refused every token (401) with nothing saying why.
+    /// </summary>
+    [Theory]
+    [InlineData("SigningKeys__0__Value", "not base64!", "Authentication:Schemes:Bearer:SigningKeys:0:Value is not base64")]
+    [InlineData("SigningKeys__0__Value", "AAAAAAAAAAAAAAAAAAAAAA==", "Authentication:Schemes:Bearer:SigningKeys:0:Value has 128 bits")]
+    [InlineData("SigningKeys__0__Issuer", "registry-test", "Authentication:Schemes:Bearer:SigningKeys:0:Issuer is 'registry-test'")]
+    [InlineData("Authority", "http://127.0.0.1:1", "Authentication:Schemes:Bearer:Authority is 'http://127.0.0.1:1'")]
+    [InlineData("Authority", "login.example", "Authentication:Schemes:Bearer:Authority is 'login.example'")]
+    public async Task AnUnusableTokenSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
+    {
+        var (exitCode, stdout, stderr) = await RunServiceAsync(new()
+        {
+            ["ConnectionStrings__Registry"] = "Data Source=registry.db",
+            ["Authentication__Schemes__Bearer__ValidIssuer"] = "registry-tests",
+            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = "standards-registry",
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = "registry-tests",
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(new byte[32]),
+            [$"Authentication__Schemes__Bearer__{setting}"] = value,
+        });
+
+        Assert.NotEqual(0, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Standards Registry could not start:", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MigrateCommandAppliesTheScriptsOnceAndExits()
     {

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Security;
@@ -56,6 +58,10 @@ public static class SecurityServiceCollectionExtensions
                 },
             };
         });
+        // After ASP.NET Core's reading of the section (one key per issuer): every key of a valid issuer (BearerSettings).
+        services.AddValidatedOptions<BearerSettings>(BearerSettings.Section);
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<BearerSettings>>((options, bearer) =>
+            options.TokenValidationParameters.IssuerSigningKeys = bearer.Value.IssuerSigningKeys());
 
         // Every policy decides from the registry's principal (RegistryIdentity), never from a claim of the token.
         services.AddAuthorizationBuilder()

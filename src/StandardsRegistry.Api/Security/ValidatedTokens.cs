@@ -5,7 +5,8 @@ namespace StandardsRegistry.Api.Security;
 
 /// <summary>
 /// Principals of bearer tokens that passed validation, keyed by the token's exact text, kept until the token
-/// expires and at most a minute (so a rotated signing key or a changed issuer setting takes effect within it).
+/// expires and at most a minute (so a key an OIDC authority drops takes effect within a minute of the service seeing
+/// it; configured keys and issuer settings are read only at start, and a restart forgets every token).
 /// Validating a token (parse, HMAC or RSA signature, claims) costs more than the rest of a cached read.
 /// </summary>
 public sealed class ValidatedTokens(TimeProvider time)
