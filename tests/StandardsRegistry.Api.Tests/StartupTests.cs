@@ -50,6 +50,9 @@ public sealed class StartupTests
     [InlineData("Telemetry__PrometheusUrl", "https://127.0.0.1", "Telemetry:PrometheusUrl is 'https://127.0.0.1'")]
     [InlineData("Telemetry__PrometheusUrl", "http://127.0.0.1:9464/metrics", "Telemetry:PrometheusUrl is 'http://127.0.0.1:9464/metrics'")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'collector:4317'")]
+    [InlineData("CapabilityTables__Horizons__1", "abc", "CapabilityTables:Horizons must be distinct years")]
+    [InlineData("ASPNETCORE_HTTPS_PORT", "abc", "HTTPS_PORT must be a port number from 1 to 65535.")]
+    [InlineData("CapabilityTables__Horizons__1", "1800", "CapabilityTables:Horizons must be distinct years")]
     public async Task AnUnusableSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
         var (exitCode, stdout, stderr) = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });

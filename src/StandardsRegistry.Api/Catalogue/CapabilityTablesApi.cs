@@ -316,7 +316,12 @@ public static class CapabilityTablesServiceCollectionExtensions
     /// <summary>The table design's options (checked at start) and the engine configured with them.</summary>
     public static IServiceCollection AddCapabilityTables(this IServiceCollection services)
     {
-        services.AddValidatedOptions<CapabilityTableOptions>(CapabilityTableOptions.Section);
+        services.AddValidatedOptions<CapabilityTableOptions>(CapabilityTableOptions.Section)
+            // The configuration binder skips a list item it cannot convert (Horizons:1=abc): the table would quietly
+            // cover fewer years. Every configured horizon must have been read as a year.
+            .Validate<IConfiguration>(
+                (o, configuration) => configuration.GetSection($"{CapabilityTableOptions.Section}:{nameof(CapabilityTableOptions.Horizons)}").GetChildren().Count() == o.Horizons.Count,
+                $"{CapabilityTableOptions.Section}:Horizons must be distinct years from {CapabilityTargetRules.FirstYear} to {CapabilityTargetRules.LastYear}; one of them is not a number.");
         services.AddSingleton<CapabilityTables>();
         return services;
     }

@@ -97,6 +97,14 @@ public static class RequestLimits
             });
 
         services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        // HTTPS redirection reads HTTPS_PORT itself and, when it does not parse, only logs a warning and redirects
+        // nothing: plain HTTP would be served without HSTS. Refused at start instead, in every environment.
+        services.AddOptions<Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionOptions>()
+            .Validate<IConfiguration>(
+                (_, configuration) => configuration["HTTPS_PORT"] is not { } port
+                    || (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535),
+                "HTTPS_PORT must be a port number from 1 to 65535.")
+            .ValidateOnStart();
         return builder;
     }
 
