@@ -122,6 +122,48 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
             await Db.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT public_id FROM capability_tables")).AsTask());
     }
 
+    [Fact]
+    public async Task OutboxRowsQueuedBefore0024AreKeptAndAnotherViewMayReuseTheirSequenceNumbers()
+    {
+        // Outbox rows as the schema before 0024 held them (unique per subscription and sequence number): one delivered,
+        // one waiting. Migrated below 0023, whose guard only the migrator applies; it runs next, then 0024.
+        MigrateBefore("0023");
+        long high, low;
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("INSERT INTO feed_views (community, level, drafts, last_seq) VALUES ('EU', 4, 0, 2), ('EU', 1, 0, 2)");
+            (high, low) = (await ViewAsync(4), await ViewAsync(1));
+            await connection.ExecuteAsync("""
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_ref)
+                    VALUES (@high, 1, 'e-h-1', 'visible', 1, 'relation', 'a|covers|b'), (@high, 2, 'e-h-2', 'hidden', 2, 'relation', 'a|covers|b'),
+                           (@low, 1, 'e-l-1', 'visible', 3, 'relation', 'c|covers|d'), (@low, 2, 'e-l-2', 'hidden', 4, 'relation', 'c|covers|d');
+                INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by)
+                    VALUES ('sub-1', 'EU', 'https://receiver.example/hook', 'secret', 'active', 0, 'admin');
+                INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at, delivered_at)
+                    VALUES ('sub-1', @high, 1, 1, 0, 10), ('sub-1', @high, 2, 0, 0, NULL);
+                """, new { high, low });
+
+            Task<long> ViewAsync(int level) => connection.ExecuteScalarAsync<long>("SELECT id FROM feed_views WHERE community = 'EU' AND level = @level AND drafts = 0", new { level });
+        }
+
+        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        Assert.Contains($"db.{Provider.Name}/0024_outbox_per_view.sql", applied);
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            // The audience's ceiling lowered: the new view's events take the numbers the old view's rows hold.
+            connection.Open();
+            await connection.ExecuteAsync("""
+                INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
+                VALUES ('sub-1', @low, 1, 0, 0), ('sub-1', @low, 2, 0, 0)
+                """, new { low });
+        }
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(long View, long Seq, long Attempts, long? Delivered)>(
+            "SELECT view_id, seq, attempts, delivered_at FROM webhook_outbox ORDER BY id")).ToList()).AsTask();
+        Assert.Equal([(high, 1L, 1L, (long?)10L), (high, 2L, 0L, null), (low, 1L, 0L, null), (low, 2L, 0L, null)], rows);
+    }
+
     /// <summary>Applies the provider's scripts numbered below <paramref name="number"/>, then <paramref name="instead"/>: a database as an earlier release left it.</summary>
     private void MigrateBefore(string number, params SqlScript[] instead)
     {
