@@ -467,6 +467,43 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.DoesNotContain(receiver.Received, d => d.Body.ToJsonString().Contains("stanag-5401", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// After the audience's ceiling was lowered (CTS to NR), a redelivery from a sequence number of the view the
+    /// subscription reads now queues that view's events again and nothing of the view it read before, whose numbers are
+    /// another count: no old event goes out again ahead of the ones asked for, and the admin (cleared only to the new
+    /// ceiling) is not told how many events of the higher view, NS editions among them, are at or after that number.
+    /// </summary>
+    [Fact]
+    public async Task ARedeliveryAfterTheCeilingChangedQueuesOnlyTheViewTheSubscriptionReadsNow()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5511", "NS");
+        await PublishReleasedAsync(app, "stanag-5512", "NS");
+        await PublishReleasedAsync(app, "stanag-5513");
+        await app.As(Admin).WaitUntilNothingPendingAsync(id, "the events of EU at CTS delivered");
+        Assert.Equal(3, receiver.Acknowledged.Count());
+
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        var admin = app.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        await PublishReleasedAsync(app, "stanag-5514");
+        await admin.WaitUntilNothingPendingAsync(id, "the event of EU at NR delivered");
+        var last = receiver.Acknowledged.Last();
+        Assert.Equal("stanag-5514", last.Body["key"]!.GetValue<string>());
+        var sequence = last.Body["sequence"]!.GetValue<long>();
+        // The view read before holds rows at and after that number (EU at CTS counted the NS editions too).
+        Assert.True(receiver.Acknowledged.Take(3).Count(d => d.Body["sequence"]!.GetValue<long>() >= sequence) >= 1);
+
+        var redelivered = await admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = sequence });
+        Assert.Equal(1, (await redelivered.JsonAsync())["queued"]!.GetValue<int>());
+        await admin.WaitUntilNothingPendingAsync(id, "the redelivery made");
+        Assert.Equal(["stanag-5511", "stanag-5512", "stanag-5513", "stanag-5514", "stanag-5514"],
+            receiver.Acknowledged.Select(d => d.Body["key"]!.GetValue<string>()));
+        var entries = (await app.As(Admin).GetJsonAsync($"/v1/audit?subject=subscription:{id}&limit=100"))["items"]!.AsArray();
+        Assert.DoesNotContain(entries, e => (string)e!["action"]! == "webhook.withhold");
+    }
+
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
