@@ -93,7 +93,10 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             return state == SubscriptionState.Deleted ? Result.Removed(row) : Result.Done(row);
         }, ct);
 
-    /// <summary>Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not); how many.</summary>
+    /// <summary>
+    /// Queues again every event of the subscription from <paramref name="fromSequence"/> on (delivered or not) in the view
+    /// it reads now (its audience's at the ceiling now, whose sequence numbers its latest deliveries carry); how many.
+    /// </summary>
     public Task<Result<int>> RedeliverAsync(string id, Classification clearance, long fromSequence, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.SubscriptionRedeliver, by, now, null, async w =>
         {
@@ -195,8 +198,16 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             WHERE id = @id AND state <> 'deleted' AND audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)
             """;
 
+        // Sequence numbers are a view's own: the number given is one of the view the subscription reads now (its
+        // audience's at the ceiling now), and only that view's rows are queued again. Rows of a view it read before the
+        // ceiling changed hold another count: matching them sent old events again ahead of those asked for, and counted
+        // events of a higher view to an admin cleared only to the ceiling now.
         public const string Redeliver = """
-            UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at WHERE subscription_id = @id AND seq >= @from
+            UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at
+            WHERE subscription_id = @id AND seq >= @from
+              AND view_id = (SELECT fv.id FROM subscriptions s JOIN audiences a ON a.code = s.audience
+                             JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
+                             WHERE s.id = @id)
             """;
 
         // The lease condition is repeated on the updated row itself, so two instances racing for a subscription cannot
