@@ -468,6 +468,33 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// After the audience's ceiling was lowered (CTS to NR), an admin cleared only to the new ceiling manages the
+    /// subscription, but its pending count says nothing of the deliveries still waiting in the view of EU at CTS (how
+    /// many events that view made while the subscription was paused, NS editions among them): only an admin cleared to
+    /// that view counts them.
+    /// </summary>
+    [Fact]
+    public async Task AfterTheCeilingIsLoweredThePendingCountOfTheHigherViewIsOnlyForAdminsClearedToIt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var cts = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await cts.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5521", "NS");
+        await PublishReleasedAsync(app, "stanag-5522", "NS");
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        await PublishReleasedAsync(app, "stanag-5523");
+
+        var nr = app.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        Assert.Equal(1, (await nr.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+        Assert.Equal(1, (await nr.GetJsonArrayAsync("/v1/subscriptions")).Single()!["pending"]!.GetValue<long>());
+        Assert.Equal(3, (await cts.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+        // The answer to a change is read in its transaction, before any delivery.
+        Assert.Equal(1, (await (await nr.PostAsync($"/v1/subscriptions/{id}/resume", null)).JsonAsync())["pending"]!.GetValue<long>());
+    }
+
+    /// <summary>
     /// After the audience's ceiling was lowered (CTS to NR), a redelivery from a sequence number of the view the
     /// subscription reads now queues that view's events again and nothing of the view it read before, whose numbers are
     /// another count: no old event goes out again ahead of the ones asked for, and the admin (cleared only to the new
