@@ -88,7 +88,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.NotFound);
             }
-            var row = (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!;
+            var row = (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAnyCovered, new { id, clearance = (int)clearance }))!;
             w.Names(detail: $"subscription {id}: {row.Audience} to {row.Url}");
             return state == SubscriptionState.Deleted ? Result.Removed(row) : Result.Done(row);
         }, ct);
@@ -176,8 +176,22 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
 
         private const string Columns = """
             s.id AS Id, s.audience AS Audience, s.url AS Url, s.secret AS Secret, s.state AS State, s.created_at AS CreatedAt, s.created_by AS CreatedBy,
-            s.failing_since AS FailingSince, s.last_error AS LastError, s.last_delivered_at AS LastDeliveredAt,
+            s.failing_since AS FailingSince, s.last_error AS LastError, s.last_delivered_at AS LastDeliveredAt
+            """;
+
+        private const string AllPending = $"""
+            {Columns},
             (SELECT COUNT(*) FROM webhook_outbox o WHERE o.subscription_id = s.id AND o.delivered_at IS NULL) AS Pending
+            """;
+
+        // What an admin is shown: the deliveries waiting in views within its clearance. After the audience's ceiling was
+        // lowered, rows queued in the view of the old ceiling wait until the dispatcher sends or withholds them; an admin
+        // cleared only to the new ceiling manages the subscription, and their count would tell it how many events a view
+        // above its clearance made.
+        private const string CoveredPending = $"""
+            {Columns},
+            (SELECT COUNT(*) FROM webhook_outbox o JOIN feed_views ov ON ov.id = o.view_id
+             WHERE o.subscription_id = s.id AND o.delivered_at IS NULL AND ov.level <= @clearance) AS Pending
             """;
 
         public const string Insert = """
@@ -187,11 +201,14 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         /// <summary>The subscription's audience is accredited no higher than <c>@clearance</c>.</summary>
         private const string Covered = "s.audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)";
 
-        public const string Get = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id AND s.state <> 'deleted' AND {Covered}";
+        public const string Get = $"SELECT {CoveredPending} FROM subscriptions s WHERE s.id = @id AND s.state <> 'deleted' AND {Covered}";
 
-        public const string GetAny = $"SELECT {Columns} FROM subscriptions s WHERE s.id = @id";
+        public const string GetAny = $"SELECT {AllPending} FROM subscriptions s WHERE s.id = @id";
 
-        public const string List = $"SELECT {Columns} FROM subscriptions s WHERE s.state <> 'deleted' AND {Covered} ORDER BY s.created_at, s.id";
+        /// <summary>A subscription whatever its state, its pending count as <see cref="Get"/> gives it.</summary>
+        public const string GetAnyCovered = $"SELECT {CoveredPending} FROM subscriptions s WHERE s.id = @id";
+
+        public const string List = $"SELECT {CoveredPending} FROM subscriptions s WHERE s.state <> 'deleted' AND {Covered} ORDER BY s.created_at, s.id";
 
         public const string SetState = """
             UPDATE subscriptions SET state = @state
@@ -218,7 +235,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
               AND id IN (SELECT o.subscription_id FROM webhook_outbox o WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @now)
             """;
 
-        public const string Leased = $"SELECT {Columns} FROM subscriptions s WHERE s.lease_owner = @owner AND s.lease_until = @until";
+        public const string Leased = $"SELECT {AllPending} FROM subscriptions s WHERE s.lease_owner = @owner AND s.lease_until = @until";
 
         // Renewed before each delivery, and only while the subscription is active: one paused or deleted meanwhile gets
         // nothing more than the delivery in flight when it changed.
@@ -251,6 +268,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Insert, Get, GetAny, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }
