@@ -154,6 +154,13 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             return Result.Done(true);
         }, ct).AsTask();
 
+    /// <summary>
+    /// A waiting delivery done without a POST (withheld, or its record no longer the audience's): marked delivered, and the
+    /// subscription's health and last delivery time stay as the last POST left them.
+    /// </summary>
+    public Task SkippedAsync(long deliveryId, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.Delivered, new { id = deliveryId, at = now.ToUnixTimeMilliseconds() })), ct).AsTask();
+
     public Task FailedAsync(string subscriptionId, long deliveryId, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {

@@ -430,6 +430,32 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A delivery withheld (above the ceiling now) sends nothing, so it is no delivery: the subscription's last delivery
+    /// time stays that of the last POST acknowledged. It moved with each withheld event, and told an admin cleared to the
+    /// lowered ceiling when events of the higher view were withheld.
+    /// </summary>
+    [Fact]
+    public async Task AWithheldDeliveryLeavesTheLastDeliveryTimeAsItWas()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5501");
+        await admin.WaitUntilNothingPendingAsync(id, "the first delivery made");
+        var last = (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["lastDeliveredAt"]!.GetValue<string>();
+
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5502", "NS");
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "the waiting delivery withheld");
+
+        Assert.Equal(["visible stanag-5501/1"], receiver.Acknowledged.Select(d => Named(d.Body)));
+        Assert.Equal(last, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["lastDeliveredAt"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// The audience's ceiling raised (NR to CTS) while events wait, and the service restarted (a process that never knew
     /// the old ceiling): the waiting deliveries go out as the events they were queued as, in the view of EU at NR (the
     /// view of EU at CTS holds other events at those sequence numbers: an NS edition released before); later events

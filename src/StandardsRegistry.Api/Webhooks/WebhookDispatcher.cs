@@ -134,7 +134,7 @@ public sealed class WebhookDispatcher(
             if (row is null)
             {
                 // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
-                await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
+                await store.SkippedAsync(delivery.Id, time.GetUtcNow(), ct);
                 continue;
             }
             if (delivery.Ceiling < view.Level)
@@ -192,7 +192,7 @@ public sealed class WebhookDispatcher(
         var what = $"event {queued.EventId} ({queued.Type} {queued.Subject}{(queued.Ref is null ? "" : $" {queued.Ref}")}) to {subscription.Url}: "
             + $"not sent, queued in view {delivery.View.Name}, above the audience's ceiling {delivery.Ceiling} now";
         await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
-        await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
+        await store.SkippedAsync(delivery.Id, time.GetUtcNow(), ct);
         logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above the audience's ceiling {Ceiling} now.",
             subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
     }
