@@ -59,6 +59,34 @@ public sealed class HostTests
         Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
     }
 
+    /// <summary>
+    /// A key signs the tokens of its own issuer only. With two issuers configured, a key of the second validated tokens
+    /// claiming the first (the keys went to the token handler as one list), so whoever holds one issuer's key could mint
+    /// any principal under the other's name.
+    /// </summary>
+    [Fact]
+    public async Task ASigningKeyValidatesTheTokensOfItsOwnIssuerOnly()
+    {
+        const string partner = "partner-idp";
+        var partnerKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await using var app = new RegistryApp()
+            .With("Authentication:Schemes:Bearer:ValidIssuers:0", partner)
+            .With("Authentication:Schemes:Bearer:SigningKeys:1:Issuer", partner)
+            .With("Authentication:Schemes:Bearer:SigningKeys:1:Value", Convert.ToBase64String(partnerKey))
+            .Start();
+        var claims = TestCaller.Editor().Claims();
+
+        var own = await app.WithToken(Tokens.Create(claims)).GetAsync("/v1/standards");
+        var partners = await app.WithToken(Tokens.Create(claims, issuer: partner, key: partnerKey)).GetAsync("/v1/standards");
+        var forged = await app.WithToken(Tokens.Create(claims, key: partnerKey)).GetAsync("/v1/standards");
+        var forgedTheOtherWay = await app.WithToken(Tokens.Create(claims, issuer: partner)).GetAsync("/v1/standards");
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, partners.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forgedTheOtherWay.StatusCode);
+    }
+
     [Fact]
     public async Task TheSampleCatalogueShowsAnEuConsumerTheReleasedEditionAndNotTheOneBesideIt()
     {

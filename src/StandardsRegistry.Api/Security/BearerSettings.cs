@@ -32,10 +32,11 @@ public sealed class BearerSettings : IValidatableObject
 
     public IEnumerable<string> Issuers => ValidIssuer is null ? ValidIssuers : ValidIssuers.Append(ValidIssuer);
 
-    /// <summary>The keys that validate token signatures: those configured for a valid issuer, in the order configured.</summary>
-    public IReadOnlyList<SecurityKey> IssuerSigningKeys() =>
-        [.. SigningKeys.Where(k => k.Value is not null && Issuers.Contains(k.Issuer, StringComparer.Ordinal))
-            .Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k.Value!)))];
+    /// <summary>The keys that validate token signatures, by the issuer whose tokens each signs: those configured for a valid issuer, in the order configured.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<SecurityKey>> IssuerSigningKeysByIssuer() =>
+        SigningKeys.Where(k => k.Value is not null && k.Issuer is not null && Issuers.Contains(k.Issuer, StringComparer.Ordinal))
+            .GroupBy(k => k.Issuer!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, IReadOnlyList<SecurityKey> (g) => [.. g.Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k.Value!)))], StringComparer.Ordinal);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -58,10 +58,19 @@ public static class SecurityServiceCollectionExtensions
                 },
             };
         });
-        // After ASP.NET Core's reading of the section (one key per issuer): every key of a valid issuer (BearerSettings).
+        // After ASP.NET Core's reading of the section (one key per issuer): every key of a valid issuer (BearerSettings),
+        // each for its own issuer's tokens only. The keys are not handed over as one list, which validated a token
+        // claiming any valid issuer with the key of any other: a token is checked against the keys of the issuer it
+        // names, and when that issuer has none configured (an OIDC authority's), against the authority's keys alone.
         services.AddValidatedOptions<BearerSettings>(BearerSettings.Section);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<BearerSettings>>((options, bearer) =>
-            options.TokenValidationParameters.IssuerSigningKeys = bearer.Value.IssuerSigningKeys());
+        {
+            var keys = bearer.Value.IssuerSigningKeysByIssuer();
+            options.TokenValidationParameters.IssuerSigningKeys = null;
+            options.TokenValidationParameters.IssuerSigningKey = null;
+            options.TokenValidationParameters.IssuerSigningKeyResolver = (_, token, _, _) =>
+                token.Issuer is { } issuer && keys.TryGetValue(issuer, out var own) ? own : null;
+        });
 
         // Every policy decides from the registry's principal (RegistryIdentity), never from a claim of the token.
         services.AddAuthorizationBuilder()
