@@ -157,7 +157,7 @@ public sealed class WebhookDispatcher(
             // Record, then release: the send is committed before the POST (or, when the trail cannot be written, this
             // throws and nothing is sent: the run ends and the delivery waits for the next one); the outcome after.
             var classification = FeedRecord.MarkingOf(row);
-            var what = $"event {row.EventId} ({row.Type} {row.Subject}{(row.Ref is null ? "" : $" {row.Ref}")}) to {subscription.Url}";
+            var what = Described(row, subscription);
             await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
             var (error, leaseLost) = await SendAsync(subscription, row.EventId, body, ct);
             await audit.RecordAsync(actor.Entry(
@@ -189,13 +189,16 @@ public sealed class WebhookDispatcher(
     /// </summary>
     private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, FeedEventRow queued, AuditActor actor, CancellationToken ct)
     {
-        var what = $"event {queued.EventId} ({queued.Type} {queued.Subject}{(queued.Ref is null ? "" : $" {queued.Ref}")}) to {subscription.Url}: "
-            + $"not sent, queued in view {delivery.View.Name}, above the audience's ceiling {delivery.Ceiling} now";
+        var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, above the audience's ceiling {delivery.Ceiling} now";
         await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
         await store.SkippedAsync(delivery.Id, time.GetUtcNow(), ct);
         logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above the audience's ceiling {Ceiling} now.",
             subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
     }
+
+    /// <summary>An event and where it goes, as the trail's entries about its delivery name them.</summary>
+    private static string Described(FeedEventRow row, SubscriptionRow subscription) =>
+        $"event {row.EventId} ({row.Type} {row.Subject}{(row.Ref is null ? "" : $" {row.Ref}")}) to {subscription.Url}";
 
     /// <summary>
     /// POSTs one event, signed; null when the receiver acknowledged it, else why not. Each attempt first extends the
