@@ -41,6 +41,15 @@ public sealed class AuditRequest(string action)
     /// </summary>
     public void Served(Classification classification) => Classification = classification;
 
+    /// <summary>Several records served at once (a list, a page): the highest classification among them; none when none carries one.</summary>
+    public void ServedHighest<T>(IEnumerable<T> records, Func<T, Classification?> marking)
+    {
+        if (records.Select(marking).Max() is { } highest)
+        {
+            Classification = highest;
+        }
+    }
+
     /// <summary>The write committed together with its audit entry: nothing more to record for this request.</summary>
     public void Committed() => RecordedInTransaction = true;
 }

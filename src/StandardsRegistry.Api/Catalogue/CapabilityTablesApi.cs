@@ -101,10 +101,7 @@ public static class CapabilityTablesApi
         var rows = (await store.CurrentAsync(cycle, ct)).Where(t => t.Classification <= caller.Scope.MaxLevel).ToList();
         var audit = http.Audit();
         audit.Detail = $"cycle={cycle} targets={rows.Count}";
-        if (rows.Count > 0)
-        {
-            audit.Served(rows.Max(t => t.Classification));
-        }
+        audit.ServedHighest(rows, t => t.Classification);
         return TypedResults.Ok<IReadOnlyList<TargetDto>>(rows.Select(TargetDto.From).ToList());
     }
 
@@ -132,7 +129,7 @@ public static class CapabilityTablesApi
         var audit = http.Audit();
         audit.Detail = $"cycle={cycle} audience={audience ?? "-"}";
         // The preview's true cells are sums of every target of the cycle (all within the caller's clearance here).
-        audit.Served(targets.Max(t => t.Classification));
+        audit.ServedHighest(targets, t => t.Classification);
         var table = tables.Protect(design.Design!, targets, priors);
         return TypedResults.Ok(PreviewDto.From(cycle, audience, table));
     }
@@ -218,8 +215,9 @@ public static class CapabilityTablesApi
         if (rows.Count > 0)
         {
             // Each listed table is named with its marking: the entry carries the highest of them.
-            http.Audit().Detail = $"tables={rows.Count}";
-            http.Audit().Served(rows.Max(r => r.Classification));
+            var audit = http.Audit();
+            audit.Detail = $"tables={rows.Count}";
+            audit.ServedHighest(rows, r => r.Classification);
         }
         return new ETagged<IReadOnlyList<TableSummaryDto>>(rows.Select(r => TableSummaryDto.From(r, caller)).ToList());
     }

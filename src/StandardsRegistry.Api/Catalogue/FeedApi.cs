@@ -155,10 +155,7 @@ public static class FeedApi
         var after = query.After(view);
         var (events, position, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
         // The highest marking of the records the page carries (tombstones and edges carry none).
-        if (events.Select(FeedRecord.MarkingOf).Max() is { } highest)
-        {
-            http.Audit().Served(highest);
-        }
+        http.Audit().ServedHighest(events, FeedRecord.MarkingOf);
         return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, position), hasMore));
     }
 

@@ -189,7 +189,7 @@ public static class ResponsesApi
         {
             var audit = http.Audit();
             audit.Detail = $"responses={Math.Min(rows.Count, pageSize)}";
-            audit.Served(rows.Take(pageSize).Max(r => r.Classification));
+            audit.ServedHighest(rows.Take(pageSize), r => r.Classification);
         }
         return new ETagged<Page<ResponseDto>>(Paging.Of(rows, pageSize, r => ResponseDto.From(r, caller),
             r => Paging.Encode(ResponsesQuery.CursorKind, $"{r.StandardKey}|{r.Edition.ToString(CultureInfo.InvariantCulture)}|{r.Nation}")));
