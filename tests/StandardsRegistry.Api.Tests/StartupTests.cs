@@ -18,18 +18,11 @@ public sealed class StartupTests
     [InlineData("sqlserver", "Server=127.0.0.1,1;User Id=sa;Password=x;Connect Timeout=2;Encrypt=false", "could not be migrated")]
     public async Task AWrongDatabaseSettingStopsTheServiceWithOneClearLine(string provider, string connectionString, string expected)
     {
-        var (exitCode, stdout, stderr) = await RunServiceAsync(new()
+        AssertStoppedWithOneLine(await RunServiceAsync(new()
         {
             ["Database__Provider"] = provider,
             ["ConnectionStrings__Registry"] = connectionString,
-        });
-
-        Assert.NotEqual(0, exitCode);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("Standards Registry could not start:", lines[0], StringComparison.Ordinal);
-        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        }), expected);
     }
 
     [Theory]
@@ -55,13 +48,7 @@ public sealed class StartupTests
     [InlineData("CapabilityTables__Horizons__1", "1800", "CapabilityTables:Horizons must be distinct years")]
     public async Task AnUnusableSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
-        var (exitCode, stdout, stderr) = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });
-
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("Standards Registry could not start:", line, StringComparison.Ordinal);
-        Assert.Contains(expected, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        AssertStoppedWithOneLine(await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value }), expected);
     }
 
     /// <summary>
@@ -77,7 +64,7 @@ public sealed class StartupTests
     [InlineData("Authority", "login.example", "Authentication:Schemes:Bearer:Authority is 'login.example'")]
     public async Task AnUnusableTokenSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
-        var (exitCode, stdout, stderr) = await RunServiceAsync(new()
+        AssertStoppedWithOneLine(await RunServiceAsync(new()
         {
             ["ConnectionStrings__Registry"] = "Data Source=registry.db",
             ["Authentication__Schemes__Bearer__ValidIssuer"] = "registry-tests",
@@ -85,13 +72,17 @@ public sealed class StartupTests
             ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = "registry-tests",
             ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(new byte[32]),
             [$"Authentication__Schemes__Bearer__{setting}"] = value,
-        });
+        }), expected);
+    }
 
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    /// <summary>The service exited non-zero, having written one line on stderr that names <paramref name="expected"/>, and no stack trace anywhere.</summary>
+    private static void AssertStoppedWithOneLine((int ExitCode, string Stdout, string Stderr) run, string expected)
+    {
+        Assert.NotEqual(0, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("Standards Registry could not start:", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stdout + run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
