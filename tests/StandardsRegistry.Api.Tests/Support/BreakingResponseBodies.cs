@@ -38,7 +38,7 @@ internal sealed class BreakingResponseBodies : IStartupFilter
         next(app);
     };
 
-    private sealed class BreakingStream(Stream inner, long after) : Stream
+    private sealed class BreakingStream(Stream inner, long after) : WriteThroughStream(inner)
     {
         private long _written;
 
@@ -47,32 +47,14 @@ internal sealed class BreakingResponseBodies : IStartupFilter
             if (_written + buffer.Length <= after)
             {
                 _written += buffer.Length;
-                await inner.WriteAsync(buffer, cancellationToken);
+                await Inner.WriteAsync(buffer, cancellationToken);
                 return;
             }
             var part = (int)(after - _written);
             _written = after;
-            await inner.WriteAsync(buffer[..part], cancellationToken);
-            await inner.FlushAsync(cancellationToken);
+            await Inner.WriteAsync(buffer[..part], cancellationToken);
+            await Inner.FlushAsync(cancellationToken);
             throw new IOException($"The connection dropped after {after} bytes of the response (a test's breaking body).");
         }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override void Flush() => inner.Flush();
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -77,7 +77,7 @@ internal sealed class ContractRecorder(string provider, ConcurrentQueue<string> 
     }
 
     /// <summary>Writes through to the response and keeps a copy of what was written, up to a limit.</summary>
-    private sealed class CopyingStream(Stream inner, int limit) : Stream
+    private sealed class CopyingStream(Stream inner, int limit) : WriteThroughStream(inner)
     {
         private readonly MemoryStream _copy = new();
 
@@ -98,37 +98,14 @@ internal sealed class ContractRecorder(string provider, ConcurrentQueue<string> 
         public override void Write(byte[] buffer, int offset, int count)
         {
             Keep(buffer.AsSpan(offset, count));
-            inner.Write(buffer, offset, count);
+            Inner.Write(buffer, offset, count);
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             Keep(buffer.Span);
-            await inner.WriteAsync(buffer, cancellationToken);
+            await Inner.WriteAsync(buffer, cancellationToken);
         }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
