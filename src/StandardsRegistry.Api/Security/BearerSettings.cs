@@ -5,9 +5,10 @@ namespace StandardsRegistry.Api.Security;
 
 /// <summary>
 /// What the registry reads itself from the standard <c>Authentication:Schemes:Bearer</c> section (ASP.NET Core binds the
-/// rest): the symmetric signing keys. Every key of a valid issuer signs, so a key can be rotated without downtime (the
-/// new key added beside the old, the issuer moved to it, the old one removed once its tokens have expired); ASP.NET
-/// Core's own reading takes one key per issuer and failed every token with a 500 when an issuer had two. Checked at
+/// rest): the symmetric signing keys. Every key of a valid issuer signs that issuer's tokens (and no other's), so a key
+/// can be rotated without downtime (the new key added beside the old, the issuer moved to it, the old one removed once
+/// its tokens have expired); ASP.NET Core's own reading takes one key per issuer and failed every token with a 500 when
+/// an issuer had two. Checked at
 /// start with the authority: a key or an authority the service cannot use stops it with one line naming the setting,
 /// where it used to start healthy and answer every token 401 (a short key, a key of no valid issuer) or 500 (a key that
 /// is not base64; an http authority, every request).
