@@ -10,7 +10,12 @@ namespace StandardsRegistry.Data;
 /// </summary>
 public sealed class FeedEventRow
 {
-    public long Sequence { get; init; }
+    /// <summary>The event's number in the caller's feed: the view's sequence, or a delegate's own (<see cref="FeedPosition"/>).</summary>
+    public long Sequence { get; set; }
+    /// <summary>The view's events that are not responses up to this one (a response: before it); never sent.</summary>
+    public long CommonSequence { get; init; }
+    /// <summary>A response event's number among its nation's in the view; never sent.</summary>
+    public long? NationSequence { get; init; }
     public string EventId { get; init; } = "";
     public string Type { get; init; } = "";
     public long OccurredAt { get; init; }
@@ -102,14 +107,15 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     /// leaves out only version events the caller no longer sees; an event of another record is kept out here, after
     /// its record is read (the query stays as small as the versions' own, which SQLite prepares on every page). What is
     /// kept out was considered all the same: the position is the last event considered, so a page can hold fewer
-    /// events than asked while more follow, and the events that are never for the caller (a delegate's view of other
-    /// nations' responses) never hold a cursor back.
+    /// events than asked while more follow.
+    /// A national delegate's page is read from its view less the other nations' responses, in the query itself, and
+    /// numbered by itself (<see cref="FeedPosition"/>): nothing in it counts what the delegate does not get.
     /// </summary>
-    public async Task<(IReadOnlyList<FeedEventRow> Events, long Position, bool HasMore)> PageAsync(VisibilityScope scope, DateTimeOffset now, long afterSequence, int pageSize, CancellationToken ct)
+    public async Task<(IReadOnlyList<FeedEventRow> Events, FeedPosition Position, bool HasMore)> PageAsync(VisibilityScope scope, DateTimeOffset now, FeedPosition after, int pageSize, CancellationToken ct)
     {
         await writer.AnnounceDueAsync(now, ct);
-        var page = await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), afterSequence, pageSize + 1, pageSize, ct);
-        return (page.Events, page.LastConsidered ?? afterSequence, page.More);
+        var page = await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), after, pageSize + 1, pageSize, ct);
+        return (page.Events, page.LastConsidered, page.More);
     }
 
     /// <summary>One event of the scope's view as the feed shows it now; null when it is not for the caller (any more).</summary>
@@ -123,21 +129,34 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     /// queued for, and, when the audience's ceiling is below that view now, as the ceiling shows it.
     /// </summary>
     public async Task<FeedEventRow?> EventAsync(FeedView view, VisibilityScope scope, long sequence, CancellationToken ct) =>
-        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), sequence, 1, 1, ct, view)).Events.SingleOrDefault();
+        (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), new FeedPosition(sequence), 1, 1, ct, view)).Events.SingleOrDefault();
 
     /// <summary>
     /// Reads up to <paramref name="limit"/> events and considers the first <paramref name="keep"/>: those the caller
-    /// sees now, with their records; the last one considered; whether more were read than considered.
+    /// sees now, with their records; the position after the last one considered; whether more were read than considered.
     /// </summary>
-    private async Task<(IReadOnlyList<FeedEventRow> Events, long? LastConsidered, bool More)> ReadEventsAsync(
-        VisibilityScope scope, string sql, long after, int limit, int keep, CancellationToken ct, FeedView? view = null)
+    private async Task<(IReadOnlyList<FeedEventRow> Events, FeedPosition LastConsidered, bool More)> ReadEventsAsync(
+        VisibilityScope scope, string sql, FeedPosition after, int limit, int keep, CancellationToken ct, FeedView? view = null)
     {
-        var parameters = Bind(scope, new { after, limit }, view);
-        return await db.ReadAsync<(IReadOnlyList<FeedEventRow>, long?, bool)>(async c =>
+        var parameters = Bind(scope, new { after = after.Sequence, afterResponses = after.Responses, limit }, view);
+        return await db.ReadAsync<(IReadOnlyList<FeedEventRow>, FeedPosition, bool)>(async c =>
         {
             var read = await c.QueryAsync<FeedEventRow>(sql, parameters);
             var events = read.Take(keep).ToList();
-            long? last = events.Count > 0 ? events[^1].Sequence : null;
+            var last = after;
+            foreach (var e in events)
+            {
+                if (scope.Nation is null)
+                {
+                    last = new FeedPosition(e.Sequence);
+                }
+                else
+                {
+                    // A delegate's events are numbered by themselves: the view's sequence would count the other nations' responses.
+                    last = e.NationSequence is { } own ? last with { Responses = own } : last with { Sequence = e.CommonSequence };
+                    e.Sequence = last.Number;
+                }
+            }
             // The content of the page's records that the caller sees now, in one statement per kind: whether an event
             // carries its record is decided here, not by a per-row EXISTS in the page's select list (PostgreSQL made that
             // a hashed subplan over every release, 0.4 pages/s at 10^6 versions).
@@ -153,15 +172,10 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             {
                 e.Table = e.Table! with { Cells = await c.QueryAsync<TableCellRow>(CapabilityStore.Sql.Cells, new { tableId = e.Table.Table.Id }) };
             }
-            // An event that shows a record the caller does not see now is not for it: a later tombstone says the record
-            // went (or it never was the caller's: a delegate's view holds other nations' responses, tombstones too).
-            return ((IReadOnlyList<FeedEventRow>)events.Where(e => (!e.ShowsContent || e.HasContent) && ForNation(scope, e)).ToList(), last, read.Count > keep);
+            // An event that shows a record the caller does not see now is not for it: a later tombstone says the record went.
+            return ((IReadOnlyList<FeedEventRow>)events.Where(e => !e.ShowsContent || e.HasContent).ToList(), last, read.Count > keep);
         }, ct);
     }
-
-    /// <summary>A view has no nation: a NATO caller speaking for a nation gets its own nation's responses from it, no other.</summary>
-    private static bool ForNation(VisibilityScope scope, FeedEventRow e) =>
-        scope.Nation is null || e.Subject != EnumText.Of(FeedSubject.Response) || e.Nation == scope.Nation;
 
     /// <summary>Reads the records of one kind that the page's events show, as the caller sees them now, and hands each to its events.</summary>
     private static async Task FillAsync<T>(DbSession c, VisibilityScope scope, List<FeedEventRow> events, FeedSubject subject,
@@ -197,13 +211,15 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     /// position in that snapshot: the export is exactly the state the feed has reached at that position. Each row has one
     /// record set, named by <see cref="FeedEventRow.Subject"/>.
     /// </summary>
-    public async IAsyncEnumerable<FeedEventRow> ExportAsync(VisibilityScope scope, DateTimeOffset now, Action<long> position, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<FeedEventRow> ExportAsync(VisibilityScope scope, DateTimeOffset now, Action<FeedPosition> position, [EnumeratorCancellation] CancellationToken ct)
     {
         await writer.AnnounceDueAsync(now, ct);
         var parameters = Bind(scope, null);
         await foreach (var row in db.SnapshotAsync<FeedEventRow>(async c =>
         {
-            position(await c.ExecuteScalarAsync<long?>(Sql.Position, parameters) ?? 0);
+            position(scope.Nation is null
+                ? new FeedPosition(await c.ExecuteScalarAsync<long?>(Sql.Position, parameters) ?? 0)
+                : (await c.QueryAsync<(long Sequence, long Responses)>(Sql.DelegatePosition, parameters)).Select(p => new FeedPosition(p.Sequence, p.Responses)).SingleOrDefault());
             return ExportAllAsync(c, scope, parameters);
         }, ct))
         {
@@ -286,13 +302,30 @@ public sealed class FeedReader(Db db, FeedWriter writer)
 
         public const string Position = $"SELECT fv.last_seq FROM feed_views fv WHERE {View}";
 
+        /// <summary>A delegate's position at the view's end: its events that are not responses, and its own nation's responses.</summary>
+        public const string DelegatePosition = $"""
+            SELECT fv.last_common AS Sequence,
+                   COALESCE((SELECT MAX(f.nation_seq) FROM feed_events f WHERE f.view_id = fv.id AND f.nation = @scopeNation), 0) AS Responses
+            FROM feed_views fv WHERE {View}
+            """;
+
+        private const string ViewId = $"(SELECT fv.id FROM feed_views fv WHERE {View})";
+
         /// <summary>
         /// A page of the view's events: a range of the (view_id, seq) primary key, read in order, so the LIMIT stops
         /// the scan (the view is a scalar subquery: joined, PostgreSQL sorted the view's whole tail first). An event
         /// that shows a record (visible, updated) is left out while the record is not visible now: a later tombstone
         /// says it went, and no content of a record the caller no longer sees is sent again.
+        /// A delegate's page starts after the view's event its position names (the common event <c>@after</c> or its
+        /// nation's response <c>@afterResponses</c>, whichever came later) and leaves the other nations' responses out.
         /// </summary>
-        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, "f.seq > @after", dialect.Limit("@limit"), "");
+        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, scope.Nation is null ? "f.seq > @after" : $"""
+            f.seq > (SELECT COALESCE(MAX(p.seq), 0) FROM (
+                         SELECT c.seq FROM feed_events c WHERE c.view_id = {ViewId} AND c.nation IS NULL AND c.common_seq = @after
+                         UNION ALL
+                         SELECT o.seq FROM feed_events o WHERE o.view_id = {ViewId} AND o.nation = @scopeNation AND o.nation_seq = @afterResponses) p)
+              AND (f.nation IS NULL OR f.nation = @scopeNation)
+            """, dialect.Limit("@limit"), "");
 
         /// <summary>
         /// One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a record no longer visible),
@@ -303,20 +336,19 @@ public sealed class FeedReader(Db db, FeedWriter writer)
                    CASE f.subject WHEN 'version' THEN v.classification
                                   WHEN 'response' THEN CASE WHEN fn.classification > v.classification THEN fn.classification ELSE v.classification END
                                   WHEN 'table' THEN (SELECT ft.classification FROM capability_tables ft WHERE ft.id = f.subject_id) END AS Marking
-            """);
+            """, "\n     LEFT JOIN national_responses fn ON f.subject = 'response' AND fn.id = f.subject_id");
 
         /// <summary>
         /// The events of the view in a range of sequences, less the version events whose version the caller does not see
         /// now (the release rule, as announced): the query stays the versions' own, and the events of other records are
-        /// judged when their records are read. A response event names its nation (a delegate reads its own only).
+        /// judged when their records are read.
         /// </summary>
-        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit, string more) => $"""
+        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit, string more, string join = "") => $"""
             SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
                    f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId,
-                   fn.nation AS Nation{more}
-            FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id
-                 LEFT JOIN national_responses fn ON f.subject = 'response' AND fn.id = f.subject_id
-            WHERE f.view_id = (SELECT fv.id FROM feed_views fv WHERE {View}) AND {position}
+                   f.nation AS Nation, f.common_seq AS CommonSequence, f.nation_seq AS NationSequence{more}
+            FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id{join}
+            WHERE f.view_id = {ViewId} AND {position}
               AND (f.type IN ('withdrawn', 'hidden') OR f.subject <> 'version' OR {Visibility.Predicate(scope, "v", asAnnounced: true)})
             ORDER BY f.seq
             {limit}
@@ -424,7 +456,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
         [
             ExportResponses(scope), ExportRelations(scope), ExportEquivalents(scope), ExportPreferred(scope), ExportTables(scope),
-            Position, Page(dialect, scope), Event(dialect, scope), ExportKeys(dialect), Export(scope),
+            Position, DelegatePosition, Page(dialect, scope), Page(dialect, scope with { Nation = "FRA" }), Event(dialect, scope), ExportKeys(dialect), Export(scope),
             VersionsById(scope, 3), ResponsesById(scope, 2), RelationsById(scope, 2), EquivalentsById(scope, 2), PreferredById(scope, 2), TablesById(scope, 2),
         ];
     }

@@ -287,8 +287,12 @@ public sealed class FeedWriter(Db db)
         public FeedView View => new(Community, Level, Drafts == 1);
     }
 
-    /// <summary>One event to append: the view's sequence number, the version and what happened to it.</summary>
-    private sealed record EventRow(long ViewId, long Sequence, FeedItem Item, FeedEventType Type, FeedShown Shown);
+    /// <summary>
+    /// One event to append: the view's sequence number, the record and what happened to it, and a delegate's counts
+    /// (<see cref="FeedPosition"/>): the view's events that are not responses up to it (a response: before it), and a
+    /// response's number among its nation's responses in the view.
+    /// </summary>
+    private sealed record EventRow(long ViewId, long Sequence, FeedItem Item, FeedEventType Type, FeedShown Shown, long CommonSequence, long? NationSequence);
 
     /// <summary>
     /// Everything the feed shows of, or through, the standard — its versions with the releases the feed has announced
@@ -331,7 +335,7 @@ public sealed class FeedWriter(Db db)
         var facts = new StandardFactsForFeed(
             own,
             responses.Select(r => new ResponseFactsForFeed(r.Id, r.VersionId, r.Classification, responseReleases[r.Id].ToList(),
-                FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.PublicId))).ToList(),
+                FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.PublicId), r.Nation)).ToList(),
             edges.Select(e => new EdgeFactsForFeed(e.Id, Of(e.FromId == standardId ? e.ToId : e.FromId), FeedRefs.Relation(e.FromKey, e.Kind, e.ToKey))).ToList(),
             equivalents.Select(e => new EquivalentFactsForFeed(e.Id, FeedRefs.Equivalent(e.StandardKey, e.Source, e.Identifier))).ToList(),
             preferred is null ? null : new PreferredFactsForFeed(preferred.HolderId, Of(preferred.HolderId), preferred.Rationale, FeedRefs.Preferred(preferred.Category, preferred.HolderKey)));
@@ -386,26 +390,44 @@ public sealed class FeedWriter(Db db)
         {
             reserve.Add($"v{i}", changed[i].ViewId);
             reserve.Add($"n{i}", changed[i].Changes.Count);
+            reserve.Add($"m{i}", changed[i].Changes.Count(change => change.Shown.Nation is null));
         }
-        var lasts = new List<long>(changed.Count);
+        // Each view's last sequence number and its count of events that are not responses, after the reservation.
+        var lasts = new List<(long LastSeq, long LastCommon)>(changed.Count);
         using (var reserved = await c.QueryMultipleAsync(Sql.Reserve(c.Dialect, changed.Count), reserve))
         {
             for (var i = 0; i < changed.Count; i++)
             {
-                lasts.Add(await reserved.ReadSingleAsync<long>());
+                lasts.Add(await reserved.ReadSingleAsync<(long, long)>());
             }
         }
+        // Each nation's last response number in each view, read under the views' locks: only a change of responses has any.
+        var nations = await NationSequencesAsync(c, changed);
 
         var events = new List<EventRow>();
         var ranges = new DynamicParameters();
         for (var i = 0; i < changed.Count; i++)
         {
             var (viewId, changes) = changed[i];
-            var first = lasts[i] - changes.Count + 1;
-            events.AddRange(changes.Select((change, k) => new EventRow(viewId, first + k, change.Item, change.Type, change.Shown)));
+            var first = lasts[i].LastSeq - changes.Count + 1;
+            var common = lasts[i].LastCommon - changes.Count(change => change.Shown.Nation is null);
+            for (var k = 0; k < changes.Count; k++)
+            {
+                var (item, type, shown) = changes[k];
+                long? nationSequence = null;
+                if (shown.Nation is { } nation)
+                {
+                    nationSequence = nations[(viewId, nation)] = nations.GetValueOrDefault((viewId, nation)) + 1;
+                }
+                else
+                {
+                    common++;
+                }
+                events.Add(new EventRow(viewId, first + k, item, type, shown, common, nationSequence));
+            }
             ranges.Add($"v{i}", viewId);
             ranges.Add($"f{i}", first);
-            ranges.Add($"l{i}", lasts[i]);
+            ranges.Add($"l{i}", lasts[i].LastSeq);
         }
         // With the last INSERT, the webhook outbox's rows: every live subscription reading these views gets the events,
         // in the same transaction.
@@ -419,7 +441,28 @@ public sealed class FeedWriter(Db db)
             parameters.Add($"k{i}", EnumText.Of(e.Item.Subject));
             parameters.Add($"j{i}", e.Item.Id);
             parameters.Add($"r{i}", e.Shown.Ref);
+            parameters.Add($"x{i}", e.Shown.Nation);
+            parameters.Add($"c{i}", e.CommonSequence);
+            parameters.Add($"y{i}", e.NationSequence);
         }, new { at }, then: (Sql.Enqueue(changed.Count), ranges));
+    }
+
+    /// <summary>The last response number of each nation whose responses the changes name, in each changed view (none yet: absent).</summary>
+    private static async Task<Dictionary<(long ViewId, string Nation), long>> NationSequencesAsync(DbSession c,
+        List<(long ViewId, List<(FeedItem Item, FeedEventType Type, FeedShown Shown)> Changes)> changed)
+    {
+        var wanted = changed.SelectMany(v => v.Changes.Select(change => change.Shown.Nation).OfType<string>().Distinct().Select(n => (v.ViewId, Nation: n))).ToList();
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            parameters.Add($"v{i}", wanted[i].ViewId);
+            parameters.Add($"x{i}", wanted[i].Nation);
+        }
+        return (await c.QueryAsync<(long ViewId, string Nation, long Last)>(Sql.NationSequences(wanted.Count), parameters)).ToDictionary(r => (r.ViewId, r.Nation), r => r.Last);
     }
 
     /// <summary>
@@ -537,12 +580,20 @@ public sealed class FeedWriter(Db db)
         /// each view's new last sequence: <paramref name="count"/> results of one command.
         /// </summary>
         public static string Reserve(SqlDialect dialect, int count) => string.Join(";\n", Enumerable.Range(0, count)
-            .Select(i => dialect.UpdateReturning("feed_views", $"last_seq = last_seq + @n{i}", $"id = @v{i}", "last_seq")));
+            .Select(i => dialect.UpdateReturning("feed_views", $"last_seq = last_seq + @n{i}, last_common = last_common + @m{i}", $"id = @v{i}",
+                "last_seq, last_common")));
+
+        /// <summary>The last response number of nation <c>@x0</c> in view <c>@v0</c>, and so on (<see cref="FeedPosition"/>).</summary>
+        public static string NationSequences(int count) => $"""
+            SELECT view_id AS ViewId, nation AS Nation, MAX(nation_seq) AS Last FROM feed_events
+            WHERE nation IS NOT NULL AND ({string.Join(" OR ", Enumerable.Range(0, count).Select(i => $"(view_id = @v{i} AND nation = @x{i})"))})
+            GROUP BY view_id, nation
+            """;
 
         /// <summary>An INSERT of <paramref name="rows"/> events (<c>@w0, @s0, @e0, @t0, @i0</c>, …), all at <c>@at</c>.</summary>
         public static string InsertEvents(int rows) =>
-            "INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, subject_ref) VALUES "
-            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@w{i}, @s{i}, @e{i}, @t{i}, @i{i}, @at, @k{i}, @j{i}, @r{i})"));
+            "INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, subject_ref, nation, common_seq, nation_seq) VALUES "
+            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@w{i}, @s{i}, @e{i}, @t{i}, @i{i}, @at, @k{i}, @j{i}, @r{i}, @x{i}, @c{i}, @y{i})"));
 
         /// <summary>
         /// Every live subscription that reads one of the views (its audience at its ceiling) gets their new events: the
@@ -595,7 +646,7 @@ public sealed class FeedWriter(Db db)
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
             LockStandard, FirstPending, DueStandards(dialect), DueOfStandard, Announce, AnnounceEffective, Facts, IsRelated, LockRelations, Views, ViewsAndAudiences, FactsAndViews, InsertView,
-            Reserve(dialect, 1), Reserve(dialect, 3), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, RecordsComplete, CompleteRecords, StandardsWithRecords, AudiencesWithTables, TablesOf, StandardsAfter(dialect), HasEvents,
+            Reserve(dialect, 1), Reserve(dialect, 3), NationSequences(1), NationSequences(2), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, RecordsComplete, CompleteRecords, StandardsWithRecords, AudiencesWithTables, TablesOf, StandardsAfter(dialect), HasEvents,
         ];
     }
 }

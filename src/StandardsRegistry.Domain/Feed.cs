@@ -41,6 +41,21 @@ public sealed record FeedView(string Community, Classification Level, bool Draft
     public string Name => $"{Community}.{(int)Level}{(Drafts ? ".drafts" : "")}";
 }
 
+/// <summary>
+/// A reader's place in its feed. A caller reads its view as it is, and its place is the view's
+/// <see cref="Sequence"/>. A national delegate (a NATO caller speaking for a nation) reads its view less the other
+/// nations' responses, numbered by itself: its place is how many of the view's other events (<see cref="Sequence"/>)
+/// and of its own nation's responses (<see cref="Responses"/>) it has passed, and its events' numbers are their sum.
+/// The view's own sequence is never a delegate's: its gaps would count the other nations' responses.
+/// </summary>
+public readonly record struct FeedPosition(long Sequence, long Responses = 0)
+{
+    public static readonly FeedPosition Start = new(0);
+
+    /// <summary>The number a reader's event at this place carries: a delegate's counts both kinds.</summary>
+    public long Number => Sequence + Responses;
+}
+
 /// <summary>What happened to a version, as one view saw it.</summary>
 public enum FeedEventType
 {
@@ -97,7 +112,8 @@ public readonly record struct FeedItem(FeedSubject Subject, long Id);
 /// equal states: the view's representation is unchanged); <see cref="Ref"/> is its identity as sent (null for a
 /// version, named by key and edition); <see cref="VersionId"/> the version it is or answers, if any.
 /// </summary>
-public sealed record FeedShown(object State, string? Ref, long? VersionId);
+/// <see cref="Nation"/> is a response's nation (a national delegate gets its own nation's responses only).
+public sealed record FeedShown(object State, string? Ref, long? VersionId, string? Nation = null);
 
 /// <summary>
 /// A version's facts as the feed needs them. <see cref="Releases"/> are the releases the feed has announced (taken
@@ -106,7 +122,7 @@ public sealed record FeedShown(object State, string? Ref, long? VersionId);
 public sealed record VersionFactsForFeed(long VersionId, int Edition, VersionStatus Status, Classification Classification, bool EverPublished, long RowVersion, IReadOnlyList<ReleaseFacts> Releases);
 
 /// <summary>A national response row: its edition, marking and the audiences it is released to now (releases take effect at once).</summary>
-public sealed record ResponseFactsForFeed(long Id, long VersionId, Classification Classification, IReadOnlyList<string> ReleasedTo, string Ref);
+public sealed record ResponseFactsForFeed(long Id, long VersionId, Classification Classification, IReadOnlyList<string> ReleasedTo, string Ref, string Nation);
 
 /// <summary>An edge touching the standard, with the versions of its far end (none: the far end has no version yet).</summary>
 public sealed record EdgeFactsForFeed(long Id, IReadOnlyList<VersionFactsForFeed> FarEnd, string Ref);
@@ -185,7 +201,7 @@ public static class FeedRule
             if (versions.ContainsKey(response.VersionId) && response.Classification <= scope.MaxLevel
                 && (scope.Originator || response.ReleasedTo.Contains(scope.Community, StringComparer.Ordinal)))
             {
-                shown[new FeedItem(FeedSubject.Response, response.Id)] = new FeedShown(true, response.Ref, response.VersionId);
+                shown[new FeedItem(FeedSubject.Response, response.Id)] = new FeedShown(true, response.Ref, response.VersionId, response.Nation);
             }
         }
         var exists = Exists(scope, facts.Versions);

@@ -459,8 +459,9 @@ public abstract class FeedTests(TestProvider provider)
     /// <summary>
     /// Two registries with the same visible history, one of them with a great deal of activity that EU NR, PUBLIC and
     /// NATO NC readers cannot see: their feeds are the same event for event (sequence, type, key, edition, content).
-    /// A third adds what only the readers outside NATO cannot see (responses on a visible edition, unreleased or released
-    /// to another audience): their feeds are the same too.
+    /// A third adds what only the readers outside NATO and a national delegate cannot see (other nations' responses on a
+    /// visible edition, unreleased or released to another audience, some after the last visible event): their feeds and
+    /// cursors are the same too. The delegate reads the NATO view at NC, which holds those responses.
     /// </summary>
     [Fact]
     public async Task HiddenActivityLeavesNoTraceInTheFeed()
@@ -473,7 +474,7 @@ public abstract class FeedTests(TestProvider provider)
             Assert.True(events.Count > 0, name);
             Assert.Contains(events, e => e.Contains(" visible relation stanag-2002 references stanag-2001 ", StringComparison.Ordinal));
             Assert.Equal(events, busy[name]);
-            if (!name.EndsWith("@nato", StringComparison.Ordinal))
+            if (name != TestCaller.NatoReader("NC").Subject)
             {
                 Assert.Equal(events, busier[name]);
             }
@@ -536,10 +537,18 @@ public abstract class FeedTests(TestProvider provider)
         await authority.ReleaseAsync("stanag-2002", 1, "EU");
         await authority.ReleaseAsync("stanag-2002", 1, "PUBLIC");
         await authority.ReleaseAsync("stanag-2001", 1, "PUBLIC");
+        // Seen inside NATO only, the delegate's among them: its own nation's response.
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/stanag-2002/versions/1/responses/FRA", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-2002/relations/references/stanag-2001", null), HttpStatusCode.Created);
+        if (hiddenOutsideNato)
+        {
+            // After the last event the delegate sees: its cursor must not move either.
+            await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/stanag-2002/versions/1/responses/ESP", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        }
 
         var feeds = new Dictionary<string, List<string>>();
-        foreach (var caller in new[] { TestCaller.Eu("NR"), TestCaller.Public(), TestCaller.NatoReader("NC") })
+        var delegateFra = new TestCaller("delegate-fra", "NATO", "NC", "delegate") { Nation = "FRA" };
+        foreach (var caller in new[] { TestCaller.Eu("NR"), TestCaller.Public(), TestCaller.NatoReader("NC"), delegateFra })
         {
             var follower = new FeedFollower(app.As(caller));
             await follower.FollowAsync();
@@ -550,7 +559,11 @@ public abstract class FeedTests(TestProvider provider)
                 var version = e["version"]?.DeepClone().AsObject();
                 if (e["subject"]!.GetValue<string>() != "version")
                 {
-                    return $"{e["sequence"]} {e["type"]} {e["subject"]} {e["ref"]} {e[e["subject"]!.GetValue<string>()]?.ToJsonString()}";
+                    // A response's id is random and its time of recording the clock's: each registry has its own.
+                    var record = e[e["subject"]!.GetValue<string>()]?.DeepClone().AsObject();
+                    record?.Remove("recordedAt");
+                    return System.Text.RegularExpressions.Regex.Replace(
+                        $"{e["sequence"]} {e["type"]} {e["subject"]} {e["ref"]} {record?.ToJsonString()}", "[0-9a-f]{32}", "<id>");
                 }
                 var edition = e["edition"]!.GetValue<int>() == next ? "new" : e["edition"]!.ToString();
                 if (version is not null)
@@ -567,6 +580,54 @@ public abstract class FeedTests(TestProvider provider)
             }).Append($"cursor {follower.Cursor}").ToList();
         }
         return feeds;
+    }
+
+    /// <summary>
+    /// A national delegate's feed is numbered by itself: its events are 1, 2, 3 … whatever other nations record, read a
+    /// page of one at a time or all at once it gets each event once, in the same order, and its export ends where its
+    /// feed does. A cursor of the NATO view it reads (a reader's without a nation) is not its own.
+    /// </summary>
+    [Fact]
+    public async Task ADelegatesFeedIsNumberedByItselfAndResumesAfterEachOfItsEvents()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var editor = app.As(TestCaller.Editor());
+        var delegateFra = app.As(new TestCaller("delegate-fra", "NATO", "NC", "delegate") { Nation = "FRA" });
+        await editor.CreateStandardAsync("stanag-4001");
+        await editor.PublishAsync("stanag-4001", await editor.CreateDraftAsync("stanag-4001", "NU"));
+        await editor.CreateStandardAsync("stanag-4002");
+        var responses = "/v1/standards/stanag-4001/versions/1/responses";
+        // Responses of France and of other nations, interleaved with versions, several of one kind in a row.
+        var nations = new[] { "FRA", "DEU", "FRA", "FRA", "POL", "DEU", "DEU", "FRA" };
+        for (var i = 0; i < nations.Length; i++)
+        {
+            var nation = nations[i];
+            // A nation's changed response is a new row too (200).
+            (await editor.PutAsJsonAsync($"{responses}/{nation}", new { response = "ratified-with-reservations", reservation = $"R{i}", classification = "NU" })).EnsureSuccessStatusCode();
+            if (nation == "POL")
+            {
+                await editor.PublishAsync("stanag-4002", await editor.CreateDraftAsync("stanag-4002", "NU"));
+            }
+        }
+        (await editor.PutAsJsonAsync($"{responses}/DEU", new { response = "not-ratifying", classification = "NU" })).EnsureSuccessStatusCode();
+
+        var all = new FeedFollower(delegateFra, pageSize: 100);
+        await all.FollowAsync();
+        var onePerPage = new FeedFollower(delegateFra, pageSize: 1);
+        await onePerPage.FollowAsync();
+        var export = new FeedFollower(delegateFra);
+        await export.ExportAsync();
+
+        Assert.Equal(Enumerable.Range(1, all.Events.Count).Select(i => (long)i), all.Events.Select(e => e["sequence"]!.GetValue<long>()));
+        Assert.Equal(4, all.Events.Count(e => e["subject"]!.GetValue<string>() == "response" && e["type"]!.GetValue<string>() == "visible"));
+        Assert.All(all.Events.Where(e => e["subject"]!.GetValue<string>() == "response"), e => Assert.Contains("/responses/FRA/", e["ref"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Equal(all.Events.Select(e => e.ToJsonString()), onePerPage.Events.Select(e => e.ToJsonString()));
+        Assert.Equal(all.Cursor, onePerPage.Cursor);
+        Assert.Equal(all.Cursor, export.Cursor);
+        var nato = new FeedFollower(app.As(TestCaller.NatoReader("NC")));
+        await nato.FollowAsync();
+        await ProblemAssertions.ProblemAsync(await delegateFra.GetAsync($"/v1/feed?cursor={Uri.EscapeDataString(nato.Cursor!)}"), HttpStatusCode.BadRequest, "cursor");
+        await ProblemAssertions.ProblemAsync(await app.As(TestCaller.NatoReader("NC")).GetAsync($"/v1/feed?cursor={Uri.EscapeDataString(all.Cursor!)}"), HttpStatusCode.BadRequest, "cursor");
     }
 
     [Fact]

@@ -69,14 +69,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
         {
             connection.Open();
-            await connection.ExecuteAsync("""
-                INSERT INTO standards (standard_key, designation, category, title, created_at, created_by)
-                VALUES ('stanag-1', 'STANAG 1', 'caliber', 'One', 0, 'test')
-                """);
-            await connection.ExecuteAsync("""
-                INSERT INTO versions (standard_id, edition, title, summary, body, attributes, status, classification, created_at, created_by, updated_at, updated_by)
-                SELECT id, 1, 'One', 's', 'b', '{}', 'published', 0, 0, 'test', 0, 'test' FROM standards WHERE standard_key = 'stanag-1'
-                """);
+            await InsertEditionAsync(connection);
             foreach (var nation in new[] { "FRA", "DEU" })
             {
                 await connection.ExecuteAsync("""
@@ -162,6 +155,70 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(long View, long Seq, long Attempts, long? Delivered)>(
             "SELECT view_id, seq, attempts, delivered_at FROM webhook_outbox ORDER BY id")).ToList()).AsTask();
         Assert.Equal([(high, 1L, 1L, (long?)10L), (high, 2L, 0L, null), (low, 1L, 0L, null), (low, 2L, 0L, null)], rows);
+    }
+
+    [Fact]
+    public async Task EventsFromBefore0025GetTheCountsADelegatesFeedIsNumberedBy()
+    {
+        // Two views' events as the schema before 0025 held them: versions and a relation, with FRA's and DEU's responses
+        // between. Migrated below 0023, whose guard only the migrator applies, and through 0024.
+        var outbox = $"db.{Provider.Name}/0024_outbox_per_view.sql";
+        MigrateBefore("0023", new SqlScript(outbox, new StreamReader(typeof(SqlDialect).Assembly.GetManifestResourceStream(outbox)!).ReadToEnd()));
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await InsertEditionAsync(connection);
+            foreach (var nation in new[] { "FRA", "DEU", "FRA" })
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO national_responses (version_id, nation, response, classification, recorded_at, recorded_by, public_id)
+                    SELECT id, @nation, 'ratified', 0, 0, 'test', @id FROM versions
+                    """, new { nation, id = Guid.NewGuid().ToString("N") });
+            }
+            await connection.ExecuteAsync("INSERT INTO feed_views (community, level, drafts, last_seq) VALUES ('NATO', 0, 0, 6), ('NATO', 1, 0, 2)");
+            var (low, high) = (await ViewAsync(0), await ViewAsync(1));
+            var version = await connection.ExecuteScalarAsync<long>("SELECT id FROM versions");
+            var responses = (await connection.QueryAsync<long>("SELECT id FROM national_responses ORDER BY id")).ToList();
+            await connection.ExecuteAsync("""
+                INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, subject_ref)
+                VALUES (@low, 1, 'l1', 'visible', @version, 1, 'version', @version, NULL),
+                       (@low, 2, 'l2', 'visible', @version, 2, 'response', @r0, 'r0'),
+                       (@low, 3, 'l3', 'visible', @version, 3, 'response', @r1, 'r1'),
+                       (@low, 4, 'l4', 'updated', @version, 4, 'version', @version, NULL),
+                       (@low, 5, 'l5', 'visible', @version, 5, 'response', @r2, 'r2'),
+                       (@low, 6, 'l6', 'visible', NULL, 6, 'relation', 7, 'a covers b'),
+                       (@high, 1, 'h1', 'visible', @version, 7, 'response', @r1, 'r1'),
+                       (@high, 2, 'h2', 'visible', @version, 8, 'version', @version, NULL)
+                """, new { low, high, version, r0 = responses[0], r1 = responses[1], r2 = responses[2] });
+
+            Task<long> ViewAsync(int level) => connection.ExecuteScalarAsync<long>("SELECT id FROM feed_views WHERE community = 'NATO' AND level = @level", new { level });
+        }
+
+        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        Assert.Contains($"db.{Provider.Name}/0025_delegate_feed.sql", applied);
+        var events = await Db.ReadAsync(async c => (await c.QueryAsync<(string Id, string? Nation, long Common, long? Own)>(
+            "SELECT event_id, nation, common_seq, nation_seq FROM feed_events ORDER BY event_id")).ToList()).AsTask();
+        Assert.Equal(
+        [
+            ("h1", "DEU", 0L, (long?)1L), ("h2", null, 1L, null),
+            ("l1", null, 1L, null), ("l2", "FRA", 1L, 1L), ("l3", "DEU", 1L, 1L), ("l4", null, 2L, null), ("l5", "FRA", 2L, 2L), ("l6", null, 3L, null),
+        ], events.Select(e => (e.Id, e.Nation?.Trim(), e.Common, e.Own)));
+        var views = await Db.ReadAsync(async c => (await c.QueryAsync<long>("SELECT last_common FROM feed_views ORDER BY level")).ToList()).AsTask();
+        Assert.Equal([3L, 1L], views);
+    }
+
+    /// <summary>One standard, <c>stanag-1</c>, with one published NU edition.</summary>
+    private static async Task InsertEditionAsync(System.Data.Common.DbConnection connection)
+    {
+        await connection.ExecuteAsync("""
+            INSERT INTO standards (standard_key, designation, category, title, created_at, created_by)
+            VALUES ('stanag-1', 'STANAG 1', 'caliber', 'One', 0, 'test')
+            """);
+        await connection.ExecuteAsync("""
+            INSERT INTO versions (standard_id, edition, title, summary, body, attributes, status, classification, created_at, created_by, updated_at, updated_by)
+            SELECT id, 1, 'One', 's', 'b', '{}', 'published', 0, 0, 'test', 0, 'test' FROM standards WHERE standard_key = 'stanag-1'
+            """);
     }
 
     /// <summary>Applies the provider's scripts numbered below <paramref name="number"/>, then <paramref name="instead"/>: a database as an earlier release left it.</summary>

@@ -151,12 +151,11 @@ public static class FeedApi
     public static async Task<ETagged<FeedPageDto>> GetFeed(Caller caller, FeedReader feed, [AsParameters] FeedQuery query, HttpContext http, CancellationToken ct)
     {
         var pageSize = query.PageSize;
-        var view = FeedView.Of(caller.Scope);
-        var after = query.After(view);
+        var after = query.After(caller.Scope);
         var (events, position, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
         // The highest marking of the records the page carries (tombstones and edges carry none).
         http.Audit().ServedHighest(events, FeedRecord.MarkingOf);
-        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(view, position), hasMore));
+        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(caller.Scope, position), hasMore));
     }
 
     /// <summary>
@@ -169,16 +168,15 @@ public static class FeedApi
     public static async Task Export(Caller caller, FeedReader feed, AuditTrail trail, HttpContext http, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var options = json.Value.SerializerOptions;
-        var view = FeedView.Of(caller.Scope);
-        long position = 0;
+        var position = FeedPosition.Start;
         await using var rows = feed.ExportAsync(caller.Scope, caller.Now, p => position = p, ct).GetAsyncEnumerator(ct);
         // The first step opens the snapshot and reads the position, before anything is sent: a failure there is still a problem response.
         var more = await rows.MoveNextAsync();
-        var cursor = Cursor(view, position);
+        var cursor = Cursor(caller.Scope, position);
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
         var audit = http.Audit();
-        audit.Detail = $"view {view.Name} at feed position {position.ToString(CultureInfo.InvariantCulture)}";
+        audit.Detail = $"view {FeedName(caller.Scope)} at feed position {PositionText(caller.Scope, position)}";
         await AuditRecording.ReleaseAsync(http);
         response.ContentType = NdJson;
         response.Headers[CursorHeader] = cursor;
@@ -271,13 +269,24 @@ public static class FeedApi
 
     /// <summary>The closing entry of an export.</summary>
 
-    private static string Cursor(FeedView view, long sequence) =>
-        Paging.Encode(CursorKind, $"{view.Name}:{sequence.ToString(CultureInfo.InvariantCulture)}");
+    /// <summary>
+    /// The caller's feed: its view (<c>EU.2</c>, <c>NATO.4.drafts</c>), and for a national delegate the view less the
+    /// other nations' responses (<c>NATO.2.FRA</c>), numbered by itself (<see cref="FeedPosition"/>).
+    /// </summary>
+    private static string FeedName(VisibilityScope scope) => FeedView.Of(scope).Name + (scope.Nation is { } nation ? "." + nation : "");
 
-    /// <summary>A cursor is a position in the caller's own view; a cursor of another view is refused, never reinterpreted.</summary>
-    internal static bool TryPosition(string? cursor, FeedView view, out long sequence)
+    /// <summary>A position as a cursor writes it: the view's sequence, or a delegate's two counts (<c>12.3</c>).</summary>
+    private static string PositionText(VisibilityScope scope, FeedPosition position) => scope.Nation is null
+        ? position.Sequence.ToString(CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{position.Sequence}.{position.Responses}");
+
+    private static string Cursor(VisibilityScope scope, FeedPosition position) =>
+        Paging.Encode(CursorKind, $"{FeedName(scope)}:{PositionText(scope, position)}");
+
+    /// <summary>A cursor is a position in the caller's own feed; a cursor of another is refused, never reinterpreted.</summary>
+    internal static bool TryPosition(string? cursor, VisibilityScope scope, out FeedPosition after)
     {
-        sequence = 0;
+        after = FeedPosition.Start;
         if (!Paging.TryDecode(cursor, CursorKind, out var position))
         {
             return false;
@@ -286,9 +295,26 @@ public static class FeedApi
         {
             return true;
         }
-        var prefix = view.Name + ":";
-        return position.StartsWith(prefix, StringComparison.Ordinal)
-            && long.TryParse(position.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
+        var prefix = FeedName(scope) + ":";
+        if (!position.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var text = position.AsSpan(prefix.Length);
+        if (scope.Nation is null)
+        {
+            var parsed = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence);
+            after = new FeedPosition(sequence);
+            return parsed;
+        }
+        var dot = text.IndexOf('.');
+        if (dot < 0 || !long.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var common)
+            || !long.TryParse(text[(dot + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var responses))
+        {
+            return false;
+        }
+        after = new FeedPosition(common, responses);
+        return true;
     }
 }
 
@@ -300,13 +326,13 @@ public sealed record FeedQuery : IValidatable
 
     public int PageSize => Paging.PageSize(limit);
 
-    /// <summary>The sequence the page starts after, in the caller's view (valid once <see cref="Validate"/> found nothing wrong).</summary>
-    public long After(FeedView view) => FeedApi.TryPosition(cursor, view, out var sequence) ? sequence : 0;
+    /// <summary>The position the page starts after, in the caller's feed (valid once <see cref="Validate"/> found nothing wrong).</summary>
+    public FeedPosition After(VisibilityScope scope) => FeedApi.TryPosition(cursor, scope, out var after) ? after : FeedPosition.Start;
 
     public void Validate(ValidationErrors errors, Caller caller)
     {
         Paging.ValidateLimit(errors, limit);
-        if (!FeedApi.TryPosition(cursor, FeedView.Of(caller.Scope), out _))
+        if (!FeedApi.TryPosition(cursor, caller.Scope, out _))
         {
             errors.Add("cursor", Paging.CursorMessage + " A cursor belongs to one view of the catalogue: when your community or clearance changes, export again.");
         }

@@ -46,6 +46,11 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
             var page = JsonNode.Parse(body)!.AsObject();
             foreach (var e in page["events"]!.AsArray().Select(e => e!.AsObject()))
             {
+                // Each event once, in order: its number follows the last one's (a cursor that did not move on repeats it).
+                if (Events.Count > 0 && e["sequence"]!.GetValue<long>() <= Events[^1]["sequence"]!.GetValue<long>())
+                {
+                    Assert.Fail($"GET {url}: event {e["sequence"]} after event {Events[^1]["sequence"]}");
+                }
                 Events.Add(e);
                 var subject = e["subject"]!.GetValue<string>();
                 if (subject != "version")
