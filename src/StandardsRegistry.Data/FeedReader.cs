@@ -28,8 +28,6 @@ public sealed class FeedEventRow
     public string? StandardKey { get; init; }
     public int? Edition { get; init; }
     public long? VersionId { get; init; }
-    /// <summary>The nation of a response event.</summary>
-    public string? Nation { get; init; }
     /// <summary>
     /// The marking of the record the event names, as stored, whether or not the event carries it: a version's or a
     /// table's own, a response's or its edition's, whichever is higher (its ref names both); null for a relation, an
@@ -346,7 +344,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit, string more, string join = "") => $"""
             SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
                    f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId,
-                   f.nation AS Nation, f.common_seq AS CommonSequence, f.nation_seq AS NationSequence{more}
+                   f.common_seq AS CommonSequence, f.nation_seq AS NationSequence{more}
             FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id{join}
             WHERE f.view_id = {ViewId} AND {position}
               AND (f.type IN ('withdrawn', 'hidden') OR f.subject <> 'version' OR {Visibility.Predicate(scope, "v", asAnnounced: true)})
