@@ -116,10 +116,6 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         return (page.Events, page.LastConsidered, page.More);
     }
 
-    /// <summary>One event of the scope's view as the feed shows it now; null when it is not for the caller (any more).</summary>
-    public Task<FeedEventRow?> EventAsync(VisibilityScope scope, long sequence, CancellationToken ct) =>
-        EventAsync(FeedView.Of(scope), scope, sequence, ct);
-
     /// <summary>
     /// One event of <paramref name="view"/>, as <paramref name="scope"/> (which may see less than the view) is shown it
     /// now: null when it shows a record the scope does not see. A tombstone is returned whatever the scope: its
