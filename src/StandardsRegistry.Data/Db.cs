@@ -295,6 +295,8 @@ public enum Outcome
     Created,
     /// <summary>Removed: done, with nothing left to show.</summary>
     Removed,
+    /// <summary>Refused for the writer's clearance (a refusal it may be told of, unlike one answered as absent).</summary>
+    Forbidden,
     NotFound,
     Conflict,
     PreconditionFailed,

@@ -65,9 +65,25 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     // (<paramref name="clearance"/> below): what such a subscription delivers, and its pending count, follow the
     // audience's view at that ceiling. Others do not exist for it.
 
-    public Task<Result<SubscriptionRow>> CreateAsync(string audience, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <summary>
+    /// Registers a subscription of an audience whose ceiling <paramref name="clearance"/> covers, as the <c>audiences</c>
+    /// table says in the write's transaction — the ceiling its deliveries will be read at, and that decides who sees it
+    /// afterwards (never the API's 30-second audience cache, which let an admin register an audience just raised above
+    /// its clearance). Otherwise nothing is written: <see cref="Outcome.Forbidden"/> (above the clearance; the problem
+    /// names the ceiling), or <see cref="Outcome.Unprocessable"/> (the audience is gone since the request was checked).
+    /// </summary>
+    public Task<Result<SubscriptionRow>> CreateAsync(string audience, Classification clearance, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.SubscriptionCreate, by, now, null, async w =>
         {
+            if (await w.Session.QuerySingleOrDefaultAsync<int?>(Sql.Ceiling, new { audience }) is not { } stored)
+            {
+                return Result.Fail<SubscriptionRow>(Outcome.Unprocessable, $"There is no audience '{audience}'.");
+            }
+            if ((Classification)stored is var ceiling && ceiling > clearance)
+            {
+                return Result.Fail<SubscriptionRow>(Outcome.Forbidden,
+                    $"A subscription for {audience} delivers up to {Markings.Of(ceiling).NatoMarking}; registering it needs a clearance that covers that.");
+            }
             var id = Guid.NewGuid().ToString();
             await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), at = w.At, by = by.Subject });
             w.Names(detail: $"subscription {id}: {audience} to {url}");
@@ -201,6 +217,8 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
              WHERE o.subscription_id = s.id AND o.delivered_at IS NULL AND ov.level <= @clearance) AS Pending
             """;
 
+        public const string Ceiling = "SELECT max_classification FROM audiences WHERE code = @audience";
+
         public const string Insert = """
             INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @at, @by)
             """;
@@ -275,6 +293,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [Ceiling, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

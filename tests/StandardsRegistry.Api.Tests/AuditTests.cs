@@ -464,6 +464,31 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// An admin cleared COSMIC TOP SECRET that speaks for a nation (a <c>nation</c> claim) does not read at system high:
+    /// another nation's unreleased response is not its to know of (docs/design.md §1.7), and the trail records its
+    /// recording — the nation, the edition, when, by whom, the marking. It was let read the trail as any CTS admin.
+    /// </summary>
+    [Fact]
+    public async Task AnAdminSpeakingForANationMayNeitherReadNorVerifyTheTrail()
+    {
+        await PublishedAndReleasedAsync();
+        const string url = "/v1/standards/stanag-1/versions/1/responses";
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"{url}/DEU", new { response = "not-ratifying", classification = "NR" }), HttpStatusCode.Created);
+        var french = _app.As(new TestCaller("admin@fra", "NATO", "CTS", "admin") { Nation = "FRA" });
+        // Germany's response, released to no one, is nothing to France's admin on the routes that serve responses.
+        Assert.DoesNotContain("DEU", (await french.GetJsonArrayAsync(url)).ToJsonString(), StringComparison.Ordinal);
+        Assert.Empty(await french.GetJsonArrayAsync($"{url}/DEU"));
+
+        foreach (var path in new[] { "/v1/audit", "/v1/audit?key=stanag-1", "/v1/audit/verify", "/v1/audit/verify?full=true" })
+        {
+            var refused = await ProblemAsync(await french.GetAsync(path), HttpStatusCode.Forbidden);
+            Assert.DoesNotContain("DEU", refused.ToJsonString(), StringComparison.Ordinal);
+        }
+        // The trail does hold it: read at system high (no nation), its recording is there.
+        Assert.Contains(await EntriesAsync("stanag-1", 1, "response.record"), e => (string?)e["detail"] == "DEU");
+    }
+
     [Fact]
     public async Task AnUntouchedTrailVerifies()
     {

@@ -160,6 +160,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 }
             }
         }
+        // An admin cleared to system high that speaks for a nation: it sees other nations' responses only once released,
+        // so the audit trail, which records their recording, is not its to read.
+        var nationalAdmin = new TestCaller("NATO/CTS/admin+delegate/FRA", "NATO", "CTS", "admin", "delegate") { Nation = "FRA" };
+        yield return new Who(nationalAdmin.Subject, "NATO", 4, ["admin", "delegate"], nationalAdmin.Token(), Nation: "FRA");
         // Shapes the registry reads into a narrower principal: roles it does not know grant nothing.
         yield return new Who("role of the wrong case", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w1","community":"NATO","clearance":"CTS","role":["Editor","ADMIN"]"""));
         yield return new Who("role of the wrong type", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w2","community":"NATO","clearance":"CTS","role":5"""));
@@ -240,7 +244,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         ["release-authority"] = w => w.Nato && w.Has("release-authority"),
         ["nato"] = w => w.Nato,
         ["admin"] = w => w.Nato && w.Has("admin"),
-        ["auditor"] = w => w.Nato && w.Has("admin") && w.Clearance == 4,
+        ["auditor"] = w => w.Nato && w.Has("admin") && w.Clearance == 4 && w.Nation is null,
         ["response-recorder"] = w => w.Nato && (w.Has("editor") || (w.Has("delegate") && w.Nation is not null)),
         ["planner"] = w => w.Nato && w.Has("planner"),
     };

@@ -557,6 +557,40 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.DoesNotContain(entries, e => (string)e!["action"]! == "webhook.withhold");
     }
 
+    /// <summary>
+    /// Registering is judged by the audience's ceiling as the <c>audiences</c> table says now, as everything the
+    /// subscription then delivers and shows is. It was judged by the 30-second audience cache: just after INDUSTRY's
+    /// ceiling was raised (NR to NS), an admin cleared NR registered a subscription for it — its URL, its secret —
+    /// whose deliveries came from the view of INDUSTRY at NS, and which the admin could not even see afterwards.
+    /// </summary>
+    [Fact]
+    public async Task ARegistrationIsJudgedByTheCeilingTheAudiencesTableSaysNow()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var before = NewApp();
+        await using var _ = before;
+        var nr = before.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        var body = new { audience = "INDUSTRY", url = receiver.Url.ToString(), secret = receiver.Secret };
+        Assert.Empty(await nr.GetJsonArrayAsync("/v1/subscriptions")); // the audiences are read, and cached
+
+        await SetCeilingAsync(before, "INDUSTRY", Classification.NS);
+        var refused = await ProblemAssertions.ProblemAsync(await nr.PostAsJsonAsync("/v1/subscriptions", body), HttpStatusCode.Forbidden);
+        Assert.Contains("NATO SECRET", refused["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // A process that knows only the new ceiling (releasing above the cached one is refused too): an NS edition
+        // released to INDUSTRY reaches no receiver the NR admin named.
+        await using var app = await before.RestartAsync();
+        Assert.Empty(await app.As(Admin).GetJsonArrayAsync("/v1/subscriptions"));
+        await PublishReleasedAsync(app, "stanag-5531", "NS", "INDUSTRY");
+        await Task.Delay(600); // several delivery runs
+        Assert.Empty(receiver.Received);
+
+        // Lowered again (to NR), which this process's cache has not seen yet: the admin cleared NR registers it.
+        nr = app.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        await SetCeilingAsync(app, "INDUSTRY", Classification.NR);
+        await RegistryClient.Expect(await nr.PostAsJsonAsync("/v1/subscriptions", body), HttpStatusCode.Created);
+    }
+
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]

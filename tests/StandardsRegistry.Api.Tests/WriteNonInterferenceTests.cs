@@ -98,7 +98,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         {
             "response-recorder" => Has("editor") || (Has("delegate") && Nation is not null),
             "nato" => true,
-            "auditor" => Has("admin") && Clearance == 4,
+            "auditor" => Has("admin") && Clearance == 4 && Nation is null,
             _ => Has(policy),
         };
     }

@@ -14,6 +14,7 @@ public static class Outcomes
         Outcome.Done => StatusCodes.Status200OK,
         Outcome.Created => StatusCodes.Status201Created,
         Outcome.Removed => StatusCodes.Status204NoContent,
+        Outcome.Forbidden => StatusCodes.Status403Forbidden,
         Outcome.NotFound => StatusCodes.Status404NotFound,
         Outcome.Conflict => StatusCodes.Status409Conflict,
         Outcome.PreconditionFailed => StatusCodes.Status412PreconditionFailed,

@@ -102,11 +102,13 @@ public static class SecurityServiceCollectionExtensions
     public static bool Admin(Principal principal) => principal.IsNato && principal.HasRole(Roles.Admin);
 
     /// <summary>
-    /// Reading or verifying the audit trail: a NATO admin cleared to the highest marking the registry holds. The trail
-    /// records activity on every edition, and its sequence numbers and hash chain count every entry, so no view of it
-    /// below system high could keep an entry above the reader's clearance from showing (README, decisions).
+    /// Reading or verifying the audit trail: a NATO admin cleared to the highest marking the registry holds, speaking for
+    /// no nation. The trail records activity on every edition, and its sequence numbers and hash chain count every entry,
+    /// so no view of it below system high could keep an entry above the reader's clearance from showing (README,
+    /// decisions). A caller that speaks for a nation sees less than system high whatever its clearance (other nations'
+    /// unreleased responses, whose recording the trail names), so it is refused too.
     /// </summary>
-    public static bool Auditor(Principal principal) => Admin(principal) && principal.Clearance == SystemHigh;
+    public static bool Auditor(Principal principal) => Admin(principal) && principal.Clearance == SystemHigh && principal.Nation is null;
 
     /// <summary>The highest marking the registry holds.</summary>
     public const Classification SystemHigh = Classification.CTS;

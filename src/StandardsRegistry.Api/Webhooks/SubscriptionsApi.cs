@@ -127,13 +127,12 @@ public static class SubscriptionsApi
         }
         // A subscription delivers its audience's view at the audience's accreditation ceiling: registering one needs a
         // clearance that covers it, or the deliveries (and their pending count) would carry editions above the admin's.
-        var ceiling = known[request.Audience!].MaxClassification;
-        if (Clearance(caller) < ceiling)
+        // The store decides by the ceiling the audiences table says in its transaction, not by the cache read above.
+        var result = await store.CreateAsync(request.Audience!, Clearance(caller), request.Url!, request.Secret!, caller.Actor, time.GetUtcNow(), ct);
+        if (!result.Succeeded)
         {
-            return Problems.Status(StatusCodes.Status403Forbidden,
-                $"A subscription for {request.Audience} delivers up to {Markings.Of(ceiling).NatoMarking}; registering it needs a clearance that covers that.");
+            return Problems.From(result);
         }
-        var result = await store.CreateAsync(request.Audience!, request.Url!, request.Secret!, caller.Actor, time.GetUtcNow(), ct);
         http.Audit().Committed();
         var dto = SubscriptionDto.From(result.Value!, time.GetUtcNow(), options.Value);
         return TypedResults.Created($"/v1/subscriptions/{dto.Id}", dto);
