@@ -73,7 +73,9 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
                     });
                     await RegistryClient.Expect(recorded, HttpStatusCode.Created);
                     rows.Add(row);
-                    foreach (var audience in GeneratedEditions.ReleasedTo.Where(a => row.Level <= Ceilings[a] && random.Next(2) == 0))
+                    // The release authority is no editor: a draft's responses are not its to release (they are absent for it).
+                    // Judged after the draw, so the generated catalogues are the ones they were.
+                    foreach (var audience in GeneratedEditions.ReleasedTo.Where(a => row.Level <= Ceilings[a] && random.Next(2) == 0 && edition.Status != "draft"))
                     {
                         var released = await authority.PutAsJsonAsync($"/v1/standards/{edition.Key}/versions/{edition.Number}/responses/{nation}/releases/{audience}", new { reason = "Shared." });
                         await RegistryClient.Expect(released, HttpStatusCode.Created);
@@ -311,7 +313,7 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
-    [Fact(Skip = "Open: fails on the current code (422 naming the marking, 404 naming the nation, 201), and refusing a draft's response releases breaks the generated catalogues of EveryPrincipalReads…, which release responses to drafts: a design decision first (review-responses report).")]
+    [Fact]
     public async Task AReleaseAuthorityLearnsNothingOfTheResponsesToADraft()
     {
         // Drafts exist for editors only: a release authority reads a draft's responses as an absent edition's, and so must

@@ -152,7 +152,9 @@ public static class ResponsesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var result = await store.ReleaseAsync(caller.WriterScope, key, edition, nation, target, request.Reason!, caller.Actor, caller.Now, ct);
+        // In the caller's own scope, not the writer's: an edition's release may say it is a draft (WriterScope), but the
+        // responses to a draft are no release authority's to learn of unless it is an editor too (drafts are theirs).
+        var result = await store.ReleaseAsync(caller.Scope, key, edition, nation, target, request.Reason!, caller.Actor, caller.Now, ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);
@@ -171,7 +173,7 @@ public static class ResponsesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var result = await store.RevokeAsync(caller.WriterScope, key, edition, nation, audience, caller.Actor, caller.Now, ct);
+        var result = await store.RevokeAsync(caller.Scope, key, edition, nation, audience, caller.Actor, caller.Now, ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);
