@@ -451,6 +451,53 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A NATO caller speaking for a nation (a national delegate) is one of the insiders the disclosure audit protects every
+    /// other nation against: it reads its own nation's targets only. Another nation's target is to it what a target above
+    /// its clearance is to anyone: not listed; a preview (whose true cells sum every nation's targets: a one-nation cell
+    /// is that nation's figure) or a publication of a cycle holding one answers as a cycle without targets, byte for byte;
+    /// and a planner speaking for a nation records its own nation's targets only (403 from the principal and the URL
+    /// alone; recording another's once answered 200 with that nation's row when the guess was right, 201 when it had none,
+    /// and overwrote it otherwise).
+    /// </summary>
+    [Fact]
+    public async Task ACallerSpeakingForANationReadsAndRecordsItsOwnNationsTargetsOnly()
+    {
+        await RecordAllAsync();
+        var fra = _app.As(new TestCaller("delegate@fra", "NATO", "CTS", "delegate") { Nation = "FRA" });
+
+        var listed = await fra.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}");
+        Assert.Equal(Targets.Count(t => t.Nation == "FRA"), listed.Count);
+        Assert.All(listed, t => Assert.Equal("FRA", t!["nation"]!.GetValue<string>()));
+
+        foreach (var query in new[] { "", "?audience=INDUSTRY" })
+        {
+            using var absent = await fra.GetAsync($"/v1/capability-targets/{Absent}/preview{query}");
+            using var preview = await fra.GetAsync($"/v1/capability-targets/{Cycle}/preview{query}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+        }
+        var publisher = _app.As(new TestCaller("ra@fra", "NATO", "CTS", "release-authority") { Nation = "FRA" });
+        var refused = await ProblemAssertions.ProblemAsync(await publisher.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), refused["detail"]!.GetValue<string>());
+
+        // A cycle of its own nation's targets alone it may compute over.
+        const int own = Cycle + 2;
+        await RecordAsync(Planner(), "FRA", "ammo-155mm", 2027, 10, cycle: own);
+        await RegistryClient.Expect(await fra.GetAsync($"/v1/capability-targets/{own}/preview"), HttpStatusCode.OK);
+
+        // A planner speaking for Germany may not record France's target, whether France has one there or not, and
+        // learns neither; its own nation's it may.
+        var deu = _app.As(new TestCaller("planner@deu", "NATO", "CTS", "planner") { Nation = "DEU" });
+        var before = await Planner().GetStringAsync($"/v1/capability-targets/{Cycle}");
+        var existing = await ProblemAssertions.ProblemAsync(await deu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1000, classification = "NS" }), HttpStatusCode.Forbidden);
+        var none = await ProblemAssertions.ProblemAsync(await deu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/radio-hf/2027", new { quantity = 1000, classification = "NS" }), HttpStatusCode.Forbidden);
+        Assert.Equal(none["detail"]!.ToJsonString(), existing["detail"]!.ToJsonString());
+        Assert.Equal(before, await Planner().GetStringAsync($"/v1/capability-targets/{Cycle}"));
+        await RecordAsync(deu, "DEU", "ammo-155mm", 2027, 950, status: HttpStatusCode.OK);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
