@@ -498,6 +498,54 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// NATO reads every audience's tables within its clearance, so one NATO reader cleared for the tables but not for the
+    /// targets (tables of NATO RESTRICTED and below, targets NATO SECRET) holds every audience's tables of a cycle
+    /// together. Audited each against its own audience's history only, the INDUSTRY table of the cycle and, after Britain
+    /// recorded a target, the PUBLIC one differed in every published cell holding that cell by Britain's figure alone
+    /// (group:munitions/2027: 8400, then 8900). Every table is audited against every table ever published, whatever its
+    /// audience: the same figures publish to a second audience as before; changed ones are refused (the cycle changed
+    /// since a table of it was released) or publish nothing that differs.
+    /// </summary>
+    [Fact]
+    public async Task TwoAudiencesTablesOfACycleReadByOneNatoReaderNeverDifferenceOutANationsTarget()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NR" }), HttpStatusCode.Created);
+        await RecordAsync(Planner(), "GBR", "ammo-155mm", 2027, 500);
+        using var third = await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/PUBLIC", new { classification = "NU" });
+        Assert.True(third.StatusCode is HttpStatusCode.Created or HttpStatusCode.UnprocessableEntity, $"{(int)third.StatusCode} {await third.Content.ReadAsStringAsync()}");
+
+        // A NATO reader cleared NATO RESTRICTED: no target is for it, every table is.
+        var reader = _app.As(TestCaller.NatoReader("NR"));
+        Assert.Empty(await reader.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"));
+        static Dictionary<string, long?> Cells(JsonNode table) =>
+            table["cells"]!.AsArray().ToDictionary(c => $"{c!["row"]}/{c["column"]}", c => c!["value"]?.GetValue<long>());
+        var tables = new Dictionary<string, Dictionary<string, long?>>();
+        foreach (var audience in new[] { "INDUSTRY", "EU", "PUBLIC" })
+        {
+            using var answer = await reader.GetAsync($"/v1/capability-tables/{Cycle}/{audience}");
+            if (answer.StatusCode == HttpStatusCode.OK)
+            {
+                tables[audience] = Cells(JsonNode.Parse(await answer.Content.ReadAsStringAsync())!);
+            }
+        }
+        Assert.Equal(third.StatusCode == HttpStatusCode.Created ? 3 : 2, tables.Count);
+        foreach (var (audience, cells) in tables)
+        {
+            foreach (var (key, value) in cells)
+            {
+                if (value is { } x && tables["INDUSTRY"][key] is { } y)
+                {
+                    Assert.True(x == y, $"{key} published as {y} to INDUSTRY and {x} to {audience}: GBR's target ({x - y}) to any NATO reader of both");
+                }
+            }
+        }
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
@@ -532,23 +580,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         {
             await RecordAsync(planner, nation, capability, horizon, quantity, classification: "NU");
         }
-        // The cycle's unclassified targets, published to the EU as a COSMIC TOP SECRET table: a release authority cleared
-        // NATO UNCLASSIFIED may not read that table.
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "CTS" }), HttpStatusCode.Created);
-        var low = _app.As(TestCaller.ReleaseAuthority("NU"));
-        await ProblemAssertions.ProblemAsync(await low.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
-        // Publishing the cycle to the EU is answered as for targets above its clearance, not "a table of the cycle is
-        // published to EU" (409); previewing it against the EU, as for a cycle without targets, not "the targets changed
-        // since a table of it was released to this audience".
-        var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
-        Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
-        await RecordAsync(planner, "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
         var reader = _app.As(TestCaller.NatoReader("NU"));
-        var preview = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=EU");
         var absent = await reader.GetAsync($"/v1/capability-targets/{Absent}/preview?audience=EU");
-        await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
-        Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
-        Assert.True((await reader.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=PUBLIC"))["releasable"]!.GetValue<bool>());
 
         // A NATO RESTRICTED table of another cycle, computed from NATO SECRET targets: a caller cleared NATO RESTRICTED
         // reads the table, but what an audit computes from its targets is not for it.
@@ -560,13 +593,38 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
         await RegistryClient.Expect(await restricted.GetAsync($"/v1/capability-tables/{other}/INDUSTRY"), HttpStatusCode.OK);
-        var industryPreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
-        await ProblemAssertions.ProblemAsync(industryPreview, HttpStatusCode.NotFound);
-        Assert.Equal(await absent.Content.ReadAsStringAsync(), await industryPreview.Content.ReadAsStringAsync());
-        var industryPublish = await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
-        Assert.Equal(CapabilityStore.NoTargets(Cycle), industryPublish["detail"]!.GetValue<string>());
+        // Against INDUSTRY, and against the EU too: every table ever published is a prior of every audit, whatever its
+        // audience (one NATO reader holds them all).
+        foreach (var audience in new[] { "INDUSTRY", "EU" })
+        {
+            var audiencePreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(audiencePreview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await audiencePreview.Content.ReadAsStringAsync());
+            var audiencePublish = await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/{audience}", new { classification = "NR" }), HttpStatusCode.NotFound);
+            Assert.Equal(CapabilityStore.NoTargets(Cycle), audiencePublish["detail"]!.GetValue<string>());
+        }
+        // Without an audience a preview has no priors: the cycle's own targets are all it needs clearance for.
+        Assert.True((await restricted.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview"))["releasable"]!.GetValue<bool>());
         Assert.DoesNotContain(await _app.As(TestCaller.ReleaseAuthority()).GetJsonArrayAsync("/v1/capability-tables"),
-            t => t!["cycle"]!.GetValue<int>() == Cycle && t["audience"]!.GetValue<string>() == "INDUSTRY");
+            t => t!["cycle"]!.GetValue<int>() == Cycle);
+
+        // The cycle's unclassified targets, published to the EU as a COSMIC TOP SECRET table: a release authority cleared
+        // NATO UNCLASSIFIED may not read that table.
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "CTS" }), HttpStatusCode.Created);
+        var low = _app.As(TestCaller.ReleaseAuthority("NU"));
+        await ProblemAssertions.ProblemAsync(await low.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
+        // Publishing the cycle to the EU is answered as for targets above its clearance, not "a table of the cycle is
+        // published to EU" (409); previewing it against the EU, as for a cycle without targets, not "the targets changed
+        // since a table of it was released to this audience"; against any other audience likewise.
+        var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
+        await RecordAsync(planner, "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
+        foreach (var audience in new[] { "EU", "PUBLIC" })
+        {
+            var preview = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+        }
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
