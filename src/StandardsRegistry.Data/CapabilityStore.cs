@@ -63,9 +63,11 @@ public sealed record PublishedTableRecord(TableRow Table, IReadOnlyList<TableCel
 /// <summary>
 /// Capability targets and the aggregate tables published from them (docs/disclosure.md). Raw targets are
 /// read inside NATO only (the API answers the standard 404 to everyone else before calling here). A published table is
-/// immutable: only its revocation is recorded, and a revoked table stays among the priors of the next publication to
-/// its audience (what was published stays known). Publications to one audience are serialised by locking the audience's
-/// row inside the one write path's transaction, so two tables are never audited against the same priors concurrently.
+/// immutable: only its revocation is recorded, and a revoked table stays among the priors of every later publication
+/// (what was published stays known). The priors are every table ever published, whatever its audience: NATO reads every
+/// audience's tables, so one NATO reader holds them all together. Publications are serialised by locking every
+/// audience's row inside the one write path's transaction, so two tables are never audited against the same priors
+/// concurrently.
 /// Records of a nation's targets are serialised on the nation's row, and a publication locks every nation's row, so the
 /// targets it reads are exactly those up to the snapshot it records (ids are drawn before commit).
 /// </summary>
@@ -140,41 +142,56 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             return latest is null ? Result.Created(row) : Result.Done(row);
         }, ct);
 
-    /// <summary>The current targets of a cycle (the latest row of each cell), every marking; for NATO callers only.</summary>
-    public Task<IReadOnlyList<TargetRow>> CurrentAsync(int cycle, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<TargetRow>>(async c => await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue }), ct).AsTask();
+    /// <summary>
+    /// Whether <paramref name="scope"/> (a NATO caller's) may read <paramref name="target"/>: its marking within the
+    /// clearance and, for a caller speaking for a nation, that nation's own. A nation's target is between that nation and
+    /// NATO's staff: every other nation is an insider the disclosure audit protects it against, so a national delegate
+    /// meets another nation's target as it meets one above its clearance — and may compute over nothing it sums.
+    /// </summary>
+    public static bool MayRead(VisibilityScope scope, TargetRow target) =>
+        target.Classification <= scope.MaxLevel && (scope.Nation is null || scope.Nation == target.Nation);
+
+    /// <summary>The current targets of a cycle (the latest row of each cell) that the scope may read (<see cref="MayRead"/>); for NATO callers only.</summary>
+    public Task<IReadOnlyList<TargetRow>> CurrentAsync(VisibilityScope scope, int cycle, CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<TargetRow>>(async c =>
+            [.. (await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue })).Where(t => MayRead(scope, t))], ct).AsTask();
 
     /// <summary>
-    /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under the audience's lock, the
-    /// cycle's current targets and every table ever published to the audience (revoked ones included) go to
+    /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under every audience's lock, the
+    /// cycle's current targets and every table ever published, to any audience (revoked ones included), go to
     /// <paramref name="protect"/>; a table it refuses is not stored (<see cref="Outcome.Unprocessable"/> with its
-    /// reason, which names no cell or value). Targets above the writer's clearance make the cycle not found, and so does a
-    /// table of the audience marked above it or computed from targets above it.
+    /// reason, which names no cell or value). A target the writer may not read (<see cref="MayRead"/>: above its
+    /// clearance, or another nation's when it speaks for one) makes the cycle not found, and so does a table (of any
+    /// audience) marked above its clearance or computed from such a target.
     /// </summary>
     public Task<Result<PublishedTableRecord>> PublishAsync(VisibilityScope scope, int cycle, Audience audience, Classification classification,
         Func<IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>, ProtectedTable> protect, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.TablePublish, by, now, null, async w =>
         {
             w.Names(classification: classification, detail: $"cycle={cycle} audience={audience.Code}");
-            await w.Session.ExecuteAsync(Sql.LockAudience, new { audience = audience.Code });
+            // Every audience's row: publications queue, each audited against every table published before it, whatever its
+            // audience (a revocation, which changes no prior, locks its own audience's row only).
+            await w.Session.ExecuteAsync(Sql.LockAudiences);
             // Every nation's row: target records in flight end first, and later ones draw larger ids, so the targets read
             // here are exactly those up to the snapshot recorded below (ids are drawn before commit: without the lock a
             // revision drawn earlier but committed after the read fell inside the snapshot, and the priors of later
             // audits named figures this table was not computed from).
             await w.Session.ExecuteAsync(Sql.LockNations);
             var targets = await w.Session.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
-            if (targets.Count == 0 || targets.Any(t => t.Classification > scope.MaxLevel))
+            if (targets.Count == 0 || targets.Any(t => !MayRead(scope, t)))
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.NotFound, NoTargets(cycle));
             }
-            var tables = await w.Session.QueryAsync<TableRow>(Sql.TablesOf, new { audience = audience.Code });
-            // The conflict and the audit below depend on every table of the audience and the targets each came from: one
-            // the writer may not read answers as targets above its clearance do, never as a conflict or a refusal.
-            if (await PriorsAsync(w.Session, tables, scope.MaxLevel) is not { } priors)
+            // Every table ever published, to this audience or another: NATO reads them all (within its clearance), so an
+            // audit against the audience's own tables alone let one NATO reader difference two audiences' tables of a
+            // cycle. The conflict and the audit below depend on them and the targets each came from: one the writer may
+            // not read answers as targets it may not read do, never as a conflict or a refusal.
+            var tables = await w.Session.QueryAsync<TableRow>(Sql.AllTables);
+            if (await PriorsAsync(w.Session, tables, scope) is not { } priors)
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.NotFound, NoTargets(cycle));
             }
-            if (tables.Any(t => t.Cycle == cycle && t.RevokedAt is null))
+            if (tables.Any(t => t.Cycle == cycle && t.Audience == audience.Code && t.RevokedAt is null))
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.Conflict, $"A table of cycle {cycle} is published to {audience.Code}; revoke it before publishing the cycle again.");
             }
@@ -218,20 +235,22 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
     /// <summary>
     /// What a preview of <paramref name="cycle"/> is computed from: its current targets and, for an audience, every table
-    /// ever published to it (read without the audience's lock: a preview decides nothing). Not found (with no problem of
-    /// its own) when there is nothing the <paramref name="clearance"/> may compute over: no targets, a target marked above
-    /// it, or a table of the audience (or a target it was computed from) marked above it — all answered alike, as a cycle
-    /// with no targets; then a conflict when a target's stored quantity is out of range (<see cref="OutOfRange"/>).
+    /// ever published (to any audience, as a publication to it is audited; read without the lock: a preview decides
+    /// nothing). Not found (with no problem of
+    /// its own) when there is nothing the <paramref name="scope"/> may compute over: no targets, a target it may not read
+    /// (<see cref="MayRead"/>), or a table marked above its clearance (or a target it was computed from
+    /// that it may not read) — all answered alike, as a cycle with no targets; then a conflict when a target's stored
+    /// quantity is out of range (<see cref="OutOfRange"/>).
     /// </summary>
-    public Task<Result<PreviewInputs>> PreviewInputsAsync(int cycle, string? audience, Classification clearance, CancellationToken ct = default) =>
+    public Task<Result<PreviewInputs>> PreviewInputsAsync(int cycle, string? audience, VisibilityScope scope, CancellationToken ct = default) =>
         db.ReadAsync(async c =>
         {
             var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
-            if (targets.Count == 0 || targets.Any(t => t.Classification > clearance))
+            if (targets.Count == 0 || targets.Any(t => !MayRead(scope, t)))
             {
                 return Result.Fail<PreviewInputs>(Outcome.NotFound);
             }
-            var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.TablesOf, new { audience }), clearance);
+            var priors = audience is null ? [] : await PriorsAsync(c, await c.QueryAsync<TableRow>(Sql.AllTables), scope);
             if (priors is null)
             {
                 return Result.Fail<PreviewInputs>(Outcome.NotFound);
@@ -240,12 +259,13 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         }, ct).AsTask();
 
     /// <summary>
-    /// Every table in <paramref name="tables"/> as released, with the targets it was computed from; null when a table or
-    /// one of its targets is marked above <paramref name="clearance"/> (what is computed from them would tell of it).
+    /// Every table in <paramref name="tables"/> as released, with the targets it was computed from; null when a table is
+    /// marked above the <paramref name="scope"/>'s clearance or one of its targets is one the scope may not read
+    /// (<see cref="MayRead"/>): what is computed from them would tell of it.
     /// </summary>
-    private static async Task<IReadOnlyList<PriorRelease>?> PriorsAsync(DbSession session, IReadOnlyList<TableRow> tables, Classification clearance)
+    private static async Task<IReadOnlyList<PriorRelease>?> PriorsAsync(DbSession session, IReadOnlyList<TableRow> tables, VisibilityScope scope)
     {
-        if (tables.Any(t => t.Classification > clearance))
+        if (tables.Any(t => t.Classification > scope.MaxLevel))
         {
             return null;
         }
@@ -254,7 +274,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         {
             var cells = await session.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id });
             var used = await session.QueryAsync<TargetRow>(Sql.Current, new { cycle = table.Cycle, snapshot = table.TargetSnapshot });
-            if (used.Any(t => t.Classification > clearance))
+            if (used.Any(t => !MayRead(scope, t)))
             {
                 return null;
             }
@@ -345,8 +365,11 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             VALUES (@Cycle, @Nation, @Capability, @Horizon, @Quantity, @classification, @RecordedAt, @RecordedBy)
             """;
 
-        /// <summary>The audience's row lock (a no-op update; every provider locks on it): publications to it queue.</summary>
+        /// <summary>The audience's row lock (a no-op update; every provider locks on it): a revocation and publications queue.</summary>
         public const string LockAudience = "UPDATE audiences SET name = name WHERE code = @audience";
+
+        /// <summary>Every audience's row lock: publications queue, each audited against every table before it.</summary>
+        public const string LockAudiences = "UPDATE audiences SET name = name";
 
         /// <summary>The nation's row lock (a no-op update): records of its targets queue.</summary>
         public const string LockNation = "UPDATE nations SET name = name WHERE code = @nation";
@@ -360,7 +383,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             ct.public_id AS PublicId
             """;
 
-        public const string TablesOf = $"SELECT {TableColumns} FROM capability_tables ct WHERE ct.audience = @audience ORDER BY ct.id";
+        /// <summary>Every table ever published, to any audience, revoked ones included: the priors of an audit.</summary>
+        public const string AllTables = $"SELECT {TableColumns} FROM capability_tables ct ORDER BY ct.id";
 
         public const string Cells = """
             SELECT table_id AS TableId, position AS Position, row_key AS RowKey, column_key AS ColumnKey, value AS Value
@@ -398,7 +422,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockNation, LockNations, TablesOf, Cells, Revoke,
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockAudiences, LockNation, LockNations, AllTables, Cells, Revoke,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];

@@ -300,7 +300,8 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         {
             yield return response.Canary;
         }
-        if (!who.Nato || (who.Clearance ?? 0) < 3)
+        // France's target: NATO SECRET, and France's alone among those speaking for a nation.
+        if (!ReadsTarget(who))
         {
             yield return TargetCanary;
         }
@@ -475,7 +476,9 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     {
         if (route.Pattern.StartsWith("/v1/capability-targets", StringComparison.Ordinal))
         {
-            return read && !who.Nato;
+            // Outside NATO every target route is the standard 404; a caller speaking for another nation than France meets
+            // France's target as none (its list is empty, its preview the 404 of a cycle without targets).
+            return read && (!who.Nato || (who.Nation is not null && who.Nation != "FRA"));
         }
         if (route.Pattern.Contains("{id}", StringComparison.Ordinal))
         {
@@ -487,6 +490,9 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         }
         return false;
     }
+
+    /// <summary>Whether <paramref name="who"/> may read the planted target (France's, NATO SECRET).</summary>
+    private static bool ReadsTarget(Who who) => who.Nato && (who.Clearance ?? 0) >= 3 && (who.Nation is null || who.Nation == "FRA");
 
     private static string Cut(string body) => body.Length > 300 ? body[..300] + "…" : body;
 }

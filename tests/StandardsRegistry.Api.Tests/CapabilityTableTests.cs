@@ -451,6 +451,101 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A NATO caller speaking for a nation (a national delegate) is one of the insiders the disclosure audit protects every
+    /// other nation against: it reads its own nation's targets only. Another nation's target is to it what a target above
+    /// its clearance is to anyone: not listed; a preview (whose true cells sum every nation's targets: a one-nation cell
+    /// is that nation's figure) or a publication of a cycle holding one answers as a cycle without targets, byte for byte;
+    /// and a planner speaking for a nation records its own nation's targets only (403 from the principal and the URL
+    /// alone; recording another's once answered 200 with that nation's row when the guess was right, 201 when it had none,
+    /// and overwrote it otherwise).
+    /// </summary>
+    [Fact]
+    public async Task ACallerSpeakingForANationReadsAndRecordsItsOwnNationsTargetsOnly()
+    {
+        await RecordAllAsync();
+        var fra = _app.As(new TestCaller("delegate@fra", "NATO", "CTS", "delegate") { Nation = "FRA" });
+
+        var listed = await fra.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}");
+        Assert.Equal(Targets.Count(t => t.Nation == "FRA"), listed.Count);
+        Assert.All(listed, t => Assert.Equal("FRA", t!["nation"]!.GetValue<string>()));
+
+        foreach (var query in new[] { "", "?audience=INDUSTRY" })
+        {
+            using var absent = await fra.GetAsync($"/v1/capability-targets/{Absent}/preview{query}");
+            using var preview = await fra.GetAsync($"/v1/capability-targets/{Cycle}/preview{query}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+        }
+        var publisher = _app.As(new TestCaller("ra@fra", "NATO", "CTS", "release-authority") { Nation = "FRA" });
+        var refused = await ProblemAssertions.ProblemAsync(await publisher.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), refused["detail"]!.GetValue<string>());
+
+        // A cycle of its own nation's targets alone it may compute over.
+        const int own = Cycle + 2;
+        await RecordAsync(Planner(), "FRA", "ammo-155mm", 2027, 10, cycle: own);
+        await RegistryClient.Expect(await fra.GetAsync($"/v1/capability-targets/{own}/preview"), HttpStatusCode.OK);
+
+        // A planner speaking for Germany may not record France's target, whether France has one there or not, and
+        // learns neither; its own nation's it may.
+        var deu = _app.As(new TestCaller("planner@deu", "NATO", "CTS", "planner") { Nation = "DEU" });
+        var before = await Planner().GetStringAsync($"/v1/capability-targets/{Cycle}");
+        var existing = await ProblemAssertions.ProblemAsync(await deu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1000, classification = "NS" }), HttpStatusCode.Forbidden);
+        var none = await ProblemAssertions.ProblemAsync(await deu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/radio-hf/2027", new { quantity = 1000, classification = "NS" }), HttpStatusCode.Forbidden);
+        Assert.Equal(none["detail"]!.ToJsonString(), existing["detail"]!.ToJsonString());
+        Assert.Equal(before, await Planner().GetStringAsync($"/v1/capability-targets/{Cycle}"));
+        await RecordAsync(deu, "DEU", "ammo-155mm", 2027, 950, status: HttpStatusCode.OK);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// NATO reads every audience's tables within its clearance, so one NATO reader cleared for the tables but not for the
+    /// targets (tables of NATO RESTRICTED and below, targets NATO SECRET) holds every audience's tables of a cycle
+    /// together. Audited each against its own audience's history only, the INDUSTRY table of the cycle and, after Britain
+    /// recorded a target, the PUBLIC one differed in every published cell holding that cell by Britain's figure alone
+    /// (group:munitions/2027: 8400, then 8900). Every table is audited against every table ever published, whatever its
+    /// audience: the same figures publish to a second audience as before; changed ones are refused (the cycle changed
+    /// since a table of it was released) or publish nothing that differs.
+    /// </summary>
+    [Fact]
+    public async Task TwoAudiencesTablesOfACycleReadByOneNatoReaderNeverDifferenceOutANationsTarget()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NR" }), HttpStatusCode.Created);
+        await RecordAsync(Planner(), "GBR", "ammo-155mm", 2027, 500);
+        using var third = await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/PUBLIC", new { classification = "NU" });
+        Assert.True(third.StatusCode is HttpStatusCode.Created or HttpStatusCode.UnprocessableEntity, $"{(int)third.StatusCode} {await third.Content.ReadAsStringAsync()}");
+
+        // A NATO reader cleared NATO RESTRICTED: no target is for it, every table is.
+        var reader = _app.As(TestCaller.NatoReader("NR"));
+        Assert.Empty(await reader.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"));
+        static Dictionary<string, long?> Cells(JsonNode table) =>
+            table["cells"]!.AsArray().ToDictionary(c => $"{c!["row"]}/{c["column"]}", c => c!["value"]?.GetValue<long>());
+        var tables = new Dictionary<string, Dictionary<string, long?>>();
+        foreach (var audience in new[] { "INDUSTRY", "EU", "PUBLIC" })
+        {
+            using var answer = await reader.GetAsync($"/v1/capability-tables/{Cycle}/{audience}");
+            if (answer.StatusCode == HttpStatusCode.OK)
+            {
+                tables[audience] = Cells(JsonNode.Parse(await answer.Content.ReadAsStringAsync())!);
+            }
+        }
+        Assert.Equal(third.StatusCode == HttpStatusCode.Created ? 3 : 2, tables.Count);
+        foreach (var (audience, cells) in tables)
+        {
+            foreach (var (key, value) in cells)
+            {
+                if (value is { } x && tables["INDUSTRY"][key] is { } y)
+                {
+                    Assert.True(x == y, $"{key} published as {y} to INDUSTRY and {x} to {audience}: GBR's target ({x - y}) to any NATO reader of both");
+                }
+            }
+        }
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
@@ -485,23 +580,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         {
             await RecordAsync(planner, nation, capability, horizon, quantity, classification: "NU");
         }
-        // The cycle's unclassified targets, published to the EU as a COSMIC TOP SECRET table: a release authority cleared
-        // NATO UNCLASSIFIED may not read that table.
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "CTS" }), HttpStatusCode.Created);
-        var low = _app.As(TestCaller.ReleaseAuthority("NU"));
-        await ProblemAssertions.ProblemAsync(await low.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
-        // Publishing the cycle to the EU is answered as for targets above its clearance, not "a table of the cycle is
-        // published to EU" (409); previewing it against the EU, as for a cycle without targets, not "the targets changed
-        // since a table of it was released to this audience".
-        var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
-        Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
-        await RecordAsync(planner, "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
         var reader = _app.As(TestCaller.NatoReader("NU"));
-        var preview = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=EU");
         var absent = await reader.GetAsync($"/v1/capability-targets/{Absent}/preview?audience=EU");
-        await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
-        Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
-        Assert.True((await reader.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=PUBLIC"))["releasable"]!.GetValue<bool>());
 
         // A NATO RESTRICTED table of another cycle, computed from NATO SECRET targets: a caller cleared NATO RESTRICTED
         // reads the table, but what an audit computes from its targets is not for it.
@@ -513,13 +593,38 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
         await RegistryClient.Expect(await restricted.GetAsync($"/v1/capability-tables/{other}/INDUSTRY"), HttpStatusCode.OK);
-        var industryPreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
-        await ProblemAssertions.ProblemAsync(industryPreview, HttpStatusCode.NotFound);
-        Assert.Equal(await absent.Content.ReadAsStringAsync(), await industryPreview.Content.ReadAsStringAsync());
-        var industryPublish = await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
-        Assert.Equal(CapabilityStore.NoTargets(Cycle), industryPublish["detail"]!.GetValue<string>());
+        // Against INDUSTRY, and against the EU too: every table ever published is a prior of every audit, whatever its
+        // audience (one NATO reader holds them all).
+        foreach (var audience in new[] { "INDUSTRY", "EU" })
+        {
+            var audiencePreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(audiencePreview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await audiencePreview.Content.ReadAsStringAsync());
+            var audiencePublish = await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/{audience}", new { classification = "NR" }), HttpStatusCode.NotFound);
+            Assert.Equal(CapabilityStore.NoTargets(Cycle), audiencePublish["detail"]!.GetValue<string>());
+        }
+        // Without an audience a preview has no priors: the cycle's own targets are all it needs clearance for.
+        Assert.True((await restricted.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview"))["releasable"]!.GetValue<bool>());
         Assert.DoesNotContain(await _app.As(TestCaller.ReleaseAuthority()).GetJsonArrayAsync("/v1/capability-tables"),
-            t => t!["cycle"]!.GetValue<int>() == Cycle && t["audience"]!.GetValue<string>() == "INDUSTRY");
+            t => t!["cycle"]!.GetValue<int>() == Cycle);
+
+        // The cycle's unclassified targets, published to the EU as a COSMIC TOP SECRET table: a release authority cleared
+        // NATO UNCLASSIFIED may not read that table.
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "CTS" }), HttpStatusCode.Created);
+        var low = _app.As(TestCaller.ReleaseAuthority("NU"));
+        await ProblemAssertions.ProblemAsync(await low.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
+        // Publishing the cycle to the EU is answered as for targets above its clearance, not "a table of the cycle is
+        // published to EU" (409); previewing it against the EU, as for a cycle without targets, not "the targets changed
+        // since a table of it was released to this audience"; against any other audience likewise.
+        var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
+        Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
+        await RecordAsync(planner, "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
+        foreach (var audience in new[] { "EU", "PUBLIC" })
+        {
+            var preview = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+        }
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

@@ -98,7 +98,7 @@ public static class CapabilityTablesApi
         {
             return Problems.NotFound();
         }
-        var rows = (await store.CurrentAsync(cycle, ct)).Where(t => t.Classification <= caller.Scope.MaxLevel).ToList();
+        var rows = await store.CurrentAsync(caller.Scope, cycle, ct);
         var audit = http.Audit();
         audit.Detail = $"cycle={cycle} targets={rows.Count}";
         audit.ServedHighest(rows, t => t.Classification);
@@ -116,7 +116,7 @@ public static class CapabilityTablesApi
         {
             return Problems.NoSuchAudience(audience);
         }
-        var inputs = await store.PreviewInputsAsync(cycle, audience, caller.Scope.MaxLevel, ct);
+        var inputs = await store.PreviewInputsAsync(cycle, audience, caller.Scope, ct);
         if (inputs is not { Succeeded: true, Value: var (targets, priors) })
         {
             return Problems.From(inputs);
@@ -142,6 +142,12 @@ public static class CapabilityTablesApi
         if (!errors.IsEmpty)
         {
             return TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary()) { Status = StatusCodes.Status400BadRequest });
+        }
+        // A nation's target is not another nation's to record, nor to learn of by recording it (201 where it had none, the
+        // nation's own row where the guess was right): decided from the principal and the URL alone.
+        if (caller.Scope.Nation is { } own && own != nation)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, $"A planner speaking for a nation records its own nation's targets only ({own}).");
         }
         var classification = request.Level();
         if (classification > caller.Scope.MaxLevel)
