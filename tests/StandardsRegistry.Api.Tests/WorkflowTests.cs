@@ -145,6 +145,29 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal("Fourth", (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["title"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// <c>If-Match: *</c> names no state of the draft, only that it exists, and a draft always exists: it proves nothing
+    /// was read, so it cannot stand for the ETag the edit requires. Until it was refused, an editor who had read the draft
+    /// before another editor changed it overwrote that change unseen by sending <c>*</c> (a lost edit; 200).
+    /// </summary>
+    [Theory]
+    [InlineData("*")]
+    [InlineData(" * ")]
+    [InlineData("\"stale\", *")]
+    public async Task IfMatchStarCannotOverwriteAnotherEditorsChangeUnseen(string ifMatch)
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        var other = _app.As(new TestCaller("other-editor@nato", "NATO", "CTS", "editor"));
+        var read = await ETagAsync(other, $"/v1/standards/{Key}/versions/{edition}");
+        await RegistryClient.Expect(await PutDraftAsync(edition, Draft("The other editor's change"), read, other), HttpStatusCode.OK);
+        var current = await VersionTextAsync(edition);
+
+        await ProblemAsync(await PutDraftAsync(edition, Draft("Blind overwrite"), ifMatch), (HttpStatusCode)428, "If-Match");
+
+        Assert.Equal(current, await VersionTextAsync(edition));
+        Assert.Equal("The other editor's change", (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["title"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task EditingAPublishedVersionIsAConflictAndChangesNothing()
     {
@@ -651,11 +674,11 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         return $"{response.Headers.ETag} {await response.Content.ReadAsStringAsync()} {await _editor.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases")}";
     }
 
-    private Task<HttpResponseMessage> PutDraftAsync(int edition, object draft, string ifMatch)
+    private Task<HttpResponseMessage> PutDraftAsync(int edition, object draft, string ifMatch, HttpClient? editor = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/{Key}/versions/{edition}") { Content = JsonContent.Create(draft) };
         request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        return _editor.SendAsync(request);
+        return (editor ?? _editor).SendAsync(request);
     }
 
     private static object Draft(string title, string classification = "NU", string summary = "A summary.") =>

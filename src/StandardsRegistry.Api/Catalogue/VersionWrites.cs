@@ -90,9 +90,11 @@ public static class VersionWrites
         {
             return Problems.Status(StatusCodes.Status409Conflict, EditorialStore.NotADraft(edition, current.Status));
         }
-        if (string.IsNullOrWhiteSpace(ifMatch))
+        // '*' says only that the draft exists, which it always does: it proves nothing was read, and accepted it let an
+        // editor overwrite another editor's change unseen. Only the ETag of the draft read makes the edit conditional.
+        if (string.IsNullOrWhiteSpace(ifMatch) || ETags.NamesAny(ifMatch))
         {
-            return Problems.Status(StatusCodes.Status428PreconditionRequired, "Send If-Match with the ETag of the draft you are changing.");
+            return Problems.Status(StatusCodes.Status428PreconditionRequired, "Send If-Match with the ETag of the draft you are changing ('*' names no state of it).");
         }
         if (!ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json.Value.SerializerOptions)))
         {

@@ -63,6 +63,10 @@ public static class ETags
         return false;
     }
 
+    /// <summary>Whether a conditional header holds <c>*</c>, alone or in a list: "any current representation".</summary>
+    public static bool NamesAny(Microsoft.Extensions.Primitives.StringValues header) =>
+        header.Any(value => EntityTagHeaderValue.TryParseList(value?.Split(',') ?? [], out var tags) && tags.Any(t => t.Equals(EntityTagHeaderValue.Any)));
+
     /// <summary>
     /// Writes a 200 representation with its strong ETag and the caching rules of every read (anonymous: shareable but
     /// always revalidated; identified: private), or a 304 when <c>If-None-Match</c> already holds the tag. A content
