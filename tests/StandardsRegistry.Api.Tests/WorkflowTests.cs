@@ -479,6 +479,25 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.DoesNotContain("RESERVATION-FRA", await _eu.GetStringAsync(responses), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Once an operator has lowered an audience's ceiling, its readers read at the new ceiling. They do not yet: every
+    /// read takes the ceiling from the API's audience cache (<c>AudienceCache</c>, renewed every 30 s per instance), so
+    /// for up to 30 s after the EU's ceiling went from CTS to NR an EU reader cleared CTS still reads the NATO SECRET
+    /// edition released before (item routes, lists, label, feed and export alike). docs/design.md §1.4 and §9 describe
+    /// the cache, but SECURITY.md does not list the lag among its limits.
+    /// </summary>
+    [Fact(Skip = "Fails on the current code: readers' scopes take the ceiling from the 30-second audience cache. Closing it needs a design decision (read the ceiling per request or in the release rule's SQL, at a cost on every audience read and with the feed's views keyed by level; or state the lag in SECURITY.md's limits).")]
+    public async Task AfterTheCeilingIsLoweredTheAudiencesReadersReadAtTheNewCeilingAtOnce()
+    {
+        var edition = await PublishedAsync("NS");
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>()); // cached: the EU at CTS
+
+        await SetCeilingAsync("EU", Classification.NR);
+
+        await AssertEuCannotSeeAsync(edition);
+    }
+
     /// <summary>Sets an audience's accreditation ceiling as an operator does today: by editing the database (no route changes it).</summary>
     private async Task SetCeilingAsync(string audience, Classification ceiling)
     {
