@@ -8,6 +8,17 @@ public sealed class AudienceDirectory(Db db)
 {
     internal const string Select = "SELECT code AS Code, name AS Name, max_classification AS MaxClassification, marking_scheme AS MarkingScheme FROM audiences";
 
+    internal const string CeilingOf = "SELECT max_classification FROM audiences WHERE code = @audience";
+
+    /// <summary>
+    /// The audience's accreditation ceiling as the table says now, read in the write's own transaction (null: there is
+    /// no such audience any more). What a write lets reach an audience (a release, a table) is judged by this, never by
+    /// the API's 30-second cache of the table: an operator lowers a ceiling by editing the table, and a write judged by
+    /// the cache just after that put above the new ceiling what readers of the audience then read.
+    /// </summary>
+    public static async Task<Classification?> CeilingAsync(DbSession session, string audience) =>
+        await session.QuerySingleOrDefaultAsync<int?>(CeilingOf, new { audience }) is { } ceiling ? (Classification)ceiling : null;
+
     public Task<IReadOnlyDictionary<string, Audience>> AllAsync(CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyDictionary<string, Audience>>(async c =>
         {

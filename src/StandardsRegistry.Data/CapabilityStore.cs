@@ -172,6 +172,16 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             // Every audience's row: publications queue, each audited against every table published before it, whatever its
             // audience (a revocation, which changes no prior, locks its own audience's row only).
             await w.Session.ExecuteAsync(Sql.LockAudiences);
+            // The ceiling as the audiences table says now (the API checked it against its 30-second cache, which an
+            // operator's lowering of it has not reached yet for a while).
+            if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
+            {
+                return Result.Fail<PublishedTableRecord>(Outcome.NotFound, $"There is no audience '{audience.Code}'.");
+            }
+            if (classification > ceiling)
+            {
+                return Result.Fail<PublishedTableRecord>(Outcome.Unprocessable, $"{audience.Code} is accredited up to {Markings.Of(ceiling).NatoMarking} only.");
+            }
             // Every nation's row: target records in flight end first, and later ones draw larger ids, so the targets read
             // here are exactly those up to the snapshot recorded below (ids are drawn before commit: without the lock a
             // revision drawn earlier but committed after the read fell inside the snapshot, and the priors of later

@@ -10,7 +10,8 @@ namespace StandardsRegistry.Data;
 public sealed class ReleaseStore(Db db, RegistryWrites writes)
 {
     /// <summary>
-    /// Releases a version to an audience, from <paramref name="effectiveFrom"/> when that is in the future, else now.
+    /// Releases a version to an audience, from <paramref name="effectiveFrom"/> when that is in the future, else now,
+    /// within the audience's ceiling as the <c>audiences</c> table says in the write's transaction.
     /// Repeating a release is answered with the existing record (a release "now" repeats one already in effect; a
     /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
     /// </summary>
@@ -21,10 +22,15 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
             {
                 return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be released.");
             }
-            if (version.Classification > audience.MaxClassification)
+            // The ceiling as the audiences table says now, not as the caller's (cached) audience record said it.
+            if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
+            {
+                return Result.Fail<ReleaseRow>(Outcome.NotFound, $"There is no audience '{audience.Code}'.");
+            }
+            if (version.Classification > ceiling)
             {
                 return Result.Fail<ReleaseRow>(Outcome.Unprocessable,
-                    $"Edition {edition} is {Markings.Of(version.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(audience.MaxClassification).NatoMarking} only.");
+                    $"Edition {edition} is {Markings.Of(version.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(ceiling).NatoMarking} only.");
             }
             w.Names(detail: audience.Code);
 

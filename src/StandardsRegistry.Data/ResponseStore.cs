@@ -106,10 +106,15 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
                 return Result.Fail<ResponseReleaseRow>(Outcome.NotFound, NoResponse(edition, nation));
             }
             w.Names(classification: (Classification)Math.Max((int)version.Classification, (int)latest.Classification));
-            if (latest.Classification > audience.MaxClassification)
+            // The ceiling as the audiences table says now, not as the caller's (cached) audience record said it.
+            if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
+            {
+                return Result.Fail<ResponseReleaseRow>(Outcome.NotFound, $"There is no audience '{audience.Code}'.");
+            }
+            if (latest.Classification > ceiling)
             {
                 return Result.Fail<ResponseReleaseRow>(Outcome.Unprocessable,
-                    $"The response of {nation} is {Markings.Of(latest.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(audience.MaxClassification).NatoMarking} only.");
+                    $"The response of {nation} is {Markings.Of(latest.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(ceiling).NatoMarking} only.");
             }
             if (await w.Session.QuerySingleOrDefaultAsync<ResponseReleaseRow>(Sql.ActiveRelease, new { latest.Id, audience = audience.Code }) is { } active)
             {

@@ -628,6 +628,30 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A table is published within its audience's ceiling as the <c>audiences</c> table says now, not as the API's
+    /// 30-second audience cache says it: just after an operator lowered the EU's ceiling (CTS to NR), a NATO SECRET
+    /// table of the cycle was published to the EU (201), and the EU's readers cleared above NR read it while the cache
+    /// lasted, and again whenever the ceiling was raised.
+    /// </summary>
+    [Fact]
+    public async Task ATableIsPublishedWithinTheCeilingTheAudiencesTableSaysNow()
+    {
+        await RecordAllAsync();
+        var eu = _app.As(TestCaller.Eu("CTS"));
+        Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables")); // the audiences are read, and cached: the EU at CTS
+        await TestDb.Open(_app.Provider, _app.ConnectionString).WriteAsync(async c => Result.Done(await c.ExecuteAsync(
+            "UPDATE audiences SET max_classification = 1 WHERE code = 'EU'")));
+
+        var refused = await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" });
+
+        await ProblemAssertions.ProblemAsync(refused, HttpStatusCode.UnprocessableEntity, "EU is accredited up to NATO RESTRICTED");
+        Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
+        Assert.Empty(await _app.As(TestCaller.ReleaseAuthority()).GetJsonArrayAsync("/v1/capability-tables"));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     // ---------------------------------------------------------------- concurrency
     //
     // On PostgreSQL the tests hold a lock the writes need from a transaction of their own, wait until the service's

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
 using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 using StandardsRegistry.Tests.Support;
 
@@ -444,6 +446,87 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal("revoked", (await HistoryAsync(edition)).Single()!["state"]!.GetValue<string>());
         await AssertEuCannotSeeAsync(edition);
+    }
+
+    /// <summary>
+    /// Releasing is judged by the audience's accreditation ceiling as the <c>audiences</c> table says in the write's
+    /// transaction, never by the API's 30-second audience cache. It was judged by the cache: for up to 30 s after an
+    /// operator lowered the EU's ceiling (CTS to NR), a release authority released a NATO SECRET edition to the EU (201).
+    /// The EU's readers cleared above NR read it for the rest of the window, and the release stayed active above the
+    /// ceiling: in the EU's feed views above NR, and in force for every EU reader again the moment the ceiling was
+    /// raised, without any release authority having decided it within the ceiling.
+    /// </summary>
+    [Fact]
+    public async Task AReleaseIsJudgedByTheCeilingTheAudiencesTableSaysNow()
+    {
+        var edition = await PublishedAsync("NS");
+        await AssertEuCannotSeeAsync(edition); // the audiences are read, and cached: the EU at CTS
+        await SetCeilingAsync("EU", Classification.NR);
+
+        var response = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU", new { reason = "Needed by the audience." });
+
+        await ProblemAsync(response, HttpStatusCode.UnprocessableEntity, "EU is accredited up to NATO RESTRICTED", "NATO SECRET");
+        Assert.Empty(await HistoryAsync(edition));
+        await AssertEuCannotSeeAsync(edition);
+        // A future release is judged alike.
+        var future = await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/EU",
+            new { reason = "Needed by the audience.", effectiveFrom = _app.Clock.GetUtcNow().AddMinutes(10) });
+        await ProblemAsync(future, HttpStatusCode.UnprocessableEntity, "EU is accredited up to NATO RESTRICTED");
+        Assert.Empty(await HistoryAsync(edition));
+
+        // Within the ceiling the table says now, releasing is as it was.
+        var restricted = await PublishedAsync("NR");
+        await _authority.ReleaseAsync(Key, restricted, "EU");
+        Assert.Equal(restricted, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/latest"))["edition"]!.GetValue<int>());
+    }
+
+    /// <summary>
+    /// A national response's release is judged by the ceiling the <c>audiences</c> table says now, as an edition's is:
+    /// by the cache, a NATO SECRET reservation was released to the EU just after its ceiling was lowered to NR, and the
+    /// EU's readers read it.
+    /// </summary>
+    [Fact]
+    public async Task AResponseReleaseIsJudgedByTheCeilingTheAudiencesTableSaysNow()
+    {
+        var edition = await PublishedAsync();
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        var responses = $"/v1/standards/{Key}/versions/{edition}/responses";
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"{responses}/FRA",
+            new { response = "ratified-with-reservations", reservation = "RESERVATION-FRA", classification = "NS" }), HttpStatusCode.Created);
+        Assert.DoesNotContain("RESERVATION-FRA", await _eu.GetStringAsync(responses), StringComparison.Ordinal); // cached: the EU at CTS
+        await SetCeilingAsync("EU", Classification.NR);
+
+        var response = await _authority.PutAsJsonAsync($"{responses}/FRA/releases/EU", new { reason = "For harmonisation." });
+
+        await ProblemAsync(response, HttpStatusCode.UnprocessableEntity, "EU is accredited up to NATO RESTRICTED", "NATO SECRET");
+        Assert.DoesNotContain("RESERVATION-FRA", await _eu.GetStringAsync(responses), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Once an operator has lowered an audience's ceiling, its readers read at the new ceiling. They do not yet: every
+    /// read takes the ceiling from the API's audience cache (<c>AudienceCache</c>, renewed every 30 s per instance), so
+    /// for up to 30 s after the EU's ceiling went from CTS to NR an EU reader cleared CTS still reads the NATO SECRET
+    /// edition released before (item routes, lists, label, feed and export alike). docs/design.md §1.4 and §9 describe
+    /// the cache, but SECURITY.md does not list the lag among its limits.
+    /// </summary>
+    [Fact(Skip = "Fails on the current code: readers' scopes take the ceiling from the 30-second audience cache. Closing it needs a design decision (read the ceiling per request or in the release rule's SQL, at a cost on every audience read and with the feed's views keyed by level; or state the lag in SECURITY.md's limits).")]
+    public async Task AfterTheCeilingIsLoweredTheAudiencesReadersReadAtTheNewCeilingAtOnce()
+    {
+        var edition = await PublishedAsync("NS");
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>()); // cached: the EU at CTS
+
+        await SetCeilingAsync("EU", Classification.NR);
+
+        await AssertEuCannotSeeAsync(edition);
+    }
+
+    /// <summary>Sets an audience's accreditation ceiling as an operator does today: by editing the database (no route changes it).</summary>
+    private async Task SetCeilingAsync(string audience, Classification ceiling)
+    {
+        using var db = TestDb.Open(_app.Provider, _app.ConnectionString);
+        await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(
+            "UPDATE audiences SET max_classification = @ceiling WHERE code = @audience", new { ceiling = (int)ceiling, audience })));
     }
 
     // ---------------------------------------------------------------- markings per reader
