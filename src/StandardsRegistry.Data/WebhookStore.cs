@@ -75,11 +75,11 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task<Result<SubscriptionRow>> CreateAsync(string audience, Classification clearance, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.SubscriptionCreate, by, now, null, async w =>
         {
-            if (await w.Session.QuerySingleOrDefaultAsync<int?>(Sql.Ceiling, new { audience }) is not { } stored)
+            if (await AudienceDirectory.CeilingAsync(w.Session, audience) is not { } ceiling)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.Unprocessable, $"There is no audience '{audience}'.");
             }
-            if ((Classification)stored is var ceiling && ceiling > clearance)
+            if (ceiling > clearance)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.Forbidden,
                     $"A subscription for {audience} delivers up to {Markings.Of(ceiling).NatoMarking}; registering it needs a clearance that covers that.");
@@ -217,8 +217,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
              WHERE o.subscription_id = s.id AND o.delivered_at IS NULL AND ov.level <= @clearance) AS Pending
             """;
 
-        public const string Ceiling = "SELECT max_classification FROM audiences WHERE code = @audience";
-
         public const string Insert = """
             INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @at, @by)
             """;
@@ -293,6 +291,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Ceiling, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }
