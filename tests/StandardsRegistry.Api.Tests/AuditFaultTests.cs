@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
 using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
@@ -168,6 +169,51 @@ public abstract class AuditFaultTests(TestProvider provider)
         Assert.Contains("requests to audited routes refused with 503", outage.Detail, StringComparison.Ordinal);
         var verification = await new Data.AuditLog(store.Db).VerifyAsync();
         Assert.True(verification.Valid, verification.Problem);
+    }
+
+    /// <summary>
+    /// Raw capability targets and a preview (answered as plain JSON, not through ETagged) whose entry is the first to meet
+    /// an unwritable trail: the fail-secure 503 problem with Retry-After, as every other content read answers. They used
+    /// to leave the commit to the safety net when the response started, where its failure can only abort the response:
+    /// nothing was sent, but the caller got no 503 (Kestrel answers an application error, 500; the test server throws).
+    /// </summary>
+    [Theory]
+    [InlineData("/v1/capability-targets/2025")]
+    [InlineData("/v1/capability-targets/2025/preview")]
+    public async Task ATargetReadWhoseEntryCannotBeCommittedIsAnsweredTheFailSecure503(string path)
+    {
+        await using var app = new RegistryApp(provider: provider)
+            .With("CapabilityTables:Horizons:0", "2027")
+            .With("CapabilityTables:Horizons:1", "2029")
+            .Start();
+        var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
+                new { quantity, classification = "NR" }), HttpStatusCode.Created);
+        }
+        var reader = app.As(TestCaller.NatoReader("NS"));
+        await RegistryClient.Expect(await reader.GetAsync(path), HttpStatusCode.OK);
+        var store = new AuditStore(provider, app.ConnectionString);
+        // Committed before it was answered; nothing else is queued, so the next read's own entry is the first to meet the
+        // frozen log (readiness still says the trail is writable: the read is not refused as one during an outage).
+        Assert.Equal(1, await store.CountAsync(TestCaller.NatoReader("NS").Subject, ["target.read"], 200));
+        await store.FreezeAsync();
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/health/ready")).StatusCode);
+
+            var refused = await reader.GetAsync(path);
+
+            await ProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "audit trail");
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+        finally
+        {
+            await store.ThawAsync();
+        }
+        // Only the first read says it was served.
+        Assert.Equal(1, await store.CountAsync(TestCaller.NatoReader("NS").Subject, ["target.read"], 200));
     }
 
     [Fact]

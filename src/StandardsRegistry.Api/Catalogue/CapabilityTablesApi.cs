@@ -102,6 +102,9 @@ public static class CapabilityTablesApi
         var audit = http.Audit();
         audit.Detail = $"cycle={cycle} targets={rows.Count}";
         audit.ServedHighest(rows, t => t.Classification);
+        // Record, then release, before the result is written: when the trail cannot be written this throws, and the caller
+        // gets the 503 problem (left to the response's start, the failure could only abort the response).
+        await AuditRecording.ReleaseAsync(http);
         return TypedResults.Ok<IReadOnlyList<TargetDto>>(rows.Select(TargetDto.From).ToList());
     }
 
@@ -131,6 +134,8 @@ public static class CapabilityTablesApi
         // The preview's true cells are sums of every target of the cycle (all within the caller's clearance here).
         audit.ServedHighest(targets, t => t.Classification);
         var table = tables.Protect(design.Design!, targets, priors);
+        // Record, then release, as for the raw targets.
+        await AuditRecording.ReleaseAsync(http);
         return TypedResults.Ok(PreviewDto.From(cycle, audience, table));
     }
 
