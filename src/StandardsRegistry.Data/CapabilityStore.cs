@@ -65,9 +65,9 @@ public sealed record PublishedTableRecord(TableRow Table, IReadOnlyList<TableCel
 /// read inside NATO only (the API answers the standard 404 to everyone else before calling here). A published table is
 /// immutable: only its revocation is recorded, and a revoked table stays among the priors of every later publication
 /// (what was published stays known). The priors are every table ever published, whatever its audience: NATO reads every
-/// audience's tables, so one NATO reader holds them all together. Publications are serialised by locking every
-/// audience's row inside the one write path's transaction, so two tables are never audited against the same priors
-/// concurrently.
+/// audience's tables, so one NATO reader holds them all together. Publications are serialised by a lock row of their
+/// own (<see cref="Sql.LockPublications"/>) inside the one write path's transaction, so two tables are never audited
+/// against the same priors concurrently.
 /// Records of a nation's targets are serialised on the nation's row, and a publication locks every nation's row, so the
 /// targets it reads are exactly those up to the snapshot it records (ids are drawn before commit).
 /// </summary>
@@ -157,7 +157,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             [.. (await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue })).Where(t => MayRead(scope, t))], ct).AsTask();
 
     /// <summary>
-    /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under every audience's lock, the
+    /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under the publications' lock, the
     /// cycle's current targets and every table ever published, to any audience (revoked ones included), go to
     /// <paramref name="protect"/>; a table it refuses is not stored (<see cref="Outcome.Unprocessable"/> with its
     /// reason, which names no cell or value). A target the writer may not read (<see cref="MayRead"/>: above its
@@ -169,9 +169,12 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         writes.RunAsync(AuditActions.TablePublish, by, now, null, async w =>
         {
             w.Names(classification: classification, detail: $"cycle={cycle} audience={audience.Code}");
-            // Every audience's row: publications queue, each audited against every table published before it, whatever its
-            // audience (a revocation, which changes no prior, locks its own audience's row only).
-            await w.Session.ExecuteAsync(Sql.LockAudiences);
+            // Publications queue on a lock of their own, each audited against every table published before it, whatever
+            // its audience; then the audience's row, which a revocation of its tables takes too. Not every audience's row:
+            // a catalogue write reads them (queueing webhook deliveries) while it holds the feed views' locks, which this
+            // publication takes next, and on SQL Server such a read waits for the row locks (db/*/0026).
+            await w.Session.ExecuteAsync(Sql.LockPublications);
+            await w.Session.ExecuteAsync(Sql.LockAudience, new { audience = audience.Code });
             // The ceiling as the audiences table says now (the API checked it against its 30-second cache, which an
             // operator's lowering of it has not reached yet for a while).
             if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
@@ -378,8 +381,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         /// <summary>The audience's row lock (a no-op update; every provider locks on it): a revocation and publications queue.</summary>
         public const string LockAudience = "UPDATE audiences SET name = name WHERE code = @audience";
 
-        /// <summary>Every audience's row lock: publications queue, each audited against every table before it.</summary>
-        public const string LockAudiences = "UPDATE audiences SET name = name";
+        /// <summary>The publications' lock (a no-op update of its row): publications queue, each audited against every table before it.</summary>
+        public const string LockPublications = "UPDATE feed_locks SET name = name WHERE name = 'publications'";
 
         /// <summary>The nation's row lock (a no-op update): records of its targets queue.</summary>
         public const string LockNation = "UPDATE nations SET name = name WHERE code = @nation";
@@ -432,7 +435,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockAudiences, LockNation, LockNations, AllTables, Cells, Revoke,
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells, Revoke,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];
