@@ -351,7 +351,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// <summary>
         /// Whether the caller sees the record <paramref name="id"/> of a kind other than a version (the page's own query
         /// judges those) now, as the feed has announced releases: a response with its edition and by its own marking and
-        /// releases; an edge when both ends exist for the caller; an equivalent or a preferred mark with its standard (a
+        /// releases; an edge when both ends exist for the caller; an equivalent with its standard; a preferred mark (by its
+    /// standard's id) when it is the caller's mark of the category (<see cref="RelationStore.Sql.Preferred"/>) (a
         /// table is read by the tables routes' own predicate, <see cref="TablesById"/>).
         /// </summary>
         internal static string Shows(FeedSubject subject, VisibilityScope scope, string id) => subject switch
@@ -369,8 +370,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
                         WHERE q.id = {id} AND {Visibility.StandardExists(scope, "qs", asAnnounced: true)})
                 """,
             FeedSubject.Preferred => $"""
-                EXISTS (SELECT 1 FROM preferred_standards p JOIN standards ps ON ps.id = p.standard_id
-                        WHERE p.standard_id = {id} AND {Visibility.StandardExists(scope, "ps", asAnnounced: true)})
+                EXISTS (SELECT 1 FROM preferred_marks pm
+                        WHERE pm.standard_id = {id} AND pm.kind = 'mark' AND pm.id = {RelationStore.Sql.Latest(scope, "pm.category", asAnnounced: true)})
                 """,
             _ => throw new ArgumentOutOfRangeException(nameof(subject)),
         };
@@ -398,8 +399,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
 
         public static string PreferredById(VisibilityScope scope, int count) => $"""
             SELECT e.standard_id AS Id, e.category AS Category, s.standard_key AS "Key", e.rationale AS Rationale
-            FROM preferred_standards e JOIN standards s ON s.id = e.standard_id
-            WHERE e.standard_id IN ({Ids(count)}) AND {Shows(FeedSubject.Preferred, scope, "e.standard_id")}
+            FROM preferred_marks e JOIN standards s ON s.id = e.standard_id
+            WHERE e.standard_id IN ({Ids(count)}) AND e.kind = 'mark' AND e.id = {RelationStore.Sql.Latest(scope, "e.category", asAnnounced: true)}
             """;
 
         public static string TablesById(VisibilityScope scope, int count) =>
@@ -439,8 +440,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
 
         public static string ExportPreferred(VisibilityScope scope) => $"""
             SELECT e.standard_id AS Id, e.category AS Category, s.standard_key AS "Key", e.rationale AS Rationale
-            FROM preferred_standards e JOIN standards s ON s.id = e.standard_id
-            WHERE {Visibility.StandardExists(scope, "s", asAnnounced: true)}
+            FROM preferred_marks e JOIN standards s ON s.id = e.standard_id
+            WHERE e.kind = 'mark' AND e.id = {RelationStore.Sql.Latest(scope, "e.category", asAnnounced: true)}
             ORDER BY e.category
             """;
 

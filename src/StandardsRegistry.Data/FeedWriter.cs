@@ -149,7 +149,8 @@ public sealed class FeedWriter(Db db)
             {
                 return Result.Done(true);
             }
-            // An edge is seen from both its ends, a preferred mark from every standard of its category: each is put in once.
+            // An edge is seen from both its ends, a category's preferred mark from every standard of the category: each
+            // is put in once (a category's history names the same standards from each of them).
             var edges = new HashSet<long>();
             var marks = new HashSet<long>();
             foreach (var standardId in await c.QueryAsync<long>(Sql.StandardsWithRecords))
@@ -159,14 +160,11 @@ public sealed class FeedWriter(Db db)
                 var before = facts.VersionsOnly with
                 {
                     Edges = facts.Edges.Where(e => edges.Contains(e.Id)).ToList(),
-                    Preferred = facts.Preferred is { } mark && marks.Contains(mark.HolderId) ? mark : null,
+                    Preferred = facts.Preferred.Any(p => marks.Contains(p.StandardId)) ? facts.Preferred : [],
                 };
                 await AppendAsync(c, views!, before, facts, at);
                 edges.UnionWith(facts.Edges.Select(e => e.Id));
-                if (facts.Preferred is { } preferred)
-                {
-                    marks.Add(preferred.HolderId);
-                }
+                marks.UnionWith(facts.Preferred.Select(p => p.StandardId));
             }
             foreach (var audience in await c.QueryAsync<string>(Sql.AudiencesWithTables))
             {
@@ -265,10 +263,11 @@ public sealed class FeedWriter(Db db)
 
     private sealed class PreferredFactRow
     {
-        public long HolderId { get; init; }
-        public string HolderKey { get; init; } = "";
+        public long Id { get; init; }
+        public long StandardId { get; init; }
+        public string StandardKey { get; init; } = "";
         public string Category { get; init; } = "";
-        public string Rationale { get; init; } = "";
+        public string? Rationale { get; init; }
     }
 
     private sealed class DueRelease
@@ -296,8 +295,8 @@ public sealed class FeedWriter(Db db)
 
     /// <summary>
     /// Everything the feed shows of, or through, the standard — its versions with the releases the feed has announced
-    /// (pending releases are not facts yet), its editions' responses, its edges and their far ends, its equivalents, its
-    /// category's preferred mark and the standard holding it — in one round trip; when asked, the views too, read in the
+    /// (pending releases are not facts yet), its editions' responses, its edges and their far ends, its equivalents, the
+    /// history of its category's preferred mark (each standard's latest row) and those standards — in one round trip; when asked, the views too, read in the
     /// same command (<see cref="ViewsAsync"/>).
     /// </summary>
     private static async Task<(StandardFactsForFeed Facts, IReadOnlyList<ViewRow>? Views)> FactsAsync(DbSession c, long standardId, bool withViews)
@@ -308,7 +307,7 @@ public sealed class FeedWriter(Db db)
         ILookup<long, string> responseReleases;
         List<EdgeFactRow> edges;
         List<EquivalentFactRow> equivalents;
-        PreferredFactRow? preferred;
+        List<PreferredFactRow> preferred;
         ILookup<long, VersionFactRow> others;
         ILookup<long, ReleaseFactRow> otherReleases;
         List<ViewRow>? views = null;
@@ -321,7 +320,7 @@ public sealed class FeedWriter(Db db)
             responseReleases = (await results.ReadAsync<ResponseReleaseFactRow>()).ToLookup(r => r.ResponseId, r => r.Audience);
             edges = (await results.ReadAsync<EdgeFactRow>()).AsList();
             equivalents = (await results.ReadAsync<EquivalentFactRow>()).AsList();
-            preferred = (await results.ReadAsync<PreferredFactRow>()).SingleOrDefault();
+            preferred = (await results.ReadAsync<PreferredFactRow>()).AsList();
             others = (await results.ReadAsync<VersionFactRow>()).ToLookup(v => v.StandardId);
             otherReleases = (await results.ReadAsync<ReleaseFactRow>()).ToLookup(r => r.VersionId);
             if (withViews)
@@ -338,7 +337,7 @@ public sealed class FeedWriter(Db db)
                 FeedRefs.Response(r.StandardKey, r.Edition, r.Nation, r.PublicId), r.Nation)).ToList(),
             edges.Select(e => new EdgeFactsForFeed(e.Id, Of(e.FromId == standardId ? e.ToId : e.FromId), FeedRefs.Relation(e.FromKey, e.Kind, e.ToKey))).ToList(),
             equivalents.Select(e => new EquivalentFactsForFeed(e.Id, FeedRefs.Equivalent(e.StandardKey, e.Source, e.Identifier))).ToList(),
-            preferred is null ? null : new PreferredFactsForFeed(preferred.HolderId, Of(preferred.HolderId), preferred.Rationale, FeedRefs.Preferred(preferred.Category, preferred.HolderKey)));
+            preferred.Select(p => new PreferredFactsForFeed(p.Id, p.StandardId, Of(p.StandardId), p.Rationale, FeedRefs.Preferred(p.Category, p.StandardKey))).ToList());
         return (facts, views is null ? null : await ViewsAsync(c, views, audiences!));
     }
 
@@ -515,17 +514,18 @@ public sealed class FeedWriter(Db db)
             v.published_at AS PublishedAt, v.row_version AS RowVersion
             """;
 
-        /// <summary>The standards at the far end of the standard's edges and the holder of its category's preferred mark.</summary>
+        /// <summary>The standards at the far end of the standard's edges and those named by its category's preferred-mark history.</summary>
         private const string Others = """
             SELECT r.to_standard_id FROM relations r WHERE r.from_standard_id = @standardId
             UNION SELECT r.from_standard_id FROM relations r WHERE r.to_standard_id = @standardId
-            UNION SELECT p.standard_id FROM preferred_standards p JOIN standards ps ON ps.category = p.category WHERE ps.id = @standardId
+            UNION SELECT p.standard_id FROM preferred_marks p JOIN standards ps ON ps.category = p.category WHERE ps.id = @standardId
             """;
 
         /// <summary>
         /// What the feed shows of, or through, the standard, in nine results of one command: its versions, their announced
         /// releases, its editions' responses and their active releases, its edges, its equivalents, its category's preferred
-        /// mark, and the versions and announced releases of the other standards those name.
+        /// mark history (the latest row of each standard: a view sees the latest row among the standards it sees, and a
+        /// standard's earlier rows never are), and the versions and announced releases of the other standards those name.
         /// </summary>
         public const string Facts = $"""
             SELECT {VersionColumns} FROM versions v WHERE v.standard_id = @standardId;
@@ -546,20 +546,21 @@ public sealed class FeedWriter(Db db)
             ) e JOIN standards f ON f.id = e.FromId JOIN standards t ON t.id = e.ToId;
             SELECT q.id AS Id, s.standard_key AS StandardKey, q.source AS Source, q.identifier AS Identifier
             FROM equivalents q JOIN standards s ON s.id = q.standard_id WHERE q.standard_id = @standardId;
-            SELECT p.standard_id AS HolderId, h.standard_key AS HolderKey, p.category AS Category, p.rationale AS Rationale
-            FROM preferred_standards p JOIN standards ps ON ps.category = p.category JOIN standards h ON h.id = p.standard_id
-            WHERE ps.id = @standardId;
+            SELECT p.id AS Id, p.standard_id AS StandardId, h.standard_key AS StandardKey, p.category AS Category, p.rationale AS Rationale
+            FROM preferred_marks p JOIN standards ps ON ps.category = p.category JOIN standards h ON h.id = p.standard_id
+            WHERE ps.id = @standardId
+              AND p.id = (SELECT MAX(l.id) FROM preferred_marks l WHERE l.standard_id = p.standard_id AND l.category = p.category);
             SELECT {VersionColumns} FROM versions v WHERE v.standard_id IN ({Others});
             SELECT r.version_id AS VersionId, r.audience AS Audience, r.revoked_at AS RevokedAt
             FROM releases r JOIN versions v ON v.id = r.version_id
             WHERE v.standard_id IN ({Others}) AND r.announced_at IS NOT NULL
             """;
 
-        /// <summary>1 when the standard has an edge or its category a preferred mark: its changes take <see cref="LockRelations"/>.</summary>
+        /// <summary>1 when the standard has an edge or its category a preferred-mark history: its changes take <see cref="LockRelations"/>.</summary>
         public const string IsRelated = """
             SELECT CASE WHEN EXISTS (SELECT 1 FROM relations WHERE from_standard_id = @standardId)
                           OR EXISTS (SELECT 1 FROM relations WHERE to_standard_id = @standardId)
-                          OR EXISTS (SELECT 1 FROM preferred_standards p JOIN standards ps ON ps.category = p.category WHERE ps.id = @standardId)
+                          OR EXISTS (SELECT 1 FROM preferred_marks p JOIN standards ps ON ps.category = p.category WHERE ps.id = @standardId)
                         THEN 1 ELSE 0 END
             """;
 
@@ -624,7 +625,7 @@ public sealed class FeedWriter(Db db)
             UNION SELECT from_standard_id FROM relations
             UNION SELECT to_standard_id FROM relations
             UNION SELECT standard_id FROM equivalents
-            UNION SELECT standard_id FROM preferred_standards
+            UNION SELECT standard_id FROM preferred_marks
             ORDER BY 1
             """;
 

@@ -35,6 +35,12 @@ public sealed record RelationsView(IReadOnlyList<EdgeRow> Edges, IReadOnlyList<E
 /// order or a count. Equivalents and the preferred mark belong to their standard and are seen with it. A writer changes
 /// relations only between standards it may write to (visible and covered by its clearance); any other end is answered
 /// as absent.
+/// <para>
+/// A category's preferred mark is a history of rows, each a mark of a standard (with why) or an unmark of one. A caller
+/// sees, for the category, the latest row whose standard exists for it (<see cref="Sql.Latest"/>): a mark there makes its
+/// standard the preferred one, an unmark (or no row) makes none. Marking a standard the caller does not see adds a row it
+/// never reads, so what it sees — and how a write answers it — is the same as if that mark had never been made.
+/// </para>
 /// </summary>
 public sealed class RelationStore(Db db, RegistryWrites writes)
 {
@@ -104,7 +110,11 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
                 : Result.Fail<bool>(Outcome.NotFound);
         }, ct);
 
-    /// <summary>Marks the standard the preferred one of its category (the category's mark moves to it), with why.</summary>
+    /// <summary>
+    /// Marks the standard the preferred one of its category, with why: a mark row added to the category's history. The
+    /// answer is 200 when the writer saw a preferred standard in the category (any, this one included), 201 when it saw
+    /// none — decided, like every reader's mark, by the rows whose standards the writer sees, never by a hidden one.
+    /// </summary>
     public Task<Result<bool>> MarkPreferredAsync(VisibilityScope scope, string key, string rationale, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.PreferredMark, by, now, key, async w =>
         {
@@ -113,25 +123,34 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
                 return Result.Fail<bool>(Outcome.NotFound);
             }
             w.Names(detail: standard.Category);
-            var parameters = new { standard.Category, id = standard.Id, rationale, at = w.At, by = by.Subject };
-            // The mark moves from whichever standard holds it; the answer tells of that holder only when the writer sees
-            // it (a mark on a hidden standard answers as no mark at all).
-            var held = await w.Session.ExecuteScalarAsync<long?>(Sql.PreferredSeen(scope), Visibility.Bind(scope, w.Now, new { standard.Category }));
-            await w.TrackAsync(standard.Id, async () =>
+            var mark = new { standard.Category, id = standard.Id, rationale, at = w.At, by = by.Subject };
+            // Read under the relations lock (TrackAsync takes it first), which every change of a mark takes.
+            var held = await w.TrackAsync(standard.Id, async () =>
             {
-                var deleted = await w.Session.ExecuteAsync(Sql.DeletePreferred, parameters);
-                await w.Session.ExecuteAsync(Sql.InsertPreferred, parameters);
-                return deleted;
+                var seen = await w.Session.ExecuteScalarAsync<string?>(Sql.SeenInCategory(scope), Visibility.Bind(scope, w.Now, new { standard.Category }));
+                await w.Session.ExecuteAsync(Sql.InsertMark, mark);
+                return seen == "mark";
             }, related: true);
-            return held is not null ? Result.Done(true) : Result.Created(true);
+            return held ? Result.Done(true) : Result.Created(true);
         }, ct);
 
+    /// <summary>
+    /// Unmarks the standard: an unmark row added to its category's history, when the writer sees it as the category's
+    /// preferred standard (204); otherwise nothing is written (404).
+    /// </summary>
     public Task<Result<bool>> UnmarkPreferredAsync(VisibilityScope scope, string key, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.PreferredUnmark, by, now, key, async w =>
-            await WritableAsync(w, scope) is { } standard
-            && await w.TrackAsync(standard.Id, () => w.Session.ExecuteAsync(Sql.DeletePreferredOf, new { id = standard.Id }), related: true) > 0
+        {
+            if (await WritableAsync(w, scope) is not { } standard)
+            {
+                return Result.Fail<bool>(Outcome.NotFound);
+            }
+            return await w.TrackAsync(standard.Id, async () =>
+                await w.Session.QuerySingleOrDefaultAsync<PreferredRow>(Sql.Preferred(scope), Visibility.Bind(scope, w.Now, new { id = standard.Id })) is not null
+                && await w.Session.ExecuteAsync(Sql.InsertUnmark, new { standard.Category, id = standard.Id, at = w.At, by = by.Subject }) > 0, related: true)
                 ? Result.Removed(true)
-                : Result.Fail<bool>(Outcome.NotFound), ct);
+                : Result.Fail<bool>(Outcome.NotFound);
+        }, ct);
 
     /// <summary>What the caller sees around the standard; null when the standard does not exist for the caller.</summary>
     public Task<RelationsView?> RelationsAsync(VisibilityScope scope, string key, DateTimeOffset now, CancellationToken ct = default) =>
@@ -146,7 +165,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             return new RelationsView(
                 await c.QueryAsync<EdgeRow>(Sql.Edges(scope), parameters),
                 await c.QueryAsync<EquivalentRow>(Sql.Equivalents, parameters),
-                await c.QuerySingleOrDefaultAsync<PreferredRow>(Sql.Preferred, parameters));
+                await c.QuerySingleOrDefaultAsync<PreferredRow>(Sql.Preferred(scope), parameters));
         }, ct).AsTask();
 
     /// <summary>
@@ -219,12 +238,21 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string DeleteEquivalent = "DELETE FROM equivalents WHERE standard_id = @id AND source = @source AND identifier = @identifier";
 
-        public const string DeletePreferred = "DELETE FROM preferred_standards WHERE category = @Category";
+        public const string InsertMark = """
+            INSERT INTO preferred_marks (category, standard_id, kind, rationale, marked_at, marked_by) VALUES (@Category, @id, 'mark', @rationale, @at, @by)
+            """;
 
-        public const string DeletePreferredOf = "DELETE FROM preferred_standards WHERE standard_id = @id";
+        public const string InsertUnmark = """
+            INSERT INTO preferred_marks (category, standard_id, kind, rationale, marked_at, marked_by) VALUES (@Category, @id, 'unmark', NULL, @at, @by)
+            """;
 
-        public const string InsertPreferred = """
-            INSERT INTO preferred_standards (category, standard_id, rationale, marked_at, marked_by) VALUES (@Category, @id, @rationale, @at, @by)
+        /// <summary>
+        /// The id of the latest row of category <paramref name="category"/>'s preferred-mark history whose standard exists
+        /// for the caller (null: none): the row that decides the caller's preferred standard of the category.
+        /// </summary>
+        public static string Latest(VisibilityScope scope, string category, bool asAnnounced = false) => $"""
+            (SELECT MAX(lp.id) FROM preferred_marks lp JOIN standards ls ON ls.id = lp.standard_id
+             WHERE lp.category = {category} AND {Visibility.StandardExists(scope, "ls", asAnnounced)})
             """;
 
         /// <summary>The edges of standard <c>@id</c> whose far end exists for the caller, in (kind, direction, key) order.</summary>
@@ -243,12 +271,15 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string Equivalents = "SELECT source AS Source, identifier AS Identifier FROM equivalents WHERE standard_id = @id ORDER BY source, identifier";
 
-        public const string Preferred = "SELECT category AS Category, rationale AS Rationale FROM preferred_standards WHERE standard_id = @id";
+        /// <summary>Standard <c>@id</c>'s mark, when it is the caller's preferred standard of its category (<see cref="Latest"/>).</summary>
+        public static string Preferred(VisibilityScope scope) => $"""
+            SELECT p.category AS Category, p.rationale AS Rationale FROM preferred_marks p
+            WHERE p.standard_id = @id AND p.kind = 'mark' AND p.id = {Latest(scope, "p.category")}
+            """;
 
-        /// <summary>The standard holding category <c>@Category</c>'s preferred mark, when the caller can see it.</summary>
-        public static string PreferredSeen(VisibilityScope scope) => $"""
-            SELECT p.standard_id FROM preferred_standards p JOIN standards s ON s.id = p.standard_id
-            WHERE p.category = @Category AND {Visibility.StandardExists(scope, "s")}
+        /// <summary>The kind of the row of category <c>@Category</c>'s history the caller sees (none: no row).</summary>
+        public static string SeenInCategory(VisibilityScope scope) => $"""
+            SELECT p.kind FROM preferred_marks p WHERE p.id = {Latest(scope, "@Category")}
             """;
 
         /// <summary>The most recently recorded successor of standard <c>@id</c> (a standard that supersedes it) the caller can see.</summary>
@@ -260,9 +291,9 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {dialect.Limit("1")}
             """;
 
-        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), Edges(scope), Successor(dialect, scope), PreferredSeen(scope)];
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
 
         public static IEnumerable<string> All() =>
-            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, DeletePreferred, DeletePreferredOf, InsertPreferred, Equivalents, Preferred];
+            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, InsertMark, InsertUnmark, Equivalents];
     }
 }

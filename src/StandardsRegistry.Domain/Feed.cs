@@ -130,8 +130,12 @@ public sealed record EdgeFactsForFeed(long Id, IReadOnlyList<VersionFactsForFeed
 /// <summary>A civil equivalent of the standard.</summary>
 public sealed record EquivalentFactsForFeed(long Id, string Ref);
 
-/// <summary>The preferred mark of the standard's category: the standard holding it (maybe another), its versions, why.</summary>
-public sealed record PreferredFactsForFeed(long HolderId, IReadOnlyList<VersionFactsForFeed> Holder, string Rationale, string Ref);
+/// <summary>
+/// One row of the history of the standard's category's preferred mark, the latest of its standard (a standard's earlier
+/// rows are behind it for every view that sees the standard): a mark (<see cref="Rationale"/> set) or an unmark of the
+/// standard (<see cref="Rationale"/> null), its place in the history (<see cref="Order"/>), the standard's versions.
+/// </summary>
+public sealed record PreferredFactsForFeed(long Order, long StandardId, IReadOnlyList<VersionFactsForFeed> Standard, string? Rationale, string Ref);
 
 /// <summary>Everything the feed shows of, or through, one standard.</summary>
 public sealed record StandardFactsForFeed(
@@ -139,12 +143,12 @@ public sealed record StandardFactsForFeed(
     IReadOnlyList<ResponseFactsForFeed> Responses,
     IReadOnlyList<EdgeFactsForFeed> Edges,
     IReadOnlyList<EquivalentFactsForFeed> Equivalents,
-    PreferredFactsForFeed? Preferred)
+    IReadOnlyList<PreferredFactsForFeed> Preferred)
 {
-    public static readonly StandardFactsForFeed None = new([], [], [], [], null);
+    public static readonly StandardFactsForFeed None = new([], [], [], [], []);
 
     /// <summary>The same standard with only its versions: what the feed held of it before it carried other records.</summary>
-    public StandardFactsForFeed VersionsOnly => this with { Responses = [], Edges = [], Equivalents = [], Preferred = null };
+    public StandardFactsForFeed VersionsOnly => this with { Responses = [], Edges = [], Equivalents = [], Preferred = [] };
 }
 
 /// <summary>A published capability table: to whom, at which marking, whether revoked.</summary>
@@ -186,7 +190,9 @@ public static class FeedRule
     /// Every record the view shows of, or through, one standard: its versions (<see cref="Show(VisibilityScope, IReadOnlyList{VersionFactsForFeed})"/>);
     /// a response when its edition is visible and the response itself is (within the level and, outside NATO, released
     /// to the view's audience); an edge when both ends exist for the view; an equivalent with its standard; the
-    /// category's preferred mark with the standard holding it.
+    /// category's preferred standard as the view sees it: the latest row of the mark's history whose standard exists for
+    /// the view, when it is a mark (an unmark, or no such row: none), so a mark on a standard the view does not see
+    /// changes nothing it shows.
     /// </summary>
     public static IReadOnlyDictionary<FeedItem, FeedShown> Show(VisibilityScope scope, StandardFactsForFeed facts)
     {
@@ -213,9 +219,9 @@ public static class FeedRule
         {
             shown[new FeedItem(FeedSubject.Equivalent, equivalent.Id)] = new FeedShown(true, equivalent.Ref, null);
         }
-        if (facts.Preferred is { } preferred && Exists(scope, preferred.Holder))
+        if (facts.Preferred.Where(p => Exists(scope, p.Standard)).MaxBy(p => p.Order) is { Rationale: { } rationale } preferred)
         {
-            shown[new FeedItem(FeedSubject.Preferred, preferred.HolderId)] = new FeedShown(preferred.Rationale, preferred.Ref, null);
+            shown[new FeedItem(FeedSubject.Preferred, preferred.StandardId)] = new FeedShown(rationale, preferred.Ref, null);
         }
         return shown;
     }

@@ -1,0 +1,25 @@
+-- The preferred mark as a history (SECURITY.md, "A preferred mark"): a category's marks and unmarks are kept as rows,
+-- each a mark (standard, rationale, time, by) or an unmark (of a standard), and each caller sees, for a category, the
+-- latest row whose standard exists for it: a mark there makes that standard the preferred one, an unmark makes none.
+-- One row per category, moved by marking another standard, took the mark off a visible standard for every reader when
+-- an editor marked one they may not see. Every mark held now is kept as a mark row, in the order it was made.
+
+CREATE TABLE preferred_marks (
+    id          INTEGER NOT NULL PRIMARY KEY,
+    category    TEXT NOT NULL,
+    standard_id INTEGER NOT NULL REFERENCES standards (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('mark', 'unmark')),
+    rationale   TEXT NULL,
+    marked_at   INTEGER NOT NULL,
+    marked_by   TEXT NOT NULL,
+    CHECK ((kind = 'mark' AND rationale IS NOT NULL) OR (kind = 'unmark' AND rationale IS NULL))
+);
+
+INSERT INTO preferred_marks (category, standard_id, kind, rationale, marked_at, marked_by)
+SELECT category, standard_id, 'mark', rationale, marked_at, marked_by FROM preferred_standards ORDER BY marked_at, category;
+
+DROP TABLE preferred_standards;
+
+-- A category's latest rows (what a caller sees), and a standard's own rows.
+CREATE INDEX ix_preferred_marks_category ON preferred_marks (category, id);
+CREATE INDEX ix_preferred_marks_standard ON preferred_marks (standard_id, id);
