@@ -59,7 +59,7 @@ public static class RelationsApi
         editing.MapPut("/preferred", MarkPreferred)
             .WithName("MarkPreferred")
             .Audited(AuditActions.PreferredMark)
-            .WithSummary("Mark the standard the preferred one of its category, with a rationale; the category's mark moves to it (editors)");
+            .WithSummary("Mark the standard the preferred one of its category, with a rationale; each caller's preferred standard is the latest mark it can see (editors)");
 
         editing.MapDelete("/preferred", UnmarkPreferred)
             .WithName("UnmarkPreferred")
