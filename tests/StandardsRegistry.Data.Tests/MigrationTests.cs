@@ -208,6 +208,36 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         Assert.Equal([3L, 1L], views);
     }
 
+    [Fact]
+    public async Task MarksHeldBefore0027AreKeptAsTheFirstRowsOfTheirCategoriesHistories()
+    {
+        // Before 0027 a category had one preferred standard, a row of preferred_standards; after it, the mark is a
+        // history per category (preferred_marks), and every mark held is kept as a mark row, oldest first. Migrated below
+        // 0023, whose guard only the migrator applies; the migrator runs the rest, 0027 among them.
+        MigrateBefore("0023");
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await InsertEditionAsync(connection);
+            await connection.ExecuteAsync("""
+                INSERT INTO standards (standard_key, designation, category, title, created_at, created_by)
+                VALUES ('stanag-2', 'STANAG 2', 'radio-band', 'Two', 0, 'test')
+                """);
+            await connection.ExecuteAsync("""
+                INSERT INTO preferred_standards (category, standard_id, rationale, marked_at, marked_by)
+                SELECT category, id, 'Why ' || standard_key, CASE standard_key WHEN 'stanag-1' THEN 20 ELSE 10 END, 'editor' FROM standards
+                """.Replace(" || standard_key", Provider.Name == "sqlserver" ? " + standard_key" : " || standard_key", StringComparison.Ordinal));
+        }
+
+        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        Assert.Contains($"db.{Provider.Name}/0027_preferred_history.sql", applied);
+        Assert.False(await TableExistsAsync("preferred_standards"));
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Category, string Kind, string? Rationale, long At)>(
+            "SELECT category, kind, rationale, marked_at FROM preferred_marks ORDER BY id")).ToList()).AsTask();
+        Assert.Equal([("radio-band", "mark", "Why stanag-2", 10L), ("caliber", "mark", "Why stanag-1", 20L)], rows);
+    }
+
     /// <summary>One standard, <c>stanag-1</c>, with one published NU edition.</summary>
     private static async Task InsertEditionAsync(System.Data.Common.DbConnection connection)
     {
