@@ -316,8 +316,10 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                     Edition(key, Above(), random.Next(2) == 0);
                 }
             }
-            // Whole standards above the clearance, related to the writer's, holding the preferred mark of its categories.
-            for (var i = 0; i < 3; i++)
+            // Whole standards above the clearance, related to the writer's, holding the preferred mark of its categories —
+            // h-3 the mark of data-link, which w-3 held in both: each caller's mark is the latest it sees, so the writer
+            // must still see w-3's (until 2026-12-06 a category had one mark, and h-3's took it off w-3 in B).
+            for (var i = 0; i < Categories.Length; i++)
             {
                 var key = $"h-{i}";
                 _world.CategoryOf[key] = Categories[i];
@@ -336,6 +338,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
             steps.Add(new("relation", HttpMethod.Put, "/v1/standards/h-2/equivalents/EN/16341", null, [201]));
             steps.Add(new("preferred", HttpMethod.Put, "/v1/standards/h-0/preferred", new { rationale = "Hidden." }, [201]));
             steps.Add(new("preferred", HttpMethod.Put, "/v1/standards/h-1/preferred", new { rationale = "Hidden." }, [201]));
+            steps.Add(new("preferred", HttpMethod.Put, "/v1/standards/h-3/preferred", new { rationale = "Hidden." }, [200]));
 
             // Responses above the clearance on editions the writer sees, often newer than a row it sees, some released.
             foreach (var (key, edition, _) in _world.Published)
@@ -718,7 +721,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         public async Task<int> ReadAllAsync()
         {
             var urls = new List<string> { "/v1/standards?limit=100", "/v1/responses?limit=100", "/v1/capability-tables", "/v1/subscriptions", "/v1/export" };
-            foreach (var key in new[] { "w-0", "w-1", "w-2", "w-3", "p-0", "p-1", "e-0", "n-0", "n-1", "h-0", "h-1", "h-2", "x-0" })
+            foreach (var key in new[] { "w-0", "w-1", "w-2", "w-3", "p-0", "p-1", "e-0", "n-0", "n-1", "h-0", "h-1", "h-2", "h-3", "x-0" })
             {
                 urls.AddRange([$"/v1/standards/{key}", $"/v1/standards/{key}/versions/latest", $"/v1/standards/{key}/relations", $"/v1/standards/{key}/current"]);
                 var versions = await a.SendAsync(_a, "GET", $"/v1/standards/{key}/versions?limit=100", null);
