@@ -252,6 +252,9 @@ public abstract class FeedTests(TestProvider provider)
         private static readonly string[] RelationKinds = ["covers", "supersedes", "references"];
         private readonly HttpClient _editor = app.As(TestCaller.Editor());
         private readonly HttpClient _authority = app.As(TestCaller.ReleaseAuthority());
+        /// <summary>An editor cleared NATO RESTRICTED: its marks and unmarks are decided by the marks it sees, not the latest.</summary>
+        private readonly HttpClient _lowEditor = app.As(TestCaller.Editor("NR"));
+        private readonly Random _history = new(27);
         private readonly List<(ModelVersion Version, string Nation)> _responses = [];
         private readonly List<(string From, string Kind, string To)> _edges = [];
         private readonly Dictionary<string, int> _done = [];
@@ -323,6 +326,19 @@ public abstract class FeedTests(TestProvider provider)
             {
                 var key = Pick(random, standards).Key;
                 await Expect("preferred marked", await _editor.PutAsJsonAsync($"/v1/standards/{key}/preferred", new { rationale = $"RATIONALE-{++_sequence}" }), HttpStatusCode.Created, HttpStatusCode.OK);
+                // Now and then the mark's history gets a row that views see differently: a mark or an unmark by an
+                // editor who does not see every standard of the category, or an unmark by the one who does. Drawn from
+                // a stream of its own, so the main history stays what each seed made before.
+                var step = _history.Next(4);
+                var other = standards[_history.Next(standards.Count)].Key;
+                await (step switch
+                {
+                    0 => Expect("preferred marked low", await _lowEditor.PutAsJsonAsync($"/v1/standards/{other}/preferred", new { rationale = $"RATIONALE-{++_sequence}" }),
+                        HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.NotFound),
+                    1 => Expect("preferred unmarked low", await _lowEditor.DeleteAsync($"/v1/standards/{key}/preferred"), HttpStatusCode.NoContent, HttpStatusCode.NotFound),
+                    2 => Expect("preferred unmarked", await _editor.DeleteAsync($"/v1/standards/{other}/preferred"), HttpStatusCode.NoContent, HttpStatusCode.NotFound),
+                    _ => Task.CompletedTask,
+                });
             }
         }
 
