@@ -371,10 +371,17 @@ public sealed class FeedReader(Db db, FeedWriter writer)
                 """,
             FeedSubject.Preferred => $"""
                 EXISTS (SELECT 1 FROM preferred_marks pm
-                        WHERE pm.standard_id = {id} AND pm.kind = 'mark' AND pm.id = {RelationStore.Sql.Latest(scope, "pm.category", asAnnounced: true)})
+                        WHERE pm.standard_id = {id} AND {PreferredShown(scope, "pm")})
                 """,
             _ => throw new ArgumentOutOfRangeException(nameof(subject)),
         };
+
+        /// <summary>
+        /// Row <paramref name="alias"/> of <c>preferred_marks</c> is the caller's preferred mark of its category: a mark,
+        /// and the latest row whose standard exists for the caller (as the feed has announced releases).
+        /// </summary>
+        private static string PreferredShown(VisibilityScope scope, string alias) =>
+            $"{alias}.kind = 'mark' AND {alias}.id = {RelationStore.Sql.Latest(scope, $"{alias}.category", asAnnounced: true)}";
 
         private static string Ids(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"));
 
@@ -400,7 +407,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         public static string PreferredById(VisibilityScope scope, int count) => $"""
             SELECT e.standard_id AS Id, e.category AS Category, s.standard_key AS "Key", e.rationale AS Rationale
             FROM preferred_marks e JOIN standards s ON s.id = e.standard_id
-            WHERE e.standard_id IN ({Ids(count)}) AND e.kind = 'mark' AND e.id = {RelationStore.Sql.Latest(scope, "e.category", asAnnounced: true)}
+            WHERE e.standard_id IN ({Ids(count)}) AND {PreferredShown(scope, "e")}
             """;
 
         public static string TablesById(VisibilityScope scope, int count) =>
@@ -441,7 +448,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         public static string ExportPreferred(VisibilityScope scope) => $"""
             SELECT e.standard_id AS Id, e.category AS Category, s.standard_key AS "Key", e.rationale AS Rationale
             FROM preferred_marks e JOIN standards s ON s.id = e.standard_id
-            WHERE e.kind = 'mark' AND e.id = {RelationStore.Sql.Latest(scope, "e.category", asAnnounced: true)}
+            WHERE {PreferredShown(scope, "e")}
             ORDER BY e.category
             """;
 
