@@ -70,7 +70,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Preferred
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Mark the standard the preferred one of its category, with a rationale; the category&apos;s mark moves to it (editors)
+        /// Mark the standard the preferred one of its category, with a rationale; each caller&apos;s preferred standard is the latest mark it can see (editors)
         /// </summary>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -129,7 +129,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Preferred
             return requestInfo;
         }
         /// <summary>
-        /// Mark the standard the preferred one of its category, with a rationale; the category&apos;s mark moves to it (editors)
+        /// Mark the standard the preferred one of its category, with a rationale; each caller&apos;s preferred standard is the latest mark it can see (editors)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
