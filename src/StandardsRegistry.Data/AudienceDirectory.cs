@@ -19,6 +19,28 @@ public sealed class AudienceDirectory(Db db)
     public static async Task<Classification?> CeilingAsync(DbSession session, string audience) =>
         await session.QuerySingleOrDefaultAsync<int?>(CeilingOf, new { audience }) is { } ceiling ? (Classification)ceiling : null;
 
+    /// <summary>
+    /// Why something marked <paramref name="marking"/> may not reach <paramref name="audience"/>, judged by the ceiling
+    /// the table says in the write's transaction (<see cref="CeilingAsync"/>): the audience is gone (<see cref="Outcome.NotFound"/>),
+    /// or the marking is above its ceiling (<see cref="Outcome.Unprocessable"/>, naming <paramref name="what"/> when given);
+    /// null when it may.
+    /// </summary>
+    public static async Task<Result<T>?> RefusalAsync<T>(DbSession session, string audience, Classification marking, string? what = null)
+    {
+        if (await CeilingAsync(session, audience) is not { } ceiling)
+        {
+            return Result.Fail<T>(Outcome.NotFound, NoSuchAudience(audience));
+        }
+        return marking <= ceiling ? null
+            : Result.Fail<T>(Outcome.Unprocessable, what is null ? AccreditedOnly(audience, ceiling) : $"{what} is {Markings.Of(marking).NatoMarking}; {AccreditedOnly(audience, ceiling)}");
+    }
+
+    /// <summary>An audience code that names no audience (audiences are public data: saying so reveals nothing).</summary>
+    public static string NoSuchAudience(string audience) => $"There is no audience '{audience}'.";
+
+    /// <summary>What an audience's accreditation allows, as a refusal above it says.</summary>
+    public static string AccreditedOnly(string audience, Classification ceiling) => $"{audience} is accredited up to {Markings.Of(ceiling).NatoMarking} only.";
+
     public Task<IReadOnlyDictionary<string, Audience>> AllAsync(CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyDictionary<string, Audience>>(async c =>
         {

@@ -177,13 +177,9 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             await w.Session.ExecuteAsync(Sql.LockAudience, new { audience = audience.Code });
             // The ceiling as the audiences table says now (the API checked it against its 30-second cache, which an
             // operator's lowering of it has not reached yet for a while).
-            if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
+            if (await AudienceDirectory.RefusalAsync<PublishedTableRecord>(w.Session, audience.Code, classification) is { } refused)
             {
-                return Result.Fail<PublishedTableRecord>(Outcome.NotFound, $"There is no audience '{audience.Code}'.");
-            }
-            if (classification > ceiling)
-            {
-                return Result.Fail<PublishedTableRecord>(Outcome.Unprocessable, $"{audience.Code} is accredited up to {Markings.Of(ceiling).NatoMarking} only.");
+                return refused;
             }
             // Every nation's row: target records in flight end first, and later ones draw larger ids, so the targets read
             // here are exactly those up to the snapshot recorded below (ids are drawn before commit: without the lock a

@@ -23,14 +23,9 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
                 return Result.Fail<ReleaseRow>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be released.");
             }
             // The ceiling as the audiences table says now, not as the caller's (cached) audience record said it.
-            if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
+            if (await AudienceDirectory.RefusalAsync<ReleaseRow>(w.Session, audience.Code, version.Classification, $"Edition {edition}") is { } refused)
             {
-                return Result.Fail<ReleaseRow>(Outcome.NotFound, $"There is no audience '{audience.Code}'.");
-            }
-            if (version.Classification > ceiling)
-            {
-                return Result.Fail<ReleaseRow>(Outcome.Unprocessable,
-                    $"Edition {edition} is {Markings.Of(version.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(ceiling).NatoMarking} only.");
+                return refused;
             }
             w.Names(detail: audience.Code);
 

@@ -107,14 +107,9 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             }
             w.Names(classification: (Classification)Math.Max((int)version.Classification, (int)latest.Classification));
             // The ceiling as the audiences table says now, not as the caller's (cached) audience record said it.
-            if (await AudienceDirectory.CeilingAsync(w.Session, audience.Code) is not { } ceiling)
+            if (await AudienceDirectory.RefusalAsync<ResponseReleaseRow>(w.Session, audience.Code, latest.Classification, $"The response of {nation}") is { } refused)
             {
-                return Result.Fail<ResponseReleaseRow>(Outcome.NotFound, $"There is no audience '{audience.Code}'.");
-            }
-            if (latest.Classification > ceiling)
-            {
-                return Result.Fail<ResponseReleaseRow>(Outcome.Unprocessable,
-                    $"The response of {nation} is {Markings.Of(latest.Classification).NatoMarking}; {audience.Code} is accredited up to {Markings.Of(ceiling).NatoMarking} only.");
+                return refused;
             }
             if (await w.Session.QuerySingleOrDefaultAsync<ResponseReleaseRow>(Sql.ActiveRelease, new { latest.Id, audience = audience.Code }) is { } active)
             {

@@ -77,7 +77,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         {
             if (await AudienceDirectory.CeilingAsync(w.Session, audience) is not { } ceiling)
             {
-                return Result.Fail<SubscriptionRow>(Outcome.Unprocessable, $"There is no audience '{audience}'.");
+                return Result.Fail<SubscriptionRow>(Outcome.Unprocessable, AudienceDirectory.NoSuchAudience(audience));
             }
             if (ceiling > clearance)
             {

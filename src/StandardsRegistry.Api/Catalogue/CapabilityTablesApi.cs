@@ -186,8 +186,7 @@ public static class CapabilityTablesApi
         }
         if (classification > target.MaxClassification)
         {
-            return Problems.Status(StatusCodes.Status422UnprocessableEntity,
-                $"{audience} is accredited up to {Markings.Of(target.MaxClassification).NatoMarking} only.");
+            return Problems.Status(StatusCodes.Status422UnprocessableEntity, AudienceDirectory.AccreditedOnly(audience, target.MaxClassification));
         }
         var design = await tables.DesignAsync(cycle, ct);
         if (design.Problem is { } problem)

@@ -38,8 +38,8 @@ public static class Problems
     private static ValidationProblem EditionProblem() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["edition"] = ["'edition' must be a whole number from 1."] });
 
-    /// <summary>An audience code that names no audience (audiences are public data: saying so reveals nothing).</summary>
-    public static ProblemHttpResult NoSuchAudience(string audience) => Status(StatusCodes.Status404NotFound, $"There is no audience '{audience}'.");
+    /// <summary>An audience code that names no audience (<see cref="AudienceDirectory.NoSuchAudience"/>).</summary>
+    public static ProblemHttpResult NoSuchAudience(string audience) => Status(StatusCodes.Status404NotFound, AudienceDirectory.NoSuchAudience(audience));
 
     public static ProblemHttpResult Status(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
 
