@@ -352,7 +352,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// Whether the caller sees the record <paramref name="id"/> of a kind other than a version (the page's own query
         /// judges those) now, as the feed has announced releases: a response with its edition and by its own marking and
         /// releases; an edge when both ends exist for the caller; an equivalent with its standard; a preferred mark (by its
-    /// standard's id) when it is the caller's mark of the category (<see cref="RelationStore.Sql.Preferred"/>) (a
+        /// standard's id) when it is the caller's mark of the category (<see cref="RelationStore.Sql.Shown"/>) (a
         /// table is read by the tables routes' own predicate, <see cref="TablesById"/>).
         /// </summary>
         internal static string Shows(FeedSubject subject, VisibilityScope scope, string id) => subject switch
@@ -376,12 +376,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             _ => throw new ArgumentOutOfRangeException(nameof(subject)),
         };
 
-        /// <summary>
-        /// Row <paramref name="alias"/> of <c>preferred_marks</c> is the caller's preferred mark of its category: a mark,
-        /// and the latest row whose standard exists for the caller (as the feed has announced releases).
-        /// </summary>
-        private static string PreferredShown(VisibilityScope scope, string alias) =>
-            $"{alias}.kind = 'mark' AND {alias}.id = {RelationStore.Sql.Latest(scope, $"{alias}.category", asAnnounced: true)}";
+        /// <summary>Row <paramref name="alias"/> of <c>preferred_marks</c> is the caller's preferred mark, as the feed has announced releases.</summary>
+        private static string PreferredShown(VisibilityScope scope, string alias) => RelationStore.Sql.Shown(scope, alias, asAnnounced: true);
 
         private static string Ids(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"));
 

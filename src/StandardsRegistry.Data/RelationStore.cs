@@ -271,10 +271,18 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string Equivalents = "SELECT source AS Source, identifier AS Identifier FROM equivalents WHERE standard_id = @id ORDER BY source, identifier";
 
-        /// <summary>Standard <c>@id</c>'s mark, when it is the caller's preferred standard of its category (<see cref="Latest"/>).</summary>
+        /// <summary>
+        /// Row <paramref name="alias"/> of <c>preferred_marks</c> is the caller's preferred mark of its category: a mark,
+        /// and the latest row whose standard exists for the caller (<see cref="Latest"/>). The relations routes and the
+        /// feed (<paramref name="asAnnounced"/>: releases as the feed has announced them) judge a mark by this one rule.
+        /// </summary>
+        public static string Shown(VisibilityScope scope, string alias, bool asAnnounced = false) =>
+            $"{alias}.kind = 'mark' AND {alias}.id = {Latest(scope, $"{alias}.category", asAnnounced)}";
+
+        /// <summary>Standard <c>@id</c>'s mark, when it is the caller's preferred standard of its category (<see cref="Shown"/>).</summary>
         public static string Preferred(VisibilityScope scope) => $"""
             SELECT p.category AS Category, p.rationale AS Rationale FROM preferred_marks p
-            WHERE p.standard_id = @id AND p.kind = 'mark' AND p.id = {Latest(scope, "p.category")}
+            WHERE p.standard_id = @id AND {Shown(scope, "p")}
             """;
 
         /// <summary>The kind of the row of category <c>@Category</c>'s history the caller sees (none: no row).</summary>
