@@ -414,8 +414,8 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             """;
 
         internal static string Readable(VisibilityScope scope) => scope.Originator
-            ? "ct.classification <= @scopeLevel"
-            : "ct.classification <= @scopeLevel AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL";
+            ? Visibility.WithinLevel(scope, "ct.classification")
+            : $"{Visibility.WithinLevel(scope, "ct.classification")} AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL";
 
         public static string Tables(VisibilityScope scope) =>
             $"SELECT {TableColumns} FROM capability_tables ct WHERE {Readable(scope)} ORDER BY ct.cycle, ct.audience, ct.id";

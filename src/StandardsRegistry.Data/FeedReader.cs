@@ -212,7 +212,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         await foreach (var row in db.SnapshotAsync<FeedEventRow>(async c =>
         {
             position(scope.Nation is null
-                ? new FeedPosition(await c.ExecuteScalarAsync<long?>(Sql.Position, parameters) ?? 0)
+                ? new FeedPosition(await c.ExecuteScalarAsync<long?>(Sql.Position(scope), parameters) ?? 0)
                 : (await c.QueryAsync<(long Sequence, long Responses)>(Sql.DelegatePosition, parameters)).Select(p => new FeedPosition(p.Sequence, p.Responses)).SingleOrDefault());
             return ExportAllAsync(c, scope, parameters);
         }, ct))
@@ -294,7 +294,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     {
         private const string View = "fv.community = @viewCommunity AND fv.level = @viewLevel AND fv.drafts = @viewDrafts";
 
-        public const string Position = $"SELECT fv.last_seq FROM feed_views fv WHERE {View}";
+        /// <summary>The view's position at its end; none while the view is above the reader's level now (<see cref="ViewWithinLevel"/>).</summary>
+        public static string Position(VisibilityScope scope) => $"SELECT fv.last_seq FROM feed_views fv WHERE {View} AND {ViewWithinLevel(scope)}";
 
         /// <summary>A delegate's position at the view's end: its events that are not responses, and its own nation's responses.</summary>
         public const string DelegatePosition = $"""
@@ -313,13 +314,20 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// A delegate's page starts after the view's event its position names (the common event <c>@after</c> or its
         /// nation's response <c>@afterResponses</c>, whichever came later) and leaves the other nations' responses out.
         /// </summary>
-        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, scope.Nation is null ? "f.seq > @after" : $"""
+        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, $"{ViewWithinLevel(scope)} AND " + (scope.Nation is null ? "f.seq > @after" : $"""
             f.seq > (SELECT COALESCE(MAX(p.seq), 0) FROM (
                          SELECT c.seq FROM feed_events c WHERE c.view_id = {ViewId} AND c.nation IS NULL AND c.common_seq = @after
                          UNION ALL
                          SELECT o.seq FROM feed_events o WHERE o.view_id = {ViewId} AND o.nation = @scopeNation AND o.nation_seq = @afterResponses) p)
               AND (f.nation IS NULL OR f.nation = @scopeNation)
-            """, dialect.Limit("@limit"), "");
+            """), dialect.Limit("@limit"), "");
+
+        /// <summary>
+        /// The reader's view is within its level now (<see cref="Visibility.WithinLevel"/>): an audience's reader whose
+        /// cached scope still names the view of a ceiling just lowered reads no event of it, not even a tombstone, and
+        /// its position does not move; once the cache follows, its cursor names another view and is refused.
+        /// </summary>
+        private static string ViewWithinLevel(VisibilityScope scope) => Visibility.WithinLevel(scope, "@viewLevel");
 
         /// <summary>
         /// One event by its sequence, as <see cref="Page"/> would show it (no row: it shows a record no longer visible),
@@ -454,7 +462,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
         [
             ExportResponses(scope), ExportRelations(scope), ExportEquivalents(scope), ExportPreferred(scope), ExportTables(scope),
-            Position, DelegatePosition, Page(dialect, scope), Page(dialect, scope with { Nation = "FRA" }), Event(dialect, scope), ExportKeys(dialect), Export(scope),
+            Position(scope), DelegatePosition, Page(dialect, scope), Page(dialect, scope with { Nation = "FRA" }), Event(dialect, scope), ExportKeys(dialect), Export(scope),
             VersionsById(scope, 3), ResponsesById(scope, 2), RelationsById(scope, 2), EquivalentsById(scope, 2), PreferredById(scope, 2), TablesById(scope, 2),
         ];
     }

@@ -190,7 +190,7 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
     /// </summary>
     public static string Predicate(VisibilityScope scope, string r)
     {
-        var level = $"{r}.classification <= @scopeLevel";
+        var level = Visibility.WithinLevel(scope, $"{r}.classification");
         var released = $"""
             EXISTS (SELECT 1 FROM response_releases rr_{r} WHERE rr_{r}.response_id = {r}.id AND rr_{r}.revoked_at IS NULL{(scope.Originator ? "" : $" AND rr_{r}.audience = @scopeCommunity")})
             """;

@@ -23,7 +23,7 @@ public static class Visibility
     /// </param>
     public static string Predicate(VisibilityScope scope, string alias, bool asAnnounced = false, string? standardAlias = null)
     {
-        var level = $"{alias}.classification <= @scopeLevel";
+        var level = WithinLevel(scope, $"{alias}.classification");
         if (scope.Originator)
         {
             return scope.IncludeDrafts ? level : $"{level} AND {alias}.status <> 'draft'";
@@ -37,6 +37,23 @@ public static class Visibility
             : $"{alias}.id IN (SELECT {release}.version_id FROM releases {release} WHERE {release}.standard_id = {standardAlias}.id AND {inForce})";
         return $"{level} AND {alias}.status IN ('published', 'superseded') AND {released}";
     }
+
+    /// <summary>
+    /// A marking the caller may read: within its level (<c>@scopeLevel</c>), and for an audience's reader also within
+    /// the audience's ceiling as the <c>audiences</c> table says in the statement's own snapshot. A reader's level is its
+    /// clearance capped by the ceiling of the audience cache, which each instance refreshes every 30 s; read here too
+    /// (<see cref="VisibilityScope.HeldToCeilingNow"/>),
+    /// a ceiling an operator has just lowered holds on the next read, not 30 s later, and an audience deleted from the
+    /// table shows nothing (the comparison with no row is never true). An uncorrelated scalar subquery of the table's
+    /// primary key: each statement evaluates it once.
+    /// </summary>
+    /// <param name="classification">A SQL expression of the marking: a column, or a bound level (<c>@viewLevel</c>).</param>
+    public static string WithinLevel(VisibilityScope scope, string classification) => !scope.HeldToCeilingNow
+        ? $"{classification} <= @scopeLevel"
+        : $"{classification} <= @scopeLevel AND {classification} <= {ReaderCeiling}";
+
+    /// <summary>The ceiling of the reader's audience (<c>@scopeCommunity</c>) now; null when it has none.</summary>
+    private const string ReaderCeiling = "(SELECT ac.max_classification FROM audiences ac WHERE ac.code = @scopeCommunity)";
 
     /// <summary>A standard exists for the caller iff one of its versions is visible (NATO editors: or it has none yet).</summary>
     public static string StandardExists(VisibilityScope scope, string standardAlias, bool asAnnounced = false)

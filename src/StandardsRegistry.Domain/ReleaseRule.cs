@@ -16,6 +16,14 @@ public sealed record VisibilityScope(bool Originator, string Community, Classifi
     /// <summary>NATO editors see a standard that has no versions yet (it reveals nothing but what they created).</summary>
     public bool SeesEmptyStandards => Originator && IncludeDrafts;
 
+    /// <summary>
+    /// Outside NATO: reads also hold every marking to the audience's ceiling as the <c>audiences</c> table says at the
+    /// moment of the read, beside <see cref="MaxLevel"/>, which was computed from a ceiling read earlier (the API's cache).
+    /// Only a reader of what was queued in a view before its ceiling was lowered (a webhook delivery, which withholds
+    /// what the ceiling no longer covers, on record) reads without it.
+    /// </summary>
+    public bool HeldToCeilingNow { get; init; } = !Originator;
+
     /// <summary>A NATO caller's scope: the originator's, up to <paramref name="clearance"/>, drafts included for editors.</summary>
     public static VisibilityScope Nato(Classification clearance, bool drafts) => new(true, Communities.Nato, clearance, drafts, MarkingScheme.Nato);
 

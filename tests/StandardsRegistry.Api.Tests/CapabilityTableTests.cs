@@ -652,6 +652,26 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A table published within the ceiling is read no more once an operator lowers the ceiling below it, on the readers'
+    /// next request, not when the API's 30-second audience cache follows (<c>Visibility.WithinLevel</c>).
+    /// </summary>
+    [Fact]
+    public async Task AfterTheCeilingIsLoweredATableAboveItIsReadNoMoreAtOnce()
+    {
+        await RecordAllAsync();
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        var eu = _app.As(TestCaller.Eu("CTS"));
+        Assert.Single(await eu.GetJsonArrayAsync("/v1/capability-tables")); // the audiences are read, and cached: the EU at CTS
+        await RegistryClient.Expect(await eu.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.OK);
+        await TestDb.Open(_app.Provider, _app.ConnectionString).WriteAsync(async c => Result.Done(await c.ExecuteAsync(
+            "UPDATE audiences SET max_classification = 1 WHERE code = 'EU'")));
+
+        Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     // ---------------------------------------------------------------- concurrency
     //
     // On PostgreSQL the tests hold a lock the writes need from a transaction of their own, wait until the service's

@@ -126,9 +126,10 @@ public sealed class WebhookDispatcher(
                 return; // the lease ran out and another instance has the subscription now, or it was paused or deleted
             }
             // The event as queued: read in the view it was queued for (the audience's view at the ceiling it had then),
-            // never in the view of today's ceiling, whose sequence numbers name other events.
+            // never in the view of today's ceiling, whose sequence numbers name other events, nor held to today's ceiling
+            // (what it no longer covers is withheld below, on record).
             var view = delivery.View;
-            var scope = VisibilityScope.ForAudience(view.Community, view.Level, audience.Scheme);
+            var scope = VisibilityScope.ForAudience(view.Community, view.Level, audience.Scheme) with { HeldToCeilingNow = false };
             var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
             var row = await feed.EventAsync(view, scope, delivery.Seq, ct);
             if (row is null)
