@@ -38,9 +38,31 @@ public sealed record Audience(string Code, string Name, Classification MaxClassi
 /// </summary>
 public sealed record Principal(string Subject, string Community, Classification? Clearance, IReadOnlySet<string> Roles, string? Nation = null)
 {
-    public static Principal Anonymous { get; } = new("anonymous", Communities.Public, null, new HashSet<string>());
+    public static Principal Anonymous { get; } = new(Subjects.Anonymous, Communities.Public, null, new HashSet<string>());
 
     public bool IsNato => Community == Communities.Nato;
 
     public bool HasRole(string role) => Roles.Contains(role);
+}
+
+/// <summary>
+/// The subjects the registry records its own actors under in the audit trail: no token may claim one, so an entry's
+/// subject always says whether a person's token, an anonymous caller, a webhook delivery or the sample catalogue acted.
+/// </summary>
+public static class Subjects
+{
+    /// <summary>A caller without a token (or whose token failed validation, on the entry of its refusal).</summary>
+    public const string Anonymous = "anonymous";
+
+    /// <summary>The sample catalogue's writes (<c>Registry:SeedSampleCatalogue</c>).</summary>
+    public const string SampleCatalogue = "sample-catalogue";
+
+    /// <summary>A webhook delivery: <c>subscription:</c> and the subscription's id.</summary>
+    public static string Subscription(object id) => $"{SubscriptionPrefix}{id}";
+
+    private const string SubscriptionPrefix = "subscription:";
+
+    /// <summary>Whether <paramref name="subject"/> is one of the registry's own (compared exactly, as the trail's filter does).</summary>
+    public static bool IsReserved(string subject) =>
+        subject is Anonymous or SampleCatalogue || subject.StartsWith(SubscriptionPrefix, StringComparison.Ordinal);
 }

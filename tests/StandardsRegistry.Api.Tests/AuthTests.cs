@@ -337,7 +337,7 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
          "no community", "two communities", "two clearances", "two communities one of them NATO",
          "community CONTRACTORS (no such audience)", "community EU with a trailing space", "community Public in mixed case", "community NATO in Cyrillic look-alikes",
          "clearance NATO TOP SECRET", "clearance CONFIDENTIAL without a scheme", "clearance TS", "clearance NS with a NUL", "clearance in full-width letters",
-         "two subjects"];
+         "two subjects", "no subject", "subject empty", "subject anonymous", "subject of a webhook delivery", "subject of the sample catalogue"];
 
     internal static IEnumerable<Claim> Unsound(string kind) => kind switch
     {
@@ -361,6 +361,12 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
         "clearance NS with a NUL" => [new("sub", "x"), new("community", "NATO"), new("clearance", "NS\0"), new("role", "editor")],
         "clearance in full-width letters" => [new("sub", "x"), new("community", "NATO"), new("clearance", "ＣＴＳ"), new("role", "editor")],
         "two subjects" => [new("sub", "x"), new("sub", "y"), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
+        // Every entry of the trail names who acted, and a token is never taken for one of the registry's own actors.
+        "no subject" => [new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
+        "subject empty" => [new("sub", ""), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
+        "subject anonymous" => [new("sub", "anonymous"), new("community", "PUBLIC"), new("role", "consumer")],
+        "subject of a webhook delivery" => [new("sub", "subscription:1"), new("community", "EU"), new("clearance", "CTS"), new("role", "consumer")],
+        "subject of the sample catalogue" => [new("sub", "sample-catalogue"), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

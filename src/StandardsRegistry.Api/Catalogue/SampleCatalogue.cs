@@ -13,7 +13,7 @@ namespace StandardsRegistry.Api.Catalogue;
 public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore releases, ResponseStore responses, RelationStore relations, AudienceDirectory audiences,
     CapabilityStore capabilities, CapabilityTables tables, CatalogueQueries queries, RegistryClock clock, ILogger<SampleCatalogue> logger)
 {
-    private const string Seeder = "sample-catalogue";
+    private const string Seeder = Subjects.SampleCatalogue;
     private static readonly AuditActor SeederActor = AuditActor.System(Seeder);
     private static readonly VisibilityScope EditorScope = VisibilityScope.Nato(Classification.CTS, drafts: true);
 
@@ -107,7 +107,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
             var versionReleases = version.Releases ?? [];
             var firstEffective = versionReleases.Select(r => r.EffectiveInDays).DefaultIfEmpty(0).Min();
             var publishedAt = now.AddDays(Math.Min(firstEffective, -10 * (standard.Versions.Count - i)) - 1);
-            Check(await editorial.PublishAsync(EditorScope, standard.Key, edition, SeederActor, publishedAt, ct));
+            Check(await editorial.PublishAsync(EditorScope, standard.Key, edition, null, SeederActor, publishedAt, ct));
             foreach (var release in versionReleases)
             {
                 var effective = now.AddDays(release.EffectiveInDays);
@@ -138,7 +138,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
             }
             if (version.State == "withdrawn")
             {
-                Check(await editorial.WithdrawAsync(EditorScope, standard.Key, edition, version.WithdrawalReason ?? "Withdrawn.", SeederActor, now.AddDays(-5), ct));
+                Check(await editorial.WithdrawAsync(EditorScope, standard.Key, edition, version.WithdrawalReason ?? "Withdrawn.", null, SeederActor, now.AddDays(-5), ct));
             }
         }
     }

@@ -69,10 +69,17 @@ public static class ClaimsReader
             return null;
         }
 
+        // Every entry of the trail names who acted: a token names one subject, never one the registry records its own
+        // actors under (an anonymous caller, a webhook delivery, the sample catalogue), which it would be taken for.
         var subjects = Values(token, SubjectClaim);
-        if (subjects.Count > 1 || subjects.Any(s => s.Length is 0 or > MaxSubjectLength))
+        if (subjects.Count != 1 || subjects[0].Length is 0 or > MaxSubjectLength)
         {
             problem = $"The token's subject must be one value of 1 to {MaxSubjectLength} characters.";
+            return null;
+        }
+        if (Subjects.IsReserved(subjects[0]))
+        {
+            problem = "The token's subject is one the registry records its own actors under (anonymous, sample-catalogue, subscription:<id>).";
             return null;
         }
 
@@ -118,7 +125,7 @@ public static class ClaimsReader
 
         // Roles the registry does not know (another application's, or a misspelt one) grant nothing.
         var roles = Values(token, RoleClaim).Where(Roles.All.Contains).ToHashSet(StringComparer.Ordinal);
-        return new Principal(subjects.Count == 1 ? subjects[0] : "unknown", community, clearance, roles, nation);
+        return new Principal(subjects[0], community, clearance, roles, nation);
     }
 
     /// <summary>The decoded JSON payload of a validated JWT (empty for any other kind of token).</summary>

@@ -130,7 +130,7 @@ public sealed class WebhookDispatcher(
             // (what it no longer covers is withheld below, on record).
             var view = delivery.View;
             var scope = VisibilityScope.ForAudience(view.Community, view.Level, audience.Scheme) with { HeldToCeilingNow = false };
-            var actor = new AuditActor($"subscription:{subscription.Id}", subscription.Audience, []);
+            var actor = new AuditActor(Subjects.Subscription(subscription.Id), subscription.Audience, []);
             var row = await feed.EventAsync(view, scope, delivery.Seq, ct);
             if (row is null)
             {
