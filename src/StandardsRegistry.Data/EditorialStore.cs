@@ -70,9 +70,14 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         }, ct);
 
     /// <summary>Publishes a draft; the standard's current edition, if any, becomes superseded.</summary>
-    public Task<Result<VersionRow>> PublishAsync(VisibilityScope scope, string key, int edition, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <param name="expectedRowVersion">The row version the writer read (its If-Match), or null: no condition.</param>
+    public Task<Result<VersionRow>> PublishAsync(VisibilityScope scope, string key, int edition, long? expectedRowVersion, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.VersionPublish, by, now, scope, key, edition, async (w, version) =>
         {
+            if (expectedRowVersion is { } expected && version.RowVersion != expected)
+            {
+                return Result.Fail<VersionRow>(Outcome.PreconditionFailed, EditionChanged);
+            }
             if (version.Status != VersionStatus.Draft)
             {
                 return Result.Fail<VersionRow>(Outcome.Conflict, $"Edition {edition} is already {EnumText.Of(version.Status)}; only drafts can be published.");
@@ -90,9 +95,14 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         }, ct);
 
     /// <summary>Withdraws a published or superseded edition, with the reason on record.</summary>
-    public Task<Result<VersionRow>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <param name="expectedRowVersion">The row version the writer read (its If-Match), or null: no condition.</param>
+    public Task<Result<VersionRow>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, long? expectedRowVersion, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.VersionWithdraw, by, now, scope, key, edition, async (w, version) =>
         {
+            if (expectedRowVersion is { } expected && version.RowVersion != expected)
+            {
+                return Result.Fail<VersionRow>(Outcome.PreconditionFailed, EditionChanged);
+            }
             if (!Lifecycle.IsReleasable(version.Status))
             {
                 return Result.Fail<VersionRow>(Outcome.Conflict, $"Edition {edition} is {EnumText.Of(version.Status)}; only published or superseded editions can be withdrawn.");
@@ -114,6 +124,9 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
     /// <summary>Why an edition that is no longer a draft cannot be replaced (the handler's early check and the write's say the same).</summary>
     public static string NotADraft(int edition, VersionStatus status) =>
         $"Edition {edition} is {EnumText.Of(status)}: published versions are immutable; create a new edition instead.";
+
+    /// <summary>Why an edition changed since the writer read it is neither published nor withdrawn on its If-Match.</summary>
+    public const string EditionChanged = "The edition has changed since you read it: fetch it again and check it before you repeat the request.";
 
     /// <summary>Why a draft changed since the writer read it cannot be replaced (the handler's ETag check and the write's row version).</summary>
     public const string DraftChanged = "The draft has changed since you read it: fetch it again and reapply your change.";

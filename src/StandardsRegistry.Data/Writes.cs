@@ -147,6 +147,9 @@ public sealed class VersionState
     public int Edition { get; init; }
     public VersionStatus Status { get; init; }
     public Classification Classification { get; init; }
+
+    /// <summary>Bumped by every change of the row: what an If-Match the writer sent is held to.</summary>
+    public long RowVersion { get; init; }
 }
 
 /// <summary>Finding a version by key and edition, as a scope sees it.</summary>
@@ -160,7 +163,7 @@ internal static class Versions
     {
         public const string LockStandard = "UPDATE standards SET title = title WHERE standard_key = @key";
 
-        private const string Columns = "v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification";
+        private const string Columns = "v.id AS Id, v.standard_id AS StandardId, v.edition AS Edition, v.status AS Status, v.classification AS Classification, v.row_version AS RowVersion";
 
         public static string Find(VisibilityScope scope) => $"""
             SELECT {Columns}

@@ -170,6 +170,58 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal("The other editor's change", (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["title"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A publish that sends If-Match publishes the draft its sender read, or nothing: another editor's change made since
+    /// is a 412 and the draft stays a draft with that change. Its current tag publishes; no If-Match (or <c>*</c>)
+    /// publishes as it is. The header was once ignored, so an editor publishing what it had read published content it
+    /// never saw.
+    /// </summary>
+    [Fact]
+    public async Task APublishWithTheTagOfAnEarlierReadOfTheDraftPublishesNothing()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        var read = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+        var other = _app.As(new TestCaller("other-editor@nato", "NATO", "CTS", "editor"));
+        await RegistryClient.Expect(await PutDraftAsync(edition, Draft("The other editor's change"), read, other), HttpStatusCode.OK);
+        var current = await VersionTextAsync(edition);
+
+        await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{edition}/publish", read), HttpStatusCode.PreconditionFailed, "changed");
+
+        Assert.Equal(current, await VersionTextAsync(edition));
+        var now = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+        var published = await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{edition}/publish", now);
+        await RegistryClient.Expect(published, HttpStatusCode.OK);
+        Assert.Equal("The other editor's change", (await published.JsonAsync())["title"]!.GetValue<string>());
+        var next = await _editor.CreateDraftAsync(Key, title: "Next");
+        await RegistryClient.Expect(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{next}/publish", "*"), HttpStatusCode.OK);
+        // A tag of an edition the caller does not see is answered as the edition is: absent.
+        var secret = await _editor.CreateDraftAsync(Key, "NS");
+        var low = _app.As(TestCaller.Editor("NR"));
+        await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{secret}/publish", read, low), HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// A withdrawal that sends If-Match withdraws the edition as its sender read it, or nothing: read while current, then
+    /// superseded by a newer edition, it is a 412 and stays as it is; its current tag withdraws it.
+    /// </summary>
+    [Fact]
+    public async Task AWithdrawalWithTheTagOfAnEarlierReadOfTheEditionWithdrawsNothing()
+    {
+        var edition = await PublishedAsync();
+        var read = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+        await PublishedAsync();
+        var current = await VersionTextAsync(edition);
+        var withdraw = $"/v1/standards/{Key}/versions/{edition}/withdraw";
+
+        await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, withdraw, read, body: new { reason = "Replaced." }), HttpStatusCode.PreconditionFailed, "changed");
+
+        Assert.Equal(current, await VersionTextAsync(edition));
+        var now = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+        var withdrawn = await SendWithIfMatchAsync(HttpMethod.Post, withdraw, now, body: new { reason = "Replaced." });
+        await RegistryClient.Expect(withdrawn, HttpStatusCode.OK);
+        Assert.Equal("withdrawn", (await withdrawn.JsonAsync())["status"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task EditingAPublishedVersionIsAConflictAndChangesNothing()
     {
@@ -791,6 +843,13 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         var response = await _editor.GetAsync($"/v1/standards/{Key}/versions/{edition}");
         await RegistryClient.Expect(response, HttpStatusCode.OK);
         return $"{response.Headers.ETag} {await response.Content.ReadAsStringAsync()} {await _editor.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases")}";
+    }
+
+    private Task<HttpResponseMessage> SendWithIfMatchAsync(HttpMethod method, string url, string ifMatch, HttpClient? editor = null, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return (editor ?? _editor).SendAsync(request);
     }
 
     private Task<HttpResponseMessage> PutDraftAsync(int edition, object draft, string ifMatch, HttpClient? editor = null)

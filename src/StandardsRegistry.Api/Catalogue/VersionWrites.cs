@@ -38,16 +38,18 @@ public static class VersionWrites
         editing.MapPost("/{edition}/publish", Publish)
             .WithName("PublishVersion")
             .Audited(AuditActions.VersionPublish)
-            .WithSummary("Publish a draft; the current edition becomes superseded (editors)")
+            .WithSummary("Publish a draft; the current edition becomes superseded; If-Match, when sent, must hold the draft's ETag (editors)")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         editing.MapPost("/{edition}/withdraw", Withdraw)
             .WithName("WithdrawVersion")
             .Audited(AuditActions.VersionWithdraw)
-            .WithSummary("Withdraw a published or superseded edition, with a reason (editors)")
+            .WithSummary("Withdraw a published or superseded edition, with a reason; If-Match, when sent, must hold the edition's ETag (editors)")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         return group;
     }
@@ -114,17 +116,53 @@ public static class VersionWrites
     }
 
     public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Publish(
-        string key, int edition, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
+        string key, int edition, [FromHeader(Name = "If-Match")] string? ifMatch,
+        Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
     {
-        var result = await store.PublishAsync(caller.Scope, key, edition, caller.Actor, caller.Now, ct);
+        var (expected, refused) = await IfMatchAsync(ifMatch, key, edition, caller, queries, json.Value.SerializerOptions, ct);
+        if (refused is not null)
+        {
+            return refused;
+        }
+        var result = await store.PublishAsync(caller.Scope, key, edition, expected, caller.Actor, caller.Now, ct);
         return result.Succeeded ? TypedResults.Ok(Committed(result.Value!, caller, http)) : Problems.From(result);
     }
 
     public static async Task<Results<Ok<VersionDto>, ProblemHttpResult>> Withdraw(
-        string key, int edition, WithdrawRequest request, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
+        string key, int edition, WithdrawRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
     {
-        var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, caller.Actor, caller.Now, ct);
+        var (expected, refused) = await IfMatchAsync(ifMatch, key, edition, caller, queries, json.Value.SerializerOptions, ct);
+        if (refused is not null)
+        {
+            return refused;
+        }
+        var result = await store.WithdrawAsync(caller.Scope, key, edition, request.Reason!, expected, caller.Actor, caller.Now, ct);
         return result.Succeeded ? TypedResults.Ok(Committed(result.Value!, caller, http)) : Problems.From(result);
+    }
+
+    /// <summary>
+    /// The If-Match of a publish or a withdrawal, which is optional (a client that sends none acts on the edition as it
+    /// is), but holds when sent (RFC 9110 §13.1.1): an editor who publishes the draft it read, or withdraws the edition
+    /// it read, gets a 412 if another editor changed it since, instead of publishing content it never saw. No header or
+    /// <c>*</c>: no condition. Otherwise the row version the write must still find (the store compares it in the write's
+    /// transaction, after the lock), or the refusal: 404 when the caller does not see the edition, 412 when the tag is
+    /// not its current one.
+    /// </summary>
+    private static async Task<(long? Expected, ProblemHttpResult? Refused)> IfMatchAsync(
+        string? ifMatch, string key, int edition, Caller caller, CatalogueQueries queries, System.Text.Json.JsonSerializerOptions json, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(ifMatch) || ETags.NamesAny(ifMatch))
+        {
+            return (null, null);
+        }
+        if (await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
+        {
+            return (null, Problems.NotFound());
+        }
+        return ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json))
+            ? (current.RowVersion, null)
+            : (null, Problems.Status(StatusCodes.Status412PreconditionFailed, EditorialStore.EditionChanged));
     }
 
     private static ProblemHttpResult? AboveClearance(Caller caller, Classification classification) =>

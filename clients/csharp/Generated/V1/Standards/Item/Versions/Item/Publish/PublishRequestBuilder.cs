@@ -34,7 +34,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Publish
         {
         }
         /// <summary>
-        /// Publish a draft; the current edition becomes superseded (editors)
+        /// Publish a draft; the current edition becomes superseded; If-Match, when sent, must hold the draft&apos;s ETag (editors)
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.VersionDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -44,6 +44,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Publish
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 431 status code</exception>
@@ -65,6 +66,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Publish
                 { "403", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "431", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -73,7 +75,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Publish
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.VersionDto>(requestInfo, global::StandardsRegistry.Client.Models.VersionDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Publish a draft; the current edition becomes superseded (editors)
+        /// Publish a draft; the current edition becomes superseded; If-Match, when sent, must hold the draft&apos;s ETag (editors)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

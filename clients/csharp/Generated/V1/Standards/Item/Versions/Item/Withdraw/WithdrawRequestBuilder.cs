@@ -34,7 +34,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Withdraw
         {
         }
         /// <summary>
-        /// Withdraw a published or superseded edition, with a reason (editors)
+        /// Withdraw a published or superseded edition, with a reason; If-Match, when sent, must hold the edition&apos;s ETag (editors)
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.VersionDto"/></returns>
         /// <param name="body">The request body</param>
@@ -45,6 +45,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Withdraw
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
@@ -68,6 +69,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Withdraw
                 { "403", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -77,7 +79,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Withdraw
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.VersionDto>(requestInfo, global::StandardsRegistry.Client.Models.VersionDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Withdraw a published or superseded edition, with a reason (editors)
+        /// Withdraw a published or superseded edition, with a reason; If-Match, when sent, must hold the edition&apos;s ETag (editors)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
