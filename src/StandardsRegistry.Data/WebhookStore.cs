@@ -46,7 +46,10 @@ public sealed class DeliveryRow
     /// <summary>The view the event was queued for: its community (the audience) and level.</summary>
     public string ViewCommunity { get; init; } = "";
     public Classification ViewLevel { get; init; }
-    /// <summary>The audience's accreditation ceiling as the <c>audiences</c> table says now (no cache).</summary>
+    /// <summary>
+    /// What the subscription may carry now: the audience's accreditation ceiling as the <c>audiences</c> table says now
+    /// (no cache), or, when lower, the clearance of the admin who registered it and chose where it goes.
+    /// </summary>
     public Classification Ceiling { get; init; }
 
     public FeedView View => new(ViewCommunity, ViewLevel, false);
@@ -85,7 +88,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
                     $"A subscription for {audience} delivers up to {Markings.Of(ceiling).NatoMarking}; registering it needs a clearance that covers that.");
             }
             var id = Guid.NewGuid().ToString();
-            await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), at = w.At, by = by.Subject });
+            await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), clearedTo = (int)clearance, at = w.At, by = by.Subject });
             w.Names(detail: $"subscription {id}: {audience} to {url}");
             return Result.Created((await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!);
         }, ct);
@@ -218,7 +221,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             """;
 
         public const string Insert = """
-            INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @at, @by)
+            INSERT INTO subscriptions (id, audience, url, secret, state, cleared_to, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @clearedTo, @at, @by)
             """;
 
         /// <summary>The subscription's audience is accredited no higher than <c>@clearance</c>.</summary>
@@ -271,10 +274,12 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
 
         // In the order queued (ix_webhook_outbox_pending): by sequence within a view, and the rows of a view the
         // subscription read before its audience's ceiling changed before those of the view it reads since (sequence
-        // numbers of two views are not comparable). With each row, its view and the audience's ceiling now.
+        // numbers of two views are not comparable). With each row, its view and what the subscription may carry now: the
+        // audience's ceiling, or the clearance of the admin who registered it (cleared_to) when that is lower.
         public static string Pending(SqlDialect dialect) => $"""
             SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt,
-                   fv.community AS ViewCommunity, fv.level AS ViewLevel, a.max_classification AS Ceiling
+                   fv.community AS ViewCommunity, fv.level AS ViewLevel,
+                   CASE WHEN s.cleared_to < a.max_classification THEN s.cleared_to ELSE a.max_classification END AS Ceiling
             FROM webhook_outbox o JOIN feed_views fv ON fv.id = o.view_id
             JOIN subscriptions s ON s.id = o.subscription_id JOIN audiences a ON a.code = s.audience
             WHERE o.subscription_id = @id AND o.delivered_at IS NULL

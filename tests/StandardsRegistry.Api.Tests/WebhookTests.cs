@@ -591,6 +591,37 @@ public abstract class WebhookTests(TestProvider provider)
         await RegistryClient.Expect(await nr.PostAsJsonAsync("/v1/subscriptions", body), HttpStatusCode.Created);
     }
 
+    /// <summary>
+    /// A subscription carries nothing above the clearance of the admin who registered it, whose URL and secret it uses:
+    /// an admin cleared NR registered INDUSTRY (ceiling NR); once an operator raised INDUSTRY to NS, an NS edition
+    /// released to INDUSTRY went to that URL. It is withheld now, on record, and an NR edition still goes out.
+    /// </summary>
+    [Fact]
+    public async Task ASubscriptionCarriesNothingAboveTheClearanceOfTheAdminWhoRegisteredIt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var before = NewApp();
+        await using var _ = before;
+        var nr = before.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        var created = await nr.PostAsJsonAsync("/v1/subscriptions", new { audience = "INDUSTRY", url = receiver.Url.ToString(), secret = receiver.Secret });
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
+        var id = (await created.JsonAsync())["id"]!.GetValue<string>();
+        await SetCeilingAsync(before, "INDUSTRY", Classification.NS);
+
+        await using var app = await before.RestartAsync(); // a process that knows only the new ceiling
+        await PublishReleasedAsync(app, "stanag-5541", "NS", "INDUSTRY");
+        await PublishReleasedAsync(app, "stanag-5542", "NR", "INDUSTRY");
+        var admin = app.As(Admin);
+        await admin.WaitUntilNothingPendingAsync(id, "both events delivered or withheld");
+
+        Assert.Equal(["visible stanag-5542/1"], receiver.Acknowledged.Select(d => Named(d.Body)));
+        Assert.DoesNotContain(receiver.Received, d => d.Body.ToJsonString().Contains("stanag-5541", StringComparison.Ordinal));
+        var entries = (await admin.GetJsonAsync($"/v1/audit?subject=subscription:{id}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var withheld = Assert.Single(entries, e => (string)e["action"]! == "webhook.withhold");
+        Assert.Equal("stanag-5541", (string?)withheld["key"]);
+        Assert.Equal("NS", (string?)withheld["classification"]);
+    }
+
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]

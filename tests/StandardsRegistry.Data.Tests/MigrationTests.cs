@@ -209,6 +209,30 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     }
 
     [Fact]
+    public async Task SubscriptionsFromBefore0028AreClearedToTheirAudiencesCeiling()
+    {
+        // From 0028 a subscription carries at most its registering admin's clearance (cleared_to). One registered before
+        // keeps what registering it was judged against: its audience's ceiling. Migrated below 0023, whose guard only the
+        // migrator applies; the migrator runs the rest, 0028 among them.
+        MigrateBefore("0023");
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("""
+                INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by)
+                VALUES ('s-eu', 'EU', 'http://127.0.0.1/eu', '0123456789abcdef', 'active', 0, 'admin'),
+                       ('s-industry', 'INDUSTRY', 'http://127.0.0.1/industry', '0123456789abcdef', 'paused', 0, 'admin')
+                """);
+        }
+
+        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        Assert.Contains($"db.{Provider.Name}/0028_subscription_clearance.sql", applied);
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Id, int ClearedTo)>("SELECT id, cleared_to FROM subscriptions ORDER BY id")).ToList()).AsTask();
+        Assert.Equal([("s-eu", 4), ("s-industry", 1)], rows);
+    }
+
+    [Fact]
     public async Task MarksHeldBefore0027AreKeptAsTheFirstRowsOfTheirCategoriesHistories()
     {
         // Before 0027 a category had one preferred standard, a row of preferred_standards; after it, the mark is a

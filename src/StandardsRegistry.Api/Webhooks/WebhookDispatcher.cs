@@ -140,7 +140,8 @@ public sealed class WebhookDispatcher(
             }
             if (delivery.Ceiling < view.Level)
             {
-                // The audience's ceiling (read with the row, not cached) is below the view now: the event goes out only as
+                // What the subscription may carry (read with the row, not cached: the audience's ceiling, or the clearance
+                // of the admin who registered it when lower) is below the view now: the event goes out only as
                 // the ceiling shows it — a record it carries read at the ceiling (not visible there: withheld), a tombstone
                 // only when what it names is marked within the ceiling (a relation's, an equivalent's or a preferred
                 // mark's has no marking to judge by: withheld).
@@ -190,10 +191,10 @@ public sealed class WebhookDispatcher(
     /// </summary>
     private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, FeedEventRow queued, AuditActor actor, CancellationToken ct)
     {
-        var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, above the audience's ceiling {delivery.Ceiling} now";
+        var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, above what the subscription may carry now ({delivery.Ceiling}: the audience's ceiling, or the clearance of the admin who registered it)";
         await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
         await store.SkippedAsync(delivery.Id, time.GetUtcNow(), ct);
-        logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above the audience's ceiling {Ceiling} now.",
+        logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above what the subscription may carry now ({Ceiling}).",
             subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
     }
 
