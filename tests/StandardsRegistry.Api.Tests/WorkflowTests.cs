@@ -194,10 +194,13 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal("The other editor's change", (await published.JsonAsync())["title"]!.GetValue<string>());
         var next = await _editor.CreateDraftAsync(Key, title: "Next");
         await RegistryClient.Expect(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{next}/publish", "*"), HttpStatusCode.OK);
-        // A tag of an edition the caller does not see is answered as the edition is: absent.
+        // A tag sent by an editor who may not write to the standard (it holds an edition above the editor's clearance) is
+        // answered as the write is: as for an absent standard, stale or not, for the edition it sees and the one it does not.
         var secret = await _editor.CreateDraftAsync(Key, "NS");
         var low = _app.As(TestCaller.Editor("NR"));
         await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{secret}/publish", read, low), HttpStatusCode.NotFound);
+        var visibleDraft = await _editor.CreateDraftAsync(Key, "NU");
+        await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{visibleDraft}/publish", read, low), HttpStatusCode.NotFound);
     }
 
     /// <summary>

@@ -119,7 +119,7 @@ public static class VersionWrites
         string key, int edition, [FromHeader(Name = "If-Match")] string? ifMatch,
         Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
     {
-        var (expected, refused) = await IfMatchAsync(ifMatch, key, edition, caller, queries, json.Value.SerializerOptions, ct);
+        var (expected, refused) = await IfMatchAsync(ifMatch, key, edition, caller, queries, store, json.Value.SerializerOptions, ct);
         if (refused is not null)
         {
             return refused;
@@ -132,7 +132,7 @@ public static class VersionWrites
         string key, int edition, WithdrawRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
         Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
     {
-        var (expected, refused) = await IfMatchAsync(ifMatch, key, edition, caller, queries, json.Value.SerializerOptions, ct);
+        var (expected, refused) = await IfMatchAsync(ifMatch, key, edition, caller, queries, store, json.Value.SerializerOptions, ct);
         if (refused is not null)
         {
             return refused;
@@ -146,17 +146,19 @@ public static class VersionWrites
     /// is), but holds when sent (RFC 9110 §13.1.1): an editor who publishes the draft it read, or withdraws the edition
     /// it read, gets a 412 if another editor changed it since, instead of publishing content it never saw. No header or
     /// <c>*</c>: no condition. Otherwise the row version the write must still find (the store compares it in the write's
-    /// transaction, after the lock), or the refusal: 404 when the caller does not see the edition, 412 when the tag is
+    /// transaction, after the lock), or the refusal: 404 when the caller may not write to the standard (as the write
+    /// itself answers, so a tag never says more than the write would) or does not see the edition, 412 when the tag is
     /// not its current one.
     /// </summary>
     private static async Task<(long? Expected, ProblemHttpResult? Refused)> IfMatchAsync(
-        string? ifMatch, string key, int edition, Caller caller, CatalogueQueries queries, System.Text.Json.JsonSerializerOptions json, CancellationToken ct)
+        string? ifMatch, string key, int edition, Caller caller, CatalogueQueries queries, EditorialStore store, System.Text.Json.JsonSerializerOptions json, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(ifMatch) || ETags.NamesAny(ifMatch))
         {
             return (null, null);
         }
-        if (await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
+        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null
+            || await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
         {
             return (null, Problems.NotFound());
         }
