@@ -9,13 +9,21 @@ public sealed class CatalogueQueries(Db db)
     /// <param name="Attributes">Attribute search: only standards whose latest visible edition in force meets it.</param>
     public sealed record StandardFilter(string? Category, string? Text, string? AfterKey, int Limit, AttributeFilter? Attributes = null);
 
-    // Statement texts depend on the dialect and on the scope's shape only (originator, drafts), never on its values:
-    // built once each instead of on every request.
-    private static readonly ConcurrentDictionary<(string Statement, string Dialect, bool Originator, bool Drafts, int Variant), string> Texts = new();
+    // Statement texts depend on the dialect and on the scope's shape only, never on its values: built once each instead
+    // of on every request.
+    private static readonly ConcurrentDictionary<(string Statement, string Dialect, VisibilityScope Shape, int Variant), string> Texts = new();
 
     private string Text(string statement, VisibilityScope scope, int variant, Func<SqlDialect, VisibilityScope, int, string> build) =>
-        Texts.GetOrAdd((statement, db.Dialect.Name, scope.Originator, scope.IncludeDrafts, variant),
+        Texts.GetOrAdd((statement, db.Dialect.Name, ShapeOf(scope), variant),
             static (key, state) => state.build(state.dialect, state.scope, key.Variant), (build, dialect: db.Dialect, scope));
+
+    /// <summary>
+    /// The scope with its values blanked and every flag kept (originator, drafts, whether it speaks for a nation, whether
+    /// it is held to the ceiling now): the key of a statement's text. Keyed by two flags once, a text built for a scope
+    /// not held to the ceiling would have served every reader's scope of the same two flags without the ceiling's check.
+    /// </summary>
+    internal static VisibilityScope ShapeOf(VisibilityScope scope) =>
+        scope with { Community = "", MaxLevel = Classification.NU, Scheme = MarkingScheme.Nato, Nation = scope.Nation is null ? null : "" };
 
     public Task<IReadOnlyList<StandardRow>> ListStandardsAsync(VisibilityScope scope, DateTimeOffset now, StandardFilter filter, CancellationToken ct = default)
     {

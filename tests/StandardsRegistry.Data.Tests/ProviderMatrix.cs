@@ -16,3 +16,9 @@ public sealed class AuditAppendTestsOnSqlite() : AuditAppendTests(TestProvider.S
 public sealed class AuditAppendTestsOnPostgres() : AuditAppendTests(TestProvider.Postgres);
 
 public sealed class AuditAppendTestsOnSqlServer() : AuditAppendTests(TestProvider.SqlServer);
+
+public sealed class ReaderCeilingTestsOnSqlite() : ReaderCeilingTests(TestProvider.Sqlite);
+
+public sealed class ReaderCeilingTestsOnPostgres() : ReaderCeilingTests(TestProvider.Postgres);
+
+public sealed class ReaderCeilingTestsOnSqlServer() : ReaderCeilingTests(TestProvider.SqlServer);
