@@ -164,6 +164,13 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // so the audit trail, which records their recording, is not its to read.
         var nationalAdmin = new TestCaller("NATO/CTS/admin+delegate/FRA", "NATO", "CTS", "admin", "delegate") { Nation = "FRA" };
         yield return new Who(nationalAdmin.Subject, "NATO", 4, ["admin", "delegate"], nationalAdmin.Token(), Nation: "FRA");
+        // Planners speaking for a nation, cleared to the planted target's marking: each records its own nation's targets
+        // only, so France's is France's planner's to record again and never Germany's.
+        foreach (var nation in new[] { "FRA", "DEU" })
+        {
+            var planner = new TestCaller($"NATO/NS/planner/{nation}", "NATO", "NS", "planner") { Nation = nation };
+            yield return new Who(planner.Subject, "NATO", 3, ["planner"], planner.Token(), Nation: nation);
+        }
         // Shapes the registry reads into a narrower principal: roles it does not know grant nothing.
         yield return new Who("role of the wrong case", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w1","community":"NATO","clearance":"CTS","role":["Editor","ADMIN"]"""));
         yield return new Who("role of the wrong type", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w2","community":"NATO","clearance":"CTS","role":5"""));
@@ -399,7 +406,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     using var request = new HttpRequestMessage(new HttpMethod(route.Method), url);
                     if (!read)
                     {
-                        request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                        request.Content = new StringContent(Body(route, target), Encoding.UTF8, "application/json");
                     }
                     using var response = await client.SendAsync(request);
                     Interlocked.Increment(ref requests);
@@ -413,7 +420,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                         failures.Add($"{where}: a server error. {Cut(body)}");
                         continue;
                     }
-                    var expected = Expected(route, who);
+                    var expected = Expected(route, who) ?? Decided(route, target, who);
                     if (expected is { } refusal)
                     {
                         if (status != refusal)
@@ -471,6 +478,28 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         return null;
     }
 
+    /// <summary>
+    /// A write's body: "{}", which no write accepts (each needs fields), so nothing changes whoever is allowed — except
+    /// two writes that change nothing either but are decided in full: recording the planted target again with its own
+    /// quantity and marking (the same values answer the current row), and releasing a response no write target has (a
+    /// draft's, an absent edition's, an absent standard's), whose lookup is made in the caller's scope.
+    /// </summary>
+    private static string Body(Route route, Target target) => route.Name switch
+    {
+        "RecordCapabilityTarget" when target.Cycle == TargetCycle => $$"""{"quantity":{{TargetCanary}},"classification":"NS"}""",
+        "ReleaseResponse" => """{"reason":"Shared."}""",
+        _ => "{}",
+    };
+
+    /// <summary>
+    /// The refusal a write decided in full calls for beyond its policy: recording France's NATO SECRET target needs a
+    /// clearance of NATO SECRET and no nation or France's (403 otherwise: "above your clearance", "another nation's").
+    /// </summary>
+    private static int? Decided(Route route, Target target, Who who) =>
+        route.Name == "RecordCapabilityTarget" && target.Cycle == TargetCycle && !((who.Clearance ?? 0) >= 3 && who.Nation is null or "FRA")
+            ? 403
+            : null;
+
     /// <summary>Whether the secret target is hidden from <paramref name="who"/> on this route (so it must answer as the absent one).</summary>
     private static bool Hides(Route route, Who who, bool read)
     {
@@ -483,6 +512,11 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         if (route.Pattern.Contains("{id}", StringComparison.Ordinal))
         {
             return !ManagesSubscription(who, "EU");
+        }
+        if (route.Name is "ReleaseResponse" or "RevokeResponseRelease")
+        {
+            // Judged in the caller's own scope: the write target's edition (secret-std's draft) exists only for editors.
+            return !CoversStandard(who, Secret) || !CanSee(who, Editions.Single(e => e.Key == Secret && e.Number == 1));
         }
         if (route.Pattern.Contains("{key}", StringComparison.Ordinal))
         {
