@@ -612,6 +612,69 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// Everything an audience's reader reads of or through a standard above a ceiling an operator has just lowered is
+    /// gone on its next request, while the API's audience cache still says the old ceiling: the standard itself, an
+    /// edge to it and from it (relations, current document), its equivalent, its preferred mark (the category's mark
+    /// falls back to the one the reader still sees), a response to its edition, search and attribute search hits, the
+    /// feed and the export. Each read's own statement holds the markings to the ceiling (<c>Visibility.WithinLevel</c>).
+    /// </summary>
+    [Fact]
+    public async Task AfterTheCeilingIsLoweredNothingOfOrThroughAStandardAboveItIsReadAtOnce()
+    {
+        const string High = "above-ceiling";
+        var edition = await PublishedAsync("NR");
+        await _authority.ReleaseAsync(Key, edition, "EU");
+        await _editor.CreateStandardAsync(High, title: "HIGH-STANDARD-TITLE");
+        var high = await _editor.CreateDraftAsync(High, "NS", title: "HIGH-EDITION-TITLE");
+        await _editor.PublishAsync(High, high);
+        await _authority.ReleaseAsync(High, high, "EU");
+        await RegistryClient.Expect(await _editor.PutAsync($"/v1/standards/{Key}/relations/references/{High}", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _editor.PutAsync($"/v1/standards/{High}/relations/supersedes/{Key}", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _editor.PutAsync($"/v1/standards/{High}/equivalents/ISO/HIGH-99999", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"/v1/standards/{Key}/preferred", new { rationale = "LOW-RATIONALE" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"/v1/standards/{High}/preferred", new { rationale = "HIGH-RATIONALE" }), HttpStatusCode.OK);
+        var responses = $"/v1/standards/{High}/versions/{high}/responses";
+        await RegistryClient.Expect(await _editor.PutAsJsonAsync($"{responses}/FRA",
+            new { response = "ratified-with-reservations", reservation = "HIGH-RESERVATION", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync($"{responses}/FRA/releases/EU", new { reason = "For harmonisation." }), HttpStatusCode.Created);
+        string[] urls =
+        [
+            "/v1/standards", "/v1/standards?q=high", "/v1/standards?category=caliber", "/v1/standards?boreMm.min=0&boreMm.max=100",
+            $"/v1/standards/{Key}", $"/v1/standards/{Key}/relations", $"/v1/standards/{Key}/current", $"/v1/standards/{Key}/versions",
+            $"/v1/standards/{Key}/versions/latest", $"/v1/standards/{High}", $"/v1/standards/{High}/relations", $"/v1/standards/{High}/current",
+            $"/v1/standards/{High}/versions", $"/v1/standards/{High}/versions/latest", $"/v1/standards/{High}/versions/{high}",
+            $"/v1/standards/{High}/versions/{high}/label", responses, $"{responses}/FRA", $"{responses}/FRA/label",
+            "/v1/responses", "/v1/responses?nation=FRA", "/v1/feed", "/v1/export",
+        ];
+        static bool Names(string text) => text.Contains("above-ceiling", StringComparison.Ordinal) || text.Contains("HIGH-", StringComparison.Ordinal);
+        var shown = new List<string>();
+        foreach (var url in urls)
+        {
+            if (Names(await (await _eu.GetAsync(url)).Content.ReadAsStringAsync()))
+            {
+                shown.Add(url);
+            }
+        }
+        Assert.True(shown.Count >= 15, string.Join(", ", shown)); // cached and in the table alike: the EU at CTS
+
+        await SetCeilingAsync("EU", Classification.NR);
+
+        var leaks = new List<string>();
+        foreach (var url in urls)
+        {
+            var response = await _eu.GetAsync(url);
+            var text = await response.Content.ReadAsStringAsync();
+            if (Names(text))
+            {
+                leaks.Add($"{url}: {text}");
+            }
+        }
+        Assert.True(leaks.Count == 0, string.Join("\n", leaks));
+        Assert.Equal("LOW-RATIONALE", (await _eu.GetJsonAsync($"/v1/standards/{Key}/relations"))["preferred"]?["rationale"]?.GetValue<string>());
+        Assert.Equal([Key], (await _eu.GetJsonAsync($"/v1/standards/{Key}/current"))["chain"]?.AsArray().Select(k => k!.GetValue<string>()) ?? []);
+    }
+
     /// <summary>Sets an audience's accreditation ceiling as an operator does today: by editing the database (no route changes it).</summary>
     private async Task SetCeilingAsync(string audience, Classification ceiling)
     {
