@@ -826,7 +826,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             var where = new List<string>();
             if (subject)
             {
-                where.Add("a.subject = @subject");
+                // Exactly, on every provider: a token's "Anonymous" is not the anonymous callers' "anonymous".
+                where.Add(dialect.ExactlyEquals("a.subject", "@subject"));
             }
             if (key)
             {

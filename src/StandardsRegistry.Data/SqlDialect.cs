@@ -96,6 +96,12 @@ public abstract class SqlDialect
     internal virtual int RowsPerInsert => 32;
 
     /// <summary>
+    /// A text column equal to a bound text exactly, code unit for code unit. SQLite's <c>=</c> (BINARY) and
+    /// PostgreSQL's (a deterministic collation) are exact already.
+    /// </summary>
+    public virtual string ExactlyEquals(string column, string parameter) => $"{column} = {parameter}";
+
+    /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
     /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
     /// SQL Server's <c>LOWER</c> on nvarchar does that already.

@@ -35,6 +35,14 @@ internal sealed class SqlServerDialect : SqlDialect
     public override string UpdateReturning(string table, string set, string where, string returned) =>
         $"UPDATE {table} SET {set} OUTPUT {string.Join(", ", returned.Split(',').Select(c => "INSERTED." + c.Trim()))} WHERE {where}";
 
+    /// <summary>
+    /// A column's collation decides SQL Server's <c>=</c>: the default (SQL_Latin1_General_CP1_CI_AS) ignores case and
+    /// width, and every collation ignores trailing spaces. The plain comparison stays first, so an index on the column
+    /// is still sought; the binary collation and the length in bytes make it exact.
+    /// </summary>
+    public override string ExactlyEquals(string column, string parameter) =>
+        $"{column} = {parameter} AND {column} = {parameter} COLLATE Latin1_General_100_BIN2 AND DATALENGTH({column}) = DATALENGTH({parameter})";
+
     public override bool IsTransient(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number));
 

@@ -225,6 +225,39 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal("withdrawn", (await withdrawn.JsonAsync())["status"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// If-Match compares strongly (RFC 9110 §13.1.1): a weak tag, even of the edition as it is, neither publishes nor
+    /// withdraws. Each 412 is on record like any other refusal, naming the edition asked for.
+    /// </summary>
+    [Fact]
+    public async Task AWeakTagNeitherPublishesNorWithdrawsAndEach412IsOnRecord()
+    {
+        var edition = await _editor.CreateDraftAsync(Key, title: "Weakly tagged");
+        var publish = $"/v1/standards/{Key}/versions/{edition}/publish";
+        var draft = await VersionTextAsync(edition);
+
+        await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, publish, "W/" + await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}")), HttpStatusCode.PreconditionFailed);
+
+        Assert.Equal(draft, await VersionTextAsync(edition));
+        await RegistryClient.Expect(await SendWithIfMatchAsync(HttpMethod.Post, publish, await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}")), HttpStatusCode.OK);
+        var published = await VersionTextAsync(edition);
+        await ProblemAsync(await SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{edition}/withdraw",
+            "W/" + await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}"), body: new { reason = "Weak." }), HttpStatusCode.PreconditionFailed);
+        Assert.Equal(published, await VersionTextAsync(edition));
+
+        // A refusal's entry is queued, not committed before the answer: waited for (10 s at most).
+        var admin = _app.As(TestCaller.Admin());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<JsonObject> entries;
+        while ((entries = (await admin.GetJsonAsync($"/v1/audit?subject=editor@nato&key={Key}&limit=100"))["items"]!.AsArray()
+                   .Select(e => e!.AsObject()).Where(e => (int)e["status"]! == 412).ToList()).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(["version.publish", "version.withdraw"], entries.Select(e => (string)e["action"]!));
+        Assert.All(entries, e => Assert.Equal(edition, (int?)e["edition"]));
+    }
+
     [Fact]
     public async Task EditingAPublishedVersionIsAConflictAndChangesNothing()
     {

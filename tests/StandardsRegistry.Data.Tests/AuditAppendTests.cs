@@ -62,6 +62,28 @@ public abstract class AuditAppendTests(TestProvider provider) : DatabaseSuite(pr
         await AssertChainedOnce(first, expected);
     }
 
+    /// <summary>
+    /// The audit route's <c>subject=</c> finds the entries of that subject exactly, on every provider. A token may not
+    /// claim a subject the registry records its own actors under (anonymous, sample-catalogue, subscription:&lt;id&gt;), but
+    /// a token's <c>Anonymous</c>, <c>anonymous </c> or <c>ＡＮＯＮＹＭＯＵＳ</c> is no reserved subject; on SQL Server the
+    /// column's default collation (case-, width- and trailing-space-insensitive) matched them all for <c>anonymous</c>,
+    /// so a person's entries were listed as an anonymous caller's or a webhook delivery's, and the other way round.
+    /// </summary>
+    [Fact]
+    public async Task TheSubjectFilterMatchesOnlyThatSubjectExactly()
+    {
+        using var log = new AuditLog(Db);
+        string[] subjects = ["anonymous", "Anonymous", "anonymous ", "ＡＮＯＮＹＭＯＵＳ", "subscription:abc", "SUBSCRIPTION:ABC", "subscription:abc "];
+        log.AppendBatch([.. subjects.Select((subject, i) =>
+            new AuditEntry(1_764_000_000_000 + i, "version.read", 200, subject, "NATO", "", null, null, null, null, null, $"subject-{i}"))]);
+
+        foreach (var subject in subjects)
+        {
+            var found = await log.QueryAsync(new AuditLog.Filter(subject, null, null, null, null, 100));
+            Assert.Equal([subject], found.Select(r => r.Subject));
+        }
+    }
+
     private static async Task AssertChainedOnce(AuditLog log, List<string> expected)
     {
         var stored = await log.QueryAsync(new AuditLog.Filter(null, null, null, null, null, 100_000));

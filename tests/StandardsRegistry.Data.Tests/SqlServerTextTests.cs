@@ -37,6 +37,22 @@ public sealed class SqlServerTextTests
         Assert.Contains(statements, s => s.Contains("OUTPUT INSERTED.edition", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The audit trail's <c>subject=</c> compares exactly on SQL Server too (AuditAppendTests'
+    /// TheSubjectFilterMatchesOnlyThatSubjectExactly, which needs a server): the column's default collation ignores case,
+    /// width and trailing spaces, so <c>Anonymous</c>, <c>ＡＮＯＮＹＭＯＵＳ</c> or <c>anonymous </c> — subjects a token may
+    /// hold — matched <c>anonymous</c>, the subject the registry records anonymous callers under.
+    /// </summary>
+    [Fact]
+    public void TheAuditSubjectFilterComparesExactly()
+    {
+        var sql = AuditLog.Sql.Query(SqlServer, subject: true, key: false, from: false, to: false, after: false);
+
+        AssertParses(sql, sql);
+        Assert.Contains("a.subject = @subject COLLATE Latin1_General_100_BIN2", sql, StringComparison.Ordinal);
+        Assert.Contains("DATALENGTH(a.subject) = DATALENGTH(@subject)", sql, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TheParserRejectsBrokenText()
     {
