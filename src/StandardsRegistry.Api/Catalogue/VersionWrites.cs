@@ -83,8 +83,7 @@ public static class VersionWrites
         string key, int edition, DraftRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
         Caller caller, CatalogueQueries queries, EditorialStore store, IOptions<JsonOptions> json, HttpContext http, CancellationToken ct)
     {
-        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null
-            || await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
+        if (await WritableVersionAsync(key, edition, caller, queries, store, ct) is not { } current)
         {
             return Problems.NotFound();
         }
@@ -94,11 +93,11 @@ public static class VersionWrites
         }
         // '*' says only that the draft exists, which it always does: it proves nothing was read, and accepted it let an
         // editor overwrite another editor's change unseen. Only the ETag of the draft read makes the edit conditional.
-        if (string.IsNullOrWhiteSpace(ifMatch) || ETags.NamesAny(ifMatch))
+        if (ETags.NamesNoState(ifMatch))
         {
             return Problems.Status(StatusCodes.Status428PreconditionRequired, "Send If-Match with the ETag of the draft you are changing ('*' names no state of it).");
         }
-        if (!ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json.Value.SerializerOptions)))
+        if (!TagNames(ifMatch!, current, caller, json.Value.SerializerOptions))
         {
             return Problems.Status(StatusCodes.Status412PreconditionFailed, EditorialStore.DraftChanged);
         }
@@ -153,19 +152,30 @@ public static class VersionWrites
     private static async Task<(long? Expected, ProblemHttpResult? Refused)> IfMatchAsync(
         string? ifMatch, string key, int edition, Caller caller, CatalogueQueries queries, EditorialStore store, System.Text.Json.JsonSerializerOptions json, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(ifMatch) || ETags.NamesAny(ifMatch))
+        if (ETags.NamesNoState(ifMatch))
         {
             return (null, null);
         }
-        if (await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null
-            || await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct) is not { } current)
+        if (await WritableVersionAsync(key, edition, caller, queries, store, ct) is not { } current)
         {
             return (null, Problems.NotFound());
         }
-        return ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json))
+        return TagNames(ifMatch!, current, caller, json)
             ? (current.RowVersion, null)
             : (null, Problems.Status(StatusCodes.Status412PreconditionFailed, EditorialStore.EditionChanged));
     }
+
+    /// <summary>
+    /// The edition as the writer reads it, before a conditional write compares a tag with it; null when the writer may
+    /// not write to the standard (<see cref="EditorialStore.WritableCategoryAsync"/>: an edition above its clearance) or
+    /// does not see the edition — both answered 404, as the write itself answers, so a tag never says more than it.
+    /// </summary>
+    private static async Task<VersionRow?> WritableVersionAsync(string key, int edition, Caller caller, CatalogueQueries queries, EditorialStore store, CancellationToken ct) =>
+        await store.WritableCategoryAsync(caller.Scope, key, caller.Now, ct) is null ? null : await queries.GetVersionAsync(caller.Scope, caller.Now, key, edition, ct);
+
+    /// <summary>Whether an <c>If-Match</c> holds the edition's strong ETag as the writer reads it: the one its GET answered with.</summary>
+    private static bool TagNames(string ifMatch, VersionRow current, Caller caller, System.Text.Json.JsonSerializerOptions json) =>
+        ETags.Matches(ifMatch, ETags.Of(VersionDto.From(current, caller.Scope), json));
 
     private static ProblemHttpResult? AboveClearance(Caller caller, Classification classification) =>
         classification > caller.Scope.MaxLevel

@@ -63,9 +63,13 @@ public static class ETags
         return false;
     }
 
-    /// <summary>Whether a conditional header holds <c>*</c>, alone or in a list: "any current representation".</summary>
-    public static bool NamesAny(Microsoft.Extensions.Primitives.StringValues header) =>
-        header.Any(value => EntityTagHeaderValue.TryParseList(value?.Split(',') ?? [], out var tags) && tags.Any(t => t.Equals(EntityTagHeaderValue.Any)));
+    /// <summary>
+    /// Whether an <c>If-Match</c> names no state the client read: absent or blank, or holding <c>*</c> (alone or in a
+    /// list), which says only "any current representation".
+    /// </summary>
+    public static bool NamesNoState(Microsoft.Extensions.Primitives.StringValues header) =>
+        header.All(string.IsNullOrWhiteSpace)
+        || header.Any(value => EntityTagHeaderValue.TryParseList(value?.Split(',') ?? [], out var tags) && tags.Any(t => t.Equals(EntityTagHeaderValue.Any)));
 
     /// <summary>
     /// Writes a 200 representation with its strong ETag and the caching rules of every read (anonymous: shareable but
