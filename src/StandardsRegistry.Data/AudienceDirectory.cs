@@ -8,7 +8,12 @@ public sealed class AudienceDirectory(Db db)
 {
     internal const string Select = "SELECT code AS Code, name AS Name, max_classification AS MaxClassification, marking_scheme AS MarkingScheme FROM audiences";
 
-    internal const string CeilingOf = "SELECT max_classification FROM audiences WHERE code = @audience";
+    /// <summary>
+    /// The ceiling of the audience <paramref name="audience"/> (a bound parameter) names, as the table says in the
+    /// statement's own snapshot; no row when there is no such audience. A write reads it in its transaction
+    /// (<see cref="CeilingAsync"/>), a reader's statement as a scalar subquery (<see cref="Visibility.WithinLevel"/>).
+    /// </summary>
+    internal static string CeilingOf(string audience) => $"SELECT max_classification FROM audiences WHERE code = {audience}";
 
     /// <summary>
     /// The audience's accreditation ceiling as the table says now, read in the write's own transaction (null: there is
@@ -17,7 +22,7 @@ public sealed class AudienceDirectory(Db db)
     /// the cache just after that put above the new ceiling what readers of the audience then read.
     /// </summary>
     public static async Task<Classification?> CeilingAsync(DbSession session, string audience) =>
-        await session.QuerySingleOrDefaultAsync<int?>(CeilingOf, new { audience }) is { } ceiling ? (Classification)ceiling : null;
+        await session.QuerySingleOrDefaultAsync<int?>(CeilingOf("@audience"), new { audience }) is { } ceiling ? (Classification)ceiling : null;
 
     /// <summary>
     /// Why something marked <paramref name="marking"/> may not reach <paramref name="audience"/>, judged by the ceiling

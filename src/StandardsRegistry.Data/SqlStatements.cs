@@ -26,7 +26,7 @@ internal static class SqlStatements
             .Concat(CapabilityStore.Sql.All(dialect))
             .Concat(WebhookStore.Sql.All(dialect))
             .Append(AudienceDirectory.Select)
-            .Append(AudienceDirectory.CeilingOf)
+            .Append(AudienceDirectory.CeilingOf("@audience"))
             .Concat(AuditLog.Sql.All(dialect))
             .Distinct(StringComparer.Ordinal);
 }

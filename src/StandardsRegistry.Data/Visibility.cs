@@ -53,7 +53,7 @@ public static class Visibility
         : $"{classification} <= @scopeLevel AND {classification} <= {ReaderCeiling}";
 
     /// <summary>The ceiling of the reader's audience (<c>@scopeCommunity</c>) now; null when it has none.</summary>
-    private const string ReaderCeiling = "(SELECT ac.max_classification FROM audiences ac WHERE ac.code = @scopeCommunity)";
+    private static readonly string ReaderCeiling = $"({AudienceDirectory.CeilingOf("@scopeCommunity")})";
 
     /// <summary>A standard exists for the caller iff one of its versions is visible (NATO editors: or it has none yet).</summary>
     public static string StandardExists(VisibilityScope scope, string standardAlias, bool asAnnounced = false)
