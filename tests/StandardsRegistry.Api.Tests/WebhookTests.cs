@@ -15,6 +15,9 @@ public abstract class WebhookTests(TestProvider provider)
 {
     private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
 
+    /// <summary>An admin cleared only NATO RESTRICTED: INDUSTRY's ceiling as migrated, below the EU's.</summary>
+    private static readonly TestCaller AdminNr = new("admin-nr@nato", "NATO", "NR", "admin");
+
     // An attempt's timeout well above what a loaded test machine may take to answer on loopback: an acknowledgment the
     // dispatcher gave up on would be sent again, and the tests count deliveries. Only the hanging receiver's test needs
     // a short one.
@@ -512,7 +515,7 @@ public abstract class WebhookTests(TestProvider provider)
         await SetCeilingAsync(app, "EU", Classification.NR);
         await PublishReleasedAsync(app, "stanag-5523");
 
-        var nr = app.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        var nr = app.As(AdminNr);
         Assert.Equal(1, (await nr.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
         Assert.Equal(1, (await nr.GetJsonArrayAsync("/v1/subscriptions")).Single()!["pending"]!.GetValue<long>());
         Assert.Equal(3, (await cts.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
@@ -539,7 +542,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal(3, receiver.Acknowledged.Count());
 
         await SetCeilingAsync(app, "EU", Classification.NR);
-        var admin = app.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        var admin = app.As(AdminNr);
         await PublishReleasedAsync(app, "stanag-5514");
         await admin.WaitUntilNothingPendingAsync(id, "the event of EU at NR delivered");
         var last = receiver.Acknowledged.Last();
@@ -569,7 +572,7 @@ public abstract class WebhookTests(TestProvider provider)
         await using var receiver = await WebhookReceiver.StartAsync();
         var before = NewApp();
         await using var _ = before;
-        var nr = before.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        var nr = before.As(AdminNr);
         var body = new { audience = "INDUSTRY", url = receiver.Url.ToString(), secret = receiver.Secret };
         Assert.Empty(await nr.GetJsonArrayAsync("/v1/subscriptions")); // the audiences are read, and cached
 
@@ -586,7 +589,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Empty(receiver.Received);
 
         // Lowered again (to NR), which this process's cache has not seen yet: the admin cleared NR registers it.
-        nr = app.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        nr = app.As(AdminNr);
         await SetCeilingAsync(app, "INDUSTRY", Classification.NR);
         await RegistryClient.Expect(await nr.PostAsJsonAsync("/v1/subscriptions", body), HttpStatusCode.Created);
     }
@@ -602,7 +605,7 @@ public abstract class WebhookTests(TestProvider provider)
         await using var receiver = await WebhookReceiver.StartAsync();
         var before = NewApp();
         await using var _ = before;
-        var nr = before.As(new TestCaller("admin-nr@nato", "NATO", "NR", "admin"));
+        var nr = before.As(AdminNr);
         var created = await nr.PostAsJsonAsync("/v1/subscriptions", new { audience = "INDUSTRY", url = receiver.Url.ToString(), secret = receiver.Secret });
         await RegistryClient.Expect(created, HttpStatusCode.Created);
         var id = (await created.JsonAsync())["id"]!.GetValue<string>();

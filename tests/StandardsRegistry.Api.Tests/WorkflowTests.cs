@@ -246,14 +246,8 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(published, await VersionTextAsync(edition));
 
         // A refusal's entry is queued, not committed before the answer: waited for (10 s at most).
-        var admin = _app.As(TestCaller.Admin());
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        List<JsonObject> entries;
-        while ((entries = (await admin.GetJsonAsync($"/v1/audit?subject=editor@nato&key={Key}&limit=100"))["items"]!.AsArray()
-                   .Select(e => e!.AsObject()).Where(e => (int)e["status"]! == 412).ToList()).Count < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        static List<JsonObject> Refused(List<JsonObject> entries) => entries.Where(e => (int)e["status"]! == 412).ToList();
+        var entries = Refused(await _app.As(TestCaller.Admin()).AuditEntriesAsync($"subject=editor@nato&key={Key}&limit=100", all => Refused(all).Count >= 2));
         Assert.Equal(["version.publish", "version.withdraw"], entries.Select(e => (string)e["action"]!));
         Assert.All(entries, e => Assert.Equal(edition, (int?)e["edition"]));
     }
@@ -951,12 +945,8 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         return (editor ?? _editor).SendAsync(request);
     }
 
-    private Task<HttpResponseMessage> PutDraftAsync(int edition, object draft, string ifMatch, HttpClient? editor = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/{Key}/versions/{edition}") { Content = JsonContent.Create(draft) };
-        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        return (editor ?? _editor).SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PutDraftAsync(int edition, object draft, string ifMatch, HttpClient? editor = null) =>
+        SendWithIfMatchAsync(HttpMethod.Put, $"/v1/standards/{Key}/versions/{edition}", ifMatch, editor, draft);
 
     private static object Draft(string title, string classification = "NU", string summary = "A summary.") =>
         new { title, summary, body = "The body.", classification, attributes = RegistryClient.AttributesFor("caliber") };

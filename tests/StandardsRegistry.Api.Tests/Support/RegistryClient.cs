@@ -90,6 +90,25 @@ public static class RegistryClient
         }
     }
 
+    /// <summary>
+    /// The audit entries <c>/v1/audit?{query}</c> answers on its first page, once <paramref name="until"/> holds for them
+    /// (within 10 s; then as they are, for the test's assertions to say what is missing). A content read answered 200
+    /// is committed before its answer; anything else is queued, so it is waited for, never raced.
+    /// </summary>
+    public static async Task<List<JsonObject>> AuditEntriesAsync(this HttpClient admin, string query, Func<List<JsonObject>, bool> until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var entries = (await admin.GetJsonAsync($"/v1/audit?{query}"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+            if (until(entries) || DateTime.UtcNow > deadline)
+            {
+                return entries;
+            }
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>The subscription once the dispatcher has recorded every delivery it owes (nothing pending).</summary>
     public static Task<JsonObject> WaitUntilNothingPendingAsync(this HttpClient admin, string id, string what = "no delivery pending") =>
         admin.WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0, what);
