@@ -32,16 +32,6 @@ public abstract class AuditFaultTests(TestProvider provider)
         await authority.ReleaseAsync(Key, 1, "EU");
     }
 
-    private static async Task WaitUntilAsync(Func<bool> done, TimeSpan within, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!done())
-        {
-            Assert.True(deadline.Elapsed < within, $"Not within {within.TotalSeconds:0} s: {what}");
-            await Task.Delay(10);
-        }
-    }
-
     [Fact]
     public async Task AfterASigkillUnderConcurrentReadsEveryAnsweredReadHasItsEntryAndAnExportItsStart()
     {
@@ -89,7 +79,7 @@ public abstract class AuditFaultTests(TestProvider provider)
 
             // Two seconds of load (and at least 300 reads answered), then the kill, with reads in flight.
             var load = Stopwatch.StartNew();
-            await WaitUntilAsync(() => load.Elapsed > TimeSpan.FromSeconds(2) && Interlocked.Read(ref answered) >= 300, TimeSpan.FromSeconds(30), "300 reads answered");
+            await Wait.UntilAsync(() => load.Elapsed > TimeSpan.FromSeconds(2) && Interlocked.Read(ref answered) >= 300, TimeSpan.FromSeconds(30), "300 reads answered");
         }
         finally
         {
@@ -135,15 +125,15 @@ public abstract class AuditFaultTests(TestProvider provider)
         })).ToList();
         int Count(Func<(TimeSpan Started, TimeSpan Ended, HttpResponseMessage Response), bool> which) => calls.Count(which);
 
-        await WaitUntilAsync(() => Count(c => c.Response.StatusCode == HttpStatusCode.OK) >= 100, TimeSpan.FromSeconds(20), "100 reads served");
+        await Wait.UntilAsync(() => Count(c => c.Response.StatusCode == HttpStatusCode.OK) >= 100, TimeSpan.FromSeconds(20), "100 reads served");
         await store.FreezeAsync();
         var frozen = clock.Elapsed;
-        await WaitUntilAsync(() => Count(c => c.Started > frozen) >= 100, TimeSpan.FromSeconds(20), "100 reads sent while the trail is unwritable");
+        await Wait.UntilAsync(() => Count(c => c.Started > frozen) >= 100, TimeSpan.FromSeconds(20), "100 reads sent while the trail is unwritable");
         var ready = await app.Anonymous().GetAsync("/health/ready");
         var export = await app.As(Reader).GetAsync("/v1/export");
         await store.ThawAsync();
         var thawed = clock.Elapsed;
-        await WaitUntilAsync(() => Count(c => c.Started > thawed && c.Response.StatusCode == HttpStatusCode.OK) >= 20, TimeSpan.FromSeconds(20), "reads served again after the trail is writable");
+        await Wait.UntilAsync(() => Count(c => c.Started > thawed && c.Response.StatusCode == HttpStatusCode.OK) >= 20, TimeSpan.FromSeconds(20), "reads served again after the trail is writable");
         await stop.CancelAsync();
         await Task.WhenAll(readers);
         await app.StopAsync();

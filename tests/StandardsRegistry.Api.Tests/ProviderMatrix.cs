@@ -148,3 +148,9 @@ public sealed class ConfidentialityLabelNoLeakTestsOnSeed4778OnPostgres(LabelCat
 public sealed class WriteNonInterferenceTestsOnSqlite(ITestOutputHelper output) : WriteNonInterferenceTests(TestProvider.Sqlite, output);
 
 public sealed class WriteNonInterferenceTestsOnPostgres(ITestOutputHelper output) : WriteNonInterferenceTests(TestProvider.Postgres, output);
+
+// README's backup and restore, done under load: VACUUM INTO on SQLite, pg_dump and pg_restore on PostgreSQL.
+
+public sealed class BackupRestoreTestsOnSqlite() : BackupRestoreTests(TestProvider.Sqlite);
+
+public sealed class BackupRestoreTestsOnPostgres() : BackupRestoreTests(TestProvider.Postgres);

@@ -169,6 +169,29 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>
+    /// Backs <paramref name="database"/> up as README's "Backup and restore" says, <c>pg_dump -Fc</c>, while it may be in
+    /// use (pg_dump reads one snapshot), into a file in the cluster's directory; returns the file's path.
+    /// </summary>
+    public async Task<string> DumpAsync(string database, CancellationToken ct = default)
+    {
+        var file = Path.Combine(RootDirectory, $"{database}.dump");
+        var result = await RunServerToolAsync(
+            "pg_dump", ["-Fc", "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", ServiceUser, "-f", file, database], PgCtlTimeout, ct)
+            .ConfigureAwait(false);
+        result.EnsureSuccess("pg_dump");
+        return file;
+    }
+
+    /// <summary>Restores a <see cref="DumpAsync"/> file into the empty <paramref name="database"/> (<c>pg_restore</c>), stopping at the first error.</summary>
+    public async Task RestoreAsync(string file, string database, CancellationToken ct = default)
+    {
+        var result = await RunServerToolAsync(
+            "pg_restore", ["--exit-on-error", "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", ServiceUser, "-d", database, file], PgCtlTimeout, ct)
+            .ConfigureAwait(false);
+        result.EnsureSuccess("pg_restore");
+    }
+
     /// <summary>Fast shutdown: open sessions are terminated, as a crashed or restarted server would.</summary>
     public async Task StopAsync()
     {

@@ -49,6 +49,12 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>
+    /// A host over <paramref name="database"/> as it is (a restored backup, say), with the tests' default settings; it
+    /// migrates what the database lacks at start, as the service does, and drops the database when disposed.
+    /// </summary>
+    public static RegistryApp Over(TestDatabase database) => new(database, seed: false, new Dictionary<string, string>(), "Testing");
+
     // Set once the database has passed to a restarted host, which drops it when it is disposed.
     private bool _handedOver;
 

@@ -1,0 +1,18 @@
+using System.Diagnostics;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>Waiting for a condition the test's own tasks make true (counters of a load), never for a time.</summary>
+public static class Wait
+{
+    /// <summary>Polls <paramref name="done"/> every 10 ms; fails naming <paramref name="what"/> when it is not true within <paramref name="within"/>.</summary>
+    public static async Task UntilAsync(Func<bool> done, TimeSpan within, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(deadline.Elapsed < within, $"Not within {within.TotalSeconds:0} s: {what}");
+            await Task.Delay(10);
+        }
+    }
+}
