@@ -52,6 +52,12 @@ public sealed class DeliveryRow
     /// </summary>
     public Classification Ceiling { get; init; }
 
+    /// <summary>
+    /// The highest marking a POST of this delivery can carry: the view's level, or the ceiling when that is lower (the
+    /// dispatcher then sends only what is marked within it). Kept with the delivery's time or failure, for who may see them.
+    /// </summary>
+    public Classification Carried => Ceiling < ViewLevel ? Ceiling : ViewLevel;
+
     public FeedView View => new(ViewCommunity, ViewLevel, false);
 }
 
@@ -164,12 +170,13 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task<IReadOnlyList<DeliveryRow>> PendingAsync(string id, int limit, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<DeliveryRow>>(async c => await c.QueryAsync<DeliveryRow>(Sql.Pending(db.Dialect), new { id, limit }), ct).AsTask();
 
-    public Task DeliveredAsync(string subscriptionId, long deliveryId, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <param name="carried">The highest marking the delivery could carry (<see cref="DeliveryRow.Carried"/>): who may see its time.</param>
+    public Task DeliveredAsync(string subscriptionId, long deliveryId, Classification carried, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
             await c.ExecuteAsync(Sql.Delivered, new { id = deliveryId, at });
-            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at });
+            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at, level = (int)carried });
             return Result.Done(true);
         }, ct).AsTask();
 
@@ -180,12 +187,13 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task SkippedAsync(long deliveryId, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.Delivered, new { id = deliveryId, at = now.ToUnixTimeMilliseconds() })), ct).AsTask();
 
-    public Task FailedAsync(string subscriptionId, long deliveryId, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
+    /// <param name="carried">The highest marking the failed delivery could carry (<see cref="DeliveryRow.Carried"/>): who may see the failure.</param>
+    public Task FailedAsync(string subscriptionId, long deliveryId, Classification carried, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
             await c.ExecuteAsync(Sql.Failed, new { id = deliveryId, next = retryAt.ToUnixTimeMilliseconds() });
-            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error });
+            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error, level = (int)carried });
             return Result.Done(true);
         }, ct).AsTask();
 
@@ -201,12 +209,12 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             """;
 
         private const string Columns = """
-            s.id AS Id, s.audience AS Audience, s.url AS Url, s.secret AS Secret, s.state AS State, s.created_at AS CreatedAt, s.created_by AS CreatedBy,
-            s.failing_since AS FailingSince, s.last_error AS LastError, s.last_delivered_at AS LastDeliveredAt
+            s.id AS Id, s.audience AS Audience, s.url AS Url, s.secret AS Secret, s.state AS State, s.created_at AS CreatedAt, s.created_by AS CreatedBy
             """;
 
         private const string AllPending = $"""
             {Columns},
+            s.failing_since AS FailingSince, s.last_error AS LastError, s.last_delivered_at AS LastDeliveredAt,
             (SELECT COUNT(*) FROM webhook_outbox o WHERE o.subscription_id = s.id AND o.delivered_at IS NULL) AS Pending
             """;
 
@@ -214,8 +222,14 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         // lowered, rows queued in the view of the old ceiling wait until the dispatcher sends or withholds them; an admin
         // cleared only to the new ceiling manages the subscription, and their count would tell it how many events a view
         // above its clearance made.
+        // So is the delivery status: the last delivery's time, and a failure's start and error, each shown only when the
+        // delivery behind it carried nothing above the admin's clearance (after a lowered ceiling, they may be an NS
+        // edition's; 0029 keeps the level with each).
         private const string CoveredPending = $"""
             {Columns},
+            CASE WHEN s.failing_level <= @clearance THEN s.failing_since END AS FailingSince,
+            CASE WHEN s.failing_level <= @clearance THEN s.last_error END AS LastError,
+            CASE WHEN s.last_delivered_level <= @clearance THEN s.last_delivered_at END AS LastDeliveredAt,
             (SELECT COUNT(*) FROM webhook_outbox o JOIN feed_views ov ON ov.id = o.view_id
              WHERE o.subscription_id = s.id AND o.delivered_at IS NULL AND ov.level <= @clearance) AS Pending
             """;
@@ -289,11 +303,16 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
 
         public const string Delivered = "UPDATE webhook_outbox SET delivered_at = @at, attempts = attempts + 1 WHERE id = @id";
 
-        public const string Healthy = "UPDATE subscriptions SET failing_since = NULL, last_error = NULL, last_delivered_at = @at WHERE id = @id";
+        public const string Healthy = "UPDATE subscriptions SET failing_since = NULL, last_error = NULL, failing_level = NULL, last_delivered_at = @at, last_delivered_level = @level WHERE id = @id";
 
         public const string Failed = "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = @next WHERE id = @id";
 
-        public const string Failing = "UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error WHERE id = @id";
+        // A failure's start is kept from the first failure on, so its level is the highest of every failure since.
+        public const string Failing = """
+            UPDATE subscriptions SET failing_since = COALESCE(failing_since, @at), last_error = @error,
+                   failing_level = CASE WHEN failing_level IS NULL OR failing_level < @level THEN @level ELSE failing_level END
+            WHERE id = @id
+            """;
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
             [Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];

@@ -524,6 +524,46 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// After the audience's ceiling was lowered (CTS to NR), an admin cleared only to the new ceiling manages the
+    /// subscription, but its delivery status says nothing of deliveries that carried more than that clearance: not when
+    /// the last NS edition went out, nor that the receiver then failed (since when, with what error). An admin cleared to
+    /// them sees both. Once an event within the new ceiling is delivered, every admin sees that delivery's time.
+    /// </summary>
+    [Fact]
+    public async Task AfterTheCeilingIsLoweredTheDeliveryStatusOfEventsAboveItIsOnlyForAdminsClearedToThem()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(failingAfter: "00:00:01");
+        var cts = app.As(Admin);
+        var nr = app.As(AdminNr);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5531", "NS");
+        await cts.WaitUntilNothingPendingAsync(id, "the NS edition delivered");
+        var deliveredAt = (await cts.GetJsonAsync($"/v1/subscriptions/{id}"))["lastDeliveredAt"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5532", "NS");
+        await cts.WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the second NS edition's delivery failed");
+        await RegistryClient.Expect(await cts.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await SetCeilingAsync(app, "EU", Classification.NR);
+
+        var status = (JsonObject s) => (s["state"]?.GetValue<string>(), s["lastDeliveredAt"]?.GetValue<string>(), s["failingSince"] is not null, s["lastError"] is not null);
+        Assert.Equal(("paused", null, false, false), status(await nr.GetJsonAsync($"/v1/subscriptions/{id}")));
+        Assert.Equal(("paused", null, false, false), status((await nr.GetJsonArrayAsync("/v1/subscriptions")).Single()!.AsObject()));
+        Assert.Equal(("paused", deliveredAt, true, true), status(await cts.GetJsonAsync($"/v1/subscriptions/{id}")));
+        // The answer to a change is read as the admin making it may see it.
+        Assert.Equal(("active", null, false, false), status(await (await nr.PostAsync($"/v1/subscriptions/{id}/resume", null)).JsonAsync()));
+
+        // The failed NS edition is withheld now (nothing sent, nothing failed); an NU edition is delivered, and its time is everyone's.
+        receiver.Mode = WebhookReceiver.Behaviour.Acknowledge;
+        await PublishReleasedAsync(app, "stanag-5533");
+        await cts.WaitUntilNothingPendingAsync(id, "the NU edition delivered");
+        var after = await nr.GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Equal(("active", true, false, false), (after["state"]!.GetValue<string>(), after["lastDeliveredAt"] is not null, after["failingSince"] is not null, after["lastError"] is not null));
+        Assert.Equal(after["lastDeliveredAt"]!.GetValue<string>(), (await cts.GetJsonAsync($"/v1/subscriptions/{id}"))["lastDeliveredAt"]!.GetValue<string>());
+        Assert.Equal(["visible stanag-5531/1", "visible stanag-5533/1"], receiver.Acknowledged.Select(d => Named(d.Body)));
+    }
+
+    /// <summary>
     /// After the audience's ceiling was lowered (CTS to NR), a redelivery from a sequence number of the view the
     /// subscription reads now queues that view's events again and nothing of the view it read before, whose numbers are
     /// another count: no old event goes out again ahead of the ones asked for, and the admin (cleared only to the new

@@ -233,6 +233,33 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     }
 
     [Fact]
+    public async Task DeliveryStatusRecordedBefore0029IsKeptAtTheTopLevel()
+    {
+        // From 0029 a subscription's last delivery time and failure are each kept with the highest marking the delivery
+        // behind them could carry, and shown to admins cleared to it. Status recorded before has no such level: it is
+        // taken as the top one, and status never recorded stays without one. Migrated below 0023, whose guard only the
+        // migrator applies; the migrator runs the rest, 0029 among them.
+        MigrateBefore("0023");
+        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        {
+            connection.Open();
+            await connection.ExecuteAsync("""
+                INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by, last_delivered_at, failing_since, last_error)
+                VALUES ('s-delivered', 'EU', 'http://127.0.0.1/a', '0123456789abcdef', 'active', 0, 'admin', 5, NULL, NULL),
+                       ('s-failing', 'EU', 'http://127.0.0.1/b', '0123456789abcdef', 'active', 0, 'admin', 5, 7, 'HTTP 500'),
+                       ('s-new', 'INDUSTRY', 'http://127.0.0.1/c', '0123456789abcdef', 'active', 0, 'admin', NULL, NULL, NULL)
+                """);
+        }
+
+        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+        Assert.Contains($"db.{Provider.Name}/0029_delivery_status_level.sql", applied);
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Id, int? Delivered, int? Failing)>(
+            "SELECT id, last_delivered_level, failing_level FROM subscriptions ORDER BY id")).ToList()).AsTask();
+        Assert.Equal([("s-delivered", 4, null), ("s-failing", 4, 4), ("s-new", null, null)], rows);
+    }
+
+    [Fact]
     public async Task MarksHeldBefore0027AreKeptAsTheFirstRowsOfTheirCategoriesHistories()
     {
         // Before 0027 a category had one preferred standard, a row of preferred_standards; after it, the mark is a

@@ -171,13 +171,13 @@ public sealed class WebhookDispatcher(
             }
             if (error is null)
             {
-                await store.DeliveredAsync(subscription.Id, delivery.Id, time.GetUtcNow(), ct);
+                await store.DeliveredAsync(subscription.Id, delivery.Id, delivery.Carried, time.GetUtcNow(), ct);
                 continue;
             }
             var o = options.Value;
             var backoff = TimeSpan.FromTicks(Math.Min(o.MaxBackoff.Ticks, o.Backoff.Ticks * (1L << (int)Math.Min(delivery.Attempts, 20))));
             var now = time.GetUtcNow();
-            await store.FailedAsync(subscription.Id, delivery.Id, error, now, now + backoff, ct);
+            await store.FailedAsync(subscription.Id, delivery.Id, delivery.Carried, error, now, now + backoff, ct);
             metrics.DeliveryFailed(subscription.Id);
             logger.LogInformation("Webhook {Subscription} event {Event} not delivered ({Error}); next attempt in {Backoff}.", subscription.Id, row.EventId, error, backoff);
             return;
