@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Api.Webhooks;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 using StandardsRegistry.Tests.Support;
@@ -66,6 +69,18 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     private static string Named(JsonObject e) => $"{e["type"]} {e["key"]}/{e["edition"]}";
+
+    /// <summary>
+    /// The barrier of a "nothing was sent" check, instead of a sleep: returns once the dispatcher has ended a whole run
+    /// that began after the call (the second run to end after it; the first may have begun before), so every delivery
+    /// due when it was called has been attempted and has reached its receiver, if it was going to.
+    /// </summary>
+    private static async Task AWholeDeliveryRunAsync(RegistryApp app)
+    {
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var ended = dispatcher.RunsEnded;
+        await Wait.UntilAsync(() => dispatcher.RunsEnded >= ended + 2, TimeSpan.FromSeconds(20), "a whole delivery run after the check began");
+    }
 
     [Fact]
     public async Task EveryEventOfTheAudienceIsDeliveredSignedInOrderAndNothingElse()
@@ -219,7 +234,7 @@ public abstract class WebhookTests(TestProvider provider)
         await editor.CreateStandardAsync("stanag-5051");
         await editor.PublishAsync("stanag-5051", await editor.CreateDraftAsync("stanag-5051"));
         await app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("stanag-5051", 1, "EU", app.Clock.GetUtcNow().AddMinutes(30));
-        await Task.Delay(600); // several delivery runs
+        await AWholeDeliveryRunAsync(app);
         Assert.Empty(receiver.Received);
 
         app.Clock.Advance(TimeSpan.FromMinutes(31)); // nobody calls the API: the dispatcher's own run announces it
@@ -272,7 +287,7 @@ public abstract class WebhookTests(TestProvider provider)
         var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
         Assert.Equal("paused", (await (await admin.PostAsync($"/v1/subscriptions/{id}/pause", null)).JsonAsync())["state"]!.GetValue<string>());
         await PublishReleasedAsync(app, "stanag-5201");
-        await Task.Delay(500);
+        await AWholeDeliveryRunAsync(app);
         Assert.Empty(receiver.Received);
         Assert.Equal(1, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
 
@@ -289,7 +304,7 @@ public abstract class WebhookTests(TestProvider provider)
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/subscriptions/{id}")).StatusCode);
         await PublishReleasedAsync(app, "stanag-5202");
-        await Task.Delay(500);
+        await AWholeDeliveryRunAsync(app);
         Assert.Equal(2, receiver.Received.Count);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/v1/subscriptions/{id}")).StatusCode);
         Assert.Empty((await admin.GetJsonArrayAsync("/v1/subscriptions")));
@@ -625,7 +640,7 @@ public abstract class WebhookTests(TestProvider provider)
         await using var app = await before.RestartAsync();
         Assert.Empty(await app.As(Admin).GetJsonArrayAsync("/v1/subscriptions"));
         await PublishReleasedAsync(app, "stanag-5531", "NS", "INDUSTRY");
-        await Task.Delay(600); // several delivery runs
+        await AWholeDeliveryRunAsync(app);
         Assert.Empty(receiver.Received);
 
         // Lowered again (to NR), which this process's cache has not seen yet: the admin cleared NR registers it.

@@ -50,6 +50,13 @@ public sealed class WebhookDispatcher(
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly ResiliencePipelineRegistry<string> _pipelines = new();
     private readonly OutboxBacklog _backlog = new(metrics);
+    private long _runsEnded;
+
+    /// <summary>
+    /// Runs this process's dispatcher has ended, delivered or failed. The second run to end after a moment began after
+    /// it, so a test that sees it knows every delivery due at that moment was attempted, without sleeping on it.
+    /// </summary>
+    public long RunsEnded => Interlocked.Read(ref _runsEnded);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,6 +74,7 @@ public sealed class WebhookDispatcher(
             {
                 logger.LogWarning(e, "Webhook delivery run failed; trying again in {Interval}.", options.Value.PollInterval);
             }
+            Interlocked.Increment(ref _runsEnded);
             try
             {
                 await Task.Delay(options.Value.PollInterval, time, stoppingToken);
