@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.OpenApi;
+using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Http;
 
@@ -75,7 +76,9 @@ public static class OpenApiSetup
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "JWT",
-                    Description = "Claims: role (editor, release-authority, consumer, admin), community (NATO, EU, ...), clearance (NATO or EU marking). Without a token you read as PUBLIC.",
+                    Description = "Claims: sub (exactly one), community (NATO, EU, INDUSTRY, ...: exactly one), clearance (a NATO or EU marking; none reads NU), "
+                        + $"role ({string.Join(", ", Roles.All.Order(StringComparer.Ordinal))}; others grant nothing), nation (a NATO caller that speaks for a nation: a delegate records its responses, a planner its targets). "
+                        + "A token that names a claim twice or in another case is refused (401). Without a token you read as PUBLIC.",
                 };
                 return Task.CompletedTask;
             });
