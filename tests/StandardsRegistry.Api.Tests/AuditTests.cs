@@ -244,6 +244,32 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             $"The export was cut short inside the NS line after {breakAfter} bytes, but its closing entry says {(Domain.Classification?)ends[1].Classification}: {ends[1].Detail}");
     }
 
+    /// <summary>
+    /// A HEAD of the export answers the GET's status and headers (its Feed-Cursor among them) and no line: its start is on
+    /// record as a GET's is, and its closing entry says no line was sent, carrying no marking. It read and wrote every
+    /// line into nothing, and its closing entry said "complete" with the highest marking of lines that never left.
+    /// </summary>
+    [Fact]
+    public async Task AHeadOfTheExportSendsNoLineAndItsClosingEntrySaysSo()
+    {
+        await _editor.CreateStandardAsync("stanag-h");
+        await _editor.PublishAsync("stanag-h", await _editor.CreateDraftAsync("stanag-h", "NS"));
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        using var get = await reader.GetAsync("/v1/export");
+        using var head = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/export"));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (get.StatusCode, head.StatusCode));
+        Assert.Equal(get.Headers.GetValues("Feed-Cursor"), head.Headers.GetValues("Feed-Cursor"));
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        var ends = await _admin.AuditEntriesAsync($"subject={Uri.EscapeDataString("reader-NS@nato")}&limit=100", e => e.Count(x => (string)x["action"]! == "catalogue.export-end") == 2);
+        var lines = ends.Where(e => ((string)e["action"]!).StartsWith("catalogue.export", StringComparison.Ordinal)).Select(e => ((string)e["action"]!, (string?)e["classification"])).ToList();
+        Assert.Equal([("catalogue.export", null), ("catalogue.export-end", "NS"), ("catalogue.export", null), ("catalogue.export-end", null)], lines);
+        var closing = ends.Where(e => (string)e["action"]! == "catalogue.export-end").Select(e => (string)e["detail"]!).ToList();
+        Assert.Contains("complete: 1 versions", closing[0], StringComparison.Ordinal);
+        Assert.Contains("HEAD: the headers only, no line sent", closing[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AReadOfAHiddenEditionIsRecordedAsAskedAndEqualsOneOfAnEditionThatNeverExisted()
     {

@@ -189,6 +189,9 @@ public static class FeedApi
         var inLine = false;
         var complete = false;
         var body = response.Body;
+        // A HEAD: the GET's status and headers, its start on record, and no line read or sent.
+        var head = HeadRequests.IsHead(http);
+        more &= !head;
         try
         {
             while (more)
@@ -228,9 +231,12 @@ public static class FeedApi
                 }
                 more = await rows.MoveNextAsync();
             }
-            await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count, records), options, ct);
-            await body.WriteAsync(NewLine, ct);
-            await body.FlushAsync(ct);
+            if (!head)
+            {
+                await JsonSerializer.SerializeAsync(body, new ExportEndDto("end", cursor, count, records), options, ct);
+                await body.WriteAsync(NewLine, ct);
+                await body.FlushAsync(ct);
+            }
             complete = true;
         }
         finally
@@ -238,7 +244,7 @@ public static class FeedApi
             // How far it got: lines written whole to the response (the last of them may not have reached the client),
             // and whether it broke inside the next one (whose marking the classification then includes).
             var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
-            var detail = complete
+            var detail = head ? "HEAD: the headers only, no line sent" : complete
                 ? $"complete: {sent} and the end line"
                 : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");

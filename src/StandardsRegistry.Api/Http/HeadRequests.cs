@@ -7,6 +7,14 @@ namespace StandardsRegistry.Api.Http;
 /// </summary>
 public static class HeadRequests
 {
+    private static readonly object Key = new();
+
+    /// <summary>
+    /// Whether the request, routed as a GET, is a HEAD: a handler that streams (the export) then sends the GET's status
+    /// and headers and stops there, rather than producing a body that is dropped.
+    /// </summary>
+    public static bool IsHead(HttpContext context) => context.Items.ContainsKey(Key);
+
     public static async Task AnswerAsGet(HttpContext context, RequestDelegate next)
     {
         if (!HttpMethods.IsHead(context.Request.Method))
@@ -15,6 +23,7 @@ public static class HeadRequests
             return;
         }
         context.Request.Method = HttpMethods.Get;
+        context.Items[Key] = true;
         var body = context.Response.Body;
         context.Response.Body = Stream.Null;
         try
