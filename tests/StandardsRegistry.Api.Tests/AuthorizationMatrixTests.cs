@@ -399,7 +399,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             foreach (var route in routes)
             {
                 var read = route.Method is "GET" or "HEAD";
-                var answers = new Dictionary<string, (HttpStatusCode Status, string Body)>();
+                var answers = new Dictionary<string, (HttpStatusCode Status, string Body, string Headers)>();
                 foreach (var target in read ? readTargets : writeTargets)
                 {
                     var url = Url(route, target);
@@ -414,7 +414,8 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     using var response = await client.SendAsync(request);
                     Interlocked.Increment(ref requests);
                     var body = await response.Content.ReadAsStringAsync();
-                    answers[target.Name] = (response.StatusCode, body);
+                    var headers = HeadersOf(response);
+                    answers[target.Name] = (response.StatusCode, body, headers);
                     var where = $"{who.Name}: {route.Method} {url} -> {(int)response.StatusCode}";
 
                     var status = (int)response.StatusCode;
@@ -440,17 +441,17 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     {
                         failures.Add($"{where}: the route takes this method. {Cut(body)}");
                     }
-                    foreach (var secret in forbidden.Where(f => body.Contains(f, StringComparison.Ordinal)))
+                    foreach (var secret in forbidden.Where(f => body.Contains(f, StringComparison.Ordinal) || headers.Contains(f, StringComparison.Ordinal)))
                     {
-                        failures.Add($"{where}: the answer carries '{secret}', which this principal may not see. {Cut(body)}");
+                        failures.Add($"{where}: the answer carries '{secret}', which this principal may not see. {headers} {Cut(body)}");
                     }
                 }
 
                 // What the principal may not see is answered exactly as what does not exist.
                 if (Expected(route, who) is null && Hides(route, who, read) && answers["secret"] != answers["absent"])
                 {
-                    failures.Add($"{who.Name}: {route.Method} {route.Pattern}: the hidden target answers {(int)answers["secret"].Status} {Cut(answers["secret"].Body)}, "
-                        + $"an absent one {(int)answers["absent"].Status} {Cut(answers["absent"].Body)}.");
+                    failures.Add($"{who.Name}: {route.Method} {route.Pattern}: the hidden target answers {(int)answers["secret"].Status} {answers["secret"].Headers} {Cut(answers["secret"].Body)}, "
+                        + $"an absent one {(int)answers["absent"].Status} {answers["absent"].Headers} {Cut(answers["absent"].Body)}.");
                 }
             }
         });
@@ -502,6 +503,18 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         route.Name == "RecordCapabilityTarget" && target.Cycle == TargetCycle && !((who.Clearance ?? 0) >= 3 && who.Nation is null or "FRA")
             ? 403
             : null;
+
+    /// <summary>
+    /// The answer's headers, content headers included, as one line in name order: scanned for canaries like the body, and
+    /// compared between a hidden and an absent target like the body. Left out: what differs from one request to the next
+    /// whatever it asks (the date, the rate limiter's count).
+    /// </summary>
+    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", response.Headers.Concat(response.Content.Headers)
+        .Where(h => !PerRequestHeaders.Contains(h.Key))
+        .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+        .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
+
+    private static readonly HashSet<string> PerRequestHeaders = new(StringComparer.OrdinalIgnoreCase) { "Date" };
 
     /// <summary>Whether the secret target is hidden from <paramref name="who"/> on this route (so it must answer as the absent one).</summary>
     private static bool Hides(Route route, Who who, bool read)
