@@ -188,12 +188,9 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
 
     private readonly World _world = new();
 
-    private static readonly (string Response, string? Reservation)[] Contents =
-        [("ratified", null), ("not-ratifying", null), ("ratified-with-reservations", "Only for land forces.")];
+    private static readonly (string Response, string? Reservation)[] Contents = WriteBodies.Contents;
 
-    private static object ResponseBody(int content, int level) => Contents[content].Reservation is { } reservation
-        ? new { response = Contents[content].Response, reservation, classification = Levels[level] }
-        : new { response = Contents[content].Response, classification = Levels[level] };
+    private static object ResponseBody(int content, int level) => WriteBodies.Response(content, Levels[level]);
 
     /// <summary>
     /// The state both registries hold: standards the writer may write (w-*, every edition within its clearance), standards
@@ -425,40 +422,37 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
     private static IEnumerable<string> SubscriptionPool(Run run) =>
         ["{sub:shared}", "{sub:created:0}", "{sub:created:1}", "{sub:created:0}", .. run.B.HiddenSubscriptions, "0f0e0d0c-0b0a-0908-0706-050403020100"];
 
-    /// <summary>A body for each write route, by endpoint name; a write route not known here fails the test, naming it.</summary>
+    /// <summary>
+    /// A body for each write route, by endpoint name: the choices generated here, the body built by <see cref="WriteBodies"/>
+    /// (one table of valid bodies, shared with AuthorizationMatrixTests); a write route not known there fails the test, naming it.
+    /// </summary>
     private Gen<string?> Body(Route route, string url, Writer writer)
     {
         var c = writer.Clearance;
         var level = Gen.Frequency((6, Gen.Choose(0, c)), (1, Gen.Choose(0, 4)));
-        string Json(object value) => System.Text.Json.JsonSerializer.Serialize(value, RegistryClient.Json);
         var key = url.Split('/') is [_, "v1", "standards", var k, ..] ? k : "w-0";
         var category = _world.CategoryOf.GetValueOrDefault(key) ?? (key == "n-1" ? "radio-band" : "caliber");
-        return RouteName(route) switch
+        var name = RouteName(route);
+        string? Valid(WriteBodies.Choice choice) => WriteBodies.Of(name, choice);
+        return name switch
         {
             "CreateStandard" => from created in Pick("n-0", "n-1", "w-0", "e-0")
-                                select (string?)Json(new { key = created, designation = created.ToUpperInvariant(), category = created == "n-1" ? "radio-band" : _world.CategoryOf.GetValueOrDefault(created) ?? "caliber", title = $"Title of {created}" }),
+                                select Valid(new(Key: created, Category: created == "n-1" ? "radio-band" : _world.CategoryOf.GetValueOrDefault(created) ?? "caliber")),
             "CreateDraft" or "UpdateDraft" => from l in level
                                               from title in Pick("First text.", "Second text.")
-                                              select (string?)Json(new { title, summary = "A summary.", body = "The body.", classification = Levels[l], attributes = RegistryClient.AttributesFor(category) }),
-            "PublishVersion" or "AddRelation" or "RemoveRelation" or "AddEquivalent" or "RemoveEquivalent" or "UnmarkPreferred"
-                or "RevokeRelease" or "RevokeResponseRelease" or "RevokeCapabilityTable"
-                or "PauseSubscription" or "ResumeSubscription" or "DeleteSubscription" => Gen.Constant<string?>(null),
-            "WithdrawVersion" => Gen.Constant<string?>(Json(new { reason = "Obsolete." })),
-            "ReleaseVersion" or "ReleaseResponse" => Gen.Constant<string?>(Json(new { reason = "Needed." })),
+                                              select Valid(new(Category: category, Classification: Levels[l], Title: title)),
             "RecordResponse" => from content in Gen.Choose(0, Contents.Length - 1)
                                 from l in level
-                                select (string?)Json(ResponseBody(content, l)),
-            "MarkPreferred" => Gen.Constant<string?>(Json(new { rationale = "Civil-aligned." })),
+                                select Valid(new(Content: content, Classification: Levels[l])),
             "RecordCapabilityTarget" => from quantity in Pick(1000L, 261L, 5000L, 42L)
                                         from l in level
-                                        select (string?)Json(new { quantity, classification = Levels[l] }),
+                                        select Valid(new(Quantity: quantity, Classification: Levels[l])),
             "PublishCapabilityTable" => from l in Gen.Choose(0, Math.Min(c, 1))
-                                        select (string?)Json(new { classification = Levels[l] }),
+                                        select Valid(new(Classification: Levels[l])),
             "CreateSubscription" => from audience in Pick(Audiences)
-                                    select (string?)Json(new { audience, url = $"http://127.0.0.1:9/{audience.ToLowerInvariant()}", secret = "0123456789abcdef" }),
-            "RedeliverSubscription" => Gen.Constant<string?>(Json(new { fromSequence = 1 })),
-            var other => throw new Xunit.Sdk.XunitException(
-                $"The write route {route.Method} {route.Pattern} ({other}) is new to {nameof(WriteNonInterferenceTests)}: teach Body() what it takes."),
+                                    select Valid(new(Audience: audience)),
+            // The rest take no choice (or no body): one body each, and WriteBodies names a route it does not know.
+            _ => Gen.Constant(Valid(new())),
         };
     }
 
