@@ -331,8 +331,11 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         return [.. routes, .. routes.Where(r => r.Method == "GET").Select(r => r with { Method = "HEAD" })];
     }
 
-    /// <summary>A target: which standard, edition, audience and subscription a route's parameters name.</summary>
-    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription, string Cycle);
+    /// <summary>
+    /// A target: which standard, edition, audience and subscription a route's parameters name; and the civil source, none
+    /// ("XX", refused in the URL) but where a valid request needs a real one.
+    /// </summary>
+    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription, string Cycle, string Source = "XX");
 
     private static string Url(Route route, Target target) => AppRoutes.Url(route, name => name switch
     {
@@ -344,7 +347,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // Writes aim at what no write can change: a relation to a standard that does not exist, a civil source that is none.
         "kind" => "covers",
         "target" => Absent,
-        "source" => "XX",
+        "source" => target.Source,
         "identifier" => "1",
         "documentName" => "v1",
         // Capability targets: the planted cycle or one without targets. Writes send "{}", which no target or table
@@ -387,8 +390,8 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // the same edition, and the EU subscription itself (hidden from an admin who may not manage it).
         var validTargets = new[]
         {
-            new Target("secret", Secret, "1", "EU", _euSubscription, TargetCycle),
-            writeTargets[2],
+            new Target("secret", Secret, "1", "EU", _euSubscription, TargetCycle, "ISO"),
+            writeTargets[2] with { Source = "ISO" },
         };
 
         // Principals are independent (nothing they send may change anything: the snapshot below proves it), so a few
