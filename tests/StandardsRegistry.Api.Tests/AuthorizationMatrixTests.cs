@@ -408,32 +408,56 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", who.Token);
             }
             var forbidden = Forbidden(who).ToList();
+
+            // One request: its answer (status, body, headers), with a server error or a canary in the answer, of any
+            // status, recorded as a failure. A write carries a tag of no state: a conditional write compares it only
+            // once the writer may write to what it names, so a hidden target still answers as an absent one.
+            async Task<Answer> AskAsync(Route route, string url, string? content, string with)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(route.Method), url);
+                if (route.Method is not ("GET" or "HEAD"))
+                {
+                    if (content is not null)
+                    {
+                        request.Content = new StringContent(content, Encoding.UTF8, "application/json");
+                    }
+                    request.Headers.TryAddWithoutValidation("If-Match", "\"matrix-stale\"");
+                }
+                using var response = await client.SendAsync(request);
+                Interlocked.Increment(ref requests);
+                var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), HeadersOf(response),
+                    $"{who.Name}: {route.Method} {url}{with} -> {(int)response.StatusCode}");
+                if ((int)answer.Status >= 500)
+                {
+                    failures.Add($"{answer.Where}: a server error. {Cut(answer.Body)}");
+                }
+                foreach (var secret in forbidden.Where(f => answer.Body.Contains(f, StringComparison.Ordinal) || answer.Headers.Contains(f, StringComparison.Ordinal)))
+                {
+                    failures.Add($"{answer.Where}: the answer carries '{secret}', which this principal may not see. {answer.Headers} {Cut(answer.Body)}");
+                }
+                return answer;
+            }
+
+            // What the principal may not see is answered exactly as what does not exist: status, body, headers.
+            void SameAsAbsent(Route route, Dictionary<string, Answer> answers, string with)
+            {
+                if (answers["secret"].Same != answers["absent"].Same)
+                {
+                    failures.Add($"{who.Name}: {route.Method} {route.Pattern}{with}: the hidden target answers {(int)answers["secret"].Status} {answers["secret"].Headers} {Cut(answers["secret"].Body)}, "
+                        + $"an absent one {(int)answers["absent"].Status} {answers["absent"].Headers} {Cut(answers["absent"].Body)}.");
+                }
+            }
+
             foreach (var route in routes)
             {
                 var read = route.Method is "GET" or "HEAD";
-                var answers = new Dictionary<string, (HttpStatusCode Status, string Body, string Headers)>();
+                var answers = new Dictionary<string, Answer>();
                 foreach (var target in read ? readTargets : writeTargets)
                 {
-                    var url = Url(route, target);
-                    using var request = new HttpRequestMessage(new HttpMethod(route.Method), url);
-                    if (!read)
-                    {
-                        request.Content = new StringContent(Body(route, target), Encoding.UTF8, "application/json");
-                        // A tag of no state: a conditional write compares it only once the writer may write to what it
-                        // names, so a hidden target still answers as an absent one.
-                        request.Headers.TryAddWithoutValidation("If-Match", "\"matrix-stale\"");
-                    }
-                    using var response = await client.SendAsync(request);
-                    Interlocked.Increment(ref requests);
-                    var body = await response.Content.ReadAsStringAsync();
-                    var headers = HeadersOf(response);
-                    answers[target.Name] = (response.StatusCode, body, headers);
-                    var where = $"{who.Name}: {route.Method} {url} -> {(int)response.StatusCode}";
-
-                    var status = (int)response.StatusCode;
+                    var answer = answers[target.Name] = await AskAsync(route, Url(route, target), read ? null : Body(route, target), "");
+                    var status = (int)answer.Status;
                     if (status >= 500)
                     {
-                        failures.Add($"{where}: a server error. {Cut(body)}");
                         continue;
                     }
                     var expected = Expected(route, who) ?? Decided(route, target, who);
@@ -441,29 +465,22 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     {
                         if (status != refusal)
                         {
-                            failures.Add($"{where}: expected {refusal}. {Cut(body)}");
+                            failures.Add($"{answer.Where}: expected {refusal}. {Cut(answer.Body)}");
                         }
                         continue;
                     }
                     if (status is 401 or 403)
                     {
-                        failures.Add($"{where}: refused a principal its policy allows. {Cut(body)}");
+                        failures.Add($"{answer.Where}: refused a principal its policy allows. {Cut(answer.Body)}");
                     }
                     if (status == 405)
                     {
-                        failures.Add($"{where}: the route takes this method. {Cut(body)}");
-                    }
-                    foreach (var secret in forbidden.Where(f => body.Contains(f, StringComparison.Ordinal) || headers.Contains(f, StringComparison.Ordinal)))
-                    {
-                        failures.Add($"{where}: the answer carries '{secret}', which this principal may not see. {headers} {Cut(body)}");
+                        failures.Add($"{answer.Where}: the route takes this method. {Cut(answer.Body)}");
                     }
                 }
-
-                // What the principal may not see is answered exactly as what does not exist.
-                if (Expected(route, who) is null && Hides(route, who, read) && answers["secret"] != answers["absent"])
+                if (Expected(route, who) is null && Hides(route, who, read))
                 {
-                    failures.Add($"{who.Name}: {route.Method} {route.Pattern}: the hidden target answers {(int)answers["secret"].Status} {answers["secret"].Headers} {Cut(answers["secret"].Body)}, "
-                        + $"an absent one {(int)answers["absent"].Status} {answers["absent"].Headers} {Cut(answers["absent"].Body)}.");
+                    SameAsAbsent(route, answers, "");
                 }
 
                 // A write's real decision, which "{}" never reaches (it is refused as invalid first): a valid body, to the
@@ -472,43 +489,19 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 // it, a 403 for its marking) answers differently from the absent target; one that wrote breaks the snapshot.
                 if (!read && Expected(route, who) is null && Hides(route, who, read))
                 {
-                    var valid = new Dictionary<string, (HttpStatusCode Status, string Body, string Headers)>();
                     var content = WriteBodies.Of(route.Name ?? $"{route.Method} {route.Pattern}");
+                    var valid = new Dictionary<string, Answer>();
                     foreach (var target in validTargets)
                     {
-                        var url = Url(route, target);
-                        using var request = new HttpRequestMessage(new HttpMethod(route.Method), url);
-                        if (content is not null)
-                        {
-                            request.Content = new StringContent(content, Encoding.UTF8, "application/json");
-                        }
-                        request.Headers.TryAddWithoutValidation("If-Match", "\"matrix-stale\"");
-                        using var response = await client.SendAsync(request);
-                        Interlocked.Increment(ref requests);
+                        var answer = valid[target.Name] = await AskAsync(route, Url(route, target), content, $" with a valid body {content ?? "(none)"}");
                         Interlocked.Increment(ref validRequests);
-                        var body = await response.Content.ReadAsStringAsync();
-                        var headers = HeadersOf(response);
-                        valid[target.Name] = (response.StatusCode, body, headers);
-                        var where = $"{who.Name}: {route.Method} {url} with a valid body {content ?? "(none)"} -> {(int)response.StatusCode}";
-                        if ((int)response.StatusCode >= 500)
-                        {
-                            failures.Add($"{where}: a server error. {Cut(body)}");
-                        }
-                        if (response.StatusCode == HttpStatusCode.BadRequest)
+                        if (answer.Status == HttpStatusCode.BadRequest)
                         {
                             // Refused as invalid, the body never reached the decision this check is for.
-                            failures.Add($"{where}: the body is not a valid one for this route: correct it in WriteBodies. {Cut(body)}");
-                        }
-                        foreach (var secret in forbidden.Where(f => body.Contains(f, StringComparison.Ordinal) || headers.Contains(f, StringComparison.Ordinal)))
-                        {
-                            failures.Add($"{where}: the answer carries '{secret}', which this principal may not see. {headers} {Cut(body)}");
+                            failures.Add($"{answer.Where}: the body is not a valid one for this route: correct it in WriteBodies. {Cut(answer.Body)}");
                         }
                     }
-                    if (valid["secret"] != valid["absent"])
-                    {
-                        failures.Add($"{who.Name}: {route.Method} {route.Pattern} with a valid body: the hidden target answers {(int)valid["secret"].Status} {valid["secret"].Headers} {Cut(valid["secret"].Body)}, "
-                            + $"an absent one {(int)valid["absent"].Status} {valid["absent"].Headers} {Cut(valid["absent"].Body)}.");
-                    }
+                    SameAsAbsent(route, valid, " with a valid body");
                 }
             }
         });
@@ -560,6 +553,12 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         route.Name == "RecordCapabilityTarget" && target.Cycle == TargetCycle && !((who.Clearance ?? 0) >= 3 && who.Nation is null or "FRA")
             ? 403
             : null;
+
+    /// <summary>An answer as the matrix compares it (<see cref="Same"/>), and where it came from, for failure messages.</summary>
+    private sealed record Answer(HttpStatusCode Status, string Body, string Headers, string Where)
+    {
+        public (HttpStatusCode, string, string) Same => (Status, Body, Headers);
+    }
 
     /// <summary>
     /// The answer's headers, content headers included, as one line in name order: scanned for canaries like the body, and
