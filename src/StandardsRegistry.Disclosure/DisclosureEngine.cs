@@ -122,8 +122,8 @@ public sealed class DisclosureEngine
         return null;
     }
 
-    /// <summary>The interior cells of <paramref name="layout"/> that cell <paramref name="p"/> of an earlier design sums;
-    /// null if one of them is outside this design.</summary>
+    /// <summary>The interior cells of <paramref name="layout"/> that cell <paramref name="p"/> of another design
+    /// (<paramref name="priorLayout"/>, mostly an earlier one) sums; null if one of them is outside <paramref name="layout"/>.</summary>
     private static int[]? Interior(Layout layout, Layout priorLayout, int p)
     {
         var members = new int[priorLayout.Members[p].Length];
@@ -176,30 +176,44 @@ public sealed class DisclosureEngine
     /// as this cycle's interval shifted by the earlier value, whether or not that value was published) — downwards at
     /// most by the target's current figure (its change cannot be below minus its earlier figure). A cell the
     /// earlier release suppressed is cheaper to suppress again. An earlier cell this design lacks (a capability added to
-    /// its group, another grouping) is judged the same way, as a hidden cell over this design's interior cells.
+    /// its group, another grouping) is judged the same way, as a hidden cell over this design's interior cells; so is a
+    /// cell of this design the earlier one lacks but whose pairs all lie within it (another grouping: its earlier value
+    /// is a sum of the earlier interior cells, which the earlier table may publish).
     /// </summary>
     private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights, Hidden hidden)
     {
         var priorLayout = new Layout(prior.Table.Design);
-        var priorCells = priorLayout.CellContributions(priorLayout.Holdings(Rows(prior.Contributions)));
+        var priorHoldings = priorLayout.Holdings(Rows(prior.Contributions));
+        var priorCells = priorLayout.CellContributions(priorHoldings);
         var suppressedBefore = prior.Table.Cells.Where(cell => cell.Value is null).Select(cell => cell.Key).ToHashSet();
         var bySignature = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var p = 0; p < priorLayout.Count; p++) bySignature[priorLayout.Signature(p)] = p;
-        var judged = new List<(int Cell, int Prior, Dictionary<string, long> Now)>();
+        var judged = new List<(int Cell, Dictionary<string, long> Before, Dictionary<string, long> Now)>();
         for (var c = 0; c < layout.Count; c++)
         {
-            if (!bySignature.TryGetValue(layout.Signature(c), out var p)) continue;
-            if (suppressedBefore.Contains(priorLayout.Keys[p])) weights[c] *= StableWeight;
-            judged.Add((c, p, perCell[c]));
+            if (bySignature.TryGetValue(layout.Signature(c), out var p))
+            {
+                if (suppressedBefore.Contains(priorLayout.Keys[p])) weights[c] *= StableWeight;
+                judged.Add((c, priorCells[p], perCell[c]));
+            }
+            // A cell of this design the earlier one lacks (another grouping): its earlier value is still a sum of the
+            // earlier design's interior cells, which that table's published cells may give, and then so is its change.
+            else if (Interior(priorLayout, layout, c) is { } members)
+            {
+                var before = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var i in members)
+                    foreach (var (nation, quantity) in priorHoldings[i]) before[nation] = checked(before.GetValueOrDefault(nation) + quantity);
+                judged.Add((c, before, perCell[c]));
+            }
         }
         // The earlier cells this design lacks: their change is still worked out from the cells that are in both.
         for (var p = 0; p < priorLayout.Count; p++)
-            if (hidden.Of(priorLayout, p) is { } h) judged.Add((h, p, hidden.Contributions(h)));
-        foreach (var (c, p, now) in judged)
+            if (hidden.Of(priorLayout, p) is { } h) judged.Add((h, priorCells[p], hidden.Contributions(h)));
+        foreach (var (c, before, now) in judged)
         {
             var change = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var nation in now.Keys.Union(priorCells[p].Keys))
-                change[nation] = Math.Abs(now.GetValueOrDefault(nation) - priorCells[p].GetValueOrDefault(nation));
+            foreach (var nation in now.Keys.Union(before.Keys))
+                change[nation] = Math.Abs(now.GetValueOrDefault(nation) - before.GetValueOrDefault(nation));
             foreach (var (target, level) in Sensitivity.Targets(change, rules, Mutant))
             {
                 var floor = now.GetValueOrDefault(target);

@@ -61,11 +61,17 @@ internal static class AttackerOracle
             items.Add(new Item(cell.Key, "value", objective, Evaluate(objective, figures), perNation, perNation));
             foreach (var before in earlier.Where(r => r.Design.Cycle != current.Design.Cycle))
             {
-                if (!before.Table.Cells.Any(c => c.Key == cell.Key)) continue;
-                var mine = Members(current.Design, cell.Key).Order().ToList();
-                if (!mine.SequenceEqual(Members(before.Design, cell.Key).Order())) continue;
+                // The same (capability, horizon) pairs in the earlier cycle, whether or not the earlier design has a cell
+                // summing them (another grouping): its published cells may still sum them, and the change is then known.
+                var mine = Members(current.Design, cell.Key);
+                if (!mine.All(m => unknowns.ContainsKey((before.Design.Cycle, m.Capability, m.Horizon))
+                    && before.Design.Capabilities.Any(c => c.Code == m.Capability) && before.Design.Horizons.Contains(m.Horizon))) continue;
                 var change = Objective(current, cell.Key, unknowns, 1);
-                foreach (var (i, coefficient) in Objective(before, cell.Key, unknowns, -1)) change[i] = change.GetValueOrDefault(i) + coefficient;
+                foreach (var m in mine)
+                {
+                    var i = unknowns[(before.Design.Cycle, m.Capability, m.Horizon)];
+                    change[i] = change.GetValueOrDefault(i) - 1;
+                }
                 items.Add(new Item(cell.Key, $"change since {before.Design.Cycle}", change, Evaluate(change, figures),
                     PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), perNation));
             }

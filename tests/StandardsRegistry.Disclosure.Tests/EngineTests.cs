@@ -174,6 +174,48 @@ public sealed class EngineTests
         Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
     }
 
+    [Fact]
+    public void TheChangeOfACellTheEarlierDesignLacksButItsCellsSumIsProtected()
+    {
+        // 2025: each ammunition in a group of its own, every cell published (four nations, no dominance).
+        var first = new TableDesign("2025", [new("ammo-155mm", "rounds", "fires"), new("ammo-120mm", "rounds", "mortars"), new("radio-hf", "sets", "c2")], [2027]);
+        List<Contribution> targets = [.. Spread("ammo-155mm", 2027), .. Spread("ammo-120mm", 2027), .. Spread("radio-hf", 2027)];
+        var engine = new DisclosureEngine(Rules);
+        var released = new Release(targets, engine.Protect(first, targets, []).Release());
+        Assert.All(released.Table.Cells, cell => Assert.NotNull(cell.Value));
+
+        // 2026: the catalogue puts both ammunitions in one group; DEU alone changes its 155 mm target (+50). The new
+        // group:fires cell (155 mm + 120 mm) is no cell of the 2025 design, but 2025's two published ammunition cells sum
+        // it: were group:fires/2027 published, its change (DEU's +50 alone) would be the difference.
+        var second = first with { Cycle = "2026", Capabilities = [new("ammo-155mm", "rounds", "fires"), new("ammo-120mm", "rounds", "fires"), new("radio-hf", "sets", "c2")] };
+        List<Contribution> next = [.. targets.Select(t => t.Nation == "DEU" && t.Capability == "ammo-155mm" ? t with { Quantity = t.Quantity + 50 } : t)];
+        var again = engine.Protect(second, next, [new PriorRelease(released.Table, targets)]);
+        Assert.True(again.Releasable);
+        var breaches = AttackerOracle.Breaches(Rules, [released], new Release(next, again.Release()), out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
+    [Fact]
+    public void TheChangeOfACapabilityTotalIsProtectedWhenTheHorizonsRollForward()
+    {
+        // 2025 over 2026–2028, every cell published; 2026 over 2027–2028 (the configured horizons roll forward), and DEU
+        // alone raises its 155 mm target for 2027 (+50). The 2026 capability total sums 2027 and 2028, no cell of 2025's
+        // design, but 2025's published 2027 and 2028 cells sum it: published, its change would be DEU's.
+        var first = Design with { Horizons = [2026, 2027, 2028] };
+        var targets = first.Capabilities.SelectMany(c => first.Horizons.SelectMany(h => Spread(c.Code, h))).ToList();
+        var engine = new DisclosureEngine(Rules);
+        var released = new Release(targets, engine.Protect(first, targets, []).Release());
+        Assert.All(released.Table.Cells, cell => Assert.NotNull(cell.Value));
+
+        var second = Design with { Cycle = "2026", Horizons = [2027, 2028] };
+        List<Contribution> next = [.. targets.Where(t => t.Horizon != 2026)
+            .Select(t => t is { Nation: "DEU", Capability: "ammo-155mm", Horizon: 2027 } ? t with { Quantity = t.Quantity + 50 } : t)];
+        var again = engine.Protect(second, next, [new PriorRelease(released.Table, targets)]);
+        Assert.True(again.Releasable);
+        var breaches = AttackerOracle.Breaches(Rules, [released], new Release(next, again.Release()), out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(3, 0)]
