@@ -31,27 +31,31 @@ internal static class AttackerOracle
     /// sensitive quantity) intervals worked out.</summary>
     public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals)
     {
-        var releases = earlier.Append(current).ToList();
+        // A release of this cycle computed from other figures (a target revised since) holds other unknowns, as another
+        // cycle's does: its cells are sums of the figures before the revision, and what links the two is the change.
+        var version = earlier.Select((release, index) => release.Design.Cycle == current.Design.Cycle && Revised(release, current)
+            ? $"{release.Design.Cycle} before revision {index}" : release.Design.Cycle).Append(current.Design.Cycle).ToList();
+        var releases = earlier.Append(current).Select((release, index) => (Release: release, Cycle: version[index])).ToList();
         var unknowns = new Dictionary<(string Cycle, string Capability, int Horizon), int>();
-        foreach (var release in releases)
+        foreach (var (release, cycle) in releases)
             foreach (var capability in release.Design.Capabilities)
                 foreach (var horizon in release.Design.Horizons)
-                    unknowns.TryAdd((release.Design.Cycle, capability.Code, horizon), unknowns.Count);
+                    unknowns.TryAdd((cycle, capability.Code, horizon), unknowns.Count);
 
         // Each nation's figure per unknown (holdings summed).
         var figures = new Dictionary<string, double[]>();
-        var cycles = releases.GroupBy(r => r.Design.Cycle).Select(g => g.First());
-        foreach (var release in cycles)
+        var cycles = releases.GroupBy(r => r.Cycle).Select(g => g.First());
+        foreach (var (release, cycle) in cycles)
             foreach (var row in release.Contributions)
             {
                 if (!figures.TryGetValue(row.Nation, out var own)) figures[row.Nation] = own = new double[unknowns.Count];
-                own[unknowns[(release.Design.Cycle, row.Capability, row.Horizon)]] += row.Quantity;
+                own[unknowns[(cycle, row.Capability, row.Horizon)]] += row.Quantity;
             }
 
         var equalities = new List<(int[] Members, double Value)>();
-        foreach (var release in releases)
+        foreach (var (release, cycle) in releases)
             foreach (var cell in release.Table.Cells)
-                if (cell.Value is { } value) equalities.Add((Members(release.Design, cell.Key).Select(m => unknowns[(release.Design.Cycle, m.Capability, m.Horizon)]).ToArray(), value));
+                if (cell.Value is { } value) equalities.Add((Members(release.Design, cell.Key).Select(m => unknowns[(cycle, m.Capability, m.Horizon)]).ToArray(), value));
 
         var items = new List<Item>();
         foreach (var cell in current.Table.Cells)
@@ -59,20 +63,20 @@ internal static class AttackerOracle
             var objective = Objective(current, cell.Key, unknowns, 1);
             var perNation = PerNation(objective, figures);
             items.Add(new Item(cell.Key, "value", objective, Evaluate(objective, figures), perNation, perNation));
-            foreach (var before in earlier.Where(r => r.Design.Cycle != current.Design.Cycle))
+            foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
             {
                 // The same (capability, horizon) pairs in the earlier cycle, whether or not the earlier design has a cell
                 // summing them (another grouping): its published cells may still sum them, and the change is then known.
                 var mine = Members(current.Design, cell.Key);
-                if (!mine.All(m => unknowns.ContainsKey((before.Design.Cycle, m.Capability, m.Horizon))
+                if (!mine.All(m => unknowns.ContainsKey((cycle, m.Capability, m.Horizon))
                     && before.Design.Capabilities.Any(c => c.Code == m.Capability) && before.Design.Horizons.Contains(m.Horizon))) continue;
                 var change = Objective(current, cell.Key, unknowns, 1);
                 foreach (var m in mine)
                 {
-                    var i = unknowns[(before.Design.Cycle, m.Capability, m.Horizon)];
+                    var i = unknowns[(cycle, m.Capability, m.Horizon)];
                     change[i] = change.GetValueOrDefault(i) - 1;
                 }
-                items.Add(new Item(cell.Key, $"change since {before.Design.Cycle}", change, Evaluate(change, figures),
+                items.Add(new Item(cell.Key, $"change since {cycle}", change, Evaluate(change, figures),
                     PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), perNation));
             }
         }
@@ -170,6 +174,17 @@ internal static class AttackerOracle
             : design.Capabilities.Where(c => c.Code == key.Row).ToList();
         var horizons = key.Column == "total" ? design.Horizons : design.Horizons.Where(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture) == key.Column).ToList();
         return [.. capabilities.SelectMany(c => horizons.Select(h => (c.Code, h)))];
+    }
+
+    /// <summary>Whether a target in both releases' designs has another figure in <paramref name="release"/> than in
+    /// <paramref name="current"/> (figures for a capability only one design has are no revision).</summary>
+    private static bool Revised(Release release, Release current)
+    {
+        static Dictionary<(string, string, int), long> Sums(Release r) => r.Contributions.GroupBy(t => (t.Nation, t.Capability, t.Horizon)).ToDictionary(g => g.Key, g => g.Sum(t => t.Quantity));
+        bool Shared((string Nation, string Capability, int Horizon) key) =>
+            new[] { release, current }.All(r => r.Design.Capabilities.Any(c => c.Code == key.Capability) && r.Design.Horizons.Contains(key.Horizon));
+        var (before, now) = (Sums(release), Sums(current));
+        return before.Keys.Union(now.Keys).Where(Shared).Any(key => before.GetValueOrDefault(key) != now.GetValueOrDefault(key));
     }
 
     private static Dictionary<int, double> Objective(Release release, CellKey key, Dictionary<(string, string, int), int> unknowns, double sign) =>

@@ -216,6 +216,54 @@ public sealed class EngineTests
         Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
     }
 
+    /// <summary>
+    /// Targets revised after their cycle's table was published, and the cycle published again (a second table of the
+    /// same cycle): a nation's revision is a change like one between cycles and must not be read off the two tables.
+    /// Where the revision moves a cell the first table published, the second is refused (its equations no longer hold).
+    /// Where revisions cancel in every such cell — two nations in one cell, or one nation within cells the first table
+    /// suppressed — every published cell still holds and nothing is refused for that.
+    /// </summary>
+    [Fact]
+    public void ARevisionWithinACyclePublishedBeforeIsNotReadAsTheDifferenceOfItsTables()
+    {
+        var engine = new DisclosureEngine(Rules);
+        var whole = new Release(Baseline(), engine.Protect(Design, Baseline(), []).Release());
+        Assert.All(whole.Table.Cells, cell => Assert.NotNull(cell.Value));
+        List<Contribution> Revise(List<Contribution> targets, params (string Nation, string Capability, int Horizon, long Change)[] moves) =>
+            [.. targets.Select(t => moves.Where(m => (m.Nation, m.Capability, m.Horizon) == (t.Nation, t.Capability, t.Horizon)).Sum(m => m.Change) is var change and not 0
+                ? t with { Quantity = t.Quantity + change } : t)];
+        string Describe(List<AttackerOracle.Breach> breaches) =>
+            string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]"));
+
+        // DEU alone raises its 155 mm target for 2027 by 50: the first table's cell no longer holds, so no second table.
+        var alone = engine.Protect(Design, Revise(Baseline(), ("DEU", "ammo-155mm", 2027, 50)), [new PriorRelease(whole.Table, Baseline())]);
+        Assert.Equal(DisclosureEngine.ChangedSinceReleaseRefusal, alone.RefusalReason);
+
+        // DEU raises it by 50 and FRA lowers its own by 50: every cell holds, so a second table would be the first again,
+        // and FRA, seeing the cell unchanged, reads DEU's revision (+50, the cell's only other change) exactly.
+        var both = Revise(Baseline(), ("DEU", "ammo-155mm", 2027, 50), ("FRA", "ammo-155mm", 2027, -50));
+        var again = engine.Protect(Design, both, [new PriorRelease(whole.Table, Baseline())]);
+        if (again.Releasable)
+        {
+            var breaches = AttackerOracle.Breaches(Rules, [whole], new Release(both, again.Release()), out _);
+            Assert.True(breaches.Count == 0, Describe(breaches));
+        }
+
+        // FRA and ITA alone nearly make radio-vhf/2028 (DEU's 4 is too little for the p% rule): it and its partners are
+        // suppressed. DEU then moves 50 within those cells, so every published cell of the first table still holds (and
+        // radio-vhf/2028, now 100 + 95 + 54, is no longer sensitive itself).
+        var targets = Replace(Baseline(), "radio-vhf", 2028, new("FRA", "radio-vhf", 2028, 100), new("ITA", "radio-vhf", 2028, 95), new("DEU", "radio-vhf", 2028, 4));
+        var first = new Release(targets, engine.Protect(Design, targets, []).Release());
+        (string Nation, string Capability, int Horizon, long Change)[] moves =
+            [("DEU", "radio-vhf", 2028, 50), ("DEU", "radio-vhf", 2027, -50), ("DEU", "radio-hf", 2028, -50), ("DEU", "radio-hf", 2027, 50)];
+        Assert.All(moves, move => Assert.Null(first.Table.Cells.Single(c => c.Key == new CellKey(move.Capability, $"{move.Horizon}")).Value));
+        var revised = Revise(targets, moves);
+        var within = engine.Protect(Design, revised, [new PriorRelease(first.Table, targets)]);
+        Assert.True(within.Releasable);
+        var withinBreaches = AttackerOracle.Breaches(Rules, [first], new Release(revised, within.Release()), out _);
+        Assert.True(withinBreaches.Count == 0, Describe(withinBreaches));
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(3, 0)]
