@@ -53,6 +53,11 @@ public sealed class DisclosureEngine
             foreach (var prior in priors)
                 refusal ??= prior.Table.Design.Cycle == design.Cycle
                     ? FixSums(layout, values, prior, fixedSums, hidden, hiddenValues)
+                        // A target revised since that release, with every published cell still holding (revisions that
+                        // cancel in them): its cells were sums of the figures before, so the revision is a change like
+                        // one between cycles, judged by the same rule. Its published cells stay fixed above, so a
+                        // sensitive change in one of them leaves no certificate and the audit refuses.
+                        ?? (Revised(design, contributions, prior) ? ChangeRule(layout, perCell, prior, levels, weights, hidden) : null)
                     : ChangeRule(layout, perCell, prior, levels, weights, hidden);
         // A cell of an earlier release of this cycle that this design lacks is still the attacker's target.
         foreach (var h in hiddenValues)
@@ -120,6 +125,18 @@ public sealed class DisclosureEngine
             fixedSums.Add(new FixedSum(members, value));
         }
         return null;
+    }
+
+    /// <summary>Whether a target of a (capability, horizon) both designs hold has another figure in
+    /// <paramref name="prior"/> than in <paramref name="contributions"/> (figures outside either design are no revision).</summary>
+    private static bool Revised(TableDesign design, IReadOnlyList<Contribution> contributions, PriorRelease prior)
+    {
+        static bool Holds(TableDesign d, Contribution t) => d.Horizons.Contains(t.Horizon) && d.Capabilities.Any(c => c.Code == t.Capability);
+        Dictionary<(string, string, int), long> Sums(IEnumerable<Contribution> rows) => rows
+            .Where(t => Holds(design, t) && Holds(prior.Table.Design, t))
+            .GroupBy(t => (t.Nation, t.Capability, t.Horizon)).ToDictionary(g => g.Key, g => g.Sum(t => t.Quantity));
+        var (before, now) = (Sums(prior.Contributions), Sums(contributions));
+        return before.Keys.Union(now.Keys).Any(key => before.GetValueOrDefault(key) != now.GetValueOrDefault(key));
     }
 
     /// <summary>The interior cells of <paramref name="layout"/> that cell <paramref name="p"/> of another design

@@ -240,7 +240,9 @@ public sealed class EngineTests
         Assert.Equal(DisclosureEngine.ChangedSinceReleaseRefusal, alone.RefusalReason);
 
         // DEU raises it by 50 and FRA lowers its own by 50: every cell holds, so a second table would be the first again,
-        // and FRA, seeing the cell unchanged, reads DEU's revision (+50, the cell's only other change) exactly.
+        // and FRA, seeing the cell unchanged, would read DEU's revision (+50, the cell's only other change) exactly —
+        // until 2026-12-06 it was released, and the oracle's interval for the change was [0, 0] against a level of 5.
+        // The change rule now judges the revision; the cell is fixed by the first table, so nothing can protect it.
         var both = Revise(Baseline(), ("DEU", "ammo-155mm", 2027, 50), ("FRA", "ammo-155mm", 2027, -50));
         var again = engine.Protect(Design, both, [new PriorRelease(whole.Table, Baseline())]);
         if (again.Releasable)
@@ -248,6 +250,7 @@ public sealed class EngineTests
             var breaches = AttackerOracle.Breaches(Rules, [whole], new Release(both, again.Release()), out _);
             Assert.True(breaches.Count == 0, Describe(breaches));
         }
+        Assert.Equal(DisclosureEngine.AuditRefusal, again.RefusalReason);
 
         // FRA and ITA alone nearly make radio-vhf/2028 (DEU's 4 is too little for the p% rule): it and its partners are
         // suppressed. DEU then moves 50 within those cells, so every published cell of the first table still holds (and
