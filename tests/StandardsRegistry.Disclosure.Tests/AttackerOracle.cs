@@ -13,7 +13,7 @@ internal sealed record Release(IReadOnlyList<Contribution> Contributions, Publis
 /// every (cycle, capability, horizon) figure of every release; every published cell of every release is an equality;
 /// an insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For every
 /// cell of the newest release that the handbook's rules call sensitive — its value, and its change since each release
-/// of another cycle — and for every nation as insider (and an outsider), the program is maximised and minimised, and the
+/// of another cycle (or of this cycle computed from figures revised since: its unknowns are then its own) — and for every nation as insider (and an outsider), the program is maximised and minimised, and the
 /// interval must reach the protection level that insider needs (see docs/disclosure.md for the formulas).
 /// </summary>
 internal static class AttackerOracle
