@@ -14,7 +14,8 @@ internal sealed record Release(IReadOnlyList<Contribution> Contributions, Publis
 /// an insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For every
 /// cell of the newest release that the handbook's rules call sensitive — its value, and its change since each release
 /// of another cycle (or of this cycle computed from figures revised since: its unknowns are then its own) — and for every nation as insider (and an outsider), the program is maximised and minimised, and the
-/// interval must reach the protection level that insider needs (see docs/disclosure.md for the formulas).
+/// interval must reach the protection level that insider needs (see docs/disclosure.md for the formulas). So is the change
+/// of every cell of a release of another cycle that is no cell of the newest design but whose pairs all lie in it.
 /// </summary>
 internal static class AttackerOracle
 {
@@ -80,6 +81,21 @@ internal static class AttackerOracle
                     PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), perNation));
             }
         }
+        // A cell of a release of another cycle that is no cell of this design, but whose pairs all lie in it (another
+        // grouping): this cycle's cells may still sum those pairs, and its change is then known though never shown.
+        var sums = current.Table.Cells.Select(cell => Signature(Members(current.Design, cell.Key))).ToHashSet(StringComparer.Ordinal);
+        foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
+            foreach (var cell in before.Table.Cells)
+            {
+                var pairs = Members(before.Design, cell.Key);
+                if (sums.Contains(Signature(pairs))
+                    || !pairs.All(m => current.Design.Capabilities.Any(c => c.Code == m.Capability) && current.Design.Horizons.Contains(m.Horizon))) continue;
+                var now = pairs.ToDictionary(m => unknowns[(current.Design.Cycle, m.Capability, m.Horizon)], _ => 1.0);
+                var change = new Dictionary<int, double>(now);
+                foreach (var m in pairs) change[unknowns[(cycle, m.Capability, m.Horizon)]] = -1;
+                items.Add(new Item(cell.Key, $"change since {cycle} (a cell of its design only)", change, Evaluate(change, figures),
+                    PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), PerNation(now, figures)));
+            }
 
         var cap = 4 * figures.Values.Sum(f => f.Sum()) + 10;
         var breaches = new List<Breach>();
@@ -186,6 +202,9 @@ internal static class AttackerOracle
         var (before, now) = (Sums(release), Sums(current));
         return before.Keys.Union(now.Keys).Where(Shared).Any(key => before.GetValueOrDefault(key) != now.GetValueOrDefault(key));
     }
+
+    private static string Signature(IEnumerable<(string Capability, int Horizon)> pairs) =>
+        string.Join(';', pairs.Select(m => $"{m.Capability}@{m.Horizon}").Order(StringComparer.Ordinal));
 
     private static Dictionary<int, double> Objective(Release release, CellKey key, Dictionary<(string, string, int), int> unknowns, double sign) =>
         Members(release.Design, key).ToDictionary(m => unknowns[(release.Design.Cycle, m.Capability, m.Horizon)], _ => sign);
