@@ -74,9 +74,9 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
     public Task<Result<VersionRow>> PublishAsync(VisibilityScope scope, string key, int edition, long? expectedRowVersion, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.VersionPublish, by, now, scope, key, edition, async (w, version) =>
         {
-            if (expectedRowVersion is { } expected && version.RowVersion != expected)
+            if (ChangedSinceRead(version, expectedRowVersion) is { } changed)
             {
-                return Result.Fail<VersionRow>(Outcome.PreconditionFailed, EditionChanged);
+                return changed;
             }
             if (version.Status != VersionStatus.Draft)
             {
@@ -99,9 +99,9 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
     public Task<Result<VersionRow>> WithdrawAsync(VisibilityScope scope, string key, int edition, string reason, long? expectedRowVersion, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.VersionWithdraw, by, now, scope, key, edition, async (w, version) =>
         {
-            if (expectedRowVersion is { } expected && version.RowVersion != expected)
+            if (ChangedSinceRead(version, expectedRowVersion) is { } changed)
             {
-                return Result.Fail<VersionRow>(Outcome.PreconditionFailed, EditionChanged);
+                return changed;
             }
             if (!Lifecycle.IsReleasable(version.Status))
             {
@@ -127,6 +127,14 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
 
     /// <summary>Why an edition changed since the writer read it is neither published nor withdrawn on its If-Match.</summary>
     public const string EditionChanged = "The edition has changed since you read it: fetch it again and check it before you repeat the request.";
+
+    /// <summary>
+    /// The refusal of a conditional publish or withdrawal (its If-Match, as <paramref name="expectedRowVersion"/>) whose
+    /// edition, found under the standard's lock, is no longer at the row version the writer read; null when it still is,
+    /// or when the write is unconditional.
+    /// </summary>
+    private static Result<VersionRow>? ChangedSinceRead(VersionState version, long? expectedRowVersion) =>
+        expectedRowVersion is { } expected && version.RowVersion != expected ? Result.Fail<VersionRow>(Outcome.PreconditionFailed, EditionChanged) : null;
 
     /// <summary>Why a draft changed since the writer read it cannot be replaced (the handler's ETag check and the write's row version).</summary>
     public const string DraftChanged = "The draft has changed since you read it: fetch it again and reapply your change.";
