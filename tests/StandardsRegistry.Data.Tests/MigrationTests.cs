@@ -23,7 +23,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     [Fact]
     public async Task AFailingScriptLeavesTheJournalAndTheSchemaAsTheyWere()
     {
-        new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        MigrateRest();
         var journalBefore = await JournalAsync();
         var broken = new SqlScript("db.test/9999_broken.sql", "CREATE TABLE half_done (id INT NOT NULL); INSERT INTO no_such_table VALUES (1);");
 
@@ -43,9 +43,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // What a later release's first script leaves in the journal: this build cannot know what it changed (a column
         // made NOT NULL, a table its writes would have to fill), so writing to that schema could fail or lose data.
         var newer = $"db.{Provider.Name}/9999_from_a_newer_version.sql";
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await connection.ExecuteAsync("INSERT INTO schemaversions (scriptname, applied) VALUES (@newer, CURRENT_TIMESTAMP)", new { newer });
         }
         var journalBefore = await JournalAsync();
@@ -66,9 +65,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         var current = new StreamReader(typeof(SqlDialect).Assembly.GetManifestResourceStream($"db.{p}/0021_feed_subjects.sql")!).ReadToEnd();
         var asShipped = current[..current.IndexOf("-- A response row and a published table are named", StringComparison.Ordinal)];
         MigrateBefore("0021", new SqlScript($"db.{p}/0021_feed_subjects.sql", asShipped));
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await InsertEditionAsync(connection);
             foreach (var nation in new[] { "FRA", "DEU" })
             {
@@ -83,7 +81,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        MigrateRest();
 
         var ids = await Db.ReadAsync(async c => (await c.QueryAsync<string?>(
             "SELECT public_id FROM national_responses UNION ALL SELECT public_id FROM capability_tables")).ToList()).AsTask();
@@ -98,16 +96,15 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // Migrated through today's 0021, every row already has its id, sent to readers and named in feed refs.
         var p = Provider.Name;
         MigrateBefore("0023");
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await connection.ExecuteAsync("""
                 INSERT INTO capability_tables (cycle, audience, classification, design, target_snapshot, published_at, published_by, public_id)
                 VALUES (2027, 'EU', 0, '{}', 0, 0, 'test', '0123456789abcdef0123456789abcdef')
                 """);
         }
 
-        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var applied = MigrateRest();
 
         // 0023 first, then whatever came after it.
         Assert.Equal($"db.{p}/0023_response_public_ids.sql", applied[0]);
@@ -122,9 +119,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // one waiting. Migrated below 0023, whose guard only the migrator applies; it runs next, then 0024.
         MigrateBefore("0023");
         long high, low;
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await connection.ExecuteAsync("INSERT INTO feed_views (community, level, drafts, last_seq) VALUES ('EU', 4, 0, 2), ('EU', 1, 0, 2)");
             (high, low) = (await ViewAsync(4), await ViewAsync(1));
             await connection.ExecuteAsync("""
@@ -140,13 +136,12 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
             Task<long> ViewAsync(int level) => connection.ExecuteScalarAsync<long>("SELECT id FROM feed_views WHERE community = 'EU' AND level = @level AND drafts = 0", new { level });
         }
 
-        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var applied = MigrateRest();
 
         Assert.Contains($"db.{Provider.Name}/0024_outbox_per_view.sql", applied);
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
             // The audience's ceiling lowered: the new view's events take the numbers the old view's rows hold.
-            connection.Open();
             await connection.ExecuteAsync("""
                 INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
                 VALUES ('sub-1', @low, 1, 0, 0), ('sub-1', @low, 2, 0, 0)
@@ -164,9 +159,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // between. Migrated below 0023, whose guard only the migrator applies, and through 0024.
         var outbox = $"db.{Provider.Name}/0024_outbox_per_view.sql";
         MigrateBefore("0023", new SqlScript(outbox, new StreamReader(typeof(SqlDialect).Assembly.GetManifestResourceStream(outbox)!).ReadToEnd()));
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await InsertEditionAsync(connection);
             foreach (var nation in new[] { "FRA", "DEU", "FRA" })
             {
@@ -194,7 +188,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
             Task<long> ViewAsync(int level) => connection.ExecuteScalarAsync<long>("SELECT id FROM feed_views WHERE community = 'NATO' AND level = @level", new { level });
         }
 
-        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var applied = MigrateRest();
 
         Assert.Contains($"db.{Provider.Name}/0025_delegate_feed.sql", applied);
         var events = await Db.ReadAsync(async c => (await c.QueryAsync<(string Id, string? Nation, long Common, long? Own)>(
@@ -215,9 +209,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // keeps what registering it was judged against: its audience's ceiling. Migrated below 0023, whose guard only the
         // migrator applies; the migrator runs the rest, 0028 among them.
         MigrateBefore("0023");
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await connection.ExecuteAsync("""
                 INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by)
                 VALUES ('s-eu', 'EU', 'http://127.0.0.1/eu', '0123456789abcdef', 'active', 0, 'admin'),
@@ -225,7 +218,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var applied = MigrateRest();
 
         Assert.Contains($"db.{Provider.Name}/0028_subscription_clearance.sql", applied);
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Id, int ClearedTo)>("SELECT id, cleared_to FROM subscriptions ORDER BY id")).ToList()).AsTask();
@@ -240,9 +233,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // taken as the top one, and status never recorded stays without one. Migrated below 0023, whose guard only the
         // migrator applies; the migrator runs the rest, 0029 among them.
         MigrateBefore("0023");
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await connection.ExecuteAsync("""
                 INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by, last_delivered_at, failing_since, last_error)
                 VALUES ('s-delivered', 'EU', 'http://127.0.0.1/a', '0123456789abcdef', 'active', 0, 'admin', 5, NULL, NULL),
@@ -251,7 +243,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var applied = MigrateRest();
 
         Assert.Contains($"db.{Provider.Name}/0029_delivery_status_level.sql", applied);
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Id, int? Delivered, int? Failing)>(
@@ -266,9 +258,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         // history per category (preferred_marks), and every mark held is kept as a mark row, oldest first. Migrated below
         // 0023, whose guard only the migrator applies; the migrator runs the rest, 0027 among them.
         MigrateBefore("0023");
-        using (var connection = Db.Dialect.CreateConnection(Db.ConnectionString))
+        using (var connection = OpenConnection())
         {
-            connection.Open();
             await InsertEditionAsync(connection);
             await connection.ExecuteAsync("""
                 INSERT INTO standards (standard_key, designation, category, title, created_at, created_by)
@@ -280,7 +271,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """.Replace(" || standard_key", Provider.Name == "sqlserver" ? " + standard_key" : " || standard_key", StringComparison.Ordinal));
         }
 
-        var applied = new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+        var applied = MigrateRest();
 
         Assert.Contains($"db.{Provider.Name}/0027_preferred_history.sql", applied);
         Assert.False(await TableExistsAsync("preferred_standards"));
@@ -312,6 +303,17 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
             .Build()
             .PerformUpgrade();
         Assert.True(upgrade.Successful, upgrade.Error?.Message);
+    }
+
+    /// <summary>Runs the migrator as the service does at start, over whatever the test left, and returns the scripts it applied.</summary>
+    private IReadOnlyList<string> MigrateRest() => new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).Migrate();
+
+    /// <summary>A connection of the test's own, opened outside the database pipeline, to set the schema up as an earlier release left it.</summary>
+    private System.Data.Common.DbConnection OpenConnection()
+    {
+        var connection = Db.Dialect.CreateConnection(Db.ConnectionString);
+        connection.Open();
+        return connection;
     }
 
     private Task<List<string>> JournalAsync() =>
