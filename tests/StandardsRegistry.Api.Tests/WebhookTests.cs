@@ -129,6 +129,56 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// Rotating a subscription's secret, as docs/consuming.md tells an operator to: the receiver accepts the new secret
+    /// beside the old, an admin registers the same URL again with the new secret, waits until the old subscription has
+    /// nothing pending, and deletes it; then the receiver retires the old secret. Every event of the audience reaches
+    /// the receiver, each delivery signed with the secret of the subscription that sent it; an event of the overlap
+    /// comes from both with one id (dropped as a duplicate); nothing comes from the old subscription once it is deleted.
+    /// </summary>
+    [Fact]
+    public async Task ASecretIsRotatedByRegisteringAgainBeforeDeletingTheOldSubscriptionAndNoEventIsLost()
+    {
+        const string rotated = "rotated-secret-9876543210";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var old = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5101");
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(d => d.SubscriptionId == old), TimeSpan.FromSeconds(20), "the first event delivered");
+
+        receiver.Accept(rotated);
+        var registered = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = receiver.Url.ToString(), secret = rotated });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var renewed = (await registered.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5102");
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(d => d.SubscriptionId == renewed), TimeSpan.FromSeconds(20), "the new subscription delivering");
+        // Everything queued for the old subscription before the new one was registered is delivered before it goes.
+        await app.As(Admin).WaitUntilNothingPendingAsync(old);
+        Assert.Equal(HttpStatusCode.NoContent, (await app.As(Admin).DeleteAsync($"/v1/subscriptions/{old}")).StatusCode);
+        // A delivery of the old subscription in flight at the delete still arrives; wait for it before retiring its secret.
+        await AWholeDeliveryRunAsync(app);
+        var fromOld = receiver.Received.Count(d => d.SubscriptionId == old);
+        receiver.Retire(receiver.Secret);
+        await PublishReleasedAsync(app, "stanag-5103");
+
+        var expected = await FeedAsync(app);
+        Assert.Equal(["visible stanag-5101", "visible stanag-5102", "visible stanag-5103"], expected.Select(e => $"{e["type"]} {e["key"]}"));
+        var ids = expected.Select(e => e["id"]!.GetValue<string>()).ToList();
+        await receiver.WaitUntilAsync(r => ids.All(id => r.Acknowledged.Any(d => d.EventId == id)), TimeSpan.FromSeconds(20), "every event delivered");
+        await app.As(Admin).WaitUntilNothingPendingAsync(renewed);
+        await AWholeDeliveryRunAsync(app);
+
+        var received = receiver.Received.ToList();
+        Assert.All(received, d => Assert.True(d.SignatureValid, $"{d.SubscriptionId}: {d.Body["key"]} signed with no secret the receiver accepts"));
+        Assert.Equal(fromOld, received.Count(d => d.SubscriptionId == old));
+        Assert.All(received.Where(d => d.SubscriptionId == old), d => Assert.Equal(receiver.Secret, d.SignedWith));
+        Assert.All(received.Where(d => d.SubscriptionId == renewed), d => Assert.Equal(rotated, d.SignedWith));
+        // The event ids are the audience's, not the subscription's: duplicates drop by id, and none is missing.
+        Assert.Equal(ids, received.Where(d => d.Acknowledged).Select(d => d.EventId).Distinct());
+        Assert.Equal([ids[0], ids[1]], received.Where(d => d.SubscriptionId == old && d.Acknowledged).Select(d => d.EventId).Distinct());
+        Assert.Equal([ids[1], ids[2]], received.Where(d => d.SubscriptionId == renewed && d.Acknowledged).Select(d => d.EventId).Distinct());
+    }
+
+    /// <summary>
     /// A national response is delivered like a version: recorded on a released edition it is nothing to the EU until it
     /// is released to the EU; then its event carries it, and its revocation is a tombstone naming it by its ref. A response
     /// released to PUBLIC only is never delivered to the EU. The audit names what each delivery sent.

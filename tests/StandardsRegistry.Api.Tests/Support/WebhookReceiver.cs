@@ -14,7 +14,8 @@ namespace StandardsRegistry.Api.Tests.Support;
 
 /// <summary>
 /// A real HTTP receiver on 127.0.0.1 (Kestrel, a free port) that verifies each delivery's signature the way
-/// docs/consuming.md tells receivers to, and answers as the test sets it: acknowledge, fail (503), or hang.
+/// docs/consuming.md tells receivers to, and answers as the test sets it: acknowledge, fail (503), or hang. While a
+/// secret is rotated it accepts the new one beside the old (<see cref="Accept"/>, <see cref="Retire"/>).
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -22,13 +23,23 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private readonly WebApplication _app;
 
+    private readonly ConcurrentDictionary<string, bool> _secrets = new(StringComparer.Ordinal);
+
     private WebhookReceiver(WebApplication app, string secret)
     {
         _app = app;
         Secret = secret;
+        _secrets[secret] = true;
     }
 
+    /// <summary>The secret the receiver was started with.</summary>
     public string Secret { get; }
+
+    /// <summary>Accepts deliveries signed with <paramref name="secret"/> too (a rotation has begun).</summary>
+    public void Accept(string secret) => _secrets[secret] = true;
+
+    /// <summary>No longer accepts deliveries signed with <paramref name="secret"/> (a rotation has ended).</summary>
+    public void Retire(string secret) => _secrets.TryRemove(secret, out _);
 
     public volatile Behaviour Mode = Behaviour.Acknowledge;
 
@@ -49,7 +60,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    public sealed record Delivery(string EventId, string SubscriptionId, JsonObject Body, bool SignatureValid, bool Acknowledged);
+    /// <summary>A request received; <see cref="SignedWith"/> is the accepted secret its signature verifies with, if any.</summary>
+    public sealed record Delivery(string EventId, string SubscriptionId, JsonObject Body, string? SignedWith, bool Acknowledged)
+    {
+        public bool SignatureValid => SignedWith is not null;
+    }
 
     public static async Task<WebhookReceiver> StartAsync(string secret = "receiver-secret-0123456789")
     {
@@ -79,11 +94,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 {
                 }
             }
+            var signature = context.Request.Headers["Registry-Signature"].ToString();
             var delivery = new Delivery(
                 context.Request.Headers["Registry-Event-Id"].ToString(),
                 context.Request.Headers["Registry-Subscription-Id"].ToString(),
                 JsonNode.Parse(raw)!.AsObject(),
-                Verify(secret, context.Request.Headers["Registry-Signature"].ToString(), raw),
+                receiver._secrets.Keys.FirstOrDefault(s => Verify(s, signature, raw)),
                 mode == Behaviour.Acknowledge);
             receiver.Received.Enqueue(delivery);
             return mode == Behaviour.Acknowledge ? Results.NoContent() : Results.StatusCode(503);
