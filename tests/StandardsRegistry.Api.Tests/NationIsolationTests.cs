@@ -287,7 +287,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
 
     // ------------------------------------------------------------------ answers
 
-    private sealed record Answer(HttpStatusCode Status, string Body, string Headers, string Where)
+    private sealed record Answer(int Id, HttpStatusCode Status, string Body, string Headers, string Where)
     {
         public (HttpStatusCode, string, string) Same => (Status, Body, Headers);
     }
@@ -337,6 +337,12 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
 
         var all = AllCanaries(world);
         var failures = new ConcurrentBag<string>();
+        var failed = new ConcurrentDictionary<int, bool>();
+        void Fail(Answer answer, string failure)
+        {
+            failed[answer.Id] = true;
+            failures.Add(failure);
+        }
         var seenByStaff = new ConcurrentDictionary<long, bool>();
         var requests = 0;
         var editorExceptions = 0;
@@ -355,11 +361,10 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     request.Content = JsonContent.Create(body, options: RegistryClient.Json);
                 }
                 using var response = await client.SendAsync(request);
-                Interlocked.Increment(ref requests);
-                var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), HeadersOf(response), $"{who.Name}: {method} {url} -> {(int)response.StatusCode}");
+                var answer = new Answer(Interlocked.Increment(ref requests), response.StatusCode, await response.Content.ReadAsStringAsync(), HeadersOf(response), $"{who.Name}: {method} {url} -> {(int)response.StatusCode}");
                 if ((int)answer.Status >= 500)
                 {
-                    failures.Add($"{answer.Where}: a server error. {Cut(answer.Body)}");
+                    Fail(answer, $"{answer.Where}: a server error. {Cut(answer.Body)}");
                 }
                 foreach (Match match in TenDigits().Matches(answer.Body + "\n" + answer.Headers))
                 {
@@ -370,7 +375,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     }
                     if (!allowed.Contains(canary))
                     {
-                        failures.Add($"{answer.Where}: the answer carries {Describe(world, canary)}, which this principal may not see. {Cut(answer.Body)}");
+                        Fail(answer, $"{answer.Where}: the answer carries {Describe(world, canary)}, which this principal may not see. {Cut(answer.Body)}");
                     }
                     else if (who.Speaks is null && who.Nato)
                     {
@@ -384,7 +389,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
             {
                 if (answer.Status != status)
                 {
-                    failures.Add($"{answer.Where}: expected {(int)status}. {Cut(answer.Body)}");
+                    Fail(answer, $"{answer.Where}: expected {(int)status}. {Cut(answer.Body)}");
                 }
             }
 
@@ -394,7 +399,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                 var absentBody = absentName is null ? absent.Body : absent.Body.Replace(absentName, hiddenName, StringComparison.Ordinal);
                 if (hidden.Status != absent.Status || hidden.Body != absentBody || hidden.Headers != absent.Headers)
                 {
-                    failures.Add($"{hidden.Where}: hidden, it answers {hidden.Headers} {Cut(hidden.Body)}; absent ({absent.Where}) {absent.Headers} {Cut(absentBody)}");
+                    Fail(hidden, $"{hidden.Where}: hidden, it answers {hidden.Headers} {Cut(hidden.Body)}; absent ({absent.Where}) {absent.Headers} {Cut(absentBody)}");
                 }
             }
 
@@ -404,7 +409,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                 var want = expected.Select(r => r.Document).ToList();
                 if (!got.SequenceEqual(want))
                 {
-                    failures.Add($"{answer.Where}: got [{string.Join(", ", got)}], the oracle says [{string.Join(", ", want)}]");
+                    Fail(answer, $"{answer.Where}: got [{string.Join(", ", got)}], the oracle says [{string.Join(", ", want)}]");
                 }
             }
 
@@ -445,7 +450,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     var want = world.Current(cycle).Where(t => Reads(who, t)).Select(t => t.Quantity).Order().ToList();
                     if (!got.SequenceEqual(want))
                     {
-                        failures.Add($"{listed.Where}: listed [{string.Join(", ", got.Select(q => Describe(world, q)))}], the oracle says [{string.Join(", ", want.Select(q => Describe(world, q)))}]");
+                        Fail(listed, $"{listed.Where}: listed [{string.Join(", ", got.Select(q => Describe(world, q)))}], the oracle says [{string.Join(", ", want.Select(q => Describe(world, q)))}]");
                     }
                 }
                 foreach (var against in new[] { false, true })
@@ -609,8 +614,8 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
         Assert.Equal(before, await StateAsync());
         output.WriteLine($"seed {seed}, nations {string.Join(' ', world.Nations)}: {world.Targets.Count} target rows ({world.Targets.Count(t => t.Current)} current), "
             + $"{world.Responses.Count} response rows; {principals.Count} principals, {reads.Count} GET routes; {requests} requests, "
-            + $"{editorExceptions} editor-for-another-nation response writes not sent (documented), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
-        Assert.True(failures.IsEmpty, $"{failures.Count} of {requests} answers broke nation isolation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
+            + $"{editorExceptions} editor-for-another-nation response writes not sent (documented), {failed.Count} answers failing ({failures.Count} failures), {clock.Elapsed.TotalSeconds:F1}s.");
+        Assert.True(failures.IsEmpty, $"{failed.Count} of {requests} answers broke nation isolation ({failures.Count} failures):\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
