@@ -206,6 +206,20 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                 }
             }
         }
+        // Every world holds a response whose release was revoked: released once, it is another nation's unreleased
+        // response again (a release only opens a row to other nations while it is in force).
+        var revoked = new Response(keys[0], nations[1], ++sequence, "ratified-with-reservations", random.Next(5), texts.Next(), []);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{keys[0]}/versions/1/responses/{nations[1]}", new
+        {
+            response = revoked.Kind, reservation = $"Reserved under {revoked.Document}.", implementingDocument = revoked.Document, classification = Levels[revoked.Level],
+        }), HttpStatusCode.Created);
+        responses.Add(revoked);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/standards/{keys[0]}/versions/1/responses/{nations[1]}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/standards/{keys[0]}/versions/1/responses/{nations[1]}/releases/EU"), HttpStatusCode.NoContent);
+        foreach (var row in responses.Where(r => r.Key == keys[0] && r.Nation == nations[1]))
+        {
+            row.ReleasedTo.Remove("EU");
+        }
         var writeCanaries = Enumerable.Range(0, 64).Select(_ => writes.Next()).ToHashSet();
         return new World(nations, keys, targets, published, responses, writeCanaries);
     }
