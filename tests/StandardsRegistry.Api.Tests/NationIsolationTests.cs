@@ -361,6 +361,10 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
         var seenByStaff = new ConcurrentDictionary<long, bool>();
         var requests = 0;
         var editorExceptions = 0;
+        // The cases the proof needs happened: a caller speaking for a nation computed over its own nation's cycle, and
+        // recorded its own nation's figure (the same again: its row, nothing written).
+        var ownPreviews = 0;
+        var ownRecords = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         await Parallel.ForEachAsync(principals, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
@@ -481,6 +485,10 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     if (Computes(who, world, cycle, against))
                     {
                         Expect(preview, HttpStatusCode.OK);
+                        if (who.Speaks is not null)
+                        {
+                            Interlocked.Increment(ref ownPreviews);
+                        }
                     }
                     else
                     {
@@ -552,6 +560,10 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     var repeat = await AskAsync(HttpMethod.Put, $"/v1/capability-targets/{Shared}/{nation}/{held.Capability}/{held.Horizon}",
                         new { quantity = held.Quantity, classification = Levels[held.Level] });
                     Expect(repeat, recordsTargets && held.Level <= who.Level ? HttpStatusCode.OK : HttpStatusCode.Forbidden);
+                    if (repeat.Status == HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref ownRecords);
+                    }
                     continue;
                 }
                 // Another nation's figure: its true value in a cell it holds, a new value there, a value in a cell it has none
@@ -630,8 +642,9 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
 
         output.WriteLine($"seed {seed}, nations {string.Join(' ', world.Nations)}: {world.Targets.Count} target rows ({world.Targets.Count(t => t.Current)} current), "
             + $"{world.Responses.Count} response rows; {principals.Count} principals, {reads.Count} GET routes; {requests} requests, "
-            + $"{editorExceptions} editor-for-another-nation response writes not sent (documented), {failed.Count} answers failing ({failures.Count} failures), {clock.Elapsed.TotalSeconds:F1}s.");
+            + $"{ownPreviews} own-nation previews, {ownRecords} own-nation records, {editorExceptions} editor-for-another-nation response writes not sent (documented), {failed.Count} answers failing ({failures.Count} failures), {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.IsEmpty, $"{failed.Count} of {requests} answers broke nation isolation ({failures.Count} failures):\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
+        Assert.True(ownPreviews > 0 && ownRecords > 0, $"The seed drew no caller that may preview ({ownPreviews}) or record ({ownRecords}) its own nation's figures.");
         // Nothing was written: no refused write, no publication, release or revocation left a trace.
         Assert.Equal(before, await StateAsync());
         // The scan bites: NATO staff speaking for no nation read every current figure and every response somewhere.
