@@ -344,6 +344,11 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                 foreach (var nation in world.Nations.Append(Silent))
                 {
                     state.AppendLine(await cts.GetStringAsync($"/v1/standards/{key}/versions/1/responses/{nation}"));
+                    // The label names the audiences the current response is released to: a release or revocation shows.
+                    using var label = new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{key}/versions/1/responses/{nation}/label");
+                    label.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
+                    using var answer = await cts.SendAsync(label);
+                    state.Append((int)answer.StatusCode).Append(' ').AppendLine(await answer.Content.ReadAsStringAsync());
                 }
             }
             return state.ToString();
