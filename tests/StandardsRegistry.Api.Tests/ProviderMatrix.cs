@@ -154,3 +154,9 @@ public sealed class WriteNonInterferenceTestsOnPostgres(ITestOutputHelper output
 public sealed class BackupRestoreTestsOnSqlite() : BackupRestoreTests(TestProvider.Sqlite);
 
 public sealed class BackupRestoreTestsOnPostgres() : BackupRestoreTests(TestProvider.Postgres);
+
+// Nation isolation: generated nations' figures and responses, generated principals of every nation, clearance and role.
+
+public sealed class NationIsolationTestsOnSqlite(ITestOutputHelper output) : NationIsolationTests(TestProvider.Sqlite, output);
+
+public sealed class NationIsolationTestsOnPostgres(ITestOutputHelper output) : NationIsolationTests(TestProvider.Postgres, output);
