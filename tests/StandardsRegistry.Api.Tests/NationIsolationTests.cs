@@ -35,8 +35,10 @@ namespace StandardsRegistry.Api.Tests;
 /// hidden from it (another nation's unreleased history, label, preview, publication, target) must answer exactly as
 /// what does not exist (a nation that recorded nothing, a cycle without targets); a write for another nation is refused
 /// alike whether the nation has a figure there, the guess is right, or it has none; and at the end nothing was written.
-/// The one documented exception, an editor speaking for a nation recording another nation's response (design §1.7: an
-/// editor records for any nation), is not sent, so it changes no state, and is counted in the summary.
+/// Every response write for another nation (record, release, revoke) is sent from every role and must be the one 403
+/// of a caller speaking for a nation, equal to that for a nation that recorded nothing (until 2026-12-06 an editor
+/// speaking for a nation recorded any nation's response, and a release authority released or revoked another nation's
+/// released one; those writes were then left unsent here).
 /// </para>
 /// </summary>
 [Slow]
@@ -365,7 +367,6 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
         }
         var seenByStaff = new ConcurrentDictionary<long, bool>();
         var requests = 0;
-        var editorExceptions = 0;
         // The cases the proof needs happened: a caller speaking for a nation computed over its own nation's cycle, and
         // recorded its own nation's figure (the same again: its row, nothing written).
         var ownPreviews = 0;
@@ -592,32 +593,17 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                 {
                     var url = $"/v1/standards/{key}/versions/1/responses";
                     var response = new { response = "ratified-with-reservations", reservation = $"W-{world.WriteCanaries.Last()}", implementingDocument = $"W-{world.WriteCanaries.Last()}", classification = "NU" };
-                    if (who.Nato && who.Has("editor"))
-                    {
-                        // Documented: an editor records any nation's response, speaking for one or not (design §1.7). Not sent.
-                        Interlocked.Increment(ref editorExceptions);
-                    }
-                    else
-                    {
-                        var recorded = await AskAsync(HttpMethod.Put, $"{url}/{nation}", response);
-                        Expect(recorded, HttpStatusCode.Forbidden);
-                        SameAs(recorded, await AskAsync(HttpMethod.Put, $"{url}/{Silent}", response));
-                    }
-
-                    // Releasing or revoking another nation's response the principal may not see answers as for a nation
-                    // that recorded none. (One it sees, released to some audience, a release authority may release: not sent.)
-                    var seen = world.Responses.Where(r => r.Key == key && r.Nation == nation && Sees(who, r)).ToList();
-                    if (!(who.Nato && who.Has("release-authority")) || seen.Count == 0)
-                    {
-                        var released = await AskAsync(HttpMethod.Put, $"{url}/{nation}/releases/EU", new { reason = "Probe." });
-                        SameAs(released, await AskAsync(HttpMethod.Put, $"{url}/{Silent}/releases/EU", new { reason = "Probe." }), Silent, nation);
-                    }
-                    var revocable = world.Responses.Any(r => r.Key == key && r.Nation == nation && r.Level <= who.Level && r.ReleasedTo.Contains("EU"));
-                    if (!(who.Nato && who.Has("release-authority")) || !revocable)
-                    {
-                        var revoked = await AskAsync(HttpMethod.Delete, $"{url}/{nation}/releases/EU");
-                        SameAs(revoked, await AskAsync(HttpMethod.Delete, $"{url}/{Silent}/releases/EU"), Silent, nation);
-                    }
+                    // Recording, releasing and revoking another nation's response: the one 403 of a caller speaking for a
+                    // nation (NATO, whatever its roles; outside NATO the policy's 403), alike whatever that nation holds.
+                    var recorded = await AskAsync(HttpMethod.Put, $"{url}/{nation}", response);
+                    Expect(recorded, HttpStatusCode.Forbidden);
+                    SameAs(recorded, await AskAsync(HttpMethod.Put, $"{url}/{Silent}", response));
+                    var released = await AskAsync(HttpMethod.Put, $"{url}/{nation}/releases/EU", new { reason = "Probe." });
+                    Expect(released, HttpStatusCode.Forbidden);
+                    SameAs(released, await AskAsync(HttpMethod.Put, $"{url}/{Silent}/releases/EU", new { reason = "Probe." }));
+                    var revoked = await AskAsync(HttpMethod.Delete, $"{url}/{nation}/releases/EU");
+                    Expect(revoked, HttpStatusCode.Forbidden);
+                    SameAs(revoked, await AskAsync(HttpMethod.Delete, $"{url}/{Silent}/releases/EU"));
                 }
             }
 
@@ -647,7 +633,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
 
         output.WriteLine($"seed {seed}, nations {string.Join(' ', world.Nations)}: {world.Targets.Count} target rows ({world.Targets.Count(t => t.Current)} current), "
             + $"{world.Responses.Count} response rows; {principals.Count} principals, {reads.Count} GET routes; {requests} requests, "
-            + $"{ownPreviews} own-nation previews, {ownRecords} own-nation records, {editorExceptions} editor-for-another-nation response writes not sent (documented), {failed.Count} answers failing ({failures.Count} failures), {clock.Elapsed.TotalSeconds:F1}s.");
+            + $"{ownPreviews} own-nation previews, {ownRecords} own-nation records, {failed.Count} answers failing ({failures.Count} failures), {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.IsEmpty, $"{failed.Count} of {requests} answers broke nation isolation ({failures.Count} failures):\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
         Assert.True(ownPreviews > 0 && ownRecords > 0, $"The seed drew no caller that may preview ({ownPreviews}) or record ({ownRecords}) its own nation's figures.");
         // Nothing was written: no refused write, no publication, release or revocation left a trace.

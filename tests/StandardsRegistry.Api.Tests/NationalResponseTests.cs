@@ -260,29 +260,48 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
     }
 
     [Fact]
-    public async Task AWriterSpeakingForANationMeetsAnotherNationsUnreleasedResponseAsNone()
+    public async Task ACallerSpeakingForANationWritesNoOtherNationsResponseInAnyRole()
     {
         var url = await PublishedAsync("resp-speaker");
+        await _app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("resp-speaker", 1, "EU");
         var body = new { response = "not-ratifying", classification = "NR" };
         await RegistryClient.Expect(await _app.As(Delegate("POL")).PutAsJsonAsync($"{url}/POL", body), HttpStatusCode.Created);
-        await RegistryClient.Expect(await _app.As(Delegate("USA")).PutAsJsonAsync($"{url}/USA", new { response = "ratified", classification = "NC" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _app.As(Delegate("USA")).PutAsJsonAsync($"{url}/USA", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"{url}/USA/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        var before = await _app.As(TestCaller.NatoReader("CTS")).GetStringAsync(url);
 
-        // An editor and a release authority who speak for France do not see Poland's or the United States' unreleased responses.
+        // An editor and a release authority who speak for France do not see Poland's unreleased response, and see the
+        // United States' released one.
         var editor = _app.As(new TestCaller("editor-fra@nato", "NATO", "CTS", "editor") { Nation = "FRA" });
         var authority = _app.As(new TestCaller("ra-fra@nato", "NATO", "CTS", "release-authority") { Nation = "FRA" });
         Assert.Empty(await editor.GetJsonArrayAsync($"{url}/POL"));
-        Assert.Empty(await authority.GetJsonArrayAsync($"{url}/USA"));
-        // Recording Poland's very response again adds a row, as if there were none, rather than answering the hidden row.
-        var repeated = await editor.PutAsJsonAsync($"{url}/POL", body);
-        await RegistryClient.Expect(repeated, HttpStatusCode.Created);
-        Assert.NotEqual((await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync($"{url}/POL"))[0]!["id"]!.GetValue<string>(), (await repeated.JsonAsync())["id"]!.GetValue<string>());
-        // Releasing the United States' response is answered as for a nation that recorded none, not with its marking (422).
-        var hidden = await authority.PutAsJsonAsync($"{url}/USA/releases/PUBLIC", new { reason = "Probe." });
-        var absent = await authority.PutAsJsonAsync($"{url}/GRC/releases/PUBLIC", new { reason = "Probe." });
-        await RegistryClient.Expect(hidden, HttpStatusCode.NotFound);
-        Assert.Equal((await absent.Content.ReadAsStringAsync()).Replace("GRC", "USA", StringComparison.Ordinal), await hidden.Content.ReadAsStringAsync());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/USA/releases/EU", new { reason = "Probe." }), HttpStatusCode.NotFound);
-        Assert.Empty(await authority.GetJsonArrayAsync($"{url}/USA"));
+        Assert.Single(await authority.GetJsonArrayAsync($"{url}/USA"));
+
+        // Neither writes for another nation, whatever that nation holds: Poland's unreleased row, the United States'
+        // released one, Greece nothing. One 403, from the principal and the URL alone; nothing written.
+        async Task<(HttpStatusCode, string)> Ask(Task<HttpResponseMessage> request)
+        {
+            var response = await request;
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        var refused = await Ask(editor.PutAsJsonAsync($"{url}/GRC", body));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Item1);
+        Assert.Contains("(FRA)", refused.Item2);
+        foreach (var nation in new[] { "POL", "USA" })
+        {
+            Assert.Equal(refused, await Ask(editor.PutAsJsonAsync($"{url}/{nation}", body)));
+        }
+        foreach (var nation in new[] { "POL", "USA", "GRC" })
+        {
+            Assert.Equal(refused, await Ask(authority.PutAsJsonAsync($"{url}/{nation}/releases/PUBLIC", new { reason = "Probe." })));
+            Assert.Equal(refused, await Ask(authority.DeleteAsync($"{url}/{nation}/releases/EU")));
+        }
+        Assert.Equal(before, await _app.As(TestCaller.NatoReader("CTS")).GetStringAsync(url));
+
+        // Its own nation's response is theirs to record and release.
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/FRA", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/FRA/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/FRA/releases/EU"), HttpStatusCode.NoContent);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

@@ -9,8 +9,8 @@ using StandardsRegistry.Domain;
 namespace StandardsRegistry.Api.Catalogue;
 
 /// <summary>
-/// Nations' responses to editions: an edition's matrix, one nation's history, recording (editors; a delegate for its
-/// own nation), releasing a response to an audience, and the responses across the catalogue. Every read answers only
+/// Nations' responses to editions: an edition's matrix, one nation's history, recording (editors; a delegate, and
+/// anyone speaking for a nation, for its own nation only), releasing a response to an audience, and the responses across the catalogue. Every read answers only
 /// what the caller may see of both the edition and the response (<see cref="ResponseStore"/>).
 /// </summary>
 public static class ResponsesApi
@@ -48,14 +48,14 @@ public static class ResponsesApi
         group.MapPut("/{nation}", RecordResponse)
             .WithName("RecordResponse")
             .Audited(AuditActions.ResponseRecord)
-            .WithSummary("Record a nation's response to an edition as a new entry of its history (editors; a delegate for its own nation)")
+            .WithSummary("Record a nation's response to an edition as a new entry of its history (editors; a delegate, or anyone speaking for a nation, for its own nation only)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ResponseRecorderPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapPut("/{nation}/releases/{audience}", ReleaseResponse)
             .WithName("ReleaseResponse")
             .Audited(AuditActions.ResponseRelease)
-            .WithSummary("Release a nation's current response to an audience (release authorities)")
+            .WithSummary("Release a nation's current response to an audience (release authorities; speaking for a nation, its own nation's only)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -63,7 +63,7 @@ public static class ResponsesApi
         group.MapDelete("/{nation}/releases/{audience}", RevokeResponseRelease)
             .WithName("RevokeResponseRelease")
             .Audited(AuditActions.ResponseRevoke)
-            .WithSummary("Revoke the releases of a nation's responses to an edition to an audience; the records stay (release authorities)")
+            .WithSummary("Revoke the releases of a nation's responses to an edition to an audience; the records stay (release authorities; speaking for a nation, its own nation's only)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
@@ -124,9 +124,9 @@ public static class ResponsesApi
     public static async Task<Results<Created<ResponseDto>, Ok<ResponseDto>, ProblemHttpResult>> RecordResponse(
         string key, int edition, string nation, ResponseRequest request, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct)
     {
-        if (!SecurityServiceCollectionExtensions.Editor(caller.Principal) && caller.Principal.Nation != nation)
+        if (AnotherNation(caller, nation) is { } refused)
         {
-            return Problems.Status(StatusCodes.Status403Forbidden, $"A delegate records the responses of its own nation ({caller.Principal.Nation}) only.");
+            return refused;
         }
         var content = request.Content();
         if (content.Classification > caller.Scope.MaxLevel)
@@ -148,6 +148,10 @@ public static class ResponsesApi
     public static async Task<Results<Created<ResponseReleaseDto>, Ok<ResponseReleaseDto>, ProblemHttpResult>> ReleaseResponse(
         string key, int edition, string nation, string audience, ReleaseReasonRequest request, Caller caller, ResponseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
+        if (AnotherNation(caller, nation) is { } refused)
+        {
+            return refused;
+        }
         if (await audiences.FindAsync(audience, ct) is not { } target)
         {
             return Problems.NoSuchAudience(audience);
@@ -169,6 +173,10 @@ public static class ResponsesApi
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeResponseRelease(
         string key, int edition, string nation, string audience, Caller caller, ResponseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
+        if (AnotherNation(caller, nation) is { } refused)
+        {
+            return refused;
+        }
         if (await audiences.FindAsync(audience, ct) is null)
         {
             return Problems.NoSuchAudience(audience);
@@ -198,6 +206,17 @@ public static class ResponsesApi
     }
 
     /// <summary>A <c>{nation}</c> that is not an ISO 3166-1 alpha-3 code is the one validation problem naming it, before the handler runs.</summary>
+    /// <summary>
+    /// A caller speaking for a nation records, releases and revokes that nation's responses only, whatever its roles (as
+    /// a planner speaking for a nation records that nation's targets only): decided from the principal and the URL alone,
+    /// before anything is looked up, so the answer is the same whatever the other nation holds. NATO staff speaking for
+    /// no nation write for every nation.
+    /// </summary>
+    private static ProblemHttpResult? AnotherNation(Caller caller, string nation) =>
+        caller.Principal.Nation is { } own && own != nation
+            ? Problems.Status(StatusCodes.Status403Forbidden, $"A caller speaking for a nation records, releases and revokes the responses of its own nation ({own}) only.")
+            : null;
+
     private static async ValueTask<object?> NationMustBeValid(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
         context.HttpContext.Request.RouteValues["nation"] is string nation && !NationCode.IsValid(nation)
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["nation"] = [$"'nation' {NationCode.Message}"] })

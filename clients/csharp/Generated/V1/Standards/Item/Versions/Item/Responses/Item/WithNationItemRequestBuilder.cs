@@ -82,7 +82,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.Ite
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Record a nation&apos;s response to an edition as a new entry of its history (editors; a delegate for its own nation)
+        /// Record a nation&apos;s response to an edition as a new entry of its history (editors; a delegate, or anyone speaking for a nation, for its own nation only)
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.ResponseDto"/></returns>
         /// <param name="body">The request body</param>
@@ -142,7 +142,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.Ite
             return requestInfo;
         }
         /// <summary>
-        /// Record a nation&apos;s response to an edition as a new entry of its history (editors; a delegate for its own nation)
+        /// Record a nation&apos;s response to an edition as a new entry of its history (editors; a delegate, or anyone speaking for a nation, for its own nation only)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

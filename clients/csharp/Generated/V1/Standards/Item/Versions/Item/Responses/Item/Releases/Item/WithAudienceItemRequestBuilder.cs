@@ -34,7 +34,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.Ite
         {
         }
         /// <summary>
-        /// Revoke the releases of a nation&apos;s responses to an edition to an audience; the records stay (release authorities)
+        /// Revoke the releases of a nation&apos;s responses to an edition to an audience; the records stay (release authorities; speaking for a nation, its own nation&apos;s only)
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -70,7 +70,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.Ite
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Release a nation&apos;s current response to an audience (release authorities)
+        /// Release a nation&apos;s current response to an audience (release authorities; speaking for a nation, its own nation&apos;s only)
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.ResponseReleaseDto"/></returns>
         /// <param name="body">The request body</param>
@@ -113,7 +113,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.Ite
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.ResponseReleaseDto>(requestInfo, global::StandardsRegistry.Client.Models.ResponseReleaseDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Revoke the releases of a nation&apos;s responses to an edition to an audience; the records stay (release authorities)
+        /// Revoke the releases of a nation&apos;s responses to an edition to an audience; the records stay (release authorities; speaking for a nation, its own nation&apos;s only)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -132,7 +132,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Versions.Item.Responses.Ite
             return requestInfo;
         }
         /// <summary>
-        /// Release a nation&apos;s current response to an audience (release authorities)
+        /// Release a nation&apos;s current response to an audience (release authorities; speaking for a nation, its own nation&apos;s only)
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
