@@ -171,6 +171,16 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             var planner = new TestCaller($"NATO/NS/planner/{nation}", "NATO", "NS", "planner") { Nation = nation };
             yield return new Who(planner.Subject, "NATO", 3, ["planner"], planner.Token(), Nation: nation);
         }
+        // An editor and a release authority speaking for a nation, cleared to system high: each writes its own nation's
+        // responses only, so France's are theirs to write and never Germany's.
+        foreach (var nation in new[] { "FRA", "DEU" })
+        {
+            foreach (var role in new[] { "editor", "release-authority" })
+            {
+                var writer = new TestCaller($"NATO/CTS/{role}/{nation}", "NATO", "CTS", role) { Nation = nation };
+                yield return new Who(writer.Subject, "NATO", 4, [role], writer.Token(), Nation: nation);
+            }
+        }
         // Shapes the registry reads into a narrower principal: roles it does not know grant nothing.
         yield return new Who("role of the wrong case", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w1","community":"NATO","clearance":"CTS","role":["Editor","ADMIN"]"""));
         yield return new Who("role of the wrong type", "NATO", 4, [], Tokens.FromRawPayload(""" "sub":"w2","community":"NATO","clearance":"CTS","role":5"""));
@@ -547,10 +557,12 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
 
     /// <summary>
     /// The refusal a write decided in full calls for beyond its policy: recording France's NATO SECRET target needs a
-    /// clearance of NATO SECRET and no nation or France's (403 otherwise: "above your clearance", "another nation's").
+    /// clearance of NATO SECRET and no nation or France's (403 otherwise: "above your clearance", "another nation's");
+    /// releasing or revoking France's response needs no nation or France's (a body of "{}" never reaches recording's).
     /// </summary>
     private static int? Decided(Route route, Target target, Who who) =>
-        route.Name == "RecordCapabilityTarget" && target.Cycle == TargetCycle && !((who.Clearance ?? 0) >= 3 && who.Nation is null or "FRA")
+        (route.Name == "RecordCapabilityTarget" && target.Cycle == TargetCycle && !((who.Clearance ?? 0) >= 3 && who.Nation is null or "FRA"))
+        || (route.Name is "ReleaseResponse" or "RevokeResponseRelease" && who.Nation is not null and not "FRA")
             ? 403
             : null;
 
