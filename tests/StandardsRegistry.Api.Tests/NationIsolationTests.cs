@@ -556,7 +556,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                 var own = who.Speaks == nation;
                 if (who.Speaks is null && who.Nato)
                 {
-                    continue; // NATO staff record for every nation (design): their writes would change the world.
+                    continue; // NATO staff speaking for no nation write for every nation (design): their writes would change the world.
                 }
                 var cells = world.Current(Shared).Where(t => t.Nation == nation).ToList();
                 var held = cells[0];

@@ -89,8 +89,8 @@ public static class SecurityServiceCollectionExtensions
     public static bool ReleaseAuthority(Principal principal) => principal.IsNato && principal.HasRole(Roles.ReleaseAuthority);
 
     /// <summary>
-    /// Recording nations' responses: a NATO editor (for any nation), or a national delegate (for its own nation only,
-    /// which the route checks against the nation it names).
+    /// Recording nations' responses: a NATO editor (for any nation, unless it speaks for one), or a national delegate;
+    /// a caller speaking for a nation records its own nation's only, which the route checks against the nation it names.
     /// </summary>
     public static bool ResponseRecorder(Principal principal) => Editor(principal) || Delegate(principal);
 
