@@ -271,6 +271,32 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHeadOfAContentReadIsRecordedAsTheStatusAndHeadersOnly()
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+        foreach (var path in new[] { "/v1/standards/stanag-1/versions/1", "/v1/standards/stanag-1/versions/latest", "/v1/standards/stanag-1/versions/1/label" })
+        {
+            using var get = await eu.GetAsync(path);
+            using var head = await eu.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (get.StatusCode, head.StatusCode));
+            Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+
+        // Each GET and its HEAD: the same action, status, edition and marking; only the HEAD's detail says no body left.
+        var reads = (await EntriesAsync("stanag-1", 10)).Where(e => (int)e["status"]! == 200 && ((string)e["action"]!).Contains("read", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["version.read", "version.read", "version.read-latest", "version.read-latest", "label.read", "label.read"], reads.Select(e => (string)e["action"]!));
+        foreach (var pair in reads.Chunk(2))
+        {
+            var (get, head) = (pair[0], pair[1]);
+            Assert.Equal(((int?)get["edition"], (string?)get["classification"]), ((int?)head["edition"], (string?)head["classification"]));
+            Assert.DoesNotContain("HEAD", (string?)get["detail"] ?? "", StringComparison.Ordinal);
+            Assert.StartsWith("HEAD: the status and headers only, no body sent", (string?)head["detail"]);
+        }
+    }
+
+    [Fact]
     public async Task AReadOfAHiddenEditionIsRecordedAsAskedAndEqualsOneOfAnEditionThatNeverExisted()
     {
         await PublishedAndReleasedAsync();

@@ -204,8 +204,19 @@ public static class AuditRecording
     {
         actor ??= Caller.ActorOf(context);
         var now = context.RequestServices.GetRequiredService<RegistryClock>().Now;
-        return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, request.Detail);
+        return actor.Entry(request.Action, context.Response.StatusCode, now, request.Key, request.Edition, request.Classification, DetailOf(context, request));
     }
+
+    /// <summary>
+    /// The entry's detail; for a HEAD (answered as the GET, its body dropped) it says first that only the status and
+    /// headers left, so the record of a HEAD never reads as content served.
+    /// </summary>
+    private static string? DetailOf(HttpContext context, AuditRequest request) => !Http.HeadRequests.IsHead(context)
+        ? request.Detail
+        : request.Detail is { } detail ? $"{HeadOnly}; {detail}" : HeadOnly;
+
+    /// <summary>What a HEAD's entry says it sent.</summary>
+    public const string HeadOnly = "HEAD: the status and headers only, no body sent";
 
     /// <summary>
     /// What the caller asked for, from the route: the key, the edition (or what was given for it), and in the detail
