@@ -224,7 +224,7 @@ public sealed class DisclosureEngine
             }
         }
         // The earlier cells this design lacks: their change is still worked out from the cells that are in both.
-        for (var p = 0; p < priorLayout.Count; p++)
+        for (var p = 0; p < priorLayout.Count && Mutant != Mutant.EarlierCellsUnjudged; p++)
             if (hidden.Of(priorLayout, p) is { } h) judged.Add((h, priorCells[p], hidden.Contributions(h)));
         foreach (var (c, before, now) in judged)
         {

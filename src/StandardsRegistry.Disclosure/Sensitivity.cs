@@ -16,6 +16,9 @@ internal enum Mutant
     CurrentCycleOnly,
     /// <summary>Each contribution row counts as a contributor of its own.</summary>
     HoldingsIgnored,
+    /// <summary>The change rule does not judge an earlier release's cell that this design lacks (a group merged, a
+    /// capability split out of it).</summary>
+    EarlierCellsUnjudged,
 }
 
 /// <summary>

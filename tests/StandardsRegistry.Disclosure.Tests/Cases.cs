@@ -87,11 +87,79 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
             how.Add($"horizons rolled forward to {horizons[0]}–{horizons[^1]}");
         }
         var second = new TableDesign("2026", capabilities, horizons);
-        var secondTargets = Carry(random, firstTargets, second, out var changed);
+        // One regrouped case in two, the only changes are nations moving quantities between two capabilities of a group
+        // the new design lacks (drawn from a stream of their own, so the rest of the case is as it would be without).
+        var moves = new Random(unchecked(seed * 104729 + 3));
+        var reallocate = regroup && moves.Next(2) == 0;
+        var secondTargets = Carry(random, firstTargets, second, out var changed, keep: reallocate);
         foreach (var added in horizons.Except(first.Horizons))
             foreach (var capability in capabilities)
                 secondTargets.AddRange(Draw(random, capability.Code, added, nations, used));
+        if (reallocate && Reallocate(moves, rules, first, second, nations, secondTargets) is { } reallocated) how.Add(reallocated);
         return new Case(seed, rules, first, firstTargets, second, secondTargets, $"next cycle, {string.Join(", ", how)}, {changed} targets changed; {string.Join(", ", used)}");
+    }
+
+    /// <summary>
+    /// Within a group of <paramref name="first"/> that <paramref name="second"/> has no cell for (merged, or a capability
+    /// split out), two to four nations each move a quantity between two of its capabilities in one horizon both designs
+    /// hold, and two others change one of the two each. Null where no such group, horizon or four nations exist.
+    /// </summary>
+    private static string? Reallocate(Random random, DisclosureRules rules, TableDesign first, TableDesign second, string[] nations, List<Contribution> targets)
+    {
+        static string Members(IEnumerable<Capability> group) => string.Join(',', group.Select(c => c.Code).Order(StringComparer.Ordinal));
+        var kept = second.Capabilities.GroupBy(c => c.Group).Select(Members).ToHashSet(StringComparer.Ordinal);
+        var lacked = first.Capabilities.GroupBy(c => c.Group).Where(g => g.Count() > 1 && !kept.Contains(Members(g))).ToList();
+        var horizons = first.Horizons.Intersect(second.Horizons).ToList();
+        if (lacked.Count == 0 || horizons.Count == 0 || nations.Length < 4) return null;
+        // The group and horizon where most nations plan something (the cells a table is likeliest to publish), and its
+        // two capabilities with the most such nations.
+        int Planners(IEnumerable<string> codes, int year) =>
+            targets.Where(t => t.Horizon == year && codes.Contains(t.Capability) && t.Quantity > 0).Select(t => t.Nation).Distinct().Count();
+        var (group, horizon) = lacked.SelectMany(g => horizons.Select(h => (Group: g.Select(c => c.Code).ToList(), Horizon: h)))
+            .OrderBy(_ => random.Next()).MaxBy(choice => Planners(choice.Group, choice.Horizon));
+        var pair = group.OrderBy(_ => random.Next()).OrderByDescending(code => Planners([code], horizon)).Take(2).ToList();
+        var (a, b) = (pair[0], pair[1]);
+        long Figure(string nation, string capability) => targets.Where(t => t.Nation == nation && t.Capability == capability && t.Horizon == horizon).Sum(t => t.Quantity);
+        // Movers among the nations with a figure to move, as many as the threshold rule could ask for; two left over,
+        // each changing one of the two capabilities alone: over the group, theirs are the only changes.
+        var shuffled = nations.OrderBy(_ => random.Next()).OrderBy(n => Figure(n, a) + Figure(n, b) > 0 ? 0 : 1).ToList();
+        var done = new List<string>();
+        foreach (var mover in shuffled.Take(Math.Min(random.Next(Math.Max(2, rules.MinContributors - 1), 5), nations.Length - 2)))
+        {
+            var (from, to) = Figure(mover, a) >= Figure(mover, b) ? (a, b) : (b, a);
+            var d = Math.Min(Figure(mover, from), random.Next(20, 41));
+            if (d == 0) continue;
+            Adjust(targets, mover, from, horizon, -d);
+            Adjust(targets, mover, to, horizon, d);
+            done.Add($"{mover} moves {d} from {from} to {to}");
+        }
+        foreach (var (lone, capability) in new[] { (shuffled[^1], a), (shuffled[^2], b) })
+        {
+            var e = random.Next(20, 41);
+            var down = random.Next(2) == 0 && Figure(lone, capability) >= e;
+            Adjust(targets, lone, capability, horizon, down ? -e : e);
+            done.Add($"{lone} {(down ? "-" : "+")}{e} in {capability}");
+        }
+        return $"in {horizon} {string.Join(", ", done)}";
+    }
+
+    /// <summary>Moves one nation's figure in a cell by <paramref name="delta"/>: a row added, or its rows lowered.</summary>
+    private static void Adjust(List<Contribution> targets, string nation, string capability, int horizon, long delta)
+    {
+        if (delta >= 0)
+        {
+            targets.Add(new Contribution(nation, capability, horizon, delta));
+            return;
+        }
+        for (var i = targets.Count - 1; i >= 0 && delta < 0; i--)
+        {
+            var row = targets[i];
+            if (row.Nation != nation || row.Capability != capability || row.Horizon != horizon) continue;
+            var taken = Math.Min(row.Quantity, -delta);
+            targets[i] = row with { Quantity = row.Quantity - taken };
+            delta += taken;
+        }
+        if (delta < 0) throw new InvalidOperationException("lowered below zero");
     }
 
     /// <summary>
@@ -137,8 +205,9 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
         return new Case(seed, rules, first, firstTargets, first, secondTargets, shape, Revised: true);
     }
 
-    /// <summary>The targets of <paramref name="firstTargets"/> that <paramref name="design"/> holds, about a fifth changed.</summary>
-    private static List<Contribution> Carry(Random random, List<Contribution> firstTargets, TableDesign design, out int changed)
+    /// <summary>The targets of <paramref name="firstTargets"/> that <paramref name="design"/> holds, about a fifth changed
+    /// (none if <paramref name="keep"/>, the random draws being the same).</summary>
+    private static List<Contribution> Carry(Random random, List<Contribution> firstTargets, TableDesign design, out int changed, bool keep = false)
     {
         var targets = new List<Contribution>();
         changed = 0;
@@ -146,9 +215,9 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
         {
             if (!design.Horizons.Contains(group.Key.Horizon) || !design.Capabilities.Any(c => c.Code == group.Key.Capability)) continue;
             var quantity = group.Sum(t => t.Quantity);
-            if (random.Next(5) == 0)
+            if (random.Next(5) == 0 && random.Next(-40, 41) is var change && !keep)
             {
-                quantity = Math.Max(0, quantity + random.Next(-40, 41));
+                quantity = Math.Max(0, quantity + change);
                 changed++;
             }
             targets.AddRange(Holdings(random, group.Key.Nation, group.Key.Capability, group.Key.Horizon, quantity));
