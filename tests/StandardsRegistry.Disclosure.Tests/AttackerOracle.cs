@@ -32,26 +32,43 @@ internal static class AttackerOracle
     /// sensitive quantity) intervals worked out.</summary>
     public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals)
     {
-        // A release of this cycle computed from other figures (a target revised since) holds other unknowns, as another
-        // cycle's does: its cells are sums of the figures before the revision, and what links the two is the change.
-        var version = earlier.Select((release, index) => release.Design.Cycle == current.Design.Cycle && Revised(release, current)
-            ? $"{release.Design.Cycle} before revision {index}" : release.Design.Cycle).Append(current.Design.Cycle).ToList();
-        var releases = earlier.Append(current).Select((release, index) => (Release: release, Cycle: version[index])).ToList();
+        // Releases of one cycle computed from the same figures share their unknowns. One computed from other figures (a
+        // target revised between them) holds other unknowns, as another cycle's does: its cells are sums of the figures
+        // before (or after) the revision, and what links the two is the change. The newest release's figures are its
+        // cycle's; another set of figures of a cycle is named apart.
+        var all = earlier.Append(current).ToList();
+        var version = new string[all.Count];
+        version[^1] = current.Design.Cycle;
+        for (var i = all.Count - 2; i >= 0; i--)
+        {
+            var cycle = all[i].Design.Cycle;
+            version[i] = Enumerable.Range(i + 1, all.Count - i - 1).Where(j => all[j].Design.Cycle == cycle)
+                .Select(j => version[j]).Distinct().FirstOrDefault(v => Enumerable.Range(i + 1, all.Count - i - 1)
+                    .Where(j => version[j] == v).All(j => !Revised(all[i], all[j])))
+                ?? (version.Skip(i + 1).Contains(cycle) ? $"{cycle} (other figures, release {i + 1})" : cycle);
+        }
+        var releases = all.Select((release, index) => (Release: release, Cycle: version[index])).ToList();
         var unknowns = new Dictionary<(string Cycle, string Capability, int Horizon), int>();
         foreach (var (release, cycle) in releases)
             foreach (var capability in release.Design.Capabilities)
                 foreach (var horizon in release.Design.Horizons)
                     unknowns.TryAdd((cycle, capability.Code, horizon), unknowns.Count);
 
-        // Each nation's figure per unknown (holdings summed).
+        // Each nation's figure per unknown (holdings summed), each unknown's from the first release of its figures that
+        // holds it (they agree where they overlap).
         var figures = new Dictionary<string, double[]>();
-        var cycles = releases.GroupBy(r => r.Cycle).Select(g => g.First());
-        foreach (var (release, cycle) in cycles)
+        var filled = new HashSet<int>();
+        foreach (var (release, cycle) in releases)
+        {
             foreach (var row in release.Contributions)
             {
+                var i = unknowns[(cycle, row.Capability, row.Horizon)];
+                if (filled.Contains(i)) continue;
                 if (!figures.TryGetValue(row.Nation, out var own)) figures[row.Nation] = own = new double[unknowns.Count];
-                own[unknowns[(cycle, row.Capability, row.Horizon)]] += row.Quantity;
+                own[i] += row.Quantity;
             }
+            filled.UnionWith(release.Design.Capabilities.SelectMany(c => release.Design.Horizons.Select(h => unknowns[(cycle, c.Code, h)])));
+        }
 
         var equalities = new List<(int[] Members, double Value)>();
         foreach (var (release, cycle) in releases)
@@ -64,13 +81,12 @@ internal static class AttackerOracle
             var objective = Objective(current, cell.Key, unknowns, 1);
             var perNation = PerNation(objective, figures);
             items.Add(new Item(cell.Key, "value", objective, Evaluate(objective, figures), perNation, perNation));
-            foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
+            foreach (var cycle in version.SkipLast(1).Where(v => v != current.Design.Cycle).Distinct())
             {
-                // The same (capability, horizon) pairs in the earlier cycle, whether or not the earlier design has a cell
+                // The same (capability, horizon) pairs in the earlier figures, whether or not an earlier design has a cell
                 // summing them (another grouping): its published cells may still sum them, and the change is then known.
                 var mine = Members(current.Design, cell.Key);
-                if (!mine.All(m => unknowns.ContainsKey((cycle, m.Capability, m.Horizon))
-                    && before.Design.Capabilities.Any(c => c.Code == m.Capability) && before.Design.Horizons.Contains(m.Horizon))) continue;
+                if (!mine.All(m => unknowns.ContainsKey((cycle, m.Capability, m.Horizon)))) continue;
                 var change = Objective(current, cell.Key, unknowns, 1);
                 foreach (var m in mine)
                 {
@@ -84,11 +100,12 @@ internal static class AttackerOracle
         // A cell of a release of another cycle that is no cell of this design, but whose pairs all lie in it (another
         // grouping): this cycle's cells may still sum those pairs, and its change is then known though never shown.
         var sums = current.Table.Cells.Select(cell => Signature(Members(current.Design, cell.Key))).ToHashSet(StringComparer.Ordinal);
+        var judged = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
             foreach (var cell in before.Table.Cells)
             {
                 var pairs = Members(before.Design, cell.Key);
-                if (sums.Contains(Signature(pairs))
+                if (sums.Contains(Signature(pairs)) || !judged.Add($"{cycle}\u001f{Signature(pairs)}")
                     || !pairs.All(m => current.Design.Capabilities.Any(c => c.Code == m.Capability) && current.Design.Horizons.Contains(m.Horizon))) continue;
                 var now = pairs.ToDictionary(m => unknowns[(current.Design.Cycle, m.Capability, m.Horizon)], _ => 1.0);
                 var change = new Dictionary<int, double>(now);
@@ -194,7 +211,7 @@ internal static class AttackerOracle
 
     /// <summary>Whether a target in both releases' designs has another figure in <paramref name="release"/> than in
     /// <paramref name="current"/> (figures for a capability only one design has are no revision).</summary>
-    private static bool Revised(Release release, Release current)
+    public static bool Revised(Release release, Release current)
     {
         static Dictionary<(string, string, int), long> Sums(Release r) => r.Contributions.GroupBy(t => (t.Nation, t.Capability, t.Horizon)).ToDictionary(g => g.Key, g => g.Sum(t => t.Quantity));
         bool Shared((string Nation, string Capability, int Horizon) key) =>

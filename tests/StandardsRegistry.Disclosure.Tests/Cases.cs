@@ -1,19 +1,26 @@
 namespace StandardsRegistry.Disclosure.Tests;
 
+/// <summary>One release of a generated case: the design, the targets of its cycle as they stand then, and what it is.</summary>
+internal sealed record Step(TableDesign Design, List<Contribution> Targets, string Shape);
+
 /// <summary>
-/// One generated case: rules, a first release and the figures of a second. The kind is drawn from the seed, a third each:
-/// the existing kinds (another cycle over the same design with some targets changed, or — one in six of these — the same
-/// cycle published again under another grouping of the catalogue); the next cycle under another design (capabilities
-/// merged into or split out of groups, and/or the horizons rolled forward by a year); and the same cycle published again
-/// after targets were revised (one nation's revision, one nation moving a quantity between two cells, or two nations'
-/// revisions that cancel in one cell). <see cref="Revised"/> marks the last kind.
+/// One generated case: rules and three releases, each after the one before. The first is cycle 2025. The second's kind
+/// is drawn from the seed, a third each: the next cycle over the same design with some targets changed (or, one in six
+/// of these, the same cycle published again under another grouping of the catalogue); the next cycle under another
+/// design (capabilities merged into or split out of groups, and/or the horizons rolled forward by a year); or the same
+/// cycle published again after targets were revised (one nation's revision, one nation moving a quantity between two
+/// cells, or two nations' revisions that cancel in one cell). The third follows the second (its cycle and its targets as
+/// they stand then, whether or not the second was released), a fifth each: the next cycle over the same design; the
+/// next cycle under another design; the same cycle revised; the same cycle regrouped; or the same table again, to
+/// another audience. Each stream of draws is the seed's own, so a seed's first two releases are the same whatever
+/// follows them.
 /// </summary>
-internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, List<Contribution> FirstTargets, TableDesign Second, List<Contribution> SecondTargets, string Shape, bool Revised = false)
+internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step> Steps, string Profiles)
 {
-    public bool SameCycle => First.Cycle == Second.Cycle;
+    public string Shape => $"{string.Join("; then ", Steps.Skip(1).Select(step => step.Shape))}; {Profiles}";
 
     /// <summary>The cell profiles the generator draws from, by name (the shape lists the ones a case used).</summary>
-    private static readonly string[] Profiles = ["empty", "single", "dominant", "two-big", "many-small", "zeros"];
+    private static readonly string[] ProfileNames = ["empty", "single", "dominant", "two-big", "many-small", "zeros"];
 
     public static Case Generate(int seed)
     {
@@ -30,25 +37,46 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
         foreach (var capability in capabilities)
             foreach (var horizon in horizons)
                 firstTargets.AddRange(Draw(random, capability.Code, horizon, nations, used));
+        var steps = new List<Step> { new(first, firstTargets, "2025") };
 
         // The kind from its own stream, so a seed's first release is the same whatever kind it draws.
-        switch (new Random(unchecked(seed * 7919 + 17)).Next(3))
+        var moves = new Random(unchecked(seed * 104729 + 3));
+        steps.Add(new Random(unchecked(seed * 7919 + 17)).Next(3) switch
         {
-            case 1:
-                return NextDesign(seed, random, rules, nations, first, firstTargets, used);
-            case 2:
-                return Revision(seed, random, rules, nations, first, firstTargets, used);
-        }
+            1 => NextDesign(random, moves, rules, nations, steps[^1], used),
+            2 => Revision(random, nations, steps[^1]),
+            _ => random.Next(6) == 0 ? Regrouped(random, steps[^1]) : NextCycle(random, steps[^1]),
+        });
 
-        if (random.Next(6) == 0)
+        // The third from streams of its own, so the first two are as they would be without it.
+        var later = new Random(unchecked(seed * 6007 + 29));
+        var laterMoves = new Random(unchecked(seed * 130363 + 7));
+        steps.Add(later.Next(5) switch
         {
-            // The same figures again, the catalogue regrouped: two linked tables over one cycle.
-            var regrouped = capabilities.Select(c => c with { Group = $"h{random.Next(2)}" }).ToList();
-            return new Case(seed, rules, first, firstTargets, first with { Capabilities = regrouped }, firstTargets, $"same cycle regrouped; {string.Join(", ", used)}");
-        }
-        var second = first with { Cycle = "2026" };
-        var secondTargets = Carry(random, firstTargets, second, out var changed);
-        return new Case(seed, rules, first, firstTargets, second, secondTargets, $"next cycle, {changed} targets changed; {string.Join(", ", used)}");
+            0 => NextCycle(later, steps[^1]),
+            1 => NextDesign(later, laterMoves, rules, nations, steps[^1], used),
+            2 => Revision(later, nations, steps[^1]),
+            3 => Regrouped(later, steps[^1]),
+            _ => steps[^1] with { Shape = $"{steps[^1].Design.Cycle} again to another audience" },
+        });
+        return new Case(seed, rules, steps, string.Join(", ", used));
+    }
+
+    private static string Next(TableDesign design) => (int.Parse(design.Cycle, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The next cycle over the same design, about a fifth of the targets changed.</summary>
+    private static Step NextCycle(Random random, Step before)
+    {
+        var design = before.Design with { Cycle = Next(before.Design) };
+        var targets = Carry(random, before.Targets, design, out var changed);
+        return new Step(design, targets, $"{design.Cycle}, {changed} targets changed");
+    }
+
+    /// <summary>The same figures again, the catalogue regrouped: two linked tables over one cycle.</summary>
+    private static Step Regrouped(Random random, Step before)
+    {
+        var regrouped = before.Design.Capabilities.Select(c => c with { Group = $"h{random.Next(2)}" }).ToList();
+        return new Step(before.Design with { Capabilities = regrouped }, before.Targets, $"{before.Design.Cycle} regrouped");
     }
 
     /// <summary>
@@ -56,8 +84,9 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
     /// out of its group into one of its own), the horizons rolled forward (the first dropped, the year after the last
     /// added, its cells drawn afresh), or both; the targets both designs hold carried over, about a fifth changed.
     /// </summary>
-    private static Case NextDesign(int seed, Random random, DisclosureRules rules, string[] nations, TableDesign first, List<Contribution> firstTargets, SortedSet<string> used)
+    private static Step NextDesign(Random random, Random moves, DisclosureRules rules, string[] nations, Step before, SortedSet<string> used)
     {
+        var first = before.Design;
         var variant = random.Next(3);
         var (regroup, roll) = (variant != 1, variant != 0);
         var capabilities = first.Capabilities.ToList();
@@ -76,7 +105,8 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
             else
             {
                 var moved = splittable[random.Next(splittable.Count)];
-                capabilities = [.. capabilities.Select(c => c.Code == moved.Code ? c with { Group = "split" } : c)];
+                var split = groups.Contains("split") ? "split2" : "split";
+                capabilities = [.. capabilities.Select(c => c.Code == moved.Code ? c with { Group = split } : c)];
                 how.Add($"{moved.Code} split out of {moved.Group}");
             }
         }
@@ -86,17 +116,17 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
             horizons = [.. horizons.Skip(1).Append(horizons[^1] + 1)];
             how.Add($"horizons rolled forward to {horizons[0]}–{horizons[^1]}");
         }
-        var second = new TableDesign("2026", capabilities, horizons);
+        var second = new TableDesign(Next(first), capabilities, horizons);
         // One regrouped case in two, the only changes are nations moving quantities between two capabilities of a group
         // the new design lacks (drawn from a stream of their own, so the rest of the case is as it would be without).
-        var moves = new Random(unchecked(seed * 104729 + 3));
         var reallocate = regroup && moves.Next(2) == 0;
-        var secondTargets = Carry(random, firstTargets, second, out var changed, keep: reallocate);
+        var secondTargets = Carry(random, before.Targets, second, out var changed, keep: reallocate);
         foreach (var added in horizons.Except(first.Horizons))
             foreach (var capability in capabilities)
                 secondTargets.AddRange(Draw(random, capability.Code, added, nations, used));
         if (reallocate && Reallocate(moves, rules, first, second, nations, secondTargets) is { } reallocated) how.Add(reallocated);
-        return new Case(seed, rules, first, firstTargets, second, secondTargets, $"next cycle, {string.Join(", ", how)}, {changed} targets changed; {string.Join(", ", used)}");
+        if (!reallocate) how.Add($"{changed} targets changed");
+        return new Step(second, secondTargets, $"{second.Cycle}, {string.Join(", ", how)}");
     }
 
     /// <summary>
@@ -167,12 +197,13 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
     /// one nation moving d from one of its targets to another of the same capability or horizon (1: its row or column
     /// total holds); or two nations' revisions, +d and −d, in one capability × horizon (2 and 3: every cell holds).
     /// </summary>
-    private static Case Revision(int seed, Random random, DisclosureRules rules, string[] nations, TableDesign first, List<Contribution> firstTargets, SortedSet<string> used)
+    private static Step Revision(Random random, string[] nations, Step before)
     {
-        var figures = firstTargets.GroupBy(t => (t.Nation, t.Capability, t.Horizon)).ToDictionary(g => g.Key, g => g.Sum(t => t.Quantity));
+        var (first, cycle) = (before.Design, before.Design.Cycle);
+        var figures = before.Targets.GroupBy(t => (t.Nation, t.Capability, t.Horizon)).ToDictionary(g => g.Key, g => g.Sum(t => t.Quantity));
         var positive = figures.Where(f => f.Value > 0).Select(f => f.Key).OrderBy(k => k).ToList();
-        var shape = $"same cycle revised; {string.Join(", ", used)}";
-        if (positive.Count == 0) return new Case(seed, rules, first, firstTargets, first, firstTargets, "same cycle, nothing to revise (no positive target); " + string.Join(", ", used));
+        var shape = $"{cycle} revised";
+        if (positive.Count == 0) return before with { Shape = $"{cycle} again, nothing to revise (no positive target)" };
         var variant = random.Next(4);
         var lowered = positive[random.Next(positive.Count)];
         var d = random.NextInt64(1, figures[lowered] + 1);
@@ -180,7 +211,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
         {
             var up = random.Next(2) == 0;
             figures[lowered] += up ? d : -d;
-            shape = $"same cycle, {lowered.Nation} revises {lowered.Capability}/{lowered.Horizon} by {(up ? "+" : "-")}{d}; {string.Join(", ", used)}";
+            shape = $"{cycle} revised, {lowered.Nation} revises {lowered.Capability}/{lowered.Horizon} by {(up ? "+" : "-")}{d}";
         }
         else if (variant == 1)
         {
@@ -191,7 +222,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
             var raised = others[random.Next(others.Count)];
             figures[lowered] -= d;
             figures[raised] = figures.GetValueOrDefault(raised) + d;
-            shape = $"same cycle, {lowered.Nation} moves {d} from {lowered.Capability}/{lowered.Horizon} to {raised.Item2}/{raised.Item3}; {string.Join(", ", used)}";
+            shape = $"{cycle} revised, {lowered.Nation} moves {d} from {lowered.Capability}/{lowered.Horizon} to {raised.Item2}/{raised.Item3}";
         }
         else
         {
@@ -199,10 +230,10 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
             var raised = (Nation: other[random.Next(other.Count)], lowered.Capability, lowered.Horizon);
             figures[lowered] -= d;
             figures[raised] = figures.GetValueOrDefault(raised) + d;
-            shape = $"same cycle, {raised.Nation} +{d} and {lowered.Nation} -{d} in {lowered.Capability}/{lowered.Horizon}; {string.Join(", ", used)}";
+            shape = $"{cycle} revised, {raised.Nation} +{d} and {lowered.Nation} -{d} in {lowered.Capability}/{lowered.Horizon}";
         }
         var secondTargets = figures.OrderBy(f => f.Key).SelectMany(f => Holdings(random, f.Key.Nation, f.Key.Capability, f.Key.Horizon, f.Value)).ToList();
-        return new Case(seed, rules, first, firstTargets, first, secondTargets, shape, Revised: true);
+        return new Step(first, secondTargets, shape);
     }
 
     /// <summary>The targets of <paramref name="firstTargets"/> that <paramref name="design"/> holds, about a fifth changed
@@ -228,7 +259,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, TableDesign First, 
     /// <summary>One interior cell's targets, by a profile drawn at random (recorded in <paramref name="used"/>).</summary>
     private static List<Contribution> Draw(Random random, string capability, int horizon, string[] nations, SortedSet<string> used)
     {
-        var profile = Profiles[random.Next(Profiles.Length)];
+        var profile = ProfileNames[random.Next(ProfileNames.Length)];
         used.Add(profile);
         var targets = new List<Contribution>();
         foreach (var (nation, quantity) in Cell(random, profile, nations))
