@@ -238,8 +238,10 @@ public sealed class DisclosureEngine
         }
         // The cells of earlier designs this design lacks (this release's, another release's of either cycle), wherever
         // their pairs all lie in this release's design: their change is still worked out from the cells of the tables.
+        var own = Mutant == Mutant.OwnCellsOnly ? Enumerable.Range(0, priorLayout.Count).Select(p => hidden.Of(priorLayout, p)).OfType<int>().ToHashSet() : null;
         for (var h = 0; h < hidden.Sums.Count && Mutant != Mutant.EarlierCellsUnjudged; h++)
         {
+            if (own?.Contains(layout.Count + h) == false) continue;
             var before = new Dictionary<string, long>(StringComparer.Ordinal);
             var within = true;
             foreach (var i in hidden.Sums[h])

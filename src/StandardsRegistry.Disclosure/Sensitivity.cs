@@ -19,6 +19,9 @@ internal enum Mutant
     /// <summary>The change rule does not judge an earlier release's cell that this design lacks (a group merged, a
     /// capability split out of it).</summary>
     EarlierCellsUnjudged,
+    /// <summary>The change rule judges, of the earlier designs' cells this design lacks, only those of the release it
+    /// compares with: not those of an earlier table of this cycle, nor of another release.</summary>
+    OwnCellsOnly,
 }
 
 /// <summary>

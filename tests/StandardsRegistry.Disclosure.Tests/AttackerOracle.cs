@@ -30,88 +30,95 @@ internal static class AttackerOracle
 
     /// <summary>Attacks <paramref name="current"/> with everything released; <paramref name="intervals"/> counts the (insider,
     /// sensitive quantity) intervals worked out.</summary>
-    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals)
+    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals) =>
+        Breaches(rules, [.. earlier, current], earlier.Count, out intervals);
+
+    /// <summary>Attacks release <paramref name="target"/> of <paramref name="released"/> (in the order released) with all of
+    /// them.</summary>
+    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> released, int target, out int intervals)
     {
+        var current = released[target];
         // Releases of one cycle computed from the same figures share their unknowns. One computed from other figures (a
         // target revised between them) holds other unknowns, as another cycle's does: its cells are sums of the figures
-        // before (or after) the revision, and what links the two is the change. The newest release's figures are its
-        // cycle's; another set of figures of a cycle is named apart.
-        var all = earlier.Append(current).ToList();
-        var version = new string[all.Count];
-        version[^1] = current.Design.Cycle;
-        for (var i = all.Count - 2; i >= 0; i--)
+        // before (or after) the revision, and what links the two is the change.
+        var versions = new List<List<int>>();
+        var versionOf = new int[released.Count];
+        for (var r = 0; r < released.Count; r++)
         {
-            var cycle = all[i].Design.Cycle;
-            version[i] = Enumerable.Range(i + 1, all.Count - i - 1).Where(j => all[j].Design.Cycle == cycle)
-                .Select(j => version[j]).Distinct().FirstOrDefault(v => Enumerable.Range(i + 1, all.Count - i - 1)
-                    .Where(j => version[j] == v).All(j => !Revised(all[i], all[j])))
-                ?? (version.Skip(i + 1).Contains(cycle) ? $"{cycle} (other figures, release {i + 1})" : cycle);
+            var found = versions.FindIndex(members => released[members[0]].Design.Cycle == released[r].Design.Cycle && members.All(m => !Revised(released[m], released[r])));
+            if (found < 0)
+            {
+                found = versions.Count;
+                versions.Add([]);
+            }
+            versions[found].Add(r);
+            versionOf[r] = found;
         }
-        var releases = all.Select((release, index) => (Release: release, Cycle: version[index])).ToList();
-        var unknowns = new Dictionary<(string Cycle, string Capability, int Horizon), int>();
-        foreach (var (release, cycle) in releases)
-            foreach (var capability in release.Design.Capabilities)
-                foreach (var horizon in release.Design.Horizons)
-                    unknowns.TryAdd((cycle, capability.Code, horizon), unknowns.Count);
+        var mine = versionOf[target];
+        string Cycle(int version) => released[versions[version][0]].Design.Cycle;
+        string Label(int version) =>
+            version == mine || (Cycle(version) != Cycle(mine) && Enumerable.Range(0, versions.Count).First(v => Cycle(v) == Cycle(version)) == version)
+                ? Cycle(version) : $"{Cycle(version)} (figures of release {versions[version][0] + 1})";
+        // Which of two figures is the newer: the later cycle's, or within a cycle those released later.
+        bool Newer(int a, int b) => Cycle(a) == Cycle(b) ? versions[a][0] > versions[b][0]
+            : string.CompareOrdinal(Cycle(a).PadLeft(12, '0'), Cycle(b).PadLeft(12, '0')) > 0;
+
+        var unknowns = new Dictionary<(int Version, string Capability, int Horizon), int>();
+        for (var r = 0; r < released.Count; r++)
+            foreach (var capability in released[r].Design.Capabilities)
+                foreach (var horizon in released[r].Design.Horizons)
+                    unknowns.TryAdd((versionOf[r], capability.Code, horizon), unknowns.Count);
 
         // Each nation's figure per unknown (holdings summed), each unknown's from the first release of its figures that
         // holds it (they agree where they overlap).
         var figures = new Dictionary<string, double[]>();
         var filled = new HashSet<int>();
-        foreach (var (release, cycle) in releases)
+        for (var r = 0; r < released.Count; r++)
         {
-            foreach (var row in release.Contributions)
+            foreach (var row in released[r].Contributions)
             {
-                var i = unknowns[(cycle, row.Capability, row.Horizon)];
+                var i = unknowns[(versionOf[r], row.Capability, row.Horizon)];
                 if (filled.Contains(i)) continue;
                 if (!figures.TryGetValue(row.Nation, out var own)) figures[row.Nation] = own = new double[unknowns.Count];
                 own[i] += row.Quantity;
             }
-            filled.UnionWith(release.Design.Capabilities.SelectMany(c => release.Design.Horizons.Select(h => unknowns[(cycle, c.Code, h)])));
+            filled.UnionWith(released[r].Design.Capabilities.SelectMany(c => released[r].Design.Horizons.Select(h => unknowns[(versionOf[r], c.Code, h)])));
         }
 
         var equalities = new List<(int[] Members, double Value)>();
-        foreach (var (release, cycle) in releases)
-            foreach (var cell in release.Table.Cells)
-                if (cell.Value is { } value) equalities.Add((Members(release.Design, cell.Key).Select(m => unknowns[(cycle, m.Capability, m.Horizon)]).ToArray(), value));
+        for (var r = 0; r < released.Count; r++)
+            foreach (var cell in released[r].Table.Cells)
+                if (cell.Value is { } value) equalities.Add((Members(released[r].Design, cell.Key).Select(m => unknowns[(versionOf[r], m.Capability, m.Horizon)]).ToArray(), value));
 
+        Dictionary<int, double> Sum(IEnumerable<(string Capability, int Horizon)> pairs, int version, double sign) =>
+            pairs.ToDictionary(m => unknowns[(version, m.Capability, m.Horizon)], _ => sign);
         var items = new List<Item>();
         foreach (var cell in current.Table.Cells)
         {
-            var objective = Objective(current, cell.Key, unknowns, 1);
+            var objective = Sum(Members(current.Design, cell.Key), mine, 1);
             var perNation = PerNation(objective, figures);
             items.Add(new Item(cell.Key, "value", objective, Evaluate(objective, figures), perNation, perNation));
-            foreach (var cycle in version.SkipLast(1).Where(v => v != current.Design.Cycle).Distinct())
-            {
-                // The same (capability, horizon) pairs in the earlier figures, whether or not an earlier design has a cell
-                // summing them (another grouping): its published cells may still sum them, and the change is then known.
-                var mine = Members(current.Design, cell.Key);
-                if (!mine.All(m => unknowns.ContainsKey((cycle, m.Capability, m.Horizon)))) continue;
-                var change = Objective(current, cell.Key, unknowns, 1);
-                foreach (var m in mine)
-                {
-                    var i = unknowns[(cycle, m.Capability, m.Horizon)];
-                    change[i] = change.GetValueOrDefault(i) - 1;
-                }
-                items.Add(new Item(cell.Key, $"change since {cycle}", change, Evaluate(change, figures),
-                    PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), perNation));
-            }
         }
-        // A cell of a release of another cycle that is no cell of this design, but whose pairs all lie in it (another
-        // grouping): this cycle's cells may still sum those pairs, and its change is then known though never shown.
-        var sums = current.Table.Cells.Select(cell => Signature(Members(current.Design, cell.Key))).ToHashSet(StringComparer.Ordinal);
+        // The change of every cell of every release (this table's first), between this table's figures and every other
+        // figures whose unknowns hold its pairs, whether or not that release's design has a cell summing them (another
+        // grouping): the published cells may still sum them, and the change is then known, though maybe never shown.
+        // It runs from the older figures to the newer; a nation's change is no lower than minus its newer figure.
         var judged = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
-            foreach (var cell in before.Table.Cells)
+        foreach (var r in released.Select((_, r) => r).OrderBy(r => r == target ? 0 : 1))
+            foreach (var cell in released[r].Table.Cells)
             {
-                var pairs = Members(before.Design, cell.Key);
-                if (sums.Contains(Signature(pairs)) || !judged.Add($"{cycle}\u001f{Signature(pairs)}")
-                    || !pairs.All(m => current.Design.Capabilities.Any(c => c.Code == m.Capability) && current.Design.Horizons.Contains(m.Horizon))) continue;
-                var now = pairs.ToDictionary(m => unknowns[(current.Design.Cycle, m.Capability, m.Horizon)], _ => 1.0);
-                var change = new Dictionary<int, double>(now);
-                foreach (var m in pairs) change[unknowns[(cycle, m.Capability, m.Horizon)]] = -1;
-                items.Add(new Item(cell.Key, $"change since {cycle} (a cell of its design only)", change, Evaluate(change, figures),
-                    PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), PerNation(now, figures)));
+                var pairs = Members(released[r].Design, cell.Key);
+                if (!judged.Add(Signature(pairs)) || !pairs.All(m => unknowns.ContainsKey((mine, m.Capability, m.Horizon)))) continue;
+                foreach (var other in Enumerable.Range(0, versions.Count).Where(v => v != mine && pairs.All(m => unknowns.ContainsKey((v, m.Capability, m.Horizon)))))
+                {
+                    var (newer, older) = Newer(mine, other) ? (mine, other) : (other, mine);
+                    var now = Sum(pairs, newer, 1);
+                    var change = new Dictionary<int, double>(now);
+                    foreach (var (i, coefficient) in Sum(pairs, older, -1)) change[i] = coefficient;
+                    var kind = $"change {(newer == mine ? "since" : "until")} {Label(other)}{(r == target ? "" : " (a cell of another table only)")}";
+                    items.Add(new Item(cell.Key, kind, change, Evaluate(change, figures),
+                        PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), PerNation(now, figures)));
+                }
             }
 
         var cap = 4 * figures.Values.Sum(f => f.Sum()) + 10;
@@ -222,9 +229,6 @@ internal static class AttackerOracle
 
     private static string Signature(IEnumerable<(string Capability, int Horizon)> pairs) =>
         string.Join(';', pairs.Select(m => $"{m.Capability}@{m.Horizon}").Order(StringComparer.Ordinal));
-
-    private static Dictionary<int, double> Objective(Release release, CellKey key, Dictionary<(string, string, int), int> unknowns, double sign) =>
-        Members(release.Design, key).ToDictionary(m => unknowns[(release.Design.Cycle, m.Capability, m.Horizon)], _ => sign);
 
     private static double Evaluate(Dictionary<int, double> objective, Dictionary<string, double[]> figures) =>
         figures.Values.Sum(own => objective.Sum(pair => pair.Value * own[pair.Key]));

@@ -33,28 +33,35 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         int[] horizons = random.Next(2) == 0 ? [2027, 2028] : [2027, 2028, 2029];
         var first = new TableDesign("2025", capabilities, horizons);
         var used = new SortedSet<string>(StringComparer.Ordinal);
+        // One case in four is a calm table: four cells in five drawn as many small nations (a table that publishes much,
+        // so that differencing has the most to work with), from a stream of its own.
+        var calm = new Random(unchecked(seed * 48271 + 11)) is var stream && stream.Next(4) == 0 ? stream : null;
+        if (calm is not null) used.Add("calm");
         var firstTargets = new List<Contribution>();
         foreach (var capability in capabilities)
             foreach (var horizon in horizons)
-                firstTargets.AddRange(Draw(random, capability.Code, horizon, nations, used));
+                firstTargets.AddRange(Draw(random, capability.Code, horizon, nations, used, calm));
         var steps = new List<Step> { new(first, firstTargets, "2025") };
 
         // The kind from its own stream, so a seed's first release is the same whatever kind it draws.
         var moves = new Random(unchecked(seed * 104729 + 3));
         steps.Add(new Random(unchecked(seed * 7919 + 17)).Next(3) switch
         {
-            1 => NextDesign(random, moves, rules, nations, steps[^1], used),
+            1 => NextDesign(random, moves, rules, nations, steps[^1], used, calm),
             2 => Revision(random, nations, steps[^1]),
             _ => random.Next(6) == 0 ? Regrouped(random, steps[^1]) : NextCycle(random, steps[^1]),
         });
 
         // The third from streams of its own, so the first two are as they would be without it.
+        // After a next cycle regrouped, one time in two, its figures again grouped as the first cycle's were.
         var later = new Random(unchecked(seed * 6007 + 29));
         var laterMoves = new Random(unchecked(seed * 130363 + 7));
-        steps.Add(later.Next(5) switch
+        var regrouped = steps[1].Design.Cycle != steps[0].Design.Cycle
+            && steps[1].Design.Capabilities.Any(c => steps[0].Design.Capabilities.Any(o => o.Code == c.Code && o.Group != c.Group));
+        steps.Add(regrouped && later.Next(2) == 0 ? GroupedAs(steps[^1], steps[0].Design) : later.Next(5) switch
         {
             0 => NextCycle(later, steps[^1]),
-            1 => NextDesign(later, laterMoves, rules, nations, steps[^1], used),
+            1 => NextDesign(later, laterMoves, rules, nations, steps[^1], used, calm),
             2 => Revision(later, nations, steps[^1]),
             3 => Regrouped(later, steps[^1]),
             _ => steps[^1] with { Shape = $"{steps[^1].Design.Cycle} again to another audience" },
@@ -79,12 +86,21 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         return new Step(before.Design with { Capabilities = regrouped }, before.Targets, $"{before.Design.Cycle} regrouped");
     }
 
+    /// <summary>The same figures again, grouped as <paramref name="earlier"/> was (a configuration changed for a cycle,
+    /// then changed back, or kept for another audience).</summary>
+    private static Step GroupedAs(Step before, TableDesign earlier)
+    {
+        var back = earlier.Capabilities.ToDictionary(c => c.Code, c => c.Group);
+        return new Step(before.Design with { Capabilities = [.. before.Design.Capabilities.Select(c => c with { Group = back.GetValueOrDefault(c.Code, c.Group) })] },
+            before.Targets, $"{before.Design.Cycle} again grouped as {earlier.Cycle} was");
+    }
+
     /// <summary>
     /// The next cycle under another design: the capabilities regrouped (a group merged into another, or a capability split
     /// out of its group into one of its own), the horizons rolled forward (the first dropped, the year after the last
     /// added, its cells drawn afresh), or both; the targets both designs hold carried over, about a fifth changed.
     /// </summary>
-    private static Step NextDesign(Random random, Random moves, DisclosureRules rules, string[] nations, Step before, SortedSet<string> used)
+    private static Step NextDesign(Random random, Random moves, DisclosureRules rules, string[] nations, Step before, SortedSet<string> used, Random? calm)
     {
         var first = before.Design;
         var variant = random.Next(3);
@@ -123,32 +139,47 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         var secondTargets = Carry(random, before.Targets, second, out var changed, keep: reallocate);
         foreach (var added in horizons.Except(first.Horizons))
             foreach (var capability in capabilities)
-                secondTargets.AddRange(Draw(random, capability.Code, added, nations, used));
-        if (reallocate && Reallocate(moves, rules, first, second, nations, secondTargets) is { } reallocated) how.Add(reallocated);
+                secondTargets.AddRange(Draw(random, capability.Code, added, nations, used, calm));
         if (!reallocate) how.Add($"{changed} targets changed");
+        if (reallocate && Reallocate(moves, rules, before, second, nations, secondTargets) is { } reallocated) how.Add(reallocated);
         return new Step(second, secondTargets, $"{second.Cycle}, {string.Join(", ", how)}");
     }
 
     /// <summary>
-    /// Within a group of <paramref name="first"/> that <paramref name="second"/> has no cell for (merged, or a capability
-    /// split out), two to four nations each move a quantity between two of its capabilities in one horizon both designs
-    /// hold, and two others change one of the two each. Null where no such group, horizon or four nations exist.
+    /// Within a group of one design that the other has no cell for (merged, or a capability split out), two to four
+    /// nations each move a quantity between two of its capabilities in one horizon both designs hold, and two others
+    /// change one of the two each. Null where no such group, horizon or four nations exist.
     /// </summary>
-    private static string? Reallocate(Random random, DisclosureRules rules, TableDesign first, TableDesign second, string[] nations, List<Contribution> targets)
+    private static string? Reallocate(Random random, DisclosureRules rules, Step before, TableDesign second, string[] nations, List<Contribution> targets)
     {
+        var first = before.Design;
         static string Members(IEnumerable<Capability> group) => string.Join(',', group.Select(c => c.Code).Order(StringComparer.Ordinal));
-        var kept = second.Capabilities.GroupBy(c => c.Group).Select(Members).ToHashSet(StringComparer.Ordinal);
-        var lacked = first.Capabilities.GroupBy(c => c.Group).Where(g => g.Count() > 1 && !kept.Contains(Members(g))).ToList();
+        IEnumerable<IGrouping<string, Capability>> Lacked(TableDesign design, TableDesign other)
+        {
+            var kept = other.Capabilities.GroupBy(c => c.Group).Select(Members).ToHashSet(StringComparer.Ordinal);
+            return design.Capabilities.GroupBy(c => c.Group).Where(g => g.Count() > 1 && !kept.Contains(Members(g)));
+        }
+        // A group either design has and the other lacks: an earlier one (its change worked out from the capabilities'
+        // cells), or a new one over earlier capabilities (merged; what a split leaves), whose earlier value the earlier
+        // cells sum.
+        var sides = new[] { (Other: second, Groups: Lacked(first, second).ToList()), (Other: first, Groups: Lacked(second, first).ToList()) }
+            .Where(side => side.Groups.Count > 0).ToList();
         var horizons = first.Horizons.Intersect(second.Horizons).ToList();
-        if (lacked.Count == 0 || horizons.Count == 0 || nations.Length < 4) return null;
-        // The group and horizon where most nations plan something (the cells a table is likeliest to publish), and its
-        // two capabilities with the most such nations.
+        if (sides.Count == 0 || horizons.Count == 0 || nations.Length < 4) return null;
+        var (otherDesign, lacked) = sides[random.Next(3) == 0 ? 0 : sides.Count - 1];
+        // The group and horizon where most nations plan each capability (the cells a table is likeliest to publish).
         int Planners(IEnumerable<string> codes, int year) =>
             targets.Where(t => t.Horizon == year && codes.Contains(t.Capability) && t.Quantity > 0).Select(t => t.Nation).Distinct().Count();
         var (group, horizon) = lacked.SelectMany(g => horizons.Select(h => (Group: g.Select(c => c.Code).ToList(), Horizon: h)))
-            .OrderBy(_ => random.Next()).MaxBy(choice => Planners(choice.Group, choice.Horizon));
-        var pair = group.OrderBy(_ => random.Next()).OrderByDescending(code => Planners([code], horizon)).Take(2).ToList();
-        var (a, b) = (pair[0], pair[1]);
+            .OrderBy(_ => random.Next()).MaxBy(choice => choice.Group.Sum(code => Planners([code], choice.Horizon)));
+        // Its two capabilities in different groups of the other design where it has such (a merged group's: each earlier
+        // group's change then involves the movers), and otherwise those with the most such nations.
+        var other = otherDesign.Capabilities.ToDictionary(c => c.Code, c => c.Group);
+        var (a, b) = group.OrderBy(_ => random.Next()).SelectMany(x => group.Where(y => y != x).Select(y => (x, y)))
+            .MaxBy(p => (other[p.x] != other[p.y] ? 1 : 0, Planners([p.x], horizon) + Planners([p.y], horizon)));
+        // The group's cells in that horizon as they were (other changes there undone), so the moves are their only change.
+        targets.RemoveAll(t => t.Horizon == horizon && group.Contains(t.Capability));
+        targets.AddRange(before.Targets.Where(t => t.Horizon == horizon && group.Contains(t.Capability)));
         long Figure(string nation, string capability) => targets.Where(t => t.Nation == nation && t.Capability == capability && t.Horizon == horizon).Sum(t => t.Quantity);
         // Movers among the nations with a figure to move, as many as the threshold rule could ask for; two left over,
         // each changing one of the two capabilities alone: over the group, theirs are the only changes.
@@ -157,7 +188,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         foreach (var mover in shuffled.Take(Math.Min(random.Next(Math.Max(2, rules.MinContributors - 1), 5), nations.Length - 2)))
         {
             var (from, to) = Figure(mover, a) >= Figure(mover, b) ? (a, b) : (b, a);
-            var d = Math.Min(Figure(mover, from), random.Next(20, 41));
+            var d = Math.Min(Figure(mover, from) / 2, random.Next(20, 41));
             if (d == 0) continue;
             Adjust(targets, mover, from, horizon, -d);
             Adjust(targets, mover, to, horizon, d);
@@ -169,6 +200,16 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
             var down = random.Next(2) == 0 && Figure(lone, capability) >= e;
             Adjust(targets, lone, capability, horizon, down ? -e : e);
             done.Add($"{lone} {(down ? "-" : "+")}{e} in {capability}");
+        }
+        // And two other nations each raise a target outside those cells, so that no total's change is the two's alone.
+        var outside = second.Capabilities.SelectMany(c => second.Horizons.Select(h => (Capability: c.Code, Horizon: h)))
+            .Where(cell => !(cell.Horizon == horizon && group.Contains(cell.Capability))).ToList();
+        foreach (var nation in shuffled.Skip(Math.Max(0, shuffled.Count - 4)).Take(2).Where(_ => outside.Count > 0))
+        {
+            var (capability, year) = outside[random.Next(outside.Count)];
+            var e = random.Next(20, 41);
+            Adjust(targets, nation, capability, year, e);
+            done.Add($"{nation} +{e} in {capability}/{year}");
         }
         return $"in {horizon} {string.Join(", ", done)}";
     }
@@ -257,9 +298,10 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
     }
 
     /// <summary>One interior cell's targets, by a profile drawn at random (recorded in <paramref name="used"/>).</summary>
-    private static List<Contribution> Draw(Random random, string capability, int horizon, string[] nations, SortedSet<string> used)
+    private static List<Contribution> Draw(Random random, string capability, int horizon, string[] nations, SortedSet<string> used, Random? calm)
     {
         var profile = ProfileNames[random.Next(ProfileNames.Length)];
+        if (calm?.Next(5) < 4) profile = "many-small";
         used.Add(profile);
         var targets = new List<Contribution>();
         foreach (var (nation, quantity) in Cell(random, profile, nations))

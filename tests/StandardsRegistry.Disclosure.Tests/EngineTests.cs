@@ -305,7 +305,7 @@ public sealed class EngineTests
         var again = new Release(next, third.Release());
         // The 2026 table that grouped them, attacked with everything published since: the fires group's change (DEU's
         // and POL's +50 each) must not be pinned.
-        var breaches = AttackerOracle.Breaches(Rules, [first, again], grouped, out _);
+        var breaches = AttackerOracle.Breaches(Rules, [first, grouped, again], 1, out _);
         Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
     }
 
