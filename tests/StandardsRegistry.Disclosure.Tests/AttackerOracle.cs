@@ -10,12 +10,13 @@ internal sealed record Release(IReadOnlyList<Contribution> Contributions, Publis
 
 /// <summary>
 /// The attacker's linear program, written apart from the engine (it shares only the public records): the unknowns are
-/// every (cycle, capability, horizon) figure of every release; every published cell of every release is an equality;
-/// an insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For every
-/// cell of the newest release that the handbook's rules call sensitive — its value, and its change since each release
-/// of another cycle (or of this cycle computed from figures revised since: its unknowns are then its own) — and for every nation as insider (and an outsider), the program is maximised and minimised, and the
-/// interval must reach the protection level that insider needs (see docs/disclosure.md for the formulas). So is the change
-/// of every cell of a release of another cycle that is no cell of the newest design but whose pairs all lie in it.
+/// every (figures, capability, horizon) of every release — releases of a cycle from the same figures share them, a
+/// revision gives a cycle other figures and so other unknowns; every published cell of every release is an equality; an
+/// insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For the
+/// attacked table's cells that the handbook's rules call sensitive — their value — and for the change of every cell of
+/// every release between the attacked table's figures and every other figures holding its pairs (from the older to the
+/// newer), for every nation as insider (and an outsider), the program is maximised and minimised, and the interval must
+/// reach the protection level that insider needs (see docs/disclosure.md for the formulas).
 /// </summary>
 internal static class AttackerOracle
 {

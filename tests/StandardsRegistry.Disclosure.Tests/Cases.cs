@@ -10,10 +10,11 @@ internal sealed record Step(TableDesign Design, List<Contribution> Targets, stri
 /// design (capabilities merged into or split out of groups, and/or the horizons rolled forward by a year); or the same
 /// cycle published again after targets were revised (one nation's revision, one nation moving a quantity between two
 /// cells, or two nations' revisions that cancel in one cell). The third follows the second (its cycle and its targets as
-/// they stand then, whether or not the second was released), a fifth each: the next cycle over the same design; the
-/// next cycle under another design; the same cycle revised; the same cycle regrouped; or the same table again, to
-/// another audience. Each stream of draws is the seed's own, so a seed's first two releases are the same whatever
-/// follows them.
+/// they stand then, whether or not the second was released): after a next cycle regrouped, one time in two, its figures
+/// grouped again as the first's were; otherwise a fifth each: the next cycle over the same design; the next cycle under
+/// another design; the same cycle revised; the same cycle regrouped; or the same table again, to another audience. A
+/// quarter of the cases are calm (most cells many small nations). Each stream of draws is the seed's own, so a seed's
+/// first two releases are the same whatever follows them.
 /// </summary>
 internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step> Steps, string Profiles)
 {
@@ -98,7 +99,8 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
     /// <summary>
     /// The next cycle under another design: the capabilities regrouped (a group merged into another, or a capability split
     /// out of its group into one of its own), the horizons rolled forward (the first dropped, the year after the last
-    /// added, its cells drawn afresh), or both; the targets both designs hold carried over, about a fifth changed.
+    /// added, its cells drawn afresh), or both; the targets both designs hold carried over, about a fifth changed — or,
+    /// one regrouped case in two, none changed but a reallocation (<see cref="Reallocate"/>).
     /// </summary>
     private static Step NextDesign(Random random, Random moves, DisclosureRules rules, string[] nations, Step before, SortedSet<string> used, Random? calm)
     {
@@ -147,8 +149,9 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
 
     /// <summary>
     /// Within a group of one design that the other has no cell for (merged, or a capability split out), two to four
-    /// nations each move a quantity between two of its capabilities in one horizon both designs hold, and two others
-    /// change one of the two each. Null where no such group, horizon or four nations exist.
+    /// nations each move a quantity between two of its capabilities in one horizon both designs hold, two others change
+    /// one of the two each, and two raise a target outside those cells. Null where no such group, horizon or four
+    /// nations exist.
     /// </summary>
     private static string? Reallocate(Random random, DisclosureRules rules, Step before, TableDesign second, string[] nations, List<Contribution> targets)
     {
@@ -166,6 +169,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
             .Where(side => side.Groups.Count > 0).ToList();
         var horizons = first.Horizons.Intersect(second.Horizons).ToList();
         if (sides.Count == 0 || horizons.Count == 0 || nations.Length < 4) return null;
+        // Where both have one, the new design's two times in three.
         var (otherDesign, lacked) = sides[random.Next(3) == 0 ? 0 : sides.Count - 1];
         // The group and horizon where most nations plan each capability (the cells a table is likeliest to publish).
         int Planners(IEnumerable<string> codes, int year) =>
