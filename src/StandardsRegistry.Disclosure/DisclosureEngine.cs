@@ -50,15 +50,26 @@ public sealed class DisclosureEngine
         var hiddenValues = new SortedSet<int>();
         string? refusal = null;
         if (Mutant != Mutant.CurrentCycleOnly)
-            foreach (var prior in priors)
-                refusal ??= prior.Table.Design.Cycle == design.Cycle
-                    ? FixSums(layout, values, prior, fixedSums, hidden, hiddenValues)
-                        // A target revised since that release, with every published cell still holding (revisions that
-                        // cancel in them): its cells were sums of the figures before, so the revision is a change like
-                        // one between cycles, judged by the same rule. Its published cells stay fixed above, so a
-                        // sensitive change in one of them leaves no certificate and the audit refuses.
-                        ?? (Revised(design, contributions, prior) ? ChangeRule(layout, perCell, prior, levels, weights, hidden) : null)
-                    : ChangeRule(layout, perCell, prior, levels, weights, hidden);
+        {
+            // Releases of this cycle first: their published cells are fixed, and their cells this design lacks become
+            // hidden cells before any change is judged, so that the change rule judges theirs too (below).
+            foreach (var prior in priors.Where(prior => prior.Table.Design.Cycle == design.Cycle))
+                refusal ??= FixSums(layout, values, prior, fixedSums, hidden, hiddenValues);
+            // So do the cells of earlier cycles' designs that this design lacks: each is judged against every release
+            // whose design holds its pairs, not only its own.
+            foreach (var prior in priors.Where(prior => prior.Table.Design.Cycle != design.Cycle))
+            {
+                var priorLayout = new Layout(prior.Table.Design);
+                for (var p = 0; p < priorLayout.Count; p++) hidden.Of(priorLayout, p);
+            }
+            foreach (var prior in refusal is null ? priors : [])
+                // Another cycle; or this cycle with a target revised since that release and every published cell still
+                // holding (revisions that cancel in them): its cells were sums of the figures before, so the revision is
+                // a change like one between cycles, judged by the same rule. Its published cells stay fixed above, so a
+                // sensitive change in one of them leaves no certificate and the audit refuses.
+                if (prior.Table.Design.Cycle != design.Cycle || Revised(design, contributions, prior))
+                    ChangeRule(layout, perCell, prior, levels, weights, hidden);
+        }
         // A cell of an earlier release of this cycle that this design lacks is still the attacker's target.
         foreach (var h in hiddenValues)
             foreach (var (target, level) in Sensitivity.Targets(hidden.Contributions(h), rules, Mutant))
@@ -192,12 +203,14 @@ public sealed class DisclosureEngine
     /// is, this cycle's cell must move by the change's level (the attacker's interval for the change is at least as wide
     /// as this cycle's interval shifted by the earlier value, whether or not that value was published) — downwards at
     /// most by the target's current figure (its change cannot be below minus its earlier figure). A cell the
-    /// earlier release suppressed is cheaper to suppress again. An earlier cell this design lacks (a capability added to
-    /// its group, another grouping) is judged the same way, as a hidden cell over this design's interior cells; so is a
-    /// cell of this design the earlier one lacks but whose pairs all lie within it (another grouping: its earlier value
-    /// is a sum of the earlier interior cells, which the earlier table may publish).
+    /// earlier release suppressed is cheaper to suppress again. A cell of an earlier design that this design lacks (a
+    /// capability added to its group, another grouping) — of this release's design, or of any other release's, of this
+    /// cycle or another — is judged the same way, as a hidden cell over this design's interior cells, wherever its pairs
+    /// all lie in this release's design; so is a cell of this design the earlier one lacks but whose pairs all lie
+    /// within it (another grouping: its earlier value is a sum of the earlier interior cells, which the earlier table
+    /// may publish).
     /// </summary>
-    private string? ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights, Hidden hidden)
+    private void ChangeRule(Layout layout, Dictionary<string, long>[] perCell, PriorRelease prior, Dictionary<(int, string), Levels> levels, double[] weights, Hidden hidden)
     {
         var priorLayout = new Layout(prior.Table.Design);
         var priorHoldings = priorLayout.Holdings(Rows(prior.Contributions));
@@ -223,9 +236,22 @@ public sealed class DisclosureEngine
                 judged.Add((c, before, perCell[c]));
             }
         }
-        // The earlier cells this design lacks: their change is still worked out from the cells that are in both.
-        for (var p = 0; p < priorLayout.Count; p++)
-            if (hidden.Of(priorLayout, p) is { } h) judged.Add((h, priorCells[p], hidden.Contributions(h)));
+        // The cells of earlier designs this design lacks (this release's, another release's of either cycle), wherever
+        // their pairs all lie in this release's design: their change is still worked out from the cells of the tables.
+        var own = Mutant == Mutant.OwnCellsOnly ? Enumerable.Range(0, priorLayout.Count).Select(p => hidden.Of(priorLayout, p)).OfType<int>().ToHashSet() : null;
+        for (var h = 0; h < hidden.Sums.Count && Mutant != Mutant.EarlierCellsUnjudged; h++)
+        {
+            if (own?.Contains(layout.Count + h) == false) continue;
+            var before = new Dictionary<string, long>(StringComparer.Ordinal);
+            var within = true;
+            foreach (var i in hidden.Sums[h])
+            {
+                var key = layout.Keys[i];
+                if (!(within = priorLayout.TryInterior(key.Row, int.Parse(key.Column, System.Globalization.CultureInfo.InvariantCulture), out var j))) break;
+                foreach (var (nation, quantity) in priorHoldings[j]) before[nation] = checked(before.GetValueOrDefault(nation) + quantity);
+            }
+            if (within) judged.Add((layout.Count + h, before, hidden.Contributions(layout.Count + h)));
+        }
         foreach (var (c, before, now) in judged)
         {
             var change = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -237,6 +263,5 @@ public sealed class DisclosureEngine
                 Raise(levels, c, target, level, Math.Min(level, floor), new Source(change, floor));
             }
         }
-        return null;
     }
 }

@@ -16,6 +16,12 @@ internal enum Mutant
     CurrentCycleOnly,
     /// <summary>Each contribution row counts as a contributor of its own.</summary>
     HoldingsIgnored,
+    /// <summary>The change rule does not judge an earlier release's cell that this design lacks (a group merged, a
+    /// capability split out of it).</summary>
+    EarlierCellsUnjudged,
+    /// <summary>The change rule judges, of the earlier designs' cells this design lacks, only those of the release it
+    /// compares with: not those of an earlier table of this cycle, nor of another release.</summary>
+    OwnCellsOnly,
 }
 
 /// <summary>

@@ -10,12 +10,13 @@ internal sealed record Release(IReadOnlyList<Contribution> Contributions, Publis
 
 /// <summary>
 /// The attacker's linear program, written apart from the engine (it shares only the public records): the unknowns are
-/// every (cycle, capability, horizon) figure of every release; every published cell of every release is an equality;
-/// an insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For every
-/// cell of the newest release that the handbook's rules call sensitive — its value, and its change since each release
-/// of another cycle (or of this cycle computed from figures revised since: its unknowns are then its own) — and for every nation as insider (and an outsider), the program is maximised and minimised, and the
-/// interval must reach the protection level that insider needs (see docs/disclosure.md for the formulas). So is the change
-/// of every cell of a release of another cycle that is no cell of the newest design but whose pairs all lie in it.
+/// every (figures, capability, horizon) of every release — releases of a cycle from the same figures share them, a
+/// revision gives a cycle other figures and so other unknowns; every published cell of every release is an equality; an
+/// insider nation knows its own figures in every cycle, so each unknown is at least the insider's figure. For the
+/// attacked table's cells that the handbook's rules call sensitive — their value — and for the change of every cell of
+/// every release between the attacked table's figures and every other figures holding its pairs (from the older to the
+/// newer), for every nation as insider (and an outsider), the program is maximised and minimised, and the interval must
+/// reach the protection level that insider needs (see docs/disclosure.md for the formulas).
 /// </summary>
 internal static class AttackerOracle
 {
@@ -30,71 +31,95 @@ internal static class AttackerOracle
 
     /// <summary>Attacks <paramref name="current"/> with everything released; <paramref name="intervals"/> counts the (insider,
     /// sensitive quantity) intervals worked out.</summary>
-    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals)
-    {
-        // A release of this cycle computed from other figures (a target revised since) holds other unknowns, as another
-        // cycle's does: its cells are sums of the figures before the revision, and what links the two is the change.
-        var version = earlier.Select((release, index) => release.Design.Cycle == current.Design.Cycle && Revised(release, current)
-            ? $"{release.Design.Cycle} before revision {index}" : release.Design.Cycle).Append(current.Design.Cycle).ToList();
-        var releases = earlier.Append(current).Select((release, index) => (Release: release, Cycle: version[index])).ToList();
-        var unknowns = new Dictionary<(string Cycle, string Capability, int Horizon), int>();
-        foreach (var (release, cycle) in releases)
-            foreach (var capability in release.Design.Capabilities)
-                foreach (var horizon in release.Design.Horizons)
-                    unknowns.TryAdd((cycle, capability.Code, horizon), unknowns.Count);
+    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> earlier, Release current, out int intervals) =>
+        Breaches(rules, [.. earlier, current], earlier.Count, out intervals);
 
-        // Each nation's figure per unknown (holdings summed).
-        var figures = new Dictionary<string, double[]>();
-        var cycles = releases.GroupBy(r => r.Cycle).Select(g => g.First());
-        foreach (var (release, cycle) in cycles)
-            foreach (var row in release.Contributions)
+    /// <summary>Attacks release <paramref name="target"/> of <paramref name="released"/> (in the order released) with all of
+    /// them.</summary>
+    public static List<Breach> Breaches(DisclosureRules rules, IReadOnlyList<Release> released, int target, out int intervals)
+    {
+        var current = released[target];
+        // Releases of one cycle computed from the same figures share their unknowns. One computed from other figures (a
+        // target revised between them) holds other unknowns, as another cycle's does: its cells are sums of the figures
+        // before (or after) the revision, and what links the two is the change.
+        var versions = new List<List<int>>();
+        var versionOf = new int[released.Count];
+        for (var r = 0; r < released.Count; r++)
+        {
+            var found = versions.FindIndex(members => released[members[0]].Design.Cycle == released[r].Design.Cycle && members.All(m => !Revised(released[m], released[r])));
+            if (found < 0)
             {
-                if (!figures.TryGetValue(row.Nation, out var own)) figures[row.Nation] = own = new double[unknowns.Count];
-                own[unknowns[(cycle, row.Capability, row.Horizon)]] += row.Quantity;
+                found = versions.Count;
+                versions.Add([]);
             }
+            versions[found].Add(r);
+            versionOf[r] = found;
+        }
+        var mine = versionOf[target];
+        string Cycle(int version) => released[versions[version][0]].Design.Cycle;
+        string Label(int version) =>
+            version == mine || (Cycle(version) != Cycle(mine) && Enumerable.Range(0, versions.Count).First(v => Cycle(v) == Cycle(version)) == version)
+                ? Cycle(version) : $"{Cycle(version)} (figures of release {versions[version][0] + 1})";
+        // Which of two figures is the newer: the later cycle's, or within a cycle those released later.
+        bool Newer(int a, int b) => Cycle(a) == Cycle(b) ? versions[a][0] > versions[b][0]
+            : string.CompareOrdinal(Cycle(a).PadLeft(12, '0'), Cycle(b).PadLeft(12, '0')) > 0;
+
+        var unknowns = new Dictionary<(int Version, string Capability, int Horizon), int>();
+        for (var r = 0; r < released.Count; r++)
+            foreach (var capability in released[r].Design.Capabilities)
+                foreach (var horizon in released[r].Design.Horizons)
+                    unknowns.TryAdd((versionOf[r], capability.Code, horizon), unknowns.Count);
+
+        // Each nation's figure per unknown (holdings summed), each unknown's from the first release of its figures that
+        // holds it (they agree where they overlap).
+        var figures = new Dictionary<string, double[]>();
+        var filled = new HashSet<int>();
+        for (var r = 0; r < released.Count; r++)
+        {
+            foreach (var row in released[r].Contributions)
+            {
+                var i = unknowns[(versionOf[r], row.Capability, row.Horizon)];
+                if (filled.Contains(i)) continue;
+                if (!figures.TryGetValue(row.Nation, out var own)) figures[row.Nation] = own = new double[unknowns.Count];
+                own[i] += row.Quantity;
+            }
+            filled.UnionWith(released[r].Design.Capabilities.SelectMany(c => released[r].Design.Horizons.Select(h => unknowns[(versionOf[r], c.Code, h)])));
+        }
 
         var equalities = new List<(int[] Members, double Value)>();
-        foreach (var (release, cycle) in releases)
-            foreach (var cell in release.Table.Cells)
-                if (cell.Value is { } value) equalities.Add((Members(release.Design, cell.Key).Select(m => unknowns[(cycle, m.Capability, m.Horizon)]).ToArray(), value));
+        for (var r = 0; r < released.Count; r++)
+            foreach (var cell in released[r].Table.Cells)
+                if (cell.Value is { } value) equalities.Add((Members(released[r].Design, cell.Key).Select(m => unknowns[(versionOf[r], m.Capability, m.Horizon)]).ToArray(), value));
 
+        Dictionary<int, double> Sum(IEnumerable<(string Capability, int Horizon)> pairs, int version, double sign) =>
+            pairs.ToDictionary(m => unknowns[(version, m.Capability, m.Horizon)], _ => sign);
         var items = new List<Item>();
         foreach (var cell in current.Table.Cells)
         {
-            var objective = Objective(current, cell.Key, unknowns, 1);
+            var objective = Sum(Members(current.Design, cell.Key), mine, 1);
             var perNation = PerNation(objective, figures);
             items.Add(new Item(cell.Key, "value", objective, Evaluate(objective, figures), perNation, perNation));
-            foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
-            {
-                // The same (capability, horizon) pairs in the earlier cycle, whether or not the earlier design has a cell
-                // summing them (another grouping): its published cells may still sum them, and the change is then known.
-                var mine = Members(current.Design, cell.Key);
-                if (!mine.All(m => unknowns.ContainsKey((cycle, m.Capability, m.Horizon))
-                    && before.Design.Capabilities.Any(c => c.Code == m.Capability) && before.Design.Horizons.Contains(m.Horizon))) continue;
-                var change = Objective(current, cell.Key, unknowns, 1);
-                foreach (var m in mine)
-                {
-                    var i = unknowns[(cycle, m.Capability, m.Horizon)];
-                    change[i] = change.GetValueOrDefault(i) - 1;
-                }
-                items.Add(new Item(cell.Key, $"change since {cycle}", change, Evaluate(change, figures),
-                    PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), perNation));
-            }
         }
-        // A cell of a release of another cycle that is no cell of this design, but whose pairs all lie in it (another
-        // grouping): this cycle's cells may still sum those pairs, and its change is then known though never shown.
-        var sums = current.Table.Cells.Select(cell => Signature(Members(current.Design, cell.Key))).ToHashSet(StringComparer.Ordinal);
-        foreach (var (before, cycle) in releases.Take(earlier.Count).Where(r => r.Cycle != current.Design.Cycle))
-            foreach (var cell in before.Table.Cells)
+        // The change of every cell of every release (this table's first), between this table's figures and every other
+        // figures whose unknowns hold its pairs, whether or not that release's design has a cell summing them (another
+        // grouping): the published cells may still sum them, and the change is then known, though maybe never shown.
+        // It runs from the older figures to the newer; a nation's change is no lower than minus its newer figure.
+        var judged = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in released.Select((_, r) => r).OrderBy(r => r == target ? 0 : 1))
+            foreach (var cell in released[r].Table.Cells)
             {
-                var pairs = Members(before.Design, cell.Key);
-                if (sums.Contains(Signature(pairs))
-                    || !pairs.All(m => current.Design.Capabilities.Any(c => c.Code == m.Capability) && current.Design.Horizons.Contains(m.Horizon))) continue;
-                var now = pairs.ToDictionary(m => unknowns[(current.Design.Cycle, m.Capability, m.Horizon)], _ => 1.0);
-                var change = new Dictionary<int, double>(now);
-                foreach (var m in pairs) change[unknowns[(cycle, m.Capability, m.Horizon)]] = -1;
-                items.Add(new Item(cell.Key, $"change since {cycle} (a cell of its design only)", change, Evaluate(change, figures),
-                    PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), PerNation(now, figures)));
+                var pairs = Members(released[r].Design, cell.Key);
+                if (!judged.Add(Signature(pairs)) || !pairs.All(m => unknowns.ContainsKey((mine, m.Capability, m.Horizon)))) continue;
+                foreach (var other in Enumerable.Range(0, versions.Count).Where(v => v != mine && pairs.All(m => unknowns.ContainsKey((v, m.Capability, m.Horizon)))))
+                {
+                    var (newer, older) = Newer(mine, other) ? (mine, other) : (other, mine);
+                    var now = Sum(pairs, newer, 1);
+                    var change = new Dictionary<int, double>(now);
+                    foreach (var (i, coefficient) in Sum(pairs, older, -1)) change[i] = coefficient;
+                    var kind = $"change {(newer == mine ? "since" : "until")} {Label(other)}{(r == target ? "" : " (a cell of another table only)")}";
+                    items.Add(new Item(cell.Key, kind, change, Evaluate(change, figures),
+                        PerNation(change, figures).ToDictionary(p => p.Key, p => Math.Abs(p.Value)), PerNation(now, figures)));
+                }
             }
 
         var cap = 4 * figures.Values.Sum(f => f.Sum()) + 10;
@@ -194,7 +219,7 @@ internal static class AttackerOracle
 
     /// <summary>Whether a target in both releases' designs has another figure in <paramref name="release"/> than in
     /// <paramref name="current"/> (figures for a capability only one design has are no revision).</summary>
-    private static bool Revised(Release release, Release current)
+    public static bool Revised(Release release, Release current)
     {
         static Dictionary<(string, string, int), long> Sums(Release r) => r.Contributions.GroupBy(t => (t.Nation, t.Capability, t.Horizon)).ToDictionary(g => g.Key, g => g.Sum(t => t.Quantity));
         bool Shared((string Nation, string Capability, int Horizon) key) =>
@@ -205,9 +230,6 @@ internal static class AttackerOracle
 
     private static string Signature(IEnumerable<(string Capability, int Horizon)> pairs) =>
         string.Join(';', pairs.Select(m => $"{m.Capability}@{m.Horizon}").Order(StringComparer.Ordinal));
-
-    private static Dictionary<int, double> Objective(Release release, CellKey key, Dictionary<(string, string, int), int> unknowns, double sign) =>
-        Members(release.Design, key).ToDictionary(m => unknowns[(release.Design.Cycle, m.Capability, m.Horizon)], _ => sign);
 
     private static double Evaluate(Dictionary<int, double> objective, Dictionary<string, double[]> figures) =>
         figures.Values.Sum(own => objective.Sum(pair => pair.Value * own[pair.Key]));

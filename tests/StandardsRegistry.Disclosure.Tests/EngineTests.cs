@@ -267,6 +267,48 @@ public sealed class EngineTests
         Assert.True(withinBreaches.Count == 0, Describe(withinBreaches));
     }
 
+    /// <summary>
+    /// A cycle published under one design and then again under another (a second audience, the catalogue regrouped
+    /// back): the first table's cells the second lacks are no cell of it, yet their change since the earlier cycle is
+    /// still worked out from the second table's cells and the earlier cycle's. Here 2026 groups both ammunitions as
+    /// fires, and over that group only DEU and POL changed (FRA and ITA moved 50 from 120 mm to 155 mm); its table
+    /// suppresses the group. (DEU, FRA and ITA raise their radios too, so no total's change is one or two nations'.) The
+    /// same 2026 figures are then published with the ammunitions in groups of their own again: each ammunition's change
+    /// is spread over three nations, so that table showed both, as the 2025 table did.
+    /// </summary>
+    [Fact]
+    public void TheChangeOfACellOfAnEarlierTableOfThisCycleIsProtectedWhenTheNextDesignLacksIt()
+    {
+        var design = new TableDesign("2025", [new("ammo-155mm", "rounds", "fires"), new("ammo-120mm", "rounds", "mortars"), new("radio-hf", "sets", "c2")], [2027]);
+        List<Contribution> targets = [.. Spread("ammo-155mm", 2027), .. Spread("ammo-120mm", 2027), .. Spread("radio-hf", 2027)];
+        var engine = new DisclosureEngine(Rules);
+        var first = new Release(targets, engine.Protect(design, targets, []).Release());
+        Assert.All(first.Table.Cells, cell => Assert.NotNull(cell.Value));
+
+        var merged = design with { Cycle = "2026", Capabilities = [new("ammo-155mm", "rounds", "fires"), new("ammo-120mm", "rounds", "fires"), new("radio-hf", "sets", "c2")] };
+        List<Contribution> next =
+        [
+            .. Spread("ammo-155mm", 2027).Select(t => t.Nation == "POL" ? t : t with { Quantity = t.Quantity + 50 }),
+            .. Spread("ammo-120mm", 2027).Select(t => t.Nation switch { "FRA" or "ITA" => t with { Quantity = t.Quantity - 50 }, "POL" => t with { Quantity = t.Quantity + 50 }, _ => t }),
+            .. Spread("radio-hf", 2027).Select(t => t.Nation == "POL" ? t : t with { Quantity = t.Quantity + 50 }),
+        ];
+        var second = engine.Protect(merged, next, [new PriorRelease(first.Table, targets)]);
+        Assert.True(second.Releasable);
+        Assert.Equal(CellStatus.Primary, Status(second, "group:fires", "2027"));
+        var grouped = new Release(next, second.Release());
+
+        // The same figures again, each ammunition in a group of its own (as in 2025).
+        var third = engine.Protect(design with { Cycle = "2026" }, next, [new PriorRelease(first.Table, targets), new PriorRelease(grouped.Table, next)]);
+        Assert.True(third.Releasable);
+        // Until 2026-12-06 it published both ammunitions, and every nation read the group's change (+100) exactly.
+        Assert.Contains(third.Cells, cell => cell.Key.Row.StartsWith("ammo-", StringComparison.Ordinal) && cell.Status != CellStatus.Published);
+        var again = new Release(next, third.Release());
+        // The 2026 table that grouped them, attacked with everything published since: the fires group's change (DEU's
+        // and POL's +50 each) must not be pinned.
+        var breaches = AttackerOracle.Breaches(Rules, [first, grouped, again], 1, out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(3, 0)]
