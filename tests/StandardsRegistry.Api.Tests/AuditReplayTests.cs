@@ -108,10 +108,10 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
         await using var app = new RegistryApp(provider: provider).WithServices(s => s.AddSingleton<IStartupFilter>(new RequestIdEcho())).Start();
         var keys = Enumerable.Range(0, 3).Select(i => $"replay-{seed}-{i}").ToArray();
         var lastEdition = new ConcurrentDictionary<string, int>();
-        var published = new ConcurrentDictionary<(string, int), bool>();
+        var known = new Known();
         var sent = new ConcurrentQueue<Sent>();
 
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => RunClientAsync(app, seed, c, keys, lastEdition, published, sent))));
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => RunClientAsync(app, seed, c, keys, lastEdition, known, sent))));
         var writes = sent.OrderBy(s => s.Client).ThenBy(s => s.Step).ToList();
         var sending = clock.Elapsed;
 
@@ -159,7 +159,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
 
     /// <summary>One editor's seeded sequence of writes, with the reads its conditional writes take their tags from.</summary>
     private static async Task RunClientAsync(RegistryApp app, int seed, int client, string[] keys, ConcurrentDictionary<string, int> lastEdition,
-        ConcurrentDictionary<(string Key, int Edition), bool> published, ConcurrentQueue<Sent> sent)
+        Known known, ConcurrentQueue<Sent> sent)
     {
         var random = new Random(seed * 97 + client);
         var http = app.As(Editor(client));
@@ -173,7 +173,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
             // Mostly an edition that is likely to be decided on its merits: a recent one (a draft) to replace or publish, a
             // published one to withdraw, release, revoke or respond to; sometimes any, or one past the last (404).
             var last = lastEdition.GetValueOrDefault(key);
-            var releasable = published.Keys.Where(p => p.Key == key).Select(p => p.Edition).ToList();
+            var releasable = known.Published.Keys.Where(p => p.Key == key).Select(p => p.Edition).ToList();
             var edition = random.Next(4) switch
             {
                 0 => random.Next(1, last + 2),
@@ -240,14 +240,14 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 {
                     var unconditional = await SendAsync(http, HttpMethod.Post, path, body, null,
                         new Sent(client, step, kind, key, edition, null, null, null, null, false, null, null, 0));
-                    Learn(unconditional, published);
+                    Learn(unconditional, known);
                     sent.Enqueue(unconditional);
                     continue;
                 }
                 var (etag, state) = how == 1 && Stale(seen, key, edition, random) is { } stale ? stale : await ReadTagAsync(http, key, edition, seen);
                 var write = await SendAsync(http, HttpMethod.Post, path, body, etag,
                     new Sent(client, step, kind, key, edition, null, null, null, state, true, null, null, 0));
-                Learn(write, published);
+                Learn(write, known);
                 sent.Enqueue(write);
             }
             else if (roll < 90)
@@ -255,10 +255,9 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 var kind = roll < 82 ? Kind.Release : Kind.Revoke;
                 var audience = Audiences[random.Next(Audiences.Length)];
                 // A revocation mostly of a release some client was granted (it may have been revoked since: 404).
-                if (kind == Kind.Revoke && published.Keys.Where(p => p.Key.StartsWith('+')).ToList() is { Count: > 0 } granted && random.Next(3) > 0)
+                if (kind == Kind.Revoke && known.Granted.Keys.ToList() is { Count: > 0 } granted && random.Next(3) > 0)
                 {
-                    var pick = granted[random.Next(granted.Count)].Key[1..].Split(' ');
-                    (key, edition, audience) = (pick[0], int.Parse(pick[1], System.Globalization.CultureInfo.InvariantCulture), pick[2]);
+                    (key, edition, audience) = granted[random.Next(granted.Count)];
                 }
                 var path = $"/v1/standards/{key}/versions/{edition}/releases/{audience}";
                 var write = kind == Kind.Release
@@ -266,7 +265,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                         new Sent(client, step, kind, key, edition, null, null, null, null, false, audience, null, 0))
                     : await SendAsync(http, HttpMethod.Delete, $"{path}?reason=test", null, null,
                         new Sent(client, step, kind, key, edition, null, null, null, null, false, audience, null, 0));
-                Learn(write, published);
+                Learn(write, known);
                 sent.Enqueue(write);
             }
             else
@@ -280,17 +279,23 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
     }
 
     /// <summary>An edition published is one to withdraw, release and respond to later; a release granted, one to revoke.</summary>
-    private static void Learn(Sent write, ConcurrentDictionary<(string Key, int Edition), bool> published)
+    private static void Learn(Sent write, Known known)
     {
         if (write.Kind == Kind.Publish && write.Status == 200)
         {
-            published[(write.Key, write.Edition!.Value)] = true;
+            known.Published[(write.Key, write.Edition!.Value)] = true;
         }
         if (write.Kind == Kind.Release && write.Status is 200 or 201)
         {
-            // Granted releases are kept beside the editions, under a key no standard has.
-            published[($"+{write.Key} {write.Edition} {write.Audience}", 0)] = true;
+            known.Granted[(write.Key, write.Edition!.Value, write.Audience!)] = true;
         }
+    }
+
+    /// <summary>What the clients have learnt from their answers, to aim later writes where they are decided on their merits.</summary>
+    private sealed class Known
+    {
+        public ConcurrentDictionary<(string Key, int Edition), bool> Published { get; } = new();
+        public ConcurrentDictionary<(string Key, int Edition, string Audience), bool> Granted { get; } = new();
     }
 
     private static string BodyOf(string title) => $"Body of {title}.";
