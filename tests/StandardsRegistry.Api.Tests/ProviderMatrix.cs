@@ -160,3 +160,9 @@ public sealed class BackupRestoreTestsOnPostgres() : BackupRestoreTests(TestProv
 public sealed class NationIsolationTestsOnSqlite(ITestOutputHelper output) : NationIsolationTests(TestProvider.Sqlite, output);
 
 public sealed class NationIsolationTestsOnPostgres(ITestOutputHelper output) : NationIsolationTests(TestProvider.Postgres, output);
+
+// The audit trail of concurrent generated writes replays to the registry's state.
+
+public sealed class AuditReplayTestsOnSqlite(ITestOutputHelper output) : AuditReplayTests(TestProvider.Sqlite, output);
+
+public sealed class AuditReplayTestsOnPostgres(ITestOutputHelper output) : AuditReplayTests(TestProvider.Postgres, output);
