@@ -3,9 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
+using StandardsRegistry.Api.Http;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
 
@@ -20,7 +18,7 @@ namespace StandardsRegistry.Api.Tests;
 /// tag, a published draft, a release above the audience's ceiling, an edition that does not exist). Then:
 /// <list type="number">
 /// <item>every write has exactly one entry, under the request id the service recorded (ASP.NET Core's
-/// <c>TraceIdentifier</c>, which the service does not send, so a test-only filter echoes it in a header), with the status
+/// <c>TraceIdentifier</c>, which every response carries as <c>Registry-Request-Id</c>), with the status
 /// answered, the action of its route, its key, its edition (for a draft created, the one answered) and its audience or
 /// nation; no write entry says 2xx for a request that was not answered 2xx;</item>
 /// <item>the entries of the writes answered 2xx, taken in audit sequence order, replayed through a model of the
@@ -50,7 +48,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
 {
     private const int Clients = 6;
     private const int StepsPerClient = 40;
-    private const string RequestIdHeader = "X-Test-Request-Id";
+    private const string RequestIdHeader = RequestLimits.RequestIdHeader;
 
     private static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
     private static readonly string[] Audiences = ["EU", "PUBLIC"];
@@ -113,7 +111,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
     public async Task TheTrailOfConcurrentWritesReplaysToTheRegistrysState(int seed)
     {
         var clock = Stopwatch.StartNew();
-        await using var app = new RegistryApp(provider: provider).WithServices(s => s.AddSingleton<IStartupFilter>(new RequestIdEcho())).Start();
+        await using var app = new RegistryApp(provider: provider).Start();
         var keys = Enumerable.Range(0, 3).Select(i => $"replay-{seed}-{i}").ToArray();
         var lastEdition = new ConcurrentDictionary<string, int>();
         var known = new Known();
@@ -612,26 +610,5 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                     return (201, "", answer);
             }
         }
-    }
-
-    /// <summary>
-    /// Echoes the request id the service records in its audit entries (ASP.NET Core's <c>TraceIdentifier</c>) in a
-    /// response header, so the test can find each write's entry; the service itself sends none.
-    /// </summary>
-    private sealed class RequestIdEcho : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                context.Response.OnStarting(() =>
-                {
-                    context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
-                    return Task.CompletedTask;
-                });
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }

@@ -271,6 +271,30 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryAnswerNamesTheRequestIdItsEntryRecords()
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+        using var read = await eu.GetAsync("/v1/standards/stanag-1/versions/1");
+        using var hidden = await eu.GetAsync("/v1/standards/stanag-1/versions/2");
+        using var refused = await eu.PostAsJsonAsync("/v1/standards/stanag-1/versions", new { title = "t" });
+        using var anonymous = await _app.CreateClient().PostAsJsonAsync("/v1/standards/stanag-1/versions", new { title = "t" });
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized],
+            new[] { read, hidden, refused, anonymous }.Select(r => r.StatusCode));
+
+        // The key's six writes (standard, two drafts, two publications, a release), then these four.
+        var entries = await EntriesAsync("stanag-1", 10);
+        foreach (var (answer, status) in new[] { (read, 200), (hidden, 404), (refused, 403), (anonymous, 401) })
+        {
+            var id = answer.Headers.GetValues("Registry-Request-Id").Single();
+            var entry = Assert.Single(entries, e => (string?)e["requestId"] == id);
+            Assert.Equal(status, (int)entry["status"]!);
+        }
+        // Each request its own id; the two 404-or-not reads are told apart by nothing else in their headers.
+        Assert.Equal(4, new[] { read, hidden, refused, anonymous }.Select(r => r.Headers.GetValues("Registry-Request-Id").Single()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task AHeadOfAContentReadIsRecordedAsTheStatusAndHeadersOnly()
     {
         await PublishedAndReleasedAsync();

@@ -575,14 +575,11 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// <summary>
     /// The answer's headers, content headers included, as one line in name order: scanned for canaries like the body, and
     /// compared between a hidden and an absent target like the body. Left out: what differs from one request to the next
-    /// whatever it asks (the date, the rate limiter's count).
+    /// whatever it asks (<see cref="ResponseHeaders.PerRequest"/>).
     /// </summary>
-    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", response.Headers.Concat(response.Content.Headers)
-        .Where(h => !PerRequestHeaders.Contains(h.Key))
+    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", ResponseHeaders.Comparable(response)
         .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
         .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
-
-    private static readonly HashSet<string> PerRequestHeaders = new(StringComparer.OrdinalIgnoreCase) { "Date" };
 
     /// <summary>Whether the secret target is hidden from <paramref name="who"/> on this route (so it must answer as the absent one).</summary>
     private static bool Hides(Route route, Who who, bool read)

@@ -328,12 +328,7 @@ public abstract class ConfidentialityLabelTests(TestProvider provider)
             request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
         }
         using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        var headers = string.Join("\n", response.Headers.Concat(response.Content.Headers)
-            .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(h => $"{h.Key}: {string.Join(",", h.Value)}"));
-        return new Exchange(url, (int)response.StatusCode, response.Content.Headers.ContentType?.ToString(),
-            response.Headers.ETag?.Tag, headers, body);
+        return await Exchange.OfAsync(url, response);
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

@@ -309,8 +309,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
         public (HttpStatusCode, string, string) Same => (Status, Body, Headers);
     }
 
-    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", response.Headers.Concat(response.Content.Headers)
-        .Where(h => !string.Equals(h.Key, "Date", StringComparison.OrdinalIgnoreCase))
+    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", ResponseHeaders.Comparable(response)
         .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
         .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
 

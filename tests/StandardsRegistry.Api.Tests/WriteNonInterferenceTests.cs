@@ -554,7 +554,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
             using var response = await client.SendAsync(request);
             var raw = await response.Content.ReadAsStringAsync();
             var etag = response.Headers.ETag?.ToString();
-            var headers = string.Join("\n", response.Headers.Concat(response.Content.Headers)
+            var headers = string.Join("\n", ResponseHeaders.Comparable(response)
                 .Where(h => !h.Key.Equals("ETag", StringComparison.OrdinalIgnoreCase))
                 .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
                 .Select(h => $"{h.Key}: {string.Join(",", h.Value)}"));

@@ -109,8 +109,16 @@ public static class RequestLimits
     }
 
     /// <summary>
-    /// Every response says nosniff (set when the response starts, so handlers that clear the response keep it); outside
-    /// Development, plain HTTP is redirected to HTTPS and HTTPS answers carry HSTS.
+    /// The response header naming the request as the audit trail does (an entry's <c>requestId</c>): a caller quotes it
+    /// to the registry's operators, who find the request's entry by it. Different for every request, so no answer's
+    /// content depends on it.
+    /// </summary>
+    public const string RequestIdHeader = "Registry-Request-Id";
+
+    /// <summary>
+    /// Every response says nosniff and carries its request id, the one its audit entry records (<see cref="RequestIdHeader"/>),
+    /// both set when the response starts, so handlers that clear the response keep them; outside Development, plain
+    /// HTTP is redirected to HTTPS and HTTPS answers carry HSTS.
     /// </summary>
     public static WebApplication UseResponseHardening(this WebApplication app)
     {
@@ -118,9 +126,11 @@ public static class RequestLimits
         {
             context.Response.OnStarting(static state =>
             {
-                ((HttpResponse)state).Headers.XContentTypeOptions = "nosniff";
+                var context = (HttpContext)state;
+                context.Response.Headers.XContentTypeOptions = "nosniff";
+                context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
                 return Task.CompletedTask;
-            }, context.Response);
+            }, context);
             return next(context);
         });
         if (!app.Environment.IsDevelopment())

@@ -35,9 +35,15 @@ public sealed record Exchange(string Url, int Status, string? ContentType, strin
             request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
         }
         using var response = await client.SendAsync(request);
+        return await OfAsync(url, response);
+    }
+
+    /// <summary>An answer as the byte-for-byte comparisons take it: its headers but those that differ per request (<see cref="ResponseHeaders"/>).</summary>
+    public static async Task<Exchange> OfAsync(string url, HttpResponseMessage response)
+    {
         var body = await response.Content.ReadAsByteArrayAsync();
         var etag = response.Headers.TryGetValues("ETag", out var tags) ? string.Join(",", tags) : null;
-        var headers = string.Join("\n", response.Headers.Concat(response.Content.Headers)
+        var headers = string.Join("\n", ResponseHeaders.Comparable(response)
             .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
             .Select(h => $"{h.Key}: {string.Join(",", h.Value)}"));
         return new Exchange(url, (int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), etag, headers, body);
