@@ -145,6 +145,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {
                 return Result.Fail<bool>(Outcome.NotFound);
             }
+            w.Names(detail: standard.Category);
             return await w.TrackAsync(standard.Id, async () =>
                 await w.Session.QuerySingleOrDefaultAsync<PreferredRow>(Sql.Preferred(scope), Visibility.Bind(scope, w.Now, new { id = standard.Id })) is not null
                 && await w.Session.ExecuteAsync(Sql.InsertUnmark, new { standard.Category, id = standard.Id, at = w.At, by = by.Subject }) > 0, related: true)
