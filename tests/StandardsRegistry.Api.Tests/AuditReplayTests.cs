@@ -47,18 +47,26 @@ namespace StandardsRegistry.Api.Tests;
 public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper output)
 {
     private const int Clients = 6;
-    private const int StepsPerClient = 40;
+    private const int StepsPerClient = 60;
     private const string RequestIdHeader = RequestLimits.RequestIdHeader;
 
     private static readonly string[] Levels = ["NU", "NR", "NC", "NS", "CTS"];
     private static readonly string[] Audiences = ["EU", "PUBLIC"];
     private static readonly Dictionary<string, int> Ceilings = new() { ["EU"] = 4, ["PUBLIC"] = 0 };
     private static readonly string[] Nations = ["FRA", "DEU"];
+    private static readonly string[] RelationKinds = ["covers", "supersedes", "references"];
+    private static readonly string[] Civil = ["EN 16341", "ISO 9001:2015", "IEC 60068"];
+    private const string Category = "caliber";
 
     private static readonly string[] WriteActions =
-        ["standard.create", "draft.create", "draft.update", "version.publish", "version.withdraw", "release.grant", "release.revoke", "response.record"];
+        ["standard.create", "draft.create", "draft.update", "version.publish", "version.withdraw", "release.grant", "release.revoke", "response.record",
+         "response.release", "response.revoke", "relation.add", "relation.remove", "equivalent.add", "equivalent.remove", "preferred.mark", "preferred.unmark"];
 
-    private enum Kind { CreateStandard, CreateDraft, UpdateDraft, Publish, Withdraw, Release, Revoke, Respond }
+    private enum Kind
+    {
+        CreateStandard, CreateDraft, UpdateDraft, Publish, Withdraw, Release, Revoke, Respond,
+        ReleaseResponse, RevokeResponse, Relate, Unrelate, AddEquivalent, RemoveEquivalent, Mark, Unmark,
+    }
 
     /// <summary>What a draft looked like when its ETag was read: titles are unique per write, so this names one state.</summary>
     private sealed record TagState(string Title, string Classification, string Status);
@@ -66,7 +74,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
     /// <summary>One write sent, and what it was answered.</summary>
     private sealed record Sent(
         int Client, int Step, Kind Kind, string Key, int? Edition, string? Title, string? Body, string? Classification,
-        TagState? Tag, bool Conditional, string? Audience, string? Nation, int Content)
+        TagState? Tag, bool Conditional, string? Audience, string? Nation, int Content, string? Other = null)
     {
         public int Status { get; set; }
         public JsonObject? Answer { get; set; }
@@ -81,12 +89,20 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
             Kind.Withdraw => "version.withdraw",
             Kind.Release => "release.grant",
             Kind.Revoke => "release.revoke",
-            _ => "response.record",
+            Kind.Respond => "response.record",
+            Kind.ReleaseResponse => "response.release",
+            Kind.RevokeResponse => "response.revoke",
+            Kind.Relate => "relation.add",
+            Kind.Unrelate => "relation.remove",
+            Kind.AddEquivalent => "equivalent.add",
+            Kind.RemoveEquivalent => "equivalent.remove",
+            Kind.Mark => "preferred.mark",
+            _ => "preferred.unmark",
         };
 
         public override string ToString() =>
             $"client {Client} step {Step}: {Kind} {Key}/{Edition?.ToString() ?? "-"}{(Title is null ? "" : $" title={Title}")}{(Classification is null ? "" : $" {Classification}")}"
-            + $"{(Conditional ? $" If-Match={(Tag is null ? "bogus" : $"{Tag.Title}/{Tag.Status}")}" : "")}{(Audience is null ? "" : $" to {Audience}")}{(Nation is null ? "" : $" {Nation}#{Content}")}"
+            + $"{(Conditional ? $" If-Match={(Tag is null ? "bogus" : $"{Tag.Title}/{Tag.Status}")}" : "")}{(Audience is null ? "" : $" to {Audience}")}{(Nation is null ? "" : $" {Nation}#{Content}")}{(Other is null ? "" : $" {Other}")}"
             + $" -> {Status} (request {RequestId})";
     }
 
@@ -154,11 +170,21 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
 
         var statuses = string.Join(", ", writes.GroupBy(w => w.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
         output.WriteLine($"{provider.Name} seed {seed}: {writes.Count} writes ({statuses}), {entries.Count} entries; sent in {sending.TotalSeconds:0.0} s, checked by {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine(string.Join("; ", writes.GroupBy(w => w.Kind).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key} {string.Join("/", g.GroupBy(w => w.Status).OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Count()}"))}")));
         Assert.True(failures.Count == 0, $"{failures.Count} failure(s):{Environment.NewLine}{string.Join(Environment.NewLine, failures.Take(30))}");
         // Not vacuous: writes of every kind committed, and refusals of stale tags and conflicts were among them.
         Assert.All(Enum.GetValues<Kind>(), k => Assert.Contains(writes, w => w.Kind == k && w.Status is >= 200 and < 300));
         Assert.Contains(writes, w => w.Status == 412);
         Assert.Contains(writes, w => w.Status == 409);
+        // … and of the relations and responses' releases: an edge to itself and to no standard, a response above the
+        // audience's ceiling, a revocation of nothing released, an unmark of a standard not preferred, a bad kind or source.
+        Assert.Contains(writes, w => w.Kind == Kind.Relate && w.Status == 422);
+        Assert.Contains(writes, w => w.Kind is Kind.Relate or Kind.Unrelate && w.Status == 404 && w.Other!.EndsWith("-absent", StringComparison.Ordinal));
+        Assert.Contains(writes, w => w.Kind == Kind.ReleaseResponse && w.Status == 422);
+        Assert.Contains(writes, w => w.Kind == Kind.RevokeResponse && w.Status == 404);
+        Assert.Contains(writes, w => w.Kind == Kind.Unmark && w.Status == 404);
+        Assert.Contains(writes, w => w.Kind is Kind.Relate or Kind.Unrelate or Kind.AddEquivalent or Kind.RemoveEquivalent && w.Status == 400);
     }
 
     private static TestCaller Editor(int client) => new($"replay-editor-{client}@nato", "NATO", "CTS", "editor", "release-authority");
@@ -175,7 +201,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
         for (var step = 0; step < StepsPerClient; step++)
         {
             var key = keys[random.Next(keys.Length)];
-            var roll = step == 0 ? 0 : random.Next(100);
+            var roll = step == 0 ? 0 : random.Next(140);
             // Mostly an edition that is likely to be decided on its merits: a recent one (a draft) to replace or publish, a
             // published one to withdraw, release, revoke or respond to; sometimes any, or one past the last (404).
             var last = lastEdition.GetValueOrDefault(key);
@@ -274,12 +300,93 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 Learn(write, known);
                 sent.Enqueue(write);
             }
-            else
+            else if (roll < 100)
             {
                 var nation = Nations[random.Next(Nations.Length)];
                 var content = random.Next(WriteBodies.Contents.Length);
-                sent.Enqueue(await SendAsync(http, HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}", WriteBodies.Response(content, "NU"), null,
-                    new Sent(client, step, Kind.Respond, key, edition, null, null, null, null, false, null, nation, content)));
+                // Now and then marked above PUBLIC's ceiling, so that releasing it there is refused.
+                var marking = random.Next(3) == 0 ? "NC" : "NU";
+                var write = await SendAsync(http, HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}", WriteBodies.Response(content, marking), null,
+                    new Sent(client, step, Kind.Respond, key, edition, null, null, marking, null, false, null, nation, content));
+                Learn(write, known);
+                sent.Enqueue(write);
+            }
+            else if (roll < 113)
+            {
+                // A nation's current response released to an audience, or its releases there revoked: mostly where a
+                // response was recorded (or released), else anywhere (404: no response, nothing released).
+                var kind = roll < 109 ? Kind.ReleaseResponse : Kind.RevokeResponse;
+                var nation = Nations[random.Next(Nations.Length)];
+                var audience = Audiences[random.Next(Audiences.Length)];
+                if (kind == Kind.ReleaseResponse && known.Responded.ToList() is { Count: > 0 } responded && random.Next(5) > 0)
+                {
+                    var (picked, marking) = responded[random.Next(responded.Count)];
+                    (key, edition, nation) = picked;
+                    // A response marked above PUBLIC's ceiling to PUBLIC, to be refused (if it is still the current one).
+                    audience = marking == "NC" ? "PUBLIC" : audience;
+                }
+                if (kind == Kind.RevokeResponse && known.ResponseReleased.Keys.ToList() is { Count: > 0 } released && random.Next(3) > 0)
+                {
+                    (key, edition, nation, audience) = released[random.Next(released.Count)];
+                }
+                var path = $"/v1/standards/{key}/versions/{edition}/responses/{nation}/releases/{audience}";
+                var write = kind == Kind.ReleaseResponse
+                    ? await SendAsync(http, HttpMethod.Put, path, new { reason = "Needed." }, null,
+                        new Sent(client, step, kind, key, edition, null, null, null, null, false, audience, nation, 0))
+                    : await SendAsync(http, HttpMethod.Delete, path, null, null,
+                        new Sent(client, step, kind, key, edition, null, null, null, null, false, audience, nation, 0));
+                Learn(write, known);
+                sent.Enqueue(write);
+            }
+            else if (roll < 125)
+            {
+                // An edge to another of the standards, to itself (422), to a standard that does not exist (404), or of a
+                // kind there is not (400); removing one mostly that some client added (it may be gone since: 404).
+                var kind = roll < 120 ? Kind.Relate : Kind.Unrelate;
+                var relation = random.Next(6) == 0 ? "cites" : RelationKinds[random.Next(RelationKinds.Length)];
+                var target = random.Next(keys.Length + 1) is var t && t < keys.Length ? keys[t] : $"replay-{seed}-absent";
+                if (kind == Kind.Unrelate && known.Related.Keys.ToList() is { Count: > 0 } related && random.Next(3) > 0)
+                {
+                    (key, relation, target) = related[random.Next(related.Count)];
+                }
+                var write = await SendAsync(http, kind == Kind.Relate ? HttpMethod.Put : HttpMethod.Delete, $"/v1/standards/{key}/relations/{relation}/{target}", null, null,
+                    new Sent(client, step, kind, key, null, null, null, null, null, false, null, null, 0, $"{relation} {target}"));
+                Learn(write, known);
+                sent.Enqueue(write);
+            }
+            else if (roll < 131)
+            {
+                // A civil equivalent added or removed; now and then of a source there is not (400).
+                var kind = roll < 127 ? Kind.AddEquivalent : Kind.RemoveEquivalent;
+                var civil = random.Next(6) == 0 ? "DIN 1025" : Civil[random.Next(Civil.Length)];
+                if (kind == Kind.RemoveEquivalent && known.Equivalents.Keys.ToList() is { Count: > 0 } added && random.Next(3) > 0)
+                {
+                    (key, civil) = added[random.Next(added.Count)];
+                }
+                var (source, identifier) = (civil.Split(' ')[0], civil.Split(' ')[1]);
+                var write = await SendAsync(http, kind == Kind.AddEquivalent ? HttpMethod.Put : HttpMethod.Delete,
+                    $"/v1/standards/{key}/equivalents/{source}/{Uri.EscapeDataString(identifier)}", null, null,
+                    new Sent(client, step, kind, key, null, null, null, null, null, false, null, null, 0, civil));
+                Learn(write, known);
+                sent.Enqueue(write);
+            }
+            else
+            {
+                // The category's preferred mark, each with a rationale of its own, or the standard unmarked (404 unless it
+                // is the category's preferred standard).
+                var kind = roll < 135 ? Kind.Mark : Kind.Unmark;
+                if (kind == Kind.Unmark && known.Marked is { } marked && random.Next(2) > 0)
+                {
+                    key = marked;
+                }
+                var rationale = $"Rationale {client}.{step}";
+                var write = kind == Kind.Mark
+                    ? await SendAsync(http, HttpMethod.Put, $"/v1/standards/{key}/preferred", new { rationale }, null,
+                        new Sent(client, step, kind, key, null, null, null, null, null, false, null, null, 0, rationale))
+                    : await SendAsync(http, HttpMethod.Delete, $"/v1/standards/{key}/preferred", null, null,
+                        new Sent(client, step, kind, key, null, null, null, null, null, false, null, null, 0));
+                Learn(write, known);
+                sent.Enqueue(write);
             }
         }
     }
@@ -295,6 +402,26 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
         {
             known.Granted[(write.Key, write.Edition!.Value, write.Audience!)] = true;
         }
+        if (write.Kind == Kind.Respond && write.Status is 200 or 201)
+        {
+            known.Responded[(write.Key, write.Edition!.Value, write.Nation!)] = write.Classification!;
+        }
+        if (write.Kind == Kind.AddEquivalent && write.Status is 200 or 201)
+        {
+            known.Equivalents[(write.Key, write.Other!)] = true;
+        }
+        if (write.Kind == Kind.Mark && write.Status is 200 or 201)
+        {
+            known.Marked = write.Key;
+        }
+        if (write.Kind == Kind.ReleaseResponse && write.Status is 200 or 201)
+        {
+            known.ResponseReleased[(write.Key, write.Edition!.Value, write.Nation!, write.Audience!)] = true;
+        }
+        if (write.Kind == Kind.Relate && write.Status is 200 or 201 && write.Other!.Split(' ') is [var relation, var target])
+        {
+            known.Related[(write.Key, relation, target)] = true;
+        }
     }
 
     /// <summary>What the clients have learnt from their answers, to aim later writes where they are decided on their merits.</summary>
@@ -302,6 +429,13 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
     {
         public ConcurrentDictionary<(string Key, int Edition), bool> Published { get; } = new();
         public ConcurrentDictionary<(string Key, int Edition, string Audience), bool> Granted { get; } = new();
+        /// <summary>Responses recorded, with the marking of the latest recorded here.</summary>
+        public ConcurrentDictionary<(string Key, int Edition, string Nation), string> Responded { get; } = new();
+        public ConcurrentDictionary<(string Key, string Civil), bool> Equivalents { get; } = new();
+        /// <summary>The standard of the last mark acknowledged to some client (likely the preferred one, unless unmarked since).</summary>
+        public volatile string? Marked;
+        public ConcurrentDictionary<(string Key, int Edition, string Nation, string Audience), bool> ResponseReleased { get; } = new();
+        public ConcurrentDictionary<(string Key, string Kind, string Target), bool> Related { get; } = new();
     }
 
     private static string BodyOf(string title) => $"Body of {title}.";
@@ -373,6 +507,10 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
             {
                 Kind.Release or Kind.Revoke => write.Audience,
                 Kind.Respond => write.Nation,
+                Kind.ReleaseResponse or Kind.RevokeResponse => $"{write.Nation} audience={write.Audience}",
+                Kind.Relate or Kind.Unrelate or Kind.AddEquivalent or Kind.RemoveEquivalent => write.Other,
+                // The route names no more than the key; a mark's entry, once the standard is found, names its category.
+                Kind.Mark or Kind.Unmark when write.Status is >= 200 and < 300 => Category,
                 _ => null,
             };
             if (entry.Action != write.Action || entry.Status != write.Status || entry.StandardKey != write.Key || entry.Edition != edition
@@ -433,6 +571,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
             {
                 continue;
             }
+            await CompareRelationsAsync(editor, model, key, failures);
             var listed = (await editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100"))["items"]!.AsArray()
                 .Select(v => $"{v!["edition"]} {v["status"]} {v["title"]} {v["classification"]} supersededBy={v["supersededBy"]}").ToList();
             // Only a superseded edition names its successor (a withdrawn one that was superseded no longer does).
@@ -469,15 +608,61 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                     var rows = history.StatusCode == System.Net.HttpStatusCode.OK
                         ? JsonNode.Parse(await history.Content.ReadAsStringAsync())! is JsonArray array ? array : (JsonNode.Parse(await history.Content.ReadAsStringAsync())!["items"] as JsonArray ?? [])
                         : [];
-                    var kinds = rows.Select(r => r!["response"]!.GetValue<string>()).Order().ToList();
-                    var modelledKinds = e.Responses.GetValueOrDefault(nation, []).Select(c => WriteBodies.Contents[c].Response).Order().ToList();
-                    if (!kinds.SequenceEqual(modelledKinds))
+                    // The history oldest first, and the audiences the current row is released to as its label says them (an
+                    // editor is told every active release; an older row's releases show in which revocations succeeded).
+                    var readRows = rows.Select(r => $"{r!["response"]} {r["classification"]}").ToList();
+                    var modelledRows = e.Responses.GetValueOrDefault(nation, []);
+                    var modelledRead = modelledRows.Select(r => $"{WriteBodies.Contents[r.Content].Response} {r.Classification}").ToList();
+                    if (!readRows.SequenceEqual(modelledRead))
                     {
-                        failures.Add($"2. {key}/{e.Number}'s responses of {nation}: the registry has [{string.Join(", ", kinds)}], the model [{string.Join(", ", modelledKinds)}]");
+                        failures.Add($"2. {key}/{e.Number}'s responses of {nation}: the registry has [{string.Join(", ", readRows)}], the model [{string.Join(", ", modelledRead)}]");
+                    }
+                    if (modelledRows is [.., var current])
+                    {
+                        var releasedTo = await ResponseReleasedToAsync(editor, key, e.Number, nation);
+                        var modelledReleasedTo = string.Join(",", current.ReleasedTo);
+                        if (releasedTo != modelledReleasedTo)
+                        {
+                            failures.Add($"2. {key}/{e.Number}'s current response of {nation} is released to [{releasedTo}] by its label, to [{modelledReleasedTo}] by the model");
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>A standard's relations as an editor reads them (<c>…/relations</c>): edges out and in, civil equivalents, the preferred mark.</summary>
+    private static async Task CompareRelationsAsync(HttpClient editor, Model model, string key, List<string> failures)
+    {
+        var relations = await editor.GetJsonAsync($"/v1/standards/{key}/relations");
+        static string Edges(JsonNode? edges) => string.Join(", ", edges!.AsArray().Select(e => $"{e!["kind"]} {e["key"]}").Order(StringComparer.Ordinal));
+        var read = $"out [{Edges(relations["outgoing"])}] in [{Edges(relations["incoming"])}] equivalents ["
+            + string.Join(", ", relations["equivalents"]!.AsArray().Select(e => $"{e!["source"]} {e["identifier"]}").Order(StringComparer.Ordinal))
+            + $"] preferred {(relations["preferred"] is { } p ? $"{p["category"]}: {p["rationale"]}" : "-")}";
+        var want = $"out [{string.Join(", ", model.Edges.Where(e => e.From == key).Select(e => $"{e.Kind} {e.To}").Order(StringComparer.Ordinal))}]"
+            + $" in [{string.Join(", ", model.Edges.Where(e => e.To == key).Select(e => $"{e.Kind} {e.From}").Order(StringComparer.Ordinal))}]"
+            + $" equivalents [{string.Join(", ", model.Equivalents.Where(e => e.Key == key).Select(e => e.Civil).Order(StringComparer.Ordinal))}]"
+            + $" preferred {(model.Preferred is { } m && m.Key == key ? $"{Category}: {m.Rationale}" : "-")}";
+        if (read != want)
+        {
+            failures.Add($"2. {key}'s relations: the registry has {read}, the model {want}");
+        }
+    }
+
+    /// <summary>The audiences a nation's current response is released to, as its label (JSON) names them to an editor.</summary>
+    private static async Task<string> ResponseReleasedToAsync(HttpClient editor, string key, int edition, string nation)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/standards/{key}/versions/{edition}/responses/{nation}/label");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var response = await editor.SendAsync(request);
+        if (response.StatusCode != System.Net.HttpStatusCode.OK)
+        {
+            return $"label answered {(int)response.StatusCode}";
+        }
+        var label = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var categories = label["originatorConfidentialityLabel"]!["confidentialityInformation"]!["categories"]!.AsArray();
+        return string.Join(",", categories.Where(c => c!["tagName"]!.GetValue<string>() == "Releasable To")
+            .SelectMany(c => c!["genericValues"]!.AsArray().Select(v => v!.GetValue<string>())).Order(StringComparer.Ordinal));
     }
 
     /// <summary>The editorial rules, as docs/design.md §3 states them, over an editor's view of everything.</summary>
@@ -493,12 +678,31 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
             public bool EverPublished { get; set; }
             public int? SupersededBy { get; set; }
             public List<(string Audience, bool Revoked)> Releases { get; } = [];
-            public Dictionary<string, List<int>> Responses { get; } = [];
+            /// <summary>Each nation's history on the edition, oldest first.</summary>
+            public Dictionary<string, List<Response>> Responses { get; } = [];
 
             public TagState State => new(Title, Classification, Status);
         }
 
+        /// <summary>A row of a nation's history: its content, its marking, the audiences it is released to now.</summary>
+        public sealed record Response(int Content, string Classification)
+        {
+            public SortedSet<string> ReleasedTo { get; } = new(StringComparer.Ordinal);
+        }
+
         public Dictionary<string, List<Edition>> Standards { get; } = [];
+
+        /// <summary>Edges between standards: (from, kind, to).</summary>
+        public HashSet<(string From, string Kind, string To)> Edges { get; } = [];
+
+        /// <summary>Civil equivalents: (standard, "source identifier").</summary>
+        public HashSet<(string Key, string Civil)> Equivalents { get; } = [];
+
+        /// <summary>The category's history of marks (a rationale) and unmarks (none), oldest first; every standard here is of one category.</summary>
+        public List<(string Key, string? Rationale)> Marks { get; } = [];
+
+        /// <summary>The category's preferred standard and why, as an editor who sees every standard reads it: the latest row, if a mark.</summary>
+        public (string Key, string Rationale)? Preferred => Marks.Count > 0 && Marks[^1] is (var key, { } rationale) ? (key, rationale) : null;
 
         /// <summary>The status the write is answered with on the model's state, why, and the fields its 2xx answer must carry; applies it when 2xx.</summary>
         public (int Status, string Why, List<(string Field, string? Value)> Answer) Apply(Sent w)
@@ -515,6 +719,39 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
             if (!Standards.TryGetValue(w.Key, out var editions))
             {
                 return (404, "no such standard", []);
+            }
+            switch (w.Kind)
+            {
+                case Kind.Relate or Kind.Unrelate:
+                    var (relation, target) = (w.Other!.Split(' ')[0], w.Other!.Split(' ')[1]);
+                    if (!Standards.ContainsKey(target))
+                    {
+                        return (404, $"no standard {target}", []);
+                    }
+                    if (w.Kind == Kind.Unrelate)
+                    {
+                        return Edges.Remove((w.Key, relation, target)) ? (204, "", []) : (404, "no such edge", []);
+                    }
+                    if (target == w.Key)
+                    {
+                        return (422, "a standard does not relate to itself", []);
+                    }
+                    return Edges.Add((w.Key, relation, target)) ? (201, "", []) : (200, "", []);
+                case Kind.AddEquivalent:
+                    return Equivalents.Add((w.Key, w.Other!)) ? (201, "", []) : (200, "", []);
+                case Kind.RemoveEquivalent:
+                    return Equivalents.Remove((w.Key, w.Other!)) ? (204, "", []) : (404, "no such equivalent", []);
+                case Kind.Mark:
+                    var held = Preferred is not null;
+                    Marks.Add((w.Key, w.Other!));
+                    return (held ? 200 : 201, "", []);
+                case Kind.Unmark:
+                    if (Preferred?.Key != w.Key)
+                    {
+                        return (404, $"the preferred standard is {Preferred?.Key ?? "none"}", []);
+                    }
+                    Marks.Add((w.Key, null));
+                    return (204, "", []);
             }
             if (w.Kind == Kind.CreateDraft)
             {
@@ -599,15 +836,34 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                     }
                     e.Releases[active] = (w.Audience!, true);
                     return (200, "", [("audience", w.Audience), ("state", "revoked")]);
-                default:
+                case Kind.Respond:
                     var history = e.Responses.TryGetValue(w.Nation!, out var h) ? h : e.Responses[w.Nation!] = [];
-                    var answer = new List<(string, string?)> { ("nation", w.Nation), ("edition", e.Number.ToString()), ("response", WriteBodies.Contents[w.Content].Response) };
-                    if (history.Count > 0 && history[^1] == w.Content)
+                    var answer = new List<(string, string?)>
+                    {
+                        ("nation", w.Nation), ("edition", e.Number.ToString()), ("response", WriteBodies.Contents[w.Content].Response), ("classification", w.Classification),
+                    };
+                    if (history is [.., var last] && last.Content == w.Content && last.Classification == w.Classification)
                     {
                         return (200, "", answer);
                     }
-                    history.Add(w.Content);
+                    history.Add(new Response(w.Content, w.Classification!));
                     return (201, "", answer);
+                case Kind.ReleaseResponse:
+                    // The nation's current row (an editor cleared CTS sees every row), within the audience's ceiling.
+                    if (e.Responses.GetValueOrDefault(w.Nation!) is not [.., var latest])
+                    {
+                        return (404, $"no response of {w.Nation}", []);
+                    }
+                    if (Array.IndexOf(Levels, latest.Classification) > Ceilings[w.Audience!])
+                    {
+                        return (422, $"{latest.Classification} is above {w.Audience}'s ceiling", []);
+                    }
+                    var released = new List<(string, string?)> { ("audience", w.Audience), ("state", "active") };
+                    return latest.ReleasedTo.Add(w.Audience!) ? (201, "", released) : (200, "", released);
+                default:
+                    // Every active release of the nation's rows to the audience, older rows' too.
+                    var revoked = e.Responses.GetValueOrDefault(w.Nation!, []).Count(r => r.ReleasedTo.Remove(w.Audience!));
+                    return revoked > 0 ? (204, "", []) : (404, $"no response of {w.Nation} released to {w.Audience}", []);
             }
         }
     }
