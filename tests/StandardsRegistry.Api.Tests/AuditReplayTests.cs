@@ -14,33 +14,54 @@ namespace StandardsRegistry.Api.Tests;
 /// speaking for no nation) send at once seeded random sequences of editorial writes to a few shared standards — create a
 /// standard, create a draft, replace it with a fresh, a stale or no If-Match (and, now and then, two replacements at once
 /// on the same tag, as two editors who read the same draft), publish and withdraw with and without If-Match, release to
-/// and revoke from an audience, record a national response — many of which must be refused (a key that exists, a stale
-/// tag, a published draft, a release above the audience's ceiling, an edition that does not exist). Then:
+/// and revoke from an audience, record a national response (marked NU or NC), release a nation's current response to an
+/// audience and revoke its releases there, add and remove relations between the standards, add and remove civil
+/// equivalents, mark a standard the category's preferred one (each with a rationale of its own) and unmark it — many of
+/// which must be refused (a key that exists, a stale tag, a published draft, a release above the audience's ceiling, an
+/// edition that does not exist, a response above PUBLIC's ceiling, a nation with no response, revoking what is not
+/// released, an edge to itself or to no standard, removing an edge or equivalent that is not there, unmarking a standard
+/// that is not the preferred one, a relation kind or civil source there is not). Then:
 /// <list type="number">
 /// <item>every write has exactly one entry, under the request id the service recorded (ASP.NET Core's
 /// <c>TraceIdentifier</c>, which every response carries as <c>Registry-Request-Id</c>), with the status
-/// answered, the action of its route, its key, its edition (for a draft created, the one answered) and its audience or
-/// nation; no write entry says 2xx for a request that was not answered 2xx;</item>
+/// answered, the action of its route, its key, its edition (for a draft created, the one answered) and its detail (the
+/// audience, the nation, <c>FRA audience=EU</c>, the relation's kind and target, the civil source and identifier, a mark's
+/// category); no write entry says 2xx for a request that was not answered 2xx;</item>
 /// <item>the entries of the writes answered 2xx, taken in audit sequence order, replayed through a model of the
 /// editorial rules (<see cref="Model"/>), are each accepted by the model — the trail's order is a serial order of the
 /// committed writes, so no If-Match was honoured on a state it did not name and no acknowledged edit was overwritten out
 /// of order — and the model's final state is what an editor cleared CTS reads: standards, editions (status, title, body,
-/// marking, superseded-by), release records and national responses; refused writes, absent from the replay, left no
-/// trace;</item>
+/// marking, superseded-by), release records, each nation's response history (response and marking, oldest first), the
+/// audiences its current response is released to (its label), and each standard's <c>…/relations</c> (edges out and in,
+/// civil equivalents, the preferred mark and its rationale); and what an editor speaking for Poland reads of FRA's and
+/// DEU's histories, the rows released to some audience, so older rows' releases count too; refused writes, absent from
+/// the replay, left no trace;</item>
 /// <item>each 2xx answer's status (201 or 200) and body is what the model says at its point of the replay (the edition
-/// number a draft got, the status after a publish or withdrawal, the release's state, the response recorded);</item>
+/// number a draft got, the status after a publish or withdrawal, the release's state, the response recorded, 201 or 200
+/// for an edge, equivalent or mark added and for a response's release);</item>
 /// <item>a full verification of the chain says it is valid and complete.</item>
 /// </list>
-/// About 250 writes per seed (six clients of 40 steps), two seeds, a fresh in-process registry each; 2–11 s per case.
+/// About 375 writes per seed (six clients of 60 steps), two seeds, a fresh in-process registry each; 1–7 s per case.
+/// A write wrongly refused is beyond these properties: its trail and the state agree (it is in neither), so only the
+/// not-vacuous checks at the end may notice it.
 /// <para>
-/// Planted mistakes, each caught (docs/audit.md, SECURITY.md), on both providers: the entry of a write appended in a
+/// Planted mistakes (docs/audit.md, SECURITY.md), on both providers, each caught unless said: the entry of a write appended in a
 /// transaction of its own after the write's commit (<c>RegistryWrites.RunAsync</c>) — properties 2 and 3, 3 of the 4
 /// cases in each of three runs (2–84 failures: entries out of commit order make the replay honour stale tags, publish
 /// non-drafts, revoke releases not yet granted); a draft replacement's row version no longer compared under the lock
 /// (<c>EditorialStore.Sql.UpdateDraft</c>: the lost update between the two replacements on one tag) — property 2, 8 of
 /// 8 cases (18–38 failures); a publication's entry naming the edition it superseded — property 1, 4 of 4 (4–11); a
 /// release handler marking its entry committed whatever the outcome (its refusals left no entry) — property 1, 4 of 4
-/// (the wait for every write's entry runs out).
+/// (the wait for every write's entry runs out). Since the relations and responses' releases were added (2026-12-06, two
+/// runs each): a relation's removal deleting the edge in a transaction of its own, without its entry (the audited write
+/// then found nothing) — property 2, 8 of 8 cases (1–5 failures: the edges read back, and adds answered 201 where the
+/// trail says the edge was there); a response revocation's entry naming the other audience — property 1, 8 of 8 (2–4);
+/// a revocation of one nation's releases revoking every nation's on the edition — property 2, 3 of 8 (1–2: the rows a
+/// Polish editor sees released, a revocation answered 204 where the model had nothing to revoke). Not caught: a
+/// revocation revoking the current row's release only, answered 404 where older rows were released — a wrongly refused
+/// write, consistent with the trail; only the not-vacuous check (no revocation succeeded) failed, 1 of 4 cases in each of
+/// three runs. The first run of the extended test found a real omission: an unmark's entry named no category
+/// (<c>RelationStore.UnmarkPreferredAsync</c>), though docs/audit.md says both preferred-mark actions do.
 /// </para>
 /// </summary>
 [Slow]
