@@ -44,6 +44,7 @@ public static class RegistryHost
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        app.Use(RequestLimits.AssignRequestId);
         // Before routing: a HEAD is routed as the GET it mirrors.
         app.Use(HeadRequests.AnswerAsGet);
         app.UseRouting();

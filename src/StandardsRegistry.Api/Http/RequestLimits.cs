@@ -116,6 +116,18 @@ public static class RequestLimits
     public const string RequestIdHeader = "Registry-Request-Id";
 
     /// <summary>
+    /// First in the pipeline: the request's id (<see cref="HttpContext.TraceIdentifier"/>, which the audit entry records
+    /// and <see cref="RequestIdHeader"/> sends) is 128 random bits. Kestrel's own is its connection counter and the
+    /// request's number on the connection: sent to callers, the difference of two would tell anyone how many
+    /// connections other people opened in between.
+    /// </summary>
+    public static Task AssignRequestId(HttpContext context, RequestDelegate next)
+    {
+        context.TraceIdentifier = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        return next(context);
+    }
+
+    /// <summary>
     /// Every response says nosniff and carries its request id, the one its audit entry records (<see cref="RequestIdHeader"/>),
     /// both set when the response starts, so handlers that clear the response keep them; outside Development, plain
     /// HTTP is redirected to HTTPS and HTTPS answers carry HSTS.
