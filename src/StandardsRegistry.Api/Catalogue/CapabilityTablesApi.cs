@@ -150,7 +150,7 @@ public static class CapabilityTablesApi
         }
         // A nation's target is not another nation's to record, nor to learn of by recording it (201 where it had none, the
         // nation's own row where the guess was right): decided from the principal and the URL alone.
-        if (caller.Scope.Nation is { } own && own != nation)
+        if (caller.SpeaksForAnotherNation(nation, out var own))
         {
             return Problems.Status(StatusCodes.Status403Forbidden, $"A planner speaking for a nation records its own nation's targets only ({own}).");
         }

@@ -213,7 +213,7 @@ public static class ResponsesApi
     /// no nation write for every nation.
     /// </summary>
     private static ProblemHttpResult? AnotherNation(Caller caller, string nation) =>
-        caller.Principal.Nation is { } own && own != nation
+        caller.SpeaksForAnotherNation(nation, out var own)
             ? Problems.Status(StatusCodes.Status403Forbidden, $"A caller speaking for a nation records, releases and revokes the responses of its own nation ({own}) only.")
             : null;
 

@@ -34,6 +34,16 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
     /// </summary>
     public VisibilityScope WriterScope => Scope with { IncludeDrafts = true };
 
+    /// <summary>
+    /// Whether the caller speaks for a nation other than <paramref name="nation"/> (<paramref name="own"/>): a nation's
+    /// records (targets, responses) are its own to write only, decided from the principal and the URL alone.
+    /// </summary>
+    public bool SpeaksForAnotherNation(string nation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? own)
+    {
+        own = Scope.Nation;
+        return own is not null && own != nation;
+    }
+
     /// <summary>Who acts, for the audit trail: the principal, the client's address and the request id.</summary>
     public AuditActor Actor { get; private init; } = null!;
 
