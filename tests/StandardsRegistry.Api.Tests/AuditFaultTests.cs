@@ -173,8 +173,7 @@ public abstract class AuditFaultTests(TestProvider provider)
     public async Task ATargetReadWhoseEntryCannotBeCommittedIsAnsweredTheFailSecure503(string path)
     {
         await using var app = new RegistryApp(provider: provider)
-            .With("CapabilityTables:Horizons:0", "2027")
-            .With("CapabilityTables:Horizons:1", "2029")
+            .WithHorizons(2027, 2029)
             .Start();
         var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
         foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)

@@ -22,8 +22,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     // A table design, so that capability tables can be published and read (CapabilityTableTests.Targets' horizons);
     // response bodies that break where a request asks them to.
     private readonly RegistryApp _app = new RegistryApp(provider: provider)
-        .With("CapabilityTables:Horizons:0", "2027")
-        .With("CapabilityTables:Horizons:1", "2029")
+        .WithHorizons(2027, 2029)
         .WithServices(s => s.AddSingleton<IStartupFilter, BreakingResponseBodies>());
     private HttpClient _editor = null!;
     private HttpClient _authority = null!;

@@ -435,7 +435,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 }
                 using var response = await client.SendAsync(request);
                 Interlocked.Increment(ref requests);
-                var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), HeadersOf(response),
+                var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response),
                     $"{who.Name}: {route.Method} {url}{with} -> {(int)response.StatusCode}");
                 if ((int)answer.Status >= 500)
                 {
@@ -571,15 +571,6 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     {
         public (HttpStatusCode, string, string) Same => (Status, Body, Headers);
     }
-
-    /// <summary>
-    /// The answer's headers, content headers included, as one line in name order: scanned for canaries like the body, and
-    /// compared between a hidden and an absent target like the body. Left out: what differs from one request to the next
-    /// whatever it asks (<see cref="ResponseHeaders.PerRequest"/>).
-    /// </summary>
-    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", ResponseHeaders.Comparable(response)
-        .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
-        .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
 
     /// <summary>Whether the secret target is hidden from <paramref name="who"/> on this route (so it must answer as the absent one).</summary>
     private static bool Hides(Route route, Who who, bool read)

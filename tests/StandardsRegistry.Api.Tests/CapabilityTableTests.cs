@@ -20,8 +20,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
     private const int Absent = 2031;
 
     private readonly RegistryApp _app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate)
-        .With("CapabilityTables:Horizons:0", "2027")
-        .With("CapabilityTables:Horizons:1", "2029");
+        .WithHorizons(2027, 2029);
 
     public ValueTask InitializeAsync()
     {

@@ -66,8 +66,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
     ];
 
     private readonly RegistryApp _app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate)
-        .With("CapabilityTables:Horizons:0", "2027")
-        .With("CapabilityTables:Horizons:1", "2029");
+        .WithHorizons(2027, 2029);
 
     public ValueTask InitializeAsync()
     {
@@ -309,10 +308,6 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
         public (HttpStatusCode, string, string) Same => (Status, Body, Headers);
     }
 
-    private static string HeadersOf(HttpResponseMessage response) => string.Join("; ", ResponseHeaders.Comparable(response)
-        .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
-        .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
-
     private static string Cut(string text) => text.Length > 400 ? text[..400] + "…" : text;
 
     // ------------------------------------------------------------------ the proof
@@ -385,7 +380,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     request.Content = JsonContent.Create(body, options: RegistryClient.Json);
                 }
                 using var response = await client.SendAsync(request);
-                var answer = new Answer(Interlocked.Increment(ref requests), response.StatusCode, await response.Content.ReadAsStringAsync(), HeadersOf(response), $"{who.Name}: {method} {url} -> {(int)response.StatusCode}");
+                var answer = new Answer(Interlocked.Increment(ref requests), response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response), $"{who.Name}: {method} {url} -> {(int)response.StatusCode}");
                 if ((int)answer.Status >= 500)
                 {
                     Fail(answer, $"{answer.Where}: a server error. {Cut(answer.Body)}");

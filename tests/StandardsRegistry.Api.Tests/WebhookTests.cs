@@ -230,8 +230,7 @@ public abstract class WebhookTests(TestProvider provider)
         await using var app = new RegistryApp(provider: provider)
             .With("Webhooks:AllowedHosts:0", "127.0.0.1")
             .With("Webhooks:PollInterval", "00:00:00.100")
-            .With("CapabilityTables:Horizons:0", "2027")
-            .With("CapabilityTables:Horizons:1", "2029")
+            .WithHorizons(2027, 2029)
             .Start();
         var industry = await SubscribeAsync(app, industryReceiver, "INDUSTRY");
         var eu = await SubscribeAsync(app, euReceiver);

@@ -166,8 +166,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         .With("Webhooks:AllowedHosts:0", "127.0.0.1")
         // The dispatcher would record failed deliveries at its own pace in each registry; nothing needs delivering here.
         .With("Webhooks:PollInterval", "01:00:00")
-        .With("CapabilityTables:Horizons:0", "2027")
-        .With("CapabilityTables:Horizons:1", "2029");
+        .WithHorizons(2027, 2029);
 
     private static string RouteName(Route route) => route.Name ?? $"{route.Method} {route.Pattern}";
 

@@ -139,6 +139,16 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>The capability tables' horizons (<c>CapabilityTables:Horizons</c>), so that tables can be published and read.</summary>
+    public RegistryApp WithHorizons(params int[] years)
+    {
+        for (var i = 0; i < years.Length; i++)
+        {
+            With($"CapabilityTables:Horizons:{i}", years[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return this;
+    }
+
     public RegistryApp Start()
     {
         _ = Server;

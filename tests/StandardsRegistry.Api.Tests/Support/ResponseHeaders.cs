@@ -12,4 +12,9 @@ public static class ResponseHeaders
 
     public static IEnumerable<KeyValuePair<string, IEnumerable<string>>> Comparable(HttpResponseMessage response) =>
         response.Headers.Concat(response.Content.Headers).Where(h => !PerRequest.Contains(h.Key));
+
+    /// <summary>The comparable headers as one line in name order, to compare and to scan like a body.</summary>
+    public static string Line(HttpResponseMessage response) => string.Join("; ", Comparable(response)
+        .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+        .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
 }
