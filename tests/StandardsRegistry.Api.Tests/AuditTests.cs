@@ -266,7 +266,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal([("catalogue.export", null), ("catalogue.export-end", "NS"), ("catalogue.export", null), ("catalogue.export-end", null)], lines);
         var closing = ends.Where(e => (string)e["action"]! == "catalogue.export-end").Select(e => (string)e["detail"]!).ToList();
         Assert.Contains("complete: 1 versions", closing[0], StringComparison.Ordinal);
-        Assert.Contains("HEAD: the headers only, no line sent", closing[1], StringComparison.Ordinal);
+        Assert.Contains("HEAD: the status and headers only, no body sent", closing[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -244,7 +244,7 @@ public static class FeedApi
             // How far it got: lines written whole to the response (the last of them may not have reached the client),
             // and whether it broke inside the next one (whose marking the classification then includes).
             var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
-            var detail = head ? "HEAD: the headers only, no line sent" : complete
+            var detail = head ? AuditRecording.HeadOnly : complete
                 ? $"complete: {sent} and the end line"
                 : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
