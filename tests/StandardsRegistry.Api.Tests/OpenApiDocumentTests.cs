@@ -46,7 +46,17 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             var problems = responses.Where(r => r.Key.StartsWith('4')).ToList();
             Assert.NotEmpty(problems);
             Assert.All(problems, r => Assert.NotNull(r.Value!["content"]?["application/problem+json"]));
+            // The headers a client needs are declared where they are sent (ContractRecorder holds every answer to it).
+            foreach (var (status, response) in responses)
+            {
+                var headers = response!["headers"]?.AsObject().Select(h => h.Key).ToHashSet() ?? [];
+                Assert.True(headers.Contains("Registry-Request-Id"), $"{where} -> {status} does not declare Registry-Request-Id");
+                Assert.True(status is not ("429" or "503") || headers.Contains("Retry-After"), $"{where} -> {status} does not declare Retry-After");
+                Assert.True(status is not ("201" or "307") || headers.Contains("Location"), $"{where} -> {status} does not declare Location");
+            }
         }
+        var components = document["components"]!["headers"]!.AsObject();
+        Assert.All(components, h => Assert.True(h.Value!["required"]!.GetValue<bool>(), $"{h.Key} is declared only where it is always sent"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using StandardsRegistry.Api.Http;
 using StandardsRegistry.Data;
 using StandardsRegistry.Domain;
 
@@ -40,6 +41,18 @@ public static class ConfidentialityLabels
 
     /// <summary>The header that carries the version's marking on version responses (an RFC 9651 dictionary).</summary>
     public const string HeaderName = "Confidentiality-Label";
+
+    /// <summary>
+    /// An edition read's description says what the label headers bind, and its 200 and 304 responses declare them
+    /// (<see cref="AddHeaders"/> sets them before the answer is decided, so a 304 carries them too).
+    /// </summary>
+    public static RouteHandlerBuilder WithLabelHeaders(this RouteHandlerBuilder builder) =>
+        builder.WithDescription(
+                "The response binds the edition's confidentiality label: `Confidentiality-Label` carries its marking in the caller's scheme "
+                + "(policy and classification, and for EU readers the EU equivalent), and `Link` (rel=\"describedby\") points at the full label. "
+                + "See docs/confidentiality-labels.md.")
+            .Sends(HeaderName, StatusCodes.Status200OK, StatusCodes.Status304NotModified)
+            .Sends(DocumentedHeaders.Link, StatusCodes.Status200OK, StatusCodes.Status304NotModified);
 
     public static string VersionPath(string key, int edition) => string.Create(CultureInfo.InvariantCulture, $"/v1/standards/{key}/versions/{edition}");
 

@@ -140,6 +140,7 @@ public static class FeedApi
                 + "`{\"type\":\"end\",\"cursor\":…,\"versions\":n,\"records\":m}`; "
                 + "a stream without its end line was cut short. The cursor is also in the `Feed-Cursor` header. Follow the feed from it to stay in step.")
             .Produces<ExportVersionDto>(StatusCodes.Status200OK, NdJson)
+            .Sends(CursorHeader, StatusCodes.Status200OK)
             .AddOpenApiOperationTransformer(DocumentExportLines)
             // A stream runs as long as the client keeps reading: the request timeout would cut a large export or a
             // slow link short. Kestrel's minimum data rate still drops a client that stops reading.

@@ -18,7 +18,9 @@ public static class VersionWrites
         var editing = group.MapGroup("/")
             .RequireAuthorization(SecurityServiceCollectionExtensions.EditorPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            // Each write answers the edition as it left it, with the ETag its GET would send (Committed).
+            .Sends(DocumentedHeaders.ETag, StatusCodes.Status200OK, StatusCodes.Status201Created);
 
         editing.MapPost("/", CreateDraft)
             .WithName("CreateDraft")

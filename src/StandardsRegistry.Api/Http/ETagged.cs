@@ -30,6 +30,7 @@ public sealed class ETagged<T>(T value) : IResult, IEndpointMetadataProvider, IS
     {
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+        builder.Metadata.Add(new SentHeader(DocumentedHeaders.ETag, StatusCodes.Status200OK, StatusCodes.Status304NotModified));
     }
 }
 

@@ -83,6 +83,8 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
             o.AddDocumentTransformer(SentSchemas.Apply);
+            o.AddOperationTransformer(DocumentedHeaders.DeclareOnResponses);
+            o.AddDocumentTransformer(DocumentedHeaders.DeclareComponents);
         });
 
     public static WebApplication MapRegistryOpenApi(this WebApplication app)

@@ -32,6 +32,18 @@ internal sealed class ContractRecorder(string provider, ConcurrentQueue<string> 
     private async Task CheckAsync(HttpContext context, RequestDelegate next)
     {
         var response = context.Response;
+        // The headers are judged as they are sent: registered first, this runs after every other OnStarting callback
+        // (they run last-registered first), when the app's own (the request id) have been added.
+        response.OnStarting(static state =>
+        {
+            var (context, violations) = ((HttpContext, ConcurrentQueue<string>))state;
+            var path = context.Request.Path.Value ?? "/";
+            if (InTheDocument(path) && OpenApiContract.Committed.HeaderViolation(context.Request.Method, path, context.Response.StatusCode, context.Response.Headers.Keys) is { } broken)
+            {
+                violations.Enqueue(broken);
+            }
+            return Task.CompletedTask;
+        }, (context, violations));
         var original = response.Body;
         await using var copy = new CopyingStream(original, MaxCapturedBytes);
         response.Body = copy;
@@ -48,7 +60,7 @@ internal sealed class ContractRecorder(string provider, ConcurrentQueue<string> 
         {
             return; // The client went away: nothing was answered.
         }
-        if (!path.Equals(OpenApiContract.ApiPrefix, StringComparison.Ordinal) && !path.StartsWith(OpenApiContract.ApiPrefix + "/", StringComparison.Ordinal))
+        if (!InTheDocument(path))
         {
             ContractSummary.Count(provider, ContractSummary.Outside);
             return;
@@ -75,6 +87,9 @@ internal sealed class ContractRecorder(string provider, ConcurrentQueue<string> 
             violations.Enqueue(violation);
         }
     }
+
+    private static bool InTheDocument(string path) =>
+        path.Equals(OpenApiContract.ApiPrefix, StringComparison.Ordinal) || path.StartsWith(OpenApiContract.ApiPrefix + "/", StringComparison.Ordinal);
 
     /// <summary>Writes through to the response and keeps a copy of what was written, up to a limit.</summary>
     private sealed class CopyingStream(Stream inner, int limit) : WriteThroughStream(inner)

@@ -54,8 +54,15 @@ public sealed class OpenApiContract
 
     public int OperationCount => _operations.Count;
 
-    /// <summary>An operation's declared responses: status (or <c>4XX</c>, <c>default</c>) to media type to schema text (null: no schema).</summary>
-    private sealed record Operation(string Path, string[] Segments, string Method, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Responses);
+    /// <summary>
+    /// An operation's declared responses: status (or <c>4XX</c>, <c>default</c>) to media type to schema text (null: no
+    /// schema); and to the headers declared there, with whether each is required.
+    /// </summary>
+    private sealed record Operation(string Path, string[] Segments, string Method, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Responses,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, bool>> Headers);
+
+    /// <summary>Every header the document declares on some response: the registry's own, which a response carries only where declared.</summary>
+    private readonly HashSet<string> _describedHeaders = new(StringComparer.OrdinalIgnoreCase);
 
     public OpenApiContract(string documentText)
     {
@@ -72,7 +79,13 @@ public sealed class OpenApiContract
                     r => (IReadOnlyDictionary<string, string?>)(r.Value?["content"] as JsonObject ?? []).ToDictionary(
                         c => c.Key, c => c.Value?["schema"]?.ToJsonString(), StringComparer.Ordinal),
                     StringComparer.Ordinal);
-                _operations.Add(new Operation(path, Segments(path), method.ToUpperInvariant(), responses));
+                var headers = (operation?["responses"] as JsonObject ?? []).ToDictionary(
+                    r => r.Key,
+                    r => (IReadOnlyDictionary<string, bool>)(r.Value?["headers"] as JsonObject ?? []).ToDictionary(
+                        h => h.Key, h => Resolve(document, h.Value)?["required"]?.GetValue<bool>() == true, StringComparer.OrdinalIgnoreCase),
+                    StringComparer.Ordinal);
+                _describedHeaders.UnionWith(headers.Values.SelectMany(h => h.Keys));
+                _operations.Add(new Operation(path, Segments(path), method.ToUpperInvariant(), responses, headers));
             }
         }
         _problemSchema = new JsonObject { ["$ref"] = "#/$defs/ProblemDetails" }.ToJsonString();
@@ -150,6 +163,42 @@ public sealed class OpenApiContract
         }
         return IsJson(mediaType) ? Validate(where, schema, body) : null;
     }
+
+    /// <summary>
+    /// Why a response's headers break the document, or null when they keep it: a header the document describes
+    /// somewhere, carried where this operation and status do not declare it, or declared required there and missing.
+    /// (A status or operation the document lacks is <see cref="Violation"/>'s to report.)
+    /// </summary>
+    public string? HeaderViolation(string method, string path, int status, IEnumerable<string> carried)
+    {
+        var operation = Find(method == "HEAD" ? "GET" : method, path);
+        var statusText = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation is null
+            || !(operation.Headers.TryGetValue(statusText, out var declared) || operation.Headers.TryGetValue($"{statusText[0]}XX", out declared)
+                || operation.Headers.TryGetValue("default", out declared)))
+        {
+            return null;
+        }
+        var where = $"{operation.Method} {operation.Path} (request {method} {path}) -> {status}";
+        var sent = carried.Where(_describedHeaders.Contains).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var undeclared = sent.Where(h => !declared.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
+        var missing = declared.Where(h => h.Value && !sent.Contains(h.Key)).Select(h => h.Key).Order(StringComparer.Ordinal).ToList();
+        return (undeclared.Count, missing.Count) switch
+        {
+            (0, 0) => null,
+            _ => $"{where}: " + string.Join("; ", new[]
+            {
+                undeclared.Count > 0 ? $"carries {string.Join(", ", undeclared)}, which the document does not declare for this status" : null,
+                missing.Count > 0 ? $"lacks {string.Join(", ", missing)}, which the document declares required" : null,
+            }.OfType<string>()) + ".",
+        };
+    }
+
+    /// <summary>A header object, or the component a <c>$ref</c> names.</summary>
+    private static JsonNode? Resolve(JsonObject document, JsonNode? header) =>
+        header?["$ref"]?.GetValue<string>() is { } reference && reference.StartsWith("#/components/headers/", StringComparison.Ordinal)
+            ? document["components"]?["headers"]?[reference["#/components/headers/".Length..]]
+            : header;
 
     /// <summary>Whether a body is checked against a schema (JSON, problem+json, NDJSON); others (the XML label) by media type only.</summary>
     private static bool IsJson(string mediaType) => mediaType is "application/json" or "application/x-ndjson" || mediaType.EndsWith("+json", StringComparison.Ordinal);
