@@ -38,9 +38,17 @@ internal sealed class ContractRecorder(string provider, ConcurrentQueue<string> 
         {
             var (context, violations) = ((HttpContext, ConcurrentQueue<string>))state;
             var path = context.Request.Path.Value ?? "/";
-            if (InTheDocument(path) && OpenApiContract.Committed.HeaderViolation(context.Request.Method, path, context.Response.StatusCode, context.Response.Headers.Keys) is { } broken)
+            try
             {
-                violations.Enqueue(broken);
+                if (InTheDocument(path) && OpenApiContract.Committed.HeaderViolation(context.Request.Method, path, context.Response.StatusCode, context.Response.Headers.Keys) is { } broken)
+                {
+                    violations.Enqueue(broken);
+                }
+            }
+            catch (Exception e)
+            {
+                // As for the body: a check that cannot run fails the run, never the response.
+                violations.Enqueue($"{context.Request.Method} {path} -> {context.Response.StatusCode}: the header check failed: {e}");
             }
             return Task.CompletedTask;
         }, (context, violations));
