@@ -10,11 +10,12 @@ internal sealed record Step(TableDesign Design, List<Contribution> Targets, stri
 /// design (capabilities merged into or split out of groups, and/or the horizons rolled forward by a year); or the same
 /// cycle published again after targets were revised (one nation's revision, one nation moving a quantity between two
 /// cells, or two nations' revisions that cancel in one cell). The third follows the second (its cycle and its targets as
-/// they stand then, whether or not the second was released): after a next cycle regrouped, one time in two, its figures
-/// grouped again as the first's were; otherwise a fifth each: the next cycle over the same design; the next cycle under
-/// another design; the same cycle revised; the same cycle regrouped; or the same table again, to another audience. A
-/// quarter of the cases are calm (most cells many small nations). Each stream of draws is the seed's own, so a seed's
-/// first two releases are the same whatever follows them.
+/// they stand then, whether or not the second was released): after a next cycle regrouped, four times in five, its
+/// figures grouped again as the first's were; otherwise a fifth each: the next cycle over the same design; the next cycle
+/// under another design; the same cycle revised; the same cycle regrouped; or the same table again, to another audience.
+/// A quarter of the cases are calm (most cells many small nations), three in four of those whose second release is under
+/// another design. Each stream of draws is the seed's own, so a seed's first two releases are the same whatever follows
+/// them.
 /// </summary>
 internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step> Steps, string Profiles)
 {
@@ -34,9 +35,12 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         int[] horizons = random.Next(2) == 0 ? [2027, 2028] : [2027, 2028, 2029];
         var first = new TableDesign("2025", capabilities, horizons);
         var used = new SortedSet<string>(StringComparer.Ordinal);
-        // One case in four is a calm table: four cells in five drawn as many small nations (a table that publishes much,
-        // so that differencing has the most to work with), from a stream of its own.
-        var calm = new Random(unchecked(seed * 48271 + 11)) is var stream && stream.Next(4) == 0 ? stream : null;
+        // The second release's kind, from its own stream, a third each (below).
+        var kind = new Random(unchecked(seed * 7919 + 17)).Next(3);
+        // One case in four is a calm table: nine cells in ten drawn as many small nations (a table that publishes much,
+        // so that differencing has the most to work with), from a stream of its own; three in four of those whose next
+        // cycle comes under another design, whose reallocations are read off published cells.
+        var calm = new Random(unchecked(seed * 48271 + 11)) is var stream && stream.Next(4) < (kind == 1 ? 3 : 1) ? stream : null;
         if (calm is not null) used.Add("calm");
         var firstTargets = new List<Contribution>();
         foreach (var capability in capabilities)
@@ -44,9 +48,8 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
                 firstTargets.AddRange(Draw(random, capability.Code, horizon, nations, used, calm));
         var steps = new List<Step> { new(first, firstTargets, "2025") };
 
-        // The kind from its own stream, so a seed's first release is the same whatever kind it draws.
         var moves = new Random(unchecked(seed * 104729 + 3));
-        steps.Add(new Random(unchecked(seed * 7919 + 17)).Next(3) switch
+        steps.Add(kind switch
         {
             1 => NextDesign(random, moves, rules, nations, steps[^1], used, calm),
             2 => Revision(random, nations, steps[^1]),
@@ -54,12 +57,12 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         });
 
         // The third from streams of its own, so the first two are as they would be without it.
-        // After a next cycle regrouped, one time in two, its figures again grouped as the first cycle's were.
+        // After a next cycle regrouped, four times in five, its figures again grouped as the first cycle's were.
         var later = new Random(unchecked(seed * 6007 + 29));
         var laterMoves = new Random(unchecked(seed * 130363 + 7));
         var regrouped = steps[1].Design.Cycle != steps[0].Design.Cycle
             && steps[1].Design.Capabilities.Any(c => steps[0].Design.Capabilities.Any(o => o.Code == c.Code && o.Group != c.Group));
-        steps.Add(regrouped && later.Next(2) == 0 ? GroupedAs(steps[^1], steps[0].Design) : later.Next(5) switch
+        steps.Add(regrouped && later.Next(5) < 4 ? GroupedAs(steps[^1], steps[0].Design) : later.Next(5) switch
         {
             0 => NextCycle(later, steps[^1]),
             1 => NextDesign(later, laterMoves, rules, nations, steps[^1], used, calm),
@@ -97,10 +100,11 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
     }
 
     /// <summary>
-    /// The next cycle under another design: the capabilities regrouped (a group merged into another, or a capability split
-    /// out of its group into one of its own), the horizons rolled forward (the first dropped, the year after the last
-    /// added, its cells drawn afresh), or both; the targets both designs hold carried over, about a fifth changed — or,
-    /// one regrouped case in two, none changed but a reallocation (<see cref="Reallocate"/>).
+    /// The next cycle under another design: the capabilities regrouped (a group merged into another, three times in four
+    /// where a capability could also be split out of its group into one of its own), the horizons rolled forward (the
+    /// first dropped, the year after the last added, its cells drawn afresh), or both; the targets both designs hold
+    /// carried over, about a fifth changed — or, three regrouped cases in four, none changed but a reallocation
+    /// (<see cref="Reallocate"/>).
     /// </summary>
     private static Step NextDesign(Random random, Random moves, DisclosureRules rules, string[] nations, Step before, SortedSet<string> used, Random? calm)
     {
@@ -113,7 +117,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         {
             var groups = capabilities.Select(c => c.Group).Distinct().ToList();
             var splittable = capabilities.Where(c => capabilities.Count(o => o.Group == c.Group) > 1).ToList();
-            if (groups.Count > 1 && (splittable.Count == 0 || random.Next(2) == 0))
+            if (groups.Count > 1 && (splittable.Count == 0 || random.Next(4) < 3))
             {
                 var from = groups[random.Next(groups.Count)];
                 var into = groups.Where(g => g != from).ElementAt(random.Next(groups.Count - 1));
@@ -135,9 +139,9 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
             how.Add($"horizons rolled forward to {horizons[0]}–{horizons[^1]}");
         }
         var second = new TableDesign(Next(first), capabilities, horizons);
-        // One regrouped case in two, the only changes are nations moving quantities between two capabilities of a group
+        // Three regrouped cases in four, the only changes are nations moving quantities between two capabilities of a group
         // the new design lacks (drawn from a stream of their own, so the rest of the case is as it would be without).
-        var reallocate = regroup && moves.Next(2) == 0;
+        var reallocate = regroup && moves.Next(4) < 3;
         var secondTargets = Carry(random, before.Targets, second, out var changed, keep: reallocate);
         foreach (var added in horizons.Except(first.Horizons))
             foreach (var capability in capabilities)
@@ -150,8 +154,8 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
     /// <summary>
     /// Within a group of one design that the other has no cell for (merged, or a capability split out), two to four
     /// nations each move a quantity between two of its capabilities in one horizon both designs hold, two others change
-    /// one of the two each, and two raise a target outside those cells. Null where no such group, horizon or four
-    /// nations exist.
+    /// one of the two each, and two raise a target outside those cells (of other capabilities where there are any). Null
+    /// where no such group, horizon or four nations exist.
     /// </summary>
     private static string? Reallocate(Random random, DisclosureRules rules, Step before, TableDesign second, string[] nations, List<Contribution> targets)
     {
@@ -169,8 +173,8 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
             .Where(side => side.Groups.Count > 0).ToList();
         var horizons = first.Horizons.Intersect(second.Horizons).ToList();
         if (sides.Count == 0 || horizons.Count == 0 || nations.Length < 4) return null;
-        // Where both have one, the new design's two times in three.
-        var (otherDesign, lacked) = sides[random.Next(3) == 0 ? 0 : sides.Count - 1];
+        // Where both have one, the new design's three times in four.
+        var (otherDesign, lacked) = sides[random.Next(4) == 0 ? 0 : sides.Count - 1];
         // The group and horizon where most nations plan each capability (the cells a table is likeliest to publish).
         int Planners(IEnumerable<string> codes, int year) =>
             targets.Where(t => t.Horizon == year && codes.Contains(t.Capability) && t.Quantity > 0).Select(t => t.Nation).Distinct().Count();
@@ -205,10 +209,13 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
             Adjust(targets, lone, capability, horizon, down ? -e : e);
             done.Add($"{lone} {(down ? "-" : "+")}{e} in {capability}");
         }
-        // And two other nations each raise a target outside those cells, so that no total's change is the two's alone.
-        var outside = second.Capabilities.SelectMany(c => second.Horizons.Select(h => (Capability: c.Code, Horizon: h)))
-            .Where(cell => !(cell.Horizon == horizon && group.Contains(cell.Capability))).ToList();
-        foreach (var nation in shuffled.Skip(Math.Max(0, shuffled.Count - 4)).Take(2).Where(_ => outside.Count > 0))
+        // And two other nations each raise a target outside those cells, so that no total's change is the two's alone: of a
+        // capability outside the group where the design has one, else in another horizon (a raise is one nation's change,
+        // sensitive, and the cells that protect it would otherwise often be the group's own, hiding what is to be read).
+        var cells = second.Capabilities.SelectMany(c => second.Horizons.Select(h => (Capability: c.Code, Horizon: h))).ToList();
+        var outside = cells.Where(cell => !group.Contains(cell.Capability)).ToList();
+        if (outside.Count == 0) outside = [.. cells.Where(cell => cell.Horizon != horizon)];
+        foreach (var nation in shuffled.Skip(Math.Max(0, shuffled.Count - 4)).Take(2))
         {
             var (capability, year) = outside[random.Next(outside.Count)];
             var e = random.Next(20, 41);
@@ -305,7 +312,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
     private static List<Contribution> Draw(Random random, string capability, int horizon, string[] nations, SortedSet<string> used, Random? calm)
     {
         var profile = ProfileNames[random.Next(ProfileNames.Length)];
-        if (calm?.Next(5) < 4) profile = "many-small";
+        if (calm?.Next(10) < 9) profile = "many-small";
         used.Add(profile);
         var targets = new List<Contribution>();
         foreach (var (nation, quantity) in Cell(random, profile, nations))
