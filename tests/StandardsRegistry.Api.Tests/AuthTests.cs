@@ -503,6 +503,13 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
         var before = await _editor.SnapshotAsync();
 
         await ProblemAsync(await editor.PostAsJsonAsync("/v1/standards/draft-only/versions", Draft("COSMIC TOP SECRET")), HttpStatusCode.Forbidden);
+        // Nor by replacing a draft it may change: the replacement's marking is held to the clearance too.
+        var etag = (await editor.GetAsync("/v1/standards/draft-only/versions/1")).Headers.ETag!.Tag;
+        await ProblemAsync(await editor.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/v1/standards/draft-only/versions/1")
+        {
+            Content = JsonContent.Create(Draft("COSMIC TOP SECRET")),
+            Headers = { IfMatch = { EntityTagHeaderValue.Parse(etag) } },
+        }), HttpStatusCode.Forbidden);
 
         Assert.Equal(before, await _editor.SnapshotAsync());
         await RegistryClient.Expect(await editor.PostAsJsonAsync("/v1/standards/draft-only/versions", Draft("EU SECRET")), HttpStatusCode.Created);

@@ -634,6 +634,23 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
     /// lasted, and again whenever the ceiling was raised.
     /// </summary>
     [Fact]
+    public async Task AnAuthorityMayNotMarkATableAboveItsClearance()
+    {
+        // Targets within its clearance, to an audience accredited higher (the EU: CTS): the marking it asks for is still
+        // held to its own clearance, as an editor's draft's is, and nothing is published.
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity, classification: "NU");
+        }
+        var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
+        await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" }), HttpStatusCode.Forbidden);
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
+        await RegistryClient.Expect(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NR" }), HttpStatusCode.Created);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task ATableIsPublishedWithinTheCeilingTheAudiencesTableSaysNow()
     {
         await RecordAllAsync();

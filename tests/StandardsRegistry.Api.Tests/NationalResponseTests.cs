@@ -140,6 +140,8 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
                     requests++;
                     Compare(failures, who, $"{url}/{nation}", await client.GetJsonArrayAsync($"{url}/{nation}"),
                         rows.Where(r => r.Edition == edition && r.Nation == nation && Sees(who, r)).OrderBy(r => r.Sequence));
+                    requests++;
+                    await CompareLabelAsync(failures, who, client, $"{url}/{nation}/label", Matrix(who, rows, edition).SingleOrDefault(r => r.Nation == nation));
                 }
             }
 
@@ -175,6 +177,34 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         }
         while (cursor is not null);
         return (items, pages);
+    }
+
+    /// <summary>
+    /// The label of a nation's current row as the reader sees it (no such row: the one 404): Releasable To names the
+    /// audiences the row is released to now, revoked releases not, that the reader may know of — every one for NATO,
+    /// its own community for anyone else.
+    /// </summary>
+    private static async Task CompareLabelAsync(List<string> failures, Reader who, HttpClient client, string url, Row? row)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
+        using var answer = await client.SendAsync(request);
+        var body = await answer.Content.ReadAsStringAsync();
+        if (row is null)
+        {
+            if (answer.StatusCode != HttpStatusCode.NotFound)
+            {
+                failures.Add($"{who.Name}: {url}: answered {(int)answer.StatusCode} {body} where the reader sees no current row");
+            }
+            return;
+        }
+        var information = answer.StatusCode == HttpStatusCode.OK ? JsonNode.Parse(body)!["originatorConfidentialityLabel"]!["confidentialityInformation"]! : null;
+        var releasable = information?["categories"]!.AsArray().SelectMany(c => c!["genericValues"]!.AsArray().Select(v => v!.GetValue<string>())).ToList();
+        var want = row.ReleasedTo.Where(a => who.Nato || a == (who.Community ?? "PUBLIC")).Order(StringComparer.Ordinal).ToList();
+        if (releasable is null || !releasable.SequenceEqual(want))
+        {
+            failures.Add($"{who.Name}: {url}: the label of {row.Document} reads {(int)answer.StatusCode} {body}; Releasable To should be [{string.Join(", ", want)}]");
+        }
     }
 
     private static void Compare(List<string> failures, Reader who, string url, JsonArray answer, IEnumerable<Row> expected)
@@ -329,6 +359,37 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifet
         await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/USA/releases/PUBLIC", new { reason = "Shared." }), HttpStatusCode.Created);
         Assert.Equal(id, (await _app.Anonymous().GetJsonArrayAsync(url)).Single()!["id"]!.GetValue<string>());
         await RegistryClient.Expect(await authority.DeleteAsync($"{url}/USA/releases/PUBLIC"), HttpStatusCode.NoContent);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
+    public async Task RevokingReachesNoRowAboveTheRevokersClearance()
+    {
+        // The United States' NATO UNCLASSIFIED response, then a newer NATO SECRET one, each released to the EU. A release
+        // authority cleared NATO CONFIDENTIAL revokes "the United States' responses to the EU": the rows it may see. The
+        // NATO SECRET row's release is not its to revoke (it may not know the row exists), so an EU reader cleared EU
+        // SECRET keeps reading it; and where only a row above its clearance is released, its revoke is the 404 of no
+        // release and revokes nothing.
+        var url = await PublishedAsync("resp-revoke-above", "NU");
+        var cleared = _app.As(TestCaller.ReleaseAuthority());
+        await cleared.ReleaseAsync("resp-revoke-above", 1, "EU");
+        var editor = _app.As(TestCaller.Editor());
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/USA", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await cleared.PutAsJsonAsync($"{url}/USA/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/USA", new { response = "not-ratifying", classification = "NS" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await cleared.PutAsJsonAsync($"{url}/USA/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/NOR", new { response = "ratified", classification = "NS" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await cleared.PutAsJsonAsync($"{url}/NOR/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var before = await eu.GetStringAsync(url);
+        Assert.Contains("not-ratifying", before);
+
+        var authority = _app.As(TestCaller.ReleaseAuthority("NC"));
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/USA/releases/EU"), HttpStatusCode.NoContent);
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/NOR/releases/EU"), HttpStatusCode.NotFound);
+
+        Assert.Equal(before, await eu.GetStringAsync(url));
+        Assert.Empty(await _app.As(TestCaller.Eu("NC")).GetJsonArrayAsync(url));
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

@@ -171,6 +171,26 @@ public abstract class RelationTests(TestProvider provider) : IAsyncLifetime
         var absent = await low.PutAsync("/v1/standards/rel-stanag/relations/references/never-was", null);
         await RegistryClient.Expect(hidden, HttpStatusCode.NotFound);
         Assert.Equal(await absent.Content.ReadAsStringAsync(), await hidden.Content.ReadAsStringAsync());
+        // Nor a standard it sees only in part (a NATO SECRET draft beside the NATO RESTRICTED edition it reads): its
+        // clearance must cover the whole standard, so relating to it, from it or giving it an equivalent answers as for
+        // an absent standard.
+        await editor.CreateStandardAsync("rel-partial");
+        await editor.CreateDraftAsync("rel-partial", "NR");
+        await editor.PublishAsync("rel-partial", 1);
+        await editor.CreateDraftAsync("rel-partial", "NS");
+        await RegistryClient.Expect(await low.GetAsync("/v1/standards/rel-partial"), HttpStatusCode.OK);
+        foreach (var (url, absentUrl) in new[]
+        {
+            ("/v1/standards/rel-stanag/relations/references/rel-partial", "/v1/standards/rel-stanag/relations/references/never-was"),
+            ("/v1/standards/rel-partial/relations/references/rel-stanag", "/v1/standards/never-was/relations/references/rel-stanag"),
+            ("/v1/standards/rel-partial/equivalents/EN/16341", "/v1/standards/never-was/equivalents/EN/16341"),
+        })
+        {
+            var partial = await low.PutAsync(url, null);
+            var none = await low.PutAsync(absentUrl, null);
+            await RegistryClient.Expect(partial, HttpStatusCode.NotFound);
+            Assert.Equal(await none.Content.ReadAsStringAsync(), await partial.Content.ReadAsStringAsync());
+        }
 
         var bad = await editor.PutAsync("/v1/standards/rel-stanag/equivalents/DIN/%209001", null);
         await RegistryClient.Expect(bad, HttpStatusCode.BadRequest);

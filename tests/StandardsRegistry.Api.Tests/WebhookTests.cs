@@ -628,6 +628,34 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A failure's start is the first failure's since the last success, so it is kept at the highest level of every
+    /// failure since: an NS edition's delivery fails, the ceiling is lowered (CTS to NR), and an NU edition's delivery
+    /// fails too. An admin cleared NR is not shown when the failure began (the NS delivery's time) nor its error.
+    /// </summary>
+    [Fact]
+    public async Task AFailuresStartIsKeptAtTheHighestLevelOfEveryFailureSinceTheLastSuccess()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(failingAfter: "00:00:01");
+        var cts = app.As(Admin);
+        var nr = app.As(AdminNr);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5541", "NS");
+        await cts.WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the NS edition's delivery failed");
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        await PublishReleasedAsync(app, "stanag-5542");
+        // Three attempts at the NU edition: the failure of the first ones is on record before the third is made.
+        await receiver.WaitUntilAsync(r => r.Received.Count(d => d.Body["key"]?.GetValue<string>() == "stanag-5542") >= 3, TimeSpan.FromSeconds(20),
+            "the NU edition's delivery failed");
+
+        var shown = await nr.GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Null(shown["failingSince"]);
+        Assert.Null(shown["lastError"]);
+        Assert.NotNull((await cts.GetJsonAsync($"/v1/subscriptions/{id}"))["failingSince"]);
+    }
+
+    /// <summary>
     /// After the audience's ceiling was lowered (CTS to NR), a redelivery from a sequence number of the view the
     /// subscription reads now queues that view's events again and nothing of the view it read before, whose numbers are
     /// another count: no old event goes out again ahead of the ones asked for, and the admin (cleared only to the new
