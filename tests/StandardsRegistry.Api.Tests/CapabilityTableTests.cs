@@ -627,12 +627,6 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
-    /// <summary>
-    /// A table is published within its audience's ceiling as the <c>audiences</c> table says now, not as the API's
-    /// 30-second audience cache says it: just after an operator lowered the EU's ceiling (CTS to NR), a NATO SECRET
-    /// table of the cycle was published to the EU (201), and the EU's readers cleared above NR read it while the cache
-    /// lasted, and again whenever the ceiling was raised.
-    /// </summary>
     [Fact]
     public async Task AnAuthorityMayNotMarkATableAboveItsClearance()
     {
@@ -650,6 +644,12 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A table is published within its audience's ceiling as the <c>audiences</c> table says now, not as the API's
+    /// 30-second audience cache says it: just after an operator lowered the EU's ceiling (CTS to NR), a NATO SECRET
+    /// table of the cycle was published to the EU (201), and the EU's readers cleared above NR read it while the cache
+    /// lasted, and again whenever the ceiling was raised.
+    /// </summary>
     [Fact]
     public async Task ATableIsPublishedWithinTheCeilingTheAudiencesTableSaysNow()
     {
