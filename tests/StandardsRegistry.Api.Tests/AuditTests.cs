@@ -737,6 +737,34 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Contains("checkpoint", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The entry a checkpoint names, edited after it was verified: with its hash left (its content no longer matches it)
+    /// or recomputed (it matches, but is not the entry the checkpoint verified, and the next entry still chains from the
+    /// old hash, which the walk starts from). A verification starts after that entry, so only the checkpoint's own check
+    /// sees either: dropping the comparison with the checkpoint's hash, or the entry's with its content, passed every suite.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EditingTheEntryACheckpointNamesIsDetected(bool recomputeHash)
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        await _editor.CreateStandardAsync("stanag-2");
+        var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
+            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = 6"));
+        var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
+            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = 6",
+            new { hash = recomputeHash ? AuditLog.HashOf(6, forged, row.PreviousHash) : row.Hash });
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("is not the entry the checkpoint at it verified", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RemovingTheNewestEntriesAndRewindingTheHeadBeforeACheckpointIsDetected()
     {
