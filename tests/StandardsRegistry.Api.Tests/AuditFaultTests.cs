@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
 using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
@@ -218,6 +221,97 @@ public abstract class AuditFaultTests(TestProvider provider)
         }
         // Only the first read says it was served.
         Assert.Equal(1, await store.CountAsync(subject, AllContentActions, 200));
+    }
+
+    /// <summary>
+    /// Entries nobody waits for are never dropped by an outage: the one in the batch that failed (a 404 answered just
+    /// before), and one queued while the trail stays unwritable (the closing entry of an export its client left then),
+    /// are held and written after the outage's own entry once the trail is writable again. Clearing the failed batch, or
+    /// not holding what is queued during the outage, passed every suite. The writer's log says how many entries it holds:
+    /// the test waits for both to be held before it makes the trail writable, rather than racing the export's end.
+    /// </summary>
+    [Fact]
+    public async Task EntriesThatDoNotWaitAreHeldThroughAnOutageAndWrittenAfterIt()
+    {
+        var log = new HeldEntriesLog();
+        await using var app = new RegistryApp(provider: provider).WithServices(s => s.AddSingleton<ILoggerProvider>(log)).Start();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-7101");
+        await RegistryClient.Expect(await editor.PostAsJsonAsync("/v1/standards/stanag-7101/versions", new
+        {
+            title = "Long", summary = "A summary.", body = new string('x', 150_000), classification = "NR", attributes = RegistryClient.AttributesFor("caliber"),
+        }), HttpStatusCode.Created);
+        await editor.PublishAsync("stanag-7101", 1);
+        var reader = app.As(TestCaller.NatoReader("NS"));
+        var store = new AuditStore(provider, app.ConnectionString);
+        // An export under way (its start committed), stopped by the transport's 64 KiB until the client reads on.
+        var export = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        var stream = await export.Content.ReadAsStreamAsync();
+        Assert.Equal(1, await stream.ReadAsync(new byte[1]));
+
+        await store.FreezeAsync();
+        string missing;
+        try
+        {
+            // Answered before the outage began (nothing had failed yet); its entry is the batch that fails.
+            var notFound = await reader.GetAsync("/v1/standards/stanag-7101/versions/9");
+            Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+            missing = notFound.Headers.GetValues("Registry-Request-Id").Single();
+            await Wait.UntilAsync(() => log.MostHeld >= 1, TimeSpan.FromSeconds(20), "the 404's entry held by the failing writer");
+            // The client leaves the export during the outage: its closing entry is queued then, and must be held too.
+            await stream.DisposeAsync();
+            export.Dispose();
+            await Wait.UntilAsync(() => log.MostHeld >= 2, TimeSpan.FromSeconds(20), "the export's closing entry held too");
+        }
+        finally
+        {
+            await store.ThawAsync();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        List<Data.AuditRow> ends;
+        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count == 0 || (await store.EntriesAsync("version.read")).All(e => e.Status != 404))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Not within 20 s: the held entries written");
+            await Task.Delay(20);
+        }
+        var outage = Assert.Single(await store.EntriesAsync("audit.outage"));
+        var refused = Assert.Single(await store.EntriesAsync("version.read"), e => e.Status == 404);
+        Assert.Contains("cut short after 0 versions", Assert.Single(ends).Detail, StringComparison.Ordinal);
+        Assert.True(outage.Sequence < refused.Sequence && outage.Sequence < ends[0].Sequence, "The outage's entry comes first in the batch that succeeds.");
+        Assert.Equal(missing, await store.Db.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT request_id FROM audit_log WHERE sequence = @sequence", new { sequence = refused.Sequence })));
+        var verification = await new Data.AuditLog(store.Db).VerifyAsync();
+        Assert.True(verification.Valid, verification.Problem);
+    }
+
+    /// <summary>The most entries the audit writer said it held while the trail was unwritable (its warnings and error).</summary>
+    private sealed class HeldEntriesLog : ILoggerProvider, ILogger
+    {
+        private int _mostHeld;
+
+        public int MostHeld => Volatile.Read(ref _mostHeld);
+
+        public ILogger CreateLogger(string categoryName) => categoryName == typeof(Audit.AuditTrail).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "Count").Value is int held)
+            {
+                int most;
+                while (held > (most = Volatile.Read(ref _mostHeld)) && Interlocked.CompareExchange(ref _mostHeld, held, most) != most)
+                {
+                }
+            }
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
