@@ -670,6 +670,27 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(5L, (long)result["checked"]!);
     }
 
+    /// <summary>
+    /// The newest entry replaced by a forged one with its hash recomputed: no entry follows to break, so only the chain
+    /// head, which still holds the true hash, shows it. Dropping that comparison passed every suite.
+    /// </summary>
+    [Fact]
+    public async Task ReplacingTheLastEntryAndRecomputingItsHashIsDetectedAtTheHead()
+    {
+        await PublishedAndReleasedAsync();
+        var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
+            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = 6"));
+        var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
+            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = 6", new { hash = AuditLog.HashOf(6, forged, row.PreviousHash) });
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("is not the one the chain head recorded", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
     // Checkpoints: a verification checks what is new since the last verified prefix, and checkpoints it.
 
     /// <summary>The sequence of the entry of <paramref name="action"/> on <paramref name="key"/> (written in its write's transaction).</summary>
