@@ -246,14 +246,13 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     /// <summary>
     /// A client that stops reading and goes away mid-export: the request is cancelled (rather than a write failing, as in
     /// the test above), and its closing entry is still recorded, saying how far it got, with the marking of the line it
-    /// broke in. The in-process transport holds 64 KiB unread, so the export stops inside the
-    /// 150 000-character NS line while the test has read one byte.
+    /// broke in. The in-process transport holds 64 KiB unread, so the export stops inside its one line, of 150 000
+    /// characters, while the test has read one byte of it (a line before it could end whole before the client left,
+    /// and the stream then break between lines).
     /// </summary>
     [Fact]
     public async Task AnExportTheClientGoesAwayFromIsClosedOnRecord()
     {
-        await _editor.CreateStandardAsync("stanag-c");
-        await _editor.PublishAsync("stanag-c", await _editor.CreateDraftAsync("stanag-c", "NR"));
         await _editor.CreateStandardAsync("stanag-d");
         await RegistryClient.Expect(await _editor.PostAsJsonAsync("/v1/standards/stanag-d/versions", new
         {
@@ -281,7 +280,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(200, end.Status);
         // Whether the break reached the export as the request's cancellation or as the transport's failure (which then
         // adds nothing) is up to the in-process transport; either way the entry says where it broke.
-        Assert.Contains("cut short after 1 versions and 0 other records, while writing the next", end.Detail, StringComparison.Ordinal);
+        Assert.Contains("cut short after 0 versions and 0 other records, while writing the next", end.Detail, StringComparison.Ordinal);
         Assert.Equal((long)Domain.Classification.NS, end.Classification);
     }
 
