@@ -227,8 +227,9 @@ public abstract class AuditFaultTests(TestProvider provider)
     /// Entries nobody waits for are never dropped by an outage: the one in the batch that failed (a 404 answered just
     /// before), and one queued while the trail stays unwritable (the closing entry of an export its client left then),
     /// are held and written after the outage's own entry once the trail is writable again. Clearing the failed batch, or
-    /// not holding what is queued during the outage, passed every suite. The writer's log says how many entries it holds:
-    /// the test waits for both to be held before it makes the trail writable, rather than racing the export's end.
+    /// not holding what is queued during the outage, passed every suite; so did refusing only content reads during it. The
+    /// writer's log says how many entries it holds: the test waits for both to be held before it makes the trail writable,
+    /// rather than racing the export's end.
     /// </summary>
     [Fact]
     public async Task EntriesThatDoNotWaitAreHeldThroughAnOutageAndWrittenAfterIt()
@@ -259,6 +260,9 @@ public abstract class AuditFaultTests(TestProvider provider)
             Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
             missing = notFound.Headers.GetValues("Registry-Request-Id").Single();
             await Wait.UntilAsync(() => log.MostHeld >= 1, TimeSpan.FromSeconds(20), "the 404's entry held by the failing writer");
+            // Meanwhile every audited route is refused before it does anything, not only content: a probe and a write too.
+            await ProblemAsync(await reader.GetAsync("/v1/standards/stanag-7101/versions/8"), HttpStatusCode.ServiceUnavailable, "audit trail");
+            await ProblemAsync(await editor.PostAsync("/v1/standards/stanag-7101/versions/1/withdraw", null), HttpStatusCode.ServiceUnavailable, "audit trail");
             // The client leaves the export during the outage: its closing entry is queued then, and must be held too.
             await stream.DisposeAsync();
             export.Dispose();
