@@ -244,6 +244,47 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A client that stops reading and goes away mid-export: the request is cancelled (rather than a write failing, as in
+    /// the test above), and its closing entry is still recorded, saying how far it got, with the marking of the line it
+    /// broke in. The in-process transport holds 64 KiB unread, so the export stops inside its one line, of 150 000
+    /// characters, while the test has read one byte of it (a line before it could end whole before the client left,
+    /// and the stream then break between lines).
+    /// </summary>
+    [Fact]
+    public async Task AnExportTheClientGoesAwayFromIsClosedOnRecord()
+    {
+        await _editor.CreateStandardAsync("stanag-d");
+        await RegistryClient.Expect(await _editor.PostAsJsonAsync("/v1/standards/stanag-d/versions", new
+        {
+            title = "Long", summary = "A summary.", body = new string('x', 150_000), classification = "NS", attributes = RegistryClient.AttributesFor("caliber"),
+        }), HttpStatusCode.Created);
+        await _editor.PublishAsync("stanag-d", 1);
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+
+        using (var response = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            Assert.Equal(1, await body.ReadAsync(new byte[1]));
+        }
+
+        // Queued when the stream ends, not waited for: wait for it.
+        var store = new AuditStore(_app.Provider, _app.ConnectionString);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<AuditRow> ends;
+        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count < 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        var end = Assert.Single(ends);
+        Assert.Equal(200, end.Status);
+        // Whether the break reached the export as the request's cancellation or as the transport's failure (which then
+        // adds nothing) is up to the in-process transport; either way the entry says where it broke.
+        Assert.Contains("cut short after 0 versions and 0 other records, while writing the next", end.Detail, StringComparison.Ordinal);
+        Assert.Equal((long)Domain.Classification.NS, end.Classification);
+    }
+
+    /// <summary>
     /// A HEAD of the export answers the GET's status and headers (its Feed-Cursor among them) and no line: its start is on
     /// record as a GET's is, and its closing entry says no line was sent, carrying no marking. It read and wrote every
     /// line into nothing, and its closing entry said "complete" with the highest marking of lines that never left.
@@ -628,6 +669,27 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(5L, (long)result["checked"]!);
     }
 
+    /// <summary>
+    /// The newest entry replaced by a forged one with its hash recomputed: no entry follows to break, so only the chain
+    /// head, which still holds the true hash, shows it. Dropping that comparison passed every suite.
+    /// </summary>
+    [Fact]
+    public async Task ReplacingTheLastEntryAndRecomputingItsHashIsDetectedAtTheHead()
+    {
+        await PublishedAndReleasedAsync();
+        var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
+            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = 6"));
+        var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
+            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = 6", new { hash = AuditLog.HashOf(6, forged, row.PreviousHash) });
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("is not the one the chain head recorded", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
     // Checkpoints: a verification checks what is new since the last verified prefix, and checkpoints it.
 
     /// <summary>The sequence of the entry of <paramref name="action"/> on <paramref name="key"/> (written in its write's transaction).</summary>
@@ -693,6 +755,34 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.False((bool)result["valid"]!);
         Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
         Assert.Contains("checkpoint", (string)result["problem"]!, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The entry a checkpoint names, edited after it was verified: with its hash left (its content no longer matches it)
+    /// or recomputed (it matches, but is not the entry the checkpoint verified, and the next entry still chains from the
+    /// old hash, which the walk starts from). A verification starts after that entry, so only the checkpoint's own check
+    /// sees either: dropping the comparison with the checkpoint's hash, or the entry's with its content, passed every suite.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EditingTheEntryACheckpointNamesIsDetected(bool recomputeHash)
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        await _editor.CreateStandardAsync("stanag-2");
+        var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
+            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = 6"));
+        var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
+            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+
+        await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = 6",
+            new { hash = recomputeHash ? AuditLog.HashOf(6, forged, row.PreviousHash) : row.Hash });
+        var result = await VerifyAsync();
+
+        Assert.False((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("is not the entry the checkpoint at it verified", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -273,6 +273,50 @@ public abstract class WebhookTests(TestProvider provider)
         await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Record, then release, for a delivery: while its <c>webhook.send</c> cannot be committed (a trigger refuses that
+    /// action alone, so the editorial writes and the outage's own record still commit) nothing is POSTed, and once it can,
+    /// the event is delivered with its send on record. A dispatcher that went on to POST when the commit failed passed
+    /// every suite: none made the trail unwritable while a delivery was due.
+    /// </summary>
+    [Fact]
+    public async Task ADeliveryWhoseSendCannotBeRecordedIsNotSentUntilItCanBe()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var subscription = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        const string Trigger = "audit_log_refuses_sends";
+        await store.Db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(app.Provider == TestProvider.Postgres
+            ? $"""
+              CREATE FUNCTION {Trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'webhook sends refused by a test'; END $$;
+              CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'webhook.send') EXECUTE FUNCTION {Trigger}();
+              """
+            : $"CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log WHEN NEW.action = 'webhook.send' BEGIN SELECT RAISE(ABORT, 'webhook sends refused by a test'); END")));
+        await PublishReleasedAsync(app, "stanag-5095");
+
+        // The dispatcher met the refusal (the trail was unwritable, and put the outage on record once it could write
+        // again) twice — unless it sent something — and sent nothing.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await store.EntriesAsync("audit.outage")).Count < 2 && receiver.Received.Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Not within 20 s: two sends refused");
+            await Task.Delay(20);
+        }
+        Assert.Empty(receiver.Received);
+        Assert.Empty(await store.EntriesAsync("webhook.send"));
+
+        await store.Db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(app.Provider == TestProvider.Postgres
+            ? $"DROP TRIGGER {Trigger} ON audit_log; DROP FUNCTION {Trigger}();"
+            : $"DROP TRIGGER {Trigger}")));
+        // Not through the feed: a content read, it may still meet the last refusal's outage.
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(d => (string?)d.Body["version"]?["key"] == "stanag-5095"), TimeSpan.FromSeconds(20),
+            "the event delivered once its send can be recorded");
+        var sends = await store.EntriesAsync("webhook.send");
+        Assert.All(receiver.Received, d => Assert.Contains(sends, e => e.Detail!.StartsWith($"event {d.EventId} ", StringComparison.Ordinal)));
+        await app.As(Admin).WaitUntilNothingPendingAsync(subscription);
+    }
+
     [Fact]
     public async Task AFutureReleaseIsDeliveredWhenItTakesEffectWithoutAnyOtherRequest()
     {
