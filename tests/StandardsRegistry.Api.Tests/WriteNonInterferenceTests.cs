@@ -60,13 +60,29 @@ namespace StandardsRegistry.Api.Tests;
 /// the feed's events are compared all pages together.
 /// </para>
 /// <para>
+/// The writer's answers cannot show a write that changes only what is hidden from it, so B's hidden state is read too,
+/// before the writes and after the reads, and must be unchanged (<see cref="HiddenState"/>): every row of B the writer may
+/// not see (standards all of whose editions are above its clearance, with their relations, equivalents and marks;
+/// editions, releases, responses and response releases, targets and tables above it; other nations' unreleased responses
+/// when it speaks for a nation; subscriptions of audiences above its ceiling), read from B's database, since the API
+/// shows no response's releases. Not read, as they legitimately change: (7) the audit log, which grows with every request
+/// (README, audit trail); (8) feed events, which every view the writer's visible change reaches records, those above its
+/// level too — events about its own visible changes, not hidden records; (9) webhook deliveries queued from those events
+/// and a subscription's delivery state and lease, which the dispatcher keeps, not a write.
+/// </para>
+/// <para>
 /// Planted leaks, each caught on SQLite (also listed in docs/design.md §3), with the writers whose case failed: the fix
 /// of 5b58176 reverted (a hidden EU table's 409 on publish, and previews computed from it) — 10 of 11; of 8de634b
 /// (200 for a preferred mark moved from a hidden standard) — 2 (editor/NR/FRA, editor/NS); of 5b629f8, by hand on the
 /// current code (the unscoped latest row: a writer speaking for FRA refused with POL's hidden row's marking, 422 for
 /// 404) — 2 (every-role/NR/FRA, editor/NR/FRA); and a new mutant, the relation write's target looked up by key alone,
 /// outside the writer's scope (<c>RelationStore.EndsAsync</c>: 201 relating to a hidden standard, 404 for an absent
-/// one) — 2 (editor/NU, editor/NR/FRA). On main before 6af7635 it found a leak of its own: a response row newer than
+/// one) — 2 (editor/NU, editor/NR/FRA); and, by the hidden-state check alone, <c>ResponseStore</c>'s revocation without its
+/// <c>r.classification &lt;= @scopeLevel</c> (a revocation of a release both hold also revoking B's hidden row's) — 1
+/// (release-authority/NC: B's hidden response releases revoked, every answer alike). Not caught: a table published above
+/// the authority's clearance (<c>CapabilityTablesApi.PublishTable</c> without its 403), since exception (3) refuses every
+/// publication in B below CTS; and <c>RelationStore.Writable</c> without whole-standard coverage, since by exception (1) A
+/// holds an edition above the clearance in each standard B does, so both write alike. On main before 6af7635 it found a leak of its own: a response row newer than
 /// the one a writer reads, and hidden from it, decided the writer's release (404) and repeat (201).
 /// </para>
 /// </summary>
@@ -146,16 +162,19 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
 
         var routes = AppRoutes.Of(a.Services).Where(r => r.Method is not ("GET" or "HEAD")).ToList();
         var steps = Requests(writer, routes, run).Sample(10, new Rnd((ulong)writer.Seed), 1)[0];
+        var hiddenBefore = await HiddenState.ReadAsync(b, writer);
         foreach (var (step, i) in steps.Select((s, i) => (s, i)))
         {
             await run.WriteAsync(i, step);
         }
         var reads = await run.ReadAllAsync();
+        var hiddenAfter = await HiddenState.ReadAsync(b, writer);
+        run.Failures.AddRange(HiddenState.Changes(hiddenBefore, hiddenAfter).Select(change => $"B's state hidden from the writer changed: {change}"));
 
         output.WriteLine($"{provider}: {writer.Name}: {steps.Length} writes over {steps.Select(s => s.Route).Distinct().Count()} of {routes.Count} write routes "
             + $"({string.Join(", ", steps.GroupBy(s => s.Status.A).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"))}), {reads} reads, "
             + $"hidden: {hidden.Count} writes in B only ({string.Join(", ", hidden.GroupBy(h => h.Kind).Select(g => $"{g.Key} x{g.Count()}"))}); "
-            + $"exception (3) asserted {run.Substituted} times; {clock.Elapsed.TotalSeconds:F1}s");
+            + $"exception (3) asserted {run.Substituted} times; {hiddenBefore.Count} hidden rows unchanged; {clock.Elapsed.TotalSeconds:F1}s");
         Assert.True(run.Failures.Count == 0,
             $"[{provider}, {writer.Name}, seed {writer.Seed}] {run.Failures.Count} answers of B differ from A's:\n{string.Join("\n", run.Failures.Take(6))}");
         var untried = routes.Where(r => r.Policies.All(writer.Passes)).Select(RouteName).Except(steps.Select(s => s.Route)).ToList();
@@ -183,6 +202,8 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         public HashSet<string> HiddenKeys { get; } = new(StringComparer.Ordinal);
         /// <summary>The published editions within the writer's clearance that both hold.</summary>
         public List<(string Key, int Edition, int Level)> Published { get; } = [];
+        /// <summary>The responses both hold released to EU, by edition and nation: where a revocation may reach a hidden row's release too.</summary>
+        public HashSet<(string Key, int Edition, string Nation)> ReleasedToEu { get; } = [];
     }
 
     private readonly World _world = new();
@@ -257,6 +278,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 if (random.Next(5) < 2)
                 {
                     steps.Add(new("response", HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}/releases/EU", new { reason = "Shared." }, [201]));
+                    _world.ReleasedToEu.Add((key, edition, nation));
                 }
             }
         }
@@ -342,7 +364,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 foreach (var nation in Nations.Where(_ => random.Next(3) > 0))
                 {
                     steps.Add(new("response above", HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}", ResponseBody(random.Next(Contents.Length), Above()), [201]));
-                    if (random.Next(2) == 0)
+                    if (random.Next(2) == 0 || _world.ReleasedToEu.Contains((key, edition, nation)))
                     {
                         steps.Add(new("response above", HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}/releases/EU", new { reason = "Shared." }, [201]));
                     }
@@ -468,6 +490,15 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 (gen, name) => from values in gen
                                from value in Parameter(route, name, writer, run)
                                select new Dictionary<string, string>(values, StringComparer.Ordinal) { [name] = value });
+            if (RouteName(route) == "RevokeResponseRelease" && _world.ReleasedToEu.Count > 0)
+            {
+                // Mostly a release both hold, where B's hidden row above the clearance is released to EU too.
+                var released = _world.ReleasedToEu.OrderBy(r => r).Select(r => new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["key"] = r.Key, ["edition"] = r.Edition.ToString(System.Globalization.CultureInfo.InvariantCulture), ["nation"] = r.Nation, ["audience"] = "EU",
+                }).ToArray();
+                parameters = Gen.Frequency((1, parameters), (2, Pick(released)));
+            }
             var step = from values in parameters
                        let url = AppRoutes.Url(route, n => values[n])
                        from body in Body(route, url, writer)
@@ -484,6 +515,55 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                from rest in more
                from order in Gen.ArrayOf(Gen.Choose(0, 1_000_000), first.Length + rest.Length)
                select first.Concat(rest).Zip(order).OrderBy(p => p.Second).Select(p => p.First).ToArray();
+    }
+
+    // ------------------------------------------------------------------ B's hidden state, read behind the service's back
+
+    /// <summary>
+    /// Every row of B the writer may not see, read from B's database as one who sees everything: the API shows no
+    /// response's releases (nor, to a NATO reader, whether a response row is released), so the hidden state is read where
+    /// it is kept, as <see cref="AuditStore"/> reads the log. Not read: the audit log, feed events and webhook deliveries
+    /// (documented exceptions (7)–(9)), and a subscription's delivery state and lease (the dispatcher's, not a write's).
+    /// </summary>
+    private static class HiddenState
+    {
+        public static async Task<List<string>> ReadAsync(RegistryApp app, Writer writer)
+        {
+            var c = writer.Clearance;
+            // A standard is hidden when it has editions and none within the clearance (an empty standard is seen by all).
+            const string HiddenStandard = "EXISTS (SELECT 1 FROM versions hv WHERE hv.standard_id = {0}) AND NOT EXISTS (SELECT 1 FROM versions hv WHERE hv.standard_id = {0} AND hv.classification <= @c)";
+            string Hidden(string id) => string.Format(System.Globalization.CultureInfo.InvariantCulture, HiddenStandard, id);
+            // A response row is hidden above the clearance, on an edition above it, and, from a writer speaking for a
+            // nation, when another nation's and released to no audience.
+            var response = "(r.classification > @c OR v.classification > @c"
+                + (writer.Nation is null ? ")" : " OR (r.nation <> @nation AND NOT EXISTS (SELECT 1 FROM response_releases a WHERE a.response_id = r.id AND a.revoked_at IS NULL)))");
+            (string Table, string Sql)[] reads =
+            [
+                ("standards", $"SELECT s.* FROM standards s WHERE {Hidden("s.id")} ORDER BY s.id"),
+                ("versions", "SELECT v.* FROM versions v WHERE v.classification > @c ORDER BY v.id"),
+                ("releases", "SELECT x.* FROM releases x JOIN versions v ON v.id = x.version_id WHERE v.classification > @c ORDER BY x.id"),
+                ("national_responses", $"SELECT r.* FROM national_responses r JOIN versions v ON v.id = r.version_id WHERE {response} ORDER BY r.id"),
+                ("response_releases", $"SELECT x.* FROM response_releases x JOIN national_responses r ON r.id = x.response_id JOIN versions v ON v.id = r.version_id WHERE {response} ORDER BY x.id"),
+                ("relations", $"SELECT x.* FROM relations x WHERE ({Hidden("x.from_standard_id")}) OR ({Hidden("x.to_standard_id")}) ORDER BY x.id"),
+                ("equivalents", $"SELECT x.* FROM equivalents x WHERE {Hidden("x.standard_id")} ORDER BY x.id"),
+                ("preferred_marks", $"SELECT x.* FROM preferred_marks x WHERE {Hidden("x.standard_id")} ORDER BY x.id"),
+                ("capability_targets", "SELECT x.* FROM capability_targets x WHERE x.classification > @c ORDER BY x.id"),
+                ("capability_tables", "SELECT x.* FROM capability_tables x WHERE x.classification > @c ORDER BY x.id"),
+                ("subscriptions", "SELECT x.id, x.audience, x.url, x.secret, x.state, x.created_at, x.created_by, x.cleared_to FROM subscriptions x JOIN audiences a ON a.code = x.audience WHERE a.max_classification > @c ORDER BY x.id"),
+            ];
+            using var db = TestDb.Open(app.Provider, app.ConnectionString);
+            var rows = new List<string>();
+            foreach (var (table, sql) in reads)
+            {
+                var found = await db.ReadAsync(s => s.QueryAsync<dynamic>(sql, new { c, nation = writer.Nation ?? "" }));
+                rows.AddRange(found.Select(row => $"{table} {string.Join(", ", ((IDictionary<string, object?>)row).Select(p => $"{p.Key}={p.Value}"))}"));
+            }
+            return rows;
+        }
+
+        /// <summary>The rows gone or changed, then those new, each as it reads.</summary>
+        public static IEnumerable<string> Changes(List<string> before, List<string> after) =>
+            before.Except(after).Select(row => $"before: {row}").Concat(after.Except(before).Select(row => $"after:  {row}")).Take(8);
     }
 
     // ------------------------------------------------------------------ sending, normalising, comparing
