@@ -24,7 +24,8 @@ namespace StandardsRegistry.Api.Tests;
 /// relations to and from P's standards, civil equivalents and the preferred mark of P's categories; responses above
 /// its clearance on editions it sees, some newer than rows it sees and released; other nations' unreleased responses
 /// when P speaks for a nation, some newer than released rows it sees; capability targets above its clearance in a
-/// cycle of their own, and tables above its clearance (one of the very cycle P publishes); webhook subscriptions of
+/// cycle of their own, and tables above its clearance (one of the very cycle P publishes; none for release-authority/NU,
+/// whose publications exception (3) would otherwise refuse all, so that it writes tables); webhook subscriptions of
 /// audiences above an admin's ceiling. Everything is generated from the writer's seed (System.Random for the state, as
 /// <see cref="GeneratedEditions"/> does; FsCheck generators for the requests, as <see cref="RandomRequests"/> does).
 /// </para>
@@ -60,13 +61,33 @@ namespace StandardsRegistry.Api.Tests;
 /// the feed's events are compared all pages together.
 /// </para>
 /// <para>
+/// The writer's answers cannot show a write that changes only what is hidden from it, so B's hidden state is read too,
+/// before the writes and after the reads, and must be unchanged (<see cref="HiddenState"/>): every row of B the writer may
+/// not see (standards all of whose editions are above its clearance; editions, releases, responses and response
+/// releases, targets and tables above it — a new one too: a writer never makes a record it may not see; other nations'
+/// unreleased responses when it speaks for a nation; subscriptions of audiences above its ceiling), and the relations,
+/// equivalents and marks of every standard holding an edition above its clearance (hidden, or not its to write by
+/// exception (1)). They are read from B's database, as one who sees everything, since the API shows no response's
+/// releases. Not read, as they legitimately change: (7) the audit log, which grows with every request (docs/design.md,
+/// the audit middleware); (8) feed events, which every view a visible change reaches records, views above the writer's
+/// level too (docs/design.md §6, "Writing the feed") — events about its own visible changes, not hidden records; (9) the
+/// webhook deliveries queued from those events (same section) and a subscription's delivery state and lease, which the
+/// dispatcher keeps, not a write. (A hidden release dated in the future would be announced, <c>releases.announced_at</c>,
+/// by whatever write came first after its time, docs/design.md §6; the hidden plan dates none.)
+/// </para>
+/// <para>
 /// Planted leaks, each caught on SQLite (also listed in docs/design.md §3), with the writers whose case failed: the fix
 /// of 5b58176 reverted (a hidden EU table's 409 on publish, and previews computed from it) — 10 of 11; of 8de634b
 /// (200 for a preferred mark moved from a hidden standard) — 2 (editor/NR/FRA, editor/NS); of 5b629f8, by hand on the
 /// current code (the unscoped latest row: a writer speaking for FRA refused with POL's hidden row's marking, 422 for
 /// 404) — 2 (every-role/NR/FRA, editor/NR/FRA); and a new mutant, the relation write's target looked up by key alone,
 /// outside the writer's scope (<c>RelationStore.EndsAsync</c>: 201 relating to a hidden standard, 404 for an absent
-/// one) — 2 (editor/NU, editor/NR/FRA). On main before 6af7635 it found a leak of its own: a response row newer than
+/// one) — 2 (editor/NU, editor/NR/FRA). By the hidden-state check alone, every answer alike: <c>ResponseStore</c>'s
+/// revocation without its <c>r.classification &lt;= @scopeLevel</c> (revoking a release both hold revoked B's hidden
+/// row's too) — 2 (release-authority/NC, release-authority/NU); <c>CapabilityTablesApi.PublishTable</c> without its
+/// above-clearance 403 (<c>PUT /v1/capability-tables/2025/INDUSTRY {"classification":"NR"}</c>, 201, a table its writer
+/// may not read) — 1 (release-authority/NU); <c>RelationStore.Writable</c> without its whole-standard coverage (relations,
+/// equivalents and marks written on p-* standards) — 3 (editor/NU, editor/NR/FRA, editor/NS). On main before 6af7635 it found a leak of its own: a response row newer than
 /// the one a writer reads, and hidden from it, decided the writer's release (404) and repeat (201).
 /// </para>
 /// </summary>
@@ -88,7 +109,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
     private const int NoCycle = 2099;
 
     /// <summary>A writer: its roles, clearance (index into <see cref="Levels"/>), nation claim, and the seed of its run.</summary>
-    public sealed record Writer(string Name, int Clearance, string[] Roles, string? Nation, int Seed)
+    public sealed record Writer(string Name, int Clearance, string[] Roles, string? Nation, int Seed, bool HidesTables = true)
     {
         public TestCaller Caller => new(Name, "NATO", Levels[Clearance], Roles) { Nation = Nation };
 
@@ -113,6 +134,8 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         new("editor/NS", 3, ["editor"], null, 103),
         new("release-authority/NU/FRA", 0, ["release-authority"], "FRA", 104),
         new("release-authority/NC", 2, ["release-authority"], null, 105),
+        // B holds no table hidden from it (exception 3 would refuse each of its publications), so its publications write.
+        new("release-authority/NU", 0, ["release-authority"], null, 112, HidesTables: false),
         new("admin/NU", 0, ["admin"], null, 106),
         new("admin/NS/DEU", 3, ["admin"], "DEU", 107),
         new("planner/NR", 1, ["planner"], null, 108),
@@ -146,18 +169,25 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
 
         var routes = AppRoutes.Of(a.Services).Where(r => r.Method is not ("GET" or "HEAD")).ToList();
         var steps = Requests(writer, routes, run).Sample(10, new Rnd((ulong)writer.Seed), 1)[0];
+        var hiddenClock = System.Diagnostics.Stopwatch.StartNew();
+        var hiddenBefore = await HiddenState.ReadAsync(b, writer);
+        hiddenClock.Stop();
         foreach (var (step, i) in steps.Select((s, i) => (s, i)))
         {
             await run.WriteAsync(i, step);
         }
         var reads = await run.ReadAllAsync();
+        hiddenClock.Start();
+        var hiddenAfter = await HiddenState.ReadAsync(b, writer);
+        hiddenClock.Stop();
+        run.Failures.AddRange(HiddenState.Changes(hiddenBefore, hiddenAfter).Select(change => $"B's state hidden from the writer changed: {change}"));
 
         output.WriteLine($"{provider}: {writer.Name}: {steps.Length} writes over {steps.Select(s => s.Route).Distinct().Count()} of {routes.Count} write routes "
             + $"({string.Join(", ", steps.GroupBy(s => s.Status.A).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"))}), {reads} reads, "
             + $"hidden: {hidden.Count} writes in B only ({string.Join(", ", hidden.GroupBy(h => h.Kind).Select(g => $"{g.Key} x{g.Count()}"))}); "
-            + $"exception (3) asserted {run.Substituted} times; {clock.Elapsed.TotalSeconds:F1}s");
+            + $"exception (3) asserted {run.Substituted} times; {hiddenBefore.Count} hidden rows unchanged (read in {hiddenClock.ElapsedMilliseconds} ms); {clock.Elapsed.TotalSeconds:F1}s");
         Assert.True(run.Failures.Count == 0,
-            $"[{provider}, {writer.Name}, seed {writer.Seed}] {run.Failures.Count} answers of B differ from A's:\n{string.Join("\n", run.Failures.Take(6))}");
+            $"[{provider}, {writer.Name}, seed {writer.Seed}] {run.Failures.Count} answers (or hidden rows) of B differ from A's (from before the writes):\n{string.Join("\n", run.Failures.Take(6))}");
         var untried = routes.Where(r => r.Policies.All(writer.Passes)).Select(RouteName).Except(steps.Select(s => s.Route)).ToList();
         Assert.True(untried.Count == 0, $"{writer.Name}: write routes its roles allow were never tried: {string.Join(", ", untried)}");
     }
@@ -183,6 +213,8 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         public HashSet<string> HiddenKeys { get; } = new(StringComparer.Ordinal);
         /// <summary>The published editions within the writer's clearance that both hold.</summary>
         public List<(string Key, int Edition, int Level)> Published { get; } = [];
+        /// <summary>The responses both hold released to EU, by edition and nation: where a revocation may reach a hidden row's release too.</summary>
+        public HashSet<(string Key, int Edition, string Nation)> ReleasedToEu { get; } = [];
     }
 
     private readonly World _world = new();
@@ -257,6 +289,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 if (random.Next(5) < 2)
                 {
                     steps.Add(new("response", HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}/releases/EU", new { reason = "Shared." }, [201]));
+                    _world.ReleasedToEu.Add((key, edition, nation));
                 }
             }
         }
@@ -342,7 +375,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 foreach (var nation in Nations.Where(_ => random.Next(3) > 0))
                 {
                     steps.Add(new("response above", HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}", ResponseBody(random.Next(Contents.Length), Above()), [201]));
-                    if (random.Next(2) == 0)
+                    if (random.Next(2) == 0 || _world.ReleasedToEu.Contains((key, edition, nation)))
                     {
                         steps.Add(new("response above", HttpMethod.Put, $"/v1/standards/{key}/versions/{edition}/responses/{nation}/releases/EU", new { reason = "Shared." }, [201]));
                     }
@@ -354,9 +387,13 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
             {
                 steps.Add(new("target", HttpMethod.Put, $"/v1/capability-targets/{HiddenCycle}/{nation}/{capability}/{horizon}", new { quantity, classification = Levels[c + 1] }, [201]));
             }
-            steps.Add(new("table EU", HttpMethod.Put, $"/v1/capability-tables/{VisibleCycle}/EU", new { classification = Levels[Above()] }, [201, 422]));
-            steps.Add(new("table EU", HttpMethod.Put, $"/v1/capability-tables/{HiddenCycle}/EU", new { classification = Levels[Above()] }, [201, 422]));
-            if (c == 0)
+            var (visibleEu, hiddenEu) = (Above(), Above());
+            if (writer.HidesTables)
+            {
+                steps.Add(new("table EU", HttpMethod.Put, $"/v1/capability-tables/{VisibleCycle}/EU", new { classification = Levels[visibleEu] }, [201, 422]));
+                steps.Add(new("table EU", HttpMethod.Put, $"/v1/capability-tables/{HiddenCycle}/EU", new { classification = Levels[hiddenEu] }, [201, 422]));
+            }
+            if (c == 0 && writer.HidesTables)
             {
                 steps.Add(new("table INDUSTRY", HttpMethod.Put, $"/v1/capability-tables/{HiddenCycle}/INDUSTRY", new { classification = "NR" }, [201, 422]));
             }
@@ -446,7 +483,8 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
             "RecordCapabilityTarget" => from quantity in Pick(1000L, 261L, 5000L, 42L)
                                         from l in level
                                         select Valid(new(Quantity: quantity, Classification: Levels[l])),
-            "PublishCapabilityTable" => from l in Gen.Choose(0, Math.Min(c, 1))
+            // Now and then above the clearance: refused (403) before anything is written, or a table hidden from its writer.
+            "PublishCapabilityTable" => from l in Gen.Frequency((1, Gen.Choose(0, Math.Min(c, 1))), (1, Gen.Choose(Math.Min(c + 1, 4), Math.Max(Math.Min(c + 1, 4), GeneratedEditions.Ceilings.GetValueOrDefault(url.Split('/')[^1], 4)))))
                                         select Valid(new(Classification: Levels[l])),
             "CreateSubscription" => from audience in Pick(Audiences)
                                     select Valid(new(Audience: audience)),
@@ -468,6 +506,15 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 (gen, name) => from values in gen
                                from value in Parameter(route, name, writer, run)
                                select new Dictionary<string, string>(values, StringComparer.Ordinal) { [name] = value });
+            if (RouteName(route) == "RevokeResponseRelease" && _world.ReleasedToEu.Count > 0)
+            {
+                // Mostly a release both hold, where B's hidden row above the clearance is released to EU too.
+                var released = _world.ReleasedToEu.OrderBy(r => r).Select(r => new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["key"] = r.Key, ["edition"] = r.Edition.ToString(System.Globalization.CultureInfo.InvariantCulture), ["nation"] = r.Nation, ["audience"] = "EU",
+                }).ToArray();
+                parameters = Gen.Frequency((1, parameters), (2, Pick(released)));
+            }
             var step = from values in parameters
                        let url = AppRoutes.Url(route, n => values[n])
                        from body in Body(route, url, writer)
@@ -484,6 +531,58 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                from rest in more
                from order in Gen.ArrayOf(Gen.Choose(0, 1_000_000), first.Length + rest.Length)
                select first.Concat(rest).Zip(order).OrderBy(p => p.Second).Select(p => p.First).ToArray();
+    }
+
+    // ------------------------------------------------------------------ B's hidden state, read behind the service's back
+
+    /// <summary>
+    /// Every row of B the writer may not see, read from B's database as one who sees everything: the API shows no
+    /// response's releases (nor, to a NATO reader, whether a response row is released), so the hidden state is read where
+    /// it is kept, as <see cref="AuditStore"/> reads the log. Not read: the audit log, feed events and webhook deliveries
+    /// (documented exceptions (7)–(9)), and a subscription's delivery state and lease (the dispatcher's, not a write's).
+    /// </summary>
+    private static class HiddenState
+    {
+        public static async Task<List<string>> ReadAsync(RegistryApp app, Writer writer)
+        {
+            var c = writer.Clearance;
+            // A standard is hidden when it has editions and none within the clearance (an empty standard is seen by all).
+            const string HiddenStandard = "EXISTS (SELECT 1 FROM versions hv WHERE hv.standard_id = {0}) AND NOT EXISTS (SELECT 1 FROM versions hv WHERE hv.standard_id = {0} AND hv.classification <= @c)";
+            string Hidden(string id) => string.Format(System.Globalization.CultureInfo.InvariantCulture, HiddenStandard, id);
+            // The records of a whole standard (relations, equivalents, marks) are read wherever the standard holds an edition
+            // above the clearance: hidden, or, by exception (1), not the writer's to write, so unchanged all the same.
+            string Unwritable(string id) => $"EXISTS (SELECT 1 FROM versions hv WHERE hv.standard_id = {id} AND hv.classification > @c)";
+            // A response row is hidden above the clearance, on an edition above it, and, from a writer speaking for a
+            // nation, when another nation's and released to no audience.
+            var response = "(r.classification > @c OR v.classification > @c"
+                + (writer.Nation is null ? ")" : " OR (r.nation <> @nation AND NOT EXISTS (SELECT 1 FROM response_releases a WHERE a.response_id = r.id AND a.revoked_at IS NULL)))");
+            (string Table, string Sql)[] reads =
+            [
+                ("standards", $"SELECT s.* FROM standards s WHERE {Hidden("s.id")} ORDER BY s.id"),
+                ("versions", "SELECT v.* FROM versions v WHERE v.classification > @c ORDER BY v.id"),
+                ("releases", "SELECT x.* FROM releases x JOIN versions v ON v.id = x.version_id WHERE v.classification > @c ORDER BY x.id"),
+                ("national_responses", $"SELECT r.* FROM national_responses r JOIN versions v ON v.id = r.version_id WHERE {response} ORDER BY r.id"),
+                ("response_releases", $"SELECT x.* FROM response_releases x JOIN national_responses r ON r.id = x.response_id JOIN versions v ON v.id = r.version_id WHERE {response} ORDER BY x.id"),
+                ("relations", $"SELECT x.* FROM relations x WHERE {Unwritable("x.from_standard_id")} OR {Unwritable("x.to_standard_id")} ORDER BY x.id"),
+                ("equivalents", $"SELECT x.* FROM equivalents x WHERE {Unwritable("x.standard_id")} ORDER BY x.id"),
+                ("preferred_marks", $"SELECT x.* FROM preferred_marks x WHERE {Unwritable("x.standard_id")} ORDER BY x.id"),
+                ("capability_targets", "SELECT x.* FROM capability_targets x WHERE x.classification > @c ORDER BY x.id"),
+                ("capability_tables", "SELECT x.* FROM capability_tables x WHERE x.classification > @c ORDER BY x.id"),
+                ("subscriptions", "SELECT x.id, x.audience, x.url, x.secret, x.state, x.created_at, x.created_by, x.cleared_to FROM subscriptions x JOIN audiences a ON a.code = x.audience WHERE a.max_classification > @c ORDER BY x.id"),
+            ];
+            using var db = TestDb.Open(app.Provider, app.ConnectionString);
+            var rows = new List<string>();
+            foreach (var (table, sql) in reads)
+            {
+                var found = await db.ReadAsync(s => s.QueryAsync<dynamic>(sql, new { c, nation = writer.Nation ?? "" }));
+                rows.AddRange(found.Select(row => $"{table} {string.Join(", ", ((IDictionary<string, object?>)row).Select(p => $"{p.Key}={p.Value}"))}"));
+            }
+            return rows;
+        }
+
+        /// <summary>The rows gone or changed, then those new, each as it reads.</summary>
+        public static IEnumerable<string> Changes(List<string> before, List<string> after) =>
+            before.Except(after).Select(row => $"before: {Exchange.Clip(row, 400)}").Concat(after.Except(before).Select(row => $"after:  {Exchange.Clip(row, 400)}")).Take(8);
     }
 
     // ------------------------------------------------------------------ sending, normalising, comparing
