@@ -15,4 +15,15 @@ public static class Wait
             await Task.Delay(10);
         }
     }
+
+    /// <summary>As <see cref="UntilAsync(Func{bool}, TimeSpan, string)"/>, for a condition that must be asked for (a query).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> done, TimeSpan within, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await done())
+        {
+            Assert.True(deadline.Elapsed < within, $"Not within {within.TotalSeconds:0} s: {what}");
+            await Task.Delay(10);
+        }
+    }
 }
