@@ -123,6 +123,16 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
             Assert.True(fields[3] == "true" || values[$"{fields[0]}/{fields[1]}"].ToString(System.Globalization.CultureInfo.InvariantCulture) == fields[2], line);
         }
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY?format=xml"), HttpStatusCode.BadRequest, "format");
+        // The CSV is a representation of its own: its strong tag is not the JSON's, and revalidating with it answers 304.
+        var jsonTag = (await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY")).Headers.ETag;
+        var csvTag = csv.Headers.ETag!;
+        Assert.NotEqual(jsonTag, csvTag);
+        using (var revalidate = new HttpRequestMessage(HttpMethod.Get, $"/v1/capability-tables/{Cycle}/INDUSTRY?format=csv") { Headers = { IfNoneMatch = { csvTag } } })
+        {
+            var notModified = await industry.SendAsync(revalidate);
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        }
 
         // The table's STANAG 4774 label: its marking as the reader's scheme shows it, released to its audience.
         var label = await LabelAsync(industry, $"/v1/capability-tables/{Cycle}/INDUSTRY/label");
