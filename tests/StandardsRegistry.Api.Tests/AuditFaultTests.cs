@@ -173,6 +173,7 @@ public abstract class AuditFaultTests(TestProvider provider)
     /// The other routes release through <c>ETags.WriteAsync</c> — a table's CSV form wrote its body first and left the
     /// commit to the net, and passed every suite, since the outage test reads neither tables nor their CSV; so did an export
     /// committing its start only after its first line (caught only, by chance, by the test of a HEAD of the export).
+    /// A HEAD of a content read commits the same entry as its GET, so it is refused alike.
     /// </summary>
     [Theory]
     [InlineData("/v1/capability-targets/2025")]
@@ -186,7 +187,11 @@ public abstract class AuditFaultTests(TestProvider provider)
     [InlineData($"/v1/standards/{Key}/versions/1/label")]
     [InlineData("/v1/feed?limit=5")]
     [InlineData("/v1/export")]
-    public async Task AContentReadWhoseEntryCannotBeCommittedIsAnsweredTheFailSecure503(string path)
+    [InlineData($"/v1/standards/{Key}/versions/latest", true)]
+    [InlineData($"/v1/standards/{Key}/versions/1/label", true)]
+    [InlineData("/v1/capability-tables/2025/EU?format=csv", true)]
+    [InlineData("/v1/export", true)]
+    public async Task AContentReadWhoseEntryCannotBeCommittedIsAnsweredTheFailSecure503(string path, bool head = false)
     {
         await using var app = new RegistryApp(provider: provider)
             .WithHorizons(2027, 2029)
@@ -219,9 +224,18 @@ public abstract class AuditFaultTests(TestProvider provider)
         {
             Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/health/ready")).StatusCode);
 
-            var refused = await reader.GetAsync(path);
+            // A HEAD (the GET's status and headers, no body) is refused alike: it commits the same entry first.
+            var refused = await reader.SendAsync(new HttpRequestMessage(head ? HttpMethod.Head : HttpMethod.Get, path));
 
-            await ProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "audit trail");
+            if (head)
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                Assert.Empty(await refused.Content.ReadAsByteArrayAsync());
+            }
+            else
+            {
+                await ProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "audit trail");
+            }
             Assert.NotNull(refused.Headers.RetryAfter);
         }
         finally
