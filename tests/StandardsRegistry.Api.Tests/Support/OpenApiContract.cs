@@ -54,12 +54,19 @@ public sealed class OpenApiContract
 
     public int OperationCount => _operations.Count;
 
-    /// <summary>
-    /// An operation's declared responses: status (or <c>4XX</c>, <c>default</c>) to media type to schema text (null: no
-    /// schema); and to the headers declared there, with whether each is required.
-    /// </summary>
-    private sealed record Operation(string Path, string[] Segments, string Method, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Responses,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, bool>> Headers);
+    /// <summary>An operation's declared responses, by status (or <c>4XX</c>, <c>default</c>).</summary>
+    private sealed record Operation(string Path, string[] Segments, string Method, IReadOnlyDictionary<string, Response> Responses)
+    {
+        /// <summary>The response declared for a status: its own, else its class's (<c>4XX</c>), else the default.</summary>
+        public Response? Declared(int status)
+        {
+            var text = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Responses.GetValueOrDefault(text) ?? Responses.GetValueOrDefault($"{text[0]}XX") ?? Responses.GetValueOrDefault("default");
+        }
+    }
+
+    /// <summary>A declared response: media type to schema text (null: no schema); header to whether it is required.</summary>
+    private sealed record Response(IReadOnlyDictionary<string, string?> Content, IReadOnlyDictionary<string, bool> Headers);
 
     /// <summary>Every header the document declares on some response: the registry's own, which a response carries only where declared.</summary>
     private readonly HashSet<string> _describedHeaders = new(StringComparer.OrdinalIgnoreCase);
@@ -76,21 +83,18 @@ public sealed class OpenApiContract
                 // Read into plain dictionaries once: the checks run on many threads, and a parsed JsonNode is not safe to share.
                 var responses = (operation?["responses"] as JsonObject ?? []).ToDictionary(
                     r => r.Key,
-                    r => (IReadOnlyDictionary<string, string?>)(r.Value?["content"] as JsonObject ?? []).ToDictionary(
-                        c => c.Key, c => c.Value?["schema"]?.ToJsonString(), StringComparer.Ordinal),
+                    r => new Response(
+                        (r.Value?["content"] as JsonObject ?? []).ToDictionary(c => c.Key, c => c.Value?["schema"]?.ToJsonString(), StringComparer.Ordinal),
+                        (r.Value?["headers"] as JsonObject ?? []).ToDictionary(
+                            h => h.Key, h => Resolve(document, h.Value)?["required"]?.GetValue<bool>() == true, StringComparer.OrdinalIgnoreCase)),
                     StringComparer.Ordinal);
-                var headers = (operation?["responses"] as JsonObject ?? []).ToDictionary(
-                    r => r.Key,
-                    r => (IReadOnlyDictionary<string, bool>)(r.Value?["headers"] as JsonObject ?? []).ToDictionary(
-                        h => h.Key, h => Resolve(document, h.Value)?["required"]?.GetValue<bool>() == true, StringComparer.OrdinalIgnoreCase),
-                    StringComparer.Ordinal);
-                _describedHeaders.UnionWith(headers.Values.SelectMany(h => h.Keys));
-                _operations.Add(new Operation(path, Segments(path), method.ToUpperInvariant(), responses, headers));
+                _describedHeaders.UnionWith(responses.Values.SelectMany(r => r.Headers.Keys));
+                _operations.Add(new Operation(path, Segments(path), method.ToUpperInvariant(), responses));
             }
         }
         _problemSchema = new JsonObject { ["$ref"] = "#/$defs/ProblemDetails" }.ToJsonString();
         // Built here, on one thread: the schema registry the builds register in is not for concurrent writers.
-        foreach (var schema in _operations.SelectMany(o => o.Responses.Values).SelectMany(c => c.Values).OfType<string>().Append(_problemSchema))
+        foreach (var schema in _operations.SelectMany(o => o.Responses.Values).SelectMany(r => r.Content.Values).OfType<string>().Append(_problemSchema))
         {
             if (!_schemas.ContainsKey(schema))
             {
@@ -121,9 +125,7 @@ public sealed class OpenApiContract
         }
         where = $"{operation.Method} {operation.Path} (request {method} {path}) -> {status}";
         _exercised.TryAdd($"{operation.Method} {operation.Path}", true);
-        var statusText = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!operation.Responses.TryGetValue(statusText, out var content) && !operation.Responses.TryGetValue($"{statusText[0]}XX", out content)
-            && !operation.Responses.TryGetValue("default", out content))
+        if (operation.Declared(status)?.Content is not { } content)
         {
             return $"{where}: status {status} is not declared for this operation (declared: {string.Join(", ", operation.Responses.Select(r => r.Key))}).";
         }
@@ -172,10 +174,7 @@ public sealed class OpenApiContract
     public string? HeaderViolation(string method, string path, int status, IEnumerable<string> carried)
     {
         var operation = Find(method == "HEAD" ? "GET" : method, path);
-        var statusText = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (operation is null
-            || !(operation.Headers.TryGetValue(statusText, out var declared) || operation.Headers.TryGetValue($"{statusText[0]}XX", out declared)
-                || operation.Headers.TryGetValue("default", out declared)))
+        if (operation?.Declared(status)?.Headers is not { } declared)
         {
             return null;
         }
