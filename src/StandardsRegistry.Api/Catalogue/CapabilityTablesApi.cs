@@ -490,6 +490,6 @@ public sealed class TableResult(PublishedTableRecord table, TableDto dto, bool c
     {
         builder.Metadata.Add(new Microsoft.AspNetCore.Http.ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TableDto), ["application/json", "text/csv"]));
         builder.Metadata.Add(new Microsoft.AspNetCore.Http.ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
-        builder.Metadata.Add(new SentHeader(DocumentedHeaders.ETag, StatusCodes.Status200OK, StatusCodes.Status304NotModified));
+        builder.Metadata.Add(ETags.Sent);
     }
 }

@@ -52,7 +52,7 @@ public static class ConfidentialityLabels
                 + "(policy and classification, and for EU readers the EU equivalent), and `Link` (rel=\"describedby\") points at the full label. "
                 + "See docs/confidentiality-labels.md.")
             .Sends(HeaderName, StatusCodes.Status200OK, StatusCodes.Status304NotModified)
-            .Sends(DocumentedHeaders.Link, StatusCodes.Status200OK, StatusCodes.Status304NotModified);
+            .Sends(Microsoft.Net.Http.Headers.HeaderNames.Link, StatusCodes.Status200OK, StatusCodes.Status304NotModified);
 
     public static string VersionPath(string key, int edition) => string.Create(CultureInfo.InvariantCulture, $"/v1/standards/{key}/versions/{edition}");
 

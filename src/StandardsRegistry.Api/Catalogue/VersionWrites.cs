@@ -20,7 +20,7 @@ public static class VersionWrites
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             // Each write answers the edition as it left it, with the ETag its GET would send (Committed).
-            .Sends(DocumentedHeaders.ETag, StatusCodes.Status200OK, StatusCodes.Status201Created);
+            .Sends(Microsoft.Net.Http.Headers.HeaderNames.ETag, StatusCodes.Status200OK, StatusCodes.Status201Created);
 
         editing.MapPost("/", CreateDraft)
             .WithName("CreateDraft")

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Microsoft.Net.Http.Headers;
 using StandardsRegistry.Api.Catalogue;
 
 namespace StandardsRegistry.Api.Http;
@@ -14,31 +15,23 @@ public sealed record SentHeader(string Name, params int[] Statuses);
 /// The headers the registry itself sends, declared in the OpenAPI document on every response that carries them, each
 /// once under <c>components/headers</c> and referenced: <c>Registry-Request-Id</c> on every response, <c>Retry-After</c>
 /// on 429 and 503, <c>Location</c> on 201 and 307, and the rest where an endpoint's metadata says
-/// (<see cref="SentHeader"/>: the result types that write an ETag add it themselves). The contract test holds every
+/// (<see cref="SentHeader"/>: the result types that write an ETag add <see cref="ETags.Sent"/>). The contract test holds every
 /// response to it both ways: a described header the document does not declare for the status is a violation, and so is
 /// a declared one that is missing.
 /// </summary>
 public static class DocumentedHeaders
 {
-    public const string ETag = "ETag";
-
-    public const string RetryAfter = "Retry-After";
-
-    public const string Location = "Location";
-
-    public const string Link = "Link";
-
     /// <summary>Every header the document describes, with what it says.</summary>
     public static readonly IReadOnlyDictionary<string, string> Described = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [RequestLimits.RequestIdHeader] = "This request's id (32 hex digits), the `requestId` its audit entry records: quote it to the registry's operators. Different on every request.",
-        [RetryAfter] = "Seconds to wait before trying again.",
-        [Location] = "On 201, the record created or written to; on 307, the same URL over HTTPS.",
-        [ETag] = "The strong entity tag of the representation sent (for a write of an edition, of the edition as the write left it, as its GET would answer): "
+        [HeaderNames.RetryAfter] = "Seconds to wait before trying again.",
+        [HeaderNames.Location] = "On 201, the record created or written to; on 307, the same URL over HTTPS.",
+        [HeaderNames.ETag] = "The strong entity tag of the representation sent (for a write of an edition, of the edition as the write left it, as its GET would answer): "
             + "send it in `If-None-Match` to revalidate (304), and in `If-Match` to update or publish an edition only if it is unchanged.",
         [FeedApi.CursorHeader] = "The feed cursor the export is consistent with (also on its end line): follow `GET /v1/feed?cursor=…` from it.",
         [ConfidentialityLabels.HeaderName] = "The edition's marking as an RFC 9651 dictionary: policy, classification, and for EU readers equivalent-policy and equivalent-classification.",
-        [Link] = "rel=\"describedby\": the edition's full confidentiality label (GET …/label).",
+        [HeaderNames.Link] = "rel=\"describedby\": the edition's full confidentiality label (GET …/label).",
     };
 
     /// <summary>Declares that the endpoint's responses of <paramref name="statuses"/> carry <paramref name="name"/>.</summary>
@@ -51,11 +44,11 @@ public static class DocumentedHeaders
         yield return RequestLimits.RequestIdHeader;
         if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
         {
-            yield return RetryAfter;
+            yield return HeaderNames.RetryAfter;
         }
         if (status is StatusCodes.Status201Created or StatusCodes.Status307TemporaryRedirect)
         {
-            yield return Location;
+            yield return HeaderNames.Location;
         }
     }
 

@@ -30,12 +30,15 @@ public sealed class ETagged<T>(T value) : IResult, IEndpointMetadataProvider, IS
     {
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
-        builder.Metadata.Add(new SentHeader(DocumentedHeaders.ETag, StatusCodes.Status200OK, StatusCodes.Status304NotModified));
+        builder.Metadata.Add(ETags.Sent);
     }
 }
 
 public static class ETags
 {
+    /// <summary>What <see cref="WriteAsync"/> sends, as endpoint metadata: the ETag, on the 200 and on the 304.</summary>
+    public static readonly SentHeader Sent = new(HeaderNames.ETag, StatusCodes.Status200OK, StatusCodes.Status304NotModified);
+
     /// <summary>A strong entity tag: a truncated SHA-256 of the representation.</summary>
     public static string Of(ReadOnlySpan<byte> representation)
     {

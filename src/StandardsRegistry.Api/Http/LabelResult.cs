@@ -116,6 +116,6 @@ public sealed class LabelResult(ConfidentialityMetadataDto label, LabelFormat fo
     {
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(ConfidentialityMetadataDto), [XmlMediaType, JsonMediaType]));
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
-        builder.Metadata.Add(new SentHeader(DocumentedHeaders.ETag, StatusCodes.Status200OK, StatusCodes.Status304NotModified));
+        builder.Metadata.Add(ETags.Sent);
     }
 }
