@@ -261,11 +261,7 @@ public abstract class AuditFaultTests(TestProvider provider)
         await using var app = new RegistryApp(provider: provider).WithServices(s => s.AddSingleton<ILoggerProvider>(log)).Start();
         var editor = app.As(TestCaller.Editor());
         await editor.CreateStandardAsync("stanag-7101");
-        await RegistryClient.Expect(await editor.PostAsJsonAsync("/v1/standards/stanag-7101/versions", new
-        {
-            title = "Long", summary = "A summary.", body = new string('x', 150_000), classification = "NR", attributes = RegistryClient.AttributesFor("caliber"),
-        }), HttpStatusCode.Created);
-        await editor.PublishAsync("stanag-7101", 1);
+        await editor.PublishAsync("stanag-7101", await editor.CreateDraftAsync("stanag-7101", "NR", body: new string('x', 150_000)));
         var reader = app.As(TestCaller.NatoReader("NS"));
         var store = new AuditStore(provider, app.ConnectionString);
         // An export under way (its start committed), stopped by the transport's 64 KiB until the client reads on.

@@ -50,12 +50,12 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         await RegistryClient.Expect(response, status);
     }
 
-    private async Task RecordAllAsync()
+    private async Task RecordAllAsync(string classification = "NS", int cycle = Cycle)
     {
         var planner = Planner();
         foreach (var (nation, capability, horizon, quantity) in Targets)
         {
-            await RecordAsync(planner, nation, capability, horizon, quantity);
+            await RecordAsync(planner, nation, capability, horizon, quantity, classification, cycle: cycle);
         }
     }
 
@@ -584,21 +584,14 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
     [Fact]
     public async Task ATableOrItsTargetsAboveTheCallersClearanceAnswerAsTargetsAboveItDoNeverAsAConflictOrARefusal()
     {
-        var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, classification: "NU");
-        }
+        await RecordAllAsync("NU");
         var reader = _app.As(TestCaller.NatoReader("NU"));
         var absent = await reader.GetAsync($"/v1/capability-targets/{Absent}/preview?audience=EU");
 
         // A NATO RESTRICTED table of another cycle, computed from NATO SECRET targets: a caller cleared NATO RESTRICTED
         // reads the table, but what an audit computes from its targets is not for it.
         const int other = Cycle + 1;
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{other}/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
-        }
+        await RecordAllAsync("NS", other);
         await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
         await RegistryClient.Expect(await restricted.GetAsync($"/v1/capability-tables/{other}/INDUSTRY"), HttpStatusCode.OK);
@@ -627,7 +620,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         // since a table of it was released to this audience"; against any other audience likewise.
         var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
         Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
-        await RecordAsync(planner, "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
+        await RecordAsync(Planner(), "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
         foreach (var audience in new[] { "EU", "PUBLIC" })
         {
             var preview = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
@@ -642,11 +635,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
     {
         // Targets within its clearance, to an audience accredited higher (the EU: CTS): the marking it asks for is still
         // held to its own clearance, as an editor's draft's is, and nothing is published.
-        var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, classification: "NU");
-        }
+        await RecordAllAsync("NU");
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
         await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" }), HttpStatusCode.Forbidden);
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);

@@ -14,13 +14,14 @@ public static class RegistryClient
         await Expect(response, HttpStatusCode.Created);
     }
 
-    public static async Task<int> CreateDraftAsync(this HttpClient editor, string key, string classification = "NU", string? title = null, string category = "caliber")
+    public static async Task<int> CreateDraftAsync(this HttpClient editor, string key, string classification = "NU", string? title = null, string category = "caliber",
+        string body = "The body.")
     {
         var response = await editor.PostAsJsonAsync($"/v1/standards/{key}/versions", new
         {
             title = title ?? $"{key} draft",
             summary = "A summary.",
-            body = "The body.",
+            body,
             classification,
             attributes = AttributesFor(category),
         });
