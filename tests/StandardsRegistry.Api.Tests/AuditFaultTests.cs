@@ -210,12 +210,8 @@ public abstract class AuditFaultTests(TestProvider provider)
         await RegistryClient.Expect(await reader.GetAsync(path), HttpStatusCode.OK);
         var store = new AuditStore(provider, app.ConnectionString);
         // An export's closing entry is queued when its stream ends, not waited for: wait until it is written.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (path == "/v1/export" && (await store.EntriesAsync("catalogue.export-end")).Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Not within 10 s: the export's closing entry written");
-            await Task.Delay(20);
-        }
+        await Wait.UntilAsync(async () => path != "/v1/export" || (await store.EntriesAsync("catalogue.export-end")).Count > 0, TimeSpan.FromSeconds(10),
+            "the export's closing entry written");
         // Committed before it was answered; nothing else is queued, so the next read's own entry is the first to meet the
         // frozen log (readiness still says the trail is writable: the read is not refused as one during an outage).
         Assert.Equal(1, await store.CountAsync(subject, AllContentActions, 200));
@@ -292,13 +288,9 @@ public abstract class AuditFaultTests(TestProvider provider)
             await store.ThawAsync();
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        List<Data.AuditRow> ends;
-        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count == 0 || (await store.EntriesAsync("version.read")).All(e => e.Status != 404))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Not within 20 s: the held entries written");
-            await Task.Delay(20);
-        }
+        List<Data.AuditRow> ends = [];
+        await Wait.UntilAsync(async () => (ends = await store.EntriesAsync("catalogue.export-end")).Count > 0 && (await store.EntriesAsync("version.read")).Any(e => e.Status == 404),
+            TimeSpan.FromSeconds(20), "the held entries written");
         var outage = Assert.Single(await store.EntriesAsync("audit.outage"));
         var refused = Assert.Single(await store.EntriesAsync("version.read"), e => e.Status == 404);
         Assert.Contains("cut short after 0 versions", Assert.Single(ends).Detail, StringComparison.Ordinal);

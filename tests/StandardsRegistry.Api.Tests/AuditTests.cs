@@ -276,12 +276,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         // Queued when the stream ends, not waited for: wait for it.
         var store = new AuditStore(_app.Provider, _app.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        List<AuditRow> ends;
-        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count < 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        List<AuditRow> ends = [];
+        await Wait.UntilAsync(async () => (ends = await store.EntriesAsync("catalogue.export-end")).Count >= 1, TimeSpan.FromSeconds(10), "the export's closing entry written");
         var end = Assert.Single(ends);
         Assert.Equal(200, end.Status);
         // Whether the break reached the export as the request's cancellation or as the transport's failure (which then
