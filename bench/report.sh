@@ -61,14 +61,14 @@ StandardsRegistry.Generator token --key <key> --community EU --clearance NS --ro
 wrk -t${S[threads]} -c${S[connections]} -d${S[service_warmup]:-0}s -s bench/paths.lua http://127.0.0.1:<port> -- <(a), (b) and (c) paths> <token>   # once per service start: JIT steady state, not recorded
 wrk -t${S[threads]} -c${S[connections]} -d${S[warmup]}s  -s bench/paths.lua http://127.0.0.1:<port> -- <paths> <token>   # warm-up, not recorded
 wrk -t${S[threads]} -c${S[connections]} -d${S[duration]}s --timeout 5s -s bench/paths.lua http://127.0.0.1:<port> -- <paths> <token>
-StandardsRegistry.Generator edit --url http://127.0.0.1:<port> --token <editor token> --standards <data>/standards.tsv --seconds ${S[duration]}   # (d)
+StandardsRegistry.Generator edit --url http://127.0.0.1:<port> --token <editor token> --standards <data>/standards.tsv --seconds ${S[duration]}   # (d), and (f) alone
 \`\`\`
 
 (a) \`<data>/latest-eu.paths\`: \`GET /v1/standards/{key}/versions/latest\` for every standard in which the EU consumer
 (clearance NS) sees an edition in force, picked at random per request. (b) \`<data>/list.paths\`: \`GET /v1/standards?category=…\`,
 the first page of each category and about 4000 pages further on (random cursor), picked at random. (d) (a) while one
 editor (NATO, CTS, editor and release authority) loops as fast as it can: new draft of a random standard, publish it,
-release it to the EU.
+release it to the EU. (f) that editor alone, nobody reading (after (d), on the same service).
 
 ## Catalogues loaded
 

@@ -12,13 +12,15 @@
 #   (c) a page of GET /v1/feed (20 events from a random position of the EU consumer's view) — when the service has one,
 #   (d) (a) again while an editor creates, publishes and releases editions flat out,
 #   (e) attribute search: GET /v1/standards?covers=f and ?overlaps=a,b over the generator's 24 search bands (the same
-#       at every size, among the generated bands), so 10^6 against 10^4 compares the index lookups, not the answers.
+#       at every size, among the generated bands), so 10^6 against 10^4 compares the index lookups, not the answers,
+#   (f) the editor of (d) alone, nobody reading: what a write costs when it waits for nothing but itself (the floor
+#       under (d)'s editor figures; measured after (d), so (d) stays comparable with earlier runs).
 # Every run is measured beside the baseline (bench/Baseline: a minimal Kestrel endpoint answering a fixed JSON
 # document of the same size on the same routes), right before it, on the same machine: requests/s, p50/p99 latency,
 # the ratio to the baseline, CPU time per request (service and baseline), and the service's peak resident memory
 # (VmHWM). Results go to bench/RESULTS.md (OUT=… to write elsewhere).
 #
-# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", RUNS="a b c d e" (which runs to measure),
+# Settings (environment): SIZES="10000 1000000", PROVIDERS="sqlite postgres", RUNS="a b c d e f" (which runs to measure),
 # DURATION=15 (seconds per measured run),
 # WARMUP=5, SERVICE_WARMUP=20 (seconds of mixed load on a freshly started service before its first measured run, so
 # the JIT has compiled the hot paths to their optimised tier: the runs measure the steady state a long-running
@@ -41,7 +43,7 @@ THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 VARIANT=${REGISTRY_VARIANT:-}
 VARIANT_POSTGRES_SQL=${VARIANT_POSTGRES_SQL:-}
-RUNS=${RUNS:-"a b c d e"}
+RUNS=${RUNS:-"a b c d e f"}
 runs() { [[ " $RUNS " == *" $1 "* ]]; }
 source "$ROOT/bench/lib.sh"
 bench_init registry-bench
@@ -226,6 +228,15 @@ run_size() { # provider size
       forget "$editor_pid"
       record "$provider" "$size" "$service" "d mixed" "$mixed" "$base" "editor: $(grep '^EDITOR' "$edit_log" | sed 's/^EDITOR //')"
       printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
+        "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+    fi
+
+    # (f) the same editor with nobody reading.
+    if runs f; then
+      edit_log="$WORK/edit-alone-$provider-$size-$service.log"
+      timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$port" --token "$EDITOR_TOKEN" \
+        --standards "$data/standards.tsv" --seconds "$DURATION" >"$edit_log" 2>"$edit_log.err" || true
+      printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service, alone (f)" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
         "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
     fi
 
