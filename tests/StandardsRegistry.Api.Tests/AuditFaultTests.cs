@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
 using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
@@ -253,8 +252,8 @@ public abstract class AuditFaultTests(TestProvider provider)
     [Fact]
     public async Task EntriesThatDoNotWaitAreHeldThroughAnOutageAndWrittenAfterIt()
     {
-        var log = new HeldEntriesLog();
-        await using var app = new RegistryApp(provider: provider).WithServices(s => s.AddSingleton<ILoggerProvider>(log)).Start();
+        await using var app = new RegistryApp(provider: provider).Start();
+        using var held = new HeldEntries(app.Services.GetRequiredService<Data.RegistryMetrics>().Meter);
         var editor = app.As(TestCaller.Editor());
         await editor.CreateStandardAsync("stanag-7101");
         await editor.PublishAsync("stanag-7101", await editor.CreateDraftAsync("stanag-7101", "NR", body: new string('x', 150_000)));
@@ -274,14 +273,17 @@ public abstract class AuditFaultTests(TestProvider provider)
             var notFound = await reader.GetAsync("/v1/standards/stanag-7101/versions/9");
             Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
             missing = notFound.Headers.GetValues("Registry-Request-Id").Single();
-            await Wait.UntilAsync(() => log.MostHeld >= 1, TimeSpan.FromSeconds(20), "the 404's entry held by the failing writer");
+            // As an operator sees it: readiness failing, and the 404's entry held (not dropped) by the writer.
+            var probe = app.Anonymous();
+            await Wait.UntilAsync(async () => (await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable && held.Now() >= 1,
+                TimeSpan.FromSeconds(20), "readiness failing and the 404's entry held by the failing writer");
             // Meanwhile every audited route is refused before it does anything, not only content: a probe and a write too.
             await ProblemAsync(await reader.GetAsync("/v1/standards/stanag-7101/versions/8"), HttpStatusCode.ServiceUnavailable, "audit trail");
             await ProblemAsync(await editor.PostAsync("/v1/standards/stanag-7101/versions/1/withdraw", null), HttpStatusCode.ServiceUnavailable, "audit trail");
             // The client leaves the export during the outage: its closing entry is queued then, and must be held too.
             await stream.DisposeAsync();
             export.Dispose();
-            await Wait.UntilAsync(() => log.MostHeld >= 2, TimeSpan.FromSeconds(20), "the export's closing entry held too");
+            await Wait.UntilAsync(() => held.Now() >= 2, TimeSpan.FromSeconds(20), "the export's closing entry held too");
         }
         finally
         {
@@ -300,33 +302,32 @@ public abstract class AuditFaultTests(TestProvider provider)
         Assert.True(verification.Valid, verification.Problem);
     }
 
-    /// <summary>The most entries the audit writer said it held while the trail was unwritable (its warnings and error).</summary>
-    private sealed class HeldEntriesLog : ILoggerProvider, ILogger
+    /// <summary>The app's <c>registry.audit.held</c> gauge, as an operator's metrics would read it when collected.</summary>
+    private sealed class HeldEntries : IDisposable
     {
-        private int _mostHeld;
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private int _last = -1;
 
-        public int MostHeld => Volatile.Read(ref _mostHeld);
-
-        public ILogger CreateLogger(string categoryName) => categoryName == typeof(Audit.AuditTrail).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public HeldEntries(System.Diagnostics.Metrics.Meter meter)
         {
-            if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "Count").Value is int held)
+            _listener.InstrumentPublished = (instrument, listener) =>
             {
-                int most;
-                while (held > (most = Volatile.Read(ref _mostHeld)) && Interlocked.CompareExchange(ref _mostHeld, held, most) != most)
+                if (instrument.Meter == meter && instrument.Name == "registry.audit.held")
                 {
+                    listener.EnableMeasurementEvents(instrument);
                 }
-            }
+            };
+            _listener.SetMeasurementEventCallback<int>((_, value, _, _) => Volatile.Write(ref _last, value));
+            _listener.Start();
         }
 
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public void Dispose()
+        public int Now()
         {
+            _listener.RecordObservableInstruments();
+            return Volatile.Read(ref _last);
         }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [Fact]

@@ -106,6 +106,8 @@ public sealed class TelemetryTests
             Assert.True(scrape.Sum("registry_audit_flush_duration_seconds_count", "outcome=\"ok\"") > 0, scrape.Describe("registry_audit_flush"));
             Assert.True(scrape.Has("registry_audit_queue_depth"), scrape.Describe("registry_audit_queue_depth"));
             Assert.InRange(scrape.Sum("registry_audit_queue_depth"), 0, 10_000);
+            Assert.True(scrape.Has("registry_audit_held"), scrape.Describe("registry_audit_held"));
+            Assert.InRange(scrape.Sum("registry_audit_held"), 0, 10_000);
             Assert.True(scrape.Sum("registry_db_operation_duration_seconds_count", "db_operation_name=\"read\"", "db_system_name=\"sqlite\"") > 0, scrape.Describe("registry_db_operation"));
             Assert.True(scrape.Sum("registry_db_operation_duration_seconds_count", "db_operation_name=\"write\"") > 0, scrape.Describe("registry_db_operation"));
             Assert.True(scrape.Sum("registry_rate_limit_rejections_total", "caller=\"anonymous\"") >= 1, scrape.Describe("registry_rate_limit"));

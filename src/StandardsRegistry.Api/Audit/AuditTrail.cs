@@ -89,6 +89,9 @@ public sealed class AuditTrail : IHostedLifecycleService
 
     private volatile Outage? _outage;
 
+    /// <summary>Entries in the batch the writer is writing, not yet committed (during an outage, those it holds).</summary>
+    private int _held;
+
     /// <summary>Cancelled when an outage begins, so a waiter blocked on a full queue gives up instead of waiting it out.</summary>
     private CancellationTokenSource _outageBegan = new();
 
@@ -107,6 +110,8 @@ public sealed class AuditTrail : IHostedLifecycleService
         // Read when metrics are collected, never on the request path.
         metrics.Meter.CreateObservableGauge("registry.audit.queue.depth", () => _queue.Reader.Count, "{entry}",
             "Audit entries queued and not yet taken into a batch (at most Audit:Capacity; at capacity, recording waits).");
+        metrics.Meter.CreateObservableGauge("registry.audit.held", () => Volatile.Read(ref _held), "{entry}",
+            "Audit entries taken into the batch being written and not yet committed; while the trail cannot be written, the entries held to be written when it can.");
     }
 
     public bool RecordsReads => _options.RecordReads;
@@ -334,6 +339,7 @@ public sealed class AuditTrail : IHostedLifecycleService
             {
                 entries.Add(pending.Entry);
             }
+            Volatile.Write(ref _held, batch.Count);
             try
             {
                 if (entries.Count > 0)
@@ -350,6 +356,7 @@ public sealed class AuditTrail : IHostedLifecycleService
                     }
                     _metrics.AuditFlushed(started, failed: false);
                 }
+                Volatile.Write(ref _held, 0);
                 foreach (var pending in batch)
                 {
                     pending.Committed?.TrySetResult();
@@ -367,9 +374,11 @@ public sealed class AuditTrail : IHostedLifecycleService
                 // Waiters queued behind it are refused too; what did not wait stays queued.
                 var refused = batch.RemoveAll(p => p.Committed is not null && p.Committed.TrySetException(Unavailable(outage)));
                 Interlocked.Add(ref outage.Refused, refused);
+                Volatile.Write(ref _held, batch.Count);
                 // Shutdown giving up ends the wait early (reported below).
                 _abandon.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(2_000, 100 * attempt)));
                 RefuseQueuedWaiters(batch);
+                Volatile.Write(ref _held, batch.Count);
             }
             catch (Exception e)
             {
