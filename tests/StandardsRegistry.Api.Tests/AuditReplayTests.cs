@@ -173,20 +173,17 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
         var store = new AuditStore(app.Provider, app.ConnectionString);
         var ids = writes.Select(w => w.RequestId).ToHashSet();
         List<Entry> entries = [];
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            entries = await store.Db.ReadAsync(c => c.QueryAsync<Entry>(
-                "SELECT sequence AS Sequence, action AS Action, status AS Status, subject AS Subject, standard_key AS StandardKey, edition AS Edition, detail AS Detail, request_id AS RequestId FROM audit_log ORDER BY sequence"));
-            var recorded = entries.Select(e => e.RequestId).ToHashSet();
-            if (ids.All(recorded.Contains))
+        HashSet<string?> recorded = [];
+        await Wait.UntilAsync(
+            async () =>
             {
-                break;
-            }
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15),
-                $"Not within 15 s: an entry for every write; missing {string.Join("; ", writes.Where(w => !recorded.Contains(w.RequestId)).Take(10))}");
-            await Task.Delay(20);
-        }
+                entries = await store.Db.ReadAsync(c => c.QueryAsync<Entry>(
+                    "SELECT sequence AS Sequence, action AS Action, status AS Status, subject AS Subject, standard_key AS StandardKey, edition AS Edition, detail AS Detail, request_id AS RequestId FROM audit_log ORDER BY sequence"));
+                recorded = entries.Select(e => e.RequestId).ToHashSet();
+                return ids.All(recorded.Contains);
+            },
+            TimeSpan.FromSeconds(15),
+            () => $"an entry for every write; missing {string.Join("; ", writes.Where(w => !recorded.Contains(w.RequestId)).Take(10))}");
 
         var failures = new List<string>();
         CheckEveryWriteHasItsEntry(writes, entries, failures);

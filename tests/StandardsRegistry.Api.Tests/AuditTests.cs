@@ -48,27 +48,30 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await _editor.PublishAsync("stanag-1", await _editor.CreateDraftAsync("stanag-1", "NC"));
     }
 
-    /// <summary>The entries about a key, as the admin API gives them, once at least <paramref name="count"/> of them are written.</summary>
+    /// <summary>
+    /// The entries about a key, as the admin API gives them, once at least <paramref name="count"/> of them are written
+    /// (within 10 s, else the test fails saying how many there are).
+    /// </summary>
     private async Task<List<JsonObject>> EntriesAsync(string key, int count, string? action = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var entries = new List<JsonObject>();
-            string? cursor = null;
-            do
+        var entries = new List<JsonObject>();
+        await Wait.UntilAsync(
+            async () =>
             {
-                var page = await _admin.GetJsonAsync($"/v1/audit?key={key}&limit=100{(cursor is null ? "" : $"&cursor={cursor}")}");
-                entries.AddRange(page["items"]!.AsArray().Select(e => e!.AsObject()).Where(e => action is null || (string?)e["action"] == action));
-                cursor = (string?)page["nextCursor"];
-            }
-            while (cursor is not null);
-            if (entries.Count >= count || DateTime.UtcNow > deadline)
-            {
-                return entries;
-            }
-            await Task.Delay(20);
-        }
+                entries = [];
+                string? cursor = null;
+                do
+                {
+                    var page = await _admin.GetJsonAsync($"/v1/audit?key={key}&limit=100{(cursor is null ? "" : $"&cursor={cursor}")}");
+                    entries.AddRange(page["items"]!.AsArray().Select(e => e!.AsObject()).Where(e => action is null || (string?)e["action"] == action));
+                    cursor = (string?)page["nextCursor"];
+                }
+                while (cursor is not null);
+                return entries.Count >= count;
+            },
+            TimeSpan.FromSeconds(10),
+            () => $"{count} entries about {key}{(action is null ? "" : $" of {action}")}; {entries.Count} are: {string.Join("; ", entries.Select(e => $"{e["action"]} {e["status"]}"))}");
+        return entries;
     }
 
     private Db Database()
@@ -239,12 +242,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         // The closing entry is queued when the stream ends, not waited for: wait for it.
         var store = new AuditStore(_app.Provider, _app.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        List<AuditRow> ends;
-        while ((ends = await store.EntriesAsync("catalogue.export-end")).Count < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        List<AuditRow> ends = [];
+        await Wait.UntilAsync(async () => (ends = await store.EntriesAsync("catalogue.export-end")).Count >= 2, TimeSpan.FromSeconds(10), "both exports' closing entries written");
         Assert.Equal(2, ends.Count);
         Assert.Contains("complete: 2 versions", ends[0].Detail, StringComparison.Ordinal);
         Assert.Equal((long)Domain.Classification.NS, ends[0].Classification);

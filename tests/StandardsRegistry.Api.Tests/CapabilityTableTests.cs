@@ -358,22 +358,20 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
         // What was asked for is in every entry, refused or not (the cycle is no standard key: it is in the detail); the
         // status is the one answered. Refusals are queued, so they are waited for.
         var admin = _app.As(TestCaller.Admin());
-        var deadline = DateTime.UtcNow.AddSeconds(10);
         var entries = new List<string>();
-        while (true)
-        {
-            entries.Clear();
-            foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato" })
+        await Wait.UntilAsync(
+            async () =>
             {
-                entries.AddRange((await admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray()
-                    .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["detail"]}"));
-            }
-            if (entries.Count >= 8 || DateTime.UtcNow > deadline)
-            {
-                break;
-            }
-            await Task.Delay(20);
-        }
+                entries.Clear();
+                foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato" })
+                {
+                    entries.AddRange((await admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray()
+                        .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["detail"]}"));
+                }
+                return entries.Count >= 8;
+            },
+            TimeSpan.FromSeconds(10),
+            () => $"the 8 entries of the requests; {entries.Count} are: {string.Join("; ", entries)}");
         Assert.Equal(
             new[]
             {
@@ -859,18 +857,14 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifeti
             {
                 return;
             }
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (until?.IsCompleted != true)
-            {
-                var waiting = await _db.ReadAsync(c => c.ExecuteScalarAsync<long>(
-                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"));
-                if (waiting >= count)
-                {
-                    return;
-                }
-                Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {count} sessions waiting on a lock; {waiting} are.");
-                await Task.Delay(20);
-            }
+            var db = _db;
+            long waiting = 0;
+            await Wait.UntilAsync(
+                async () => until?.IsCompleted == true
+                    || (waiting = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))) >= count,
+                TimeSpan.FromSeconds(20),
+                () => $"{count} sessions waiting on a lock; {waiting} are");
         }
 
         public async ValueTask DisposeAsync()

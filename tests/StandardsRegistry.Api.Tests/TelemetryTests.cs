@@ -87,20 +87,17 @@ public sealed class TelemetryTests
 
             // Delivery runs go on in the background: scrape until what they do shows (bounded), then check everything.
             // A run counts its failures as they happen and the backlog at its end, so each is waited for.
-            var deadline = DateTime.UtcNow + Within;
-            Scrape scrape;
-            while (true)
-            {
-                scrape = new Scrape(await scraper.GetStringAsync(metrics));
-                if (scrape.Sum("registry_webhook_delivery_failures_total", $"subscription_id=\"{subscription}\"") >= 1
-                    && scrape.Sum("registry_webhook_outbox_backlog", $"subscription_id=\"{subscription}\"") >= 1
-                    && scrape.Sum("registry_feed_announce_lag_seconds_count") >= 1
-                    || DateTime.UtcNow > deadline)
+            var scrape = new Scrape("");
+            await Wait.UntilAsync(
+                async () =>
                 {
-                    break;
-                }
-                await Task.Delay(200);
-            }
+                    scrape = new Scrape(await scraper.GetStringAsync(metrics));
+                    return scrape.Sum("registry_webhook_delivery_failures_total", $"subscription_id=\"{subscription}\"") >= 1
+                        && scrape.Sum("registry_webhook_outbox_backlog", $"subscription_id=\"{subscription}\"") >= 1
+                        && scrape.Sum("registry_feed_announce_lag_seconds_count") >= 1;
+                },
+                Within,
+                () => $"a delivery failure, a backlog and an announcement shown. {scrape.Describe("registry_webhook")}; {scrape.Describe("registry_feed")}");
 
             // The registry's own instruments.
             Assert.True(scrape.Sum("registry_audit_flush_duration_seconds_count", "outcome=\"ok\"") > 0, scrape.Describe("registry_audit_flush"));
@@ -193,16 +190,13 @@ public sealed class TelemetryTests
             return collector;
         }
 
-        public async Task WaitUntilAsync(string path, string text, TimeSpan within)
+        public Task WaitUntilAsync(string path, string text, TimeSpan within)
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-            var deadline = DateTime.UtcNow + within;
-            while (!_received.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0))
-            {
-                Assert.True(DateTime.UtcNow < deadline,
-                    $"Waited {within} for '{text}' at {path}; received {string.Join(", ", _received.Select(r => $"{r.Path} ({r.Body.Length} bytes)"))}");
-                await Task.Delay(100);
-            }
+            return Wait.UntilAsync(
+                () => _received.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0),
+                within,
+                () => $"'{text}' at {path}; received {string.Join(", ", _received.Select(r => $"{r.Path} ({r.Body.Length} bytes)"))}");
         }
 
         public async ValueTask DisposeAsync()

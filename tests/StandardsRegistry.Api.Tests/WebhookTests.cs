@@ -112,12 +112,15 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Contains("SECRET UE/EU SECRET", delivered.Single(d => d.Body["key"]!.GetValue<string>() == "stanag-5002").Body.ToJsonString());
         // Each delivery is a retrieval of content on record, by the subscription, with what was sent.
         var deliveries = new List<JsonObject>();
-        for (var tries = 0; tries < 100 && deliveries.Count < delivered.Count; tries++)
-        {
-            await Task.Delay(50);
-            deliveries = (await app.As(Admin).GetJsonAsync($"/v1/audit?subject=subscription:{subscription["id"]}&limit=100"))["items"]!.AsArray()
-                .Select(e => e!.AsObject()).Where(e => (int)e["status"]! == 200).ToList();
-        }
+        await Wait.UntilAsync(
+            async () =>
+            {
+                deliveries = (await app.As(Admin).GetJsonAsync($"/v1/audit?subject=subscription:{subscription["id"]}&limit=100"))["items"]!.AsArray()
+                    .Select(e => e!.AsObject()).Where(e => (int)e["status"]! == 200).ToList();
+                return deliveries.Count >= delivered.Count;
+            },
+            TimeSpan.FromSeconds(20),
+            () => $"an entry of the subscription for each of the {delivered.Count} deliveries; {deliveries.Count} are recorded");
         Assert.Equal(delivered.Select(d => $"{d.Body["key"]}/{d.Body["edition"]}"), deliveries.Select(e => $"{e["key"]}/{e["edition"]}"));
         Assert.All(deliveries, e => Assert.Equal("webhook.deliver", (string)e["action"]!));
         Assert.Equal("NS", (string?)deliveries.Single(e => (string)e["key"]! == "stanag-5002")["classification"]);
@@ -429,12 +432,8 @@ public abstract class WebhookTests(TestProvider provider)
 
         // The dispatcher's run ends when it lets the subscription's lease go: whatever it was to send, it has sent.
         var db = TestDb.Open(app.Provider, app.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM subscriptions WHERE lease_owner IS NOT NULL")) > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The dispatcher kept the deleted subscription's lease for 20 s.");
-            await Task.Delay(20);
-        }
+        await Wait.UntilAsync(async () => await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM subscriptions WHERE lease_owner IS NOT NULL")) == 0,
+            TimeSpan.FromSeconds(20), "the dispatcher letting the deleted subscription's lease go");
         var delivered = Assert.Single(receiver.Received);
         Assert.Equal("stanag-5211", delivered.Body["key"]!.GetValue<string>());
     }
