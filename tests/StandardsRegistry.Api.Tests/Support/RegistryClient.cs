@@ -78,17 +78,10 @@ public static class RegistryClient
     /// </summary>
     public static async Task<JsonObject> WaitForSubscriptionAsync(this HttpClient admin, string id, Func<JsonObject, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var state = await admin.GetJsonAsync($"/v1/subscriptions/{id}");
-            if (condition(state))
-            {
-                return state;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"Waited 20 s for {what}; the subscription reads {state.ToJsonString()}");
-            await Task.Delay(50);
-        }
+        JsonObject? state = null;
+        await Wait.UntilAsync(async () => condition(state = await admin.GetJsonAsync($"/v1/subscriptions/{id}")), TimeSpan.FromSeconds(20),
+            () => $"{what}; the subscription reads {state?.ToJsonString()}");
+        return state!;
     }
 
     /// <summary>

@@ -137,15 +137,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until <paramref name="done"/> holds.</summary>
-    public async Task WaitUntilAsync(Func<WebhookReceiver, bool> done, TimeSpan within, string what)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!done(this))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not within {within}: {what}. Received: {string.Join("; ", Received.Select(d => $"{d.Body["type"]} {d.Body["key"]}/{d.Body["edition"]} ack={d.Acknowledged}"))}");
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitUntilAsync(Func<WebhookReceiver, bool> done, TimeSpan within, string what) =>
+        Wait.UntilAsync(() => done(this), within,
+            () => $"{what}. Received: {string.Join("; ", Received.Select(d => $"{d.Body["type"]} {d.Body["key"]}/{d.Body["edition"]} ack={d.Acknowledged}"))}");
 
     public async ValueTask DisposeAsync()
     {
