@@ -134,6 +134,10 @@ public abstract class AuditFaultTests(TestProvider provider)
         await Wait.UntilAsync(() => Count(c => c.Started > frozen) >= 100, TimeSpan.FromSeconds(20), "100 reads sent while the trail is unwritable");
         var ready = await app.Anonymous().GetAsync("/health/ready");
         var export = await app.As(Reader).GetAsync("/v1/export");
+        // Answered before the thaw began is answered while frozen. Not "before ThawAsync returned": the writer, waiting at
+        // the write gate the thaw holds, commits the held batch the moment the thaw lets go, and a reader can record its
+        // 200 before this test's continuation reads the clock.
+        var thawing = clock.Elapsed;
         await store.ThawAsync();
         var thawed = clock.Elapsed;
         await Wait.UntilAsync(() => Count(c => c.Started > thawed && c.Response.StatusCode == HttpStatusCode.OK) >= 20, TimeSpan.FromSeconds(20), "reads served again after the trail is writable");
@@ -141,7 +145,7 @@ public abstract class AuditFaultTests(TestProvider provider)
         await Task.WhenAll(readers);
         await app.StopAsync();
 
-        var during = calls.Where(c => c.Started > frozen && c.Ended < thawed).ToList();
+        var during = calls.Where(c => c.Started > frozen && c.Ended < thawing).ToList();
         Output?.WriteLine($"{provider}: {calls.Count} reads; {calls.Count(c => c.Started < frozen)} before the freeze, {during.Count} sent and answered while frozen "
             + $"({during.Count(c => c.Response.StatusCode == HttpStatusCode.OK)} of them 200), recovered {(calls.Where(c => c.Started > thawed && c.Response.StatusCode == HttpStatusCode.OK).Min(c => c.Ended) - thawed).TotalMilliseconds:0} ms after the thaw");
         Assert.NotEmpty(during);
