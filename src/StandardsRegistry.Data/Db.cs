@@ -24,11 +24,11 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
 {
     public const string Pipeline = "registry-db";
 
-    private readonly ReadConnections _reads = dialect.ReadConnections(connectionString);
+    private readonly Connections _reads = dialect.ReadConnections(connectionString);
 
-    private readonly string _writes = writeConnectionString ?? connectionString;
+    private readonly Connections _writes = dialect.WriteConnections(writeConnectionString ?? connectionString);
 
-    private readonly ReadConnections? _writerReads = writeConnectionString is null || writeConnectionString == connectionString
+    private readonly Connections? _writerReads = writeConnectionString is null || writeConnectionString == connectionString
         ? null
         : new(() => dialect.CreateConnection(writeConnectionString), null);
 
@@ -55,7 +55,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     internal SemaphoreSlim? WriteGate { get; } = dialect.WriteGate(connectionString);
     private readonly RegistryMetrics _metrics = metrics ?? RegistryMetrics.Detached;
 
-    private readonly ReadConnections _streams = new(() => dialect.CreateConnection(streamConnectionString ?? connectionString), null);
+    private readonly Connections _streams = new(() => dialect.CreateConnection(streamConnectionString ?? connectionString), null);
 
     public SqlDialect Dialect => dialect;
 
@@ -73,7 +73,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     public ValueTask<T> StreamReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
         ReadAsync(_streams, work, cancellationToken);
 
-    private ValueTask<T> ReadAsync<T>(ReadConnections reads, Func<DbSession, Task<T>> work, CancellationToken cancellationToken) =>
+    private ValueTask<T> ReadAsync<T>(Connections reads, Func<DbSession, Task<T>> work, CancellationToken cancellationToken) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
@@ -96,7 +96,11 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
             (reads, dialect, work, metrics: _metrics),
             cancellationToken);
 
-    public void Dispose() => _reads.Owned?.Dispose();
+    public void Dispose()
+    {
+        _reads.Owned?.Dispose();
+        _writes.Owned?.Dispose();
+    }
 
     /// <summary>
     /// Runs an operation's work on its open connection. An <see cref="InvalidOperationException"/> thrown once the
@@ -136,7 +140,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                         state.gate.Wait(ct);
                         gated = true;
                     }
-                    await using var connection = state.dialect.CreateConnection(state.connectionString);
+                    await using var connection = state.connections.Create();
                     await connection.OpenAsync(ct);
                     await using var transaction = await connection.BeginTransactionAsync(ct);
                     var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
@@ -161,7 +165,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     state.metrics.DbOperation(started, state.dialect.Name, "write", failed);
                 }
             },
-            (dialect, connectionString: _writes, work, metrics: _metrics, gate: WriteGate),
+            (dialect, connections: _writes, work, metrics: _metrics, gate: WriteGate),
             cancellationToken);
 
     /// <summary>

@@ -22,7 +22,10 @@ public abstract class SqlDialect
     public abstract DbConnection CreateConnection(string connectionString);
 
     /// <summary>Where a <see cref="Db"/> gets its connections for reads; SQLite's keep their prepared statements.</summary>
-    internal virtual ReadConnections ReadConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
+    internal virtual Connections ReadConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
+
+    /// <summary>Where a <see cref="Db"/> gets its connections for write transactions; SQLite's keep their prepared statements.</summary>
+    internal virtual Connections WriteConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
 
     /// <summary>
     /// A parameter's name as the statements write every placeholder, <c>@name</c> (unchanged when it has a prefix).
@@ -162,7 +165,7 @@ public abstract class SqlDialect
 }
 
 /// <summary>A source of read connections, and what to dispose with the <see cref="Db"/> that uses it.</summary>
-internal sealed record ReadConnections(Func<DbConnection> Create, IDisposable? Owned);
+internal sealed record Connections(Func<DbConnection> Create, IDisposable? Owned);
 
 /// <summary>
 /// A migration script that repairs what only some databases lack, where the provider cannot say so in SQL (SQLite has no

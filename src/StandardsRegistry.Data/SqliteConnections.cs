@@ -7,12 +7,14 @@ using Microsoft.Data.Sqlite;
 namespace StandardsRegistry.Data;
 
 /// <summary>
-/// SQLite reads through a few long-lived open connections that keep their prepared statements. Microsoft.Data.Sqlite
-/// compiles a command's SQL on every execution (dotnet/efcore#14044), and compiling a release-rule query (three
-/// correlated subqueries) costs more than running it. A statement is reset after each use, so an idle connection
-/// holds no lock; one that failed is closed rather than reused.
+/// SQLite reads, and write transactions, through a few long-lived open connections that keep their prepared
+/// statements (one pool for reads, one for writes). Microsoft.Data.Sqlite compiles a command's SQL on every execution
+/// (dotnet/efcore#14044): compiling a release-rule query (three correlated subqueries) costs more than running it, and
+/// compiling a write's statements was about half of SQLite's share of the write's CPU (bench/RESULTS.md). A statement
+/// is reset after each use, so an idle connection holds no lock; one that failed, or was given back with its
+/// transaction still open, is closed rather than reused.
 /// </summary>
-internal sealed class SqliteReadPool(string connectionString) : IDisposable
+internal sealed class SqlitePool(string connectionString) : IDisposable
 {
     /// <summary>Statements kept per connection: the stores issue a few dozen distinct texts.</summary>
     private const int MaxStatements = 128;
@@ -68,10 +70,13 @@ internal sealed class SqliteReadPool(string connectionString) : IDisposable
 
         public bool Broken { get; private set; }
 
+        /// <summary>Not to be reused (a transaction left open on it).</summary>
+        public void Break() => Broken = true;
+
         public SqliteConnection Connection => connection;
 
         /// <summary>Runs <paramref name="execute"/> on the prepared statement for the text, with these parameters bound.</summary>
-        public T Run<T>(string sql, DbParameterCollection parameters, Func<SqliteCommand, T> execute)
+        public T Run<T>(string sql, DbParameterCollection parameters, SqliteTransaction? transaction, Func<SqliteCommand, T> execute)
         {
             var cached = _statements.TryGetValue(sql, out var command);
             if (!cached)
@@ -81,7 +86,8 @@ internal sealed class SqliteReadPool(string connectionString) : IDisposable
             }
             try
             {
-                command!.Parameters.Clear();
+                command!.Transaction = transaction;
+                command.Parameters.Clear();
                 foreach (SqliteParameter parameter in parameters)
                 {
                     command.Parameters.Add(parameter);
@@ -120,10 +126,17 @@ internal sealed class SqliteReadPool(string connectionString) : IDisposable
     }
 }
 
-/// <summary>A read-only connection over a <see cref="SqliteReadPool"/> lease; Dapper runs its commands through it.</summary>
-internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
+/// <summary>
+/// A connection over a <see cref="SqlitePool"/> lease; Dapper runs its commands through it. A reads' connection has no
+/// transactions; a writes' connection has the one it began, in which its commands run.
+/// </summary>
+internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes = false) : DbConnection
 {
-    private SqliteReadPool.Lease? _lease;
+    private SqlitePool.Lease? _lease;
+
+    private SqliteTransaction? _transaction;
+
+    internal SqliteTransaction? Transaction => _transaction;
 
     [AllowNull]
     public override string ConnectionString
@@ -140,7 +153,7 @@ internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
 
     public override ConnectionState State => _lease is null ? ConnectionState.Closed : ConnectionState.Open;
 
-    internal SqliteReadPool.Lease Lease => _lease ?? throw new InvalidOperationException("The connection is not open.");
+    internal SqlitePool.Lease Lease => _lease ?? throw new InvalidOperationException("The connection is not open.");
 
     public override void Open() => _lease ??= pool.Rent();
 
@@ -155,6 +168,11 @@ internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
     {
         if (_lease is { } lease)
         {
+            if (_transaction is { Connection: not null })
+            {
+                lease.Break();
+            }
+            _transaction = null;
             _lease = null;
             pool.Return(lease);
         }
@@ -163,9 +181,10 @@ internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
     public override void ChangeDatabase(string databaseName) => throw new NotSupportedException();
 
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
-        throw new NotSupportedException("Reads run outside transactions; writes use their own connection.");
+        writes ? _transaction = Lease.Connection.BeginTransaction(isolationLevel)
+            : throw new NotSupportedException("Reads run outside transactions; writes use their own connection.");
 
-    protected override DbCommand CreateDbCommand() => new SqliteReadCommand(this);
+    protected override DbCommand CreateDbCommand() => new SqlitePooledCommand(this);
 
     protected override void Dispose(bool disposing)
     {
@@ -176,7 +195,7 @@ internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
         base.Dispose(disposing);
     }
 
-    private sealed class SqliteReadCommand(SqliteReadConnection connection) : DbCommand
+    private sealed class SqlitePooledCommand(SqlitePooledConnection connection) : DbCommand
     {
         private readonly SqliteCommand _parameters = new();
 
@@ -202,12 +221,12 @@ internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
 
         protected override DbTransaction? DbTransaction
         {
-            get => null;
+            get => connection.Transaction;
             set
             {
-                if (value is not null)
+                if (value is not null && value != connection.Transaction)
                 {
-                    throw new NotSupportedException("Reads run outside transactions.");
+                    throw new NotSupportedException("A command runs in its connection's transaction.");
                 }
             }
         }
@@ -223,11 +242,11 @@ internal sealed class SqliteReadConnection(SqliteReadPool pool) : DbConnection
         protected override DbParameter CreateDbParameter() => new SqliteParameter();
 
         protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) =>
-            connection.Lease.Run(CommandText, DbParameterCollection, c => c.ExecuteReader(behavior & ~CommandBehavior.CloseConnection));
+            connection.Lease.Run(CommandText, DbParameterCollection, connection.Transaction, c => c.ExecuteReader(behavior & ~CommandBehavior.CloseConnection));
 
-        public override int ExecuteNonQuery() => connection.Lease.Run(CommandText, DbParameterCollection, c => c.ExecuteNonQuery());
+        public override int ExecuteNonQuery() => connection.Lease.Run(CommandText, DbParameterCollection, connection.Transaction, c => c.ExecuteNonQuery());
 
-        public override object? ExecuteScalar() => connection.Lease.Run(CommandText, DbParameterCollection, c => c.ExecuteScalar());
+        public override object? ExecuteScalar() => connection.Lease.Run(CommandText, DbParameterCollection, connection.Transaction, c => c.ExecuteScalar());
 
         protected override void Dispose(bool disposing)
         {

@@ -47,10 +47,16 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
-    internal override ReadConnections ReadConnections(string connectionString)
+    internal override Connections ReadConnections(string connectionString)
     {
-        var pool = new SqliteReadPool(connectionString);
-        return new(() => new SqliteReadConnection(pool), pool);
+        var pool = new SqlitePool(connectionString);
+        return new(() => new SqlitePooledConnection(pool), pool);
+    }
+
+    internal override Connections WriteConnections(string connectionString)
+    {
+        var pool = new SqlitePool(connectionString);
+        return new(() => new SqlitePooledConnection(pool, writes: true), pool);
     }
 
     /// <summary>Dapper's parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>

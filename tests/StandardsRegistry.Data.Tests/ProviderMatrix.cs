@@ -22,3 +22,9 @@ public sealed class ReaderCeilingTestsOnSqlite() : ReaderCeilingTests(TestProvid
 public sealed class ReaderCeilingTestsOnPostgres() : ReaderCeilingTests(TestProvider.Postgres);
 
 public sealed class ReaderCeilingTestsOnSqlServer() : ReaderCeilingTests(TestProvider.SqlServer);
+
+public sealed class WriteTransactionTestsOnSqlite() : WriteTransactionTests(TestProvider.Sqlite);
+
+public sealed class WriteTransactionTestsOnPostgres() : WriteTransactionTests(TestProvider.Postgres);
+
+public sealed class WriteTransactionTestsOnSqlServer() : WriteTransactionTests(TestProvider.SqlServer);
