@@ -204,7 +204,7 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes = fals
 
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
         writes ? _transaction = Lease.Connection.BeginTransaction(isolationLevel)
-            : throw new NotSupportedException("Reads run outside transactions; writes use their own connection.");
+            : throw new NotSupportedException("Reads run outside transactions; write transactions take their connections from the writes' pool.");
 
     protected override DbCommand CreateDbCommand() => new SqlitePooledCommand(this);
 
