@@ -289,13 +289,7 @@ public abstract class WebhookTests(TestProvider provider)
         await using var app = NewApp();
         var subscription = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
         var store = new AuditStore(app.Provider, app.ConnectionString);
-        const string Trigger = "audit_log_refuses_sends";
-        await store.Db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(app.Provider == TestProvider.Postgres
-            ? $"""
-              CREATE FUNCTION {Trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'webhook sends refused by a test'; END $$;
-              CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'webhook.send') EXECUTE FUNCTION {Trigger}();
-              """
-            : $"CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log WHEN NEW.action = 'webhook.send' BEGIN SELECT RAISE(ABORT, 'webhook sends refused by a test'); END")));
+        await store.FreezeAsync("webhook.send");
         await PublishReleasedAsync(app, "stanag-5095");
 
         // The dispatcher met the refusal (the trail was unwritable, and put the outage on record once it could write
@@ -304,9 +298,7 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Empty(receiver.Received);
         Assert.Empty(await store.EntriesAsync("webhook.send"));
 
-        await store.Db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(app.Provider == TestProvider.Postgres
-            ? $"DROP TRIGGER {Trigger} ON audit_log; DROP FUNCTION {Trigger}();"
-            : $"DROP TRIGGER {Trigger}")));
+        await store.ThawAsync();
         // Not through the feed: a content read, it may still meet the last refusal's outage.
         await receiver.WaitUntilAsync(r => r.Acknowledged.Any(d => (string?)d.Body["version"]?["key"] == "stanag-5095"), TimeSpan.FromSeconds(20),
             "the event delivered once its send can be recorded");

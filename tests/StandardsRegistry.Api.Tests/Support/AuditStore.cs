@@ -27,13 +27,21 @@ public sealed class AuditStore(TestProvider provider, string connectionString)
             "SELECT sequence AS Sequence, action AS Action, status AS Status, subject AS Subject, standard_key AS StandardKey, detail AS Detail, classification AS Classification FROM audit_log WHERE action = @action ORDER BY sequence",
             new { action })).AsTask();
 
-    /// <summary>From now on every insert into the audit log fails, until <see cref="ThawAsync"/>.</summary>
-    public Task FreezeAsync() => ExecuteAsync(provider == TestProvider.Postgres
-        ? $"""
-          CREATE FUNCTION {Trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is frozen by a test'; END $$;
-          CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION {Trigger}();
-          """
-        : $"CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is frozen by a test'); END");
+    /// <summary>
+    /// From now on every insert into the audit log fails — or, given <paramref name="action"/>, only the inserts of that
+    /// action (so the rest of the trail, the outage's own record among it, still commits) — until <see cref="ThawAsync"/>.
+    /// </summary>
+    public Task FreezeAsync(string? action = null)
+    {
+        // An action is one of the tests' own constants, never input.
+        var when = action is null ? "" : provider == TestProvider.Postgres ? $"WHEN (NEW.action = '{action}')" : $"WHEN NEW.action = '{action}'";
+        return ExecuteAsync(provider == TestProvider.Postgres
+            ? $"""
+              CREATE FUNCTION {Trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is frozen by a test'; END $$;
+              CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log FOR EACH ROW {when} EXECUTE FUNCTION {Trigger}();
+              """
+            : $"CREATE TRIGGER {Trigger} BEFORE INSERT ON audit_log {when} BEGIN SELECT RAISE(ABORT, 'the audit log is frozen by a test'); END");
+    }
 
     public Task ThawAsync() => ExecuteAsync(provider == TestProvider.Postgres
         ? $"DROP TRIGGER {Trigger} ON audit_log; DROP FUNCTION {Trigger}();"
