@@ -134,6 +134,16 @@ start_baseline() { # latest-doc list-doc port [feed-doc] -> BASE_PID
 LOADS="$WORK/loads.tsv"; : >"$LOADS"
 PLANS="$WORK/plans.md"; : >"$PLANS"
 EDITS="$WORK/edits.tsv"; : >"$EDITS"
+# The editor of (d) and (f) against a service port, writing its result line to a log (errors beside it), and that
+# result as a row of the editor's table. Called where $data names the catalogue's files.
+edit() { # port log
+  timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$1" --token "$EDITOR_TOKEN" \
+    --standards "$data/standards.tsv" --seconds "$DURATION" >"$2" 2>"$2.err"
+}
+edit_row() { # provider size service log
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(grep '^EDITOR' "$4" || echo 'editor: no result')" \
+    "$(sort "$4.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+}
 RSS="$WORK/rss.tsv"; : >"$RSS"
 
 run_size() { # provider size
@@ -219,25 +229,21 @@ run_size() { # provider size
     local base edit_log="$WORK/edit-$provider-$size-$service.log" editor_pid mixed
     if runs d; then
       base=$(wrk_run "$BASE_PORT" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$BASE_PID")
-      timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$port" --token "$EDITOR_TOKEN" \
-        --standards "$data/standards.tsv" --seconds "$DURATION" >"$edit_log" 2>"$edit_log.err" &
+      edit "$port" "$edit_log" &
       editor_pid=$!
       PIDS+=("$editor_pid")
       mixed=$(wrk_run "$port" "$data/latest-eu.paths" "$EU_TOKEN" "$DURATION" "$pid")
       wait "$editor_pid" || true
       forget "$editor_pid"
       record "$provider" "$size" "$service" "d mixed" "$mixed" "$base" "editor: $(grep '^EDITOR' "$edit_log" | sed 's/^EDITOR //')"
-      printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
-        "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+      edit_row "$provider" "$size" "$service" "$edit_log"
     fi
 
     # (f) the same editor with nobody reading.
     if runs f; then
       edit_log="$WORK/edit-alone-$provider-$size-$service.log"
-      timeout $((DURATION + 60)) "${GENERATOR[@]}" edit --url "http://127.0.0.1:$port" --token "$EDITOR_TOKEN" \
-        --standards "$data/standards.tsv" --seconds "$DURATION" >"$edit_log" 2>"$edit_log.err" || true
-      printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service, alone (f)" "$(grep '^EDITOR' "$edit_log" || echo 'editor: no result')" \
-        "$(sort "$edit_log.err" | cut -c1-160 | uniq -c | head -3 | paste -sd ';' -)" >>"$EDITS"
+      edit "$port" "$edit_log" || true
+      edit_row "$provider" "$size" "$service, alone (f)" "$edit_log"
     fi
 
     printf '%s\t%s\t%s\t%s\t%s\n' "$provider" "$size" "$service" "$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")" "$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" >>"$RSS"
