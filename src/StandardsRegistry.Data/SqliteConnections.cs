@@ -156,9 +156,8 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes = fals
 {
     private SqlitePool.Lease? _lease;
 
-    private SqliteTransaction? _transaction;
-
-    internal SqliteTransaction? Transaction => _transaction;
+    /// <summary>The transaction this writes' connection began, in which its commands run; null for reads.</summary>
+    internal SqliteTransaction? Transaction { get; private set; }
 
     [AllowNull]
     public override string ConnectionString
@@ -190,11 +189,11 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes = fals
     {
         if (_lease is { } lease)
         {
-            if (_transaction is { Connection: not null })
+            if (Transaction is { Connection: not null })
             {
                 lease.Break();
             }
-            _transaction = null;
+            Transaction = null;
             _lease = null;
             pool.Return(lease);
         }
@@ -203,7 +202,7 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes = fals
     public override void ChangeDatabase(string databaseName) => throw new NotSupportedException();
 
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
-        writes ? _transaction = Lease.Connection.BeginTransaction(isolationLevel)
+        writes ? Transaction = Lease.Connection.BeginTransaction(isolationLevel)
             : throw new NotSupportedException("Reads run outside transactions; write transactions take their connections from the writes' pool.");
 
     protected override DbCommand CreateDbCommand() => new SqlitePooledCommand(this);
