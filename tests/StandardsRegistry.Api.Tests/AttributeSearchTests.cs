@@ -14,15 +14,9 @@ namespace StandardsRegistry.Api.Tests;
 /// filter, paging through two at a time, and must get exactly the standards whose latest edition in force that it may
 /// see meets the filter — with that edition and its visible count — and no page shifted by what it may not see.
 /// </summary>
-public abstract class AttributeSearchTests(TestProvider provider) : IAsyncLifetime
+public abstract class AttributeSearchTests(TestProvider provider) : IAsyncDisposable
 {
     private readonly RegistryApp _app = new(provider: provider, settings: RegistryApp.UnlimitedRate);
-
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

@@ -14,19 +14,13 @@ namespace StandardsRegistry.Api.Tests;
 /// has none; nothing a non-NATO reader sees (standards, ETags, feed) moves when targets change; a suppressed cell
 /// never carries a value.
 /// </summary>
-public abstract class CapabilityTableTests(TestProvider provider) : IAsyncLifetime
+public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDisposable
 {
     private const int Cycle = 2025;
     private const int Absent = 2031;
 
     private readonly RegistryApp _app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate)
         .WithHorizons(2027, 2029);
-
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

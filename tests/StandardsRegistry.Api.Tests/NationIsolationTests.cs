@@ -42,7 +42,7 @@ namespace StandardsRegistry.Api.Tests;
 /// </para>
 /// </summary>
 [Slow]
-public abstract partial class NationIsolationTests(TestProvider provider, ITestOutputHelper output) : IAsyncLifetime
+public abstract partial class NationIsolationTests(TestProvider provider, ITestOutputHelper output) : IAsyncDisposable
 {
     private const int Shared = 2025;
     private const int Solo = 2026;
@@ -67,12 +67,6 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
 
     private readonly RegistryApp _app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate)
         .WithHorizons(2027, 2029);
-
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

@@ -14,15 +14,9 @@ namespace StandardsRegistry.Api.Tests;
 /// catalogue-wide list (paged, filtered by nation and by response), and each answer must be exactly what an oracle
 /// written here computes; an edition the principal may not see answers byte for byte as one that does not exist.
 /// </summary>
-public abstract class NationalResponseTests(TestProvider provider) : IAsyncLifetime
+public abstract class NationalResponseTests(TestProvider provider) : IAsyncDisposable
 {
     private readonly RegistryApp _app = new(provider: provider, settings: RegistryApp.UnlimitedRate);
-
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

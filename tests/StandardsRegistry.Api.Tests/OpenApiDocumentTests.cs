@@ -3,15 +3,9 @@ using StandardsRegistry.Api.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
 
-public sealed class OpenApiDocumentTests : IAsyncLifetime
+public sealed class OpenApiDocumentTests : IAsyncDisposable
 {
     private readonly RegistryApp _app = new();
-
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

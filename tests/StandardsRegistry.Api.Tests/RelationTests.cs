@@ -14,15 +14,9 @@ namespace StandardsRegistry.Api.Tests;
 /// An edge is shown only when the reader sees both ends; a standard the reader may not see answers byte for byte as one
 /// that does not exist; no answer names a standard the reader may not see.
 /// </summary>
-public abstract class RelationTests(TestProvider provider) : IAsyncLifetime
+public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
 {
     private readonly RegistryApp _app = new(provider: provider, settings: RegistryApp.UnlimitedRate);
-
-    public ValueTask InitializeAsync()
-    {
-        _app.Start();
-        return ValueTask.CompletedTask;
-    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
