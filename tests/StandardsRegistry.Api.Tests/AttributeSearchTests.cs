@@ -177,6 +177,7 @@ public abstract class AttributeSearchTests(TestProvider provider) : IAsyncDispos
 
     // ------------------------------------------------------------------ the proof
 
+    [Slow]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

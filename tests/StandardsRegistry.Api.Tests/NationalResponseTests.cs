@@ -92,6 +92,7 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncDispo
 
     // ------------------------------------------------------------------ the proof
 
+    [Slow]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -24,6 +24,7 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
 
     private sealed record Edge(string Kind, string From, string To, int Order);
 
+    [Slow]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
