@@ -24,9 +24,9 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
 {
     public const string Pipeline = "registry-db";
 
-    private readonly Connections _reads = dialect.ReadConnections(connectionString);
+    private readonly Connections _reads = dialect.Connections(connectionString, writes: false);
 
-    private readonly Connections _writes = dialect.WriteConnections(writeConnectionString ?? connectionString);
+    private readonly Connections _writes = dialect.Connections(writeConnectionString ?? connectionString, writes: true);
 
     private readonly Connections? _writerReads = writeConnectionString is null || writeConnectionString == connectionString
         ? null

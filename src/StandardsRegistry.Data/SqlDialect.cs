@@ -21,11 +21,11 @@ public abstract class SqlDialect
 
     public abstract DbConnection CreateConnection(string connectionString);
 
-    /// <summary>Where a <see cref="Db"/> gets its connections for reads; SQLite's keep their prepared statements.</summary>
-    internal virtual Connections ReadConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
-
-    /// <summary>Where a <see cref="Db"/> gets its connections for write transactions; SQLite's keep their prepared statements.</summary>
-    internal virtual Connections WriteConnections(string connectionString) => new(() => CreateConnection(connectionString), null);
+    /// <summary>
+    /// Where a <see cref="Db"/> gets its connections for reads, or for write transactions (<paramref name="writes"/>);
+    /// SQLite's keep their prepared statements, in a pool of each kind.
+    /// </summary>
+    internal virtual Connections Connections(string connectionString, bool writes) => new(() => CreateConnection(connectionString), null);
 
     /// <summary>
     /// A parameter's name as the statements write every placeholder, <c>@name</c> (unchanged when it has a prefix).
@@ -164,7 +164,7 @@ public abstract class SqlDialect
     internal bool IsScript(string resourceName) => resourceName.StartsWith($"db.{Name}/", StringComparison.Ordinal);
 }
 
-/// <summary>A source of read connections, and what to dispose with the <see cref="Db"/> that uses it.</summary>
+/// <summary>A source of connections (for reads, streams or write transactions), and what to dispose with the <see cref="Db"/> that uses it.</summary>
 internal sealed record Connections(Func<DbConnection> Create, IDisposable? Owned);
 
 /// <summary>

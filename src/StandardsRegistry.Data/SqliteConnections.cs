@@ -152,7 +152,7 @@ internal sealed class SqlitePool(string connectionString) : IDisposable
 /// A connection over a <see cref="SqlitePool"/> lease; Dapper runs its commands through it. A reads' connection has no
 /// transactions; a writes' connection has the one it began, in which its commands run.
 /// </summary>
-internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes = false) : DbConnection
+internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes) : DbConnection
 {
     private SqlitePool.Lease? _lease;
 

@@ -47,16 +47,10 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
-    internal override Connections ReadConnections(string connectionString)
+    internal override Connections Connections(string connectionString, bool writes)
     {
         var pool = new SqlitePool(connectionString);
-        return new(() => new SqlitePooledConnection(pool), pool);
-    }
-
-    internal override Connections WriteConnections(string connectionString)
-    {
-        var pool = new SqlitePool(connectionString);
-        return new(() => new SqlitePooledConnection(pool, writes: true), pool);
+        return new(() => new SqlitePooledConnection(pool, writes), pool);
     }
 
     /// <summary>Dapper's parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>
