@@ -151,10 +151,15 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     public static bool MayRead(VisibilityScope scope, TargetRow target) =>
         target.Classification <= scope.MaxLevel && (scope.Nation is null || scope.Nation == target.Nation);
 
-    /// <summary>The current targets of a cycle (the latest row of each cell) that the scope may read (<see cref="MayRead"/>); for NATO callers only.</summary>
+    /// <summary>
+    /// The targets of a cycle as the scope reads them (for NATO callers only): of each cell, the latest row its clearance
+    /// covers (<see cref="Sql.CurrentWithin"/>), of the nations it may read (<see cref="MayRead"/>). A revision above the
+    /// clearance is to the reader as one never made, as a hidden edition or national response is: taking the latest row
+    /// first and judging it after dropped the cell from the list, which told of the revision.
+    /// </summary>
     public Task<IReadOnlyList<TargetRow>> CurrentAsync(VisibilityScope scope, int cycle, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<TargetRow>>(async c =>
-            [.. (await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue })).Where(t => MayRead(scope, t))], ct).AsTask();
+            [.. (await c.QueryAsync<TargetRow>(Sql.CurrentWithin, new { cycle, scopeLevel = (int)scope.MaxLevel })).Where(t => MayRead(scope, t))], ct).AsTask();
 
     /// <summary>
     /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under the publications' lock, the
@@ -369,6 +374,16 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             ORDER BY t.capability, t.horizon, t.nation
             """;
 
+        /// <summary>The latest row of each cell of a cycle among the rows marked at most <c>@scopeLevel</c>.</summary>
+        public const string CurrentWithin = $"""
+            SELECT {TargetColumns} FROM capability_targets t
+            WHERE t.cycle = @cycle AND t.classification <= @scopeLevel AND NOT EXISTS (
+                SELECT 1 FROM capability_targets n
+                WHERE n.cycle = t.cycle AND n.nation = t.nation AND n.capability = t.capability AND n.horizon = t.horizon AND n.id > t.id
+                  AND n.classification <= @scopeLevel)
+            ORDER BY t.capability, t.horizon, t.nation
+            """;
+
         public const string InsertTarget = """
             INSERT INTO capability_targets (cycle, nation, capability, horizon, quantity, classification, recorded_at, recorded_by)
             VALUES (@Cycle, @Nation, @Capability, @Horizon, @Quantity, @classification, @RecordedAt, @RecordedBy)
@@ -431,7 +446,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells, Revoke,
+            Capabilities, Capability, Latest, Current, CurrentWithin, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells, Revoke,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];

@@ -500,6 +500,41 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <summary>
+    /// A target revised above a reader's clearance leaves the reader's list as it was, byte for byte: the reader reads
+    /// each cell's latest row its clearance covers, as it reads the latest edition and the latest national response it
+    /// may see, so the revision is to it as one never made. (Until 2026-12-07 the list took each cell's latest row first
+    /// and judged it after, so the cell dropped out of the list of a reader cleared below the revision: that told it a
+    /// revision above its clearance had been made.) One cleared for the revision reads it as the cell's target.
+    /// </summary>
+    [Fact]
+    public async Task ATargetRevisedAboveAReadersClearanceLeavesItsListAsIfTheRevisionWereNeverMade()
+    {
+        var planner = Planner();
+        await RecordAsync(planner, "FRA", "ammo-155mm", 2027, 1000, "NR");
+        await RecordAsync(planner, "DEU", "ammo-155mm", 2027, 900, "NR");
+        var url = $"/v1/capability-targets/{Cycle}";
+        async Task<(string Body, string? ETag)> ListAsync(HttpClient reader)
+        {
+            using var response = await reader.GetAsync(url);
+            await RegistryClient.Expect(response, HttpStatusCode.OK);
+            return (await response.Content.ReadAsStringAsync(), response.Headers.ETag?.Tag);
+        }
+        var restricted = _app.As(TestCaller.NatoReader("NR"));
+        var delegateFra = _app.As(new TestCaller("delegate-nr@fra", "NATO", "NR", "delegate") { Nation = "FRA" });
+        var before = (Restricted: await ListAsync(restricted), Delegate: await ListAsync(delegateFra));
+        Assert.Equal(2, JsonNode.Parse(before.Restricted.Body)!.AsArray().Count);
+
+        await RecordAsync(planner, "FRA", "ammo-155mm", 2027, 1500, "NS", HttpStatusCode.OK);
+
+        Assert.Equal(before.Restricted, await ListAsync(restricted));
+        Assert.Equal(before.Delegate, await ListAsync(delegateFra));
+        var secret = JsonNode.Parse((await ListAsync(_app.As(TestCaller.NatoReader("NS")))).Body)!.AsArray();
+        var fra = Assert.Single(secret, t => t!["nation"]!.GetValue<string>() == "FRA")!;
+        Assert.Equal(1500, fra["quantity"]!.GetValue<long>());
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
     /// NATO reads every audience's tables within its clearance, so one NATO reader cleared for the tables but not for the
     /// targets (tables of NATO RESTRICTED and below, targets NATO SECRET) holds every audience's tables of a cycle
     /// together. Audited each against its own audience's history only, the INDUSTRY table of the cycle and, after Britain

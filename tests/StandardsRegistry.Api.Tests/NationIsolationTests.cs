@@ -267,6 +267,14 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
 
     private static bool Reads(Who who, Target t) => who.Nato && t.Level <= who.Level && (who.Speaks is null || who.Speaks == t.Nation);
 
+    /// <summary>
+    /// The target rows the principal reads: of each cell, the latest row it may read (rows are kept in the order
+    /// recorded). A revision above its clearance is to it as one never made, so the row before it is the cell's target.
+    /// </summary>
+    private static IEnumerable<Target> Listed(Who who, World world, int? cycle = null) =>
+        world.Targets.Where(t => (cycle is null || t.Cycle == cycle) && Reads(who, t))
+            .GroupBy(t => (t.Cycle, t.Nation, t.Capability, t.Horizon)).Select(g => g.Last());
+
     private static bool Sees(Who who, Response r) => who.Nato
         ? r.Level <= who.Level && (who.Speaks is null || who.Speaks == r.Nation || r.ReleasedTo.Count > 0)
         : r.ReleasedTo.Contains(who.Community) && r.Level <= who.Level;
@@ -285,7 +293,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
     /// <summary>The canaries the principal may see; every other canary drawn is forbidden to it.</summary>
     private static HashSet<long> Allowed(Who who, World world) =>
     [
-        .. world.Targets.Where(t => t.Current && Reads(who, t)).Select(t => t.Quantity),
+        .. Listed(who, world).Select(t => t.Quantity),
         .. world.Responses.Where(r => Sees(who, r)).Select(r => r.Canary),
     ];
 
@@ -466,7 +474,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
                     var got = listed.Status == HttpStatusCode.OK
                         ? JsonNode.Parse(listed.Body)!.AsArray().Select(t => t!["quantity"]!.GetValue<long>()).Order().ToList()
                         : [];
-                    var want = world.Current(cycle).Where(t => Reads(who, t)).Select(t => t.Quantity).Order().ToList();
+                    var want = Listed(who, world, cycle).Select(t => t.Quantity).Order().ToList();
                     if (!got.SequenceEqual(want))
                     {
                         Fail(listed, $"{listed.Where}: listed [{string.Join(", ", got.Select(q => Describe(world, q)))}], the oracle says [{string.Join(", ", want.Select(q => Describe(world, q)))}]");
