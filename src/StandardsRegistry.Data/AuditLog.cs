@@ -18,7 +18,14 @@ public sealed record AuditActor(string Subject, string Community, IReadOnlyList<
             Clip(string.Join(',', Roles.Order(StringComparer.Ordinal)), 200)!, Clip(key, 200), edition, classification,
             Clip(detail, 1000), Clip(ClientAddress, 64), Clip(RequestId, 128));
 
-    private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+    /// <summary>
+    /// At most <paramref name="length"/> UTF-16 units, never ending inside a surrogate pair: half a character is a text
+    /// no database encodes as UTF-8 (PostgreSQL refuses it), and an entry that cannot be written is held and tried again
+    /// forever, the trail unwritable meanwhile.
+    /// </summary>
+    private static string? Clip(string? text, int length) => text is null || text.Length <= length
+        ? text
+        : text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
 }
 
 /// <summary>

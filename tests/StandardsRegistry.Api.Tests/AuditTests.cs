@@ -441,6 +441,35 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(Shape(reads[0]), Shape(reads[1]));
     }
 
+    /// <summary>
+    /// Whatever a caller puts in a URL, its entry can be written, and the trail goes on. A key of 199 letters and an
+    /// emoji (two UTF-16 units) is clipped to the column's 200 units inside the emoji, leaving half of it: a text no
+    /// database encodes as UTF-8. On PostgreSQL the insert failed, and since the 404's entry is one nobody waits for it
+    /// was held and tried again forever: one anonymous request, and every audited route answered 503 until a restart.
+    /// </summary>
+    [Theory]
+    [InlineData("key")]
+    [InlineData("edition")]
+    public async Task AnEntryClippedInsideACharacterIsWrittenAndTheTrailGoesOn(string where)
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var split = new string('a', where == "key" ? 199 : 1000 - "edition=".Length - 1) + "\U0001F600";
+        var path = where == "key" ? $"/v1/standards/{Uri.EscapeDataString(split)}/versions/1" : $"/v1/standards/stanag-1/versions/{Uri.EscapeDataString(split)}";
+        using var probe = await _app.Anonymous().GetAsync(path);
+        Assert.True(probe.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{probe.StatusCode}");
+
+        // The entry is written (nobody waited for it), and content is served on record after it.
+        var store = new AuditStore(_app.Provider, _app.ConnectionString);
+        var id = probe.Headers.GetValues("Registry-Request-Id").Single();
+        await Wait.UntilAsync(async () => await store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE request_id = @id", new { id })) == 1,
+            TimeSpan.FromSeconds(10), "the probe's entry written");
+        using var read = await eu.GetAsync("/v1/standards/stanag-1/versions/1");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var verification = await VerifyAsync();
+        Assert.True((bool)verification["valid"]!, verification.ToJsonString());
+    }
+
     [Fact]
     public async Task EveryEditorialWriteCommitsWithItsEntry()
     {

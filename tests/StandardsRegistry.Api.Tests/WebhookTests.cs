@@ -24,7 +24,7 @@ public abstract class WebhookTests(TestProvider provider)
     // An attempt's timeout well above what a loaded test machine may take to answer on loopback: an acknowledgment the
     // dispatcher gave up on would be sent again, and the tests count deliveries. Only the hanging receiver's test needs
     // a short one.
-    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05") => new RegistryApp(provider: provider)
+    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) => new RegistryApp(provider: provider, settings: settings)
         .With("Webhooks:AllowedHosts:0", "127.0.0.1")
         .With("Webhooks:PollInterval", "00:00:00.100")
         .With("Webhooks:AttemptTimeout", attemptTimeout)
@@ -305,6 +305,50 @@ public abstract class WebhookTests(TestProvider provider)
         var sends = await store.EntriesAsync("webhook.send");
         Assert.All(receiver.Received, d => Assert.Contains(sends, e => e.Detail!.StartsWith($"event {d.EventId} ", StringComparison.Ordinal)));
         await app.As(Admin).WaitUntilNothingPendingAsync(subscription);
+    }
+
+    /// <summary>
+    /// A delivery the receiver acknowledged is on record as delivered even when the service stops gracefully while
+    /// the audit queue is full: the outcome's entry waits for room, as every other entry does, and the stop drains it.
+    /// The dispatcher queued it with its stopping token, so a stop that began while it waited for room dropped it —
+    /// the receiver had the event, the trail said only that it was about to be sent. A queue of one entry, written one
+    /// a second, filled by 404s (entries nobody waits for) while the receiver holds the POST.
+    /// </summary>
+    [Fact]
+    public async Task AnAcknowledgedDeliveryIsOnRecordWhenTheServiceStopsWhileTheAuditQueueIsFull()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = NewApp(settings: new Dictionary<string, string>
+        {
+            ["Audit:Capacity"] = "1",
+            ["Audit:BatchSize"] = "2",
+            ["Audit:FlushIntervalMilliseconds"] = "1000",
+        });
+        await SubscribeAsync(app, receiver);
+        await PublishReleasedAsync(app, "stanag-5099");
+        // The POST is held at the receiver: its send is committed.
+        await receiver.WaitUntilAsync(r => r.Arrived >= 1, TimeSpan.FromSeconds(20), "the delivery's POST arrived");
+
+        // Entries nobody waits for, more than the queue holds: the writer takes one a second, the rest wait for room.
+        var anonymous = app.Anonymous();
+        var probes = Enumerable.Range(0, 8).Select(i => anonymous.GetAsync($"/v1/standards/stanag-none/versions/{i + 1}")).ToList();
+        await Wait.UntilAsync(() => probes.Count(p => p.IsCompleted) >= 2, TimeSpan.FromSeconds(20), "two probes answered, the others waiting for room in the queue");
+        Assert.True(probes.Count(p => !p.IsCompleted) >= 4, "a backlog of several seconds");
+
+        // The receiver acknowledges; the dispatcher's outcome entry now waits for room behind the probes' (seconds of it).
+        receiver.Hold.TrySetResult();
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the delivery acknowledged");
+        var eventId = receiver.Acknowledged.Single().EventId;
+        // Not a condition that can be observed from outside: the dispatcher reaches its outcome entry a few ms after the
+        // answer, and the backlog ahead of it lasts seconds.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+        await app.StopAsync();
+
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        Assert.Single(await store.EntriesAsync("webhook.send"), e => e.Detail!.StartsWith($"event {eventId} ", StringComparison.Ordinal));
+        var deliver = Assert.Single(await store.EntriesAsync("webhook.deliver"), e => e.Detail!.StartsWith($"event {eventId} ", StringComparison.Ordinal));
+        Assert.Equal(200, deliver.Status);
     }
 
     [Fact]

@@ -172,7 +172,10 @@ public sealed class WebhookDispatcher(
             var (error, leaseLost) = await SendAsync(subscription, row.EventId, body, ct);
             await audit.RecordAsync(actor.Entry(
                 AuditActions.WebhookDeliver, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
-                classification, $"{what}{(error is null ? "" : $": {error}")}"), ct);
+                classification, $"{what}{(error is null ? "" : $": {error}")}"),
+                // Not the stopping token: a stop that begins while the entry waits for room in the queue must not drop
+                // the record of a POST already made (the queue is drained after the dispatcher has stopped).
+                CancellationToken.None);
             if (leaseLost)
             {
                 return; // another instance has the subscription now: the delivery is its to make
