@@ -69,6 +69,36 @@ public sealed class LimitsAndHeadersTests
         await RegistryClient.Expect(await app.Anonymous().GetAsync("/v1/standards"), HttpStatusCode.OK);
     });
 
+    /// <summary>
+    /// A subject names a principal only within its issuer (OpenID Connect Core §2: <c>sub</c> is unique within the
+    /// issuer): with two issuers configured, the same <c>sub</c> and community from the other issuer is another principal,
+    /// with a bucket of its own. Partitioned by subject and community alone, the partner issuer's caller was refused 429
+    /// because the home issuer's caller of that subject had spent the bucket (and either could spend the other's).
+    /// </summary>
+    [Fact]
+    public Task TheSameSubjectFromAnotherIssuerIsAnotherPrincipalWithABucketOfItsOwn()
+    {
+        const string partner = "partner-idp";
+        var partnerKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var settings = Rate(1, 3);
+        settings["Authentication:Schemes:Bearer:ValidIssuers:0"] = partner;
+        settings["Authentication:Schemes:Bearer:SigningKeys:1:Issuer"] = partner;
+        settings["Authentication:Schemes:Bearer:SigningKeys:1:Value"] = Convert.ToBase64String(partnerKey);
+        return BeforeTheFirstRefillAsync(settings, async app =>
+        {
+            var home = app.As(TestCaller.Eu("NS"));
+            var partners = app.WithToken(Tokens.Create(TestCaller.Eu("NS").Claims(), issuer: partner, key: partnerKey));
+
+            for (var i = 0; i < 3; i++)
+            {
+                await RegistryClient.Expect(await home.GetAsync("/v1/standards"), HttpStatusCode.OK);
+            }
+            await ProblemAsync(await home.GetAsync("/v1/standards"), HttpStatusCode.TooManyRequests);
+
+            await RegistryClient.Expect(await partners.GetAsync("/v1/standards"), HttpStatusCode.OK);
+        });
+    }
+
     [Fact]
     public async Task ThePermitsComeBackAsTheBucketRefills()
     {

@@ -197,12 +197,15 @@ public static class RequestLimits
     }
 
     /// <summary>
-    /// A valid token's subject and community; anyone else (anonymous, or a token that failed validation and is about
+    /// A valid token's issuer, subject and community; anyone else (anonymous, or a token that failed validation and is about
     /// to be refused) by client address, so broken tokens cannot be used to dodge the limit.
     /// </summary>
     private static string PartitionOf(HttpContext context) =>
-        context.User.Identity is RegistryIdentity { Principal: var principal }
-            ? $"sub:{principal.Subject}|{principal.Community}"
+        context.User.Identity is RegistryIdentity { Principal: var principal, Issuer: var issuer }
+            // The issuer too, length-prefixed so no issuer and subject run into each other: a subject names a principal
+            // only within its issuer, and keyed by subject alone, a caller of another configured issuer that used the same
+            // sub spent (and was refused by) the other's bucket.
+            ? string.Create(CultureInfo.InvariantCulture, $"sub:{issuer.Length}:{issuer}|{principal.Subject}|{principal.Community}")
             : $"ip:{context.Connection.RemoteIpAddress}";
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken ct)

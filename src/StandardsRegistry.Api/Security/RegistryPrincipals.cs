@@ -10,18 +10,26 @@ namespace StandardsRegistry.Api.Security;
 
 /// <summary>
 /// The identity of an authenticated request: the registry's <see cref="Domain.Principal"/>, read once, strictly, from
-/// the validated token. It carries no claims of the token: nothing downstream can decide from a raw claim, because
-/// none is left to read.
+/// the validated token, and the issuer that vouched for it. It carries no claims of the token: nothing downstream can
+/// decide from a raw claim, because none is left to read.
 /// </summary>
 public sealed class RegistryIdentity : ClaimsIdentity
 {
-    public RegistryIdentity(Principal principal)
+    public RegistryIdentity(Principal principal, string issuer)
         : base([new Claim(ClaimsReader.SubjectClaim, principal.Subject)], JwtBearerDefaults.AuthenticationScheme, ClaimsReader.SubjectClaim, null)
     {
         Principal = principal;
+        Issuer = issuer;
     }
 
     public Principal Principal { get; }
+
+    /// <summary>
+    /// The validated token's issuer. A subject is unique only within its issuer (OpenID Connect Core §2), so where the
+    /// registry tells principals apart by subject (the rate limit's partitions) it takes the issuer with it: with two
+    /// issuers configured, the same <c>sub</c> from each is two principals.
+    /// </summary>
+    public string Issuer { get; }
 }
 
 public static class RegistryPrincipals

@@ -125,7 +125,9 @@ public static class SecurityServiceCollectionExtensions
             context.Fail(problem!);
             return null;
         }
-        return new ClaimsPrincipal(new RegistryIdentity(principal));
+        // The issuer the token was validated as coming from (ValidIssuer/ValidIssuers, each with its own keys).
+        var issuer = validated.FindFirst("iss")?.Value ?? validated.Claims.FirstOrDefault()?.Issuer ?? "";
+        return new ClaimsPrincipal(new RegistryIdentity(principal, issuer));
     }
 
     /// <summary>
