@@ -341,8 +341,10 @@ public abstract class WebhookTests(TestProvider provider)
         await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the delivery acknowledged");
         var eventId = receiver.Acknowledged.Single().EventId;
         // Not a condition that can be observed from outside: the dispatcher reaches its outcome entry a few ms after the
-        // answer, and the backlog ahead of it lasts seconds.
-        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+        // answer, and the backlog ahead of it lasts seconds (at least four still waiting, one written a second). A wide
+        // margin on a loaded machine, still well inside the backlog: with the fix the entry is written whenever the stop
+        // begins; without it, only a stop that begins while the entry waits for room finds the mistake.
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await app.StopAsync();
 
         var store = new AuditStore(app.Provider, app.ConnectionString);
