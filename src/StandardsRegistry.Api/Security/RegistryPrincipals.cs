@@ -80,9 +80,11 @@ public static class ClaimsReader
         // Every entry of the trail names who acted: a token names one subject, never one the registry records its own
         // actors under (an anonymous caller, a webhook delivery, the sample catalogue), which it would be taken for.
         var subjects = Values(token, SubjectClaim);
-        if (subjects.Count != 1 || subjects[0].Length is 0 or > MaxSubjectLength)
+        // No control characters either: the trail records the subject as it is, and a text PostgreSQL cannot store (a NUL)
+        // would make every entry of the batch unwritable, and the trail with it.
+        if (subjects.Count != 1 || subjects[0].Length is 0 or > MaxSubjectLength || subjects[0].Any(char.IsControl))
         {
-            problem = $"The token's subject must be one value of 1 to {MaxSubjectLength} characters.";
+            problem = $"The token's subject must be one value of 1 to {MaxSubjectLength} characters, none of them a control character.";
             return null;
         }
         if (Subjects.IsReserved(subjects[0]))
