@@ -98,7 +98,13 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             // queued them before this registration committed, and commits after an export's snapshot, was in neither
             // (PostgreSQL). So the registration takes the row lock of the view it reads, which every append to that view
             // holds until it commits: it waits for the appends in flight, and later ones wait for it and see it.
-            await w.Session.ExecuteAsync(Sql.LockView, new { audience, level = (int)ceiling });
+            if (await w.Session.ExecuteAsync(Sql.LockView, new { audience, level = (int)ceiling }) == 0)
+            {
+                // No write has made the view yet (an audience added since the last write): make it, as the first append
+                // would. One making it meanwhile holds its key until it commits; the registration then fails on the key
+                // and runs again (a unique violation is retried whole), and finds the row to lock.
+                await w.Session.ExecuteAsync(FeedWriter.Sql.InsertView, new { Community = audience, level = (int)ceiling, drafts = 0 });
+            }
             var id = Guid.NewGuid().ToString();
             await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), clearedTo = (int)clearance, at = w.At, by = by.Subject });
             w.Names(detail: $"subscription {id}: {audience} to {url}");
