@@ -93,6 +93,18 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
                 return Result.Fail<SubscriptionRow>(Outcome.Forbidden,
                     $"A subscription for {audience} delivers up to {Markings.Of(ceiling).NatoMarking}; registering it needs a clearance that covers that.");
             }
+            // The mirror registers, then exports (docs/consuming.md): every write is then in the export or queued for
+            // the subscription. A write queues its events for the subscriptions its INSERT sees, then commits; one that had
+            // queued them before this registration committed, and commits after an export's snapshot, was in neither
+            // (PostgreSQL). So the registration takes the row lock of the view it reads, which every append to that view
+            // holds until it commits: it waits for the appends in flight, and later ones wait for it and see it.
+            if (await w.Session.ExecuteAsync(Sql.LockView, new { audience, level = (int)ceiling }) == 0)
+            {
+                // No write has made the view yet (an audience added since the last write): make it, as the first append
+                // would. One making it meanwhile holds its key until it commits; the registration then fails on the key
+                // and runs again (a unique violation is retried whole), and finds the row to lock.
+                await w.Session.ExecuteAsync(FeedWriter.Sql.InsertView, new { Community = audience, level = (int)ceiling, drafts = 0 });
+            }
             var id = Guid.NewGuid().ToString();
             await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), clearedTo = (int)clearance, at = w.At, by = by.Subject });
             w.Names(detail: $"subscription {id}: {audience} to {url}");
@@ -238,6 +250,9 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             INSERT INTO subscriptions (id, audience, url, secret, state, cleared_to, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @clearedTo, @at, @by)
             """;
 
+        /// <summary>The row lock of the view a subscription of <c>@audience</c> reads at ceiling <c>@level</c> (a no-op update).</summary>
+        public const string LockView = "UPDATE feed_views SET last_seq = last_seq WHERE community = @audience AND level = @level AND drafts = 0";
+
         /// <summary>The subscription's audience is accredited no higher than <c>@clearance</c>.</summary>
         private const string Covered = "s.audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)";
 
@@ -315,6 +330,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             """;
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [LockView, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

@@ -516,6 +516,110 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A mirror starts as docs/consuming.md says: register the subscription, then export, then apply the deliveries on top.
+    /// A write in flight when the subscription is registered must reach the copy one way or the other: in the export (it
+    /// committed before the export's snapshot) or as a delivery (its outbox rows name the subscription). On PostgreSQL a
+    /// write queues its deliveries for the subscriptions its INSERT's snapshot sees, then commits: a registration that
+    /// commits in between is not among them, and an export read before the write commits does not hold it either — the
+    /// release reaches the mirror neither way, and its copy lacks a version the read routes show it, for good.
+    /// (The write is stalled after it has queued its deliveries, before its commit, by a trigger on the outbox waiting for
+    /// an advisory lock the test holds.) <paramref name="viewMade"/> false: the audience's views are made by that write
+    /// itself, as for an audience added since the last write.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AMirrorThatRegistersThenExportsGetsAWriteInFlightWhenItRegisteredOneWayOrTheOther(bool viewMade)
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "a write stalled between queueing its deliveries and its commit: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-5231");
+        await editor.PublishAsync("stanag-5231", await editor.CreateDraftAsync("stanag-5231", "NU"));
+
+        await using var stall = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await stall.OpenAsync(ct);
+        async Task ExecuteAsync(string sql)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, stall);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        if (!viewMade)
+        {
+            // Nothing was ever appended to the EU's views (nothing was released to it): as before its first write.
+            await ExecuteAsync("DELETE FROM feed_views WHERE community = 'EU'");
+        }
+        await ExecuteAsync("SELECT pg_advisory_lock(5231)");
+        await ExecuteAsync("""
+            CREATE FUNCTION stall_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(5231); RETURN NULL; END $$;
+            CREATE TRIGGER stall_outbox AFTER INSERT ON webhook_outbox FOR EACH STATEMENT EXECUTE FUNCTION stall_outbox();
+            """);
+        var stalled = true;
+        async Task UnstallAsync()
+        {
+            if (stalled)
+            {
+                stalled = false;
+                await ExecuteAsync("SELECT pg_advisory_unlock(5231)");
+            }
+        }
+        // Until `count` sessions wait for a lock, or every task in `done` is done.
+        await using var watch = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await watch.OpenAsync(ct);
+        async Task UntilWaitingAsync(int count, params Task[] done) =>
+            await Wait.UntilAsync(async () =>
+            {
+                if (done.All(t => t.IsCompleted))
+                {
+                    return true;
+                }
+                await using var waiting = new Npgsql.NpgsqlCommand(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", watch);
+                return (long)(await waiting.ExecuteScalarAsync(ct))! >= count;
+            }, TimeSpan.FromSeconds(20), $"{count} session(s) waiting for a lock");
+
+        // The release to the EU has queued its deliveries (to no subscription yet) and waits to commit.
+        var release = app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("stanag-5231", 1, "EU");
+        await UntilWaitingAsync(1, release);
+        Assert.False(release.IsCompleted, "the release stalled before its commit");
+
+        // The mirror registers (were the registration to wait for the write in flight, it is let go on), then exports.
+        var subscribing = SubscribeAsync(app, receiver);
+        await UntilWaitingAsync(2, subscribing);
+        if (!subscribing.IsCompleted)
+        {
+            await UnstallAsync();
+        }
+        var id = (await subscribing)["id"]!.GetValue<string>();
+        var mirror = new FeedFollower(app.As(TestCaller.Eu("CTS")));
+        await mirror.ExportAsync();
+        await UnstallAsync();
+        await release;
+
+        // Then it applies every delivery, in the order received.
+        await admin.WaitUntilNothingPendingAsync(id);
+        await AWholeDeliveryRunAsync(app);
+        foreach (var delivery in receiver.Acknowledged)
+        {
+            var at = (delivery.Body["key"]!.GetValue<string>(), delivery.Body["edition"]!.GetValue<int>());
+            if (delivery.Body["version"] is { } version)
+            {
+                mirror.Copy[at] = version.DeepClone();
+            }
+            else
+            {
+                mirror.Copy.Remove(at);
+            }
+        }
+        var routes = await FeedFollower.ReadRoutesAsync(app.As(TestCaller.Eu("CTS")));
+        Assert.Contains(("stanag-5231", 1), routes.Keys);
+        Assert.Empty(FeedFollower.Differences(mirror.Copy, routes));
+    }
+
+    /// <summary>
     /// The audience's ceiling lowered (CTS to NR) while events wait: each waiting delivery is read in the view it was
     /// queued for, so what arrives is the event queued — same id, standard and edition — and only when what it names is
     /// at or below the ceiling now. The others are withheld: marked done, never sent, each on record as
