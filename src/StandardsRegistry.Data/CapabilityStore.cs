@@ -153,13 +153,20 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
     /// <summary>
     /// The targets of a cycle as the scope reads them (for NATO callers only): of each cell, the latest row its clearance
-    /// covers (<see cref="Sql.CurrentWithin"/>), of the nations it may read (<see cref="MayRead"/>). A revision above the
+    /// covers (<see cref="Sql.Current"/>), of the nations it may read (<see cref="MayRead"/>). A revision above the
     /// clearance is to the reader as one never made, as a hidden edition or national response is: taking the latest row
     /// first and judging it after dropped the cell from the list, which told of the revision.
     /// </summary>
     public Task<IReadOnlyList<TargetRow>> CurrentAsync(VisibilityScope scope, int cycle, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<TargetRow>>(async c =>
-            [.. (await c.QueryAsync<TargetRow>(Sql.CurrentWithin, new { cycle, scopeLevel = (int)scope.MaxLevel })).Where(t => MayRead(scope, t))], ct).AsTask();
+            [.. (await c.QueryAsync<TargetRow>(Sql.Current, CurrentOf(cycle, level: scope.MaxLevel))).Where(t => MayRead(scope, t))], ct).AsTask();
+
+    /// <summary>
+    /// The parameters of <see cref="Sql.Current"/>: the cycle's rows up to <paramref name="snapshot"/> and marked at most
+    /// <paramref name="level"/>, neither bounded unless given.
+    /// </summary>
+    private static object CurrentOf(int cycle, long snapshot = long.MaxValue, Classification level = Classification.CTS) =>
+        new { cycle, snapshot, scopeLevel = (int)level };
 
     /// <summary>
     /// Publishes the table of <paramref name="cycle"/> to <paramref name="audience"/>: under the publications' lock, the
@@ -191,7 +198,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             // revision drawn earlier but committed after the read fell inside the snapshot, and the priors of later
             // audits named figures this table was not computed from).
             await w.Session.ExecuteAsync(Sql.LockNations);
-            var targets = await w.Session.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
+            var targets = await w.Session.QueryAsync<TargetRow>(Sql.Current, CurrentOf(cycle));
             if (targets.Count == 0 || targets.Any(t => !MayRead(scope, t)))
             {
                 return Result.Fail<PublishedTableRecord>(Outcome.NotFound, NoTargets(cycle));
@@ -259,7 +266,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     public Task<Result<PreviewInputs>> PreviewInputsAsync(int cycle, string? audience, VisibilityScope scope, CancellationToken ct = default) =>
         db.ReadAsync(async c =>
         {
-            var targets = await c.QueryAsync<TargetRow>(Sql.Current, new { cycle, snapshot = long.MaxValue });
+            var targets = await c.QueryAsync<TargetRow>(Sql.Current, CurrentOf(cycle));
             if (targets.Count == 0 || targets.Any(t => !MayRead(scope, t)))
             {
                 return Result.Fail<PreviewInputs>(Outcome.NotFound);
@@ -287,7 +294,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         foreach (var table in tables)
         {
             var cells = await session.QueryAsync<TableCellRow>(Sql.Cells, new { tableId = table.Id });
-            var used = await session.QueryAsync<TargetRow>(Sql.Current, new { cycle = table.Cycle, snapshot = table.TargetSnapshot });
+            var used = await session.QueryAsync<TargetRow>(Sql.Current, CurrentOf(table.Cycle, table.TargetSnapshot));
             if (used.Any(t => !MayRead(scope, t)))
             {
                 return null;
@@ -365,22 +372,16 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
                           WHERE l.cycle = @Cycle AND l.nation = @Nation AND l.capability = @Capability AND l.horizon = @Horizon)
             """;
 
-        /// <summary>The latest row of each cell of a cycle among the rows up to <c>@snapshot</c> (the current ones: no bound).</summary>
+        /// <summary>
+        /// The latest row of each cell of a cycle among the rows up to <c>@snapshot</c> marked at most <c>@scopeLevel</c>
+        /// (<see cref="CurrentOf"/>; the current ones: no bound on either).
+        /// </summary>
         public const string Current = $"""
             SELECT {TargetColumns} FROM capability_targets t
-            WHERE t.cycle = @cycle AND t.id <= @snapshot AND NOT EXISTS (
-                SELECT 1 FROM capability_targets n
-                WHERE n.cycle = t.cycle AND n.nation = t.nation AND n.capability = t.capability AND n.horizon = t.horizon AND n.id > t.id AND n.id <= @snapshot)
-            ORDER BY t.capability, t.horizon, t.nation
-            """;
-
-        /// <summary>The latest row of each cell of a cycle among the rows marked at most <c>@scopeLevel</c>.</summary>
-        public const string CurrentWithin = $"""
-            SELECT {TargetColumns} FROM capability_targets t
-            WHERE t.cycle = @cycle AND t.classification <= @scopeLevel AND NOT EXISTS (
+            WHERE t.cycle = @cycle AND t.id <= @snapshot AND t.classification <= @scopeLevel AND NOT EXISTS (
                 SELECT 1 FROM capability_targets n
                 WHERE n.cycle = t.cycle AND n.nation = t.nation AND n.capability = t.capability AND n.horizon = t.horizon AND n.id > t.id
-                  AND n.classification <= @scopeLevel)
+                  AND n.id <= @snapshot AND n.classification <= @scopeLevel)
             ORDER BY t.capability, t.horizon, t.nation
             """;
 
@@ -446,7 +447,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, CurrentWithin, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells, Revoke,
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells, Revoke,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];
