@@ -125,8 +125,9 @@ public static class SecurityServiceCollectionExtensions
             context.Fail(problem!);
             return null;
         }
-        // The issuer the token was validated as coming from (ValidIssuer/ValidIssuers, each with its own keys).
-        var issuer = validated.FindFirst("iss")?.Value ?? validated.Claims.FirstOrDefault()?.Issuer ?? "";
+        // The issuer the token was validated as coming from (ValidIssuer/ValidIssuers, each with its own keys): a token
+        // without one fails validation, so the claim is there.
+        var issuer = validated.FindFirst("iss")?.Value ?? "";
         return new ClaimsPrincipal(new RegistryIdentity(principal, issuer));
     }
 
