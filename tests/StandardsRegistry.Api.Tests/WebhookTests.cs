@@ -604,15 +604,7 @@ public abstract class WebhookTests(TestProvider provider)
         await AWholeDeliveryRunAsync(app);
         foreach (var delivery in receiver.Acknowledged)
         {
-            var at = (delivery.Body["key"]!.GetValue<string>(), delivery.Body["edition"]!.GetValue<int>());
-            if (delivery.Body["version"] is { } version)
-            {
-                mirror.Copy[at] = version.DeepClone();
-            }
-            else
-            {
-                mirror.Copy.Remove(at);
-            }
+            mirror.Apply(delivery.Body);
         }
         var routes = await FeedFollower.ReadRoutesAsync(app.As(TestCaller.Eu("CTS")));
         Assert.Contains(("stanag-5231", 1), routes.Keys);

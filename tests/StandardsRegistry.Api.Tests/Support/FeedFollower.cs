@@ -52,35 +52,43 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
                     Assert.Fail($"GET {url}: event {e["sequence"]} after event {Events[^1]["sequence"]}");
                 }
                 Events.Add(e);
-                var subject = e["subject"]!.GetValue<string>();
-                if (subject != "version")
-                {
-                    var name = $"{subject} {e["ref"]!.GetValue<string>()}";
-                    if (e[subject] is { } record)
-                    {
-                        Records[name] = record.DeepClone();
-                    }
-                    else
-                    {
-                        Records.Remove(name);
-                    }
-                    continue;
-                }
-                var at = (e["key"]!.GetValue<string>(), e["edition"]!.GetValue<int>());
-                if (e["version"] is { } version)
-                {
-                    Copy[at] = version.DeepClone();
-                }
-                else
-                {
-                    Copy.Remove(at);
-                }
+                Apply(e);
             }
             Cursor = page["cursor"]!.GetValue<string>();
             if (!page["hasMore"]!.GetValue<bool>())
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies one event to the copy: a feed page's, or a webhook delivery's body (the same event), as a receiver does.
+    /// </summary>
+    public void Apply(JsonObject e)
+    {
+        var subject = e["subject"]!.GetValue<string>();
+        if (subject != "version")
+        {
+            var name = $"{subject} {e["ref"]!.GetValue<string>()}";
+            if (e[subject] is { } record)
+            {
+                Records[name] = record.DeepClone();
+            }
+            else
+            {
+                Records.Remove(name);
+            }
+            return;
+        }
+        var at = (e["key"]!.GetValue<string>(), e["edition"]!.GetValue<int>());
+        if (e["version"] is { } version)
+        {
+            Copy[at] = version.DeepClone();
+        }
+        else
+        {
+            Copy.Remove(at);
         }
     }
 
