@@ -6,8 +6,11 @@ using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Data;
 
-/// <summary>Who acts, as the audit trail records it: the principal and where the request came from.</summary>
-public sealed record AuditActor(string Subject, string Community, IReadOnlyList<string> Roles, string? ClientAddress = null, string? RequestId = null)
+/// <summary>
+/// Who acts, as the audit trail records it: the principal, the token issuer that vouched for it (none for anonymous
+/// callers and the registry itself: a subject is unique only within its issuer), and where the request came from.
+/// </summary>
+public sealed record AuditActor(string Subject, string Community, IReadOnlyList<string> Roles, string? ClientAddress = null, string? RequestId = null, string? Issuer = null)
 {
     /// <summary>The registry itself (loading the sample catalogue, background work): no roles, no client.</summary>
     public static AuditActor System(string name) => new(name, Communities.Nato, []);
@@ -16,7 +19,7 @@ public sealed record AuditActor(string Subject, string Community, IReadOnlyList<
     public AuditEntry Entry(string action, int status, DateTimeOffset at, string? key = null, int? edition = null, Classification? classification = null, string? detail = null) =>
         new(at.ToUnixTimeMilliseconds(), Clip(action, 64)!, status, Clip(Subject, 200)!, Clip(Community, 32)!,
             Clip(string.Join(',', Roles.Order(StringComparer.Ordinal)), 200)!, Clip(key, 200), edition, classification,
-            Clip(detail, 1000), Clip(ClientAddress, 64), Clip(RequestId, 128));
+            Clip(detail, 1000), Clip(ClientAddress, 64), Clip(RequestId, 128), Clip(Issuer, 200));
 
     /// <summary>
     /// At most <paramref name="length"/> UTF-16 units, never ending inside a surrogate pair: half a character is a text
@@ -31,8 +34,8 @@ public sealed record AuditActor(string Subject, string Community, IReadOnlyList<
 /// <summary>
 /// One audit entry before it is chained: when (Unix ms), what was done (<see cref="Action"/>, e.g. <c>version.read</c>),
 /// its outcome (the HTTP status answered), who, on what (key, edition, the classification of what was served or
-/// written — never of something the caller could not see), free detail (e.g. the audience of a release), and where
-/// from. Build it with <see cref="AuditActor.Entry"/>.
+/// written — never of something the caller could not see), free detail (e.g. the audience of a release), where from,
+/// and the issuer of the token that named the subject. Build it with <see cref="AuditActor.Entry"/>.
 /// </summary>
 public sealed record AuditEntry(
     long At,
@@ -46,7 +49,8 @@ public sealed record AuditEntry(
     Classification? Classification,
     string? Detail,
     string? ClientAddress,
-    string? RequestId);
+    string? RequestId,
+    string? Issuer = null);
 
 /// <summary>A stored, chained entry.</summary>
 public sealed class AuditRow
@@ -64,6 +68,7 @@ public sealed class AuditRow
     public string? Detail { get; init; }
     public string? ClientAddress { get; init; }
     public string? RequestId { get; init; }
+    public string? Issuer { get; init; }
     public string PreviousHash { get; init; } = "";
     public string Hash { get; init; } = "";
 }
@@ -666,14 +671,17 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
     private static AuditEntry ToEntry(AuditRow row) => new(
         row.At, row.Action, row.Status, row.Subject, row.Community, row.Roles, row.StandardKey, checked((int?)row.Edition),
-        (Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+        (Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId, row.Issuer);
 
     /// <summary>
     /// SHA-256 (lowercase hex) over the previous entry's hash and the entry's canonical content. Canonical content is
     /// every field in this fixed order — sequence, at, action, status, subject, community, roles, key, edition,
-    /// classification, detail, client address, request id — each written as <c>&lt;n&gt;:&lt;text&gt;;</c> where text is
-    /// the value's invariant text (numbers in decimal) in UTF-8 and n its length in bytes, or <c>-;</c> for null.
-    /// The hashed bytes are the previous hash (64 hex characters), <c>\n</c>, then the content.
+    /// classification, detail, client address, request id, and then the issuer only if the entry has one — each written
+    /// as <c>&lt;n&gt;:&lt;text&gt;;</c> where text is the value's invariant text (numbers in decimal) in UTF-8 and n its
+    /// length in bytes, or <c>-;</c> for null. An entry without an issuer (an anonymous caller, the registry itself, and
+    /// every entry written before the trail recorded issuers) hashes as it always did; with one, the field is covered, so
+    /// neither adding nor removing an issuer goes unseen. The hashed bytes are the previous hash (64 hex characters),
+    /// <c>\n</c>, then the content.
     /// </summary>
     public static string HashOf(long sequence, AuditEntry entry, string previousHash)
     {
@@ -692,6 +700,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         Field(content, entry.Detail);
         Field(content, entry.ClientAddress);
         Field(content, entry.RequestId);
+        if (entry.Issuer is not null)
+        {
+            Field(content, entry.Issuer);
+        }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content.ToString())));
     }
 
@@ -707,11 +719,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
     /// <summary>An entry as inserted: chained, with its parameters' names.</summary>
     private sealed record Row(long Sequence, long At, string Action, int Status, string Subject, string Community, string Roles,
-        string? Key, int? Edition, int? Classification, string? Detail, string? Client, string? Request, string Previous, string Hash)
+        string? Key, int? Edition, int? Classification, string? Detail, string? Client, string? Request, string? Issuer, string Previous, string Hash)
     {
         public Row(long sequence, AuditEntry entry, string previous, string hash)
             : this(sequence, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition,
-                (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, previous, hash)
+                (int?)entry.Classification, entry.Detail, entry.ClientAddress, entry.RequestId, entry.Issuer, previous, hash)
         {
         }
 
@@ -722,7 +734,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             [
                 Of(r => r.Sequence), Of(r => r.At), Of(r => r.Action), Of(r => r.Status), Of(r => r.Subject), Of(r => r.Community), Of(r => r.Roles),
                 Of(r => r.Key), Of(r => r.Edition), Of(r => r.Classification), Of(r => r.Detail), Of(r => r.Client), Of(r => r.Request),
-                Of(r => r.Previous), Of(r => r.Hash),
+                Of(r => r.Issuer), Of(r => r.Previous), Of(r => r.Hash),
             ];
 
             T[] Of<T>(Func<Row, T> column)
@@ -738,7 +750,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         /// <summary>The values of <see cref="Sql.RowParameters"/>, in their order.</summary>
         public object?[] Values() =>
-            [Sequence, At, Action, Status, Subject, Community, Roles, Key, Edition, Classification, Detail, Client, Request, Previous, Hash];
+            [Sequence, At, Action, Status, Subject, Community, Roles, Key, Edition, Classification, Detail, Client, Request, Issuer, Previous, Hash];
 
         /// <summary>Adds this row's parameters, numbered <paramref name="i"/>, for a many-row <see cref="Sql.Insert"/>.</summary>
         public void AddTo(DynamicParameters parameters, int i)
@@ -757,6 +769,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             parameters.Add("Detail" + n, Detail, System.Data.DbType.String);
             parameters.Add("Client" + n, Client, System.Data.DbType.String);
             parameters.Add("Request" + n, Request, System.Data.DbType.String);
+            parameters.Add("Issuer" + n, Issuer, System.Data.DbType.String);
             parameters.Add("Previous" + n, Previous);
             parameters.Add("Hash" + n, Hash);
         }
@@ -779,10 +792,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public const string UpdateHead = "UPDATE audit_chain_head SET sequence = @sequence, hash = @hash WHERE id = 1";
 
         private const string Insert0 =
-            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) VALUES ";
+            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, issuer, previous_hash, hash) VALUES ";
 
         internal static readonly string[] RowParameters =
-            ["Sequence", "At", "Action", "Status", "Subject", "Community", "Roles", "Key", "Edition", "Classification", "Detail", "Client", "Request", "Previous", "Hash"];
+            ["Sequence", "At", "Action", "Status", "Subject", "Community", "Roles", "Key", "Edition", "Classification", "Detail", "Client", "Request", "Issuer", "Previous", "Hash"];
 
         /// <summary>An INSERT of one entry, binding the properties of a <see cref="Row"/>.</summary>
         public static readonly string InsertRow = Insert0 + "(" + string.Join(", ", RowParameters.Select(p => "@" + p)) + ")";
@@ -798,7 +811,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             "WITH head AS (UPDATE audit_chain_head SET sequence = @headSequence, hash = @headHash WHERE id = 1 AND sequence = @keptSequence AND hash = @keptHash RETURNING 1) " +
             Insert0[..^" VALUES ".Length] + " SELECT e.* FROM head, unnest(@Sequence::bigint[], @At::bigint[], @Action::text[], @Status::integer[], " +
             "@Subject::text[], @Community::text[], @Roles::text[], @Key::text[], @Edition::integer[], @Classification::smallint[], @Detail::text[], " +
-            "@Client::text[], @Request::text[], @Previous::text[], @Hash::text[]) AS e";
+            "@Client::text[], @Request::text[], @Issuer::text[], @Previous::text[], @Hash::text[]) AS e";
 
         /// <summary>An INSERT of <paramref name="rows"/> entries; row i binds @Sequence{i}, @At{i}, … @Hash{i} (<see cref="Row.AddTo"/>).</summary>
         public static string Insert(int rows) =>
@@ -807,7 +820,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         private const string Columns = """
             a.sequence AS Sequence, a.at AS At, a.action AS Action, a.status AS Status, a.subject AS Subject, a.community AS Community,
             a.roles AS Roles, a.standard_key AS StandardKey, a.edition AS Edition, a.classification AS Classification, a.detail AS Detail,
-            a.client_address AS ClientAddress, a.request_id AS RequestId, a.previous_hash AS PreviousHash, a.hash AS Hash
+            a.client_address AS ClientAddress, a.request_id AS RequestId, a.issuer AS Issuer, a.previous_hash AS PreviousHash, a.hash AS Hash
             """;
 
         private const string CheckpointColumns =

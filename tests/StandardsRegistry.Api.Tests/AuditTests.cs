@@ -92,10 +92,10 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     private async Task ForgeSubjectAsync(long sequence, bool recomputeHash)
     {
         var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
-            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = @sequence",
+            "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, issuer AS Issuer, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = @sequence",
             new { sequence }));
         var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
-            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId);
+            (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId, row.Issuer);
         await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = @sequence",
             new { sequence, hash = recomputeHash ? AuditLog.HashOf(sequence, forged, row.PreviousHash) : row.Hash });
     }
@@ -120,6 +120,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.All(reads, e =>
         {
             Assert.Equal("consumer-NS@eu", (string?)e["subject"]);
+            Assert.Equal(Tokens.Issuer, (string?)e["issuer"]);
             Assert.Equal("EU", (string?)e["community"]);
             Assert.Equal(["consumer"], e["roles"]!.AsArray().Select(r => (string)r!));
             Assert.Equal(1, (int?)e["edition"]);
@@ -559,6 +560,36 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(
             ["standard.create 201 editor@nato", "draft.create 415 editor@nato", "version.withdraw 415 editor@nato", "release.grant 415 ra@nato", "draft.create 401 anonymous"],
             entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]}"));
+    }
+
+    /// <summary>
+    /// A subject names a principal only within its issuer: with two issuers configured, the same <c>sub</c> from each is
+    /// two people, and the trail says which issuer vouched for each entry's subject (none for an anonymous caller). It
+    /// recorded the subject alone, so the two were one person on record.
+    /// </summary>
+    [Fact]
+    public async Task EachEntryNamesTheIssuerThatVouchedForItsSubject()
+    {
+        const string partner = "partner-idp";
+        var partnerKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string>
+        {
+            ["Authentication:Schemes:Bearer:ValidIssuers:0"] = partner,
+            ["Authentication:Schemes:Bearer:SigningKeys:1:Issuer"] = partner,
+            ["Authentication:Schemes:Bearer:SigningKeys:1:Value"] = Convert.ToBase64String(partnerKey),
+        }).Start();
+        var admin = app.As(TestCaller.Admin());
+        await app.As(TestCaller.Eu("NS")).GetAsync("/v1/standards/issued/versions/1");
+        await app.WithToken(Tokens.Create(TestCaller.Eu("NS").Claims(), issuer: partner, key: partnerKey)).GetAsync("/v1/standards/issued/versions/1");
+        await app.Anonymous().GetAsync("/v1/standards/issued/versions/1");
+
+        var entries = await admin.AuditEntriesAsync("key=issued", e => e.Count >= 3);
+
+        Assert.Equal(
+            [$"version.read 404 consumer-NS@eu {Tokens.Issuer}", $"version.read 404 consumer-NS@eu {partner}", "version.read 404 anonymous "],
+            entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]} {e["issuer"]}"));
+        var verified = await admin.GetJsonAsync("/v1/audit/verify");
+        Assert.True((bool)verified["valid"]!, verified.ToJsonString());
     }
 
     [Fact]

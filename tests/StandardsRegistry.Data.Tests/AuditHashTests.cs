@@ -22,6 +22,21 @@ public sealed class AuditHashTests
     }
 
     [Fact]
+    public void AnIssuerIsAFourteenthFieldAfterTheRequestIdAndAnEntryWithoutOneHashesAsBefore()
+    {
+        var issued = Entry with { Issuer = "https://idp.nato.int" };
+        var text = AuditLog.Genesis + "\n"
+            + "1:7;13:1764000000123;13:release.grant;3:201;8:ana@nato;4:NATO;24:editor,release-authority;11:stanag-4172;1:2;1:1;2:EU;8:10.0.0.7;12:0HN:00000001;"
+            + "20:https://idp.nato.int;";
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), AuditLog.HashOf(7, issued, AuditLog.Genesis));
+        Assert.Null(Entry.Issuer);
+        // Neither adding an issuer nor taking one away leaves the hash as it was, and an empty issuer is not an absent one.
+        Assert.NotEqual(AuditLog.HashOf(7, Entry, AuditLog.Genesis), AuditLog.HashOf(7, issued, AuditLog.Genesis));
+        Assert.NotEqual(AuditLog.HashOf(7, Entry, AuditLog.Genesis), AuditLog.HashOf(7, Entry with { Issuer = "" }, AuditLog.Genesis));
+    }
+
+    [Fact]
     public void ACheckpointsHashIsSha256OfThePreviousCheckpointsHashAndItsDocumentedFields()
     {
         var entryHash = AuditLog.HashOf(7, Entry, AuditLog.Genesis);
@@ -49,7 +64,7 @@ public sealed class AuditHashTests
             Entry with { Subject = "bob@nato" }, Entry with { Community = "EU" }, Entry with { Roles = "editor" },
             Entry with { Key = "stanag-4173" }, Entry with { Edition = 3 }, Entry with { Classification = Classification.NC },
             Entry with { Classification = null }, Entry with { Detail = "PUBLIC" }, Entry with { ClientAddress = "10.0.0.8" },
-            Entry with { RequestId = "0HN:00000002" },
+            Entry with { RequestId = "0HN:00000002" }, Entry with { Issuer = "https://idp.nato.int" },
             // Moving a character from one field to the next must not give the same text.
             Entry with { Subject = "ana@nat", Community = "oNATO" },
         ];
@@ -62,8 +77,9 @@ public sealed class AuditHashTests
     [Fact]
     public void TextsAreClippedToTheirColumnsBeforeTheyAreHashed()
     {
-        var entry = new AuditActor(new string('s', 300), "NATO", [], null, new string('r', 300)).Entry("version.read", 200, DateTimeOffset.UnixEpoch, new string('k', 300));
+        var entry = new AuditActor(new string('s', 300), "NATO", [], null, new string('r', 300), new string('i', 300))
+            .Entry("version.read", 200, DateTimeOffset.UnixEpoch, new string('k', 300));
 
-        Assert.Equal((200, 200, 128), (entry.Subject.Length, entry.Key!.Length, entry.RequestId!.Length));
+        Assert.Equal((200, 200, 128, 200), (entry.Subject.Length, entry.Key!.Length, entry.RequestId!.Length, entry.Issuer!.Length));
     }
 }

@@ -203,13 +203,18 @@ public sealed record AuditVerifyQuery : IValidatable
     }
 }
 
-/// <summary>One audit entry as admins read it. <c>status</c> is the HTTP status the request was answered with.</summary>
+/// <summary>
+/// One audit entry as admins read it. <c>status</c> is the HTTP status the request was answered with; <c>issuer</c> the
+/// token issuer that vouched for <c>subject</c> (null for anonymous callers, the registry itself, webhook deliveries and
+/// entries recorded before issuers were).
+/// </summary>
 public sealed record AuditEntryDto(
     long Sequence,
     DateTimeOffset At,
     string Action,
     int Status,
     string Subject,
+    string? Issuer,
     string Community,
     IReadOnlyList<string> Roles,
     string? Key,
@@ -227,6 +232,7 @@ public sealed record AuditEntryDto(
         row.Action,
         row.Status,
         row.Subject,
+        row.Issuer,
         row.Community,
         row.Roles.Length == 0 ? [] : row.Roles.Split(','),
         row.StandardKey,

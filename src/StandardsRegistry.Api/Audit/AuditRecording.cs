@@ -195,7 +195,7 @@ public static class AuditRecording
         if (context.Features.Get<Caller>() is null && context.User.Identity?.IsAuthenticated != true && context.Request.Headers.Authorization.Count > 0
             && await context.AuthenticateAsync() is { Succeeded: true, Principal: { } principal })
         {
-            return Caller.ActorOf(principal.RegistryPrincipal(), context);
+            return Caller.ActorOf(principal, context);
         }
         return Caller.ActorOf(context);
     }

@@ -21,7 +21,7 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
         var principal = context.User.RegistryPrincipal();
         audiences.TryGetValue(principal.Community, out var audience);
         var now = services.GetRequiredService<RegistryClock>().Now;
-        var caller = new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(principal, context) };
+        var caller = new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(context.User, context) };
         context.Features.Set(caller);
         return caller;
     }
@@ -49,10 +49,15 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
 
     /// <summary>The actor of the request's audit entry: the bound caller's, or (for a request that bound none) read now.</summary>
     public static AuditActor ActorOf(HttpContext context) =>
-        context.Features.Get<Caller>()?.Actor ?? ActorOf(context.User.RegistryPrincipal(), context);
+        context.Features.Get<Caller>()?.Actor ?? ActorOf(context.User, context);
 
-    internal static AuditActor ActorOf(Principal principal, HttpContext context) =>
-        new(principal.Subject, principal.Community, [.. principal.Roles], context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier);
+    /// <summary>The actor of <paramref name="user"/>'s request: its registry principal and the issuer that vouched for it, if any.</summary>
+    internal static AuditActor ActorOf(System.Security.Claims.ClaimsPrincipal user, HttpContext context)
+    {
+        var principal = user.RegistryPrincipal();
+        return new(principal.Subject, principal.Community, [.. principal.Roles], context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier,
+            user.RegistryIssuer());
+    }
 }
 
 /// <summary>

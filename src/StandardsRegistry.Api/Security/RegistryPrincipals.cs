@@ -40,6 +40,10 @@ public static class RegistryPrincipals
     /// </summary>
     public static Principal RegistryPrincipal(this ClaimsPrincipal user) =>
         user.Identity is RegistryIdentity { IsAuthenticated: true } identity ? identity.Principal : Principal.Anonymous;
+
+    /// <summary>The issuer that vouched for the request's principal, or null for an anonymous one.</summary>
+    public static string? RegistryIssuer(this ClaimsPrincipal user) =>
+        user.Identity is RegistryIdentity { IsAuthenticated: true } identity ? identity.Issuer : null;
 }
 
 /// <summary>
