@@ -43,6 +43,11 @@ public sealed class DeliveryRow
     public long Seq { get; init; }
     public long Attempts { get; init; }
     public long NextAttemptAt { get; init; }
+    /// <summary>
+    /// How many times a redelivery has queued the row again: its outcome is recorded only on the generation it was sent
+    /// for, so a redelivery asked for while it was in flight sends it again.
+    /// </summary>
+    public long Generation { get; init; }
     /// <summary>The view the event was queued for: its community (the audience) and level.</summary>
     public string ViewCommunity { get; init; } = "";
     public Classification ViewLevel { get; init; }
@@ -182,13 +187,17 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task<IReadOnlyList<DeliveryRow>> PendingAsync(string id, int limit, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<DeliveryRow>>(async c => await c.QueryAsync<DeliveryRow>(Sql.Pending(db.Dialect), new { id, limit }), ct).AsTask();
 
-    /// <param name="carried">The highest marking the delivery could carry (<see cref="DeliveryRow.Carried"/>): who may see its time.</param>
-    public Task DeliveredAsync(string subscriptionId, long deliveryId, Classification carried, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <summary>
+    /// A delivery acknowledged: marked delivered unless a redelivery queued it again while it was in flight, and the
+    /// subscription healthy, its last delivery's time kept with the highest marking the delivery could carry
+    /// (<see cref="DeliveryRow.Carried"/>: who may see that time).
+    /// </summary>
+    public Task DeliveredAsync(string subscriptionId, DeliveryRow delivery, DateTimeOffset now, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(Sql.Delivered, new { id = deliveryId, at });
-            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at, level = (int)carried });
+            await c.ExecuteAsync(Sql.Delivered, new { id = delivery.Id, generation = delivery.Generation, at });
+            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at, level = (int)delivery.Carried });
             return Result.Done(true);
         }, ct).AsTask();
 
@@ -196,16 +205,20 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     /// A waiting delivery done without a POST (withheld, or its record no longer the audience's): marked delivered, and the
     /// subscription's health and last delivery time stay as the last POST left them.
     /// </summary>
-    public Task SkippedAsync(long deliveryId, DateTimeOffset now, CancellationToken ct = default) =>
-        db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.Delivered, new { id = deliveryId, at = now.ToUnixTimeMilliseconds() })), ct).AsTask();
+    public Task SkippedAsync(DeliveryRow delivery, DateTimeOffset now, CancellationToken ct = default) =>
+        db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(Sql.Delivered, new { id = delivery.Id, generation = delivery.Generation, at = now.ToUnixTimeMilliseconds() })), ct).AsTask();
 
-    /// <param name="carried">The highest marking the failed delivery could carry (<see cref="DeliveryRow.Carried"/>): who may see the failure.</param>
-    public Task FailedAsync(string subscriptionId, long deliveryId, Classification carried, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
+    /// <summary>
+    /// A delivery that failed: tried again after <paramref name="retryAt"/> (unless a redelivery queued it again while
+    /// it was in flight: then it is due at once, as queued), and the subscription failing, the failure kept with the
+    /// highest marking the delivery could carry (<see cref="DeliveryRow.Carried"/>: who may see the failure).
+    /// </summary>
+    public Task FailedAsync(string subscriptionId, DeliveryRow delivery, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(Sql.Failed, new { id = deliveryId, next = retryAt.ToUnixTimeMilliseconds() });
-            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error, level = (int)carried });
+            await c.ExecuteAsync(Sql.Failed, new { id = delivery.Id, generation = delivery.Generation, next = retryAt.ToUnixTimeMilliseconds() });
+            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error, level = (int)delivery.Carried });
             return Result.Done(true);
         }, ct).AsTask();
 
@@ -275,7 +288,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         // ceiling changed hold another count: matching them sent old events again ahead of those asked for, and counted
         // events of a higher view to an admin cleared only to the ceiling now.
         public const string Redeliver = """
-            UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at
+            UPDATE webhook_outbox SET delivered_at = NULL, attempts = 0, next_attempt_at = @at, generation = generation + 1
             WHERE subscription_id = @id AND seq >= @from
               AND view_id = (SELECT fv.id FROM subscriptions s JOIN audiences a ON a.code = s.audience
                              JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
@@ -306,7 +319,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         // numbers of two views are not comparable). With each row, its view and what the subscription may carry now: the
         // audience's ceiling, or the clearance of the admin who registered it (cleared_to) when that is lower.
         public static string Pending(SqlDialect dialect) => $"""
-            SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt,
+            SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt, o.generation AS Generation,
                    fv.community AS ViewCommunity, fv.level AS ViewLevel,
                    CASE WHEN s.cleared_to < a.max_classification THEN s.cleared_to ELSE a.max_classification END AS Ceiling
             FROM webhook_outbox o JOIN feed_views fv ON fv.id = o.view_id
@@ -316,11 +329,12 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             {dialect.Limit("@limit")}
             """;
 
-        public const string Delivered = "UPDATE webhook_outbox SET delivered_at = @at, attempts = attempts + 1 WHERE id = @id";
+        // An outcome is the generation's it was sent for: a row a redelivery queued again while it was in flight stays queued.
+        public const string Delivered = "UPDATE webhook_outbox SET delivered_at = @at, attempts = attempts + 1 WHERE id = @id AND generation = @generation";
 
         public const string Healthy = "UPDATE subscriptions SET failing_since = NULL, last_error = NULL, failing_level = NULL, last_delivered_at = @at, last_delivered_level = @level WHERE id = @id";
 
-        public const string Failed = "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = @next WHERE id = @id";
+        public const string Failed = "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = @next WHERE id = @id AND generation = @generation";
 
         // A failure's start is kept from the first failure on, so its level is the highest of every failure since.
         public const string Failing = """

@@ -143,7 +143,7 @@ public sealed class WebhookDispatcher(
             if (row is null)
             {
                 // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
-                await store.SkippedAsync(delivery.Id, time.GetUtcNow(), ct);
+                await store.SkippedAsync(delivery, time.GetUtcNow(), ct);
                 continue;
             }
             if (delivery.Ceiling < view.Level)
@@ -182,13 +182,13 @@ public sealed class WebhookDispatcher(
             }
             if (error is null)
             {
-                await store.DeliveredAsync(subscription.Id, delivery.Id, delivery.Carried, time.GetUtcNow(), ct);
+                await store.DeliveredAsync(subscription.Id, delivery, time.GetUtcNow(), ct);
                 continue;
             }
             var o = options.Value;
             var backoff = TimeSpan.FromTicks(Math.Min(o.MaxBackoff.Ticks, o.Backoff.Ticks * (1L << (int)Math.Min(delivery.Attempts, 20))));
             var now = time.GetUtcNow();
-            await store.FailedAsync(subscription.Id, delivery.Id, delivery.Carried, error, now, now + backoff, ct);
+            await store.FailedAsync(subscription.Id, delivery, error, now, now + backoff, ct);
             metrics.DeliveryFailed(subscription.Id);
             logger.LogInformation("Webhook {Subscription} event {Event} not delivered ({Error}); next attempt in {Backoff}.", subscription.Id, row.EventId, error, backoff);
             return;
@@ -204,7 +204,7 @@ public sealed class WebhookDispatcher(
     {
         var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, above what the subscription may carry now ({delivery.Ceiling}: the audience's ceiling, or the clearance of the admin who registered it)";
         await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
-        await store.SkippedAsync(delivery.Id, time.GetUtcNow(), ct);
+        await store.SkippedAsync(delivery, time.GetUtcNow(), ct);
         logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above what the subscription may carry now ({Ceiling}).",
             subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
     }
