@@ -324,14 +324,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
                 $"POST /v1/standards/stanag-gone/versions HTTP/1.1\r\nHost: {address.Authority}\r\nAuthorization: Bearer {TestCaller.Editor().Token()}\r\n"
                 + $"Content-Type: application/json\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(draft)}\r\n\r\n{draft}"), ct);
             // Until the write waits at the standard's lock; then the connection is reset (linger 0) with no answer read.
-            await using var watch = new Npgsql.NpgsqlConnection(app.ConnectionString);
-            await watch.OpenAsync(ct);
-            await Wait.UntilAsync(async () =>
-            {
-                await using var waiting = new Npgsql.NpgsqlCommand(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", watch);
-                return (long)(await waiting.ExecuteScalarAsync(ct))! >= 1;
-            }, TimeSpan.FromSeconds(10), "the draft's write waits at the standard's lock");
+            await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 1, "the draft's write waits at the standard's lock");
         }
 
         var store = new AuditStore(_app.Provider, app.ConnectionString);

@@ -403,30 +403,16 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         {
             await lockNation.ExecuteScalarAsync(TestContext.Current.CancellationToken);
         }
-        // Until the statements waiting for a lock (those like `query`) are `writes`, or every task in `done` is done
-        // (asked outside the held transaction, whose view of the server's activity would stay as it first read it).
-        await using var watch = new Npgsql.NpgsqlConnection(_app.ConnectionString);
-        await watch.OpenAsync(TestContext.Current.CancellationToken);
-        async Task UntilWaiting(int writes, string query, params Task[] done)
-        {
-            for (var i = 0; i < 200 && !done.All(t => t.IsCompleted); i++)
-            {
-                await using var waiting = new Npgsql.NpgsqlCommand(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE @query", watch);
-                waiting.Parameters.AddWithValue("query", query);
-                if ((long)(await waiting.ExecuteScalarAsync(TestContext.Current.CancellationToken))! >= writes) return;
-                await Task.Delay(50, TestContext.Current.CancellationToken);
-            }
-        }
+        Task UntilWaiting(int writes, Task done) => PostgresLocks.UntilWaitingAsync(_app.ConnectionString, writes, "the writes queued behind the stalled revision", done: done);
         // DEU revises 250 → 400: stalled. ITA revises a target meanwhile, then the cycle is published.
         var revision = RecordAsync(planner, "DEU", "radio-vhf", 2027, 400, status: HttpStatusCode.OK);
-        await UntilWaiting(1, "%", revision);
+        await UntilWaiting(1, revision);
         Assert.False(revision.IsCompleted);
         var other = RecordAsync(planner, "ITA", "ammo-155mm", 2027, 750, status: HttpStatusCode.OK);
         await other;
         var published = authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
         // The publication queues behind the stalled revision (or, were ids allowed out of commit order, it would not).
-        await UntilWaiting(2, "%", published);
+        await UntilWaiting(2, published);
         await held.RollbackAsync(TestContext.Current.CancellationToken);
         await Task.WhenAll(revision, other);
         await RegistryClient.Expect(await published, HttpStatusCode.Created);
@@ -850,13 +836,13 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     {
         private readonly System.Data.Common.DbConnection? _connection;
         private readonly System.Data.Common.DbTransaction? _transaction;
-        private readonly Db? _db;
+        private readonly string? _connectionString;
 
-        private LockHolder(System.Data.Common.DbConnection? connection, System.Data.Common.DbTransaction? transaction, Db? db)
+        private LockHolder(System.Data.Common.DbConnection? connection, System.Data.Common.DbTransaction? transaction, string? connectionString)
         {
             _connection = connection;
             _transaction = transaction;
-            _db = db;
+            _connectionString = connectionString;
         }
 
         public static async Task<LockHolder> TakeAsync(RegistryApp app, string? statement)
@@ -873,7 +859,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             command.Transaction = transaction;
             command.CommandText = statement;
             await command.ExecuteNonQueryAsync();
-            return new LockHolder(connection, transaction, db);
+            return new LockHolder(connection, transaction, app.ConnectionString);
         }
 
         /// <summary>
@@ -882,18 +868,11 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         /// </summary>
         public async Task WaitForWaitersAsync(int count, Task? until = null)
         {
-            if (_db is null)
+            if (_connectionString is null)
             {
                 return;
             }
-            var db = _db;
-            long waiting = 0;
-            await Wait.UntilAsync(
-                async () => until?.IsCompleted == true
-                    || (waiting = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
-                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))) >= count,
-                TimeSpan.FromSeconds(20),
-                () => $"{count} sessions waiting on a lock; {waiting} are");
+            await PostgresLocks.UntilWaitingAsync(_connectionString, count, "the writes queued behind the lock held", done: until);
         }
 
         public async ValueTask DisposeAsync()

@@ -321,9 +321,8 @@ public sealed class MultiInstanceTests(MultiInstanceFixture fixture) : IClassFix
                 await lockHead.ExecuteNonQueryAsync();
             }
             await ScalarAsync("UPDATE subscriptions SET state = 'active' WHERE id = @id");
-            await UntilAsync(async () => await ScalarAsync(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%audit_chain_head%'") >= 2,
-                "both instances' audit writers waiting for the chain head");
+            await PostgresLocks.UntilWaitingAsync(fixture.ConnectionString, 2, () => $"both instances' audit writers waiting for the chain head.{Environment.NewLine}{Logs()}",
+                "%audit_chain_head%", TimeSpan.FromSeconds(30));
             Assert.Equal(0, receiver.Arrived);
             await held.RollbackAsync();
         }

@@ -569,20 +569,7 @@ public abstract class WebhookTests(TestProvider provider)
                 await ExecuteAsync("SELECT pg_advisory_unlock(5231)");
             }
         }
-        // Until `count` sessions wait for a lock, or every task in `done` is done.
-        await using var watch = new Npgsql.NpgsqlConnection(app.ConnectionString);
-        await watch.OpenAsync(ct);
-        async Task UntilWaitingAsync(int count, params Task[] done) =>
-            await Wait.UntilAsync(async () =>
-            {
-                if (done.All(t => t.IsCompleted))
-                {
-                    return true;
-                }
-                await using var waiting = new Npgsql.NpgsqlCommand(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", watch);
-                return (long)(await waiting.ExecuteScalarAsync(ct))! >= count;
-            }, TimeSpan.FromSeconds(20), $"{count} session(s) waiting for a lock");
+        Task UntilWaitingAsync(int count, Task done) => PostgresLocks.UntilWaitingAsync(app.ConnectionString, count, "the write and the registration", done: done);
 
         // The release to the EU has queued its deliveries (to no subscription yet) and waits to commit.
         var release = app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("stanag-5231", 1, "EU");
