@@ -429,9 +429,30 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             WHERE cycle = @cycle AND audience = @audience AND revoked_at IS NULL AND classification <= @scopeLevel
             """;
 
-        internal static string Readable(VisibilityScope scope) => scope.Originator
-            ? Visibility.WithinLevel(scope, "ct.classification")
-            : $"{Visibility.WithinLevel(scope, "ct.classification")} AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL";
+        /// <summary>
+        /// The tables the scope reads: outside NATO its audience's active ones within its level; inside NATO every one within
+        /// its clearance, but for a reader speaking for no nation whose clearance covers targets of the table's cycle of
+        /// several nations and not every figure the table was computed from (<see cref="PartlyKnown"/>).
+        /// </summary>
+        internal static string Readable(VisibilityScope scope) => !scope.Originator
+            ? $"{Visibility.WithinLevel(scope, "ct.classification")} AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL"
+            : scope.Nation is null ? $"{Visibility.WithinLevel(scope, "ct.classification")} AND NOT {PartlyKnown}" : Visibility.WithinLevel(scope, "ct.classification");
+
+        /// <summary>
+        /// Whether a NATO reader cleared <c>@scopeLevel</c> reads targets of the table's cycle of more than one nation (any
+        /// row within its clearance, older or later ones too: what it once read it still knows) while a figure the table
+        /// was computed from (a cell's latest row up to its snapshot) is above its clearance. Such a reader is a coalition
+        /// of nations, which the audit does not protect against: a published cell less the figures it knows is the hidden
+        /// one. A reader speaking for a nation reads its own nation's targets only, an insider the audit protects against.
+        /// </summary>
+        private const string PartlyKnown = """
+            (EXISTS (SELECT 1 FROM capability_targets th
+                     WHERE th.cycle = ct.cycle AND th.id <= ct.target_snapshot AND th.classification > @scopeLevel AND NOT EXISTS (
+                         SELECT 1 FROM capability_targets tn
+                         WHERE tn.cycle = th.cycle AND tn.nation = th.nation AND tn.capability = th.capability AND tn.horizon = th.horizon
+                           AND tn.id > th.id AND tn.id <= ct.target_snapshot))
+             AND (SELECT COUNT(DISTINCT tk.nation) FROM capability_targets tk WHERE tk.cycle = ct.cycle AND tk.classification <= @scopeLevel) > 1)
+            """;
 
         public static string Tables(VisibilityScope scope) =>
             $"SELECT {TableColumns} FROM capability_tables ct WHERE {Readable(scope)} ORDER BY ct.cycle, ct.audience, ct.id";

@@ -568,6 +568,65 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A NATO reader whose clearance covers the targets of several nations of a cycle but not another's knows, from the
+    /// raw targets, every figure of a published cell but that nation's: it reads the hidden figure as the cell less what
+    /// it knows. The audit protects a nation against one other nation at a time; such a reader is several. Every target
+    /// NATO RESTRICTED but France's (NATO SECRET), a NATO RESTRICTED table to INDUSTRY: a reader cleared NATO RESTRICTED
+    /// read France's 155 mm figure for 2027 (1000) as the published cell (3400) less Germany's, Poland's and Italy's.
+    /// Such a reader reads none of the cycle's tables; one cleared for every target, or for none, or for one nation's
+    /// alone (an insider the audit protects against), reads them.
+    /// </summary>
+    [Fact]
+    public async Task ANatoReaderClearedForSeveralNationsTargetsButNotAnothersNeverReadsItsFigureOffATable()
+    {
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NS" : "NR");
+        }
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        var reader = _app.As(TestCaller.NatoReader("NR"));
+        var known = (await reader.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"))
+            .Select(t => (Nation: t!["nation"]!.GetValue<string>(), Capability: t["capability"]!.GetValue<string>(), Horizon: t["horizon"]!.GetValue<int>(), Quantity: t["quantity"]!.GetValue<long>()))
+            .ToList();
+        Assert.DoesNotContain(known, t => t.Nation == "FRA");
+        Assert.True(known.Select(t => t.Nation).Distinct().Count() > 1);
+        using var answer = await reader.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        if (answer.StatusCode == HttpStatusCode.OK)
+        {
+            var table = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
+            var groups = table["capabilities"]!.AsArray().ToDictionary(c => c!["code"]!.GetValue<string>(), c => c!["group"]!.GetValue<string>());
+            var horizons = table["horizons"]!.AsArray().Select(h => h!.GetValue<int>()).ToList();
+            foreach (var cell in table["cells"]!.AsArray())
+            {
+                if (cell!["value"] is not { } value)
+                {
+                    continue;
+                }
+                var row = cell["row"]!.GetValue<string>();
+                var column = cell["column"]!.GetValue<string>();
+                bool Sums(string capability, int horizon) =>
+                    groups.ContainsKey(capability)
+                    && (row == "total" || row == capability || row == $"group:{groups[capability]}")
+                    && (column == "total" || column == horizon.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var france = Targets.Where(t => t.Nation == "FRA" && Sums(t.Capability, t.Horizon)).Sum(t => t.Quantity);
+                var rest = known.Where(t => Sums(t.Capability, t.Horizon)).Sum(t => t.Quantity);
+                Assert.False(france > 0 && value.GetValue<long>() - rest == france,
+                    $"{row}/{column} published as {value} to a reader who knows every figure in it but France's: France's {france}");
+            }
+        }
+        else
+        {
+            await ProblemAssertions.ProblemAsync(answer, HttpStatusCode.NotFound);
+            Assert.Empty(await reader.GetJsonArrayAsync("/v1/capability-tables"));
+        }
+        // Cleared for every target, or for none of them, a NATO reader reads the table.
+        await RegistryClient.Expect(await _app.As(TestCaller.NatoReader("NS")).GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.OK);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
