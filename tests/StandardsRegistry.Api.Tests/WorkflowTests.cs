@@ -460,6 +460,38 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(edition, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}"))["edition"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// A release is kept from the first whole millisecond not before the time asked: a time within the last millisecond
+    /// of year 9999 (after its start) has none, and is refused by name, writing nothing; the last whole millisecond itself
+    /// is a release like any other. Kept as the millisecond after it, such a release was answered 500 once it had
+    /// committed (its audit entry saying 201), and from then on the edition's release history, the conflict answered to
+    /// another release and the revocation all answered 500.
+    /// </summary>
+    [Fact]
+    public async Task AReleaseFromAfterTheLastWholeMillisecondIsRefusedByNameAndWritesNothing()
+    {
+        var edition = await PublishedAsync("NR");
+        var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
+
+        foreach (var after in new[] { "9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59.9991Z" })
+        {
+            await ErrorsAsync(await _authority.PutAsync(url, JsonContent.Create(new { reason = "After the end of time.", effectiveFrom = after })), "effectiveFrom");
+        }
+        Assert.Empty(await HistoryAsync(edition));
+
+        var last = DateTimeOffset.Parse("9999-12-31T23:59:59.999Z", System.Globalization.CultureInfo.InvariantCulture);
+        var response = await _authority.PutAsJsonAsync(url, new { reason = "At the end of time.", effectiveFrom = last });
+        await RegistryClient.Expect(response, HttpStatusCode.Created);
+        var record = await response.JsonAsync();
+        Assert.Equal("pending", record["state"]!.GetValue<string>());
+        Assert.Equal(last, record["effectiveFrom"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(record.ToJsonString(), Assert.Single(await HistoryAsync(edition))!.ToJsonString());
+        await ProblemAsync(await _authority.PutAsJsonAsync(url, new { reason = "Now." }), HttpStatusCode.Conflict);
+        await AssertEuCannotSeeAsync(edition);
+        await RegistryClient.Expect(await _authority.DeleteAsync($"{url}?reason=changed"), HttpStatusCode.OK);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task ABackdatedReleaseIsRefusedByNameAndWritesNothing()
     {

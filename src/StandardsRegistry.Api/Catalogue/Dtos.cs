@@ -153,12 +153,22 @@ public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFro
     /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
     private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The last whole millisecond a time can hold. A release takes effect at the first whole millisecond not before the
+    /// time asked (ReleaseStore), and a time after this one has none.
+    /// </summary>
+    internal static readonly DateTimeOffset LastWholeMillisecond = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
+
     public void Validate(ValidationErrors errors, Caller caller)
     {
         errors.Required("reason", Reason, Limits.ReasonLength);
         if (EffectiveFrom is { } from && from < caller.Now - Skew)
         {
             errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
+        }
+        else if (EffectiveFrom > LastWholeMillisecond)
+        {
+            errors.Add("effectiveFrom", $"'effectiveFrom' must not be later than {LastWholeMillisecond.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)}: a release takes effect at a whole millisecond.");
         }
     }
 }
