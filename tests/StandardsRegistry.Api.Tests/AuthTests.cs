@@ -219,7 +219,8 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
     public static TheoryData<string> BrokenTokens =>
         ["expired", "other-key", "wrong-issuer", "wrong-audience", "alg-none", "alg-none-no-dot", "no-signature", "tampered-payload", "not-a-jwt", "empty",
          "alg-none-in-capitals", "alg-swapped-to-hs512", "alg-swapped-to-rs256", "kid-path-injection", "jku-to-elsewhere", "not-yet-valid", "no-expiry",
-         "issuer-with-trailing-space", "audience-array-without-ours", "jwe-shaped", "two-tokens", "huge-signature"];
+         "issuer-with-trailing-space", "audience-array-without-ours", "jwe-shaped", "two-tokens", "huge-signature",
+         "expired-two-minutes-ago", "valid-in-two-minutes"];
 
     internal static string Broken(string kind)
     {
@@ -244,6 +245,10 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
             "jku-to-elsewhere" => Tokens.FromPayload(EditorPayload, new Dictionary<string, object> { ["jku"] = "https://attacker.example/jwks.json" }, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             "not-yet-valid" => Tokens.FromPayload(EditorPayload.Replace("{", $$"""{"nbf":{{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}},"exp":{{DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeSeconds()}},""", StringComparison.Ordinal)),
             "no-expiry" => WithoutExpiry(),
+            // Within the framework's default clock skew (five minutes), which accepted both: an expired token lived five
+            // minutes longer than its issuer said. One minute is tolerated, as for a release's effective time.
+            "expired-two-minutes-ago" => Tokens.FromPayload(EditorPayload.Replace("{", $$"""{"nbf":{{DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds()}},"exp":{{DateTimeOffset.UtcNow.AddMinutes(-2).ToUnixTimeSeconds()}},""", StringComparison.Ordinal)),
+            "valid-in-two-minutes" => Tokens.FromPayload(EditorPayload.Replace("{", $$"""{"nbf":{{DateTimeOffset.UtcNow.AddMinutes(2).ToUnixTimeSeconds()}},""", StringComparison.Ordinal)),
             "issuer-with-trailing-space" => Tokens.Create(claims, issuer: Tokens.Issuer + " "),
             "audience-array-without-ours" => Tokens.FromPayload(EditorPayload.Replace("{", """{"aud":["another-service","standards-registry "],""", StringComparison.Ordinal)),
             "jwe-shaped" => string.Join('.', Enumerable.Repeat(B64("""{"alg":"dir","enc":"A256GCM"}"""), 5)),

@@ -54,7 +54,9 @@ public sealed class StartupTests
     /// <summary>
     /// Token settings the service cannot use. Each started the service, healthy: a key that is not base64 answered every
     /// request with a token 500, an http authority every request (health checks included) 500, a short key or a key of an
-    /// issuer that is not valid refused every token (401) with nothing saying why.
+    /// issuer that is not valid refused every token (401) with nothing saying why. An http metadata address (the
+    /// authority's discovery document, which the section may name instead of the authority) was not checked until
+    /// 2026-12-07: every request, health probes included, answered 500.
     /// </summary>
     [Theory]
     [InlineData("SigningKeys__0__Value", "not base64!", "Authentication:Schemes:Bearer:SigningKeys:0:Value is not base64")]
@@ -62,6 +64,8 @@ public sealed class StartupTests
     [InlineData("SigningKeys__0__Issuer", "registry-test", "Authentication:Schemes:Bearer:SigningKeys:0:Issuer is 'registry-test'")]
     [InlineData("Authority", "http://127.0.0.1:1", "Authentication:Schemes:Bearer:Authority is 'http://127.0.0.1:1'")]
     [InlineData("Authority", "login.example", "Authentication:Schemes:Bearer:Authority is 'login.example'")]
+    [InlineData("MetadataAddress", "http://127.0.0.1:1/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'http://127.0.0.1:1/.well-known/openid-configuration'")]
+    [InlineData("MetadataAddress", "login.example/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'login.example/.well-known/openid-configuration'")]
     public async Task AnUnusableTokenSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
         AssertStoppedWithOneLine(await RunServiceAsync(new()

@@ -734,6 +734,45 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal([Key], (await _eu.GetJsonAsync($"/v1/standards/{Key}/current"))["chain"]?.AsArray().Select(k => k!.GetValue<string>()) ?? []);
     }
 
+    /// <summary>
+    /// Audiences are data: an operator may delete one, PUBLIC included (before anything is released to it), to have no
+    /// anonymous readers. Anonymous callers then read nothing, as a deleted audience's readers do (the ceiling the table
+    /// says is none), and NATO reads on. Every request an anonymous caller made answered 500 (the scope of a community
+    /// without its audience row was taken for a programming error); so did a token's request whose community was deleted
+    /// between the audience cache its claims were checked against and the one its caller was bound with.
+    /// </summary>
+    [Fact]
+    public async Task WithThePublicAudienceDeletedAnonymousCallersReadNothingAndNothingFails()
+    {
+        await using var migrated = new RegistryApp(provider: provider).Start();
+        using (var db = TestDb.Open(migrated.Provider, migrated.ConnectionString))
+        {
+            await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync("DELETE FROM audiences WHERE code = 'PUBLIC'")));
+        }
+        // A process of its own, whose audience cache never held PUBLIC.
+        await using var app = await migrated.RestartAsync();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync(Key);
+        var edition = await editor.CreateDraftAsync(Key);
+        await editor.PublishAsync(Key, edition);
+        var anonymous = app.Anonymous();
+
+        Assert.Empty((await anonymous.GetJsonAsync("/v1/standards"))["items"]!.AsArray());
+        foreach (var url in new[] { $"/v1/standards/{Key}", $"/v1/standards/{Key}/versions", $"/v1/standards/{Key}/versions/latest", $"/v1/standards/{Key}/versions/{edition}" })
+        {
+            await ProblemAsync(await anonymous.GetAsync(url), HttpStatusCode.NotFound);
+        }
+        foreach (var url in new[] { "/v1/feed", "/v1/export", "/v1/responses", "/v1/capability-tables" })
+        {
+            var response = await anonymous.GetAsync(url);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{url}: {(int)response.StatusCode}");
+            Assert.DoesNotContain(Key, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        await ProblemAsync(await anonymous.PutAsJsonAsync($"/v1/standards/{Key}/versions/{edition}/releases/PUBLIC", new { reason = "Open it." }), HttpStatusCode.Unauthorized);
+        Assert.Equal(edition, (await app.As(TestCaller.NatoReader("NU")).GetJsonAsync($"/v1/standards/{Key}/versions/latest"))["edition"]!.GetValue<int>());
+        Assert.Empty(app.ServerErrors);
+    }
+
     /// <summary>Sets an audience's accreditation ceiling as an operator does today: by editing the database (no route changes it).</summary>
     private async Task SetCeilingAsync(string audience, Classification ceiling)
     {

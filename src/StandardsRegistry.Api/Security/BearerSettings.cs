@@ -11,7 +11,7 @@ namespace StandardsRegistry.Api.Security;
 /// an issuer had two. Checked at
 /// start with the authority: a key or an authority the service cannot use stops it with one line naming the setting,
 /// where it used to start healthy and answer every token 401 (a short key, a key of no valid issuer) or 500 (a key that
-/// is not base64; an http authority, every request).
+/// is not base64; an http authority or metadata address, every request).
 /// </summary>
 public sealed class BearerSettings : IValidatableObject
 {
@@ -22,6 +22,9 @@ public sealed class BearerSettings : IValidatableObject
 
     /// <summary>The OIDC authority whose keys sign the tokens (production): https, unless <see cref="RequireHttpsMetadata"/> is off.</summary>
     public string? Authority { get; set; }
+
+    /// <summary>The authority's discovery document, when named instead of (or beside) the authority: https alike.</summary>
+    public string? MetadataAddress { get; set; }
 
     public bool RequireHttpsMetadata { get; set; } = true;
 
@@ -60,13 +63,21 @@ public sealed class BearerSettings : IValidatableObject
                 yield return new ValidationResult($"{name}:Value has {bits} bits; a signing key needs at least {MinKeyBits} (HS256).", [nameof(SigningKeys)]);
             }
         }
-        if (!string.IsNullOrEmpty(Authority) && !(Uri.TryCreate(Authority, UriKind.Absolute, out var authority)
-            && (authority.Scheme == Uri.UriSchemeHttps || (authority.Scheme == Uri.UriSchemeHttp && !RequireHttpsMetadata))))
+        if (!string.IsNullOrEmpty(Authority) && !Usable(Authority))
         {
             yield return new ValidationResult(
                 $"{Section}:Authority is '{Authority}'; it must be the absolute https URL of the OIDC authority whose keys sign the tokens.", [nameof(Authority)]);
         }
+        if (!string.IsNullOrEmpty(MetadataAddress) && !Usable(MetadataAddress))
+        {
+            yield return new ValidationResult(
+                $"{Section}:MetadataAddress is '{MetadataAddress}'; it must be the absolute https URL of the OIDC authority's discovery document.", [nameof(MetadataAddress)]);
+        }
     }
+
+    /// <summary>An absolute https URL (or http, when <see cref="RequireHttpsMetadata"/> is off), as the token handler requires of both.</summary>
+    private bool Usable(string address) => Uri.TryCreate(address, UriKind.Absolute, out var url)
+        && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !RequireHttpsMetadata));
 
     private static int? KeyBits(string? value)
     {

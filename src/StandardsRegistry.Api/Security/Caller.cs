@@ -19,7 +19,7 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
         var services = context.RequestServices;
         var audiences = await services.GetRequiredService<AudienceCache>().GetAsync(context.RequestAborted);
         var principal = context.User.RegistryPrincipal();
-        audiences.TryGetValue(principal.Community, out var audience);
+        var audience = principal.IsNato ? null : audiences.GetValueOrDefault(principal.Community) ?? Deleted(principal.Community);
         var now = services.GetRequiredService<RegistryClock>().Now;
         var caller = new Caller(principal, ReleaseRule.ScopeFor(principal, audience), now) { Actor = ActorOf(context.User, context) };
         context.Features.Set(caller);
@@ -27,6 +27,14 @@ public sealed record Caller(Principal Principal, VisibilityScope Scope, DateTime
     }
 
     public string Subject => Principal.Subject;
+
+    /// <summary>
+    /// The audience of a community whose row is gone: an operator deleted it (PUBLIC, say, to have no anonymous readers),
+    /// or deleted it between the audience cache the token's claims were checked against and the one read here. Its
+    /// readers read nothing, as every deleted audience's do: each read holds the markings to the ceiling the table says
+    /// now, and there is none. (Its scope used to be refused as a programming error: every such request answered 500.)
+    /// </summary>
+    private static Audience Deleted(string community) => new(community, community, Classification.NU, MarkingScheme.Nato);
 
     /// <summary>
     /// The scope release decisions are made in: every edition the caller's clearance covers, drafts included, so
