@@ -356,15 +356,17 @@ public abstract partial class BadInputTests
     // ---------------------------------------------------------------- a charset the service cannot read
 
     /// <summary>
-    /// A JSON body declared in a charset .NET does not know (an alias, a made-up name, quoted or not, an empty value) is the
-    /// client's 415 naming the charset on every route that reads a body, not a 500 from the framework's reader; nothing
-    /// is written.
+    /// A JSON body declared in a charset .NET does not know (an alias, a made-up name, quoted or not, an empty value) or
+    /// will not decode (UTF-7, which .NET refuses with another exception than an unknown name) is the client's 415 naming
+    /// the charset on every route that reads a body, not a 500 from the framework's reader; nothing is written.
     /// </summary>
     [Theory]
     [InlineData("x-unknown")]
     [InlineData("UTF8")]
     [InlineData("\"x-unknown\"")]
     [InlineData("")]
+    [InlineData("utf-7")]
+    [InlineData("\"UTF-7\"")]
     public async Task ABodyInACharsetTheServiceCannotReadIsRefusedWith415NamingItAndWritesNothing(string charset)
     {
         var before = await _editor.SnapshotAsync();

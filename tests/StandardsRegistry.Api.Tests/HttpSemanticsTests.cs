@@ -138,6 +138,52 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         await ProblemAsync(await editor.SendAsync(put), HttpStatusCode.PreconditionFailed);
     }
 
+    /// <summary>
+    /// Every answer of the API says how it may be cached: a read with an ETag as every read does (anonymous: public,
+    /// identified: private; always revalidated, varying by Authorization), anything else — the reads without a validator
+    /// (raw capability targets and their preview, release histories, subscriptions, the audit trail: classified or
+    /// principal-specific), problems (a 404 is heuristically cacheable, and an anonymous one served from a cache to an
+    /// identified caller would answer it wrongly), write answers — <c>no-store</c>. Until 2026-12-07 those said nothing,
+    /// which let any cache keep them and judge their freshness by itself.
+    /// </summary>
+    [Fact]
+    public async Task EveryAnswerOfTheApiSaysHowItMayBeCached()
+    {
+        var everyRole = new TestCaller("root@nato", "NATO", "CTS", "editor", "release-authority", "admin", "planner", "consumer");
+        var callers = new (HttpClient Client, bool Identified)[] { (_app.Anonymous(), false), (_app.As(TestCaller.Eu("NS")), true), (_app.As(everyRole), true) };
+        var urls = GetRoutes().Where(u => u.StartsWith("/v1/", StringComparison.Ordinal)).ToList();
+        urls.AddRange(urls.Select(u => u.Replace("stanag-2310", "never-existed", StringComparison.Ordinal)).ToList());
+        var checkedUncached = 0;
+        foreach (var url in urls.Distinct())
+        {
+            foreach (var (client, identified) in callers)
+            {
+                using var response = await client.GetAsync(url);
+                checkedUncached += Judge(response, identified, $"GET {url}") ? 0 : 1;
+            }
+        }
+        using var write = await _app.As(TestCaller.Editor()).PostAsync("/v1/standards", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, write.StatusCode);
+        Judge(write, identified: true, "POST /v1/standards");
+        // The routes without a validator were among those asked, with a 200.
+        Assert.True(checkedUncached >= 20, $"{checkedUncached} answers without an ETag");
+
+        static bool Judge(HttpResponseMessage response, bool identified, string what)
+        {
+            var directives = string.Join(", ", response.Headers.NonValidated.TryGetValues("Cache-Control", out var values) ? values : [])
+                .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+            var said = $"{what} as {(identified ? "an identified caller" : "anonymous")} -> {(int)response.StatusCode}, Cache-Control: {string.Join(", ", directives)}";
+            if (response.Headers.ETag is null)
+            {
+                Assert.True(directives.Contains("no-store"), said);
+                return false;
+            }
+            Assert.True(directives.SequenceEqual(identified ? ["no-cache", "private"] : ["no-cache", "public"]), said);
+            Assert.Contains("Authorization", response.Headers.Vary);
+            return true;
+        }
+    }
+
     [Fact]
     public async Task AnUnknownOpenApiDocumentIsAProblemWithAType()
     {

@@ -28,9 +28,10 @@ public sealed class ExceptionProblems(IProblemDetailsService problems, SqlDialec
             BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad when IsMissingBody(bad) =>
                 (StatusCodes.Status400BadRequest, "A JSON request body is required."),
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
-            // The JSON reader cannot decode a body in a charset .NET does not know (charset=UTF8, an empty or quoted value):
-            // the client's 415, as for a body that is not JSON. Thrown while binding, before any handler ran.
-            InvalidOperationException { InnerException: ArgumentException } when IsUnknownCharset(exception) =>
+            // The JSON reader cannot decode a body in a charset .NET does not know (charset=UTF8, an empty or quoted value:
+            // an ArgumentException inside) or will not decode (UTF-7: a NotSupportedException inside): the client's 415, as
+            // for a body that is not JSON. Thrown while binding, before any handler ran.
+            InvalidOperationException { InnerException: ArgumentException or NotSupportedException } when IsUnknownCharset(exception) =>
                 (StatusCodes.Status415UnsupportedMediaType, $"The request body's charset '{Charset(httpContext.Request)}' is not one this service reads; send JSON in UTF-8."),
             // Fail secure: what the trail cannot record is not done. Logged once by the trail, not per request.
             Audit.AuditUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The audit trail cannot be written, so nothing it would have to record is served; retry later."),

@@ -118,8 +118,9 @@ public static class OpenApiSetup
         context.Request.RouteValues["documentName"] as string == OpenApiDocument;
 
     /// <summary>
-    /// Keeps the registry's one document, whoever asks (a token changes nothing in it), for the life of the process;
-    /// anything else on the route (a 404 for another name) is answered afresh.
+    /// Keeps the registry's one document, whoever asks (a token changes nothing in it) and by whatever host name (the
+    /// document names its server itself), for the life of the process; anything else on the route (a 404 for another
+    /// name) is answered afresh.
     /// </summary>
     private sealed class KeepTheDocument : IOutputCachePolicy
     {
@@ -130,6 +131,9 @@ public static class OpenApiSetup
             context.AllowCacheLookup = keep;
             context.AllowCacheStorage = keep;
             context.AllowLocking = keep;
+            // The cache's key holds the Host header by default, which the caller chooses: each made-up name would be
+            // generated anew, and kept.
+            context.CacheVaryByRules.VaryByHost = false;
             context.ResponseExpirationTimeSpan = TimeSpan.FromDays(365);
             return ValueTask.CompletedTask;
         }

@@ -115,6 +115,9 @@ public static class RequestLimits
     /// </summary>
     public const string RequestIdHeader = "Registry-Request-Id";
 
+    /// <summary>Where the API's routes live (the catalogue page, Swagger UI, the OpenAPI document and health are outside).</summary>
+    private static readonly PathString ApiPath = "/v1";
+
     /// <summary>
     /// First in the pipeline: the request's id (<see cref="HttpContext.TraceIdentifier"/>, which the audit entry records
     /// and <see cref="RequestIdHeader"/> sends) is 128 random bits. Kestrel's own is its connection counter and the
@@ -129,8 +132,9 @@ public static class RequestLimits
 
     /// <summary>
     /// Every response says nosniff and carries its request id, the one its audit entry records (<see cref="RequestIdHeader"/>),
-    /// both set when the response starts, so handlers that clear the response keep them; outside Development, plain
-    /// HTTP is redirected to HTTPS and HTTPS answers carry HSTS.
+    /// both set when the response starts, so handlers that clear the response keep them; an answer of the API that does
+    /// not say how it may be cached (a read without an ETag, a problem, a write's answer) is <c>no-store</c>; outside
+    /// Development, plain HTTP is redirected to HTTPS and HTTPS answers carry HSTS.
     /// </summary>
     public static WebApplication UseResponseHardening(this WebApplication app)
     {
@@ -139,8 +143,16 @@ public static class RequestLimits
             context.Response.OnStarting(static state =>
             {
                 var context = (HttpContext)state;
-                context.Response.Headers.XContentTypeOptions = "nosniff";
-                context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers[RequestIdHeader] = context.TraceIdentifier;
+                // Reads with an ETag say public or private, always revalidated (ETags.WriteAsync). The rest of the API said
+                // nothing, so any cache could keep them — raw targets, the audit trail, an anonymous 404 it would then
+                // serve to an identified caller — and judge their freshness by itself.
+                if (!headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.CacheControl) && context.Request.Path.StartsWithSegments(ApiPath))
+                {
+                    headers.CacheControl = "no-store";
+                }
                 return Task.CompletedTask;
             }, context);
             return next(context);
