@@ -75,4 +75,10 @@ public static class AuditActions
 
     /// <summary>A time the trail could not be written, recorded once it can again.</summary>
     public const string AuditOutage = "audit.outage";
+
+    /// <summary>
+    /// The service started with the recording of content reads off (<c>Audit:RecordReads=false</c>, for measuring what
+    /// recording costs): the trail itself says from when reads were served without an entry.
+    /// </summary>
+    public const string AuditReadsOff = "audit.reads-off";
 }

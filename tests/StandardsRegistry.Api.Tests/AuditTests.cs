@@ -585,6 +585,26 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.True((bool)verified["valid"]!, verified.ToJsonString());
     }
 
+    /// <summary>
+    /// <c>Audit:RecordReads=false</c> exists to measure what recording costs, and nothing stops a production start with
+    /// it: content reads then leave no entry, and the trail said nothing of it. It now says from when.
+    /// </summary>
+    [Fact]
+    public async Task AStartWithReadsUnrecordedIsOnRecord()
+    {
+        await PublishedAndReleasedAsync();
+        await using var unrecorded = await _app.RestartAsync(new Dictionary<string, string> { ["Audit:RecordReads"] = "false" });
+        await RegistryClient.Expect(await unrecorded.As(TestCaller.Eu("NS")).GetAsync("/v1/standards/stanag-1/versions/1"), HttpStatusCode.OK);
+        var admin = unrecorded.As(TestCaller.Admin());
+
+        var off = await admin.AuditEntriesAsync("subject=audit-trail", e => e.Count >= 1);
+        var reads = await admin.GetJsonAsync("/v1/audit?key=stanag-1");
+
+        Assert.Equal(["audit.reads-off 0"], off.Select(e => $"{e["action"]} {e["status"]}"));
+        Assert.Contains("Audit:RecordReads is false", (string)off[0]["detail"]!, StringComparison.Ordinal);
+        Assert.DoesNotContain(reads["items"]!.AsArray(), e => (string?)e!["action"] == "version.read");
+    }
+
     [Fact]
     public async Task ARequestRefusedBeforeItsTokenIsReadIsRecordedAsTheTokensSubject()
     {

@@ -213,6 +213,15 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!_options.RecordReads)
+        {
+            // Nothing stops an operator from setting it in production, so the gap is on record where an auditor looks:
+            // the trail says from when content reads went unrecorded (the first entry of the queue, before any request).
+            _logger.LogWarning("Audit:RecordReads is false: content reads are served without an audit entry. It exists to measure what recording costs; never set it in production.");
+            _queue.Writer.TryWrite(new Pending(AuditActor.System("audit-trail").Entry(AuditActions.AuditReadsOff, 0, _clock.Now,
+                detail: "Audit:RecordReads is false: content reads are served without an entry from now until a start with it true."), null));
+            _queued.Set();
+        }
         new Thread(WriteLoop) { IsBackground = true, Name = "audit-writer" }.Start();
         return Task.CompletedTask;
     }

@@ -61,14 +61,19 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// <summary>
     /// Stops this host gracefully and starts another on the same database with the same settings, as an operator
     /// restarting the service: what the database holds stays, what the process held (caches, leases) does not. The new
-    /// host owns the database; dispose both.
+    /// host owns the database; dispose both. <paramref name="settings"/>: configuration changed for the new host.
     /// </summary>
-    public async Task<RegistryApp> RestartAsync()
+    public async Task<RegistryApp> RestartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         await StopAsync();
         AssertNoServerErrorsOrContractViolations();
         _handedOver = true;
-        return new RegistryApp(_database, _seed, _settings, _environment).Start();
+        var changed = new Dictionary<string, string>(_settings);
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            changed[name] = value;
+        }
+        return new RegistryApp(_database, _seed, changed, _environment).Start();
     }
 
     /// <summary>
