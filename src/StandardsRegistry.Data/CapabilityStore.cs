@@ -436,7 +436,9 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         /// </summary>
         internal static string Readable(VisibilityScope scope) => !scope.Originator
             ? $"{Visibility.WithinLevel(scope, "ct.classification")} AND ct.audience = @scopeCommunity AND ct.revoked_at IS NULL"
-            : scope.Nation is null ? $"{Visibility.WithinLevel(scope, "ct.classification")} AND NOT {PartlyKnown}" : Visibility.WithinLevel(scope, "ct.classification");
+            // A reader cleared to the top of the scale knows every figure: the check would scan the cycle's rows for nothing.
+            : scope.Nation is null && scope.MaxLevel < Classification.CTS ? $"{Visibility.WithinLevel(scope, "ct.classification")} AND NOT {PartlyKnown}"
+            : Visibility.WithinLevel(scope, "ct.classification");
 
         /// <summary>
         /// Whether a NATO reader cleared <c>@scopeLevel</c> reads targets of the table's cycle of more than one nation (any
