@@ -56,6 +56,43 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         Assert.Equal(journalBefore, await JournalAsync());
     }
 
+    /// <summary>
+    /// docs/design.md §9: migrations may run from several instances at once. Two instances starting together on a database
+    /// one script behind (an upgrade) both read the journal, find the script missing and run it: the second ran it again
+    /// once the first had committed ("column already exists") and did not start. The script's table is held here until
+    /// both are waiting, so they are inside the migration together however they are scheduled.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstancesMigratingAtOnceBothSucceedAndApplyEachScriptOnce()
+    {
+        Assert.SkipWhen(Provider != TestProvider.Postgres, "PostgreSQL is the server database the suite can run several instances on here");
+        MigrateBefore("0031");
+        Task<IReadOnlyList<string>>[] instances;
+        using (var hold = OpenConnection())
+        {
+            using var held = hold.BeginTransaction();
+            await hold.ExecuteAsync("LOCK TABLE webhook_outbox IN ACCESS EXCLUSIVE MODE", transaction: held);
+            instances = [Task.Run(MigrateRest), Task.Run(MigrateRest)];
+            var waiting = System.Diagnostics.Stopwatch.StartNew();
+            using var watch = OpenConnection();
+            while (await watch.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") < 2
+                && !instances.Any(i => i.IsCompleted))
+            {
+                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(30), "both instances waiting inside the migration");
+                await Task.Delay(10);
+            }
+            held.Rollback();
+        }
+
+        var applied = await Task.WhenAll(instances).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal([[$"db.{Provider.Name}/0031_outbox_generation.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
+        var journal = await JournalAsync();
+        Assert.Equal(journal.Distinct(), journal);
+        Assert.True(new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).IsUpToDate());
+    }
+
     [Fact]
     public async Task ADatabaseThatRan0021AsFirstShippedGetsTheOpaqueIdsOfItsResponsesAndTables()
     {
