@@ -43,7 +43,7 @@ internal sealed class PostgresDialect : SqlDialect
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
-        // The registry keeps no session state on a connection (no SET, temporary table, advisory lock — but the migrations', on an unpooled connection of its own — or LISTEN; each
+        // The registry keeps no session state on a connection (no SET, temporary table, advisory lock or LISTEN; each
         // transaction names its isolation level), so a pooled connection need not be reset when it is returned:
         // Npgsql's reset is seven statements the server runs on every checkout, a third of all statements under load.
         if (!Names(connectionString, "noresetonclose"))
@@ -71,15 +71,16 @@ internal sealed class PostgresDialect : SqlDialect
 
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.PostgresqlDatabase(connectionString);
 
-    /// <summary>The key of the session advisory lock migrations run under (any constant the registry alone uses).</summary>
+    /// <summary>The key of the advisory lock migrations run under (any constant the registry alone uses).</summary>
     private const long MigrationLockKey = 0x5354_414E_4147_0001;
 
     /// <summary>
-    /// A session advisory lock on a connection of its own, outside the pool: DbUp keeps no lock, so two instances starting
-    /// together both read the journal, both ran a missing script, and the second failed on what the first had made and
-    /// did not start. Closing the connection (or the process dying) ends the session and its lock; unpooled, so a pooled
-    /// connection, never reset on return (see <see cref="Normalize"/>), cannot keep it. Waits as long as the other
-    /// instance migrates (no command timeout): a large database's script may take minutes.
+    /// A transaction-level advisory lock, in a transaction held open on a connection of its own outside the pool: DbUp
+    /// keeps no lock, so two instances starting together both read the journal, both ran a missing script, and the
+    /// second failed on what the first had made and did not start. Disposing rolls the transaction back (or the process
+    /// dying ends the session), which releases the lock; being transaction-level, it can never stay on a session (see
+    /// <see cref="Normalize"/>). Waits as long as the other instance migrates (no command timeout): a large database's
+    /// script may take minutes.
     /// </summary>
     internal override IDisposable? LockMigrations(string connectionString)
     {
@@ -87,7 +88,8 @@ internal sealed class PostgresDialect : SqlDialect
         try
         {
             connection.Open();
-            using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 0 };
+            var transaction = connection.BeginTransaction();
+            using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction) { CommandTimeout = 0 };
             command.Parameters.AddWithValue("key", MigrationLockKey);
             command.ExecuteNonQuery();
             return connection;
