@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace StandardsRegistry.Data;
 
-/// <summary>Applies the provider's journaled migration scripts (db/&lt;provider&gt;/), one transaction per script.</summary>
+/// <summary>
+/// Applies the provider's journaled migration scripts (db/&lt;provider&gt;/), one transaction per script, under the
+/// database's migration lock (<see cref="SqlDialect.LockMigrations"/>) where the provider has one.
+/// </summary>
 public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
 {
     /// <summary>Applies what the journal lacks; returns the names of the scripts applied.</summary>
@@ -22,6 +25,16 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
                 throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
             }
         }
+        IDisposable? migrationLock;
+        try
+        {
+            migrationLock = db.Dialect.LockMigrations(db.ConnectionString);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
+        }
+        using var held = migrationLock;
         var engine = db.Dialect.MigrationEngine(db.ConnectionString, new Log(logger));
         RefuseANewerDatabase(engine);
         var result = engine.PerformUpgrade();

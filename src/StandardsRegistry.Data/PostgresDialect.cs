@@ -71,6 +71,36 @@ internal sealed class PostgresDialect : SqlDialect
 
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.PostgresqlDatabase(connectionString);
 
+    /// <summary>The key of the advisory lock migrations run under (any constant the registry alone uses).</summary>
+    private const long MigrationLockKey = 0x5354_414E_4147_0001;
+
+    /// <summary>
+    /// A transaction-level advisory lock, in a transaction held open on a connection of its own outside the pool: DbUp
+    /// keeps no lock, so two instances starting together both read the journal, both ran a missing script, and the
+    /// second failed on what the first had made and did not start. Disposing rolls the transaction back (or the process
+    /// dying ends the session), which releases the lock; being transaction-level, it can never stay on a session (see
+    /// <see cref="Normalize"/>). Waits as long as the other instance migrates (no command timeout): a large database's
+    /// script may take minutes.
+    /// </summary>
+    internal override IDisposable? LockMigrations(string connectionString)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            connection.Open();
+            var transaction = connection.BeginTransaction();
+            using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction) { CommandTimeout = 0 };
+            command.Parameters.AddWithValue("key", MigrationLockKey);
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>REPEATABLE READ is PostgreSQL's snapshot isolation; readers never block writers.</summary>
     public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);

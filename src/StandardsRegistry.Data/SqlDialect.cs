@@ -80,6 +80,13 @@ public abstract class SqlDialect
     internal abstract UpgradeEngineBuilder Migrations(string connectionString);
 
     /// <summary>
+    /// Holds the database's migration lock until disposed, so instances starting together migrate one after another: the
+    /// journal is read and the scripts run under it, and a second instance finds what the first applied. Null where the
+    /// provider takes none (SQLite: one process serves a file; SQL Server: not yet, see README).
+    /// </summary>
+    internal virtual IDisposable? LockMigrations(string connectionString) => null;
+
+    /// <summary>
     /// What the process's write transactions on this database queue on before they begin, in arrival order; null when
     /// the database queues them itself (a server's row locks).
     /// </summary>
