@@ -35,7 +35,7 @@ public sealed class CatalogueQueries(Db db)
         var parameters = Visibility.Bind(scope, now, new
         {
             category = filter.Category,
-            text = filter.Text is null ? null : $"%{EscapeLike(filter.Text.ToLowerInvariant())}%",
+            text = filter.Text is null ? null : SearchPattern(filter.Text),
             afterKey = filter.AfterKey,
         });
         foreach (var range in attributes?.Ranges ?? [])
@@ -101,8 +101,14 @@ public sealed class CatalogueQueries(Db db)
     public Task<IReadOnlyList<string>> ReleasedToAsync(VisibilityScope scope, DateTimeOffset now, string key, int edition, CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Text(nameof(Sql.ReleasedTo), scope, 0, static (_, s, _) => Sql.ReleasedTo(s)), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
 
-    private static string EscapeLike(string text) =>
-        text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+    /// <summary>
+    /// The LIKE pattern (escape character <c>\</c>) of text search <paramref name="text"/>: its lower case anywhere in the
+    /// text, every character matching only itself. Each provider's wildcards are escaped: <c>%</c> and <c>_</c> everywhere,
+    /// and <c>[</c>, which opens a character set in SQL Server's LIKE (<c>[a-z]</c> matched any letter there, and a lone
+    /// <c>[</c> nothing). An escaped character that is no wildcard of a provider is that character on each of them.
+    /// </summary>
+    internal static string SearchPattern(string text) =>
+        $"%{text.ToLowerInvariant().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal).Replace("[", @"\[", StringComparison.Ordinal)}%";
 
     /// <summary>The statements, built per dialect and scope; <see cref="SqlStatements"/> enumerates them for the parse tests.</summary>
     internal static class Sql
