@@ -709,6 +709,7 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         await _editor.CreateStandardAsync("slash", title: @"Paths like C:\temp");
         await _editor.CreateStandardAsync("quote", title: "O'Brien's \"quoted\" rule");
         await _editor.CreateStandardAsync("plain", title: "Plain words only");
+        await _editor.CreateStandardAsync("bracket", title: "Band [VHF] plan");
 
         Assert.Equal(["pct"], await SearchAsync(_editor, "%"));
         Assert.Equal(["under"], await SearchAsync(_editor, "_"));
@@ -722,6 +723,12 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         Assert.Empty(await SearchAsync(_editor, "__________________________________________"));
         Assert.Empty(await SearchAsync(_editor, "snake%rule"));
         Assert.Empty(await SearchAsync(_editor, "p_ain"));
+        // SQL Server's LIKE reads '[' as a character set's start: '[' alone matched nothing there, '[p]lain' matched "plain".
+        Assert.Equal(["bracket"], await SearchAsync(_editor, "["));
+        Assert.Equal(["bracket"], await SearchAsync(_editor, "[vhf]"));
+        Assert.Empty(await SearchAsync(_editor, "[p]lain"));
+        Assert.Empty(await SearchAsync(_editor, "[a-z]"));
+        Assert.Empty(await SearchAsync(_editor, "[^x]"));
         Assert.Equal(["plain"], await SearchAsync(_editor, "plain"));
     }
 

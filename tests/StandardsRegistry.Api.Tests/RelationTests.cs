@@ -219,6 +219,51 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// An editor may make supersession into any graph: a standard superseding itself is refused (422), two that supersede
+    /// each other and a ring longer than the walk are stored, and the current document is still answered, bounded: a
+    /// cycle ends the chain where it closes, and no chain is followed beyond <c>RelationStore.MaxChain</c> standards.
+    /// </summary>
+    [Fact]
+    public async Task SupersessionCyclesAndRingsLongerThanTheWalkAnswerABoundedChain()
+    {
+        const int Ring = 40;
+        const int MaxChain = 32;
+        var editor = _app.As(TestCaller.Editor());
+        var keys = Enumerable.Range(0, Ring).Select(i => $"ring-{i:D2}").ToList();
+        foreach (var key in keys)
+        {
+            await editor.CreateStandardAsync(key);
+            await editor.PublishAsync(key, await editor.CreateDraftAsync(key, "NU"));
+        }
+        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{keys[0]}/relations/supersedes/{keys[0]}", null), HttpStatusCode.UnprocessableEntity);
+        // Each standard supersedes the one before it, and the first the last: a ring of 40.
+        for (var i = 0; i < Ring; i++)
+        {
+            await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{keys[(i + 1) % Ring]}/relations/supersedes/{keys[i]}", null), HttpStatusCode.Created);
+        }
+        // And a pair that supersede each other.
+        await editor.CreateStandardAsync("pair-a");
+        await editor.PublishAsync("pair-a", await editor.CreateDraftAsync("pair-a", "NU"));
+        await editor.CreateStandardAsync("pair-b");
+        await editor.PublishAsync("pair-b", await editor.CreateDraftAsync("pair-b", "NU"));
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/pair-a/relations/supersedes/pair-b", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/pair-b/relations/supersedes/pair-a", null), HttpStatusCode.Created);
+
+        var reader = _app.As(TestCaller.NatoReader("NU"));
+        foreach (var start in new[] { 0, 17, Ring - 1 })
+        {
+            var current = await reader.GetJsonAsync($"/v1/standards/{keys[start]}/current");
+            var expected = Enumerable.Range(0, MaxChain).Select(i => keys[(start + i) % Ring]).ToList();
+            Assert.Equal(expected, current["chain"]!.AsArray().Select(k => k!.GetValue<string>()));
+            Assert.Equal(expected[^1], current["current"]!["key"]!.GetValue<string>());
+        }
+        var pair = await reader.GetJsonAsync("/v1/standards/pair-b/current");
+        Assert.Equal(["pair-b", "pair-a"], pair["chain"]!.AsArray().Select(k => k!.GetValue<string>()));
+        Assert.Equal("pair-a", pair["current"]!["key"]!.GetValue<string>());
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task MarkingAStandardPreferredAnswersAlikeWhetherTheMarkMovesFromAHiddenStandardOrFromNone()
     {

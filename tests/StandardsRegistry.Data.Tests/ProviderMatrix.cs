@@ -28,3 +28,9 @@ public sealed class WriteTransactionTestsOnSqlite() : WriteTransactionTests(Test
 public sealed class WriteTransactionTestsOnPostgres() : WriteTransactionTests(TestProvider.Postgres);
 
 public sealed class WriteTransactionTestsOnSqlServer() : WriteTransactionTests(TestProvider.SqlServer);
+
+public sealed class ListTextTestsOnSqlite() : ListTextTests(TestProvider.Sqlite);
+
+public sealed class ListTextTestsOnPostgres() : ListTextTests(TestProvider.Postgres);
+
+public sealed class ListTextTestsOnSqlServer() : ListTextTests(TestProvider.SqlServer);

@@ -53,6 +53,51 @@ public sealed class SqlServerTextTests
         Assert.Contains("DATALENGTH(a.subject) = DATALENGTH(@subject)", sql, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Text search matches what was typed, character for character, on SQL Server too (BadInputTests'
+    /// LikeWildcardsInTheTextSearchMatchOnlyThemselves, which needs a server there): T-SQL's LIKE also reads <c>[</c> as
+    /// the start of a character set, so <c>q=[a-z]</c> matched every title with a letter and <c>q=[</c> none. Read as
+    /// T-SQL's LIKE reads it (escape <c>\</c>), the pattern is any text, each character typed as itself, any text.
+    /// </summary>
+    [Theory]
+    [InlineData("[a-z]")]
+    [InlineData("[")]
+    [InlineData("[^x]")]
+    [InlineData("]")]
+    [InlineData("100%")]
+    [InlineData("snake_case")]
+    [InlineData(@"C:\temp\[1]")]
+    [InlineData(@"\[")]
+    public void TheTextSearchMatchesEveryCharacterAsItselfInTransactSqlsLike(string q)
+    {
+        var pattern = CatalogueQueries.SearchPattern(q);
+
+        Assert.Equal(["%", .. q.ToLowerInvariant().Select(c => $"'{c}'"), "%"], TransactSqlLike(pattern));
+    }
+
+    /// <summary>The tokens of a T-SQL LIKE pattern with <c>ESCAPE '\'</c>: wildcards as themselves, literal characters quoted.</summary>
+    private static List<string> TransactSqlLike(string pattern)
+    {
+        var tokens = new List<string>();
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '\\' && i + 1 < pattern.Length)
+            {
+                tokens.Add($"'{pattern[++i]}'");
+            }
+            else if (pattern[i] == '[' && pattern.IndexOf(']', i + 1) is var end and > 0)
+            {
+                tokens.Add(pattern[i..(end + 1)]);
+                i = end;
+            }
+            else
+            {
+                tokens.Add(pattern[i] is '%' or '_' or '[' ? pattern[i].ToString() : $"'{pattern[i]}'");
+            }
+        }
+        return tokens;
+    }
+
     [Fact]
     public void TheParserRejectsBrokenText()
     {
