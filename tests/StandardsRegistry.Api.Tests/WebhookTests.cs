@@ -919,6 +919,50 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("NS", (string?)withheld["classification"]);
     }
 
+    /// <summary>
+    /// Webhooks:AllowedHosts names hosts, and whoever runs an allowed name's DNS decides where it points: the registry's
+    /// own loopback, or a cloud's metadata service (169.254.169.254), at any moment (DNS rebinding: an answer that
+    /// changes between registration, or one delivery, and the next). A name's addresses are judged when the delivery
+    /// connects, and the connection is made to an address so judged: never loopback, link-local, unspecified or
+    /// multicast. (An address listed itself, as 127.0.0.1 in these tests, is the operator's choice.) Until 2026-12-07
+    /// the check was made on the name only, and <c>localhost</c>, allowed, was sent the audience's events.
+    /// </summary>
+    [Fact]
+    public async Task AnAllowedNameThatResolvesToLoopbackIsNotConnectedTo()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(settings: new Dictionary<string, string> { ["Webhooks:AllowedHosts:1"] = "localhost" });
+        var url = new UriBuilder(receiver.Url) { Host = "localhost" }.Uri.ToString();
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url, secret = receiver.Secret });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode); // the name is allowed; where it points is judged at each connection
+        var id = (await response.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5601");
+
+        var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the delivery refused");
+        Assert.Contains("loopback", failed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, receiver.Arrived);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.1.2.3", true)]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("::ffff:169.254.169.254", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("0.1.2.3", true)]
+    [InlineData("::", true)]
+    [InlineData("224.0.0.1", true)]
+    [InlineData("255.255.255.255", true)]
+    [InlineData("ff02::1", true)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("192.0.2.10", false)]
+    [InlineData("2001:db8::10", false)]
+    public void TheAddressesAnAllowedNameMayNotReachAreTheHostsOwnAndLinkLocal(string address, bool refused) =>
+        Assert.Equal(refused, WebhookDestinations.RefusedAs(System.Net.IPAddress.Parse(address)) is not null);
+
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
     [InlineData("{\"audience\":\"EU\",\"url\":\"/relative\",\"secret\":\"0123456789abcdef\"}", 400, "url")]
