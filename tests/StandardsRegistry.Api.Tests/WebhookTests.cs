@@ -72,14 +72,15 @@ public abstract class WebhookTests(TestProvider provider)
 
     /// <summary>
     /// The barrier of a "nothing was sent" check, instead of a sleep: returns once the dispatcher has ended a whole run
-    /// that began after the call (the second run to end after it; the first may have begun before), so every delivery
-    /// due when it was called has been attempted and has reached its receiver, if it was going to.
+    /// that began after the call (the next run to begin; runs overlap, since each delivers its subscriptions on their
+    /// own, and one ends only with every delivery in flight when it had leased), so every delivery due when it was
+    /// called has been attempted and has reached its receiver, if it was going to.
     /// </summary>
     private static async Task AWholeDeliveryRunAsync(RegistryApp app)
     {
         var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
-        var ended = dispatcher.RunsEnded;
-        await Wait.UntilAsync(() => dispatcher.RunsEnded >= ended + 2, TimeSpan.FromSeconds(20), "a whole delivery run after the check began");
+        var begun = dispatcher.RunsBegun;
+        await Wait.UntilAsync(() => dispatcher.RunsEnded >= begun + 1, TimeSpan.FromSeconds(20), "a whole delivery run after the check began");
     }
 
     [Fact]
@@ -917,6 +918,42 @@ public abstract class WebhookTests(TestProvider provider)
         var withheld = Assert.Single(entries, e => (string)e["action"]! == "webhook.withhold");
         Assert.Equal("stanag-5541", (string?)withheld["key"]);
         Assert.Equal("NS", (string?)withheld["classification"]);
+    }
+
+    /// <summary>
+    /// A receiver that is slow to answer (here: one that holds a delivery well within its attempt timeout) holds up its own
+    /// subscription's later events, which wait their turn, and nobody else's: another subscription's delivery goes out
+    /// while it is held. Until 2026-12-07 a run delivered the subscriptions it leased one after another, so one slow
+    /// receiver (or several subscriptions to it, each up to 100 events per run, each attempt up to Webhooks:AttemptTimeout)
+    /// held every other subscription's deliveries for as long as it liked.
+    /// </summary>
+    [Fact]
+    public async Task ASlowReceiverHoldsUpNoOtherSubscriptionsDeliveries()
+    {
+        await using var slow = await WebhookReceiver.StartAsync();
+        await using var other = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:05:00" });
+        slow.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var slowId = (await SubscribeAsync(app, slow))["id"]!.GetValue<string>();
+            await PublishReleasedAsync(app, "stanag-5611");
+            await slow.WaitUntilAsync(r => r.Arrived >= 1, TimeSpan.FromSeconds(20), "the slow receiver's delivery in flight");
+
+            await SubscribeAsync(app, other);
+            await PublishReleasedAsync(app, "stanag-5612");
+            await other.WaitUntilAsync(r => r.Acknowledged.Any(d => d.Body["key"]!.GetValue<string>() == "stanag-5612"), TimeSpan.FromSeconds(20),
+                "the other subscription's delivery made while the slow receiver holds its own");
+            Assert.Equal(1, slow.Arrived); // its second event waits for its first
+
+            slow.Hold.TrySetResult();
+            await app.As(Admin).WaitUntilNothingPendingAsync(slowId);
+            Assert.Equal(["stanag-5611", "stanag-5612"], slow.Acknowledged.Select(d => d.Body["key"]!.GetValue<string>()));
+        }
+        finally
+        {
+            slow.Hold.TrySetResult();
+        }
     }
 
     /// <summary>
