@@ -921,6 +921,53 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A receiver's answer that is not HTTP is described, never quoted: its bytes (any text, control characters: here an
+    /// invalid header line clearing an operator's terminal and claiming the event delivered) went, as the HTTP client's
+    /// message quotes them, into the subscription's last error, the trail's <c>webhook.deliver</c> entry and the log.
+    /// </summary>
+    [Fact]
+    public async Task AReceiversInvalidAnswerIsNotQuotedInTheLastErrorOrTheTrail()
+    {
+        await using var receiver = new RawHttpResponder("HTTP/1.1 204 No Content\r\nFake \u001b[2J event delivered: yes\r\n\r\n");
+        await using var app = NewApp(retries: "0");
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = receiver.Url.ToString(), secret = "0123456789abcdef" });
+        var id = (await response.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5621");
+
+        var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the invalid answer counted as a failure");
+        var error = failed["lastError"]!.GetValue<string>();
+        Assert.DoesNotContain("delivered", error, StringComparison.Ordinal);
+        Assert.False(TextRules.HasForbiddenCharacters(error), error);
+        var entries = (await app.As(Admin).AuditEntriesAsync($"subject=subscription:{id}&limit=100", es => es.Any(e => (string)e["action"]! == "webhook.deliver")))
+            .Where(e => (string)e["action"]! == "webhook.deliver").ToList();
+        Assert.NotEmpty(entries);
+        Assert.All(entries, e => Assert.DoesNotContain("delivered", (string)e["detail"]!, StringComparison.Ordinal));
+        Assert.All(entries, e => Assert.False(TextRules.HasForbiddenCharacters((string)e["detail"]!)));
+    }
+
+    /// <summary>
+    /// A redirect is not followed, not even to an allowed host, and is no acknowledgment: the delivery failed, stays
+    /// pending, and the host it points at gets nothing.
+    /// </summary>
+    [Fact]
+    public async Task ARedirectIsNeitherFollowedNorAnAcknowledgment()
+    {
+        await using var target = await WebhookReceiver.StartAsync();
+        await using var receiver = new RawHttpResponder($"HTTP/1.1 307 Temporary Redirect\r\nLocation: {target.Url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        await using var app = NewApp(retries: "0");
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = receiver.Url.ToString(), secret = "0123456789abcdef" });
+        var id = (await response.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5631");
+
+        var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the redirect counted as a failure");
+        Assert.Contains("307", failed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, failed["pending"]!.GetValue<long>());
+        Assert.Null(failed["lastDeliveredAt"]);
+        Assert.True(receiver.Requests >= 1);
+        Assert.Equal(0, target.Arrived);
+    }
+
+    /// <summary>
     /// A receiver that is slow to answer (here: one that holds a delivery well within its attempt timeout) holds up its own
     /// subscription's later events, which wait their turn, and nobody else's: another subscription's delivery goes out
     /// while it is held. Until 2026-12-07 a run delivered the subscriptions it leased one after another, so one slow

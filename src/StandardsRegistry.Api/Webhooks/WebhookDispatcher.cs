@@ -321,6 +321,12 @@ public sealed class WebhookDispatcher(
         {
             return ($"The receiver did not answer within {options.Value.AttemptTimeout}.", false);
         }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.InvalidResponse)
+        {
+            // Described, never quoted: the client's message quotes the receiver's bytes (any text, control characters),
+            // and this goes to the subscription's last error, the trail and the log.
+            return ("The receiver's answer was not valid HTTP.", false);
+        }
         catch (HttpRequestException e)
         {
             return ($"The receiver could not be reached: {e.Message}", false);
