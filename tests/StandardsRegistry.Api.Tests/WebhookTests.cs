@@ -921,6 +921,70 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A delivery checks out with docs/consuming.md's recipe as written, nothing else: its shell check by hand (the
+    /// <c>sh</c> block after "Checking a delivery by hand", run by bash with OpenSSL over the body's exact bytes, the
+    /// header and the secret, here one with non-ASCII characters, keyed by their UTF-8 bytes), and the same check says
+    /// invalid for the body with one byte changed and for another secret. (The receiver's own check is the C# recipe.)
+    /// </summary>
+    [Fact]
+    public async Task ADeliveryChecksOutWithTheDocumentedRecipeAsWritten()
+    {
+        const string secret = "récepteur-clé-0123456789-€";
+        await using var receiver = await WebhookReceiver.StartAsync(secret);
+        await using var app = NewApp();
+        await SubscribeAsync(app, receiver);
+        await PublishReleasedAsync(app, "stanag-5641", "NS");
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "a delivery");
+        var delivery = receiver.Acknowledged.First();
+        Assert.True(delivery.SignatureValid);
+
+        var doc = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "docs", "consuming.md"));
+        var from = doc.IndexOf("Checking a delivery by hand", StringComparison.Ordinal);
+        Assert.True(from >= 0, "docs/consuming.md checks a delivery by hand");
+        var start = doc.IndexOf("```sh\n", from, StringComparison.Ordinal) + "```sh\n".Length;
+        var recipe = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.Contains("openssl dgst -sha256 -hmac", recipe, StringComparison.Ordinal);
+
+        var tampered = delivery.Raw.ToArray();
+        tampered[tampered.Length / 2] ^= 0x01;
+        Assert.Equal("valid", await CheckByHandAsync(recipe, delivery.Raw, delivery.Signature, secret));
+        Assert.Equal("invalid", await CheckByHandAsync(recipe, tampered, delivery.Signature, secret));
+        Assert.Equal("invalid", await CheckByHandAsync(recipe, delivery.Raw, delivery.Signature, secret + "x"));
+    }
+
+    /// <summary>What the recipe prints, run by bash in a scratch directory holding <c>body.json</c>, with <c>SIG</c> and <c>SECRET</c> set.</summary>
+    private static async Task<string> CheckByHandAsync(string recipe, byte[] body, string signature, string secret)
+    {
+        var directory = ScratchDirectories.Create("registry-webhook-recipe-").FullName;
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(directory, "body.json"), body);
+            var start = new System.Diagnostics.ProcessStartInfo("bash")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = directory,
+            };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(recipe);
+            start.Environment["SIG"] = signature;
+            start.Environment["SECRET"] = secret;
+            start.Environment["LC_ALL"] = "C.UTF-8";
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(process.ExitCode == 0 && (await errors).Length == 0, $"the recipe failed ({process.ExitCode}): {await errors}");
+            return (await output).Trim();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// A receiver's answer that is not HTTP is described, never quoted: its bytes (any text, control characters: here an
     /// invalid header line clearing an operator's terminal and claiming the event delivered) went, as the HTTP client's
     /// message quotes them, into the subscription's last error, the trail's <c>webhook.deliver</c> entry and the log.
