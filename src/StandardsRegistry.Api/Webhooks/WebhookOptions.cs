@@ -135,7 +135,7 @@ public static class WebhookSignature
 /// name's DNS decides where it points, and may change it between registration, or one delivery, and the next (DNS
 /// rebinding). So a name is resolved when the delivery connects, and the connection is made to an address so judged:
 /// never the registry's own host (loopback, unspecified), link-local (169.254.0.0/16 holds cloud metadata services,
-/// fe80::/10) or multicast. An address listed in AllowedHosts itself is the operator's choice and is connected to as
+/// fe80::/10), another known metadata service's address or multicast. Private addresses are allowed: an internal mirror has them. An address listed in AllowedHosts itself is the operator's choice and is connected to as
 /// listed. Through an egress proxy (HTTP_PROXY) the proxy resolves the name, and its own rules apply.
 /// </summary>
 public static class WebhookDestinations
@@ -177,12 +177,20 @@ public static class WebhookDestinations
         }
     }
 
+    // Cloud metadata services outside the link-local ranges: AWS's over IPv6 (in fd00::/8, private addresses an internal
+    // mirror may have) and Alibaba Cloud's (in 100.64.0.0/10, likewise).
+    private static readonly IPAddress[] MetadataServices = [IPAddress.Parse("fd00:ec2::254"), IPAddress.Parse("100.100.100.200")];
+
     /// <summary>Why a name's address may not be connected to (<c>loopback</c>, <c>link-local</c>, …), or null.</summary>
     public static string? RefusedAs(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
+        }
+        if (MetadataServices.Any(m => m.Equals(address)))
+        {
+            return "a cloud metadata service";
         }
         if (IPAddress.IsLoopback(address))
         {
