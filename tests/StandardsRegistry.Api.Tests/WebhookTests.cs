@@ -72,14 +72,15 @@ public abstract class WebhookTests(TestProvider provider)
 
     /// <summary>
     /// The barrier of a "nothing was sent" check, instead of a sleep: returns once the dispatcher has ended a whole run
-    /// that began after the call (the second run to end after it; the first may have begun before), so every delivery
-    /// due when it was called has been attempted and has reached its receiver, if it was going to.
+    /// that began after the call (the next run to begin; runs overlap, since each delivers its subscriptions on their
+    /// own, and one ends only with every delivery in flight when it had leased), so every delivery due when it was
+    /// called has been attempted and has reached its receiver, if it was going to.
     /// </summary>
     private static async Task AWholeDeliveryRunAsync(RegistryApp app)
     {
         var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
-        var ended = dispatcher.RunsEnded;
-        await Wait.UntilAsync(() => dispatcher.RunsEnded >= ended + 2, TimeSpan.FromSeconds(20), "a whole delivery run after the check began");
+        var begun = dispatcher.RunsBegun;
+        await Wait.UntilAsync(() => dispatcher.RunsEnded >= begun + 1, TimeSpan.FromSeconds(20), "a whole delivery run after the check began");
     }
 
     [Fact]
@@ -918,6 +919,200 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal("stanag-5541", (string?)withheld["key"]);
         Assert.Equal("NS", (string?)withheld["classification"]);
     }
+
+    /// <summary>
+    /// A delivery checks out with docs/consuming.md's recipe as written, nothing else: its shell check by hand (the
+    /// <c>sh</c> block after "Checking a delivery by hand", run by bash with OpenSSL over the body's exact bytes, the
+    /// header and the secret, here one with non-ASCII characters, keyed by their UTF-8 bytes), and the same check says
+    /// invalid for the body with one byte changed and for another secret. (The receiver's own check is the C# recipe.)
+    /// </summary>
+    [Fact]
+    public async Task ADeliveryChecksOutWithTheDocumentedRecipeAsWritten()
+    {
+        const string secret = "récepteur-clé-0123456789-€";
+        await using var receiver = await WebhookReceiver.StartAsync(secret);
+        await using var app = NewApp();
+        await SubscribeAsync(app, receiver);
+        await PublishReleasedAsync(app, "stanag-5641", "NS");
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "a delivery");
+        var delivery = receiver.Acknowledged.First();
+        Assert.True(delivery.SignatureValid);
+
+        var doc = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "docs", "consuming.md"));
+        var from = doc.IndexOf("Checking a delivery by hand", StringComparison.Ordinal);
+        Assert.True(from >= 0, "docs/consuming.md checks a delivery by hand");
+        var start = doc.IndexOf("```sh\n", from, StringComparison.Ordinal) + "```sh\n".Length;
+        var recipe = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.Contains("openssl dgst -sha256 -hmac", recipe, StringComparison.Ordinal);
+
+        var tampered = delivery.Raw.ToArray();
+        tampered[tampered.Length / 2] ^= 0x01;
+        Assert.Equal("valid", await CheckByHandAsync(recipe, delivery.Raw, delivery.Signature, secret));
+        Assert.Equal("invalid", await CheckByHandAsync(recipe, tampered, delivery.Signature, secret));
+        Assert.Equal("invalid", await CheckByHandAsync(recipe, delivery.Raw, delivery.Signature, secret + "x"));
+    }
+
+    /// <summary>What the recipe prints, run by bash in a scratch directory holding <c>body.json</c>, with <c>SIG</c> and <c>SECRET</c> set.</summary>
+    private static async Task<string> CheckByHandAsync(string recipe, byte[] body, string signature, string secret)
+    {
+        var directory = ScratchDirectories.Create("registry-webhook-recipe-").FullName;
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(directory, "body.json"), body);
+            var start = new System.Diagnostics.ProcessStartInfo("bash")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = directory,
+            };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(recipe);
+            start.Environment["SIG"] = signature;
+            start.Environment["SECRET"] = secret;
+            start.Environment["LC_ALL"] = "C.UTF-8";
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(process.ExitCode == 0 && (await errors).Length == 0, $"the recipe failed ({process.ExitCode}): {await errors}");
+            return (await output).Trim();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A receiver's answer that is not HTTP is described, never quoted: its bytes (any text, control characters: here an
+    /// invalid header line clearing an operator's terminal and claiming the event delivered) went, as the HTTP client's
+    /// message quotes them, into the subscription's last error, the trail's <c>webhook.deliver</c> entry and the log.
+    /// </summary>
+    [Fact]
+    public async Task AReceiversInvalidAnswerIsNotQuotedInTheLastErrorOrTheTrail()
+    {
+        await using var receiver = new RawHttpResponder("HTTP/1.1 204 No Content\r\nFake \u001b[2J event delivered: yes\r\n\r\n");
+        await using var app = NewApp(retries: "0");
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = receiver.Url.ToString(), secret = "0123456789abcdef" });
+        var id = (await response.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5621");
+
+        var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the invalid answer counted as a failure");
+        var error = failed["lastError"]!.GetValue<string>();
+        Assert.DoesNotContain("delivered", error, StringComparison.Ordinal);
+        Assert.False(TextRules.HasForbiddenCharacters(error), error);
+        var entries = (await app.As(Admin).AuditEntriesAsync($"subject=subscription:{id}&limit=100", es => es.Any(e => (string)e["action"]! == "webhook.deliver")))
+            .Where(e => (string)e["action"]! == "webhook.deliver").ToList();
+        Assert.NotEmpty(entries);
+        Assert.All(entries, e => Assert.DoesNotContain("delivered", (string)e["detail"]!, StringComparison.Ordinal));
+        Assert.All(entries, e => Assert.False(TextRules.HasForbiddenCharacters((string)e["detail"]!)));
+    }
+
+    /// <summary>
+    /// A redirect is not followed, not even to an allowed host, and is no acknowledgment: the delivery failed, stays
+    /// pending, and the host it points at gets nothing.
+    /// </summary>
+    [Fact]
+    public async Task ARedirectIsNeitherFollowedNorAnAcknowledgment()
+    {
+        await using var target = await WebhookReceiver.StartAsync();
+        await using var receiver = new RawHttpResponder($"HTTP/1.1 307 Temporary Redirect\r\nLocation: {target.Url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        await using var app = NewApp(retries: "0");
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = receiver.Url.ToString(), secret = "0123456789abcdef" });
+        var id = (await response.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5631");
+
+        var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the redirect counted as a failure");
+        Assert.Contains("307", failed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, failed["pending"]!.GetValue<long>());
+        Assert.Null(failed["lastDeliveredAt"]);
+        Assert.True(receiver.Requests >= 1);
+        Assert.Equal(0, target.Arrived);
+    }
+
+    /// <summary>
+    /// A receiver that is slow to answer (here: one that holds a delivery well within its attempt timeout) holds up its own
+    /// subscription's later events, which wait their turn, and nobody else's: another subscription's delivery goes out
+    /// while it is held. Until 2026-12-07 a run delivered the subscriptions it leased one after another, so one slow
+    /// receiver (or several subscriptions to it, each up to 100 events per run, each attempt up to Webhooks:AttemptTimeout)
+    /// held every other subscription's deliveries for as long as it liked.
+    /// </summary>
+    [Fact]
+    public async Task ASlowReceiverHoldsUpNoOtherSubscriptionsDeliveries()
+    {
+        await using var slow = await WebhookReceiver.StartAsync();
+        await using var other = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:05:00" });
+        slow.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var slowId = (await SubscribeAsync(app, slow))["id"]!.GetValue<string>();
+            await PublishReleasedAsync(app, "stanag-5611");
+            await slow.WaitUntilAsync(r => r.Arrived >= 1, TimeSpan.FromSeconds(20), "the slow receiver's delivery in flight");
+
+            await SubscribeAsync(app, other);
+            await PublishReleasedAsync(app, "stanag-5612");
+            await other.WaitUntilAsync(r => r.Acknowledged.Any(d => d.Body["key"]!.GetValue<string>() == "stanag-5612"), TimeSpan.FromSeconds(20),
+                "the other subscription's delivery made while the slow receiver holds its own");
+            Assert.Equal(1, slow.Arrived); // its second event waits for its first
+
+            slow.Hold.TrySetResult();
+            await app.As(Admin).WaitUntilNothingPendingAsync(slowId);
+            Assert.Equal(["stanag-5611", "stanag-5612"], slow.Acknowledged.Select(d => d.Body["key"]!.GetValue<string>()));
+        }
+        finally
+        {
+            slow.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Webhooks:AllowedHosts names hosts, and whoever runs an allowed name's DNS decides where it points: the registry's
+    /// own loopback, or a cloud's metadata service (169.254.169.254), at any moment (DNS rebinding: an answer that
+    /// changes between registration, or one delivery, and the next). A name's addresses are judged when the delivery
+    /// connects, and the connection is made to an address so judged: never loopback, link-local, unspecified or
+    /// multicast. (An address listed itself, as 127.0.0.1 in these tests, is the operator's choice.) Until 2026-12-07
+    /// the check was made on the name only, and <c>localhost</c>, allowed, was sent the audience's events.
+    /// </summary>
+    [Fact]
+    public async Task AnAllowedNameThatResolvesToLoopbackIsNotConnectedTo()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(settings: new Dictionary<string, string> { ["Webhooks:AllowedHosts:1"] = "localhost" });
+        var url = new UriBuilder(receiver.Url) { Host = "localhost" }.Uri.ToString();
+        var response = await app.As(Admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url, secret = receiver.Secret });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode); // the name is allowed; where it points is judged at each connection
+        var id = (await response.JsonAsync())["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5601");
+
+        var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the delivery refused");
+        Assert.Contains("loopback", failed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, receiver.Arrived);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.1.2.3", true)]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("::ffff:169.254.169.254", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("0.1.2.3", true)]
+    [InlineData("::", true)]
+    [InlineData("224.0.0.1", true)]
+    [InlineData("255.255.255.255", true)]
+    [InlineData("ff02::1", true)]
+    [InlineData("fd00:ec2::254", true)]
+    [InlineData("100.100.100.200", true)]
+    [InlineData("fd00:ec2::253", false)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("192.0.2.10", false)]
+    [InlineData("2001:db8::10", false)]
+    public void TheAddressesAnAllowedNameMayNotReachAreTheHostsOwnAndLinkLocal(string address, bool refused) =>
+        Assert.Equal(refused, WebhookDestinations.RefusedAs(System.Net.IPAddress.Parse(address)) is not null);
 
     [Theory]
     [InlineData("{\"audience\":\"EU\",\"url\":\"ftp://127.0.0.1/x\",\"secret\":\"0123456789abcdef\"}", 400, "url")]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -18,7 +19,8 @@ namespace StandardsRegistry.Api.Webhooks;
 
 /// <summary>
 /// Delivers the webhook outbox. Every instance runs one; they share the work through row leases on subscriptions
-/// (<see cref="WebhookStore.LeaseAsync"/>), never through a leader. A subscription's events go out one at a time in
+/// (<see cref="WebhookStore.LeaseAsync"/>), never through a leader, and deliver each subscription they lease on its own,
+/// beside the others (a slow receiver holds up only its own subscription). A subscription's events go out one at a time in
 /// sequence order: an event is sent only after the one before it was acknowledged (2xx), so a receiver that applies
 /// them as they come ends in the right state. Each POST goes through the subscription's own Polly pipeline
 /// (per-attempt timeout, retries with exponential backoff and jitter, a circuit breaker); when those give up, the
@@ -50,11 +52,21 @@ public sealed class WebhookDispatcher(
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly ResiliencePipelineRegistry<string> _pipelines = new();
     private readonly OutboxBacklog _backlog = new(metrics);
+
+    // The subscriptions this process is delivering, each on its own: a slow receiver holds up its own subscription's
+    // events only, never another's (a run that delivered its subscriptions one after another let one receiver that
+    // answered slowly, or several subscriptions to it, hold every other subscription's deliveries).
+    private readonly ConcurrentDictionary<string, Task> _delivering = new(StringComparer.Ordinal);
+    private long _runsBegun;
     private long _runsEnded;
 
+    /// <summary>Runs this process's dispatcher has begun (each leases what is due and starts delivering it).</summary>
+    public long RunsBegun => Interlocked.Read(ref _runsBegun);
+
     /// <summary>
-    /// Runs this process's dispatcher has ended, delivered or failed. The second run to end after a moment began after
-    /// it, so a test that sees it knows every delivery due at that moment was attempted, without sleeping on it.
+    /// The last run that has ended: it and every delivery in flight when it had leased what was due (its own and earlier
+    /// runs') have ended, delivered or failed; so have all runs before it. A test that sees a run end that began after a
+    /// moment (<see cref="RunsBegun"/> + 1 then) knows every delivery due at that moment was attempted, without sleeping on it.
     /// </summary>
     public long RunsEnded => Interlocked.Read(ref _runsEnded);
 
@@ -64,48 +76,101 @@ public sealed class WebhookDispatcher(
         {
             return;
         }
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await RunOnceAsync(stoppingToken);
+                var run = Interlocked.Increment(ref _runsBegun);
+                try
+                {
+                    await RunOnceAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Webhook delivery run failed; trying again in {Interval}.", options.Value.PollInterval);
+                }
+                _ = Task.WhenAll(_delivering.Values.ToArray()).ContinueWith(
+                    _ => Ended(run), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                try
+                {
+                    await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Webhook delivery run failed; trying again in {Interval}.", options.Value.PollInterval);
-            }
-            Interlocked.Increment(ref _runsEnded);
-            try
-            {
-                await Task.Delay(options.Value.PollInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
+        }
+        finally
+        {
+            // A stop waits for the deliveries in flight (they record their outcome; the audit queue is drained after the
+            // dispatcher has stopped). Each catches its own failures.
+            await Task.WhenAll(_delivering.Values.ToArray());
+        }
+    }
+
+    private void Ended(long run)
+    {
+        for (var ended = Interlocked.Read(ref _runsEnded); ended < run; ended = Interlocked.Read(ref _runsEnded))
+        {
+            if (Interlocked.CompareExchange(ref _runsEnded, run, ended) == ended)
             {
                 return;
             }
         }
     }
 
-    /// <summary>One pass: announce releases that took effect (their events enter the outbox), then deliver what is due.</summary>
+    /// <summary>
+    /// One pass: announce releases that took effect (their events enter the outbox), then lease the subscriptions with a
+    /// delivery due and start delivering each on its own (one still being delivered here from an earlier run goes on).
+    /// </summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {
         await announcer.AnnounceDueAsync(clock.Now, ct);
         var now = time.GetUtcNow();
         foreach (var subscription in await store.LeaseAsync(_owner, now, now + options.Value.LeaseDuration, ct))
         {
-            try
+            if (_delivering.ContainsKey(subscription.Id))
             {
-                await DeliverAsync(subscription, ct);
+                continue; // its delivery here renews the lease and releases it
             }
-            finally
-            {
-                await store.ReleaseLeaseAsync(subscription.Id, _owner, CancellationToken.None);
-            }
+            var delivery = DeliverLeasedAsync(subscription, ct);
+            _delivering[subscription.Id] = delivery;
+            // Removed once ended, and only after it was added (it may end before).
+            _ = delivery.ContinueWith(d => _delivering.TryRemove(new KeyValuePair<string, Task>(subscription.Id, d)),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         // Counted once per run, and only while the backlog gauge is exported.
         if (_backlog.Observed)
         {
             _backlog.Set(await store.BacklogAsync(ct));
+        }
+    }
+
+    private async Task DeliverLeasedAsync(SubscriptionRow subscription, CancellationToken ct)
+    {
+        await Task.Yield(); // the run goes on leasing and starting the others
+        try
+        {
+            await DeliverAsync(subscription, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Webhook delivery to subscription {Subscription} failed; trying again in {Interval}.", subscription.Id, options.Value.PollInterval);
+        }
+        finally
+        {
+            try
+            {
+                await store.ReleaseLeaseAsync(subscription.Id, _owner, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Webhook subscription {Subscription}'s lease not released; it runs out after {Lease}.", subscription.Id, options.Value.LeaseDuration);
+            }
         }
     }
 
@@ -255,6 +320,12 @@ public sealed class WebhookDispatcher(
         catch (TimeoutRejectedException)
         {
             return ($"The receiver did not answer within {options.Value.AttemptTimeout}.", false);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.InvalidResponse)
+        {
+            // Described, never quoted: the client's message quotes the receiver's bytes (any text, control characters),
+            // and this goes to the subscription's last error, the trail and the log.
+            return ("The receiver's answer was not valid HTTP.", false);
         }
         catch (HttpRequestException e)
         {

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using StandardsRegistry.Data;
@@ -128,14 +130,102 @@ public static class WebhookSignature
     }
 }
 
+/// <summary>
+/// Where a delivery may connect. <see cref="WebhookOptions.AllowedHosts"/> names hosts, and whoever runs an allowed
+/// name's DNS decides where it points, and may change it between registration, or one delivery, and the next (DNS
+/// rebinding). So a name is resolved when the delivery connects, and the connection is made to an address so judged:
+/// never the registry's own host (loopback, unspecified), link-local (169.254.0.0/16 holds cloud metadata services,
+/// fe80::/10), another known metadata service's address or multicast. Private addresses are allowed: an internal mirror has them. An address listed in AllowedHosts itself is the operator's choice and is connected to as
+/// listed. Through an egress proxy (HTTP_PROXY) the proxy resolves the name, and its own rules apply.
+/// </summary>
+public static class WebhookDestinations
+{
+    /// <summary>The connection of a delivery (<see cref="SocketsHttpHandler.ConnectCallback"/>), to a judged address only.</summary>
+    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var endpoint = context.DnsEndPoint;
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(endpoint.Host, out var listed))
+        {
+            addresses = [listed];
+        }
+        else
+        {
+            addresses = await Dns.GetHostAddressesAsync(endpoint.Host, ct);
+            // The proxy's own address, when one is configured, is the operator's: only the destination's name is judged.
+            if (string.Equals(endpoint.Host, context.InitialRequestMessage.RequestUri?.IdnHost, StringComparison.OrdinalIgnoreCase))
+            {
+                var refused = addresses.Select(a => (Address: a, Why: RefusedAs(a))).Where(a => a.Why is not null).ToList();
+                addresses = [.. addresses.Where(a => RefusedAs(a) is null)];
+                if (addresses.Length == 0)
+                {
+                    throw new HttpRequestException(HttpRequestError.ConnectionError,
+                        $"Not connected: '{endpoint.Host}' resolves only to addresses a webhook may not reach ({string.Join(", ", refused.Select(r => $"{r.Address}: {r.Why}"))}).");
+                }
+            }
+        }
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, endpoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // Cloud metadata services outside the link-local ranges: AWS's over IPv6 (in fd00::/8, private addresses an internal
+    // mirror may have) and Alibaba Cloud's (in 100.64.0.0/10, likewise).
+    private static readonly IPAddress[] MetadataServices = [IPAddress.Parse("fd00:ec2::254"), IPAddress.Parse("100.100.100.200")];
+
+    /// <summary>Why a name's address may not be connected to (<c>loopback</c>, <c>link-local</c>, …), or null.</summary>
+    public static string? RefusedAs(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (MetadataServices.Any(m => m.Equals(address)))
+        {
+            return "a cloud metadata service";
+        }
+        if (IPAddress.IsLoopback(address))
+        {
+            return "loopback";
+        }
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            var b = address.GetAddressBytes();
+            return b[0] switch
+            {
+                0 => "unspecified",
+                169 when b[1] == 254 => "link-local",
+                >= 224 => "multicast or broadcast",
+                _ => null,
+            };
+        }
+        if (address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
+        {
+            return "unspecified";
+        }
+        return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal ? "link-local" : address.IsIPv6Multicast ? "multicast" : null;
+    }
+}
+
 public static class WebhookServiceCollectionExtensions
 {
-    /// <summary>Options, the HTTP client (no redirects: a receiver cannot bounce a delivery to a host that is not allowed) and the dispatcher.</summary>
+    /// <summary>
+    /// Options, the HTTP client (no redirects: a receiver cannot bounce a delivery to a host that is not allowed; connections
+    /// only to addresses <see cref="WebhookDestinations"/> judged) and the dispatcher.
+    /// </summary>
     public static IServiceCollection AddRegistryWebhooks(this IServiceCollection services)
     {
         services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
         services.AddHttpClient(WebhookDispatcher.ClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectCallback = WebhookDestinations.ConnectAsync })
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan); // the pipeline's per-attempt timeout governs
         services.AddHostedService<WebhookDispatcher>();
         return services;

@@ -60,8 +60,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>A request received; <see cref="SignedWith"/> is the accepted secret its signature verifies with, if any.</summary>
-    public sealed record Delivery(string EventId, string SubscriptionId, JsonObject Body, string? SignedWith, bool Acknowledged)
+    /// <summary>
+    /// A request received; <see cref="SignedWith"/> is the accepted secret its signature verifies with, if any;
+    /// <see cref="Raw"/> its body's bytes as received, <see cref="Signature"/> its Registry-Signature header.
+    /// </summary>
+    public sealed record Delivery(string EventId, string SubscriptionId, JsonObject Body, string? SignedWith, bool Acknowledged, byte[] Raw, string Signature)
     {
         public bool SignatureValid => SignedWith is not null;
     }
@@ -100,7 +103,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 context.Request.Headers["Registry-Subscription-Id"].ToString(),
                 JsonNode.Parse(raw)!.AsObject(),
                 receiver._secrets.Keys.FirstOrDefault(s => Verify(s, signature, raw)),
-                mode == Behaviour.Acknowledge);
+                mode == Behaviour.Acknowledge,
+                raw,
+                signature);
             receiver.Received.Enqueue(delivery);
             return mode == Behaviour.Acknowledge ? Results.NoContent() : Results.StatusCode(503);
         });
