@@ -130,11 +130,12 @@ public sealed class WebhookDispatcher(
         var now = time.GetUtcNow();
         foreach (var subscription in await store.LeaseAsync(_owner, now, now + options.Value.LeaseDuration, ct))
         {
-            if (_delivering.ContainsKey(subscription.Id))
-            {
-                continue; // its delivery here renews the lease and releases it
-            }
-            var delivery = DeliverLeasedAsync(subscription, ct);
+            // Leased again while its delivery here is still ending (it released its lease and has not left the list yet, or
+            // its lease ran out): delivered once that one has ended, under the lease just taken. Skipped, the lease just
+            // taken held its next events back until it ran out.
+            var delivery = _delivering.TryGetValue(subscription.Id, out var earlier)
+                ? earlier.ContinueWith(_ => DeliverLeasedAsync(subscription, ct), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
+                : DeliverLeasedAsync(subscription, ct);
             _delivering[subscription.Id] = delivery;
             // Removed once ended, and only after it was added (it may end before).
             _ = delivery.ContinueWith(d => _delivering.TryRemove(new KeyValuePair<string, Task>(subscription.Id, d)),
