@@ -79,6 +79,8 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         var versions = model.Versions.ToList();
         var releases = versions.SelectMany(v => v.Releases).ToList();
         var consumers = Crawls.Where(c => !c.View.Scope.IncludeDrafts).ToList();
+        var industryHidesEuReleased = Crawls.Where(c => c.Principal.Principal.Community == "INDUSTRY")
+            .Sum(c => c.View.Standards.Count(s => s.Standard.Versions.Any(v => !c.View.Sees(v) && v.Releases.Any(r => r.Audience == "EU"))));
         (string Case, int Count)[] coverage =
         [
             .. Enum.GetValues<Classification>().Select(c => ($"editions marked {c}", versions.Count(v => v.Classification == c))),
@@ -87,11 +89,15 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
             ("standards with no versions", model.Standards.Count(s => s.Versions.Count == 0)),
             ("releases to EU", releases.Count(r => r.Audience == "EU")),
             ("releases to PUBLIC", releases.Count(r => r.Audience == "PUBLIC")),
+            ("releases to INDUSTRY", releases.Count(r => r.Audience == "INDUSTRY")),
+            ("releases to INDUSTRY revoked or not yet in effect", releases.Count(r => r.Audience == "INDUSTRY" && (r.RevokedAt is not null || r.EffectiveFrom > now))),
             ("releases revoked", releases.Count(r => r.RevokedAt is not null)),
             ("releases still in the future", releases.Count(r => r.RevokedAt is null && r.EffectiveFrom > now)),
             ("future-dated releases now in effect", releases.Count(r => r.RevokedAt is null && r.EffectiveFrom > r.ReleasedAt && r.EffectiveFrom <= now)),
             ("withdrawn editions with an unrevoked release", versions.Count(v => v.Status == VersionStatus.Withdrawn && v.Releases.Any(r => r.RevokedAt is null))),
             ("releases above NU refused to PUBLIC", model.RefusedPublicReleases),
+            ("releases above NR refused to INDUSTRY", model.RefusedIndustryReleases),
+            ("INDUSTRY views of a standard with an edition released to the EU but hidden from INDUSTRY", industryHidesEuReleased),
             ("releases of drafts refused", model.RefusedUnreleasableReleases),
             ("consumer views with a visible standard that has hidden editions", consumers.Sum(c => c.View.Standards.Count(s => s.Versions.Count < s.Standard.Versions.Count))),
             ("consumer views with a standard that has no visible edition", consumers.Sum(c => c.View.HiddenStandards.Count())),
@@ -234,6 +240,14 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
             .Select(v => $"[seed {c.Seed}] {c.Principal} was shown {v}")));
 
     [Fact]
+    public void IndustryReadersSeeOnlyEditionsUpToNatoRestrictedReleasedToIndustryAndInEffect() =>
+        AssertNone(Crawls.Where(c => c.Principal.Principal.Community == "INDUSTRY").SelectMany(c => NoLeakChecks.Returned(c)
+            .Where(v => !(v.Status is VersionStatus.Published or VersionStatus.Superseded
+                && v.Classification <= c.Principal.Principal.Clearance && v.Classification <= Classification.NR
+                && v.Releases.Any(r => r.Audience == "INDUSTRY" && r.RevokedAt is null && r.EffectiveFrom <= c.View.Now)))
+            .Select(v => $"[seed {c.Seed}] {c.Principal} was shown {v}")));
+
+    [Fact]
     public void NatoReadersNeverSeeDraftsOrEditionsAboveTheirClearance() =>
         AssertNone(Crawls.Where(c => c.Principal.Principal.IsNato).SelectMany(c => NoLeakChecks.Returned(c)
             .Where(v => v.Classification > c.Principal.Principal.Clearance || (v.Status == VersionStatus.Draft && !c.Principal.Principal.HasRole(Roles.Editor)))
@@ -245,6 +259,10 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         AssertNone(NoLeakChecks.SameAnswers(catalogue.CrawlOf(TestPrincipal.Named("EU consumer NS")), catalogue.CrawlOf(TestPrincipal.EuNsInEuScheme), compareHeaders: true));
         AssertNone(NoLeakChecks.SameAnswers(catalogue.CrawlOf(TestPrincipal.Named("EU consumer CTS")), catalogue.CrawlOf(TestPrincipal.EuCtsInEuScheme), compareHeaders: true));
     }
+
+    [Fact]
+    public void AnIndustryReaderClearedAboveTheAudiencesCeilingSeesByteForByteWhatTheCeilingSees() =>
+        AssertNone(NoLeakChecks.SameAnswers(catalogue.CrawlOf(TestPrincipal.Named("INDUSTRY reader NR")), catalogue.CrawlOf(TestPrincipal.Named("INDUSTRY reader CTS")), compareHeaders: true));
 
     [Fact]
     public void AnAnonymousCallerAndAPublicTokenGetTheSameBodiesAndETags() =>

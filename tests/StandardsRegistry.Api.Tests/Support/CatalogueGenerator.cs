@@ -43,7 +43,7 @@ public sealed class CatalogueGenerator
 
     /// <summary>
     /// A catalogue of <paramref name="minStandards"/> to <paramref name="maxStandards"/> standards (plus one with no versions),
-    /// 1-5 editions each, every marking, category and lifecycle state, releases to EU and PUBLIC (some future-dated,
+    /// 1-5 editions each, every marking, category and lifecycle state, releases to EU, PUBLIC and INDUSTRY (some future-dated,
     /// some revoked, some re-released), with editions published and withdrawn after their release; finally the clock
     /// moves on so some future-dated releases take effect and others stay pending.
     /// </summary>
@@ -74,7 +74,8 @@ public sealed class CatalogueGenerator
         }
         await CreateStandardAsync(Categories.Caliber); // no versions: only NATO editors see it
 
-        // Releases: EU (any level), PUBLIC (NU only: the API refuses higher), now or from a future time.
+        // Releases: EU (any level), PUBLIC (NU only: the API refuses higher), INDUSTRY (up to NR, its ceiling), now or
+        // from a future time.
         foreach (var version in Model.Versions.Where(v => Lifecycle.IsReleasable(v.Status)).ToList())
         {
             if (_random.NextDouble() < 0.65)
@@ -89,6 +90,15 @@ public sealed class CatalogueGenerator
             {
                 Assert.Equal(HttpStatusCode.UnprocessableEntity, await TryReleaseAsync(version, "PUBLIC"));
                 Model.RefusedPublicReleases++;
+            }
+            if (version.Classification <= Classification.NR && _random.NextDouble() < 0.6)
+            {
+                await ReleaseAsync(version, "INDUSTRY", FutureOrNow());
+            }
+            else if (version.Classification > Classification.NR && _random.NextDouble() < 0.15)
+            {
+                Assert.Equal(HttpStatusCode.UnprocessableEntity, await TryReleaseAsync(version, "INDUSTRY"));
+                Model.RefusedIndustryReleases++;
             }
         }
         foreach (var version in Model.Versions.Where(v => v.Status == VersionStatus.Draft).Take(2).ToList())

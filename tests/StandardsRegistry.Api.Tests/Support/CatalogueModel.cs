@@ -80,8 +80,13 @@ public sealed class CatalogueModel(int seed)
 
     public IEnumerable<ModelVersion> Versions => Standards.SelectMany(s => s.Versions);
 
-    /// <summary>Releases above NU the API refused to PUBLIC (422), and releases of drafts or withdrawn editions it refused (409).</summary>
+    /// <summary>
+    /// Releases above NU the API refused to PUBLIC and above NR to INDUSTRY (422: the audiences' ceilings), and releases
+    /// of drafts or withdrawn editions it refused (409).
+    /// </summary>
     public int RefusedPublicReleases { get; set; }
+
+    public int RefusedIndustryReleases { get; set; }
 
     public int RefusedUnreleasableReleases { get; set; }
 

@@ -32,7 +32,14 @@ public sealed record TestPrincipal(string Name, TestCaller? Caller, Principal Pr
 
     public static TestPrincipal NatoEditor { get; } = Of("NATO editor CTS", TestCaller.Editor());
 
-    /// <summary>Anonymous, a PUBLIC token, EU consumers of each clearance (two in EU spelling), NATO readers of each clearance, NATO editors.</summary>
+    /// <summary>Industry readers: NU, NR (the INDUSTRY ceiling) and CTS, which the ceiling holds to NR.</summary>
+    public static IReadOnlyList<TestPrincipal> Industry { get; } =
+        [.. new[] { Classification.NU, Classification.NR, Classification.CTS }.Select(c => Of($"INDUSTRY reader {c}", TestCaller.Industry(c.ToString())))];
+
+    /// <summary>
+    /// Anonymous, a PUBLIC token, EU consumers of each clearance (two in EU spelling), INDUSTRY readers (<see cref="Industry"/>),
+    /// NATO readers of each clearance, NATO editors.
+    /// </summary>
     public static IReadOnlyList<TestPrincipal> All { get; } =
     [
         Anonymous,
@@ -40,6 +47,7 @@ public sealed record TestPrincipal(string Name, TestCaller? Caller, Principal Pr
         .. Enum.GetValues<Classification>().Select(c => Of($"EU consumer {c}", TestCaller.Eu(c.ToString()))),
         EuNsInEuScheme,
         EuCtsInEuScheme,
+        .. Industry,
         .. Enum.GetValues<Classification>().Select(c => Of($"NATO reader {c}", TestCaller.NatoReader(c.ToString()))),
         NatoEditor,
         Of("NATO editor NC", TestCaller.Editor("NC")),
