@@ -79,6 +79,8 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         var versions = model.Versions.ToList();
         var releases = versions.SelectMany(v => v.Releases).ToList();
         var consumers = Crawls.Where(c => !c.View.Scope.IncludeDrafts).ToList();
+        var filters = catalogue.Plan.Filters.Where(f => f.Term is null).ToList();
+        var searches = consumers.SelectMany(c => filters.Select(f => (c.View, Filter: f, Found: c.View.AttributeSearch(f).Select(s => s.Standard).ToHashSet()))).ToList();
         var industryHidesEuReleased = Crawls.Where(c => c.Principal.Principal.Community == "INDUSTRY")
             .Sum(c => c.View.Standards.Count(s => s.Standard.Versions.Any(v => !c.View.Sees(v) && v.Releases.Any(r => r.Audience == "EU"))));
         (string Case, int Count)[] coverage =
@@ -105,6 +107,14 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
             ("supersededBy skipping a hidden successor", Crawls.Sum(c => c.View.Standards.Sum(s => s.Versions.Count(v => v.SupersededBy is { } next && next != NextPublished(v.Version))))),
             ("visible standards whose latest edition is hidden", consumers.Sum(c => c.View.Standards.Count(s => s.Latest?.Version.Edition != LatestInForce(s.Standard)))),
             ("search terms matching only hidden titles of a standard", Crawls.Sum(c => HiddenOnlyMatches(c).Count())),
+            ("attribute searches finding standards for a consumer", searches.Count(x => x.Found.Count > 0)),
+            ("attribute searches matching only editions hidden from a consumer", searches.Count(x => x.Found.Count == 0 && x.View.HiddenVersions.Any(v => x.Filter.Holds(v.Attributes)))),
+            ("standards an attribute search misses for a consumer though their hidden latest edition in force matches", searches.Sum(x => x.View.Standards.Count(s =>
+                !x.Found.Contains(s.Standard) && s.Standard.Versions.Any(v => !x.View.Sees(v) && v.Status is VersionStatus.Published or VersionStatus.Superseded && v.Edition > (s.Latest?.Version.Edition ?? 0) && x.Filter.Holds(v.Attributes))))),
+            ("standards an attribute search finds for a consumer by an edition older than a hidden one in force", searches.Sum(x => x.Found.Count(s =>
+                s.Versions.Any(v => !x.View.Sees(v) && v.Status is VersionStatus.Published or VersionStatus.Superseded && v.Edition > x.View.Find(s.Key)!.Latest!.Version.Edition)))),
+            ("standards an attribute search misses for a consumer though an older visible edition matches", searches.Sum(x => x.View.Standards.Count(s =>
+                !x.Found.Contains(s.Standard) && s.Versions.Any(v => v != s.Latest && x.Filter.Holds(v.Version.Attributes))))),
         ];
 
         output.WriteLine($"seed {catalogue.Seed} on {catalogue.Provider}: {model.Standards.Count} standards, {versions.Count} versions, {releases.Count} release records, {model.WriteRequests} write requests");
@@ -149,6 +159,9 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         }
         AssertNone(failures);
     }
+
+    [Fact]
+    public void AttributeSearchFindsExactlyTheStandardsWhoseLatestVisibleEditionInForceMatches() => AssertRoute(Route.AttributeSearch);
 
     [Fact]
     public void EachStandardShowsTheVersionCountAndLatestEditionOfItsVisibleVersionsOnly() => AssertRoute(Route.Standard);
@@ -307,7 +320,8 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
 
     private void AssertRoute(Route route) =>
         AssertNone(Crawls.SelectMany(c => c.Probes.Where(p => p.Route == route && p.AbsentLike is null).SelectMany(p => NoLeakChecks.Answer(c, p))
-            .Concat(route == Route.Versions ? c.PagingFailures.Where(f => f.Contains("/versions", StringComparison.Ordinal)) : [])));
+            .Concat(route == Route.Versions ? c.PagingFailures.Where(f => f.Contains("/versions", StringComparison.Ordinal)) : [])
+            .Concat(route == Route.AttributeSearch ? c.PagingFailures.Where(f => catalogue.Plan.Filters.Any(a => f.Contains($"?{a.Query}", StringComparison.Ordinal))) : [])));
 
     private void AssertNone(IEnumerable<string> failures) => NoLeakChecks.AssertNone(failures, catalogue.Seed);
 

@@ -106,6 +106,14 @@ public sealed class ExpectedView
         s.Standard.Designation.Contains(term, StringComparison.OrdinalIgnoreCase)
         || s.Standard.Title.Contains(term, StringComparison.OrdinalIgnoreCase)
         || s.Versions.Any(v => v.Version.Title.Contains(term, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>
+    /// An attribute search as the design defines it (docs/design.md §1.9): the standards whose latest visible edition in
+    /// force (<see cref="ExpectedStandard.Latest"/>, what <c>…/versions/latest</c> answers) meets the filter, and the text
+    /// term if one is given.
+    /// </summary>
+    public IEnumerable<ExpectedStandard> AttributeSearch(AttributeFilter filter) =>
+        (filter.Term is null ? Standards : Search(filter.Term)).Where(s => s.Latest is { } latest && filter.Holds(latest.Version.Attributes));
 }
 
 /// <summary>
