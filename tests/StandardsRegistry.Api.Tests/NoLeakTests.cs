@@ -81,6 +81,8 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         var consumers = Crawls.Where(c => !c.View.Scope.IncludeDrafts).ToList();
         var filters = catalogue.Plan.Filters.Where(f => f.Term is null).ToList();
         var searches = consumers.SelectMany(c => filters.Select(f => (c.View, Filter: f, Found: c.View.AttributeSearch(f).Select(s => s.Standard).ToHashSet()))).ToList();
+        var relations = model.Relations;
+        var marks = model.Marks;
         var industryHidesEuReleased = Crawls.Where(c => c.Principal.Principal.Community == "INDUSTRY")
             .Sum(c => c.View.Standards.Count(s => s.Standard.Versions.Any(v => !c.View.Sees(v) && v.Releases.Any(r => r.Audience == "EU"))));
         (string Case, int Count)[] coverage =
@@ -107,6 +109,22 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
             ("supersededBy skipping a hidden successor", Crawls.Sum(c => c.View.Standards.Sum(s => s.Versions.Count(v => v.SupersededBy is { } next && next != NextPublished(v.Version))))),
             ("visible standards whose latest edition is hidden", consumers.Sum(c => c.View.Standards.Count(s => s.Latest?.Version.Edition != LatestInForce(s.Standard)))),
             ("search terms matching only hidden titles of a standard", Crawls.Sum(c => HiddenOnlyMatches(c).Count())),
+            ("edges both of whose ends a caller sees", Crawls.Sum(c => relations.Count(r => c.View.Sees(r.From) && c.View.Sees(r.To)))),
+            ("edges hidden from a caller who sees one end", Crawls.Sum(c => relations.Count(r => c.View.Sees(r.From) != c.View.Sees(r.To)))),
+            ("edges hidden from a consumer by a release revoked or not yet in effect", consumers.Sum(c => relations.Count(r =>
+                (c.View.Sees(r.From) && !c.View.Sees(r.To) && SeenButForTime(c, r.To)) || (c.View.Sees(r.To) && !c.View.Sees(r.From) && SeenButForTime(c, r.From))))),
+            ("edges removed (and equivalents)", model.RemovedRelations),
+            ("standards superseded by two or more", model.Standards.Count(s => relations.Count(r => r.Kind == "supersedes" && r.To == s) >= 2)),
+            ("chains of three or more standards a caller follows", Crawls.Sum(c => c.View.Standards.Count(s => c.View.Chain(s.Standard).Count >= 3))),
+            ("chains a caller's view ends before a hidden successor", Crawls.Sum(c => c.View.Standards.Count(s =>
+                relations.Any(r => r.Kind == "supersedes" && r.To == c.View.Chain(s.Standard)[^1] && !c.View.Sees(r.From))))),
+            ("chains closing in a cycle", Crawls.Sum(c => c.View.Standards.Count(s =>
+                c.View.Chain(s.Standard) is var chain && relations.Any(r => r.Kind == "supersedes" && r.To == chain[^1] && c.View.Sees(r.From) && chain.Contains(r.From))))),
+            ("civil equivalents", model.Equivalents.Count),
+            ("preferred marks a caller sees kept from before a later mark on a standard hidden from it", Crawls.Sum(c => c.View.Standards.Count(s =>
+                c.View.Preferred(s.Standard) is { } mark && marks.Skip(marks.IndexOf(mark) + 1).Any(m => m.Standard.Category == s.Standard.Category && !c.View.Sees(m.Standard))))),
+            ("categories whose latest row a caller sees is an unmark", Crawls.Sum(c => Categories.All.Count(category =>
+                marks.LastOrDefault(m => m.Standard.Category == category && c.View.Sees(m.Standard)) is { IsMark: false }))),
             ("attribute searches finding standards for a consumer", searches.Count(x => x.Found.Count > 0)),
             ("attribute searches matching only editions hidden from a consumer", searches.Count(x => x.Found.Count == 0 && x.View.HiddenVersions.Any(v => x.Filter.Holds(v.Attributes)))),
             ("standards an attribute search misses for a consumer though their hidden latest edition in force matches", searches.Sum(x => x.View.Standards.Count(s =>
@@ -118,7 +136,7 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         ];
 
         output.WriteLine($"seed {catalogue.Seed} on {catalogue.Provider}: {model.Standards.Count} standards, {versions.Count} versions, {releases.Count} release records, {model.WriteRequests} write requests");
-        output.WriteLine($"generated in {catalogue.GenerationTime.TotalSeconds:F1}s; crawled {Crawls.Count} principals x 5 routes, {Crawls.Sum(c => c.Requests)} requests in {catalogue.CrawlTime.TotalSeconds:F1}s");
+        output.WriteLine($"generated in {catalogue.GenerationTime.TotalSeconds:F1}s; crawled {Crawls.Count} principals x 8 routes, {Crawls.Sum(c => c.Requests)} requests in {catalogue.CrawlTime.TotalSeconds:F1}s");
         foreach (var (name, count) in coverage)
         {
             output.WriteLine($"  {count,5} {name}");
@@ -162,6 +180,12 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
 
     [Fact]
     public void AttributeSearchFindsExactlyTheStandardsWhoseLatestVisibleEditionInForceMatches() => AssertRoute(Route.AttributeSearch);
+
+    [Fact]
+    public void RelationsShowTheEdgesWhoseEndsTheCallerSeesAndTheLatestMarkItSees() => AssertRoute(Route.Relations);
+
+    [Fact]
+    public void TheCurrentDocumentFollowsOnlySuccessorsTheCallerSees() => AssertRoute(Route.Current);
 
     [Fact]
     public void EachStandardShowsTheVersionCountAndLatestEditionOfItsVisibleVersionsOnly() => AssertRoute(Route.Standard);
@@ -332,6 +356,11 @@ public abstract class NoLeakTests<TCatalogue>(TCatalogue catalogue, ITestOutputH
         where version.Title.Contains(term, StringComparison.OrdinalIgnoreCase)
         where crawl.View.Search(term).All(s => s.Standard != version.Standard)
         select (term, version.Standard);
+
+    /// <summary>Whether the consumer would see the standard if every release to it were in effect now and none revoked.</summary>
+    private static bool SeenButForTime(Crawl crawl, ModelStandard standard) =>
+        standard.Versions.Any(v => ReleaseRule.CanSee(crawl.View.Scope, new VersionFacts(v.Classification, v.Status),
+            v.Releases.Select(r => new ReleaseFacts(r.Audience, DateTimeOffset.MinValue, null)), crawl.View.Now));
 
     private static int? NextPublished(ModelVersion version) =>
         version.Standard.Versions.FirstOrDefault(n => n.Edition > version.Edition && n.PublishedAt is not null)?.Edition;

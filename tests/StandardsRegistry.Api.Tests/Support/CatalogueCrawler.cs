@@ -13,6 +13,8 @@ public enum Route
     Versions,
     Latest,
     Edition,
+    Relations,
+    Current,
 }
 
 /// <summary>One request and its response, kept whole: status, headers, ETag and body bytes.</summary>
@@ -84,6 +86,8 @@ public sealed record CrawlPlan(IReadOnlyList<string> SearchTerms, IReadOnlyList<
     public const string NeverVersions = "never:versions";
     public const string NeverLatest = "never:latest";
     public const string NeverEdition = "never:edition";
+    public const string NeverRelations = "never:relations";
+    public const string NeverCurrent = "never:current";
 
     /// <summary>
     /// Search terms: tokens of sampled version titles (many visible to some principals and hidden from others), standard
@@ -232,6 +236,8 @@ public static class Crawler
         crawl.References[CrawlPlan.NeverVersions] = await SendAsync($"/v1/standards/{never}/versions?limit={plan.VersionLimit}");
         crawl.References[CrawlPlan.NeverLatest] = await SendAsync($"/v1/standards/{never}/versions/latest");
         crawl.References[CrawlPlan.NeverEdition] = await SendAsync($"/v1/standards/{never}/versions/1");
+        crawl.References[CrawlPlan.NeverRelations] = await SendAsync($"/v1/standards/{never}/relations");
+        crawl.References[CrawlPlan.NeverCurrent] = await SendAsync($"/v1/standards/{never}/current");
 
         // Lists: everything, per category, per search term, per attribute filter; all pages.
         await PagesAsync(Route.Standards, "standards", "/v1/standards", view.Standards.Select(ExpectedJson.Standard), plan.ListLimit, null);
@@ -254,7 +260,7 @@ public static class Crawler
         }
 
         // Per standard, for every key that exists (and some that never did): the standard, its versions (all pages),
-        // latest, and every edition that exists plus some that do not.
+        // latest, its relations and current document, and every edition that exists plus some that do not.
         var keys = model.Standards.Select(s => (s.Key, (ModelStandard?)s)).Concat(plan.MissingKeys.Skip(1).Select(k => (k, (ModelStandard?)null)));
         foreach (var (key, standard) in keys)
         {
@@ -275,6 +281,12 @@ public static class Crawler
             var latest = expected?.Latest;
             Add(Route.Latest, $"latest {key}", await SendAsync($"/v1/standards/{key}/versions/latest"),
                 latest is null ? null : ExpectedJson.Full(latest, scheme), CrawlPlan.NeverLatest, standard);
+
+            // Its relations and its current applicable document.
+            Add(Route.Relations, $"relations {key}", await SendAsync($"/v1/standards/{key}/relations"),
+                expected is null ? null : ExpectedJson.Relations(view, expected.Standard), CrawlPlan.NeverRelations, standard);
+            Add(Route.Current, $"current {key}", await SendAsync($"/v1/standards/{key}/current"),
+                expected is null ? null : ExpectedJson.Current(view, expected.Standard), CrawlPlan.NeverCurrent, standard);
 
             // Every edition that exists, the one after the last, and one far beyond.
             var editions = Enumerable.Range(1, (standard?.Versions.Count ?? 0) + 1).Append(99);
