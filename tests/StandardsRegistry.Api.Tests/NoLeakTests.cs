@@ -556,10 +556,13 @@ public sealed class NoLeakETagTests(ETagScenario scenario) : IClassFixture<ETagS
         {
             var old = before.Crawls.Single(c => c.Principal == crawl.Principal).Probes.ToDictionary(p => p.Label, StringComparer.Ordinal);
             // Only requests made in both steps compare: the edition range probed grows with the standard, and a new
-            // page of a list shows as a changed hasNext on the page before it.
+            // page of a list shows as a changed hasNext on the page before it. A standard's relations and current
+            // document also show other standards, which the generator's pending releases make visible as the clock
+            // moves: those compare where the caller's view of them (the oracle's answer) is unchanged.
             foreach (var probe in crawl.Probes.Where(probes))
             {
-                if (old.TryGetValue(probe.Label, out var previous) && !probe.Actual.SameAs(previous.Actual))
+                if (old.TryGetValue(probe.Label, out var previous) && !probe.Actual.SameAs(previous.Actual)
+                    && (probe.Route is not (Route.Relations or Route.Current) || probe.Fingerprint == previous.Fingerprint))
                 {
                     yield return $"'{before.Name}' → '{after.Name}': {crawl.Describe(probe, $"must be unchanged: before {previous.Actual.Describe(300)}, after {probe.Actual.Describe(300)}")}";
                 }
