@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using StandardsRegistry.Domain;
@@ -7,10 +8,13 @@ namespace StandardsRegistry.Api.Tests.Support;
 public enum Route
 {
     Standards,
+    AttributeSearch,
     Standard,
     Versions,
     Latest,
     Edition,
+    Relations,
+    Current,
 }
 
 /// <summary>One request and its response, kept whole: status, headers, ETag and body bytes.</summary>
@@ -57,19 +61,33 @@ public sealed record Exchange(string Url, int Status, string? ContentType, strin
 /// </summary>
 public sealed record Probe(Route Route, string Label, Exchange Actual, JsonNode? Expected, string? AbsentLike, ModelStandard? Standard = null, int? Edition = null)
 {
-    public bool IsPage => Route is Route.Standards or Route.Versions;
+    public bool IsPage => Route is Route.Standards or Route.AttributeSearch or Route.Versions;
 
     /// <summary>What the caller is entitled to see here; equal fingerprints must give equal bytes.</summary>
     public string Fingerprint => Expected?.ToJsonString() ?? AbsentLike ?? "unexpected";
 }
 
+/// <summary>
+/// An attribute search of <c>GET /v1/standards</c> (docs/design.md §1.9): its query, what it asks of an edition's
+/// attributes, and the text term it is combined with, if any.
+/// </summary>
+public sealed record AttributeFilter(string Query, Func<JsonObject, bool> Holds, string? Term = null)
+{
+    public override string ToString() => Query;
+}
+
 /// <summary>What to ask besides every key and edition of the model.</summary>
 public sealed record CrawlPlan(IReadOnlyList<string> SearchTerms, IReadOnlyList<string> MissingKeys, int ListLimit = 3, int VersionLimit = 2)
 {
+    /// <summary>Attribute searches (<see cref="AttributeFilters"/>), each paged through like the lists.</summary>
+    public IReadOnlyList<AttributeFilter> Filters { get; init; } = [];
+
     public const string NeverStandard = "never:standard";
     public const string NeverVersions = "never:versions";
     public const string NeverLatest = "never:latest";
     public const string NeverEdition = "never:edition";
+    public const string NeverRelations = "never:relations";
+    public const string NeverCurrent = "never:current";
 
     /// <summary>
     /// Search terms: tokens of sampled version titles (many visible to some principals and hidden from others), standard
@@ -83,7 +101,97 @@ public sealed record CrawlPlan(IReadOnlyList<string> SearchTerms, IReadOnlyList<
         var standards = model.Standards.OrderBy(_ => random.Next()).Take(6).Select(s => s.Token);
         var first = model.Versions.First().Token.ToUpperInvariant();
         string[] shared = ["edition 1", "EDITION 4", "Edition 5", "Cartridge", "link", "family", "stanag 1", "%", "_", "tk"];
-        return new CrawlPlan([.. versions, .. standards, first, .. shared], ["stanag-0000", "never-existed"]);
+        return new CrawlPlan([.. versions, .. standards, first, .. shared], ["stanag-0000", "never-existed"]) { Filters = AttributeFilters(model) };
+    }
+
+    /// <summary>
+    /// Attribute searches over values the catalogue holds, per category with numeric attributes: the exact values of an
+    /// edition marked NC or above or a draft (hidden from most consumers: most must find nothing), of a superseded
+    /// edition (found only by callers who see no later edition in force) and of an edition up to NR with a release
+    /// (visible to some consumers), ranges and band searches around them, two attributes at once, a range taking the
+    /// whole category, and one with a text term. The oracle's predicate reads the values parsed from the very text sent.
+    /// </summary>
+    public static IReadOnlyList<AttributeFilter> AttributeFilters(CatalogueModel model)
+    {
+        var random = new Random(model.Seed ^ 0xA77);
+        var filters = new List<AttributeFilter>();
+        foreach (var category in new[] { Categories.Caliber, Categories.RadioBand, Categories.DataLink })
+        {
+            var versions = model.Versions.Where(v => v.Standard.Category == category).OrderBy(_ => random.Next()).ToList();
+            var picked = new[]
+            {
+                versions.FirstOrDefault(v => v.Classification >= Classification.NC || v.Status == VersionStatus.Draft),
+                versions.FirstOrDefault(v => v.Status == VersionStatus.Superseded),
+                versions.FirstOrDefault(v => v.Classification <= Classification.NR && v.Releases.Count > 0),
+            }.OfType<ModelVersion>().Distinct().ToList();
+            foreach (var (version, i) in picked.Select((v, i) => (v, i)))
+            {
+                var a = version.Attributes;
+                switch (category)
+                {
+                    case Categories.Caliber:
+                        filters.Add(Equal("boreMm", a));
+                        filters.Add(i == 0 ? Range(a, ("boreMm", 0.5), ("caseLengthMm", 10)) : Range(a, ("caseLengthMm", 3)));
+                        break;
+                    case Categories.RadioBand:
+                        var (low, high) = (a["lowMHz"]!.GetValue<double>(), a["highMHz"]!.GetValue<double>());
+                        filters.Add(Covers(Text(Math.Round((low + high) / 2, 1))));
+                        filters.Add(i == 0 ? Equal("highMHz", a) : Overlaps(Text(Math.Round(high - 1, 1)), Text(Math.Round(high + 20, 1))));
+                        break;
+                    default:
+                        filters.Add(Equal("dataRateKbps", a));
+                        filters.Add(Range(a, ("dataRateKbps", 25)));
+                        break;
+                }
+            }
+        }
+        // The whole category, paged; a band search with a range beside it and the category named; an attribute with a text term.
+        filters.Add(Between("boreMm", "0", "100"));
+        filters.Add(new AttributeFilter("category=radio-band&covers=300&lowMHz.min=100",
+            a => Number(a, "lowMHz") <= 300 && Number(a, "highMHz") >= 300 && Number(a, "lowMHz") >= 100));
+        filters.Add(Between("dataRateKbps", "0", "5000") with { Term = "edition 2" });
+        return filters;
+
+        static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+        static double Parse(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+        static double? Number(JsonObject attributes, string name) => attributes[name]?.GetValue<double>();
+
+        static AttributeFilter Equal(string name, JsonObject attributes)
+        {
+            var text = attributes[name]!.ToJsonString();
+            var value = Parse(text);
+            return new AttributeFilter($"{name}={text}", a => Number(a, name) == value);
+        }
+
+        static AttributeFilter Between(string name, string min, string max)
+        {
+            var (lo, hi) = (Parse(min), Parse(max));
+            return new AttributeFilter($"{name}.min={min}&{name}.max={max}", a => Number(a, name) >= lo && Number(a, name) <= hi);
+        }
+
+        static AttributeFilter Range(JsonObject attributes, params (string Name, double Width)[] ranges)
+        {
+            var parts = ranges.Select(r =>
+            {
+                var value = attributes[r.Name]!.GetValue<double>();
+                return Between(r.Name, Text(Math.Round(value - r.Width, 2)), Text(Math.Round(value + r.Width, 2)));
+            }).ToList();
+            return new AttributeFilter(string.Join("&", parts.Select(p => p.Query)), a => parts.All(p => p.Holds(a)));
+        }
+
+        static AttributeFilter Covers(string f)
+        {
+            var value = Parse(f);
+            return new AttributeFilter($"covers={f}", a => Number(a, "lowMHz") <= value && Number(a, "highMHz") >= value);
+        }
+
+        static AttributeFilter Overlaps(string low, string high)
+        {
+            var (lo, hi) = (Parse(low), Parse(high));
+            return new AttributeFilter($"overlaps={low},{high}", a => Number(a, "lowMHz") <= hi && Number(a, "highMHz") >= lo);
+        }
     }
 }
 
@@ -128,8 +236,10 @@ public static class Crawler
         crawl.References[CrawlPlan.NeverVersions] = await SendAsync($"/v1/standards/{never}/versions?limit={plan.VersionLimit}");
         crawl.References[CrawlPlan.NeverLatest] = await SendAsync($"/v1/standards/{never}/versions/latest");
         crawl.References[CrawlPlan.NeverEdition] = await SendAsync($"/v1/standards/{never}/versions/1");
+        crawl.References[CrawlPlan.NeverRelations] = await SendAsync($"/v1/standards/{never}/relations");
+        crawl.References[CrawlPlan.NeverCurrent] = await SendAsync($"/v1/standards/{never}/current");
 
-        // Lists: everything, per category, per search term; all pages.
+        // Lists: everything, per category, per search term, per attribute filter; all pages.
         await PagesAsync(Route.Standards, "standards", "/v1/standards", view.Standards.Select(ExpectedJson.Standard), plan.ListLimit, null);
         foreach (var category in Categories.All)
         {
@@ -142,8 +252,15 @@ public static class Crawler
                 view.Search(term).Select(ExpectedJson.Standard), plan.ListLimit, null);
         }
 
+        foreach (var filter in plan.Filters)
+        {
+            var query = filter.Term is null ? filter.Query : $"{filter.Query}&q={Uri.EscapeDataString(filter.Term)}";
+            await PagesAsync(Route.AttributeSearch, $"attributes {query}", $"/v1/standards?{query}",
+                view.AttributeSearch(filter).Select(ExpectedJson.Standard), plan.ListLimit, null);
+        }
+
         // Per standard, for every key that exists (and some that never did): the standard, its versions (all pages),
-        // latest, and every edition that exists plus some that do not.
+        // latest, its relations and current document, and every edition that exists plus some that do not.
         var keys = model.Standards.Select(s => (s.Key, (ModelStandard?)s)).Concat(plan.MissingKeys.Skip(1).Select(k => (k, (ModelStandard?)null)));
         foreach (var (key, standard) in keys)
         {
@@ -164,6 +281,12 @@ public static class Crawler
             var latest = expected?.Latest;
             Add(Route.Latest, $"latest {key}", await SendAsync($"/v1/standards/{key}/versions/latest"),
                 latest is null ? null : ExpectedJson.Full(latest, scheme), CrawlPlan.NeverLatest, standard);
+
+            // Its relations and its current applicable document.
+            Add(Route.Relations, $"relations {key}", await SendAsync($"/v1/standards/{key}/relations"),
+                expected is null ? null : ExpectedJson.Relations(view, expected.Standard), CrawlPlan.NeverRelations, standard);
+            Add(Route.Current, $"current {key}", await SendAsync($"/v1/standards/{key}/current"),
+                expected is null ? null : ExpectedJson.Current(view, expected.Standard), CrawlPlan.NeverCurrent, standard);
 
             // Every edition that exists, the one after the last, and one far beyond.
             var editions = Enumerable.Range(1, (standard?.Versions.Count ?? 0) + 1).Append(99);

@@ -21,6 +21,7 @@ public sealed class CatalogueGenerator
     private readonly HttpClient _authority;
     private readonly HashSet<string> _tokens = new(StringComparer.Ordinal);
     private readonly HashSet<int> _numbers = [];
+    private int _relationsRecorded;
 
     public CatalogueGenerator(RegistryApp app, int seed)
     {
@@ -43,7 +44,7 @@ public sealed class CatalogueGenerator
 
     /// <summary>
     /// A catalogue of <paramref name="minStandards"/> to <paramref name="maxStandards"/> standards (plus one with no versions),
-    /// 1-5 editions each, every marking, category and lifecycle state, releases to EU and PUBLIC (some future-dated,
+    /// 1-5 editions each, every marking, category and lifecycle state, releases to EU, PUBLIC and INDUSTRY (some future-dated,
     /// some revoked, some re-released), with editions published and withdrawn after their release; finally the clock
     /// moves on so some future-dated releases take effect and others stay pending.
     /// </summary>
@@ -74,7 +75,8 @@ public sealed class CatalogueGenerator
         }
         await CreateStandardAsync(Categories.Caliber); // no versions: only NATO editors see it
 
-        // Releases: EU (any level), PUBLIC (NU only: the API refuses higher), now or from a future time.
+        // Releases: EU (any level), PUBLIC (NU only: the API refuses higher), INDUSTRY (up to NR, its ceiling), now or
+        // from a future time.
         foreach (var version in Model.Versions.Where(v => Lifecycle.IsReleasable(v.Status)).ToList())
         {
             if (_random.NextDouble() < 0.65)
@@ -89,6 +91,15 @@ public sealed class CatalogueGenerator
             {
                 Assert.Equal(HttpStatusCode.UnprocessableEntity, await TryReleaseAsync(version, "PUBLIC"));
                 Model.RefusedPublicReleases++;
+            }
+            if (version.Classification <= Classification.NR && _random.NextDouble() < 0.6)
+            {
+                await ReleaseAsync(version, "INDUSTRY", FutureOrNow());
+            }
+            else if (version.Classification > Classification.NR && _random.NextDouble() < 0.15)
+            {
+                Assert.Equal(HttpStatusCode.UnprocessableEntity, await TryReleaseAsync(version, "INDUSTRY"));
+                Model.RefusedIndustryReleases++;
             }
         }
         foreach (var version in Model.Versions.Where(v => v.Status == VersionStatus.Draft).Take(2).ToList())
@@ -131,9 +142,150 @@ public sealed class CatalogueGenerator
             }
         }
 
+        await RelateAsync(new Random(Model.Seed ^ 0x4E1A7E));
+
         // Some future-dated releases are now in effect, others still pending.
         Advance(TimeSpan.FromMinutes(20));
         return Model;
+    }
+
+    /// <summary>
+    /// Relations between the standards (docs/design.md §1.8), drawn from their own generator so the catalogue above is
+    /// the same with or without them: random edges of every kind (to standards of every visibility, the one with no
+    /// versions included), supersession chains, one closing in a cycle, a standard superseded by two, some edges removed
+    /// and one recorded again; civil equivalents, one removed; and per category a history of preferred marks on
+    /// standards in turn, with an unmark. The writer is the CTS editor, who sees every standard, so each write answers
+    /// as the model says.
+    /// </summary>
+    private async Task RelateAsync(Random random)
+    {
+        string[] kinds = ["covers", "references", "supersedes"];
+        var standards = Model.Standards;
+        for (var i = 0; i < standards.Count + 6; i++)
+        {
+            await RelateAsync(kinds[random.Next(kinds.Length)], standards[random.Next(standards.Count)], standards[random.Next(standards.Count)]);
+        }
+
+        // Chains of supersession (each standard superseded by the next), the last closing in a cycle, and a fork.
+        var shuffled = standards.OrderBy(_ => random.Next()).ToList();
+        for (var c = 0; c < 3; c++)
+        {
+            var chain = shuffled.Skip(c * 5).Take(3 + c).ToList();
+            if (chain.Count < 2)
+            {
+                break;
+            }
+            for (var i = 1; i < chain.Count; i++)
+            {
+                await RelateAsync("supersedes", chain[i], chain[i - 1]);
+            }
+            if (c == 2)
+            {
+                await RelateAsync("supersedes", chain[0], chain[^1]);
+            }
+        }
+        await RelateAsync("supersedes", shuffled[^1], shuffled[0]);
+        await RelateAsync("supersedes", shuffled[^2], shuffled[0]);
+
+        foreach (var relation in Model.Relations.Where(_ => random.Next(6) == 0).ToList())
+        {
+            var response = await _editor.DeleteAsync($"/v1/standards/{relation.From.Key}/relations/{relation.Kind}/{relation.To.Key}");
+            await ExpectAsync(response, HttpStatusCode.NoContent);
+            Model.Relations.Remove(relation);
+            Model.RemovedRelations++;
+        }
+        if (Model.Relations.FirstOrDefault(r => r.Kind == "supersedes") is { } again)
+        {
+            // Recorded again: now the most recently recorded successor of its standard.
+            await RelateAsync("supersedes", again.From, again.To, again: true);
+        }
+
+        // Last, a cycle of three, each the most recently recorded successor of the one before.
+        var cycle = shuffled.Skip(3).Take(3).ToList();
+        for (var i = 0; i < cycle.Count; i++)
+        {
+            await RelateAsync("supersedes", cycle[(i + 1) % cycle.Count], cycle[i], again: true);
+        }
+
+        string[] sources = ["EN", "ISO", "ETSI"];
+        foreach (var standard in standards.Where(_ => random.Next(3) == 0).ToList())
+        {
+            for (int n = 0, count = random.Next(1, 3); n < count; n++)
+            {
+                var equivalent = new ModelEquivalent(standard, sources[random.Next(sources.Length)], $"{random.Next(10000, 100000)}:{2000 + n}");
+                if (Model.Equivalents.Any(e => e.Standard == standard && e.Source == equivalent.Source && e.Identifier == equivalent.Identifier))
+                {
+                    continue;
+                }
+                var response = await _editor.PutAsync($"/v1/standards/{standard.Key}/equivalents/{equivalent.Source}/{Uri.EscapeDataString(equivalent.Identifier)}", null);
+                await ExpectAsync(response, HttpStatusCode.Created);
+                Model.Equivalents.Add(equivalent);
+            }
+        }
+        if (Model.Equivalents.Count > 0)
+        {
+            var removed = Model.Equivalents[random.Next(Model.Equivalents.Count)];
+            var response = await _editor.DeleteAsync($"/v1/standards/{removed.Standard.Key}/equivalents/{removed.Source}/{Uri.EscapeDataString(removed.Identifier)}");
+            await ExpectAsync(response, HttpStatusCode.NoContent);
+            Model.Equivalents.Remove(removed);
+            Model.RemovedRelations++;
+        }
+
+        // Per category, marks on standards in turn (a reader keeps the latest mark whose standard it sees); in two
+        // categories the latest mark is then unmarked, and in one of them a standard marked once more.
+        foreach (var category in Categories.All)
+        {
+            var members = standards.Where(s => s.Category == category).ToList();
+            for (int n = 0, count = random.Next(2, 5); n < count; n++)
+            {
+                await MarkAsync(members[random.Next(members.Count)]);
+            }
+            if (category is Categories.Caliber or Categories.RadioBand)
+            {
+                var marked = Model.Marks.Last(m => m.Standard.Category == category).Standard;
+                var response = await _editor.DeleteAsync($"/v1/standards/{marked.Key}/preferred");
+                await ExpectAsync(response, HttpStatusCode.NoContent);
+                Model.Marks.Add(new ModelMark(marked, null));
+                if (category == Categories.RadioBand)
+                {
+                    await MarkAsync(members[random.Next(members.Count)]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records an edge (201; 200 when it is already recorded, 422 for a standard and itself, which the model skips);
+    /// <paramref name="again"/>: an edge already recorded is removed first, so it is recorded last.
+    /// </summary>
+    public async Task RelateAsync(string kind, ModelStandard from, ModelStandard to, bool again = false)
+    {
+        if (from == to)
+        {
+            return;
+        }
+        if (again && Model.Relations.SingleOrDefault(r => r.Kind == kind && r.From == from && r.To == to) is { } recorded)
+        {
+            await ExpectAsync(await _editor.DeleteAsync($"/v1/standards/{from.Key}/relations/{kind}/{to.Key}"), HttpStatusCode.NoContent);
+            Model.Relations.Remove(recorded);
+        }
+        var exists = Model.Relations.Any(r => r.Kind == kind && r.From == from && r.To == to);
+        var response = await _editor.PutAsync($"/v1/standards/{from.Key}/relations/{kind}/{to.Key}", null);
+        await ExpectAsync(response, exists ? HttpStatusCode.OK : HttpStatusCode.Created);
+        if (!exists)
+        {
+            Model.Relations.Add(new ModelRelation(kind, from, to, ++_relationsRecorded));
+        }
+    }
+
+    /// <summary>Marks a standard preferred: 200 when the writer (who sees every standard) saw a mark as the category's latest row, 201 otherwise.</summary>
+    public async Task MarkAsync(ModelStandard standard)
+    {
+        var rationale = $"Preferred ({Model.Marks.Count + 1}): aligned with the civil text of {standard.Token}.";
+        var held = Model.Marks.LastOrDefault(m => m.Standard.Category == standard.Category)?.IsMark == true;
+        var response = await _editor.PutAsJsonAsync($"/v1/standards/{standard.Key}/preferred", new { rationale });
+        await ExpectAsync(response, held ? HttpStatusCode.OK : HttpStatusCode.Created);
+        Model.Marks.Add(new ModelMark(standard, rationale));
     }
 
     public void Advance(TimeSpan by) => _app.Clock.Advance(by);

@@ -72,16 +72,47 @@ public sealed class ModelStandard
     public List<ModelVersion> Versions { get; } = [];
 }
 
+/// <summary>An edge between two standards as the test recorded it; <see cref="Order"/> is the order of recording (the relation's id).</summary>
+public sealed record ModelRelation(string Kind, ModelStandard From, ModelStandard To, int Order)
+{
+    public override string ToString() => $"{From.Key} {Kind} {To.Key}";
+}
+
+/// <summary>A civil equivalent of a standard.</summary>
+public sealed record ModelEquivalent(ModelStandard Standard, string Source, string Identifier);
+
+/// <summary>One row of a category's preferred-mark history: a mark (with its rationale) or an unmark (no rationale).</summary>
+public sealed record ModelMark(ModelStandard Standard, string? Rationale)
+{
+    public bool IsMark => Rationale is not null;
+}
+
 public sealed class CatalogueModel(int seed)
 {
+    /// <summary>The edges in force, in the order recorded (a removed edge is gone; recorded again, it is recorded last).</summary>
+    public List<ModelRelation> Relations { get; } = [];
+
+    public List<ModelEquivalent> Equivalents { get; } = [];
+
+    /// <summary>Every row of every category's preferred-mark history, oldest first.</summary>
+    public List<ModelMark> Marks { get; } = [];
+
+    /// <summary>Edges and equivalents removed after they were recorded.</summary>
+    public int RemovedRelations { get; set; }
+
     public int Seed => seed;
 
     public List<ModelStandard> Standards { get; } = [];
 
     public IEnumerable<ModelVersion> Versions => Standards.SelectMany(s => s.Versions);
 
-    /// <summary>Releases above NU the API refused to PUBLIC (422), and releases of drafts or withdrawn editions it refused (409).</summary>
+    /// <summary>
+    /// Releases above NU the API refused to PUBLIC and above NR to INDUSTRY (422: the audiences' ceilings), and releases
+    /// of drafts or withdrawn editions it refused (409).
+    /// </summary>
     public int RefusedPublicReleases { get; set; }
+
+    public int RefusedIndustryReleases { get; set; }
 
     public int RefusedUnreleasableReleases { get; set; }
 

@@ -32,7 +32,14 @@ public sealed record TestPrincipal(string Name, TestCaller? Caller, Principal Pr
 
     public static TestPrincipal NatoEditor { get; } = Of("NATO editor CTS", TestCaller.Editor());
 
-    /// <summary>Anonymous, a PUBLIC token, EU consumers of each clearance (two in EU spelling), NATO readers of each clearance, NATO editors.</summary>
+    /// <summary>Industry readers: NU, NR (the INDUSTRY ceiling) and CTS, which the ceiling holds to NR.</summary>
+    public static IReadOnlyList<TestPrincipal> Industry { get; } =
+        [.. new[] { Classification.NU, Classification.NR, Classification.CTS }.Select(c => Of($"INDUSTRY reader {c}", TestCaller.Industry(c.ToString())))];
+
+    /// <summary>
+    /// Anonymous, a PUBLIC token, EU consumers of each clearance (two in EU spelling), INDUSTRY readers (<see cref="Industry"/>),
+    /// NATO readers of each clearance, NATO editors.
+    /// </summary>
     public static IReadOnlyList<TestPrincipal> All { get; } =
     [
         Anonymous,
@@ -40,6 +47,7 @@ public sealed record TestPrincipal(string Name, TestCaller? Caller, Principal Pr
         .. Enum.GetValues<Classification>().Select(c => Of($"EU consumer {c}", TestCaller.Eu(c.ToString()))),
         EuNsInEuScheme,
         EuCtsInEuScheme,
+        .. Industry,
         .. Enum.GetValues<Classification>().Select(c => Of($"NATO reader {c}", TestCaller.NatoReader(c.ToString()))),
         NatoEditor,
         Of("NATO editor NC", TestCaller.Editor("NC")),
@@ -98,6 +106,38 @@ public sealed class ExpectedView
         s.Standard.Designation.Contains(term, StringComparison.OrdinalIgnoreCase)
         || s.Standard.Title.Contains(term, StringComparison.OrdinalIgnoreCase)
         || s.Versions.Any(v => v.Version.Title.Contains(term, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>The edges the caller sees from or to a standard it sees: those whose other end it sees too (docs/design.md §1.8).</summary>
+    public IEnumerable<ModelRelation> Edges(ModelStandard standard) =>
+        Model.Relations.Where(r => (r.From == standard && Sees(r.To)) || (r.To == standard && Sees(r.From)));
+
+    /// <summary>The standard's mark, when the latest row of its category's history whose standard the caller sees is a mark of it.</summary>
+    public ModelMark? Preferred(ModelStandard standard) =>
+        Model.Marks.LastOrDefault(m => m.Standard.Category == standard.Category && Sees(m.Standard)) is { IsMark: true } mark && mark.Standard == standard ? mark : null;
+
+    /// <summary>
+    /// The current applicable document's chain: from the standard along the most recently recorded successor the caller
+    /// sees, until there is none, the chain closes or it has <c>RelationStore.MaxChain</c> (32) keys.
+    /// </summary>
+    public IReadOnlyList<ModelStandard> Chain(ModelStandard standard)
+    {
+        var chain = new List<ModelStandard> { standard };
+        while (chain.Count < 32
+            && Model.Relations.Where(r => r.Kind == "supersedes" && r.To == chain[^1] && Sees(r.From)).MaxBy(r => r.Order) is { } next
+            && !chain.Contains(next.From))
+        {
+            chain.Add(next.From);
+        }
+        return chain;
+    }
+
+    /// <summary>
+    /// An attribute search as the design defines it (docs/design.md §1.9): the standards whose latest visible edition in
+    /// force (<see cref="ExpectedStandard.Latest"/>, what <c>…/versions/latest</c> answers) meets the filter, and the text
+    /// term if one is given.
+    /// </summary>
+    public IEnumerable<ExpectedStandard> AttributeSearch(AttributeFilter filter) =>
+        (filter.Term is null ? Standards : Search(filter.Term)).Where(s => s.Latest is { } latest && filter.Holds(latest.Version.Attributes));
 }
 
 /// <summary>
@@ -205,6 +245,47 @@ public static class ExpectedJson
             json["withdrawalReason"] = v.WithdrawalReason;
         }
         return json;
+    }
+
+    /// <summary>A standard's relations as the caller sees them: edges out and in (by kind, then key), equivalents, its preferred mark.</summary>
+    public static JsonObject Relations(ExpectedView view, ModelStandard standard)
+    {
+        var edges = view.Edges(standard).ToList();
+        var json = new JsonObject
+        {
+            ["key"] = standard.Key,
+            ["outgoing"] = Edges(edges.Where(e => e.From == standard).Select(e => (e.Kind, e.To))),
+            ["incoming"] = Edges(edges.Where(e => e.To == standard).Select(e => (e.Kind, e.From))),
+            ["equivalents"] = new JsonArray([.. view.Model.Equivalents.Where(e => e.Standard == standard)
+                .OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Identifier, StringComparer.Ordinal)
+                .Select(e => (JsonNode)new JsonObject { ["source"] = e.Source, ["identifier"] = e.Identifier })]),
+        };
+        if (view.Preferred(standard) is { } mark)
+        {
+            json["preferred"] = new JsonObject { ["category"] = standard.Category, ["rationale"] = mark.Rationale };
+        }
+        return json;
+
+        static JsonArray Edges(IEnumerable<(string Kind, ModelStandard Other)> edges) =>
+            new([.. edges.OrderBy(e => e.Kind, StringComparer.Ordinal).ThenBy(e => e.Other.Key, StringComparer.Ordinal).Select(e => (JsonNode)new JsonObject
+            {
+                ["kind"] = e.Kind,
+                ["key"] = e.Other.Key,
+                ["designation"] = e.Other.Designation,
+                ["title"] = e.Other.Title,
+            })]);
+    }
+
+    /// <summary>The current applicable document: the chain's last standard as the caller sees it, and the chain's keys.</summary>
+    public static JsonObject Current(ExpectedView view, ModelStandard standard)
+    {
+        var chain = view.Chain(standard);
+        return new JsonObject
+        {
+            ["key"] = standard.Key,
+            ["current"] = Standard(view.Find(chain[^1].Key)!),
+            ["chain"] = new JsonArray([.. chain.Select(s => (JsonNode)JsonValue.Create(s.Key))]),
+        };
     }
 
     /// <summary>A page as the suite compares it: the items, and whether a next cursor must be present.</summary>

@@ -16,6 +16,8 @@ public sealed record TestCaller(string Subject, string Community, string? Cleara
 
     public static TestCaller Eu(string clearance) => new($"consumer-{clearance}@eu", "EU", clearance, "consumer");
 
+    public static TestCaller Industry(string clearance) => new($"reader-{clearance}@industry", "INDUSTRY", clearance, "consumer");
+
     public static TestCaller Public() => new("someone", "PUBLIC", null, "consumer");
 
     public static TestCaller Admin() => new("admin@nato", "NATO", "CTS", "admin");
