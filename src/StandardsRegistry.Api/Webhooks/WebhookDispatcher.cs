@@ -130,12 +130,17 @@ public sealed class WebhookDispatcher(
         var now = time.GetUtcNow();
         foreach (var subscription in await store.LeaseAsync(_owner, now, now + options.Value.LeaseDuration, ct))
         {
-            // Leased again while its delivery here is still ending (it released its lease and has not left the list yet, or
-            // its lease ran out): delivered once that one has ended, under the lease just taken. Skipped, the lease just
-            // taken held its next events back until it ran out.
-            var delivery = _delivering.TryGetValue(subscription.Id, out var earlier)
-                ? earlier.ContinueWith(_ => DeliverLeasedAsync(subscription, ct), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
-                : DeliverLeasedAsync(subscription, ct);
+            if (_delivering.ContainsKey(subscription.Id))
+            {
+                // Leased again while its delivery here goes on (its lease ran out: stalled, say, recording the send) or is
+                // ending (it gave its lease back and has not left the list yet): given back at once, as when deliveries
+                // ran one after another and a process leased nothing while one was in flight. So another instance may take
+                // it over, and the delivery here, finding its lease gone, sends nothing more; kept, the lease held the
+                // subscription's events back until it ran out, and the delivery here went on as if it had never lost it.
+                await store.ReleaseLeaseAsync(subscription.Id, _owner, CancellationToken.None);
+                continue;
+            }
+            var delivery = DeliverLeasedAsync(subscription, ct);
             _delivering[subscription.Id] = delivery;
             // Removed once ended, and only after it was added (it may end before).
             _ = delivery.ContinueWith(d => _delivering.TryRemove(new KeyValuePair<string, Task>(subscription.Id, d)),
