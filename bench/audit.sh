@@ -92,6 +92,9 @@ for provider in $PROVIDERS; do
         postgres) psql_admin "CREATE DATABASE registry_${round}_$mode TEMPLATE registry"
                   copy="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_${round}_$mode" ;;
       esac
+      if [ $mode = variant ]; then
+        forget_newer_migrations "$provider" "$([ "$provider" = sqlite ] && echo "$WORK/registry-$round-$mode.db" || echo "registry_${round}_$mode")" "$VARIANT"
+      fi
       record=$([ $mode = off ] && echo false || echo true)
       dir=$([ $mode = variant ] && echo "$WORK/variant-artifacts/bin/StandardsRegistry.Api/release" || echo "$SERVICE_DIR")
       start_service "$provider" "$copy" "$record" "$dir"

@@ -148,4 +148,16 @@ start_postgres() { # a throwaway cluster under $WORK/pg on a free loopback port 
   PG_VERSION=$("$PG_BIN/postgres" --version)
 }
 
+# Forgets, in a variant's copy of a catalogue, the migrations the variant does not have ($1 provider, $2 the SQLite file
+# or the PostgreSQL database, $3 the variant's tree): a tree refuses a database a newer tree migrated. What those
+# migrations added stays, nullable or defaulted columns the older tree's statements do not name.
+forget_newer_migrations() {
+  local known
+  known=$(cd "$3/db/$1" && ls -- *.sql | sed "s|^|'db.$1/|; s|\$|'|" | paste -sd, -)
+  case $1 in
+    sqlite) sqlite3 "$2" "DELETE FROM schemaversions WHERE scriptname NOT IN ($known)" ;;
+    postgres) as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$2" -v ON_ERROR_STOP=1 -qAtc "DELETE FROM schemaversions WHERE scriptname NOT IN ($known)" ;;
+  esac
+}
+
 psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt -c "$1"; }

@@ -177,6 +177,9 @@ run_size() { # provider size
         psql_admin "CREATE DATABASE registry_${size}_$service TEMPLATE registry_$size"
         service_connection="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=registry_${size}_$service" ;;
     esac
+    if [ "$service" = variant ]; then
+      forget_newer_migrations "$provider" "$([ "$provider" = sqlite ] && echo "$WORK/registry-$size-$service.db" || echo "registry_${size}_$service")" "$VARIANT"
+    fi
     if [ "$service" = variant ] && [ "$provider" = postgres ] && [ -n "$VARIANT_POSTGRES_SQL" ]; then
       as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "registry_${size}_$service" -v ON_ERROR_STOP=1 -qAtc "$VARIANT_POSTGRES_SQL"
     fi
