@@ -974,6 +974,58 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(["a-withdrawn", Key], (await response.JsonAsync())["items"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// Withdrawing the current edition brings no earlier edition back (docs/design.md §1.3): a draft older than the
+    /// withdrawn edition still cannot be published, the superseded predecessor stays superseded by the withdrawn one for
+    /// NATO, and an EU reader, who cannot see a withdrawn edition, is shown the predecessor as current — alike in
+    /// <c>latest</c>, the standard, the version list, its feed (a tombstone for the withdrawn edition, an update of the
+    /// predecessor) and an export. The next published edition supersedes nothing more and becomes current for both.
+    /// </summary>
+    [Fact]
+    public async Task WithdrawingTheCurrentEditionBringsNoEarlierOneBackAndEveryReadSaysSoAlike()
+    {
+        var first = await PublishedAsync();
+        var older = await _editor.CreateDraftAsync(Key);
+        var current = await PublishedAsync();
+        await _authority.ReleaseAsync(Key, first, "EU");
+        await _authority.ReleaseAsync(Key, current, "EU");
+        var follower = new FeedFollower(_eu);
+        await follower.FollowAsync();
+
+        await _editor.WithdrawAsync(Key, current);
+
+        await ProblemAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/{older}/publish", null), HttpStatusCode.Conflict, "later edition");
+        var natoLatest = await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/latest");
+        Assert.Equal((first, "superseded", current), (natoLatest["edition"]!.GetValue<int>(), natoLatest["status"]!.GetValue<string>(), natoLatest["supersededBy"]!.GetValue<int>()));
+        Assert.Equal(first, (await _nato.GetJsonAsync($"/v1/standards/{Key}"))["latestEdition"]!.GetValue<int>());
+        var euLatest = await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/latest");
+        Assert.Equal((first, "published"), (euLatest["edition"]!.GetValue<int>(), euLatest["status"]!.GetValue<string>()));
+        Assert.Null(euLatest["supersededBy"]);
+        Assert.Equal(first, (await _eu.GetJsonAsync($"/v1/standards/{Key}"))["latestEdition"]!.GetValue<int>());
+        var before = follower.Events.Count;
+        await follower.FollowAsync();
+        Assert.Equal(new[] { $"updated {first} published", $"withdrawn {current} no content" }.Order(),
+            follower.Events.Skip(before).Select(e => $"{e["type"]} {e["edition"]} {e["version"]?["status"]?.GetValue<string>() ?? "no content"}").Order());
+        var routes = await FeedFollower.ReadRoutesAsync(_eu);
+        Assert.Empty(FeedFollower.Differences(follower.Copy, routes));
+        var export = new FeedFollower(_eu);
+        await export.ExportAsync();
+        Assert.Empty(FeedFollower.Differences(export.Copy, routes));
+        Assert.Equal(follower.Cursor, export.Cursor);
+
+        var next = await _editor.CreateDraftAsync(Key);
+        await _editor.PublishAsync(Key, next);
+        await _authority.ReleaseAsync(Key, next, "EU");
+
+        Assert.Equal(next, (await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/latest"))["edition"]!.GetValue<int>());
+        Assert.Equal(next, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/latest"))["edition"]!.GetValue<int>());
+        Assert.Equal(current, (await _nato.GetJsonAsync($"/v1/standards/{Key}/versions/{first}"))["supersededBy"]!.GetValue<int>());
+        Assert.Equal(next, (await _eu.GetJsonAsync($"/v1/standards/{Key}/versions/{first}"))["supersededBy"]!.GetValue<int>());
+        Assert.Equal("draft", (await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{older}"))["status"]!.GetValue<string>());
+        await follower.FollowAsync();
+        Assert.Empty(FeedFollower.Differences(follower.Copy, await FeedFollower.ReadRoutesAsync(_eu)));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private async Task<int> PublishedAsync(string classification = "NU")
