@@ -56,13 +56,17 @@ await context.route('**/*', (route) => {
 
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(10_000);
-page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
-page.on('console', (message) => {
-  // A 404 for a hidden edition is expected (the page asks, the API answers "no such version"); anything else is not.
-  if (message.type() === 'error' && !/status of 404/.test(message.text())) {
-    pageErrors.push(`console error: ${message.text()}`);
-  }
-});
+// Every tab's errors are recorded.
+function watchErrors(tab) {
+  tab.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
+  tab.on('console', (message) => {
+    // A 404 for a hidden edition is expected (the page asks, the API answers "no such version"); anything else is not.
+    if (message.type() === 'error' && !/status of 404/.test(message.text())) {
+      pageErrors.push(`console error: ${message.text()}`);
+    }
+  });
+}
+watchErrors(page);
 
 const results = [];
 let failed = false;
@@ -406,6 +410,40 @@ try {
     assert.match(await page.textContent('[data-testid="identity"]'), /PUBLIC/);
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
     assert.equal(await page.textContent('[data-testid="banner-top"]'), 'NATO UNCLASSIFIED');
+  });
+
+  await check('a link to a frequency search from the smallest positive number draws the public bands on a finite axis and leaves the page responsive', async () => {
+    // 5e-324 MHz is positive and finite, so the page and the API take it (and an editor may give it to a band's
+    // lowMHz): the axis starts a decade below it, at 10 ** -324, which is 0. The figure is drawn in a tab of its own
+    // (reading as PUBLIC: a new tab has no token), so a tab that hangs leaves the other checks their page.
+    const tab = await context.newPage();
+    watchErrors(tab);
+    tab.setDefaultTimeout(10_000);
+    // A page whose script never ends does not answer Playwright either: its calls wait, whatever their timeout.
+    let deadline;
+    const hung = new Promise((_, reject) => {
+      deadline = setTimeout(() => reject(new Error('the page did not answer within 20 s: its script is still running')), 20_000);
+    });
+    const draw = async () => {
+      await tab.goto(url('#/bands?overlaps=5e-324,10'));
+      await tab.waitForFunction(drawnAfter, 0);
+      const keys = await tab.locator('[data-testid="band-range"]').evaluateAll((bands) => bands.map((b) => b.dataset.key));
+      assert.ok(keys.includes('nato-band-hf-1'), `bands drawn: ${keys}`);
+      assert.match(await tab.textContent('[data-testid="band-figure"]'), /3 MHz – 30 MHz/);
+      // Every coordinate of the figure is a number: a tick at 10 ** -324 = 0 MHz would be placed at -Infinity.
+      const coordinates = await tab.locator('[data-testid="band-figure"] [x], [data-testid="band-figure"] [x1]')
+        .evaluateAll((shapes) => shapes.flatMap((s) => ['x', 'x1', 'x2', 'width'].map((a) => s.getAttribute(a)).filter((v) => v !== null)));
+      assert.deepEqual(coordinates.filter((v) => !Number.isFinite(Number(v))), []);
+    };
+    const drawing = draw();
+    // Left to settle by itself when the deadline came first (the context's close ends it).
+    drawing.catch(() => {});
+    try {
+      await Promise.race([drawing, hung]);
+      await tab.close();
+    } finally {
+      clearTimeout(deadline);
+    }
   });
 
   // ---- Swagger UI, under the same Content-Security-Policy as the catalogue page ----

@@ -606,20 +606,24 @@
     const edges = [...bands.flatMap((b) => [b.low, b.high]), ...(searched ? [searched.low, searched.high] : [])];
     const low = Math.min(...edges);
     const high = Math.max(...edges);
-    let from = 10 ** Math.floor(Math.log10(low));
-    let to = 10 ** Math.ceil(Math.log10(high));
-    if (to / from < 100) {
-      from /= 10;
-      to *= 10;
+    // The axis runs over whole decades, counted by their exponents: as values, 10 ** e is 0 below 1e-323 MHz (a positive
+    // number the API accepts, from an editor's band or a link's search), and the ticks, stepping by ten from 0, never
+    // reached the top: the reader's tab hung. The decades stay within those a number can name (no tick says 0 MHz).
+    let first = Math.max(Math.floor(Math.log10(low)), -323);
+    let last = Math.min(Math.ceil(Math.log10(high)), 308);
+    if (last - first < 2) {
+      first -= 1;
+      last += 1;
     }
-    const x = (mhz) => left + (Math.log10(mhz / from) / Math.log10(to / from)) * (right - left);
+    const at = (exponent) => left + ((exponent - first) / (last - first)) * (right - left);
+    const x = (mhz) => at(Math.log10(mhz));
     const described = bands.map((b) => `${frequency(b.low)} to ${frequency(b.high)}`).join(', ');
     const figure = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'figure band', role: 'img', 'data-testid': 'band-figure' },
       svg('title', {}, `${bands.length === 1 ? 'Band' : 'Bands'} from ${described} on a logarithmic frequency axis`));
     const itu = [[0.03, 0.3, 'LF'], [0.3, 3, 'MF'], [3, 30, 'HF'], [30, 300, 'VHF'], [300, 3000, 'UHF'], [3000, 30000, 'SHF'], [30000, 300000, 'EHF']];
     itu.forEach(([a, b, name], index) => {
-      const x1 = x(Math.max(a, from));
-      const x2 = x(Math.min(b, to));
+      const x1 = at(Math.max(Math.log10(a), first));
+      const x2 = at(Math.min(Math.log10(b), last));
       if (x2 - x1 < 1) {
         return;
       }
@@ -633,10 +637,10 @@
       figure.append(svg('rect', { x: x1 - (x2 - x1 < 2 ? 1 : 0), y: 40, width: Math.max(x2 - x1, 2), height: axis - 40, class: 'searched', 'data-testid': 'searched-range' }));
     }
     figure.append(svg('line', { x1: left, y1: axis, x2: right, y2: axis, class: 'axis' }));
-    for (let tick = from; tick <= to * 1.0001; tick *= 10) {
+    for (let decade = first; decade <= last; decade++) {
       figure.append(
-        svg('line', { x1: x(tick), y1: axis, x2: x(tick), y2: axis + 6, class: 'axis' }),
-        svg('text', { x: x(tick), y: axis + 20, 'text-anchor': 'middle', class: 'tick' }, frequency(tick)));
+        svg('line', { x1: at(decade), y1: axis, x2: at(decade), y2: axis + 6, class: 'axis' }),
+        svg('text', { x: at(decade), y: axis + 20, 'text-anchor': 'middle', class: 'tick' }, frequency(10 ** decade)));
     }
     bands.forEach((band, index) => {
       const x1 = x(band.low);
