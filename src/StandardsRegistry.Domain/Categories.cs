@@ -95,6 +95,13 @@ public static class Categories
     /// </summary>
     public const double MaxNumber = 1e308;
 
+    /// <summary>
+    /// The smallest: far below any physical figure, and above the subnormal doubles (down to 5e-324), which SQL Server's
+    /// <c>float</c> does not hold (it documents 2.23e-308 as its smallest positive value) and with which the catalogue
+    /// page's band figure once drew its axis from 0 for ever.
+    /// </summary>
+    public const double MinNumber = 1e-300;
+
     private sealed class AttributeReader(JsonObject attributes, ValidationErrors errors)
     {
         private readonly HashSet<string> _known = new(StringComparer.Ordinal);
@@ -113,6 +120,11 @@ public static class Categories
             if (value > MaxNumber)
             {
                 errors.Add($"attributes.{name}", $"'{name}' must be at most 1e308.");
+                return null;
+            }
+            if (value < MinNumber)
+            {
+                errors.Add($"attributes.{name}", $"'{name}' must be at least 1e-300.");
                 return null;
             }
             return value;

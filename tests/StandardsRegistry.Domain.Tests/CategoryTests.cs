@@ -168,9 +168,9 @@ public sealed class CategoryTests
 
     [Theory]
     [MemberData(nameof(NumberAttributes))]
-    public void ZeroNegativeAndNonFiniteNumbersAreRejected(string category, string name)
+    public void ZeroNegativeNonFiniteAndSubnormalNumbersAreRejected(string category, string name)
     {
-        foreach (var json in new[] { "0", "0.0", "-0", "-0.0", "-1", "-0.000001", "-1e308", "1e400", "-1e400", "\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"\"" })
+        foreach (var json in new[] { "0", "0.0", "-0", "-0.0", "-1", "-0.000001", "-1e308", "1e400", "-1e400", "5e-324", "1e-310", "9.99e-301", "\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"\"" })
         {
             AssertOnlyError(Validate(category, ValidWith(category, name, json)), name);
         }
