@@ -62,6 +62,8 @@ public sealed class StartupTests
     [InlineData("SigningKeys__0__Value", "not base64!", "Authentication:Schemes:Bearer:SigningKeys:0:Value is not base64")]
     [InlineData("SigningKeys__0__Value", "AAAAAAAAAAAAAAAAAAAAAA==", "Authentication:Schemes:Bearer:SigningKeys:0:Value has 128 bits")]
     [InlineData("SigningKeys__0__Issuer", "registry-test", "Authentication:Schemes:Bearer:SigningKeys:0:Issuer is 'registry-test'")]
+    // A value with a line break, echoed in the message, made it two lines.
+    [InlineData("SigningKeys__0__Issuer", "registry-test\nsecond line", "Authentication:Schemes:Bearer:SigningKeys:0:Issuer is 'registry-test second line'")]
     [InlineData("Authority", "http://127.0.0.1:1", "Authentication:Schemes:Bearer:Authority is 'http://127.0.0.1:1'")]
     [InlineData("Authority", "login.example", "Authentication:Schemes:Bearer:Authority is 'login.example'")]
     [InlineData("MetadataAddress", "http://127.0.0.1:1/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'http://127.0.0.1:1/.well-known/openid-configuration'")]

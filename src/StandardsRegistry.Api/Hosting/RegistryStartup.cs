@@ -5,7 +5,7 @@ using StandardsRegistry.Data;
 
 namespace StandardsRegistry.Api.Hosting;
 
-public static class RegistryStartup
+public static partial class RegistryStartup
 {
     /// <summary>
     /// Migrates (and, when configured, seeds) before serving; <c>migrate</c> as the first argument migrates and exits.
@@ -41,10 +41,19 @@ public static class RegistryStartup
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync($"Standards Registry could not start: {Innermost(e).Message}");
+            await Console.Error.WriteLineAsync($"Standards Registry could not start: {OneLine(Innermost(e).Message)}");
             return 1;
         }
     }
+
+    /// <summary>
+    /// The message on one line: a database's errors carry lines of their own (PostgreSQL's <c>DETAIL:</c> after a blank
+    /// line), and a setting's value echoed in a message may hold a line break.
+    /// </summary>
+    private static string OneLine(string message) => LineBreaks().Replace(message.Trim(), " ");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*[\r\n]+\s*")]
+    private static partial System.Text.RegularExpressions.Regex LineBreaks();
 
     private static Exception Innermost(Exception e) => e switch
     {
