@@ -106,4 +106,11 @@ public static class Limits
 
     /// <summary>Largest accepted request body; larger is 413.</summary>
     public const long RequestBodyBytes = 256 * 1024;
+
+    /// <summary>
+    /// How far another clock may be off the registry's: a release's effective time may lie this far in the past, and a
+    /// token's <c>exp</c> and <c>nbf</c> this far off (not the token handler's default five minutes: tokens cannot be
+    /// revoked, and their lifetime is the issuer's to set).
+    /// </summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 }

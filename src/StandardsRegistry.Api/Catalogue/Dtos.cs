@@ -150,9 +150,6 @@ public sealed record WithdrawRequest(string? Reason) : IValidatable
 
 public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFrom) : IValidatable
 {
-    /// <summary>How far in the past an effective time may lie (clock skew); releases are never backdated.</summary>
-    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(1);
-
     /// <summary>
     /// The last whole millisecond a time can hold. A release takes effect at the first whole millisecond not before the
     /// time asked (ReleaseStore), and a time after this one has none.
@@ -162,7 +159,7 @@ public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFro
     public void Validate(ValidationErrors errors, Caller caller)
     {
         errors.Required("reason", Reason, Limits.ReasonLength);
-        if (EffectiveFrom is { } from && from < caller.Now - Skew)
+        if (EffectiveFrom is { } from && from < caller.Now - Limits.ClockSkew)
         {
             errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
         }

@@ -9,9 +9,6 @@ namespace StandardsRegistry.Api.Security;
 
 public static class SecurityServiceCollectionExtensions
 {
-    /// <summary>How far a token's <c>exp</c> and <c>nbf</c> may be off the registry's clock.</summary>
-    public static readonly TimeSpan TokenClockSkew = TimeSpan.FromMinutes(1);
-
     public const string EditorPolicy = "editor";
     public const string ReleaseAuthorityPolicy = "release-authority";
     public const string NatoPolicy = "nato";
@@ -73,10 +70,8 @@ public static class SecurityServiceCollectionExtensions
             options.TokenValidationParameters.IssuerSigningKey = null;
             options.TokenValidationParameters.IssuerSigningKeyResolver = (_, token, _, _) =>
                 token.Issuer is { } issuer && keys.TryGetValue(issuer, out var own) ? own : null;
-            // A token is refused a minute after it expires, or until a minute before its nbf (clock skew, as for a
-            // release's effective time), not the framework's five: tokens cannot be revoked, and their lifetime is the
-            // issuer's to set.
-            options.TokenValidationParameters.ClockSkew = TokenClockSkew;
+            // A token is refused from a minute after it expires, or until a minute before its nbf.
+            options.TokenValidationParameters.ClockSkew = Limits.ClockSkew;
         });
 
         // Every policy decides from the registry's principal (RegistryIdentity), never from a claim of the token.
