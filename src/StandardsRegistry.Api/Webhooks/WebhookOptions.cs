@@ -155,12 +155,12 @@ public static class WebhookDestinations
             // The proxy's own address, when one is configured, is the operator's: only the destination's name is judged.
             if (string.Equals(endpoint.Host, context.InitialRequestMessage.RequestUri?.IdnHost, StringComparison.OrdinalIgnoreCase))
             {
-                var refused = addresses.Select(a => (Address: a, Why: RefusedAs(a))).Where(a => a.Why is not null).ToList();
-                addresses = [.. addresses.Where(a => RefusedAs(a) is null)];
+                var judged = addresses.Select(a => (Address: a, Why: RefusedAs(a))).ToList();
+                addresses = [.. judged.Where(a => a.Why is null).Select(a => a.Address)];
                 if (addresses.Length == 0)
                 {
                     throw new HttpRequestException(HttpRequestError.ConnectionError,
-                        $"Not connected: '{endpoint.Host}' resolves only to addresses a webhook may not reach ({string.Join(", ", refused.Select(r => $"{r.Address}: {r.Why}"))}).");
+                        $"Not connected: '{endpoint.Host}' resolves only to addresses a webhook may not reach ({string.Join(", ", judged.Select(r => $"{r.Address}: {r.Why}"))}).");
                 }
             }
         }
