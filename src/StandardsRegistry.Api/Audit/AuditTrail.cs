@@ -92,6 +92,9 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// <summary>Entries in the batch the writer is writing, not yet committed (during an outage, those it holds).</summary>
     private int _held;
 
+    /// <summary>The trail itself, the actor of what it records of its own state (an outage, reads left unrecorded).</summary>
+    private static readonly AuditActor Trail = AuditActor.System("audit-trail");
+
     /// <summary>Cancelled when an outage begins, so a waiter blocked on a full queue gives up instead of waiting it out.</summary>
     private CancellationTokenSource _outageBegan = new();
 
@@ -211,19 +214,17 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// The writer is a thread of its own, writing synchronously: a commit that the requests wait for must not itself
     /// wait in the thread pool's queue behind them (each database round trip of an asynchronous write would).
     /// </summary>
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!_options.RecordReads)
         {
             // Nothing stops an operator from setting it in production, so the gap is on record where an auditor looks:
             // the trail says from when content reads went unrecorded (the first entry of the queue, before any request).
             _logger.LogWarning("Audit:RecordReads is false: content reads are served without an audit entry. It exists to measure what recording costs; never set it in production.");
-            _queue.Writer.TryWrite(new Pending(AuditActor.System("audit-trail").Entry(AuditActions.AuditReadsOff, 0, _clock.Now,
-                detail: "Audit:RecordReads is false: content reads are served without an entry from now until a start with it true."), null));
-            _queued.Set();
+            await RecordAsync(Trail.Entry(AuditActions.AuditReadsOff, 0, _clock.Now,
+                detail: "Audit:RecordReads is false: content reads are served without an entry from now until a start with it true."), cancellationToken);
         }
         new Thread(WriteLoop) { IsBackground = true, Name = "audit-writer" }.Start();
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -466,7 +467,7 @@ public sealed class AuditTrail : IHostedLifecycleService
             $"The audit trail cannot be written since {since.ToString("O", CultureInfo.InvariantCulture)}; content is not served until it can.";
 
         /// <summary>The outage's own record, written with the first batch that succeeds.</summary>
-        public AuditEntry Entry(DateTimeOffset now) => AuditActor.System("audit-trail").Entry(
+        public AuditEntry Entry(DateTimeOffset now) => Trail.Entry(
             AuditActions.AuditOutage, StatusCodes.Status503ServiceUnavailable, now, detail:
             $"unwritable from {since.ToString("O", CultureInfo.InvariantCulture)} to {now.ToString("O", CultureInfo.InvariantCulture)} ({error}); "
             + $"{Volatile.Read(ref Refused).ToString(CultureInfo.InvariantCulture)} requests to audited routes refused with 503 meanwhile");
