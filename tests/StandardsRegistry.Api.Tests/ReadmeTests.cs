@@ -153,53 +153,31 @@ public sealed partial class ReadmeTests
 
     private static async Task<(int Exit, string Output)> RunAsync(string script, string root, string home, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = root,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
         var realHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        // The machine's NuGet settings, spelled exactly as the build before this test resolved them: restore hashes the
-        // package folder's path (NuGet's own default ends in a separator) and the config files' paths, and any
-        // difference makes `dotnet run` restore again and recompile every project under the running tests' feet.
-        start.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(realHome, ".nuget", "packages") + Path.DirectorySeparatorChar;
         var userConfig = Path.Combine(realHome, ".nuget", "NuGet", "NuGet.Config");
+        var environment = new Dictionary<string, string?>
+        {
+            // The machine's NuGet settings, spelled exactly as the build before this test resolved them: restore hashes the
+            // package folder's path (NuGet's own default ends in a separator) and the config files' paths, and any
+            // difference makes `dotnet run` restore again and recompile every project under the running tests' feet.
+            ["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(realHome, ".nuget", "packages") + Path.DirectorySeparatorChar,
+            ["HOME"] = home,
+            ["DOTNET_CLI_HOME"] = home,
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["ConnectionStrings__Registry"] = $"Data Source={Path.Combine(home, "registry.db")}",
+            // The test host's own settings must not leak into the service the script starts.
+            ["ASPNETCORE_ENVIRONMENT"] = null,
+            ["DOTNET_ENVIRONMENT"] = null,
+            ["ASPNETCORE_URLS"] = null,
+            ["Urls"] = null,
+        };
         if (File.Exists(userConfig))
         {
-            start.Environment["RestoreConfigFile"] = userConfig;
+            environment["RestoreConfigFile"] = userConfig;
         }
-        start.Environment["HOME"] = home;
-        start.Environment["DOTNET_CLI_HOME"] = home;
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["ConnectionStrings__Registry"] = $"Data Source={Path.Combine(home, "registry.db")}";
-        // The test host's own settings must not leak into the service the script starts.
-        foreach (var name in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "Urls" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        var (exit, stdout, stderr) = await Bash.RunAsync(script, root, environment, timeout);
+        return (exit, stdout + stderr);
     }
 
     private static Dictionary<int, (int Status, string Text)> Printed(string output)

@@ -959,24 +959,10 @@ public abstract class WebhookTests(TestProvider provider)
         try
         {
             await File.WriteAllBytesAsync(Path.Combine(directory, "body.json"), body);
-            var start = new System.Diagnostics.ProcessStartInfo("bash")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = directory,
-            };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(recipe);
-            start.Environment["SIG"] = signature;
-            start.Environment["SECRET"] = secret;
-            start.Environment["LC_ALL"] = "C.UTF-8";
-            using var process = System.Diagnostics.Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(process.ExitCode == 0 && (await errors).Length == 0, $"the recipe failed ({process.ExitCode}): {await errors}");
-            return (await output).Trim();
+            var (exit, output, errors) = await Bash.RunAsync(recipe, directory,
+                new Dictionary<string, string?> { ["SIG"] = signature, ["SECRET"] = secret, ["LC_ALL"] = "C.UTF-8" }, TimeSpan.FromSeconds(30));
+            Assert.True(exit == 0 && errors.Length == 0, $"the recipe failed ({exit}): {errors}");
+            return output.Trim();
         }
         finally
         {
