@@ -47,7 +47,8 @@ public sealed record Principal(string Subject, string Community, Classification?
 
 /// <summary>
 /// The subjects the registry records its own actors under in the audit trail: no token may claim one, so an entry's
-/// subject always says whether a person's token, an anonymous caller, a webhook delivery or the sample catalogue acted.
+/// subject always says whether a person's token, an anonymous caller, a webhook delivery, the sample catalogue or the trail
+/// itself acted.
 /// </summary>
 public static class Subjects
 {
@@ -57,6 +58,9 @@ public static class Subjects
     /// <summary>The sample catalogue's writes (<c>Registry:SeedSampleCatalogue</c>).</summary>
     public const string SampleCatalogue = "sample-catalogue";
 
+    /// <summary>The audit trail itself, on what it records of its own state (an outage, reads left unrecorded).</summary>
+    public const string AuditTrail = "audit-trail";
+
     /// <summary>A webhook delivery: <c>subscription:</c> and the subscription's id.</summary>
     public static string Subscription(object id) => $"{SubscriptionPrefix}{id}";
 
@@ -64,5 +68,5 @@ public static class Subjects
 
     /// <summary>Whether <paramref name="subject"/> is one of the registry's own (compared exactly, as the trail's filter does).</summary>
     public static bool IsReserved(string subject) =>
-        subject is Anonymous or SampleCatalogue || subject.StartsWith(SubscriptionPrefix, StringComparison.Ordinal);
+        subject is Anonymous or SampleCatalogue or AuditTrail || subject.StartsWith(SubscriptionPrefix, StringComparison.Ordinal);
 }

@@ -342,7 +342,7 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
          "no community", "two communities", "two clearances", "two communities one of them NATO",
          "community CONTRACTORS (no such audience)", "community EU with a trailing space", "community Public in mixed case", "community NATO in Cyrillic look-alikes",
          "clearance NATO TOP SECRET", "clearance CONFIDENTIAL without a scheme", "clearance TS", "clearance NS with a NUL", "clearance in full-width letters",
-         "two subjects", "no subject", "subject empty", "subject anonymous", "subject of a webhook delivery", "subject of the sample catalogue",
+         "two subjects", "no subject", "subject empty", "subject anonymous", "subject of a webhook delivery", "subject of the sample catalogue", "subject of the audit trail",
          "subject with a NUL", "subject with a line break"];
 
     internal static IEnumerable<Claim> Unsound(string kind) => kind switch
@@ -373,6 +373,8 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
         "subject anonymous" => [new("sub", "anonymous"), new("community", "PUBLIC"), new("role", "consumer")],
         "subject of a webhook delivery" => [new("sub", "subscription:1"), new("community", "EU"), new("clearance", "CTS"), new("role", "consumer")],
         "subject of the sample catalogue" => [new("sub", "sample-catalogue"), new("community", "NATO"), new("clearance", "CTS"), new("role", "editor")],
+        // The trail's own entries (an outage, reads unrecorded) are recorded under audit-trail.
+        "subject of the audit trail" => [new("sub", "audit-trail"), new("community", "NATO"), new("clearance", "CTS"), new("role", "auditor")],
         // The trail records the subject as sent: a NUL is a text PostgreSQL cannot store, and the batch holding it, and every
         // entry after it, could not be written.
         "subject with a NUL" => [new("sub", "x\0y"), new("community", "EU"), new("clearance", "NU"), new("role", "consumer")],

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StandardsRegistry.Api.Security;
 using StandardsRegistry.Data;
+using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Audit;
 
@@ -93,7 +94,7 @@ public sealed class AuditTrail : IHostedLifecycleService
     private int _held;
 
     /// <summary>The trail itself, the actor of what it records of its own state (an outage, reads left unrecorded).</summary>
-    private static readonly AuditActor Trail = AuditActor.System("audit-trail");
+    private static readonly AuditActor Trail = AuditActor.System(Subjects.AuditTrail);
 
     /// <summary>Cancelled when an outage begins, so a waiter blocked on a full queue gives up instead of waiting it out.</summary>
     private CancellationTokenSource _outageBegan = new();

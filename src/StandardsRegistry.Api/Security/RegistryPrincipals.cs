@@ -82,7 +82,8 @@ public static class ClaimsReader
         }
 
         // Every entry of the trail names who acted: a token names one subject, never one the registry records its own
-        // actors under (an anonymous caller, a webhook delivery, the sample catalogue), which it would be taken for.
+        // actors under (an anonymous caller, a webhook delivery, the sample catalogue, the trail itself), which it would be
+        // taken for.
         var subjects = Values(token, SubjectClaim);
         // No control characters either: the trail records the subject as it is, and a text PostgreSQL cannot store (a NUL)
         // would make every entry of the batch unwritable, and the trail with it.
@@ -93,7 +94,7 @@ public static class ClaimsReader
         }
         if (Subjects.IsReserved(subjects[0]))
         {
-            problem = "The token's subject is one the registry records its own actors under (anonymous, sample-catalogue, subscription:<id>).";
+            problem = "The token's subject is one the registry records its own actors under (anonymous, sample-catalogue, audit-trail, subscription:<id>).";
             return null;
         }
 
