@@ -153,6 +153,13 @@ public static class RequestLimits
                 {
                     headers.CacheControl = "no-store";
                 }
+                // Routing lists the methods of a route that refuses the one asked for; every GET route also answers HEAD
+                // (HeadRequests), which routing never sees declared.
+                if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && headers.Allow is [var allow]
+                    && allow!.Split(", ") is var methods && methods.Contains(HttpMethods.Get) && !methods.Contains(HttpMethods.Head))
+                {
+                    headers.Allow = $"{allow}, {HttpMethods.Head}";
+                }
                 return Task.CompletedTask;
             }, context);
             return next(context);
