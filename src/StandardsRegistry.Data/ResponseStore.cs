@@ -56,6 +56,10 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         writes.VersionAsync(AuditActions.ResponseRecord, by, now, scope, key, edition, async (w, version) =>
         {
             w.Names(classification: (Classification)Math.Max((int)version.Classification, (int)content.Classification), detail: nation);
+            if (Closed<ResponseRow>(version, "takes no new response") is { } closed)
+            {
+                return closed;
+            }
             if (await w.Session.ExecuteScalarAsync<string>(Sql.Nation, new { nation }) is null)
             {
                 return Result.Fail<ResponseRow>(Outcome.NotFound, $"There is no nation '{nation}'.");
@@ -100,6 +104,10 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
         writes.VersionAsync(AuditActions.ResponseRelease, by, now, scope, key, edition, async (w, version) =>
         {
             w.Names(detail: $"{nation} audience={audience.Code}");
+            if (Closed<ResponseReleaseRow>(version, "has no response released any more") is { } closed)
+            {
+                return closed;
+            }
             var latest = await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.LatestSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation }));
             if (latest is null)
             {
@@ -119,6 +127,14 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.InsertRelease, new { latest.Id, row.Audience, row.Reason, row.ReleasedAt, row.ReleasedBy }));
             return Result.Created(row);
         }, ct);
+
+    /// <summary>
+    /// The refusal of a response recorded or released on a withdrawn edition: it is no longer in force, so nations no
+    /// longer answer it and nothing more of it goes out (as the edition itself is released no more); null otherwise.
+    /// What was recorded and released before stays, and its releases may be revoked.
+    /// </summary>
+    private static Result<T>? Closed<T>(VersionState version, string what) =>
+        version.Status == VersionStatus.Withdrawn ? Result.Fail<T>(Outcome.Conflict, $"Edition {version.Edition} is withdrawn: it {what}.") : null;
 
     /// <summary>Revokes every active release of <paramref name="nation"/>'s responses to an edition to an audience (its older rows' too).</summary>
     public Task<Result<int>> RevokeAsync(VisibilityScope scope, string key, int edition, string nation, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>

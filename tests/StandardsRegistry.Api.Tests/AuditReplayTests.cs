@@ -884,6 +884,9 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                     }
                     e.Releases[active] = (w.Audience!, true);
                     return (200, "", [("audience", w.Audience), ("state", "revoked")]);
+                case Kind.Respond when e.Status == "withdrawn":
+                case Kind.ReleaseResponse when e.Status == "withdrawn":
+                    return (409, "edition is withdrawn", []);
                 case Kind.Respond:
                     var history = e.Responses.TryGetValue(w.Nation!, out var h) ? h : e.Responses[w.Nation!] = [];
                     var answer = new List<(string, string?)>

@@ -282,7 +282,9 @@ public abstract class FeedTests(TestProvider provider)
                     reservation = kind == "ratified-with-reservations" ? $"RESERVATION-{n}" : null,
                     implementingDocument = $"DOC-{n}",
                     classification = GeneratedEditions.Levels[Math.Min(random.Next(5), random.Next(5))],
-                }), HttpStatusCode.Created);
+                }), version.Status == VersionStatus.Withdrawn ? HttpStatusCode.Conflict : HttpStatusCode.Created);
+                // Kept when refused too (a withdrawn edition stays withdrawn: releasing there is refused as well), so the
+                // random histories are the ones they were.
                 _responses.Add((version, nation));
             }
             else if (roll < 0.5 && _responses.Count > 0)
@@ -291,9 +293,14 @@ public abstract class FeedTests(TestProvider provider)
                 var audience = random.Next(3) == 0 ? "PUBLIC" : "EU";
                 var url = $"/v1/standards/{version.Standard.Key}/versions/{version.Edition}/responses/{nation}/releases/{audience}";
                 // Refused (422) when the latest row is above the audience's accreditation; a draft's responses are absent
-                // (404) for the release authority, which is no editor.
+                // (404) for the release authority, which is no editor; a withdrawn edition's are released no more (409).
                 await Expect("response released", await _authority.PutAsJsonAsync(url, new { reason = "Shared." }),
-                    version.Status == VersionStatus.Draft ? [HttpStatusCode.NotFound] : [HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.UnprocessableEntity]);
+                    version.Status switch
+                    {
+                        VersionStatus.Draft => [HttpStatusCode.NotFound],
+                        VersionStatus.Withdrawn => [HttpStatusCode.Conflict],
+                        _ => [HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.UnprocessableEntity],
+                    });
             }
             else if (roll < 0.6 && _responses.Count > 0)
             {

@@ -421,6 +421,48 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncDispo
     }
 
     [Fact]
+    public async Task AWithdrawnEditionTakesNoNewResponseNorReleaseAndARefusalLeavesNothingBehind()
+    {
+        // A withdrawn edition is no longer in force: nations do not ratify it, and what was not released of it before the
+        // withdrawal is not released after (as the edition itself is not: 409). A response recorded and released while it
+        // was in force keeps its history, and its releases may still be revoked. Until 2026-12-07 both were accepted: a
+        // ratification of a cancelled edition went on record and into NATO's feed, and a release was made of it.
+        var url = await PublishedAsync("resp-withdrawn");
+        var editor = _app.As(TestCaller.Editor());
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var admin = _app.As(TestCaller.Admin());
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/DEU", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/DEU/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await editor.WithdrawAsync("resp-withdrawn", 1);
+        var matrix = await editor.GetStringAsync(url);
+        var feed = await editor.GetStringAsync("/v1/feed?limit=100");
+
+        var refused = new[]
+        {
+            await editor.PutAsJsonAsync($"{url}/FRA", new { response = "ratified", classification = "NU" }),
+            await _app.As(Delegate("DEU")).PutAsJsonAsync($"{url}/DEU", new { response = "not-ratifying", classification = "NU" }),
+            await authority.PutAsJsonAsync($"{url}/DEU/releases/PUBLIC", new { reason = "Shared." }),
+        };
+        foreach (var answer in refused)
+        {
+            await RegistryClient.Expect(answer, HttpStatusCode.Conflict);
+            Assert.Contains("Edition 1 is withdrawn", await answer.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(matrix, await editor.GetStringAsync(url));
+        Assert.Empty(await editor.GetJsonArrayAsync($"{url}/FRA"));
+        Assert.Equal(feed, await editor.GetStringAsync("/v1/feed?limit=100"));
+        var ids = refused.Select(r => r.Headers.GetValues("Registry-Request-Id").Single()).ToHashSet();
+        var entries = await admin.AuditEntriesAsync("key=resp-withdrawn&limit=100", e => ids.All(id => e.Any(x => x["requestId"]!.GetValue<string>() == id)));
+        var theirs = entries.Where(e => ids.Contains(e["requestId"]!.GetValue<string>())).ToList();
+        Assert.Equal(3, theirs.Count);
+        Assert.All(theirs, e => Assert.Equal(409, e["status"]!.GetValue<int>()));
+
+        // What was released while the edition was in force may still be taken back.
+        await RegistryClient.Expect(await authority.DeleteAsync($"{url}/DEU/releases/EU"), HttpStatusCode.NoContent);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task RecordingKeepsHistoryRepeatsNothingAndRefusesWhatIsWrong()
     {
         var url = await PublishedAsync("resp-history");

@@ -50,7 +50,8 @@ public static class ResponsesApi
             .Audited(AuditActions.ResponseRecord)
             .WithSummary("Record a nation's response to an edition as a new entry of its history (editors; a delegate, or anyone speaking for a nation, for its own nation only)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ResponseRecorderPolicy)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPut("/{nation}/releases/{audience}", ReleaseResponse)
             .WithName("ReleaseResponse")
@@ -58,6 +59,7 @@ public static class ResponsesApi
             .WithSummary("Release a nation's current response to an audience (release authorities; speaking for a nation, its own nation's only)")
             .RequireAuthorization(SecurityServiceCollectionExtensions.ReleaseAuthorityPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapDelete("/{nation}/releases/{audience}", RevokeResponseRelease)

@@ -64,6 +64,14 @@ namespace StandardsRegistry.Client.Models
 #else
         public string Hash { get; set; }
 #endif
+        /// <summary>The issuer property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Issuer { get; set; }
+#nullable restore
+#else
+        public string Issuer { get; set; }
+#endif
         /// <summary>The key property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -134,6 +142,7 @@ namespace StandardsRegistry.Client.Models
                 { "detail", n => { Detail = n.GetStringValue(); } },
                 { "edition", n => { Edition = n.GetIntValue(); } },
                 { "hash", n => { Hash = n.GetStringValue(); } },
+                { "issuer", n => { Issuer = n.GetStringValue(); } },
                 { "key", n => { Key = n.GetStringValue(); } },
                 { "previousHash", n => { PreviousHash = n.GetStringValue(); } },
                 { "requestId", n => { RequestId = n.GetStringValue(); } },
@@ -158,6 +167,7 @@ namespace StandardsRegistry.Client.Models
             writer.WriteStringValue("detail", Detail);
             writer.WriteIntValue("edition", Edition);
             writer.WriteStringValue("hash", Hash);
+            writer.WriteStringValue("issuer", Issuer);
             writer.WriteStringValue("key", Key);
             writer.WriteStringValue("previousHash", PreviousHash);
             writer.WriteStringValue("requestId", RequestId);
