@@ -41,4 +41,69 @@ public sealed class ConnectionPoolTests
         Assert.InRange(names.Count(n => n == "standards-registry (requests)"), 1, RequestPool);
         Assert.InRange(names.Count(n => n == "standards-registry (streams)"), 1, 2);
     }
+
+    /// <summary>
+    /// One consumer opening more exports than the streams' pool has connections, and reading none of them (as a client
+    /// reading each just above Kestrel's minimum data rate, which never drops it), held every connection of the pool: each
+    /// export keeps its snapshot's connection for as long as it streams, and an export has no request timeout. Every
+    /// other caller's export then waited for a connection until the database pipeline gave up (503, ten seconds later).
+    /// A caller now streams at most <c>RateLimiting:ConcurrentStreams</c> exports at once (429 beyond it), fewer than the
+    /// pool holds, so one caller cannot take the pool.
+    /// </summary>
+    [Fact]
+    public async Task OneCallerHoldingUnreadExportsCannotTakeTheStreamsPoolFromOthers()
+    {
+        const int streamPool = 3;
+        await using var app = new RegistryApp(provider: TestProvider.Postgres, settings: new Dictionary<string, string>(RegistryApp.UnlimitedRate)
+        {
+            ["Database:StreamPoolSize"] = streamPool.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        app.Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        // An export of about 1.2 MB for the EU, far more than the in-process response pipe holds (64 KiB): an export
+        // whose body is not read stops at its first pages and keeps its snapshot open.
+        var body = new string('x', 150_000);
+        for (var i = 0; i < 8; i++)
+        {
+            var key = $"stanag-{i}";
+            await editor.CreateStandardAsync(key);
+            var edition = await editor.CreateDraftAsync(key, "NU", body: body);
+            await editor.PublishAsync(key, edition);
+            await authority.ReleaseAsync(key, edition, "EU");
+        }
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var abuser = app.As(new TestCaller("hoarder@eu", "EU", "NU", "consumer"));
+        var held = new List<HttpResponseMessage>();
+        try
+        {
+            // As many exports as the pool has connections, each answered (headers) once its snapshot is open, none read.
+            for (var i = 0; i < streamPool; i++)
+            {
+                held.Add(await abuser.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead, bound.Token));
+            }
+
+            // Another consumer's export is served, whole.
+            var other = await app.As(TestCaller.Eu("NU")).GetAsync("/v1/export", bound.Token);
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+            Assert.EndsWith("\"versions\":8,\"records\":0}\n", await other.Content.ReadAsStringAsync(bound.Token), StringComparison.Ordinal);
+
+            // The hoarder streams fewer exports at once than the pool holds; the rest are refused at once, with when to retry.
+            var admitted = held.Count(r => r.StatusCode == HttpStatusCode.OK);
+            Assert.InRange(admitted, 1, streamPool - 1);
+            foreach (var refused in held.Where(r => r.StatusCode != HttpStatusCode.OK))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+                Assert.NotNull(refused.Headers.RetryAfter);
+            }
+        }
+        finally
+        {
+            foreach (var response in held)
+            {
+                response.Dispose();
+            }
+        }
+    }
 }

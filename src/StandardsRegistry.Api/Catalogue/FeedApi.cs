@@ -144,7 +144,10 @@ public static class FeedApi
             .AddOpenApiOperationTransformer(DocumentExportLines)
             // A stream runs as long as the client keeps reading: the request timeout would cut a large export or a
             // slow link short. Kestrel's minimum data rate still drops a client that stops reading.
-            .DisableRequestTimeout();
+            .DisableRequestTimeout()
+            // Each export holds a connection of the streams' pool while it streams: one caller exporting many times over,
+            // reading slowly, took the whole pool and every other caller's export answered 503.
+            .RequireRateLimiting(RequestLimits.StreamsPolicy);
 
         return app;
     }

@@ -21,6 +21,14 @@ public sealed class RateLimitingOptions
     /// <summary>Requests a principal may make at once, after being idle.</summary>
     [Range(1, int.MaxValue)]
     public int Burst { get; set; } = 100;
+
+    /// <summary>
+    /// Exports a principal may stream at once (<see cref="RequestLimits.StreamsPolicy"/>). Each holds a connection of the
+    /// streams' pool (<c>Database:StreamPoolSize</c>) for as long as its client reads, with no request timeout: keep it
+    /// below the pool's size, so one caller reading slowly cannot take every connection the others' exports need.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int ConcurrentStreams { get; set; } = 2;
 }
 
 /// <summary>The <c>RequestTimeout</c> section: how long a request may run before it is answered 503.</summary>
@@ -52,6 +60,13 @@ public static class RequestLimits
 
     public const int KestrelMaxHeaderCount = 100;
 
+    /// <summary>
+    /// The rate-limiting policy of a route that streams for as long as its client reads (the export): at most
+    /// <see cref="RateLimitingOptions.ConcurrentStreams"/> at once per principal, partitioned as the global limit is;
+    /// beyond it, 429 with <c>Retry-After</c> at once rather than a wait for a connection of the streams' pool.
+    /// </summary>
+    public const string StreamsPolicy = "streams";
+
     public static WebApplicationBuilder AddRequestLimits(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -80,6 +95,9 @@ public static class RequestLimits
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));
+            o.AddPolicy(StreamsPolicy, context => RateLimitPartition.GetConcurrencyLimiter(
+                PartitionOf(context),
+                _ => new ConcurrencyLimiterOptions { PermitLimit = limits.ConcurrentStreams, QueueLimit = 0 }));
             o.OnRejected = RejectAsync;
         });
 
