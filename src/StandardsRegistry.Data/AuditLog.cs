@@ -500,12 +500,15 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     /// </summary>
     public async Task<AuditVerification> VerifyAsync(VerifyLimits? limits = null, CancellationToken ct = default)
     {
-        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        // The checkpoints before the head: a checkpoint is recorded at an entry already on the chain, so one read first
+        // lies at or before the head read after it — unless entries were removed. Read the other way round, a
+        // checkpoint another verification recorded in between lay past the head read, and was taken for a removal.
         var (latest, before) = await db.StreamReadAsync(async c =>
         {
             var last = await c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect));
             return (last.ElementAtOrDefault(0), last.ElementAtOrDefault(1));
         }, ct);
+        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
         var start = new VerifyPosition(0, Genesis, Genesis);
         if (latest is not null)
         {
@@ -550,14 +553,17 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         var result = await WalkAsync(from, head, limits ?? VerifyLimits.Default, checkpoints: true, ct);
         if (result is { Valid: true, Complete: true })
         {
-            // A checkpoint beyond the head means the newest entries and the head were removed together.
+            // A checkpoint beyond the head means the newest entries and the head were removed together. The head as it
+            // is now, read after the checkpoints: another verification may have checkpointed entries appended since the
+            // walk read its head, which lie past that head but not past this one.
             var latest = await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect)), ct);
-            if (latest.Count > 0 && latest[0].Sequence > head.Sequence)
+            var now = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+            if (latest.Count > 0 && latest[0].Sequence > now.Sequence)
             {
                 return result with
                 {
-                    Valid = false, FirstBrokenSequence = head.Sequence + 1, Reached = null,
-                    Problem = EndsBefore(head.Sequence, $"the checkpoint at entry {latest[0].Sequence}"),
+                    Valid = false, FirstBrokenSequence = now.Sequence + 1, Reached = null,
+                    Problem = EndsBefore(now.Sequence, $"the checkpoint at entry {latest[0].Sequence}"),
                 };
             }
         }

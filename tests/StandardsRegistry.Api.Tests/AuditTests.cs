@@ -920,6 +920,47 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Contains("before the checkpoint at entry 6", (string)full["problem"]!, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Another verification checkpoints the entries appended while this one runs (a nightly full verification and an
+    /// admin's, say): the checkpoint lies past the head this one read, yet nothing was removed — the head has moved on
+    /// past it too. Both kinds of verification read the head before the checkpoints and answered "the log ends at …,
+    /// before the checkpoint at entry …: entries were removed", a tampering alarm about an untouched trail. PostgreSQL,
+    /// where the test holds the verification at the checkpoints' lock and sees it waiting there; the checkpoint written
+    /// meanwhile is the one a concurrent verification writes (<see cref="AuditLog.CheckpointHashOf"/> on the latest).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACheckpointAnotherVerificationRecordsMeanwhileIsNoRemovedEntry(bool full)
+    {
+        Assert.SkipWhen(_app.Provider != TestProvider.Postgres, "a verification held at the checkpoints' lock, and seen waiting there: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        await using var other = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await other.OpenAsync(ct);
+        await using var held = await other.BeginTransactionAsync(ct);
+        await other.ExecuteAsync("LOCK TABLE audit_checkpoint IN ACCESS EXCLUSIVE MODE", transaction: held);
+
+        var verifying = _admin.GetJsonAsync(full ? "/v1/audit/verify?full=true" : "/v1/audit/verify");
+        await PostgresLocks.UntilWaitingAsync(_app.ConnectionString, 1, "the verification waits at the checkpoints' lock", "%audit_checkpoint%", done: verifying);
+        // Appended after the verification read the head, and verified and checkpointed by another.
+        await _editor.CreateStandardAsync("stanag-2");
+        var head = await other.QuerySingleAsync<(long Sequence, string Hash)>("SELECT sequence, hash FROM audit_chain_head WHERE id = 1", transaction: held);
+        var latest = await other.QuerySingleAsync<string>("SELECT hash FROM audit_checkpoint ORDER BY sequence DESC LIMIT 1", transaction: held);
+        var at = _app.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await other.ExecuteAsync(
+            "INSERT INTO audit_checkpoint (sequence, entry_hash, at, previous_hash, hash) VALUES (@sequence, @entryHash, @at, @previous, @hash)",
+            new { sequence = head.Sequence, entryHash = head.Hash, at, previous = latest, hash = AuditLog.CheckpointHashOf(head.Sequence, head.Hash, at, latest) },
+            held);
+        await held.CommitAsync(ct);
+        var result = await verifying;
+
+        Assert.True((bool)result["valid"]!, result.ToJsonString());
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        Assert.True((bool)(await _admin.GetJsonAsync("/v1/audit/verify?full=true"))["valid"]!);
+    }
+
     [Fact]
     public async Task AFullVerificationResumesCallByCallAndFindsAnEntryEditedBeforeTheCheckpoint()
     {
