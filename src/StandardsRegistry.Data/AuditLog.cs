@@ -634,6 +634,14 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         {
             return Broken(head.Sequence, $"The last entry ({head.Sequence}) is not the one the chain head recorded.");
         }
+        if (through == head.Sequence
+            && await db.StreamReadAsync(c => c.QuerySingleAsync<Beyond>(Sql.FirstBeyondHead), ct) is { First: { } beyond } now)
+        {
+            // Appends move the head in the transaction that inserts their entries, so in one statement's view no entry
+            // the registry appended lies past the head; one that does was put there behind its back (and, left where
+            // appends have not reached yet, reads in GET /v1/audit as the newest entry).
+            return Broken(beyond, $"Entry {beyond} lies beyond the chain head ({now.Sequence}): it was not appended to the chain.");
+        }
         return new(true, checkedCount, head.Sequence, null, null, from.Sequence, through, new VerifyPosition(through, previous, checkpointPrevious));
     }
 
@@ -781,6 +789,13 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         }
     }
 
+    /// <summary>The head's sequence and the first entry past it, if any, read in one statement.</summary>
+    private sealed class Beyond
+    {
+        public long Sequence { get; init; }
+        public long? First { get; init; }
+    }
+
     private sealed class Head
     {
         public long Sequence { get; init; }
@@ -791,6 +806,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     {
 
         public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
+
+        /// <summary>The head's sequence and the first entry past it, in one statement (so in one view of both).</summary>
+        public const string FirstBeyondHead =
+            "SELECT h.sequence AS Sequence, (SELECT MIN(a.sequence) FROM audit_log a WHERE a.sequence > h.sequence) AS First FROM audit_chain_head h WHERE h.id = 1";
 
         /// <summary>Takes the head's row lock with a no-op update and returns the head as it is under that lock.</summary>
         public static string LockAndSelectHead(SqlDialect dialect) => dialect.UpdateReturning("audit_chain_head", "sequence = sequence", "id = 1", "sequence, hash");
@@ -878,6 +897,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public static IEnumerable<string> All(SqlDialect dialect)
         {
             yield return SelectHead;
+            yield return FirstBeyondHead;
             yield return LockAndSelectHead(dialect);
             yield return UpdateHead;
             yield return Insert(1);

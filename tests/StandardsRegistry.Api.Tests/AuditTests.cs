@@ -961,6 +961,38 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.True((bool)(await _admin.GetJsonAsync("/v1/audit/verify?full=true"))["valid"]!);
     }
 
+    /// <summary>
+    /// An entry inserted past the chain head, hashed and chained as the registry would have appended it, the head left
+    /// as it was: far enough ahead that appends go on beneath it, it reads in <c>GET /v1/audit</c> as the newest entry.
+    /// Every verification walked only up to the head and answered the trail valid and complete.
+    /// </summary>
+    [Fact]
+    public async Task AnEntryInsertedPastTheChainHeadIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        var head = await Database().ReadAsync(c => c.QuerySingleAsync<(long Sequence, string Hash)>("SELECT sequence, hash FROM audit_chain_head WHERE id = 1"));
+        const long forged = 1_000_000;
+        var entry = new AuditEntry(_app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), "version.read", 200, "someone-else", "NATO", "reader", "stanag-1", 2, Domain.Classification.NC,
+            null, "10.0.0.1", "forged");
+        await ExecuteAsync(
+            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) "
+            + "VALUES (@sequence, @At, @Action, @Status, @Subject, @Community, @Roles, @Key, @Edition, @Classification, NULL, @ClientAddress, @RequestId, @previous, @hash)",
+            new { sequence = forged, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition, Classification = (int?)entry.Classification, entry.ClientAddress, entry.RequestId,
+                previous = head.Hash, hash = AuditLog.HashOf(forged, entry, head.Hash) });
+        await _editor.CreateStandardAsync("stanag-2");
+
+        var checkpointed = await VerifyAsync();
+        var full = await _admin.GetJsonAsync("/v1/audit/verify?full=true");
+
+        foreach (var result in new[] { checkpointed, full })
+        {
+            Assert.False((bool)result["valid"]!, result.ToJsonString());
+            Assert.Equal(forged, (long?)result["firstBrokenSequence"]);
+            Assert.Contains("beyond the chain head", (string)result["problem"]!, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task AFullVerificationResumesCallByCallAndFindsAnEntryEditedBeforeTheCheckpoint()
     {
