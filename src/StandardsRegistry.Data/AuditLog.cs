@@ -586,6 +586,18 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         long checkedCount = 0;
         AuditVerification Broken(long sequence, string problem) =>
             new(false, checkedCount, head.Sequence, sequence, problem, from.Sequence, expectedSequence - 1);
+        // The sequence of the last checkpoint chained so far: the checkpoints after it are read with each page, those
+        // behind the page too — another verification may have recorded one behind this walk (before the entry a full
+        // verification resumes from, or on a page already walked), and the next checkpoint chains from that one.
+        long checkpointSequence = 0;
+        if (checkpoints && !string.Equals(checkpointPrevious, Genesis, StringComparison.Ordinal))
+        {
+            if (await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<long?>(Sql.CheckpointSequence, new { hash = checkpointPrevious }), ct) is not { } known)
+            {
+                return Broken(from.Sequence, $"The checkpoint this verification resumes after (at or before entry {from.Sequence}) is no longer there: it was changed or removed.");
+            }
+            checkpointSequence = known;
+        }
         while (expectedSequence <= head.Sequence && checkedCount < limits.MaxEntries && clock.Elapsed < limits.Time)
         {
             var after = expectedSequence - 1;
@@ -596,9 +608,23 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 return Broken(expectedSequence, $"Entries {expectedSequence} to {head.Sequence} are missing: the chain head says the log ends at {head.Sequence}.");
             }
             var marks = checkpoints
-                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween, new { after, through = page[^1].Sequence }), ct)
+                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween, new { after = checkpointSequence, through = page[^1].Sequence }), ct)
                 : [];
             var mark = 0;
+            for (; mark < marks.Count && marks[mark].Sequence <= after; mark++)
+            {
+                // Recorded behind the walk since it passed there: it must chain on, and name the entry's hash.
+                var behind = marks[mark];
+                var entryHash = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<string>(Sql.EntryHash, new { sequence = behind.Sequence }), ct);
+                var problem = CheckpointProblem(behind, checkpointPrevious)
+                    ?? (behind.EntryHash == entryHash ? null : $"The checkpoint at entry {behind.Sequence} names another hash than the entry's.");
+                if (problem is not null)
+                {
+                    return Broken(behind.Sequence, problem);
+                }
+                checkpointPrevious = behind.Hash;
+                checkpointSequence = behind.Sequence;
+            }
             foreach (var row in page)
             {
                 if (row.Sequence != expectedSequence)
@@ -622,6 +648,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                         return Broken(row.Sequence, problem);
                     }
                     checkpointPrevious = marks[mark].Hash;
+                    checkpointSequence = marks[mark].Sequence;
                     mark++;
                 }
                 checkedCount++;
@@ -863,6 +890,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         public const string Entry = $"SELECT {Columns} FROM audit_log a WHERE a.sequence = @sequence";
 
+        public const string EntryHash = "SELECT a.hash FROM audit_log a WHERE a.sequence = @sequence";
+
+        /// <summary>The sequence of the checkpoint with hash @hash (a full verification's cursor names its last checkpoint by hash).</summary>
+        public const string CheckpointSequence = "SELECT k.sequence FROM audit_checkpoint k WHERE k.hash = @hash";
+
         public static string Page(SqlDialect dialect) =>
             $"SELECT {Columns} FROM audit_log a WHERE a.sequence > @after AND a.sequence <= @head ORDER BY a.sequence {dialect.Limit("@limit")}";
 
@@ -913,6 +945,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             yield return CheckpointsBetween;
             yield return InsertCheckpoint;
             yield return Entry;
+            yield return EntryHash;
+            yield return CheckpointSequence;
             foreach (var mask in Enumerable.Range(0, 32))
             {
                 yield return Query(dialect, (mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0, (mask & 16) != 0);

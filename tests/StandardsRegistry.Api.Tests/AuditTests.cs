@@ -1014,6 +1014,30 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(2, full.Calls);
     }
 
+    /// <summary>
+    /// Checkpoint verifications run between the calls of a full one (a nightly script following its cursor while an
+    /// admin verifies what is new, each bounded): the first checkpoints a prefix shorter than where the full one stopped,
+    /// the next chains on from it. Resumed, the full verification met that next checkpoint expecting it to chain from
+    /// the last one it had seen itself, and answered "does not chain from the checkpoint before it" about an untouched
+    /// trail.
+    /// </summary>
+    [Fact]
+    public async Task CheckpointsRecordedBetweenTheCallsOfAFullVerificationAreNoBreak()
+    {
+        await PublishedAndReleasedAsync();
+        var first = await _admin.GetJsonAsync("/v1/audit/verify?full=true&limit=4");
+        Assert.Equal((true, 4L), ((bool)first["valid"]!, (long)first["through"]!));
+
+        var shorter = await _admin.GetJsonAsync("/v1/audit/verify?limit=2");
+        var onFromIt = await VerifyAsync();
+        Assert.Equal((true, 2L), ((bool)shorter["valid"]!, (long)shorter["through"]!));
+        Assert.True((bool)onFromIt["valid"]! && (long)onFromIt["through"]! > 4, onFromIt.ToJsonString());
+        var resumed = await _admin.GetJsonAsync($"/v1/audit/verify?full=true&cursor={first["nextCursor"]}");
+
+        Assert.True((bool)resumed["valid"]!, resumed.ToJsonString());
+        Assert.True((bool)resumed["complete"]!, resumed.ToJsonString());
+    }
+
     [Fact]
     public async Task ABadVerificationCursorOrLimitIsA400ThatNamesIt()
     {
