@@ -661,15 +661,27 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         {
             return Broken(head.Sequence, $"The last entry ({head.Sequence}) is not the one the chain head recorded.");
         }
-        if (through == head.Sequence
-            && await db.StreamReadAsync(c => c.QuerySingleAsync<Beyond>(Sql.FirstBeyondHead), ct) is { First: { } beyond } now)
+        if (through == head.Sequence && await FirstBeyondHeadAsync(ct) is { First: { } beyond } now)
         {
-            // Appends move the head in the transaction that inserts their entries, so in one statement's view no entry
-            // the registry appended lies past the head; one that does was put there behind its back (and, left where
+            // Appends move the head in the transaction that inserts their entries, so in one snapshot no entry the
+            // registry appended lies past the head; one that does was put there behind its back (and, left where
             // appends have not reached yet, reads in GET /v1/audit as the newest entry).
             return Broken(beyond, $"Entry {beyond} lies beyond the chain head ({now.Sequence}): it was not appended to the chain.");
         }
         return new(true, checkedCount, head.Sequence, null, null, from.Sequence, through, new VerifyPosition(through, previous, checkpointPrevious));
+    }
+
+    /// <summary>
+    /// The head and the first entry past it, read in one snapshot: a statement of its own is not one view on every
+    /// provider (SQL Server's locking reads could read the head, then wait for an append's entries and see them past it).
+    /// </summary>
+    private async Task<Beyond> FirstBeyondHeadAsync(CancellationToken ct)
+    {
+        await foreach (var row in db.SnapshotAsync(async c => (await c.QueryAsync<Beyond>(Sql.FirstBeyondHead)).ToAsyncEnumerable(), ct))
+        {
+            return row;
+        }
+        throw new InvalidOperationException("The audit chain head is missing.");
     }
 
     /// <summary>Records that entries 1 to <paramref name="sequence"/> are verified, chained on the latest checkpoint (unless that is as far already).</summary>
@@ -834,7 +846,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
 
-        /// <summary>The head's sequence and the first entry past it, in one statement (so in one view of both).</summary>
+        /// <summary>The head's sequence and the first entry past it (read in a snapshot: <see cref="FirstBeyondHeadAsync"/>).</summary>
         public const string FirstBeyondHead =
             "SELECT h.sequence AS Sequence, (SELECT MIN(a.sequence) FROM audit_log a WHERE a.sequence > h.sequence) AS First FROM audit_chain_head h WHERE h.id = 1";
 
