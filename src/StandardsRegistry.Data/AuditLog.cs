@@ -500,12 +500,15 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     /// </summary>
     public async Task<AuditVerification> VerifyAsync(VerifyLimits? limits = null, CancellationToken ct = default)
     {
-        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        // The checkpoints before the head: a checkpoint is recorded at an entry already on the chain, so one read first
+        // lies at or before the head read after it — unless entries were removed. Read the other way round, a
+        // checkpoint another verification recorded in between lay past the head read, and was taken for a removal.
         var (latest, before) = await db.StreamReadAsync(async c =>
         {
             var last = await c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect));
             return (last.ElementAtOrDefault(0), last.ElementAtOrDefault(1));
         }, ct);
+        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
         var start = new VerifyPosition(0, Genesis, Genesis);
         if (latest is not null)
         {
@@ -550,14 +553,17 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         var result = await WalkAsync(from, head, limits ?? VerifyLimits.Default, checkpoints: true, ct);
         if (result is { Valid: true, Complete: true })
         {
-            // A checkpoint beyond the head means the newest entries and the head were removed together.
+            // A checkpoint beyond the head means the newest entries and the head were removed together. The head as it
+            // is now, read after the checkpoints: another verification may have checkpointed entries appended since the
+            // walk read its head, which lie past that head but not past this one.
             var latest = await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect)), ct);
-            if (latest.Count > 0 && latest[0].Sequence > head.Sequence)
+            var now = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+            if (latest.Count > 0 && latest[0].Sequence > now.Sequence)
             {
                 return result with
                 {
-                    Valid = false, FirstBrokenSequence = head.Sequence + 1, Reached = null,
-                    Problem = EndsBefore(head.Sequence, $"the checkpoint at entry {latest[0].Sequence}"),
+                    Valid = false, FirstBrokenSequence = now.Sequence + 1, Reached = null,
+                    Problem = EndsBefore(now.Sequence, $"the checkpoint at entry {latest[0].Sequence}"),
                 };
             }
         }
@@ -580,6 +586,18 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         long checkedCount = 0;
         AuditVerification Broken(long sequence, string problem) =>
             new(false, checkedCount, head.Sequence, sequence, problem, from.Sequence, expectedSequence - 1);
+        // The sequence of the last checkpoint chained so far: the checkpoints after it are read with each page, those
+        // behind the page too — another verification may have recorded one behind this walk (before the entry a full
+        // verification resumes from, or on a page already walked), and the next checkpoint chains from that one.
+        long checkpointSequence = 0;
+        if (checkpoints && !string.Equals(checkpointPrevious, Genesis, StringComparison.Ordinal))
+        {
+            if (await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<long?>(Sql.CheckpointSequence, new { hash = checkpointPrevious }), ct) is not { } known)
+            {
+                return Broken(from.Sequence, $"The checkpoint this verification resumes after (at or before entry {from.Sequence}) is no longer there: it was changed or removed.");
+            }
+            checkpointSequence = known;
+        }
         while (expectedSequence <= head.Sequence && checkedCount < limits.MaxEntries && clock.Elapsed < limits.Time)
         {
             var after = expectedSequence - 1;
@@ -590,9 +608,23 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 return Broken(expectedSequence, $"Entries {expectedSequence} to {head.Sequence} are missing: the chain head says the log ends at {head.Sequence}.");
             }
             var marks = checkpoints
-                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween, new { after, through = page[^1].Sequence }), ct)
+                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween, new { after = checkpointSequence, through = page[^1].Sequence }), ct)
                 : [];
             var mark = 0;
+            for (; mark < marks.Count && marks[mark].Sequence <= after; mark++)
+            {
+                // Recorded behind the walk since it passed there: it must chain on, and name the entry's hash.
+                var behind = marks[mark];
+                var entryHash = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<string>(Sql.EntryHash, new { sequence = behind.Sequence }), ct);
+                var problem = CheckpointProblem(behind, checkpointPrevious)
+                    ?? (behind.EntryHash == entryHash ? null : $"The checkpoint at entry {behind.Sequence} names another hash than the entry's.");
+                if (problem is not null)
+                {
+                    return Broken(behind.Sequence, problem);
+                }
+                checkpointPrevious = behind.Hash;
+                checkpointSequence = behind.Sequence;
+            }
             foreach (var row in page)
             {
                 if (row.Sequence != expectedSequence)
@@ -616,6 +648,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                         return Broken(row.Sequence, problem);
                     }
                     checkpointPrevious = marks[mark].Hash;
+                    checkpointSequence = marks[mark].Sequence;
                     mark++;
                 }
                 checkedCount++;
@@ -628,7 +661,27 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         {
             return Broken(head.Sequence, $"The last entry ({head.Sequence}) is not the one the chain head recorded.");
         }
+        if (through == head.Sequence && await FirstBeyondHeadAsync(ct) is { First: { } beyond } now)
+        {
+            // Appends move the head in the transaction that inserts their entries, so in one snapshot no entry the
+            // registry appended lies past the head; one that does was put there behind its back (and, left where
+            // appends have not reached yet, reads in GET /v1/audit as the newest entry).
+            return Broken(beyond, $"Entry {beyond} lies beyond the chain head ({now.Sequence}): it was not appended to the chain.");
+        }
         return new(true, checkedCount, head.Sequence, null, null, from.Sequence, through, new VerifyPosition(through, previous, checkpointPrevious));
+    }
+
+    /// <summary>
+    /// The head and the first entry past it, read in one snapshot: a statement of its own is not one view on every
+    /// provider (SQL Server's locking reads could read the head, then wait for an append's entries and see them past it).
+    /// </summary>
+    private async Task<Beyond> FirstBeyondHeadAsync(CancellationToken ct)
+    {
+        await foreach (var row in db.SnapshotAsync(async c => (await c.QueryAsync<Beyond>(Sql.FirstBeyondHead)).ToAsyncEnumerable(), ct))
+        {
+            return row;
+        }
+        throw new InvalidOperationException("The audit chain head is missing.");
     }
 
     /// <summary>Records that entries 1 to <paramref name="sequence"/> are verified, chained on the latest checkpoint (unless that is as far already).</summary>
@@ -775,6 +828,13 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         }
     }
 
+    /// <summary>The head's sequence and the first entry past it, if any, read in one statement.</summary>
+    private sealed class Beyond
+    {
+        public long Sequence { get; init; }
+        public long? First { get; init; }
+    }
+
     private sealed class Head
     {
         public long Sequence { get; init; }
@@ -785,6 +845,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     {
 
         public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
+
+        /// <summary>The head's sequence and the first entry past it (read in a snapshot: <see cref="FirstBeyondHeadAsync"/>).</summary>
+        public const string FirstBeyondHead =
+            "SELECT h.sequence AS Sequence, (SELECT MIN(a.sequence) FROM audit_log a WHERE a.sequence > h.sequence) AS First FROM audit_chain_head h WHERE h.id = 1";
 
         /// <summary>Takes the head's row lock with a no-op update and returns the head as it is under that lock.</summary>
         public static string LockAndSelectHead(SqlDialect dialect) => dialect.UpdateReturning("audit_chain_head", "sequence = sequence", "id = 1", "sequence, hash");
@@ -838,6 +902,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         public const string Entry = $"SELECT {Columns} FROM audit_log a WHERE a.sequence = @sequence";
 
+        public const string EntryHash = "SELECT a.hash FROM audit_log a WHERE a.sequence = @sequence";
+
+        /// <summary>The sequence of the checkpoint with hash @hash (a full verification's cursor names its last checkpoint by hash).</summary>
+        public const string CheckpointSequence = "SELECT k.sequence FROM audit_checkpoint k WHERE k.hash = @hash";
+
         public static string Page(SqlDialect dialect) =>
             $"SELECT {Columns} FROM audit_log a WHERE a.sequence > @after AND a.sequence <= @head ORDER BY a.sequence {dialect.Limit("@limit")}";
 
@@ -872,6 +941,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public static IEnumerable<string> All(SqlDialect dialect)
         {
             yield return SelectHead;
+            yield return FirstBeyondHead;
             yield return LockAndSelectHead(dialect);
             yield return UpdateHead;
             yield return Insert(1);
@@ -887,6 +957,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             yield return CheckpointsBetween;
             yield return InsertCheckpoint;
             yield return Entry;
+            yield return EntryHash;
+            yield return CheckpointSequence;
             foreach (var mask in Enumerable.Range(0, 32))
             {
                 yield return Query(dialect, (mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0, (mask & 16) != 0);

@@ -920,6 +920,79 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Contains("before the checkpoint at entry 6", (string)full["problem"]!, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Another verification checkpoints the entries appended while this one runs (a nightly full verification and an
+    /// admin's, say): the checkpoint lies past the head this one read, yet nothing was removed — the head has moved on
+    /// past it too. Both kinds of verification read the head before the checkpoints and answered "the log ends at …,
+    /// before the checkpoint at entry …: entries were removed", a tampering alarm about an untouched trail. PostgreSQL,
+    /// where the test holds the verification at the checkpoints' lock and sees it waiting there; the checkpoint written
+    /// meanwhile is the one a concurrent verification writes (<see cref="AuditLog.CheckpointHashOf"/> on the latest).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACheckpointAnotherVerificationRecordsMeanwhileIsNoRemovedEntry(bool full)
+    {
+        Assert.SkipWhen(_app.Provider != TestProvider.Postgres, "a verification held at the checkpoints' lock, and seen waiting there: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        await using var other = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await other.OpenAsync(ct);
+        await using var held = await other.BeginTransactionAsync(ct);
+        await other.ExecuteAsync("LOCK TABLE audit_checkpoint IN ACCESS EXCLUSIVE MODE", transaction: held);
+
+        var verifying = _admin.GetJsonAsync(full ? "/v1/audit/verify?full=true" : "/v1/audit/verify");
+        await PostgresLocks.UntilWaitingAsync(_app.ConnectionString, 1, "the verification waits at the checkpoints' lock", "%audit_checkpoint%", done: verifying);
+        // Appended after the verification read the head, and verified and checkpointed by another.
+        await _editor.CreateStandardAsync("stanag-2");
+        var head = await other.QuerySingleAsync<(long Sequence, string Hash)>("SELECT sequence, hash FROM audit_chain_head WHERE id = 1", transaction: held);
+        var latest = await other.QuerySingleAsync<string>("SELECT hash FROM audit_checkpoint ORDER BY sequence DESC LIMIT 1", transaction: held);
+        var at = _app.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await other.ExecuteAsync(
+            "INSERT INTO audit_checkpoint (sequence, entry_hash, at, previous_hash, hash) VALUES (@sequence, @entryHash, @at, @previous, @hash)",
+            new { sequence = head.Sequence, entryHash = head.Hash, at, previous = latest, hash = AuditLog.CheckpointHashOf(head.Sequence, head.Hash, at, latest) },
+            held);
+        await held.CommitAsync(ct);
+        var result = await verifying;
+
+        Assert.True((bool)result["valid"]!, result.ToJsonString());
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        Assert.True((bool)(await _admin.GetJsonAsync("/v1/audit/verify?full=true"))["valid"]!);
+    }
+
+    /// <summary>
+    /// An entry inserted past the chain head, hashed and chained as the registry would have appended it, the head left
+    /// as it was: far enough ahead that appends go on beneath it, it reads in <c>GET /v1/audit</c> as the newest entry.
+    /// Every verification walked only up to the head and answered the trail valid and complete.
+    /// </summary>
+    [Fact]
+    public async Task AnEntryInsertedPastTheChainHeadIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        var head = await Database().ReadAsync(c => c.QuerySingleAsync<(long Sequence, string Hash)>("SELECT sequence, hash FROM audit_chain_head WHERE id = 1"));
+        const long forged = 1_000_000;
+        var entry = new AuditEntry(_app.Clock.GetUtcNow().ToUnixTimeMilliseconds(), "version.read", 200, "someone-else", "NATO", "reader", "stanag-1", 2, Domain.Classification.NC,
+            null, "10.0.0.1", "forged");
+        await ExecuteAsync(
+            "INSERT INTO audit_log (sequence, at, action, status, subject, community, roles, standard_key, edition, classification, detail, client_address, request_id, previous_hash, hash) "
+            + "VALUES (@sequence, @At, @Action, @Status, @Subject, @Community, @Roles, @Key, @Edition, @Classification, NULL, @ClientAddress, @RequestId, @previous, @hash)",
+            new { sequence = forged, entry.At, entry.Action, entry.Status, entry.Subject, entry.Community, entry.Roles, entry.Key, entry.Edition, Classification = (int?)entry.Classification, entry.ClientAddress, entry.RequestId,
+                previous = head.Hash, hash = AuditLog.HashOf(forged, entry, head.Hash) });
+        await _editor.CreateStandardAsync("stanag-2");
+
+        var checkpointed = await VerifyAsync();
+        var full = await _admin.GetJsonAsync("/v1/audit/verify?full=true");
+
+        foreach (var result in new[] { checkpointed, full })
+        {
+            Assert.False((bool)result["valid"]!, result.ToJsonString());
+            Assert.Equal(forged, (long?)result["firstBrokenSequence"]);
+            Assert.Contains("beyond the chain head", (string)result["problem"]!, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task AFullVerificationResumesCallByCallAndFindsAnEntryEditedBeforeTheCheckpoint()
     {
@@ -939,6 +1012,30 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.False((bool)full.Last["valid"]!);
         Assert.Equal(3L, (long?)full.Last["firstBrokenSequence"]);
         Assert.Equal(2, full.Calls);
+    }
+
+    /// <summary>
+    /// Checkpoint verifications run between the calls of a full one (a nightly script following its cursor while an
+    /// admin verifies what is new, each bounded): the first checkpoints a prefix shorter than where the full one stopped,
+    /// the next chains on from it. Resumed, the full verification met that next checkpoint expecting it to chain from
+    /// the last one it had seen itself, and answered "does not chain from the checkpoint before it" about an untouched
+    /// trail.
+    /// </summary>
+    [Fact]
+    public async Task CheckpointsRecordedBetweenTheCallsOfAFullVerificationAreNoBreak()
+    {
+        await PublishedAndReleasedAsync();
+        var first = await _admin.GetJsonAsync("/v1/audit/verify?full=true&limit=4");
+        Assert.Equal((true, 4L), ((bool)first["valid"]!, (long)first["through"]!));
+
+        var shorter = await _admin.GetJsonAsync("/v1/audit/verify?limit=2");
+        var onFromIt = await VerifyAsync();
+        Assert.Equal((true, 2L), ((bool)shorter["valid"]!, (long)shorter["through"]!));
+        Assert.True((bool)onFromIt["valid"]! && (long)onFromIt["through"]! > 4, onFromIt.ToJsonString());
+        var resumed = await _admin.GetJsonAsync($"/v1/audit/verify?full=true&cursor={first["nextCursor"]}");
+
+        Assert.True((bool)resumed["valid"]!, resumed.ToJsonString());
+        Assert.True((bool)resumed["complete"]!, resumed.ToJsonString());
     }
 
     [Fact]
