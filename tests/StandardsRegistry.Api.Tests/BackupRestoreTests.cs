@@ -106,6 +106,7 @@ public abstract class BackupRestoreTests(TestProvider provider)
     public async Task AFeedCursorIssuedAfterTheBackupIsRefusedByTheRestoredRegistryRatherThanSkippingItsNewEvents()
     {
         await using var source = new RegistryApp(provider: provider).Start();
+        await PublishToEuAsync(source, "before-backup");
         var mirror = new FeedFollower(source.As(Reader));
         await mirror.FollowAsync();
         var atBackup = mirror.Cursor!;
@@ -125,6 +126,9 @@ public abstract class BackupRestoreTests(TestProvider provider)
         Assert.Equal(HttpStatusCode.OK, (await eu.GetAsync($"/v1/feed?cursor={atBackup}")).StatusCode);
         // Beyond the restored head: refused, not an empty page that waits for new events to pass it.
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/feed?cursor={afterBackup}"), HttpStatusCode.BadRequest, "cursor");
+        // A cursor from before cursors carried their event's mark: followed on while its event is there, refused beyond the head.
+        Assert.Equal(HttpStatusCode.OK, (await eu.GetAsync($"/v1/feed?cursor={Unmarked(atBackup)}")).StatusCode);
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/feed?cursor={Unmarked(afterBackup)}"), HttpStatusCode.BadRequest, "cursor");
 
         // The restored registry's own next event for the EU takes the number the lost one had: the mirror must not skip it.
         await PublishToEuAsync(restored, "new-after-restore");
@@ -134,6 +138,14 @@ public abstract class BackupRestoreTests(TestProvider provider)
         fresh.Resume(atBackup, mirror.Copy.Where(c => c.Key.Key != "lost-after-backup").Select(c => c.Value));
         await fresh.FollowAsync();
         Assert.Contains(fresh.Copy.Keys, k => k.Key == "new-after-restore");
+    }
+
+    /// <summary>A cursor as the registry wrote it before cursors carried their event's mark: view and position only.</summary>
+    private static string Unmarked(string cursor)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor));
+        Assert.Matches(":[0-9a-f]{12}$", text);
+        return System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(text[..text.LastIndexOf(':')]));
     }
 
     private static async Task PublishToEuAsync(RegistryApp app, string key)
