@@ -66,15 +66,33 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
         }
         if (unknown.Count > 0)
         {
-            throw new InvalidOperationException(
-                $"The database was migrated by a newer version of the Standards Registry: its journal (schemaversions) lists "
-                + $"{string.Join(", ", unknown)}, which this version does not have. Run that version or a later one, or "
-                + "restore the backup taken before the upgrade.");
+            throw new InvalidOperationException($"{Newer(unknown)} Run that version or a later one, or restore the backup taken before the upgrade.");
         }
     }
 
-    /// <summary>True when every script has been applied.</summary>
-    public bool IsUpToDate() => !db.Dialect.MigrationEngine(db.ConnectionString, new NoOpUpgradeLog()).IsUpgradeRequired();
+    private static string Newer(List<string> unknown) =>
+        $"The database was migrated by a newer version of the Standards Registry: its journal (schemaversions) lists "
+        + $"{string.Join(", ", unknown)}, which this version does not have.";
+
+    /// <summary>True when every script has been applied, and none this build does not ship (<see cref="SchemaProblem"/>).</summary>
+    public bool IsUpToDate() => SchemaProblem() is null;
+
+    /// <summary>
+    /// Why this build may not serve on the database as it is now, or null: scripts still to apply, or a journal that
+    /// lists scripts of a newer version. <see cref="Migrate"/> refuses the latter at start; the readiness probe asks
+    /// again while the instance runs, since a newer instance may migrate the database under it (an upgrade that left the
+    /// old instances running), and the old one then serves on a schema it does not know.
+    /// </summary>
+    public string? SchemaProblem()
+    {
+        var engine = db.Dialect.MigrationEngine(db.ConnectionString, new NoOpUpgradeLog());
+        var unknown = engine.GetExecutedButNotDiscoveredScripts();
+        if (unknown.Count > 0)
+        {
+            return $"{Newer(unknown)} Stop this instance: run that version instead.";
+        }
+        return engine.IsUpgradeRequired() ? "The database has migrations to apply." : null;
+    }
 
     private sealed class Log(ILogger logger) : IUpgradeLog
     {

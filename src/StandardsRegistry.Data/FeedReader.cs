@@ -108,13 +108,25 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     /// events than asked while more follow.
     /// A national delegate's page is read from its view less the other nations' responses, in the query itself, and
     /// numbered by itself (<see cref="FeedPosition"/>): nothing in it counts what the delegate does not get.
+    /// The id of the event the position names comes with it (null when the page considered none), so that a cursor can
+    /// name that event as well as its number (<see cref="EventIdAtAsync"/>).
     /// </summary>
-    public async Task<(IReadOnlyList<FeedEventRow> Events, FeedPosition Position, bool HasMore)> PageAsync(VisibilityScope scope, DateTimeOffset now, FeedPosition after, int pageSize, CancellationToken ct)
+    public async Task<(IReadOnlyList<FeedEventRow> Events, FeedPosition Position, string? PositionEventId, bool HasMore)> PageAsync(VisibilityScope scope, DateTimeOffset now, FeedPosition after, int pageSize, CancellationToken ct)
     {
         await writer.AnnounceDueAsync(now, ct);
         var page = await ReadEventsAsync(scope, Sql.Page(db.Dialect, scope), after, pageSize + 1, pageSize, ct);
-        return (page.Events, page.LastConsidered, page.More);
+        return (page.Events, page.LastConsidered, page.LastConsideredId, page.More);
     }
+
+    /// <summary>
+    /// The id of the event of the caller's view at <paramref name="position"/> (a delegate's: the later of the two events
+    /// it names, the one its page starts after), null when the view has none there. Numbers are never given twice while
+    /// the database lives, so a cursor naming a number with another event's id, or with none, was issued in a history
+    /// the database no longer has: a restore from a backup gives the numbers after the backup to new events.
+    /// </summary>
+    public async Task<string?> EventIdAtAsync(VisibilityScope scope, FeedPosition position, CancellationToken ct) =>
+        await db.ReadAsync(c => c.ExecuteScalarAsync<string?>(Sql.EventAt(scope),
+            Bind(scope, new { after = position.Sequence, afterResponses = position.Responses })), ct);
 
     /// <summary>
     /// One event of <paramref name="view"/>, as <paramref name="scope"/> (which may see less than the view) is shown it
@@ -129,17 +141,19 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     /// Reads up to <paramref name="limit"/> events and considers the first <paramref name="keep"/>: those the caller
     /// sees now, with their records; the position after the last one considered; whether more were read than considered.
     /// </summary>
-    private async Task<(IReadOnlyList<FeedEventRow> Events, FeedPosition LastConsidered, bool More)> ReadEventsAsync(
+    private async Task<(IReadOnlyList<FeedEventRow> Events, FeedPosition LastConsidered, string? LastConsideredId, bool More)> ReadEventsAsync(
         VisibilityScope scope, string sql, FeedPosition after, int limit, int keep, CancellationToken ct, FeedView? view = null)
     {
         var parameters = Bind(scope, new { after = after.Sequence, afterResponses = after.Responses, limit }, view);
-        return await db.ReadAsync<(IReadOnlyList<FeedEventRow>, FeedPosition, bool)>(async c =>
+        return await db.ReadAsync<(IReadOnlyList<FeedEventRow>, FeedPosition, string?, bool)>(async c =>
         {
             var read = await c.QueryAsync<FeedEventRow>(sql, parameters);
             var events = read.Take(keep).ToList();
             var last = after;
+            var lastId = (string?)null;
             foreach (var e in events)
             {
+                lastId = e.EventId;
                 if (scope.Nation is null)
                 {
                     last = new FeedPosition(e.Sequence);
@@ -167,7 +181,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
                 e.Table = e.Table! with { Cells = await c.QueryAsync<TableCellRow>(CapabilityStore.Sql.Cells, new { tableId = e.Table.Table.Id }) };
             }
             // An event that shows a record the caller does not see now is not for it: a later tombstone says the record went.
-            return ((IReadOnlyList<FeedEventRow>)events.Where(e => !e.ShowsContent || e.HasContent).ToList(), last, read.Count > keep);
+            return ((IReadOnlyList<FeedEventRow>)events.Where(e => !e.ShowsContent || e.HasContent).ToList(), last, lastId, read.Count > keep);
         }, ct);
     }
 
@@ -315,12 +329,21 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// nation's response <c>@afterResponses</c>, whichever came later) and leaves the other nations' responses out.
         /// </summary>
         public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, $"{ViewWithinLevel(scope)} AND " + (scope.Nation is null ? "f.seq > @after" : $"""
-            f.seq > (SELECT COALESCE(MAX(p.seq), 0) FROM (
+            f.seq > {DelegateAfter}
+              AND (f.nation IS NULL OR f.nation = @scopeNation)
+            """), dialect.Limit("@limit"), "");
+
+        /// <summary>The view's sequence a delegate's position names: the later of its common event and its nation's response.</summary>
+        private const string DelegateAfter = $"""
+            (SELECT COALESCE(MAX(p.seq), 0) FROM (
                          SELECT c.seq FROM feed_events c WHERE c.view_id = {ViewId} AND c.nation IS NULL AND c.common_seq = @after
                          UNION ALL
                          SELECT o.seq FROM feed_events o WHERE o.view_id = {ViewId} AND o.nation = @scopeNation AND o.nation_seq = @afterResponses) p)
-              AND (f.nation IS NULL OR f.nation = @scopeNation)
-            """), dialect.Limit("@limit"), "");
+            """;
+
+        /// <summary>The id of the view's event a position names (<see cref="EventIdAtAsync"/>); no row when there is none.</summary>
+        public static string EventAt(VisibilityScope scope) =>
+            $"SELECT f.event_id FROM feed_events f WHERE f.view_id = {ViewId} AND f.seq = {(scope.Nation is null ? "@after" : DelegateAfter)}";
 
         /// <summary>
         /// The reader's view is within its level now (<see cref="Visibility.WithinLevel"/>): an audience's reader whose
@@ -462,7 +485,8 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
         [
             ExportResponses(scope), ExportRelations(scope), ExportEquivalents(scope), ExportPreferred(scope), ExportTables(scope),
-            Position(scope), DelegatePosition, Page(dialect, scope), Page(dialect, scope with { Nation = "FRA" }), Event(dialect, scope), ExportKeys(dialect), Export(scope),
+            Position(scope), DelegatePosition, Page(dialect, scope), Page(dialect, scope with { Nation = "FRA" }), Event(dialect, scope),
+            EventAt(scope), EventAt(scope with { Nation = "FRA" }), ExportKeys(dialect), Export(scope),
             VersionsById(scope, 3), ResponsesById(scope, 2), RelationsById(scope, 2), EquivalentsById(scope, 2), PreferredById(scope, 2), TablesById(scope, 2),
         ];
     }

@@ -185,7 +185,7 @@ internal sealed class GuardedScript(string guard, string contents) : IScript
 
     /// <summary>
     /// Every guarded script of every provider, by resource name: read once, since the engine is built again for each
-    /// readiness probe (<see cref="DatabaseMigrator.IsUpToDate"/>).
+    /// readiness probe (<see cref="DatabaseMigrator.SchemaProblem"/>).
     /// </summary>
     public static IReadOnlyDictionary<string, GuardedScript> All { get; } = ReadAll();
 

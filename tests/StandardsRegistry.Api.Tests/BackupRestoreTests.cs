@@ -96,6 +96,67 @@ public abstract class BackupRestoreTests(TestProvider provider)
         Assert.True(after["headSequence"]!.GetValue<long>() > head, after.ToJsonString());
     }
 
+    /// <summary>
+    /// A mirror that followed the feed past the backup point and asks the restored registry for the next page: the
+    /// restored registry numbers its new events as the lost ones were, so following on from that cursor would skip them
+    /// for good (a release, a revocation's tombstone). Its cursor is refused instead, as a cursor of another view is,
+    /// telling it to export again: beyond the restored head, and once new events have passed it.
+    /// </summary>
+    [Fact]
+    public async Task AFeedCursorIssuedAfterTheBackupIsRefusedByTheRestoredRegistryRatherThanSkippingItsNewEvents()
+    {
+        await using var source = new RegistryApp(provider: provider).Start();
+        await PublishToEuAsync(source, "before-backup");
+        var mirror = new FeedFollower(source.As(Reader));
+        await mirror.FollowAsync();
+        var atBackup = mirror.Cursor!;
+        var backup = await TestDatabase.CreateAsync(provider);
+        await BackUpAsync(source.ConnectionString, backup);
+
+        // After the backup: an edition released to the EU, which the mirror follows.
+        await PublishToEuAsync(source, "lost-after-backup");
+        await mirror.FollowAsync();
+        Assert.Contains(mirror.Copy.Keys, k => k.Key == "lost-after-backup");
+        var afterBackup = mirror.Cursor!;
+        Assert.NotEqual(atBackup, afterBackup);
+
+        await using var restored = RegistryApp.Over(backup).Start();
+        var eu = restored.As(Reader);
+        // The cursor of the backup point still follows on.
+        Assert.Equal(HttpStatusCode.OK, (await eu.GetAsync($"/v1/feed?cursor={atBackup}")).StatusCode);
+        // Beyond the restored head: refused, not an empty page that waits for new events to pass it.
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/feed?cursor={afterBackup}"), HttpStatusCode.BadRequest, "cursor");
+        // A cursor from before cursors carried their event's mark: followed on while its event is there, refused beyond the head.
+        Assert.Equal(HttpStatusCode.OK, (await eu.GetAsync($"/v1/feed?cursor={Unmarked(atBackup)}")).StatusCode);
+        await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/feed?cursor={Unmarked(afterBackup)}"), HttpStatusCode.BadRequest, "cursor");
+
+        // The restored registry's own next event for the EU takes the number the lost one had: the mirror must not skip it.
+        await PublishToEuAsync(restored, "new-after-restore");
+        var problem = await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/feed?cursor={afterBackup}"), HttpStatusCode.BadRequest, "cursor");
+        Assert.Equal(Catalogue.FeedApi.NotInThisHistory, problem["errors"]!["cursor"]![0]!.GetValue<string>());
+        var fresh = new FeedFollower(eu);
+        fresh.Resume(atBackup, mirror.Copy.Where(c => c.Key.Key != "lost-after-backup").Select(c => c.Value));
+        await fresh.FollowAsync();
+        Assert.Contains(fresh.Copy.Keys, k => k.Key == "new-after-restore");
+    }
+
+    /// <summary>A cursor as the registry wrote it before cursors carried their event's mark: view and position only.</summary>
+    private static string Unmarked(string cursor)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor));
+        Assert.Matches(":[0-9a-f]{12}$", text);
+        return System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(text[..text.LastIndexOf(':')]));
+    }
+
+    private static async Task PublishToEuAsync(RegistryApp app, string key)
+    {
+        var editor = app.As(TestCaller.Editor("CTS"));
+        await editor.CreateStandardAsync(key);
+        await editor.CreateDraftAsync(key, "NR");
+        await editor.PublishAsync(key, 1);
+        await app.As(TestCaller.ReleaseAuthority("CTS")).ReleaseAsync(key, 1, "EU");
+    }
+
     /// <summary>README's backup of the running registry's database into <paramref name="target"/>, which is empty.</summary>
     private async Task BackUpAsync(string connectionString, TestDatabase target)
     {

@@ -36,6 +36,33 @@ public sealed class HostTests
     }
 
     /// <summary>
+    /// An instance left running while a newer version migrated its database (a rolling upgrade, which README tells
+    /// operators not to do) serves on a schema it does not know, and would not start on it: it is not ready, saying
+    /// why, so that a load balancer stops sending it requests. It answered Healthy.
+    /// </summary>
+    [Fact]
+    public async Task ReadyFailsWhenANewerVersionMigratedTheDatabase()
+    {
+        await using var app = new RegistryApp().Start();
+        Assert.Equal("Healthy", await app.Anonymous().GetStringAsync("/health/ready"));
+        await using (var connection = new SqliteConnection(app.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO schemaversions (scriptname, applied) VALUES ('db.sqlite/9999_from_a_newer_version.sql', CURRENT_TIMESTAMP)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var response = await app.Anonymous().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("Unhealthy\ndatabase: The database was migrated by a newer version", body, StringComparison.Ordinal);
+        Assert.Contains("db.sqlite/9999_from_a_newer_version.sql", body, StringComparison.Ordinal);
+        Assert.Equal("Healthy", await app.Anonymous().GetStringAsync("/health/live"));
+    }
+
+    /// <summary>
     /// Rotating the signing key without downtime (README, *Rotating the token signing key*): while the issuer moves to a
     /// new key, the service accepts tokens signed with either key of that issuer. It answered every token 500 as soon as
     /// an issuer had two keys (ASP.NET Core reads one key per issuer).

@@ -33,7 +33,7 @@ namespace StandardsRegistry.Api.Tests;
 /// Normalised, and only this, because two databases legitimately differ there: generated identifiers (32-hex and
 /// UUID-shaped: response, subscription and table ids, feed event ids and refs), each replaced per registry by a token in
 /// order of first appearance — so an id from B's hidden state (registered up front as a hidden token) never matches one
-/// of A; an ETag when, and only when, the two bodies differ by such ids alone (an ETag is a hash of the body's bytes, so
+/// of A (a feed cursor's mark, made from its event's id, likewise: FeedCursors); an ETag when, and only when, the two bodies differ by such ids alone (an ETag is a hash of the body's bytes, so
 /// it must then differ; both must still carry one or neither); and the timestamps of subscription answers, which
 /// SubscriptionsApi takes from the wall clock (TimeProvider.System), not the registry's clock. Every other timestamp
 /// is compared as is: both registries run on one fake clock set to the same instant, which moves for neither. Feed
@@ -596,7 +596,8 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
     /// <summary>One registry as the writer talks to it, with the ids it generated, by token.</summary>
     private sealed class Side(RegistryApp app)
     {
-        private static readonly Regex Id = new("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32}", RegexOptions.Compiled);
+        /// <summary>Generated ids, and the marks feed cursors make from event ids (written out by <see cref="FeedCursors.Readable"/>).</summary>
+        private static readonly Regex Id = new("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32}|(?<=:mark-)[0-9a-f]{12}", RegexOptions.Compiled);
         private readonly Dictionary<string, string> _tokens = new(StringComparer.OrdinalIgnoreCase);
         private int _seen;
         private int _hidden;
@@ -614,7 +615,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         /// <summary>Subscriptions are stamped by the wall clock (TimeProvider.System in SubscriptionsApi), not the registry's.</summary>
         public static string WallClock(string url, string text) => url.StartsWith("/v1/subscriptions", StringComparison.Ordinal) ? Time.Replace(text, "<wall-clock time>") : text;
 
-        public string Normalise(string text) => Id.Replace(text, m =>
+        public string Normalise(string text) => Id.Replace(FeedCursors.Readable(text), m =>
         {
             if (!_tokens.TryGetValue(m.Value, out var token))
             {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
@@ -152,15 +154,35 @@ public static class FeedApi
         return app;
     }
 
-    public static async Task<ETagged<FeedPageDto>> GetFeed(Caller caller, FeedReader feed, [AsParameters] FeedQuery query, HttpContext http, CancellationToken ct)
+    /// <summary>
+    /// A page of the caller's feed after its cursor. The cursor names the event it stopped at by its number and its id
+    /// (<see cref="Mark"/>): a cursor whose event the registry does not hold, or holds another under that number, was
+    /// issued in a history a restore from a backup undid, and following on from it would skip the events the restored
+    /// registry numbered as the lost ones were. It is refused, as a cursor of another view is: export again.
+    /// </summary>
+    public static async Task<Results<ETagged<FeedPageDto>, ValidationProblem>> GetFeed(Caller caller, FeedReader feed, [AsParameters] FeedQuery query, HttpContext http, CancellationToken ct)
     {
         var pageSize = query.PageSize;
-        var after = query.After(caller.Scope);
-        var (events, position, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
+        var (after, mark) = query.After(caller.Scope);
+        string? afterId = null;
+        if (after != FeedPosition.Start)
+        {
+            afterId = await feed.EventIdAtAsync(caller.Scope, after, ct);
+            if (afterId is null || (mark is not null && mark != Mark(afterId)))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = [NotInThisHistory] });
+            }
+        }
+        var (events, position, positionId, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
         // The highest marking of the records the page carries (tombstones and edges carry none).
         http.Audit().ServedHighest(events, FeedRecord.MarkingOf);
-        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(), Cursor(caller.Scope, position), hasMore));
+        return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(),
+            Cursor(caller.Scope, position, positionId ?? afterId), hasMore));
     }
+
+    /// <summary>The refusal of a cursor whose event this registry's feed does not hold (<see cref="GetFeed"/>).</summary>
+    public const string NotInThisHistory = "'cursor' names a place in the feed that this registry does not have: it was restored from a backup taken "
+        + "before the cursor was issued, and its events since then are not the ones you followed. Export again and follow the feed from the export's cursor.";
 
     /// <summary>
     /// Streams the export line by line from one database snapshot: memory stays the same however large the catalogue,
@@ -176,7 +198,8 @@ public static class FeedApi
         await using var rows = feed.ExportAsync(caller.Scope, caller.Now, p => position = p, ct).GetAsyncEnumerator(ct);
         // The first step opens the snapshot and reads the position, before anything is sent: a failure there is still a problem response.
         var more = await rows.MoveNextAsync();
-        var cursor = Cursor(caller.Scope, position);
+        // The event at that position is the same once written: read after the snapshot, it is still the snapshot's.
+        var cursor = Cursor(caller.Scope, position, position == FeedPosition.Start ? null : await feed.EventIdAtAsync(caller.Scope, position, ct));
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
         var audit = http.Audit();
@@ -290,13 +313,29 @@ public static class FeedApi
         ? position.Sequence.ToString(CultureInfo.InvariantCulture)
         : string.Create(CultureInfo.InvariantCulture, $"{position.Sequence}.{position.Responses}");
 
-    private static string Cursor(VisibilityScope scope, FeedPosition position) =>
-        Paging.Encode(CursorKind, $"{FeedName(scope)}:{PositionText(scope, position)}");
+    /// <summary>
+    /// A cursor: the view, the position, and the mark of the event at the position (none at the start), which lets
+    /// <see cref="GetFeed"/> tell a cursor of this registry's history from one a restore undid.
+    /// </summary>
+    private static string Cursor(VisibilityScope scope, FeedPosition position, string? eventId) =>
+        Paging.Encode(CursorKind, $"{FeedName(scope)}:{PositionText(scope, position)}{(eventId is null ? "" : ":" + Mark(eventId))}");
 
-    /// <summary>A cursor is a position in the caller's own feed; a cursor of another is refused, never reinterpreted.</summary>
-    internal static bool TryPosition(string? cursor, VisibilityScope scope, out FeedPosition after)
+    /// <summary>
+    /// An event's mark in a cursor: a truncated SHA-256 of its random id, which says nothing about the event (the cursor's
+    /// position already says it is there) and is the same only for the same event.
+    /// </summary>
+    private static string Mark(string eventId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(eventId)))[..MarkLength];
+
+    private const int MarkLength = 12;
+
+    /// <summary>
+    /// A cursor is a position in the caller's own feed; a cursor of another is refused, never reinterpreted.
+    /// <paramref name="mark"/> is the mark of its event (<see cref="Mark"/>), null for a cursor issued before cursors carried one.
+    /// </summary>
+    internal static bool TryPosition(string? cursor, VisibilityScope scope, out FeedPosition after, out string? mark)
     {
         after = FeedPosition.Start;
+        mark = null;
         if (!Paging.TryDecode(cursor, CursorKind, out var position))
         {
             return false;
@@ -311,6 +350,16 @@ public static class FeedApi
             return false;
         }
         var text = position.AsSpan(prefix.Length);
+        if (text.LastIndexOf(':') is var colon and >= 0)
+        {
+            var tail = text[(colon + 1)..];
+            if (tail.Length != MarkLength || tail.ContainsAnyExcept("0123456789abcdef"))
+            {
+                return false;
+            }
+            mark = tail.ToString();
+            text = text[..colon];
+        }
         if (scope.Nation is null)
         {
             var parsed = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence);
@@ -336,13 +385,17 @@ public sealed record FeedQuery : IValidatable
 
     public int PageSize => Paging.PageSize(limit);
 
-    /// <summary>The position the page starts after, in the caller's feed (valid once <see cref="Validate"/> found nothing wrong).</summary>
-    public FeedPosition After(VisibilityScope scope) => FeedApi.TryPosition(cursor, scope, out var after) ? after : FeedPosition.Start;
+    /// <summary>
+    /// The position the page starts after, in the caller's feed, and the mark of its event (valid once <see cref="Validate"/>
+    /// found nothing wrong).
+    /// </summary>
+    public (FeedPosition After, string? Mark) After(VisibilityScope scope) =>
+        FeedApi.TryPosition(cursor, scope, out var after, out var mark) ? (after, mark) : (FeedPosition.Start, null);
 
     public void Validate(ValidationErrors errors, Caller caller)
     {
         Paging.ValidateLimit(errors, limit);
-        if (!FeedApi.TryPosition(cursor, caller.Scope, out _))
+        if (!FeedApi.TryPosition(cursor, caller.Scope, out _, out _))
         {
             errors.Add("cursor", Paging.CursorMessage + " A cursor belongs to one view of the catalogue: when your community or clearance changes, export again.");
         }

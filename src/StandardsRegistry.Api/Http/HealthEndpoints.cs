@@ -38,16 +38,19 @@ public static class HealthEndpoints
     }
 }
 
-/// <summary>Ready when the database answers and every migration has been applied.</summary>
+/// <summary>
+/// Ready when the database answers and every migration has been applied, and none of a newer version: an instance left
+/// running while a newer one migrated the database is taken out of service (<see cref="DatabaseMigrator.SchemaProblem"/>).
+/// </summary>
 public sealed class DatabaseHealthCheck(DatabaseMigrator migrator) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            return Task.FromResult(migrator.IsUpToDate()
-                ? HealthCheckResult.Healthy("The database is reachable and migrated.")
-                : HealthCheckResult.Unhealthy("The database has migrations to apply."));
+            return Task.FromResult(migrator.SchemaProblem() is { } problem
+                ? HealthCheckResult.Unhealthy(problem)
+                : HealthCheckResult.Healthy("The database is reachable and migrated."));
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
         {
