@@ -12,18 +12,24 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
     /// <summary>Applies what the journal lacks; returns the names of the scripts applied.</summary>
     public IReadOnlyList<string> Migrate()
     {
-        if (db.Dialect.DatabaseSettings is { } settings)
+        string? unusable;
+        try
         {
-            try
+            using var connection = db.Dialect.CreateConnection(db.ConnectionString);
+            connection.Open();
+            unusable = db.Dialect.Unusable(connection);
+            if (unusable is null && db.Dialect.DatabaseSettings is { } settings)
             {
-                using var connection = db.Dialect.CreateConnection(db.ConnectionString);
-                connection.Open();
                 Dapper.SqlMapper.Execute(connection, settings);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
-            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The database could not be migrated: {e.Message}", e);
+        }
+        if (unusable is not null)
+        {
+            throw new InvalidOperationException(unusable);
         }
         IDisposable? migrationLock;
         try

@@ -101,6 +101,18 @@ internal sealed class PostgresDialect : SqlDialect
         }
     }
 
+    /// <summary>
+    /// A database in another encoding than UTF8 stores only that encoding's characters, and the registry accepts any
+    /// Unicode text, the audit trail recording a requested key or a token's subject as sent: the first entry holding
+    /// another character (an anonymous <c>GET /v1/standards/€</c> on LATIN1) would be refused, and the trail with it.
+    /// </summary>
+    internal override string? Unusable(DbConnection connection) =>
+        Dapper.SqlMapper.ExecuteScalar<string>(connection, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
+            is var encoding and not "UTF8"
+            ? $"The PostgreSQL database's encoding is {encoding}; the Standards Registry stores any Unicode text and needs UTF8 "
+              + "(CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0)."
+            : null;
+
     /// <summary>REPEATABLE READ is PostgreSQL's snapshot isolation; readers never block writers.</summary>
     public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);

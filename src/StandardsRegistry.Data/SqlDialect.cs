@@ -100,6 +100,12 @@ public abstract class SqlDialect
     internal virtual string? DatabaseSettings => null;
 
     /// <summary>
+    /// Why the database cannot hold what the registry writes, read on <paramref name="connection"/> before anything is
+    /// migrated; null when it can.
+    /// </summary>
+    internal virtual string? Unusable(DbConnection connection) => null;
+
+    /// <summary>
     /// Rows per INSERT at most when a batch is written (the audit log), a power of two: many rows per statement save
     /// round trips to a server; 15 parameters a row stays well under every provider's limit (SQL Server's is 2100).
     /// </summary>

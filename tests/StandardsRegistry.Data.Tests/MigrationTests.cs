@@ -57,6 +57,42 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     }
 
     /// <summary>
+    /// A PostgreSQL database created in another encoding than UTF8 (LATIN1, say, the default of a cluster initialised
+    /// under such a locale) stores only the characters of that encoding. The registry accepts any Unicode text — titles,
+    /// attributes, and the audit trail records a requested key or a token's subject as sent — so such a database refuses
+    /// the first entry holding another (an anonymous <c>GET /v1/standards/€</c>) and the trail is unwritable: every
+    /// audited route answers 503. The registry does not start on it; nothing is applied.
+    /// </summary>
+    [Fact]
+    public async Task APostgresDatabaseNotInUtf8IsRefusedBeforeAnythingIsApplied()
+    {
+        Assert.SkipWhen(Provider != TestProvider.Postgres, "the encoding of a database is PostgreSQL's");
+        var cluster = await TestDatabase.SharedPostgres.Value;
+        var name = "latin1_" + Guid.NewGuid().ToString("N");
+        await using (var admin = new Npgsql.NpgsqlConnection(cluster.ConnectionString()))
+        {
+            await admin.ExecuteAsync($"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        }
+        try
+        {
+            using var latin1 = TestDb.Open(Provider, cluster.ConnectionString(name));
+
+            var refused = Assert.Throws<InvalidOperationException>(() => new DatabaseMigrator(latin1, NullLogger<DatabaseMigrator>.Instance).Migrate());
+
+            Assert.Contains("LATIN1", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("UTF8", refused.Message, StringComparison.Ordinal);
+            await using var check = new Npgsql.NpgsqlConnection(cluster.ConnectionString(name));
+            Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"));
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var admin = new Npgsql.NpgsqlConnection(cluster.ConnectionString());
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        }
+    }
+
+    /// <summary>
     /// docs/design.md §9: migrations may run from several instances at once. Two instances starting together on a database
     /// one script behind (an upgrade) both read the journal, find the script missing and run it: the second ran it again
     /// once the first had committed ("column already exists") and did not start. The script's table is held here until
