@@ -648,6 +648,36 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]}"));
     }
 
+    /// <summary>
+    /// <c>to</c> is inclusive of the whole day, minute or second it names: <c>from=D&amp;to=D</c> is day D's entries.
+    /// Read as the instant D began, it found almost nothing, though the route says "inclusive".
+    /// </summary>
+    [Fact]
+    public async Task ToIncludesTheWholeDayMinuteOrSecondItNames()
+    {
+        _app.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(7) + TimeSpan.FromSeconds(31.25));
+        var at = _app.Clock.GetUtcNow().UtcDateTime;
+        await _editor.CreateStandardAsync("stanag-6");
+        await EntriesAsync("stanag-6", 1);
+
+        foreach (var (from, to) in new[]
+        {
+            (at.ToString("yyyy-MM-dd"), at.ToString("yyyy-MM-dd")),
+            (at.ToString("yyyy-MM-ddTHH:mm") + "Z", at.ToString("yyyy-MM-ddTHH:mm") + "Z"),
+            (at.ToString("yyyy-MM-ddTHH:mm:ss") + "Z", at.ToString("yyyy-MM-ddTHH:mm:ss") + "Z"),
+            (at.ToString("yyyy-MM-ddTHH:mm:ss.fff") + "Z", at.ToString("yyyy-MM-ddTHH:mm:ss.fff") + "Z"),
+            (at.ToString("yyyy-MM-ddTHH:mm") + "+01:00", at.AddHours(1).ToString("yyyy-MM-ddTHH:mm") + "+01:00"),
+        })
+        {
+            var found = await _admin.GetJsonAsync($"/v1/audit?key=stanag-6&from={Uri.EscapeDataString(from)}&to={Uri.EscapeDataString(to)}");
+            Assert.True(found["items"]!.AsArray().Count == 1, $"from={from}&to={to}: {found.ToJsonString()}");
+        }
+        var before = await _admin.GetJsonAsync($"/v1/audit?key=stanag-6&to={Uri.EscapeDataString(at.AddDays(-1).ToString("yyyy-MM-dd"))}");
+        var secondBefore = await _admin.GetJsonAsync($"/v1/audit?key=stanag-6&to={Uri.EscapeDataString(at.AddSeconds(-1).ToString("yyyy-MM-ddTHH:mm:ss") + "Z")}");
+        Assert.Empty(before["items"]!.AsArray());
+        Assert.Empty(secondBefore["items"]!.AsArray());
+    }
+
     [Fact]
     public async Task AdminsQueryByKeySubjectAndTimeAPageAtATime()
     {

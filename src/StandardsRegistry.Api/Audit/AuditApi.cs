@@ -23,7 +23,7 @@ public static class AuditApi
         group.MapGet("/", ListAuditEntries)
             .WithName("ListAuditEntries")
             .WithSummary("Query the audit trail, oldest first (admins cleared COSMIC TOP SECRET)")
-            .WithDescription("Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). "
+            .WithDescription("Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive: `to` includes all of the day, minute or second it names; a time without an offset is UTC). "
                 + "`limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.")
             .Audited(AuditActions.AuditQuery)
             .ProducesValidationProblem();
@@ -76,19 +76,26 @@ public sealed record AuditQuery : IValidatable
 
     public const string CursorKind = "audit";
 
-    private static readonly string[] TimeFormats =
+    /// <summary>The forms a time may take, each with the span it names (entries are timed to the millisecond).</summary>
+    private static readonly (string Format, TimeSpan Span)[] TimeFormats =
     [
-        "yyyy-MM-dd",
-        "yyyy-MM-dd'T'HH:mmK",
-        "yyyy-MM-dd'T'HH:mm:ssK",
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        ("yyyy-MM-dd", TimeSpan.FromDays(1)),
+        ("yyyy-MM-dd'T'HH:mmK", TimeSpan.FromMinutes(1)),
+        ("yyyy-MM-dd'T'HH:mm:ssK", TimeSpan.FromSeconds(1)),
+        ("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", TimeSpan.FromMilliseconds(1)),
     ];
 
     public int PageSize => Paging.PageSize(limit);
 
-    public DateTimeOffset? From => Time(from);
+    public DateTimeOffset? From => Time(from)?.Start;
 
-    public DateTimeOffset? To => Time(to);
+    /// <summary>
+    /// The last millisecond <c>to</c> includes: all of the day, minute or second it names (<c>from=D&amp;to=D</c> is day
+    /// D's entries), a time with a fraction that millisecond.
+    /// </summary>
+    public DateTimeOffset? To => Time(to) is var (start, span)
+        ? start > DateTimeOffset.MaxValue - span ? DateTimeOffset.MaxValue : start + span - TimeSpan.FromMilliseconds(1)
+        : null;
 
     /// <summary>The sequence the page starts after, if any (valid once <see cref="Validate"/> found nothing wrong).</summary>
     public long? AfterSequence => TryAfterSequence(out var afterSequence) ? afterSequence : null;
@@ -126,10 +133,17 @@ public sealed record AuditQuery : IValidatable
         }
     }
 
-    private static DateTimeOffset? Time(string? value) =>
-        value is not null && DateTimeOffset.TryParseExact(value, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : null;
+    private static (DateTimeOffset Start, TimeSpan Span)? Time(string? value)
+    {
+        foreach (var (format, span) in value is null ? [] : TimeFormats)
+        {
+            if (DateTimeOffset.TryParseExact(value, format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+            {
+                return (time, span);
+            }
+        }
+        return null;
+    }
 
     private bool TryAfterSequence(out long? afterSequence)
     {

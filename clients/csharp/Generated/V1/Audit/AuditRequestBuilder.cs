@@ -40,7 +40,7 @@ namespace StandardsRegistry.Client.V1.Audit
         {
         }
         /// <summary>
-        /// Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). `limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.
+        /// Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive: `to` includes all of the day, minute or second it names; a time without an offset is UTC). `limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.PageOfAuditEntryDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -75,7 +75,7 @@ namespace StandardsRegistry.Client.V1.Audit
             return await RequestAdapter.SendAsync<global::StandardsRegistry.Client.Models.PageOfAuditEntryDto>(requestInfo, global::StandardsRegistry.Client.Models.PageOfAuditEntryDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). `limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.
+        /// Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive: `to` includes all of the day, minute or second it names; a time without an offset is UTC). `limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -103,7 +103,7 @@ namespace StandardsRegistry.Client.V1.Audit
             return new global::StandardsRegistry.Client.V1.Audit.AuditRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive; a time without an offset is UTC). `limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.
+        /// Filters: `subject`, `key` (standard key), `from` and `to` (ISO 8601 times, inclusive: `to` includes all of the day, minute or second it names; a time without an offset is UTC). `limit` 1–100 (default 20), `nextCursor` in the body. What is recorded: docs/audit.md.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class AuditRequestBuilderGetQueryParameters 
