@@ -54,6 +54,12 @@
   }
 
   async function api(path, accept = 'application/json') {
+    // A path is asked for exactly as built. Its parts come from a link's address, encoded, but encoding leaves a `.` or
+    // `..` part as it is and the browser resolves it: `#/capability-tables/../export` asked GET /v1/export with the
+    // caller's token (recorded as the caller's export). Such a part names nothing: answered as for one that is absent.
+    if (new URL(path, location.origin).pathname !== path.split('?')[0]) {
+      throw new ApiError(404, null);
+    }
     const headers = { Accept: accept };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) {
