@@ -404,6 +404,32 @@ try {
     await page.waitForSelector('[data-testid="banner-bottom"]');
   });
 
+  await check('a reader who takes another token is shown nothing of what the previous one saw, the tab\'s title included', async () => {
+    // The NATO reader opens STANAG 5518 (NATO SECRET, released to no one); the next reader of the tab, an EU consumer,
+    // is answered "no such standard" for it, and the tab's title named it still: "STANAG 5518 edition 1 — …".
+    await navigate(() => page.goto(url('#/standards/stanag-5518')));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+    assert.match(await page.title(), /STANAG 5518/);
+    await useToken(euToken);
+    await page.waitForSelector('[data-testid="not-found"]');
+    assert.equal(await page.textContent('[data-testid="not-found"]'), 'No such standard or version.');
+    assert.doesNotMatch(await page.title(), /5518|JREAP/);
+    assert.doesNotMatch(await page.content(), /5518|JREAP/);
+    // Likewise a capability table: the industry reader's, then the EU consumer's view of the same address.
+    await useToken(industryToken);
+    await navigate(() => page.goto(url('#/capability-tables/2025/INDUSTRY')));
+    await page.waitForSelector('[data-testid="capability-table"]');
+    assert.match(await page.title(), /Capability targets 2025 for INDUSTRY/);
+    await useToken(euToken);
+    await page.waitForSelector('[data-testid="not-found"]');
+    assert.equal(await page.textContent('[data-testid="not-found"]'), 'No such table.');
+    assert.doesNotMatch(await page.title(), /capability|INDUSTRY/i);
+    // The next checks read as the NATO reader, from its page of STANAG 2310.
+    await useToken(natoToken);
+    await navigate(() => page.goto(url('#/standards/stanag-2310')));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+  });
+
   await check('a link with a dot segment asks the API for its own route only, never another the browser resolves it to', async () => {
     // The page builds an API path from the link's parts, each encoded; but encoding leaves a `..` or `.` part as it is, and
     // the browser resolves it: `#/capability-tables/../export` asked GET /v1/export with the reader's token (the whole

@@ -772,6 +772,9 @@
 
   function route() {
     showProblem(null);
+    // Each view names the tab once it is drawn; until then, and when the caller may not see what the address names (a
+    // reader after a token change, or after "Read as PUBLIC"), the tab names nothing the previous view showed.
+    document.title = 'Standards Registry — catalogue';
     const hash = location.hash.replace(/^#/, '') || '/';
     const [path, query = ''] = hash.split('?');
     const parts = path.split('/').filter(Boolean).map((p) => {
@@ -804,7 +807,6 @@
       return;
     }
     hideDetail();
-    document.title = 'Standards Registry — catalogue';
     runSearch(`#/search${query ? `?${query}` : ''}`);
   }
 
