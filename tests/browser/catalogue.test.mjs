@@ -404,6 +404,67 @@ try {
     await page.waitForSelector('[data-testid="banner-bottom"]');
   });
 
+  await check('a reader who takes another token is shown nothing of what the previous one saw, the tab\'s title included', async () => {
+    // The NATO reader opens STANAG 5518 (NATO SECRET, released to no one); the next reader of the tab, an EU consumer,
+    // is answered "no such standard" for it, and the tab's title named it still: "STANAG 5518 edition 1 — …".
+    await navigate(() => page.goto(url('#/standards/stanag-5518')));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+    assert.match(await page.title(), /STANAG 5518/);
+    await useToken(euToken);
+    await page.waitForSelector('[data-testid="not-found"]');
+    assert.equal(await page.textContent('[data-testid="not-found"]'), 'No such standard or version.');
+    assert.doesNotMatch(await page.title(), /5518|JREAP/);
+    assert.doesNotMatch(await page.content(), /5518|JREAP/);
+    // Likewise a capability table: the industry reader's, then the EU consumer's view of the same address.
+    await useToken(industryToken);
+    await navigate(() => page.goto(url('#/capability-tables/2025/INDUSTRY')));
+    await page.waitForSelector('[data-testid="capability-table"]');
+    assert.match(await page.title(), /Capability targets 2025 for INDUSTRY/);
+    await useToken(euToken);
+    await page.waitForSelector('[data-testid="not-found"]');
+    assert.equal(await page.textContent('[data-testid="not-found"]'), 'No such table.');
+    assert.doesNotMatch(await page.title(), /capability|INDUSTRY/i);
+    // The next checks read as the NATO reader, from its page of STANAG 2310.
+    await useToken(natoToken);
+    await navigate(() => page.goto(url('#/standards/stanag-2310')));
+    await page.waitForSelector('[data-testid="banner-bottom"]');
+  });
+
+  await check('a link with a dot segment asks the API for its own route only, never another the browser resolves it to', async () => {
+    // The page builds an API path from the link's parts, each encoded; but encoding leaves a `..` or `.` part as it is, and
+    // the browser resolves it: `#/capability-tables/../export` asked GET /v1/export with the reader's token (the whole
+    // catalogue at the reader's clearance, streamed to a tab that drew "No such table", and recorded in the audit trail
+    // as the reader's export), `../feed` and `../audit` (for an admin) likewise, and `…/versions/..` the standard itself.
+    const asked = [];
+    const record = (request) => {
+      const path = new URL(request.url()).pathname;
+      // The result list and the table list (drawn again when the page is loaded afresh) are not the link's.
+      if (path.startsWith('/v1/') && path !== '/v1/standards' && path !== '/v1/capability-tables') {
+        asked.push(path);
+      }
+    };
+    page.on('request', record);
+    try {
+      for (const [link, own, absent] of [
+        ['#/capability-tables/../export', /^\/v1\/capability-tables\/[^/]+\/[^/]+(\/label)?$/, 'No such table.'],
+        ['#/capability-tables/../feed', /^\/v1\/capability-tables\/[^/]+\/[^/]+(\/label)?$/, 'No such table.'],
+        ['#/capability-tables/%2e%2e/responses', /^\/v1\/capability-tables\/[^/]+\/[^/]+(\/label)?$/, 'No such table.'],
+        ['#/standards/stanag-2310/versions/..', /^\/v1\/standards\/[^/]+(\/versions(\/[^/]+(\/label|\/responses)?)?|\/relations)?$/, 'No such standard or version.'],
+      ]) {
+        asked.length = 0;
+        await navigate(() => page.goto(url(link)));
+        await page.waitForSelector('[data-testid="not-found"]');
+        assert.equal(await page.textContent('[data-testid="not-found"]'), absent, link);
+        assert.deepEqual(asked.filter((path) => !own.test(path)), [], `${link} asked ${asked.join(', ')}`);
+      }
+    } finally {
+      page.off('request', record);
+      // The next check starts from the NATO reader's page of STANAG 2310.
+      await navigate(() => page.goto(url('#/standards/stanag-2310')));
+      await page.waitForSelector('[data-testid="banner-bottom"]');
+    }
+  });
+
   await check('reading as PUBLIC again forgets the token', async () => {
     await page.click('#token-clear');
     await page.waitForSelector('[data-testid="banner-bottom"]');

@@ -54,6 +54,12 @@
   }
 
   async function api(path, accept = 'application/json') {
+    // A path is asked for exactly as built. Its parts come from a link's address, encoded, but encoding leaves a `.` or
+    // `..` part as it is and the browser resolves it: `#/capability-tables/../export` asked GET /v1/export with the
+    // caller's token (recorded as the caller's export). Such a part names nothing: answered as for one that is absent.
+    if (new URL(path, location.origin).pathname !== path.split('?')[0]) {
+      throw new ApiError(404, null);
+    }
     const headers = { Accept: accept };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) {
@@ -766,6 +772,9 @@
 
   function route() {
     showProblem(null);
+    // Each view names the tab once it is drawn; until then, and when the caller may not see what the address names (a
+    // reader after a token change, or after "Read as PUBLIC"), the tab names nothing the previous view showed.
+    document.title = 'Standards Registry — catalogue';
     const hash = location.hash.replace(/^#/, '') || '/';
     const [path, query = ''] = hash.split('?');
     const parts = path.split('/').filter(Boolean).map((p) => {
@@ -798,7 +807,6 @@
       return;
     }
     hideDetail();
-    document.title = 'Standards Registry — catalogue';
     runSearch(`#/search${query ? `?${query}` : ''}`);
   }
 
