@@ -178,7 +178,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     /// </summary>
     public Task<Result<PublishedTableRecord>> PublishAsync(VisibilityScope scope, int cycle, Audience audience, Classification classification,
         Func<IReadOnlyList<TargetRow>, IReadOnlyList<PriorRelease>, ProtectedTable> protect, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        writes.RunAsync(AuditActions.TablePublish, by, now, null, async w =>
+        writes.CatalogueAsync(AuditActions.TablePublish, by, now, null, async w =>
         {
             w.Names(classification: classification, detail: $"cycle={cycle} audience={audience.Code}");
             // Publications queue on a lock of their own, each audited against every table published before it, whatever
@@ -309,7 +309,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
     /// <summary>Revokes the published table of a cycle to an audience, when the writer's clearance covers its marking;
     /// the record stays (and stays a prior).</summary>
     public Task<Result<int>> RevokeAsync(VisibilityScope scope, int cycle, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
-        writes.RunAsync(AuditActions.TableRevoke, by, now, null, async w =>
+        writes.CatalogueAsync(AuditActions.TableRevoke, by, now, null, async w =>
         {
             w.Names(detail: $"cycle={cycle} audience={audience}");
             await w.Session.ExecuteAsync(Sql.LockAudience, new { audience });

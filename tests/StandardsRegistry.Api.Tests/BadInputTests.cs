@@ -488,6 +488,27 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    /// <summary>
+    /// A release's time names its offset (<c>Z</c> or <c>±hh:mm</c>, as RFC 3339's date-time does): read without one,
+    /// System.Text.Json took it as the host's local time, so the same request made a release take effect at another
+    /// instant on each host's time zone — on a host at UTC+14 a release "from 2028-01-01T00:00:00" was in effect 14 hours
+    /// before midnight UTC, and on one at UTC-12 a time "now" was 12 hours ahead and passed the backdating check.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"reason":"Needed.","effectiveFrom":"2099-01-01T00:00:00"}""")]
+    [InlineData("""{"reason":"Needed.","effectiveFrom":"2099-01-01T00:00"}""")]
+    [InlineData("""{"reason":"Needed.","effectiveFrom":"2099-01-01T00:00:00.250"}""")]
+    [InlineData("""{"reason":"Needed.","effectiveFrom":"2099-01-01"}""")]
+    public async Task AReleaseTimeWithoutItsOffsetIsRefusedByNameAndWritesNothing(string body)
+    {
+        var before = await _editor.SnapshotAsync();
+
+        var problem = await ProblemAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/INDUSTRY", Json(body)), HttpStatusCode.BadRequest, "$.effectiveFrom");
+
+        Assert.Contains("offset", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
     [Fact]
     public async Task UnknownJsonPropertiesAreRefusedByName()
     {

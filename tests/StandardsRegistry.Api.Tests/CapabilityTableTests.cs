@@ -200,6 +200,40 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         return (answer.StatusCode, answer.Content.Headers.ContentType?.ToString(), await answer.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// A table's publication announces the releases due first, as every other write does: the feed keeps the order in
+    /// which things became true. It did not (its write skipped the announcement), so an INDUSTRY reader's feed put the
+    /// table, published after an edition's release took effect, before that release, its time going backwards.
+    /// </summary>
+    [Fact]
+    public async Task ATablePublishedAfterAReleaseTookEffectFollowsItInTheFeed()
+    {
+        await using var app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate).WithHorizons(2027, 2029)
+            .With("Webhooks:PollInterval", "01:00:00");
+        var dispatcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(app.Start().Services).OfType<Webhooks.WebhookDispatcher>().Single();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
+        }
+        await editor.CreateStandardAsync("stanag-4001");
+        await editor.PublishAsync("stanag-4001", await editor.CreateDraftAsync("stanag-4001"));
+        await authority.ReleaseAsync("stanag-4001", 1, "INDUSTRY", app.Clock.GetUtcNow().AddMinutes(10));
+        // The dispatcher's first run (at start) is over; the next is an hour away: nothing announces the release but the table's write.
+        await Wait.UntilAsync(() => dispatcher.RunsEnded >= 1, TimeSpan.FromSeconds(20), "the dispatcher's first run");
+
+        app.Clock.Advance(TimeSpan.FromMinutes(11));
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        var industry = new FeedFollower(app.As(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer")));
+        await industry.FollowAsync();
+        Assert.Equal(["version", "table"], industry.Events.Select(e => e["subject"]!.GetValue<string>()));
+        var times = industry.Events.Select(e => e["occurredAt"]!.GetValue<DateTimeOffset>()).ToList();
+        Assert.True(times[0] <= times[1], $"occurredAt goes backwards: {string.Join(", ", times)}");
+    }
+
     [Fact]
     public async Task RawTargetsAreTheStandard404OutsideNatoAndNothingANonNatoReaderSeesMovesUntilATableIsPublished()
     {

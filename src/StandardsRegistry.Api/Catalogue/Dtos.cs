@@ -148,7 +148,8 @@ public sealed record WithdrawRequest(string? Reason) : IValidatable
     public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength);
 }
 
-public sealed record ReleaseRequest(string? Reason, DateTimeOffset? EffectiveFrom) : IValidatable
+/// <param name="EffectiveFrom">With its offset (<see cref="Http.TimeWithOffsetConverter"/>): a time without one is refused, not read in the host's time zone.</param>
+public sealed record ReleaseRequest(string? Reason, [property: System.Text.Json.Serialization.JsonConverter(typeof(Http.TimeWithOffsetConverter))] DateTimeOffset? EffectiveFrom) : IValidatable
 {
     /// <summary>
     /// The last whole millisecond a time can hold. A release takes effect at the first whole millisecond not before the

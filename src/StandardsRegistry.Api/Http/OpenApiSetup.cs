@@ -48,6 +48,12 @@ public static class OpenApiSetup
                 {
                     schema.Type = JsonSchemaType.Object;
                 }
+                // The same for a time read by TimeWithOffsetConverter: still a nullable date-time string.
+                if (context.JsonPropertyInfo?.CustomConverter is TimeWithOffsetConverter)
+                {
+                    schema.Type = JsonSchemaType.Null | JsonSchemaType.String;
+                    schema.Format = "date-time";
+                }
                 return Task.CompletedTask;
             });
             // Who may call: a route with an authorization policy needs a bearer token; every other route reads as the
