@@ -20,6 +20,43 @@ public abstract class FeedTests(TestProvider provider)
     private static readonly ParallelOptions Readers = new() { MaxDegreeOfParallelism = 4 };
 
     /// <summary>
+    /// Releases due together, after a while when nothing announced them, are announced in the order they took effect,
+    /// whatever standard they are of (docs/design.md §6: the feed keeps the order in which things became true). They
+    /// were announced standard by standard: stanag-a's releases at +10 and +30 minutes both before stanag-b's at +20,
+    /// the events' times going backwards.
+    /// </summary>
+    [Fact]
+    public async Task ReleasesDueTogetherAreAnnouncedInTheOrderTheyTookEffectAcrossStandards()
+    {
+        await using var app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate).With("Webhooks:PollInterval", "01:00:00");
+        var dispatcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(app.Start().Services)
+            .OfType<Webhooks.WebhookDispatcher>().Single();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        // Whole milliseconds, as the registry keeps times.
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(app.Clock.GetUtcNow().ToUnixTimeMilliseconds() + 1);
+        foreach (var key in new[] { "stanag-a", "stanag-b" })
+        {
+            await editor.CreateStandardAsync(key);
+            await editor.PublishAsync(key, await editor.CreateDraftAsync(key));
+        }
+        await editor.PublishAsync("stanag-a", await editor.CreateDraftAsync("stanag-a"));
+        await authority.ReleaseAsync("stanag-a", 1, "EU", start.AddMinutes(10));
+        await authority.ReleaseAsync("stanag-b", 1, "EU", start.AddMinutes(20));
+        await authority.ReleaseAsync("stanag-a", 2, "EU", start.AddMinutes(30));
+        // The dispatcher's first run (at start) is over and the next is an hour away: the feed's read announces them all.
+        await Wait.UntilAsync(() => dispatcher.RunsEnded >= 1, TimeSpan.FromSeconds(20), "the dispatcher's first run");
+
+        app.Clock.Advance(TimeSpan.FromMinutes(31));
+        var eu = new FeedFollower(app.As(TestCaller.Eu("NS")));
+        await eu.FollowAsync();
+
+        var times = eu.Events.Select(e => e["occurredAt"]!.GetValue<DateTimeOffset>()).ToList();
+        Assert.Equal([start.AddMinutes(10), start.AddMinutes(20), start.AddMinutes(30)], times.Distinct());
+        Assert.True(times.SequenceEqual(times.Order()), $"occurredAt goes backwards: {string.Join(", ", times)}");
+    }
+
+    /// <summary>
     /// Random histories: standards, drafts at every level, publications in order, withdrawals, releases to EU and PUBLIC
     /// now or in the future, revocations, and the clock moving so future releases take effect, some between two reads
     /// of a follower. At each checkpoint every principal's follower reads on, and must hold what the read routes

@@ -79,13 +79,13 @@ internal static class Plans
 
     /// <summary>
     /// The statements of a feed page in the EU NS consumer's view, from random positions of it as the bench's (c) run
-    /// reads it: whether a release is due (FeedWriter.AnnounceDueAsync, before every page and write; the grouped query
+    /// reads it: whether a release is due (FeedWriter.AnnounceDueAsync, before every page and write; the due releases' query
     /// only runs when one is), then the page of events and the visible versions among its version ids (ReadEventsAsync).
     /// </summary>
     private static IEnumerable<(string Title, string Sql, Func<Dictionary<string, object>> Parameters)> FeedStatements(DbConnection connection, SqlDialect dialect, long now, Random random)
     {
         yield return ("GET /v1/feed, first: the earliest pending release", FeedWriter.Sql.FirstPending, () => []);
-        yield return ("GET /v1/feed, when a release is due: the standards to announce", FeedWriter.Sql.DueStandards(dialect), () => []);
+        yield return ("GET /v1/feed, when a release is due: the releases to announce", FeedWriter.Sql.DueReleases(dialect), () => []);
         var view = FeedView.Of(EuConsumer);
         using var last = connection.CreateCommand();
         last.CommandText = $"SELECT last_seq FROM feed_views WHERE community = '{view.Community}' AND level = {(int)view.Level} AND drafts = {(view.Drafts ? 1 : 0)}";
