@@ -34,7 +34,10 @@ public static class DataServiceCollectionExtensions
         services.AddResiliencePipeline(Db.Pipeline, static (builder, context) =>
         {
             var dialect = context.ServiceProvider.GetRequiredService<SqlDialect>();
-            var unavailable = new PredicateBuilder().Handle<Exception>(e => dialect.IsTransient(e) || dialect.IsConnectionFailure(e));
+            // The database failing, not its callers: a pool that its own callers hold (exports of many consumers at once)
+            // is that caller's 503 (IsUnavailable) and is retried, but opening the breaker on it refused every read and
+            // write of everyone else while the database served well.
+            var unavailable = new PredicateBuilder().Handle<Exception>(e => (dialect.IsTransient(e) || dialect.IsConnectionFailure(e)) && !dialect.IsPoolExhausted(e));
             builder
                 // Outermost: a request never waits on the database longer than this, retries included.
                 .AddTimeout(TimeSpan.FromSeconds(10))
