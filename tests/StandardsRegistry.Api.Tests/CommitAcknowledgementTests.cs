@@ -51,4 +51,44 @@ public sealed class CommitAcknowledgementTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
     }
+
+    /// <summary>
+    /// The audit trail's writer, its batch's COMMIT acknowledgement lost, writes the batch again: an entry nobody waited
+    /// for (a 404) is then twice in the chain.
+    /// </summary>
+    [Fact]
+    public async Task AnAuditBatchWhoseCommitAcknowledgementIsLostIsNotWrittenTwice()
+    {
+        await using var app = new RegistryApp(provider: TestProvider.Postgres);
+        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
+        // The audit trail's writer keeps a connection of the requests' pool; reads there commit nothing.
+        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (requests)");
+        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = relay.Port,
+            SslMode = SslMode.Disable,
+        }.ConnectionString).Start();
+        var editor = app.As(TestCaller.Editor());
+        // Editorial writes move the chain's head: the writer's next batch takes the head's lock and commits.
+        await editor.CreateStandardAsync("stanag-1");
+        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
+
+        relay.Arm();
+        const string subject = "prober@eu";
+        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        Task<long> Entries() => store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
+        await Wait.UntilAsync(() => relay.Dropped == 1, TimeSpan.FromSeconds(30), "the batch's COMMIT acknowledgement lost");
+        // The trail writable again: a content read is answered once its own entry, queued after the retried batch, is
+        // committed (until then it is refused, as every audited request while the trail cannot be written).
+        var admin = app.As(TestCaller.Admin());
+        await Wait.UntilAsync(async () =>
+        {
+            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
+            return read.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+        Assert.Equal(1, await Entries());
+    }
 }
