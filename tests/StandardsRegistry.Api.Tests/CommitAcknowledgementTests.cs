@@ -53,8 +53,9 @@ public sealed class CommitAcknowledgementTests
     }
 
     /// <summary>
-    /// The audit trail's writer, its batch's COMMIT acknowledgement lost, writes the batch again: an entry nobody waited
-    /// for (a 404) is then twice in the chain.
+    /// The audit trail's writer, its batch's COMMIT acknowledgement lost, tries the batch again. Until 2026-12-07 it
+    /// chained the entries again on the head the lost commit had moved: an entry nobody waited for (a 404's) was twice
+    /// in the chain. It now looks for the batch's last row first and leaves out what is there.
     /// </summary>
     [Fact]
     public async Task AnAuditBatchWhoseCommitAcknowledgementIsLostIsNotWrittenTwice()
