@@ -220,6 +220,13 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         private (long Sequence, string Hash)? _known;
 
         /// <summary>
+        /// A batch whose commit failed on its way (its last row's sequence and hash, its entries): the database may have
+        /// committed it and the answer been lost, so the writer's retry of those entries must first look whether that row
+        /// is there, or write them twice.
+        /// </summary>
+        private (long Sequence, string Hash, HashSet<AuditEntry> Entries)? _unsure;
+
+        /// <summary>
         /// PostgreSQL: appends the batch in one round trip — a single statement, so a transaction of its own — chained on
         /// from the head this writer last wrote. The statement moves the head only if it is still that one, and inserts
         /// the rows only if it moved it; so when another writer (an editorial write, another instance) has appended
@@ -243,12 +250,35 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             _append.Parameters["@headSequence"].Value = chained[^1].Sequence;
             _append.Parameters["@headHash"].Value = chained[^1].Hash;
             _known = null;
-            if (_append.ExecuteNonQuery() != chained.Count)
+            _unsure = Unsure(chained, entries);
+            var written = _append.ExecuteNonQuery();
+            _unsure = null;
+            if (written != chained.Count)
             {
                 return false;
             }
             _known = (chained[^1].Sequence, chained[^1].Hash);
             return true;
+        }
+
+        private static (long, string, HashSet<AuditEntry>) Unsure(List<Row> chained, IReadOnlyList<AuditEntry> entries) =>
+            (chained[^1].Sequence, chained[^1].Hash, new HashSet<AuditEntry>(entries, ReferenceEqualityComparer.Instance));
+
+        /// <summary>
+        /// <paramref name="entries"/> less those of the batch whose commit was cut off, if it was committed after all (its
+        /// last row is in the log as it was chained: the hash covers the entry and all before it).
+        /// </summary>
+        private List<AuditEntry> NotYetWritten(System.Data.Common.DbConnection connection, IReadOnlyList<AuditEntry> entries)
+        {
+            if (_unsure is not { } unsure)
+            {
+                return [.. entries];
+            }
+            using var command = Command(connection, Sql.EntryHash, "sequence");
+            Bind(command, [unsure.Sequence]);
+            var written = command.ExecuteScalar() is string hash && hash == unsure.Hash;
+            _unsure = null;
+            return written ? [.. entries.Where(e => !unsure.Entries.Contains(e))] : [.. entries];
         }
 
         public void Append(IReadOnlyList<AuditEntry> entries)
@@ -260,6 +290,11 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             try
             {
                 var connection = Open();
+                entries = NotYetWritten(connection, entries);
+                if (entries.Count == 0)
+                {
+                    return;
+                }
                 if (!_sqlite && AppendAfterKnownHead(entries))
                 {
                     return;
@@ -299,7 +334,9 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                     Bind(_update, [sequence, previous]);
                     _update.ExecuteNonQuery();
                 }
+                _unsure = Unsure(chained, entries);
                 transaction.Commit();
+                _unsure = null;
                 _known = (sequence, previous);
             }
             catch

@@ -34,12 +34,17 @@ public static class DataServiceCollectionExtensions
         services.AddResiliencePipeline(Db.Pipeline, static (builder, context) =>
         {
             var dialect = context.ServiceProvider.GetRequiredService<SqlDialect>();
-            var unavailable = new PredicateBuilder().Handle<Exception>(e => dialect.IsTransient(e) || dialect.IsConnectionFailure(e));
+            // The database failing, not its callers: a pool that its own callers hold (exports of many consumers at once)
+            // is that caller's 503 (IsUnavailable) and is retried, but opening the breaker on it refused every read and
+            // write of everyone else while the database served well.
+            var unavailable = new PredicateBuilder().Handle<Exception>(e => (dialect.IsTransient(e) || dialect.IsConnectionFailure(e)) && !dialect.IsPoolExhausted(e)
+                || e is CommitOutcomeUnknownException);
             builder
                 // Outermost: a request never waits on the database longer than this, retries included.
                 .AddTimeout(TimeSpan.FromSeconds(10))
-                // Whole operations only. A unique violation means a concurrent writer got there first: running the
-                // transaction again re-reads the state and gives the right answer (the next edition, or a 409).
+                // Whole operations only, never a commit cut off (CommitOutcomeUnknownException: it may have been written).
+                // A unique violation means a concurrent writer got there first: running the transaction again re-reads
+                // the state and gives the right answer (the next edition, or a 409).
                 .AddRetry(new RetryStrategyOptions
                 {
                     ShouldHandle = new PredicateBuilder().Handle<Exception>(e => dialect.IsTransient(e) || dialect.IsConnectionFailure(e) || dialect.IsUniqueViolation(e)),
@@ -105,5 +110,5 @@ public static class DataServiceCollectionExtensions
 
     /// <summary>Errors that mean the database cannot serve now (after retries): the API answers 503, not 500.</summary>
     public static bool IsUnavailable(this SqlDialect dialect, Exception exception) =>
-        exception is BrokenCircuitException or TimeoutRejectedException || dialect.IsTransient(exception) || dialect.IsConnectionFailure(exception);
+        exception is BrokenCircuitException or TimeoutRejectedException or CommitOutcomeUnknownException || dialect.IsTransient(exception) || dialect.IsConnectionFailure(exception);
 }

@@ -9,7 +9,8 @@ namespace StandardsRegistry.Data;
 
 /// <summary>
 /// One connection per operation, through the named resilience pipeline. Only whole units are retried:
-/// an idempotent read, or a write transaction that either committed or rolled back as a whole. Each attempt is timed
+/// an idempotent read, or a write transaction that surely rolled back as a whole (never one whose commit was under way
+/// when the connection was lost: <see cref="CommitOutcomeUnknownException"/>). Each attempt is timed
 /// (<c>registry.db.operation.duration</c>) and, when traces are exported, a span: the database calls of every
 /// provider, SQLite's and SQL Server's included (PostgreSQL's driver adds its own per command).
 /// <para>
@@ -147,7 +148,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     if (result.Succeeded)
                     {
                         // Not cancellable: once the work is done, commit (or fail) as a whole.
-                        await transaction.CommitAsync(CancellationToken.None);
+                        await CommitAsync(transaction, state.dialect);
                     }
                     else
                     {
@@ -167,6 +168,24 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
             },
             (dialect, connections: _writes, work, metrics: _metrics, gate: WriteGate),
             cancellationToken);
+
+    /// <summary>
+    /// Commits; a connection lost meanwhile leaves the outcome unknown (the server may have committed and its answer been
+    /// lost), so it is reported as <see cref="CommitOutcomeUnknownException"/>, which is not retried: running the work
+    /// again would apply a committed write twice (a second edition, feed event, audit entry). An error the server
+    /// answered (a conflict found at commit) means it rolled back, and stays retryable.
+    /// </summary>
+    private static async Task CommitAsync(DbTransaction transaction, SqlDialect dialect)
+    {
+        try
+        {
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (dialect.IsConnectionFailure(e))
+        {
+            throw new CommitOutcomeUnknownException(e);
+        }
+    }
 
     /// <summary>
     /// Streams rows read in one snapshot (a long read that writers do not wait for). Opening the snapshot goes through
@@ -291,6 +310,13 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
 
 /// <summary>The connection to the database was lost while an operation was using it (<see cref="SqlDialect.IsConnectionFailure"/>).</summary>
 public sealed class ConnectionLostException(Exception inner) : Exception("The connection to the database was lost during the operation.", inner);
+
+/// <summary>
+/// The connection to the database was lost while a write transaction committed: it may or may not have been written.
+/// Not retried; answered 503, to be re-read before it is retried.
+/// </summary>
+public sealed class CommitOutcomeUnknownException(Exception inner)
+    : Exception("The connection to the database was lost while the write committed; it may have been written.", inner);
 
 public enum Outcome
 {

@@ -22,6 +22,14 @@ internal sealed class PostgresDialect : SqlDialect
         exception is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException }
             or NpgsqlException { SqlState: ['0', '8', ..] };
 
+    /// <summary>
+    /// Npgsql's pool gave up waiting for a free connection: an <see cref="NpgsqlException"/> around a
+    /// <see cref="TimeoutException"/>, as a server that does not answer, told apart only by its message (no server was asked).
+    /// </summary>
+    public override bool IsPoolExhausted(Exception exception) =>
+        exception is NpgsqlException { InnerException: TimeoutException } and not PostgresException
+        && exception.Message.StartsWith("The connection pool has been exhausted", StringComparison.Ordinal);
+
     public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: UniqueViolation };
 
     public override string Normalize(string connectionString)

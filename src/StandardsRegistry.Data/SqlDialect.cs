@@ -59,6 +59,13 @@ public abstract class SqlDialect
     /// <summary>The driver's own report that the database could not be reached or the connection failed.</summary>
     protected abstract bool IsDriverConnectionFailure(Exception exception);
 
+    /// <summary>
+    /// No connection of the pool became free in time: the service's callers hold them all (exports streaming, a burst of
+    /// requests), while the database serves. The driver may report it as it reports a server that cannot be reached (a
+    /// timeout), but it must not open the circuit breaker, which would refuse every other caller's work too.
+    /// </summary>
+    public virtual bool IsPoolExhausted(Exception exception) => false;
+
     /// <summary>A unique constraint refused the write (a concurrent writer got there first).</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 

@@ -106,4 +106,77 @@ public sealed class ConnectionPoolTests
             }
         }
     }
+
+    /// <summary>
+    /// Exports waiting for a connection of a full streams' pool (many consumers exporting at once, each within its own
+    /// limit) fail with Npgsql's "pool exhausted", which the driver reports with a <see cref="TimeoutException"/> inside,
+    /// as it reports a server that cannot be reached. Until 2026-12-07 the one circuit breaker of the database pipeline
+    /// counted it as the database failing: four dozen such exports opened it on a quiet instance, and every other
+    /// caller's read (and write) answered 503 while the database served well. A full pool is now that caller's 503 alone.
+    /// </summary>
+    [Fact]
+    public async Task ExportsWaitingForAFullStreamsPoolDoNotOpenTheBreakerForEveryoneElse()
+    {
+        const int streamPool = 2;
+        await using var app = new RegistryApp(provider: TestProvider.Postgres, settings: new Dictionary<string, string>(RegistryApp.UnlimitedRate)
+        {
+            ["Database:StreamPoolSize"] = streamPool.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        // A waiter for a pooled connection gives up after a second (the default is five): the test stays short.
+        app.With("ConnectionStrings:Registry", app.ConnectionString + ";Timeout=1").Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        var body = new string('x', 150_000);
+        for (var i = 0; i < 8; i++)
+        {
+            var key = $"stanag-{i}";
+            await editor.CreateStandardAsync(key);
+            var edition = await editor.CreateDraftAsync(key, "NU", body: body);
+            await editor.PublishAsync(key, edition);
+            await authority.ReleaseAsync(key, edition, "EU");
+        }
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var held = new List<HttpResponseMessage>();
+        try
+        {
+            // The pool taken by exports of different consumers, none read.
+            for (var i = 0; i < streamPool; i++)
+            {
+                var holder = app.As(new TestCaller($"holder-{i}@eu", "EU", "NU", "consumer"));
+                held.Add(await holder.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead, bound.Token));
+                Assert.Equal(HttpStatusCode.OK, held[^1].StatusCode);
+            }
+
+            // More consumers export, each once: no connection is free for them.
+            var late = Enumerable.Range(0, 48)
+                .Select(i => app.As(new TestCaller($"late-{i}@eu", "EU", "NU", "consumer")).GetAsync("/v1/export", bound.Token))
+                .ToList();
+            var all = Task.WhenAll(late);
+
+            // Meanwhile another consumer reads, now and then: the database serves it.
+            var reader = app.As(TestCaller.Eu("NU"));
+            var reads = new List<HttpStatusCode>();
+            while (!all.IsCompleted)
+            {
+                using var read = await reader.GetAsync("/v1/standards/stanag-0/versions/latest", bound.Token);
+                reads.Add(read.StatusCode);
+                await Task.WhenAny(all, Task.Delay(250, bound.Token));
+            }
+
+            Assert.All(await all, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode));
+            Assert.NotEmpty(reads);
+            Assert.All(reads, status => Assert.Equal(HttpStatusCode.OK, status));
+            // Right after them (an open breaker refuses for three seconds after the last failure it counted).
+            using var after = await reader.GetAsync("/v1/standards/stanag-0/versions/latest", bound.Token);
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+        finally
+        {
+            foreach (var response in held)
+            {
+                response.Dispose();
+            }
+        }
+    }
 }

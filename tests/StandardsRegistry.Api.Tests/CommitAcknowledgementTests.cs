@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using Npgsql;
+using StandardsRegistry.Api.Tests.Support;
+using StandardsRegistry.Tests.Support;
+
+namespace StandardsRegistry.Api.Tests;
+
+/// <summary>
+/// A write transaction whose COMMIT the database carried out, but whose acknowledgement the connection lost on the way
+/// back (the network failing right after the commit). The registry cannot tell it from a commit that never arrived: it
+/// must neither run the write again (a second edition, feed event and audit entry for one request) nor claim it failed.
+/// </summary>
+public sealed class CommitAcknowledgementTests
+{
+    /// <summary>
+    /// Until 2026-12-07 the database pipeline retried the whole transaction on the lost connection, as if it had rolled
+    /// back: one POST of a draft made two editions, and was answered 201 with the second. A connection lost during the
+    /// commit is now answered 503 (re-read before retrying, as SECURITY.md says of a write stopped by the request
+    /// timeout), and the write is there once.
+    /// </summary>
+    [Fact]
+    public async Task AWriteWhoseCommitAcknowledgementIsLostIsNotAppliedTwice()
+    {
+        await using var app = new RegistryApp(provider: TestProvider.Postgres);
+        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
+        // Only the writers' pool goes through the relay's fault (editorial writes; the audit trail writes on its own).
+        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (writes)");
+        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = relay.Port,
+            SslMode = SslMode.Disable,
+        }.ConnectionString).Start();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-1");
+
+        relay.Arm();
+        using var response = await editor.PostAsJsonAsync("/v1/standards/stanag-1/versions", new
+        {
+            title = "written once",
+            summary = "A summary.",
+            body = "The body.",
+            classification = "NU",
+            attributes = RegistryClient.AttributesFor("caliber"),
+        }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, relay.Dropped);
+        var versions = await VersionListing.AllAsync(editor, "stanag-1");
+        Assert.Equal(["written once"], versions.Select(v => v["title"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    /// <summary>
+    /// The audit trail's writer, its batch's COMMIT acknowledgement lost, tries the batch again. Until 2026-12-07 it
+    /// chained the entries again on the head the lost commit had moved: an entry nobody waited for (a 404's) was twice
+    /// in the chain. It now looks for the batch's last row first and leaves out what is there.
+    /// </summary>
+    [Fact]
+    public async Task AnAuditBatchWhoseCommitAcknowledgementIsLostIsNotWrittenTwice()
+    {
+        await using var app = new RegistryApp(provider: TestProvider.Postgres);
+        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
+        // The audit trail's writer keeps a connection of the requests' pool; reads there commit nothing.
+        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (requests)");
+        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = relay.Port,
+            SslMode = SslMode.Disable,
+        }.ConnectionString).Start();
+        var editor = app.As(TestCaller.Editor());
+        // Editorial writes move the chain's head: the writer's next batch takes the head's lock and commits.
+        await editor.CreateStandardAsync("stanag-1");
+        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
+
+        relay.Arm();
+        const string subject = "prober@eu";
+        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        Task<long> Entries() => store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
+        await Wait.UntilAsync(() => relay.Dropped == 1, TimeSpan.FromSeconds(30), "the batch's COMMIT acknowledgement lost");
+        // The trail writable again: a content read is answered once its own entry, queued after the retried batch, is
+        // committed (until then it is refused, as every audited request while the trail cannot be written).
+        var admin = app.As(TestCaller.Admin());
+        await Wait.UntilAsync(async () =>
+        {
+            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
+            return read.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+        Assert.Equal(1, await Entries());
+    }
+}

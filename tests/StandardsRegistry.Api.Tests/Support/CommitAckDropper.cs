@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace StandardsRegistry.Api.Tests.Support;
+
+/// <summary>
+/// A TCP relay in front of a PostgreSQL server that, once <see cref="Arm"/>ed, loses the acknowledgement of the next
+/// COMMIT on a connection of the given pool (its application name): the server has committed and answers
+/// <c>CommandComplete "COMMIT"</c>; the relay drops the connection instead of passing that answer on, as a network
+/// failing right after the commit would. Everything else passes through as it is.
+/// </summary>
+public sealed class CommitAckDropper : IAsyncDisposable
+{
+    // CommandComplete ('C'), its length (4 + "COMMIT\0"), the tag.
+    private static readonly byte[] CommitComplete = [(byte)'C', 0, 0, 0, 11, .. "COMMIT\0"u8];
+
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _serverPort;
+    private readonly byte[] _pool;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+    private int _armed;
+    private int _dropped;
+
+    /// <param name="pool">The application name's text that marks the connections to break (e.g. "(writes)").</param>
+    public CommitAckDropper(int serverPort, string pool)
+    {
+        _serverPort = serverPort;
+        _pool = Encoding.UTF8.GetBytes(pool);
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>How many acknowledgements were lost so far.</summary>
+    public int Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>The next COMMIT acknowledgement on a connection of the pool is lost.</summary>
+    public void Arm() => Volatile.Write(ref _armed, 1);
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = RelayAsync(client);
+            }
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RelayAsync(TcpClient client)
+    {
+        using var _ = client;
+        using var server = new TcpClient();
+        try
+        {
+            await server.ConnectAsync(IPAddress.Loopback, _serverPort, _stop.Token);
+            var ofPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var broken = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            var up = PumpUpAsync(client.GetStream(), server.GetStream(), ofPool, broken.Token);
+            var down = PumpDownAsync(server.GetStream(), client.GetStream(), ofPool.Task, broken.Token);
+            await Task.WhenAny(up, down);
+            await broken.CancelAsync();
+        }
+        catch (Exception)
+        {
+            // The relay of one connection ends when either side goes: the other side is dropped with it.
+        }
+    }
+
+    /// <summary>Client to server, as it is; the startup message (the first bytes) says which pool the connection is of.</summary>
+    private async Task PumpUpAsync(NetworkStream from, NetworkStream to, TaskCompletionSource<bool> ofPool, CancellationToken ct)
+    {
+        var buffer = new byte[16384];
+        var seen = new List<byte>();
+        try
+        {
+            int read;
+            while ((read = await from.ReadAsync(buffer, ct)) > 0)
+            {
+                if (!ofPool.Task.IsCompleted)
+                {
+                    seen.AddRange(buffer.AsSpan(0, read));
+                    if (seen.ToArray().AsSpan().IndexOf(_pool) >= 0)
+                    {
+                        ofPool.TrySetResult(true);
+                    }
+                    else if (seen.Count > 4096)
+                    {
+                        ofPool.TrySetResult(false);
+                    }
+                }
+                await to.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+        }
+        finally
+        {
+            ofPool.TrySetResult(false);
+        }
+    }
+
+    /// <summary>Server to client, as it is, but for the armed COMMIT acknowledgement: the connection ends before it.</summary>
+    private async Task PumpDownAsync(NetworkStream from, NetworkStream to, Task<bool> ofPool, CancellationToken ct)
+    {
+        var buffer = new byte[16384];
+        // The tail of what was passed on, so that a tag split between two reads is found.
+        var tail = Array.Empty<byte>();
+        int read;
+        while ((read = await from.ReadAsync(buffer, ct)) > 0)
+        {
+            var window = new byte[tail.Length + read];
+            tail.CopyTo(window, 0);
+            buffer.AsSpan(0, read).CopyTo(window.AsSpan(tail.Length));
+            if (ofPool.IsCompleted && ofPool.Result && Volatile.Read(ref _armed) == 1
+                && window.AsSpan().IndexOf(CommitComplete) is var at and >= 0
+                && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                // What came before the acknowledgement goes on; the acknowledgement and the rest do not.
+                var before = Math.Max(0, at - tail.Length);
+                await to.WriteAsync(buffer.AsMemory(0, before), ct);
+                Interlocked.Increment(ref _dropped);
+                return;
+            }
+            await to.WriteAsync(buffer.AsMemory(0, read), ct);
+            tail = window.AsSpan(Math.Max(0, window.Length - (CommitComplete.Length - 1))).ToArray();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        _stop.Dispose();
+    }
+}
