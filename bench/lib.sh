@@ -52,11 +52,12 @@ median() { # values (separated by spaces or lines) -> their median
 }
 
 run_service() { # dir setting=value... : exec the Release service in dir with the bench's settings and these (in a subshell)
-  # Production, the per-principal rate limit far above any load (the service is measured, not the limiter), the metrics
+  # Production, the per-principal rate limits far above any load (the service is measured, not the limiter: requests a
+  # second, and exports at once, which one bench principal may run several of), the metrics
   # listener on a free port as shipped (METRICS_URL overrides; empty turns it off), the bench's token issuer and key.
   local dir=$1; shift
   cd "$dir" && exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
-    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 Telemetry__PrometheusUrl="${METRICS_URL-http://127.0.0.1:0}" \
+    RateLimiting__PermitsPerSecond=100000000 RateLimiting__Burst=100000000 RateLimiting__ConcurrentStreams=1000 Telemetry__PrometheusUrl="${METRICS_URL-http://127.0.0.1:0}" \
     Authentication__Schemes__Bearer__ValidIssuer="$ISSUER" Authentication__Schemes__Bearer__ValidAudiences__0="$AUDIENCE" \
     Authentication__Schemes__Bearer__SigningKeys__0__Issuer="$ISSUER" Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY" \
     "$@" dotnet StandardsRegistry.Api.dll
