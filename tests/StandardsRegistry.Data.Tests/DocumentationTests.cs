@@ -50,6 +50,48 @@ public sealed class DocumentationTests
     }
 
     /// <summary>
+    /// The documents prove their claims by naming tests (<c>AuditTests.EachEntryNamesTheIssuerThatVouchedForItsSubject</c>,
+    /// or a name's start or end with "…" for the rest): each test so named exists, a method of that class (or of the
+    /// class a "…" after the class name is read in) somewhere under <c>tests/</c>. A test renamed or removed left its
+    /// citations pointing at nothing.
+    /// </summary>
+    [Fact]
+    public void EveryTestTheDocumentsNameExists()
+    {
+        var root = RepositoryPaths.Root;
+        var methods = TestMethods.Of(Path.Combine(root, "tests"));
+        Assert.Contains("EveryTestTheDocumentsNameExists", methods["DocumentationTests"]);
+
+        var dead = new List<string>();
+        var cited = 0;
+        foreach (var file in MarkdownLinks.MarkdownFiles(root))
+        {
+            var name = Path.GetRelativePath(root, file).Replace('\\', '/');
+            var text = File.ReadAllText(file);
+            foreach (Match m in TestMethods.Citation().Matches(text))
+            {
+                cited++;
+                var (type, method, elided) = (m.Groups["class"].Value, m.Groups["method"].Value, m.Groups["elided"].Success);
+                if (!methods.TryGetValue(type, out var ofClass) || !ofClass.Any(n => elided ? n.StartsWith(method, StringComparison.Ordinal) : n == method))
+                {
+                    dead.Add($"{name}:{MarkdownLinks.LineOf(text, m.Index)}: {m.Value}");
+                }
+            }
+            foreach (Match m in TestMethods.ElidedStart().Matches(text))
+            {
+                cited++;
+                if (!methods.Values.Any(ofClass => ofClass.Any(n => n.EndsWith(m.Groups["end"].Value, StringComparison.Ordinal))))
+                {
+                    dead.Add($"{name}:{MarkdownLinks.LineOf(text, m.Index)}: {m.Value}");
+                }
+            }
+        }
+
+        Assert.True(cited >= 50, $"only {cited} citations of tests found");
+        Assert.True(dead.Count == 0, $"Tests the documents name that do not exist:\n{string.Join('\n', dead)}");
+    }
+
+    /// <summary>
     /// Code comments and documents cite the design by section ("docs/design.md §1.5"); each cited section exists, and
     /// nothing cites the design document that lived outside the repository. Within the design, "§6" alone refers to its
     /// own sections.
@@ -417,4 +459,42 @@ internal static partial class MarkdownLinks
 
     [GeneratedRegex(@"!?\[(?<text>[^\]]*)\]\([^)]*\)")]
     private static partial Regex MarkdownLinkText();
+}
+
+/// <summary>The test methods of the test projects' sources, by the class whose declaration precedes them in their file.</summary>
+internal static partial class TestMethods
+{
+    public static IReadOnlyDictionary<string, HashSet<string>> Of(string tests)
+    {
+        var methods = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj")))
+        {
+            var text = File.ReadAllText(file);
+            var classes = Class().Matches(text).Select(m => (m.Index, Name: m.Groups[1].Value)).ToList();
+            foreach (Match m in Method().Matches(text))
+            {
+                var owner = classes.LastOrDefault(c => c.Index < m.Index).Name;
+                if (owner is not null)
+                {
+                    (methods.TryGetValue(owner, out var set) ? set : methods[owner] = new HashSet<string>(StringComparer.Ordinal)).Add(m.Groups[1].Value);
+                }
+            }
+        }
+        return methods;
+    }
+
+    /// <summary><c>SomeTests.SomeMethod</c>, or its start followed by "…"; not a file name (<c>BadInputTests.Hostile.cs</c>).</summary>
+    [GeneratedRegex(@"\b(?<class>[A-Z][A-Za-z0-9]*Tests)\.(?<method>[A-Z][A-Za-z0-9]*)(?<elided>…)?(?![A-Za-z0-9]*\.cs\b)")]
+    public static partial Regex Citation();
+
+    /// <summary><c>`…TheEndOfAMethodsName`</c>, in a code span.</summary>
+    [GeneratedRegex(@"`…(?<end>[A-Z][A-Za-z0-9]+)`")]
+    public static partial Regex ElidedStart();
+
+    [GeneratedRegex(@"\bclass\s+([A-Z][A-Za-z0-9]*)")]
+    private static partial Regex Class();
+
+    [GeneratedRegex(@"\b(?:void|Task|ValueTask)\s+([A-Z][A-Za-z0-9]*)\s*\(")]
+    private static partial Regex Method();
 }
