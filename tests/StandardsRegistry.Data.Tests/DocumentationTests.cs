@@ -92,6 +92,54 @@ public sealed class DocumentationTests
     }
 
     /// <summary>
+    /// README's configuration table names every setting the options classes bind (each class under <c>src/</c> with a
+    /// <c>Section</c>, and its public settable properties), and where a row names settings in its first cell, its
+    /// defaults are the classes' own, in the same order (a property with no initializer defaults to false or 0). Read from
+    /// the sources, so a setting added, renamed or given another default in code fails here until the README follows.
+    /// </summary>
+    [Fact]
+    public void TheReadmesConfigurationTableNamesEverySettingWithItsDefaultInCode()
+    {
+        var root = RepositoryPaths.Root;
+        var settings = OptionsSources.Settings(Path.Combine(root, "src")).ToList();
+        Assert.Contains(settings, s => s.Name == "Webhooks:LeaseDuration");
+        Assert.Contains(settings, s => s.Name == "Authentication:Schemes:Bearer:RequireHttpsMetadata");
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var start = readme.IndexOf("\n## Configuration\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has a section '## Configuration'");
+        var rows = readme[start..].Split('\n').Skip(1).SkipWhile(l => !l.StartsWith("| setting |", StringComparison.Ordinal)).Skip(2)
+            .TakeWhile(l => l.StartsWith('|')).Select(l => l.Split('|')).ToList();
+
+        var problems = new List<string>();
+        foreach (var setting in settings.Where(s => !OptionsSources.NotSettings.Contains(s.Name)))
+        {
+            var section = setting.Name[..setting.Name.LastIndexOf(':')];
+            var property = setting.Name[(section.Length + 1)..];
+            var row = rows.FirstOrDefault(r => r[1].Contains($"`{setting.Name}", StringComparison.Ordinal))
+                ?? rows.FirstOrDefault(r => string.Concat(r).Contains($"{section}:", StringComparison.Ordinal) && string.Concat(r).Contains($"…:{property}", StringComparison.Ordinal));
+            if (row is null)
+            {
+                problems.Add($"{setting.Name} (default {setting.Default ?? "none"}) is not in the table");
+                continue;
+            }
+            var named = OptionsSources.Code().Matches(row[1]).Select(m => m.Groups[1].Value).Where(t => t.Contains(':', StringComparison.Ordinal)).ToList();
+            var position = named.FindIndex(t => t.StartsWith(setting.Name, StringComparison.Ordinal));
+            if (setting.Default is null || position < 0)
+            {
+                continue;
+            }
+            var documented = OptionsSources.Code().Matches(row[2]).Select(m => m.Groups[1].Value).ToList();
+            var candidates = named.Count == 1 ? documented : documented.Skip(position).Take(1).ToList();
+            if (!candidates.Any(d => OptionsSources.SameValue(setting.Default, d)))
+            {
+                problems.Add($"{setting.Name}: the default in code is {setting.Default}; the table says {row[2].Trim()}");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    /// <summary>
     /// Code comments and documents cite the design by section ("docs/design.md §1.5"); each cited section exists, and
     /// nothing cites the design document that lived outside the repository. Within the design, "§6" alone refers to its
     /// own sections.
@@ -497,4 +545,82 @@ internal static partial class TestMethods
 
     [GeneratedRegex(@"\b(?:void|Task|ValueTask)\s+([A-Z][A-Za-z0-9]*)\s*\(")]
     private static partial Regex Method();
+}
+
+/// <summary>The settings the options classes under <c>src/</c> bind, read from their sources.</summary>
+internal static partial class OptionsSources
+{
+    /// <summary>Bound properties that are not settings of their section: the OTLP endpoint is read from its standard variable.</summary>
+    public static readonly IReadOnlySet<string> NotSettings = new HashSet<string>(StringComparer.Ordinal) { "Telemetry:OtlpEndpoint" };
+
+    /// <summary>Each <c>Section:Property</c> and its default as C# literal text normalised (null when not a constant).</summary>
+    public static IEnumerable<(string Name, string? Default)> Settings(string src)
+    {
+        foreach (var file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj")))
+        {
+            var text = File.ReadAllText(file);
+            var classes = Class().Matches(text).Select(m => m.Index).Append(text.Length).ToList();
+            for (var i = 0; i < classes.Count - 1; i++)
+            {
+                var body = text[classes[i]..classes[i + 1]];
+                if (Section().Match(body) is not { Success: true } section)
+                {
+                    continue;
+                }
+                foreach (Match p in Property().Matches(body))
+                {
+                    yield return ($"{section.Groups[1].Value}:{p.Groups["name"].Value}", Default(p.Groups["type"].Value.Trim(), p.Groups["value"].Success ? p.Groups["value"].Value.Trim() : null));
+                }
+            }
+        }
+    }
+
+    private static string? Default(string type, string? initializer)
+    {
+        if (initializer is null)
+        {
+            return type switch { "bool" => "false", "int" or "long" or "double" => "0", _ => null };
+        }
+        if (Span().Match(initializer) is { Success: true } span)
+        {
+            var n = double.Parse(span.Groups[2].Value, CultureInfo.InvariantCulture);
+            return (span.Groups[1].Value switch
+            {
+                "Milliseconds" => TimeSpan.FromMilliseconds(n),
+                "Seconds" => TimeSpan.FromSeconds(n),
+                "Minutes" => TimeSpan.FromMinutes(n),
+                "Hours" => TimeSpan.FromHours(n),
+                _ => TimeSpan.FromDays(n),
+            }).ToString("c", CultureInfo.InvariantCulture);
+        }
+        if (initializer.StartsWith('"') && initializer.EndsWith('"'))
+        {
+            return initializer[1..^1];
+        }
+        var number = initializer.Replace("_", "", StringComparison.Ordinal);
+        return initializer is "true" or "false" || double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? number : null;
+    }
+
+    /// <summary>The documented <paramref name="documented"/> is the value <paramref name="expected"/>, however written.</summary>
+    public static bool SameValue(string expected, string documented) =>
+        expected == documented
+        || (double.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var a) && double.TryParse(documented, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) && a == b)
+        || (expected.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(expected, CultureInfo.InvariantCulture, out var x)
+            && TimeSpan.TryParse(documented, CultureInfo.InvariantCulture, out var y) && x == y);
+
+    [GeneratedRegex(@"`([^`]+)`")]
+    public static partial Regex Code();
+
+    [GeneratedRegex(@"\bclass\s+[A-Z]")]
+    private static partial Regex Class();
+
+    [GeneratedRegex(@"const string Section = ""([^""]+)"";")]
+    private static partial Regex Section();
+
+    [GeneratedRegex(@"public\s+(?<type>[A-Za-z<>?,\[\]\s]+?)\s+(?<name>[A-Z][A-Za-z0-9]*)\s*\{\s*get;\s*set;\s*\}(?:\s*=\s*(?<value>[^;]+);)?")]
+    private static partial Regex Property();
+
+    [GeneratedRegex(@"^TimeSpan\.From(Milliseconds|Seconds|Minutes|Hours|Days)\(([0-9.]+)\)$")]
+    private static partial Regex Span();
 }
