@@ -140,6 +140,37 @@ public sealed class DocumentationTests
     }
 
     /// <summary>
+    /// README's route table ("The API") and the committed OpenAPI document name the same operations: each operation of
+    /// the document has a row naming its method and path (a path may start with "…", standing for the rows' common
+    /// beginning, and a method alone, "`PUT`/`DELETE /v1/…`" or "`DELETE` the same", shares the path beside it), and
+    /// each route a row names is an operation of the document (the health checks aside, which it leaves out). An
+    /// edition's label was served, and in the document, without a row.
+    /// </summary>
+    [Fact]
+    public void TheReadmesRouteTableNamesEveryOperationOfTheOpenApiDocument()
+    {
+        var root = RepositoryPaths.Root;
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "openapi", "standards-registry.v1.json")));
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Name is "get" or "put" or "post" or "delete").Select(o => (Method: o.Name.ToUpperInvariant(), Path: p.Name)))
+            .ToList();
+        Assert.True(operations.Count >= 40, $"only {operations.Count} operations in the document");
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var start = readme.IndexOf("\n## The API\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has a section '## The API'");
+        var routes = readme[start..].Split('\n').SkipWhile(l => !l.StartsWith("| route |", StringComparison.Ordinal)).Skip(2)
+            .TakeWhile(l => l.StartsWith('|')).SelectMany(l => RouteCells.Routes(l.Split('|')[1])).ToList();
+
+        bool Matches((string Method, string Path) route, (string Method, string Path) operation) =>
+            route.Method == operation.Method && (route.Path.StartsWith('…') ? operation.Path.EndsWith(route.Path[1..], StringComparison.Ordinal) : operation.Path == route.Path);
+        var undocumented = operations.Where(o => !routes.Any(r => Matches(r, o))).Select(o => $"{o.Method} {o.Path}");
+        var unknown = routes.Where(r => !r.Path.StartsWith("/health/", StringComparison.Ordinal) && !operations.Any(o => Matches(r, o))).Select(r => $"{r.Method} {r.Path}");
+
+        Assert.Empty(undocumented);
+        Assert.Empty(unknown);
+    }
+
+    /// <summary>
     /// Code comments and documents cite the design by section ("docs/design.md §1.5"); each cited section exists, and
     /// nothing cites the design document that lived outside the repository. Within the design, "§6" alone refers to its
     /// own sections.
@@ -623,4 +654,55 @@ internal static partial class OptionsSources
 
     [GeneratedRegex(@"^TimeSpan\.From(Milliseconds|Seconds|Minutes|Hours|Days)\(([0-9.]+)\)$")]
     private static partial Regex Span();
+}
+
+/// <summary>The routes of a cell of README's route table: methods and paths, queries left out, "[/{id}]" read both ways.</summary>
+internal static partial class RouteCells
+{
+    public static IEnumerable<(string Method, string Path)> Routes(string cell)
+    {
+        var pending = new List<string>();
+        (string Method, string Path)? last = null;
+        foreach (Match token in Token().Matches(cell))
+        {
+            var method = token.Groups["method"].Value;
+            var path = token.Groups["path"].Value;
+            if (path.Length == 0)
+            {
+                // A method alone: of the path that follows ("`PUT`/`DELETE /v1/…`"), or of the one before ("`DELETE` the same").
+                if (cell[(token.Index + token.Length)..].StartsWith('/'))
+                {
+                    pending.Add(method);
+                }
+                else if (last is { } before)
+                {
+                    foreach (var p in Expanded(before.Path))
+                    {
+                        yield return (method, p);
+                    }
+                }
+                continue;
+            }
+            method = method.Length > 0 ? method : last?.Method ?? "";
+            path = path.Split('?')[0];
+            foreach (var m in pending.Append(method))
+            {
+                foreach (var p in Expanded(path))
+                {
+                    yield return (m, p);
+                }
+            }
+            pending.Clear();
+            last = (method, path);
+        }
+    }
+
+    private static IEnumerable<string> Expanded(string path)
+    {
+        var optional = path.IndexOf('[', StringComparison.Ordinal);
+        return optional < 0 ? [path] : [path[..optional], path.Replace("[", "", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal)];
+    }
+
+    [GeneratedRegex(@"`(?:(?<method>GET|PUT|POST|DELETE)(?:\s+|(?=`)))?(?<path>[/…][^`\s]*)?`")]
+    private static partial Regex Token();
 }
