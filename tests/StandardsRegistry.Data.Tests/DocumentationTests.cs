@@ -50,6 +50,127 @@ public sealed class DocumentationTests
     }
 
     /// <summary>
+    /// The documents prove their claims by naming tests (<c>AuditTests.EachEntryNamesTheIssuerThatVouchedForItsSubject</c>,
+    /// or a name's start or end with "…" for the rest): each test so named exists, a method of that class (or of the
+    /// class a "…" after the class name is read in) somewhere under <c>tests/</c>. A test renamed or removed left its
+    /// citations pointing at nothing.
+    /// </summary>
+    [Fact]
+    public void EveryTestTheDocumentsNameExists()
+    {
+        var root = RepositoryPaths.Root;
+        var methods = TestMethods.Of(Path.Combine(root, "tests"));
+        Assert.Contains("EveryTestTheDocumentsNameExists", methods["DocumentationTests"]);
+
+        var dead = new List<string>();
+        var cited = 0;
+        foreach (var file in MarkdownLinks.MarkdownFiles(root))
+        {
+            var name = Path.GetRelativePath(root, file).Replace('\\', '/');
+            var text = File.ReadAllText(file);
+            foreach (Match m in TestMethods.Citation().Matches(text))
+            {
+                cited++;
+                var (type, method, elided) = (m.Groups["class"].Value, m.Groups["method"].Value, m.Groups["elided"].Success);
+                if (!methods.TryGetValue(type, out var ofClass) || !ofClass.Any(n => elided ? n.StartsWith(method, StringComparison.Ordinal) : n == method))
+                {
+                    dead.Add($"{name}:{MarkdownLinks.LineOf(text, m.Index)}: {m.Value}");
+                }
+            }
+            foreach (Match m in TestMethods.ElidedStart().Matches(text))
+            {
+                cited++;
+                if (!methods.Values.Any(ofClass => ofClass.Any(n => n.EndsWith(m.Groups["end"].Value, StringComparison.Ordinal))))
+                {
+                    dead.Add($"{name}:{MarkdownLinks.LineOf(text, m.Index)}: {m.Value}");
+                }
+            }
+        }
+
+        Assert.True(cited >= 50, $"only {cited} citations of tests found");
+        Assert.True(dead.Count == 0, $"Tests the documents name that do not exist:\n{string.Join('\n', dead)}");
+    }
+
+    /// <summary>
+    /// README's configuration table names every setting the options classes bind (each class under <c>src/</c> with a
+    /// <c>Section</c>, and its public settable properties), and where a row names settings in its first cell, its
+    /// defaults are the classes' own, in the same order (a property with no initializer defaults to false or 0). Read from
+    /// the sources, so a setting added, renamed or given another default in code fails here until the README follows.
+    /// </summary>
+    [Fact]
+    public void TheReadmesConfigurationTableNamesEverySettingWithItsDefaultInCode()
+    {
+        var root = RepositoryPaths.Root;
+        var settings = OptionsSources.Settings(Path.Combine(root, "src")).ToList();
+        Assert.Contains(settings, s => s.Name == "Webhooks:LeaseDuration");
+        Assert.Contains(settings, s => s.Name == "Authentication:Schemes:Bearer:RequireHttpsMetadata");
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var start = readme.IndexOf("\n## Configuration\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has a section '## Configuration'");
+        var rows = readme[start..].Split('\n').Skip(1).SkipWhile(l => !l.StartsWith("| setting |", StringComparison.Ordinal)).Skip(2)
+            .TakeWhile(l => l.StartsWith('|')).Select(l => l.Split('|')).ToList();
+
+        var problems = new List<string>();
+        foreach (var setting in settings.Where(s => !OptionsSources.NotSettings.Contains(s.Name)))
+        {
+            var section = setting.Name[..setting.Name.LastIndexOf(':')];
+            var property = setting.Name[(section.Length + 1)..];
+            var row = rows.FirstOrDefault(r => r[1].Contains($"`{setting.Name}", StringComparison.Ordinal))
+                ?? rows.FirstOrDefault(r => string.Concat(r).Contains($"{section}:", StringComparison.Ordinal) && string.Concat(r).Contains($"…:{property}", StringComparison.Ordinal));
+            if (row is null)
+            {
+                problems.Add($"{setting.Name} (default {setting.Default ?? "none"}) is not in the table");
+                continue;
+            }
+            var named = OptionsSources.Code().Matches(row[1]).Select(m => m.Groups[1].Value).Where(t => t.Contains(':', StringComparison.Ordinal)).ToList();
+            var position = named.FindIndex(t => t.StartsWith(setting.Name, StringComparison.Ordinal));
+            if (setting.Default is null || position < 0)
+            {
+                continue;
+            }
+            var documented = OptionsSources.Code().Matches(row[2]).Select(m => m.Groups[1].Value).ToList();
+            var candidates = named.Count == 1 ? documented : documented.Skip(position).Take(1).ToList();
+            if (!candidates.Any(d => OptionsSources.SameValue(setting.Default, d)))
+            {
+                problems.Add($"{setting.Name}: the default in code is {setting.Default}; the table says {row[2].Trim()}");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    /// <summary>
+    /// README's route table ("The API") and the committed OpenAPI document name the same operations: each operation of
+    /// the document has a row naming its method and path (a path may start with "…", standing for the rows' common
+    /// beginning, and a method alone, "`PUT`/`DELETE /v1/…`" or "`DELETE` the same", shares the path beside it), and
+    /// each route a row names is an operation of the document (the health checks aside, which it leaves out). An
+    /// edition's label was served, and in the document, without a row.
+    /// </summary>
+    [Fact]
+    public void TheReadmesRouteTableNamesEveryOperationOfTheOpenApiDocument()
+    {
+        var root = RepositoryPaths.Root;
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "openapi", "standards-registry.v1.json")));
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Name is "get" or "put" or "post" or "delete").Select(o => (Method: o.Name.ToUpperInvariant(), Path: p.Name)))
+            .ToList();
+        Assert.True(operations.Count >= 40, $"only {operations.Count} operations in the document");
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var start = readme.IndexOf("\n## The API\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has a section '## The API'");
+        var routes = readme[start..].Split('\n').SkipWhile(l => !l.StartsWith("| route |", StringComparison.Ordinal)).Skip(2)
+            .TakeWhile(l => l.StartsWith('|')).SelectMany(l => RouteCells.Routes(l.Split('|')[1])).ToList();
+
+        bool Matches((string Method, string Path) route, (string Method, string Path) operation) =>
+            route.Method == operation.Method && (route.Path.StartsWith('…') ? operation.Path.EndsWith(route.Path[1..], StringComparison.Ordinal) : operation.Path == route.Path);
+        var undocumented = operations.Where(o => !routes.Any(r => Matches(r, o))).Select(o => $"{o.Method} {o.Path}");
+        var unknown = routes.Where(r => !r.Path.StartsWith("/health/", StringComparison.Ordinal) && !operations.Any(o => Matches(r, o))).Select(r => $"{r.Method} {r.Path}");
+
+        Assert.Empty(undocumented);
+        Assert.Empty(unknown);
+    }
+
+    /// <summary>
     /// Code comments and documents cite the design by section ("docs/design.md §1.5"); each cited section exists, and
     /// nothing cites the design document that lived outside the repository. Within the design, "§6" alone refers to its
     /// own sections.
@@ -417,4 +538,171 @@ internal static partial class MarkdownLinks
 
     [GeneratedRegex(@"!?\[(?<text>[^\]]*)\]\([^)]*\)")]
     private static partial Regex MarkdownLinkText();
+}
+
+/// <summary>The test methods of the test projects' sources, by the class whose declaration precedes them in their file.</summary>
+internal static partial class TestMethods
+{
+    public static IReadOnlyDictionary<string, HashSet<string>> Of(string tests)
+    {
+        var methods = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj")))
+        {
+            var text = File.ReadAllText(file);
+            var classes = Class().Matches(text).Select(m => (m.Index, Name: m.Groups[1].Value)).ToList();
+            foreach (Match m in Method().Matches(text))
+            {
+                var owner = classes.LastOrDefault(c => c.Index < m.Index).Name;
+                if (owner is not null)
+                {
+                    (methods.TryGetValue(owner, out var set) ? set : methods[owner] = new HashSet<string>(StringComparer.Ordinal)).Add(m.Groups[1].Value);
+                }
+            }
+        }
+        return methods;
+    }
+
+    /// <summary><c>SomeTests.SomeMethod</c>, or its start followed by "…"; not a file name (<c>BadInputTests.Hostile.cs</c>).</summary>
+    [GeneratedRegex(@"\b(?<class>[A-Z][A-Za-z0-9]*Tests)\.(?<method>[A-Z][A-Za-z0-9]*)(?<elided>…)?(?![A-Za-z0-9]*\.cs\b)")]
+    public static partial Regex Citation();
+
+    /// <summary><c>`…TheEndOfAMethodsName`</c>, in a code span.</summary>
+    [GeneratedRegex(@"`…(?<end>[A-Z][A-Za-z0-9]+)`")]
+    public static partial Regex ElidedStart();
+
+    [GeneratedRegex(@"\bclass\s+([A-Z][A-Za-z0-9]*)")]
+    private static partial Regex Class();
+
+    [GeneratedRegex(@"\b(?:void|Task|ValueTask)\s+([A-Z][A-Za-z0-9]*)\s*\(")]
+    private static partial Regex Method();
+}
+
+/// <summary>The settings the options classes under <c>src/</c> bind, read from their sources.</summary>
+internal static partial class OptionsSources
+{
+    /// <summary>Bound properties that are not settings of their section: the OTLP endpoint is read from its standard variable.</summary>
+    public static readonly IReadOnlySet<string> NotSettings = new HashSet<string>(StringComparer.Ordinal) { "Telemetry:OtlpEndpoint" };
+
+    /// <summary>Each <c>Section:Property</c> and its default as C# literal text normalised (null when not a constant).</summary>
+    public static IEnumerable<(string Name, string? Default)> Settings(string src)
+    {
+        foreach (var file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj")))
+        {
+            var text = File.ReadAllText(file);
+            var classes = Class().Matches(text).Select(m => m.Index).Append(text.Length).ToList();
+            for (var i = 0; i < classes.Count - 1; i++)
+            {
+                var body = text[classes[i]..classes[i + 1]];
+                if (Section().Match(body) is not { Success: true } section)
+                {
+                    continue;
+                }
+                foreach (Match p in Property().Matches(body))
+                {
+                    yield return ($"{section.Groups[1].Value}:{p.Groups["name"].Value}", Default(p.Groups["type"].Value.Trim(), p.Groups["value"].Success ? p.Groups["value"].Value.Trim() : null));
+                }
+            }
+        }
+    }
+
+    private static string? Default(string type, string? initializer)
+    {
+        if (initializer is null)
+        {
+            return type switch { "bool" => "false", "int" or "long" or "double" => "0", _ => null };
+        }
+        if (Span().Match(initializer) is { Success: true } span)
+        {
+            var n = double.Parse(span.Groups[2].Value, CultureInfo.InvariantCulture);
+            return (span.Groups[1].Value switch
+            {
+                "Milliseconds" => TimeSpan.FromMilliseconds(n),
+                "Seconds" => TimeSpan.FromSeconds(n),
+                "Minutes" => TimeSpan.FromMinutes(n),
+                "Hours" => TimeSpan.FromHours(n),
+                _ => TimeSpan.FromDays(n),
+            }).ToString("c", CultureInfo.InvariantCulture);
+        }
+        if (initializer.StartsWith('"') && initializer.EndsWith('"'))
+        {
+            return initializer[1..^1];
+        }
+        var number = initializer.Replace("_", "", StringComparison.Ordinal);
+        return initializer is "true" or "false" || double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? number : null;
+    }
+
+    /// <summary>The documented <paramref name="documented"/> is the value <paramref name="expected"/>, however written.</summary>
+    public static bool SameValue(string expected, string documented) =>
+        expected == documented
+        || (double.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var a) && double.TryParse(documented, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) && a == b)
+        || (expected.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(expected, CultureInfo.InvariantCulture, out var x)
+            && TimeSpan.TryParse(documented, CultureInfo.InvariantCulture, out var y) && x == y);
+
+    [GeneratedRegex(@"`([^`]+)`")]
+    public static partial Regex Code();
+
+    [GeneratedRegex(@"\bclass\s+[A-Z]")]
+    private static partial Regex Class();
+
+    [GeneratedRegex(@"const string Section = ""([^""]+)"";")]
+    private static partial Regex Section();
+
+    [GeneratedRegex(@"public\s+(?<type>[A-Za-z<>?,\[\]\s]+?)\s+(?<name>[A-Z][A-Za-z0-9]*)\s*\{\s*get;\s*set;\s*\}(?:\s*=\s*(?<value>[^;]+);)?")]
+    private static partial Regex Property();
+
+    [GeneratedRegex(@"^TimeSpan\.From(Milliseconds|Seconds|Minutes|Hours|Days)\(([0-9.]+)\)$")]
+    private static partial Regex Span();
+}
+
+/// <summary>The routes of a cell of README's route table: methods and paths, queries left out, "[/{id}]" read both ways.</summary>
+internal static partial class RouteCells
+{
+    public static IEnumerable<(string Method, string Path)> Routes(string cell)
+    {
+        var pending = new List<string>();
+        (string Method, string Path)? last = null;
+        foreach (Match token in Token().Matches(cell))
+        {
+            var method = token.Groups["method"].Value;
+            var path = token.Groups["path"].Value;
+            if (path.Length == 0)
+            {
+                // A method alone: of the path that follows ("`PUT`/`DELETE /v1/…`"), or of the one before ("`DELETE` the same").
+                if (cell[(token.Index + token.Length)..].StartsWith('/'))
+                {
+                    pending.Add(method);
+                }
+                else if (last is { } before)
+                {
+                    foreach (var p in Expanded(before.Path))
+                    {
+                        yield return (method, p);
+                    }
+                }
+                continue;
+            }
+            method = method.Length > 0 ? method : last?.Method ?? "";
+            path = path.Split('?')[0];
+            foreach (var m in pending.Append(method))
+            {
+                foreach (var p in Expanded(path))
+                {
+                    yield return (m, p);
+                }
+            }
+            pending.Clear();
+            last = (method, path);
+        }
+    }
+
+    private static IEnumerable<string> Expanded(string path)
+    {
+        var optional = path.IndexOf('[', StringComparison.Ordinal);
+        return optional < 0 ? [path] : [path[..optional], path.Replace("[", "", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal)];
+    }
+
+    [GeneratedRegex(@"`(?:(?<method>GET|PUT|POST|DELETE)(?:\s+|(?=`)))?(?<path>[/…][^`\s]*)?`")]
+    private static partial Regex Token();
 }
