@@ -182,6 +182,13 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         _kept.Append(entries);
     }
 
+    /// <summary>
+    /// Whether <paramref name="entry"/>, handed to <see cref="AppendBatch"/> in a batch that failed, may be in the log all
+    /// the same (its commit was cut off, or it was found there): an entry that stands for a later one (the record of an
+    /// outage, whose text says until when) must then be handed again as it was, or it is written a second time.
+    /// </summary>
+    public bool MayHaveWritten(AuditEntry entry) => _kept?.MayHaveWritten(entry) == true;
+
     public void Dispose() => _kept?.Dispose();
 
     /// <summary>
@@ -227,6 +234,15 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         private (long Sequence, string Hash, HashSet<AuditEntry> Entries)? _unsure;
 
         /// <summary>
+        /// Entries of such batches found committed after all, left out of every retry until a batch is written: the
+        /// writer hands them again with each attempt until one succeeds, and a later attempt may fail too.
+        /// </summary>
+        private readonly HashSet<AuditEntry> _written = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>Whether <paramref name="entry"/> may already be in the log: in a batch whose commit was cut off, or found there.</summary>
+        public bool MayHaveWritten(AuditEntry entry) => _written.Contains(entry) || _unsure?.Entries.Contains(entry) == true;
+
+        /// <summary>
         /// PostgreSQL: appends the batch in one round trip — a single statement, so a transaction of its own — chained on
         /// from the head this writer last wrote. The statement moves the head only if it is still that one, and inserts
         /// the rows only if it moved it; so when another writer (an editorial write, another instance) has appended
@@ -270,15 +286,17 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         /// </summary>
         private List<AuditEntry> NotYetWritten(System.Data.Common.DbConnection connection, IReadOnlyList<AuditEntry> entries)
         {
-            if (_unsure is not { } unsure)
+            if (_unsure is { } unsure)
             {
-                return [.. entries];
+                using var command = Command(connection, Sql.EntryHash, "sequence");
+                Bind(command, [unsure.Sequence]);
+                if (command.ExecuteScalar() is string hash && hash == unsure.Hash)
+                {
+                    _written.UnionWith(unsure.Entries);
+                }
+                _unsure = null;
             }
-            using var command = Command(connection, Sql.EntryHash, "sequence");
-            Bind(command, [unsure.Sequence]);
-            var written = command.ExecuteScalar() is string hash && hash == unsure.Hash;
-            _unsure = null;
-            return written ? [.. entries.Where(e => !unsure.Entries.Contains(e))] : [.. entries];
+            return [.. entries.Where(e => !_written.Contains(e))];
         }
 
         public void Append(IReadOnlyList<AuditEntry> entries)
@@ -291,12 +309,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             {
                 var connection = Open();
                 entries = NotYetWritten(connection, entries);
-                if (entries.Count == 0)
+                // Written, each way: the writer's batch is done, and its entries are never handed again.
+                if (entries.Count == 0 || !_sqlite && AppendAfterKnownHead(entries))
                 {
-                    return;
-                }
-                if (!_sqlite && AppendAfterKnownHead(entries))
-                {
+                    _written.Clear();
                     return;
                 }
                 using var transaction = connection.BeginTransaction();
@@ -338,6 +354,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 transaction.Commit();
                 _unsure = null;
                 _known = (sequence, previous);
+                _written.Clear();
             }
             catch
             {

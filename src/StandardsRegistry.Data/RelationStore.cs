@@ -51,7 +51,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         writes.CatalogueAsync(AuditActions.RelationAdd, by, now, key, async w =>
         {
             w.Names(detail: $"{EnumText.Of(kind)} {target}");
-            if (await EndsAsync(w, scope, target) is not var (from, to))
+            if (await EndsAsync(w, scope, key, target) is not var (from, to))
             {
                 return Result.Fail<bool>(Outcome.NotFound);
             }
@@ -73,7 +73,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         writes.CatalogueAsync(AuditActions.RelationRemove, by, now, key, async w =>
         {
             w.Names(detail: $"{EnumText.Of(kind)} {target}");
-            if (await EndsAsync(w, scope, target) is not var (from, to))
+            if (await EndsAsync(w, scope, key, target) is not var (from, to))
             {
                 return Result.Fail<bool>(Outcome.NotFound);
             }
@@ -205,12 +205,24 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         public string Category { get; init; } = "";
     }
 
-    /// <summary>The written standard (locked) and the target, both as the writer may write them; null when either is not.</summary>
-    private async Task<(Standard From, Standard To)?> EndsAsync(Write w, VisibilityScope scope, string target) =>
-        await WritableAsync(w, scope) is { } from
-        && await w.Session.QuerySingleOrDefaultAsync<Standard>(Sql.Writable(scope), Visibility.Bind(scope, w.Now, new { key = target })) is { } to
-            ? (from, to)
-            : null;
+    /// <summary>
+    /// The written standard and the target, both as the writer may write them; null when either is not. Both are locked
+    /// first, in the order of their ids whichever end is written, as every write that locks two standards takes them:
+    /// two writers relating the same two standards from either end (A to B beside B to A) each locked its own end first
+    /// and waited for the other's, until the database's deadlock detection failed one. Only standards the writer may
+    /// write are locked, so a hidden one makes no write wait.
+    /// </summary>
+    private async Task<(Standard From, Standard To)?> EndsAsync(Write w, VisibilityScope scope, string key, string target)
+    {
+        foreach (var id in await w.Session.QueryAsync<long>(Sql.WritableEnds(scope), Visibility.Bind(scope, w.Now, new { key, target })))
+        {
+            await w.LockStandardAsync(id);
+        }
+        return await WritableAsync(w, scope) is { } from
+            && await w.Session.QuerySingleOrDefaultAsync<Standard>(Sql.Writable(scope), Visibility.Bind(scope, w.Now, new { key = target })) is { } to
+                ? (from, to)
+                : null;
+    }
 
     /// <summary>The standard being written, locked, if the writer may write to it.</summary>
     private static Task<Standard?> WritableAsync(Write w, VisibilityScope scope) =>
@@ -221,6 +233,13 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         public static string Writable(VisibilityScope scope) => $"""
             SELECT s.id AS Id, s.category AS Category FROM standards s
             WHERE s.standard_key = @key AND {Visibility.StandardExists(scope, "s")} AND {Visibility.WholeStandardCovered("s")}
+            """;
+
+        /// <summary>The ids of standards <c>@key</c> and <c>@target</c> the writer may write, in the order they are locked.</summary>
+        public static string WritableEnds(VisibilityScope scope) => $"""
+            SELECT s.id FROM standards s
+            WHERE (s.standard_key = @key OR s.standard_key = @target) AND {Visibility.StandardExists(scope, "s")} AND {Visibility.WholeStandardCovered("s")}
+            ORDER BY s.id
             """;
 
         public const string Edge = "SELECT id FROM relations WHERE from_standard_id = @from AND kind = @kind AND to_standard_id = @to";
@@ -300,7 +319,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {dialect.Limit("1")}
             """;
 
-        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), WritableEnds(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
 
         public static IEnumerable<string> All() =>
             [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, InsertMark, InsertUnmark, Equivalents];

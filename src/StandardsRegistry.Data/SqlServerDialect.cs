@@ -44,7 +44,32 @@ internal sealed class SqlServerDialect : SqlDialect
         $"{column} = {parameter} AND {column} = {parameter} COLLATE Latin1_General_100_BIN2 AND DATALENGTH({column}) = DATALENGTH({parameter})";
 
     public override bool IsTransient(Exception exception) =>
-        exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number));
+        exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number))
+        || IsPoolExhausted(exception);
+
+    /// <summary>
+    /// SqlClient's pool gave up waiting for a free connection: a plain <see cref="InvalidOperationException"/> (no server
+    /// was asked, so no <see cref="SqlException"/> and no error number), told apart only by its message, SqlClient's own
+    /// text for it (the service runs with invariant globalization: the neutral resource).
+    /// </summary>
+    public override bool IsPoolExhausted(Exception exception) =>
+        exception.GetType() == typeof(InvalidOperationException) && exception.Message == PoolTimeoutMessage;
+
+    private static readonly string PoolTimeoutMessage = SqlClientText("ADP_PooledOpenTimeout")
+        ?? "Timeout expired.  The timeout period elapsed prior to obtaining a connection from the pool.  This may have occurred because all pooled connections were in use and max pool size was reached.";
+
+    private static string? SqlClientText(string name)
+    {
+        try
+        {
+            return new System.Resources.ResourceManager("Microsoft.Data.SqlClient.Resources.Strings", typeof(SqlConnection).Assembly)
+                .GetString(name, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (System.Resources.MissingManifestResourceException)
+        {
+            return null;
+        }
+    }
 
     protected override bool IsDriverConnectionFailure(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => ConnectionNumbers.Contains(e.Number));

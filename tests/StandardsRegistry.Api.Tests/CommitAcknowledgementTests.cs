@@ -92,4 +92,46 @@ public sealed class CommitAcknowledgementTests
         }, TimeSpan.FromSeconds(30), "the audit trail writable again");
         Assert.Equal(1, await Entries());
     }
+
+    /// <summary>
+    /// The batch that ends an outage — its record (<c>audit.outage</c>) first — has its COMMIT acknowledgement lost too.
+    /// The writer built the outage's record afresh for each attempt, so the record of the committed batch was not among
+    /// the entries it looked for, and was written again; and the entries of the first lost batch, found written and left
+    /// out of the second, were tried again with the third, chained on once more. Each entry is now in the chain once,
+    /// the outage's record too.
+    /// </summary>
+    [Fact]
+    public async Task AnOutageWhoseRecordsCommitAcknowledgementIsLostIsRecordedOnce()
+    {
+        await using var app = new RegistryApp(provider: TestProvider.Postgres);
+        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
+        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (requests)");
+        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = relay.Port,
+            SslMode = SslMode.Disable,
+        }.ConnectionString).Start();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-1");
+        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
+
+        // The first batch's acknowledgement lost begins the outage; the next batch, which carries its record, loses its own.
+        relay.Arm(times: 2);
+        const string subject = "prober@eu";
+        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        await Wait.UntilAsync(() => relay.Dropped == 2, TimeSpan.FromSeconds(30), "two batches' COMMIT acknowledgements lost");
+        var admin = app.As(TestCaller.Admin());
+        await Wait.UntilAsync(async () =>
+        {
+            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
+            return read.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        var outages = await store.EntriesAsync(StandardsRegistry.Data.AuditActions.AuditOutage);
+        Assert.True(outages.Count == 1, $"the outage is on record {outages.Count} times: {string.Join("; ", outages.Select(o => o.Detail))}");
+        Assert.Equal(1, await store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })));
+    }
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
 
@@ -140,6 +143,51 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
             chain.Add(next.From);
         }
         return chain;
+    }
+
+    /// <summary>
+    /// Two editors relate the same two standards at once, one from each end (A covers B, B references A). Each write
+    /// locked the standard it writes, then the other end: each held one lock and waited for the other's, until
+    /// PostgreSQL's deadlock detection (a second later, <c>deadlock_timeout</c>) failed one, which the database pipeline
+    /// ran again — a second's wait, and a failure counted by the circuit breaker every caller shares. Both ends are now
+    /// locked in the order of their ids, whichever end is written. (Each write is stalled right after its first lock, by a
+    /// trigger on the lock's no-op update waiting for an advisory lock the test holds, so the two interleave.)
+    /// </summary>
+    [Fact]
+    public async Task EdgesWrittenFromEitherEndAtOnceDoNotDeadlock()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "writes that lock rows in the database and wait for each other: PostgreSQL (SQLite queues its writers)");
+        var ct = TestContext.Current.CancellationToken;
+        var logs = new CapturedLogs();
+        _app.WithServices(s => s.AddSingleton<ILoggerProvider>(logs));
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("rel-both-a");
+        await editor.CreateStandardAsync("rel-both-b");
+
+        await using var stall = new NpgsqlConnection(_app.ConnectionString);
+        await stall.OpenAsync(ct);
+        async Task ExecuteAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, stall);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await ExecuteAsync("SELECT pg_advisory_lock(5233)");
+        await ExecuteAsync("""
+            CREATE FUNCTION stall_standard_lock() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(5233); RETURN NULL; END $$;
+            CREATE TRIGGER stall_standard_lock AFTER UPDATE ON standards FOR EACH STATEMENT EXECUTE FUNCTION stall_standard_lock();
+            """);
+        var forward = editor.PutAsync("/v1/standards/rel-both-a/relations/covers/rel-both-b", null, ct);
+        var backward = editor.PutAsync("/v1/standards/rel-both-b/relations/references/rel-both-a", null, ct);
+        var both = Task.WhenAll(forward, backward);
+        await PostgresLocks.UntilWaitingAsync(_app.ConnectionString, 2, "both writes waiting, each after its first lock or for the other's", done: both);
+        await ExecuteAsync("SELECT pg_advisory_unlock(5233)");
+
+        await RegistryClient.Expect(await forward, HttpStatusCode.Created);
+        await RegistryClient.Expect(await backward, HttpStatusCode.Created);
+        var deadlocks = logs.Lines.Where(l => l.Exception?.Contains("40P01", StringComparison.Ordinal) == true).ToList();
+        Assert.True(deadlocks.Count == 0, $"the two writes deadlocked:\n{string.Join('\n', deadlocks.Select(l => l.Text))}");
+        await ExecuteAsync("DROP TRIGGER stall_standard_lock ON standards; DROP FUNCTION stall_standard_lock();");
+        _app.AssertNoServerErrorsOrContractViolations();
     }
 
     [Fact]

@@ -338,13 +338,17 @@ public sealed class AuditTrail : IHostedLifecycleService
     /// </summary>
     private bool Write(List<Pending> batch)
     {
+        // The outage's record of the last attempt: handed again as it was while it may have been written (its batch's
+        // commit cut off), so the log leaves it out if it is there; built afresh otherwise, to say until when.
+        AuditEntry? record = null;
         for (var attempt = 1; ; attempt++)
         {
             var outage = _outage;
             var entries = new List<AuditEntry>(batch.Count + 1);
             if (outage is not null)
             {
-                entries.Add(outage.Entry(_clock.Now));
+                record = record is not null && _log.MayHaveWritten(record) ? record : outage.Entry(_clock.Now);
+                entries.Add(record);
             }
             foreach (var pending in batch)
             {

@@ -37,8 +37,21 @@ public sealed class CommitAckDropper : IAsyncDisposable
     /// <summary>How many acknowledgements were lost so far.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
 
-    /// <summary>The next COMMIT acknowledgement on a connection of the pool is lost.</summary>
-    public void Arm() => Volatile.Write(ref _armed, 1);
+    /// <summary>The next COMMIT acknowledgement on a connection of the pool is lost (the next <paramref name="times"/>).</summary>
+    public void Arm(int times = 1) => Volatile.Write(ref _armed, times);
+
+    /// <summary>Takes one of the armed losses, if any is left.</summary>
+    private bool Disarm()
+    {
+        for (var armed = Volatile.Read(ref _armed); armed > 0; armed = Volatile.Read(ref _armed))
+        {
+            if (Interlocked.CompareExchange(ref _armed, armed - 1, armed) == armed)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private async Task AcceptAsync()
     {
@@ -118,9 +131,9 @@ public sealed class CommitAckDropper : IAsyncDisposable
             var window = new byte[tail.Length + read];
             tail.CopyTo(window, 0);
             buffer.AsSpan(0, read).CopyTo(window.AsSpan(tail.Length));
-            if (ofPool.IsCompleted && ofPool.Result && Volatile.Read(ref _armed) == 1
+            if (ofPool.IsCompleted && ofPool.Result && Volatile.Read(ref _armed) > 0
                 && window.AsSpan().IndexOf(CommitComplete) is var at and >= 0
-                && Interlocked.Exchange(ref _armed, 0) == 1)
+                && Disarm())
             {
                 // What came before the acknowledgement goes on; the acknowledgement and the rest do not.
                 var before = Math.Max(0, at - tail.Length);
