@@ -123,6 +123,11 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
                 return Result.Fail<bool>(Outcome.NotFound);
             }
             w.Names(detail: standard.Category);
+            // A cancelled standard is no one's to prefer. The writer covers every edition (Writable), so this says nothing hidden.
+            if (await w.Session.ExecuteScalarAsync<string?>(Sql.Cancelled, new { id = standard.Id }) is not null)
+            {
+                return Result.Fail<bool>(Outcome.Conflict, "Every edition of the standard is withdrawn: a withdrawn standard is not marked preferred.");
+            }
             var mark = new { standard.Category, id = standard.Id, rationale, at = w.At, by = by.Subject };
             // Read under the relations lock (TrackAsync takes it first), which every change of a mark takes.
             var held = await w.TrackAsync(standard.Id, async () =>
@@ -258,6 +263,13 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string DeleteEquivalent = "DELETE FROM equivalents WHERE standard_id = @id AND source = @source AND identifier = @identifier";
 
+        /// <summary>A row when standard <c>@id</c> has editions and every one of them is withdrawn.</summary>
+        public const string Cancelled = """
+            SELECT 'withdrawn' FROM standards s WHERE s.id = @id
+              AND EXISTS (SELECT 1 FROM versions v WHERE v.standard_id = s.id)
+              AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.standard_id = s.id AND v.status <> 'withdrawn')
+            """;
+
         public const string InsertMark = """
             INSERT INTO preferred_marks (category, standard_id, kind, rationale, marked_at, marked_by) VALUES (@Category, @id, 'mark', @rationale, @at, @by)
             """;
@@ -322,6 +334,6 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), WritableEnds(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
 
         public static IEnumerable<string> All() =>
-            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, InsertMark, InsertUnmark, Equivalents];
+            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, Cancelled, InsertMark, InsertUnmark, Equivalents];
     }
 }

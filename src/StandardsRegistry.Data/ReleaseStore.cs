@@ -13,7 +13,8 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
     /// Releases a version to an audience, from <paramref name="effectiveFrom"/> when that is in the future, else now,
     /// within the audience's ceiling as the <c>audiences</c> table says in the write's transaction.
     /// Repeating a release is answered with the existing record (a release "now" repeats one already in effect; a
-    /// future release one with the same time); other terms while a release is active are a conflict (revoke first).
+    /// future release one with the same time; either with the same reason); other terms while a release is active are a
+    /// conflict (revoke first).
     /// </summary>
     public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.ReleaseGrant, by, now, scope, key, edition, async (w, version) =>
@@ -35,11 +36,12 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
             var active = await w.Session.QuerySingleOrDefaultAsync<ReleaseRow>(Sql.Active, new { version.Id, audience = audience.Code });
             if (active is not null)
             {
-                var same = effective == w.At ? active.EffectiveFrom <= w.At : active.EffectiveFrom == effective;
+                // The reason is a term too: answered the record with another reason, a client believed its own was on record.
+                var same = (effective == w.At ? active.EffectiveFrom <= w.At : active.EffectiveFrom == effective) && active.Reason == reason;
                 return same
                     ? Result.Done(active)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
-                        $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}; revoke it before releasing on other terms.");
+                        $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}, for its own reason; revoke it before releasing on other terms.");
             }
 
             var row = new ReleaseRow

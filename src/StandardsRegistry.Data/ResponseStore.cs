@@ -108,6 +108,11 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             {
                 return closed;
             }
+            // As the edition itself (ReleaseStore): a draft's text may still change, and nothing of it is released yet.
+            if (version.Status == VersionStatus.Draft)
+            {
+                return Result.Fail<ResponseReleaseRow>(Outcome.Conflict, $"Edition {edition} is a draft: its responses are released once it is published.");
+            }
             var latest = await w.Session.QuerySingleOrDefaultAsync<ResponseRow>(Sql.LatestSeen(scope), Bind(scope, w.Now, new { versionId = version.Id, nation }));
             if (latest is null)
             {
@@ -121,7 +126,10 @@ public sealed class ResponseStore(Db db, RegistryWrites writes)
             }
             if (await w.Session.QuerySingleOrDefaultAsync<ResponseReleaseRow>(Sql.ActiveRelease, new { latest.Id, audience = audience.Code }) is { } active)
             {
-                return Result.Done(active);
+                // Only the same reason repeats the release: another one would be answered a record that does not hold it.
+                return active.Reason == reason
+                    ? Result.Done(active)
+                    : Result.Fail<ResponseReleaseRow>(Outcome.Conflict, $"The response of {nation} is already released to {audience.Code}, for its own reason; revoke it before releasing it on other terms.");
             }
             var row = new ResponseReleaseRow { Audience = audience.Code, Reason = reason, ReleasedAt = w.At, ReleasedBy = by.Subject };
             await w.TrackAsync(version.StandardId, () => w.Session.ExecuteAsync(Sql.InsertRelease, new { latest.Id, row.Audience, row.Reason, row.ReleasedAt, row.ReleasedBy }));

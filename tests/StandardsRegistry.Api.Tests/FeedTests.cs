@@ -368,17 +368,22 @@ public abstract class FeedTests(TestProvider provider)
             }
             else
             {
-                var key = Pick(random, standards).Key;
-                await Expect("preferred marked", await _editor.PutAsJsonAsync($"/v1/standards/{key}/preferred", new { rationale = $"RATIONALE-{++_sequence}" }), HttpStatusCode.Created, HttpStatusCode.OK);
+                var marked = Pick(random, standards);
+                var key = marked.Key;
+                // A standard whose editions are all withdrawn is not marked (409).
+                static bool Cancelled(ModelStandard s) => s.Versions.Count > 0 && s.Versions.All(v => v.Status == VersionStatus.Withdrawn);
+                await Expect("preferred marked", await _editor.PutAsJsonAsync($"/v1/standards/{key}/preferred", new { rationale = $"RATIONALE-{++_sequence}" }),
+                    Cancelled(marked) ? [HttpStatusCode.Conflict] : [HttpStatusCode.Created, HttpStatusCode.OK]);
                 // Now and then the mark's history gets a row that views see differently: a mark or an unmark by an
                 // editor who does not see every standard of the category, or an unmark by the one who does. Drawn from
                 // a stream of its own, so the main history stays what each seed made before.
                 var step = _history.Next(4);
-                var other = standards[_history.Next(standards.Count)].Key;
+                var otherStandard = standards[_history.Next(standards.Count)];
+                var other = otherStandard.Key;
                 await (step switch
                 {
                     0 => Expect("preferred marked low", await _lowEditor.PutAsJsonAsync($"/v1/standards/{other}/preferred", new { rationale = $"RATIONALE-{++_sequence}" }),
-                        HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.NotFound),
+                        Cancelled(otherStandard) ? [HttpStatusCode.Conflict, HttpStatusCode.NotFound] : [HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.NotFound]),
                     1 => Expect("preferred unmarked low", await _lowEditor.DeleteAsync($"/v1/standards/{key}/preferred"), HttpStatusCode.NoContent, HttpStatusCode.NotFound),
                     2 => Expect("preferred unmarked", await _editor.DeleteAsync($"/v1/standards/{other}/preferred"), HttpStatusCode.NoContent, HttpStatusCode.NotFound),
                     _ => Task.CompletedTask,

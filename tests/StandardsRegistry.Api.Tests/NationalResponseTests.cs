@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Dapper;
 using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
+using static StandardsRegistry.Api.Tests.Support.ProblemAssertions;
 
 namespace StandardsRegistry.Api.Tests;
 
@@ -417,6 +419,52 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncDispo
         await editor.PublishAsync("resp-draft", 2);
         await authority.ReleaseAsync("resp-draft", 2, "EU");
         Assert.Empty(await _app.As(TestCaller.Eu("NS")).GetJsonArrayAsync(url));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
+    public async Task ADraftsResponsesAreReleasedOnceItIsPublishedWhateverTheReleaseAuthoritysOtherRoles()
+    {
+        // Releasing a draft edition is refused (409); until 2026-12-07 releasing a response to it was too for a release
+        // authority who is no editor (404: the draft is absent for it), but made a release (201) for one who is also an
+        // editor, released ahead of a text that may still change.
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("resp-draft-both");
+        var url = "/v1/standards/resp-draft-both/versions/1/responses";
+        await editor.CreateDraftAsync("resp-draft-both", "NU");
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/DEU", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        var both = _app.As(new TestCaller("both@nato", "NATO", "CTS", "editor", "release-authority"));
+        var feed = await both.GetStringAsync("/v1/feed?limit=100");
+
+        var refused = await both.PutAsJsonAsync($"{url}/DEU/releases/EU", new { reason = "Shared." });
+
+        await ProblemAsync(refused, HttpStatusCode.Conflict, "Edition 1 is a draft");
+        Assert.Equal(feed, await both.GetStringAsync("/v1/feed?limit=100"));
+        await editor.PublishAsync("resp-draft-both", 1);
+        await RegistryClient.Expect(await both.PutAsJsonAsync("/v1/standards/resp-draft-both/versions/1/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        Assert.Empty(await _app.As(TestCaller.Eu("NS")).GetJsonArrayAsync(url));
+        await RegistryClient.Expect(await both.PutAsJsonAsync($"{url}/DEU/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        Assert.Single(await _app.As(TestCaller.Eu("NS")).GetJsonArrayAsync(url));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
+    public async Task RepeatingAResponseReleaseForAnotherReasonIsAConflictAndTheRecordKeepsItsReason()
+    {
+        // As for an edition's release: the same reason repeats the release (200), another is a conflict, never a 200
+        // answering a record without it (until 2026-12-07).
+        var url = await PublishedAsync("resp-reason");
+        var editor = _app.As(TestCaller.Editor());
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/DEU", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/DEU/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{url}/DEU/releases/EU", new { reason = "Shared." }), HttpStatusCode.OK);
+
+        var other = await authority.PutAsJsonAsync($"{url}/DEU/releases/EU", new { reason = "Asked for by the EDA." });
+
+        await ProblemAsync(other, HttpStatusCode.Conflict, "revoke it");
+        using var db = TestDb.Open(_app.Provider, _app.ConnectionString);
+        Assert.Equal(["Shared."], await db.ReadAsync(async s => (await s.QueryAsync<string>("SELECT reason FROM response_releases")).ToList()));
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

@@ -313,6 +313,28 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AStandardWhoseEditionsAreAllWithdrawnIsNotMarkedPreferred()
+    {
+        // A cancelled standard is no one's to prefer: until 2026-12-07 the mark was made (201) and NATO readers, who see
+        // withdrawn editions, were shown it as the category's preferred standard.
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("pref-cancelled");
+        await editor.PublishAsync("pref-cancelled", await editor.CreateDraftAsync("pref-cancelled", "NU"));
+        await editor.WithdrawAsync("pref-cancelled", 1);
+        var nato = _app.As(TestCaller.NatoReader("CTS"));
+        var before = await nato.GetStringAsync("/v1/standards/pref-cancelled/relations");
+
+        var refused = await editor.PutAsJsonAsync("/v1/standards/pref-cancelled/preferred", new { rationale = "Civil-aligned." });
+
+        await ProblemAssertions.ProblemAsync(refused, HttpStatusCode.Conflict, "withdrawn");
+        Assert.Equal(before, await nato.GetStringAsync("/v1/standards/pref-cancelled/relations"));
+        // A new edition in force makes it a standard to prefer again.
+        await editor.PublishAsync("pref-cancelled", await editor.CreateDraftAsync("pref-cancelled", "NU"));
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/pref-cancelled/preferred", new { rationale = "Civil-aligned." }), HttpStatusCode.Created);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task MarkingAStandardPreferredAnswersAlikeWhetherTheMarkMovesFromAHiddenStandardOrFromNone()
     {
         var editor = _app.As(TestCaller.Editor());

@@ -411,6 +411,22 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RepeatingAReleaseForAnotherReasonIsAConflictAndTheRecordKeepsItsReason()
+    {
+        // The reason is one of a release's terms. Until 2026-12-07 a repeat with another reason was answered 200 with the
+        // record as it was: the client believed its reason was on record, and it was nowhere.
+        var edition = await PublishedAsync();
+        var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync(url, new { reason = "Needed by the EU." }), HttpStatusCode.Created);
+
+        var other = await _authority.PutAsJsonAsync(url, new { reason = "Requested by EDA for the 2027 plan." });
+
+        await ProblemAsync(other, HttpStatusCode.Conflict, "revoke it");
+        var history = JsonNode.Parse(await _authority.GetStringAsync($"/v1/standards/{Key}/versions/{edition}/releases"))!.AsArray();
+        Assert.Equal("Needed by the EU.", Assert.Single(history)!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task AFutureReleaseIsPendingAndInvisibleToTheEuUntilItTakesEffect()
     {
         var edition = await PublishedAsync("NR");

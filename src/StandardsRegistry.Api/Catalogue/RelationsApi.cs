@@ -59,7 +59,8 @@ public static class RelationsApi
         editing.MapPut("/preferred", MarkPreferred)
             .WithName("MarkPreferred")
             .Audited(AuditActions.PreferredMark)
-            .WithSummary("Mark the standard the preferred one of its category, with a rationale; each caller's preferred standard is the latest mark it can see (editors)");
+            .WithSummary("Mark the standard the preferred one of its category, with a rationale; each caller's preferred standard is the latest mark it can see (editors)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         editing.MapDelete("/preferred", UnmarkPreferred)
             .WithName("UnmarkPreferred")

@@ -278,12 +278,20 @@ public sealed class CatalogueGenerator
         }
     }
 
-    /// <summary>Marks a standard preferred: 200 when the writer (who sees every standard) saw a mark as the category's latest row, 201 otherwise.</summary>
+    /// <summary>
+    /// Marks a standard preferred: 200 when the writer (who sees every standard) saw a mark as the category's latest row,
+    /// 201 otherwise; 409 for a standard whose editions are all withdrawn, which the model leaves unmarked.
+    /// </summary>
     public async Task MarkAsync(ModelStandard standard)
     {
         var rationale = $"Preferred ({Model.Marks.Count + 1}): aligned with the civil text of {standard.Token}.";
         var held = Model.Marks.LastOrDefault(m => m.Standard.Category == standard.Category)?.IsMark == true;
         var response = await _editor.PutAsJsonAsync($"/v1/standards/{standard.Key}/preferred", new { rationale });
+        if (standard.Versions.Count > 0 && standard.Versions.All(v => v.Status == VersionStatus.Withdrawn))
+        {
+            await ExpectAsync(response, HttpStatusCode.Conflict);
+            return;
+        }
         await ExpectAsync(response, held ? HttpStatusCode.OK : HttpStatusCode.Created);
         Model.Marks.Add(new ModelMark(standard, rationale));
     }

@@ -79,6 +79,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Preferred
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
@@ -101,6 +102,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Preferred
                 { "401", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
