@@ -26,12 +26,18 @@ public sealed class CommitAcknowledgementTests
         var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
         // Only the writers' pool goes through the relay's fault (editorial writes; the audit trail writes on its own).
         await using var relay = new CommitAckDropper(direct.Port, "standards-registry (writes)");
-        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
+        var started = app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
         {
             Host = "127.0.0.1",
             Port = relay.Port,
             SslMode = SslMode.Disable,
-        }.ConnectionString).Start();
+        }.ConnectionString).With("Webhooks:PollInterval", "01:00:00").Start();
+        // The webhook dispatcher leases in a write transaction on every run: its first (at start) over, the next an hour
+        // away, the POST's is the only COMMIT on the writers' pool once the relay is armed. Its run's COMMIT was the one
+        // dropped in one run of four, the POST then answered 201.
+        var dispatcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetServices<Microsoft.Extensions.Hosting.IHostedService>(started.Services).OfType<Webhooks.WebhookDispatcher>().Single();
+        await Wait.UntilAsync(() => dispatcher.RunsEnded >= 1, TimeSpan.FromSeconds(20), "the dispatcher's first run");
         var editor = app.As(TestCaller.Editor());
         await editor.CreateStandardAsync("stanag-1");
 
