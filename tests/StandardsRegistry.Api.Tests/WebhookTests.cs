@@ -478,6 +478,73 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A pause or delete that answers while the dispatcher has chosen the next event but not yet begun its POST (here:
+    /// reading the event, stalled on a lock the test holds on <c>feed_events</c>; in production, reading it, or recording
+    /// its send behind other audit entries) stops that event too: nothing is POSTed after the answer that had not begun
+    /// before it. Until 2026-12-07 the POST's attempt checked only that this instance held the lease, not that the
+    /// subscription was still active: the event was sent after the 204 (the trail showed <c>subscription.delete</c> and then
+    /// <c>webhook.send</c> to the URL no longer authorized). A paused one's event stays queued, is not counted a failure,
+    /// and goes out once on resume.
+    /// </summary>
+    [Theory]
+    [InlineData("pause")]
+    [InlineData("delete")]
+    public async Task NothingIsPostedAfterAPauseOrDeleteHasAnsweredThatHadNotBegunToBeSentBeforeIt(string change)
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "a delivery stalled between choosing its event and sending it: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5241");
+        Assert.Equal(1, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+
+        // The dispatcher leases the resumed subscription, renews its lease for the event, and waits to read it.
+        await using var stall = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await stall.OpenAsync(ct);
+        var hold = await stall.BeginTransactionAsync(ct);
+        await using (var lockEvents = new Npgsql.NpgsqlCommand("LOCK TABLE feed_events IN ACCESS EXCLUSIVE MODE", stall, hold))
+        {
+            await lockEvents.ExecuteNonQueryAsync(ct);
+        }
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 1, "the delivery reading its event", query: "%feed_events%");
+
+        // Paused or deleted, answered; then the delivery goes on.
+        if (change == "pause")
+        {
+            await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        }
+        else
+        {
+            await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
+        }
+        await hold.RollbackAsync(ct);
+
+        // The dispatcher lets the lease go when it is done with the subscription: whatever it was to send, it has sent.
+        var db = TestDb.Open(app.Provider, app.ConnectionString);
+        await Wait.UntilAsync(async () => await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM subscriptions WHERE lease_owner IS NOT NULL")) == 0,
+            TimeSpan.FromSeconds(20), "the dispatcher letting the subscription's lease go");
+        await AWholeDeliveryRunAsync(app);
+        Assert.Empty(receiver.Received);
+        if (change == "delete")
+        {
+            return;
+        }
+
+        // Still queued, not a failure of the receiver's; sent once on resume.
+        var paused = await admin.GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Equal(("paused", 1L), (paused["state"]!.GetValue<string>(), paused["pending"]!.GetValue<long>()));
+        Assert.Null(paused["lastError"]);
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "the event delivered on resume");
+        var delivered = Assert.Single(receiver.Received);
+        Assert.Equal("stanag-5241", delivered.Body["key"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// A redelivery asked for while a run of the dispatcher is delivering: once the delivery in flight is answered, the
     /// events queued again go first, in sequence order — the one in flight among them — before any later event the run
     /// had still to send (a receiver restored from a backup applies them in the order they come; a later event before an

@@ -249,7 +249,7 @@ public sealed class WebhookDispatcher(
                 CancellationToken.None);
             if (leaseLost)
             {
-                return; // another instance has the subscription now: the delivery is its to make
+                return; // another instance has the subscription now (the delivery is its to make), or it was paused or deleted (it stays queued)
             }
             if (error is null)
             {
@@ -288,7 +288,8 @@ public sealed class WebhookDispatcher(
     /// POSTs one event, signed; null when the receiver acknowledged it, else why not. Each attempt first extends the
     /// lease from now: the lease was renewed before the send was recorded, and recording it, the attempts before and
     /// the delays between them may have outlasted it, when another instance takes the subscription over and sends the
-    /// same event. Then nothing more is sent from here (<c>LeaseLost</c>).
+    /// same event. Then nothing more is sent from here (<c>LeaseLost</c>). The first attempt also needs the subscription
+    /// still active (else <c>LeaseLost</c> too: not a failure of the receiver's, and the event stays queued).
     /// </summary>
     private async Task<(string? Error, bool LeaseLost)> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, CancellationToken ct)
     {
@@ -298,14 +299,23 @@ public sealed class WebhookDispatcher(
             return (problem.Message, false);
         }
         var client = clients.CreateClient(ClientName);
+        var begun = false;
         try
         {
             using var response = await Pipeline(subscription.Id).ExecuteAsync(async token =>
             {
-                if (!await store.KeepLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, token))
+                // The first attempt is made only while the subscription is still active: a pause or delete that answered
+                // since the lease was renewed for this event (reading it and recording its send take time, the record
+                // waiting behind others) stops it, and nothing is POSTed after that answer but a delivery already begun.
+                // Its retries need the lease only: the delivery in flight completes.
+                var extended = begun
+                    ? await store.KeepLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, token)
+                    : await store.RenewLeaseAsync(subscription.Id, _owner, time.GetUtcNow() + options.Value.LeaseDuration, token);
+                if (!extended)
                 {
                     throw new LeaseLostException();
                 }
+                begun = true;
                 using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 request.Headers.Add(WebhookSignature.EventIdHeader, eventId);
@@ -317,7 +327,9 @@ public sealed class WebhookDispatcher(
         }
         catch (LeaseLostException)
         {
-            return ("Not sent: the subscription's lease ran out before the attempt, and another instance has it now.", true);
+            return (begun
+                ? "Not sent: the subscription's lease ran out before the attempt, and another instance has it now."
+                : "Not sent: the subscription was paused or deleted, or its lease ran out and another instance has it now.", true);
         }
         catch (BrokenCircuitException)
         {
