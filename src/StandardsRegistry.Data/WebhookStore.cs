@@ -142,7 +142,10 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task<Result<int>> RedeliverAsync(string id, Classification clearance, long fromSequence, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.SubscriptionRedeliver, by, now, null, async w =>
         {
-            if (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }) is null)
+            // Checked by taking the subscription's row lock, held to the commit, not by a plain read: a delete committing
+            // between that read and the UPDATE below answered 204 first, and the redelivery then answered 200 (on record)
+            // with events queued for a subscription deleted before it. Now one waits for the other.
+            if (await w.Session.ExecuteAsync(Sql.LockLive, new { id, clearance = (int)clearance }) == 0)
             {
                 return Result.Fail<int>(Outcome.NotFound);
             }
@@ -278,6 +281,12 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
 
         public const string List = $"SELECT {CoveredPending} FROM subscriptions s WHERE s.state <> 'deleted' AND {Covered} ORDER BY s.created_at, s.id";
 
+        /// <summary>The row lock of a live subscription the admin manages (a no-op update); none when there is no such subscription.</summary>
+        public const string LockLive = """
+            UPDATE subscriptions SET state = state
+            WHERE id = @id AND state <> 'deleted' AND audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)
+            """;
+
         public const string SetState = """
             UPDATE subscriptions SET state = @state
             WHERE id = @id AND state <> 'deleted' AND audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)
@@ -344,6 +353,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             """;
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [LockView, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [LockView, LockLive, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

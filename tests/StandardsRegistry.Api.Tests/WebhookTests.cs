@@ -545,6 +545,57 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A redelivery and a delete of the same subscription at once are one after the other: a redelivery that answers
+    /// "queued" was queued before the delete, and one asked for when the delete has answered is a 404. On PostgreSQL
+    /// the redelivery checked that the subscription was live with a plain read and then queued its rows: a delete that
+    /// committed in between answered 204 first, and the redelivery then answered 200 with events "queued" for a
+    /// subscription deleted before it — on record as done (<c>subscription.redeliver 200</c> after
+    /// <c>subscription.delete 204</c>), never to be sent. (The redelivery is stalled after its check, at its UPDATE of the
+    /// outbox, by a trigger waiting for an advisory lock the test holds.)
+    /// </summary>
+    [Fact]
+    public async Task ARedeliveryAndADeleteAtOnceAreOneAfterTheOther()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "a redelivery stalled between its check and its update: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5251");
+        await admin.WaitUntilNothingPendingAsync(id, "the event delivered");
+
+        await using var stall = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await stall.OpenAsync(ct);
+        async Task ExecuteAsync(string sql)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, stall);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await ExecuteAsync("SELECT pg_advisory_lock(5251)");
+        await ExecuteAsync("""
+            CREATE FUNCTION stall_outbox_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(5251); RETURN NULL; END $$;
+            CREATE TRIGGER stall_outbox_update BEFORE UPDATE ON webhook_outbox FOR EACH STATEMENT EXECUTE FUNCTION stall_outbox_update();
+            """);
+
+        var redelivering = admin.PostAsJsonAsync($"/v1/subscriptions/{id}/redeliver", new { fromSequence = 1 }, ct);
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 1, "the redelivery", done: redelivering);
+        var deleting = admin.DeleteAsync($"/v1/subscriptions/{id}", ct);
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 2, "the redelivery and the delete", done: deleting);
+        var deletedFirst = deleting.IsCompleted;
+        await ExecuteAsync("SELECT pg_advisory_unlock(5251)");
+        var redelivered = await redelivering;
+        await RegistryClient.Expect(await deleting, HttpStatusCode.NoContent);
+
+        Assert.False(deletedFirst && redelivered.StatusCode == HttpStatusCode.OK,
+            $"the delete answered 204 before the redelivery, which then answered {(int)redelivered.StatusCode} {await redelivered.Content.ReadAsStringAsync(ct)}");
+        // The trail says what happened, in the order it happened.
+        var changes = (await admin.GetJsonAsync($"/v1/audit?subject={Admin.Subject}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject())
+            .Where(e => ((string)e["action"]!).StartsWith("subscription.", StringComparison.Ordinal)).Select(e => $"{e["action"]} {e["status"]}").ToList();
+        Assert.Equal(deletedFirst ? ["subscription.create 201", "subscription.delete 204", "subscription.redeliver 404"] : ["subscription.create 201", "subscription.redeliver 200", "subscription.delete 204"], changes);
+    }
+
+    /// <summary>
     /// A redelivery asked for while a run of the dispatcher is delivering: once the delivery in flight is answered, the
     /// events queued again go first, in sequence order — the one in flight among them — before any later event the run
     /// had still to send (a receiver restored from a backup applies them in the order they come; a later event before an
