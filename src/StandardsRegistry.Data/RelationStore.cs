@@ -279,12 +279,13 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             """;
 
         /// <summary>
-        /// The id of the latest row of category <paramref name="category"/>'s preferred-mark history whose standard exists
-        /// for the caller (null: none): the row that decides the caller's preferred standard of the category.
+        /// The id of the latest row of category <paramref name="category"/>'s preferred-mark history whose standard is in
+        /// force for the caller (null: none): the row that decides the caller's preferred standard of the category. A row
+        /// of a standard the caller does not see, or whose editions it sees are all withdrawn, is one it never reads.
         /// </summary>
         public static string Latest(VisibilityScope scope, string category, bool asAnnounced = false) => $"""
             (SELECT MAX(lp.id) FROM preferred_marks lp JOIN standards ls ON ls.id = lp.standard_id
-             WHERE lp.category = {category} AND {Visibility.StandardExists(scope, "ls", asAnnounced)})
+             WHERE lp.category = {category} AND {Visibility.StandardInForce(scope, "ls", asAnnounced)})
             """;
 
         /// <summary>The edges of standard <c>@id</c> whose far end exists for the caller, in (kind, direction, key) order.</summary>

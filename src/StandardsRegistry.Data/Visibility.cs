@@ -65,6 +65,19 @@ public static class Visibility
     }
 
     /// <summary>
+    /// A standard is in force for the caller iff one of its versions it sees is not withdrawn (NATO editors: or it has
+    /// none yet): <see cref="StandardExists"/> without the withdrawn editions NATO sees. Only a standard in force
+    /// carries the caller's preferred mark of its category (docs/design.md §1.8), as <c>FeedRule.InForce</c> in memory.
+    /// </summary>
+    public static string StandardInForce(VisibilityScope scope, string standardAlias, bool asAnnounced = false)
+    {
+        var inForce = $"EXISTS (SELECT 1 FROM versions fv WHERE fv.standard_id = {standardAlias}.id AND fv.status <> 'withdrawn' AND {Predicate(scope, "fv", asAnnounced)})";
+        return scope.SeesEmptyStandards
+            ? $"({inForce} OR NOT EXISTS (SELECT 1 FROM versions fe WHERE fe.standard_id = {standardAlias}.id))"
+            : inForce;
+    }
+
+    /// <summary>
     /// A NATO writer may change a standard only when its clearance covers every edition of it, drafts included;
     /// otherwise the standard is answered as absent. What a write answers — the next edition number, that a later
     /// edition was published, what a publish supersedes — would otherwise depend on editions it may not see.

@@ -190,8 +190,8 @@ public static class FeedRule
     /// Every record the view shows of, or through, one standard: its versions (<see cref="Show(VisibilityScope, IReadOnlyList{VersionFactsForFeed})"/>);
     /// a response when its edition is visible and the response itself is (within the level and, outside NATO, released
     /// to the view's audience); an edge when both ends exist for the view; an equivalent with its standard; the
-    /// category's preferred standard as the view sees it: the latest row of the mark's history whose standard exists for
-    /// the view, when it is a mark (an unmark, or no such row: none), so a mark on a standard the view does not see
+    /// category's preferred standard as the view sees it: the latest row of the mark's history whose standard is in force
+    /// for the view (<see cref="InForce"/>), when it is a mark (an unmark, or no such row: none), so a mark on a standard the view does not see
     /// changes nothing it shows.
     /// </summary>
     public static IReadOnlyDictionary<FeedItem, FeedShown> Show(VisibilityScope scope, StandardFactsForFeed facts)
@@ -219,7 +219,7 @@ public static class FeedRule
         {
             shown[new FeedItem(FeedSubject.Equivalent, equivalent.Id)] = new FeedShown(true, equivalent.Ref, null);
         }
-        if (facts.Preferred.Where(p => Exists(scope, p.Standard)).MaxBy(p => p.Order) is { Rationale: { } rationale } preferred)
+        if (facts.Preferred.Where(p => InForce(scope, p.Standard)).MaxBy(p => p.Order) is { Rationale: { } rationale } preferred)
         {
             shown[new FeedItem(FeedSubject.Preferred, preferred.StandardId)] = new FeedShown(rationale, preferred.Ref, null);
         }
@@ -238,6 +238,13 @@ public static class FeedRule
     /// <summary>A standard exists for a view when one of its versions is visible (NATO editors: or it has none yet), as <c>Visibility.StandardExists</c>.</summary>
     public static bool Exists(VisibilityScope scope, IReadOnlyList<VersionFactsForFeed> versions) =>
         versions.Any(v => Sees(scope, v)) || (scope.SeesEmptyStandards && versions.Count == 0);
+
+    /// <summary>
+    /// A standard is in force for a view when one of its versions the view sees is not withdrawn (NATO editors: or it
+    /// has none yet), as <c>Visibility.StandardInForce</c>: only such a standard carries the view's preferred mark.
+    /// </summary>
+    public static bool InForce(VisibilityScope scope, IReadOnlyList<VersionFactsForFeed> versions) =>
+        versions.Any(v => v.Status != VersionStatus.Withdrawn && Sees(scope, v)) || (scope.SeesEmptyStandards && versions.Count == 0);
 
     private static bool Sees(VisibilityScope scope, VersionFactsForFeed version) =>
         ReleaseRule.CanSee(scope, new VersionFacts(version.Classification, version.Status), version.Releases, DateTimeOffset.MaxValue);

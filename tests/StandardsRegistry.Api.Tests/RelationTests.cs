@@ -335,6 +335,38 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AMarkOnAStandardWithNoEditionInForceIsAsIfNotMade()
+    {
+        // Withdrawing the last edition in force of the marked standard: until 2026-12-07 NATO readers, who see withdrawn
+        // editions, kept seeing it as the category's preferred one, while readers who never saw its editions saw the
+        // mark before it. Now every reader reads the mark as if not made and falls back to the one before.
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("pref-kept");
+        await editor.PublishAsync("pref-kept", await editor.CreateDraftAsync("pref-kept", "NU"));
+        await editor.CreateStandardAsync("pref-gone");
+        await editor.PublishAsync("pref-gone", await editor.CreateDraftAsync("pref-gone", "NU"));
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/pref-kept/preferred", new { rationale = "Kept." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync("/v1/standards/pref-gone/preferred", new { rationale = "Gone." }), HttpStatusCode.OK);
+        var nato = _app.As(TestCaller.NatoReader("CTS"));
+        var follower = new FeedFollower(nato);
+        await follower.FollowAsync();
+        Assert.Contains(follower.Records.Keys, k => k.StartsWith("preferred ", StringComparison.Ordinal) && k.EndsWith(" pref-gone", StringComparison.Ordinal));
+
+        await editor.WithdrawAsync("pref-gone", 1);
+
+        async Task<string?> RationaleAsync(string key) =>
+            JsonNode.Parse(await nato.GetStringAsync($"/v1/standards/{key}/relations"))!["preferred"]?["rationale"]?.GetValue<string>();
+        Assert.Null(await RationaleAsync("pref-gone"));
+        Assert.Equal("Kept.", await RationaleAsync("pref-kept"));
+        await follower.FollowAsync();
+        Assert.Equal(["pref-kept"], follower.Records.Keys.Where(k => k.StartsWith("preferred ", StringComparison.Ordinal)).Select(k => k.Split(' ')[^1]));
+        // The editor is answered by the same rule: the withdrawn standard is not the preferred one to unmark.
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/pref-gone/preferred"), HttpStatusCode.NotFound);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/pref-kept/preferred"), HttpStatusCode.NoContent);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task MarkingAStandardPreferredAnswersAlikeWhetherTheMarkMovesFromAHiddenStandardOrFromNone()
     {
         var editor = _app.As(TestCaller.Editor());

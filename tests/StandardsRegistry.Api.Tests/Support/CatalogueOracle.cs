@@ -111,9 +111,15 @@ public sealed class ExpectedView
     public IEnumerable<ModelRelation> Edges(ModelStandard standard) =>
         Model.Relations.Where(r => (r.From == standard && Sees(r.To)) || (r.To == standard && Sees(r.From)));
 
-    /// <summary>The standard's mark, when the latest row of its category's history whose standard the caller sees is a mark of it.</summary>
+    /// <summary>
+    /// The standard's mark, when the latest row of its category's history whose standard is in force for the caller (it
+    /// sees an edition of it that is not withdrawn, or an editor sees it with none) is a mark of it (docs/design.md §1.8).
+    /// </summary>
     public ModelMark? Preferred(ModelStandard standard) =>
-        Model.Marks.LastOrDefault(m => m.Standard.Category == standard.Category && Sees(m.Standard)) is { IsMark: true } mark && mark.Standard == standard ? mark : null;
+        Model.Marks.LastOrDefault(m => m.Standard.Category == standard.Category && InForce(m.Standard)) is { IsMark: true } mark && mark.Standard == standard ? mark : null;
+
+    private bool InForce(ModelStandard standard) =>
+        standard.Versions.Any(v => v.Status != VersionStatus.Withdrawn && Sees(v)) || (standard.Versions.Count == 0 && Sees(standard));
 
     /// <summary>
     /// The current applicable document's chain: from the standard along the most recently recorded successor the caller
