@@ -14,6 +14,22 @@ namespace StandardsRegistry.Api.Tests;
 public sealed class CommitAcknowledgementTests
 {
     /// <summary>
+    /// A relay that can drop the answer to a COMMIT, put between <paramref name="app"/> (not started yet) and its
+    /// PostgreSQL for the connections of <paramref name="pool"/> (the application name the server sees).
+    /// </summary>
+    private static CommitAckDropper Relayed(RegistryApp app, string pool)
+    {
+        var relay = new CommitAckDropper(new NpgsqlConnectionStringBuilder(app.ConnectionString).Port, pool);
+        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = relay.Port,
+            SslMode = SslMode.Disable,
+        }.ConnectionString);
+        return relay;
+    }
+
+    /// <summary>
     /// Until 2026-12-07 the database pipeline retried the whole transaction on the lost connection, as if it had rolled
     /// back: one POST of a draft made two editions, and was answered 201 with the second. A connection lost during the
     /// commit is now answered 503 (re-read before retrying, as SECURITY.md says of a write stopped by the request
@@ -23,15 +39,9 @@ public sealed class CommitAcknowledgementTests
     public async Task AWriteWhoseCommitAcknowledgementIsLostIsNotAppliedTwice()
     {
         await using var app = new RegistryApp(provider: TestProvider.Postgres);
-        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
         // Only the writers' pool goes through the relay's fault (editorial writes; the audit trail writes on its own).
-        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (writes)");
-        var started = app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
-        {
-            Host = "127.0.0.1",
-            Port = relay.Port,
-            SslMode = SslMode.Disable,
-        }.ConnectionString).With("Webhooks:PollInterval", "01:00:00").Start();
+        await using var relay = Relayed(app, "standards-registry (writes)");
+        var started = app.With("Webhooks:PollInterval", "01:00:00").Start();
         // The webhook dispatcher leases in a write transaction on every run: its first (at start) over, the next an hour
         // away, the POST's is the only COMMIT on the writers' pool once the relay is armed. Its run's COMMIT was the one
         // dropped in one run of four, the POST then answered 201.
@@ -67,15 +77,9 @@ public sealed class CommitAcknowledgementTests
     public async Task AnAuditBatchWhoseCommitAcknowledgementIsLostIsNotWrittenTwice()
     {
         await using var app = new RegistryApp(provider: TestProvider.Postgres);
-        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
         // The audit trail's writer keeps a connection of the requests' pool; reads there commit nothing.
-        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (requests)");
-        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
-        {
-            Host = "127.0.0.1",
-            Port = relay.Port,
-            SslMode = SslMode.Disable,
-        }.ConnectionString).Start();
+        await using var relay = Relayed(app, "standards-registry (requests)");
+        app.Start();
         var editor = app.As(TestCaller.Editor());
         // Editorial writes move the chain's head: the writer's next batch takes the head's lock and commits.
         await editor.CreateStandardAsync("stanag-1");
@@ -110,14 +114,8 @@ public sealed class CommitAcknowledgementTests
     public async Task AnOutageWhoseRecordsCommitAcknowledgementIsLostIsRecordedOnce()
     {
         await using var app = new RegistryApp(provider: TestProvider.Postgres);
-        var direct = new NpgsqlConnectionStringBuilder(app.ConnectionString);
-        await using var relay = new CommitAckDropper(direct.Port, "standards-registry (requests)");
-        app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
-        {
-            Host = "127.0.0.1",
-            Port = relay.Port,
-            SslMode = SslMode.Disable,
-        }.ConnectionString).Start();
+        await using var relay = Relayed(app, "standards-registry (requests)");
+        app.Start();
         var editor = app.As(TestCaller.Editor());
         await editor.CreateStandardAsync("stanag-1");
         await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));

@@ -59,19 +59,7 @@ public sealed class ConnectionPoolTests
             ["Database:StreamPoolSize"] = streamPool.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         app.Start();
-        var editor = app.As(TestCaller.Editor());
-        var authority = app.As(TestCaller.ReleaseAuthority());
-        // An export of about 1.2 MB for the EU, far more than the in-process response pipe holds (64 KiB): an export
-        // whose body is not read stops at its first pages and keeps its snapshot open.
-        var body = new string('x', 150_000);
-        for (var i = 0; i < 8; i++)
-        {
-            var key = $"stanag-{i}";
-            await editor.CreateStandardAsync(key);
-            var edition = await editor.CreateDraftAsync(key, "NU", body: body);
-            await editor.PublishAsync(key, edition);
-            await authority.ReleaseAsync(key, edition, "EU");
-        }
+        await ReleaseALargeExportToTheEuAsync(app);
 
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var abuser = app.As(new TestCaller("hoarder@eu", "EU", "NU", "consumer"));
@@ -124,17 +112,7 @@ public sealed class ConnectionPoolTests
         });
         // A waiter for a pooled connection gives up after a second (the default is five): the test stays short.
         app.With("ConnectionStrings:Registry", app.ConnectionString + ";Timeout=1").Start();
-        var editor = app.As(TestCaller.Editor());
-        var authority = app.As(TestCaller.ReleaseAuthority());
-        var body = new string('x', 150_000);
-        for (var i = 0; i < 8; i++)
-        {
-            var key = $"stanag-{i}";
-            await editor.CreateStandardAsync(key);
-            var edition = await editor.CreateDraftAsync(key, "NU", body: body);
-            await editor.PublishAsync(key, edition);
-            await authority.ReleaseAsync(key, edition, "EU");
-        }
+        await ReleaseALargeExportToTheEuAsync(app);
 
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var held = new List<HttpResponseMessage>();
@@ -177,6 +155,25 @@ public sealed class ConnectionPoolTests
             {
                 response.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// An export of about 1.2 MB for the EU, far more than the in-process response pipe holds (64 KiB): an export whose
+    /// body is not read stops at its first pages and keeps its snapshot, and its connection, open.
+    /// </summary>
+    private static async Task ReleaseALargeExportToTheEuAsync(RegistryApp app)
+    {
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        var body = new string('x', 150_000);
+        for (var i = 0; i < 8; i++)
+        {
+            var key = $"stanag-{i}";
+            await editor.CreateStandardAsync(key);
+            var edition = await editor.CreateDraftAsync(key, "NU", body: body);
+            await editor.PublishAsync(key, edition);
+            await authority.ReleaseAsync(key, edition, "EU");
         }
     }
 }
