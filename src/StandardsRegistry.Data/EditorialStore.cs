@@ -13,12 +13,30 @@ public sealed record DraftContent(string Title, string Summary, string Body, Cla
 /// </summary>
 public sealed class EditorialStore(Db db, RegistryWrites writes)
 {
-    public Task<Result<string>> CreateStandardAsync(string key, string designation, string category, string title, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    /// <summary>
+    /// Creates a standard whose key and designation are its own: a designation a reader would take for an existing
+    /// standard's (<see cref="Designations.Identity"/>) is a conflict naming that standard's key when
+    /// <paramref name="scope"/> sees it, and nothing of it otherwise (the designation being taken is all the editor learns,
+    /// as of a key).
+    /// </summary>
+    public Task<Result<string>> CreateStandardAsync(VisibilityScope scope, string key, string designation, string category, string title, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.StandardCreate, by, now, key, async w =>
         {
+            if (db.Dialect.SerialiseStandardCreation is { } serialise)
+            {
+                await w.Session.ExecuteAsync(serialise);
+            }
             if (await w.Session.ExecuteScalarAsync<int>(Sql.CountStandards, new { key }) > 0)
             {
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
+            }
+            var identity = Designations.Identity(designation);
+            if ((await w.Session.QueryAsync<HeldDesignation>(Sql.Designations(scope), Visibility.Bind(scope, now, null)))
+                .FirstOrDefault(h => Designations.Identity(h.Designation) == identity) is { } held)
+            {
+                return Result.Fail<string>(Outcome.Conflict, held.Seen != 0
+                    ? $"{DesignationTaken}: '{held.StandardKey}'."
+                    : $"{DesignationTaken}.");
             }
             await w.Session.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = w.At, by = by.Subject });
             return Result.Created(key);
@@ -156,8 +174,23 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         return parameters;
     }
 
+    private const string DesignationTaken = "A standard with this designation, or one a reader would take for it, already exists";
+
+    private sealed class HeldDesignation
+    {
+        public string StandardKey { get; init; } = "";
+
+        public string Designation { get; init; } = "";
+
+        public long Seen { get; init; }
+    }
+
     internal static class Sql
     {
+        /// <summary>Every standard's designation, and whether the writer sees it.</summary>
+        public static string Designations(VisibilityScope scope) =>
+            $"SELECT s.standard_key AS StandardKey, s.designation AS Designation, CASE WHEN {Visibility.StandardExists(scope, "s")} THEN 1 ELSE 0 END AS Seen FROM standards s";
+
         public const string CountStandards = "SELECT COUNT(*) FROM standards WHERE standard_key = @key";
 
         public const string InsertStandard =
@@ -201,7 +234,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         public static string StandardForWrite(VisibilityScope scope) => $"{CatalogueQueries.Sql.StandardId(scope)} AND {Visibility.WholeStandardCovered("s")}";
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [CountStandards, InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
-             StandardForWrite(scope), CategoryForWrite(scope), .. Versions.Sql.All(scope)];
+            [CountStandards, Designations(scope), InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
+             StandardForWrite(scope), CategoryForWrite(scope), .. Versions.Sql.All(scope), .. (dialect.SerialiseStandardCreation is { } serialise ? [serialise] : Array.Empty<string>())];
     }
 }

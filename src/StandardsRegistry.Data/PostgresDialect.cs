@@ -129,5 +129,8 @@ internal sealed class PostgresDialect : SqlDialect
     /// ICU's root-locale rules, whatever the database's own locale (a <c>C</c>-locale database folds ASCII only):
     /// PostgreSQL built with ICU, as every major distribution's is, has the <c>und-x-icu</c> collation.
     /// </summary>
+    /// <summary>A transaction-level advisory lock of a key the registry uses for nothing else; the commit releases it.</summary>
+    public override string? SerialiseStandardCreation => "SELECT pg_advisory_xact_lock(6003110529604599811)";
+
     public override string FoldCase(string expression) => $"LOWER({expression} COLLATE \"und-x-icu\")";
 }

@@ -15,6 +15,71 @@ public static partial class StandardKey
 }
 
 /// <summary>
+/// What makes two designations one (docs/design.md §1.1): a reader takes <c>STANAG 4172</c>, <c>stanag 4172</c>,
+/// <c>STANAG ４１７２</c>, <c>STANAG  4172</c>, <c>STANAG 41&#x200B;72</c> or <c>STАNAG 4172</c> (a Cyrillic А) for one.
+/// </summary>
+public static class Designations
+{
+    /// <summary>Cyrillic and Greek capitals drawn as a Latin one (after upper-casing), and that Latin letter.</summary>
+    private static readonly Dictionary<char, char> LookAlikes = new()
+    {
+        ['\u0410'] = 'A', ['\u0412'] = 'B', ['\u0415'] = 'E', ['\u0405'] = 'S', ['\u0406'] = 'I', ['\u0408'] = 'J',
+        ['\u041A'] = 'K', ['\u041C'] = 'M', ['\u041D'] = 'H', ['\u041E'] = 'O', ['\u0420'] = 'P', ['\u0421'] = 'C',
+        ['\u0422'] = 'T', ['\u0425'] = 'X', ['\u0423'] = 'Y', ['\u04AE'] = 'Y', ['\u051A'] = 'Q', ['\u051C'] = 'W',
+        ['\u0391'] = 'A', ['\u0392'] = 'B', ['\u0395'] = 'E', ['\u0396'] = 'Z', ['\u0397'] = 'H', ['\u0399'] = 'I',
+        ['\u039A'] = 'K', ['\u039C'] = 'M', ['\u039D'] = 'N', ['\u039F'] = 'O', ['\u03A1'] = 'P', ['\u03A4'] = 'T',
+        ['\u03A5'] = 'Y', ['\u03A7'] = 'X',
+    };
+
+    /// <summary>U+00C0 to U+017F (Latin-1 Supplement and Latin Extended-A): each letter's base letter, when it has one.</summary>
+    private const string LatinBases = "AAAAAA\u00C6CEEEEIIII\u00D0NOOOOO\u00D7\u00D8UUUUY\u00DE\u00DFaaaaaa\u00E6ceeeeiiii\u00F0nooooo\u00F7\u00F8uuuuy\u00FEyAaAaAaCcCcCcCcDd\u0110\u0111EeEeEeEeEeGgGgGgGgHh\u0126\u0127IiIiIiIiI\u0131\u0132\u0133JjKk\u0138LlLlLl\u013F\u0140\u0141\u0142NnNnNn\u0149\u014A\u014BOoOoOo\u0152\u0153RrRrRrSsSsSsSsTtTt\u0166\u0167UuUuUuUuUuUuWwYyYZzZzZz\u017F";
+
+    /// <summary>
+    /// The designation as a reader reads it: format characters dropped (zero-width, bidi controls, BOM), every run of
+    /// white space one space (no-break and ideographic spaces too) and none at either end, full-width forms their ASCII
+    /// character, every dash a hyphen-minus, combining marks dropped and Latin letters without their diacritic (so
+    /// <c>É</c> and <c>E</c> + U+0301 are one), upper case, Cyrillic and Greek look-alikes their Latin letter. Folded
+    /// here by table: the service runs in .NET's invariant globalization mode, where <c>string.Normalize</c> leaves
+    /// every non-ASCII text as it is.
+    /// </summary>
+    public static string Identity(string designation)
+    {
+        var folded = new System.Text.StringBuilder(designation.Length);
+        var space = false;
+        foreach (var c in designation)
+        {
+            var category = char.GetUnicodeCategory(c);
+            if (category is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.NonSpacingMark
+                or System.Globalization.UnicodeCategory.EnclosingMark)
+            {
+                continue;
+            }
+            if (char.IsWhiteSpace(c))
+            {
+                space = folded.Length > 0;
+                continue;
+            }
+            if (space)
+            {
+                folded.Append(' ');
+                space = false;
+            }
+            var plain = c switch
+            {
+                >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+                >= '\u00C0' and <= '\u017F' => LatinBases[c - 0xC0],
+                '\u2212' => '-',
+                _ when category == System.Globalization.UnicodeCategory.DashPunctuation => '-',
+                _ => c,
+            };
+            plain = char.ToUpperInvariant(plain);
+            folded.Append(LookAlikes.GetValueOrDefault(plain, plain));
+        }
+        return folded.ToString();
+    }
+}
+
+/// <summary>
 /// The categories of standard and the attributes each one carries. Attributes are validated strictly:
 /// every attribute of the category is required, with its type and range; any other attribute is refused.
 /// </summary>

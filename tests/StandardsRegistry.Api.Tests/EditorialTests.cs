@@ -31,6 +31,63 @@ public abstract class EditorialTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(0, body["versionCount"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// A designation names one standard: a second standard whose designation a reader takes for the first's — the same
+    /// text, another case, full-width digits, the other Unicode normalisation, other spaces, a zero-width or bidi
+    /// control character, a Cyrillic or Greek look-alike letter, another dash — is a 409 naming the standard that holds
+    /// it, and nothing is written (docs/design.md §1.1). Until 2026-12-07 each was a second standard beside the first.
+    /// </summary>
+    [Fact]
+    public async Task ASecondStandardWhoseDesignationReadsAsAnExistingOnesIsAConflictNamingIt()
+    {
+        await Created(await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-4172", designation = "STANAG 4172", category = "caliber", title = "5.56 mm" }));
+        await Created(await _editor.PostAsJsonAsync("/v1/standards", new { key = "aep-55", designation = "A\u00c9P-55", category = "caliber", title = "Essais" }));
+        string[] lookAlikes =
+        [
+            "STANAG 4172", "stanag 4172", "Stanag 4172", "STANAG \uff14\uff11\uff17\uff12", "\uff33\uff34\uff21\uff2e\uff21\uff27 4172",
+            "STANAG  4172", " STANAG 4172", "STANAG 4172 ", "STANAG\u00a04172", "STANAG\t4172", "STANAG 41\u200b72", "\u202eSTANAG 4172",
+            "\ufeffSTANAG 4172", "ST\u0410NAG 4172", "STAN\u0391G 4172",
+        ];
+        string[] aepLookAlikes = ["AE\u0301P-55", "a\u00e9p-55", "A\u00c9P\u201155", "A\u00c9P\u201355", "A\u00c9P\u221255"];
+        var n = 0;
+        foreach (var (designation, holder) in lookAlikes.Select(d => (d, "stanag-4172")).Concat(aepLookAlikes.Select(d => (d, "aep-55"))))
+        {
+            var response = await _editor.PostAsJsonAsync("/v1/standards", new { key = $"look-alike-{++n}", designation, category = "caliber", title = "Another" });
+            await ProblemAssertions.ProblemAsync(response, HttpStatusCode.Conflict, $"'{holder}'");
+        }
+
+        var list = await _editor.GetJsonAsync("/v1/standards?limit=100");
+        Assert.Equal(["aep-55", "stanag-4172"], list["items"]!.AsArray().Select(i => i!["key"]!.GetValue<string>()));
+        // Another number, or the same words and number spelt otherwise, is another designation.
+        await Created(await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-4173", designation = "STANAG 4173", category = "caliber", title = "Other" }));
+        await Created(await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-41-72", designation = "STANAG 41 72", category = "caliber", title = "Other" }));
+    }
+
+    /// <summary>
+    /// An editor who may not see the standard holding a designation learns that the designation is taken, as it learns
+    /// that a key is (SECURITY.md, key existence): one 409 body, naming no key, title, marking or edition of it.
+    /// </summary>
+    [Fact]
+    public async Task ADesignationHeldByAStandardHiddenFromTheEditorIsAConflictNamingNothingOfIt()
+    {
+        await _editor.CreateStandardAsync("stanag-9001");
+        await _editor.CreateDraftAsync("stanag-9001", classification: "NS", title: "Secret edition");
+        var restricted = _app.As(TestCaller.Editor("NR"));
+        Assert.Equal(HttpStatusCode.NotFound, (await restricted.GetAsync("/v1/standards/stanag-9001")).StatusCode);
+
+        var response = await restricted.PostAsJsonAsync("/v1/standards", new { key = "stanag-9001-bis", designation = "stanag-\uff19\uff10\uff10\uff11", category = "caliber", title = "Mine" });
+
+        var body = await ProblemAssertions.ProblemAsync(response, HttpStatusCode.Conflict);
+        var text = body.ToJsonString();
+        Assert.DoesNotContain("stanag-9001'", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret", text, StringComparison.Ordinal);
+        Assert.Equal("A standard with this designation, or one a reader would take for it, already exists.", body["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await _editor.GetAsync("/v1/standards/stanag-9001-bis")).StatusCode);
+    }
+
+    private static async Task Created(HttpResponseMessage response) =>
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+
     [Fact]
     public async Task DraftsGetConsecutiveEditionsAndPublishingSupersedesTheCurrentOne()
     {

@@ -89,7 +89,7 @@ public sealed class SampleCatalogue(EditorialStore editorial, ReleaseStore relea
         var standardErrors = new ValidationErrors();
         new CreateStandardRequest(standard.Key, standard.Designation, standard.Category, standard.Title).Validate(standardErrors);
         Check(standardErrors, standard.Key);
-        Check(await editorial.CreateStandardAsync(standard.Key, standard.Designation, standard.Category, standard.Title, SeederActor, now, ct));
+        Check(await editorial.CreateStandardAsync(EditorScope, standard.Key, standard.Designation, standard.Category, standard.Title, SeederActor, now, ct));
 
         for (var i = 0; i < standard.Versions.Count; i++)
         {

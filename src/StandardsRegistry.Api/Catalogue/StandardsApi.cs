@@ -58,7 +58,7 @@ public static class StandardsApi
     public static async Task<Results<Created<StandardDto>, ProblemHttpResult>> CreateStandard(
         CreateStandardRequest request, Caller caller, EditorialStore store, HttpContext http, CancellationToken ct)
     {
-        var result = await store.CreateStandardAsync(request.Key!, request.Designation!, request.Category!, request.Title!, caller.Actor, caller.Now, ct);
+        var result = await store.CreateStandardAsync(caller.Scope, request.Key!, request.Designation!, request.Category!, request.Title!, caller.Actor, caller.Now, ct);
         if (result.Succeeded)
         {
             http.Audit().Committed();
