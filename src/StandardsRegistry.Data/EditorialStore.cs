@@ -31,12 +31,10 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
             }
             var identity = Designations.Identity(designation);
-            if ((await w.Session.QueryAsync<HeldDesignation>(Sql.Designations(scope), Visibility.Bind(scope, now, null)))
-                .FirstOrDefault(h => Designations.Identity(h.Designation) == identity) is { } held)
+            if ((await w.Session.QueryAsync<HeldDesignation>(Sql.Designations)).FirstOrDefault(h => Designations.Identity(h.Designation) == identity) is { } held)
             {
-                return Result.Fail<string>(Outcome.Conflict, held.Seen != 0
-                    ? $"{DesignationTaken}: '{held.StandardKey}'."
-                    : $"{DesignationTaken}.");
+                var seen = await w.Session.ExecuteScalarAsync<int>(Sql.Seen(scope), Visibility.Bind(scope, now, new { key = held.StandardKey })) != 0;
+                return Result.Fail<string>(Outcome.Conflict, seen ? $"{DesignationTaken}: '{held.StandardKey}'." : $"{DesignationTaken}.");
             }
             await w.Session.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = w.At, by = by.Subject });
             return Result.Created(key);
@@ -181,15 +179,16 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         public string StandardKey { get; init; } = "";
 
         public string Designation { get; init; } = "";
-
-        public long Seen { get; init; }
     }
 
     internal static class Sql
     {
-        /// <summary>Every standard's designation, and whether the writer sees it.</summary>
-        public static string Designations(VisibilityScope scope) =>
-            $"SELECT s.standard_key AS StandardKey, s.designation AS Designation, CASE WHEN {Visibility.StandardExists(scope, "s")} THEN 1 ELSE 0 END AS Seen FROM standards s";
+        /// <summary>Every standard's key and designation.</summary>
+        public const string Designations = "SELECT s.standard_key AS StandardKey, s.designation AS Designation FROM standards s";
+
+        /// <summary>Whether the writer sees the standard <c>@key</c> (1) or not (0).</summary>
+        public static string Seen(VisibilityScope scope) =>
+            $"SELECT CASE WHEN {Visibility.StandardExists(scope, "s")} THEN 1 ELSE 0 END FROM standards s WHERE s.standard_key = @key";
 
         public const string CountStandards = "SELECT COUNT(*) FROM standards WHERE standard_key = @key";
 
@@ -234,7 +233,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         public static string StandardForWrite(VisibilityScope scope) => $"{CatalogueQueries.Sql.StandardId(scope)} AND {Visibility.WholeStandardCovered("s")}";
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [CountStandards, Designations(scope), InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
+            [CountStandards, Designations, Seen(scope), InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
              StandardForWrite(scope), CategoryForWrite(scope), .. Versions.Sql.All(scope), .. (dialect.SerialiseStandardCreation is { } serialise ? [serialise] : Array.Empty<string>())];
     }
 }

@@ -464,8 +464,10 @@ public sealed class RandomRequests(CatalogueModel model, IReadOnlyList<RouteShap
     }
 
     private static Gen<JsonObject?> StandardBody() =>
-        from key in Field(Gen.Choose(1000, 99999).Select(n => $"random-{n}"))
-        from designation in Field(Gen.Constant("RANDOM 1"))
+        from n in Gen.Choose(1000, 99999)
+        from key in Field(Gen.Constant($"random-{n}"))
+        // A designation of its own: two standards may not share one (docs/design.md §1.1).
+        from designation in Field(Gen.Constant($"RANDOM {n}"))
         from category in Field(Gen.Elements(Categories.All.ToArray()))
         from title in Field(Gen.Elements("A random standard", "Another"))
         from extra in Gen.Frequency((9, Gen.Constant<JsonNode?>(null)), (1, Gen.Constant<JsonNode?>(JsonValue.Create("x"))))
