@@ -231,7 +231,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         /// committed it and the answer been lost, so the writer's retry of those entries must first look whether that row
         /// is there, or write them twice.
         /// </summary>
-        private (long Sequence, string Hash, HashSet<AuditEntry> Entries)? _unsure;
+        private (long Sequence, string Hash, IReadOnlyList<AuditEntry> Entries)? _unsure;
 
         /// <summary>
         /// Entries of such batches found committed after all, left out of every retry until a batch is written: the
@@ -240,7 +240,8 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         private readonly HashSet<AuditEntry> _written = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>Whether <paramref name="entry"/> may already be in the log: in a batch whose commit was cut off, or found there.</summary>
-        public bool MayHaveWritten(AuditEntry entry) => _written.Contains(entry) || _unsure?.Entries.Contains(entry) == true;
+        public bool MayHaveWritten(AuditEntry entry) =>
+            _written.Contains(entry) || _unsure is { } unsure && unsure.Entries.Any(e => ReferenceEquals(e, entry));
 
         /// <summary>
         /// PostgreSQL: appends the batch in one round trip — a single statement, so a transaction of its own — chained on
@@ -277,14 +278,15 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             return true;
         }
 
-        private static (long, string, HashSet<AuditEntry>) Unsure(List<Row> chained, IReadOnlyList<AuditEntry> entries) =>
-            (chained[^1].Sequence, chained[^1].Hash, new HashSet<AuditEntry>(entries, ReferenceEqualityComparer.Instance));
+        /// <summary>The batch about to commit, as it is (nothing copied: this is every batch's path, and only a cut-off commit reads it).</summary>
+        private static (long, string, IReadOnlyList<AuditEntry>) Unsure(List<Row> chained, IReadOnlyList<AuditEntry> entries) =>
+            (chained[^1].Sequence, chained[^1].Hash, entries);
 
         /// <summary>
         /// <paramref name="entries"/> less those of the batch whose commit was cut off, if it was committed after all (its
         /// last row is in the log as it was chained: the hash covers the entry and all before it).
         /// </summary>
-        private List<AuditEntry> NotYetWritten(System.Data.Common.DbConnection connection, IReadOnlyList<AuditEntry> entries)
+        private IReadOnlyList<AuditEntry> NotYetWritten(System.Data.Common.DbConnection connection, IReadOnlyList<AuditEntry> entries)
         {
             if (_unsure is { } unsure)
             {
@@ -296,7 +298,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 }
                 _unsure = null;
             }
-            return [.. entries.Where(e => !_written.Contains(e))];
+            return _written.Count == 0 ? entries : [.. entries.Where(e => !_written.Contains(e))];
         }
 
         public void Append(IReadOnlyList<AuditEntry> entries)
