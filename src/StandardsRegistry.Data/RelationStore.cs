@@ -123,8 +123,9 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
                 return Result.Fail<bool>(Outcome.NotFound);
             }
             w.Names(detail: standard.Category);
-            // A cancelled standard is no one's to prefer. The writer covers every edition (Writable), so this says nothing hidden.
-            if (await w.Session.ExecuteScalarAsync<string?>(Sql.Cancelled, new { id = standard.Id }) is not null)
+            // A standard in force for no reader is no one's to prefer: a mark on it would read as if not made (Latest). The
+            // writer covers every edition (Writable), so in force for it means in force at all, and this says nothing hidden.
+            if (await w.Session.ExecuteScalarAsync<int?>(Sql.NotInForce(scope), Visibility.Bind(scope, w.Now, new { id = standard.Id })) is not null)
             {
                 return Result.Fail<bool>(Outcome.Conflict, "Every edition of the standard is withdrawn: a withdrawn standard is not marked preferred.");
             }
@@ -263,12 +264,9 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string DeleteEquivalent = "DELETE FROM equivalents WHERE standard_id = @id AND source = @source AND identifier = @identifier";
 
-        /// <summary>A row when standard <c>@id</c> has editions and every one of them is withdrawn.</summary>
-        public const string Cancelled = """
-            SELECT 'withdrawn' FROM standards s WHERE s.id = @id
-              AND EXISTS (SELECT 1 FROM versions v WHERE v.standard_id = s.id)
-              AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.standard_id = s.id AND v.status <> 'withdrawn')
-            """;
+        /// <summary>A row when standard <c>@id</c> is not in force for the caller (<see cref="Visibility.StandardInForce"/>).</summary>
+        public static string NotInForce(VisibilityScope scope) =>
+            $"SELECT 1 FROM standards s WHERE s.id = @id AND NOT {Visibility.StandardInForce(scope, "s")}";
 
         public const string InsertMark = """
             INSERT INTO preferred_marks (category, standard_id, kind, rationale, marked_at, marked_by) VALUES (@Category, @id, 'mark', @rationale, @at, @by)
@@ -332,9 +330,9 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {dialect.Limit("1")}
             """;
 
-        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), WritableEnds(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), WritableEnds(scope), NotInForce(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
 
         public static IEnumerable<string> All() =>
-            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, Cancelled, InsertMark, InsertUnmark, Equivalents];
+            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, InsertMark, InsertUnmark, Equivalents];
     }
 }
