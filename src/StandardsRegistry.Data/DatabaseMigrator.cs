@@ -80,9 +80,6 @@ public sealed class DatabaseMigrator(Db db, ILogger<DatabaseMigrator> logger)
         $"The database was migrated by a newer version of the Standards Registry: its journal (schemaversions) lists "
         + $"{string.Join(", ", unknown)}, which this version does not have.";
 
-    /// <summary>True when every script has been applied, and none this build does not ship (<see cref="SchemaProblem"/>).</summary>
-    public bool IsUpToDate() => SchemaProblem() is null;
-
     /// <summary>
     /// Why this build may not serve on the database as it is now, or null: scripts still to apply, or a journal that
     /// lists scripts of a newer version. <see cref="Migrate"/> refuses the latter at start; the readiness probe asks

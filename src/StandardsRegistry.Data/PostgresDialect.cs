@@ -82,6 +82,9 @@ internal sealed class PostgresDialect : SqlDialect
     /// <summary>The key of the advisory lock migrations run under (any constant the registry alone uses).</summary>
     private const long MigrationLockKey = 0x5354_414E_4147_0001;
 
+    /// <summary>The key of the advisory lock standards are created under, one at a time (<see cref="SerialiseStandardCreation"/>).</summary>
+    private const long StandardCreationLockKey = 0x5354_414E_4147_0002;
+
     /// <summary>
     /// A transaction-level advisory lock, in a transaction held open on a connection of its own outside the pool: DbUp
     /// keeps no lock, so two instances starting together both read the journal, both ran a missing script, and the
@@ -125,12 +128,12 @@ internal sealed class PostgresDialect : SqlDialect
     public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 
+    /// <summary>A transaction-level advisory lock (<see cref="StandardCreationLockKey"/>); the commit releases it.</summary>
+    public override string? SerialiseStandardCreation { get; } = $"SELECT pg_advisory_xact_lock({StandardCreationLockKey})";
+
     /// <summary>
     /// ICU's root-locale rules, whatever the database's own locale (a <c>C</c>-locale database folds ASCII only):
     /// PostgreSQL built with ICU, as every major distribution's is, has the <c>und-x-icu</c> collation.
     /// </summary>
-    /// <summary>A transaction-level advisory lock of a key the registry uses for nothing else; the commit releases it.</summary>
-    public override string? SerialiseStandardCreation => "SELECT pg_advisory_xact_lock(6003110529604599811)";
-
     public override string FoldCase(string expression) => $"LOWER({expression} COLLATE \"und-x-icu\")";
 }
