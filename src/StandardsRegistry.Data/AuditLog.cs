@@ -577,7 +577,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 return new(false, 0, head.Sequence, head.Sequence + 1, EndsBefore(head.Sequence, $"the checkpoint at entry {latest.Sequence}"), latest.Sequence, head.Sequence);
             }
             var entry = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<AuditRow>(Sql.Entry, new { sequence = latest.Sequence }), ct);
-            if (entry is null || entry.Hash != latest.EntryHash || HashOf(entry.Sequence, ToEntry(entry), entry.PreviousHash) != entry.Hash)
+            if (entry is null || entry.Hash != latest.EntryHash || !HashMatches(entry, entry.PreviousHash))
             {
                 return new(false, 0, head.Sequence, latest.Sequence,
                     $"Entry {latest.Sequence} is not the entry the checkpoint at it verified: it was changed or removed.", latest.Sequence, latest.Sequence);
@@ -691,7 +691,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 {
                     return Broken(row.Sequence, $"Entry {row.Sequence} does not chain from the entry before it.");
                 }
-                if (!string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal))
+                if (!HashMatches(row, previous))
                 {
                     return Broken(row.Sequence, $"Entry {row.Sequence} does not match its hash: its content was changed.");
                 }
@@ -777,6 +777,15 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         Field(content, at.ToString(CultureInfo.InvariantCulture));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content.ToString())));
     }
+
+    /// <summary>
+    /// Whether the stored entry matches its hash, chained on <paramref name="previous"/>. An edition no entry can have (one
+    /// past 32 bits, which only SQLite's columns hold, so only tampering writes) matches none: it is not cast to fit,
+    /// which failed the walk (500), or wrapped onto an edition whose hash the forged entry could then keep.
+    /// </summary>
+    private static bool HashMatches(AuditRow row, string previous) =>
+        row.Edition is null or (>= int.MinValue and <= int.MaxValue)
+        && string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal);
 
     private static AuditEntry ToEntry(AuditRow row) => new(
         row.At, row.Action, row.Status, row.Subject, row.Community, row.Roles, row.StandardKey, checked((int?)row.Edition),

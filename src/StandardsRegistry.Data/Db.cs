@@ -331,6 +331,8 @@ public enum Outcome
     Conflict,
     PreconditionFailed,
     Unprocessable,
+    /// <summary>A request whose terms are refused only once they are compared with what is stored (answered 400, naming the field).</summary>
+    Invalid,
 }
 
 /// <summary>What a write did; <see cref="Problem"/> says why when it did nothing.</summary>

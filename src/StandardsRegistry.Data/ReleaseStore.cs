@@ -14,7 +14,9 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
     /// within the audience's ceiling as the <c>audiences</c> table says in the write's transaction.
     /// Repeating a release is answered with the existing record (a release "now" repeats one already in effect; a
     /// future release one with the same time; either with the same reason); other terms while a release is active are a
-    /// conflict (revoke first).
+    /// conflict (revoke first). A time further in the past than the clock skew (<see cref="Limits.ClockSkew"/>) only repeats
+    /// a release on record with the same terms (a client retrying after a lost answer, once the time it asked has passed);
+    /// otherwise it is a backdated release, refused as <see cref="Outcome.Invalid"/>.
     /// </summary>
     public Task<Result<ReleaseRow>> ReleaseAsync(VisibilityScope scope, string key, int edition, Audience audience, string reason, DateTimeOffset? effectiveFrom, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.VersionAsync(AuditActions.ReleaseGrant, by, now, scope, key, edition, async (w, version) =>
@@ -33,15 +35,23 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
             // Kept in milliseconds: a future time at the first millisecond not before it, so a release never takes effect
             // early (cut down, a time asked for T + 0.5 ms took effect at T).
             var effective = effectiveFrom is { } requested && requested > now ? MillisecondNotBefore(requested) : now.ToUnixTimeMilliseconds();
+            var backdated = effectiveFrom is { } asked && asked < now - Limits.ClockSkew;
             var active = await w.Session.QuerySingleOrDefaultAsync<ReleaseRow>(Sql.Active, new { version.Id, audience = audience.Code });
             if (active is not null)
             {
                 // The reason is a term too: answered the record with another reason, a client believed its own was on record.
-                var same = (effective == w.At ? active.EffectiveFrom <= w.At : active.EffectiveFrom == effective) && active.Reason == reason;
+                var same = (backdated ? Repeats(active, effectiveFrom!.Value)
+                    : effective == w.At ? active.EffectiveFrom <= w.At : active.EffectiveFrom == effective) && active.Reason == reason;
                 return same
                     ? Result.Done(active)
+                    : backdated ? Result.Fail<ReleaseRow>(Outcome.Invalid, Backdated)
                     : Result.Fail<ReleaseRow>(Outcome.Conflict,
                         $"Edition {edition} already has an active release to {audience.Code} effective from {DateTimeOffset.FromUnixTimeMilliseconds(active.EffectiveFrom):O}, for its own reason; revoke it before releasing on other terms.");
+            }
+
+            if (backdated)
+            {
+                return Result.Fail<ReleaseRow>(Outcome.Invalid, Backdated);
             }
 
             var row = new ReleaseRow
@@ -97,6 +107,20 @@ public sealed class ReleaseStore(Db db, RegistryWrites writes)
             versionId = version.Id, standardId = version.StandardId, row.Audience, row.Reason, row.EffectiveFrom, row.ReleasedAt, row.ReleasedBy, row.RevokedAt, row.RevokedBy, row.RevocationReason, announcedAt,
         }));
     }
+
+    /// <summary>Why a release from a time past the clock skew that repeats none on record is refused.</summary>
+    public const string Backdated = "'effectiveFrom' must not be in the past: releases are not backdated.";
+
+    /// <summary>
+    /// Whether a request for <paramref name="asked"/>, made when <paramref name="active"/> was recorded, would have made it:
+    /// a time then in the future is kept as its first whole millisecond; a time then past (by at most the clock skew)
+    /// made the release take effect when it was recorded.
+    /// </summary>
+    private static bool Repeats(ReleaseRow active, DateTimeOffset asked) =>
+        active.EffectiveFrom == MillisecondNotBefore(asked)
+        || (active.EffectiveFrom == active.ReleasedAt
+            && asked < DateTimeOffset.FromUnixTimeMilliseconds(active.ReleasedAt + 1)
+            && asked >= DateTimeOffset.FromUnixTimeMilliseconds(active.ReleasedAt) - Limits.ClockSkew);
 
     /// <summary>The first whole millisecond (Unix) at or after <paramref name="time"/>.</summary>
     private static long MillisecondNotBefore(DateTimeOffset time)

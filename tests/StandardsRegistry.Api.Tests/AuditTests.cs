@@ -787,6 +787,30 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A field edited to a value its type cannot hold, as only tampering writes: a time past year 9999, an edition past
+    /// 2^31 (SQLite's integer columns hold 64 bits; the servers' edition column does not take it). Until 2026-12-08 the
+    /// admin's GET /v1/audit answered 500 on every page holding the entry, so the trail could not be read past it.
+    /// </summary>
+    [Fact]
+    public async Task AFieldEditedOutOfItsRangeLeavesTheTrailReadableAndIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+        var sqlite = provider == TestProvider.Sqlite;
+
+        Assert.Equal(1, await ExecuteAsync(sqlite ? "UPDATE audit_log SET at = 253402300800000, edition = 2147483648 WHERE sequence = 3" : "UPDATE audit_log SET at = 253402300800000 WHERE sequence = 3"));
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET at = -62135596800001 WHERE sequence = 4"));
+
+        var page = await _admin.GetAsync("/v1/audit?limit=100");
+        await RegistryClient.Expect(page, HttpStatusCode.OK);
+        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Equal([3L, 4L], entries.Where(e => (long)e["sequence"]! is 3 or 4).Select(e => (long)e["sequence"]!));
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task EditingAnEntryAndRecomputingItsHashIsDetectedAtTheNextEntry()
     {

@@ -411,6 +411,33 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RepeatingTheSameFutureReleaseLongAfterItTookEffectAnswersOkWithTheSameRecord()
+    {
+        // A client whose answer was lost retries the same body later: its time is past by then, by more than the clock
+        // skew. Until 2026-12-08 the retry was refused as backdated (400), though the release it asked for was on record.
+        var edition = await PublishedAsync();
+        var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
+        var from = _app.Clock.GetUtcNow().AddMinutes(10);
+        var first = await _authority.PutAsJsonAsync(url, new { reason = "From ten minutes on.", effectiveFrom = from });
+        await RegistryClient.Expect(first, HttpStatusCode.Created);
+
+        _app.Clock.Advance(TimeSpan.FromMinutes(10) + Limits.ClockSkew + TimeSpan.FromSeconds(1));
+        var retry = await _authority.PutAsJsonAsync(url, new { reason = "From ten minutes on.", effectiveFrom = from });
+
+        await RegistryClient.Expect(retry, HttpStatusCode.OK);
+        var record = await retry.JsonAsync();
+        Assert.Equal("active", record["state"]!.GetValue<string>());
+        Assert.Equal((await first.JsonAsync())["effectiveFrom"]!.GetValue<DateTimeOffset>(), record["effectiveFrom"]!.GetValue<DateTimeOffset>());
+        Assert.Single(await HistoryAsync(edition));
+
+        // Only the same terms repeat it: another past time, or another reason, is a backdated release, refused by name.
+        await ErrorsAsync(await _authority.PutAsJsonAsync(url, new { reason = "From ten minutes on.", effectiveFrom = from.AddSeconds(-1) }), "effectiveFrom");
+        await ErrorsAsync(await _authority.PutAsJsonAsync(url, new { reason = "Another reason.", effectiveFrom = from }), "effectiveFrom");
+        Assert.Single(await HistoryAsync(edition));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    [Fact]
     public async Task RepeatingAReleaseForAnotherReasonIsAConflictAndTheRecordKeepsItsReason()
     {
         // The reason is one of a release's terms. Until 2026-12-07 a repeat with another reason was answered 200 with the

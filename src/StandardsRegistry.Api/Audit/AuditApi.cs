@@ -240,9 +240,14 @@ public sealed record AuditEntryDto(
     string PreviousHash,
     string Hash)
 {
+    /// <summary>
+    /// The entry as stored, but for a time or an edition out of the range this answer's types hold (which only tampering
+    /// writes: the registry writes neither), shown clamped to the range's end rather than failing the page: the admin reads
+    /// the trail on past it, and verification reports the entry (its content no longer matches its hash).
+    /// </summary>
     public static AuditEntryDto From(AuditRow row) => new(
         row.Sequence,
-        DateTimeOffset.FromUnixTimeMilliseconds(row.At),
+        DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.At, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())),
         row.Action,
         row.Status,
         row.Subject,
@@ -250,7 +255,7 @@ public sealed record AuditEntryDto(
         row.Community,
         row.Roles.Length == 0 ? [] : row.Roles.Split(','),
         row.StandardKey,
-        checked((int?)row.Edition),
+        row.Edition is { } edition ? (int)Math.Clamp(edition, int.MinValue, int.MaxValue) : null,
         row.Classification is { } c ? ((Classification)c).ToString() : null,
         row.Detail,
         row.ClientAddress,

@@ -162,7 +162,12 @@ public sealed record ReleaseRequest(string? Reason, [property: System.Text.Json.
         errors.Required("reason", Reason, Limits.ReasonLength);
         if (EffectiveFrom is { } from && from < caller.Now - Limits.ClockSkew)
         {
-            errors.Add("effectiveFrom", "'effectiveFrom' must not be in the past: releases are not backdated.");
+            // A past time may still repeat a release on record with the same terms (a retry after a lost answer): the
+            // store decides that (ReleaseStore.ReleaseAsync). A request wrong otherwise repeats nothing: it hears of its time too.
+            if (!errors.IsEmpty)
+            {
+                errors.Add("effectiveFrom", ReleaseStore.Backdated);
+            }
         }
         else if (EffectiveFrom > LastWholeMillisecond)
         {

@@ -53,7 +53,7 @@ public static class ReleasesApi
         return rows is null ? Problems.NotFound() : TypedResults.Ok<IReadOnlyList<ReleaseDto>>(rows.Select(r => ReleaseDto.From(r, caller.Now)).ToList());
     }
 
-    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ProblemHttpResult>> Release(
+    public static async Task<Results<Created<ReleaseDto>, Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Release(
         string key, int edition, string audience, ReleaseRequest request, Caller caller, ReleaseStore store, AudienceCache audiences, HttpContext http, CancellationToken ct)
     {
         if (await audiences.FindAsync(audience, ct) is not { } target)
@@ -70,6 +70,7 @@ public static class ReleasesApi
         {
             Outcome.Created => TypedResults.Created($"/v1/standards/{key}/versions/{edition}/releases", ReleaseDto.From(result.Value!, caller.Now)),
             Outcome.Done => TypedResults.Ok(ReleaseDto.From(result.Value!, caller.Now)),
+            Outcome.Invalid => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effectiveFrom"] = [result.Problem!] }),
             _ => Problems.From(result),
         };
     }

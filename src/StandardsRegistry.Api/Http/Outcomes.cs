@@ -19,6 +19,7 @@ public static class Outcomes
         Outcome.Conflict => StatusCodes.Status409Conflict,
         Outcome.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         Outcome.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        Outcome.Invalid => StatusCodes.Status400BadRequest,
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 
