@@ -410,6 +410,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var requests = 0;
         var validRequests = 0;
+        var designationRequests = 0;
         await Parallel.ForEachAsync(principals, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
         {
             var client = _app.CreateClient();
@@ -513,11 +514,40 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     }
                     SameAsAbsent(route, valid, " with a valid body");
                 }
+
+                // Creating a standard has no target in its URL, so the valid bodies above never reach it: a designation is
+                // as global as a key, and its 409 must name the standard holding it only when the principal sees that
+                // standard. Its designation, as a reader would take it (WriteBodies.LookAlike), for the visible and the
+                // secret standard, from every principal allowed to create; the promised answer is computed from the
+                // visible one's, its key dropped where the principal may not see the holder. Nothing is created (the
+                // snapshot below).
+                if (route.Name == "CreateStandard" && Expected(route, who) is null)
+                {
+                    var collided = new Dictionary<string, Answer>();
+                    foreach (var held in new[] { Open, Secret })
+                    {
+                        var content = WriteBodies.Of(route.Name, new(Key: "collide-std", Designation: WriteBodies.LookAlike(held.ToUpperInvariant())));
+                        collided[held] = await AskAsync(route, Url(route, readTargets[0]), content, $" with {held}'s designation as a reader takes it, {content}");
+                        Interlocked.Increment(ref designationRequests);
+                    }
+                    var named = $"{DesignationTaken}: '{Open}'.";
+                    if (collided[Open].Status != HttpStatusCode.Conflict || !collided[Open].Body.Contains(named, StringComparison.Ordinal))
+                    {
+                        failures.Add($"{collided[Open].Where}: expected 409 naming the visible {Open}. {Cut(collided[Open].Body)}");
+                        continue;
+                    }
+                    var promised = Promised(collided[Open], CanSeeStandard(who, Secret) ? $"{DesignationTaken}: '{Secret}'." : $"{DesignationTaken}.");
+                    if (collided[Secret].Same != promised.Same)
+                    {
+                        failures.Add($"{collided[Secret].Where}: {(CanSeeStandard(who, Secret) ? "visible" : "hidden")} holder: expected {(int)promised.Status} {promised.Headers} {Cut(promised.Body)}. "
+                            + $"Got {collided[Secret].Headers} {Cut(collided[Secret].Body)}");
+                    }
+                }
             }
         });
 
         Assert.Equal(before, await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions"));
-        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
+        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
     }
 
@@ -565,6 +595,20 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         || (route.Name is "ReleaseResponse" or "RevokeResponseRelease" && who.Nation is not null and not "FRA")
             ? 403
             : null;
+
+    /// <summary>What creating a standard answers when a standard holds its designation (EditorialStore.CreateStandardAsync).</summary>
+    private const string DesignationTaken = "A standard with this designation, or one a reader would take for it, already exists";
+
+    /// <summary>
+    /// <paramref name="answer"/>, a conflict naming open-std, with <paramref name="detail"/> in its place: the answer
+    /// promised for the same create colliding with another holder (its Content-Length the new body's).
+    /// </summary>
+    private static Answer Promised(Answer answer, string detail)
+    {
+        var body = answer.Body.Replace($"{DesignationTaken}: '{Open}'.", detail, StringComparison.Ordinal);
+        var headers = System.Text.RegularExpressions.Regex.Replace(answer.Headers, @"Content-Length: \d+", $"Content-Length: {Encoding.UTF8.GetByteCount(body)}");
+        return answer with { Body = body, Headers = headers };
+    }
 
     /// <summary>An answer as the matrix compares it (<see cref="Same"/>), and where it came from, for failure messages.</summary>
     private sealed record Answer(HttpStatusCode Status, string Body, string Headers, string Where)

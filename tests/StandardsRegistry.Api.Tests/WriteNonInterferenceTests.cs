@@ -45,7 +45,11 @@ namespace StandardsRegistry.Api.Tests;
 /// (README "A writer must see the whole standard", docs/design.md §3): B adds hidden editions only to standards that
 /// already hold an edition above P's clearance in A, so both answer 404;
 /// (2) creating a key that exists hidden is 409 (README "Keys are global", docs/design.md §3, SECURITY.md Limits):
-/// P never creates a hidden key (it writes to, relates to and reads hidden keys, which must answer as absent);
+/// P never creates a hidden key (it writes to, relates to and reads hidden keys, which must answer as absent); and so is
+/// creating a standard whose designation a reader takes for a hidden standard's (docs/design.md §1.1), naming no key:
+/// every editor creates one (n-2, <see cref="WriteBodies.LookAlike"/> of an h-* designation), and B must answer exactly
+/// what A answers the same create with w-0's designation, the key dropped, A being sent that request instead, so neither
+/// writes (an editor creates with a visible standard's designation too, n-3, a 409 naming it in both);
 /// (3) a preview or publication against an audience while any table (of any audience: every table is a prior of every
 /// audit) is above P's clearance (or computed from targets above it) answers as targets above its clearance do
 /// (docs/disclosure.md "NATO only, by every route"): B must answer
@@ -82,7 +86,9 @@ namespace StandardsRegistry.Api.Tests;
 /// current code (the unscoped latest row: a writer speaking for FRA refused with POL's hidden row's marking, 422 for
 /// 404) — 2 (every-role/NR/FRA, editor/NR/FRA); and a new mutant, the relation write's target looked up by key alone,
 /// outside the writer's scope (<c>RelationStore.EndsAsync</c>: 201 relating to a hidden standard, 404 for an absent
-/// one) — 2 (editor/NU, editor/NR/FRA). By the hidden-state check alone, every answer alike: <c>ResponseStore</c>'s
+/// one) — 2 (editor/NU, editor/NR/FRA); <c>EditorialStore.CreateStandardAsync</c>'s designation conflict naming the holder's
+/// key whether or not the editor sees it, and one treating a hidden holder as none (201) — each 4 of 4 (every editor whose
+/// B hides standards), on SQLite and PostgreSQL for the first. By the hidden-state check alone, every answer alike: <c>ResponseStore</c>'s
 /// revocation without its <c>r.classification &lt;= @scopeLevel</c> (revoking a release both hold revoked B's hidden
 /// row's too) — 2 (release-authority/NC, release-authority/NU); <c>CapabilityTablesApi.PublishTable</c> without its
 /// above-clearance 403 (<c>PUT /v1/capability-tables/2025/INDUSTRY {"classification":"NR"}</c>, 201, a table its writer
@@ -164,7 +170,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         var random = new Random(writer.Seed);
         var shared = VisiblePlan(writer, random);
         var hidden = HiddenPlan(writer, random);
-        var run = new Run(writer, new Side(a), new Side(b));
+        var run = new Run(writer, new Side(a), new Side(b), _world.HiddenKeys);
         await run.SetUpAsync(shared, hidden);
 
         var routes = AppRoutes.Of(a.Services).Where(r => r.Method is not ("GET" or "HEAD")).ToList();
@@ -185,7 +191,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         output.WriteLine($"{provider}: {writer.Name}: {steps.Length} writes over {steps.Select(s => s.Route).Distinct().Count()} of {routes.Count} write routes "
             + $"({string.Join(", ", steps.GroupBy(s => s.Status.A).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"))}), {reads} reads, "
             + $"hidden: {hidden.Count} writes in B only ({string.Join(", ", hidden.GroupBy(h => h.Kind).Select(g => $"{g.Key} x{g.Count()}"))}); "
-            + $"exception (3) asserted {run.Substituted} times; {hiddenBefore.Count} hidden rows unchanged (read in {hiddenClock.ElapsedMilliseconds} ms); {clock.Elapsed.TotalSeconds:F1}s");
+            + $"exception (2) asserted {run.TakenDesignations} times, (3) {run.Substituted} times; {hiddenBefore.Count} hidden rows unchanged (read in {hiddenClock.ElapsedMilliseconds} ms); {clock.Elapsed.TotalSeconds:F1}s");
         Assert.True(run.Failures.Count == 0,
             $"[{provider}, {writer.Name}, seed {writer.Seed}] {run.Failures.Count} answers (or hidden rows) of B differ from A's (from before the writes):\n{string.Join("\n", run.Failures.Take(6))}");
         var untried = routes.Where(r => r.Policies.All(writer.Passes)).Select(RouteName).Except(steps.Select(s => s.Route)).ToList();
@@ -524,7 +530,15 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         }).ToArray();
         // Every route the writer's roles allow at least once, then more of them, and now and then one it is refused; in
         // a random order.
-        var required = perRoute.Where(r => r.Allowed).Select(r => r.Step).Aggregate(Gen.Constant(Array.Empty<Step>()),
+        // A create whose designation a reader takes for a standard's hidden from the writer (exception 2), and one for a
+        // standard it sees (a 409 naming it in both): fresh keys, so the designation decides.
+        var creates = routes.Where(r => RouteName(r) == "CreateStandard" && r.Policies.All(writer.Passes)).SelectMany(r =>
+            (_world.HiddenKeys.Count > 0 ? [("n-2", Pick([.. _world.HiddenKeys.Order(StringComparer.Ordinal)]))] : Array.Empty<(string, Gen<string>)>())
+            .Append(("n-3", Pick("w-0", "w-1", "w-2", "w-3")))
+            .Select(c => from held in c.Item2
+                         select new Step("CreateStandard", r.Method, r.Pattern, WriteBodies.Of("CreateStandard",
+                             new(Key: c.Item1, Category: "caliber", Designation: WriteBodies.LookAlike(held.ToUpperInvariant()))), null)));
+        var required = perRoute.Where(r => r.Allowed).Select(r => r.Step).Concat(creates).Aggregate(Gen.Constant(Array.Empty<Step>()),
             (gen, step) => from steps in gen from one in step select (Step[])[.. steps, one]);
         var more = Gen.ArrayOf(Gen.Frequency(perRoute.Select(r => (r.Allowed ? 6 : 1, r.Step))), Steps);
         return from first in required
@@ -662,7 +676,7 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
     }
 
     /// <summary>A run: the writer against A and B, the failures found.</summary>
-    private sealed class Run(Writer writer, Side a, Side b)
+    private sealed class Run(Writer writer, Side a, Side b, IReadOnlySet<string> hiddenKeys)
     {
         private readonly HttpClient _a = a.App.As(writer.Caller);
         private readonly HttpClient _b = b.App.As(writer.Caller);
@@ -674,6 +688,9 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
         public List<string> Failures { get; } = [];
 
         public int Substituted { get; private set; }
+
+        /// <summary>How many creates met a designation held by a hidden standard (exception 2, asserted).</summary>
+        public int TakenDesignations { get; private set; }
 
         public async Task SetUpAsync(List<SetupStep> shared, List<SetupStep> hidden)
         {
@@ -748,7 +765,10 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
                 (ifMatchA, ifMatchB) = (readA.ETag ?? "\"none\"", readB.ETag ?? "\"none\"");
             }
             var skipA = step.Method is "PUT" && step.Route == "PublishCapabilityTable" ? Substitute(step.Url) : null;
-            var (a1, b1) = await CompareAsync($"step {index}: {step}", step.Method, step.Url, step.Body, (ifMatchA, ifMatchB), skipA);
+            var (a1, b1) = step.Route == "CreateStandard" && HiddenHolder(step.Body) is not null
+                ? await CompareAsync($"step {index}: {step}", step.Method, step.Url, step.Body, null, null, bodyInA: DesignationOf(step.Body!, "W-0"),
+                    expectedOf: TakenByHidden)
+                : await CompareAsync($"step {index}: {step}", step.Method, step.Url, step.Body, (ifMatchA, ifMatchB), skipA);
             step.Status = (a1.Status, b1.Status);
             if (step.Route == "CreateSubscription")
             {
@@ -763,12 +783,55 @@ public abstract class WriteNonInterferenceTests(TestProvider provider, ITestOutp
             }
         }
 
-        /// <summary>Sends the request to both (A the substitute, when exception 3 applies) and records any difference.</summary>
-        private async Task<(Answer A, Answer B)> CompareAsync(string what, string method, string url, string? body, (string?, string?)? ifMatch, string? substitute, string? urlInB = null)
+        /// <summary>
+        /// Exception (2), for designations: the hidden standard of B whose designation a reader would take for the one
+        /// <paramref name="body"/> creates, or null.
+        /// </summary>
+        private string? HiddenHolder(string? body) =>
+            body is not null && JsonNode.Parse(body)?["designation"]?.GetValue<string>() is { } designation
+                ? hiddenKeys.FirstOrDefault(key => StandardsRegistry.Domain.Designations.Identity(key.ToUpperInvariant()) == StandardsRegistry.Domain.Designations.Identity(designation))
+                : null;
+
+        private static string DesignationOf(string body, string designation)
         {
-            var inA = DelegateFeed(url, await a.SendAsync(_a, method, substitute ?? url, body, ifMatch?.Item1));
+            var json = JsonNode.Parse(body)!;
+            json["designation"] = designation;
+            return json.ToJsonString();
+        }
+
+        /// <summary>
+        /// What B must answer a create whose designation a standard hidden from the writer holds, from what A answers the
+        /// same create with the designation of w-0, which the writer sees: the same conflict, naming no standard.
+        /// </summary>
+        private static Answer TakenByHidden(Answer inA)
+        {
+            const string Taken = "A standard with this designation, or one a reader would take for it, already exists";
+            Assert.True(inA.Status == 409 && inA.RawBody.Contains($"{Taken}: 'w-0'.", StringComparison.Ordinal), $"A create with w-0's designation answered {inA.Describe()}");
+            string Unnamed(string text) => text.Replace($"{Taken}: 'w-0'.", $"{Taken}.", StringComparison.Ordinal);
+            var raw = Unnamed(inA.RawBody);
+            return inA with
+            {
+                RawBody = raw,
+                Body = Unnamed(inA.Body),
+                Headers = Regex.Replace(inA.Headers, @"Content-Length: \d+", $"Content-Length: {Encoding.UTF8.GetByteCount(raw)}"),
+            };
+        }
+
+        /// <summary>
+        /// Sends the request to both (A the substitute, when exception 3 applies, or another body, when exception 2 does:
+        /// then <paramref name="expectedOf"/> makes B's expected answer of A's) and records any difference.
+        /// </summary>
+        private async Task<(Answer A, Answer B)> CompareAsync(string what, string method, string url, string? body, (string?, string?)? ifMatch, string? substitute, string? urlInB = null,
+            string? bodyInA = null, Func<Answer, Answer>? expectedOf = null)
+        {
+            var inA = DelegateFeed(url, await a.SendAsync(_a, method, substitute ?? url, bodyInA ?? body, ifMatch?.Item1));
             var inB = DelegateFeed(url, await b.SendAsync(_b, method, urlInB ?? url, body, ifMatch?.Item2));
-            var expected = inA;
+            var expected = expectedOf?.Invoke(inA) ?? inA;
+            if (bodyInA is not null)
+            {
+                TakenDesignations++;
+                what += $" (A asked with {bodyInA}, exception 2)";
+            }
             if (substitute is not null)
             {
                 Substituted++;

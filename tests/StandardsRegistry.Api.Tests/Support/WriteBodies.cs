@@ -21,7 +21,8 @@ public static class WriteBodies
         string Key = "n-0",
         int Content = 0,
         long Quantity = 1000,
-        string Audience = "PUBLIC");
+        string Audience = "PUBLIC",
+        string? Designation = null);
 
     /// <summary>A national response's three kinds of content: the response and, for a reservation, its text.</summary>
     public static readonly (string Response, string? Reservation)[] Contents =
@@ -32,13 +33,27 @@ public static class WriteBodies
         ? new { response = Contents[content].Response, reservation, classification }
         : new { response = Contents[content].Response, classification };
 
+    /// <summary>
+    /// A designation a reader takes for <paramref name="designation"/> (ASCII letters, digits and hyphens) although no
+    /// character of it is the same: <c>Designations.Identity</c> folds the two to one (docs/design.md §1.1). Lower case,
+    /// each digit and every other letter in its full-width form, each hyphen another dash, within a no-break and an
+    /// ideographic space: what a create must meet as the existing standard's, hidden or not.
+    /// </summary>
+    public static string LookAlike(string designation) =>
+        "\u00A0" + string.Concat(designation.ToLowerInvariant().Select((c, i) => c switch
+        {
+            '-' => '\u2010',
+            _ when char.IsAsciiDigit(c) || (char.IsAsciiLetter(c) && i % 2 == 0) => (char)(c + 0xFEE0),
+            _ => c,
+        })) + "\u3000";
+
     /// <summary>The JSON of a valid body for <paramref name="route"/> (an endpoint name), or null for a route that takes none.</summary>
     public static string? Of(string route, Choice? choice = null)
     {
         var c = choice ?? new Choice();
         return route switch
         {
-            "CreateStandard" => Json(new { key = c.Key, designation = c.Key.ToUpperInvariant(), category = c.Category, title = $"Title of {c.Key}" }),
+            "CreateStandard" => Json(new { key = c.Key, designation = c.Designation ?? c.Key.ToUpperInvariant(), category = c.Category, title = $"Title of {c.Key}" }),
             "CreateDraft" or "UpdateDraft" => Json(new { title = c.Title, summary = "A summary.", body = "The body.", classification = c.Classification, attributes = RegistryClient.AttributesFor(c.Category) }),
             "PublishVersion" or "AddRelation" or "RemoveRelation" or "AddEquivalent" or "RemoveEquivalent" or "UnmarkPreferred"
                 or "RevokeRelease" or "RevokeResponseRelease" or "RevokeCapabilityTable"
