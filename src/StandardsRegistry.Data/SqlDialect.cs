@@ -125,13 +125,6 @@ public abstract class SqlDialect
     public virtual string ExactlyEquals(string column, string parameter) => $"{column} = {parameter}";
 
     /// <summary>
-    /// A statement that makes the creations of standards one after another until the write's transaction ends, so each
-    /// compares its designation with every committed one (docs/design.md §1.1); null where writes are one at a time
-    /// already (SQLite's single writer).
-    /// </summary>
-    public virtual string? SerialiseStandardCreation => null;
-
-    /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
     /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
     /// SQL Server's <c>LOWER</c> on nvarchar does that already.
