@@ -19,24 +19,26 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
     /// <paramref name="scope"/> sees it, and nothing of it otherwise (the designation being taken is all the editor learns,
     /// as of a key).
     /// </summary>
+    /// <remarks>
+    /// The identity is stored with the standard and unique by index (db/*/0032, 0033), so the one holder is found by
+    /// that index, and two creations at once of one key or identity cannot both commit: the later one's INSERT fails on
+    /// the index, and the write path runs it again (a unique violation is retried), which then finds the holder and
+    /// answers as above. No lock is needed, and creations of different designations go on side by side.
+    /// </remarks>
     public Task<Result<string>> CreateStandardAsync(VisibilityScope scope, string key, string designation, string category, string title, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.StandardCreate, by, now, key, async w =>
         {
-            if (db.Dialect.SerialiseStandardCreation is { } serialise)
-            {
-                await w.Session.ExecuteAsync(serialise);
-            }
             if (await w.Session.ExecuteScalarAsync<int>(Sql.CountStandards, new { key }) > 0)
             {
                 return Result.Fail<string>(Outcome.Conflict, $"A standard with key '{key}' already exists.");
             }
             var identity = Designations.Identity(designation);
-            if ((await w.Session.QueryAsync<HeldDesignation>(Sql.Designations)).FirstOrDefault(h => Designations.Identity(h.Designation) == identity) is { } held)
+            if (await w.Session.QuerySingleOrDefaultAsync<string?>(Sql.DesignationHolder, new { identity }) is { } holder)
             {
-                var seen = await w.Session.ExecuteScalarAsync<int>(Sql.Seen(scope), Visibility.Bind(scope, now, new { key = held.StandardKey })) != 0;
-                return Result.Fail<string>(Outcome.Conflict, seen ? $"{DesignationTaken}: '{held.StandardKey}'." : $"{DesignationTaken}.");
+                var seen = await w.Session.ExecuteScalarAsync<int>(Sql.Seen(scope), Visibility.Bind(scope, now, new { key = holder })) != 0;
+                return Result.Fail<string>(Outcome.Conflict, seen ? $"{DesignationTaken}: '{holder}'." : $"{DesignationTaken}.");
             }
-            await w.Session.ExecuteAsync(Sql.InsertStandard, new { key, designation, category, title, now = w.At, by = by.Subject });
+            await w.Session.ExecuteAsync(Sql.InsertStandard, new { key, designation, identity, category, title, now = w.At, by = by.Subject });
             return Result.Created(key);
         }, ct);
 
@@ -174,17 +176,10 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
 
     private const string DesignationTaken = "A standard with this designation, or one a reader would take for it, already exists";
 
-    private sealed class HeldDesignation
-    {
-        public string StandardKey { get; init; } = "";
-
-        public string Designation { get; init; } = "";
-    }
-
     internal static class Sql
     {
-        /// <summary>Every standard's key and designation.</summary>
-        public const string Designations = "SELECT s.standard_key AS StandardKey, s.designation AS Designation FROM standards s";
+        /// <summary>The key of the standard holding the designation identity <c>@identity</c>, if any (its unique index).</summary>
+        public const string DesignationHolder = "SELECT s.standard_key FROM standards s WHERE s.designation_identity = @identity";
 
         /// <summary>Whether the writer sees the standard <c>@key</c> (1) or not (0).</summary>
         public static string Seen(VisibilityScope scope) =>
@@ -193,7 +188,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         public const string CountStandards = "SELECT COUNT(*) FROM standards WHERE standard_key = @key";
 
         public const string InsertStandard =
-            "INSERT INTO standards (standard_key, designation, category, title, created_at, created_by) VALUES (@key, @designation, @category, @title, @now, @by)";
+            "INSERT INTO standards (standard_key, designation, designation_identity, category, title, created_at, created_by) VALUES (@key, @designation, @identity, @category, @title, @now, @by)";
 
         public static string InsertDraft(SqlDialect dialect) => dialect.InsertReturning(
             "versions",
@@ -233,7 +228,7 @@ public sealed class EditorialStore(Db db, RegistryWrites writes)
         public static string StandardForWrite(VisibilityScope scope) => $"{CatalogueQueries.Sql.StandardId(scope)} AND {Visibility.WholeStandardCovered("s")}";
 
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) =>
-            [CountStandards, Designations, Seen(scope), InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
-             StandardForWrite(scope), CategoryForWrite(scope), .. Versions.Sql.All(scope), .. (dialect.SerialiseStandardCreation is { } serialise ? [serialise] : Array.Empty<string>())];
+            [CountStandards, DesignationHolder, Seen(scope), InsertStandard, InsertDraft(dialect), VersionId, UpdateDraft, CountLaterPublished, SupersedeCurrent, Publish, Withdraw,
+             StandardForWrite(scope), CategoryForWrite(scope), .. Versions.Sql.All(scope)];
     }
 }

@@ -82,9 +82,6 @@ internal sealed class PostgresDialect : SqlDialect
     /// <summary>The key of the advisory lock migrations run under (any constant the registry alone uses).</summary>
     private const long MigrationLockKey = 0x5354_414E_4147_0001;
 
-    /// <summary>The key of the advisory lock standards are created under, one at a time (<see cref="SerialiseStandardCreation"/>).</summary>
-    private const long StandardCreationLockKey = 0x5354_414E_4147_0002;
-
     /// <summary>
     /// A transaction-level advisory lock, in a transaction held open on a connection of its own outside the pool: DbUp
     /// keeps no lock, so two instances starting together both read the journal, both ran a missing script, and the
@@ -127,9 +124,6 @@ internal sealed class PostgresDialect : SqlDialect
     /// <summary>REPEATABLE READ is PostgreSQL's snapshot isolation; readers never block writers.</summary>
     public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-
-    /// <summary>A transaction-level advisory lock (<see cref="StandardCreationLockKey"/>); the commit releases it.</summary>
-    public override string? SerialiseStandardCreation { get; } = $"SELECT pg_advisory_xact_lock({StandardCreationLockKey})";
 
     /// <summary>
     /// ICU's root-locale rules, whatever the database's own locale (a <c>C</c>-locale database folds ASCII only):

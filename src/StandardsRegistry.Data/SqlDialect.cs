@@ -125,13 +125,6 @@ public abstract class SqlDialect
     public virtual string ExactlyEquals(string column, string parameter) => $"{column} = {parameter}";
 
     /// <summary>
-    /// A statement that makes the creations of standards one after another until the write's transaction ends, so each
-    /// compares its designation with every committed one (docs/design.md §1.1); null where writes are one at a time
-    /// already (SQLite's single writer).
-    /// </summary>
-    public virtual string? SerialiseStandardCreation => null;
-
-    /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
     /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
     /// SQL Server's <c>LOWER</c> on nvarchar does that already.
@@ -171,15 +164,20 @@ public abstract class SqlDialect
 
     /// <summary>
     /// The provider's scripts (db/&lt;provider&gt;/, embedded), journaled, one transaction per script. A script whose first
-    /// line is <c>-- when: SELECT …</c> runs only where that query answers non-zero (<see cref="GuardedScript"/>).
+    /// line is <c>-- when: SELECT …</c> runs only where that query answers non-zero (<see cref="GuardedScript"/>); a script
+    /// that needs C# first is run by it (<see cref="CodeSteps"/>).
     /// </summary>
     internal UpgradeEngine MigrationEngine(string connectionString, DbUp.Engine.Output.IUpgradeLog log, params SqlScript[] extra)
     {
         var builder = Migrations(connectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, name => IsScript(name) && !GuardedScript.All.ContainsKey(name));
+            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, name => IsScript(name) && !GuardedScript.All.ContainsKey(name) && !IsCodeStep(name));
         foreach (var (name, guarded) in GuardedScript.All.Where(g => IsScript(g.Key)))
         {
             builder.WithScript(name, guarded);
+        }
+        foreach (var (name, step) in CodeSteps(log))
+        {
+            builder.WithScript(name, step);
         }
         return builder
             .WithScripts(extra)
@@ -189,6 +187,22 @@ public abstract class SqlDialect
     }
 
     internal bool IsScript(string resourceName) => resourceName.StartsWith($"db.{Name}/", StringComparison.Ordinal);
+
+    /// <summary>A script run by C# that works before it (<see cref="CodeSteps"/>), not as it stands.</summary>
+    internal bool IsCodeStep(string resourceName) => resourceName == $"db.{Name}/{DesignationIdentities.Script}";
+
+    /// <summary>
+    /// The provider's scripts that need C# to prepare what they run on, by resource name: 0033 needs each designation's
+    /// identity, which only <see cref="StandardsRegistry.Domain.Designations.Identity"/> computes (<see cref="DesignationIdentities"/>).
+    /// </summary>
+    internal IEnumerable<(string Name, IScript Step)> CodeSteps(DbUp.Engine.Output.IUpgradeLog log)
+    {
+        var name = $"db.{Name}/{DesignationIdentities.Script}";
+        using var stream = typeof(SqlDialect).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The migration script {name} is not in the assembly.");
+        using var reader = new StreamReader(stream);
+        yield return (name, new DesignationIdentities(reader.ReadToEnd(), log));
+    }
 }
 
 /// <summary>A source of connections (for reads, streams or write transactions), and what to dispose with the <see cref="Db"/> that uses it.</summary>

@@ -43,10 +43,6 @@ internal sealed class SqlServerDialect : SqlDialect
     public override string ExactlyEquals(string column, string parameter) =>
         $"{column} = {parameter} AND {column} = {parameter} COLLATE Latin1_General_100_BIN2 AND DATALENGTH({column}) = DATALENGTH({parameter})";
 
-    /// <summary>An application lock owned by the write's transaction; the commit releases it.</summary>
-    public override string? SerialiseStandardCreation =>
-        "EXEC sp_getapplock @Resource = N'registry.standard-creation', @LockMode = N'Exclusive', @LockOwner = N'Transaction'";
-
     public override bool IsTransient(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number))
         || IsPoolExhausted(exception);

@@ -85,6 +85,38 @@ public abstract class EditorialTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _editor.GetAsync("/v1/standards/stanag-9001-bis")).StatusCode);
     }
 
+    /// <summary>
+    /// A designation's identity is unique in the database (db/*/0033), not by a lock every creation takes: a creation
+    /// racing another writer's of a look-alike designation, not yet committed, waits on the index, fails on it once the
+    /// other commits, and is run again, which finds the holder and answers as for any taken designation — a 409 naming
+    /// it (never a 500, never a second standard). The other writer here is a session of the test's own, which goes
+    /// through no lock of the service's.
+    /// </summary>
+    [Fact]
+    public async Task ACreationRacingAnotherOfALookAlikeDesignationIsAConflictNamingTheOther()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "two writers at once: PostgreSQL is the server database the suite runs here");
+        var ct = TestContext.Current.CancellationToken;
+        await using var other = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await other.OpenAsync(ct);
+        await using var held = await other.BeginTransactionAsync(ct);
+        await using (var insert = new Npgsql.NpgsqlCommand("""
+            INSERT INTO standards (standard_key, designation, designation_identity, category, title, created_at, created_by)
+            VALUES ('stanag-4172', 'STANAG 4172', 'STANAG 4172', 'caliber', '5.56 mm', 0, 'other')
+            """, other, held))
+        {
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        var racing = _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-4172-bis", designation = "stanag 4172", category = "caliber", title = "Another" }, ct);
+        await PostgresLocks.UntilWaitingAsync(_app.ConnectionString, 1, "the creation waiting on the other writer's designation", done: racing);
+        await held.CommitAsync(ct);
+
+        await ProblemAssertions.ProblemAsync(await racing, HttpStatusCode.Conflict, "'stanag-4172'");
+        var list = await _editor.GetJsonAsync("/v1/standards?limit=100");
+        Assert.Equal(["stanag-4172"], list["items"]!.AsArray().Select(i => i!["key"]!.GetValue<string>()));
+    }
+
     private static async Task Created(HttpResponseMessage response) =>
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
 

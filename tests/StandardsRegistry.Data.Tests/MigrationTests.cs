@@ -102,12 +102,12 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     public async Task TwoInstancesMigratingAtOnceBothSucceedAndApplyEachScriptOnce()
     {
         Assert.SkipWhen(Provider != TestProvider.Postgres, "PostgreSQL is the server database the suite can run several instances on here");
-        MigrateBefore("0031");
+        MigrateBefore("0033");
         Task<IReadOnlyList<string>>[] instances;
         using (var hold = OpenConnection())
         {
             using var held = hold.BeginTransaction();
-            await hold.ExecuteAsync("LOCK TABLE webhook_outbox IN ACCESS EXCLUSIVE MODE", transaction: held);
+            await hold.ExecuteAsync("LOCK TABLE standards IN ACCESS EXCLUSIVE MODE", transaction: held);
             instances = [Task.Run(MigrateRest), Task.Run(MigrateRest)];
             var waiting = System.Diagnostics.Stopwatch.StartNew();
             using var watch = OpenConnection();
@@ -123,7 +123,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = await Task.WhenAll(instances).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal([[$"db.{Provider.Name}/0031_outbox_generation.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
+        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
         var journal = await JournalAsync();
         Assert.Equal(journal.Distinct(), journal);
         Assert.Null(new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).SchemaProblem());
@@ -164,7 +164,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        Assert.Equal([$"db.{Provider.Name}/0030_audit_issuer.sql", $"db.{Provider.Name}/0031_outbox_generation.sql"], MigrateRest());
+        Assert.Equal([$"db.{Provider.Name}/0030_audit_issuer.sql", $"db.{Provider.Name}/0031_outbox_generation.sql",
+            $"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql"], MigrateRest());
 
         using var log = new AuditLog(Db);
         var verified = await log.VerifyFullAsync();
@@ -410,6 +411,72 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     }
 
     /// <summary>
+    /// 0032 and 0033 on a database with standards: each gets its designation's identity (Designations.Identity, folded in
+    /// C#), and the identity is unique from then on. Two created before the rule whose designations read as one: the
+    /// older holds the identity, the later keeps its designation without one and is named in the migration log
+    /// (docs/design.md §1.1), and the migration goes through.
+    /// </summary>
+    [Fact]
+    public async Task StandardsFromBefore0032GetTheirDesignationsIdentityAndTheOldestHoldsOneTheyShare()
+    {
+        MigrateBefore("0032");
+        using (var connection = OpenConnection())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO standards (standard_key, designation, category, title, created_at, created_by)
+                VALUES ('stanag-1-bis', @later, 'caliber', 'Later', 20, 'test'),
+                       ('stanag-1', 'STANAG 1', 'caliber', 'Earlier', 10, 'test'),
+                       ('aep-55', @aep, 'caliber', 'Essais', 30, 'test')
+                """, new { later = "stanag\u00a01", aep = "A\u00c9P\u201155" });
+        }
+        var log = new ListLogger();
+
+        var applied = new DatabaseMigrator(Db, log).Migrate();
+
+        Assert.Equal([$"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql"], applied);
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Key, string? Identity)>(
+            "SELECT standard_key, designation_identity FROM standards ORDER BY standard_key")).ToList()).AsTask();
+        Assert.Equal([("aep-55", "AEP-55"), ("stanag-1", "STANAG 1"), ("stanag-1-bis", null)], rows);
+        var warning = Assert.Single(log.Warnings);
+        Assert.Contains("'stanag-1-bis'", warning, StringComparison.Ordinal);
+        Assert.Contains("'stanag-1'", warning, StringComparison.Ordinal);
+        // Once applied, the step is not asked for its script again (it would fill the column again): not by the next
+        // start, nor by the readiness probe.
+        var migrator = new DatabaseMigrator(Db, log);
+        Assert.Empty(migrator.Migrate());
+        Assert.Null(migrator.SchemaProblem());
+        Assert.Single(log.Warnings);
+        // The index refuses a second holder of an identity, whoever writes.
+        using (var connection = OpenConnection())
+        {
+            var refused = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync("""
+                INSERT INTO standards (standard_key, designation, designation_identity, category, title, created_at, created_by)
+                VALUES ('stanag-1-ter', 'Stanag 1', 'STANAG 1', 'caliber', 'Third', 40, 'test')
+                """));
+            Assert.True(Db.Dialect.IsUniqueViolation(refused), refused.Message);
+        }
+    }
+
+    /// <summary>The warnings a migrator logs.</summary>
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<DatabaseMigrator>
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                Warnings.Add(formatter(state, exception));
+            }
+        }
+    }
+
+    /// <summary>
     /// An entry's hash as the trail computed it before 0030 (docs/audit.md), written out here rather than by
     /// <see cref="AuditLog.HashOf"/>, so that a change of the hash of entries without an issuer is caught.
     /// </summary>
@@ -441,11 +508,16 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
     {
         bool Before(string name) => Db.Dialect.IsScript(name) && string.CompareOrdinal(name, $"db.{Provider.Name}/{number}") < 0;
         var builder = Db.Dialect.Migrations(Db.ConnectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, n => Before(n) && !GuardedScript.All.ContainsKey(n));
+            .WithScriptsEmbeddedInAssembly(typeof(SqlDialect).Assembly, n => Before(n) && !GuardedScript.All.ContainsKey(n) && !Db.Dialect.IsCodeStep(n));
         // A guarded script as the migrator runs it (its guard asked first), as an earlier release's migrator did.
         foreach (var (name, guarded) in GuardedScript.All.Where(g => Before(g.Key)))
         {
             builder.WithScript(name, guarded);
+        }
+        // A script run by C# (0033), run so, as that release's migrator ran it.
+        foreach (var (name, step) in Db.Dialect.CodeSteps(new DbUp.Engine.Output.NoOpUpgradeLog()).Where(s => Before(s.Name)))
+        {
+            builder.WithScript(name, step);
         }
         var upgrade = builder
             .WithScripts(instead)

@@ -16,7 +16,8 @@ internal interface ICatalogueLoader
 
 internal static class Columns
 {
-    public const string Standards = "id, standard_key, designation, category, title, created_at, created_by";
+    /// <summary>A standard's designation identity is written as the service writes it (db/*/0032_designation_identity.sql).</summary>
+    public const string Standards = "id, standard_key, designation, designation_identity, category, title, created_at, created_by";
 
     public const string Versions =
         "id, standard_id, edition, title, summary, body, attributes, status, classification, row_version, created_at, created_by, updated_at, updated_by, published_at, published_by, withdrawn_at, withdrawn_by, withdrawal_reason";
@@ -114,7 +115,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
         {
             observe(s);
             var st = s.Standard;
-            Run(standards, st.Id, st.Key, st.Designation, st.Category, st.Title, st.CreatedAt, st.CreatedBy);
+            Run(standards, st.Id, st.Key, st.Designation, Designations.Identity(st.Designation), st.Category, st.Title, st.CreatedAt, st.CreatedBy);
             foreach (var v in s.Versions)
             {
                 Run(versions, v.Id, v.StandardId, v.Edition, v.Title, v.Summary, v.Body, v.Attributes, v.Status, v.Classification, v.RowVersion,
@@ -190,6 +191,7 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
                 copy.Write(st.Id, NpgsqlDbType.Bigint);
                 copy.Write(st.Key, NpgsqlDbType.Text);
                 copy.Write(st.Designation, NpgsqlDbType.Text);
+                copy.Write(Designations.Identity(st.Designation), NpgsqlDbType.Text);
                 copy.Write(st.Category, NpgsqlDbType.Text);
                 copy.Write(st.Title, NpgsqlDbType.Text);
                 copy.Write(st.CreatedAt, NpgsqlDbType.Bigint);
