@@ -58,7 +58,9 @@ public sealed class AuditRow
     public long Sequence { get; init; }
     public long At { get; init; }
     public string Action { get; init; } = "";
-    public int Status { get; init; }
+
+    /// <summary>As wide as SQLite's column (like <see cref="Edition"/> and <see cref="Classification"/>): a narrower property failed the read of a value only tampering writes.</summary>
+    public long Status { get; init; }
     public string Subject { get; init; } = "";
     public string Community { get; init; } = "";
     public string Roles { get; init; } = "";
@@ -779,17 +781,20 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     }
 
     /// <summary>
-    /// Whether the stored entry matches its hash, chained on <paramref name="previous"/>. An edition no entry can have (one
-    /// past 32 bits, which only SQLite's columns hold, so only tampering writes) matches none: it is not cast to fit,
-    /// which failed the walk (500), or wrapped onto an edition whose hash the forged entry could then keep.
+    /// Whether the stored entry matches its hash, chained on <paramref name="previous"/>. A status, edition or
+    /// classification no entry can have (one past 32 bits, which only SQLite's columns hold, so only tampering writes)
+    /// matches none: it is not cast to fit, which failed the walk (500), or wrapped onto a value whose hash the forged
+    /// entry could then keep (a classification of 2^32 + 1 hashed as NR's 1).
     /// </summary>
     private static bool HashMatches(AuditRow row, string previous) =>
-        row.Edition is null or (>= int.MinValue and <= int.MaxValue)
+        row.Status is >= int.MinValue and <= int.MaxValue
+        && row.Edition is null or (>= int.MinValue and <= int.MaxValue)
+        && row.Classification is null or (>= int.MinValue and <= int.MaxValue)
         && string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal);
 
     private static AuditEntry ToEntry(AuditRow row) => new(
-        row.At, row.Action, row.Status, row.Subject, row.Community, row.Roles, row.StandardKey, checked((int?)row.Edition),
-        (Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId, row.Issuer);
+        row.At, row.Action, checked((int)row.Status), row.Subject, row.Community, row.Roles, row.StandardKey, checked((int?)row.Edition),
+        checked((Classification?)row.Classification), row.Detail, row.ClientAddress, row.RequestId, row.Issuer);
 
     /// <summary>
     /// SHA-256 (lowercase hex) over the previous entry's hash and the entry's canonical content. Canonical content is

@@ -79,6 +79,10 @@ public sealed class CatalogueQueries(Db db)
     public Task<StandardRow?> GetStandardAsync(VisibilityScope scope, DateTimeOffset now, string key, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<StandardRow>(Text(nameof(Sql.GetStandard), scope, 0, static (_, s, _) => Sql.GetStandard(s)), Visibility.Bind(scope, now, new { key })), ct).AsTask();
 
+    /// <summary>The standard as <paramref name="scope"/> sees it, read in <paramref name="session"/> (one snapshot with the reads before it).</summary>
+    internal static Task<StandardRow?> GetStandardAsync(DbSession session, VisibilityScope scope, DateTimeOffset now, string key) =>
+        session.QuerySingleOrDefaultAsync<StandardRow>(Sql.GetStandard(scope), Visibility.Bind(scope, now, new { key }));
+
     /// <summary>The visible versions of a standard, oldest first; null when the standard does not exist for the caller.</summary>
     public Task<IReadOnlyList<VersionRow>?> ListVersionsAsync(VisibilityScope scope, DateTimeOffset now, string key, int afterEdition, int limit, CancellationToken ct = default)
     {

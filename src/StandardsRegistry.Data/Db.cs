@@ -188,6 +188,38 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     }
 
     /// <summary>
+    /// A read of several statements that must see one state of the database (a request's answer assembled from more
+    /// than one query): run in one snapshot, as <see cref="SnapshotAsync{T}"/> opens it, and retried as a whole like
+    /// <see cref="ReadAsync{T}(Func{DbSession, Task{T}}, CancellationToken)"/>, on the same pool (on a server: not the
+    /// streams', where it would wait behind exports). SQLite's pooled reads run outside transactions, so there it opens
+    /// a connection of its own, as a stream does.
+    /// </summary>
+    public ValueTask<T> SnapshotReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
+        pipeline.ExecuteAsync(
+            static async (state, ct) =>
+            {
+                using var span = RegistryMetrics.Activities.StartActivity("db.snapshot", ActivityKind.Client);
+                var started = Stopwatch.GetTimestamp();
+                var failed = true;
+                try
+                {
+                    await using var connection = state.connections.Create();
+                    await connection.OpenAsync(ct);
+                    await using var transaction = await state.dialect.BeginSnapshotAsync(connection, ct);
+                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
+                    await transaction.CommitAsync(CancellationToken.None);
+                    failed = false;
+                    return result;
+                }
+                finally
+                {
+                    state.metrics.DbOperation(started, state.dialect.Name, "snapshot", failed);
+                }
+            },
+            (connections: dialect.ReadsTakeTransactions ? InWritersLane.Value ? _writerReads ?? _reads : _reads : _streams, dialect, work, metrics: _metrics),
+            cancellationToken);
+
+    /// <summary>
     /// Streams rows read in one snapshot (a long read that writers do not wait for). Opening the snapshot goes through
     /// the pipeline; the stream itself is not retried, since its first rows may already have gone to the client, and
     /// it has no overall timeout, since it is as long as the caller reads.

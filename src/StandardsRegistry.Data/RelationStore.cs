@@ -178,10 +178,12 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
     /// <summary>
     /// The current applicable document: from the standard, along <c>supersedes</c> edges to a successor the caller can
     /// see (the most recently recorded one when several), until there is none. The keys of the chain, the standard's own
-    /// first; null when the standard does not exist for the caller.
+    /// first, and the standard it ends at; null when the standard does not exist for the caller. Read in one snapshot:
+    /// the walk is a statement per step, and a release revoked, an edition withdrawn or a supersession recorded between
+    /// them (or before the standard at the end is read) answered a chain no one state of the catalogue has, or none.
     /// </summary>
-    public Task<IReadOnlyList<string>?> CurrentAsync(VisibilityScope scope, string key, DateTimeOffset now, CancellationToken ct = default) =>
-        db.ReadAsync<IReadOnlyList<string>?>(async c =>
+    public Task<(IReadOnlyList<string> Chain, StandardRow Current)?> CurrentAsync(VisibilityScope scope, string key, DateTimeOffset now, CancellationToken ct = default) =>
+        db.SnapshotReadAsync<(IReadOnlyList<string>, StandardRow)?>(async c =>
         {
             var parameters = Visibility.Bind(scope, now, new { key });
             if (await c.QuerySingleOrDefaultAsync<long?>(CatalogueQueries.Sql.StandardId(scope), parameters) is not { } id)
@@ -196,7 +198,7 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
                 chain.Add(next.StandardKey);
                 parameters.Add("id", next.Id);
             }
-            return chain;
+            return await CatalogueQueries.GetStandardAsync(c, scope, now, chain[^1]) is { } current ? (chain, current) : null;
         }, ct).AsTask();
 
     private sealed class Successor

@@ -27,6 +27,9 @@ public abstract class SqlDialect
     /// </summary>
     internal virtual Connections Connections(string connectionString, bool writes) => new(() => CreateConnection(connectionString), null);
 
+    /// <summary>Whether the reads' connections (<see cref="Connections"/>) take a snapshot transaction; SQLite's run outside transactions.</summary>
+    internal virtual bool ReadsTakeTransactions => true;
+
     /// <summary>
     /// A parameter's name as the statements write every placeholder, <c>@name</c> (unchanged when it has a prefix).
     /// Microsoft.Data.Sqlite finds a name given without its prefix only after trying the bare name and then each of

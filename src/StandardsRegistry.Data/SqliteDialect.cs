@@ -47,6 +47,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
+    internal override bool ReadsTakeTransactions => false;
+
     internal override Connections Connections(string connectionString, bool writes)
     {
         var pool = new SqlitePool(connectionString);

@@ -94,7 +94,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         var row = await Database().ReadAsync(c => c.QuerySingleAsync<AuditRow>(
             "SELECT sequence AS Sequence, at AS At, action AS Action, status AS Status, subject AS Subject, community AS Community, roles AS Roles, standard_key AS StandardKey, edition AS Edition, classification AS Classification, detail AS Detail, client_address AS ClientAddress, request_id AS RequestId, issuer AS Issuer, previous_hash AS PreviousHash, hash AS Hash FROM audit_log WHERE sequence = @sequence",
             new { sequence }));
-        var forged = new AuditEntry(row.At, row.Action, row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
+        var forged = new AuditEntry(row.At, row.Action, (int)row.Status, "someone-else", row.Community, row.Roles, row.StandardKey, (int?)row.Edition,
             (Domain.Classification?)row.Classification, row.Detail, row.ClientAddress, row.RequestId, row.Issuer);
         await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else', hash = @hash WHERE sequence = @sequence",
             new { sequence, hash = recomputeHash ? AuditLog.HashOf(sequence, forged, row.PreviousHash) : row.Hash });
@@ -798,8 +798,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await PublishedAndReleasedAsync();
         var sqlite = provider == TestProvider.Sqlite;
 
-        Assert.Equal(1, await ExecuteAsync(sqlite ? "UPDATE audit_log SET at = 253402300800000, edition = 2147483648 WHERE sequence = 3" : "UPDATE audit_log SET at = 253402300800000 WHERE sequence = 3"));
-        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET at = -62135596800001 WHERE sequence = 4"));
+        Assert.Equal(1, await ExecuteAsync(sqlite ? "UPDATE audit_log SET at = 253402300800000, edition = 2147483648, status = 2147483648 WHERE sequence = 3" : "UPDATE audit_log SET at = 253402300800000 WHERE sequence = 3"));
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET at = -62135596800001, classification = 5 WHERE sequence = 4"));
 
         var page = await _admin.GetAsync("/v1/audit?limit=100");
         await RegistryClient.Expect(page, HttpStatusCode.OK);
@@ -808,6 +808,26 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         var result = await VerifyAsync();
         Assert.False((bool)result["valid"]!);
         Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// A classification edited to one past 32 bits that wraps onto the one recorded (2^32 + 1 for NR), as only SQLite's
+    /// columns hold: until 2026-12-08 the wrapped value hashed as the recorded one, so verification found nothing.
+    /// </summary>
+    [Fact]
+    public async Task AClassificationEditedPast32BitsIsDetectedThoughItWrapsOntoTheOneRecorded()
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "a classification column that holds 64 bits: SQLite");
+        await PublishedAndReleasedAsync();
+        var sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT MIN(sequence) FROM audit_log WHERE classification = 1"));
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET classification = 4294967297 WHERE sequence = @sequence", new { sequence }));
+
+        await RegistryClient.Expect(await _admin.GetAsync("/v1/audit?limit=100"), HttpStatusCode.OK);
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

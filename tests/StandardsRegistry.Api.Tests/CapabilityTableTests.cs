@@ -820,7 +820,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Equal([200, 200, 200, 201], statuses);
         Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM capability_targets WHERE nation = 'FRA' AND capability = 'ammo-155mm' AND horizon = 2027"));
         var entries = await new AuditStore(_app.Provider, _app.ConnectionString).EntriesAsync("target.record");
-        Assert.Equal(statuses, entries.Select(e => e.Status).Order().ToList());
+        Assert.Equal(statuses, entries.Select(e => (int)e.Status).Order().ToList());
     }
 
     [Fact]

@@ -312,6 +312,47 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// The current document is read as one view of the catalogue: the walk along 'supersedes' and the standard it ends at
+    /// are read in one snapshot. Until 2026-12-08 they were separate reads outside any transaction (the walk itself a
+    /// statement per step), so a revocation, withdrawal or supersession committed between them answered 404, or a chain
+    /// that did not end at the standard returned, to a request whose one time saw the standard in force. Shown by the
+    /// request's own database spans (each operation is one, on the registry's ActivitySource): exactly one, a snapshot.
+    /// </summary>
+    [Fact]
+    public async Task TheCurrentDocumentIsReadInOneSnapshot()
+    {
+        var editor = _app.As(TestCaller.Editor());
+        foreach (var key in new[] { "snap-old", "snap-new" })
+        {
+            await editor.CreateStandardAsync(key);
+            await editor.PublishAsync(key, await editor.CreateDraftAsync(key, "NU"));
+        }
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/snap-new/relations/supersedes/snap-old", null), HttpStatusCode.Created);
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            // ASP.NET Core's source too, so that the request has an activity, parented on the trace sent below, under
+            // which the database spans are started.
+            ShouldListenTo = source => source.Name is Data.RegistryMetrics.Name or "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var trace = System.Diagnostics.ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/snap-old/current");
+        request.Headers.Add("traceparent", $"00-{trace}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+
+        var response = await _app.As(TestCaller.NatoReader("NU")).SendAsync(request);
+
+        await RegistryClient.Expect(response, HttpStatusCode.OK);
+        Assert.Equal(["snap-old", "snap-new"], (await response.JsonAsync())["chain"]!.AsArray().Select(k => k!.GetValue<string>()));
+        var reads = spans.Where(s => s.TraceId == trace && s.Source.Name == Data.RegistryMetrics.Name && s.OperationName is "db.read" or "db.snapshot")
+            .Select(s => s.OperationName).ToList();
+        Assert.Equal(["db.snapshot"], reads);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task AStandardWhoseEditionsAreAllWithdrawnIsNotMarkedPreferred()
     {

@@ -241,22 +241,23 @@ public sealed record AuditEntryDto(
     string Hash)
 {
     /// <summary>
-    /// The entry as stored, but for a time or an edition out of the range this answer's types hold (which only tampering
-    /// writes: the registry writes neither), shown clamped to the range's end rather than failing the page: the admin reads
-    /// the trail on past it, and verification reports the entry (its content no longer matches its hash).
+    /// The entry as stored, but for a time, status or edition out of the range this answer's types hold (which only
+    /// tampering writes: the registry writes none), shown clamped to the range's end rather than failing the page: the
+    /// admin reads the trail on past it, and verification reports the entry (its content no longer matches its hash). A
+    /// classification past 32 bits is shown as the number stored, not wrapped onto a marking.
     /// </summary>
     public static AuditEntryDto From(AuditRow row) => new(
         row.Sequence,
         DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.At, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())),
         row.Action,
-        row.Status,
+        (int)Math.Clamp(row.Status, int.MinValue, int.MaxValue),
         row.Subject,
         row.Issuer,
         row.Community,
         row.Roles.Length == 0 ? [] : row.Roles.Split(','),
         row.StandardKey,
         row.Edition is { } edition ? (int)Math.Clamp(edition, int.MinValue, int.MaxValue) : null,
-        row.Classification is { } c ? ((Classification)c).ToString() : null,
+        row.Classification is { } c ? (c is >= int.MinValue and <= int.MaxValue ? ((Classification)c).ToString() : c.ToString(CultureInfo.InvariantCulture)) : null,
         row.Detail,
         row.ClientAddress,
         row.RequestId,

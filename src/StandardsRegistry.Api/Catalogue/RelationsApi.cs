@@ -74,9 +74,8 @@ public static class RelationsApi
             : Problems.NotFound();
 
     public static async Task<Results<ETagged<CurrentDocumentDto>, ProblemHttpResult>> GetCurrentDocument(
-        string key, Caller caller, RelationStore store, CatalogueQueries queries, CancellationToken ct) =>
-        await store.CurrentAsync(caller.Scope, key, caller.Now, ct) is { } chain
-        && await queries.GetStandardAsync(caller.Scope, caller.Now, chain[^1], ct) is { } current
+        string key, Caller caller, RelationStore store, CancellationToken ct) =>
+        await store.CurrentAsync(caller.Scope, key, caller.Now, ct) is (var chain, var current)
             ? new ETagged<CurrentDocumentDto>(new CurrentDocumentDto(key, StandardDto.From(current), chain))
             : Problems.NotFound();
 
