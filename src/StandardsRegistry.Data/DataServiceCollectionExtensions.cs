@@ -82,9 +82,17 @@ public static class DataServiceCollectionExtensions
                 streams = dialect.Pooled(connectionString, options.StreamPoolSize, "streams");
                 writes = dialect.Pooled(connectionString, options.WritePoolSize, "writes");
             }
-            catch (ArgumentException e)
+            catch (ConnectionStringProblem e)
             {
                 throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                // The driver's message quotes what it could not read: after an unquoted ';' in a password, the password's
+                // tail ("Keyword not supported: '…'"). Neither it nor the exception goes any further.
+                throw new InvalidOperationException(
+                    $"ConnectionStrings:Registry is not a valid {dialect.Name} connection string (Database:Provider {dialect.Name}): the driver cannot read a keyword or value in it " +
+                    "(its text is not shown, as it may hold a password; a value holding ';' must be quoted).");
             }
             return new Db(dialect, requests, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
                 sp.GetRequiredService<RegistryMetrics>(), streams, writes);

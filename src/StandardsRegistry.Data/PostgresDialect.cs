@@ -37,7 +37,7 @@ internal sealed class PostgresDialect : SqlDialect
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
-            throw new ArgumentException("the PostgreSQL connection string needs a Host.");
+            throw new ConnectionStringProblem("the PostgreSQL connection string needs a Host.");
         }
         // Fail fast when the server is gone, so callers get a 503 in bounded time rather than a hang.
         if (builder.Timeout == 15)
@@ -72,7 +72,7 @@ internal sealed class PostgresDialect : SqlDialect
         builder.ApplicationName = ApplicationName(builder.ApplicationName, pool);
         if (builder.MinPoolSize > maxSize)
         {
-            throw new ArgumentException($"its Minimum Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
+            throw new ConnectionStringProblem($"its Minimum Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
         }
         return builder.ToString();
     }

@@ -86,7 +86,7 @@ internal sealed class SqlServerDialect : SqlDialect
         var builder = new SqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.DataSource))
         {
-            throw new ArgumentException("the SQL Server connection string needs a Server (Data Source).");
+            throw new ConnectionStringProblem("the SQL Server connection string needs a Server (Data Source).");
         }
         if (builder.ConnectTimeout == 15)
         {
@@ -103,7 +103,7 @@ internal sealed class SqlServerDialect : SqlDialect
         builder.ApplicationName = ApplicationName(configured, pool);
         if (builder.MinPoolSize > maxSize)
         {
-            throw new ArgumentException($"its Min Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
+            throw new ConnectionStringProblem($"its Min Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
         }
         return builder.ToString();
     }

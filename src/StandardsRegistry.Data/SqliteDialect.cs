@@ -90,7 +90,7 @@ internal sealed class SqliteDialect : SqlDialect
         var builder = new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true };
         if (string.IsNullOrWhiteSpace(builder.DataSource))
         {
-            throw new ArgumentException("the SQLite connection string needs a Data Source (a file path).");
+            throw new ConnectionStringProblem("the SQLite connection string needs a Data Source (a file path).");
         }
         if (builder.DefaultTimeout == 30)
         {
