@@ -36,8 +36,11 @@ public static class DataServiceCollectionExtensions
             var dialect = context.ServiceProvider.GetRequiredService<SqlDialect>();
             // The database failing, not its callers: a pool that its own callers hold (exports of many consumers at once)
             // is that caller's 503 (IsUnavailable) and is retried, but opening the breaker on it refused every read and
-            // write of everyone else while the database served well.
-            var unavailable = new PredicateBuilder().Handle<Exception>(e => (dialect.IsTransient(e) || dialect.IsConnectionFailure(e)) && !dialect.IsPoolExhausted(e)
+            // write of everyone else while the database served well. So is contention between callers (deadlocks,
+            // serialization failures, a lock held past its timeout: IsContention), retried below but not counted: a burst
+            // of writes to one standard opened it for everyone.
+            var unavailable = new PredicateBuilder().Handle<Exception>(e =>
+                (dialect.IsTransient(e) || dialect.IsConnectionFailure(e)) && !dialect.IsPoolExhausted(e) && !dialect.IsContention(e)
                 || e is CommitOutcomeUnknownException);
             builder
                 // Outermost: a request never waits on the database longer than this, retries included.

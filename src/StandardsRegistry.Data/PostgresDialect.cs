@@ -32,6 +32,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: UniqueViolation };
 
+    /// <summary>serialization_failure and deadlock_detected.</summary>
+    public override bool IsContention(Exception exception) => exception is PostgresException { SqlState: "40001" or "40P01" };
+
     public override string Normalize(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);

@@ -66,6 +66,14 @@ public abstract class SqlDialect
     /// </summary>
     public virtual bool IsPoolExhausted(Exception exception) => false;
 
+    /// <summary>
+    /// The database refused the operation because of another caller's (a deadlock, a serialization failure, a lock held
+    /// elsewhere): contention between callers, retried whole (it is transient), but no sign of the database failing, so it
+    /// must not open the circuit breaker, which would refuse every other caller's work too (a burst of writes to one
+    /// standard did).
+    /// </summary>
+    public virtual bool IsContention(Exception exception) => false;
+
     /// <summary>A unique constraint refused the write (a concurrent writer got there first).</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 

@@ -81,6 +81,9 @@ internal sealed class SqliteDialect : SqlDialect
     protected override bool IsDriverConnectionFailure(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly };
 
+    /// <summary>The file (or a table) locked by another writer past the busy timeout: every transient error SQLite has.</summary>
+    public override bool IsContention(Exception exception) => IsTransient(exception);
+
     public override bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: Constraint, SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
 
