@@ -21,6 +21,7 @@ public static class RegistryHost
     public static WebApplicationBuilder AddRegistryHost(this WebApplicationBuilder builder)
     {
         builder.ListenByConvention();
+        builder.QuietHostStartupFailures();
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new RegistryClock(TimeProvider.System));

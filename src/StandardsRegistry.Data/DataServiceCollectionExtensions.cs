@@ -36,8 +36,11 @@ public static class DataServiceCollectionExtensions
             var dialect = context.ServiceProvider.GetRequiredService<SqlDialect>();
             // The database failing, not its callers: a pool that its own callers hold (exports of many consumers at once)
             // is that caller's 503 (IsUnavailable) and is retried, but opening the breaker on it refused every read and
-            // write of everyone else while the database served well.
-            var unavailable = new PredicateBuilder().Handle<Exception>(e => (dialect.IsTransient(e) || dialect.IsConnectionFailure(e)) && !dialect.IsPoolExhausted(e)
+            // write of everyone else while the database served well. So is contention between callers (deadlocks,
+            // serialization failures, a lock held past its timeout: IsContention), retried below but not counted: a burst
+            // of writes to one standard opened it for everyone.
+            var unavailable = new PredicateBuilder().Handle<Exception>(e =>
+                (dialect.IsTransient(e) || dialect.IsConnectionFailure(e)) && !dialect.IsPoolExhausted(e) && !dialect.IsContention(e)
                 || e is CommitOutcomeUnknownException);
             builder
                 // Outermost: a request never waits on the database longer than this, retries included.
@@ -82,9 +85,17 @@ public static class DataServiceCollectionExtensions
                 streams = dialect.Pooled(connectionString, options.StreamPoolSize, "streams");
                 writes = dialect.Pooled(connectionString, options.WritePoolSize, "writes");
             }
-            catch (ArgumentException e)
+            catch (ConnectionStringProblem e)
             {
                 throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                // The driver's message quotes what it could not read: after an unquoted ';' in a password, the password's
+                // tail ("Keyword not supported: '…'"). Neither it nor the exception goes any further.
+                throw new InvalidOperationException(
+                    $"ConnectionStrings:Registry is not a valid {dialect.Name} connection string (Database:Provider {dialect.Name}): the driver cannot read a keyword or value in it " +
+                    "(its text is not shown, as it may hold a password; a value holding ';' must be quoted).");
             }
             return new Db(dialect, requests, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
                 sp.GetRequiredService<RegistryMetrics>(), streams, writes);

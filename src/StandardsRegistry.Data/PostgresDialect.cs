@@ -32,12 +32,15 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: UniqueViolation };
 
+    /// <summary>serialization_failure and deadlock_detected.</summary>
+    public override bool IsContention(Exception exception) => exception is PostgresException { SqlState: "40001" or "40P01" };
+
     public override string Normalize(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
-            throw new ArgumentException("the PostgreSQL connection string needs a Host.");
+            throw new ConnectionStringProblem("the PostgreSQL connection string needs a Host.");
         }
         // Fail fast when the server is gone, so callers get a 503 in bounded time rather than a hang.
         if (builder.Timeout == 15)
@@ -72,7 +75,7 @@ internal sealed class PostgresDialect : SqlDialect
         builder.ApplicationName = ApplicationName(builder.ApplicationName, pool);
         if (builder.MinPoolSize > maxSize)
         {
-            throw new ArgumentException($"its Minimum Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
+            throw new ConnectionStringProblem($"its Minimum Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
         }
         return builder.ToString();
     }

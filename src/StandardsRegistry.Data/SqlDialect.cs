@@ -69,10 +69,21 @@ public abstract class SqlDialect
     /// </summary>
     public virtual bool IsPoolExhausted(Exception exception) => false;
 
+    /// <summary>
+    /// The database refused the operation because of another caller's (a deadlock, a serialization failure, a lock held
+    /// elsewhere): contention between callers, retried whole (it is transient), but no sign of the database failing, so it
+    /// must not open the circuit breaker, which would refuse every other caller's work too (a burst of writes to one
+    /// standard did).
+    /// </summary>
+    public virtual bool IsContention(Exception exception) => false;
+
     /// <summary>A unique constraint refused the write (a concurrent writer got there first).</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 
-    /// <summary>Checks the connection string's syntax; throws <see cref="ArgumentException"/> with the reason.</summary>
+    /// <summary>
+    /// Checks the connection string's syntax: a value the registry cannot use is a <see cref="ConnectionStringProblem"/>
+    /// with the reason; text the driver cannot read, the driver's own exception.
+    /// </summary>
     public abstract string Normalize(string connectionString);
 
     /// <summary>
@@ -259,3 +270,9 @@ internal sealed class GuardedScript(string guard, string contents) : IScript
             : "SELECT 1;";
     }
 }
+
+/// <summary>
+/// A connection string the registry cannot use, in words of its own that quote none of the string's text (which may
+/// hold a password); the drivers' own parse errors quote the text they could not read, so they are never shown.
+/// </summary>
+internal sealed class ConnectionStringProblem(string message) : ArgumentException(message);

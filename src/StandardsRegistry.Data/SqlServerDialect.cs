@@ -17,6 +17,12 @@ internal sealed class SqlServerDialect : SqlDialect
         40143, 40197, 40501, 40540, 40613, 41301, 41302, 41305, 41325, 41839, 49918, 49919, 49920,
     ];
 
+    /// <summary>
+    /// Of those, contention between callers: deadlock victim, lock request timeout, and In-Memory OLTP's commit
+    /// dependency, update and validation conflicts.
+    /// </summary>
+    private static readonly HashSet<int> ContentionNumbers = [1205, 1222, 41301, 41302, 41305, 41325];
+
     private static readonly HashSet<int> ConnectionNumbers = [-2, 2, 53, 64, 233, 4060, 10053, 10054, 10060, 11001, 18456];
 
     public override string Name => SqlServer;
@@ -77,12 +83,15 @@ internal sealed class SqlServerDialect : SqlDialect
     public override bool IsUniqueViolation(Exception exception) =>
         exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => e.Number is 2601 or 2627);
 
+    public override bool IsContention(Exception exception) =>
+        exception is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => ContentionNumbers.Contains(e.Number)) && !IsDriverConnectionFailure(exception);
+
     public override string Normalize(string connectionString)
     {
         var builder = new SqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.DataSource))
         {
-            throw new ArgumentException("the SQL Server connection string needs a Server (Data Source).");
+            throw new ConnectionStringProblem("the SQL Server connection string needs a Server (Data Source).");
         }
         if (builder.ConnectTimeout == 15)
         {
@@ -99,7 +108,7 @@ internal sealed class SqlServerDialect : SqlDialect
         builder.ApplicationName = ApplicationName(configured, pool);
         if (builder.MinPoolSize > maxSize)
         {
-            throw new ArgumentException($"its Min Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
+            throw new ConnectionStringProblem($"its Min Pool Size ({builder.MinPoolSize}) is above the {pool} pool's size ({maxSize}).");
         }
         return builder.ToString();
     }

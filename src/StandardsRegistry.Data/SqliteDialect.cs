@@ -83,6 +83,9 @@ internal sealed class SqliteDialect : SqlDialect
     protected override bool IsDriverConnectionFailure(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly };
 
+    /// <summary>The file (or a table) locked by another writer past the busy timeout: every transient error SQLite has.</summary>
+    public override bool IsContention(Exception exception) => IsTransient(exception);
+
     public override bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: Constraint, SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
 
@@ -92,7 +95,7 @@ internal sealed class SqliteDialect : SqlDialect
         var builder = new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true };
         if (string.IsNullOrWhiteSpace(builder.DataSource))
         {
-            throw new ArgumentException("the SQLite connection string needs a Data Source (a file path).");
+            throw new ConnectionStringProblem("the SQLite connection string needs a Data Source (a file path).");
         }
         if (builder.DefaultTimeout == 30)
         {

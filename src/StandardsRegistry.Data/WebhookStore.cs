@@ -122,15 +122,31 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task<SubscriptionRow?> GetAsync(string id, Classification clearance, CancellationToken ct = default) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.Get, new { id, clearance = (int)clearance }), ct).AsTask();
 
-    /// <summary>Pauses, resumes or deletes (answered as <see cref="Outcome.Removed"/>) a subscription that is not deleted.</summary>
+    /// <summary>
+    /// Pauses, resumes or deletes (answered as <see cref="Outcome.Removed"/>) a subscription that is not deleted. A
+    /// deleted one's outbox rows go with the delete: nothing delivers, redelivers or counts them again, and kept they
+    /// were a store that only grew.
+    /// </summary>
     public Task<Result<SubscriptionRow>> SetStateAsync(string id, Classification clearance, SubscriptionState state, string action, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(action, by, now, null, async w =>
         {
+            if (state == SubscriptionState.Deleted)
+            {
+                // The row lock of the view the subscription reads, as a registration takes it: a write appending to the
+                // view, which queued its rows for the subscription before the delete and commits after it, is waited
+                // for, so its rows are among those deleted below (they were left, never to be sent nor removed); later
+                // appends wait for the delete and see it.
+                await w.Session.ExecuteAsync(Sql.LockViewOf, new { id });
+            }
             if (await w.Session.ExecuteAsync(Sql.SetState, new { id, state = EnumText.Of(state), clearance = (int)clearance }) == 0)
             {
                 return Result.Fail<SubscriptionRow>(Outcome.NotFound);
             }
             var row = (await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAnyCovered, new { id, clearance = (int)clearance }))!;
+            if (state == SubscriptionState.Deleted)
+            {
+                await w.Session.ExecuteAsync(Sql.DeleteOutbox, new { id });
+            }
             w.Names(detail: $"subscription {id}: {row.Audience} to {row.Url}");
             return state == SubscriptionState.Deleted ? Result.Removed(row) : Result.Done(row);
         }, ct);
@@ -269,6 +285,16 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         /// <summary>The row lock of the view a subscription of <c>@audience</c> reads at ceiling <c>@level</c> (a no-op update).</summary>
         public const string LockView = "UPDATE feed_views SET last_seq = last_seq WHERE community = @audience AND level = @level AND drafts = 0";
 
+        /// <summary>The row lock of the view subscription <c>@id</c> reads now (its audience's at the ceiling now), as <see cref="LockView"/>.</summary>
+        public const string LockViewOf = """
+            UPDATE feed_views SET last_seq = last_seq
+            WHERE drafts = 0 AND id IN (SELECT fv.id FROM subscriptions s JOIN audiences a ON a.code = s.audience
+                                        JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification
+                                        WHERE s.id = @id)
+            """;
+
+        public const string DeleteOutbox = "DELETE FROM webhook_outbox WHERE subscription_id = @id";
+
         /// <summary>The subscription's audience is accredited no higher than <c>@clearance</c>.</summary>
         private const string Covered = "s.audience IN (SELECT a.code FROM audiences a WHERE a.max_classification <= @clearance)";
 
@@ -353,6 +379,6 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             """;
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
-            [LockView, LockLive, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
+            [LockView, LockViewOf, DeleteOutbox, LockLive, Insert, Get, GetAny, GetAnyCovered, List, SetState, Redeliver, Lease, Leased, RenewLease, KeepLease, ReleaseLease, Pending(dialect), Delivered, Healthy, Failed, Failing];
     }
 }

@@ -52,6 +52,65 @@ public sealed class StartupTests
     }
 
     /// <summary>
+    /// A connection string the driver cannot parse: its message quoted the text it could not read ("Keyword not supported:
+    /// 'tail'"), and an unquoted ';' in a password made that text the password's tail, written on stderr (and into
+    /// whatever collects it). The line names the setting and the provider, none of its text.
+    /// </summary>
+    [Theory]
+    [InlineData("sqlite", "Data Source=x.db;Password=pa55;s3cret-tail")]
+    [InlineData("sqlite", "Data Source=x.db;Password=pa55;s3cret-tail=1")]
+    [InlineData("postgres", "Host=127.0.0.1;Username=registry;Password=pa55;s3cret-tail=1")]
+    [InlineData("postgres", "Host=127.0.0.1;Username=registry;Password=pa55;Port=s3cret-tail")]
+    [InlineData("sqlserver", "Server=127.0.0.1;User Id=sa;Password=pa55;s3cret-tail=1")]
+    [InlineData("sqlserver", "Server=127.0.0.1;User Id=sa;Password=pa55;Connect Timeout=s3cret-tail")]
+    public async Task AMalformedConnectionStringIsNamedWithoutItsText(string provider, string connectionString)
+    {
+        var run = await RunServiceAsync(new()
+        {
+            ["Database__Provider"] = provider,
+            ["ConnectionStrings__Registry"] = connectionString,
+        });
+        AssertStoppedWithOneLine(run, $"ConnectionStrings:Registry is not a valid {provider} connection string");
+        Assert.DoesNotContain("s3cret", run.Stdout + run.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>An address given with a user and password in it is named without them.</summary>
+    [Theory]
+    [InlineData("Authentication__Schemes__Bearer__Authority", "http://admin:s3cret@login.example/", "Authentication:Schemes:Bearer:Authority is 'http://login.example/'")]
+    [InlineData("Authentication__Schemes__Bearer__MetadataAddress", "http://admin:s3cret@login.example/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'http://login.example/.well-known/openid-configuration'")]
+    [InlineData("Telemetry__PrometheusUrl", "http://admin:s3cret@127.0.0.1:9464", "Telemetry:PrometheusUrl is 'http://127.0.0.1:9464'")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://admin:s3cret@collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'ftp://collector:4317'")]
+    public async Task AnAddressIsNamedWithoutItsUserInformation(string setting, string value, string expected)
+    {
+        var run = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });
+        AssertStoppedWithOneLine(run, expected);
+        Assert.DoesNotContain("s3cret", run.Stdout + run.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The port to listen on (the API's, or the metrics') taken by another process: the host logged its failure with
+    /// the whole stack trace on stdout beside the one line on stderr.
+    /// </summary>
+    [Theory]
+    [InlineData("Urls")]
+    [InlineData("Telemetry__PrometheusUrl")]
+    public async Task APortInUseStopsTheServiceWithOneClearLine(string setting)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+        var run = await RunServiceAsync(new()
+        {
+            ["ConnectionStrings__Registry"] = "Data Source=registry.db",
+            // As appsettings.json has it (the working directory has none): the webhook dispatcher may have started before
+            // the metrics' port failed, and Polly logs each of its attempts, the one the stop cancels with its trace.
+            ["Logging__LogLevel__Polly"] = "Warning",
+            [setting] = address,
+        });
+        AssertStoppedWithOneLine(run, address);
+    }
+
+    /// <summary>
     /// Token settings the service cannot use. Each started the service, healthy: a key that is not base64 answered every
     /// request with a token 500, an http authority every request (health checks included) 500, a short key or a key of an
     /// issuer that is not valid refused every token (401) with nothing saying why. An http metadata address (the

@@ -596,6 +596,74 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A deleted subscription's outbox rows, delivered or waiting, go with it: nothing sends, redelivers or counts them
+    /// again, and they were kept for good (the outbox only grew).
+    /// </summary>
+    [Fact]
+    public async Task ADeletedSubscriptionsOutboxRowsGoWithIt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5261");
+        await admin.WaitUntilNothingPendingAsync(id, "the first event delivered");
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5262");
+        using var db = TestDb.Open(app.Provider, app.ConnectionString);
+        Task<long> RowsAsync() => db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_outbox WHERE subscription_id = @id", new { id })).AsTask();
+        Assert.True(await RowsAsync() >= 2, "a delivered row and a waiting one");
+
+        await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
+
+        Assert.Equal(0, await RowsAsync());
+    }
+
+    /// <summary>
+    /// A delete while a write that has queued its deliveries for the subscription has yet to commit (stalled by a trigger
+    /// on the outbox waiting for an advisory lock the test holds): the write's rows were left behind the delete, for a
+    /// subscription that no dispatcher leases again, never sent nor removed.
+    /// </summary>
+    [Fact]
+    public async Task ADeleteWhileAWriteQueuesForTheSubscriptionLeavesNoRowsBehind()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "a write stalled between queuing its deliveries and its commit: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-5263");
+        await editor.PublishAsync("stanag-5263", await editor.CreateDraftAsync("stanag-5263", "NU"));
+
+        await using var stall = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await stall.OpenAsync(ct);
+        async Task ExecuteAsync(string sql)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, stall);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await ExecuteAsync("SELECT pg_advisory_lock(5263)");
+        await ExecuteAsync("""
+            CREATE FUNCTION stall_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(5263); RETURN NULL; END $$;
+            CREATE TRIGGER stall_outbox AFTER INSERT ON webhook_outbox FOR EACH STATEMENT EXECUTE FUNCTION stall_outbox();
+            """);
+        var release = app.As(TestCaller.ReleaseAuthority()).ReleaseAsync("stanag-5263", 1, "EU");
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 1, "the release", done: release);
+        Assert.False(release.IsCompleted, "the release stalled before its commit");
+        var deleting = admin.DeleteAsync($"/v1/subscriptions/{id}", ct);
+        // The delete waits for the release (then both are waiting), or, as it did, answers at once.
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 2, "the release and the delete", done: deleting);
+        await ExecuteAsync("SELECT pg_advisory_unlock(5263)");
+        await release;
+        await RegistryClient.Expect(await deleting, HttpStatusCode.NoContent);
+
+        using var db = TestDb.Open(app.Provider, app.ConnectionString);
+        Assert.Equal(0, await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_outbox WHERE subscription_id = @id", new { id })));
+    }
+
+    /// <summary>
     /// A redelivery asked for while a run of the dispatcher is delivering: once the delivery in flight is answered, the
     /// events queued again go first, in sequence order — the one in flight among them — before any later event the run
     /// had still to send (a receiver restored from a backup applies them in the order they come; a later event before an

@@ -36,6 +36,7 @@ public static partial class RegistryStartup
             {
                 await app.Services.GetRequiredService<SampleCatalogue>().LoadIfEmptyAsync();
             }
+            app.Services.GetRequiredService<StartupFailureLog>().Starting(app.Lifetime);
             await app.RunAsync();
             return 0;
         }
@@ -47,6 +48,20 @@ public static partial class RegistryStartup
     }
 
     /// <summary>
+    /// The host's own report of a failed start (a port already in use: "Hosting failed to start" and the exception's
+    /// whole stack trace, on stdout) left out: <see cref="RunRegistryAsync"/> says it in its one line. Only the host's
+    /// errors, and only until the application has started (<see cref="StartupFailureLog"/>); its other lines are kept
+    /// at the level the service logs by default.
+    /// </summary>
+    public static WebApplicationBuilder QuietHostStartupFailures(this WebApplicationBuilder builder)
+    {
+        var log = new StartupFailureLog();
+        builder.Services.AddSingleton(log);
+        builder.Logging.AddFilter(StartupFailureLog.HostCategory, level => level >= LogLevel.Information && log.Shows(level));
+        return builder;
+    }
+
+    /// <summary>
     /// The message on one line: a database's errors carry lines of their own (PostgreSQL's <c>DETAIL:</c> after a blank
     /// line), and a setting's value echoed in a message may hold a line break.
     /// </summary>
@@ -55,10 +70,40 @@ public static partial class RegistryStartup
     [System.Text.RegularExpressions.GeneratedRegex(@"\s*[\r\n]+\s*")]
     private static partial System.Text.RegularExpressions.Regex LineBreaks();
 
+    /// <summary>
+    /// <paramref name="address"/> as given, without the user information of its authority (<c>user:password@</c>), for a
+    /// message naming a setting: an address may carry a password, which no output may show.
+    /// </summary>
+    public static string WithoutUserInfo(string address)
+    {
+        var scheme = address.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme < 0 ? 0 : scheme + 3;
+        var end = address.IndexOfAny(['/', '?', '#'], start);
+        end = end < 0 ? address.Length : end;
+        var at = end > start ? address.LastIndexOf('@', end - 1, end - start) : -1;
+        return at < 0 ? address : string.Concat(address.AsSpan(0, start), address.AsSpan(at + 1));
+    }
+
     private static Exception Innermost(Exception e) => e switch
     {
         OptionsValidationException => e,
         InvalidOperationException { InnerException: OptionsValidationException inner } => inner,
         _ => e,
     };
+}
+
+/// <summary>
+/// Whether the host's errors are logged: not while <see cref="RegistryStartup.RunRegistryAsync"/> starts the host (its
+/// failure becomes that method's one line), always otherwise (a host started some other way, a test's, keeps them).
+/// </summary>
+public sealed class StartupFailureLog
+{
+    /// <summary>The category the generic host logs its start, stop and failures under.</summary>
+    public const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    private volatile IHostApplicationLifetime? _starting;
+
+    public void Starting(IHostApplicationLifetime lifetime) => _starting = lifetime;
+
+    public bool Shows(LogLevel level) => level < LogLevel.Error || _starting is not { } lifetime || lifetime.ApplicationStarted.IsCancellationRequested;
 }

@@ -66,12 +66,12 @@ public sealed class BearerSettings : IValidatableObject
         if (!string.IsNullOrEmpty(Authority) && !Usable(Authority))
         {
             yield return new ValidationResult(
-                $"{Section}:Authority is '{Authority}'; it must be the absolute https URL of the OIDC authority whose keys sign the tokens.", [nameof(Authority)]);
+                $"{Section}:Authority is '{Hosting.RegistryStartup.WithoutUserInfo(Authority)}'; it must be the absolute https URL of the OIDC authority whose keys sign the tokens.", [nameof(Authority)]);
         }
         if (!string.IsNullOrEmpty(MetadataAddress) && !Usable(MetadataAddress))
         {
             yield return new ValidationResult(
-                $"{Section}:MetadataAddress is '{MetadataAddress}'; it must be the absolute https URL of the OIDC authority's discovery document.", [nameof(MetadataAddress)]);
+                $"{Section}:MetadataAddress is '{Hosting.RegistryStartup.WithoutUserInfo(MetadataAddress)}'; it must be the absolute https URL of the OIDC authority's discovery document.", [nameof(MetadataAddress)]);
         }
     }
 

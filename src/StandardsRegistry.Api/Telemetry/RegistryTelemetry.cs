@@ -40,12 +40,12 @@ public sealed class TelemetryOptions : IValidatableObject
             && url.AbsolutePath == "/" && url.Query.Length == 0 && url.UserInfo.Length == 0 && PrometheusUrl.Contains($":{url.Port}", StringComparison.Ordinal)))
         {
             yield return new ValidationResult(
-                $"{Section}:PrometheusUrl is '{PrometheusUrl}'; it must be http://address:port (a port of its own, e.g. http://127.0.0.1:9464), or empty for no Prometheus endpoint.",
+                $"{Section}:PrometheusUrl is '{RegistryStartup.WithoutUserInfo(PrometheusUrl)}'; it must be http://address:port (a port of its own, e.g. http://127.0.0.1:9464), or empty for no Prometheus endpoint.",
                 [nameof(PrometheusUrl)]);
         }
         if (ExportsOtlp && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
         {
-            yield return new ValidationResult($"{OtlpEndpointVariable} is '{OtlpEndpoint}'; it must be an absolute http or https URL, or unset.", [nameof(OtlpEndpoint)]);
+            yield return new ValidationResult($"{OtlpEndpointVariable} is '{RegistryStartup.WithoutUserInfo(OtlpEndpoint!)}'; it must be an absolute http or https URL, or unset.", [nameof(OtlpEndpoint)]);
         }
     }
 }
