@@ -123,7 +123,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = await Task.WhenAll(instances).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
+        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
         var journal = await JournalAsync();
         Assert.Equal(journal.Distinct(), journal);
         Assert.Null(new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).SchemaProblem());
@@ -165,7 +165,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         }
 
         Assert.Equal([$"db.{Provider.Name}/0030_audit_issuer.sql", $"db.{Provider.Name}/0031_outbox_generation.sql",
-            $"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql"], MigrateRest());
+            $"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], MigrateRest());
 
         using var log = new AuditLog(Db);
         var verified = await log.VerifyFullAsync();
@@ -240,6 +241,37 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         Assert.Equal($"db.{p}/0023_response_public_ids.sql", applied[0]);
         Assert.Equal("0123456789abcdef0123456789abcdef",
             await Db.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT public_id FROM capability_tables")).AsTask());
+    }
+
+    [Fact]
+    public async Task OutboxRowsADeleteLeftBefore0034AreRemovedAndThoseOfOtherSubscriptionsKept()
+    {
+        // Before 0034 a delete left its subscription's outbox rows, delivered and waiting, that nothing would send or
+        // remove. 0034 removes them; an active or paused subscription's rows stay as they were.
+        MigrateBefore("0034");
+        using (var connection = OpenConnection())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO feed_views (community, level, drafts, last_seq) VALUES ('EU', 4, 0, 2);
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_ref)
+                    SELECT id, 1, 'e-1', 'visible', 1, 'relation', 'a|covers|b' FROM feed_views WHERE community = 'EU';
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_ref)
+                    SELECT id, 2, 'e-2', 'hidden', 2, 'relation', 'a|covers|b' FROM feed_views WHERE community = 'EU';
+                INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by, cleared_to)
+                    VALUES ('sub-active', 'EU', 'https://receiver.example/a', 'secret', 'active', 0, 'admin', 4),
+                           ('sub-paused', 'EU', 'https://receiver.example/p', 'secret', 'paused', 0, 'admin', 4),
+                           ('sub-deleted', 'EU', 'https://receiver.example/d', 'secret', 'deleted', 0, 'admin', 4);
+                INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at, delivered_at)
+                    SELECT s.id, v.id, e.seq, 0, 0, CASE WHEN e.seq = 1 THEN 5 END
+                    FROM subscriptions s CROSS JOIN feed_views v JOIN feed_events e ON e.view_id = v.id;
+                """);
+        }
+
+        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], MigrateRest());
+
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Subscription, long Seq, long? DeliveredAt)>(
+            "SELECT subscription_id, seq, delivered_at FROM webhook_outbox ORDER BY subscription_id, seq")).ToList()).AsTask();
+        Assert.Equal([("sub-active", 1L, (long?)5), ("sub-active", 2L, null), ("sub-paused", 1L, 5), ("sub-paused", 2L, null)], rows);
     }
 
     [Fact]
@@ -433,7 +465,8 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = new DatabaseMigrator(Db, log).Migrate();
 
-        Assert.Equal([$"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql"], applied);
+        Assert.Equal([$"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], applied);
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Key, string? Identity)>(
             "SELECT standard_key, designation_identity FROM standards ORDER BY standard_key")).ToList()).AsTask();
         Assert.Equal([("aep-55", "AEP-55"), ("stanag-1", "STANAG 1"), ("stanag-1-bis", null)], rows);
