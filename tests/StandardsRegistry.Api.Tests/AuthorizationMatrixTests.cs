@@ -15,12 +15,12 @@ namespace StandardsRegistry.Api.Tests;
 /// principal — anonymous; each community × each clearance (none included) × each role set — and hostile token shapes.
 /// Each answer is checked against an expectation computed here from the principal alone: 401, 403, allowed, or for
 /// what the principal may not see the very answer given for something absent; and no allowed body may carry anything
-/// above the principal's clearance or releases (canary strings planted in every edition, standard and subscription).
+/// above the principal's clearance or releases (canary strings planted in every edition, standard and subscription; a capability table's id).
 /// </summary>
 [Slow]
 public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1");
+    private readonly RegistryApp _app = new RegistryApp(provider: provider).With("Webhooks:AllowedHosts:0", "127.0.0.1").WithHorizons(2027, 2029);
 
     // ------------------------------------------------------------------ the catalogue, with what each item is
 
@@ -55,6 +55,34 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// <summary>A capability target planted in cycle <see cref="TargetCycle"/>, marked NS: its quantity is a canary.</summary>
     private const string TargetCycle = "2025";
     private const string TargetCanary = "987654321";
+
+    /// <summary>
+    /// A published capability table as the oracle knows it: its cycle, audience and marking (index into <see cref="Levels"/>).
+    /// Its id, random, is its canary.
+    /// </summary>
+    private sealed record Table(string Cycle, string Audience, int Level);
+
+    /// <summary>
+    /// Cycle <see cref="TargetCycle"/>'s table (every target of it NATO SECRET, several nations', France's the canary),
+    /// marked NATO SECRET, to EU: hidden from every NATO caller cleared below it and every EU reader but those cleared
+    /// NATO SECRET or above, and from INDUSTRY and PUBLIC. The publication and revocation routes meet it as the hidden target.
+    /// </summary>
+    private static readonly Table HiddenTable = new(TargetCycle, "EU", 3);
+
+    /// <summary>Cycle <see cref="VisibleCycle"/>'s table (NATO UNCLASSIFIED targets), marked NATO UNCLASSIFIED, to PUBLIC: every NATO and PUBLIC reader's.</summary>
+    private static readonly Table VisibleTable = new(VisibleCycle, "PUBLIC", 0);
+
+    private const string VisibleCycle = "2024";
+
+    /// <summary>
+    /// Targets from which each cycle's table can be released (CapabilityTableTests': safe cells, a single-nation one, a
+    /// dominated one), Germany's taken by Spain, so that a caller speaking for Germany has no target of the hidden cycle
+    /// (it meets the cycle as none, and France's delegate meets it as a cycle of other nations' targets too).
+    /// </summary>
+    private static IEnumerable<(string Nation, string Capability, int Horizon, long Quantity)> TableTargets() =>
+        CapabilityTableTests.Targets.Select(t => t with { Nation = t.Nation == "DEU" ? "ESP" : t.Nation });
+
+    private readonly Dictionary<Table, string> _tableIds = [];
 
     /// <summary>A national response as the oracle knows it: on which edition, whose, its level and releases.</summary>
     private sealed record Response(string Key, int Edition, string Nation, int Level, string[] ReleasedTo)
@@ -108,6 +136,24 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var planner = _app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
         await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/FRA/ammo-155mm/2027",
             new { quantity = long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), classification = "NS" }), HttpStatusCode.Created);
+        // The tables: targets of both cycles (the hidden cycle's besides France's planted one), then each cycle's table.
+        // Published before the subscriptions exist, so no delivery is queued for them.
+        foreach (var (nation, capability, horizon, quantity) in TableTargets())
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{VisibleCycle}/{nation}/{capability}/{horizon}",
+                new { quantity, classification = "NU" }), HttpStatusCode.Created);
+            if ((nation, capability, horizon) != ("FRA", "ammo-155mm", 2027))
+            {
+                await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/{nation}/{capability}/{horizon}",
+                    new { quantity, classification = "NS" }), HttpStatusCode.Created);
+            }
+        }
+        foreach (var table in new[] { HiddenTable, VisibleTable })
+        {
+            var published = await authority.PutAsJsonAsync($"/v1/capability-tables/{table.Cycle}/{table.Audience}", new { classification = Levels[table.Level] });
+            await RegistryClient.Expect(published, HttpStatusCode.Created);
+            _tableIds[table] = (await published.JsonAsync())["id"]!.GetValue<string>();
+        }
         var admin = _app.As(TestCaller.Admin());
         _euSubscription = await SubscribeAsync(admin, "EU");
         _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
@@ -246,6 +292,20 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         return response.ReleasedTo.Contains(community) && response.Level <= Math.Min(who.Clearance ?? 0, Ceilings[community]);
     }
 
+    /// <summary>
+    /// A table: inside NATO within the clearance (each cycle's targets are of one marking, so no reader is cleared for some
+    /// of a table's figures and not others); elsewhere its own audience's, within the clearance and the audience's ceiling.
+    /// </summary>
+    private static bool CanSee(Who who, Table table)
+    {
+        if (who.Nato)
+        {
+            return table.Level <= (who.Clearance ?? 0);
+        }
+        var community = who.Community ?? "PUBLIC";
+        return community == table.Audience && table.Level <= Math.Min(who.Clearance ?? 0, Ceilings[community]);
+    }
+
     private static bool CanSeeStandard(Who who, string key) => Editions.Any(e => e.Key == key && CanSee(who, e));
 
     /// <summary>A NATO writer may write to a standard only when its clearance covers every edition of it.</summary>
@@ -322,6 +382,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         {
             yield return TargetCanary;
         }
+        foreach (var (table, id) in _tableIds.Where(t => !CanSee(who, t.Key)))
+        {
+            yield return id;
+        }
         foreach (var (audience, id) in new[] { ("EU", _euSubscription), ("PUBLIC", _publicSubscription) })
         {
             if (!ManagesSubscription(who, audience))
@@ -345,12 +409,22 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// A target: which standard, edition, audience and subscription a route's parameters name; and the civil source, none
     /// ("XX", refused in the URL) but where a valid request needs a real one.
     /// </summary>
-    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription, string Cycle, string Source = "XX");
+    /// <remarks>
+    /// A capability table's routes name a cycle and an audience: <see cref="TableCycle"/> and <see cref="TableAudience"/>
+    /// where given (a write aiming at no table, or at a table of the hidden cycle never published), else
+    /// <see cref="Cycle"/> and <see cref="Audience"/>.
+    /// </remarks>
+    private sealed record Target(string Name, string Key, string Edition, string Audience, string Subscription, string Cycle, string Source = "XX",
+        string? TableCycle = null, string? TableAudience = null);
+
+    private static bool IsTableRoute(Route route) => route.Pattern.StartsWith("/v1/capability-tables/{cycle}", StringComparison.Ordinal);
 
     private static string Url(Route route, Target target) => AppRoutes.Url(route, name => name switch
     {
         "key" => target.Key,
         "edition" => target.Edition,
+        "audience" when IsTableRoute(route) => target.TableAudience ?? target.Audience,
+        "cycle" when IsTableRoute(route) => target.TableCycle ?? target.Cycle,
         "audience" => target.Audience,
         "id" => target.Subscription,
         "nation" => "FRA",
@@ -386,22 +460,26 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // release to revoke), editions and subscriptions that do not exist; the standard's markings still decide.
         var readTargets = new[]
         {
-            new Target("open", Open, "1", "PUBLIC", _publicSubscription, "2030"),
+            new Target("open", Open, "1", "PUBLIC", _publicSubscription, VisibleCycle),
             new Target("secret", Secret, "2", "EU", _euSubscription, TargetCycle),
             new Target("absent", Absent, "2", "EU", absentSubscription, "2031"),
         };
+        // Tables: the visible one and the hidden one are read; writes ("{}", and a revocation's no body) aim at no table
+        // (INDUSTRY has none), so a release authority's revocation changes nothing.
         var writeTargets = new[]
         {
-            new Target("open", Open, "99", "PUBLIC", absentSubscription, "2030"),
-            new Target("secret", Secret, "1", "EU", absentSubscription, TargetCycle),
+            new Target("open", Open, "99", "PUBLIC", absentSubscription, VisibleCycle, TableAudience: "INDUSTRY"),
+            new Target("secret", Secret, "1", "EU", absentSubscription, TargetCycle, TableAudience: "INDUSTRY"),
             new Target("absent", Absent, "1", "EU", absentSubscription, "2031"),
         };
         // Valid bodies go to the hidden and absent targets only, and only from principals the hidden one is hidden from:
-        // the same edition, and the EU subscription itself (hidden from an admin who may not manage it).
+        // the same edition, and the EU subscription itself (hidden from an admin who may not manage it); the hidden table
+        // itself, against a table of its cycle never published (to INDUSTRY): publishing it again is a conflict, and
+        // revoking it would revoke it, only for a writer it is not hidden from.
         var validTargets = new[]
         {
             new Target("secret", Secret, "1", "EU", _euSubscription, TargetCycle, "ISO"),
-            writeTargets[2] with { Source = "ISO" },
+            writeTargets[2] with { Source = "ISO", TableCycle = HiddenTable.Cycle, TableAudience = "INDUSTRY" },
         };
 
         // Principals are independent (nothing they send may change anything: the snapshot below proves it), so a few
@@ -487,6 +565,12 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     if (status == 405)
                     {
                         failures.Add($"{answer.Where}: the route takes this method. {Cut(answer.Body)}");
+                    }
+                    // A table the principal reads is read: the visible one by every NATO and PUBLIC reader, the hidden one by
+                    // those cleared for it (a reader refused its own table would pass every check above).
+                    if (read && IsTableRoute(route) && target.Name != "absent" && CanSee(who, target.Name == "open" ? VisibleTable : HiddenTable) && status != 200)
+                    {
+                        failures.Add($"{answer.Where}: expected 200, the table is the principal's to read. {Cut(answer.Body)}");
                     }
                 }
                 if (Expected(route, who) is null && Hides(route, who, read))
@@ -621,9 +705,24 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     {
         if (route.Pattern.StartsWith("/v1/capability-targets", StringComparison.Ordinal))
         {
-            // Outside NATO every target route is the standard 404; a caller speaking for another nation than France meets
-            // France's target as none (its list is empty, its preview the 404 of a cycle without targets).
-            return read && (!who.Nato || (who.Nation is not null && who.Nation != "FRA"));
+            // Outside NATO every target route is the standard 404; a caller cleared below the hidden cycle's targets (all
+            // NATO SECRET) or speaking for another nation than France meets the cycle as one without targets (its list is
+            // empty, its preview the 404 of a cycle without targets); France's delegate reads France's, and its preview, of
+            // other nations' targets too, is that same 404.
+            return read && (route.Name == "PreviewCapabilityTable" ? !(ReadsTarget(who) && who.Nation is null) : !ReadsTarget(who));
+        }
+        if (IsTableRoute(route))
+        {
+            // The hidden table (NATO SECRET, of the hidden cycle): read within the clearance (and the audience's, outside
+            // NATO); published again (a conflict) only by a writer who reads every target of its cycle and every table
+            // (its audit's priors): cleared for it and speaking for no nation; revoked by a writer cleared for its marking.
+            // For anyone else it is a table never published (to INDUSTRY, for writes).
+            return route.Name switch
+            {
+                "PublishCapabilityTable" => !((who.Clearance ?? 0) >= HiddenTable.Level && who.Nation is null),
+                "RevokeCapabilityTable" => (who.Clearance ?? 0) < HiddenTable.Level,
+                _ => !CanSee(who, HiddenTable),
+            };
         }
         if (route.Pattern.Contains("{id}", StringComparison.Ordinal))
         {
