@@ -189,5 +189,5 @@ public sealed record CurrentDocumentDto(string Key, StandardDto Current, IReadOn
 
 public sealed record PreferredRequest(string? Rationale) : IValidatable
 {
-    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("rationale", Rationale, Limits.ReasonLength);
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("rationale", Rationale, Limits.ReasonLength, multiLine: true);
 }
