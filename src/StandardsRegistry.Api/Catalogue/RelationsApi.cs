@@ -49,7 +49,8 @@ public static class RelationsApi
         editing.MapPut("/equivalents/{source}/{identifier}", AddEquivalent)
             .WithName("AddEquivalent")
             .Audited(AuditActions.EquivalentAdd)
-            .WithSummary("Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)");
+            .WithSummary("Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         editing.MapDelete("/equivalents/{source}/{identifier}", RemoveEquivalent)
             .WithName("RemoveEquivalent")
