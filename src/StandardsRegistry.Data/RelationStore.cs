@@ -96,6 +96,13 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
             {
                 return Result.Done(false);
             }
+            // One civil standard is recorded once per standard as a reader reads it (docs/design.md §1.8): the writer
+            // sees every equivalent of a standard it may write, so naming the one on record tells it nothing hidden.
+            var identity = Designations.Identity(identifier);
+            if ((await w.Session.QueryAsync<string>(Sql.EquivalentsOfSource, parameters)).FirstOrDefault(e => Designations.Identity(e) == identity) is { } recorded)
+            {
+                return Result.Fail<bool>(Outcome.Conflict, $"{source} '{recorded}' is already an equivalent of this standard; remove it before recording it otherwise.");
+            }
             await w.TrackAsync(standard.Id, () => w.Session.ExecuteAsync(Sql.InsertEquivalent, parameters));
             return Result.Created(true);
         }, ct);
@@ -260,6 +267,8 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
 
         public const string Equivalent = "SELECT id FROM equivalents WHERE standard_id = @id AND source = @source AND identifier = @identifier";
 
+        public const string EquivalentsOfSource = "SELECT identifier FROM equivalents WHERE standard_id = @id AND source = @source";
+
         public const string InsertEquivalent = """
             INSERT INTO equivalents (standard_id, source, identifier, created_at, created_by) VALUES (@id, @source, @identifier, @at, @by)
             """;
@@ -335,6 +344,6 @@ public sealed class RelationStore(Db db, RegistryWrites writes)
         public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Writable(scope), WritableEnds(scope), NotInForce(scope), Edges(scope), Successor(dialect, scope), Preferred(scope), SeenInCategory(scope)];
 
         public static IEnumerable<string> All() =>
-            [Edge, InsertEdge, DeleteEdge, Equivalent, InsertEquivalent, DeleteEquivalent, InsertMark, InsertUnmark, Equivalents];
+            [Edge, InsertEdge, DeleteEdge, Equivalent, EquivalentsOfSource, InsertEquivalent, DeleteEquivalent, InsertMark, InsertUnmark, Equivalents];
     }
 }

@@ -207,10 +207,14 @@ public static class Categories
             {
                 return null;
             }
-            if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()) || node.GetValue<string>().Length > maxLength
-                || TextRules.HasForbiddenCharacters(node.GetValue<string>()))
+            if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()) || node.GetValue<string>().Length > maxLength)
             {
-                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters, without {TextRules.ForbiddenCharacters}.");
+                errors.Add($"attributes.{name}", $"'{name}' must be a non-empty string of at most {maxLength} characters, without {TextRules.ForbiddenInOneLine}.");
+                return null;
+            }
+            if (TextRules.FirstForbidden(node.GetValue<string>(), multiLine: false) is { } forbidden)
+            {
+                errors.Add($"attributes.{name}", TextRules.Refusal(name, forbidden, multiLine: false));
                 return null;
             }
             return node.GetValue<string>();

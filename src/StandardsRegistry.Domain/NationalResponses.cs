@@ -47,7 +47,7 @@ public sealed record ResponseContent(
 
         if (kind == ResponseKind.RatifiedWithReservations)
         {
-            errors.Required("reservation", reservation, ReservationLength);
+            errors.Required("reservation", reservation, ReservationLength, multiLine: true);
         }
         else if (reservation is not null)
         {

@@ -21,7 +21,11 @@ public sealed class ValidationErrors
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
-    public void Required(string field, string? value, int maxLength)
+    /// <param name="multiLine">
+    /// Whether the field is text of several lines (a summary, a body, a reason), which may hold line breaks and tabs; a
+    /// one-line field (a designation, a title, an identifier) may not (<see cref="TextRules"/>).
+    /// </param>
+    public void Required(string field, string? value, int maxLength, bool multiLine = false)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -29,19 +33,20 @@ public sealed class ValidationErrors
         }
         else
         {
-            Optional(field, value, maxLength);
+            Optional(field, value, maxLength, multiLine);
         }
     }
 
-    public void Optional(string field, string? value, int maxLength)
+    /// <inheritdoc cref="Required"/>
+    public void Optional(string field, string? value, int maxLength, bool multiLine = false)
     {
         if (value is not null && value.Length > maxLength)
         {
             Add(field, $"'{field}' must be at most {maxLength} characters.");
         }
-        else if (TextRules.HasForbiddenCharacters(value))
+        else if (TextRules.FirstForbidden(value, multiLine) is { } forbidden)
         {
-            Add(field, $"'{field}' must not contain {TextRules.ForbiddenCharacters}.");
+            Add(field, TextRules.Refusal(field, forbidden, multiLine));
         }
     }
 
@@ -61,34 +66,62 @@ public sealed class ValidationErrors
 public static class TextRules
 {
     /// <summary>
-    /// C0 control characters other than tab, line feed and carriage return (NUL among them, which PostgreSQL cannot
-    /// store), and DEL: never meaningful in a registry field. Also U+FFFD, which is what a URL or form decoder leaves
-    /// where the client sent bytes that were not UTF-8, and unpaired surrogates (a JSON escape such as \uD800), which
-    /// no database stores as text: such input is refused, never stored mangled.
+    /// Whether <paramref name="value"/> holds a character no registry text holds (<see cref="FirstForbidden"/>), line
+    /// breaks and tabs allowed.
     /// </summary>
-    public static bool HasForbiddenCharacters(string? value)
+    public static bool HasForbiddenCharacters(string? value) => FirstForbidden(value, multiLine: true) is not null;
+
+    /// <summary>
+    /// The first character of <paramref name="value"/> no registry text may hold, as <c>U+XXXX</c>; null when none.
+    /// Refused: C0 control characters (NUL among them, which PostgreSQL cannot store) other than tab, line feed and
+    /// carriage return, and those three too unless <paramref name="multiLine"/>; DEL and the C1 controls (U+0080 to
+    /// U+009F); the line and paragraph separators U+2028 and U+2029 unless <paramref name="multiLine"/>; every format
+    /// character (Unicode category Cf): the bidirectional controls and marks (U+202A to U+202E, U+2066 to U+2069, U+200E,
+    /// U+200F, U+061C), which make a text render as other than it stores ("STANAG 4172 U+202E TERCES" reads "STANAG 4172
+    /// SECRET"), and the invisible ones (zero-width space and joiners, word joiner, byte order mark, soft hyphen, tag
+    /// characters), which make two texts that read alike differ; U+FFFD, which is what a URL or form decoder leaves where
+    /// the client sent bytes that were not UTF-8; and unpaired surrogates (a JSON escape such as \uD800), which no
+    /// database stores as text. Such input is refused, never stored mangled or misleading.
+    /// </summary>
+    public static string? FirstForbidden(string? value, bool multiLine)
     {
         var text = value ?? "";
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if ((c < ' ' && c is not ('\t' or '\n' or '\r')) || c is '\u007f' or '\uFFFD')
-            {
-                return true;
-            }
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
+                var codePoint = char.ConvertToUtf32(c, text[i + 1]);
+                if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(codePoint) == System.Globalization.UnicodeCategory.Format)
+                {
+                    return $"U+{codePoint:X4}";
+                }
                 i++;
+                continue;
             }
-            else if (char.IsSurrogate(c))
+            var refused = c switch
             {
-                return true;
+                '\t' or '\n' or '\r' or '\u2028' or '\u2029' => !multiLine,
+                < ' ' or (>= '\u007f' and <= '\u009f') or '\uFFFD' => true,
+                _ => char.IsSurrogate(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format,
+            };
+            if (refused)
+            {
+                return $"U+{(int)c:X4}";
             }
         }
-        return false;
+        return null;
     }
 
-    public const string ForbiddenCharacters = "control characters, U+FFFD or unpaired surrogates";
+    /// <summary>The refusal of <paramref name="field"/> for holding <paramref name="forbidden"/>.</summary>
+    public static string Refusal(string field, string forbidden, bool multiLine) =>
+        $"'{field}' must not contain {forbidden}: {(multiLine ? ForbiddenCharacters : ForbiddenInOneLine)}.";
+
+    public const string ForbiddenCharacters =
+        "control characters, bidirectional controls, invisible formatting characters (zero-width, soft hyphen, byte order mark), U+FFFD or unpaired surrogates";
+
+    /// <summary>What a one-line field refuses besides <see cref="ForbiddenCharacters"/>.</summary>
+    public const string ForbiddenInOneLine = "line breaks, tabs, " + ForbiddenCharacters;
 }
 
 /// <summary>Limits on what a client may send; documented in README and enforced before anything is written.</summary>

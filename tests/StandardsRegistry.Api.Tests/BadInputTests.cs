@@ -773,6 +773,99 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 
+    /// <summary>
+    /// Characters that make text render as other than it stores: bidirectional controls (a title "STANAG 4172
+    /// U+202E TERCES" reads "STANAG 4172 SECRET"), zero-width and other invisible format characters (a designation or an
+    /// identifier that looks like another), C1 controls, and a tag character (invisible, outside the BMP).
+    /// </summary>
+    public static TheoryData<int> DeceivingCharacters =>
+    [
+        0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C,
+        0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x0085, 0x009B, 0xE0041,
+    ];
+
+    /// <summary>
+    /// Every field a reader is shown refuses them (docs/design.md §1.1, *Text*), naming the field and the code point, and
+    /// nothing is written. Until 2026-12-07 each was stored and served as sent.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DeceivingCharacters))]
+    public async Task BidiControlsAndInvisibleCharactersAreRefusedInEveryFieldAReaderSeesNamingTheCodePoint(int codePoint)
+    {
+        var c = char.ConvertFromUtf32(codePoint);
+        var named = $"U+{codePoint:X4}";
+        var before = await _editor.SnapshotAsync();
+
+        await ErrorsNamingAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = $"NEW{c} 1", category = "caliber", title = $"STANAG 4172 {c}TERCES" }),
+            named, "designation", "title");
+        await ErrorsNamingAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", new
+        {
+            title = $"t{c}",
+            summary = $"s{c}",
+            body = $"b{c}",
+            classification = "NU",
+            attributes = new { boreMm = 5.56, caseLengthMm = 44.7, cartridge = $"5.56{c}mm" },
+        }), named, "title", "summary", "body", "attributes.cartridge");
+        await ErrorsNamingAsync(await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions/2/withdraw", new { reason = $"r{c}" }), named, "reason");
+        await ErrorsNamingAsync(await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/2/releases/EU", new { reason = $"r{c}" }), named, "reason");
+        await ErrorsNamingAsync(await _authority.DeleteAsync($"/v1/standards/{Key}/versions/2/releases/EU?reason={Uri.EscapeDataString($"r{c}")}"), named, "reason");
+        await ErrorsNamingAsync(await _editor.PutAsJsonAsync($"/v1/standards/{Key}/versions/2/responses/FRA",
+            new { response = "ratified-with-reservations", reservation = $"r{c}", implementingDocument = $"d{c}", classification = "NU" }),
+            named, "reservation", "implementingDocument");
+        await ErrorsNamingAsync(await _authority.PutAsJsonAsync($"/v1/standards/{Key}/versions/2/responses/FRA/releases/EU", new { reason = $"r{c}" }), named, "reason");
+        await ErrorsNamingAsync(await _editor.PutAsJsonAsync($"/v1/standards/{Key}/preferred", new { rationale = $"r{c}" }), named, "rationale");
+        await ErrorsNamingAsync(await _editor.PutAsync($"/v1/standards/{Key}/equivalents/ISO/{Uri.EscapeDataString($"90{c}01")}", null), named, "identifier");
+
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
+    /// <summary>
+    /// A line break or a tab has no place in a one-line field (a designation, a title, an identifier, an implementing
+    /// document, an attribute's text): it is refused there by name and code point, and kept in multi-line text.
+    /// </summary>
+    [Theory]
+    [InlineData(0x09)]
+    [InlineData(0x0A)]
+    [InlineData(0x0D)]
+    [InlineData(0x2028)]
+    [InlineData(0x2029)]
+    public async Task LineBreaksAndTabsAreRefusedInOneLineFieldsNamingTheCodePoint(int codePoint)
+    {
+        var c = char.ConvertFromUtf32(codePoint);
+        var named = $"U+{codePoint:X4}";
+        var before = await _editor.SnapshotAsync();
+
+        await ErrorsNamingAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "new-one", designation = $"NEW{c}1", category = "caliber", title = $"STANAG 4172{c}NATO UNCLASSIFIED" }),
+            named, "designation", "title");
+        var draft = await _editor.PostAsJsonAsync($"/v1/standards/{Key}/versions", new
+        {
+            title = $"t{c}t",
+            summary = $"s{c}s",
+            body = $"b{c}b",
+            classification = "NU",
+            attributes = new { boreMm = 5.56, caseLengthMm = 44.7, cartridge = $"5.56{c}mm" },
+        });
+        await ErrorsNamingAsync(draft, named, "title", "attributes.cartridge");
+        var errors = (await draft.JsonAsync())["errors"]!.AsObject();
+        Assert.False(errors.ContainsKey("summary") || errors.ContainsKey("body"), errors.ToJsonString());
+        await ErrorsNamingAsync(await _editor.PutAsJsonAsync($"/v1/standards/{Key}/versions/2/responses/FRA",
+            new { response = "ratified", implementingDocument = $"d{c}d", classification = "NU" }), named, "implementingDocument");
+        await ErrorsNamingAsync(await _editor.PutAsync($"/v1/standards/{Key}/equivalents/ISO/{Uri.EscapeDataString($"90{c}01")}", null), named, "identifier");
+
+        Assert.Equal(before, await _editor.SnapshotAsync());
+    }
+
+    /// <summary>A 400 whose errors name each of <paramref name="fields"/> with a message naming <paramref name="named"/>.</summary>
+    private static async Task ErrorsNamingAsync(HttpResponseMessage response, string named, params string[] fields)
+    {
+        var body = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        foreach (var field in fields)
+        {
+            Assert.True(body["errors"]?[field]?.AsArray().Any(m => m!.GetValue<string>().Contains(named, StringComparison.Ordinal)) == true,
+                $"Expected errors['{field}'] naming {named} in {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {body.ToJsonString()}");
+        }
+    }
+
     [Writes]
     [Fact]
     public async Task SqlMetacharactersInEveryStringFieldAreStoredAndReturnedVerbatim()

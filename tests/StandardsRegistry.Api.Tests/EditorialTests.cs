@@ -33,8 +33,8 @@ public abstract class EditorialTests(TestProvider provider) : IAsyncLifetime
 
     /// <summary>
     /// A designation names one standard: a second standard whose designation a reader takes for the first's — the same
-    /// text, another case, full-width digits, the other Unicode normalisation, other spaces, a zero-width or bidi
-    /// control character, a Cyrillic or Greek look-alike letter, another dash — is a 409 naming the standard that holds
+    /// text, another case, full-width digits, the other Unicode normalisation, other spaces, a Cyrillic or Greek
+    /// look-alike letter, another dash — is a 409 naming the standard that holds
     /// it, and nothing is written (docs/design.md §1.1). Until 2026-12-07 each was a second standard beside the first.
     /// </summary>
     [Fact]
@@ -45,9 +45,14 @@ public abstract class EditorialTests(TestProvider provider) : IAsyncLifetime
         string[] lookAlikes =
         [
             "STANAG 4172", "stanag 4172", "Stanag 4172", "STANAG \uff14\uff11\uff17\uff12", "\uff33\uff34\uff21\uff2e\uff21\uff27 4172",
-            "STANAG  4172", " STANAG 4172", "STANAG 4172 ", "STANAG\u00a04172", "STANAG\t4172", "STANAG 41\u200b72", "\u202eSTANAG 4172",
-            "\ufeffSTANAG 4172", "ST\u0410NAG 4172", "STAN\u0391G 4172",
+            "STANAG  4172", " STANAG 4172", "STANAG 4172 ", "STANAG\u00a04172", "ST\u0410NAG 4172", "STAN\u0391G 4172",
         ];
+        // A tab, a zero-width or bidi control character, a byte order mark: refused in any designation since 2026-12-07
+        // (docs/design.md §1.1, *Text*), before they are compared.
+        foreach (var refused in new[] { "STANAG\t4172", "STANAG 41\u200b72", "\u202eSTANAG 4172", "\ufeffSTANAG 4172" })
+        {
+            await ProblemAssertions.ErrorsAsync(await _editor.PostAsJsonAsync("/v1/standards", new { key = "look-alike", designation = refused, category = "caliber", title = "Another" }), "designation");
+        }
         string[] aepLookAlikes = ["AE\u0301P-55", "a\u00e9p-55", "A\u00c9P\u201155", "A\u00c9P\u201355", "A\u00c9P\u221255"];
         var n = 0;
         foreach (var (designation, holder) in lookAlikes.Select(d => (d, "stanag-4172")).Concat(aepLookAlikes.Select(d => (d, "aep-55"))))

@@ -190,6 +190,34 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A civil equivalent is recorded once per standard as a reader reads it: the same source's identifier in another
+    /// case, with other spaces, full-width digits or another dash (compared as <c>Designations.Identity</c> folds
+    /// designations, docs/design.md §1.8) is a 409 naming the identifier on record, and nothing is written. Until
+    /// 2026-12-07 "EN 300 113" and "en 300 113" were two equivalents of one standard, listed side by side.
+    /// </summary>
+    [Fact]
+    public async Task AnEquivalentAReaderTakesForOneOnRecordIsAConflictNamingIt()
+    {
+        var editor = _app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("rel-civil");
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-civil/equivalents/ETSI/EN%20300%20113", null), HttpStatusCode.Created);
+
+        foreach (var lookAlike in new[] { "en 300 113", "EN  300 113", "EN\u00A0300 113", "EN 300 \uFF11\uFF11\uFF13", "En 300 113" })
+        {
+            var response = await editor.PutAsync($"/v1/standards/rel-civil/equivalents/ETSI/{Uri.EscapeDataString(lookAlike)}", null);
+            await ProblemAssertions.ProblemAsync(response, HttpStatusCode.Conflict, "'EN 300 113'");
+        }
+        // The same text again is the repeat it always was; another source's, or another number, is another equivalent.
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-civil/equivalents/ETSI/EN%20300%20113", null), HttpStatusCode.OK);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-civil/equivalents/EN/300%20113", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/rel-civil/equivalents/ETSI/EN%20300%20114", null), HttpStatusCode.Created);
+
+        var equivalents = (await editor.GetJsonAsync("/v1/standards/rel-civil/relations"))["equivalents"]!.AsArray()
+            .Select(e => $"{e!["source"]!.GetValue<string>()} {e["identifier"]!.GetValue<string>()}");
+        Assert.Equal(["EN 300 113", "ETSI EN 300 113", "ETSI EN 300 114"], equivalents);
+    }
+
     [Fact]
     public async Task WritesNeedBothEndsAndSayWhatIsWrong()
     {

@@ -133,8 +133,8 @@ public sealed record DraftRequest(string? Title, string? Summary, string? Body, 
     {
         errors = new ValidationErrors();
         errors.Required("title", Title, Limits.TitleLength);
-        errors.Optional("summary", Summary, Limits.SummaryLength);
-        errors.Optional("body", Body, Limits.BodyLength);
+        errors.Optional("summary", Summary, Limits.SummaryLength, multiLine: true);
+        errors.Optional("body", Body, Limits.BodyLength, multiLine: true);
         var classification = errors.Classification("classification", Classification);
         Categories.Validate(category, Attributes, errors);
         return errors.IsEmpty
@@ -145,7 +145,7 @@ public sealed record DraftRequest(string? Title, string? Summary, string? Body, 
 
 public sealed record WithdrawRequest(string? Reason) : IValidatable
 {
-    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength);
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength, multiLine: true);
 }
 
 /// <param name="EffectiveFrom">With its offset (<see cref="Http.TimeWithOffsetConverter"/>): a time without one is refused, not read in the host's time zone.</param>
@@ -159,7 +159,7 @@ public sealed record ReleaseRequest(string? Reason, [property: System.Text.Json.
 
     public void Validate(ValidationErrors errors, Caller caller)
     {
-        errors.Required("reason", Reason, Limits.ReasonLength);
+        errors.Required("reason", Reason, Limits.ReasonLength, multiLine: true);
         if (EffectiveFrom is { } from && from < caller.Now - Limits.ClockSkew)
         {
             // A past time may still repeat a release on record with the same terms (a retry after a lost answer): the

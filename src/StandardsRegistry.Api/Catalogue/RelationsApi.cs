@@ -49,7 +49,8 @@ public static class RelationsApi
         editing.MapPut("/equivalents/{source}/{identifier}", AddEquivalent)
             .WithName("AddEquivalent")
             .Audited(AuditActions.EquivalentAdd)
-            .WithSummary("Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)");
+            .WithSummary("Record a civil standard the standard is equivalent to, e.g. EN/16341 or ISO/9001:2015; a slash inside the identifier is sent as %2F (editors)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         editing.MapDelete("/equivalents/{source}/{identifier}", RemoveEquivalent)
             .WithName("RemoveEquivalent")
@@ -188,5 +189,5 @@ public sealed record CurrentDocumentDto(string Key, StandardDto Current, IReadOn
 
 public sealed record PreferredRequest(string? Rationale) : IValidatable
 {
-    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("rationale", Rationale, Limits.ReasonLength);
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("rationale", Rationale, Limits.ReasonLength, multiLine: true);
 }

@@ -96,5 +96,5 @@ public sealed record RevokeQuery : IValidatable
 {
     public string? reason { get; init; }
 
-    public void Validate(ValidationErrors errors, Caller caller) => errors.Optional("reason", reason, Limits.ReasonLength);
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Optional("reason", reason, Limits.ReasonLength, multiLine: true);
 }

@@ -287,7 +287,7 @@ public sealed record ResponseRequest(
 /// <summary>Why a response is released.</summary>
 public sealed record ReleaseReasonRequest(string? Reason) : IValidatable
 {
-    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength);
+    public void Validate(ValidationErrors errors, Caller caller) => errors.Required("reason", Reason, Limits.ReasonLength, multiLine: true);
 }
 
 /// <summary>The filters and paging of <c>/v1/responses</c> (names as in the query, as for <see cref="StandardsQuery"/>).</summary>
