@@ -36,6 +36,7 @@ public sealed class CatalogueQueries(Db db)
         {
             category = filter.Category,
             text = filter.Text is null ? null : SearchPattern(filter.Text),
+            identity = filter.Text is null ? null : IdentityPattern(filter.Text),
             afterKey = filter.AfterKey,
         });
         foreach (var range in attributes?.Ranges ?? [])
@@ -127,7 +128,19 @@ public sealed class CatalogueQueries(Db db)
     /// <c>[</c> nothing). An escaped character that is no wildcard of a provider is that character on each of them.
     /// </summary>
     internal static string SearchPattern(string text) =>
-        $"%{text.ToLowerInvariant().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal).Replace("[", @"\[", StringComparison.Ordinal)}%";
+        $"%{Escaped(text.ToLowerInvariant())}%";
+
+    /// <summary>
+    /// The LIKE pattern of text search <paramref name="text"/> over designations' identities (<see cref="Designations.Identity"/>,
+    /// stored as <c>standards.designation_identity</c>): a designation is found as a reader writes it, in another case,
+    /// with other spaces, full-width digits or another dash. None (null: matches nothing) for a term that folds to
+    /// nothing, which would otherwise match every standard.
+    /// </summary>
+    internal static string? IdentityPattern(string text) =>
+        Designations.Identity(text) is { Length: > 0 } identity ? $"%{Escaped(identity)}%" : null;
+
+    private static string Escaped(string text) =>
+        text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal).Replace("[", @"\[", StringComparison.Ordinal);
 
     /// <summary>The statements, built per dialect and scope; <see cref="SqlStatements"/> enumerates them for the parse tests.</summary>
     internal static class Sql
@@ -151,7 +164,7 @@ public sealed class CatalogueQueries(Db db)
             if (text)
             {
                 where.Add($"""
-                    ({dialect.FoldCase("s.designation")} LIKE @text ESCAPE '\' OR {dialect.FoldCase("s.title")} LIKE @text ESCAPE '\'
+                    ({dialect.FoldCase("s.designation")} LIKE @text ESCAPE '\' OR s.designation_identity LIKE @identity ESCAPE '\' OR {dialect.FoldCase("s.title")} LIKE @text ESCAPE '\'
                      OR EXISTS (SELECT 1 FROM versions t WHERE t.standard_id = s.id AND {Visibility.Predicate(scope, "t")} AND {dialect.FoldCase("t.title")} LIKE @text ESCAPE '\'))
                     """);
             }

@@ -56,6 +56,32 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
         Assert.Contains("eclair-7", found["items"]!.AsArray().Select(i => (string)i!["key"]!));
     }
 
+    /// <summary>
+    /// A designation is found as a reader writes it: in another case, with other spaces, full-width digits, another dash
+    /// or without a diacritic (the fold that makes designations one, <c>Designations.Identity</c>). A term that folds to
+    /// nothing (a combining mark alone) finds by the fold nothing, not every standard.
+    /// </summary>
+    [Theory]
+    [InlineData("stanag 4607-2")]
+    [InlineData("STANAG  4607")]
+    [InlineData("STANAG\u00a04607")]
+    [InlineData("\uff14\uff16\uff10\uff17")]
+    [InlineData("4607\u20132")]
+    [InlineData("N\u00c1G 46")]
+    public async Task SearchFindsADesignationAsAReaderWritesIt(string q)
+    {
+        q = System.Text.RegularExpressions.Regex.Unescape(q);
+        var created = await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-4607", designation = "STANAG 4607-2", category = "caliber", title = "Radar interface" });
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
+        await _editor.PublishAsync("stanag-4607", await _editor.CreateDraftAsync("stanag-4607", title: "Ground moving target indicator"));
+
+        var found = await _nato.GetJsonAsync($"/v1/standards?q={Uri.EscapeDataString(q)}");
+        var blank = await _nato.GetJsonAsync($"/v1/standards?q={Uri.EscapeDataString("\u0301")}");
+
+        Assert.Contains("stanag-4607", found["items"]!.AsArray().Select(i => (string)i!["key"]!));
+        Assert.DoesNotContain("stanag-4607", blank["items"]!.AsArray().Select(i => (string)i!["key"]!));
+    }
+
     // ---------------------------------------------------------------- If-Match on drafts
 
     /// <summary>

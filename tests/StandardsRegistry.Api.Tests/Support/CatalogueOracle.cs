@@ -101,9 +101,13 @@ public sealed class ExpectedView
 
     public IEnumerable<ModelStandard> HiddenStandards => Model.Standards.Where(s => !Sees(s));
 
-    /// <summary><c>q</c> as the design defines it: designation, standard title, or the title of a visible version.</summary>
+    /// <summary>
+    /// <c>q</c> as the design defines it: designation (also as its identity, <see cref="Designations.Identity"/>, holds the
+    /// term's), standard title, or the title of a visible version.
+    /// </summary>
     public IEnumerable<ExpectedStandard> Search(string term) => Standards.Where(s =>
         s.Standard.Designation.Contains(term, StringComparison.OrdinalIgnoreCase)
+        || (Designations.Identity(term) is { Length: > 0 } identity && Designations.Identity(s.Standard.Designation).Contains(identity, StringComparison.Ordinal))
         || s.Standard.Title.Contains(term, StringComparison.OrdinalIgnoreCase)
         || s.Versions.Any(v => v.Version.Title.Contains(term, StringComparison.OrdinalIgnoreCase)));
 
