@@ -80,6 +80,11 @@ public sealed class StartupTests
     [InlineData("Authentication__Schemes__Bearer__MetadataAddress", "http://admin:s3cret@login.example/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'http://login.example/.well-known/openid-configuration'")]
     [InlineData("Telemetry__PrometheusUrl", "http://admin:s3cret@127.0.0.1:9464", "Telemetry:PrometheusUrl is 'http://127.0.0.1:9464'")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://admin:s3cret@collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'ftp://collector:4317'")]
+    // A password as typed, not percent-encoded: its '/', '?' or '#' is no end of the user information to hide.
+    [InlineData("Authentication__Schemes__Bearer__Authority", "http://admin:s3cret/tail@login.example/", "Authentication:Schemes:Bearer:Authority is 'http://login.example/'")]
+    [InlineData("Telemetry__PrometheusUrl", "http://admin:s3cret?tail@127.0.0.1:9464", "Telemetry:PrometheusUrl is 'http://127.0.0.1:9464'")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://admin:s3cret#tail@collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'ftp://collector:4317'")]
+    [InlineData("Telemetry__PrometheusUrl", "admin:s3cret://tail@127.0.0.1:9464", "Telemetry:PrometheusUrl is '127.0.0.1:9464'")]
     public async Task AnAddressIsNamedWithoutItsUserInformation(string setting, string value, string expected)
     {
         var run = await RunServiceAsync(new() { ["ConnectionStrings__Registry"] = "Data Source=registry.db", [setting] = value });

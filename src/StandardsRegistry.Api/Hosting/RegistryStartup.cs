@@ -70,18 +70,23 @@ public static partial class RegistryStartup
     [System.Text.RegularExpressions.GeneratedRegex(@"\s*[\r\n]+\s*")]
     private static partial System.Text.RegularExpressions.Regex LineBreaks();
 
+    private static readonly System.Buffers.SearchValues<char> SchemeCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
     /// <summary>
     /// <paramref name="address"/> as given, without the user information of its authority (<c>user:password@</c>), for a
-    /// message naming a setting: an address may carry a password, which no output may show.
+    /// message naming a setting: an address may carry a password, which no output may show. Everything up to the last
+    /// <c>@</c> goes: the address is named because it is wrong, and a password typed as it is (not percent-encoded) may
+    /// hold a '/', '?' or '#', so those cannot be taken for the authority's end; an '@' of a path or query costs the
+    /// message what comes before it, never a password.
     /// </summary>
     public static string WithoutUserInfo(string address)
     {
         var scheme = address.IndexOf("://", StringComparison.Ordinal);
-        var start = scheme < 0 ? 0 : scheme + 3;
-        var end = address.IndexOfAny(['/', '?', '#'], start);
-        end = end < 0 ? address.Length : end;
-        var at = end > start ? address.LastIndexOf('@', end - 1, end - start) : -1;
-        return at < 0 ? address : string.Concat(address.AsSpan(0, start), address.AsSpan(at + 1));
+        // A scheme only if what precedes "://" is one (letters, digits, '+', '-', '.'): not a password's "://".
+        var start = scheme > 0 && !address.AsSpan(0, scheme).ContainsAnyExcept(SchemeCharacters) ? scheme + 3 : 0;
+        var at = address.LastIndexOf('@');
+        return at < start ? address : string.Concat(address.AsSpan(0, start), address.AsSpan(at + 1));
     }
 
     private static Exception Innermost(Exception e) => e switch
