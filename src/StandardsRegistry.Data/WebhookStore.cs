@@ -215,8 +215,10 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(Sql.Delivered, new { id = delivery.Id, generation = delivery.Generation, at });
+            // The subscription's row before its outbox row, the order a delete and a redelivery lock them in (and a write
+            // queueing for it): taken the other way round, an outcome beside a delete deadlocked on PostgreSQL.
             await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at, level = (int)delivery.Carried });
+            await c.ExecuteAsync(Sql.Delivered, new { id = delivery.Id, generation = delivery.Generation, at });
             return Result.Done(true);
         }, ct).AsTask();
 
@@ -236,8 +238,9 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            await c.ExecuteAsync(Sql.Failed, new { id = delivery.Id, generation = delivery.Generation, next = retryAt.ToUnixTimeMilliseconds() });
+            // The subscription's row first, as in DeliveredAsync.
             await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error, level = (int)delivery.Carried });
+            await c.ExecuteAsync(Sql.Failed, new { id = delivery.Id, generation = delivery.Generation, next = retryAt.ToUnixTimeMilliseconds() });
             return Result.Done(true);
         }, ct).AsTask();
 
