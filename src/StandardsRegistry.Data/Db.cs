@@ -85,7 +85,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 {
                     await using var connection = state.reads.Create();
                     await connection.OpenAsync(ct);
-                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, null, ct)));
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, null, ct)), ct);
                     failed = false;
                     return result;
                 }
@@ -109,12 +109,24 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     /// middle of a result (a restart), Dapper's grid reader asks the closed reader for its next result in a finally
     /// block, and its "The reader is closed" replaces the driver's own error. The filter runs before the connection is
     /// disposed, so it sees the state the failure left.
+    /// <para>
+    /// The operation cancelled (the request's timeout, the pipeline's) stops the statement it is running, on every
+    /// provider: SQLite's driver would run it to its end (<see cref="SqlDialect.InterruptOnCancel"/>), and what it then
+    /// throws is answered as the cancellation it is, as PostgreSQL's driver answers it. Not the commit, which runs after.
+    /// </para>
     /// </summary>
-    private static async Task<T> WhileOpen<T>(DbConnection connection, Func<Task<T>> work)
+    private static async Task<T> WhileOpen<T>(SqlDialect dialect, DbConnection connection, Func<Task<T>> work, CancellationToken ct)
     {
         try
         {
-            return await work();
+            using (dialect.InterruptOnCancel(connection, ct))
+            {
+                return await work();
+            }
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && dialect.IsInterrupted(e))
+        {
+            throw new OperationCanceledException("The operation was cancelled while a statement ran; the statement was interrupted.", e, ct);
         }
         catch (InvalidOperationException e) when (connection.State != ConnectionState.Open)
         {
@@ -144,7 +156,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     await using var connection = state.connections.Create();
                     await connection.OpenAsync(ct);
                     await using var transaction = await connection.BeginTransactionAsync(ct);
-                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
                     if (result.Succeeded)
                     {
                         // Not cancellable: once the work is done, commit (or fail) as a whole.
@@ -206,7 +218,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     await using var connection = state.connections.Create();
                     await connection.OpenAsync(ct);
                     await using var transaction = await state.dialect.BeginSnapshotAsync(connection, ct);
-                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
                     await transaction.CommitAsync(CancellationToken.None);
                     failed = false;
                     return result;
@@ -251,10 +263,14 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
         await using (connection)
         await using (transaction)
         {
-            var rows = await read(new DbSession(dialect, connection, transaction, cancellationToken));
-            await foreach (var row in rows.WithCancellation(cancellationToken))
+            // A client gone (the export has no request timeout) stops the statement too, as WhileOpen's do.
+            using (dialect.InterruptOnCancel(connection, cancellationToken))
             {
-                yield return row;
+                var rows = await read(new DbSession(dialect, connection, transaction, cancellationToken));
+                await foreach (var row in rows.WithCancellation(cancellationToken))
+                {
+                    yield return row;
+                }
             }
             await transaction.CommitAsync(CancellationToken.None);
         }

@@ -27,6 +27,16 @@ public abstract class SqlDialect
     /// </summary>
     internal virtual Connections Connections(string connectionString, bool writes) => new(() => CreateConnection(connectionString), null);
 
+    /// <summary>
+    /// Until disposed, <paramref name="ct"/> cancelled stops the statement running on <paramref name="connection"/>
+    /// (SQLite: its driver runs a statement to its end whatever the token says); nothing where the driver stops its
+    /// commands itself (Npgsql and SqlClient cancel them on the server).
+    /// </summary>
+    internal virtual CancellationTokenRegistration InterruptOnCancel(DbConnection connection, CancellationToken ct) => default;
+
+    /// <summary>The statement failed because <see cref="InterruptOnCancel"/> stopped it.</summary>
+    internal virtual bool IsInterrupted(Exception exception) => false;
+
     /// <summary>Whether the reads' connections (<see cref="Connections"/>) take a snapshot transaction; SQLite's run outside transactions.</summary>
     internal virtual bool ReadsTakeTransactions => true;
 
