@@ -87,7 +87,7 @@ public static class DataServiceCollectionExtensions
                 throw new InvalidOperationException($"ConnectionStrings:Registry is not a valid {dialect.Name} connection string: {e.Message}", e);
             }
             return new Db(dialect, requests, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
-                sp.GetRequiredService<RegistryMetrics>(), streams, writes);
+                sp.GetRequiredService<RegistryMetrics>(), streams, writes, options.RequestPoolSize);
         });
 
         services.AddSingleton(sp => new RegistryMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

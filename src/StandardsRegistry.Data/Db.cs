@@ -21,13 +21,14 @@ namespace StandardsRegistry.Data;
 /// </para>
 /// </summary>
 public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, RegistryMetrics? metrics = null,
-    string? streamConnectionString = null, string? writeConnectionString = null) : IDisposable
+    string? streamConnectionString = null, string? writeConnectionString = null, int? requestPoolSize = null) : IDisposable
 {
     public const string Pipeline = "registry-db";
 
-    private readonly Connections _reads = dialect.Connections(connectionString, writes: false);
+    private readonly Connections _reads = dialect.Connections(connectionString, writes: false, requestPoolSize ?? DatabaseOptions.DefaultRequestPoolSize);
 
-    private readonly Connections _writes = dialect.Connections(writeConnectionString ?? connectionString, writes: true);
+    // On SQLite the process's writers pass one at a time (WriteGate); the cap only has to be at least 1.
+    private readonly Connections _writes = dialect.Connections(writeConnectionString ?? connectionString, writes: true, requestPoolSize ?? DatabaseOptions.DefaultRequestPoolSize);
 
     private readonly Connections? _writerReads = writeConnectionString is null || writeConnectionString == connectionString
         ? null

@@ -23,9 +23,10 @@ public abstract class SqlDialect
 
     /// <summary>
     /// Where a <see cref="Db"/> gets its connections for reads, or for write transactions (<paramref name="writes"/>);
-    /// SQLite's keep their prepared statements, in a pool of each kind.
+    /// SQLite's keep their prepared statements, in a pool of each kind, at most <paramref name="maxOpen"/> open (a
+    /// server's pool has its size in the connection string, <see cref="Pooled"/>).
     /// </summary>
-    internal virtual Connections Connections(string connectionString, bool writes) => new(() => CreateConnection(connectionString), null);
+    internal virtual Connections Connections(string connectionString, bool writes, int maxOpen) => new(() => CreateConnection(connectionString), null);
 
     /// <summary>
     /// Until disposed, <paramref name="ct"/> cancelled stops the statement running on <paramref name="connection"/>

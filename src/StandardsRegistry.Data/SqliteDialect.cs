@@ -49,9 +49,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     internal override bool ReadsTakeTransactions => false;
 
-    internal override Connections Connections(string connectionString, bool writes)
+    internal override Connections Connections(string connectionString, bool writes, int maxOpen)
     {
-        var pool = new SqlitePool(connectionString);
+        var pool = new SqlitePool(connectionString, maxOpen);
         return new(() => new SqlitePooledConnection(pool, writes), pool);
     }
 
@@ -112,7 +112,9 @@ internal sealed class SqliteDialect : SqlDialect
         exception is SqliteException { SqliteErrorCode: Busy or Locked };
 
     protected override bool IsDriverConnectionFailure(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly };
+        exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly } or SqlitePoolExhaustedException;
+
+    public override bool IsPoolExhausted(Exception exception) => exception is SqlitePoolExhaustedException;
 
     public override bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: Constraint, SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
