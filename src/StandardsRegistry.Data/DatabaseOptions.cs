@@ -21,7 +21,8 @@ public sealed class DatabaseOptions
     /// more connections only queue inside the server, where they wait longer than in the pool (on the benchmark
     /// machine, p99 of GET latest fell from 46–136 ms at 32 connections to about 12 ms near the core count). Set it
     /// for the database's cores when the database runs elsewhere. The audit trail's writer keeps one of these connections, hence at least 2.
-    /// Ignored on SQLite (reads open the file in the process; there is no server to overload).
+    /// On SQLite, the connections open at most for reads (and for writes, which pass one at a time anyway): a burst of
+    /// reads beyond it waits for one, as on a server, instead of opening one per request.
     /// </summary>
     [Range(2, 1000)]
     public int? MaxPoolSize { get; set; }
@@ -43,5 +44,8 @@ public sealed class DatabaseOptions
     public int WritePoolSize { get; set; } = 4;
 
     /// <summary>The request pool's size: <see cref="MaxPoolSize"/>, or the default described there.</summary>
-    public int RequestPoolSize => MaxPoolSize ?? Math.Max(4, 2 * Environment.ProcessorCount);
+    public int RequestPoolSize => MaxPoolSize ?? DefaultRequestPoolSize;
+
+    /// <summary>Twice this machine's cores, at least 4.</summary>
+    public static int DefaultRequestPoolSize => Math.Max(4, 2 * Environment.ProcessorCount);
 }

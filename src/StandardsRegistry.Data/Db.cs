@@ -21,13 +21,14 @@ namespace StandardsRegistry.Data;
 /// </para>
 /// </summary>
 public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, RegistryMetrics? metrics = null,
-    string? streamConnectionString = null, string? writeConnectionString = null) : IDisposable
+    string? streamConnectionString = null, string? writeConnectionString = null, int? requestPoolSize = null) : IDisposable
 {
     public const string Pipeline = "registry-db";
 
-    private readonly Connections _reads = dialect.Connections(connectionString, writes: false);
+    private readonly Connections _reads = dialect.Connections(connectionString, writes: false, requestPoolSize ?? DatabaseOptions.DefaultRequestPoolSize);
 
-    private readonly Connections _writes = dialect.Connections(writeConnectionString ?? connectionString, writes: true);
+    // On SQLite the process's writers pass one at a time (WriteGate); the cap only has to be at least 1.
+    private readonly Connections _writes = dialect.Connections(writeConnectionString ?? connectionString, writes: true, requestPoolSize ?? DatabaseOptions.DefaultRequestPoolSize);
 
     private readonly Connections? _writerReads = writeConnectionString is null || writeConnectionString == connectionString
         ? null
@@ -85,7 +86,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                 {
                     await using var connection = state.reads.Create();
                     await connection.OpenAsync(ct);
-                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, null, ct)));
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, null, ct)), ct);
                     failed = false;
                     return result;
                 }
@@ -109,12 +110,24 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     /// middle of a result (a restart), Dapper's grid reader asks the closed reader for its next result in a finally
     /// block, and its "The reader is closed" replaces the driver's own error. The filter runs before the connection is
     /// disposed, so it sees the state the failure left.
+    /// <para>
+    /// The operation cancelled (the request's timeout, the pipeline's) stops the statement it is running, on every
+    /// provider: SQLite's driver would run it to its end (<see cref="SqlDialect.InterruptOnCancel"/>), and what it then
+    /// throws is answered as the cancellation it is, as PostgreSQL's driver answers it. Not the commit, which runs after.
+    /// </para>
     /// </summary>
-    private static async Task<T> WhileOpen<T>(DbConnection connection, Func<Task<T>> work)
+    private static async Task<T> WhileOpen<T>(SqlDialect dialect, DbConnection connection, Func<Task<T>> work, CancellationToken ct)
     {
         try
         {
-            return await work();
+            using (dialect.InterruptOnCancel(connection, ct))
+            {
+                return await work();
+            }
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && dialect.IsInterrupted(e))
+        {
+            throw new OperationCanceledException("The operation was cancelled while a statement ran; the statement was interrupted.", e, ct);
         }
         catch (InvalidOperationException e) when (connection.State != ConnectionState.Open)
         {
@@ -144,7 +157,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     await using var connection = state.connections.Create();
                     await connection.OpenAsync(ct);
                     await using var transaction = await connection.BeginTransactionAsync(ct);
-                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
                     if (result.Succeeded)
                     {
                         // Not cancellable: once the work is done, commit (or fail) as a whole.
@@ -206,7 +219,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     await using var connection = state.connections.Create();
                     await connection.OpenAsync(ct);
                     await using var transaction = await state.dialect.BeginSnapshotAsync(connection, ct);
-                    var result = await WhileOpen(connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)));
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
                     await transaction.CommitAsync(CancellationToken.None);
                     failed = false;
                     return result;
@@ -251,10 +264,14 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
         await using (connection)
         await using (transaction)
         {
-            var rows = await read(new DbSession(dialect, connection, transaction, cancellationToken));
-            await foreach (var row in rows.WithCancellation(cancellationToken))
+            // A client gone (the export has no request timeout) stops the statement too, as WhileOpen's do.
+            using (dialect.InterruptOnCancel(connection, cancellationToken))
             {
-                yield return row;
+                var rows = await read(new DbSession(dialect, connection, transaction, cancellationToken));
+                await foreach (var row in rows.WithCancellation(cancellationToken))
+                {
+                    yield return row;
+                }
             }
             await transaction.CommitAsync(CancellationToken.None);
         }

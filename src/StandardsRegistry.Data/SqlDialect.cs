@@ -23,9 +23,20 @@ public abstract class SqlDialect
 
     /// <summary>
     /// Where a <see cref="Db"/> gets its connections for reads, or for write transactions (<paramref name="writes"/>);
-    /// SQLite's keep their prepared statements, in a pool of each kind.
+    /// SQLite's keep their prepared statements, in a pool of each kind, at most <paramref name="maxOpen"/> open (a
+    /// server's pool has its size in the connection string, <see cref="Pooled"/>).
     /// </summary>
-    internal virtual Connections Connections(string connectionString, bool writes) => new(() => CreateConnection(connectionString), null);
+    internal virtual Connections Connections(string connectionString, bool writes, int maxOpen) => new(() => CreateConnection(connectionString), null);
+
+    /// <summary>
+    /// Until disposed, <paramref name="ct"/> cancelled stops the statement running on <paramref name="connection"/>
+    /// (SQLite: its driver runs a statement to its end whatever the token says); nothing where the driver stops its
+    /// commands itself (Npgsql and SqlClient cancel them on the server).
+    /// </summary>
+    internal virtual CancellationTokenRegistration InterruptOnCancel(DbConnection connection, CancellationToken ct) => default;
+
+    /// <summary>The statement failed because <see cref="InterruptOnCancel"/> stopped it.</summary>
+    internal virtual bool IsInterrupted(Exception exception) => false;
 
     /// <summary>Whether the reads' connections (<see cref="Connections"/>) take a snapshot transaction; SQLite's run outside transactions.</summary>
     internal virtual bool ReadsTakeTransactions => true;

@@ -14,7 +14,7 @@ namespace StandardsRegistry.Data;
 /// is reset after each use, so an idle connection holds no lock; one that failed, or was given back with its
 /// transaction still open, is closed rather than reused.
 /// </summary>
-internal sealed class SqlitePool(string connectionString) : IDisposable
+internal sealed class SqlitePool(string connectionString, int maxOpen) : IDisposable
 {
     /// <summary>
     /// Statements kept per connection, the one used least recently given up beyond this (a statement first seen late is
@@ -27,9 +27,44 @@ internal sealed class SqlitePool(string connectionString) : IDisposable
     private readonly int _maxIdle = Math.Max(8, Environment.ProcessorCount * 4);
     private int _disposed;
 
+    /// <summary>
+    /// Connections open at most, in use or idle: a burst of reads beyond it waits for one to be given back (a file
+    /// handle, a page cache and a thread each otherwise, as many as requests arrive at once), as a server's pool makes
+    /// them wait; for as long as the connection string's <c>Default Timeout</c>, then <see cref="SqlitePoolExhaustedException"/>.
+    /// </summary>
+    private readonly SemaphoreSlim _slots = new(maxOpen, maxOpen);
+
+    private readonly TimeSpan _wait = new SqliteConnectionStringBuilder(connectionString).DefaultTimeout is > 0 and var seconds
+        ? TimeSpan.FromSeconds(seconds)
+        : Timeout.InfiniteTimeSpan;
+
+    private int _open;
+
     public string ConnectionString => connectionString;
 
+    /// <summary>Connections open now, in use or idle (tests).</summary>
+    internal int Open => Volatile.Read(ref _open);
+
     public Lease Rent()
+    {
+        if (!_slots.Wait(_wait))
+        {
+            throw new SqlitePoolExhaustedException(maxOpen, _wait);
+        }
+        return Take();
+    }
+
+    /// <summary>A connection: an idle one, a new one while fewer than the cap are open, else the first given back.</summary>
+    public async ValueTask<Lease> RentAsync(CancellationToken ct)
+    {
+        if (!await _slots.WaitAsync(_wait, ct))
+        {
+            throw new SqlitePoolExhaustedException(maxOpen, _wait);
+        }
+        return Take();
+    }
+
+    private Lease Take()
     {
         if (_idle.TryTake(out var lease))
         {
@@ -43,8 +78,10 @@ internal sealed class SqlitePool(string connectionString) : IDisposable
         catch
         {
             connection.Dispose();
+            _slots.Release();
             throw;
         }
+        Interlocked.Increment(ref _open);
         return new Lease(connection);
     }
 
@@ -52,10 +89,15 @@ internal sealed class SqlitePool(string connectionString) : IDisposable
     {
         if (lease.Broken || Volatile.Read(ref _disposed) != 0 || _idle.Count >= _maxIdle)
         {
+            Interlocked.Decrement(ref _open);
             lease.Dispose();
-            return;
         }
-        _idle.Add(lease);
+        else
+        {
+            _idle.Add(lease);
+        }
+        // Only now: a waiter woken takes the connection just given back.
+        _slots.Release();
     }
 
     public void Dispose()
@@ -63,6 +105,7 @@ internal sealed class SqlitePool(string connectionString) : IDisposable
         Interlocked.Exchange(ref _disposed, 1);
         while (_idle.TryTake(out var lease))
         {
+            Interlocked.Decrement(ref _open);
             lease.Dispose();
         }
     }
@@ -149,6 +192,13 @@ internal sealed class SqlitePool(string connectionString) : IDisposable
 }
 
 /// <summary>
+/// No connection of a <see cref="SqlitePool"/> was given back in time: the service's own callers hold them all. A timeout,
+/// as a server's pool reports it: answered 503, and not the database failing (<see cref="SqlDialect.IsPoolExhausted"/>).
+/// </summary>
+public sealed class SqlitePoolExhaustedException(int size, TimeSpan waited)
+    : TimeoutException($"All {size} connections of the SQLite pool were in use for {waited.TotalSeconds} s.");
+
+/// <summary>
 /// A connection over a <see cref="SqlitePool"/> lease; Dapper runs its commands through it. A reads' connection has no
 /// transactions; a writes' connection has the one it began, in which its commands run.
 /// </summary>
@@ -178,12 +228,7 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes) : DbC
 
     public override void Open() => _lease ??= pool.Rent();
 
-    public override Task OpenAsync(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        Open();
-        return Task.CompletedTask;
-    }
+    public override async Task OpenAsync(CancellationToken cancellationToken) => _lease ??= await pool.RentAsync(cancellationToken);
 
     public override void Close()
     {

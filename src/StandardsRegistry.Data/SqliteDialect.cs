@@ -49,11 +49,42 @@ internal sealed class SqliteDialect : SqlDialect
 
     internal override bool ReadsTakeTransactions => false;
 
-    internal override Connections Connections(string connectionString, bool writes)
+    internal override Connections Connections(string connectionString, bool writes, int maxOpen)
     {
-        var pool = new SqlitePool(connectionString);
+        var pool = new SqlitePool(connectionString, maxOpen);
         return new(() => new SqlitePooledConnection(pool, writes), pool);
     }
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite checks a token only before a statement starts: once it runs (a search over a large
+    /// catalogue, a deep page), it runs to its end on the request's thread, holding its connection long after the request
+    /// timed out. <c>sqlite3_interrupt</c> stops it at its next step (it fails with SQLITE_INTERRUPT, and a write's
+    /// transaction is rolled back); a pooled connection interrupted is closed when given back, not reused. Safe from
+    /// another thread while the connection is open, which the registration guarantees: it is disposed (waiting for a
+    /// callback under way) before the connection is closed.
+    /// </summary>
+    internal override CancellationTokenRegistration InterruptOnCancel(DbConnection connection, CancellationToken ct)
+    {
+        if (!ct.CanBeCanceled)
+        {
+            return default;
+        }
+        var (sqlite, lease) = connection switch
+        {
+            SqlitePooledConnection pooled => (pooled.Lease.Connection, pooled.Lease),
+            SqliteConnection plain => (plain, null),
+            _ => throw new ArgumentException($"Not a SQLite connection: {connection.GetType()}.", nameof(connection)),
+        };
+        return ct.Register(() =>
+        {
+            lease?.Break();
+            SQLitePCL.raw.sqlite3_interrupt(sqlite.Handle);
+        });
+    }
+
+    private const int Interrupt = 9;
+
+    internal override bool IsInterrupted(Exception exception) => exception is SqliteException { SqliteErrorCode: Interrupt };
 
     /// <summary>Dapper's parameters under the names the statements give them (see <see cref="PlaceholderNames"/>).</summary>
     internal override object? Bound(object? parameters) => parameters is null ? null : new PlaceholderNames(parameters);
@@ -81,7 +112,9 @@ internal sealed class SqliteDialect : SqlDialect
         exception is SqliteException { SqliteErrorCode: Busy or Locked };
 
     protected override bool IsDriverConnectionFailure(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly };
+        exception is SqliteException { SqliteErrorCode: CantOpen or IoError or ReadOnly } or SqlitePoolExhaustedException;
+
+    public override bool IsPoolExhausted(Exception exception) => exception is SqlitePoolExhaustedException;
 
     /// <summary>The file (or a table) locked by another writer past the busy timeout: every transient error SQLite has.</summary>
     public override bool IsContention(Exception exception) => IsTransient(exception);

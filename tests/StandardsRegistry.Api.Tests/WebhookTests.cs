@@ -1240,6 +1240,51 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// Each subscription is delivered on its own, but an instance makes at most Webhooks:MaxConcurrentDeliveries POSTs at
+    /// once: the rest wait for a slot, and go out as slots free. Until 2026-12-07 a burst of events to many subscriptions
+    /// started a POST to each at once.
+    /// </summary>
+    [Fact]
+    public async Task AnInstanceMakesAtMostTheConfiguredNumberOfPostsAtOnce()
+    {
+        const int Cap = 2, Subscriptions = 5;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
+        {
+            ["Webhooks:LeaseDuration"] = "00:05:00",
+            ["Webhooks:MaxConcurrentDeliveries"] = Cap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ids = new List<string>();
+        try
+        {
+            for (var i = 0; i < Subscriptions; i++)
+            {
+                ids.Add((await SubscribeAsync(app, receiver))["id"]!.GetValue<string>());
+            }
+            await PublishReleasedAsync(app, "stanag-5621");
+
+            // Every subscription's delivery under way: as many POSTs as the cap held at the receiver, the others waiting.
+            await receiver.WaitUntilAsync(r => r.Arrived == Cap && dispatcher.DeliveriesWaiting == Subscriptions - Cap, TimeSpan.FromSeconds(20),
+                $"{Cap} POSTs in flight and {Subscriptions - Cap} waiting");
+            Assert.Equal(Cap, receiver.MostInFlight);
+
+            receiver.Hold.TrySetResult();
+            foreach (var id in ids)
+            {
+                await app.As(Admin).WaitUntilNothingPendingAsync(id);
+            }
+            Assert.Equal(Subscriptions, receiver.Acknowledged.Count());
+            Assert.Equal(Cap, receiver.MostInFlight);
+        }
+        finally
+        {
+            receiver.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// Webhooks:AllowedHosts names hosts, and whoever runs an allowed name's DNS decides where it points: the registry's
     /// own loopback, or a cloud's metadata service (169.254.169.254), at any moment (DNS rebinding: an answer that
     /// changes between registration, or one delivery, and the next). A name's addresses are judged when the delivery

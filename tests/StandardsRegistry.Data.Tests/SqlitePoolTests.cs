@@ -52,7 +52,87 @@ public sealed class SqlitePoolTests : IAsyncLifetime
         pool.Return(lease);
     }
 
-    private SqlitePool Pool() => new(SqlDialect.For(SqlDialect.Sqlite).Normalize(_database.ConnectionString));
+    private SqlitePool Pool(int maxOpen = 8, int? waitSeconds = null)
+    {
+        var connectionString = SqlDialect.For(SqlDialect.Sqlite).Normalize(_database.ConnectionString);
+        if (waitSeconds is { } seconds)
+        {
+            connectionString = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = seconds }.ToString();
+        }
+        return new(connectionString, maxOpen);
+    }
+
+    [Fact]
+    public async Task ABurstOfConcurrentReadsNeverOpensMoreConnectionsThanTheCap()
+    {
+        const int Cap = 3;
+        using var pool = Pool(Cap, waitSeconds: 0);
+        var inUse = 0;
+        var most = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<long> Read()
+        {
+            await using var connection = new SqlitePooledConnection(pool, writes: false);
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            var now = Interlocked.Increment(ref inUse);
+            for (var seen = Volatile.Read(ref most); now > seen && Interlocked.CompareExchange(ref most, now, seen) != seen; seen = Volatile.Read(ref most))
+            {
+            }
+            Assert.True(pool.Open <= Cap, $"{pool.Open} connections open");
+            // The first ones hold their connections until every read has asked for one, so the rest must wait.
+            await gate.Task;
+            var value = await connection.ExecuteScalarAsync<long>("SELECT 1");
+            Interlocked.Decrement(ref inUse);
+            return value;
+        }
+
+        var reads = Enumerable.Range(0, 40).Select(_ => Task.Run(Read)).ToList();
+        // Waited for, not slept on: the first reads hold every connection of the pool.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref inUse) < Cap)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"only {Volatile.Read(ref inUse)} reads got a connection");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+        Assert.All(reads, r => Assert.False(r.IsCompleted));
+        gate.SetResult();
+        Assert.Equal(Enumerable.Repeat(1L, reads.Count), await Task.WhenAll(reads));
+        Assert.Equal(Cap, most);
+        Assert.True(pool.Open <= Cap, $"{pool.Open} connections open");
+    }
+
+    [Fact]
+    public async Task ARentalAtTheCapWaitsForAConnectionGivenBackOrItsTokenOrTheTimeout()
+    {
+        using var pool = Pool(maxOpen: 2, waitSeconds: 1);
+        var first = await pool.RentAsync(TestContext.Current.CancellationToken);
+        var second = await pool.RentAsync(TestContext.Current.CancellationToken);
+
+        // Waits while both are out, and takes the one given back.
+        var waiting = pool.RentAsync(TestContext.Current.CancellationToken).AsTask();
+        Assert.False(waiting.IsCompleted);
+        pool.Return(first);
+        Assert.Same(first, await waiting);
+        Assert.Equal(2, pool.Open);
+
+        // Its token cancelled, it stops waiting.
+        using (var cancel = new CancellationTokenSource())
+        {
+            var cancelled = pool.RentAsync(cancel.Token).AsTask();
+            Assert.False(cancelled.IsCompleted);
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        }
+
+        // Nothing given back within the connection string's timeout: the pool is exhausted, answered as a server's is.
+        var exhausted = await Assert.ThrowsAsync<SqlitePoolExhaustedException>(() => pool.RentAsync(TestContext.Current.CancellationToken).AsTask());
+        var dialect = SqlDialect.For(SqlDialect.Sqlite);
+        Assert.True(dialect.IsPoolExhausted(exhausted) && dialect.IsUnavailable(exhausted));
+
+        pool.Return(first);
+        pool.Return(second);
+        Assert.Equal(2, pool.Open);
+    }
 
     [Fact]
     public void AConnectionWhoseStatementFailedIsClosedNotReused()

@@ -57,6 +57,14 @@ public sealed class WebhookDispatcher(
     // events only, never another's (a run that delivered its subscriptions one after another let one receiver that
     // answered slowly, or several subscriptions to it, hold every other subscription's deliveries).
     private readonly ConcurrentDictionary<string, Task> _delivering = new(StringComparer.Ordinal);
+    // The POSTs in flight at once (Webhooks:MaxConcurrentDeliveries): each subscription is delivered on its own, and
+    // without a cap a burst of events to many subscriptions started a POST to each at once.
+    private readonly SemaphoreSlim _sending = new(options.Value.MaxConcurrentDeliveries, options.Value.MaxConcurrentDeliveries);
+    private int _waitingToSend;
+
+    /// <summary>Deliveries waiting for one of the <see cref="WebhookOptions.MaxConcurrentDeliveries"/> to end (tests).</summary>
+    public int DeliveriesWaiting => Volatile.Read(ref _waitingToSend);
+
     private long _runsBegun;
     private long _runsEnded;
 
@@ -239,8 +247,27 @@ public sealed class WebhookDispatcher(
             // throws and nothing is sent: the run ends and the delivery waits for the next one); the outcome after.
             var classification = FeedRecord.MarkingOf(row);
             var what = Described(row, subscription);
-            await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
-            var (error, leaseLost) = await SendAsync(subscription, row.EventId, body, ct);
+            // A slot first, so a send is on record only once it is about to be made (SendAsync checks the lease again).
+            Interlocked.Increment(ref _waitingToSend);
+            try
+            {
+                await _sending.WaitAsync(ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waitingToSend);
+            }
+            string? error;
+            bool leaseLost;
+            try
+            {
+                await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
+                (error, leaseLost) = await SendAsync(subscription, row.EventId, body, ct);
+            }
+            finally
+            {
+                _sending.Release();
+            }
             await audit.RecordAsync(actor.Entry(
                 AuditActions.WebhookDeliver, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, clock.Now, row.StandardKey, row.Edition,
                 classification, $"{what}{(error is null ? "" : $": {error}")}"),

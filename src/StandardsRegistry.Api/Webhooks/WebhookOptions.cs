@@ -51,6 +51,14 @@ public sealed class WebhookOptions : IValidatableObject
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// POSTs this instance makes at once, across subscriptions (a delivery holds its slot through its attempts and their
+    /// retries); a subscription's delivery beyond it waits for one. Without it, a burst of events to many subscriptions
+    /// opened as many connections and requests at once as there were subscriptions.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentDeliveries { get; set; } = 16;
+
     /// <summary>A subscription failing without a success for this long is shown as <c>failing</c>.</summary>
     public TimeSpan FailingAfter { get; set; } = TimeSpan.FromMinutes(15);
 

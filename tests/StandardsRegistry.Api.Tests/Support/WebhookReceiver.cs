@@ -53,6 +53,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public int Arrived => Volatile.Read(ref _arrived);
 
+    private int _inFlight;
+    private int _mostInFlight;
+
+    /// <summary>The most requests that were in at once, arrived and not yet answered.</summary>
+    public int MostInFlight => Volatile.Read(ref _mostInFlight);
+
     /// <summary>Every request received, acknowledged or not, in arrival order.</summary>
     public ConcurrentQueue<Delivery> Received { get; } = new();
 
@@ -81,38 +87,58 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
             var raw = buffer.ToArray();
-            Interlocked.Increment(ref receiver._arrived);
-            if (receiver.Hold is { } hold)
+            // In flight from before it is counted as arrived until before its answer is written (so the sender, which
+            // goes on once it has the answer, never sees it still counted).
+            var inFlight = Interlocked.Increment(ref receiver._inFlight);
+            for (var most = Volatile.Read(ref receiver._mostInFlight); inFlight > most; most = Volatile.Read(ref receiver._mostInFlight))
             {
-                await hold.Task.WaitAsync(context.RequestAborted);
+                Interlocked.CompareExchange(ref receiver._mostInFlight, inFlight, most);
             }
-            var mode = receiver.Mode;
-            if (mode == Behaviour.Hang)
+            try
             {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                return await receiver.AnswerAsync(context, raw);
             }
-            var signature = context.Request.Headers["Registry-Signature"].ToString();
-            var delivery = new Delivery(
-                context.Request.Headers["Registry-Event-Id"].ToString(),
-                context.Request.Headers["Registry-Subscription-Id"].ToString(),
-                JsonNode.Parse(raw)!.AsObject(),
-                receiver._secrets.Keys.FirstOrDefault(s => Verify(s, signature, raw)),
-                mode == Behaviour.Acknowledge,
-                raw,
-                signature);
-            receiver.Received.Enqueue(delivery);
-            return mode == Behaviour.Acknowledge ? Results.NoContent() : Results.StatusCode(503);
+            finally
+            {
+                Interlocked.Decrement(ref receiver._inFlight);
+            }
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         receiver.Url = new Uri(new Uri(address), "/hooks/registry");
         return receiver;
+    }
+
+    private async Task<IResult> AnswerAsync(HttpContext context, byte[] raw)
+    {
+        var receiver = this;
+        Interlocked.Increment(ref receiver._arrived);
+        if (receiver.Hold is { } hold)
+        {
+            await hold.Task.WaitAsync(context.RequestAborted);
+        }
+        var mode = receiver.Mode;
+        if (mode == Behaviour.Hang)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        var signature = context.Request.Headers["Registry-Signature"].ToString();
+        var delivery = new Delivery(
+            context.Request.Headers["Registry-Event-Id"].ToString(),
+            context.Request.Headers["Registry-Subscription-Id"].ToString(),
+            JsonNode.Parse(raw)!.AsObject(),
+            receiver._secrets.Keys.FirstOrDefault(s => Verify(s, signature, raw)),
+            mode == Behaviour.Acknowledge,
+            raw,
+            signature);
+        receiver.Received.Enqueue(delivery);
+        return mode == Behaviour.Acknowledge ? Results.NoContent() : Results.StatusCode(503);
     }
 
     /// <summary>The receiver's check (docs/consuming.md): HMAC-SHA256 of "{t}.{body}", constant-time compare, t within 5 minutes.</summary>
