@@ -78,6 +78,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Equivalents.Item.Item
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::StandardsRegistry.Client.Models.ProblemDetails">When receiving a 431 status code</exception>
@@ -98,6 +99,7 @@ namespace StandardsRegistry.Client.V1.Standards.Item.Equivalents.Item.Item
                 { "401", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "431", global::StandardsRegistry.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
