@@ -788,9 +788,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             }
         });
 
-        Assert.Equal(before, await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor));
+        var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
         output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
+        Assert.Equal(before, after);
     }
 
     /// <summary>The refusal the principal alone calls for (401 or 403), or null when the route's policies allow it.</summary>
