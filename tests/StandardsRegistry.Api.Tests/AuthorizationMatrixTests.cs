@@ -101,6 +101,14 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     private string _euSubscription = "";
     private string _publicSubscription = "";
 
+    /// <summary>
+    /// The relation reads of the visible standard (<see cref="RelationReads"/>) as each principal made them before anything
+    /// related it to secret-std: what a principal the planted relations and marks are hidden from must still read.
+    /// </summary>
+    private readonly Dictionary<(string Who, string Method, string Url), Answer> _beforeRelations = [];
+
+    private static readonly string[] RelationReads = [$"/v1/standards/{Open}/relations", $"/v1/standards/{Open}/current"];
+
     public async ValueTask InitializeAsync()
     {
         _app.Start();
@@ -137,7 +145,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/FRA/ammo-155mm/2027",
             new { quantity = long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), classification = "NS" }), HttpStatusCode.Created);
         // The tables: targets of both cycles (the hidden cycle's besides France's planted one), then each cycle's table.
-        // Published before the subscriptions exist, so no delivery is queued for them.
+        // Published before the subscriptions exist (made last), so no delivery is queued for them.
         foreach (var (nation, capability, horizon, quantity) in TableTargets())
         {
             await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{VisibleCycle}/{nation}/{capability}/{horizon}",
@@ -154,9 +162,71 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             await RegistryClient.Expect(published, HttpStatusCode.Created);
             _tableIds[table] = (await published.JsonAsync())["id"]!.GetValue<string>();
         }
+
+        // Relations: open-std is its category's preferred standard; what every principal reads of its relations and current
+        // document is taken; then open-std references secret-std, secret-std supersedes it (open-std's current document, for
+        // those who see secret-std), secret-std is marked preferred and unmarked (hidden rows of the category's history:
+        // those who see secret-std see no preferred standard, an editor's unmark of either standard is a 404 and changes
+        // nothing) and has a civil equivalent. Whoever secret-std is hidden from must read open-std exactly as before.
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Open}/preferred", new { rationale = "Civil-aligned." }), HttpStatusCode.Created);
+        await Parallel.ForEachAsync(Principals(), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
+        {
+            using var client = ClientOf(who);
+            foreach (var url in RelationReads)
+            {
+                foreach (var method in new[] { "GET", "HEAD" })
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), url);
+                    using var response = await client.SendAsync(request);
+                    var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response), $"{who.Name}: {method} {url}");
+                    lock (_beforeRelations)
+                    {
+                        _beforeRelations.Add((who.Name, method, url), answer);
+                    }
+                }
+            }
+        });
+        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Open}/relations/references/{Secret}", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/relations/supersedes/{Open}", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Secret}/preferred", new { rationale = "PREFCANARY" }), HttpStatusCode.OK);
+        await RegistryClient.Expect(await editor.DeleteAsync($"/v1/standards/{Secret}/preferred"), HttpStatusCode.NoContent);
+        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/equivalents/ISO/1", null), HttpStatusCode.Created);
+
+        // Last, so that no delivery is queued for anything planted above.
         var admin = _app.As(TestCaller.Admin());
         _euSubscription = await SubscribeAsync(admin, "EU");
         _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
+    }
+
+    /// <summary>A client speaking as <paramref name="who"/>.</summary>
+    private HttpClient ClientOf(Who who)
+    {
+        var client = _app.CreateClient();
+        if (who.Token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", who.Token);
+        }
+        return client;
+    }
+
+    /// <summary>What the relations, responses and their releases planted above hold, as one who sees them all reads them.</summary>
+    private static async Task<string> PlantedAsync(HttpClient editor)
+    {
+        var planted = new StringBuilder();
+        foreach (var url in new[] { $"/v1/standards/{Open}/relations", $"/v1/standards/{Secret}/relations", $"/v1/standards/{Open}/current" })
+        {
+            planted.AppendLine(await editor.GetStringAsync(url));
+        }
+        foreach (var r in Responses)
+        {
+            var path = $"/v1/standards/{r.Key}/versions/{r.Edition}/responses/{r.Nation}";
+            planted.AppendLine(await editor.GetStringAsync(path));
+            using var label = new HttpRequestMessage(HttpMethod.Get, $"{path}/label");
+            label.Headers.Accept.ParseAdd("application/json");
+            using var answer = await editor.SendAsync(label);
+            planted.AppendLine(await answer.Content.ReadAsStringAsync());
+        }
+        return planted.ToString();
     }
 
     private static async Task<string> SubscribeAsync(HttpClient admin, string audience)
@@ -167,6 +237,47 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>
+    /// Something hidden that the three targets do not reach, named by <see cref="Hidden"/>, beside <see cref="Absent"/>, the
+    /// same request naming nothing: sent (with <see cref="Body"/>) from each principal <see cref="HiddenFrom"/> says it is
+    /// hidden from, whose two answers must be equal, <see cref="AbsentName"/> in the absent one's read as
+    /// <see cref="HiddenName"/> (an answer may name what the URL names: the same length, so the same Content-Length); a
+    /// read is sent to each other principal its policy allows, and must answer 200.
+    /// </summary>
+    private sealed record Beside(string Route, string Hidden, string Absent, Func<Who, bool> HiddenFrom, string? Body = null, string HiddenName = "", string AbsentName = "");
+
+    private static readonly Response HiddenResponse = Responses.Single(r => r is { Key: Open, Edition: 2, Nation: "FRA" });
+    private static readonly Response UnreleasedResponse = Responses.Single(r => r is { Key: Open, Edition: 2, Nation: "DEU" });
+
+    /// <summary>
+    /// What the targets miss: responses inside open-std's edition 2 (NATO RESTRICTED, released to EU) — France's, NATO
+    /// SECRET, released to EU, hidden from every reader cleared below it; Germany's, NATO UNCLASSIFIED and unreleased, hidden
+    /// from delegates of other nations and from EU — beside Italy's, which was never recorded (recording is left to
+    /// NationalResponseTests: it writes whoever asks); relation writes from the visible standard to the hidden one (an edge
+    /// planted) and from the hidden one to the visible one (an edge planted), beside the same writes naming an absent
+    /// standard; the preview of the visible cycle's table against an audience, whose priors are every table published (the
+    /// hidden one among them), beside that of a cycle without targets.
+    /// </summary>
+    private static readonly Beside[] HiddenBeside =
+    [
+        .. new[] { HiddenResponse, UnreleasedResponse }.SelectMany(r => new[] { "", "/label" }.Select(tail =>
+            new Beside(tail == "" ? "GetResponseHistory" : "GetResponseLabel", $"{ResponsesOf(r)}/{r.Nation}{tail}", $"{ResponsesOf(r)}/ITA{tail}",
+                w => !CanSee(w, r), HiddenName: r.Nation, AbsentName: "ITA"))),
+        new("ReleaseResponse", $"{ResponsesOf(HiddenResponse)}/FRA/releases/PUBLIC", $"{ResponsesOf(HiddenResponse)}/ITA/releases/PUBLIC",
+            w => !CanSee(w, HiddenResponse), WriteBodies.Of("ReleaseResponse"), "FRA", "ITA"),
+        new("RevokeResponseRelease", $"{ResponsesOf(HiddenResponse)}/FRA/releases/EU", $"{ResponsesOf(HiddenResponse)}/ITA/releases/EU",
+            w => !CanSee(w, HiddenResponse), HiddenName: "FRA", AbsentName: "ITA"),
+        .. new[] { "AddRelation", "RemoveRelation" }.SelectMany(route => new Beside[]
+        {
+            new(route, $"/v1/standards/{Open}/relations/references/{Secret}", $"/v1/standards/{Open}/relations/references/{Absent}", w => !CoversStandard(w, Secret)),
+            new(route, $"/v1/standards/{Secret}/relations/supersedes/{Open}", $"/v1/standards/{Absent}/relations/supersedes/{Open}", w => !CoversStandard(w, Secret)),
+        }),
+        new("PreviewCapabilityTable", $"/v1/capability-targets/{VisibleCycle}/preview?audience=PUBLIC", "/v1/capability-targets/2031/preview?audience=PUBLIC",
+            w => !(ReadsTarget(w) && w.Nation is null)),
+    ];
+
+    private static string ResponsesOf(Response r) => $"/v1/standards/{r.Key}/versions/{r.Edition}/responses";
 
     // ------------------------------------------------------------------ principals
 
@@ -373,6 +484,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             yield return $"STDCANARY-{key}";
             yield return key;
         }
+        if (!CanSeeStandard(who, Secret))
+        {
+            yield return "PREFCANARY";
+        }
         foreach (var response in Responses.Where(r => !CanSee(who, r)))
         {
             yield return response.Canary;
@@ -452,7 +567,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var principals = Principals().ToList();
         var editor = _app.As(TestCaller.Editor("CTS"));
         var admin = _app.As(TestCaller.Admin());
-        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions");
+        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
 
         var absentSubscription = Guid.NewGuid().ToString();
         // Reads aim at real things. Writes aim at things no write can change, whoever is allowed it (the snapshot at the
@@ -489,13 +604,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var requests = 0;
         var validRequests = 0;
         var designationRequests = 0;
+        var besideRequests = 0;
         await Parallel.ForEachAsync(principals, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
         {
-            var client = _app.CreateClient();
-            if (who.Token is not null)
-            {
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", who.Token);
-            }
+            using var client = ClientOf(who);
             var forbidden = Forbidden(who).ToList();
 
             // One request: its answer (status, body, headers), with a server error or a canary in the answer, of any
@@ -578,6 +690,52 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                     SameAsAbsent(route, answers, "");
                 }
 
+                // The visible standard's relations and current document: exactly as before anything related it to the hidden
+                // one, for every principal the hidden one is hidden from; naming it, for the others.
+                if (RelationReads.Contains(Url(route, readTargets[0])))
+                {
+                    var earlier = _beforeRelations[(who.Name, route.Method, Url(route, readTargets[0]))];
+                    if (!CanSeeStandard(who, Secret) && answers["open"].Same != earlier.Same)
+                    {
+                        failures.Add($"{answers["open"].Where}: {Secret} is hidden, yet the answer is not the one given before it was related: "
+                            + $"{answers["open"].Headers} {Cut(answers["open"].Body)}; before: {earlier.Headers} {Cut(earlier.Body)}");
+                    }
+                    if (CanSeeStandard(who, Secret) && route.Method == "GET" && Expected(route, who) is null && !answers["open"].Body.Contains($"\"{Secret}\"", StringComparison.Ordinal))
+                    {
+                        failures.Add($"{answers["open"].Where}: {Secret} is the principal's to see, and related: expected it named. {Cut(answers["open"].Body)}");
+                    }
+                }
+
+                // What the three targets do not reach (HiddenBeside): the hidden thing answered as its absent counterpart.
+                foreach (var beside in HiddenBeside.Where(b => b.Route == route.Name && Expected(route, who) is null))
+                {
+                    var with = $" (beside {beside.Absent})";
+                    if (beside.HiddenFrom(who))
+                    {
+                        var hidden = await AskAsync(route, beside.Hidden, beside.Body, with);
+                        var absent = await AskAsync(route, beside.Absent, beside.Body, with);
+                        Interlocked.Add(ref besideRequests, 2);
+                        var promised = beside.AbsentName == "" ? absent : absent with
+                        {
+                            Body = absent.Body.Replace(beside.AbsentName, beside.HiddenName, StringComparison.Ordinal),
+                            Headers = absent.Headers.Replace(beside.AbsentName, beside.HiddenName, StringComparison.Ordinal),
+                        };
+                        if (hidden.Same != promised.Same)
+                        {
+                            failures.Add($"{hidden.Where}: hidden, answers {hidden.Headers} {Cut(hidden.Body)}; {absent.Where}: absent, {absent.Headers} {Cut(absent.Body)}.");
+                        }
+                    }
+                    else if (read)
+                    {
+                        var seen = await AskAsync(route, beside.Hidden, null, with);
+                        Interlocked.Increment(ref besideRequests);
+                        if (seen.Status != HttpStatusCode.OK)
+                        {
+                            failures.Add($"{seen.Where}: expected 200, it is the principal's to read. {Cut(seen.Body)}");
+                        }
+                    }
+                }
+
                 // A write's real decision, which "{}" never reaches (it is refused as invalid first): a valid body, to the
                 // hidden and absent targets, from a principal its policy allows and the hidden target is hidden from. A
                 // write that judged the body against the hidden row before deciding the target is none (a 409 or 422 about
@@ -630,9 +788,10 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             }
         });
 
-        Assert.Equal(before, await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions"));
-        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
+        var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
+        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
+        Assert.Equal(before, after);
     }
 
     /// <summary>The refusal the principal alone calls for (401 or 403), or null when the route's policies allow it.</summary>
