@@ -204,8 +204,9 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     /// A read of several statements that must see one state of the database (a request's answer assembled from more
     /// than one query): run in one snapshot, as <see cref="SnapshotAsync{T}"/> opens it, and retried as a whole like
     /// <see cref="ReadAsync{T}(Func{DbSession, Task{T}}, CancellationToken)"/>, on the same pool (on a server: not the
-    /// streams', where it would wait behind exports). SQLite's pooled reads run outside transactions, so there it opens
-    /// a connection of its own, as a stream does.
+    /// streams', where it would wait behind exports). On SQLite too: a connection of the capped read pool, its snapshot a
+    /// deferred transaction committed before it is given back (one of its own beside the pool, a burst of snapshot reads
+    /// opened a connection each past <c>Database:MaxPoolSize</c>).
     /// </summary>
     public ValueTask<T> SnapshotReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
         pipeline.ExecuteAsync(
@@ -229,7 +230,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     state.metrics.DbOperation(started, state.dialect.Name, "snapshot", failed);
                 }
             },
-            (connections: dialect.ReadsTakeTransactions ? InWritersLane.Value ? _writerReads ?? _reads : _reads : _streams, dialect, work, metrics: _metrics),
+            (connections: InWritersLane.Value ? _writerReads ?? _reads : _reads, dialect, work, metrics: _metrics),
             cancellationToken);
 
     /// <summary>

@@ -38,9 +38,6 @@ public abstract class SqlDialect
     /// <summary>The statement failed because <see cref="InterruptOnCancel"/> stopped it.</summary>
     internal virtual bool IsInterrupted(Exception exception) => false;
 
-    /// <summary>Whether the reads' connections (<see cref="Connections"/>) take a snapshot transaction; SQLite's run outside transactions.</summary>
-    internal virtual bool ReadsTakeTransactions => true;
-
     /// <summary>
     /// A parameter's name as the statements write every placeholder, <c>@name</c> (unchanged when it has a prefix).
     /// Microsoft.Data.Sqlite finds a name given without its prefix only after trying the bare name and then each of

@@ -250,6 +250,12 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes) : DbC
         writes ? Transaction = Lease.Connection.BeginTransaction(isolationLevel)
             : throw new NotSupportedException("Reads run outside transactions; write transactions take their connections from the writes' pool.");
 
+    /// <summary>
+    /// A read-only snapshot (a deferred transaction) on either pool's connection, in which its commands run; committed or
+    /// rolled back before the connection is given back, else the connection is closed, not reused (<see cref="Close"/>).
+    /// </summary>
+    internal SqliteTransaction BeginSnapshot() => Transaction = Lease.Connection.BeginTransaction(deferred: true);
+
     protected override DbCommand CreateDbCommand() => new SqlitePooledCommand(this);
 
     protected override void Dispose(bool disposing)

@@ -47,8 +47,6 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
-    internal override bool ReadsTakeTransactions => false;
-
     internal override Connections Connections(string connectionString, bool writes, int maxOpen)
     {
         var pool = new SqlitePool(connectionString, maxOpen);
@@ -154,10 +152,12 @@ internal sealed class SqliteDialect : SqlDialect
 
     /// <summary>
     /// A deferred transaction: its first read fixes the snapshot, and in WAL mode (<see cref="DatabaseSettings"/>)
-    /// writers go on committing while it reads.
+    /// writers go on committing while it reads. On a read pool's connection too (<see cref="Db.SnapshotReadAsync{T}"/>).
     /// </summary>
     public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
-        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+        ValueTask.FromResult<DbTransaction>(connection is SqlitePooledConnection pooled
+            ? pooled.BeginSnapshot()
+            : ((SqliteConnection)connection).BeginTransaction(deferred: true));
 
     /// <summary>Write-ahead logging: readers (a long export above all) and the writer no longer block one another. Persistent in the file.</summary>
     internal override string? DatabaseSettings => "PRAGMA journal_mode = WAL";

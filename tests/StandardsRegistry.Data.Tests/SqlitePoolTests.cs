@@ -134,6 +134,54 @@ public sealed class SqlitePoolTests : IAsyncLifetime
         Assert.Equal(2, pool.Open);
     }
 
+    /// <summary>
+    /// A snapshot read (<c>GET /v1/standards/{key}/current</c>) is a request's read like any other: it takes one of the
+    /// read pool's connections, not one of its own beside the cap, so a burst of them cannot open a connection each.
+    /// </summary>
+    [Fact]
+    public async Task ASnapshotReadTakesOneOfTheCappedReadConnections()
+    {
+        var dialect = SqlDialect.For(SqlDialect.Sqlite);
+        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
+        using var db = new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1);
+        var ct = TestContext.Current.CancellationToken;
+
+        async Task Holding(Func<Func<DbSession, Task<long>>, Task<long>> operation, Func<Task> meanwhile)
+        {
+            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var held = operation(async s =>
+            {
+                var value = await s.ExecuteScalarAsync<long>("SELECT 1");
+                holding.SetResult();
+                await release.Task;
+                return value;
+            });
+            await holding.Task;
+            try
+            {
+                await meanwhile();
+            }
+            finally
+            {
+                release.SetResult();
+            }
+            Assert.Equal(1L, await held);
+        }
+
+        // The only connection held by a snapshot read: a read waits for it, and is answered as an exhausted pool.
+        await Holding(w => db.SnapshotReadAsync(w, ct).AsTask(),
+            () => Assert.ThrowsAsync<SqlitePoolExhaustedException>(() => db.ReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 2"), ct).AsTask()));
+        // And the other way round.
+        await Holding(w => db.ReadAsync(w, ct).AsTask(),
+            () => Assert.ThrowsAsync<SqlitePoolExhaustedException>(() => db.SnapshotReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 2"), ct).AsTask()));
+
+        // Given back, the connection serves both, its snapshot committed (not left open on a connection reused).
+        Assert.Equal(3L, await db.SnapshotReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 3"), ct));
+        Assert.Equal(4L, await db.ReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 4"), ct));
+        Assert.Equal(5L, await db.SnapshotReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 5"), ct));
+    }
+
     [Fact]
     public void AConnectionWhoseStatementFailedIsClosedNotReused()
     {
