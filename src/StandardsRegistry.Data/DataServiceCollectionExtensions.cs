@@ -98,7 +98,7 @@ public static class DataServiceCollectionExtensions
                     "(its text is not shown, as it may hold a password; a value holding ';' must be quoted).");
             }
             return new Db(dialect, requests, sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Db.Pipeline),
-                sp.GetRequiredService<RegistryMetrics>(), streams, writes, options.RequestPoolSize);
+                sp.GetRequiredService<RegistryMetrics>(), streams, writes, options.RequestPoolSize, options.StreamPoolSize);
         });
 
         services.AddSingleton(sp => new RegistryMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

@@ -30,10 +30,13 @@ public sealed class DatabaseOptions
     /// <summary>
     /// Connections at most in the streams' pool (the catalogue export, the audit verification), per instance, apart
     /// from the request pool so long streams never take the connections reads need; a stream that finds it full waits
-    /// the connection timeout, then is answered 503. Ignored on SQLite (streams open their own connection).
+    /// the connection timeout, then is answered 503. On SQLite too: connections open at most for streams, apart from the
+    /// reads' (a stream beyond it waits the connection string's <c>Default Timeout</c>, then is answered 503).
     /// </summary>
     [Range(1, 1000)]
-    public int StreamPoolSize { get; set; } = 8;
+    public int StreamPoolSize { get; set; } = DefaultStreamPoolSize;
+
+    public const int DefaultStreamPoolSize = 8;
 
     /// <summary>
     /// Connections at most in the writers' pool (PostgreSQL, SQL Server), per instance: the write transactions, and the

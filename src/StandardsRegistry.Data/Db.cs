@@ -16,12 +16,13 @@ namespace StandardsRegistry.Data;
 /// <para>
 /// Two pools: requests use <paramref name="connectionString"/>; streams (the export's snapshot, the audit
 /// verification's pages) use <paramref name="streamConnectionString"/> — on a server, a pool of its own (a different
-/// application name and size, see <see cref="SqlDialect.Pooled"/>), so long streams cannot take every connection the
-/// requests need, and a request pool sized for the database's cores stays small.
+/// application name and size, see <see cref="SqlDialect.Pooled"/>); on SQLite, a pool of its own of at most
+/// <paramref name="streamPoolSize"/> connections — so long streams cannot take every connection the requests need, and
+/// a request pool sized for the database's cores stays small.
 /// </para>
 /// </summary>
 public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePipeline pipeline, RegistryMetrics? metrics = null,
-    string? streamConnectionString = null, string? writeConnectionString = null, int? requestPoolSize = null) : IDisposable
+    string? streamConnectionString = null, string? writeConnectionString = null, int? requestPoolSize = null, int? streamPoolSize = null) : IDisposable
 {
     public const string Pipeline = "registry-db";
 
@@ -57,7 +58,10 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     internal SemaphoreSlim? WriteGate { get; } = dialect.WriteGate(connectionString);
     private readonly RegistryMetrics _metrics = metrics ?? RegistryMetrics.Detached;
 
-    private readonly Connections _streams = new(() => dialect.CreateConnection(streamConnectionString ?? connectionString), null);
+    // On SQLite a capped pool of its own, as a server's streams' pool is (each stream had a connection of its own, beyond
+    // any cap: exports of many principals at once opened as many file handles), apart from the reads' so long exports
+    // never take the connections requests need.
+    private readonly Connections _streams = dialect.Connections(streamConnectionString ?? connectionString, writes: false, streamPoolSize ?? DatabaseOptions.DefaultStreamPoolSize);
 
     public SqlDialect Dialect => dialect;
 
@@ -102,6 +106,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     {
         _reads.Owned?.Dispose();
         _writes.Owned?.Dispose();
+        _streams.Owned?.Dispose();
     }
 
     /// <summary>
@@ -245,7 +250,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
             {
                 using var span = RegistryMetrics.Activities.StartActivity("db.snapshot", ActivityKind.Client);
                 var started = Stopwatch.GetTimestamp();
-                var connection = state.dialect.CreateConnection(state.connectionString);
+                var connection = state.streams.Create();
                 try
                 {
                     await connection.OpenAsync(ct);
@@ -260,7 +265,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     throw;
                 }
             },
-            (dialect, connectionString: StreamConnectionString, metrics: _metrics),
+            (dialect, streams: _streams, metrics: _metrics),
             cancellationToken);
         await using (connection)
         await using (transaction)

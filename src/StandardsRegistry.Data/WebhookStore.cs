@@ -248,8 +248,15 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     public Task<IReadOnlyList<BacklogRow>> BacklogAsync(CancellationToken ct = default) =>
         db.ReadAsync<IReadOnlyList<BacklogRow>>(async c => await c.QueryAsync<BacklogRow>(Sql.Backlog), ct).AsTask();
 
+    /// <summary>The ids of the subscriptions not deleted (the dispatcher drops what it kept for the others).</summary>
+    public Task<IReadOnlyList<string>> LiveIdsAsync(CancellationToken ct = default) =>
+        db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Sql.LiveIds), ct).AsTask();
+
     internal static class Sql
     {
+        public const string LiveIds = "SELECT id FROM subscriptions WHERE state <> 'deleted'";
+
+
         public const string Backlog = """
             SELECT s.id AS SubscriptionId, (SELECT COUNT(*) FROM webhook_outbox o WHERE o.subscription_id = s.id AND o.delivered_at IS NULL) AS Pending
             FROM subscriptions s WHERE s.state <> 'deleted'

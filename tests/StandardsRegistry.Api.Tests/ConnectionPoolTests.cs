@@ -8,7 +8,8 @@ namespace StandardsRegistry.Api.Tests;
 /// <summary>
 /// Connection pools: on PostgreSQL the requests' pool is as large as <c>Database:MaxPoolSize</c> says, and streams (the
 /// export, the audit verification) take their connections from a pool of their own, so long streams cannot take the
-/// connections reads need. The server sees the two pools under their application names.
+/// connections reads need. The server sees the two pools under their application names. On SQLite the streams' pool is
+/// capped by <c>Database:StreamPoolSize</c> too, and a full one answered as a server's.
 /// </summary>
 public sealed class ConnectionPoolTests
 {
@@ -103,15 +104,27 @@ public sealed class ConnectionPoolTests
     /// caller's read (and write) answered 503 while the database served well. A full pool is now that caller's 503 alone.
     /// </summary>
     [Fact]
-    public async Task ExportsWaitingForAFullStreamsPoolDoNotOpenTheBreakerForEveryoneElse()
+    public Task ExportsWaitingForAFullStreamsPoolDoNotOpenTheBreakerForEveryoneElse() =>
+        // A waiter for a pooled connection gives up after a second (the default is five): the test stays short.
+        ExportsBeyondAFullStreamsPoolAreAnswered503AloneAsync(TestProvider.Postgres, ";Timeout=1");
+
+    /// <summary>
+    /// On SQLite as on PostgreSQL: until 2026-12-07 each stream opened a connection of its own there, beyond any cap
+    /// (<c>Database:StreamPoolSize</c> did nothing), so exports of many consumers at once, each within its own limit,
+    /// opened as many connections (file handles, page caches) as they were; they now share a capped pool of their own,
+    /// and those beyond it wait the connection string's <c>Default Timeout</c>, then are answered 503, alone.
+    /// </summary>
+    [Fact]
+    public Task ExportsBeyondAFullStreamsPoolAreAnswered503AloneOnSqliteToo() => ExportsBeyondAFullStreamsPoolAreAnswered503AloneAsync(TestProvider.Sqlite, ";Default Timeout=1");
+
+    private static async Task ExportsBeyondAFullStreamsPoolAreAnswered503AloneAsync(TestProvider provider, string waitOneSecond)
     {
         const int streamPool = 2;
-        await using var app = new RegistryApp(provider: TestProvider.Postgres, settings: new Dictionary<string, string>(RegistryApp.UnlimitedRate)
+        await using var app = new RegistryApp(provider: provider, settings: new Dictionary<string, string>(RegistryApp.UnlimitedRate)
         {
             ["Database:StreamPoolSize"] = streamPool.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        // A waiter for a pooled connection gives up after a second (the default is five): the test stays short.
-        app.With("ConnectionStrings:Registry", app.ConnectionString + ";Timeout=1").Start();
+        app.With("ConnectionStrings:Registry", app.ConnectionString + waitOneSecond).Start();
         await ReleaseALargeExportToTheEuAsync(app);
 
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));

@@ -620,6 +620,35 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A subscription's retry and circuit breaker, which the dispatcher keeps across runs, go once it is deleted: they
+    /// were kept in a registry that cannot remove an entry, so every subscription a process ever delivered to kept one
+    /// until it restarted. A deleted subscription is never leased again; the dispatcher looks for what is left at most
+    /// once per lease duration (one second here).
+    /// </summary>
+    [Fact]
+    public async Task ADeletedSubscriptionsRetryAndBreakerAreNotKept()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:00:00.200", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:00:01" });
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var admin = app.As(Admin);
+        var kept = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        var deleted = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5263");
+        await admin.WaitUntilNothingPendingAsync(kept, "the event delivered to the first");
+        await admin.WaitUntilNothingPendingAsync(deleted, "the event delivered to the second");
+        Assert.Equal(2, dispatcher.PipelinesKept);
+
+        await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{deleted}"), HttpStatusCode.NoContent);
+
+        await Wait.UntilAsync(() => dispatcher.PipelinesKept == 1, TimeSpan.FromSeconds(20), "the deleted subscription's pipeline dropped");
+        // The live one's is kept, and it is still delivered to.
+        await PublishReleasedAsync(app, "stanag-5264");
+        await admin.WaitUntilNothingPendingAsync(kept, "the next event delivered to the first");
+        Assert.Equal(1, dispatcher.PipelinesKept);
+    }
+
+    /// <summary>
     /// A delete while a write that has queued its deliveries for the subscription has yet to commit (stalled by a trigger
     /// on the outbox waiting for an advisory lock the test holds): the write's rows were left behind the delete, for a
     /// subscription that no dispatcher leases again, never sent nor removed.

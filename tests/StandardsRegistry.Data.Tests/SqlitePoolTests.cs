@@ -182,6 +182,52 @@ public sealed class SqlitePoolTests : IAsyncLifetime
         Assert.Equal(5L, await db.SnapshotReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 5"), ct));
     }
 
+    /// <summary>
+    /// Streams (the export's snapshot, the audit verification's pages) take their connections from a capped pool of
+    /// their own, <c>Database:StreamPoolSize</c>, as on a server: until 2026-12-07 each opened a connection of its own
+    /// beyond any cap, so exports of many principals at once (each within its own limit) opened a file handle and a
+    /// page cache each. A stream beyond the cap waits, then is answered as an exhausted pool; the reads' pool is not
+    /// theirs, so a request still reads while the streams hold every connection of theirs.
+    /// </summary>
+    [Fact]
+    public async Task StreamsTakeTheirConnectionsFromACappedPoolOfTheirOwn()
+    {
+        var dialect = SqlDialect.For(SqlDialect.Sqlite);
+        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
+        using var db = new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1, streamPoolSize: 1);
+        var ct = TestContext.Current.CancellationToken;
+        IAsyncEnumerable<Row> Export() => db.SnapshotAsync(s => Task.FromResult(s.Stream<Row>("SELECT 1 AS x UNION ALL SELECT 2")), ct);
+
+        // An export holding the streams' only connection, its first row read and the rest not yet.
+        await using (var held = Export().GetAsyncEnumerator(ct))
+        {
+            Assert.True(await held.MoveNextAsync());
+
+            // Another stream, an export or a verification's page, waits for it and is answered as an exhausted pool.
+            await Assert.ThrowsAsync<SqlitePoolExhaustedException>(async () =>
+            {
+                await foreach (var _ in Export())
+                {
+                }
+            });
+            await Assert.ThrowsAsync<SqlitePoolExhaustedException>(() => db.StreamReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 1"), ct).AsTask());
+            // A request's read is served from its own pool meanwhile.
+            Assert.Equal(3L, await db.ReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 3"), ct));
+
+            Assert.True(await held.MoveNextAsync());
+            Assert.False(await held.MoveNextAsync());
+        }
+
+        // Given back, the connection serves the next stream, its snapshot committed.
+        Assert.Equal([1L, 2L], await Export().Select(r => r.X).ToListAsync(ct));
+        Assert.Equal(4L, await db.StreamReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 4"), ct));
+    }
+
+    private sealed class Row
+    {
+        public long X { get; set; }
+    }
+
     [Fact]
     public void AConnectionWhoseStatementFailedIsClosedNotReused()
     {

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 using StandardsRegistry.Api.Catalogue;
@@ -50,7 +49,14 @@ public sealed class WebhookDispatcher(
 
     // Unique per process: who holds a lease (the column takes 64 characters).
     private readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private readonly ResiliencePipelineRegistry<string> _pipelines = new();
+    // Each subscription's retry and circuit breaker, kept across runs (the breaker counts failures of several); dropped
+    // once the subscription is deleted (a registry cannot remove an entry: every subscription this process ever
+    // delivered to kept one until it restarted).
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextPrune;
+
+    /// <summary>Subscriptions whose retry and breaker this process keeps (tests).</summary>
+    public int PipelinesKept => _pipelines.Count;
     private readonly OutboxBacklog _backlog = new(metrics);
 
     // The subscriptions this process is delivering, each on its own: a slow receiver holds up its own subscription's
@@ -154,6 +160,7 @@ public sealed class WebhookDispatcher(
             _ = delivery.ContinueWith(d => _delivering.TryRemove(new KeyValuePair<string, Task>(subscription.Id, d)),
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+        await PruneAsync(ct);
         // Counted once per run, and only while the backlog gauge is exported.
         if (_backlog.Observed)
         {
@@ -381,10 +388,33 @@ public sealed class WebhookDispatcher(
     /// <summary>This instance no longer holds the subscription's lease: the attempt is not made (no failure of the receiver's).</summary>
     private sealed class LeaseLostException() : Exception("The subscription's lease is held by another instance.");
 
+    /// <summary>
+    /// Drops the pipelines of subscriptions deleted (by any instance), at most once per lease duration: a deleted
+    /// subscription is never leased again, so only a look at what is left finds it.
+    /// </summary>
+    private async Task PruneAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_pipelines.IsEmpty || now < _nextPrune)
+        {
+            return;
+        }
+        _nextPrune = now + options.Value.LeaseDuration;
+        var live = (await store.LiveIdsAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _pipelines.Keys)
+        {
+            if (!live.Contains(id))
+            {
+                _pipelines.TryRemove(id, out _);
+            }
+        }
+    }
+
     /// <summary>The subscription's own pipeline: its circuit opens on its failures only.</summary>
     private ResiliencePipeline<HttpResponseMessage> Pipeline(string subscriptionId) =>
-        _pipelines.GetOrAddPipeline<HttpResponseMessage>(subscriptionId, builder =>
+        _pipelines.GetOrAdd(subscriptionId, _ =>
         {
+            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
             var o = options.Value;
             var failed = new PredicateBuilder<HttpResponseMessage>()
                 .Handle<HttpRequestException>()
@@ -417,6 +447,7 @@ public sealed class WebhookDispatcher(
                     BreakDuration = o.BreakDuration,
                 })
                 .AddTimeout(o.AttemptTimeout);
+            return builder.Build();
         });
 }
 
