@@ -69,9 +69,6 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
 
     public RegistryMetrics Metrics => _metrics;
 
-    /// <summary>The connection string of the streams' pool (the request pool's when none was given).</summary>
-    public string StreamConnectionString => streamConnectionString ?? connectionString;
-
     public ValueTask<T> ReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
         ReadAsync(InWritersLane.Value ? _writerReads ?? _reads : _reads, work, cancellationToken);
 
@@ -79,27 +76,32 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     public ValueTask<T> StreamReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
         ReadAsync(_streams, work, cancellationToken);
 
-    private ValueTask<T> ReadAsync<T>(Connections reads, Func<DbSession, Task<T>> work, CancellationToken cancellationToken) =>
+    private ValueTask<T> ReadAsync<T>(Connections reads, Func<DbSession, Task<T>> work, CancellationToken cancellationToken, bool snapshot = false) =>
         pipeline.ExecuteAsync(
             static async (state, ct) =>
             {
-                using var span = RegistryMetrics.Activities.StartActivity("db.read", ActivityKind.Client);
+                using var span = RegistryMetrics.Activities.StartActivity(state.snapshot ? "db.snapshot" : "db.read", ActivityKind.Client);
                 var started = Stopwatch.GetTimestamp();
                 var failed = true;
                 try
                 {
                     await using var connection = state.reads.Create();
                     await connection.OpenAsync(ct);
-                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, null, ct)), ct);
+                    await using var transaction = state.snapshot ? await state.dialect.BeginSnapshotAsync(connection, ct) : null;
+                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
+                    if (transaction is not null)
+                    {
+                        await transaction.CommitAsync(CancellationToken.None);
+                    }
                     failed = false;
                     return result;
                 }
                 finally
                 {
-                    state.metrics.DbOperation(started, state.dialect.Name, "read", failed);
+                    state.metrics.DbOperation(started, state.dialect.Name, state.snapshot ? "snapshot" : "read", failed);
                 }
             },
-            (reads, dialect, work, metrics: _metrics),
+            (reads, dialect, work, metrics: _metrics, snapshot),
             cancellationToken);
 
     public void Dispose()
@@ -214,29 +216,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
     /// opened a connection each past <c>Database:MaxPoolSize</c>).
     /// </summary>
     public ValueTask<T> SnapshotReadAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken = default) =>
-        pipeline.ExecuteAsync(
-            static async (state, ct) =>
-            {
-                using var span = RegistryMetrics.Activities.StartActivity("db.snapshot", ActivityKind.Client);
-                var started = Stopwatch.GetTimestamp();
-                var failed = true;
-                try
-                {
-                    await using var connection = state.connections.Create();
-                    await connection.OpenAsync(ct);
-                    await using var transaction = await state.dialect.BeginSnapshotAsync(connection, ct);
-                    var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
-                    await transaction.CommitAsync(CancellationToken.None);
-                    failed = false;
-                    return result;
-                }
-                finally
-                {
-                    state.metrics.DbOperation(started, state.dialect.Name, "snapshot", failed);
-                }
-            },
-            (connections: InWritersLane.Value ? _writerReads ?? _reads : _reads, dialect, work, metrics: _metrics),
-            cancellationToken);
+        ReadAsync(InWritersLane.Value ? _writerReads ?? _reads : _reads, work, cancellationToken, snapshot: true);
 
     /// <summary>
     /// Streams rows read in one snapshot (a long read that writers do not wait for). Opening the snapshot goes through
