@@ -172,6 +172,49 @@ public sealed class ConnectionPoolTests
     }
 
     /// <summary>
+    /// Exports cut short by their clients (each read a little, then dropped), and exports asked for by HEAD (the snapshot
+    /// opened, no line read), many times over a streams' pool of two on SQLite: each gives its pooled connection back,
+    /// its snapshot closed, so the pool still serves a whole export afterwards (a slot kept by any of them would answer
+    /// every later export 503 once two were lost).
+    /// </summary>
+    [Fact]
+    public async Task ExportsCutShortByTheirClientsGiveTheirStreamsConnectionsBackOnSqlite()
+    {
+        const int streamPool = 2;
+        await using var app = new RegistryApp(provider: TestProvider.Sqlite, settings: new Dictionary<string, string>(RegistryApp.UnlimitedRate)
+        {
+            ["Database:StreamPoolSize"] = streamPool.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        app.With("ConnectionStrings:Registry", app.ConnectionString + ";Default Timeout=1").Start();
+        await ReleaseALargeExportToTheEuAsync(app);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        for (var i = 0; i < streamPool * 6; i++)
+        {
+            var consumer = app.As(new TestCaller($"cut-{i}@eu", "EU", "NU", "consumer"));
+            using (var response = await consumer.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead, bound.Token))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                await using var body = await response.Content.ReadAsStreamAsync(bound.Token);
+                var buffer = new byte[4096];
+                Assert.True(await body.ReadAsync(buffer, bound.Token) > 0);
+            }
+            using var head = await consumer.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/export"), bound.Token);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        }
+
+        // A cut export's connection is given back once its request has unwound on the server: waited for, never assumed.
+        var reader = app.As(TestCaller.Eu("NU"));
+        string? last = null;
+        await Wait.UntilAsync(async () =>
+        {
+            using var whole = await reader.GetAsync("/v1/export", bound.Token);
+            last = $"{(int)whole.StatusCode}";
+            return whole.StatusCode == HttpStatusCode.OK && (await whole.Content.ReadAsStringAsync(bound.Token)).Contains("\"end\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), () => $"a whole export after the cut ones (last answered {last})");
+    }
+
+    /// <summary>
     /// An export of about 1.2 MB for the EU, far more than the in-process response pipe holds (64 KiB): an export whose
     /// body is not read stops at its first pages and keeps its snapshot, and its connection, open.
     /// </summary>

@@ -223,6 +223,97 @@ public sealed class SqlitePoolTests : IAsyncLifetime
         Assert.Equal(4L, await db.StreamReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 4"), ct));
     }
 
+    /// <summary>
+    /// A stream left in any way (a consumer that stops, one that throws, a client gone mid-row or between rows, a read
+    /// that fails inside its snapshot) gives its connection back with its snapshot closed: the streams' one slot serves
+    /// the next stream, and no idle connection is left holding a read transaction that pins the WAL (a checkpoint
+    /// truncates it whole).
+    /// </summary>
+    [Fact]
+    public async Task AStreamLeftInAnyWayGivesItsSlotBackAndPinsNoWal()
+    {
+        var dialect = SqlDialect.For(SqlDialect.Sqlite);
+        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
+        using var db = new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1, streamPoolSize: 1);
+        var ct = TestContext.Current.CancellationToken;
+        using var plain = new SqliteConnection(dialect.Normalize(_database.ConnectionString));
+        plain.Open();
+        await plain.ExecuteAsync("CREATE TABLE streamed (x INTEGER NOT NULL)");
+        await plain.ExecuteAsync("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO streamed (x) SELECT i FROM n");
+        IAsyncEnumerable<Row> Export(CancellationToken token) => db.SnapshotAsync(s => Task.FromResult(s.Stream<Row>("SELECT x AS X FROM streamed ORDER BY x")), token);
+
+        async Task AssertFreeAsync(string how)
+        {
+            await plain.ExecuteAsync("INSERT INTO streamed (x) VALUES (0)");
+            var (busy, _, _) = plain.QuerySingle<(long, long, long)>("PRAGMA wal_checkpoint(TRUNCATE)");
+            Assert.True(busy == 0, $"{how}: a connection still reads in a snapshot, the WAL is pinned.");
+            Assert.Equal(1L, await db.StreamReadAsync(s => s.ExecuteScalarAsync<long>("SELECT 1"), ct));
+        }
+
+        for (var round = 0; round < 5; round++)
+        {
+            await foreach (var _ in Export(ct))
+            {
+                break;
+            }
+            await AssertFreeAsync("left after a row");
+
+            await Assert.ThrowsAsync<InvalidTimeProviderException>(async () =>
+            {
+                await foreach (var _ in Export(ct))
+                {
+                    throw new InvalidTimeProviderException();
+                }
+            });
+            await AssertFreeAsync("a consumer that threw");
+
+            using (var gone = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+                {
+                    await foreach (var _ in Export(gone.Token))
+                    {
+                        await gone.CancelAsync();
+                    }
+                });
+            }
+            await AssertFreeAsync("cancelled between rows");
+
+            using (var gone = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                await using (var e = Export(gone.Token).GetAsyncEnumerator(gone.Token))
+                {
+                    Assert.True(await e.MoveNextAsync());
+                    await gone.CancelAsync();
+                }
+            }
+            await AssertFreeAsync("cancelled, then disposed");
+
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                await foreach (var _ in db.SnapshotAsync<Row>(async s =>
+                {
+                    await s.QueryAsync<long>("SELECT x FROM streamed LIMIT 1");
+                    throw new InvalidTimeProviderException();
+                }, ct))
+                {
+                }
+            });
+            await AssertFreeAsync("a read that failed in its snapshot");
+
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                await foreach (var _ in db.SnapshotAsync(s => Task.FromResult(s.Stream<Row>("SELECT x AS X FROM streamed WHERE no_such_column = 1")), ct))
+                {
+                }
+            });
+            await AssertFreeAsync("a statement that failed");
+        }
+        Assert.Equal(2000 + 30, await Export(ct).CountAsync(ct));
+    }
+
+    private sealed class InvalidTimeProviderException : Exception;
+
     private sealed class Row
     {
         public long X { get; set; }
