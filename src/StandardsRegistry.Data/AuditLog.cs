@@ -319,7 +319,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                     _written.Clear();
                     return;
                 }
-                using var transaction = connection.BeginTransaction();
+                using var transaction = connection.BeginTransaction(db.Dialect.WriteIsolation);
                 foreach (var command in (ReadOnlySpan<System.Data.Common.DbCommand>)[_head, _insert, _update])
                 {
                     command.Transaction = transaction;

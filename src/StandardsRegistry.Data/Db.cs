@@ -163,7 +163,7 @@ public sealed class Db(SqlDialect dialect, string connectionString, ResiliencePi
                     }
                     await using var connection = state.connections.Create();
                     await connection.OpenAsync(ct);
-                    await using var transaction = await connection.BeginTransactionAsync(ct);
+                    await using var transaction = await connection.BeginTransactionAsync(state.dialect.WriteIsolation, ct);
                     var result = await WhileOpen(state.dialect, connection, () => state.work(new DbSession(state.dialect, connection, transaction, ct)), ct);
                     if (result.Succeeded)
                     {

@@ -125,6 +125,12 @@ public abstract class SqlDialect
     public virtual async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.Snapshot, ct);
 
+    /// <summary>
+    /// The isolation a write transaction asks for (the audit trail's appends too); <see cref="System.Data.IsolationLevel.Unspecified"/>
+    /// leaves the driver's and the session's default, READ COMMITTED where nothing changed it.
+    /// </summary>
+    internal virtual System.Data.IsolationLevel WriteIsolation => System.Data.IsolationLevel.Unspecified;
+
     /// <summary>Database-wide settings the service relies on, applied before the migrations and outside a transaction; null when none.</summary>
     internal virtual string? DatabaseSettings => null;
 

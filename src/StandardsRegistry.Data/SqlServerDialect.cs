@@ -113,6 +113,16 @@ internal sealed class SqlServerDialect : SqlDialect
         return builder.ToString();
     }
 
+    /// <summary>
+    /// READ COMMITTED, named: a SNAPSHOT transaction's isolation stays the session's after it ends, and SqlClient's pool
+    /// does not reset it (sp_reset_connection leaves it; dotnet/SqlClient#96), while a transaction begun without a level
+    /// takes the session's. A snapshot read (<see cref="Db.SnapshotReadAsync{T}"/>) leaves its request-pool connection in
+    /// SNAPSHOT, and the audit trail's appender, which opens its connection from that pool, then appended in SNAPSHOT: a
+    /// head another instance updated since was refused (error 3960, an update conflict no retry expects) instead of
+    /// waited for.
+    /// </summary>
+    internal override System.Data.IsolationLevel WriteIsolation => System.Data.IsolationLevel.ReadCommitted;
+
     internal override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqlDatabase(connectionString);
 
     /// <summary>SNAPSHOT isolation (<see cref="SqlDialect.BeginSnapshotAsync"/>) must be allowed per database; ALTER DATABASE cannot run in a transaction.</summary>

@@ -98,6 +98,39 @@ public sealed class SqlServerTextTests
         return tokens;
     }
 
+    /// <summary>
+    /// A write transaction on SQL Server names READ COMMITTED (AuditAppendTests and the write paths would show it with a
+    /// server): SqlClient's pool keeps a session's isolation when a connection is given back (dotnet/SqlClient#96), and a
+    /// transaction begun without a level takes it, so after a snapshot read (GET /current, SNAPSHOT on a request-pool
+    /// connection since 2026-12-07) the audit appender reopening from that pool appended in SNAPSHOT, where a head row
+    /// another instance updated is refused (3960) instead of waited for. The other providers' drivers begin each
+    /// transaction at their default whatever came before, and keep it.
+    /// </summary>
+    [Fact]
+    public void AWriteTransactionNamesReadCommittedSinceAPooledSessionKeepsASnapshotReadsIsolation()
+    {
+        Assert.Equal(System.Data.IsolationLevel.ReadCommitted, SqlServer.WriteIsolation);
+        Assert.Equal(System.Data.IsolationLevel.Unspecified, SqlDialect.For(SqlDialect.Sqlite).WriteIsolation);
+        Assert.Equal(System.Data.IsolationLevel.Unspecified, SqlDialect.For(SqlDialect.Postgres).WriteIsolation);
+    }
+
+    /// <summary>
+    /// The search's identity pattern reads on SQL Server as the designation's identity typed, each character as itself
+    /// (<c>[</c> included, which T-SQL's LIKE takes for a set), and a term folding to nothing is no pattern (NULL: LIKE
+    /// NULL matches no row) rather than <c>%%</c>, which matches every standard.
+    /// </summary>
+    [Theory]
+    [InlineData("[a-z]")]
+    [InlineData("stanag_[1]%")]
+    [InlineData(@"C:\temp")]
+    public void TheIdentitySearchMatchesEveryCharacterAsItselfInTransactSqlsLike(string q)
+    {
+        var pattern = CatalogueQueries.IdentityPattern(q)!;
+
+        Assert.Equal(["%", .. StandardsRegistry.Domain.Designations.Identity(q).Select(c => $"'{c}'"), "%"], TransactSqlLike(pattern));
+        Assert.Null(CatalogueQueries.IdentityPattern("\u200B \u0301"));
+    }
+
     [Fact]
     public void TheParserRejectsBrokenText()
     {
