@@ -578,7 +578,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             {
                 return new(false, 0, head.Sequence, head.Sequence + 1, EndsBefore(head.Sequence, $"the checkpoint at entry {latest.Sequence}"), latest.Sequence, head.Sequence);
             }
-            var entry = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<AuditRow>(Sql.Entry, new { sequence = latest.Sequence }), ct);
+            var entry = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<AuditRow>(Sql.Entry(db.Dialect), new { sequence = latest.Sequence }), ct);
             if (entry is null || entry.Hash != latest.EntryHash || !HashMatches(entry, entry.PreviousHash))
             {
                 return new(false, 0, head.Sequence, latest.Sequence,
@@ -951,9 +951,14 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public static string Insert(int rows) =>
             Insert0 + string.Join(", ", Enumerable.Range(0, rows).Select(i => "(" + string.Join(", ", RowParameters.Select(p => $"@{p}{i}")) + ")"));
 
-        private const string Columns = """
-            a.sequence AS Sequence, a.at AS At, a.action AS Action, a.status AS Status, a.subject AS Subject, a.community AS Community,
-            a.roles AS Roles, a.standard_key AS StandardKey, a.edition AS Edition, a.classification AS Classification, a.detail AS Detail,
+        /// <summary>
+        /// An entry's columns; an integer one holding something else (SQLite: only tampering stores it) read as a value
+        /// no entry has (<see cref="SqlDialect.StoredInteger"/>), which the answer shows clamped and verification finds
+        /// changed (past 32 bits, <see cref="HashMatches"/>; a time, not the one hashed), rather than failing Dapper's conversion (500).
+        /// </summary>
+        private static string Columns(SqlDialect dialect) => $"""
+            a.sequence AS Sequence, {dialect.StoredInteger("a.at")} AS At, a.action AS Action, {dialect.StoredInteger("a.status")} AS Status, a.subject AS Subject, a.community AS Community,
+            a.roles AS Roles, a.standard_key AS StandardKey, {dialect.StoredInteger("a.edition")} AS Edition, {dialect.StoredInteger("a.classification")} AS Classification, a.detail AS Detail,
             a.client_address AS ClientAddress, a.request_id AS RequestId, a.issuer AS Issuer, a.previous_hash AS PreviousHash, a.hash AS Hash
             """;
 
@@ -970,7 +975,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public const string InsertCheckpoint =
             "INSERT INTO audit_checkpoint (sequence, entry_hash, at, previous_hash, hash) VALUES (@sequence, @entryHash, @at, @previous, @hash)";
 
-        public const string Entry = $"SELECT {Columns} FROM audit_log a WHERE a.sequence = @sequence";
+        public static string Entry(SqlDialect dialect) => $"SELECT {Columns(dialect)} FROM audit_log a WHERE a.sequence = @sequence";
 
         public const string EntryHash = "SELECT a.hash FROM audit_log a WHERE a.sequence = @sequence";
 
@@ -978,7 +983,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public const string CheckpointSequence = "SELECT k.sequence FROM audit_checkpoint k WHERE k.hash = @hash";
 
         public static string Page(SqlDialect dialect) =>
-            $"SELECT {Columns} FROM audit_log a WHERE a.sequence > @after AND a.sequence <= @head ORDER BY a.sequence {dialect.Limit("@limit")}";
+            $"SELECT {Columns(dialect)} FROM audit_log a WHERE a.sequence > @after AND a.sequence <= @head ORDER BY a.sequence {dialect.Limit("@limit")}";
 
         public static string Query(SqlDialect dialect, bool subject, bool key, bool from, bool to, bool after)
         {
@@ -1005,7 +1010,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 where.Add("a.sequence > @after");
             }
             var filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
-            return $"SELECT {Columns} FROM audit_log a{filter} ORDER BY a.sequence {dialect.Limit("@limit")}";
+            return $"SELECT {Columns(dialect)} FROM audit_log a{filter} ORDER BY a.sequence {dialect.Limit("@limit")}";
         }
 
         public static IEnumerable<string> All(SqlDialect dialect)
@@ -1026,7 +1031,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             yield return LatestCheckpoints(dialect);
             yield return CheckpointsBetween;
             yield return InsertCheckpoint;
-            yield return Entry;
+            yield return Entry(dialect);
             yield return EntryHash;
             yield return CheckpointSequence;
             foreach (var mask in Enumerable.Range(0, 32))

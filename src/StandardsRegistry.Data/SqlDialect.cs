@@ -153,6 +153,13 @@ public abstract class SqlDialect
     public virtual string ExactlyEquals(string column, string parameter) => $"{column} = {parameter}";
 
     /// <summary>
+    /// An integer column as read: what it holds, or, where it holds something else (only SQLite's dynamic typing stores
+    /// text, a fraction or bytes in an integer column, and only tampering writes one there), <see cref="long.MaxValue"/>,
+    /// a value no column the registry writes holds and the reading code can convert. The servers' columns are typed.
+    /// </summary>
+    public virtual string StoredInteger(string column) => column;
+
+    /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
     /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
     /// SQL Server's <c>LOWER</c> on nvarchar does that already.

@@ -45,6 +45,9 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>SQLite has no LATERAL; its ordered join probes the table's index once per row of the tables before it.</summary>
     public override string ForEachRow(string table, string alias, string condition) => $"CROSS JOIN {table} {alias} ON {condition}";
 
+    public override string StoredInteger(string column) =>
+        $"CASE WHEN typeof({column}) IN ('integer', 'null') THEN {column} ELSE 9223372036854775807 END";
+
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
     internal override Connections Connections(string connectionString, bool writes, int maxOpen)

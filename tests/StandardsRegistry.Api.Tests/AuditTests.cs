@@ -831,6 +831,39 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// An integer field edited to hold what is not an integer — text, a fraction, bytes — as SQLite's dynamic typing lets
+    /// tampering store (the servers' typed columns refuse it). Until 2026-12-08 Dapper's conversion of the value failed
+    /// GET /v1/audit on every page holding the entry and GET /v1/audit/verify with 500.
+    /// </summary>
+    [Theory]
+    [InlineData("status", "'x'")]
+    [InlineData("status", "200.5")]
+    [InlineData("at", "'x'")]
+    [InlineData("edition", "'x'")]
+    [InlineData("edition", "X'01'")]
+    [InlineData("classification", "'NS'")]
+    [InlineData("classification", "1.25")]
+    public async Task AnIntegerFieldEditedToHoldSomethingElseLeavesTheTrailReadableAndIsDetected(string column, string value)
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "integer columns that hold any type: SQLite");
+        await PublishedAndReleasedAsync();
+        var sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT MIN(sequence) FROM audit_log WHERE classification = 1 AND sequence > 1"));
+
+        Assert.Equal(1, await ExecuteAsync($"UPDATE audit_log SET {column} = {value} WHERE sequence = @sequence", new { sequence }));
+
+        var page = await _admin.GetAsync("/v1/audit?limit=100");
+        await RegistryClient.Expect(page, HttpStatusCode.OK);
+        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Contains(entries, e => (long)e["sequence"]! == sequence);
+        Assert.Contains(entries, e => (long)e["sequence"]! == sequence + 1);
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task EditingAnEntryAndRecomputingItsHashIsDetectedAtTheNextEntry()
     {
