@@ -141,9 +141,7 @@ public sealed class SqlitePoolTests : IAsyncLifetime
     [Fact]
     public async Task ASnapshotReadTakesOneOfTheCappedReadConnections()
     {
-        var dialect = SqlDialect.For(SqlDialect.Sqlite);
-        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
-        using var db = new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1);
+        using var db = OneConnectionEach();
         var ct = TestContext.Current.CancellationToken;
 
         async Task Holding(Func<Func<DbSession, Task<long>>, Task<long>> operation, Func<Task> meanwhile)
@@ -192,9 +190,7 @@ public sealed class SqlitePoolTests : IAsyncLifetime
     [Fact]
     public async Task StreamsTakeTheirConnectionsFromACappedPoolOfTheirOwn()
     {
-        var dialect = SqlDialect.For(SqlDialect.Sqlite);
-        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
-        using var db = new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1, streamPoolSize: 1);
+        using var db = OneConnectionEach();
         var ct = TestContext.Current.CancellationToken;
         IAsyncEnumerable<Row> Export() => db.SnapshotAsync(s => Task.FromResult(s.Stream<Row>("SELECT 1 AS x UNION ALL SELECT 2")), ct);
 
@@ -232,11 +228,9 @@ public sealed class SqlitePoolTests : IAsyncLifetime
     [Fact]
     public async Task AStreamLeftInAnyWayGivesItsSlotBackAndPinsNoWal()
     {
-        var dialect = SqlDialect.For(SqlDialect.Sqlite);
-        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
-        using var db = new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1, streamPoolSize: 1);
+        using var db = OneConnectionEach();
         var ct = TestContext.Current.CancellationToken;
-        using var plain = new SqliteConnection(dialect.Normalize(_database.ConnectionString));
+        using var plain = new SqliteConnection(SqlDialect.For(SqlDialect.Sqlite).Normalize(_database.ConnectionString));
         plain.Open();
         await plain.ExecuteAsync("CREATE TABLE streamed (x INTEGER NOT NULL)");
         await plain.ExecuteAsync("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO streamed (x) SELECT i FROM n");
@@ -387,5 +381,16 @@ public sealed class SqlitePoolTests : IAsyncLifetime
         Assert.Equal(System.Data.ConnectionState.Closed, abandoned.Connection.State);
         using var reader = new SqlitePooledConnection(pool, writes: false);
         Assert.Equal([2L], await reader.QueryAsync<long>("SELECT x FROM scratch"));
+    }
+
+    /// <summary>
+    /// A <see cref="Db"/> over the test's database whose read and stream pools hold one connection each, a rental beyond
+    /// it waiting one second before it is answered as an exhausted pool.
+    /// </summary>
+    private Db OneConnectionEach()
+    {
+        var dialect = SqlDialect.For(SqlDialect.Sqlite);
+        var connectionString = new SqliteConnectionStringBuilder(dialect.Normalize(_database.ConnectionString)) { DefaultTimeout = 1 }.ToString();
+        return new Db(dialect, connectionString, Polly.ResiliencePipeline.Empty, requestPoolSize: 1, streamPoolSize: 1);
     }
 }
