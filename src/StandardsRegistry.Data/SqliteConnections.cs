@@ -200,13 +200,14 @@ public sealed class SqlitePoolExhaustedException(int size, TimeSpan waited)
 
 /// <summary>
 /// A connection over a <see cref="SqlitePool"/> lease; Dapper runs its commands through it. A reads' connection has no
-/// transactions; a writes' connection has the one it began, in which its commands run.
+/// transaction but a read-only snapshot (<see cref="BeginSnapshot"/>); a writes' connection has the one it began, in which
+/// its commands run.
 /// </summary>
 internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes) : DbConnection
 {
     private SqlitePool.Lease? _lease;
 
-    /// <summary>The transaction this writes' connection began, in which its commands run; null for reads.</summary>
+    /// <summary>The transaction this connection began (a write's, or a read's snapshot), in which its commands run.</summary>
     internal SqliteTransaction? Transaction { get; private set; }
 
     [AllowNull]
@@ -248,7 +249,7 @@ internal sealed class SqlitePooledConnection(SqlitePool pool, bool writes) : DbC
 
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
         writes ? Transaction = Lease.Connection.BeginTransaction(isolationLevel)
-            : throw new NotSupportedException("Reads run outside transactions; write transactions take their connections from the writes' pool.");
+            : throw new NotSupportedException("Reads run outside transactions but a snapshot (BeginSnapshot); write transactions take their connections from the writes' pool.");
 
     /// <summary>
     /// A read-only snapshot (a deferred transaction) on either pool's connection, in which its commands run; committed or

@@ -70,16 +70,12 @@ internal sealed class SqliteDialect : SqlDialect
         {
             return default;
         }
-        var (sqlite, lease) = connection switch
-        {
-            SqlitePooledConnection pooled => (pooled.Lease.Connection, pooled.Lease),
-            SqliteConnection plain => (plain, null),
-            _ => throw new ArgumentException($"Not a SQLite connection: {connection.GetType()}.", nameof(connection)),
-        };
+        // Every connection Db opens on SQLite is a pool's (reads, writes, streams).
+        var lease = ((SqlitePooledConnection)connection).Lease;
         return ct.Register(() =>
         {
-            lease?.Break();
-            SQLitePCL.raw.sqlite3_interrupt(sqlite.Handle);
+            lease.Break();
+            SQLitePCL.raw.sqlite3_interrupt(lease.Connection.Handle);
         });
     }
 
@@ -155,12 +151,10 @@ internal sealed class SqliteDialect : SqlDialect
 
     /// <summary>
     /// A deferred transaction: its first read fixes the snapshot, and in WAL mode (<see cref="DatabaseSettings"/>)
-    /// writers go on committing while it reads. On a read pool's connection too (<see cref="Db.SnapshotReadAsync{T}"/>).
+    /// writers go on committing while it reads. On a pool's connection (the streams' or the reads', <see cref="Db.SnapshotReadAsync{T}"/>).
     /// </summary>
     public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
-        ValueTask.FromResult<DbTransaction>(connection is SqlitePooledConnection pooled
-            ? pooled.BeginSnapshot()
-            : ((SqliteConnection)connection).BeginTransaction(deferred: true));
+        ValueTask.FromResult<DbTransaction>(((SqlitePooledConnection)connection).BeginSnapshot());
 
     /// <summary>Write-ahead logging: readers (a long export above all) and the writer no longer block one another. Persistent in the file.</summary>
     internal override string? DatabaseSettings => "PRAGMA journal_mode = WAL";
