@@ -789,7 +789,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
     /// <summary>
     /// A field edited to a value its type cannot hold, as only tampering writes: a time past year 9999, an edition past
-    /// 2^31 (SQLite's integer columns hold 64 bits; the servers' edition column does not take it). Until 2026-12-08 the
+    /// 2^31 (SQLite's integer columns hold 64 bits; the servers' edition column does not take it). Until 2026-12-07 the
     /// admin's GET /v1/audit answered 500 on every page holding the entry, so the trail could not be read past it.
     /// </summary>
     [Fact]
@@ -813,7 +813,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
     /// <summary>
     /// A classification edited to one past 32 bits that wraps onto the one recorded (2^32 + 1 for NR), as only SQLite's
-    /// columns hold: until 2026-12-08 the wrapped value hashed as the recorded one, so verification found nothing.
+    /// columns hold: until 2026-12-07 the wrapped value hashed as the recorded one, so verification found nothing.
     /// </summary>
     [Fact]
     public async Task AClassificationEditedPast32BitsIsDetectedThoughItWrapsOntoTheOneRecorded()
@@ -833,7 +833,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
     /// <summary>
     /// An integer field edited to hold what is not an integer — text, a fraction, bytes — as SQLite's dynamic typing lets
-    /// tampering store (the servers' typed columns refuse it). Until 2026-12-08 Dapper's conversion of the value failed
+    /// tampering store (the servers' typed columns refuse it). Until 2026-12-07 Dapper's conversion of the value failed
     /// GET /v1/audit on every page holding the entry and GET /v1/audit/verify with 500.
     /// </summary>
     [Theory]

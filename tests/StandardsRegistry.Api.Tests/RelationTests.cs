@@ -342,7 +342,7 @@ public abstract class RelationTests(TestProvider provider) : IAsyncDisposable
 
     /// <summary>
     /// The current document is read as one view of the catalogue: the walk along 'supersedes' and the standard it ends at
-    /// are read in one snapshot. Until 2026-12-08 they were separate reads outside any transaction (the walk itself a
+    /// are read in one snapshot. Until 2026-12-07 they were separate reads outside any transaction (the walk itself a
     /// statement per step), so a revocation, withdrawal or supersession committed between them answered 404, or a chain
     /// that did not end at the standard returned, to a request whose one time saw the standard in force. Shown by the
     /// request's own database spans (each operation is one, on the registry's ActivitySource): exactly one, a snapshot.

@@ -440,7 +440,7 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     public async Task RepeatingTheSameFutureReleaseLongAfterItTookEffectAnswersOkWithTheSameRecord()
     {
         // A client whose answer was lost retries the same body later: its time is past by then, by more than the clock
-        // skew. Until 2026-12-08 the retry was refused as backdated (400), though the release it asked for was on record.
+        // skew. Until 2026-12-07 the retry was refused as backdated (400), though the release it asked for was on record.
         var edition = await PublishedAsync();
         var url = $"/v1/standards/{Key}/versions/{edition}/releases/EU";
         var from = _app.Clock.GetUtcNow().AddMinutes(10);
