@@ -190,7 +190,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/relations/supersedes/{Open}", null), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Secret}/preferred", new { rationale = "PREFCANARY" }), HttpStatusCode.OK);
         await RegistryClient.Expect(await editor.DeleteAsync($"/v1/standards/{Secret}/preferred"), HttpStatusCode.NoContent);
-        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/equivalents/ISO/1", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/equivalents/ISO/{HeldIdentifier}", null), HttpStatusCode.Created);
 
         // Last, so that no delivery is queued for anything planted above.
         var admin = _app.As(TestCaller.Admin());
@@ -789,10 +789,66 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         });
 
         var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
-        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
+        var equivalentRequests = await HeldEquivalentAsync(routes.Single(r => r.Name == "AddEquivalent"), principals, failures);
+        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {equivalentRequests} adds and removals of another standard's equivalent, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
         Assert.Equal(before, after);
     }
+
+    /// <summary>
+    /// A civil equivalent is recorded once per standard (RelationStore.AddEquivalentAsync): adding to open-std the identifier
+    /// <see cref="Secret"/> holds (<see cref="HeldIdentifier"/>), in its own spelling and in one a reader takes for it (the
+    /// conflict's fold, <c>Designations.Identity</c>), answers as adding one never recorded, for every principal that may
+    /// add it there. A conflict or repeat looked up beyond the written standard would answer it as held (409 naming the
+    /// holder's identifier, or 200), which for a holder the principal may not see says that it exists. Every principal that
+    /// may write open-std (cleared NATO SECRET for its draft) sees secret-std's NATO SECRET edition, so secret-std's holding
+    /// is no secret from these writers: the answers prove the lookup is the written standard's alone, which is what keeps
+    /// every hidden holder out of it. Unlike every other write of the matrix these change something: each is removed at once,
+    /// and all are sent one after another once the snapshot is taken and nothing else asks (a reader of open-std's
+    /// relations would meet them). Answers the number of requests sent.
+    /// </summary>
+    private async Task<int> HeldEquivalentAsync(Route route, List<Who> principals, System.Collections.Concurrent.ConcurrentBag<string> failures)
+    {
+        var sent = 0;
+        foreach (var who in principals.Where(w => Expected(route, w) is null && CoversStandard(w, Open)))
+        {
+            using var client = ClientOf(who);
+            async Task<Answer> AddAndRemoveAsync(string identifier)
+            {
+                var url = $"/v1/standards/{Open}/equivalents/ISO/{Uri.EscapeDataString(identifier)}";
+                using var added = await client.PutAsync(url, null);
+                var answer = new Answer(added.StatusCode, await added.Content.ReadAsStringAsync(), ResponseHeaders.Line(added), $"{who.Name}: PUT {url} -> {(int)added.StatusCode}");
+                sent++;
+                if (added.StatusCode == HttpStatusCode.Created)
+                {
+                    using var removed = await client.DeleteAsync(url);
+                    sent++;
+                    if (removed.StatusCode != HttpStatusCode.NoContent)
+                    {
+                        failures.Add($"{who.Name}: DELETE {url} -> {(int)removed.StatusCode}: expected 204, the equivalent just added. {Cut(await removed.Content.ReadAsStringAsync())}");
+                    }
+                }
+                return answer;
+            }
+            foreach (var (held, never) in new[] { (HeldIdentifier, "7"), (WriteBodies.LookAlike(HeldIdentifier).Trim(), WriteBodies.LookAlike("7").Trim()) })
+            {
+                var another = await AddAndRemoveAsync(held);
+                var none = await AddAndRemoveAsync(never);
+                if (none.Status != HttpStatusCode.Created)
+                {
+                    failures.Add($"{none.Where}: expected 201, an equivalent never recorded. {Cut(none.Body)}");
+                }
+                if (another.Same != none.Same)
+                {
+                    failures.Add($"{another.Where}: {Secret}'s equivalent, answers {another.Headers} {Cut(another.Body)}; {none.Where}: never recorded, {none.Headers} {Cut(none.Body)}.");
+                }
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>The ISO identifier of <see cref="Secret"/>'s civil equivalent, planted with the relations.</summary>
+    private const string HeldIdentifier = "1";
 
     /// <summary>The refusal the principal alone calls for (401 or 403), or null when the route's policies allow it.</summary>
     private static int? Expected(Route route, Who who)
