@@ -10,6 +10,10 @@ namespace StandardsRegistry.Disclosure;
 /// proves the interval reaches it: O(cells) work, no solver); where none verifies, the combined insider's LP is solved,
 /// and where that falls short, each nation's own LP (and an outsider's) with the level that nation needs — so a table is
 /// refused only if some single nation could narrow a figure.
+/// <para>Every LP is solved in the same terms as the certificate: the move δ away from the true table, in units of the
+/// level, so the solver never sees a figure (up to 10¹² each) beside a level (as small as a fraction of one). Its
+/// optimum is not trusted: the point it returns, scaled back, must verify as a certificate against the true figures,
+/// in their own units, or the check falls short. So the solver's tolerances can refuse a table, never pass one.</para>
 /// Releases of other cycles are other unknowns: they bind this cycle's cells only through the change rule, whose
 /// requirements are among these (moving this cycle's cell by the level moves the change by as much).
 /// </summary>
@@ -19,25 +23,32 @@ internal static class ReleaseAudit
     {
         var open = new List<(int Requirement, int Side)>();
         for (var r = 0; r < problem.Requirements.Count; r++)
+        {
+            var requirement = problem.Requirements[r];
             foreach (var side in (int[])[1, -1])
-                if (problem.Requirements[r].Level(side) > 0
-                    && (!certificates.TryGetValue((r, side), out var certificate) || !Verifies(problem, suppressed, problem.Requirements[r], side, certificate)))
+                if (requirement.Level(side) > 0
+                    && (!certificates.TryGetValue((r, side), out var certificate)
+                        || !Verifies(problem, suppressed, requirement.Cell, i => problem.Lower(requirement.Target, i), side, requirement.Level(side), certificate)))
                     open.Add((r, side));
+        }
         return open.Count == 0 || SolvesAll(problem, suppressed, open);
     }
 
-    private static bool Verifies(Problem problem, bool[] suppressed, Requirement requirement, int side, double[] delta)
+    /// <summary>Whether <paramref name="delta"/> is a point of the attacker's program (every interior value at least
+    /// <paramref name="lower"/>, every published cell and fixed sum unchanged) moving <paramref name="cell"/> by the
+    /// level. Within a tolerance relative to the level; each bound is compared with the difference of the two integers,
+    /// exact, never with a figure plus δ, which rounds by more than the tolerance once figures are large.</summary>
+    private static bool Verifies(Problem problem, bool[] suppressed, int cell, Func<int, double> lower, int side, double level, double[] delta)
     {
         var layout = problem.Layout;
-        var level = requirement.Level(side);
         var tolerance = 1e-6 * Math.Max(1, level);
         for (var i = 0; i < delta.Length; i++)
-            if (problem.Values[i] + delta[i] < problem.Lower(requirement.Target, i) - tolerance) return false;
+            if (!(delta[i] >= lower(i) - problem.Values[i] - tolerance)) return false;
         for (var c = 0; c < layout.Count; c++)
-            if (!suppressed[c] && Math.Abs(Sum(layout.Members[c], delta)) > tolerance) return false;
+            if (!suppressed[c] && !(Math.Abs(Sum(layout.Members[c], delta)) <= tolerance)) return false;
         foreach (var sum in problem.Fixed)
-            if (Math.Abs(Sum(sum.Members, delta)) > tolerance) return false;
-        return side * Sum(problem.Members(requirement.Cell), delta) >= level - tolerance;
+            if (!(Math.Abs(Sum(sum.Members, delta)) <= tolerance)) return false;
+        return side * Sum(problem.Members(cell), delta) >= level - tolerance;
     }
 
     private static double Sum(int[] members, double[] delta)
@@ -52,42 +63,47 @@ internal static class ReleaseAudit
         var layout = problem.Layout;
         using var solver = Glop.Create();
         var cap = problem.Cap;
-        var y = new Variable[layout.InteriorCount];
-        for (var i = 0; i < y.Length; i++) y[i] = solver.MakeNumVar(0, cap, "");
+        // z = δ / level: the move of each interior value from the true table, in units of the level being checked.
+        var z = new Variable[layout.InteriorCount];
+        for (var i = 0; i < z.Length; i++) z[i] = solver.MakeNumVar(0, 0, "");
         for (var c = 0; c < layout.Count; c++)
-            if (!suppressed[c]) Equal(solver, layout.Members[c], y, problem.Values[c]);
-        foreach (var sum in problem.Fixed) Equal(solver, sum.Members, y, sum.Value);
+            if (!suppressed[c]) Unchanged(solver, layout.Members[c], z);
+        foreach (var sum in problem.Fixed) Unchanged(solver, sum.Members, z);
         var objective = solver.Objective();
         foreach (var (r, side) in open)
         {
             var requirement = problem.Requirements[r];
             objective.Clear();
-            foreach (var i in problem.Members(requirement.Cell)) objective.SetCoefficient(y[i], 1);
+            foreach (var i in problem.Members(requirement.Cell)) objective.SetCoefficient(z[i], 1);
             if (side > 0) objective.SetMaximization(); else objective.SetMinimization();
-            for (var i = 0; i < y.Length; i++) y[i].SetLb(problem.Lower(requirement.Target, i));
-            if (Reaches(problem, solver, requirement, side, requirement.Level(side))) continue;
+            if (Reaches(problem, suppressed, solver, z, cap, requirement.Cell, i => problem.Lower(requirement.Target, i), side, requirement.Level(side))) continue;
             // The combined insider is stronger than any one nation: check each nation on its own before refusing.
             foreach (var insider in problem.Nations.Where(n => n != requirement.Target).Append(null))
             {
                 var level = requirement.LevelFor(insider, side, problem.Rules, problem.Mutant);
                 if (level <= 0) continue;
-                for (var i = 0; i < y.Length; i++) y[i].SetLb(insider is null ? 0 : problem.Holdings[i].GetValueOrDefault(insider));
-                if (!Reaches(problem, solver, requirement, side, level)) return false;
+                Func<int, double> lower = insider is null ? _ => 0 : i => problem.Holdings[i].GetValueOrDefault(insider);
+                if (!Reaches(problem, suppressed, solver, z, cap, requirement.Cell, lower, side, level)) return false;
             }
         }
         return true;
     }
 
-    private static bool Reaches(Problem problem, Solver solver, Requirement requirement, int side, double level)
+    /// <summary>Solves for the furthest move of <paramref name="cell"/> on <paramref name="side"/> (the objective is
+    /// set) with interior values between <paramref name="lower"/> and the cap, and verifies the point found.</summary>
+    private static bool Reaches(Problem problem, bool[] suppressed, Solver solver, Variable[] z, double cap, int cell, Func<int, double> lower, int side, double level)
     {
+        for (var i = 0; i < z.Length; i++)
+            z[i].SetBounds((lower(i) - problem.Values[i]) / level, (cap - problem.Values[i]) / level);
         if (!Glop.SolvesOptimally(solver)) return false;
-        var tolerance = 1e-6 * Math.Max(1, level);
-        return side * (solver.Objective().Value() - problem.Value(requirement.Cell)) >= level - tolerance;
+        var delta = new double[z.Length];
+        for (var i = 0; i < z.Length; i++) delta[i] = z[i].SolutionValue() * level;
+        return Verifies(problem, suppressed, cell, lower, side, level, delta);
     }
 
-    private static void Equal(Solver solver, int[] members, Variable[] y, double value)
+    private static void Unchanged(Solver solver, int[] members, Variable[] z)
     {
-        var row = solver.MakeConstraint(value, value, "");
-        foreach (var i in members) row.SetCoefficient(y[i], 1);
+        var row = solver.MakeConstraint(0, 0, "");
+        foreach (var i in members) row.SetCoefficient(z[i], 1);
     }
 }

@@ -12,6 +12,11 @@ namespace StandardsRegistry.Disclosure;
 /// (stable patterns). δ itself is kept as the certificate the audit verifies: the table value + δ agrees with every
 /// published cell and every earlier release, so the attacker cannot rule it out.
 /// Suppressing more later never invalidates an earlier certificate (it only removes constraints).
+/// <para>Each LP is solved in units of its level (δ / level, the sensitive cell moving by 1) with the costs divided by
+/// the largest weight, so that neither the figures (up to 10¹² each) nor the level reach the solver: GLOP's final
+/// check of its solution is absolute (a reduced cost within 10⁻⁶), and costs of (value + 1) / level ≈ 10⁹ left
+/// rounding errors above it, so from figures of about 10⁸ every LP came back IMPRECISE, no secondary was found and the
+/// audit refused the table. The certificate is scaled back and verified in the figures' own units.</para>
 /// </summary>
 internal static class Suppressor
 {
@@ -40,33 +45,37 @@ internal static class Suppressor
         }
         var objective = solver.Objective();
         objective.SetMinimization();
+        var unit = weights.Max();
 
         var order = Enumerable.Range(0, problem.Requirements.Count).OrderByDescending(r => problem.Requirements[r].Up);
         foreach (var r in order)
         {
             var requirement = problem.Requirements[r];
-            for (var i = 0; i < d.Length; i++)
-                d[i].SetLb(-(problem.Values[i] - problem.Lower(requirement.Target, i)));
             foreach (var side in (int[])[1, -1])
             {
                 var level = requirement.Level(side);
                 if (level <= 0) continue;
+                // In units of the level: the sensitive cell moves by 1; an interior cell falls at most to what the
+                // combined insider knows (the difference of two integers, exact before it is divided).
+                for (var i = 0; i < d.Length; i++)
+                    d[i].SetLb((problem.Lower(requirement.Target, i) - problem.Values[i]) / level);
+                // (value + 1) / level per unit of change is (value + 1) per unit of these; divided by the largest
+                // weight, the objective is the same up to a constant factor.
                 for (var c = 0; c < layout.Count; c++)
                 {
-                    var cost = suppressed[c] ? 0 : weights[c] / level;
+                    var cost = suppressed[c] ? 0 : weights[c] / unit;
                     objective.SetCoefficient(up[c], cost);
                     objective.SetCoefficient(down[c], cost);
                 }
                 var (moved, held) = side > 0 ? (up, down) : (down, up);
-                moved[requirement.Cell].SetLb(level);
+                moved[requirement.Cell].SetLb(1);
                 held[requirement.Cell].SetUb(0);
                 if (Glop.SolvesOptimally(solver)) // otherwise no certificate: the audit decides
                 {
                     var certificate = new double[d.Length];
-                    for (var i = 0; i < d.Length; i++) certificate[i] = d[i].SolutionValue();
-                    var tolerance = 1e-7 * level;
+                    for (var i = 0; i < d.Length; i++) certificate[i] = d[i].SolutionValue() * level;
                     for (var c = 0; c < layout.Count; c++)
-                        if (!suppressed[c] && Math.Abs(up[c].SolutionValue() - down[c].SolutionValue()) > tolerance) suppressed[c] = true;
+                        if (!suppressed[c] && Math.Abs(up[c].SolutionValue() - down[c].SolutionValue()) > 1e-7) suppressed[c] = true;
                     certificates[(r, side)] = certificate;
                 }
                 moved[requirement.Cell].SetLb(0);

@@ -206,6 +206,30 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     /// table, published after an edition's release took effect, before that release, its time going backwards.
     /// </summary>
     [Fact]
+    public async Task ATableOfTargetsInTheHundredsOfBillionsIsPublished()
+    {
+        // Ammunition targets run to hundreds of millions of rounds and more (up to 10¹² a figure), and a nation's small
+        // target among them is sensitive with a level of a fraction of a round. Until 2026-12-07 such a table found no
+        // secondary suppression and the audit refused it: 422 for every publication.
+        var planner = Planner();
+        foreach (var (nation, _, horizon, quantity) in Targets.Where(t => t.Capability == "ammo-155mm"))
+        {
+            await RecordAsync(planner, nation, "ammo-155mm", horizon, quantity * 100_000_000);
+            if (horizon == 2027) await RecordAsync(planner, nation, "ammo-120mm", horizon, quantity * 100_000_000 + 1);
+        }
+        await RecordAsync(planner, "USA", "ammo-120mm", 2029, 7);
+        var preview = await planner.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
+        Assert.True(preview["releasable"]!.GetValue<bool>());
+        var statuses = preview["rows"]!.AsArray().Select(c => c!["status"]!.GetValue<string>()).ToList();
+        Assert.Contains("primary", statuses);
+        Assert.Contains("secondary", statuses);
+        var published = await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
+        await RegistryClient.Expect(published, HttpStatusCode.Created);
+        var table = await Industry().GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        Assert.Contains(table["cells"]!.AsArray(), cell => cell!["value"] is null);
+    }
+
+    [Fact]
     public async Task ATablePublishedAfterAReleaseTookEffectFollowsItInTheFeed()
     {
         await using var app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate).WithHorizons(2027, 2029)
