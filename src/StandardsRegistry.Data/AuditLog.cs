@@ -73,6 +73,13 @@ public sealed class AuditRow
     public string? Issuer { get; init; }
     public string PreviousHash { get; init; } = "";
     public string Hash { get; init; } = "";
+
+    /// <summary>
+    /// Whether a text column holds something else (bytes, or NULL where the registry never writes NULL: SQLite only,
+    /// only by tampering); that column is read as text saying what it holds (<see cref="SqlDialect.StoredText"/>), and
+    /// the entry matches no hash, though the marker's text might.
+    /// </summary>
+    public bool NotText { get; init; }
 }
 
 /// <summary>
@@ -784,10 +791,12 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     /// Whether the stored entry matches its hash, chained on <paramref name="previous"/>. A status, edition or
     /// classification no entry can have (one past 32 bits, which only SQLite's columns hold, so only tampering writes)
     /// matches none: it is not cast to fit, which failed the walk (500), or wrapped onto a value whose hash the forged
-    /// entry could then keep (a classification of 2^32 + 1 hashed as NR's 1).
+    /// entry could then keep (a classification of 2^32 + 1 hashed as NR's 1). So does a text column holding something
+    /// else (<see cref="AuditRow.NotText"/>): bytes read as text would hash as the text they spell, the text recorded.
     /// </summary>
     private static bool HashMatches(AuditRow row, string previous) =>
-        row.Status is >= int.MinValue and <= int.MaxValue
+        !row.NotText
+        && row.Status is >= int.MinValue and <= int.MaxValue
         && row.Edition is null or (>= int.MinValue and <= int.MaxValue)
         && row.Classification is null or (>= int.MinValue and <= int.MaxValue)
         && string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal);
@@ -951,16 +960,29 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public static string Insert(int rows) =>
             Insert0 + string.Join(", ", Enumerable.Range(0, rows).Select(i => "(" + string.Join(", ", RowParameters.Select(p => $"@{p}{i}")) + ")"));
 
+        /// <summary>The text columns of an entry, with their properties, and whether the registry writes NULL in them.</summary>
+        private static readonly (string Column, string Property, bool Nullable)[] TextColumns =
+        [
+            ("a.action", "Action", false), ("a.subject", "Subject", false), ("a.community", "Community", false), ("a.roles", "Roles", false),
+            ("a.standard_key", "StandardKey", true), ("a.detail", "Detail", true), ("a.client_address", "ClientAddress", true),
+            ("a.request_id", "RequestId", true), ("a.issuer", "Issuer", true), ("a.previous_hash", "PreviousHash", false), ("a.hash", "Hash", false),
+        ];
+
         /// <summary>
         /// An entry's columns; an integer one holding something else (SQLite: only tampering stores it) read as a value
         /// no entry has (<see cref="SqlDialect.StoredInteger"/>), which the answer shows clamped and verification finds
-        /// changed (past 32 bits, <see cref="HashMatches"/>; a time, not the one hashed), rather than failing Dapper's conversion (500).
+        /// changed (past 32 bits, <see cref="HashMatches"/>; a time, not the one hashed), rather than failing Dapper's conversion (500);
+        /// a text one holding something else read as text saying what (<see cref="SqlDialect.StoredText"/>), and
+        /// <see cref="AuditRow.NotText"/> set, which verification finds changed.
         /// </summary>
-        private static string Columns(SqlDialect dialect) => $"""
-            a.sequence AS Sequence, {dialect.StoredInteger("a.at")} AS At, a.action AS Action, {dialect.StoredInteger("a.status")} AS Status, a.subject AS Subject, a.community AS Community,
-            a.roles AS Roles, a.standard_key AS StandardKey, {dialect.StoredInteger("a.edition")} AS Edition, {dialect.StoredInteger("a.classification")} AS Classification, a.detail AS Detail,
-            a.client_address AS ClientAddress, a.request_id AS RequestId, a.issuer AS Issuer, a.previous_hash AS PreviousHash, a.hash AS Hash
-            """;
+        private static string Columns(SqlDialect dialect)
+        {
+            var texts = string.Join(", ", TextColumns.Select(t => $"{dialect.StoredText(t.Column, t.Nullable)} AS {t.Property}"));
+            var holds = TextColumns.Select(t => dialect.HoldsText(t.Column, t.Nullable)).OfType<string>().ToList();
+            var notText = holds.Count == 0 ? "" : $", CASE WHEN {string.Join(" AND ", holds)} THEN 0 ELSE 1 END AS NotText";
+            return $"a.sequence AS Sequence, {dialect.StoredInteger("a.at")} AS At, {dialect.StoredInteger("a.status")} AS Status, "
+                + $"{dialect.StoredInteger("a.edition")} AS Edition, {dialect.StoredInteger("a.classification")} AS Classification, {texts}{notText}";
+        }
 
         private const string CheckpointColumns =
             "k.sequence AS Sequence, k.entry_hash AS EntryHash, k.at AS At, k.previous_hash AS PreviousHash, k.hash AS Hash";

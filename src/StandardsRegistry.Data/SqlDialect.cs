@@ -160,6 +160,21 @@ public abstract class SqlDialect
     public virtual string StoredInteger(string column) => column;
 
     /// <summary>
+    /// A condition: the text column <paramref name="column"/> holds text, or NULL where <paramref name="nullable"/>;
+    /// null where its type guarantees that (the servers' columns are typed). Only SQLite's dynamic typing stores bytes in
+    /// a text column, and NULL in one declared NOT NULL is there only once the table was rebuilt without it: only
+    /// tampering writes either.
+    /// </summary>
+    public virtual string? HoldsText(string column, bool nullable) => null;
+
+    /// <summary>
+    /// A text column as read: what it holds, or, where it holds something else (<see cref="HoldsText"/>), text saying
+    /// what: <c>(not text: X'41')</c>, <c>(not text: NULL)</c>, which the reading code converts (where bytes failed
+    /// Dapper's conversion) and shows marked. Text can read the same: <see cref="HoldsText"/> tells them apart.
+    /// </summary>
+    public virtual string StoredText(string column, bool nullable) => column;
+
+    /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
     /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
     /// SQL Server's <c>LOWER</c> on nvarchar does that already.

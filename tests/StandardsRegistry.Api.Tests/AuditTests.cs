@@ -864,6 +864,114 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>The text columns of an entry: those the registry never leaves NULL, then those it may.</summary>
+    private static readonly string[] NeverNullTextColumns = ["action", "subject", "community", "roles", "previous_hash", "hash"];
+    private static readonly string[] NullableTextColumns = ["standard_key", "detail", "request_id", "issuer"];
+
+    /// <summary>
+    /// Each text column holding the very bytes it held, as bytes (read as text, they hash as the text recorded: the
+    /// edit would verify), and a few other shapes: other bytes, bytes that are not UTF-8 (as bytes, and as text), a
+    /// number (which a text column turns into text), NULL where the registry writes NULL too, and NULL where it never
+    /// does (only a table rebuilt without NOT NULL takes it).
+    /// </summary>
+    public static TheoryData<string, string> TamperedTexts
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var column in NeverNullTextColumns.Concat(NullableTextColumns))
+            {
+                data.Add(column, $"CAST({column} AS BLOB)");
+            }
+            foreach (var column in NullableTextColumns)
+            {
+                data.Add(column, "NULL");
+            }
+            foreach (var column in NeverNullTextColumns)
+            {
+                data.Add(column, "NULL");
+            }
+            data.Add("client_address", "X'41'"); // NULL in every entry the tests' requests write
+            data.Add("subject", "X'41'");
+            data.Add("subject", "X'FF'");
+            data.Add("subject", "CAST(X'FF' AS TEXT)");
+            data.Add("roles", "42");
+            data.Add("detail", "1.5");
+            return data;
+        }
+    }
+
+    /// <summary>
+    /// A text field edited to hold what is not text, as SQLite's dynamic typing lets tampering store: bytes (the very
+    /// bytes of the text recorded, even), or NULL in a column the registry never leaves NULL (in a table rebuilt
+    /// without its NOT NULL). Until 2026-12-08 Dapper's conversion of bytes failed GET /v1/audit and
+    /// GET /v1/audit/verify with 500, and NULL in roles failed the page. The entry is shown with the field marked as
+    /// not text, and verification reports it: bytes equal to the text recorded must not verify.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TamperedTexts))]
+    public async Task ATextFieldEditedToHoldSomethingElseLeavesTheTrailReadableAndIsDetected(string column, string value)
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "text columns that hold any type: SQLite");
+        await PublishedAndReleasedAsync();
+        var sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long>($"SELECT MIN(sequence) FROM audit_log WHERE sequence > 1 AND ({column} IS NOT NULL OR '{column}' = 'client_address')"));
+        if (value == "NULL" && NeverNullTextColumns.Contains(column))
+        {
+            // The table as a copy without constraints (CREATE TABLE AS keeps the columns' types, not NOT NULL).
+            await ExecuteAsync("CREATE TABLE audit_log_loose AS SELECT * FROM audit_log");
+            await ExecuteAsync("DROP TABLE audit_log");
+            await ExecuteAsync("ALTER TABLE audit_log_loose RENAME TO audit_log");
+        }
+
+        Assert.Equal(1, await ExecuteAsync($"UPDATE audit_log SET {column} = {value} WHERE sequence = @sequence", new { sequence }));
+
+        var page = await _admin.GetAsync("/v1/audit?limit=100");
+        await RegistryClient.Expect(page, HttpStatusCode.OK);
+        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Contains(entries, e => (long)e["sequence"]! == sequence);
+        Assert.Contains(entries, e => (long)e["sequence"]! == sequence + 1);
+        if (value.Contains("X'", StringComparison.Ordinal) && !value.Contains("TEXT", StringComparison.Ordinal) || value.Contains("BLOB", StringComparison.Ordinal)
+            || value == "NULL" && NeverNullTextColumns.Contains(column))
+        {
+            // Shown, marked as what it is: bytes, or NULL.
+            var entry = entries.Single(e => (long)e["sequence"]! == sequence);
+            var field = column switch
+            {
+                "standard_key" => entry["key"],
+                "roles" => entry["roles"]!.AsArray().Single(),
+                _ => entry[System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(string.Concat(column.Split('_').Select(w => char.ToUpperInvariant(w[0]) + w[1..])))],
+            };
+            Assert.StartsWith(value == "NULL" ? "(not text: NULL)" : "(not text: X'", (string)field!, StringComparison.Ordinal);
+        }
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// Bytes in a text column are shown as text saying so, <c>(not text: X'41')</c>; a subject can be that very text, and
+    /// an entry it wrote, edited to hold the bytes, reads as it was recorded — yet it was changed, and verification says so.
+    /// </summary>
+    [Fact]
+    public async Task BytesInATextFieldAreDetectedThoughTheirMarkReadsAsTheTextRecorded()
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "text columns that hold any type: SQLite");
+        const string mark = "(not text: X'41')";
+        await _app.As(new TestCaller(mark, "NATO", "CTS", "editor")).CreateStandardAsync("stanag-1");
+        var sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT sequence FROM audit_log WHERE subject = @mark", new { mark }));
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET subject = X'41' WHERE sequence = @sequence", new { sequence }));
+
+        var entries = (await _admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Equal(mark, (string?)entries.Single(e => (long)e["sequence"]! == sequence)["subject"]);
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task EditingAnEntryAndRecomputingItsHashIsDetectedAtTheNextEntry()
     {
