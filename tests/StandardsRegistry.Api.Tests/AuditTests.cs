@@ -972,6 +972,40 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// The hashes of the chain head and of a checkpoint edited to be bytes (the very bytes of the hash recorded), or a
+    /// checkpoint's time text, as SQLite lets tampering store: verification reports it, where until 2026-12-08 Dapper's
+    /// conversion failed it with 500.
+    /// </summary>
+    [Theory]
+    [InlineData("audit_chain_head", "hash", "CAST(hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "entry_hash", "CAST(entry_hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "previous_hash", "CAST(previous_hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "hash", "CAST(hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "at", "'x'")]
+    public async Task TheHeadOrACheckpointEditedToHoldSomethingElseIsDetected(string table, string column, string value)
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "text columns that hold any type: SQLite");
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        // The verification's own entry written (after its answer): an append chains on from the head, and rewrites it.
+        await Wait.UntilAsync(
+            async () => await Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT COUNT(*) FROM audit_log WHERE action = @action", new { action = AuditActions.AuditVerify })) > 0,
+            TimeSpan.FromSeconds(10), "the verification's entry");
+
+        Assert.Equal(1, await ExecuteAsync($"UPDATE {table} SET {column} = {value} WHERE rowid = (SELECT MAX(rowid) FROM {table})"));
+
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        if (table == "audit_checkpoint")
+        {
+            // (The head is written again, as text, by the next append: that of this verification.)
+            var full = await _admin.GetJsonAsync("/v1/audit/verify?full=true");
+            Assert.False((bool)full["valid"]!);
+        }
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task EditingAnEntryAndRecomputingItsHashIsDetectedAtTheNextEntry()
     {
