@@ -161,18 +161,19 @@ public abstract class SqlDialect
 
     /// <summary>
     /// A condition: the text column <paramref name="column"/> holds text, or NULL where <paramref name="nullable"/>;
-    /// null where its type guarantees that (the servers' columns are typed). Only SQLite's dynamic typing stores bytes in
-    /// a text column, and NULL in one declared NOT NULL is there only once the table was rebuilt without it: only
-    /// tampering writes either.
+    /// null where its type guarantees that. Only SQLite's dynamic typing stores bytes in a text column; NULL in one
+    /// declared NOT NULL is there only once its constraint was dropped (the table rebuilt without it, on SQLite): only
+    /// tampering writes either. The servers' columns are typed, but their NOT NULL can be dropped too.
     /// </summary>
-    public virtual string? HoldsText(string column, bool nullable) => null;
+    public virtual string? HoldsText(string column, bool nullable) => nullable ? null : $"{column} IS NOT NULL";
 
     /// <summary>
     /// A text column as read: what it holds, or, where it holds something else (<see cref="HoldsText"/>), text saying
     /// what: <c>(not text: X'41')</c>, <c>(not text: NULL)</c>, which the reading code converts (where bytes failed
-    /// Dapper's conversion) and shows marked. Text can read the same: <see cref="HoldsText"/> tells them apart.
+    /// Dapper's conversion, and NULL was read as the empty text) and shows marked. Text can read the same:
+    /// <see cref="HoldsText"/> tells them apart.
     /// </summary>
-    public virtual string StoredText(string column, bool nullable) => column;
+    public virtual string StoredText(string column, bool nullable) => nullable ? column : $"COALESCE({column}, '(not text: NULL)')";
 
     /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by

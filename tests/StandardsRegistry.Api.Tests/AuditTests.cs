@@ -905,7 +905,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     /// A text field edited to hold what is not text, as SQLite's dynamic typing lets tampering store: bytes (the very
     /// bytes of the text recorded, even), or NULL in a column the registry never leaves NULL (in a table rebuilt
     /// without its NOT NULL). Until 2026-12-08 Dapper's conversion of bytes failed GET /v1/audit and
-    /// GET /v1/audit/verify with 500, and NULL in roles failed the page. The entry is shown with the field marked as
+    /// GET /v1/audit/verify with 500, and NULL was shown as the empty text. The entry is shown with the field marked as
     /// not text, and verification reports it: bytes equal to the text recorded must not verify.
     /// </summary>
     [Theory]
@@ -943,6 +943,40 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             };
             Assert.StartsWith(value == "NULL" ? "(not text: NULL)" : "(not text: X'", (string)field!, StringComparison.Ordinal);
         }
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// NULL in the roles of an entry recorded with none (an anonymous caller's), once the column's NOT NULL is dropped
+    /// (on SQLite, the table rebuilt without it): until 2026-12-08 Dapper left the property's empty text, which hashed as
+    /// recorded, and the edit verified.
+    /// </summary>
+    [Fact]
+    public async Task NullRolesWhereNoneWereRecordedAreDetected()
+    {
+        Assert.SkipWhen(provider == TestProvider.SqlServer, "dropping NOT NULL needs the column's type restated there");
+        await PublishedAndReleasedAsync();
+        await RegistryClient.Expect(await _app.Anonymous().GetAsync("/v1/standards/stanag-1/versions/2"), HttpStatusCode.NotFound);
+        long? sequence = null;
+        await Wait.UntilAsync(
+            async () => (sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long?>("SELECT MIN(sequence) FROM audit_log WHERE roles = ''"))) is not null,
+            TimeSpan.FromSeconds(10), "the anonymous read's entry");
+        if (provider == TestProvider.Sqlite)
+        {
+            await ExecuteAsync("CREATE TABLE audit_log_loose AS SELECT * FROM audit_log");
+            await ExecuteAsync("DROP TABLE audit_log");
+            await ExecuteAsync("ALTER TABLE audit_log_loose RENAME TO audit_log");
+        }
+        else
+        {
+            await ExecuteAsync("ALTER TABLE audit_log ALTER COLUMN roles DROP NOT NULL");
+        }
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET roles = NULL WHERE sequence = @sequence", new { sequence }));
+
         var result = await VerifyAsync();
         Assert.False((bool)result["valid"]!);
         Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
