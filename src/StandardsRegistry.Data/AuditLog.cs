@@ -73,6 +73,13 @@ public sealed class AuditRow
     public string? Issuer { get; init; }
     public string PreviousHash { get; init; } = "";
     public string Hash { get; init; } = "";
+
+    /// <summary>
+    /// Whether a text column holds something else (bytes, or NULL where the registry never writes NULL: SQLite only,
+    /// only by tampering); that column is read as text saying what it holds (<see cref="SqlDialect.StoredText"/>), and
+    /// the entry matches no hash, though the marker's text might.
+    /// </summary>
+    public bool NotText { get; init; }
 }
 
 /// <summary>
@@ -292,7 +299,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         {
             if (_unsure is { } unsure)
             {
-                using var command = Command(connection, Sql.EntryHash, "sequence");
+                using var command = Command(connection, Sql.EntryHash(db.Dialect), "sequence");
                 Bind(command, [unsure.Sequence]);
                 if (command.ExecuteScalar() is string hash && hash == unsure.Hash)
                 {
@@ -566,7 +573,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             var last = await c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect));
             return (last.ElementAtOrDefault(0), last.ElementAtOrDefault(1));
         }, ct);
-        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead(db.Dialect)), ct);
         var start = new VerifyPosition(0, Genesis, Genesis);
         if (latest is not null)
         {
@@ -602,7 +609,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     /// </summary>
     public async Task<AuditVerification> VerifyFullAsync(VerifyPosition? from = null, VerifyLimits? limits = null, CancellationToken ct = default)
     {
-        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+        var head = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead(db.Dialect)), ct);
         from ??= new VerifyPosition(0, Genesis, Genesis);
         if (from.Sequence > head.Sequence)
         {
@@ -615,7 +622,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             // is now, read after the checkpoints: another verification may have checkpointed entries appended since the
             // walk read its head, which lie past that head but not past this one.
             var latest = await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.LatestCheckpoints(db.Dialect)), ct);
-            var now = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead), ct);
+            var now = await db.StreamReadAsync(c => c.QuerySingleAsync<Head>(Sql.SelectHead(db.Dialect)), ct);
             if (latest.Count > 0 && latest[0].Sequence > now.Sequence)
             {
                 return result with
@@ -666,14 +673,14 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
                 return Broken(expectedSequence, $"Entries {expectedSequence} to {head.Sequence} are missing: the chain head says the log ends at {head.Sequence}.");
             }
             var marks = checkpoints
-                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween, new { after = checkpointSequence, through = page[^1].Sequence }), ct)
+                ? await db.StreamReadAsync(c => c.QueryAsync<AuditCheckpoint>(Sql.CheckpointsBetween(db.Dialect), new { after = checkpointSequence, through = page[^1].Sequence }), ct)
                 : [];
             var mark = 0;
             for (; mark < marks.Count && marks[mark].Sequence <= after; mark++)
             {
                 // Recorded behind the walk since it passed there: it must chain on, and name the entry's hash.
                 var behind = marks[mark];
-                var entryHash = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<string>(Sql.EntryHash, new { sequence = behind.Sequence }), ct);
+                var entryHash = await db.StreamReadAsync(c => c.QuerySingleOrDefaultAsync<string>(Sql.EntryHash(db.Dialect), new { sequence = behind.Sequence }), ct);
                 var problem = CheckpointProblem(behind, checkpointPrevious)
                     ?? (behind.EntryHash == entryHash ? null : $"The checkpoint at entry {behind.Sequence} names another hash than the entry's.");
                 if (problem is not null)
@@ -784,10 +791,12 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     /// Whether the stored entry matches its hash, chained on <paramref name="previous"/>. A status, edition or
     /// classification no entry can have (one past 32 bits, which only SQLite's columns hold, so only tampering writes)
     /// matches none: it is not cast to fit, which failed the walk (500), or wrapped onto a value whose hash the forged
-    /// entry could then keep (a classification of 2^32 + 1 hashed as NR's 1).
+    /// entry could then keep (a classification of 2^32 + 1 hashed as NR's 1). So does a text column holding something
+    /// else (<see cref="AuditRow.NotText"/>): bytes read as text would hash as the text they spell, the text recorded.
     /// </summary>
     private static bool HashMatches(AuditRow row, string previous) =>
-        row.Status is >= int.MinValue and <= int.MaxValue
+        !row.NotText
+        && row.Status is >= int.MinValue and <= int.MaxValue
         && row.Edition is null or (>= int.MinValue and <= int.MaxValue)
         && row.Classification is null or (>= int.MinValue and <= int.MaxValue)
         && string.Equals(HashOf(row.Sequence, ToEntry(row), previous), row.Hash, StringComparison.Ordinal);
@@ -914,7 +923,14 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
     internal static class Sql
     {
 
-        public const string SelectHead = "SELECT sequence AS Sequence, hash AS Hash FROM audit_chain_head WHERE id = 1";
+        /// <summary>
+        /// The head; its sequence or hash holding something else (SQLite: only tampering stores it) read as a value no
+        /// head has (<see cref="SqlDialect.StoredInteger"/>, <see cref="SqlDialect.StoredText"/>: a mark, never 64 hex
+        /// digits), which verification finds broken, rather than failing Dapper's conversion (500). As are the
+        /// checkpoints' columns and an entry's hash read alone.
+        /// </summary>
+        public static string SelectHead(SqlDialect dialect) =>
+            $"SELECT {dialect.StoredInteger("sequence")} AS Sequence, {dialect.StoredText("hash", nullable: false)} AS Hash FROM audit_chain_head WHERE id = 1";
 
         /// <summary>The head's sequence and the first entry past it (read in a snapshot: <see cref="FirstBeyondHeadAsync"/>).</summary>
         public const string FirstBeyondHead =
@@ -951,33 +967,47 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
         public static string Insert(int rows) =>
             Insert0 + string.Join(", ", Enumerable.Range(0, rows).Select(i => "(" + string.Join(", ", RowParameters.Select(p => $"@{p}{i}")) + ")"));
 
+        /// <summary>The text columns of an entry, with their properties, and whether the registry writes NULL in them.</summary>
+        private static readonly (string Column, string Property, bool Nullable)[] TextColumns =
+        [
+            ("a.action", "Action", false), ("a.subject", "Subject", false), ("a.community", "Community", false), ("a.roles", "Roles", false),
+            ("a.standard_key", "StandardKey", true), ("a.detail", "Detail", true), ("a.client_address", "ClientAddress", true),
+            ("a.request_id", "RequestId", true), ("a.issuer", "Issuer", true), ("a.previous_hash", "PreviousHash", false), ("a.hash", "Hash", false),
+        ];
+
         /// <summary>
         /// An entry's columns; an integer one holding something else (SQLite: only tampering stores it) read as a value
         /// no entry has (<see cref="SqlDialect.StoredInteger"/>), which the answer shows clamped and verification finds
-        /// changed (past 32 bits, <see cref="HashMatches"/>; a time, not the one hashed), rather than failing Dapper's conversion (500).
+        /// changed (past 32 bits, <see cref="HashMatches"/>; a time, not the one hashed), rather than failing Dapper's conversion (500);
+        /// a text one holding something else read as text saying what (<see cref="SqlDialect.StoredText"/>), and
+        /// <see cref="AuditRow.NotText"/> set, which verification finds changed.
         /// </summary>
-        private static string Columns(SqlDialect dialect) => $"""
-            a.sequence AS Sequence, {dialect.StoredInteger("a.at")} AS At, a.action AS Action, {dialect.StoredInteger("a.status")} AS Status, a.subject AS Subject, a.community AS Community,
-            a.roles AS Roles, a.standard_key AS StandardKey, {dialect.StoredInteger("a.edition")} AS Edition, {dialect.StoredInteger("a.classification")} AS Classification, a.detail AS Detail,
-            a.client_address AS ClientAddress, a.request_id AS RequestId, a.issuer AS Issuer, a.previous_hash AS PreviousHash, a.hash AS Hash
-            """;
+        private static string Columns(SqlDialect dialect)
+        {
+            var texts = string.Join(", ", TextColumns.Select(t => $"{dialect.StoredText(t.Column, t.Nullable)} AS {t.Property}"));
+            var holds = TextColumns.Select(t => dialect.HoldsText(t.Column, t.Nullable)).OfType<string>().ToList();
+            var notText = holds.Count == 0 ? "" : $", CASE WHEN {string.Join(" AND ", holds)} THEN 0 ELSE 1 END AS NotText";
+            return $"a.sequence AS Sequence, {dialect.StoredInteger("a.at")} AS At, {dialect.StoredInteger("a.status")} AS Status, "
+                + $"{dialect.StoredInteger("a.edition")} AS Edition, {dialect.StoredInteger("a.classification")} AS Classification, {texts}{notText}";
+        }
 
-        private const string CheckpointColumns =
-            "k.sequence AS Sequence, k.entry_hash AS EntryHash, k.at AS At, k.previous_hash AS PreviousHash, k.hash AS Hash";
+        private static string CheckpointColumns(SqlDialect dialect) =>
+            $"k.sequence AS Sequence, {dialect.StoredText("k.entry_hash", nullable: false)} AS EntryHash, {dialect.StoredInteger("k.at")} AS At, "
+            + $"{dialect.StoredText("k.previous_hash", nullable: false)} AS PreviousHash, {dialect.StoredText("k.hash", nullable: false)} AS Hash";
 
         /// <summary>The latest two checkpoints, newest first: the one a verification starts from and its predecessor.</summary>
         public static string LatestCheckpoints(SqlDialect dialect) =>
-            $"SELECT {CheckpointColumns} FROM audit_checkpoint k ORDER BY k.sequence DESC {dialect.Limit("2")}";
+            $"SELECT {CheckpointColumns(dialect)} FROM audit_checkpoint k ORDER BY k.sequence DESC {dialect.Limit("2")}";
 
-        public const string CheckpointsBetween =
-            "SELECT " + CheckpointColumns + " FROM audit_checkpoint k WHERE k.sequence > @after AND k.sequence <= @through ORDER BY k.sequence";
+        public static string CheckpointsBetween(SqlDialect dialect) =>
+            $"SELECT {CheckpointColumns(dialect)} FROM audit_checkpoint k WHERE k.sequence > @after AND k.sequence <= @through ORDER BY k.sequence";
 
         public const string InsertCheckpoint =
             "INSERT INTO audit_checkpoint (sequence, entry_hash, at, previous_hash, hash) VALUES (@sequence, @entryHash, @at, @previous, @hash)";
 
         public static string Entry(SqlDialect dialect) => $"SELECT {Columns(dialect)} FROM audit_log a WHERE a.sequence = @sequence";
 
-        public const string EntryHash = "SELECT a.hash FROM audit_log a WHERE a.sequence = @sequence";
+        public static string EntryHash(SqlDialect dialect) => $"SELECT {dialect.StoredText("a.hash", nullable: false)} FROM audit_log a WHERE a.sequence = @sequence";
 
         /// <summary>The sequence of the checkpoint with hash @hash (a full verification's cursor names its last checkpoint by hash).</summary>
         public const string CheckpointSequence = "SELECT k.sequence FROM audit_checkpoint k WHERE k.hash = @hash";
@@ -1015,7 +1045,7 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
 
         public static IEnumerable<string> All(SqlDialect dialect)
         {
-            yield return SelectHead;
+            yield return SelectHead(dialect);
             yield return FirstBeyondHead;
             yield return LockAndSelectHead(dialect);
             yield return UpdateHead;
@@ -1029,10 +1059,10 @@ public sealed class AuditLog(Db db, TimeProvider? clock = null) : IDisposable
             }
             yield return Page(dialect);
             yield return LatestCheckpoints(dialect);
-            yield return CheckpointsBetween;
+            yield return CheckpointsBetween(dialect);
             yield return InsertCheckpoint;
             yield return Entry(dialect);
-            yield return EntryHash;
+            yield return EntryHash(dialect);
             yield return CheckpointSequence;
             foreach (var mask in Enumerable.Range(0, 32))
             {

@@ -160,6 +160,22 @@ public abstract class SqlDialect
     public virtual string StoredInteger(string column) => column;
 
     /// <summary>
+    /// A condition: the text column <paramref name="column"/> holds text, or NULL where <paramref name="nullable"/>;
+    /// null where its type guarantees that. Only SQLite's dynamic typing stores bytes in a text column; NULL in one
+    /// declared NOT NULL is there only once its constraint was dropped (the table rebuilt without it, on SQLite): only
+    /// tampering writes either. The servers' columns are typed, but their NOT NULL can be dropped too.
+    /// </summary>
+    public virtual string? HoldsText(string column, bool nullable) => nullable ? null : $"{column} IS NOT NULL";
+
+    /// <summary>
+    /// A text column as read: what it holds, or, where it holds something else (<see cref="HoldsText"/>), text saying
+    /// what: <c>(not text: X'41')</c>, <c>(not text: NULL)</c>, which the reading code converts (where bytes failed
+    /// Dapper's conversion, and NULL was read as the empty text) and shows marked. Text can read the same:
+    /// <see cref="HoldsText"/> tells them apart.
+    /// </summary>
+    public virtual string StoredText(string column, bool nullable) => nullable ? column : $"COALESCE({column}, '(not text: NULL)')";
+
+    /// <summary>
     /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
     /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
     /// SQL Server's <c>LOWER</c> on nvarchar does that already.

@@ -48,6 +48,12 @@ internal sealed class SqliteDialect : SqlDialect
     public override string StoredInteger(string column) =>
         $"CASE WHEN typeof({column}) IN ('integer', 'null') THEN {column} ELSE 9223372036854775807 END";
 
+    public override string HoldsText(string column, bool nullable) =>
+        nullable ? $"typeof({column}) IN ('text', 'null')" : $"typeof({column}) = 'text'";
+
+    public override string StoredText(string column, bool nullable) =>
+        $"CASE WHEN {HoldsText(column, nullable)} THEN {column} ELSE '(not text: ' || quote({column}) || ')' END";
+
     public override string FoldCase(string expression) => $"{FoldFunction}({expression})";
 
     internal override Connections Connections(string connectionString, bool writes, int maxOpen)

@@ -864,6 +864,182 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>The text columns of an entry: those the registry never leaves NULL, then those it may.</summary>
+    private static readonly string[] NeverNullTextColumns = ["action", "subject", "community", "roles", "previous_hash", "hash"];
+    private static readonly string[] NullableTextColumns = ["standard_key", "detail", "request_id", "issuer"];
+
+    /// <summary>
+    /// Each text column holding the very bytes it held, as bytes (read as text, they hash as the text recorded: the
+    /// edit would verify), and a few other shapes: other bytes, bytes that are not UTF-8 (as bytes, and as text), a
+    /// number (which a text column turns into text), NULL where the registry writes NULL too, and NULL where it never
+    /// does (only a table rebuilt without NOT NULL takes it).
+    /// </summary>
+    public static TheoryData<string, string> TamperedTexts
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var column in NeverNullTextColumns.Concat(NullableTextColumns))
+            {
+                data.Add(column, $"CAST({column} AS BLOB)");
+            }
+            foreach (var column in NullableTextColumns)
+            {
+                data.Add(column, "NULL");
+            }
+            foreach (var column in NeverNullTextColumns)
+            {
+                data.Add(column, "NULL");
+            }
+            data.Add("client_address", "X'41'"); // NULL in every entry the tests' requests write
+            data.Add("subject", "X'41'");
+            data.Add("subject", "X'FF'");
+            data.Add("subject", "CAST(X'FF' AS TEXT)");
+            data.Add("roles", "42");
+            data.Add("detail", "1.5");
+            return data;
+        }
+    }
+
+    /// <summary>
+    /// A text field edited to hold what is not text, as SQLite's dynamic typing lets tampering store: bytes (the very
+    /// bytes of the text recorded, even), or NULL in a column the registry never leaves NULL (in a table rebuilt
+    /// without its NOT NULL). Until 2026-12-08 Dapper's conversion of bytes failed GET /v1/audit and
+    /// GET /v1/audit/verify with 500, and NULL was shown as the empty text. The entry is shown with the field marked as
+    /// not text, and verification reports it: bytes equal to the text recorded must not verify.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TamperedTexts))]
+    public async Task ATextFieldEditedToHoldSomethingElseLeavesTheTrailReadableAndIsDetected(string column, string value)
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "text columns that hold any type: SQLite");
+        await PublishedAndReleasedAsync();
+        var sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long>($"SELECT MIN(sequence) FROM audit_log WHERE sequence > 1 AND ({column} IS NOT NULL OR '{column}' = 'client_address')"));
+        if (value == "NULL" && NeverNullTextColumns.Contains(column))
+        {
+            // The table as a copy without constraints (CREATE TABLE AS keeps the columns' types, not NOT NULL).
+            await ExecuteAsync("CREATE TABLE audit_log_loose AS SELECT * FROM audit_log");
+            await ExecuteAsync("DROP TABLE audit_log");
+            await ExecuteAsync("ALTER TABLE audit_log_loose RENAME TO audit_log");
+        }
+
+        Assert.Equal(1, await ExecuteAsync($"UPDATE audit_log SET {column} = {value} WHERE sequence = @sequence", new { sequence }));
+
+        var page = await _admin.GetAsync("/v1/audit?limit=100");
+        await RegistryClient.Expect(page, HttpStatusCode.OK);
+        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Contains(entries, e => (long)e["sequence"]! == sequence);
+        Assert.Contains(entries, e => (long)e["sequence"]! == sequence + 1);
+        if (value.Contains("X'", StringComparison.Ordinal) && !value.Contains("TEXT", StringComparison.Ordinal) || value.Contains("BLOB", StringComparison.Ordinal)
+            || value == "NULL" && NeverNullTextColumns.Contains(column))
+        {
+            // Shown, marked as what it is: bytes, or NULL.
+            var entry = entries.Single(e => (long)e["sequence"]! == sequence);
+            var field = column switch
+            {
+                "standard_key" => entry["key"],
+                "roles" => entry["roles"]!.AsArray().Single(),
+                _ => entry[System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(string.Concat(column.Split('_').Select(w => char.ToUpperInvariant(w[0]) + w[1..])))],
+            };
+            Assert.StartsWith(value == "NULL" ? "(not text: NULL)" : "(not text: X'", (string)field!, StringComparison.Ordinal);
+        }
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// NULL in the roles of an entry recorded with none (an anonymous caller's), once the column's NOT NULL is dropped
+    /// (on SQLite, the table rebuilt without it): until 2026-12-08 Dapper left the property's empty text, which hashed as
+    /// recorded, and the edit verified.
+    /// </summary>
+    [Fact]
+    public async Task NullRolesWhereNoneWereRecordedAreDetected()
+    {
+        Assert.SkipWhen(provider == TestProvider.SqlServer, "dropping NOT NULL needs the column's type restated there");
+        await PublishedAndReleasedAsync();
+        await RegistryClient.Expect(await _app.Anonymous().GetAsync("/v1/standards/stanag-1/versions/2"), HttpStatusCode.NotFound);
+        long? sequence = null;
+        await Wait.UntilAsync(
+            async () => (sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long?>("SELECT MIN(sequence) FROM audit_log WHERE roles = ''"))) is not null,
+            TimeSpan.FromSeconds(10), "the anonymous read's entry");
+        if (provider == TestProvider.Sqlite)
+        {
+            await ExecuteAsync("CREATE TABLE audit_log_loose AS SELECT * FROM audit_log");
+            await ExecuteAsync("DROP TABLE audit_log");
+            await ExecuteAsync("ALTER TABLE audit_log_loose RENAME TO audit_log");
+        }
+        else
+        {
+            await ExecuteAsync("ALTER TABLE audit_log ALTER COLUMN roles DROP NOT NULL");
+        }
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET roles = NULL WHERE sequence = @sequence", new { sequence }));
+
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// Bytes in a text column are shown as text saying so, <c>(not text: X'41')</c>; a subject can be that very text, and
+    /// an entry it wrote, edited to hold the bytes, reads as it was recorded — yet it was changed, and verification says so.
+    /// </summary>
+    [Fact]
+    public async Task BytesInATextFieldAreDetectedThoughTheirMarkReadsAsTheTextRecorded()
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "text columns that hold any type: SQLite");
+        const string mark = "(not text: X'41')";
+        await _app.As(new TestCaller(mark, "NATO", "CTS", "editor")).CreateStandardAsync("stanag-1");
+        var sequence = await Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT sequence FROM audit_log WHERE subject = @mark", new { mark }));
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET subject = X'41' WHERE sequence = @sequence", new { sequence }));
+
+        var entries = (await _admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Equal(mark, (string?)entries.Single(e => (long)e["sequence"]! == sequence)["subject"]);
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// The hashes of the chain head and of a checkpoint edited to be bytes (the very bytes of the hash recorded), or a
+    /// checkpoint's time text, as SQLite lets tampering store: verification reports it, where until 2026-12-08 Dapper's
+    /// conversion failed it with 500.
+    /// </summary>
+    [Theory]
+    [InlineData("audit_chain_head", "hash", "CAST(hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "entry_hash", "CAST(entry_hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "previous_hash", "CAST(previous_hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "hash", "CAST(hash AS BLOB)")]
+    [InlineData("audit_checkpoint", "at", "'x'")]
+    public async Task TheHeadOrACheckpointEditedToHoldSomethingElseIsDetected(string table, string column, string value)
+    {
+        Assert.SkipWhen(provider != TestProvider.Sqlite, "text columns that hold any type: SQLite");
+        await PublishedAndReleasedAsync();
+        Assert.True((bool)(await VerifyAsync())["valid"]!);
+        // The verification's own entry written (after its answer): an append chains on from the head, and rewrites it.
+        await Wait.UntilAsync(
+            async () => await Database().ReadAsync(c => c.QuerySingleAsync<long>("SELECT COUNT(*) FROM audit_log WHERE action = @action", new { action = AuditActions.AuditVerify })) > 0,
+            TimeSpan.FromSeconds(10), "the verification's entry");
+
+        Assert.Equal(1, await ExecuteAsync($"UPDATE {table} SET {column} = {value} WHERE rowid = (SELECT MAX(rowid) FROM {table})"));
+
+        var result = await VerifyAsync();
+        Assert.False((bool)result["valid"]!);
+        if (table == "audit_checkpoint")
+        {
+            // (The head is written again, as text, by the next append: that of this verification.)
+            var full = await _admin.GetJsonAsync("/v1/audit/verify?full=true");
+            Assert.False((bool)full["valid"]!);
+        }
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task EditingAnEntryAndRecomputingItsHashIsDetectedAtTheNextEntry()
     {
