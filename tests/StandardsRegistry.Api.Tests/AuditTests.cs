@@ -904,7 +904,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     /// <summary>
     /// A text field edited to hold what is not text, as SQLite's dynamic typing lets tampering store: bytes (the very
     /// bytes of the text recorded, even), or NULL in a column the registry never leaves NULL (in a table rebuilt
-    /// without its NOT NULL). Until 2026-12-08 Dapper's conversion of bytes failed GET /v1/audit and
+    /// without its NOT NULL). Until 2026-12-07 Dapper's conversion of bytes failed GET /v1/audit and
     /// GET /v1/audit/verify with 500, and NULL was shown as the empty text. The entry is shown with the field marked as
     /// not text, and verification reports it: bytes equal to the text recorded must not verify.
     /// </summary>
@@ -951,7 +951,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
     /// <summary>
     /// NULL in the roles of an entry recorded with none (an anonymous caller's), once the column's NOT NULL is dropped
-    /// (on SQLite, the table rebuilt without it): until 2026-12-08 Dapper left the property's empty text, which hashed as
+    /// (on SQLite, the table rebuilt without it): until 2026-12-07 Dapper left the property's empty text, which hashed as
     /// recorded, and the edit verified.
     /// </summary>
     [Fact]
@@ -1008,7 +1008,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
     /// <summary>
     /// The hashes of the chain head and of a checkpoint edited to be bytes (the very bytes of the hash recorded), or a
-    /// checkpoint's time text, as SQLite lets tampering store: verification reports it, where until 2026-12-08 Dapper's
+    /// checkpoint's time text, as SQLite lets tampering store: verification reports it, where until 2026-12-07 Dapper's
     /// conversion failed it with 500.
     /// </summary>
     [Theory]
