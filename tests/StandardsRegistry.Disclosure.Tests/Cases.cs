@@ -74,8 +74,9 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
     }
 
     /// <summary>
-    /// This case at scale: every target of a nation multiplied by its factor, <paramref name="magnitude"/> less a few
-    /// thousandths per nation (so that no common factor runs through the table), at most what keeps every target row
+    /// This case at scale: every target of a nation multiplied by its factor, <paramref name="magnitude"/>, or a
+    /// thousandth less for every other nation (so that no one factor runs through the table, while two nations' revisions
+    /// that cancel in a cell still cancel in about half the cases), at most what keeps every target row
     /// within 10¹² (CapabilityTargets.MaxQuantity); one nation, drawn from the seed, keeps its figures, so its cells of one
     /// (single to hundreds) stand beside giants. Each nation's targets scale alike in every release, so that a figure the
     /// same in two releases stays so, and one nation's reallocation stays one.
@@ -87,7 +88,7 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         var top = Math.Min(magnitude, 1_000_000_000_000 / largest);
         var nations = Steps.SelectMany(step => step.Targets).Select(t => t.Nation).Distinct().Order(StringComparer.Ordinal).ToList();
         var kept = nations[Seed % nations.Count];
-        var factors = nations.Select((nation, n) => (nation, factor: nation == kept ? 1 : top - n * (top / 997))).ToDictionary(p => p.nation, p => p.factor);
+        var factors = nations.Select((nation, n) => (nation, factor: nation == kept ? 1 : n % 2 == 0 ? top : top - top / 997)).ToDictionary(p => p.nation, p => p.factor);
         return this with
         {
             Steps = [.. Steps.Select(step => step with { Targets = [.. step.Targets.Select(t => t with { Quantity = checked(t.Quantity * factors[t.Nation]) })] })],
