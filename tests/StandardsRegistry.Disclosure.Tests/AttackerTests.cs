@@ -29,16 +29,65 @@ public sealed class AttackerTests(ITestOutputHelper output)
     public void NoInsiderCanNarrowASensitiveFigureInAnyGeneratedCase()
     {
         var watch = Stopwatch.StartNew();
+        var tally = Attack(CaseCount, seed => Case.Generate(seed));
+        output.WriteLine($"{CaseCount} cases, {tally}; {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>
+    /// The same at scale: each case's figures multiplied, nation by nation, by factors of about 10⁶, 10⁹ and as near
+    /// 10¹² as its largest figure allows, except one nation's, kept at single to hundreds (a small sensitive cell beside
+    /// giants: <see cref="Case.Scaled"/>). The same assertions hold at every magnitude, and the releases refused are
+    /// counted beside those of the same seeds at magnitude 1: suppression and the audit, both in units of the level, must
+    /// refuse at scale about as often as at magnitude 1 (the unscaled nation makes the cases differ, so not exactly).
+    /// CI runs <see cref="CiScaleCases"/> cases per magnitude; DISCLOSURE_ORACLE_SCALE_CASES for the long run.
+    /// </summary>
+    [Fact]
+    public void NoInsiderCanNarrowASensitiveFigureAtScale()
+    {
+        var refusedAtOne = 0;
+        foreach (var magnitude in (long[])[1, 1_000_000, 1_000_000_000, 1_000_000_000_000])
+        {
+            var watch = Stopwatch.StartNew();
+            var tally = Attack(ScaleCaseCount, seed => Case.Generate(seed).Scaled(magnitude));
+            if (magnitude == 1) refusedAtOne = tally.Refused;
+            output.WriteLine($"magnitude {magnitude:E0}: {ScaleCaseCount} cases, {tally}; {watch.Elapsed.TotalSeconds:F1} s");
+            // A few more refusals at scale could be the cases' own (the kept nation is smaller beside the rest); a jump is
+            // the numerics.
+            Assert.True(tally.Refused <= refusedAtOne + Math.Max(3, refusedAtOne / 10), $"magnitude {magnitude:E0}: {tally.Refused} releases refused, {refusedAtOne} at magnitude 1");
+        }
+    }
+
+    public const int CiScaleCases = 100;
+
+    private static int ScaleCaseCount =>
+        int.TryParse(Environment.GetEnvironmentVariable("DISCLOSURE_ORACLE_SCALE_CASES"), NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : CiScaleCases;
+
+    /// <summary>What a run of cases came to: intervals worked out, and the releases refused by standing.</summary>
+    private sealed record Tally(int Intervals, int Releases, int NewCycle, int Regrouped, int Rolled, int SameFigures, int SameRefused, int Cautious, int Revised, int RevisedRefused, int ChangedRefused)
+    {
+        public int Refused => SameRefused + RevisedRefused;
+
+        public override string ToString() =>
+            $"{Releases} releases, {Intervals} intervals (insider × sensitive quantity) maximised and minimised; "
+            + $"{NewCycle} releases of a new cycle ({Regrouped} regrouped, {Rolled} rolled forward), all released; "
+            + $"{SameFigures} of a cycle released before from the same figures, {SameRefused} refused by the audit (each breachable by a single insider, as it must be, {Cautious} of them only by one who knew the other cycles' figures); "
+            + $"{Revised} after revisions, {RevisedRefused} refused ({ChangedRefused} as changed since release, {RevisedRefused - ChangedRefused} by the audit)";
+    }
+
+    /// <summary>Publishes and attacks <paramref name="count"/> generated cases and asserts what
+    /// <see cref="NoInsiderCanNarrowASensitiveFigureInAnyGeneratedCase"/> promises.</summary>
+    private static Tally Attack(int count, Func<int, Case> generate)
+    {
         // The cases are independent (each has its own engine and solvers), so they are attacked on every core; the
         // outcomes are then judged in seed order, so a failure names the first failing seed whatever the scheduling.
-        var cases = new (Case Generated, Outcome Outcome)[CaseCount];
-        Parallel.For(0, CaseCount, seed =>
+        var cases = new (Case Generated, Outcome Outcome)[count];
+        Parallel.For(0, count, seed =>
         {
-            var generated = Case.Generate(seed);
+            var generated = generate(seed);
             cases[seed] = (generated, Run(generated, Mutant.None));
         });
         int intervals = 0, refused = 0, cautious = 0, revised = 0, revisedRefused = 0, changedRefused = 0;
-        for (var seed = 0; seed < CaseCount; seed++)
+        for (var seed = 0; seed < count; seed++)
         {
             var (generated, outcome) = cases[seed];
             intervals += outcome.Intervals;
@@ -70,10 +119,11 @@ public sealed class AttackerTests(ITestOutputHelper output)
             }
         }
         var later = cases.SelectMany(c => c.Outcome.Steps.Skip(1).Select((step, index) => (Step: step, Before: c.Generated.Steps[index].Design))).ToList();
-        output.WriteLine($"{CaseCount} cases, {later.Count + CaseCount} releases, {intervals} intervals (insider × sensitive quantity) maximised and minimised; "
-            + $"{later.Count(s => s.Step.Standing == Standing.NewCycle)} releases of a new cycle ({later.Count(s => s.Step.Standing == Standing.NewCycle && s.Step.Step.Design.Capabilities.Zip(s.Before.Capabilities).Any(p => p.First.Group != p.Second.Group))} regrouped, {later.Count(s => s.Step.Standing == Standing.NewCycle && !s.Step.Step.Design.Horizons.SequenceEqual(s.Before.Horizons))} rolled forward), all released; "
-            + $"{later.Count(s => s.Step.Standing == Standing.SameFigures)} of a cycle released before from the same figures, {refused} refused by the audit (each breachable by a single insider, as it must be, {cautious} of them only by one who knew the other cycles' figures); "
-            + $"{revised} after revisions, {revisedRefused} refused ({changedRefused} as changed since release, {revisedRefused - changedRefused} by the audit); {watch.Elapsed.TotalSeconds:F1} s");
+        return new Tally(intervals, later.Count + count,
+            later.Count(s => s.Step.Standing == Standing.NewCycle),
+            later.Count(s => s.Step.Standing == Standing.NewCycle && s.Step.Step.Design.Capabilities.Zip(s.Before.Capabilities).Any(p => p.First.Group != p.Second.Group)),
+            later.Count(s => s.Step.Standing == Standing.NewCycle && !s.Step.Step.Design.Horizons.SequenceEqual(s.Before.Horizons)),
+            later.Count(s => s.Step.Standing == Standing.SameFigures), refused, cautious, revised, revisedRefused, changedRefused);
     }
 
     /// <summary>

@@ -73,6 +73,29 @@ internal sealed record Case(int Seed, DisclosureRules Rules, IReadOnlyList<Step>
         return new Case(seed, rules, steps, string.Join(", ", used));
     }
 
+    /// <summary>
+    /// This case at scale: every target of a nation multiplied by its factor, <paramref name="magnitude"/>, or a
+    /// thousandth less for every other nation (so that no one factor runs through the table, while two nations' revisions
+    /// that cancel in a cell still cancel in about half the cases), at most what keeps every target row
+    /// within 10¹² (CapabilityTargets.MaxQuantity); one nation, drawn from the seed, keeps its figures, so its cells of one
+    /// (single to hundreds) stand beside giants. Each nation's targets scale alike in every release, so that a figure the
+    /// same in two releases stays so, and one nation's reallocation stays one.
+    /// </summary>
+    public Case Scaled(long magnitude)
+    {
+        if (magnitude == 1) return this;
+        var largest = Steps.SelectMany(step => step.Targets).Max(t => Math.Max(1, t.Quantity));
+        var top = Math.Min(magnitude, 1_000_000_000_000 / largest);
+        var nations = Steps.SelectMany(step => step.Targets).Select(t => t.Nation).Distinct().Order(StringComparer.Ordinal).ToList();
+        var kept = nations[Seed % nations.Count];
+        var factors = nations.Select((nation, n) => (nation, factor: nation == kept ? 1 : n % 2 == 0 ? top : top - top / 997)).ToDictionary(p => p.nation, p => p.factor);
+        return this with
+        {
+            Steps = [.. Steps.Select(step => step with { Targets = [.. step.Targets.Select(t => t with { Quantity = checked(t.Quantity * factors[t.Nation]) })] })],
+            Profiles = $"{Profiles}; at scale {top:E2}, {kept} kept",
+        };
+    }
+
     private static string Next(TableDesign design) => (int.Parse(design.Cycle, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The next cycle over the same design, about a fifth of the targets changed.</summary>

@@ -57,5 +57,25 @@ public sealed class ScaleTests
         Assert.False(table.Releasable);
         Assert.Equal(DisclosureEngine.AuditRefusal, table.RefusalReason);
         Assert.Equal(1, table.Loss.SuppressedCells);
+        // And the attacker's program, at every magnitude, pins it: the oracle can see a breach beside giants too.
+        Assert.Contains(AttackerOracle.Breaches(Rules, [], new Release(Targets(b), table.Preview()), out _), breach => breach.Cell == new CellKey("ammo-155mm", "2028"));
+    }
+}
+
+/// <summary>A generated case at scale (<see cref="Case.Scaled"/>) that the engine refused until 2026-12-07, though a
+/// first release is always publishable: beside a cell of 220·10⁹ and 3·10⁹, N6's 221 needs a level of 33.15, and the
+/// LPs' bounds in units of that level (about −10¹⁰ to 10¹¹) left GLOP ABNORMAL, in suppression and in the audit.</summary>
+public sealed class GeneratedScaleTests
+{
+    [Fact]
+    public void AGeneratedTableOfGiantsBesideSingleFiguresIsPublishedAndSurvivesTheAttack()
+    {
+        var generated = Case.Generate(6).Scaled(1_000_000_000);
+        var step = generated.Steps[0];
+
+        var table = new DisclosureEngine(generated.Rules).Protect(step.Design, step.Targets, []);
+
+        Assert.True(table.Releasable, table.RefusalReason);
+        Assert.Empty(AttackerOracle.Breaches(generated.Rules, [], new Release(step.Targets, table.Release()), out _));
     }
 }
