@@ -44,4 +44,50 @@ public sealed class ClaimsReaderTests
         Assert.Equal(new Principal("x", "NATO", Classification.CTS, principal!.Roles, "FRA"), principal);
         Assert.Equal(["editor"], principal.Roles);
     }
+
+    /// <summary>
+    /// A nation is spoken for inside NATO only: a consumer community's token naming one reads as speaking for none. Every
+    /// place that reads the nation today also asks for NATO, so over HTTP a reader keeping it passed every suite (planted
+    /// mistake); this holds the reader to it, as <see cref="NoRoleOutsideNatoActsOnANationWhateverThePrincipalSays"/>
+    /// holds the policies.
+    /// </summary>
+    [Theory]
+    [InlineData("EU")]
+    [InlineData("INDUSTRY")]
+    [InlineData("PUBLIC")]
+    public void ANationClaimedOutsideNatoIsNotSpokenFor(string community)
+    {
+        var token = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim("sub", "x"), new Claim("community", community), new Claim("clearance", "NU"), new Claim("role", "delegate"), new Claim("nation", "FRA")], "test"));
+
+        var principal = ClaimsReader.Read(token, Audiences, [], out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal(community, principal!.Community);
+        Assert.Null(principal.Nation);
+    }
+
+    /// <summary>
+    /// Every role's policy needs NATO, whatever else the principal holds: a consumer community's principal holding every
+    /// role, the highest clearance and a nation (which the reader never makes, see above) is allowed nothing a role gives.
+    /// The delegate's policy also asks for a nation, which the reader keeps for NATO only, so a delegate's policy without
+    /// its NATO check passed every suite (planted mistake).
+    /// </summary>
+    [Theory]
+    [InlineData("EU")]
+    [InlineData("INDUSTRY")]
+    [InlineData("PUBLIC")]
+    public void NoRoleOutsideNatoActsOnANationWhateverThePrincipalSays(string community)
+    {
+        var principal = new Principal("x", community, Classification.CTS, Roles.All, "FRA");
+
+        Assert.False(SecurityServiceCollectionExtensions.Editor(principal));
+        Assert.False(SecurityServiceCollectionExtensions.ReleaseAuthority(principal));
+        Assert.False(SecurityServiceCollectionExtensions.Delegate(principal));
+        Assert.False(SecurityServiceCollectionExtensions.ResponseRecorder(principal));
+        Assert.False(SecurityServiceCollectionExtensions.Planner(principal));
+        Assert.False(SecurityServiceCollectionExtensions.Admin(principal));
+        Assert.False(SecurityServiceCollectionExtensions.Auditor(principal with { Nation = null }));
+        Assert.True(SecurityServiceCollectionExtensions.Delegate(principal with { Community = Communities.Nato }));
+    }
 }
