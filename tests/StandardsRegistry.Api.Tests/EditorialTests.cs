@@ -122,6 +122,50 @@ public abstract class EditorialTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(["stanag-4172"], list["items"]!.AsArray().Select(i => i!["key"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// A draft added while another writer raises an edition of the standard above the adding editor's clearance is
+    /// answered as a draft to an absent standard, and nothing is written: the handler's check of the editor's clearance
+    /// against every edition reads outside the write, so the write decides again under the standard's lock
+    /// (<c>EditorialStore.Sql.StandardForWrite</c>). Decided on the check outside alone, the NR editor's draft was
+    /// created as edition 3 after the NS one it does not see, its number telling of it. The other writer is a session
+    /// of the test's own, holding the standard's lock while it raises the marking.
+    /// </summary>
+    [Fact]
+    public async Task ADraftRacingAnEditionRaisedAboveTheEditorsClearanceIsAnsweredAsToAnAbsentStandard()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "two writers at once: PostgreSQL is the server database the suite runs here");
+        var ct = TestContext.Current.CancellationToken;
+        await _editor.CreateStandardAsync("stanag-raised");
+        Assert.Equal(1, await _editor.CreateDraftAsync("stanag-raised", "NR"));
+        Assert.Equal(2, await _editor.CreateDraftAsync("stanag-raised", "NR"));
+        var nrEditor = _app.As(TestCaller.Editor("NR"));
+        var draft = new
+        {
+            title = "Another", summary = "A summary.", body = "The body.", classification = "NR", attributes = RegistryClient.AttributesFor("caliber"),
+        };
+        var absent = await nrEditor.PostAsJsonAsync("/v1/standards/no-such-standard/versions", draft, ct);
+
+        await using var other = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await other.OpenAsync(ct);
+        await using var held = await other.BeginTransactionAsync(ct);
+        await using (var raise = new Npgsql.NpgsqlCommand("""
+            SELECT 1 FROM standards WHERE standard_key = 'stanag-raised' FOR UPDATE;
+            UPDATE versions SET classification = 3, row_version = row_version + 1
+            WHERE edition = 2 AND standard_id = (SELECT id FROM standards WHERE standard_key = 'stanag-raised');
+            """, other, held))
+        {
+            await raise.ExecuteNonQueryAsync(ct);
+        }
+        var racing = nrEditor.PostAsJsonAsync("/v1/standards/stanag-raised/versions", draft, ct);
+        await PostgresLocks.UntilWaitingAsync(_app.ConnectionString, 1, "the draft waiting at the standard's lock", done: racing);
+        await held.CommitAsync(ct);
+
+        var answer = await racing;
+        await ProblemAssertions.ProblemAsync(answer, HttpStatusCode.NotFound);
+        Assert.Equal(await absent.Content.ReadAsStringAsync(ct), await answer.Content.ReadAsStringAsync(ct));
+        Assert.Equal(2, (await _editor.GetJsonAsync("/v1/standards/stanag-raised"))["versionCount"]!.GetValue<int>());
+    }
+
     private static async Task Created(HttpResponseMessage response) =>
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
 
