@@ -620,6 +620,14 @@ public abstract class AuthTests(SharedRegistry catalogue) : IAsyncLifetime
         // EU is accredited up to COSMIC TOP SECRET (its deliveries carry what EU may read): registering needs that clearance.
         var refused = await ProblemAsync(await low.PostAsJsonAsync("/v1/subscriptions", euHook), HttpStatusCode.Forbidden);
         Assert.DoesNotContain("eu-", refused["detail"]!.GetValue<string>().Replace("eu-hook", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        // INDUSTRY is accredited up to NATO RESTRICTED: an admin without a clearance claim holds none (read as NU, never
+        // more), so it may not register INDUSTRY either; one cleared NS may.
+        var industry = await low.PostAsJsonAsync("/v1/subscriptions", new { audience = "INDUSTRY", url = "http://127.0.0.1:9/industry-hook", secret = "0123456789abcdef" });
+        await RegistryClient.Expect(industry, clearance == "NS" ? HttpStatusCode.Created : HttpStatusCode.Forbidden);
+        if (clearance == "NS")
+        {
+            await RegistryClient.Expect(await high.DeleteAsync($"/v1/subscriptions/{(await industry.JsonAsync())["id"]!.GetValue<string>()}"), HttpStatusCode.NoContent);
+        }
         Assert.Empty(await high.GetJsonArrayAsync("/v1/subscriptions"));
 
         var created = await high.PostAsJsonAsync("/v1/subscriptions", euHook);
