@@ -478,6 +478,37 @@ public abstract class FeedTests(TestProvider provider)
     }
 
     /// <summary>
+    /// An edition whose release is revoked is never sent again, not even in the events that showed it: a replay from the
+    /// start after the revocation carries none of its events but the tombstone, its update (its successor changed) among
+    /// them, and none of its content.
+    /// </summary>
+    [Fact]
+    public async Task ARevokedEditionsUpdateIsNotReplayed()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await editor.CreateStandardAsync("stanag-1102");
+        for (var edition = 1; edition <= 2; edition++)
+        {
+            await editor.PublishAsync("stanag-1102", await editor.CreateDraftAsync("stanag-1102"));
+        }
+        await authority.ReleaseAsync("stanag-1102", 1, "EU");
+        await authority.ReleaseAsync("stanag-1102", 2, "EU");
+        var eu = new FeedFollower(app.As(TestCaller.Eu("NR")));
+        await eu.FollowAsync();
+        await authority.RevokeAsync("stanag-1102", 2, "EU");
+        await eu.FollowAsync();
+        Assert.Contains("updated stanag-1102/1", Describe(eu.Events));
+
+        await authority.RevokeAsync("stanag-1102", 1, "EU");
+        var replay = new FeedFollower(app.As(TestCaller.Eu("NR")), pageSize: 100);
+        await replay.FollowAsync();
+
+        Assert.Equal(["hidden stanag-1102/1", "hidden stanag-1102/2"], Describe(replay.Events).Order());
+    }
+
+    /// <summary>
     /// What a reader no longer sees is never sent to it again: once a response's release to the EU is revoked, or the far
     /// end of an edge stops being visible, an EU follower gets a tombstone naming the record, and a replay from the start
     /// or an export carries neither the response's text nor the hidden standard's key, not even in the events that
