@@ -13,6 +13,10 @@ internal static class Glop
     /// only narrows the program: every point is still verified against the true figures.</summary>
     public const double Box = 1e6;
 
+    /// <summary>A move of <paramref name="difference"/> (a bound less the true value, exact) in units of
+    /// <paramref name="level"/>, clipped to the box: how every program states a variable's bounds.</summary>
+    public static double InLevels(double difference, double level) => Math.Clamp(difference / level, -Box, Box);
+
     public static Solver Create() => Solver.CreateSolver("GLOP") ?? throw new InvalidOperationException("The GLOP solver is unavailable.");
 
     /// <summary>Solves to optimality; a warm start that ends anywhere else is retried once from cold (Reset drops the

@@ -94,7 +94,7 @@ internal static class ReleaseAudit
     private static bool Reaches(Problem problem, bool[] suppressed, Solver solver, Variable[] z, double cap, int cell, Func<int, double> lower, int side, double level)
     {
         for (var i = 0; i < z.Length; i++)
-            z[i].SetBounds(Math.Max(-Glop.Box, (lower(i) - problem.Values[i]) / level), Math.Min(Glop.Box, (cap - problem.Values[i]) / level));
+            z[i].SetBounds(Glop.InLevels(lower(i) - problem.Values[i], level), Glop.InLevels(cap - problem.Values[i], level));
         if (!Glop.SolvesOptimally(solver)) return false;
         var delta = new double[z.Length];
         for (var i = 0; i < z.Length; i++) delta[i] = z[i].SolutionValue() * level;

@@ -58,7 +58,7 @@ internal static class Suppressor
                 // In units of the level: the sensitive cell moves by 1; an interior cell falls at most to what the
                 // combined insider knows (the difference of two integers, exact before it is divided).
                 for (var i = 0; i < d.Length; i++)
-                    d[i].SetLb(Math.Max(-Glop.Box, (problem.Lower(requirement.Target, i) - problem.Values[i]) / level));
+                    d[i].SetLb(Glop.InLevels(problem.Lower(requirement.Target, i) - problem.Values[i], level));
                 // (value + 1) / level per unit of change is (value + 1) per unit of these; divided by the largest
                 // weight, the objective is the same up to a constant factor.
                 for (var c = 0; c < layout.Count; c++)
