@@ -322,7 +322,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 var kind = roll < 82 ? Kind.Release : Kind.Revoke;
                 var audience = Audiences[random.Next(Audiences.Length)];
                 // A revocation mostly of a release some client was granted (it may have been revoked since: 404).
-                if (kind == Kind.Revoke && known.Granted.Keys.ToList() is { Count: > 0 } granted && random.Next(3) > 0)
+                if (kind == Kind.Revoke && known.Granted.Keys.Order().ToList() is { Count: > 0 } granted && random.Next(3) > 0)
                 {
                     (key, edition, audience) = granted[random.Next(granted.Count)];
                 }
@@ -342,7 +342,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 // Now and then marked above PUBLIC's ceiling, so that releasing it there is refused.
                 var marking = random.Next(2) == 0 ? "NC" : "NU";
                 // Often a new row where one was released, so that a revocation has older rows' releases to revoke.
-                if (known.ResponseReleased.Keys.ToList() is { Count: > 0 } released && random.Next(2) == 0)
+                if (known.ResponseReleased.Keys.Order().ToList() is { Count: > 0 } released && random.Next(2) == 0)
                 {
                     (key, edition, nation, _) = released[random.Next(released.Count)];
                 }
@@ -358,14 +358,14 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 var kind = roll < 109 ? Kind.ReleaseResponse : Kind.RevokeResponse;
                 var nation = Nations[random.Next(Nations.Length)];
                 var audience = Audiences[random.Next(Audiences.Length)];
-                if (kind == Kind.ReleaseResponse && known.Responded.ToList() is { Count: > 0 } responded && random.Next(5) > 0)
+                if (kind == Kind.ReleaseResponse && known.Responded.OrderBy(r => r.Key).ToList() is { Count: > 0 } responded && random.Next(5) > 0)
                 {
                     var (picked, marking) = responded[random.Next(responded.Count)];
                     (key, edition, nation) = picked;
                     // A response marked above PUBLIC's ceiling to PUBLIC, to be refused (if it is still the current one).
                     audience = marking == "NC" ? "PUBLIC" : audience;
                 }
-                if (kind == Kind.RevokeResponse && known.ResponseReleased.Keys.ToList() is { Count: > 0 } released && random.Next(3) > 0)
+                if (kind == Kind.RevokeResponse && known.ResponseReleased.Keys.Order().ToList() is { Count: > 0 } released && random.Next(3) > 0)
                 {
                     (key, edition, nation, audience) = released[random.Next(released.Count)];
                 }
@@ -385,7 +385,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 var kind = roll < 120 ? Kind.Relate : Kind.Unrelate;
                 var relation = random.Next(6) == 0 ? "cites" : RelationKinds[random.Next(RelationKinds.Length)];
                 var target = random.Next(keys.Length + 1) is var t && t < keys.Length ? keys[t] : $"replay-{seed}-absent";
-                if (kind == Kind.Unrelate && known.Related.Keys.ToList() is { Count: > 0 } related && random.Next(3) > 0)
+                if (kind == Kind.Unrelate && known.Related.Keys.Order().ToList() is { Count: > 0 } related && random.Next(3) > 0)
                 {
                     (key, relation, target) = related[random.Next(related.Count)];
                 }
@@ -399,7 +399,7 @@ public abstract class AuditReplayTests(TestProvider provider, ITestOutputHelper 
                 // A civil equivalent added or removed; now and then of a source there is not (400).
                 var kind = roll < 127 ? Kind.AddEquivalent : Kind.RemoveEquivalent;
                 var civil = random.Next(6) == 0 ? "DIN 1025" : Civil[random.Next(Civil.Length)];
-                if (kind == Kind.RemoveEquivalent && known.Equivalents.Keys.ToList() is { Count: > 0 } added && random.Next(3) > 0)
+                if (kind == Kind.RemoveEquivalent && known.Equivalents.Keys.Order().ToList() is { Count: > 0 } added && random.Next(3) > 0)
                 {
                     (key, civil) = added[random.Next(added.Count)];
                 }
