@@ -122,13 +122,13 @@ public sealed class CatalogueQueries(Db db)
         db.ReadAsync<IReadOnlyList<string>>(async c => await c.QueryAsync<string>(Text(nameof(Sql.ReleasedTo), scope, 0, static (_, s, _) => Sql.ReleasedTo(s)), Visibility.Bind(scope, now, new { key, edition })), ct).AsTask();
 
     /// <summary>
-    /// The LIKE pattern (escape character <c>\</c>) of text search <paramref name="text"/>: its lower case anywhere in the
+    /// The LIKE pattern (escape character <c>\</c>) of text search <paramref name="text"/>: its fold (<see cref="SqlDialect.Fold"/>) anywhere in the
     /// text, every character matching only itself. Each provider's wildcards are escaped: <c>%</c> and <c>_</c> everywhere,
     /// and <c>[</c>, which opens a character set in SQL Server's LIKE (<c>[a-z]</c> matched any letter there, and a lone
     /// <c>[</c> nothing). An escaped character that is no wildcard of a provider is that character on each of them.
     /// </summary>
     internal static string SearchPattern(string text) =>
-        $"%{Escaped(text.ToLowerInvariant())}%";
+        $"%{Escaped(SqlDialect.Fold(text))}%";
 
     /// <summary>
     /// The LIKE pattern of text search <paramref name="text"/> over designations' identities (<see cref="Designations.Identity"/>,

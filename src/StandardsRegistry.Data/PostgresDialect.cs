@@ -130,7 +130,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     /// <summary>
     /// ICU's root-locale rules, whatever the database's own locale (a <c>C</c>-locale database folds ASCII only):
-    /// PostgreSQL built with ICU, as every major distribution's is, has the <c>und-x-icu</c> collation.
+    /// PostgreSQL built with ICU, as every major distribution's is, has the <c>und-x-icu</c> collation. Its lower case
+    /// is .NET's but for <c>İ</c>, which <see cref="SqlDialect.Fold"/> lowers as ICU does, and a word-final <c>Σ</c>,
+    /// <c>ς</c> here, which both make <c>σ</c>.
     /// </summary>
-    public override string FoldCase(string expression) => $"LOWER({expression} COLLATE \"und-x-icu\")";
+    public override string FoldCase(string expression) => $"REPLACE(LOWER({expression} COLLATE \"und-x-icu\"), 'ς', 'σ')";
 }

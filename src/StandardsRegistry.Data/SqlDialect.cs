@@ -176,11 +176,23 @@ public abstract class SqlDialect
     public virtual string StoredText(string column, bool nullable) => nullable ? column : $"COALESCE({column}, '(not text: NULL)')";
 
     /// <summary>
-    /// <paramref name="expression"/> in lower case by Unicode's rules, to compare with a search term lowered by
-    /// <see cref="string.ToLowerInvariant"/>: French titles (<c>ÉCLAIR</c>) must match <c>éclair</c> on every provider.
-    /// SQL Server's <c>LOWER</c> on nvarchar does that already.
+    /// <paramref name="expression"/> folded as <see cref="Fold"/> folds a search term: French titles (<c>ÉCLAIR</c>)
+    /// must match <c>éclair</c> on every provider. SQL Server's <c>LOWER</c> on nvarchar lowers by Unicode's rules
+    /// already, a letter for a letter; final sigma is made sigma as there.
     /// </summary>
-    public virtual string FoldCase(string expression) => $"LOWER({expression})";
+    public virtual string FoldCase(string expression) => $"REPLACE(LOWER({expression}), N'ς', N'σ')";
+
+    /// <summary>
+    /// Text as the search compares it (the search term here, a column by <see cref="FoldCase"/>, SQLite's through this
+    /// very function): in lower case by Unicode's rules, with the two letters whose lower case is not one letter for one
+    /// letter made so on every provider. Greek final sigma <c>ς</c> is <c>σ</c> (as Unicode's case folding has it):
+    /// ICU lowers a word-final <c>Σ</c> to <c>ς</c>, .NET to <c>σ</c>, and a reader writes <c>ς</c>; and Turkish
+    /// <c>İ</c> is <c>i</c> with a combining dot above, as ICU lowers it (.NET leaves it as it is). Until 2026-12-08 the
+    /// two providers folded these apart: on PostgreSQL <c>ΧΑΡΤΗΣ</c> did not find a title <c>ΧΑΡΤΗΣ</c>, nor
+    /// <c>İZMİR</c> <c>İZMİR</c>; on SQLite <c>χαρτης</c> did not find <c>ΧΑΡΤΗΣ</c>.
+    /// </summary>
+    internal static string Fold(string text) =>
+        text.ToLowerInvariant().Replace('ς', 'σ').Replace("\u0130", "i\u0307", StringComparison.Ordinal);
 
     /// <summary>
     /// An inner join that keeps the tables in the written order: for a lookup that must start from a selective index

@@ -23,7 +23,7 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override DbConnection CreateConnection(string connectionString) => Connect(connectionString);
 
-    /// <summary>A connection that has <see cref="FoldFunction"/> once open (SQLite's own LOWER folds ASCII only).</summary>
+    /// <summary>A connection that has <see cref="FoldFunction"/> (<see cref="SqlDialect.Fold"/>) once open (SQLite's own LOWER folds ASCII only).</summary>
     internal static SqliteConnection Connect(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
@@ -31,7 +31,7 @@ internal sealed class SqliteDialect : SqlDialect
         {
             if (e.CurrentState == System.Data.ConnectionState.Open)
             {
-                connection.CreateFunction(FoldFunction, (string? text) => text?.ToLowerInvariant(), isDeterministic: true);
+                connection.CreateFunction(FoldFunction, (string? text) => text is null ? null : Fold(text), isDeterministic: true);
             }
         };
         return connection;

@@ -57,6 +57,30 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// The two places where lower case is not one letter for one letter: Greek capital sigma, whose lower case is
+    /// <c>ς</c> at a word's end and <c>σ</c> elsewhere, and Turkish dotted capital <c>İ</c>, whose lower case is <c>i</c>
+    /// and a combining dot above. Until 2026-12-08 PostgreSQL (ICU's <c>LOWER</c>) and SQLite (.NET's lower case of
+    /// each letter, the search term's too) folded them apart: on PostgreSQL a title in capitals was not found by its
+    /// own words (<c>ΧΑΡΤΗΣ</c>, <c>İZMİR</c>), on SQLite not by those words as written in lower case.
+    /// </summary>
+    [Theory]
+    [InlineData("ΧΑΡΤΗΣ")]
+    [InlineData("χαρτης")]
+    [InlineData("Οδικος χαρτης")]
+    [InlineData("İZMİR")]
+    [InlineData("i\u0307zmi\u0307r")]
+    public async Task SearchFindsGreekAndTurkishTitlesWhateverTheirCase(string q)
+    {
+        var created = await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-2215", designation = "STANAG 2215", category = "caliber", title = "Land maps" });
+        await RegistryClient.Expect(created, HttpStatusCode.Created);
+        await _editor.PublishAsync("stanag-2215", await _editor.CreateDraftAsync("stanag-2215", title: "ΟΔΙΚΟΣ ΧΑΡΤΗΣ İZMİR"));
+
+        var found = await _nato.GetJsonAsync($"/v1/standards?q={Uri.EscapeDataString(q)}");
+
+        Assert.Contains("stanag-2215", found["items"]!.AsArray().Select(i => (string)i!["key"]!));
+    }
+
+    /// <summary>
     /// A designation is found as a reader writes it: in another case, with other spaces, full-width digits, another dash
     /// or without a diacritic (the fold that makes designations one, <c>Designations.Identity</c>). A term that folds to
     /// nothing (a combining mark alone) finds by the fold nothing, not every standard.
