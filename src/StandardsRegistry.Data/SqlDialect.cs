@@ -187,7 +187,7 @@ public abstract class SqlDialect
     /// very function): in lower case by Unicode's rules, with the two letters whose lower case is not one letter for one
     /// letter made so on every provider. Greek final sigma <c>ς</c> is <c>σ</c> (as Unicode's case folding has it):
     /// ICU lowers a word-final <c>Σ</c> to <c>ς</c>, .NET to <c>σ</c>, and a reader writes <c>ς</c>; and Turkish
-    /// <c>İ</c> is <c>i</c> with a combining dot above, as ICU lowers it (.NET leaves it as it is). Until 2026-12-08 the
+    /// <c>İ</c> is <c>i</c> with a combining dot above, as ICU lowers it (.NET leaves it as it is). Until 2026-12-07 the
     /// two providers folded these apart: on PostgreSQL <c>ΧΑΡΤΗΣ</c> did not find a title <c>ΧΑΡΤΗΣ</c>, nor
     /// <c>İZMİR</c> <c>İZMİR</c>; on SQLite <c>χαρτης</c> did not find <c>ΧΑΡΤΗΣ</c>.
     /// </summary>

@@ -59,7 +59,7 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     /// <summary>
     /// The two places where lower case is not one letter for one letter: Greek capital sigma, whose lower case is
     /// <c>ς</c> at a word's end and <c>σ</c> elsewhere, and Turkish dotted capital <c>İ</c>, whose lower case is <c>i</c>
-    /// and a combining dot above. Until 2026-12-08 PostgreSQL (ICU's <c>LOWER</c>) and SQLite (.NET's lower case of
+    /// and a combining dot above. Until 2026-12-07 PostgreSQL (ICU's <c>LOWER</c>) and SQLite (.NET's lower case of
     /// each letter, the search term's too) folded them apart: on PostgreSQL a title in capitals was not found by its
     /// own words (<c>ΧΑΡΤΗΣ</c>, <c>İZMİR</c>), on SQLite not by those words as written in lower case.
     /// </summary>
