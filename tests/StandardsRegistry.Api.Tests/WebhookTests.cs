@@ -1314,6 +1314,86 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A delivery's content is the subscription's as of its POST, not as of the moment the dispatcher read it: a
+    /// delivery that read its event and then waited for a send slot (Webhooks:MaxConcurrentDeliveries, here 1, held by
+    /// another subscription's receiver) while the release was revoked sends nothing of the revoked edition, only its
+    /// tombstone, as the feed shows the audience. Until 2026-12-07 the body read before the wait was POSTed after it,
+    /// with the revoked edition's content.
+    /// </summary>
+    [Fact]
+    public async Task ADeliveryWaitingForASendSlotSendsNothingOfAReleaseRevokedMeanwhile()
+    {
+        await using var blocker = await WebhookReceiver.StartAsync();
+        await using var mirror = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
+        {
+            ["Webhooks:LeaseDuration"] = "00:05:00",
+            ["Webhooks:MaxConcurrentDeliveries"] = "1",
+        });
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await SubscribeAsync(app, blocker, "PUBLIC");
+            var subscription = await SubscribeAsync(app, mirror);
+            await PublishReleasedAsync(app, "stanag-5631", "NU", "PUBLIC");
+            await blocker.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the PUBLIC delivery holding the only slot");
+            await PublishReleasedAsync(app, "stanag-5632");
+            await mirror.WaitUntilAsync(_ => dispatcher.DeliveriesWaiting == 1, TimeSpan.FromSeconds(20), "the EU delivery waiting for the slot");
+            await app.As(TestCaller.ReleaseAuthority()).RevokeAsync("stanag-5632", 1, "EU");
+
+            blocker.Hold.TrySetResult();
+            await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
+            var expected = await FeedAsync(app);
+            Assert.Equal(["hidden stanag-5632/1"], expected.Select(Named));
+            Assert.DoesNotContain(mirror.Received, d => d.Body["version"] is not null);
+            Assert.Equal(expected.Select(e => (string)e["id"]!), mirror.Acknowledged.Select(d => d.EventId));
+        }
+        finally
+        {
+            blocker.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// An immediate retry sends what the subscription may see at that attempt, not the body of the first: a delivery
+    /// whose first attempt failed (the receiver answered 503) while the release was revoked is not tried again with the
+    /// revoked edition's content; the tombstone follows. Until 2026-12-07 the retry re-sent the body read before the
+    /// first attempt, the revocation notwithstanding (a receiver that was unreachable at the first attempt got the
+    /// content only after the revocation).
+    /// </summary>
+    [Fact]
+    public async Task AnImmediateRetryDoesNotResendContentOfAReleaseRevokedSinceTheFirstAttempt()
+    {
+        await using var mirror = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(retries: "2");
+        mirror.Mode = WebhookReceiver.Behaviour.Fail;
+        mirror.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var subscription = await SubscribeAsync(app, mirror);
+            await PublishReleasedAsync(app, "stanag-5633");
+            await mirror.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the first attempt in flight");
+            await app.As(TestCaller.ReleaseAuthority()).RevokeAsync("stanag-5633", 1, "EU");
+            mirror.Hold.TrySetResult();
+
+            var expected = await FeedAsync(app);
+            Assert.Equal(["hidden stanag-5633/1"], expected.Select(Named));
+            // The tombstone reaches the receiver (failing still) once the visible event is done with.
+            await mirror.WaitUntilAsync(r => r.Received.Any(d => (string)d.Body["type"]! == "hidden"), TimeSpan.FromSeconds(20), "the tombstone tried");
+            mirror.Mode = WebhookReceiver.Behaviour.Acknowledge;
+            await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
+            // The first attempt, made before the revocation, carried the content; nothing after it did.
+            Assert.Single(mirror.Received, d => d.Body["version"] is not null);
+            Assert.Null(mirror.Received.Last().Body["version"]);
+        }
+        finally
+        {
+            mirror.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// Webhooks:AllowedHosts names hosts, and whoever runs an allowed name's DNS decides where it points: the registry's
     /// own loopback, or a cloud's metadata service (169.254.169.254), at any moment (DNS rebinding: an answer that
     /// changes between registration, or one delivery, and the next). A name's addresses are judged when the delivery

@@ -219,34 +219,20 @@ public sealed class WebhookDispatcher(
             {
                 return; // the lease ran out and another instance has the subscription now, or it was paused or deleted
             }
-            // The event as queued: read in the view it was queued for (the audience's view at the ceiling it had then),
-            // never in the view of today's ceiling, whose sequence numbers name other events, nor held to today's ceiling
-            // (what it no longer covers is withheld below, on record).
-            var view = delivery.View;
-            var scope = VisibilityScope.ForAudience(view.Community, view.Level, audience.Scheme) with { HeldToCeilingNow = false };
             var actor = new AuditActor(Subjects.Subscription(subscription.Id), subscription.Audience, []);
-            var row = await feed.EventAsync(view, scope, delivery.Seq, ct);
+            var (row, queued, scope) = await ReadAsync(delivery, audience, ct);
             if (row is null)
             {
-                // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
-                await store.SkippedAsync(delivery, time.GetUtcNow(), ct);
-                continue;
-            }
-            if (delivery.Ceiling < view.Level)
-            {
-                // What the subscription may carry (read with the row, not cached: the audience's ceiling, or the clearance
-                // of the admin who registered it when lower) is below the view now: the event goes out only as
-                // the ceiling shows it — a record it carries read at the ceiling (not visible there: withheld), a tombstone
-                // only when what it names is marked within the ceiling (a relation's, an equivalent's or a preferred
-                // mark's has no marking to judge by: withheld).
-                var queued = row;
-                scope = VisibilityScope.ForAudience(view.Community, delivery.Ceiling, audience.Scheme);
-                row = await feed.EventAsync(view, scope, delivery.Seq, ct);
-                if (row is null || row.Marking > delivery.Ceiling || (row.Marking is null && !row.HasContent))
+                if (queued is null)
+                {
+                    // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
+                    await store.SkippedAsync(delivery, time.GetUtcNow(), ct);
+                }
+                else
                 {
                     await WithholdAsync(subscription, delivery, queued, actor, ct);
-                    continue;
                 }
+                continue;
             }
             var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
             // A delivery hands the record's content to the subscriber, acknowledged or not: it is a retrieval on record.
@@ -265,11 +251,15 @@ public sealed class WebhookDispatcher(
                 Interlocked.Decrement(ref _waitingToSend);
             }
             string? error;
-            bool leaseLost;
+            Halt halt;
             try
             {
                 await audit.CommitAsync(actor.Entry(AuditActions.WebhookSend, 0, clock.Now, row.StandardKey, row.Edition, classification, what));
-                (error, leaseLost) = await SendAsync(subscription, row.EventId, body, ct);
+                // Each attempt sends the body only while it is still what the subscription may be sent (read again before
+                // it): the body was read before the wait for a slot, the record of the send and the attempts before, any
+                // of which may have outlasted a revocation, a withdrawal or a lowered ceiling.
+                (error, halt) = await SendAsync(subscription, row.EventId, body,
+                    async token => await CurrentBodyAsync(subscription.Id, delivery.Id, audience, token) is { } now && now.AsSpan().SequenceEqual(body), ct);
             }
             finally
             {
@@ -281,9 +271,13 @@ public sealed class WebhookDispatcher(
                 // Not the stopping token: a stop that begins while the entry waits for room in the queue must not drop
                 // the record of a POST already made (the queue is drained after the dispatcher has stopped).
                 CancellationToken.None);
-            if (leaseLost)
+            if (halt == Halt.LeaseLost)
             {
                 return; // another instance has the subscription now (the delivery is its to make), or it was paused or deleted (it stays queued)
+            }
+            if (halt == Halt.Changed)
+            {
+                continue; // read again: skipped, withheld, or sent as the subscription is shown it now
             }
             if (error is null)
             {
@@ -298,6 +292,55 @@ public sealed class WebhookDispatcher(
             logger.LogInformation("Webhook {Subscription} event {Event} not delivered ({Error}); next attempt in {Backoff}.", subscription.Id, row.EventId, error, backoff);
             return;
         }
+    }
+
+    /// <summary>
+    /// The event of <paramref name="delivery"/> as the subscription may be sent it now, with the scope it is shown in; Row
+    /// null when nothing of it is sent: Queued null when it shows a record the audience no longer sees (skipped), else
+    /// the event as queued, which the ceiling now withholds.
+    /// </summary>
+    private async Task<(FeedEventRow? Row, FeedEventRow? Queued, VisibilityScope Scope)> ReadAsync(DeliveryRow delivery, Audience audience, CancellationToken ct)
+    {
+        // The event as queued: read in the view it was queued for (the audience's view at the ceiling it had then),
+        // never in the view of today's ceiling, whose sequence numbers name other events, nor held to today's ceiling
+        // (what it no longer covers is withheld, on record).
+        var view = delivery.View;
+        var scope = VisibilityScope.ForAudience(view.Community, view.Level, audience.Scheme) with { HeldToCeilingNow = false };
+        var row = await feed.EventAsync(view, scope, delivery.Seq, ct);
+        if (row is null)
+        {
+            return (null, null, scope);
+        }
+        if (delivery.Ceiling < view.Level)
+        {
+            // What the subscription may carry (read with the row, not cached: the audience's ceiling, or the clearance
+            // of the admin who registered it when lower) is below the view now: the event goes out only as
+            // the ceiling shows it — a record it carries read at the ceiling (not visible there: withheld), a tombstone
+            // only when what it names is marked within the ceiling (a relation's, an equivalent's or a preferred
+            // mark's has no marking to judge by: withheld).
+            var queued = row;
+            scope = VisibilityScope.ForAudience(view.Community, delivery.Ceiling, audience.Scheme);
+            row = await feed.EventAsync(view, scope, delivery.Seq, ct);
+            if (row is null || row.Marking > delivery.Ceiling || (row.Marking is null && !row.HasContent))
+            {
+                return (null, queued, scope);
+            }
+        }
+        return (row, null, scope);
+    }
+
+    /// <summary>
+    /// The body delivery <paramref name="deliveryId"/> would carry now (its row read again, with the ceiling now), or null
+    /// when it is no longer the subscription's first waiting delivery or nothing of it would be sent.
+    /// </summary>
+    private async Task<byte[]?> CurrentBodyAsync(string subscriptionId, long deliveryId, Audience audience, CancellationToken ct)
+    {
+        if ((await store.PendingAsync(subscriptionId, 1, ct)).FirstOrDefault() is not { } delivery || delivery.Id != deliveryId)
+        {
+            return null;
+        }
+        var (row, _, scope) = await ReadAsync(delivery, audience, ct);
+        return row is null ? null : JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
     }
 
     /// <summary>
@@ -323,14 +366,16 @@ public sealed class WebhookDispatcher(
     /// lease from now: the lease was renewed before the send was recorded, and recording it, the attempts before and
     /// the delays between them may have outlasted it, when another instance takes the subscription over and sends the
     /// same event. Then nothing more is sent from here (<c>LeaseLost</c>). The first attempt also needs the subscription
-    /// still active (else <c>LeaseLost</c> too: not a failure of the receiver's, and the event stays queued).
+    /// still active (else <c>LeaseLost</c> too: not a failure of the receiver's, and the event stays queued). Then each
+    /// attempt needs <paramref name="body"/> to be still what the delivery would carry (<paramref name="current"/>), else
+    /// it is not made (<c>Changed</c>: the delivery is read again).
     /// </summary>
-    private async Task<(string? Error, bool LeaseLost)> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, CancellationToken ct)
+    private async Task<(string? Error, Halt Halt)> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, Func<CancellationToken, Task<bool>> current, CancellationToken ct)
     {
         // The allow-list is checked again at delivery: a host removed from it since registration gets nothing.
         if (options.Value.UrlProblem(subscription.Url) is { } problem)
         {
-            return (problem.Message, false);
+            return (problem.Message, Halt.None);
         }
         var client = clients.CreateClient(ClientName);
         var begun = false;
@@ -349,6 +394,10 @@ public sealed class WebhookDispatcher(
                 {
                     throw new LeaseLostException();
                 }
+                if (!await current(token))
+                {
+                    throw new ChangedException();
+                }
                 begun = true;
                 using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
@@ -357,33 +406,50 @@ public sealed class WebhookDispatcher(
                 request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(subscription.Secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
                 return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
             }, ct);
-            return (response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode}.", false);
+            return (response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode}.", Halt.None);
         }
         catch (LeaseLostException)
         {
             return (begun
                 ? "Not sent: the subscription's lease ran out before the attempt, and another instance has it now."
-                : "Not sent: the subscription was paused or deleted, or its lease ran out and another instance has it now.", true);
+                : "Not sent: the subscription was paused or deleted, or its lease ran out and another instance has it now.", Halt.LeaseLost);
+        }
+        catch (ChangedException)
+        {
+            return ($"Not sent{(begun ? " again" : "")}: what the event shows the subscription changed since the send was recorded (a release revoked, say); it is read again.", Halt.Changed);
         }
         catch (BrokenCircuitException)
         {
-            return ("The subscription's circuit is open after repeated failures.", false);
+            return ("The subscription's circuit is open after repeated failures.", Halt.None);
         }
         catch (TimeoutRejectedException)
         {
-            return ($"The receiver did not answer within {options.Value.AttemptTimeout}.", false);
+            return ($"The receiver did not answer within {options.Value.AttemptTimeout}.", Halt.None);
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.InvalidResponse)
         {
             // Described, never quoted: the client's message quotes the receiver's bytes (any text, control characters),
             // and this goes to the subscription's last error, the trail and the log.
-            return ("The receiver's answer was not valid HTTP.", false);
+            return ("The receiver's answer was not valid HTTP.", Halt.None);
         }
         catch (HttpRequestException e)
         {
-            return ($"The receiver could not be reached: {e.Message}", false);
+            return ($"The receiver could not be reached: {e.Message}", Halt.None);
         }
     }
+
+    /// <summary>Why a send stopped short of its attempts without a failure of the receiver's.</summary>
+    private enum Halt
+    {
+        None,
+        /// <summary>The lease is another instance's, or the subscription was paused or deleted: the event stays queued.</summary>
+        LeaseLost,
+        /// <summary>The delivery would no longer carry the body recorded: it is read again (and skipped, withheld or sent as it is now).</summary>
+        Changed,
+    }
+
+    /// <summary>What the event shows the subscription is no longer the body recorded: the attempt is not made.</summary>
+    private sealed class ChangedException() : Exception("The delivery's body is no longer what the subscription may be sent.");
 
     /// <summary>This instance no longer holds the subscription's lease: the attempt is not made (no failure of the receiver's).</summary>
     private sealed class LeaseLostException() : Exception("The subscription's lease is held by another instance.");
