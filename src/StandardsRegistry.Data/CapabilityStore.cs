@@ -306,15 +306,17 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         return priors;
     }
 
-    /// <summary>Revokes the published table of a cycle to an audience, when the writer's clearance covers its marking;
+    /// <summary>Revokes the published table of a cycle to an audience, when the writer reads it (<see cref="Sql.Readable"/>);
     /// the record stays (and stays a prior).</summary>
     public Task<Result<int>> RevokeAsync(VisibilityScope scope, int cycle, string audience, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.CatalogueAsync(AuditActions.TableRevoke, by, now, null, async w =>
         {
             w.Names(detail: $"cycle={cycle} audience={audience}");
             await w.Session.ExecuteAsync(Sql.LockAudience, new { audience });
-            var revoked = await w.TrackTablesAsync(audience,
-                () => w.Session.ExecuteAsync(Sql.Revoke, new { cycle, audience, at = w.At, by = by.Subject, scopeLevel = (int)scope.MaxLevel }));
+            var parameters = Bind(scope, cycle, audience);
+            parameters.Add("at", w.At);
+            parameters.Add("by", by.Subject);
+            var revoked = await w.TrackTablesAsync(audience, () => w.Session.ExecuteAsync(Sql.Revoke(scope), parameters));
             return revoked == 0 ? Result.Fail<int>(Outcome.NotFound) : Result.Removed(revoked);
         }, ct);
 
@@ -424,9 +426,15 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             "INSERT INTO capability_table_cells (table_id, position, row_key, column_key, value) VALUES "
             + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@tableId, @p{i}, @r{i}, @k{i}, @v{i})"));
 
-        public const string Revoke = """
+        /// <summary>
+        /// Revokes the active table of a cycle to an audience that the scope reads (<see cref="Readable"/>): one it does not
+        /// read is to it an absent one, for revoking it too (marked above its clearance, or computed from a figure above
+        /// it while its clearance covers several nations' targets of the cycle).
+        /// </summary>
+        public static string Revoke(VisibilityScope scope) => $"""
             UPDATE capability_tables SET revoked_at = @at, revoked_by = @by
-            WHERE cycle = @cycle AND audience = @audience AND revoked_at IS NULL AND classification <= @scopeLevel
+            WHERE id IN (SELECT ct.id FROM capability_tables ct
+                         WHERE ct.cycle = @cycle AND ct.audience = @audience AND ct.revoked_at IS NULL AND {Readable(scope)})
             """;
 
         /// <summary>
@@ -466,11 +474,11 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             {dialect.Limit("1")}
             """;
 
-        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Tables(scope), Table(dialect, scope)];
+        public static IEnumerable<string> All(SqlDialect dialect, VisibilityScope scope) => [Tables(scope), Table(dialect, scope), Revoke(scope)];
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells, Revoke,
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];

@@ -685,6 +685,31 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A table a NATO reader reads none of (its clearance covers several nations' targets of the cycle but not a figure the
+    /// table was computed from) is to a release authority so cleared what an absent table is, for revoking it too: it
+    /// was revoked (204), which told that authority the table existed, so that a figure above its clearance had been
+    /// recorded, and changed what it may not read.
+    /// </summary>
+    [Fact]
+    public async Task ATableHiddenFromAReleaseAuthorityClearedForSeveralNationsButNotAnotherIsNotRevokedByIt()
+    {
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NS" : "NR");
+        }
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+
+        var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
+        await ProblemAssertions.ProblemAsync(await restricted.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+        var absent = await ProblemAssertions.ProblemAsync(await restricted.DeleteAsync($"/v1/capability-tables/{Absent}/INDUSTRY"), HttpStatusCode.NotFound);
+        var hidden = await ProblemAssertions.ProblemAsync(await restricted.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+        Assert.Equal(absent.ToJsonString(), hidden.ToJsonString());
+        Assert.Equal("active", (await Industry().GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["state"]!.GetValue<string>());
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
