@@ -281,6 +281,10 @@ public sealed class WebhookDispatcher(
                 // Not the stopping token: a stop that begins while the entry waits for room in the queue must not drop
                 // the record of a POST already made (the queue is drained after the dispatcher has stopped).
                 CancellationToken.None);
+            if (error is not null && ct.IsCancellationRequested)
+            {
+                return; // the service is stopping: no failure of the receiver's, and the event stays queued
+            }
             if (leaseLost)
             {
                 return; // another instance has the subscription now (the delivery is its to make), or it was paused or deleted (it stays queued)
@@ -364,6 +368,14 @@ public sealed class WebhookDispatcher(
             return (begun
                 ? "Not sent: the subscription's lease ran out before the attempt, and another instance has it now."
                 : "Not sent: the subscription was paused or deleted, or its lease ran out and another instance has it now.", true);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The service is stopping: the outcome is still recorded (a stop that went past it left the trail saying only
+            // that the event was about to be sent), and the event stays queued, to be sent again after the restart.
+            return (begun
+                ? "No answer: the service stopped while the receiver had not answered."
+                : "Not sent: the service stopped before the attempt.", false);
         }
         catch (BrokenCircuitException)
         {
