@@ -19,6 +19,7 @@ public abstract class GracefulStopTests(TestProvider provider)
 {
     private const string Key = "stanag-7300";
     private static readonly TestCaller Reader = TestCaller.Eu("NS");
+    private static readonly TestCaller Prober = new("prober@eu", "EU", "NU");
     private static readonly string[] ContentActions = ["version.read", "version.read-latest", "label.read", "feed.read"];
     private static readonly string[] ContentPaths =
         [$"/v1/standards/{Key}/versions/1", $"/v1/standards/{Key}/versions/latest", $"/v1/standards/{Key}/versions/1/label", "/v1/feed?limit=5"];
@@ -38,6 +39,7 @@ public abstract class GracefulStopTests(TestProvider provider)
         await using var database = await TestDatabase.CreateAsync(provider);
         var first = await ServiceProcess.StartAsync(database);
         long readsAnswered = 0;
+        long probesAnswered = 0;
         var statuses = new ConcurrentQueue<(string What, HttpStatusCode Status, string Body)>();
         var writes = new ConcurrentDictionary<string, HttpStatusCode?>(StringComparer.Ordinal);
         var stopped = false;
@@ -72,6 +74,34 @@ public abstract class GracefulStopTests(TestProvider provider)
                         catch (Exception e) when (Unanswered(e))
                         {
                             // Refused, or cut off before an answer: the server has stopped taking requests.
+                            await Task.Yield();
+                        }
+                    }
+                }));
+            }
+            // Answers whose entries nobody waits for (queued as the response starts): the stop must drain them.
+            for (var i = 0; i < 2; i++)
+            {
+                var client = first.Client(Prober, TimeSpan.FromSeconds(30));
+                var offset = i;
+                clients.Add(Task.Run(async () =>
+                {
+                    for (var n = offset; !Volatile.Read(ref stopped); n += 2)
+                    {
+                        try
+                        {
+                            using var response = await client.GetAsync($"/v1/standards/stanag-7399/versions/{n + 1}");
+                            if (response.StatusCode == HttpStatusCode.NotFound)
+                            {
+                                Interlocked.Increment(ref probesAnswered);
+                            }
+                            else
+                            {
+                                statuses.Enqueue(("probe", response.StatusCode, await response.Content.ReadAsStringAsync()));
+                            }
+                        }
+                        catch (Exception e) when (Unanswered(e))
+                        {
                             await Task.Yield();
                         }
                     }
@@ -119,15 +149,17 @@ public abstract class GracefulStopTests(TestProvider provider)
         await using var second = await ServiceProcess.StartAsync(database);
         var store = new AuditStore(provider, database.ConnectionString);
         var recorded = await store.CountAsync(Reader.Subject, ContentActions, 200);
+        var probesRecorded = await store.CountAsync(Prober.Subject, ["version.read"], 404);
         var created = (await store.EntriesAsync("standard.create")).Where(e => e.Status == 201).Select(e => e.StandardKey!).ToHashSet(StringComparer.Ordinal);
         var verification = await second.Client(TestCaller.Admin()).GetJsonAsync("/v1/audit/verify");
-        Output?.WriteLine($"{provider}: stopped in {took.TotalMilliseconds:0} ms; {readsAnswered} reads answered 200, {recorded} on record; "
+        Output?.WriteLine($"{provider}: stopped in {took.TotalMilliseconds:0} ms; {readsAnswered} reads answered 200, {recorded} on record; {probesAnswered} probes answered 404, {probesRecorded} on record; "
             + $"{writes.Values.Count(s => s == HttpStatusCode.Created)} writes answered 201, {created.Count} on record; other answers: "
             + string.Join(", ", statuses.GroupBy(s => $"{s.What} {(int)s.Status}").Select(g => $"{g.Key} ×{g.Count()}")));
 
         Assert.All(statuses, s => Assert.True(s.Status == HttpStatusCode.ServiceUnavailable && s.Body.Contains("\"status\":503", StringComparison.Ordinal),
             $"a {s.What} answered {(int)s.Status} during the stop: {s.Body}"));
         Assert.True(recorded >= readsAnswered, $"{readsAnswered} reads were answered 200, but only {recorded} have an entry.");
+        Assert.True(probesRecorded >= probesAnswered, $"{probesAnswered} probes were answered 404, but only {probesRecorded} have an entry.");
         var editor2 = second.Client(TestCaller.Editor());
         foreach (var (key, status) in writes)
         {
