@@ -291,7 +291,9 @@ public sealed class WebhookDispatcher(
             }
             if (error is null)
             {
-                await store.DeliveredAsync(subscription.Id, delivery, time.GetUtcNow(), ct);
+                // Not the stopping token either: an acknowledged delivery left pending by a stop is sent again after the
+                // restart, for no reason, and the trail then holds two acknowledged deliveries of one event.
+                await store.DeliveredAsync(subscription.Id, delivery, time.GetUtcNow(), CancellationToken.None);
                 continue;
             }
             var o = options.Value;
