@@ -231,7 +231,7 @@ public sealed class ExportMemoryTests(ITestOutputHelper output)
     /// 48–80 KiB of body per edition, all released to the EU an hour ago (the first few to PUBLIC too), in one
     /// transaction; then removes the feed's "complete" mark. Returns the number of versions.
     /// </summary>
-    private static int Load(string file, int standards)
+    internal static int Load(string file, int standards)
     {
         var text = BodyText(80 * 1024);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -49,6 +49,12 @@ public sealed class WebhookCrashTestsOnSqlite() : WebhookCrashTests(TestProvider
 
 public sealed class WebhookCrashTestsOnPostgres() : WebhookCrashTests(TestProvider.Postgres);
 
+// Graceful stops (SIGTERM) of a real process under load, on SQLite and PostgreSQL.
+
+public sealed class GracefulStopTestsOnSqlite() : GracefulStopTests(TestProvider.Sqlite);
+
+public sealed class GracefulStopTestsOnPostgres() : GracefulStopTests(TestProvider.Postgres);
+
 public sealed class AuthorizationMatrixTestsOnSqlite(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.Sqlite, output);
 
 public sealed class AuthorizationMatrixTestsOnPostgres(ITestOutputHelper output) : AuthorizationMatrixTests(TestProvider.Postgres, output);

@@ -219,6 +219,13 @@ public static class FeedApi
         // A HEAD: the GET's status and headers, its start on record, and no line read or sent.
         var head = HeadRequests.IsHead(http);
         more &= !head;
+        // A graceful stop (SIGTERM) ends the stream at once, cut short and on record as such: a client reading slowly kept
+        // the process for the host's whole shutdown timeout, then was cut off anyway, its closing entry saying the client
+        // had gone away — and an orchestrator's SIGKILL at the end of its grace period could lose that entry.
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
+        var requestAborted = ct;
+        ct = streaming.Token;
         try
         {
             while (more)
@@ -266,6 +273,11 @@ public static class FeedApi
             }
             complete = true;
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            // Recorded below; the connection is cut, so the client sees a stream without its end line: cut short.
+            http.Abort();
+        }
         finally
         {
             // How far it got: lines written whole to the response (the last of them may not have reached the client),
@@ -273,7 +285,7 @@ public static class FeedApi
             var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
             var detail = head ? AuditRecording.HeadOnly : complete
                 ? $"complete: {sent} and the end line"
-                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
+                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(requestAborted.IsCancellationRequested ? " (the client went away or the request timed out)" : stopping.IsCancellationRequested ? " (the service stopped)" : "")}";
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
             await trail.RecordAsync(end, CancellationToken.None);
         }

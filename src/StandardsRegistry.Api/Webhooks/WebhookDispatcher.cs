@@ -271,6 +271,10 @@ public sealed class WebhookDispatcher(
                 // Not the stopping token: a stop that begins while the entry waits for room in the queue must not drop
                 // the record of a POST already made (the queue is drained after the dispatcher has stopped).
                 CancellationToken.None);
+            if (error is not null && ct.IsCancellationRequested)
+            {
+                return; // the service is stopping: no failure of the receiver's, and the event stays queued
+            }
             if (halt == Halt.LeaseLost)
             {
                 return; // another instance has the subscription now (the delivery is its to make), or it was paused or deleted (it stays queued)
@@ -281,7 +285,9 @@ public sealed class WebhookDispatcher(
             }
             if (error is null)
             {
-                await store.DeliveredAsync(subscription.Id, delivery, time.GetUtcNow(), ct);
+                // Not the stopping token either: an acknowledged delivery left pending by a stop is sent again after the
+                // restart, for no reason, and the trail then holds two acknowledged deliveries of one event.
+                await store.DeliveredAsync(subscription.Id, delivery, time.GetUtcNow(), CancellationToken.None);
                 continue;
             }
             var o = options.Value;
@@ -417,6 +423,14 @@ public sealed class WebhookDispatcher(
         catch (ChangedException)
         {
             return ($"Not sent{(begun ? " again" : "")}: what the event shows the subscription changed since the send was recorded (a release revoked, say); it is read again.", Halt.Changed);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The service is stopping: the outcome is still recorded (a stop that went past it left the trail saying only
+            // that the event was about to be sent), and the event stays queued, to be sent again after the restart.
+            return (begun
+                ? "No answer: the service stopped while the receiver had not answered."
+                : "Not sent: the service stopped before the attempt.", Halt.None);
         }
         catch (BrokenCircuitException)
         {

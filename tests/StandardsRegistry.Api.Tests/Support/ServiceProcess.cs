@@ -169,6 +169,28 @@ public sealed class ServiceProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Asks the service to stop gracefully, as an orchestrator does (SIGTERM), and waits for it to exit, at most
+    /// <paramref name="bound"/>: how long it took (a <see cref="TimeoutException"/> beyond the bound; disposing then kills it).
+    /// </summary>
+    public async Task<TimeSpan> TerminateAsync(TimeSpan bound)
+    {
+        var clock = Stopwatch.StartNew();
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(bound);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The service did not exit within {bound.TotalSeconds:0} s of SIGTERM:{Environment.NewLine}{OutputTail()}");
+        }
+        return clock.Elapsed;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
