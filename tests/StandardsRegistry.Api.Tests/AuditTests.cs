@@ -287,6 +287,36 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// The closing entry of an export is dated when the stream ended, not when it began: an export that runs for an hour
+    /// (here the registry's clock moves an hour while the client holds the stream open, 64 KiB unread) closes an hour
+    /// after it opened. Until 2026-12-07 the closing entry carried the request's start time, so it sorted by `at` among
+    /// entries of an hour before it was made, and a query of the hour the export ended (`from`/`to`) missed it.
+    /// </summary>
+    [Fact]
+    public async Task AnExportsClosingEntryIsDatedWhenTheStreamEnded()
+    {
+        await _editor.CreateStandardAsync("stanag-t");
+        await _editor.PublishAsync("stanag-t", await _editor.CreateDraftAsync("stanag-t", "NS", body: new string('x', 150_000)));
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        var opened = _app.Clock.GetUtcNow();
+
+        using (var response = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            Assert.Equal(1, await body.ReadAsync(new byte[1]));
+            // The stream cannot end before the client goes: its one line is larger than the transport holds unread.
+            _app.Clock.Advance(TimeSpan.FromHours(1));
+        }
+        var closed = _app.Clock.GetUtcNow();
+
+        var entries = await EntriesOfAsync("reader-NS@nato", e => e.Any(x => (string)x["action"]! == "catalogue.export-end"));
+        var at = entries.Where(e => ((string)e["action"]!).StartsWith("catalogue.export", StringComparison.Ordinal))
+            .Select(e => ((string)e["action"]!, DateTimeOffset.Parse((string)e["at"]!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds())).ToList();
+        Assert.Equal([("catalogue.export", opened.ToUnixTimeMilliseconds()), ("catalogue.export-end", closed.ToUnixTimeMilliseconds())], at);
+    }
+
+    /// <summary>
     /// A write whose client goes away before any answer starts is on record, with the 499 of a request nobody heard
     /// answered, and wrote nothing: the reset cancels the write waiting at the standard's lock. A real server, since
     /// only a socket can be reset; PostgreSQL, where the test can hold the write at the lock and see it waiting there.

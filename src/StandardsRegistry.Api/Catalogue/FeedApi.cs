@@ -274,7 +274,9 @@ public static class FeedApi
             var detail = head ? AuditRecording.HeadOnly : complete
                 ? $"complete: {sent} and the end line"
                 : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(ct.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
-            var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
+            // Dated when the stream ended (not the request's start, caller.Now): an export can run for hours.
+            var ended = http.RequestServices.GetRequiredService<RegistryClock>().Now;
+            var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, ended, classification: highest, detail: $"{audit.Detail}: {detail}");
             await trail.RecordAsync(end, CancellationToken.None);
         }
     }
