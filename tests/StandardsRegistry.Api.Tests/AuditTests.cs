@@ -317,6 +317,29 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A feed page's entry says which page the caller was given: its view, the position it started after (the cursor
+    /// sent), the position it reached (the cursor returned) and how many events it carried — from which the events, and
+    /// so the records and editions the caller learned of, can be read back. Until 2026-12-07 it said only the highest
+    /// marking among them: every page of a caller's feed read alike on the trail.
+    /// </summary>
+    [Fact]
+    public async Task AFeedPageIsRecordedWithWhereItStartedWhereItReachedAndHowManyEvents()
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var first = await eu.GetJsonAsync("/v1/feed?limit=1");
+        var second = await eu.GetJsonAsync($"/v1/feed?limit=1&cursor={Uri.EscapeDataString((string)first["cursor"]!)}");
+        Assert.Single(first["events"]!.AsArray());
+        Assert.Empty(second["events"]!.AsArray());
+
+        var pages = (await EntriesOfAsync("consumer-NS@eu", e => e.Count >= 2)).Where(e => (string)e["action"]! == "feed.read")
+            .Select(e => ((string?)e["classification"], (string?)e["detail"])).ToList();
+        Assert.Equal(2, pages.Count);
+        Assert.Equal(("NR", "view EU.3 after 0 through 1: 1 events"), pages[0]);
+        Assert.Equal(((string?)null, "view EU.3 after 1 through 1: 0 events"), pages[1]);
+    }
+
+    /// <summary>
     /// A write whose client goes away before any answer starts is on record, with the 499 of a request nobody heard
     /// answered, and wrote nothing: the reset cancels the write waiting at the standard's lock. A real server, since
     /// only a socket can be reset; PostgreSQL, where the test can hold the write at the lock and see it waiting there.

@@ -174,8 +174,12 @@ public static class FeedApi
             }
         }
         var (events, position, positionId, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
-        // The highest marking of the records the page carries (tombstones and edges carry none).
-        http.Audit().ServedHighest(events, FeedRecord.MarkingOf);
+        // Which page was given (from it the events, and the records they carry, can be read back) and the highest marking
+        // of the records it carries (tombstones and edges carry none).
+        var audit = http.Audit();
+        audit.Detail = $"view {FeedName(caller.Scope)} after {PositionText(caller.Scope, after)} through {PositionText(caller.Scope, position)}: "
+            + $"{events.Count.ToString(CultureInfo.InvariantCulture)} events";
+        audit.ServedHighest(events, FeedRecord.MarkingOf);
         return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(),
             Cursor(caller.Scope, position, positionId ?? afterId), hasMore));
     }
