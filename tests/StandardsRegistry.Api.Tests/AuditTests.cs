@@ -415,6 +415,33 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Contains("HEAD: the status and headers only, no body sent", closing[1], StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The client's address on record is the one the server's socket saw, whatever the request says of itself: no
+    /// forwarded headers are trusted unless an operator configures them, so a client cannot write another address (here
+    /// a documentation address in X-Forwarded-For and Forwarded) into the trail. A real server, since only a socket has
+    /// an address; the entry's request id is the one the answer carried.
+    /// </summary>
+    [Fact]
+    public async Task TheClientAddressOnRecordIsTheSocketsNotOneTheRequestClaims()
+    {
+        await using var app = new RegistryApp(provider: _app.Provider);
+        app.UseKestrel(0);
+        app.StartServer();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-x");
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-x/versions/1");
+        read.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        read.Headers.Add("Forwarded", "for=203.0.113.9");
+        using var answer = await app.As(TestCaller.NatoReader("NS")).SendAsync(read);
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+
+        var entries = await app.As(TestCaller.Admin()).AuditEntriesAsync($"subject={Uri.EscapeDataString("reader-NS@nato")}&limit=100", e => e.Count >= 1);
+        var entry = Assert.Single(entries);
+        Assert.Equal(("version.read", 404), ((string)entry["action"]!, (int)entry["status"]!));
+        Assert.True(IPAddress.IsLoopback(IPAddress.Parse((string)entry["clientAddress"]!)), $"recorded {entry["clientAddress"]}");
+        Assert.Equal(answer.Headers.GetValues("Registry-Request-Id").Single(), (string?)entry["requestId"]);
+    }
+
     [Fact]
     public async Task EveryAnswerNamesTheRequestIdItsEntryRecords()
     {
