@@ -287,6 +287,59 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// The closing entry of an export is dated when the stream ended, not when it began: an export that runs for an hour
+    /// (here the registry's clock moves an hour while the client holds the stream open, 64 KiB unread) closes an hour
+    /// after it opened. Until 2026-12-07 the closing entry carried the request's start time, so it sorted by `at` among
+    /// entries of an hour before it was made, and a query of the hour the export ended (`from`/`to`) missed it.
+    /// </summary>
+    [Fact]
+    public async Task AnExportsClosingEntryIsDatedWhenTheStreamEnded()
+    {
+        await _editor.CreateStandardAsync("stanag-t");
+        await _editor.PublishAsync("stanag-t", await _editor.CreateDraftAsync("stanag-t", "NS", body: new string('x', 150_000)));
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        var opened = _app.Clock.GetUtcNow();
+
+        using (var response = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/export"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            Assert.Equal(1, await body.ReadAsync(new byte[1]));
+            // The stream cannot end before the client goes: its one line is larger than the transport holds unread.
+            _app.Clock.Advance(TimeSpan.FromHours(1));
+        }
+        var closed = _app.Clock.GetUtcNow();
+
+        var entries = await EntriesOfAsync("reader-NS@nato", e => e.Any(x => (string)x["action"]! == "catalogue.export-end"));
+        var at = entries.Where(e => ((string)e["action"]!).StartsWith("catalogue.export", StringComparison.Ordinal))
+            .Select(e => ((string)e["action"]!, DateTimeOffset.Parse((string)e["at"]!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds())).ToList();
+        Assert.Equal([("catalogue.export", opened.ToUnixTimeMilliseconds()), ("catalogue.export-end", closed.ToUnixTimeMilliseconds())], at);
+    }
+
+    /// <summary>
+    /// A feed page's entry says which page the caller was given: its view, the position it started after (the cursor
+    /// sent), the position it reached (the cursor returned) and how many events it carried — from which the events, and
+    /// so the records and editions the caller learned of, can be read back. Until 2026-12-07 it said only the highest
+    /// marking among them: every page of a caller's feed read alike on the trail.
+    /// </summary>
+    [Fact]
+    public async Task AFeedPageIsRecordedWithWhereItStartedWhereItReachedAndHowManyEvents()
+    {
+        await PublishedAndReleasedAsync();
+        var eu = _app.As(TestCaller.Eu("NS"));
+        var first = await eu.GetJsonAsync("/v1/feed?limit=1");
+        var second = await eu.GetJsonAsync($"/v1/feed?limit=1&cursor={Uri.EscapeDataString((string)first["cursor"]!)}");
+        Assert.Single(first["events"]!.AsArray());
+        Assert.Empty(second["events"]!.AsArray());
+
+        var pages = (await EntriesOfAsync("consumer-NS@eu", e => e.Count >= 2)).Where(e => (string)e["action"]! == "feed.read")
+            .Select(e => ((string?)e["classification"], (string?)e["detail"])).ToList();
+        Assert.Equal(2, pages.Count);
+        Assert.Equal(("NR", "view EU.3 after 0 through 1: 1 events"), pages[0]);
+        Assert.Equal(((string?)null, "view EU.3 after 1 through 1: 0 events"), pages[1]);
+    }
+
+    /// <summary>
     /// A write whose client goes away before any answer starts is on record, with the 499 of a request nobody heard
     /// answered, and wrote nothing: the reset cancels the write waiting at the standard's lock. A real server, since
     /// only a socket can be reset; PostgreSQL, where the test can hold the write at the lock and see it waiting there.
@@ -360,6 +413,33 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         var closing = ends.Where(e => (string)e["action"]! == "catalogue.export-end").Select(e => (string)e["detail"]!).ToList();
         Assert.Contains("complete: 1 versions", closing[0], StringComparison.Ordinal);
         Assert.Contains("HEAD: the status and headers only, no body sent", closing[1], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The client's address on record is the one the server's socket saw, whatever the request says of itself: no
+    /// forwarded headers are trusted unless an operator configures them, so a client cannot write another address (here
+    /// a documentation address in X-Forwarded-For and Forwarded) into the trail. A real server, since only a socket has
+    /// an address; the entry's request id is the one the answer carried.
+    /// </summary>
+    [Fact]
+    public async Task TheClientAddressOnRecordIsTheSocketsNotOneTheRequestClaims()
+    {
+        await using var app = new RegistryApp(provider: _app.Provider);
+        app.UseKestrel(0);
+        app.StartServer();
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-x");
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/v1/standards/stanag-x/versions/1");
+        read.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        read.Headers.Add("Forwarded", "for=203.0.113.9");
+        using var answer = await app.As(TestCaller.NatoReader("NS")).SendAsync(read);
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+
+        var entries = await app.As(TestCaller.Admin()).AuditEntriesAsync($"subject={Uri.EscapeDataString("reader-NS@nato")}&limit=100", e => e.Count >= 1);
+        var entry = Assert.Single(entries);
+        Assert.Equal(("version.read", 404), ((string)entry["action"]!, (int)entry["status"]!));
+        Assert.True(IPAddress.IsLoopback(IPAddress.Parse((string)entry["clientAddress"]!)), $"recorded {entry["clientAddress"]}");
+        Assert.Equal(answer.Headers.GetValues("Registry-Request-Id").Single(), (string?)entry["requestId"]);
     }
 
     [Fact]

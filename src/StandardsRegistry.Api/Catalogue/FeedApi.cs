@@ -174,8 +174,12 @@ public static class FeedApi
             }
         }
         var (events, position, positionId, hasMore) = await feed.PageAsync(caller.Scope, caller.Now, after, pageSize, ct);
-        // The highest marking of the records the page carries (tombstones and edges carry none).
-        http.Audit().ServedHighest(events, FeedRecord.MarkingOf);
+        // Which page was given (from it the events, and the records they carry, can be read back) and the highest marking
+        // of the records it carries (tombstones and edges carry none).
+        var audit = http.Audit();
+        audit.Detail = $"view {FeedName(caller.Scope)} after {PositionText(caller.Scope, after)} through {PositionText(caller.Scope, position)}: "
+            + $"{events.Count.ToString(CultureInfo.InvariantCulture)} events";
+        audit.ServedHighest(events, FeedRecord.MarkingOf);
         return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(),
             Cursor(caller.Scope, position, positionId ?? afterId), hasMore));
     }
@@ -286,7 +290,9 @@ public static class FeedApi
             var detail = head ? AuditRecording.HeadOnly : complete
                 ? $"complete: {sent} and the end line"
                 : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(requestAborted.IsCancellationRequested ? " (the client went away or the request timed out)" : stopping.IsCancellationRequested ? " (the service stopped)" : "")}";
-            var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, caller.Now, classification: highest, detail: $"{audit.Detail}: {detail}");
+            // Dated when the stream ended (not the request's start, caller.Now): an export can run for hours.
+            var ended = http.RequestServices.GetRequiredService<RegistryClock>().Now;
+            var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, ended, classification: highest, detail: $"{audit.Detail}: {detail}");
             await trail.RecordAsync(end, CancellationToken.None);
         }
     }
