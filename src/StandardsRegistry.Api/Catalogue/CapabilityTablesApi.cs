@@ -100,7 +100,8 @@ public static class CapabilityTablesApi
         }
         var rows = await store.CurrentAsync(caller.Scope, cycle, ct);
         var audit = http.Audit();
-        audit.Detail = $"cycle={cycle} targets={rows.Count}";
+        // Which targets were given: the cycle's current ones the caller's view (clearance, and nation) holds, and how many.
+        audit.Detail = string.Create(CultureInfo.InvariantCulture, $"cycle={cycle} view {FeedApi.FeedName(caller.Scope)}: {rows.Count} targets");
         audit.ServedHighest(rows, t => t.Classification);
         // Record, then release, before the result is written: when the trail cannot be written this throws, and the caller
         // gets the 503 problem (left to the response's start, the failure could only abort the response).
@@ -222,13 +223,11 @@ public static class CapabilityTablesApi
     public static async Task<ETagged<IReadOnlyList<TableSummaryDto>>> ListTables(Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
     {
         var rows = await store.TablesAsync(caller.Scope, ct);
-        if (rows.Count > 0)
-        {
-            // Each listed table is named with its marking: the entry carries the highest of them.
-            var audit = http.Audit();
-            audit.Detail = $"tables={rows.Count}";
-            audit.ServedHighest(rows, r => r.Classification);
-        }
+        // Which tables were listed: those the caller's view holds now, and how many. Each is named with its marking: the
+        // entry carries the highest of them.
+        var audit = http.Audit();
+        audit.Detail = string.Create(CultureInfo.InvariantCulture, $"view {FeedApi.FeedName(caller.Scope)}: {rows.Count} tables");
+        audit.ServedHighest(rows, r => r.Classification);
         return new ETagged<IReadOnlyList<TableSummaryDto>>(rows.Select(r => TableSummaryDto.From(r, caller)).ToList());
     }
 
