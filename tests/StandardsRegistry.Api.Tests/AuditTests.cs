@@ -449,6 +449,27 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A content read whose answer cannot be built is on record with the status answered, not 200: the raw targets build
+    /// their answer before its entry is committed, as every content read that writes through <c>ETags.WriteAsync</c> does.
+    /// The fault is a row the service never writes (a target recorded after the year 9999: a corrupted or tampered
+    /// column), which the answer cannot map. Until 2026-12-07 the entry committed first and said 200 for the 500 answered.
+    /// </summary>
+    [Fact]
+    public async Task ATargetListWhoseAnswerCannotBeBuiltIsRecordedWithTheStatusAnswered()
+    {
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        await RegistryClient.Expect(await planner.PutAsJsonAsync("/v1/capability-targets/2025/FRA/ammo-155mm/2027", new { quantity = 10, classification = "NR" }),
+            HttpStatusCode.Created);
+        Assert.Equal(1, await ExecuteAsync("UPDATE capability_targets SET recorded_at = @beyond", new { beyond = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() + 1 }));
+
+        await ProblemAsync(await _app.As(TestCaller.NatoReader("NS")).GetAsync("/v1/capability-targets/2025"), HttpStatusCode.InternalServerError);
+        Assert.Contains("ArgumentOutOfRangeException", Assert.Single(await _app.TakeServerErrorsAsync(1)), StringComparison.Ordinal);
+
+        var read = Assert.Single(await EntriesOfAsync("reader-NS@nato", e => e.Count >= 1));
+        Assert.Equal(("target.read", 500), ((string)read["action"]!, (int)read["status"]!));
+    }
+
+    /// <summary>
     /// A page of the audit trail is recorded as a feed page is: its filters (the times as the bounds they were read as), the
     /// sequence its cursor started after, the last one it gave and how many. Until 2026-12-07 the entry said nothing of
     /// what was queried or given.

@@ -103,10 +103,12 @@ public static class CapabilityTablesApi
         // Which targets were given: the cycle's current ones the caller's view (clearance, and nation) holds, and how many.
         audit.Detail = string.Create(CultureInfo.InvariantCulture, $"cycle={cycle} view {FeedApi.FeedName(caller.Scope)}: {rows.Count} targets");
         audit.ServedHighest(rows, t => t.Classification);
+        // The answer first, as ETags.WriteAsync has its bytes before it releases them: should it fail, the entry says so, not 200.
+        IReadOnlyList<TargetDto> answer = [.. rows.Select(TargetDto.From)];
         // Record, then release, before the result is written: when the trail cannot be written this throws, and the caller
         // gets the 503 problem (left to the response's start, the failure could only abort the response).
         await AuditRecording.ReleaseAsync(http);
-        return TypedResults.Ok<IReadOnlyList<TargetDto>>(rows.Select(TargetDto.From).ToList());
+        return TypedResults.Ok(answer);
     }
 
     public static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewTable(
@@ -134,10 +136,10 @@ public static class CapabilityTablesApi
         audit.Detail = $"cycle={cycle} audience={audience ?? "-"}";
         // The preview's true cells are sums of every target of the cycle (all within the caller's clearance here).
         audit.ServedHighest(targets, t => t.Classification);
-        var table = tables.Protect(design.Design!, targets, priors);
-        // Record, then release, as for the raw targets.
+        var answer = PreviewDto.From(cycle, audience, tables.Protect(design.Design!, targets, priors));
+        // Record, then release, as for the raw targets: the answer built first.
         await AuditRecording.ReleaseAsync(http);
-        return TypedResults.Ok(PreviewDto.From(cycle, audience, table));
+        return TypedResults.Ok(answer);
     }
 
     public static async Task<Results<Created<TargetDto>, Ok<TargetDto>, ProblemHttpResult>> RecordTarget(
