@@ -754,7 +754,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             {
                 "response.record 201 editor@nato FRA",
                 "response.release 201 ra@nato FRA audience=EU",
-                "response.read 200 consumer-NS@eu FRA",
+                "response.read 200 consumer-NS@eu FRA view EU.3: 1 responses",
                 "label.read 200 consumer-NS@eu FRA",
                 "label.read 404 consumer-NS@eu DEU",
                 "response.record 403 consumer-NS@eu DEU",
