@@ -170,12 +170,12 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         static string Line(JsonObject e) => $"{e["action"]} {e["status"]} {e["classification"]?.GetValue<string>() ?? "-"} {e["detail"]?.GetValue<string>() ?? "-"}";
         Assert.Equal(
-            ["table.read 200 - -", "table.read 200 NS cycle=2025 audience=EU", "table.read 200 NS cycle=2025 audience=EU", "label.read 200 NS cycle=2025 audience=EU",
-                "table.read 200 NS tables=1"],
+            ["table.read 200 - view EU.3: 0 tables", "table.read 200 NS cycle=2025 audience=EU", "table.read 200 NS cycle=2025 audience=EU", "label.read 200 NS cycle=2025 audience=EU",
+                "table.read 200 NS view EU.3: 1 tables"],
             (await EntriesOfAsync("consumer-NS@eu")).Select(Line));
         // A table the caller may not see leaves nothing of it in the entry, its marking included.
-        Assert.Equal(["table.read 200 NR tables=1", "table.read 404 - cycle=2025 audience=EU"], (await EntriesOfAsync("buyer-NR@industry", e => e.Count >= 2)).Select(Line));
-        Assert.Equal(["table.read 200 NS tables=2"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
+        Assert.Equal(["table.read 200 NR view INDUSTRY.1: 1 tables", "table.read 404 - cycle=2025 audience=EU"], (await EntriesOfAsync("buyer-NR@industry", e => e.Count >= 2)).Select(Line));
+        Assert.Equal(["table.read 200 NS view NATO.3: 2 tables"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
     }
 
     [Fact]
@@ -337,6 +337,163 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(2, pages.Count);
         Assert.Equal(("NR", "view EU.3 after 0 through 1: 1 events"), pages[0]);
         Assert.Equal(((string?)null, "view EU.3 after 1 through 1: 0 events"), pages[1]);
+    }
+
+    /// <summary>
+    /// stanag-a and stanag-b, edition 1 of each published (NR) with FRA's and DEU's responses (NU, but stanag-b's DEU
+    /// response NC).
+    /// </summary>
+    private async Task RespondedAsync()
+    {
+        foreach (var key in new[] { "stanag-a", "stanag-b" })
+        {
+            await _editor.CreateStandardAsync(key);
+            await _editor.PublishAsync(key, await _editor.CreateDraftAsync(key, "NR"));
+            foreach (var nation in new[] { "DEU", "FRA" })
+            {
+                await RegistryClient.Expect(await _editor.PutAsJsonAsync($"/v1/standards/{key}/versions/1/responses/{nation}", new
+                {
+                    response = nation == "FRA" ? "ratified" : "not-ratifying", classification = key == "stanag-b" && nation == "DEU" ? "NC" : "NU",
+                }), HttpStatusCode.Created);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A page of <c>GET /v1/responses</c> is recorded as a feed page is: the view it was read in, its filters, the response
+    /// its cursor started after, the last one it gave (where the next cursor starts) and how many — from which the
+    /// responses given can be read back. Until 2026-12-07 the entry said only <c>responses=N</c>: neither the filter nor the
+    /// cursor, so every page of the same size read alike on the trail.
+    /// </summary>
+    [Fact]
+    public async Task AListOfResponsesIsRecordedWithItsFiltersWhereItStartedWhereItReachedAndHowMany()
+    {
+        await RespondedAsync();
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+        var first = await reader.GetJsonAsync("/v1/responses?limit=3");
+        var second = await reader.GetJsonAsync($"/v1/responses?limit=3&cursor={Uri.EscapeDataString((string)first["nextCursor"]!)}");
+        var filtered = await reader.GetJsonAsync("/v1/responses?nation=FRA&response=ratified");
+        var none = await reader.GetJsonAsync("/v1/responses?nation=ITA");
+        Assert.Equal([3, 1, 2, 0], new[] { first, second, filtered, none }.Select(p => p["items"]!.AsArray().Count));
+
+        var lists = (await EntriesOfAsync("reader-NS@nato", e => e.Count >= 4)).Where(e => (string)e["action"]! == "response.read")
+            .Select(e => ((string?)e["classification"], (string?)e["detail"])).ToList();
+        Assert.Equal(
+            [
+                ("NC", "view NATO.3 from the start through stanag-b/1/DEU: 3 responses"),
+                ("NU", "view NATO.3 after stanag-b/1/DEU through stanag-b/1/FRA: 1 responses"),
+                ("NU", "view NATO.3 nation=FRA response=ratified from the start through stanag-b/1/FRA: 2 responses"),
+                ((string?)null, "view NATO.3 nation=ITA from the start: 0 responses"),
+            ],
+            lists);
+    }
+
+    /// <summary>
+    /// An edition's responses, and one nation's history of them, are recorded with the view they were read in and how many
+    /// were given (the key, edition and nation are the entry's own). Until 2026-12-07 the entry said neither: a matrix of
+    /// every nation and one of none read alike.
+    /// </summary>
+    [Fact]
+    public async Task AnEditionsResponsesAreRecordedWithTheViewTheyWereReadInAndHowMany()
+    {
+        await RespondedAsync();
+        var delegateOfFrance = _app.As(TestCaller.NatoReader("NS") with { Nation = "FRA" });
+        var reader = _app.As(TestCaller.NatoReader("NR"));
+        Assert.Single(await delegateOfFrance.GetJsonArrayAsync("/v1/standards/stanag-b/versions/1/responses"));
+        Assert.Single(await reader.GetJsonArrayAsync("/v1/standards/stanag-b/versions/1/responses"));
+        Assert.Single(await reader.GetJsonArrayAsync("/v1/standards/stanag-b/versions/1/responses/FRA"));
+        Assert.Empty(await reader.GetJsonArrayAsync("/v1/standards/stanag-b/versions/1/responses/DEU"));
+
+        static string Line(JsonObject e) => $"{e["subject"]} {e["key"]}/{e["edition"]} {e["classification"]?.GetValue<string>() ?? "-"} {e["detail"]}";
+        var reads = (await EntriesAsync("stanag-b", 4, "response.read")).Select(Line).ToList();
+        Assert.Equal(
+            [
+                "reader-NS@nato stanag-b/1 NU view NATO.3.FRA: 1 responses",
+                "reader-NR@nato stanag-b/1 NU view NATO.1: 1 responses",
+                "reader-NR@nato stanag-b/1 NU FRA view NATO.1: 1 responses",
+                "reader-NR@nato stanag-b/1 - DEU view NATO.1: 0 responses",
+            ],
+            reads);
+    }
+
+    /// <summary>
+    /// A cycle's targets are recorded with the view they were read in (the clearance, and the nation a delegate speaks for)
+    /// and how many were given. Until 2026-12-07 the entry said the count alone: a reader cleared NR and one cleared NS who
+    /// were given as many targets read alike, though not the same targets.
+    /// </summary>
+    [Fact]
+    public async Task AListOfTargetsIsRecordedWithTheViewItWasReadInAndHowMany()
+    {
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        var targets = CapabilityTableTests.Targets.ToList();
+        foreach (var (i, (nation, capability, horizon, quantity)) in targets.Index())
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
+                new { quantity, classification = i == 0 ? "NC" : "NR" }), HttpStatusCode.Created);
+        }
+        var france = targets.Count(t => t.Nation == "FRA" && t != targets[0]);
+        var delegateOfFrance = _app.As(TestCaller.NatoReader("NR") with { Nation = "FRA" });
+        Assert.Equal(targets.Count, (await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync("/v1/capability-targets/2025")).Count);
+        Assert.Equal(targets.Count - 1, (await _app.As(TestCaller.NatoReader("NR")).GetJsonArrayAsync("/v1/capability-targets/2025")).Count);
+        Assert.Equal(france, (await delegateOfFrance.GetJsonArrayAsync("/v1/capability-targets/2025")).Count);
+
+        var reads = (await _admin.AuditEntriesAsync("limit=100", e => e.Count(x => (string)x["action"]! == "target.read") >= 3))
+            .Where(e => (string)e["action"]! == "target.read").Select(e => ((string?)e["classification"], (string?)e["detail"])).ToList();
+        Assert.Equal(
+            [
+                ("NC", $"cycle=2025 view NATO.3: {targets.Count} targets"),
+                ("NR", $"cycle=2025 view NATO.1: {targets.Count - 1} targets"),
+                ("NR", $"cycle=2025 view NATO.1.FRA: {france} targets"),
+            ],
+            reads);
+    }
+
+    /// <summary>
+    /// A content read whose answer cannot be built is on record with the status answered, not 200: the raw targets build
+    /// their answer before its entry is committed, as every content read that writes through <c>ETags.WriteAsync</c> does.
+    /// The fault is a row the service never writes (a target recorded after the year 9999: a corrupted or tampered
+    /// column), which the answer cannot map. Until 2026-12-07 the entry committed first and said 200 for the 500 answered.
+    /// </summary>
+    [Fact]
+    public async Task ATargetListWhoseAnswerCannotBeBuiltIsRecordedWithTheStatusAnswered()
+    {
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        await RegistryClient.Expect(await planner.PutAsJsonAsync("/v1/capability-targets/2025/FRA/ammo-155mm/2027", new { quantity = 10, classification = "NR" }),
+            HttpStatusCode.Created);
+        Assert.Equal(1, await ExecuteAsync("UPDATE capability_targets SET recorded_at = @beyond", new { beyond = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() + 1 }));
+
+        await ProblemAsync(await _app.As(TestCaller.NatoReader("NS")).GetAsync("/v1/capability-targets/2025"), HttpStatusCode.InternalServerError);
+        Assert.Contains("ArgumentOutOfRangeException", Assert.Single(await _app.TakeServerErrorsAsync(1)), StringComparison.Ordinal);
+
+        var read = Assert.Single(await EntriesOfAsync("reader-NS@nato", e => e.Count >= 1));
+        Assert.Equal(("target.read", 500), ((string)read["action"]!, (int)read["status"]!));
+    }
+
+    /// <summary>
+    /// A page of the audit trail is recorded as a feed page is: its filters (the times as the bounds they were read as), the
+    /// sequence its cursor started after, the last one it gave and how many. Until 2026-12-07 the entry said nothing of
+    /// what was queried or given.
+    /// </summary>
+    [Fact]
+    public async Task AnAuditQueryIsRecordedWithItsFiltersWhereItStartedWhereItReachedAndHowMany()
+    {
+        await PublishedAndReleasedAsync();
+        var first = await _admin.GetJsonAsync("/v1/audit?key=stanag-1&limit=2");
+        var items = first["items"]!.AsArray();
+        var second = await _admin.GetJsonAsync($"/v1/audit?key=stanag-1&limit=2&cursor={Uri.EscapeDataString((string)first["nextCursor"]!)}");
+        var empty = await _admin.GetJsonAsync("/v1/audit?subject=nobody%20at%20all&from=2026-12-07&to=2026-12-07T10:00");
+        Assert.Equal([2, 2, 0], new[] { first, second, empty }.Select(p => p["items"]!.AsArray().Count));
+        var sequences = items.Concat(second["items"]!.AsArray()).Select(e => (long)e!["sequence"]!).ToList();
+
+        var queries = (await EntriesOfAsync("admin@nato", e => e.Count(x => (string)x["action"]! == "audit.query") >= 3))
+            .Where(e => (string)e["action"]! == "audit.query").Take(3).Select(e => (string?)e["detail"]).ToList();
+        Assert.Equal(
+            [
+                $"key=\"stanag-1\" from the start through {sequences[1]}: 2 entries",
+                $"key=\"stanag-1\" after {sequences[1]} through {sequences[3]}: 2 entries",
+                "subject=\"nobody at all\" from=2026-12-07T00:00:00.000Z to=2026-12-07T10:00:59.999Z from the start: 0 entries",
+            ],
+            queries);
     }
 
     /// <summary>
@@ -597,7 +754,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             {
                 "response.record 201 editor@nato FRA",
                 "response.release 201 ra@nato FRA audience=EU",
-                "response.read 200 consumer-NS@eu FRA",
+                "response.read 200 consumer-NS@eu FRA view EU.3: 1 responses",
                 "label.read 200 consumer-NS@eu FRA",
                 "label.read 404 consumer-NS@eu DEU",
                 "response.record 403 consumer-NS@eu DEU",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StandardsRegistry.Api.Http;
@@ -41,12 +42,25 @@ public static class AuditApi
         return group;
     }
 
-    public static async Task<Ok<Page<AuditEntryDto>>> ListAuditEntries(AuditLog log, [AsParameters] AuditQuery query, CancellationToken ct)
+    public static async Task<Ok<Page<AuditEntryDto>>> ListAuditEntries(AuditLog log, [AsParameters] AuditQuery query, HttpContext http, CancellationToken ct)
     {
         var pageSize = query.PageSize;
         var rows = await log.QueryAsync(new(query.subject, query.key, query.From?.ToUnixTimeMilliseconds(), query.To?.ToUnixTimeMilliseconds(), query.AfterSequence, pageSize + 1), ct);
+        // Which page was given, as for a feed page: the filters (a subject or key as given, quoted; the times as the bounds
+        // they were read as), the sequence its cursor started after, the last one given and how many.
+        var given = Math.Min(rows.Count, pageSize);
+        http.Audit().Detail = string.Join(' ', new[]
+        {
+            query.subject is { } subject ? $"subject={JsonSerializer.Serialize(subject)}" : null,
+            query.key is { } key ? $"key={JsonSerializer.Serialize(key)}" : null,
+            query.From is { } from ? $"from={Time(from)}" : null,
+            query.To is { } to ? $"to={Time(to)}" : null,
+            query.AfterSequence is { } after ? string.Create(CultureInfo.InvariantCulture, $"after {after}") : "from the start",
+        }.OfType<string>()) + string.Create(CultureInfo.InvariantCulture, $"{(given > 0 ? $" through {rows[given - 1].Sequence}" : "")}: {given} entries");
         return TypedResults.Ok(Paging.Of(rows, pageSize, AuditEntryDto.From, r => Paging.Encode(AuditQuery.CursorKind, r.Sequence.ToString(CultureInfo.InvariantCulture))));
     }
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     public static async Task<Ok<AuditVerificationDto>> VerifyAuditTrail(AuditLog log, IOptions<AuditOptions> options, [AsParameters] AuditVerifyQuery query, CancellationToken ct)
     {

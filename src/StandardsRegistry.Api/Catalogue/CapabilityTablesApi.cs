@@ -100,12 +100,15 @@ public static class CapabilityTablesApi
         }
         var rows = await store.CurrentAsync(caller.Scope, cycle, ct);
         var audit = http.Audit();
-        audit.Detail = $"cycle={cycle} targets={rows.Count}";
+        // Which targets were given: the cycle's current ones the caller's view (clearance, and nation) holds, and how many.
+        audit.Detail = string.Create(CultureInfo.InvariantCulture, $"cycle={cycle} view {FeedApi.FeedName(caller.Scope)}: {rows.Count} targets");
         audit.ServedHighest(rows, t => t.Classification);
+        // The answer first, as ETags.WriteAsync has its bytes before it releases them: should it fail, the entry says so, not 200.
+        IReadOnlyList<TargetDto> answer = [.. rows.Select(TargetDto.From)];
         // Record, then release, before the result is written: when the trail cannot be written this throws, and the caller
         // gets the 503 problem (left to the response's start, the failure could only abort the response).
         await AuditRecording.ReleaseAsync(http);
-        return TypedResults.Ok<IReadOnlyList<TargetDto>>(rows.Select(TargetDto.From).ToList());
+        return TypedResults.Ok(answer);
     }
 
     public static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewTable(
@@ -133,10 +136,10 @@ public static class CapabilityTablesApi
         audit.Detail = $"cycle={cycle} audience={audience ?? "-"}";
         // The preview's true cells are sums of every target of the cycle (all within the caller's clearance here).
         audit.ServedHighest(targets, t => t.Classification);
-        var table = tables.Protect(design.Design!, targets, priors);
-        // Record, then release, as for the raw targets.
+        var answer = PreviewDto.From(cycle, audience, tables.Protect(design.Design!, targets, priors));
+        // Record, then release, as for the raw targets: the answer built first.
         await AuditRecording.ReleaseAsync(http);
-        return TypedResults.Ok(PreviewDto.From(cycle, audience, table));
+        return TypedResults.Ok(answer);
     }
 
     public static async Task<Results<Created<TargetDto>, Ok<TargetDto>, ProblemHttpResult>> RecordTarget(
@@ -222,13 +225,11 @@ public static class CapabilityTablesApi
     public static async Task<ETagged<IReadOnlyList<TableSummaryDto>>> ListTables(Caller caller, CapabilityStore store, HttpContext http, CancellationToken ct)
     {
         var rows = await store.TablesAsync(caller.Scope, ct);
-        if (rows.Count > 0)
-        {
-            // Each listed table is named with its marking: the entry carries the highest of them.
-            var audit = http.Audit();
-            audit.Detail = $"tables={rows.Count}";
-            audit.ServedHighest(rows, r => r.Classification);
-        }
+        // Which tables were listed: those the caller's view holds now, and how many. Each is named with its marking: the
+        // entry carries the highest of them.
+        var audit = http.Audit();
+        audit.Detail = string.Create(CultureInfo.InvariantCulture, $"view {FeedApi.FeedName(caller.Scope)}: {rows.Count} tables");
+        audit.ServedHighest(rows, r => r.Classification);
         return new ETagged<IReadOnlyList<TableSummaryDto>>(rows.Select(r => TableSummaryDto.From(r, caller)).ToList());
     }
 

@@ -322,9 +322,11 @@ public static class FeedApi
 
     /// <summary>
     /// The caller's feed: its view (<c>EU.2</c>, <c>NATO.4.drafts</c>), and for a national delegate the view less the
-    /// other nations' responses (<c>NATO.2.FRA</c>), numbered by itself (<see cref="FeedPosition"/>).
+    /// other nations' responses (<c>NATO.2.FRA</c>), numbered by itself (<see cref="FeedPosition"/>). The audit entries
+    /// of the other lists name the view they were read in by it too: with the filters and the time, it says which rows
+    /// the caller was given.
     /// </summary>
-    private static string FeedName(VisibilityScope scope) => FeedView.Of(scope).Name + (scope.Nation is { } nation ? "." + nation : "");
+    internal static string FeedName(VisibilityScope scope) => FeedView.Of(scope).Name + (scope.Nation is { } nation ? "." + nation : "");
 
     /// <summary>A position as a cursor writes it: the view's sequence, or a delegate's two counts (<c>12.3</c>).</summary>
     private static string PositionText(VisibilityScope scope, FeedPosition position) => scope.Nation is null

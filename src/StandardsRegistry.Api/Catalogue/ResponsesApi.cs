@@ -116,9 +116,13 @@ public static class ResponsesApi
         {
             return Problems.NotFound();
         }
+        // Which responses were given: those of the edition (and nation) asked for that the caller's view holds now, and how
+        // many; and the highest marking among them.
+        var audit = http.Audit();
+        audit.Detail = $"{(audit.Detail is { } asked ? asked + " " : "")}view {FeedApi.FeedName(caller.Scope)}: {rows.Count.ToString(CultureInfo.InvariantCulture)} responses";
         if (rows.Count > 0)
         {
-            http.Audit().Served(rows[0].Edition, rows.Max(r => r.Classification));
+            audit.Served(rows[0].Edition, rows.Max(r => r.Classification));
         }
         return new ETagged<IReadOnlyList<ResponseDto>>(rows.Select(r => ResponseDto.From(r, caller)).ToList());
     }
@@ -196,16 +200,23 @@ public static class ResponsesApi
         [AsParameters] ResponsesQuery query, Caller caller, ResponseStore store, HttpContext http, CancellationToken ct)
     {
         var pageSize = query.PageSize;
-        var rows = await store.ListAsync(caller.Scope, caller.Now, new ResponseStore.Filter(query.nation, query.Kind, query.After, pageSize + 1), ct);
-        if (rows.Count > 0)
-        {
-            var audit = http.Audit();
-            audit.Detail = $"responses={Math.Min(rows.Count, pageSize)}";
-            audit.ServedHighest(rows.Take(pageSize), r => r.Classification);
-        }
+        var after = query.After;
+        var rows = await store.ListAsync(caller.Scope, caller.Now, new ResponseStore.Filter(query.nation, query.Kind, after, pageSize + 1), ct);
+        // Which page was given, as for a feed page: the view and filters, the response its cursor started after, the last
+        // one given (the position its next cursor starts after) and how many; and the highest marking among them.
+        var given = rows.Take(pageSize).ToList();
+        var audit = http.Audit();
+        audit.Detail = $"view {FeedApi.FeedName(caller.Scope)}{(query.nation is { } nation ? $" nation={nation}" : "")}{(query.Kind is { } kind ? $" response={EnumText.Of(kind)}" : "")}"
+            + (after is var (key, edition, from) ? $" after {Position(key, edition, from)}" : " from the start")
+            + (given.Count > 0 ? $" through {Position(given[^1].StandardKey, given[^1].Edition, given[^1].Nation)}" : "")
+            + $": {given.Count.ToString(CultureInfo.InvariantCulture)} responses";
+        audit.ServedHighest(given, r => r.Classification);
         return new ETagged<Page<ResponseDto>>(Paging.Of(rows, pageSize, r => ResponseDto.From(r, caller),
             r => Paging.Encode(ResponsesQuery.CursorKind, $"{r.StandardKey}|{r.Edition.ToString(CultureInfo.InvariantCulture)}|{r.Nation}")));
     }
+
+    /// <summary>A response's place in the list, as the audit entry writes it: <c>stanag-4107/2/FRA</c>.</summary>
+    private static string Position(string key, int edition, string nation) => string.Create(CultureInfo.InvariantCulture, $"{key}/{edition}/{nation}");
 
     /// <summary>A <c>{nation}</c> that is not an ISO 3166-1 alpha-3 code is the one validation problem naming it, before the handler runs.</summary>
     /// <summary>

@@ -225,6 +225,23 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
             $"The registry sent {violations.Count} response(s) the OpenAPI document does not describe: {string.Join(" | ", violations.Take(20))}");
     }
 
+    /// <summary>
+    /// For a test that causes <paramref name="count"/> server errors on purpose: waits until they and the contract's
+    /// objection to their 500s (no operation declares one) are recorded — both are, after the response — and forgets
+    /// them, returning the errors.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TakeServerErrorsAsync(int count)
+    {
+        static bool Of500(string violation) => violation.Contains("-> 500", StringComparison.Ordinal);
+        await Wait.UntilAsync(() => _serverErrors.Count >= count && _contractViolations.Count(Of500) >= count, TimeSpan.FromSeconds(10),
+            () => $"{count} server errors recorded, and the contract's objection to them; {_serverErrors.Count} and {_contractViolations.Count(Of500)} are");
+        foreach (var violation in Drain(_contractViolations).Where(v => !Of500(v)))
+        {
+            _contractViolations.Enqueue(violation);
+        }
+        return Drain(_serverErrors);
+    }
+
     private static List<string> Drain(System.Collections.Concurrent.ConcurrentQueue<string> queue)
     {
         var items = new List<string>();
