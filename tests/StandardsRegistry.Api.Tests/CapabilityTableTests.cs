@@ -121,12 +121,27 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var jsonTag = (await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY")).Headers.ETag;
         var csvTag = csv.Headers.ETag!;
         Assert.NotEqual(jsonTag, csvTag);
+        // Marked as an edition is, in the headers: the CSV has no field for the marking, so without them a table of NATO
+        // RESTRICTED figures left as an unmarked file (until 2026-12-07). The 304 carries them too; a 404 none.
+        const string labelHeader = "policy=\"NATO\", classification=\"NATO RESTRICTED\"";
+        var labelLink = $"</v1/capability-tables/{Cycle}/INDUSTRY/label>; rel=\"describedby\"; type=\"application/xml\"";
+        var asJson = await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+        foreach (var marked in new[] { csv, asJson })
+        {
+            Assert.Equal(labelHeader, string.Join(",", marked.Headers.GetValues("Confidentiality-Label")));
+            Assert.Equal(labelLink, string.Join(",", marked.Headers.GetValues("Link")));
+        }
         using (var revalidate = new HttpRequestMessage(HttpMethod.Get, $"/v1/capability-tables/{Cycle}/INDUSTRY?format=csv") { Headers = { IfNoneMatch = { csvTag } } })
         {
             var notModified = await industry.SendAsync(revalidate);
             Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
             Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+            Assert.Equal(labelHeader, string.Join(",", notModified.Headers.GetValues("Confidentiality-Label")));
         }
+        var absent = await industry.GetAsync($"/v1/capability-tables/{Cycle + 1}/INDUSTRY?format=csv");
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        Assert.False(absent.Headers.Contains("Confidentiality-Label"));
+        Assert.False(absent.Headers.Contains("Link"));
 
         // The table's STANAG 4774 label: its marking as the reader's scheme shows it, released to its audience.
         var label = await LabelAsync(industry, $"/v1/capability-tables/{Cycle}/INDUSTRY/label");

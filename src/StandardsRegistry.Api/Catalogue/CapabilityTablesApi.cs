@@ -64,7 +64,7 @@ public static class CapabilityTablesApi
             .WithName("GetCapabilityTable")
             .Audited(AuditActions.TableRead, contentRead: true)
             .WithSummary("A published capability table; suppressed cells are marked, not omitted. JSON, or CSV with ?format=csv")
-            .WithDescription("`?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.");
+            .WithLabelHeaders("table", "`?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.");
 
         tables.MapGet("/{cycle}/{audience}/label", GetTableLabel)
             .WithName("GetCapabilityTableLabel")
@@ -248,6 +248,8 @@ public static class CapabilityTablesApi
             return Problems.NotFound();
         }
         AuditServed(http, table.Table);
+        // Marked in the headers as an edition is, JSON and CSV alike: the CSV has no field for it.
+        ConfidentialityLabels.AddHeaders(http.Response, TablePath(table.Table.Cycle, table.Table.Audience) + "/label", MarkingDto.For(table.Table.Classification, caller.Scope.Scheme));
         return new TableResult(table, TableDto.From(table, caller), format == "csv");
     }
 

@@ -43,12 +43,13 @@ public static class ConfidentialityLabels
     public const string HeaderName = "Confidentiality-Label";
 
     /// <summary>
-    /// An edition read's description says what the label headers bind, and its 200 and 304 responses declare them
-    /// (<see cref="AddHeaders"/> sets them before the answer is decided, so a 304 carries them too).
+    /// A marked read's description says what the label headers bind (<paramref name="what"/>: an edition, a table), and its
+    /// 200 and 304 responses declare them (<see cref="AddHeaders(HttpResponse, string, MarkingDto)"/> sets them before the
+    /// answer is decided, so a 304 carries them too).
     /// </summary>
-    public static RouteHandlerBuilder WithLabelHeaders(this RouteHandlerBuilder builder) =>
-        builder.WithDescription(
-                "The response binds the edition's confidentiality label: `Confidentiality-Label` carries its marking in the caller's scheme "
+    public static RouteHandlerBuilder WithLabelHeaders(this RouteHandlerBuilder builder, string what = "edition", string? description = null) =>
+        builder.WithDescription((description is null ? "" : description + " ") +
+                $"The response binds the {what}'s confidentiality label: `Confidentiality-Label` carries its marking in the caller's scheme "
                 + "(policy and classification, and for EU readers the EU equivalent), and `Link` (rel=\"describedby\") points at the full label. "
                 + "See docs/confidentiality-labels.md.")
             .Sends(HeaderName, StatusCodes.Status200OK, StatusCodes.Status304NotModified)
@@ -130,7 +131,15 @@ public static class ConfidentialityLabels
     /// derived from the version's classification, key and edition alone (all in the body the caller receives); the
     /// releasability, which changes with releases rather than with the version, is only in the linked label.
     /// </summary>
-    public static void AddHeaders(HttpResponse response, VersionRow row, MarkingDto marking)
+    public static void AddHeaders(HttpResponse response, VersionRow row, MarkingDto marking) =>
+        AddHeaders(response, LabelPath(row.StandardKey, row.Edition), marking);
+
+    /// <summary>
+    /// The label headers of anything served marked <paramref name="marking"/> whose full label is at
+    /// <paramref name="labelPath"/>: a capability table's too, so a table's CSV, which has no field for it, never leaves
+    /// unmarked.
+    /// </summary>
+    public static void AddHeaders(HttpResponse response, string labelPath, MarkingDto marking)
     {
         var value = new StringBuilder();
         value.Append("policy=").Append(StructuredString(NatoPolicy))
@@ -141,7 +150,7 @@ public static class ConfidentialityLabels
                 .Append(", equivalent-classification=").Append(StructuredString(equivalent));
         }
         response.Headers[HeaderName] = value.ToString();
-        response.Headers.Link = $"<{LabelPath(row.StandardKey, row.Edition)}>; rel=\"describedby\"; type=\"application/xml\"";
+        response.Headers.Link = $"<{labelPath}>; rel=\"describedby\"; type=\"application/xml\"";
     }
 
     /// <summary>

@@ -30,8 +30,8 @@ public static class DocumentedHeaders
         [HeaderNames.ETag] = "The strong entity tag of the representation sent (for a write of an edition, of the edition as the write left it, as its GET would answer): "
             + "send it in `If-None-Match` to revalidate (304), and in `If-Match` to update or publish an edition only if it is unchanged.",
         [FeedApi.CursorHeader] = "The feed cursor the export is consistent with (also on its end line): follow `GET /v1/feed?cursor=…` from it.",
-        [ConfidentialityLabels.HeaderName] = "The edition's marking as an RFC 9651 dictionary: policy, classification, and for EU readers equivalent-policy and equivalent-classification.",
-        [HeaderNames.Link] = "rel=\"describedby\": the edition's full confidentiality label (GET …/label).",
+        [ConfidentialityLabels.HeaderName] = "The marking of the edition or capability table served, as an RFC 9651 dictionary: policy, classification, and for EU readers equivalent-policy and equivalent-classification.",
+        [HeaderNames.Link] = "rel=\"describedby\": the full confidentiality label of the edition or table served (GET …/label).",
     };
 
     /// <summary>Declares that the endpoint's responses of <paramref name="statuses"/> carry <paramref name="name"/>.</summary>

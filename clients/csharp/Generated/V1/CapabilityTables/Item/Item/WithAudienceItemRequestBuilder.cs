@@ -76,7 +76,7 @@ namespace StandardsRegistry.Client.V1.CapabilityTables.Item.Item
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// `?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.
+        /// `?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`. The response binds the table&apos;s confidentiality label: `Confidentiality-Label` carries its marking in the caller&apos;s scheme (policy and classification, and for EU readers the EU equivalent), and `Link` (rel=&quot;describedby&quot;) points at the full label. See docs/confidentiality-labels.md.
         /// </summary>
         /// <returns>A <see cref="global::StandardsRegistry.Client.Models.TableDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -175,7 +175,7 @@ namespace StandardsRegistry.Client.V1.CapabilityTables.Item.Item
             return requestInfo;
         }
         /// <summary>
-        /// `?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.
+        /// `?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`. The response binds the table&apos;s confidentiality label: `Confidentiality-Label` carries its marking in the caller&apos;s scheme (policy and classification, and for EU readers the EU equivalent), and `Link` (rel=&quot;describedby&quot;) points at the full label. See docs/confidentiality-labels.md.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -225,7 +225,7 @@ namespace StandardsRegistry.Client.V1.CapabilityTables.Item.Item
             return new global::StandardsRegistry.Client.V1.CapabilityTables.Item.Item.WithAudienceItemRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// `?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`.
+        /// `?format=csv` answers RFC 4180 CSV with the header `row,column,value,suppressed`; a suppressed cell has an empty value and `true`. The response binds the table&apos;s confidentiality label: `Confidentiality-Label` carries its marking in the caller&apos;s scheme (policy and classification, and for EU readers the EU equivalent), and `Link` (rel=&quot;describedby&quot;) points at the full label. See docs/confidentiality-labels.md.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class WithAudienceItemRequestBuilderGetQueryParameters 
