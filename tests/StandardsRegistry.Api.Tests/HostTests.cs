@@ -190,6 +190,37 @@ public sealed class HostTests
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
     }
 
+    /// <summary>
+    /// "Read once, when the service starts" held only for the settings something used at start: the token settings were
+    /// read at the first request, and the disclosure rules (<c>CapabilityTables:MinContributors</c>, <c>PPercent</c>) at
+    /// the first preview or publication, days later perhaps. A value changed in the meantime was then used without a
+    /// restart (a lower n or p published with the instance's next table), or, out of range, failed every request that
+    /// needed it with a 500 (bearer settings: every request) where a start refuses it with one line. Now every setting
+    /// is read when the service starts, and a change waits for the next start.
+    /// </summary>
+    [Fact]
+    public async Task ASettingChangedBeforeItsFirstUseWaitsForTheNextStartLikeAnyOther()
+    {
+        await using var app = new RegistryApp().WithHorizons(2027).Start();
+        var configuration = app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        // The settings' options monitors validate the new values when the change is raised, and their failure goes to
+        // whoever raised it (here the test; a watched file's reload runs in a task of its own, which drops it).
+        var raised = Record.Exception(() => Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(
+            (Microsoft.Extensions.Configuration.IConfigurationBuilder)configuration, new Dictionary<string, string?>
+            {
+                ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = "not base64",
+                ["Authentication:Schemes:Bearer:ValidAudiences:0"] = "another-audience",
+                ["CapabilityTables:PPercent"] = "0",
+            }));
+        Assert.True(raised is null or AggregateException, $"{raised}");
+        Assert.Equal("0", configuration["CapabilityTables:PPercent"]);
+
+        var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        Assert.Equal(HttpStatusCode.Created, (await planner.PutAsJsonAsync("/v1/capability-targets/2025/FRA/ammo-155mm/2027", new { quantity = 120, classification = "NS" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await planner.GetAsync("/v1/capability-targets/2025/preview")).StatusCode);
+        Assert.Empty(app.ServerErrors);
+    }
+
     [Fact]
     public async Task TheSampleCatalogueShowsAnEuConsumerTheReleasedEditionAndNotTheOneBesideIt()
     {
