@@ -14,10 +14,15 @@ public static class DataServiceCollectionExtensions
     /// <summary>
     /// The one way a settings class is registered: bound from its configuration section, its data annotations (and
     /// <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/>) checked when the host starts, so a value
-    /// out of range stops the service with one line naming it instead of failing later at the first use.
+    /// out of range stops the service with one line naming it instead of failing later at the first use. Read when the
+    /// service starts, too (<see cref="SettingReadAtStart"/>), as every consumer takes it from
+    /// <see cref="IOptions{TOptions}"/>: a change to the configuration after that waits for the next start.
     /// </summary>
-    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class =>
-        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class
+    {
+        services.AddSingleton(new SettingReadAtStart(sp => _ = sp.GetRequiredService<IOptions<T>>().Value));
+        return services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+    }
 
     /// <summary>
     /// The database: provider dialect, connection, the <c>registry-db</c> resilience pipeline, migrations and stores.
@@ -122,4 +127,15 @@ public static class DataServiceCollectionExtensions
     /// <summary>Errors that mean the database cannot serve now (after retries): the API answers 503, not 500.</summary>
     public static bool IsUnavailable(this SqlDialect dialect, Exception exception) =>
         exception is BrokenCircuitException or TimeoutRejectedException or CommitOutcomeUnknownException || dialect.IsTransient(exception) || dialect.IsConnectionFailure(exception);
+}
+
+/// <summary>
+/// Settings the host reads when the service starts, right after validating them (RegistryStartup), so that every setting
+/// is read then and never later. <see cref="IOptions{TOptions}"/> reads its value at its first use, which for some
+/// settings was the first request or the first capability-table preview, perhaps days later: a value changed in the
+/// file meanwhile was used without a restart, or, out of range, answered 500 to every request needing it.
+/// </summary>
+public sealed class SettingReadAtStart(Action<IServiceProvider> read)
+{
+    public void Read(IServiceProvider services) => read(services);
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Data.Sqlite;
 using StandardsRegistry.Api.Tests.Support;
 
@@ -112,6 +114,111 @@ public sealed class HostTests
         Assert.Equal(HttpStatusCode.OK, partners.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, forgedTheOtherWay.StatusCode);
+    }
+
+    /// <summary>
+    /// Every setting is read when the service starts (README, *Configuration*): ASP.NET Core reloads appsettings.json
+    /// when the file changes, but nothing the registry reads follows it. A signing key and an issuer taken out of the
+    /// configuration of a running instance (a compromised key) still validate tokens it has never seen, a host taken off
+    /// the webhook allow-list can still be registered, rate limits and <c>Audit:RecordReads</c> stay as they were, until
+    /// the instance restarts. README and SECURITY.md say so; the operator who edits the file must restart.
+    /// </summary>
+    [Fact]
+    public async Task ASettingChangedWhileTheServiceRunsTakesEffectWhenItNextStartsOnly()
+    {
+        const string partner = "partner-idp";
+        var partnerKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        // TEST-NET-1: never reached (the catalogue is empty, so no subscription has anything to deliver).
+        const string dropped = "192.0.2.1";
+        await using var running = new RegistryApp()
+            .With("Authentication:Schemes:Bearer:ValidIssuers:0", partner)
+            .With("Authentication:Schemes:Bearer:SigningKeys:1:Issuer", partner)
+            .With("Authentication:Schemes:Bearer:SigningKeys:1:Value", Convert.ToBase64String(partnerKey))
+            .With("Webhooks:AllowedHosts:0", "127.0.0.1")
+            .With("Webhooks:AllowedHosts:1", dropped)
+            .With("RateLimiting:PermitsPerSecond", "1000")
+            .With("RateLimiting:Burst", "1000")
+            .Start();
+        var claims = TestCaller.Editor().Claims().ToList();
+        // Each token new, so none is served from the tokens the instance remembers.
+        string PartnersToken() => Tokens.Create(claims.Append(new System.Security.Claims.Claim("jti", Guid.NewGuid().ToString())), issuer: partner, key: partnerKey);
+        async Task<HttpStatusCode> RegisterAsync(RegistryApp app) =>
+            (await app.As(TestCaller.Admin()).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = $"http://{dropped}/hook", secret = "0123456789abcdef0123456789abcdef" })).StatusCode;
+        Assert.Equal(HttpStatusCode.OK, (await running.WithToken(PartnersToken()).GetAsync("/v1/standards")).StatusCode);
+        // An OIDC authority's keys are read again every 12 hours, as SECURITY.md (Limits) says: a key it drops is
+        // accepted that long.
+        var bearer = running.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
+            .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
+        Assert.Equal(TimeSpan.FromHours(12), bearer.AutomaticRefreshInterval);
+
+        // The operator's edit: the partner issuer and its key out (the entries overwritten with the registry's own), the
+        // host off the allow-list, a burst of one, reads unrecorded. The configuration raises its change as a file would.
+        var changed = new Dictionary<string, string>
+        {
+            ["Authentication:Schemes:Bearer:ValidIssuers:0"] = Tokens.Issuer,
+            ["Authentication:Schemes:Bearer:SigningKeys:1:Issuer"] = Tokens.Issuer,
+            ["Authentication:Schemes:Bearer:SigningKeys:1:Value"] = Tokens.SigningKeyBase64,
+            ["Webhooks:AllowedHosts:1"] = "127.0.0.1",
+            ["RateLimiting:PermitsPerSecond"] = "1",
+            ["RateLimiting:Burst"] = "1",
+            ["Audit:RecordReads"] = "false",
+        };
+        var configuration = running.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(
+            (Microsoft.Extensions.Configuration.IConfigurationBuilder)configuration, changed.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
+        Assert.Equal("false", configuration["Audit:RecordReads"]);
+
+        var whileRunning = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            whileRunning.Add((await running.WithToken(PartnersToken()).GetAsync("/v1/standards")).StatusCode);
+        }
+        Assert.All(whileRunning, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(HttpStatusCode.Created, await RegisterAsync(running));
+        Assert.True(running.Services.GetRequiredService<Audit.AuditTrail>().RecordsReads);
+
+        await using var restarted = await running.RestartAsync(changed);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await restarted.WithToken(PartnersToken()).GetAsync("/v1/standards")).StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, await RegisterAsync(restarted));
+        Assert.False(restarted.Services.GetRequiredService<Audit.AuditTrail>().RecordsReads);
+        var client = restarted.As(TestCaller.Eu("NS"));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            statuses.Add((await client.GetAsync("/v1/standards")).StatusCode);
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    /// <summary>
+    /// "Read once, when the service starts" held only for the settings something used at start: the token settings were
+    /// read at the first request, and the disclosure rules (<c>CapabilityTables:MinContributors</c>, <c>PPercent</c>) at
+    /// the first preview or publication, days later perhaps. A value changed in the meantime was then used without a
+    /// restart (a lower n or p published with the instance's next table), or, out of range, failed every request that
+    /// needed it with a 500 (bearer settings: every request) where a start refuses it with one line. Now every setting
+    /// is read when the service starts, and a change waits for the next start.
+    /// </summary>
+    [Fact]
+    public async Task ASettingChangedBeforeItsFirstUseWaitsForTheNextStartLikeAnyOther()
+    {
+        await using var app = new RegistryApp().WithHorizons(2027).Start();
+        var configuration = app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        // The settings' options monitors validate the new values when the change is raised, and their failure goes to
+        // whoever raised it (here the test; a watched file's reload runs in a task of its own, which drops it).
+        var raised = Record.Exception(() => Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(
+            (Microsoft.Extensions.Configuration.IConfigurationBuilder)configuration, new Dictionary<string, string?>
+            {
+                ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = "not base64",
+                ["Authentication:Schemes:Bearer:ValidAudiences:0"] = "another-audience",
+                ["CapabilityTables:PPercent"] = "0",
+            }));
+        Assert.True(raised is null or AggregateException, $"{raised}");
+        Assert.Equal("0", configuration["CapabilityTables:PPercent"]);
+
+        var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        Assert.Equal(HttpStatusCode.Created, (await planner.PutAsJsonAsync("/v1/capability-targets/2025/FRA/ammo-155mm/2027", new { quantity = 120, classification = "NS" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await planner.GetAsync("/v1/capability-targets/2025/preview")).StatusCode);
+        Assert.Empty(app.ServerErrors);
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using StandardsRegistry.Api.Tests.Support;
 using StandardsRegistry.Tests.Support;
 
 namespace StandardsRegistry.Api.Tests;
@@ -143,6 +146,43 @@ public sealed class StartupTests
             ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(new byte[32]),
             [$"Authentication__Schemes__Bearer__{setting}"] = value,
         }), expected);
+    }
+
+    /// <summary>
+    /// An operator edits appsettings.json while the service runs, and ASP.NET Core reloads it: the log levels follow at
+    /// once, every registry setting waits for the next start (README, Configuration) — also one not used yet, and one
+    /// out of range, which the settings' own checks meet when the file is reloaded without stopping the service. The
+    /// disclosure rules were read at the first preview: a p of 0 written after the start answered that preview 500.
+    /// </summary>
+    [Fact]
+    public async Task AnEditOfAppsettingsWhileTheServiceRunsChangesNoSettingUntilTheNextStart()
+    {
+        var directory = ScratchDirectories.Create("registry-edit-").FullName;
+        await using var service = await ServiceProcess.StartSqliteAsync(Path.Combine(directory, "registry.db"), new Dictionary<string, string>
+        {
+            ["CapabilityTables__Horizons__0"] = "2027",
+        });
+        var edited = Path.Combine(service.WorkingDirectory, "appsettings.json.new");
+        await File.WriteAllTextAsync(edited, """
+            {
+              "Logging": { "LogLevel": { "Microsoft.AspNetCore.Hosting.Diagnostics": "Information" } },
+              "CapabilityTables": { "PPercent": 0, "MinContributors": 0 }
+            }
+            """);
+        File.Move(edited, Path.Combine(service.WorkingDirectory, "appsettings.json"));
+        var anonymous = service.Client();
+        await Wait.UntilAsync(async () =>
+        {
+            using var _ = await anonymous.GetAsync("/health/live");
+            return service.LinesContaining("Request starting") > 0;
+        }, TimeSpan.FromSeconds(30), () => $"the edited log level in force: {service.OutputTail()}");
+
+        var planner = service.Client(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        using var recorded = await planner.PutAsJsonAsync("/v1/capability-targets/2025/FRA/ammo-155mm/2027", new { quantity = 120, classification = "NS" });
+        Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+        using var preview = await planner.GetAsync("/v1/capability-targets/2025/preview");
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        Assert.False(service.HasExited);
     }
 
     /// <summary>The service exited non-zero, having written one line on stderr that names <paramref name="expected"/>, and no stack trace anywhere.</summary>

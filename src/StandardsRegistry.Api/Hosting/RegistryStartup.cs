@@ -24,6 +24,12 @@ public static partial class RegistryStartup
             // Every setting validated on start, before the database is touched and before the host would log the
             // failure with a stack trace.
             app.Services.GetService<IStartupValidator>()?.Validate();
+            // And read, once: a setting changed in the configuration after this waits for the next start (README,
+            // Configuration), whenever it is first used.
+            foreach (var setting in app.Services.GetServices<SettingReadAtStart>())
+            {
+                setting.Read(app.Services);
+            }
             var applied = app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
             // A catalogue that predates the change feed is put into it once, before anything is served or written.
             await app.Services.GetRequiredService<FeedWriter>().BackfillAsync(app.Services.GetRequiredService<RegistryClock>().Now);

@@ -63,6 +63,9 @@ public static class SecurityServiceCollectionExtensions
         // claiming any valid issuer with the key of any other: a token is checked against the keys of the issuer it
         // names, and when that issuer has none configured (an OIDC authority's), against the authority's keys alone.
         services.AddValidatedOptions<BearerSettings>(BearerSettings.Section);
+        // ASP.NET Core reads the rest of the section (issuers, audiences, authority) when the scheme's options are first
+        // asked for: at start, with the registry's own settings, not at the first request.
+        services.AddSingleton(new SettingReadAtStart(sp => sp.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme)));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<BearerSettings>>((options, bearer) =>
         {
             var keys = bearer.Value.IssuerSigningKeysByIssuer();

@@ -378,7 +378,8 @@ public sealed class WebhookDispatcher(
     /// </summary>
     private async Task<(string? Error, Halt Halt)> SendAsync(SubscriptionRow subscription, string eventId, byte[] body, Func<CancellationToken, Task<bool>> current, CancellationToken ct)
     {
-        // The allow-list is checked again at delivery: a host removed from it since registration gets nothing.
+        // The allow-list is checked again at delivery: a host removed from it since registration gets nothing (once the
+        // instance has restarted: settings are read at start, README, Configuration).
         if (options.Value.UrlProblem(subscription.Url) is { } problem)
         {
             return (problem.Message, Halt.None);

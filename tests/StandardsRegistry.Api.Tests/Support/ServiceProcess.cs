@@ -59,6 +59,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The directory the service runs in, its content root: an <c>appsettings.json</c> written there is read (and watched).</summary>
+    public string WorkingDirectory => _workingDirectory;
+
     /// <summary>The last lines the service wrote (stdout and stderr interleaved).</summary>
     public string OutputTail(int lines = 60)
     {
