@@ -146,4 +146,11 @@ public static class Limits
     /// revoked, and their lifetime is the issuer's to set).
     /// </summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often an OIDC authority's metadata and signing keys are read again: a key it drops (a compromised key rotated
+    /// out) is accepted at most this long after. The framework's default is 12 hours; five minutes is the least its
+    /// configuration manager takes, and one small request per instance in that time costs the authority nothing.
+    /// </summary>
+    public static readonly TimeSpan AuthorityKeysRefresh = TimeSpan.FromMinutes(5);
 }

@@ -145,11 +145,11 @@ public sealed class HostTests
         async Task<HttpStatusCode> RegisterAsync(RegistryApp app) =>
             (await app.As(TestCaller.Admin()).PostAsJsonAsync("/v1/subscriptions", new { audience = "EU", url = $"http://{dropped}/hook", secret = "0123456789abcdef0123456789abcdef" })).StatusCode;
         Assert.Equal(HttpStatusCode.OK, (await running.WithToken(PartnersToken()).GetAsync("/v1/standards")).StatusCode);
-        // An OIDC authority's keys are read again every 12 hours, as SECURITY.md (Limits) says: a key it drops is
-        // accepted that long.
+        // An OIDC authority's keys are read again every five minutes, as SECURITY.md (Limits) says: a key it drops is
+        // accepted that long (the framework's default, until 2026-12-07, was 12 hours).
         var bearer = running.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
             .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
-        Assert.Equal(TimeSpan.FromHours(12), bearer.AutomaticRefreshInterval);
+        Assert.Equal(TimeSpan.FromMinutes(5), bearer.AutomaticRefreshInterval);
 
         // The operator's edit: the partner issuer and its key out (the entries overwritten with the registry's own), the
         // host off the allow-list, a burst of one, reads unrecorded. The configuration raises its change as a file would.

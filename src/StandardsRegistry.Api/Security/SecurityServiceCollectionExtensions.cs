@@ -75,6 +75,8 @@ public static class SecurityServiceCollectionExtensions
                 token.Issuer is { } issuer && keys.TryGetValue(issuer, out var own) ? own : null;
             // A token is refused from a minute after it expires, or until a minute before its nbf.
             options.TokenValidationParameters.ClockSkew = Limits.ClockSkew;
+            // An authority's keys are read again every five minutes, not every 12 hours: a key it drops stops working then.
+            options.AutomaticRefreshInterval = Limits.AuthorityKeysRefresh;
         });
 
         // Every policy decides from the registry's principal (RegistryIdentity), never from a claim of the token.
