@@ -214,6 +214,36 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(["feed.read 200 NR", "response.read 200 NU", "target.read 200 NR"], (await EntriesOfAsync("reader-NR@nato")).Select(Line));
     }
 
+    /// <summary>
+    /// A response read records the highest marking among the rows it serves, wherever that row is: a nation's history is
+    /// oldest first and a matrix is by nation, so the first row may be marked lower than a later one. A page of
+    /// /v1/responses records what the page serves, not the row read beyond it to learn whether there is a next page.
+    /// </summary>
+    [Fact]
+    public async Task AResponseReadRecordsTheHighestMarkingOfTheRowsItServesAndOfNoOther()
+    {
+        await _editor.CreateStandardAsync("stanag-a");
+        await _editor.PublishAsync("stanag-a", await _editor.CreateDraftAsync("stanag-a", "NS"));
+        foreach (var (nation, level) in new[] { ("DEU", "NU"), ("FRA", "NU"), ("FRA", "NC") })
+        {
+            using var recorded = await _editor.PutAsJsonAsync($"/v1/standards/stanag-a/versions/1/responses/{nation}", new
+            {
+                response = "ratified", implementingDocument = "DOC-1", intendedImplementation = "2027-01-31", classification = level,
+            });
+            Assert.True(recorded.IsSuccessStatusCode, $"{recorded.StatusCode}");
+        }
+        var reader = _app.As(TestCaller.NatoReader("NS"));
+
+        Assert.Equal(["NU", "NC"], (await reader.GetJsonArrayAsync("/v1/standards/stanag-a/versions/1/responses/FRA")).Select(r => (string)r!["classification"]!));
+        Assert.Equal(["DEU NU", "FRA NC"], (await reader.GetJsonArrayAsync("/v1/standards/stanag-a/versions/1/responses")).Select(r => $"{r!["nation"]} {r["classification"]}"));
+        var page = await reader.GetJsonAsync("/v1/responses?limit=1");
+        Assert.Equal(["DEU NU"], page["items"]!.AsArray().Select(r => $"{r!["nation"]} {r["classification"]}"));
+        Assert.NotNull(page["nextCursor"]);
+
+        Assert.Equal(["response.read 200 NC", "response.read 200 NC", "response.read 200 NU"],
+            (await EntriesOfAsync("reader-NS@nato", e => e.Count >= 3)).Select(e => $"{e["action"]} {e["status"]} {e["classification"]}"));
+    }
+
     [Fact]
     public async Task AnExportCutShortInsideALineRecordsThatLinesMarking()
     {
@@ -840,6 +870,14 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(["audit.reads-off 0"], off.Select(e => $"{e["action"]} {e["status"]}"));
         Assert.Contains("Audit:RecordReads is false", (string)off[0]["detail"]!, StringComparison.Ordinal);
         Assert.DoesNotContain(reads["items"]!.AsArray(), e => (string?)e!["action"] == "version.read");
+
+        // Only content reads go unrecorded: a refused write, and the admin's own queries of the trail, are on record
+        // still (the setting once skipped every entry the pipeline writes, leaving only those a write commits itself).
+        await RegistryClient.Expect(await unrecorded.As(TestCaller.Eu("NS")).PostAsync("/v1/standards/stanag-1/versions/2/publish", null), HttpStatusCode.Forbidden);
+        var refused = await admin.AuditEntriesAsync("subject=consumer-NS@eu&limit=100", e => e.Any(x => (string?)x["action"] == "version.publish"));
+        Assert.Contains(refused, e => $"{e["action"]} {e["status"]} {e["key"]}" == "version.publish 403 stanag-1");
+        var queries = await admin.AuditEntriesAsync("subject=admin@nato&limit=100", e => e.Any(x => (string?)x["action"] == "audit.query"));
+        Assert.Contains(queries, e => (string?)e["action"] == "audit.query");
     }
 
     [Fact]
@@ -878,11 +916,15 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await _app.Anonymous().PostAsync("/v1/standards/stanag-3/versions/1/publish", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _editor.PostAsync("/v1/standards/stanag-3/versions/1/publish", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await _editor.PostAsJsonAsync("/v1/standards", new { key = "stanag-3", designation = "S", category = "caliber", title = "T" })).StatusCode);
+        // An edition that is not a number is refused (400) and recorded as given, in the detail (docs/audit.md).
+        Assert.Equal(HttpStatusCode.BadRequest, (await _editor.PostAsync("/v1/standards/stanag-3/versions/first/publish", null)).StatusCode);
 
-        var entries = await EntriesAsync("stanag-3", 5);
+        var entries = await EntriesAsync("stanag-3", 6);
         Assert.Equal(
-            ["standard.create 201 editor@nato", "version.publish 403 consumer-CTS@eu", "version.publish 401 anonymous", "version.publish 404 editor@nato", "standard.create 409 editor@nato"],
+            ["standard.create 201 editor@nato", "version.publish 403 consumer-CTS@eu", "version.publish 401 anonymous", "version.publish 404 editor@nato", "standard.create 409 editor@nato",
+                "version.publish 400 editor@nato"],
             entries.Select(e => $"{e["action"]} {e["status"]} {e["subject"]}"));
+        Assert.Equal((null, "edition=first"), ((int?)entries[5]["edition"], (string?)entries[5]["detail"]));
     }
 
     /// <summary>

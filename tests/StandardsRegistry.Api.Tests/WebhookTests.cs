@@ -911,6 +911,42 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A ceiling lowered by one level only (CTS to NS) is lowered all the same: the waiting CTS edition is withheld, the
+    /// NS one goes out. A relation's events, which carry no marking to judge them by, are withheld once the view they
+    /// were queued in is above the ceiling, its removal as well as its addition. (The test above lowers the ceiling three
+    /// levels and queues no relation: a check that looked only for a larger drop, or let an unmarked tombstone through,
+    /// passed it.)
+    /// </summary>
+    [Fact]
+    public async Task ACeilingLoweredOneLevelWithholdsWhatIsAboveItAndTheWaitingRelationEvents()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5601", "CTS");
+        await PublishReleasedAsync(app, "stanag-5602", "NS");
+        await PublishReleasedAsync(app, "stanag-5603");
+        var editor = app.As(TestCaller.Editor());
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-5602/relations/references/stanag-5603", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/stanag-5602/relations/references/stanag-5603"), HttpStatusCode.NoContent);
+        // (The relation's 'visible' event is not in the feed: the relation is gone, and the feed skips it. Its removal is.)
+        Assert.Equal(["visible stanag-5601/1", "visible stanag-5602/1", "visible stanag-5603/1", "hidden relation"],
+            (await FeedAsync(app)).Select(e => (string)e["subject"]! == "relation" ? $"{e["type"]} relation" : Named(e)));
+
+        await SetCeilingAsync(app, "EU", Classification.NS);
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "every waiting delivery made or withheld");
+
+        Assert.Equal(["visible stanag-5602/1", "visible stanag-5603/1"], receiver.Acknowledged.Select(d => Named(d.Body)));
+        Assert.Equal(2, receiver.Received.Count);
+        var withheld = (await admin.GetJsonAsync($"/v1/audit?subject=subscription:{id}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject())
+            .Where(e => (string)e["action"]! == "webhook.withhold").ToList();
+        Assert.Contains(withheld, e => $"{e["key"]}/{e["edition"]} {e["classification"]}" == "stanag-5601/1 CTS");
+    }
+
+    /// <summary>
     /// A delivery withheld (above the ceiling now) sends nothing, so it is no delivery: the subscription's last delivery
     /// time stays that of the last POST acknowledged. It moved with each withheld event, and told an admin cleared to the
     /// lowered ceiling when events of the higher view were withheld.
@@ -1242,6 +1278,8 @@ public abstract class WebhookTests(TestProvider provider)
         var entries = (await app.As(Admin).AuditEntriesAsync($"subject=subscription:{id}&limit=100", es => es.Any(e => (string)e["action"]! == "webhook.deliver")))
             .Where(e => (string)e["action"]! == "webhook.deliver").ToList();
         Assert.NotEmpty(entries);
+        // A delivery the receiver did not acknowledge is on record as failed (502), never as the 200 of an acknowledged one.
+        Assert.All(entries, e => Assert.Equal(502, (int)e["status"]!));
         Assert.All(entries, e => Assert.DoesNotContain("delivered", (string)e["detail"]!, StringComparison.Ordinal));
         Assert.All(entries, e => Assert.False(TextRules.HasForbiddenCharacters((string)e["detail"]!)));
     }
