@@ -135,6 +135,10 @@ public sealed class StartupTests
     [InlineData("Authority", "login.example", "Authentication:Schemes:Bearer:Authority is 'login.example'")]
     [InlineData("MetadataAddress", "http://127.0.0.1:1/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'http://127.0.0.1:1/.well-known/openid-configuration'")]
     [InlineData("MetadataAddress", "login.example/.well-known/openid-configuration", "Authentication:Schemes:Bearer:MetadataAddress is 'login.example/.well-known/openid-configuration'")]
+    // The longest-lived token accepted: from a minute (a shorter one refuses every token with a minute's clock skew) to a week.
+    [InlineData("MaxLifetime", "00:00:59", "Authentication:Schemes:Bearer:MaxLifetime is 00:00:59")]
+    [InlineData("MaxLifetime", "7.00:00:01", "Authentication:Schemes:Bearer:MaxLifetime is 7.00:00:01")]
+    [InlineData("MaxLifetime", "-12:00:00", "Authentication:Schemes:Bearer:MaxLifetime is -12:00:00")]
     public async Task AnUnusableTokenSettingStopsTheServiceWithOneClearLine(string setting, string value, string expected)
     {
         AssertStoppedWithOneLine(await RunServiceAsync(new()

@@ -34,6 +34,19 @@ public sealed class BearerSettings : IValidatableObject
 
     public List<SigningKeySetting> SigningKeys { get; set; } = [];
 
+    /// <summary>
+    /// The longest a token may live for the registry to accept it: <c>exp − iat</c>, else <c>exp − nbf</c>, else
+    /// <c>exp − now</c> (<see cref="TokenLifetime"/>). A token cannot be revoked; this bounds how long a role or
+    /// clearance taken from a user at the issuer stays in a token it already holds.
+    /// </summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>The least <see cref="MaxLifetime"/> may be: a token is refused from a minute after its exp (clock skew) anyway.</summary>
+    public static readonly TimeSpan ShortestMaxLifetime = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most <see cref="MaxLifetime"/> may be.</summary>
+    public static readonly TimeSpan LongestMaxLifetime = TimeSpan.FromDays(7);
+
     public IEnumerable<string> Issuers => ValidIssuer is null ? ValidIssuers : ValidIssuers.Append(ValidIssuer);
 
     /// <summary>The keys that validate token signatures, by the issuer whose tokens each signs: those configured for a valid issuer, in the order configured.</summary>
@@ -62,6 +75,11 @@ public sealed class BearerSettings : IValidatableObject
             {
                 yield return new ValidationResult($"{name}:Value has {bits} bits; a signing key needs at least {MinKeyBits} (HS256).", [nameof(SigningKeys)]);
             }
+        }
+        if (MaxLifetime < ShortestMaxLifetime || MaxLifetime > LongestMaxLifetime)
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(MaxLifetime)} is {MaxLifetime:c}; it must be from {ShortestMaxLifetime:c} to {LongestMaxLifetime:c}: the longest a token may live for the registry to accept it.", [nameof(MaxLifetime)]);
         }
         if (!string.IsNullOrEmpty(Authority) && !Usable(Authority))
         {

@@ -75,6 +75,8 @@ public static class SecurityServiceCollectionExtensions
                 token.Issuer is { } issuer && keys.TryGetValue(issuer, out var own) ? own : null;
             // A token is refused from a minute after it expires, or until a minute before its nbf.
             options.TokenValidationParameters.ClockSkew = Limits.ClockSkew;
+            // And refused when it lives longer than the registry accepts (MaxLifetime), whatever its issuer made it valid for.
+            options.TokenValidationParameters.LifetimeValidator = TokenLifetime.Validator(bearer.Value.MaxLifetime, Limits.ClockSkew);
             // An authority's keys are read again every five minutes, not every 12 hours: a key it drops stops working then.
             options.AutomaticRefreshInterval = Limits.AuthorityKeysRefresh;
         });

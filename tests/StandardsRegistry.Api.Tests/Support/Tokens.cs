@@ -108,8 +108,13 @@ public static class Tokens
     public static string FromRawPayload(string members)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var payload = $$"""{"iss":"{{Issuer}}","aud":"{{Audience}}","nbf":{{now - 60}},"iat":{{now - 60}},"exp":{{now + 3600}},{{members}}}""";
-        var signed = $"{Base64Url("""{"alg":"HS256","typ":"JWT"}""")}.{Base64Url(payload)}";
+        return Signed($$"""{"iss":"{{Issuer}}","aud":"{{Audience}}","nbf":{{now - 60}},"iat":{{now - 60}},"exp":{{now + 3600}},{{members}}}""");
+    }
+
+    /// <summary>A token signed with the test key over <paramref name="payloadJson"/> exactly as written, nothing added.</summary>
+    public static string Signed(string payloadJson)
+    {
+        var signed = $"{Base64Url("""{"alg":"HS256","typ":"JWT"}""")}.{Base64Url(payloadJson)}";
         var signature = HMACSHA256.HashData(SigningKey, System.Text.Encoding.ASCII.GetBytes(signed));
         return $"{signed}.{System.Buffers.Text.Base64Url.EncodeToString(signature)}";
     }
