@@ -9,7 +9,8 @@ namespace StandardsRegistry.Api.Tests;
 
 /// <summary>
 /// The longest-lived token the registry accepts (<c>Authentication:Schemes:Bearer:MaxLifetime</c>, 12 hours unless
-/// configured): a token's lifetime is <c>exp − iat</c>, else <c>exp − nbf</c>, else <c>exp − now</c>, and a token living
+/// configured): a token's lifetime is <c>exp</c> less the earlier of <c>iat</c> and <c>nbf</c> (or the one it has), else
+/// <c>exp − now</c>, and a token living
 /// longer is refused as an expired one is, however little of it is left; never remembered, so never served from memory.
 /// Until 2026-12-07 a token its issuer made valid for a year was accepted for a year (SECURITY.md, *Limits*). Not per
 /// provider: no database is involved.
@@ -30,8 +31,9 @@ public sealed class TokenLifetimeTests
         var now = DateTimeOffset.UtcNow;
         var start = from == "neither" ? now : now.AddMinutes(-10);
         var payload = JsonNode.Parse(EditorPayload)!.AsObject();
-        payload["iat"] = from is "iat" or "both" ? start.ToUnixTimeSeconds() : null;
-        payload["nbf"] = from is "nbf" or "both" ? start.ToUnixTimeSeconds() : null;
+        // nbf-before-iat: valid from ten minutes ago, stamped issued five minutes later; its lifetime counts from the earlier.
+        payload["iat"] = from is "iat" or "both" ? start.ToUnixTimeSeconds() : from == "nbf-before-iat" ? start.AddMinutes(5).ToUnixTimeSeconds() : null;
+        payload["nbf"] = from is "nbf" or "both" or "nbf-before-iat" ? start.ToUnixTimeSeconds() : null;
         payload["exp"] = start.Add(lifetime).ToUnixTimeSeconds();
         return Tokens.FromPayload(payload.ToJsonString());
     }
@@ -39,7 +41,7 @@ public sealed class TokenLifetimeTests
     /// <summary>The maximum as configured, or "default".</summary>
     public static TheoryData<string> Maxima => ["default", "00:30:00", "2.00:00:00"];
 
-    public static readonly string[] Starts = ["iat", "nbf", "both", "neither"];
+    public static readonly string[] Starts = ["iat", "nbf", "both", "neither", "nbf-before-iat"];
 
     /// <summary>
     /// For each way a token gives its start, a token living a minute longer than the maximum is answered exactly as an

@@ -35,8 +35,8 @@ public sealed class BearerSettings : IValidatableObject
     public List<SigningKeySetting> SigningKeys { get; set; } = [];
 
     /// <summary>
-    /// The longest a token may live for the registry to accept it: <c>exp − iat</c>, else <c>exp − nbf</c>, else
-    /// <c>exp − now</c> (<see cref="TokenLifetime"/>). A token cannot be revoked; this bounds how long a role or
+    /// The longest a token may live for the registry to accept it: <c>exp</c> less the earlier of <c>iat</c> and
+    /// <c>nbf</c> (or the one it has), else <c>exp − now</c> (<see cref="TokenLifetime"/>). A token cannot be revoked; this bounds how long a role or
     /// clearance taken from a user at the issuer stays in a token it already holds.
     /// </summary>
     public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromHours(12);

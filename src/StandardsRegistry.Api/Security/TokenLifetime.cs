@@ -16,7 +16,8 @@ public static class TokenLifetime
 {
     /// <summary>
     /// The token handler's <see cref="TokenValidationParameters.LifetimeValidator"/>: the default check with
-    /// <paramref name="clockSkew"/>, then the lifetime — <c>exp − iat</c>, else <c>exp − nbf</c>, else <c>exp − now</c> — at
+    /// <paramref name="clockSkew"/>, then the lifetime — <c>exp</c> less the earlier of <c>iat</c> and <c>nbf</c>, or the one
+    /// given, else <c>exp − now</c> — at
     /// most <paramref name="max"/>. A start later than now by more than the clock skew counts as now plus the skew, so a
     /// token stamped as issued in the future is measured by what is left of it. A token beyond the maximum is refused
     /// as an invalid lifetime (401, <c>invalid_token</c>, as an expired one).
@@ -29,7 +30,9 @@ public static class TokenLifetime
         {
             Validators.ValidateLifetime(notBefore, expires, token, framework);
             var now = DateTime.UtcNow;
-            var stated = IssuedAt(token) ?? notBefore ?? now;
+            // From the earliest moment the token says it holds: stamped issued after its nbf, it is usable from the nbf.
+            var issued = IssuedAt(token);
+            var stated = issued is { } i && notBefore is { } n ? (i < n ? i : n) : issued ?? notBefore ?? now;
             var start = stated < now + clockSkew ? stated : now + clockSkew;
             var lifetime = expires!.Value - start;
             if (lifetime > max)
