@@ -540,7 +540,7 @@ internal static partial class MarkdownLinks
     private static partial Regex MarkdownLinkText();
 }
 
-/// <summary>The test methods of the test projects' sources, by the class whose declaration precedes them in their file.</summary>
+/// <summary>The test methods of the test projects' sources, by the innermost class whose body holds them.</summary>
 internal static partial class TestMethods
 {
     public static IReadOnlyDictionary<string, HashSet<string>> Of(string tests)
@@ -550,10 +550,13 @@ internal static partial class TestMethods
             .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj")))
         {
             var text = File.ReadAllText(file);
-            var classes = Class().Matches(text).Select(m => (m.Index, Name: m.Groups[1].Value)).ToList();
+            var code = Code(text);
+            // Each class with its body's span; a nested class's lies inside its outer one's, and the innermost holding a
+            // method owns it (FeedTests' tests after its nested RecordWriter are FeedTests').
+            var classes = Class().Matches(text).Select(m => (m.Index, Name: m.Groups[1].Value, End: BodyEnd(text, code, m.Index + m.Length))).ToList();
             foreach (Match m in Method().Matches(text))
             {
-                var owner = classes.LastOrDefault(c => c.Index < m.Index).Name;
+                var owner = classes.LastOrDefault(c => c.Index < m.Index && m.Index < c.End).Name;
                 if (owner is not null)
                 {
                     (methods.TryGetValue(owner, out var set) ? set : methods[owner] = new HashSet<string>(StringComparer.Ordinal)).Add(m.Groups[1].Value);
@@ -561,6 +564,107 @@ internal static partial class TestMethods
             }
         }
         return methods;
+    }
+
+    /// <summary>
+    /// Where each character is code (true) or inside a comment, a string or a character literal (false): braces count
+    /// only in code. A string is skipped whole, raw (<c>"""…"""</c>), verbatim and interpolated ones too; an
+    /// interpolation's braces are balanced, so skipping them with their string changes no count.
+    /// </summary>
+    private static bool[] Code(string text)
+    {
+        var code = new bool[text.Length];
+        var i = 0;
+        while (i < text.Length)
+        {
+            var start = i;
+            if (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '/')
+            {
+                i = text.IndexOf('\n', i) is var end and >= 0 ? end : text.Length;
+                continue;
+            }
+            if (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '*')
+            {
+                i = text.IndexOf("*/", i + 2, StringComparison.Ordinal) is var end and >= 0 ? end + 2 : text.Length;
+                continue;
+            }
+            if (text[i] == '\'')
+            {
+                i++;
+                while (i < text.Length && text[i] != '\'')
+                {
+                    i += text[i] == '\\' ? 2 : 1;
+                }
+                i++;
+                continue;
+            }
+            if (text[i] == '"')
+            {
+                var verbatim = i > 0 && (text[i - 1] == '@' || (i > 1 && text[i - 1] == '$' && text[i - 2] == '@'));
+                var quotes = 0;
+                while (i + quotes < text.Length && text[i + quotes] == '"')
+                {
+                    quotes++;
+                }
+                if (quotes >= 3)
+                {
+                    var close = new string('"', quotes);
+                    i = text.IndexOf(close, i + quotes, StringComparison.Ordinal) is var end and >= 0 ? end + quotes : text.Length;
+                    continue;
+                }
+                i++;
+                while (i < text.Length)
+                {
+                    if (!verbatim && text[i] == '\\')
+                    {
+                        i += 2;
+                    }
+                    else if (text[i] == '"' && verbatim && i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        i += 2;
+                    }
+                    else if (text[i] == '"')
+                    {
+                        i++;
+                        break;
+                    }
+                    else
+                    {
+                        i++;
+                    }
+                }
+                continue;
+            }
+            code[start] = true;
+            i++;
+        }
+        return code;
+    }
+
+    /// <summary>Where the body of the class declared before <paramref name="from"/> ends: after the brace closing its first one.</summary>
+    private static int BodyEnd(string text, bool[] code, int from)
+    {
+        var depth = 0;
+        for (var i = from; i < text.Length; i++)
+        {
+            if (!code[i])
+            {
+                continue;
+            }
+            if (text[i] == ';' && depth == 0)
+            {
+                return i; // a declaration without a body (a record's positional form)
+            }
+            if (text[i] == '{')
+            {
+                depth++;
+            }
+            else if (text[i] == '}' && --depth == 0)
+            {
+                return i;
+            }
+        }
+        return text.Length;
     }
 
     /// <summary><c>SomeTests.SomeMethod</c>, or its start followed by "…"; not a file name (<c>BadInputTests.Hostile.cs</c>).</summary>
