@@ -223,6 +223,35 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A delivery is on record as the subscription's, speaking for its audience (docs/audit.md: subject
+    /// <c>subscription:&lt;id&gt;</c>, community its audience): the <c>webhook.send</c> and <c>webhook.deliver</c> of an
+    /// EU subscription say EU, those of a PUBLIC one PUBLIC, with no roles — never the registry's own NATO, which would
+    /// make an audience's retrievals read as NATO's when the trail is searched by community.
+    /// </summary>
+    [Fact]
+    public async Task EachDeliveryIsRecordedAsItsSubscriptionSpeakingForItsAudience()
+    {
+        await using var euReceiver = await WebhookReceiver.StartAsync();
+        await using var publicReceiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var eu = (await SubscribeAsync(app, euReceiver))["id"]!.GetValue<string>();
+        var open = (await SubscribeAsync(app, publicReceiver, "PUBLIC"))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5011");
+        await PublishReleasedAsync(app, "stanag-5012", "NU", "PUBLIC");
+
+        foreach (var (id, audience, key) in new[] { (eu, "EU", "stanag-5011"), (open, "PUBLIC", "stanag-5012") })
+        {
+            await app.As(Admin).WaitUntilNothingPendingAsync(id, $"the {audience} subscription's delivery made");
+            var entries = await app.As(Admin).AuditEntriesAsync($"subject=subscription:{id}&limit=100",
+                es => es.Any(e => (string)e["action"]! == "webhook.deliver" && (string?)e["key"] == key));
+            Assert.Contains(entries, e => $"{e["action"]} {e["key"]}" == $"webhook.send {key}");
+            Assert.Contains(entries, e => $"{e["action"]} {e["status"]} {e["key"]}" == $"webhook.deliver 200 {key}");
+            Assert.All(entries, e => Assert.Equal($"subscription:{id} {audience}", $"{e["subject"]} {e["community"]}"));
+            Assert.All(entries, e => Assert.Empty(e["roles"]!.AsArray()));
+        }
+    }
+
+    /// <summary>
     /// A capability table published to INDUSTRY is delivered to an INDUSTRY subscriber as a <c>table</c> record, with its
     /// cells (suppressed ones without a value), and its revocation as a tombstone; an EU subscriber gets nothing of it.
     /// </summary>
