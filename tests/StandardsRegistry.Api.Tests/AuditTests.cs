@@ -527,6 +527,26 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A query's subject and key are quoted as given: a subject that is not ASCII (a name in Cyrillic, an apostrophe) is
+    /// its own text in the detail, not \u escapes of it, and one as long as a subject may be (200 characters) leaves room
+    /// for what follows it. Until 2026-12-07 each such character took six (<c>O\u0027Brien</c>), so a long subject pushed
+    /// the key, the cursor, the last entry given and the count past the column's 1000 characters: the entry no longer
+    /// said which page was read.
+    /// </summary>
+    [Fact]
+    public async Task AnAuditQuerysFiltersAreQuotedAsGivenAndTheCountSurvivesALongSubject()
+    {
+        var subject = "O'Brien " + new string('Ж', 192);
+        var key = "stanag-'" + new string('д', 192);
+        var page = await _admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&key={Uri.EscapeDataString(key)}");
+        Assert.Empty(page["items"]!.AsArray());
+
+        var query = (await EntriesOfAsync("admin@nato", e => e.Any(x => (string)x["action"]! == "audit.query")))
+            .First(e => (string)e["action"]! == "audit.query");
+        Assert.Equal($"subject=\"{subject}\" key=\"{key}\" from the start: 0 entries", (string?)query["detail"]);
+    }
+
+    /// <summary>
     /// A write whose client goes away before any answer starts is on record, with the 499 of a request nobody heard
     /// answered, and wrote nothing: the reset cancels the write waiting at the standard's lock. A real server, since
     /// only a socket can be reset; PostgreSQL, where the test can hold the write at the lock and see it waiting there.

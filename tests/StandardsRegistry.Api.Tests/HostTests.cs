@@ -221,6 +221,30 @@ public sealed class HostTests
         Assert.Empty(app.ServerErrors);
     }
 
+    /// <summary>
+    /// <c>HTTPS_PORT</c> is in README's table of settings read at start, but ASP.NET Core's HTTPS redirection read it at
+    /// the first plain HTTP request: changed in appsettings.json before then (a port, or a value that is not one, which a
+    /// start refuses and the middleware met by redirecting nothing), it was used without a restart. Now it is taken when
+    /// the service starts, as every other setting.
+    /// </summary>
+    [Fact]
+    public async Task TheHttpsPortChangedBeforeTheFirstPlainRequestWaitsForTheNextStart()
+    {
+        await using var app = new RegistryApp(environment: "Production", settings: new Dictionary<string, string> { ["HTTPS_PORT"] = "443" });
+        app.ClientOptions.AllowAutoRedirect = false;
+        app.Start();
+        var configuration = app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        var raised = Record.Exception(() => Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(
+            (Microsoft.Extensions.Configuration.IConfigurationBuilder)configuration, new Dictionary<string, string?> { ["HTTPS_PORT"] = "8443" }));
+        Assert.True(raised is null or AggregateException, $"{raised}");
+        Assert.Equal("8443", configuration["HTTPS_PORT"]);
+
+        app.ClientOptions.BaseAddress = new Uri("http://registry.example");
+        using var plain = await app.CreateClient().GetAsync("/v1/standards?limit=5");
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, plain.StatusCode);
+        Assert.Equal(new Uri("https://registry.example/v1/standards?limit=5"), plain.Headers.Location);
+    }
+
     [Fact]
     public async Task TheSampleCatalogueShowsAnEuConsumerTheReleasedEditionAndNotTheOneBesideIt()
     {

@@ -51,14 +51,29 @@ public static class AuditApi
         var given = Math.Min(rows.Count, pageSize);
         http.Audit().Detail = string.Join(' ', new[]
         {
-            query.subject is { } subject ? $"subject={JsonSerializer.Serialize(subject)}" : null,
-            query.key is { } key ? $"key={JsonSerializer.Serialize(key)}" : null,
+            query.subject is { } subject ? $"subject={Quoted(subject)}" : null,
+            query.key is { } key ? $"key={Quoted(key)}" : null,
             query.From is { } from ? $"from={Time(from)}" : null,
             query.To is { } to ? $"to={Time(to)}" : null,
             query.AfterSequence is { } after ? string.Create(CultureInfo.InvariantCulture, $"after {after}") : "from the start",
         }.OfType<string>()) + string.Create(CultureInfo.InvariantCulture, $"{(given > 0 ? $" through {rows[given - 1].Sequence}" : "")}: {given} entries");
         return TypedResults.Ok(Paging.Of(rows, pageSize, AuditEntryDto.From, r => Paging.Encode(AuditQuery.CursorKind, r.Sequence.ToString(CultureInfo.InvariantCulture))));
     }
+
+    /// <summary>
+    /// A filter as given, quoted: only a quote, a backslash and a line break or tab (which a filter may hold) are escaped.
+    /// The default encoder escaped every character outside ASCII and several within it (<c>'</c>, <c>+</c>, <c>&lt;</c>)
+    /// as six characters each, so the detail did not read as the filter given, and a long one pushed the rest of the
+    /// detail (the cursor, the last entry given, the count) past the column's 1000 characters.
+    /// </summary>
+    private static string Quoted(string filter) => JsonSerializer.Serialize(filter, QuotedAsGiven);
+
+    /// <summary>
+    /// Relaxed: the detail is stored and served as text (in JSON escaped again), never placed in HTML. Characters outside
+    /// the Basic Multilingual Plane are still escaped (six characters each for half of one): a subject of 200 such units
+    /// is clipped with the rest of the detail, as before.
+    /// </summary>
+    private static readonly JsonSerializerOptions QuotedAsGiven = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 

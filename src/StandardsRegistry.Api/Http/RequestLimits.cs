@@ -117,7 +117,17 @@ public static class RequestLimits
         services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         // HTTPS redirection reads HTTPS_PORT itself and, when it does not parse, only logs a warning and redirects
         // nothing: plain HTTP would be served without HSTS. Refused at start instead, in every environment.
+        // And taken into its options, which the middleware reads when the pipeline is built, at start: left to it, it read
+        // HTTPS_PORT at the first plain HTTP request, so a value edited into appsettings.json before then was used (an
+        // unparsable one redirecting nothing), against "every setting is read at start" (README, Configuration).
         services.AddOptions<Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionOptions>()
+            .Configure<IConfiguration>((o, configuration) =>
+            {
+                if (int.TryParse(configuration["HTTPS_PORT"], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+                {
+                    o.HttpsPort = port;
+                }
+            })
             .Validate<IConfiguration>(
                 (_, configuration) => configuration["HTTPS_PORT"] is not { } port
                     || (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535),
