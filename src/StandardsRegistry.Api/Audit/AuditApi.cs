@@ -55,8 +55,9 @@ public static class AuditApi
             query.key is { } key ? $"key={Quoted(key)}" : null,
             query.From is { } from ? $"from={Time(from)}" : null,
             query.To is { } to ? $"to={Time(to)}" : null,
-            query.AfterSequence is { } after ? string.Create(CultureInfo.InvariantCulture, $"after {after}") : "from the start",
-        }.OfType<string>()) + string.Create(CultureInfo.InvariantCulture, $"{(given > 0 ? $" through {rows[given - 1].Sequence}" : "")}: {given} entries");
+            AuditRecording.Page(query.AfterSequence?.ToString(CultureInfo.InvariantCulture),
+                given > 0 ? rows[given - 1].Sequence.ToString(CultureInfo.InvariantCulture) : null, given, "entries"),
+        }.OfType<string>());
         return TypedResults.Ok(Paging.Of(rows, pageSize, AuditEntryDto.From, r => Paging.Encode(AuditQuery.CursorKind, r.Sequence.ToString(CultureInfo.InvariantCulture))));
     }
 

@@ -219,6 +219,14 @@ public static class AuditRecording
     public const string HeadOnly = "HEAD: the status and headers only, no body sent";
 
     /// <summary>
+    /// Which page of a list a read was given, as its entry says it (the feed, responses, the audit trail): where its
+    /// cursor started (<c>after …</c>, or <c>from the start</c>), the last item given (the position its next cursor
+    /// starts after), and how many — <c>after 0 through 12: 9 events</c>.
+    /// </summary>
+    public static string Page(string? after, string? through, int count, string what) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(after is null ? "from the start" : $"after {after}")}{(through is null ? "" : $" through {through}")}: {count} {what}");
+
+    /// <summary>
     /// What the caller asked for, from the route: the key, the edition (or what was given for it), and in the detail
     /// everything else the route names, as the write's own entry names it — the nation, the cycle and cell, the kind
     /// and target of a relation, a civil standard, the audience — so a refused or failed request, and a read, say

@@ -177,8 +177,7 @@ public static class FeedApi
         // Which page was given (from it the events, and the records they carry, can be read back) and the highest marking
         // of the records it carries (tombstones and edges carry none).
         var audit = http.Audit();
-        audit.Detail = $"view {FeedName(caller.Scope)} after {PositionText(caller.Scope, after)} through {PositionText(caller.Scope, position)}: "
-            + $"{events.Count.ToString(CultureInfo.InvariantCulture)} events";
+        audit.Detail = $"view {FeedName(caller.Scope)} {AuditRecording.Page(PositionText(caller.Scope, after), PositionText(caller.Scope, position), events.Count, "events")}";
         audit.ServedHighest(events, FeedRecord.MarkingOf);
         return new ETagged<FeedPageDto>(new FeedPageDto(events.Select(e => FeedEventDto.From(e, caller.Scope)).ToList(),
             Cursor(caller.Scope, position, positionId ?? afterId), hasMore));

@@ -207,9 +207,8 @@ public static class ResponsesApi
         var given = rows.Take(pageSize).ToList();
         var audit = http.Audit();
         audit.Detail = $"view {FeedApi.FeedName(caller.Scope)}{(query.nation is { } nation ? $" nation={nation}" : "")}{(query.Kind is { } kind ? $" response={EnumText.Of(kind)}" : "")}"
-            + (after is var (key, edition, from) ? $" after {Position(key, edition, from)}" : " from the start")
-            + (given.Count > 0 ? $" through {Position(given[^1].StandardKey, given[^1].Edition, given[^1].Nation)}" : "")
-            + $": {given.Count.ToString(CultureInfo.InvariantCulture)} responses";
+            + " " + AuditRecording.Page(after is var (key, edition, from) ? Position(key, edition, from) : null,
+                given.Count > 0 ? Position(given[^1].StandardKey, given[^1].Edition, given[^1].Nation) : null, given.Count, "responses");
         audit.ServedHighest(given, r => r.Classification);
         return new ETagged<Page<ResponseDto>>(Paging.Of(rows, pageSize, r => ResponseDto.From(r, caller),
             r => Paging.Encode(ResponsesQuery.CursorKind, $"{r.StandardKey}|{r.Edition.ToString(CultureInfo.InvariantCulture)}|{r.Nation}")));
