@@ -234,7 +234,7 @@ public sealed class WebhookDispatcher(
                 }
                 continue;
             }
-            var body = JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
+            var body = Body(row, scope);
             // A delivery hands the record's content to the subscriber, acknowledged or not: it is a retrieval on record.
             // Record, then release: the send is committed before the POST (or, when the trail cannot be written, this
             // throws and nothing is sent: the run ends and the delivery waits for the next one); the outcome after.
@@ -346,8 +346,12 @@ public sealed class WebhookDispatcher(
             return null;
         }
         var (row, _, scope) = await ReadAsync(delivery, audience, ct);
-        return row is null ? null : JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
+        return row is null ? null : Body(row, scope);
     }
+
+    /// <summary>What a delivery of <paramref name="row"/> carries: the event as the feed page shows it in <paramref name="scope"/>.</summary>
+    private byte[] Body(FeedEventRow row, VisibilityScope scope) =>
+        JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
 
     /// <summary>
     /// A queued event the audience's ceiling no longer covers: nothing of it is sent. It is put on record first (committed,
