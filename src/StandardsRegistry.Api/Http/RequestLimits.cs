@@ -128,9 +128,9 @@ public static class RequestLimits
                     o.HttpsPort = port;
                 }
             })
+            // Given, it must have been read as a port above.
             .Validate<IConfiguration>(
-                (_, configuration) => configuration["HTTPS_PORT"] is not { } port
-                    || (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535),
+                (o, configuration) => configuration["HTTPS_PORT"] is null || o.HttpsPort is >= 1 and <= 65535,
                 "HTTPS_PORT must be a port number from 1 to 65535.")
             .ValidateOnStart();
         return builder;
