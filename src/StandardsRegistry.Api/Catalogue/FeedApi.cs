@@ -228,6 +228,7 @@ public static class FeedApi
         var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var streaming = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         var requestAborted = ct;
+        var stoppedByService = false;
         ct = streaming.Token;
         try
         {
@@ -278,7 +279,9 @@ public static class FeedApi
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {
-            // Recorded below; the connection is cut, so the client sees a stream without its end line: cut short.
+            // Recorded below; the connection is cut, so the client sees a stream without its end line: cut short. The
+            // reason is taken now: the abort itself cancels the request's token.
+            stoppedByService = true;
             http.Abort();
         }
         finally
@@ -288,7 +291,7 @@ public static class FeedApi
             var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
             var detail = head ? AuditRecording.HeadOnly : complete
                 ? $"complete: {sent} and the end line"
-                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(requestAborted.IsCancellationRequested ? " (the client went away or the request timed out)" : stopping.IsCancellationRequested ? " (the service stopped)" : "")}";
+                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(stoppedByService || (stopping.IsCancellationRequested && !requestAborted.IsCancellationRequested) ? " (the service stopped)" : requestAborted.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
             // Dated when the stream ended (not the request's start, caller.Now): an export can run for hours.
             var ended = http.RequestServices.GetRequiredService<RegistryClock>().Now;
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, ended, classification: highest, detail: $"{audit.Detail}: {detail}");
