@@ -228,7 +228,11 @@ public static class FeedApi
         var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var streaming = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         var requestAborted = ct;
+        // Which came first, taken the moment the stop begins (registered after the linked source's own callback, so run
+        // before it: a token runs its callbacks latest first): a write cancelled by the stop makes Kestrel abort the
+        // connection, which cancels the request's token too, so it cannot be told afterwards.
         var stoppedByService = false;
+        using var stopped = stopping.Register(() => stoppedByService = !requestAborted.IsCancellationRequested);
         ct = streaming.Token;
         try
         {
@@ -277,11 +281,9 @@ public static class FeedApi
             }
             complete = true;
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppedByService)
         {
-            // Recorded below; the connection is cut, so the client sees a stream without its end line: cut short. The
-            // reason is taken now: the abort itself cancels the request's token.
-            stoppedByService = true;
+            // Recorded below; the connection is cut, so the client sees a stream without its end line: cut short.
             http.Abort();
         }
         finally
@@ -291,7 +293,7 @@ public static class FeedApi
             var sent = $"{count.ToString(CultureInfo.InvariantCulture)} versions and {records.ToString(CultureInfo.InvariantCulture)} other records";
             var detail = head ? AuditRecording.HeadOnly : complete
                 ? $"complete: {sent} and the end line"
-                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(stoppedByService || (stopping.IsCancellationRequested && !requestAborted.IsCancellationRequested) ? " (the service stopped)" : requestAborted.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
+                : $"cut short after {sent}{(inLine ? ", while writing the next" : "")}{(stoppedByService ? " (the service stopped)" : requestAborted.IsCancellationRequested ? " (the client went away or the request timed out)" : "")}";
             // Dated when the stream ended (not the request's start, caller.Now): an export can run for hours.
             var ended = http.RequestServices.GetRequiredService<RegistryClock>().Now;
             var end = caller.Actor.Entry(AuditActions.CatalogueExportEnd, StatusCodes.Status200OK, ended, classification: highest, detail: $"{audit.Detail}: {detail}");
