@@ -111,8 +111,12 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
             w.Names(classification: content.Classification, detail: $"cycle={content.Cycle} {content.Nation} {content.Capability} {content.Horizon}");
             // The nation's row lock, held to commit and taken before anything is read or an id drawn: records of the
             // nation's targets queue, each deciding on the row the one before wrote (two at once both found none and both
-            // inserted), and a publication (which locks every nation) never reads past a target id still in flight.
+            // inserted), and a publication or revocation (which lock every nation) never reads past a target id still in flight.
             await w.Session.ExecuteAsync(Sql.LockNation, new { nation = content.Nation });
+            // Then the rows of the cycle's tables, if it has any: records of the cycle's targets queue, since together
+            // two of them (of two nations) can bring a reader's clearance to cover several nations' targets where each
+            // alone does not, and each, not seeing the other's, would find no table hidden from that reader.
+            await w.Session.ExecuteAsync(Sql.LockCycleTables, new { cycle = content.Cycle });
             if (await w.Session.ExecuteScalarAsync<string>(ResponseStore.Sql.Nation, new { nation = content.Nation }) is null)
             {
                 return Result.Fail<TargetRow>(Outcome.NotFound, $"There is no nation '{content.Nation}'.");
@@ -135,10 +139,12 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
                 Cycle = content.Cycle, Nation = content.Nation, Capability = content.Capability, Horizon = content.Horizon,
                 Quantity = content.Quantity, Classification = content.Classification, RecordedAt = w.At, RecordedBy = by.Subject,
             };
-            await w.Session.ExecuteAsync(Sql.InsertTarget, new
+            // A target is no event of any feed, but it may bring a NATO reader's clearance to cover several nations'
+            // targets of the cycle: the tables it then may not read go from its feed as tombstones.
+            await w.TrackCycleTablesAsync(row.Cycle, () => w.Session.ExecuteAsync(Sql.InsertTarget, new
             {
                 row.Cycle, row.Nation, row.Capability, row.Horizon, row.Quantity, classification = (int)row.Classification, row.RecordedAt, row.RecordedBy,
-            });
+            }));
             return latest is null ? Result.Created(row) : Result.Done(row);
         }, ct);
 
@@ -312,7 +318,11 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         writes.CatalogueAsync(AuditActions.TableRevoke, by, now, null, async w =>
         {
             w.Names(detail: $"cycle={cycle} audience={audience}");
+            // The publications' lock, the audience's, then every nation's, in a publication's order: no target is recorded
+            // between the feed's reads of the tables before and after, so the events it appends are the revocation's alone.
+            await w.Session.ExecuteAsync(Sql.LockPublications);
             await w.Session.ExecuteAsync(Sql.LockAudience, new { audience });
+            await w.Session.ExecuteAsync(Sql.LockNations);
             var parameters = Bind(scope, cycle, audience);
             parameters.Add("at", w.At);
             parameters.Add("by", by.Subject);
@@ -401,7 +411,10 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         /// <summary>The nation's row lock (a no-op update): records of its targets queue.</summary>
         public const string LockNation = "UPDATE nations SET name = name WHERE code = @nation";
 
-        /// <summary>Every nation's row lock: a publication waits for the target records in flight.</summary>
+        /// <summary>The row locks of the cycle's tables (a no-op update; none while it has no table): records of its targets queue.</summary>
+        public const string LockCycleTables = "UPDATE capability_tables SET cycle = cycle WHERE cycle = @cycle";
+
+        /// <summary>Every nation's row lock: a publication or revocation waits for the target records in flight.</summary>
         public const string LockNations = "UPDATE nations SET name = name";
 
         internal const string TableColumns = """
@@ -478,7 +491,7 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
 
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
-            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockNations, AllTables, Cells,
+            Capabilities, Capability, Latest, Current, InsertTarget, LockAudience, LockPublications, LockNation, LockCycleTables, LockNations, AllTables, Cells,
             InsertTable(dialect), $"{ResponseStore.Sql.Nation}",
             .. Enumerable.Range(0, 6).Select(i => InsertCells(1 << i)),
         ];

@@ -10,7 +10,10 @@ namespace StandardsRegistry.Data;
 /// </summary>
 public sealed class FeedEventRow
 {
-    /// <summary>The event's number in the caller's feed: the view's sequence, or a delegate's own (<see cref="FeedPosition"/>).</summary>
+    /// <summary>
+    /// The event's number in the caller's feed: among the events of the view that readers speaking for no nation get
+    /// (<c>others_seq</c>; in any view but NATO's, the view's sequence), or a delegate's own (<see cref="FeedPosition"/>).
+    /// </summary>
     public long Sequence { get; set; }
     /// <summary>The view's events that are not responses up to this one (a response: before it); never sent.</summary>
     public long CommonSequence { get; init; }
@@ -308,8 +311,11 @@ public sealed class FeedReader(Db db, FeedWriter writer)
     {
         private const string View = "fv.community = @viewCommunity AND fv.level = @viewLevel AND fv.drafts = @viewDrafts";
 
-        /// <summary>The view's position at its end; none while the view is above the reader's level now (<see cref="ViewWithinLevel"/>).</summary>
-        public static string Position(VisibilityScope scope) => $"SELECT fv.last_seq FROM feed_views fv WHERE {View} AND {ViewWithinLevel(scope)}";
+        /// <summary>
+        /// The view's position at its end for a reader speaking for no nation (its count of the events it gets, as
+        /// <c>others_seq</c> numbers them); none while the view is above the reader's level now (<see cref="ViewWithinLevel"/>).
+        /// </summary>
+        public static string Position(VisibilityScope scope) => $"SELECT fv.last_others FROM feed_views fv WHERE {View} AND {ViewWithinLevel(scope)}";
 
         /// <summary>A delegate's position at the view's end: its events that are not responses, and its own nation's responses.</summary>
         public const string DelegatePosition = $"""
@@ -321,29 +327,31 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         private const string ViewId = $"(SELECT fv.id FROM feed_views fv WHERE {View})";
 
         /// <summary>
-        /// A page of the view's events: a range of the (view_id, seq) primary key, read in order, so the LIMIT stops
-        /// the scan (the view is a scalar subquery: joined, PostgreSQL sorted the view's whole tail first). An event
+        /// A page of the view's events: for a reader speaking for no nation a range of its own numbers (index
+        /// (view_id, others_seq); <c>others_seq</c> is null on an event for delegates only), read in order, so the LIMIT
+        /// stops the scan (the view is a scalar subquery: joined, PostgreSQL sorted the view's whole tail first). An event
         /// that shows a record (visible, updated) is left out while the record is not visible now: a later tombstone
         /// says it went, and no content of a record the caller no longer sees is sent again.
         /// A delegate's page starts after the view's event its position names (the common event <c>@after</c> or its
-        /// nation's response <c>@afterResponses</c>, whichever came later) and leaves the other nations' responses out.
+        /// nation's response <c>@afterResponses</c>, whichever came later) and leaves out the other nations' responses and
+        /// the events for readers speaking for no nation only.
         /// </summary>
-        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, $"{ViewWithinLevel(scope)} AND " + (scope.Nation is null ? "f.seq > @after" : $"""
+        public static string Page(SqlDialect dialect, VisibilityScope scope) => Events(dialect, scope, $"{ViewWithinLevel(scope)} AND " + (scope.Nation is null ? "f.others_seq > @after" : $"""
             f.seq > {DelegateAfter}
-              AND (f.nation IS NULL OR f.nation = @scopeNation)
-            """), dialect.Limit("@limit"), "");
+              AND (f.nation IS NULL OR f.nation = @scopeNation) AND f.for_delegates = 1
+            """), dialect.Limit("@limit"), "", order: scope.Nation is null ? "f.others_seq" : "f.seq");
 
         /// <summary>The view's sequence a delegate's position names: the later of its common event and its nation's response.</summary>
         private const string DelegateAfter = $"""
             (SELECT COALESCE(MAX(p.seq), 0) FROM (
-                         SELECT c.seq FROM feed_events c WHERE c.view_id = {ViewId} AND c.nation IS NULL AND c.common_seq = @after
+                         SELECT c.seq FROM feed_events c WHERE c.view_id = {ViewId} AND c.nation IS NULL AND c.common_seq = @after AND c.for_delegates = 1
                          UNION ALL
                          SELECT o.seq FROM feed_events o WHERE o.view_id = {ViewId} AND o.nation = @scopeNation AND o.nation_seq = @afterResponses) p)
             """;
 
         /// <summary>The id of the view's event a position names (<see cref="EventIdAtAsync"/>); no row when there is none.</summary>
         public static string EventAt(VisibilityScope scope) =>
-            $"SELECT f.event_id FROM feed_events f WHERE f.view_id = {ViewId} AND f.seq = {(scope.Nation is null ? "@after" : DelegateAfter)}";
+            $"SELECT f.event_id FROM feed_events f WHERE f.view_id = {ViewId} AND {(scope.Nation is null ? "f.others_seq = @after" : $"f.seq = {DelegateAfter}")}";
 
         /// <summary>
         /// The reader's view is within its level now (<see cref="Visibility.WithinLevel"/>): an audience's reader whose
@@ -368,14 +376,15 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         /// now (the release rule, as announced): the query stays the versions' own, and the events of other records are
         /// judged when their records are read.
         /// </summary>
-        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit, string more, string join = "") => $"""
-            SELECT f.seq AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
+        /// <param name="order">The column the events are read in the order of: the same order, by the index the position's range uses.</param>
+        private static string Events(SqlDialect dialect, VisibilityScope scope, string position, string limit, string more, string join = "", string order = "f.seq") => $"""
+            SELECT COALESCE(f.others_seq, 0) AS Sequence, f.event_id AS EventId, f.type AS Type, f.occurred_at AS OccurredAt, f.subject AS Subject,
                    f.subject_id AS SubjectId, f.subject_ref AS Ref, s.standard_key AS StandardKey, v.edition AS Edition, v.id AS VersionId,
                    f.common_seq AS CommonSequence, f.nation_seq AS NationSequence{more}
             FROM feed_events f LEFT JOIN versions v ON v.id = f.version_id LEFT JOIN standards s ON s.id = v.standard_id{join}
             WHERE f.view_id = {ViewId} AND {position}
               AND (f.type IN ('withdrawn', 'hidden') OR f.subject <> 'version' OR {Visibility.Predicate(scope, "v", asAnnounced: true)})
-            ORDER BY f.seq
+            ORDER BY {order}
             {limit}
             """;
 

@@ -188,26 +188,61 @@ public sealed class FeedWriter(Db db)
 
     /// <summary>
     /// Runs <paramref name="change"/> to the tables published to <paramref name="audience"/> (in a write transaction that
-    /// holds the audience's lock) and appends to every view the events it made there (<see cref="FeedRule.Show(VisibilityScope, IReadOnlyList{TableFactsForFeed})"/>).
+    /// holds the audience's lock and every nation's, so that no target recorded meanwhile changes which readers read them) and
+    /// appends to every view the events it made there (<see cref="FeedRule.Show(VisibilityScope, IReadOnlyList{TableFactsForFeed})"/>).
     /// </summary>
-    internal async Task<T> TrackTablesAsync<T>(DbSession c, string audience, long at, Func<Task<T>> change)
+    internal Task<T> TrackTablesAsync<T>(DbSession c, string audience, long at, Func<Task<T>> change) =>
+        TrackTablesAsync(c, Sql.TablesOfAudience, new { audience }, at, change);
+
+    /// <summary>
+    /// Runs <paramref name="change"/>, a target recorded in <paramref name="cycle"/> (in a write transaction that holds
+    /// the nation's lock and the cycle's tables'), and appends to every view the events it made to the cycle's tables: a table the
+    /// several-nations rule keeps, from then on, from the view's readers speaking for no nation is a tombstone to them.
+    /// </summary>
+    /// <remarks>
+    /// The views as they are: a cycle with tables was published to after every view was made, and reading the audiences
+    /// (to make those of a new one) would wait on SQL Server for the audience row a publication holds while it waits
+    /// for the nation's row this write holds.
+    /// </remarks>
+    internal Task<T> TrackCycleTablesAsync<T>(DbSession c, int cycle, long at, Func<Task<T>> change) =>
+        TrackTablesAsync(c, Sql.TablesOfCycle, new { cycle }, at, change, newAudiences: false);
+
+    private static async Task<T> TrackTablesAsync<T>(DbSession c, string tables, object parameters, long at, Func<Task<T>> change, bool newAudiences = true)
     {
-        var before = await TablesAsync(c, audience);
+        var before = await TablesAsync(c, tables, parameters);
         var result = await change();
-        var after = await TablesAsync(c, audience);
+        var after = await TablesAsync(c, tables, parameters);
         IReadOnlyList<ViewRow> views;
-        using (var results = await c.QueryMultipleAsync(Sql.ViewsAndAudiences))
+        if (newAudiences)
         {
+            using var results = await c.QueryMultipleAsync(Sql.ViewsAndAudiences);
             views = await ViewsAsync(c, (await results.ReadAsync<ViewRow>()).AsList(), (await results.ReadAsync<string>()).AsList());
+        }
+        else
+        {
+            views = await c.QueryAsync<ViewRow>(Sql.Views);
         }
         await AppendAsync(c, views, scope => FeedRule.Changes(FeedRule.Show(scope, before), FeedRule.Show(scope, after), _ => VersionStatus.Published), at);
         return result;
     }
 
-    private static async Task<IReadOnlyList<TableFactsForFeed>> TablesAsync(DbSession c, string audience) =>
-        (await c.QueryAsync<TableFactRow>(Sql.TablesOf, new { audience }))
-            .Select(t => new TableFactsForFeed(t.Id, t.Audience, t.Classification, t.RevokedAt is not null, FeedRefs.Table(t.Cycle, t.Audience, t.PublicId)))
+    /// <summary>
+    /// The tables <paramref name="sql"/> selects, with what the several-nations rule reads of each: the highest marking
+    /// of the figures it was computed from, and the lowest clearance that reads targets of its cycle of two nations
+    /// (the second lowest of the nations' lowest markings).
+    /// </summary>
+    private static async Task<IReadOnlyList<TableFactsForFeed>> TablesAsync(DbSession c, string sql, object parameters)
+    {
+        using var results = await c.QueryMultipleAsync(sql, parameters);
+        var tables = await results.ReadAsync<TableFactRow>();
+        var lowest = (await results.ReadAsync<(long Cycle, string Nation, long Lowest)>())
+            .ToLookup(n => (int)n.Cycle, n => (Classification)n.Lowest);
+        return tables
+            .Select(t => new TableFactsForFeed(t.Id, t.Audience, t.Classification, t.RevokedAt is not null, FeedRefs.Table(t.Cycle, t.Audience, t.PublicId),
+                t.FiguresUpTo ?? Classification.NU,
+                lowest[t.Cycle].Order().Skip(1).Select(l => (Classification?)l).FirstOrDefault()))
             .ToList();
+    }
 
     private sealed class TableFactRow
     {
@@ -217,6 +252,7 @@ public sealed class FeedWriter(Db db)
         public Classification Classification { get; init; }
         public string PublicId { get; init; } = "";
         public long? RevokedAt { get; init; }
+        public Classification? FiguresUpTo { get; init; }
     }
 
     private sealed class VersionFactRow
@@ -303,7 +339,10 @@ public sealed class FeedWriter(Db db)
     /// (<see cref="FeedPosition"/>): the view's events that are not responses up to it (a response: before it), and a
     /// response's number among its nation's responses in the view.
     /// </summary>
-    private sealed record EventRow(long ViewId, long Sequence, FeedItem Item, FeedEventType Type, FeedShown Shown, long CommonSequence, long? NationSequence);
+    /// <see cref="OthersSequence"/> is its number among the events the view's readers speaking for no nation get (null:
+    /// not for them); <see cref="ForDelegates"/> whether delegates get it (<see cref="Readers"/>).
+    private sealed record EventRow(long ViewId, long Sequence, FeedItem Item, FeedEventType Type, FeedShown Shown, long CommonSequence, long? NationSequence,
+        long? OthersSequence, bool ForDelegates);
 
     /// <summary>
     /// Everything the feed shows of, or through, the standard — its versions with the releases the feed has announced
@@ -377,13 +416,18 @@ public sealed class FeedWriter(Db db)
         return AppendAsync(c, views, scope => FeedRule.Changes(FeedRule.Show(scope, before), FeedRule.Show(scope, after), id => status[id]), at);
     }
 
+    /// <summary>
+    /// Appends to each view the changes <paramref name="changesOf"/> gives for it. A NATO view's readers speaking for no
+    /// nation and its national delegates may differ (a table the several-nations rule keeps from the former): each is
+    /// asked apart, and an event one of them does not get is numbered for the other only (<see cref="Readers"/>).
+    /// </summary>
     private static async Task AppendAsync(DbSession c, IReadOnlyList<ViewRow> views,
         Func<VisibilityScope, IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)>> changesOf, long at)
     {
-        var changed = new List<(long ViewId, List<(FeedItem Item, FeedEventType Type, FeedShown Shown)> Changes)>();
+        var changed = new List<(long ViewId, List<Change> Changes)>();
         foreach (var view in views)
         {
-            var changes = changesOf(view.View.Scope).ToList();
+            var changes = Merged(changesOf(view.View.Scope).ToList(), view.View.DelegatesScope is { } delegates ? changesOf(delegates).ToList() : null);
             if (changes.Count > 0)
             {
                 changed.Add((view.Id, changes));
@@ -401,15 +445,17 @@ public sealed class FeedWriter(Db db)
         {
             reserve.Add($"v{i}", changed[i].ViewId);
             reserve.Add($"n{i}", changed[i].Changes.Count);
-            reserve.Add($"m{i}", changed[i].Changes.Count(change => change.Shown.Nation is null));
+            reserve.Add($"m{i}", changed[i].Changes.Count(change => change.Common));
+            reserve.Add($"o{i}", changed[i].Changes.Count(change => change.Readers != Readers.Delegates));
         }
-        // Each view's last sequence number and its count of events that are not responses, after the reservation.
-        var lasts = new List<(long LastSeq, long LastCommon)>(changed.Count);
+        // Each view's last sequence number, its count of events that are not responses for delegates, and its count of
+        // events for readers speaking for no nation, after the reservation.
+        var lasts = new List<(long LastSeq, long LastCommon, long LastOthers)>(changed.Count);
         using (var reserved = await c.QueryMultipleAsync(Sql.Reserve(c.Dialect, changed.Count), reserve))
         {
             for (var i = 0; i < changed.Count; i++)
             {
-                lasts.Add(await reserved.ReadSingleAsync<(long, long)>());
+                lasts.Add(await reserved.ReadSingleAsync<(long, long, long)>());
             }
         }
         // Each nation's last response number in each view, read under the views' locks: only a change of responses has any.
@@ -421,20 +467,22 @@ public sealed class FeedWriter(Db db)
         {
             var (viewId, changes) = changed[i];
             var first = lasts[i].LastSeq - changes.Count + 1;
-            var common = lasts[i].LastCommon - changes.Count(change => change.Shown.Nation is null);
+            var common = lasts[i].LastCommon - changes.Count(change => change.Common);
+            var others = lasts[i].LastOthers - changes.Count(change => change.Readers != Readers.Delegates);
             for (var k = 0; k < changes.Count; k++)
             {
-                var (item, type, shown) = changes[k];
+                var (item, type, shown, readers) = changes[k];
                 long? nationSequence = null;
                 if (shown.Nation is { } nation)
                 {
                     nationSequence = nations[(viewId, nation)] = nations.GetValueOrDefault((viewId, nation)) + 1;
                 }
-                else
+                else if (readers != Readers.Others)
                 {
                     common++;
                 }
-                events.Add(new EventRow(viewId, first + k, item, type, shown, common, nationSequence));
+                events.Add(new EventRow(viewId, first + k, item, type, shown, common, nationSequence,
+                    readers == Readers.Delegates ? null : ++others, readers != Readers.Others));
             }
             ranges.Add($"v{i}", viewId);
             ranges.Add($"f{i}", first);
@@ -455,12 +503,45 @@ public sealed class FeedWriter(Db db)
             parameters.Add($"x{i}", e.Shown.Nation);
             parameters.Add($"c{i}", e.CommonSequence);
             parameters.Add($"y{i}", e.NationSequence);
+            parameters.Add($"o{i}", e.OthersSequence);
+            parameters.Add($"d{i}", e.ForDelegates ? 1 : 0);
         }, new { at }, then: (Sql.Enqueue(changed.Count), ranges));
+    }
+
+    /// <summary>Which of a NATO view's readers get an event: all of them, its national delegates only, or its readers speaking for no nation only.</summary>
+    private enum Readers
+    {
+        All,
+        Delegates,
+        Others,
+    }
+
+    /// <summary>One event to append, and who gets it.</summary>
+    private readonly record struct Change(FeedItem Item, FeedEventType Type, FeedShown Shown, Readers Readers)
+    {
+        /// <summary>Counted among the events that are not responses, as delegates number them.</summary>
+        public bool Common => Shown.Nation is null && Readers != Readers.Others;
+    }
+
+    /// <summary>
+    /// One list of the changes of a view whose readers speaking for no nation got <paramref name="others"/> and whose
+    /// delegates got <paramref name="delegates"/> (null: the view has none): a change both got is one event for all; one
+    /// only one of them got is that one's alone, the delegates' first, in the order they came.
+    /// </summary>
+    private static List<Change> Merged(List<(FeedItem Item, FeedEventType Type, FeedShown Shown)> others, List<(FeedItem Item, FeedEventType Type, FeedShown Shown)>? delegates)
+    {
+        if (delegates is null || delegates.SequenceEqual(others))
+        {
+            return [.. others.Select(o => new Change(o.Item, o.Type, o.Shown, Readers.All))];
+        }
+        var merged = delegates.Select(d => new Change(d.Item, d.Type, d.Shown, others.Contains(d) ? Readers.All : Readers.Delegates)).ToList();
+        merged.AddRange(others.Where(o => !delegates.Contains(o)).Select(o => new Change(o.Item, o.Type, o.Shown, Readers.Others)));
+        return merged;
     }
 
     /// <summary>The last response number of each nation whose responses the changes name, in each changed view (none yet: absent).</summary>
     private static async Task<Dictionary<(long ViewId, string Nation), long>> NationSequencesAsync(DbSession c,
-        List<(long ViewId, List<(FeedItem Item, FeedEventType Type, FeedShown Shown)> Changes)> changed)
+        List<(long ViewId, List<Change> Changes)> changed)
     {
         var wanted = changed.SelectMany(v => v.Changes.Select(change => change.Shown.Nation).OfType<string>().Distinct().Select(n => (v.ViewId, Nation: n))).ToList();
         if (wanted.Count == 0)
@@ -594,8 +675,8 @@ public sealed class FeedWriter(Db db)
         /// each view's new last sequence: <paramref name="count"/> results of one command.
         /// </summary>
         public static string Reserve(SqlDialect dialect, int count) => string.Join(";\n", Enumerable.Range(0, count)
-            .Select(i => dialect.UpdateReturning("feed_views", $"last_seq = last_seq + @n{i}, last_common = last_common + @m{i}", $"id = @v{i}",
-                "last_seq, last_common")));
+            .Select(i => dialect.UpdateReturning("feed_views", $"last_seq = last_seq + @n{i}, last_common = last_common + @m{i}, last_others = last_others + @o{i}",
+                $"id = @v{i}", "last_seq, last_common, last_others")));
 
         /// <summary>The last response number of nation <c>@x0</c> in view <c>@v0</c>, and so on (<see cref="FeedPosition"/>).</summary>
         public static string NationSequences(int count) => $"""
@@ -606,8 +687,8 @@ public sealed class FeedWriter(Db db)
 
         /// <summary>An INSERT of <paramref name="rows"/> events (<c>@w0, @s0, @e0, @t0, @i0</c>, …), all at <c>@at</c>.</summary>
         public static string InsertEvents(int rows) =>
-            "INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, subject_ref, nation, common_seq, nation_seq) VALUES "
-            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@w{i}, @s{i}, @e{i}, @t{i}, @i{i}, @at, @k{i}, @j{i}, @r{i}, @x{i}, @c{i}, @y{i})"));
+            "INSERT INTO feed_events (view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, subject_ref, nation, common_seq, nation_seq, others_seq, for_delegates) VALUES "
+            + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@w{i}, @s{i}, @e{i}, @t{i}, @i{i}, @at, @k{i}, @j{i}, @r{i}, @x{i}, @c{i}, @y{i}, @o{i}, @d{i})"));
 
         /// <summary>
         /// Every live subscription that reads one of the views (its audience at its ceiling) gets their new events: the
@@ -644,10 +725,34 @@ public sealed class FeedWriter(Db db)
 
         public const string AudiencesWithTables = "SELECT DISTINCT audience FROM capability_tables ORDER BY audience";
 
-        public const string TablesOf = """
-            SELECT id AS Id, cycle AS Cycle, audience AS Audience, classification AS Classification, public_id AS PublicId, revoked_at AS RevokedAt
-            FROM capability_tables WHERE audience = @audience
+        /// <summary>The tables published to <c>@audience</c> and their several-nations facts (<see cref="TablesAsync"/>).</summary>
+        public const string TablesOfAudience = $"""
+            {TableFacts} WHERE ct.audience = @audience;
+            {NationsLowest} WHERE t.cycle IN (SELECT cycle FROM capability_tables WHERE audience = @audience) GROUP BY t.cycle, t.nation
             """;
+
+        /// <summary>The tables of cycle <c>@cycle</c> and their several-nations facts (<see cref="TablesAsync"/>).</summary>
+        public const string TablesOfCycle = $"""
+            {TableFacts} WHERE ct.cycle = @cycle;
+            {NationsLowest} WHERE t.cycle = @cycle GROUP BY t.cycle, t.nation
+            """;
+
+        /// <summary>
+        /// A table, with the highest marking among the figures it was computed from: each cell's latest row up to its
+        /// snapshot (as <c>CapabilityStore.Sql.Readable</c> reads them).
+        /// </summary>
+        private const string TableFacts = """
+            SELECT ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.public_id AS PublicId, ct.revoked_at AS RevokedAt,
+                   (SELECT MAX(th.classification) FROM capability_targets th
+                    WHERE th.cycle = ct.cycle AND th.id <= ct.target_snapshot AND NOT EXISTS (
+                        SELECT 1 FROM capability_targets tn
+                        WHERE tn.cycle = th.cycle AND tn.nation = th.nation AND tn.capability = th.capability AND tn.horizon = th.horizon
+                          AND tn.id > th.id AND tn.id <= ct.target_snapshot)) AS FiguresUpTo
+            FROM capability_tables ct
+            """;
+
+        /// <summary>Each nation's lowest marking among its targets of a cycle, any row (what a reader once read it still knows).</summary>
+        private const string NationsLowest = "SELECT t.cycle AS Cycle, t.nation AS Nation, MIN(t.classification) AS Lowest FROM capability_targets t";
 
         public const string Complete = "INSERT INTO feed_state (id, complete_at) VALUES (1, @now)";
 
@@ -660,7 +765,7 @@ public sealed class FeedWriter(Db db)
         public static IEnumerable<string> All(SqlDialect dialect) =>
         [
             LockStandard, FirstPending, DueReleases(dialect), DueOfStandard, Announce, AnnounceEffective, Facts, IsRelated, LockRelations, Views, ViewsAndAudiences, FactsAndViews, InsertView,
-            Reserve(dialect, 1), Reserve(dialect, 3), NationSequences(1), NationSequences(2), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, RecordsComplete, CompleteRecords, StandardsWithRecords, AudiencesWithTables, TablesOf, StandardsAfter(dialect), HasEvents,
+            Reserve(dialect, 1), Reserve(dialect, 3), NationSequences(1), NationSequences(2), InsertEvents(1), InsertEvents(4), Enqueue(1), Enqueue(3), IsComplete, Complete, RecordsComplete, CompleteRecords, StandardsWithRecords, AudiencesWithTables, TablesOfAudience, TablesOfCycle, StandardsAfter(dialect), HasEvents,
         ];
     }
 }

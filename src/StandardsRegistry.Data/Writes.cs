@@ -135,6 +135,13 @@ public sealed class Write
     public Task<T> TrackTablesAsync<T>(string audience, Func<Task<T>> change) =>
         _feed.TrackTablesAsync(Session, audience, At, change);
 
+    /// <summary>
+    /// Runs <paramref name="change"/>, a target recorded in <paramref name="cycle"/> (the write holds the nation's lock
+    /// and the cycle's tables'), and appends to every view of the change feed the events it made to the cycle's tables.
+    /// </summary>
+    public Task<T> TrackCycleTablesAsync<T>(int cycle, Func<Task<T>> change) =>
+        _feed.TrackCycleTablesAsync(Session, cycle, At, change);
+
     /// <summary>Takes another standard's row lock for the rest of the transaction (the far end of an edge).</summary>
     public Task LockStandardAsync(long standardId) => Session.ExecuteAsync(FeedWriter.Sql.LockStandard, new { standardId });
 }

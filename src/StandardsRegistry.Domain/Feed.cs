@@ -37,13 +37,25 @@ public sealed record FeedView(string Community, Classification Level, bool Draft
         }
     }
 
+    /// <summary>
+    /// The scope of the view's national delegates (NATO callers speaking for a nation), when they read it otherwise than
+    /// <see cref="Scope"/>: the several-nations rule keeps tables from NATO readers speaking for no nation only. Which
+    /// nation does not matter to what the view holds (each delegate's page leaves the other nations' responses out).
+    /// Null outside NATO.
+    /// </summary>
+    public VisibilityScope? DelegatesScope => Community == Communities.Nato ? Scope with { Nation = AnyNation } : null;
+
+    /// <summary>The nation <see cref="DelegatesScope"/> speaks for: none in particular.</summary>
+    private const string AnyNation = "*";
+
     /// <summary>A short stable name, used in cursors: <c>EU.2</c>, <c>NATO.4.drafts</c>.</summary>
     public string Name => $"{Community}.{(int)Level}{(Drafts ? ".drafts" : "")}";
 }
 
 /// <summary>
-/// A reader's place in its feed. A caller reads its view as it is, and its place is the view's
-/// <see cref="Sequence"/>. A national delegate (a NATO caller speaking for a nation) reads its view less the other
+/// A reader's place in its feed. A caller speaking for no nation reads its view as it is, and its place is its
+/// <see cref="Sequence"/>: the events of the view it gets, which in a NATO view are not all of them (a table the
+/// several-nations rule keeps from it; <c>others_seq</c>, db/*/0035). A national delegate (a NATO caller speaking for a nation) reads its view less the other
 /// nations' responses, numbered by itself: its place is how many of the view's other events (<see cref="Sequence"/>)
 /// and of its own nation's responses (<see cref="Responses"/>) it has passed, and its events' numbers are their sum.
 /// The view's own sequence is never a delegate's: its gaps would count the other nations' responses.
@@ -151,8 +163,22 @@ public sealed record StandardFactsForFeed(
     public StandardFactsForFeed VersionsOnly => this with { Responses = [], Edges = [], Equivalents = [], Preferred = [] };
 }
 
-/// <summary>A published capability table: to whom, at which marking, whether revoked.</summary>
-public sealed record TableFactsForFeed(long Id, string Audience, Classification Classification, bool Revoked, string Ref);
+/// <summary>
+/// A published capability table: to whom, at which marking, whether revoked; and what the several-nations rule needs
+/// (<see cref="HiddenFromOthersAt"/>): <see cref="FiguresUpTo"/>, the highest marking among the figures it was computed
+/// from, and <see cref="SeveralNationsFrom"/>, the lowest clearance that reads targets of its cycle of more than one
+/// nation (null: the cycle has one nation's).
+/// </summary>
+public sealed record TableFactsForFeed(long Id, string Audience, Classification Classification, bool Revoked, string Ref,
+    Classification FiguresUpTo = Classification.NU, Classification? SeveralNationsFrom = null)
+{
+    /// <summary>
+    /// Whether a NATO reader speaking for no nation, cleared <paramref name="level"/>, is kept from the table: it reads
+    /// targets of the cycle of several nations while a figure of the table is above its clearance (a coalition the
+    /// disclosure audit does not protect against), as <c>CapabilityStore.Sql.Readable</c> decides.
+    /// </summary>
+    public bool HiddenFromOthersAt(Classification level) => SeveralNationsFrom <= level && level < FiguresUpTo;
+}
 
 /// <summary>
 /// How a view shows one version: exactly the parts of its representation that can change (content is immutable
@@ -228,11 +254,15 @@ public static class FeedRule
 
     /// <summary>
     /// The published tables the view shows: inside NATO every table within the level (a revoked one stays, its state
-    /// changed); elsewhere the unrevoked tables published to the view's audience within its level.
+    /// changed), but to a reader speaking for no nation none the several-nations rule keeps from it
+    /// (<see cref="TableFactsForFeed.HiddenFromOthersAt"/>); elsewhere the unrevoked tables published to the view's
+    /// audience within its level.
     /// </summary>
     public static IReadOnlyDictionary<FeedItem, FeedShown> Show(VisibilityScope scope, IReadOnlyList<TableFactsForFeed> tables) =>
         tables
-            .Where(t => t.Classification <= scope.MaxLevel && (scope.Originator || (t.Audience == scope.Community && !t.Revoked)))
+            .Where(t => t.Classification <= scope.MaxLevel && (scope.Originator
+                ? scope.Nation is not null || !t.HiddenFromOthersAt(scope.MaxLevel)
+                : t.Audience == scope.Community && !t.Revoked))
             .ToDictionary(t => new FeedItem(FeedSubject.Table, t.Id), t => new FeedShown(t.Revoked, t.Ref, null));
 
     /// <summary>A standard exists for a view when one of its versions is visible (NATO editors: or it has none yet), as <c>Visibility.StandardExists</c>.</summary>

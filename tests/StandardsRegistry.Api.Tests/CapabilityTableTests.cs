@@ -725,6 +725,187 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A table the several-nations rule hides from a NATO reader speaking for no nation is, to that reader's feed, an
+    /// event never made: its publication and revocation neither number an event it gets nor move its cursor, and its
+    /// export stands where its feed does. They numbered the view's events, so the gap in the reader's sequence told it
+    /// that something above its clearance had been published or revoked then. A national delegate of the same
+    /// clearance, who reads the table, gets both events.
+    /// </summary>
+    [Fact]
+    public async Task ATableHiddenByTheSeveralNationsRuleLeavesNoGapInTheFeedOfAReaderItIsHiddenFrom()
+    {
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NS" : "NR");
+        }
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var reader = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
+        var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        var cursor = reader.Cursor;
+
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        Assert.Empty(reader.Events);
+        Assert.Equal(cursor, reader.Cursor);
+        Assert.Equal(["visible", "updated"], delegated.Events.Select(e => e["type"]!.GetValue<string>()));
+
+        // The next table it reads is the first event of its feed, numbered 1, and its export stands at that event.
+        const int other = Cycle + 1;
+        await RecordAllAsync("NR", other);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await reader.FollowAsync();
+        var only = Assert.Single(reader.Events);
+        Assert.Equal(1, only["sequence"]!.GetValue<long>());
+        Assert.StartsWith($"table {other}/INDUSTRY/", Assert.Single(reader.Records).Key, StringComparison.Ordinal);
+        var mirror = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
+        await mirror.ExportAsync();
+        Assert.Equal(reader.Records.Keys, mirror.Records.Keys);
+        Assert.Equal(reader.Cursor, mirror.Cursor);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// A target recorded after a table was published can bring a NATO reader's clearance to cover several nations'
+    /// targets of the cycle and not every figure of the table: the table is hidden from it from then on. Its feed says
+    /// so with a tombstone, numbered in turn, so a follower holds what the tables routes answer; a national delegate's
+    /// feed, whose reading of the table the target does not change, gets nothing (the target is no event of any feed).
+    /// The table stayed in the follower's copy: the target made no event.
+    /// </summary>
+    [Fact]
+    public async Task ATargetThatHidesAPublishedTableFromANatoReaderIsATombstoneInItsFeed()
+    {
+        var planner = Planner();
+        foreach (var (nation, capability, horizon, quantity) in Targets)
+        {
+            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NR" : "NS");
+        }
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        var restricted = _app.As(TestCaller.NatoReader("NR"));
+        var reader = new FeedFollower(restricted);
+        var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        Assert.Single(reader.Records);
+        Assert.Single(delegated.Records);
+        var delegatedCursor = delegated.Cursor;
+
+        // Germany's first figure of the cycle marked NATO RESTRICTED: the reader now knows two nations' targets.
+        await RecordAsync(planner, "DEU", "ammo-120mm", 2027, 40, "NR");
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Empty(reader.Records);
+        Assert.Equal(["visible", "hidden"], reader.Events.Select(e => e["type"]!.GetValue<string>()));
+        Assert.Equal([1L, 2L], reader.Events.Select(e => e["sequence"]!.GetValue<long>()));
+        Assert.Equal(delegatedCursor, delegated.Cursor);
+        Assert.Single(delegated.Records);
+
+        // Revoked afterwards, the table makes no event the reader gets; another cycle's table is its third event.
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        const int other = Cycle + 1;
+        await RecordAllAsync("NR", other);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        Assert.Equal([1L, 2L, 3L], reader.Events.Select(e => e["sequence"]!.GetValue<long>()));
+        Assert.StartsWith($"table {other}/INDUSTRY/", Assert.Single(reader.Records).Key, StringComparison.Ordinal);
+        Assert.Equal(["visible", "updated", "visible"], delegated.Events.Select(e => e["type"]!.GetValue<string>()));
+        var mirror = new FeedFollower(restricted);
+        await mirror.ExportAsync();
+        Assert.Equal(reader.Records.Keys, mirror.Records.Keys);
+        Assert.Equal(reader.Cursor, mirror.Cursor);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// Two targets of two nations recorded at once, each of which alone leaves a NATO reader knowing one nation's targets
+    /// of the cycle and together two: the table is hidden from the reader, and its feed says so. On PostgreSQL both
+    /// records decide while the test holds the audit chain's head, so each would read the cycle without the other's
+    /// target, find no table hidden, and leave the reader's copy holding a table its routes no longer show; records of a
+    /// cycle with tables queue instead. (On SQLite writes run one at a time: the outcome is checked all the same.)
+    /// </summary>
+    [Fact]
+    public async Task TwoTargetsRecordedAtOnceThatTogetherHideATableFromANatoReaderLeaveItsTombstone()
+    {
+        await RecordAllAsync("NS");
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        var restricted = _app.As(TestCaller.NatoReader("NR"));
+        var reader = new FeedFollower(restricted);
+        await reader.FollowAsync();
+        Assert.Single(reader.Records);
+
+        var planner = Planner();
+        Task<HttpResponseMessage>[] records;
+        await using (var hold = await LockHolder.TakeAsync(_app, "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1"))
+        {
+            records =
+            [
+                planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/DEU/ammo-120mm/2027", new { quantity = 40, classification = "NR" }),
+                planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/ITA/ammo-120mm/2027", new { quantity = 60, classification = "NR" }),
+            ];
+            await hold.WaitForWaitersAsync(2);
+        }
+        foreach (var record in records)
+        {
+            await RegistryClient.Expect(await record, HttpStatusCode.Created);
+        }
+        await reader.FollowAsync();
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Empty(reader.Records);
+        Assert.Equal([1L, 2L], reader.Events.Select(e => e["sequence"]!.GetValue<long>()));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// A table revoked while a target that hides it from a NATO reader is being recorded: the reader's feed has one
+    /// tombstone. On PostgreSQL the record decides first and waits at the audit chain's head the test holds; a revocation
+    /// that read the tables before the target committed and after (the record holds the table's row) counted the target's
+    /// effect as its own and appended a second tombstone. A revocation takes every nation's row, as a publication does.
+    /// </summary>
+    [Fact]
+    public async Task ATableRevokedWhileATargetHidesItFromANatoReaderIsOneTombstoneInItsFeed()
+    {
+        await RecordAllAsync("NS");
+        var planner = Planner();
+        await RecordAsync(planner, "FRA", "ammo-120mm", 2027, 10, "NR");
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        var reader = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
+        var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+
+        Task<HttpResponseMessage> record, revocation;
+        await using (var hold = await LockHolder.TakeAsync(_app, "UPDATE audit_chain_head SET sequence = sequence WHERE id = 1"))
+        {
+            record = planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/DEU/ammo-120mm/2027", new { quantity = 40, classification = "NR" });
+            await hold.WaitForWaitersAsync(1, until: record);
+            if (_app.Provider != TestProvider.Postgres)
+            {
+                await record;
+            }
+            revocation = authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+            await hold.WaitForWaitersAsync(2, until: revocation);
+        }
+        await RegistryClient.Expect(await record, HttpStatusCode.Created);
+        await RegistryClient.Expect(await revocation, HttpStatusCode.NoContent);
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        Assert.Equal(["visible", "hidden"], reader.Events.Select(e => e["type"]!.GetValue<string>()));
+        Assert.Equal([1L, 2L], reader.Events.Select(e => e["sequence"]!.GetValue<long>()));
+        Assert.Empty(reader.Records);
+        Assert.Equal(["visible", "updated"], delegated.Events.Select(e => e["type"]!.GetValue<string>()));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {

@@ -123,7 +123,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = await Task.WhenAll(instances).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
+        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
         var journal = await JournalAsync();
         Assert.Equal(journal.Distinct(), journal);
         Assert.Null(new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).SchemaProblem());
@@ -166,7 +166,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         Assert.Equal([$"db.{Provider.Name}/0030_audit_issuer.sql", $"db.{Provider.Name}/0031_outbox_generation.sql",
             $"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
-            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], MigrateRest());
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], MigrateRest());
 
         using var log = new AuditLog(Db);
         var verified = await log.VerifyFullAsync();
@@ -267,11 +267,38 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], MigrateRest());
+        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], MigrateRest());
 
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Subscription, long Seq, long? DeliveredAt)>(
             "SELECT subscription_id, seq, delivered_at FROM webhook_outbox ORDER BY subscription_id, seq")).ToList()).AsTask();
         Assert.Equal([("sub-active", 1L, (long?)5), ("sub-active", 2L, null), ("sub-paused", 1L, 5), ("sub-paused", 2L, null)], rows);
+    }
+
+    [Fact]
+    public async Task EventsBefore0035AreEveryReadersAndNumberedForReadersOfNoNationAsTheViewNumberedThem()
+    {
+        // Before 0035 every event of a view was for all its readers, and one speaking for no nation read the view's
+        // sequence: its cursors name those numbers, which 0035 keeps as its own.
+        MigrateBefore("0035");
+        using (var connection = OpenConnection())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO feed_views (community, level, drafts, last_seq, last_common) VALUES ('NATO', 1, 0, 3, 2);
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_ref, nation, common_seq, nation_seq)
+                    SELECT id, 1, 'e-1', 'visible', 1, 'relation', 'a|covers|b', NULL, 1, NULL FROM feed_views;
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_ref, nation, common_seq, nation_seq)
+                    SELECT id, 2, 'e-2', 'visible', 2, 'response', 'a/1/responses/FRA/x', 'FRA', 1, 1 FROM feed_views;
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_ref, nation, common_seq, nation_seq)
+                    SELECT id, 3, 'e-3', 'hidden', 3, 'relation', 'a|covers|b', NULL, 2, NULL FROM feed_views;
+                """);
+        }
+
+        Assert.Equal([$"db.{Provider.Name}/0035_feed_others_numbered.sql"], MigrateRest());
+
+        var events = await Db.ReadAsync(async c => (await c.QueryAsync<(long Seq, long? Others, long ForDelegates)>(
+            "SELECT seq, others_seq, for_delegates FROM feed_events ORDER BY seq")).ToList()).AsTask();
+        Assert.Equal([(1L, (long?)1, 1L), (2L, 2, 1L), (3L, 3, 1L)], events);
+        Assert.Equal(3L, await Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT last_others FROM feed_views")).AsTask());
     }
 
     [Fact]
@@ -466,7 +493,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         var applied = new DatabaseMigrator(Db, log).Migrate();
 
         Assert.Equal([$"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
-            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql"], applied);
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], applied);
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Key, string? Identity)>(
             "SELECT standard_key, designation_identity FROM standards ORDER BY standard_key")).ToList()).AsTask();
         Assert.Equal([("aep-55", "AEP-55"), ("stanag-1", "STANAG 1"), ("stanag-1-bis", null)], rows);

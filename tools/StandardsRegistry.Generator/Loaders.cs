@@ -27,9 +27,11 @@ internal static class Columns
 
     /// <summary>
     /// A version's event names the version as its subject too (db/*/0021_feed_subjects.sql). Only version events are
-    /// loaded, so each is the view's how-manieth event that is not a response as well (common_seq, db/*/0025_delegate_feed.sql).
+    /// loaded, so each is the view's how-manieth event that is not a response as well (common_seq, db/*/0025_delegate_feed.sql),
+    /// and, for every reader of its view, its number among the events a reader speaking for no nation gets is its
+    /// sequence (others_seq, db/*/0035_feed_others_numbered.sql).
     /// </summary>
-    public const string FeedEvents = "view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, common_seq";
+    public const string FeedEvents = "view_id, seq, event_id, type, version_id, occurred_at, subject, subject_id, common_seq, others_seq";
 
     /// <summary>Creates the feed's views (in <see cref="FeedRows.Views"/> order); their ids, by that order.</summary>
     public static long[] CreateViews(DbConnection connection, DbTransaction transaction)
@@ -60,7 +62,7 @@ internal static class Columns
         {
             using var update = connection.CreateCommand();
             update.Transaction = transaction;
-            update.CommandText = $"UPDATE feed_views SET last_seq = {feed.Last[i]}, last_common = {feed.Last[i]} WHERE id = {viewIds[i]}";
+            update.CommandText = $"UPDATE feed_views SET last_seq = {feed.Last[i]}, last_common = {feed.Last[i]}, last_others = {feed.Last[i]} WHERE id = {viewIds[i]}";
             update.ExecuteNonQuery();
         }
     }
@@ -132,7 +134,7 @@ internal sealed class SqliteLoader(string connectionString, long now) : ICatalog
             }
             foreach (var e in feed.For(s))
             {
-                Run(events, viewIds[e.View], e.Seq, e.EventId, EnumText.Of(FeedEventType.Visible), e.VersionId, now, EnumText.Of(FeedSubject.Version), e.VersionId, e.Seq);
+                Run(events, viewIds[e.View], e.Seq, e.EventId, EnumText.Of(FeedEventType.Visible), e.VersionId, now, EnumText.Of(FeedSubject.Version), e.VersionId, e.Seq, e.Seq);
             }
         }
         Columns.SetLastSequences(connection, transaction, viewIds, feed);
@@ -280,6 +282,7 @@ internal sealed class PostgresLoader(string connectionString, long now) : ICatal
                 copy.Write(now, NpgsqlDbType.Bigint);
                 copy.Write(EnumText.Of(FeedSubject.Version), NpgsqlDbType.Text);
                 copy.Write(e.VersionId, NpgsqlDbType.Bigint);
+                copy.Write(e.Seq, NpgsqlDbType.Bigint);
                 copy.Write(e.Seq, NpgsqlDbType.Bigint);
             }
             copy.Complete();

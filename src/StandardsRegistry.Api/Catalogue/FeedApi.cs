@@ -332,7 +332,7 @@ public static class FeedApi
     /// </summary>
     internal static string FeedName(VisibilityScope scope) => FeedView.Of(scope).Name + (scope.Nation is { } nation ? "." + nation : "");
 
-    /// <summary>A position as a cursor writes it: the view's sequence, or a delegate's two counts (<c>12.3</c>).</summary>
+    /// <summary>A position as a cursor writes it: a number, or a delegate's two counts (<c>12.3</c>).</summary>
     private static string PositionText(VisibilityScope scope, FeedPosition position) => scope.Nation is null
         ? position.Sequence.ToString(CultureInfo.InvariantCulture)
         : string.Create(CultureInfo.InvariantCulture, $"{position.Sequence}.{position.Responses}");
