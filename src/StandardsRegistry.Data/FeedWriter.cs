@@ -222,7 +222,8 @@ public sealed class FeedWriter(Db db)
         {
             views = await c.QueryAsync<ViewRow>(Sql.Views);
         }
-        await AppendAsync(c, views, scope => FeedRule.Changes(FeedRule.Show(scope, before), FeedRule.Show(scope, after), _ => VersionStatus.Published), at);
+        await AppendAsync(c, views, scope => FeedRule.Changes(FeedRule.Show(scope, before), FeedRule.Show(scope, after), _ => VersionStatus.Published), at,
+            delegatesApart: true);
         return result;
     }
 
@@ -417,17 +418,21 @@ public sealed class FeedWriter(Db db)
     }
 
     /// <summary>
-    /// Appends to each view the changes <paramref name="changesOf"/> gives for it. A NATO view's readers speaking for no
-    /// nation and its national delegates may differ (a table the several-nations rule keeps from the former): each is
-    /// asked apart, and an event one of them does not get is numbered for the other only (<see cref="Readers"/>).
+    /// Appends to each view the changes <paramref name="changesOf"/> gives for it.
     /// </summary>
+    /// <param name="delegatesApart">
+    /// The changes are of tables, which a NATO view's readers speaking for no nation and its national delegates may see
+    /// apart (the several-nations rule keeps some from the former): each is asked apart, and an event one of them does
+    /// not get is numbered for the other only (<see cref="Readers"/>). Every other record both see alike.
+    /// </param>
     private static async Task AppendAsync(DbSession c, IReadOnlyList<ViewRow> views,
-        Func<VisibilityScope, IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)>> changesOf, long at)
+        Func<VisibilityScope, IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)>> changesOf, long at, bool delegatesApart = false)
     {
         var changed = new List<(long ViewId, List<Change> Changes)>();
         foreach (var view in views)
         {
-            var changes = Merged(changesOf(view.View.Scope).ToList(), view.View.DelegatesScope is { } delegates ? changesOf(delegates).ToList() : null);
+            var changes = Merged(changesOf(view.View.Scope).ToList(),
+                delegatesApart && view.View.DelegatesScope is { } delegates ? changesOf(delegates).ToList() : null);
             if (changes.Count > 0)
             {
                 changed.Add((view.Id, changes));
