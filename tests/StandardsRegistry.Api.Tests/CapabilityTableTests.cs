@@ -44,13 +44,23 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RegistryClient.Expect(response, status);
     }
 
-    private async Task RecordAllAsync(string classification = "NS", int cycle = Cycle)
+    /// <param name="france">France's targets' marking, when not <paramref name="classification"/>.</param>
+    private async Task RecordAllAsync(string classification = "NS", int cycle = Cycle, string? france = null)
     {
         var planner = Planner();
         foreach (var (nation, capability, horizon, quantity) in Targets)
         {
-            await RecordAsync(planner, nation, capability, horizon, quantity, classification, cycle: cycle);
+            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? france ?? classification : classification, cycle: cycle);
         }
+    }
+
+    /// <summary>An export read by <paramref name="client"/> holds the records the follower holds and stands where its feed does.</summary>
+    private static async Task AssertExportIsWhereTheFeedIsAsync(HttpClient client, FeedFollower follower)
+    {
+        var mirror = new FeedFollower(client);
+        await mirror.ExportAsync();
+        Assert.Equal(follower.Records.Keys, mirror.Records.Keys);
+        Assert.Equal(follower.Cursor, mirror.Cursor);
     }
 
     [Fact]
@@ -653,11 +663,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     [Fact]
     public async Task ANatoReaderClearedForSeveralNationsTargetsButNotAnothersNeverReadsItsFigureOffATable()
     {
-        var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NS" : "NR");
-        }
+        await RecordAllAsync("NR", france: "NS");
         await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
 
         var reader = _app.As(TestCaller.NatoReader("NR"));
@@ -709,11 +715,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     [Fact]
     public async Task ATableHiddenFromAReleaseAuthorityClearedForSeveralNationsButNotAnotherIsNotRevokedByIt()
     {
-        var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NS" : "NR");
-        }
+        await RecordAllAsync("NR", france: "NS");
         await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
 
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
@@ -735,11 +737,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     [Fact]
     public async Task ATableHiddenByTheSeveralNationsRuleLeavesNoGapInTheFeedOfAReaderItIsHiddenFrom()
     {
-        var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NS" : "NR");
-        }
+        await RecordAllAsync("NR", france: "NS");
         var authority = _app.As(TestCaller.ReleaseAuthority());
         var reader = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
         var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
@@ -763,10 +761,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var only = Assert.Single(reader.Events);
         Assert.Equal(1, only["sequence"]!.GetValue<long>());
         Assert.StartsWith($"table {other}/INDUSTRY/", Assert.Single(reader.Records).Key, StringComparison.Ordinal);
-        var mirror = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
-        await mirror.ExportAsync();
-        Assert.Equal(reader.Records.Keys, mirror.Records.Keys);
-        Assert.Equal(reader.Cursor, mirror.Cursor);
+        await AssertExportIsWhereTheFeedIsAsync(_app.As(TestCaller.NatoReader("NR")), reader);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -780,11 +775,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     [Fact]
     public async Task ATargetThatHidesAPublishedTableFromANatoReaderIsATombstoneInItsFeed()
     {
+        await RecordAllAsync("NS", france: "NR");
         var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? "NR" : "NS");
-        }
         var authority = _app.As(TestCaller.ReleaseAuthority());
         await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
         var restricted = _app.As(TestCaller.NatoReader("NR"));
@@ -817,10 +809,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Equal([1L, 2L, 3L], reader.Events.Select(e => e["sequence"]!.GetValue<long>()));
         Assert.StartsWith($"table {other}/INDUSTRY/", Assert.Single(reader.Records).Key, StringComparison.Ordinal);
         Assert.Equal(["visible", "updated", "visible"], delegated.Events.Select(e => e["type"]!.GetValue<string>()));
-        var mirror = new FeedFollower(restricted);
-        await mirror.ExportAsync();
-        Assert.Equal(reader.Records.Keys, mirror.Records.Keys);
-        Assert.Equal(reader.Cursor, mirror.Cursor);
+        await AssertExportIsWhereTheFeedIsAsync(restricted, reader);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
