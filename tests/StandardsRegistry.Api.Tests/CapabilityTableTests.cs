@@ -895,6 +895,121 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A random history of targets (four nations, every marking, two cycles), publications to two audiences and
+    /// revocations, with every NATO reader's feed followed after each step: speaking for no nation and as a national
+    /// delegate, at every clearance, and an industry reader. A reader that follows after each write is never numbered an
+    /// event it does not get, so its sequence is 1, 2, 3… with no gap; its copy holds exactly the tables the tables
+    /// routes show it (each latest one as its route answers it); and at the end a reader starting from nothing holds
+    /// them too, and an export stands where its feed does. The several-nations rule is decided twice, in SQL for the
+    /// routes (<c>CapabilityStore.Sql.Readable</c>) and in memory for the feed (<c>TableFactsForFeed.HiddenFromOthersAt</c>):
+    /// any history on which they disagree leaves a gap or a copy that is not the routes'.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task RandomHistoriesOfTargetsAndTablesKeepEveryReadersFeedGaplessAndEqualToTheRoutes(int seed)
+    {
+        var random = new Random(seed);
+        string[] markings = ["NU", "NR", "NC", "NS", "CTS"];
+        string[] nations = ["FRA", "DEU", "POL", "ITA"];
+        int[] cycles = [Cycle, Cycle + 1];
+        (string Audience, string Classification)[] publications = [("INDUSTRY", "NR"), ("INDUSTRY", "NU"), ("EU", "NR"), ("EU", "NU")];
+        var planner = Planner();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        // Each cycle starts with the publishable targets, each nation's under a marking of its own.
+        foreach (var cycle in cycles)
+        {
+            var marking = nations.ToDictionary(n => n, _ => markings[random.Next(markings.Length)]);
+            foreach (var (nation, capability, horizon, quantity) in Targets.Where(t => nations.Contains(t.Nation)))
+            {
+                await RecordAsync(planner, nation, capability, horizon, quantity, marking[nation], cycle: cycle);
+            }
+        }
+        var readers = markings.SelectMany(m => new[] { TestCaller.NatoReader(m), TestCaller.NatoReader(m) with { Nation = "DEU" } })
+            .Append(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer"))
+            .Select(caller => (Caller: caller, Client: _app.As(caller), Follower: new FeedFollower(_app.As(caller), pageSize: 3)))
+            .ToList();
+        var history = new List<string>();
+
+        async Task CheckAsync(TestCaller caller, HttpClient client, FeedFollower follower, bool gapless)
+        {
+            var context = $"{caller.Subject} ({caller.Nation ?? "no nation"}) after {string.Join("; ", history)}";
+            await follower.FollowAsync();
+            var sequences = follower.Events.Select(e => e["sequence"]!.GetValue<long>()).ToList();
+            if (gapless)
+            {
+                Assert.True(sequences.SequenceEqual(Enumerable.Range(1, sequences.Count).Select(i => (long)i)), $"{context}: sequences {string.Join(",", sequences)}");
+            }
+            var listed = await client.GetJsonArrayAsync("/v1/capability-tables");
+            var routes = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+            foreach (var table in listed)
+            {
+                var name = $"table {StandardsRegistry.Domain.FeedRefs.Table(table!["cycle"]!.GetValue<int>(), table["audience"]!.GetValue<string>(), table["id"]!.GetValue<string>())}";
+                Assert.True(follower.Records.TryGetValue(name, out var held), $"{context}: {name} is listed but not in the copy");
+                Assert.Equal(table["state"]!.GetValue<string>(), held!["state"]!.GetValue<string>());
+                routes[name] = table;
+            }
+            Assert.True(follower.Records.Keys.Order(StringComparer.Ordinal).SequenceEqual(routes.Keys.Order(StringComparer.Ordinal)),
+                $"{context}: copy {string.Join(", ", follower.Records.Keys)} / routes {string.Join(", ", routes.Keys)}");
+            foreach (var (cycle, audience) in routes.Values.Select(t => (t["cycle"]!.GetValue<int>(), t["audience"]!.GetValue<string>())).Distinct())
+            {
+                var latest = await client.GetJsonAsync($"/v1/capability-tables/{cycle}/{audience}");
+                var name = $"table {StandardsRegistry.Domain.FeedRefs.Table(cycle, audience, latest["id"]!.GetValue<string>())}";
+                Assert.True(JsonNode.DeepEquals(follower.Records[name], latest), $"{context}: {name} copy {follower.Records[name].ToJsonString()} / route {latest.ToJsonString()}");
+            }
+        }
+
+        for (var step = 0; step < 12; step++)
+        {
+            var cycle = cycles[random.Next(cycles.Length)];
+            var choice = random.Next(10);
+            if (choice < 5)
+            {
+                var (_, capability, horizon, quantity) = Targets[random.Next(Targets.Length)];
+                var nation = nations[random.Next(nations.Length)];
+                var marking = markings[random.Next(markings.Length)];
+                var figure = Math.Max(0, quantity + random.Next(-50, 50));
+                var response = await planner.PutAsJsonAsync($"/v1/capability-targets/{cycle}/{nation}/{capability}/{horizon}", new { quantity = figure, classification = marking });
+                Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                history.Add($"target {cycle} {nation} {capability} {horizon} {figure} {marking}");
+            }
+            else if (choice < 8)
+            {
+                var (audience, classification) = publications[random.Next(publications.Length)];
+                var response = await authority.PutAsJsonAsync($"/v1/capability-tables/{cycle}/{audience}", new { classification });
+                Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity,
+                    $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                history.Add($"publish {cycle} {audience} {classification}: {(int)response.StatusCode}");
+            }
+            else
+            {
+                var audience = publications[random.Next(publications.Length)].Audience;
+                var response = await authority.DeleteAsync($"/v1/capability-tables/{cycle}/{audience}");
+                Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotFound, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                history.Add($"revoke {cycle} {audience}: {(int)response.StatusCode}");
+            }
+            foreach (var (caller, client, follower) in readers)
+            {
+                await CheckAsync(caller, client, follower, gapless: true);
+            }
+        }
+        // From nothing, the whole history at once (a gap here is a record hidden since, whose tombstone follows), and from an export.
+        foreach (var (caller, client, follower) in readers)
+        {
+            var late = new FeedFollower(_app.As(caller), pageSize: 4);
+            await CheckAsync(caller, client, late, gapless: false);
+            Assert.Equal(follower.Cursor, late.Cursor);
+            var mirror = new FeedFollower(_app.As(caller));
+            await mirror.ExportAsync();
+            Assert.Equal(follower.Cursor, mirror.Cursor);
+            Assert.True(mirror.Records.Keys.Order(StringComparer.Ordinal).SequenceEqual(follower.Records.Keys.Order(StringComparer.Ordinal)),
+                $"{caller.Subject} ({caller.Nation ?? "no nation"}): export {string.Join(", ", mirror.Records.Keys)} / feed {string.Join(", ", follower.Records.Keys)}");
+        }
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task BadTargetsArePlainProblemsAndChangeNothing()
     {
