@@ -429,6 +429,8 @@ public sealed class FeedWriter(Db db)
         Func<VisibilityScope, IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)>> changesOf, long at, bool delegatesApart = false)
     {
         var changed = new List<(long ViewId, List<Change> Changes)>();
+        // The changed views a subscription may read (its audience's): NATO's are read by no subscription.
+        var subscribed = new HashSet<long>();
         foreach (var view in views)
         {
             var changes = Merged(changesOf(view.View.Scope).ToList(),
@@ -436,6 +438,10 @@ public sealed class FeedWriter(Db db)
             if (changes.Count > 0)
             {
                 changed.Add((view.Id, changes));
+                if (view.View.DelegatesScope is null)
+                {
+                    subscribed.Add(view.Id);
+                }
             }
         }
         if (changed.Count == 0)
@@ -468,6 +474,7 @@ public sealed class FeedWriter(Db db)
 
         var events = new List<EventRow>();
         var ranges = new DynamicParameters();
+        var queued = 0;
         for (var i = 0; i < changed.Count; i++)
         {
             var (viewId, changes) = changed[i];
@@ -489,12 +496,18 @@ public sealed class FeedWriter(Db db)
                 events.Add(new EventRow(viewId, first + k, item, type, shown, common, nationSequence,
                     readers == Readers.Delegates ? null : ++others, readers != Readers.Others));
             }
-            ranges.Add($"v{i}", viewId);
-            ranges.Add($"f{i}", first);
-            ranges.Add($"l{i}", lasts[i].LastSeq);
+            if (subscribed.Contains(viewId))
+            {
+                ranges.Add($"v{queued}", viewId);
+                ranges.Add($"f{queued}", first);
+                ranges.Add($"l{queued}", lasts[i].LastSeq);
+                queued++;
+            }
         }
         // With the last INSERT, the webhook outbox's rows: every live subscription reading these views gets the events,
-        // in the same transaction.
+        // in the same transaction. None when only NATO's views changed: the query joins the audiences, and on SQL Server
+        // (locking reads) a target record, which holds its nation's row, would wait for the audience row a publication
+        // holds while it waits for the nations' rows.
         await c.InsertRowsAsync(events, Sql.InsertEvents, static (e, parameters, i) =>
         {
             parameters.Add($"w{i}", e.ViewId);
@@ -510,7 +523,7 @@ public sealed class FeedWriter(Db db)
             parameters.Add($"y{i}", e.NationSequence);
             parameters.Add($"o{i}", e.OthersSequence);
             parameters.Add($"d{i}", e.ForDelegates ? 1 : 0);
-        }, new { at }, then: (Sql.Enqueue(changed.Count), ranges));
+        }, new { at }, then: queued == 0 ? null : (Sql.Enqueue(queued), ranges));
     }
 
     /// <summary>Which of a NATO view's readers get an event: all of them, its national delegates only, or its readers speaking for no nation only.</summary>
