@@ -178,6 +178,29 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(["table.read 200 NS view NATO.3: 2 tables"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
     }
 
+    /// <summary>
+    /// A feed page and an export that carry a capability table name its marking, as a table read does: an EU reader
+    /// cleared NS given the EU's NS table (and nothing else) by each.
+    /// </summary>
+    [Fact]
+    public async Task AFeedPageAndAnExportCarryingATableAreRecordedWithItsMarking()
+    {
+        var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }),
+                HttpStatusCode.Created);
+        }
+        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        var eu = _app.As(TestCaller.Eu("NS"));
+        Assert.Equal(["table"], (await eu.GetJsonAsync("/v1/feed"))["events"]!.AsArray().Select(e => (string)e!["subject"]!));
+        await RegistryClient.Expect(await eu.GetAsync("/v1/export"), HttpStatusCode.OK);
+
+        static string Line(JsonObject e) => $"{e["action"]} {e["status"]} {e["classification"]?.GetValue<string>() ?? "-"}";
+        Assert.Equal(["feed.read 200 NS", "catalogue.export 200 -", "catalogue.export-end 200 NS"],
+            (await EntriesOfAsync("consumer-NS@eu", e => e.Any(x => (string)x["action"]! == "catalogue.export-end"))).Select(Line));
+    }
+
     [Fact]
     public async Task FeedPagesResponseListsAndTargetReadsRecordTheHighestMarkingTheyServe()
     {

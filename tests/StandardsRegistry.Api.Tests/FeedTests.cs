@@ -555,6 +555,44 @@ public abstract class FeedTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A page's cursor is the last event it considered, also when that event was left out (its record is no longer
+    /// visible): a follower reading one event a page passes the left-out events and reaches their tombstones, in the
+    /// same events and to the same cursor as one reading them all at once, instead of reading the same page for ever.
+    /// </summary>
+    [Fact]
+    public async Task APageWhoseEventsWereLeftOutStillMovesTheCursorOn()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await editor.CreateStandardAsync("stanag-3101");
+        await editor.PublishAsync("stanag-3101", await editor.CreateDraftAsync("stanag-3101", "NR"));
+        await authority.ReleaseAsync("stanag-3101", 1, "EU");
+        var responses = "/v1/standards/stanag-3101/versions/1/responses";
+        foreach (var nation in new[] { "FRA", "DEU" })
+        {
+            await RegistryClient.Expect(await editor.PutAsJsonAsync($"{responses}/{nation}", new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+            await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/{nation}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        }
+        foreach (var nation in new[] { "FRA", "DEU" })
+        {
+            await RegistryClient.Expect(await authority.DeleteAsync($"{responses}/{nation}/releases/EU"), HttpStatusCode.NoContent);
+        }
+
+        var all = new FeedFollower(app.As(TestCaller.Eu("NS")), pageSize: 100);
+        await all.FollowAsync();
+        Assert.Equal(["visible version", "hidden response", "hidden response"], all.Events.Select(e => $"{e["type"]} {e["subject"]}"));
+        var onePerPage = new FeedFollower(app.As(TestCaller.Eu("NS")), pageSize: 1);
+        await onePerPage.FollowAsync();
+        Assert.Equal(all.Events.Select(e => e.ToJsonString()), onePerPage.Events.Select(e => e.ToJsonString()));
+        Assert.Equal(all.Cursor, onePerPage.Cursor);
+        // The second page held the first response's event, left out: empty, and more follow after it.
+        var second = JsonNode.Parse(onePerPage.Bodies[1])!;
+        Assert.Empty(second["events"]!.AsArray());
+        Assert.True(second["hasMore"]!.GetValue<bool>());
+    }
+
+    /// <summary>
     /// Two registries with the same visible history, one of them with a great deal of activity that EU NR, PUBLIC and
     /// NATO NC readers cannot see: their feeds are the same event for event (sequence, type, key, edition, content).
     /// A third adds what only the readers outside NATO and a national delegate cannot see (other nations' responses on a

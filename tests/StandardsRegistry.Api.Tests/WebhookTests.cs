@@ -976,6 +976,35 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A response's tombstone waiting when the ceiling is lowered is judged by the response's own marking, not only its
+    /// edition's: an NS response on an NU edition, released to the EU and revoked, is withheld from a ceiling of NR (its
+    /// ref would tell the receiver that an NS response had been recorded and shared); the edition's event goes out.
+    /// </summary>
+    [Fact]
+    public async Task AWaitingTombstoneOfAResponseMarkedAboveTheLoweredCeilingIsWithheld()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5701");
+        var responses = "/v1/standards/stanag-5701/versions/1/responses/FRA";
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await app.As(TestCaller.Editor()).PutAsJsonAsync(responses, new { response = "ratified", classification = "NS" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.DeleteAsync($"{responses}/releases/EU"), HttpStatusCode.NoContent);
+        Assert.Equal(["visible version", "hidden response"], (await FeedAsync(app)).Select(e => $"{e["type"]} {e["subject"]}"));
+
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "every waiting delivery made or withheld");
+
+        Assert.Equal(["visible stanag-5701/1"], receiver.Acknowledged.Select(d => Named(d.Body)));
+        Assert.Single(receiver.Received);
+    }
+
+    /// <summary>
     /// A delivery withheld (above the ceiling now) sends nothing, so it is no delivery: the subscription's last delivery
     /// time stays that of the last POST acknowledged. It moved with each withheld event, and told an admin cleared to the
     /// lowered ceiling when events of the higher view were withheld.

@@ -51,10 +51,22 @@ public sealed class FeedFollower(HttpClient client, int pageSize = 7)
                 {
                     Assert.Fail($"GET {url}: event {e["sequence"]} after event {Events[^1]["sequence"]}");
                 }
+                // An event that shows a record comes with it: one about a record the caller no longer sees is left out
+                // (its tombstone follows), not sent bare, which a consumer would apply as the record's removal.
+                if (e["type"]!.GetValue<string>() is "visible" or "updated" && e[e["subject"]!.GetValue<string>()] is null)
+                {
+                    Assert.Fail($"GET {url}: event {e["sequence"]} ({e["type"]} {e["subject"]}) without its record");
+                }
                 Events.Add(e);
                 Apply(e);
             }
-            Cursor = page["cursor"]!.GetValue<string>();
+            var cursor = page["cursor"]!.GetValue<string>();
+            // A page that says more follow moves on, whether or not it kept any event: else a follower reads it forever.
+            if (page["hasMore"]!.GetValue<bool>() && cursor == Cursor)
+            {
+                Assert.Fail($"GET {url}: more follow, but the cursor did not move");
+            }
+            Cursor = cursor;
             if (!page["hasMore"]!.GetValue<bool>())
             {
                 return;
