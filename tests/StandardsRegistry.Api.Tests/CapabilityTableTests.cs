@@ -766,6 +766,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <summary>
+    /// The several-nations rule reads every figure a table was computed from, the last target its snapshot names too:
+    /// a table whose one figure above a NATO reader's clearance is the cycle's latest target is hidden from that reader
+    /// in its feed as on the tables routes: no event of its feed is numbered for it, so its cursor stays where it was,
+    /// while a national delegate of the same clearance reads it. (A feed writer that read the figures below the snapshot
+    /// only numbered the table for that reader, the page leaving it out: a gap that passed every other test.)
+    /// </summary>
+    [Fact]
+    public async Task ATableWhoseLatestTargetIsItsOnlyFigureAboveAReadersClearanceIsHiddenFromItsFeed()
+    {
+        await RecordAllAsync("NR");
+        await RecordAsync(Planner(), "BEL", "radio-vhf", 2027, 260, "NS", HttpStatusCode.OK);
+        var restricted = _app.As(TestCaller.NatoReader("NR"));
+        var reader = new FeedFollower(restricted);
+        var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
+        await reader.FollowAsync();
+        var cursor = reader.Cursor;
+
+        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await reader.FollowAsync();
+        await delegated.FollowAsync();
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
+        Assert.Empty(reader.Events);
+        Assert.Equal(cursor, reader.Cursor);
+        Assert.Equal(["visible"], delegated.Events.Select(e => e["type"]!.GetValue<string>()));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
     /// A target recorded after a table was published can bring a NATO reader's clearance to cover several nations'
     /// targets of the cycle and not every figure of the table: the table is hidden from it from then on. Its feed says
     /// so with a tombstone, numbered in turn, so a follower holds what the tables routes answer; a national delegate's

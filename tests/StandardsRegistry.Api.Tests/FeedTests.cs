@@ -509,6 +509,45 @@ public abstract class FeedTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A released edition withdrawn leaves a reader outside NATO with the <c>withdrawn</c> event docs/consuming.md
+    /// names, not the <c>hidden</c> a revoked release makes, and stays visible inside NATO, updated to withdrawn by a
+    /// <c>withdrawn</c> event too. A revoked edition's tombstone comes before those of its responses, as the feed rule
+    /// orders what went (versions first). (A rule that called every version it no longer shows hidden, or that put the
+    /// responses' tombstones first, passed every other feed test.)
+    /// </summary>
+    [Fact]
+    public async Task AWithdrawnEditionIsAWithdrawnEventInsideAndOutsideNatoAndARevokedOneHiddenBeforeItsResponses()
+    {
+        await using var app = new RegistryApp(provider: provider).Start();
+        var editor = app.As(TestCaller.Editor());
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        foreach (var key in new[] { "stanag-1103", "stanag-1104" })
+        {
+            await editor.CreateStandardAsync(key);
+            await editor.PublishAsync(key, await editor.CreateDraftAsync(key));
+            await authority.ReleaseAsync(key, 1, "EU");
+        }
+        var responses = "/v1/standards/stanag-1104/versions/1/responses/FRA";
+        await RegistryClient.Expect(await editor.PutAsJsonAsync(responses, new { response = "ratified", classification = "NU" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"{responses}/releases/EU", new { reason = "Shared." }), HttpStatusCode.Created);
+        var eu = new FeedFollower(app.As(TestCaller.Eu("NR")));
+        var nato = new FeedFollower(app.As(TestCaller.NatoReader("NR")));
+        await eu.FollowAsync();
+        await nato.FollowAsync();
+        var (euBefore, natoBefore) = (eu.Events.Count, nato.Events.Count);
+
+        await editor.WithdrawAsync("stanag-1103", 1);
+        await authority.RevokeAsync("stanag-1104", 1, "EU");
+        await eu.FollowAsync();
+        await nato.FollowAsync();
+        Assert.Equal(["withdrawn version stanag-1103/1", "hidden version stanag-1104/1", "hidden response stanag-1104/1"],
+            eu.Events.Skip(euBefore).Select(e => $"{e["type"]} {e["subject"]} {e["key"]}/{e["edition"]}"));
+        Assert.Equal(["withdrawn stanag-1103/1"], Describe(nato.Events.Skip(natoBefore)));
+        Assert.Empty(eu.Records);
+        AssertSame(eu.Copy, await FeedFollower.ReadRoutesAsync(app.As(TestCaller.Eu("NR"))), "withdrawn and revoked");
+    }
+
+    /// <summary>
     /// What a reader no longer sees is never sent to it again: once a response's release to the EU is revoked, or the far
     /// end of an edge stops being visible, an EU follower gets a tombstone naming the record, and a replay from the start
     /// or an export carries neither the response's text nor the hidden standard's key, not even in the events that
