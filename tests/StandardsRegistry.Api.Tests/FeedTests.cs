@@ -785,6 +785,9 @@ public abstract class FeedTests(TestProvider provider)
             }
         }
         (await editor.PutAsJsonAsync($"{responses}/DEU", new { response = "not-ratifying", classification = "NU" })).EnsureSuccessStatusCode();
+        // Germany last with more responses than France (five to four): an export's position counting another nation's
+        // responses as France's stands elsewhere than France's feed.
+        (await editor.PutAsJsonAsync($"{responses}/DEU", new { response = "ratified", classification = "NU" })).EnsureSuccessStatusCode();
 
         var all = new FeedFollower(delegateFra, pageSize: 100);
         await all.FollowAsync();
