@@ -842,6 +842,30 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <summary>
+    /// A table published, revoked, then hidden from a NATO reader by a target: a reader that follows its feed from the
+    /// start afterwards gets the tombstone alone. The publication's and the revocation's events show a record it no
+    /// longer reads, so they are left out (the tombstone says why its numbers start at 3); sent, the revocation's
+    /// <c>updated</c> would carry nothing, which a consumer applies as the table's removal.
+    /// </summary>
+    [Fact]
+    public async Task AFollowerFromTheStartOfATableRevokedThenHiddenFromItGetsItsTombstoneAlone()
+    {
+        await RecordAllAsync("NS", france: "NR");
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await RecordAsync(Planner(), "DEU", "ammo-120mm", 2027, 40, "NR");
+
+        var late = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
+        await late.FollowAsync();
+        var only = Assert.Single(late.Events);
+        Assert.Equal("hidden", only["type"]!.GetValue<string>());
+        Assert.Equal(3, only["sequence"]!.GetValue<long>());
+        Assert.Empty(late.Records);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
     /// Two targets of two nations recorded at once, each of which alone leaves a NATO reader knowing one nation's targets
     /// of the cycle and together two: the table is hidden from the reader, and its feed says so. On PostgreSQL both
     /// records decide while the test holds the audit chain's head, so each would read the cycle without the other's
