@@ -468,13 +468,22 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
         /// of nations, which the audit does not protect against: a published cell less the figures it knows is the hidden
         /// one. A reader speaking for a nation reads its own nation's targets only, an insider the audit protects against.
         /// </summary>
-        private const string PartlyKnown = """
-            (EXISTS (SELECT 1 FROM capability_targets th
-                     WHERE th.cycle = ct.cycle AND th.id <= ct.target_snapshot AND th.classification > @scopeLevel AND NOT EXISTS (
-                         SELECT 1 FROM capability_targets tn
-                         WHERE tn.cycle = th.cycle AND tn.nation = th.nation AND tn.capability = th.capability AND tn.horizon = th.horizon
-                           AND tn.id > th.id AND tn.id <= ct.target_snapshot))
+        private const string PartlyKnown = $"""
+            (EXISTS (SELECT 1 FROM {TableFigures} AND th.classification > @scopeLevel)
              AND (SELECT COUNT(DISTINCT tk.nation) FROM capability_targets tk WHERE tk.cycle = ct.cycle AND tk.classification <= @scopeLevel) > 1)
+            """;
+
+        /// <summary>
+        /// The figures table <c>ct</c> was computed from, as rows <c>th</c> (a FROM and WHERE to go on with <c>AND</c>):
+        /// each cell's latest row up to the table's snapshot. Read by the several-nations rule here and by the feed's
+        /// facts of a table (<c>FeedWriter.Sql</c>), which must agree with it.
+        /// </summary>
+        internal const string TableFigures = """
+            capability_targets th
+            WHERE th.cycle = ct.cycle AND th.id <= ct.target_snapshot AND NOT EXISTS (
+                SELECT 1 FROM capability_targets tn
+                WHERE tn.cycle = th.cycle AND tn.nation = th.nation AND tn.capability = th.capability AND tn.horizon = th.horizon
+                  AND tn.id > th.id AND tn.id <= ct.target_snapshot)
             """;
 
         public static string Tables(VisibilityScope scope) =>

@@ -429,7 +429,7 @@ public sealed class FeedWriter(Db db)
         Func<VisibilityScope, IEnumerable<(FeedItem Item, FeedEventType Type, FeedShown Shown)>> changesOf, long at, bool delegatesApart = false)
     {
         var changed = new List<(long ViewId, List<Change> Changes)>();
-        // The changed views a subscription may read (its audience's): NATO's are read by no subscription.
+        // The changed views a subscription may read (an audience's): NATO's are read by no subscription.
         var subscribed = new HashSet<long>();
         foreach (var view in views)
         {
@@ -438,7 +438,7 @@ public sealed class FeedWriter(Db db)
             if (changes.Count > 0)
             {
                 changed.Add((view.Id, changes));
-                if (view.View.DelegatesScope is null)
+                if (view.View.Community != Communities.Nato)
                 {
                     subscribed.Add(view.Id);
                 }
@@ -759,13 +759,9 @@ public sealed class FeedWriter(Db db)
         /// A table, with the highest marking among the figures it was computed from: each cell's latest row up to its
         /// snapshot (as <c>CapabilityStore.Sql.Readable</c> reads them).
         /// </summary>
-        private const string TableFacts = """
+        private const string TableFacts = $"""
             SELECT ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.public_id AS PublicId, ct.revoked_at AS RevokedAt,
-                   (SELECT MAX(th.classification) FROM capability_targets th
-                    WHERE th.cycle = ct.cycle AND th.id <= ct.target_snapshot AND NOT EXISTS (
-                        SELECT 1 FROM capability_targets tn
-                        WHERE tn.cycle = th.cycle AND tn.nation = th.nation AND tn.capability = th.capability AND tn.horizon = th.horizon
-                          AND tn.id > th.id AND tn.id <= ct.target_snapshot)) AS FiguresUpTo
+                   (SELECT MAX(th.classification) FROM {CapabilityStore.Sql.TableFigures}) AS FiguresUpTo
             FROM capability_tables ct
             """;
 
