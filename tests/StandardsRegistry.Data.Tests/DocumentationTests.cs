@@ -230,6 +230,99 @@ public sealed class DocumentationTests
         Assert.True(references.Count == 0, $"References to issue numbers; say what is meant instead:\n{string.Join('\n', references)}");
     }
 
+    /// <summary>
+    /// The documents that say what is true now (README.md, SECURITY.md, docs/) name files in code as well as by links:
+    /// `src/StandardsRegistry.Data/Writes.cs`, `db/<provider>/`, `bench/audit.sh`. Each such path exists in the
+    /// repository (a placeholder or <c>*</c> standing for any one name), so a file renamed or removed leaves no document
+    /// naming it. Build output and the database a first start creates are not in a clone, and are not checked.
+    /// </summary>
+    [Fact]
+    public void EveryRepositoryPathTheDocumentsNameInCodeExists()
+    {
+        var root = RepositoryPaths.Root;
+        var documents = MarkdownLinks.MarkdownFiles(root)
+            .Where(f => Path.GetRelativePath(root, f).Replace('\\', '/') is "README.md" or "SECURITY.md" || Path.GetRelativePath(root, f).StartsWith("docs", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(documents, f => Path.GetFileName(f) == "architecture.md");
+
+        var named = 0;
+        var missing = new List<string>();
+        foreach (var file in documents)
+        {
+            var name = Path.GetRelativePath(root, file).Replace('\\', '/');
+            foreach (var (line, path) in CodePaths.InCode(File.ReadAllText(file)))
+            {
+                named++;
+                if (!CodePaths.Exists(root, path))
+                {
+                    missing.Add($"{name}:{line}: `{path}`");
+                }
+            }
+        }
+
+        Assert.True(named >= 50, $"only {named} paths named in code");
+        Assert.True(missing.Count == 0, $"Paths the documents name that the repository does not have:\n{string.Join('\n', missing)}");
+    }
+
+    /// <summary>
+    /// docs/architecture.md is a map of the code: the types and members it names in code (`RegistryWrites`,
+    /// `Write.TrackAsync`, `SqlDialect.For`, a file's name without `.cs`) are declared under <c>src/</c> or <c>tests/</c>,
+    /// a member in a file that declares the type before the dot. A column of a table headed "before" names what the
+    /// code no longer has, and is not checked.
+    /// </summary>
+    [Fact]
+    public void EveryTypeAndMemberTheArchitecturePageNamesIsDeclared()
+    {
+        var root = RepositoryPaths.Root;
+        var code = new[] { "src", "tests" }.SelectMany(d => MarkdownLinks.CodeFiles(root).Where(f => f.StartsWith(Path.Combine(root, d) + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal))
+            .Select(f => (File: Path.GetFileNameWithoutExtension(f), Text: File.ReadAllText(f)))
+            .ToList();
+        var text = File.ReadAllText(Path.Combine(root, "docs", "architecture.md"));
+
+        var names = Declarations.NamedInCode(text).ToList();
+        Assert.Contains(names, n => n.Name == "Write.TrackAsync");
+        var undeclared = names.Where(n => !Declarations.Declared(code, n.Name)).Select(n => $"docs/architecture.md:{n.Line}: `{n.Name}`").ToList();
+
+        Assert.True(undeclared.Count == 0, $"Types and members docs/architecture.md names that the code does not declare:\n{string.Join('\n', undeclared)}");
+    }
+
+    [Fact]
+    public void ThePathAndDeclarationCheckersFindWhatIsMissingAndOnlyThat()
+    {
+        var root = RepositoryPaths.Root;
+        var paths = CodePaths.InCode("""
+            `src/StandardsRegistry.Data/Writes.cs` and `db/<provider>/` and `db/*/0009_attribute_index.sql`, a run:
+            `dotnet build src/StandardsRegistry.Api -p:UpdateOpenApi=true`; `src/StandardsRegistry.Data/Write.cs`; `db/*/0032`, `db/*/0099`.
+
+            ```sh
+            cat src/NotInAFence.cs
+            ```
+            `tests/StandardsRegistry.Api.Tests/bin/Debug/net10.0/screenshots/` `https://example.org/src/x.cs`
+            """).Select(p => p.Path).ToList();
+        Assert.Equal(["src/StandardsRegistry.Data/Writes.cs", "db/<provider>/", "db/*/0009_attribute_index.sql", "src/StandardsRegistry.Api",
+            "src/StandardsRegistry.Data/Write.cs", "db/*/0032", "db/*/0099", "tests/StandardsRegistry.Api.Tests/bin/Debug/net10.0/screenshots/"], paths);
+        Assert.Equal([true, true, true, true, false, true, false, true], paths.Select(p => CodePaths.Exists(root, p)));
+
+        var code = new List<(string File, string Text)>
+        {
+            ("Writes", "public sealed class RegistryWrites(Db db)\n{\n    public Task<Result<T>> VersionAsync<T>(string action) => x;\n}"),
+            ("Write", "public sealed class Write\n{\n    public Task<T> TrackAsync<T>(long id) =>\n}"),
+            ("Feed", "namespace StandardsRegistry.Data;\n"),
+            ("Db", "public enum Outcome\n{\n    Done,\n    NotFound,\n}\npublic delegate int AnsweredStatus(Outcome outcome);"),
+        };
+        var names = Declarations.NamedInCode("""
+            | path | before this layout | now |
+            |---|---|---|
+            | publish | `FeedLog` | `Writes`, `Db`, `Feed` for `FeedLog` |
+
+            `RegistryWrites.VersionAsync`, `Write.TrackAsync`, `Outcome`, `NotFound`, `AnsweredStatus`, `Validate()`, `Map…Api`,
+            `Write.VersionAsync`, `RegistryWriter`, `StandardsRegistry.Data`.
+            """).Select(n => n.Name).ToList();
+        Assert.Equal(["Writes", "Db", "Feed", "RegistryWrites.VersionAsync", "Write.TrackAsync", "Outcome", "NotFound", "AnsweredStatus", "Validate", "Write.VersionAsync", "RegistryWriter", "StandardsRegistry.Data"], names);
+        Assert.Equal(["Validate", "Write.VersionAsync", "RegistryWriter"], names.Where(n => !Declarations.Declared(code, n)));
+    }
+
     [Fact]
     public void TheIssueCheckerFindsNumberedReferencesButNotTheWord()
     {
@@ -408,6 +501,13 @@ internal static partial class MarkdownLinks
     /// <summary>The text with fenced code blocks and the contents of code spans blanked (line numbers and offsets kept).</summary>
     private static string WithoutCode(string text) =>
         CodeSpan().Replace(WithoutFences(text), m => m.Groups["ticks"].Value + new string(' ', m.Groups["code"].Length) + m.Groups["ticks"].Value);
+
+    /// <summary>The code spans of the text outside fenced blocks, each with its line number.</summary>
+    public static IEnumerable<(int Line, string Code)> CodeSpans(string text)
+    {
+        var prose = WithoutFences(text);
+        return CodeSpan().Matches(prose).Select(m => (LineOf(prose, m.Index), m.Groups["code"].Value));
+    }
 
     /// <summary>The text with the lines of fenced code blocks blanked.</summary>
     private static string WithoutFences(string text)
@@ -809,4 +909,116 @@ internal static partial class RouteCells
 
     [GeneratedRegex(@"`(?:(?<method>GET|PUT|POST|DELETE)(?:\s+|(?=`)))?(?<path>[/…][^`\s]*)?`")]
     private static partial Regex Token();
+}
+
+/// <summary>Repository paths named in code spans (<c>src/…</c>, <c>db/&lt;provider&gt;/</c>), and whether the repository has them.</summary>
+internal static partial class CodePaths
+{
+    /// <summary>What a clone does not have: build output, and the database the service creates at its first start.</summary>
+    private static readonly HashSet<string> Made = new(StringComparer.Ordinal) { "bin", "obj", "registry.db" };
+
+    public static IEnumerable<(int Line, string Path)> InCode(string text) =>
+        MarkdownLinks.CodeSpans(text).SelectMany(span => Path().Matches(span.Code).Select(m => (span.Line, m.Value.TrimEnd('.', ','))));
+
+    /// <summary>Whether <paramref name="path"/> names a file or directory of the repository; "*" or "&lt;…&gt;" is any one name.</summary>
+    public static bool Exists(string root, string path)
+    {
+        var parts = path.TrimEnd('/').Split('/');
+        if (parts.Any(Made.Contains))
+        {
+            return true;
+        }
+        IEnumerable<string> found = [root];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            var wild = part.Contains('*', StringComparison.Ordinal) || part.StartsWith('<');
+            // A migration may be named by its number alone: `db/*/0032`.
+            var number = i == parts.Length - 1 && part.All(char.IsAsciiDigit);
+            found = found.Where(Directory.Exists).SelectMany(d => wild || number
+                ? Directory.EnumerateFileSystemEntries(d).Where(e => wild || System.IO.Path.GetFileName(e).StartsWith(part + "_", StringComparison.Ordinal))
+                : [System.IO.Path.Combine(d, part)]).ToList();
+        }
+        return found.Any(f => File.Exists(f) || Directory.Exists(f));
+    }
+
+    /// <summary>A path from one of the repository's top-level directories, not part of a URL or of a longer path.</summary>
+    [GeneratedRegex(@"(?<![\w/.:-])(?:src|tests|db|docs|bench|tools|clients|openapi|\.ci|\.config)/[^\s`'""(),;|]*")]
+    private static partial Regex Path();
+}
+
+/// <summary>Types and members named in a document's code spans, and whether the code declares them.</summary>
+internal static partial class Declarations
+{
+    /// <summary>
+    /// Each code span that is a name (<c>Write</c>, <c>Write.TrackAsync</c>, <c>Validate()</c>), but for the names a table
+    /// column headed "before" holds: what the code had then, which the text may compare with what it has now.
+    /// </summary>
+    public static IEnumerable<(int Line, string Name)> NamedInCode(string text)
+    {
+        var named = Named(text).ToList();
+        var before = named.Where(n => n.Before).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        return named.Where(n => !before.Contains(n.Name)).Select(n => (n.Line, n.Name));
+    }
+
+    private static IEnumerable<(int Line, string Name, bool Before)> Named(string text)
+    {
+        var lines = text.Split('\n');
+        string[]? header = null;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            var cells = line.StartsWith('|') ? line.Split('|') : null;
+            if (cells is null)
+            {
+                header = null;
+            }
+            else if (header is null)
+            {
+                header = cells;
+            }
+            var columns = cells is null || header is null
+                ? [(line, false)]
+                : cells.Select((c, n) => (c, n < header.Length && header[n].Contains("before", StringComparison.OrdinalIgnoreCase)));
+            foreach (var (column, isBefore) in columns)
+            {
+                foreach (var (_, code) in MarkdownLinks.CodeSpans(column))
+                {
+                    if (Name().Match(code) is { Success: true } m)
+                    {
+                        yield return (i + 1, m.Groups["name"].Value, isBefore);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A type (or a file's name) declared in <paramref name="code"/>; for <c>A.B</c>, B declared in a file that declares A;
+    /// a lone member anywhere.
+    /// </summary>
+    public static bool Declared(IReadOnlyList<(string File, string Text)> code, string name)
+    {
+        if (code.Any(c => Regex.IsMatch(c.Text, $@"\bnamespace\s+{Regex.Escape(name)}\b")))
+        {
+            return true; // a project, by its namespace
+        }
+        var parts = name.Split('.');
+        if (parts.Length == 1)
+        {
+            return code.Any(c => c.File == name || IsType(c.Text, name) || IsMember(c.Text, name));
+        }
+        var owners = code.Where(c => c.File == parts[0] || IsType(c.Text, parts[0])).ToList();
+        return owners.Count > 0 && parts.Skip(1).All(member => owners.Any(c => IsMember(c.Text, member) || IsType(c.Text, member)));
+    }
+
+    private static bool IsType(string text, string name) =>
+        Regex.IsMatch(text, $@"\b(?:class|record|struct|interface|enum)\s+{name}\b|\bdelegate\s+[\w<>?,\[\] ]+\s+{name}\s*[(<]");
+
+    /// <summary>A method, property, field or constant declared with a modifier, or an enum's member (a line of its own).</summary>
+    private static bool IsMember(string text, string name) =>
+        Regex.IsMatch(text, $@"(?m)^\s*(?:\[[^\]\n]*\]\s*)*(?:(?:public|internal|private|protected|static|async|override|virtual|sealed|readonly|const|abstract|partial|required|new|extern)\s+)+[\w<>\[\]?,.() ]*?\b{name}\s*(?:<[^>\n]*>)?\s*[({{=;]|(?m)^\s*{name}\s*(?:=[^=>][^,\n]*)?,?\s*$");
+
+    [GeneratedRegex(@"^(?<name>[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*)(?:\(\))?$")]
+    private static partial Regex Name();
 }
