@@ -42,16 +42,22 @@ internal sealed class PostgresDialect : SqlDialect
         {
             throw new ConnectionStringProblem("the PostgreSQL connection string needs a Host.");
         }
+        // Each setting below is the dialect's only where the operator's string does not name it: a value named is the
+        // operator's choice, Npgsql's own default too (Max Auto Prepare=0 behind a pooler that cannot keep prepared
+        // statements, Timeout=15 over a slow link).
         // Fail fast when the server is gone, so callers get a 503 in bounded time rather than a hang.
-        if (builder.Timeout == 15)
+        if (!Names(connectionString, "timeout"))
         {
             builder.Timeout = 5;
         }
         // Prepare the statements a connection keeps running (every consumer read is one of a few texts): planning the
         // release-rule queries costs more than executing them.
-        if (builder.MaxAutoPrepare == 0)
+        if (!Names(connectionString, "maxautoprepare"))
         {
             builder.MaxAutoPrepare = 64;
+        }
+        if (!Names(connectionString, "autoprepareminusages"))
+        {
             builder.AutoPrepareMinUsages = 2;
         }
         // The registry keeps no session state on a connection (no SET, temporary table, advisory lock or LISTEN; each

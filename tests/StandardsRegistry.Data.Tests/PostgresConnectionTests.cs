@@ -54,5 +54,15 @@ public sealed class PostgresConnectionTests
         var explicitly = Normalized("Host=db;Database=registry;Max Auto Prepare=8;Timeout=30");
         Assert.Equal(8, explicitly.MaxAutoPrepare);
         Assert.Equal(30, explicitly.Timeout);
+        // Npgsql's own defaults, named: the operator's choice (no prepared statements behind a pooler in transaction
+        // mode, a server reached over a slow link), kept although the values are those the dialect would replace.
+        var named = Normalized("Host=db;Database=registry;Max Auto Prepare=0;Timeout=15");
+        Assert.Equal(0, named.MaxAutoPrepare);
+        Assert.Equal(15, named.Timeout);
+        Assert.Equal(0, Normalized("Host=db;Database=registry;maxautoprepare=0;timeout=15").MaxAutoPrepare);
+        Assert.Equal(15, Normalized("Host=db;Database=registry;maxautoprepare=0;timeout=15").Timeout);
+        // Naming one leaves the other's minimum at the dialect's, and naming the minimum keeps it.
+        Assert.Equal(2, Normalized("Host=db;Database=registry;Timeout=15").AutoPrepareMinUsages);
+        Assert.Equal(7, Normalized("Host=db;Database=registry;Auto Prepare Min Usages=7").AutoPrepareMinUsages);
     }
 }
