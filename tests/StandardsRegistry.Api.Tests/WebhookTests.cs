@@ -1031,6 +1031,72 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A withhold whose entry is still being committed when the service begins to stop gracefully is marked done all the
+    /// same: the trail holds one <c>webhook.withhold</c> of the event across the restart. Marked with the stopping token,
+    /// the delivery stayed pending once its entry was committed, and the restart withheld the event again: two entries
+    /// for one event. The dispatcher is stalled reading the event (a lock on <c>feed_events</c>) while the test takes
+    /// the audit chain's head, then let go: it decides to withhold, and the entry's commit waits at the head; the
+    /// dispatcher's stop begins (its stopping token cancelled, as the host's graceful stop does first), and the head is
+    /// released. (SQLite has no such hold: its writers pass one at a time through the process's write gate, the
+    /// dispatcher's lease renewal before the commit among them, and a read cannot be stalled.)
+    /// </summary>
+    [Fact]
+    public async Task AWithholdBeingCommittedWhenTheServiceStopsGracefullyIsOnRecordOnce()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres, "a withhold's entry held at the audit chain's head while the dispatcher stops: PostgreSQL");
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5801", "NS");
+        var eventId = Assert.Single(await FeedAsync(app))["id"]!.GetValue<string>();
+        await SetCeilingAsync(app, "EU", Classification.NR);
+
+        // The dispatcher leases the resumed subscription and waits to read its event.
+        await using var stall = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await stall.OpenAsync(ct);
+        var reading = await stall.BeginTransactionAsync(ct);
+        await using (var lockEvents = new Npgsql.NpgsqlCommand("LOCK TABLE feed_events IN ACCESS EXCLUSIVE MODE", stall, reading))
+        {
+            await lockEvents.ExecuteNonQueryAsync(ct);
+        }
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 1, "the delivery reading its event", query: "%feed_events%");
+
+        // The chain's head held, the read let go: the withhold's entry waits at the head.
+        await using var head = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await head.OpenAsync(ct);
+        var held = await head.BeginTransactionAsync(ct);
+        await using (var lockHead = new Npgsql.NpgsqlCommand("UPDATE audit_chain_head SET sequence = sequence WHERE id = 1", head, held))
+        {
+            await lockHead.ExecuteNonQueryAsync(ct);
+        }
+        await reading.RollbackAsync(ct);
+        await PostgresLocks.UntilWaitingAsync(app.ConnectionString, 1, "the withhold's entry committing", query: "%audit_chain_head%");
+
+        // The dispatcher's stop begins while the entry waits (the host's stop cancels its token first, then waits for
+        // the deliveries in flight); then the entry commits.
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var stopping = dispatcher.StopAsync(CancellationToken.None);
+        await held.RollbackAsync(ct);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        var pendingAfterStop = await store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_outbox WHERE delivered_at IS NULL"));
+
+        // After the restart the event is not withheld again: one entry of it, and nothing pending.
+        await using var restarted = await app.RestartAsync();
+        await restarted.As(Admin).WaitUntilNothingPendingAsync(id, "the withheld delivery done");
+        var withheld = Assert.Single(await store.EntriesAsync("webhook.withhold"));
+        Assert.StartsWith($"event {eventId} ", withheld.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, pendingAfterStop);
+        Assert.Empty(receiver.Received);
+        var verification = await new AuditLog(store.Db).VerifyAsync(ct: ct);
+        Assert.True(verification.Valid, verification.Problem);
+    }
+
+    /// <summary>
     /// The audience's ceiling raised (NR to CTS) while events wait, and the service restarted (a process that never knew
     /// the old ceiling): the waiting deliveries go out as the events they were queued as, in the view of EU at NR (the
     /// view of EU at CTS holds other events at those sequence numbers: an NS edition released before); later events

@@ -230,7 +230,7 @@ public sealed class WebhookDispatcher(
                 }
                 else
                 {
-                    await WithholdAsync(subscription, delivery, queued, actor, ct);
+                    await WithholdAsync(subscription, delivery, queued, actor);
                 }
                 continue;
             }
@@ -358,11 +358,13 @@ public sealed class WebhookDispatcher(
     /// naming the event, what it names and its marking, the view it was queued for and the ceiling now), then marked done,
     /// so it leaves the pending count only once the record exists; a crash in between withholds it again.
     /// </summary>
-    private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, FeedEventRow queued, AuditActor actor, CancellationToken ct)
+    private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, FeedEventRow queued, AuditActor actor)
     {
         var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, above what the subscription may carry now ({delivery.Ceiling}: the audience's ceiling, or the clearance of the admin who registered it)";
         await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
-        await store.SkippedAsync(delivery, time.GetUtcNow(), ct);
+        // Not the stopping token, as for an acknowledged delivery: a stop that began while the entry was being committed
+        // left the delivery pending, the restart withheld the event again, and the trail held two entries for it.
+        await store.SkippedAsync(delivery, time.GetUtcNow(), CancellationToken.None);
         logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above what the subscription may carry now ({Ceiling}).",
             subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
     }
