@@ -141,6 +141,14 @@ public sealed class FeedReader(Db db, FeedWriter writer)
         (await ReadEventsAsync(scope, Sql.Event(db.Dialect, scope), new FeedPosition(sequence), 1, 1, ct, view)).Events.SingleOrDefault();
 
     /// <summary>
+    /// Whether <paramref name="scope"/> reads capability table <paramref name="tableId"/>, revoked or not, as the tables
+    /// routes decide (<see cref="CapabilityStore.Sql.Readable"/>): a webhook delivery asks it of the admin who registered
+    /// the subscription, whatever the event (a tombstone names the table too).
+    /// </summary>
+    public async Task<bool> ReadsTableAsync(VisibilityScope scope, long tableId, CancellationToken ct) =>
+        await db.ReadAsync(c => c.ExecuteScalarAsync<long>(Sql.TableRead(scope), Bind(scope, new { id = tableId })), ct) > 0;
+
+    /// <summary>
     /// Reads up to <paramref name="limit"/> events and considers the first <paramref name="keep"/>: those the caller
     /// sees now, with their records; the position after the last one considered; whether more were read than considered.
     /// </summary>
@@ -446,6 +454,9 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             WHERE e.standard_id IN ({Ids(count)}) AND {PreferredShown(scope, "e")}
             """;
 
+        public static string TableRead(VisibilityScope scope) =>
+            $"SELECT COUNT(*) FROM capability_tables ct WHERE ct.id = @id AND {CapabilityStore.Sql.Readable(scope)}";
+
         public static string TablesById(VisibilityScope scope, int count) =>
             $"SELECT {CapabilityStore.Sql.TableColumns} FROM capability_tables ct WHERE ct.id IN ({Ids(count)}) AND {CapabilityStore.Sql.Readable(scope)}";
 
@@ -496,7 +507,7 @@ public sealed class FeedReader(Db db, FeedWriter writer)
             ExportResponses(scope), ExportRelations(scope), ExportEquivalents(scope), ExportPreferred(scope), ExportTables(scope),
             Position(scope), DelegatePosition, Page(dialect, scope), Page(dialect, scope with { Nation = "FRA" }), Event(dialect, scope),
             EventAt(scope), EventAt(scope with { Nation = "FRA" }), ExportKeys(dialect), Export(scope),
-            VersionsById(scope, 3), ResponsesById(scope, 2), RelationsById(scope, 2), EquivalentsById(scope, 2), PreferredById(scope, 2), TablesById(scope, 2),
+            VersionsById(scope, 3), ResponsesById(scope, 2), RelationsById(scope, 2), EquivalentsById(scope, 2), PreferredById(scope, 2), TablesById(scope, 2), TableRead(scope),
         ];
     }
 }

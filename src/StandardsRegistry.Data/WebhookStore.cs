@@ -56,6 +56,16 @@ public sealed class DeliveryRow
     /// (no cache), or, when lower, the clearance of the admin who registered it and chose where it goes.
     /// </summary>
     public Classification Ceiling { get; init; }
+    /// <summary>The clearance of the admin who registered the subscription (<c>cleared_to</c>), and the nation it spoke for.</summary>
+    public Classification RegistrantLevel { get; init; }
+    public string? RegistrantNation { get; init; }
+
+    /// <summary>
+    /// What the admin who registered the subscription reads, as a NATO caller: a delivery carries nothing it does not (the
+    /// audience's view bounded by <see cref="Ceiling"/>, and a capability table only when that admin reads it, which the
+    /// several-nations rule can keep from an admin cleared for the table's marking).
+    /// </summary>
+    public VisibilityScope Registrant => VisibilityScope.Nato(RegistrantLevel, drafts: false) with { Nation = RegistrantNation };
 
     /// <summary>
     /// The highest marking a POST of this delivery can carry: the view's level, or the ceiling when that is lower (the
@@ -86,7 +96,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     /// its clearance). Otherwise nothing is written: <see cref="Outcome.Forbidden"/> (above the clearance; the problem
     /// names the ceiling), or <see cref="Outcome.Unprocessable"/> (the audience is gone since the request was checked).
     /// </summary>
-    public Task<Result<SubscriptionRow>> CreateAsync(string audience, Classification clearance, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
+    public Task<Result<SubscriptionRow>> CreateAsync(string audience, Classification clearance, string? nation, string url, string secret, AuditActor by, DateTimeOffset now, CancellationToken ct = default) =>
         writes.RunAsync(AuditActions.SubscriptionCreate, by, now, null, async w =>
         {
             if (await AudienceDirectory.CeilingAsync(w.Session, audience) is not { } ceiling)
@@ -111,7 +121,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
                 await w.Session.ExecuteAsync(FeedWriter.Sql.InsertView, new { Community = audience, level = (int)ceiling, drafts = 0 });
             }
             var id = Guid.NewGuid().ToString();
-            await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), clearedTo = (int)clearance, at = w.At, by = by.Subject });
+            await w.Session.ExecuteAsync(Sql.Insert, new { id, audience, url, secret, state = EnumText.Of(SubscriptionState.Active), clearedTo = (int)clearance, nation, at = w.At, by = by.Subject });
             w.Names(detail: $"subscription {id}: {audience} to {url}");
             return Result.Created((await w.Session.QuerySingleOrDefaultAsync<SubscriptionRow>(Sql.GetAny, new { id }))!);
         }, ct);
@@ -289,7 +299,8 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             """;
 
         public const string Insert = """
-            INSERT INTO subscriptions (id, audience, url, secret, state, cleared_to, created_at, created_by) VALUES (@id, @audience, @url, @secret, @state, @clearedTo, @at, @by)
+            INSERT INTO subscriptions (id, audience, url, secret, state, cleared_to, registrant_nation, created_at, created_by)
+            VALUES (@id, @audience, @url, @secret, @state, @clearedTo, @nation, @at, @by)
             """;
 
         /// <summary>The row lock of the view a subscription of <c>@audience</c> reads at ceiling <c>@level</c> (a no-op update).</summary>
@@ -366,7 +377,8 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
         public static string Pending(SqlDialect dialect) => $"""
             SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt, o.generation AS Generation,
                    fv.community AS ViewCommunity, fv.level AS ViewLevel,
-                   CASE WHEN s.cleared_to < a.max_classification THEN s.cleared_to ELSE a.max_classification END AS Ceiling
+                   CASE WHEN s.cleared_to < a.max_classification THEN s.cleared_to ELSE a.max_classification END AS Ceiling,
+                   COALESCE(s.cleared_to, a.max_classification) AS RegistrantLevel, s.registrant_nation AS RegistrantNation
             FROM webhook_outbox o JOIN feed_views fv ON fv.id = o.view_id
             JOIN subscriptions s ON s.id = o.subscription_id JOIN audiences a ON a.code = s.audience
             WHERE o.subscription_id = @id AND o.delivered_at IS NULL

@@ -291,6 +291,68 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Empty(euReceiver.Acknowledged);
     }
 
+    /// <summary>
+    /// A subscription carries no more than the admin who registered it may read: its audience's ceiling bounded by that
+    /// admin's clearance, and, for a capability table, the several-nations rule as it holds for that admin. An admin
+    /// cleared NATO RESTRICTED and speaking for no nation reads every nation's NR targets of a cycle but France's NATO
+    /// SECRET ones, so it reads none of that cycle's tables (France's figure would be a cell less the others'); its
+    /// INDUSTRY subscription, to a receiver it chose, must not be the way round: the table is withheld from it, and a
+    /// subscription an admin cleared for every figure registered gets it.
+    /// </summary>
+    [Fact]
+    public async Task ATableTheSeveralNationsRuleHidesFromTheRegisteringAdminIsNotDeliveredToItsSubscription()
+    {
+        await using var restrictedReceiver = await WebhookReceiver.StartAsync();
+        await using var nationalReceiver = await WebhookReceiver.StartAsync();
+        await using var clearedReceiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        async Task<string> SubscribeAsAsync(TestCaller admin, WebhookReceiver receiver) =>
+            (await (await app.As(admin).PostAsJsonAsync("/v1/subscriptions", new { audience = "INDUSTRY", url = receiver.Url.ToString(), secret = receiver.Secret }))
+                .JsonAsync())["id"]!.GetValue<string>();
+        var restricted = await SubscribeAsAsync(AdminNr, restrictedReceiver);
+        // The same clearance speaking for Germany: it reads Germany's targets only, an insider the table's audit protects against.
+        var national = await SubscribeAsAsync(new TestCaller("admin-nr@deu", "NATO", "NR", "admin") { Nation = "DEU" }, nationalReceiver);
+        var cleared = await SubscribeAsAsync(Admin, clearedReceiver);
+        var planner = app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
+                new { quantity, classification = nation == "FRA" ? "NS" : "NR" }), HttpStatusCode.Created);
+        }
+        var authority = app.As(TestCaller.ReleaseAuthority());
+        await RegistryClient.Expect(await authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        // What the restricted admin reads itself: several nations' targets, and not the table.
+        var admin = app.As(AdminNr);
+        Assert.True((await admin.GetJsonArrayAsync("/v1/capability-targets/2025")).Select(t => t!["nation"]!.GetValue<string>()).Distinct().Count() > 1);
+        await ProblemAssertions.ProblemAsync(await admin.GetAsync("/v1/capability-tables/2025/INDUSTRY"), HttpStatusCode.NotFound);
+        // The table, then its tombstone, go to the subscriptions whose admins read it (a table revoked before its event is
+        // sent is not sent); to the restricted admin's, nothing.
+        var receivers = new[] { (clearedReceiver, cleared), (nationalReceiver, national) };
+        foreach (var (receiver, _) in receivers)
+        {
+            await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the table delivered");
+        }
+        await RegistryClient.Expect(await authority.DeleteAsync("/v1/capability-tables/2025/INDUSTRY"), HttpStatusCode.NoContent);
+        foreach (var (receiver, id) in receivers)
+        {
+            await receiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 2, TimeSpan.FromSeconds(20), "its tombstone delivered");
+            await app.As(Admin).WaitUntilNothingPendingAsync(id);
+            Assert.Equal(["visible table", "hidden table"], receiver.Received.Select(d => $"{d.Body["type"]} {d.Body["subject"]}"));
+        }
+        // Withheld is on record before the row is marked, so nothing pending means both entries are there.
+        await app.As(Admin).WaitUntilNothingPendingAsync(restricted, "nothing pending for the restricted admin's subscription");
+        Assert.Empty(restrictedReceiver.Received);
+        var withheld = (await new AuditStore(app.Provider, app.ConnectionString).EntriesAsync("webhook.withhold")).Where(e => e.Subject == $"subscription:{restricted}").ToList();
+        Assert.Equal(2, withheld.Count);
+        Assert.All(withheld, e =>
+        {
+            Assert.Equal(403, e.Status);
+            Assert.Equal((long)Classification.NR, e.Classification);
+            Assert.Contains("a capability table the admin who registered the subscription does not read", e.Detail, StringComparison.Ordinal);
+        });
+        Assert.DoesNotContain((await new AuditStore(app.Provider, app.ConnectionString).EntriesAsync("webhook.withhold")), e => e.Subject != $"subscription:{restricted}");
+    }
+
     [Fact]
     public async Task WithoutImmediateRetriesEventsAreStillDelivered()
     {

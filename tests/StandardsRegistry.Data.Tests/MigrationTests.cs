@@ -123,7 +123,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = await Task.WhenAll(instances).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
+        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
         var journal = await JournalAsync();
         Assert.Equal(journal.Distinct(), journal);
         Assert.Null(new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).SchemaProblem());
@@ -166,7 +166,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         Assert.Equal([$"db.{Provider.Name}/0030_audit_issuer.sql", $"db.{Provider.Name}/0031_outbox_generation.sql",
             $"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
-            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], MigrateRest());
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], MigrateRest());
 
         using var log = new AuditLog(Db);
         var verified = await log.VerifyFullAsync();
@@ -267,7 +267,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], MigrateRest());
+        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], MigrateRest());
 
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Subscription, long Seq, long? DeliveredAt)>(
             "SELECT subscription_id, seq, delivered_at FROM webhook_outbox ORDER BY subscription_id, seq")).ToList()).AsTask();
@@ -293,7 +293,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        Assert.Equal([$"db.{Provider.Name}/0035_feed_others_numbered.sql"], MigrateRest());
+        Assert.Equal([$"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], MigrateRest());
 
         var events = await Db.ReadAsync(async c => (await c.QueryAsync<(long Seq, long? Others, long ForDelegates)>(
             "SELECT seq, others_seq, for_delegates FROM feed_events ORDER BY seq")).ToList()).AsTask();
@@ -493,7 +493,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         var applied = new DatabaseMigrator(Db, log).Migrate();
 
         Assert.Equal([$"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
-            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql"], applied);
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], applied);
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Key, string? Identity)>(
             "SELECT standard_key, designation_identity FROM standards ORDER BY standard_key")).ToList()).AsTask();
         Assert.Equal([("aep-55", "AEP-55"), ("stanag-1", "STANAG 1"), ("stanag-1-bis", null)], rows);

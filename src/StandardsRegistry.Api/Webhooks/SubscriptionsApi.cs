@@ -128,7 +128,7 @@ public static class SubscriptionsApi
         // A subscription delivers its audience's view at the audience's accreditation ceiling: registering one needs a
         // clearance that covers it, or the deliveries (and their pending count) would carry editions above the admin's.
         // The store decides by the ceiling the audiences table says in its transaction, not by the cache read above.
-        var result = await store.CreateAsync(request.Audience!, Clearance(caller), request.Url!, request.Secret!, caller.Actor, time.GetUtcNow(), ct);
+        var result = await store.CreateAsync(request.Audience!, Clearance(caller), caller.Principal.Nation, request.Url!, request.Secret!, caller.Actor, time.GetUtcNow(), ct);
         if (!result.Succeeded)
         {
             return Problems.From(result);

@@ -220,17 +220,17 @@ public sealed class WebhookDispatcher(
                 return; // the lease ran out and another instance has the subscription now, or it was paused or deleted
             }
             var actor = new AuditActor(Subjects.Subscription(subscription.Id), subscription.Audience, []);
-            var (row, queued, scope) = await ReadAsync(delivery, audience, ct);
+            var (row, withheld, scope) = await ReadAsync(delivery, audience, ct);
             if (row is null)
             {
-                if (queued is null)
+                if (withheld is null)
                 {
                     // It shows a record the audience no longer sees: nothing of it is sent, and a later event removes it.
                     await store.SkippedAsync(delivery, time.GetUtcNow(), ct);
                 }
                 else
                 {
-                    await WithholdAsync(subscription, delivery, queued, actor);
+                    await WithholdAsync(subscription, delivery, withheld, actor);
                 }
                 continue;
             }
@@ -300,12 +300,15 @@ public sealed class WebhookDispatcher(
         }
     }
 
+    /// <summary>An event not sent because the subscription may not carry it: the event as queued, and why.</summary>
+    private sealed record Withheld(FeedEventRow Queued, string Why);
+
     /// <summary>
     /// The event of <paramref name="delivery"/> as the subscription may be sent it now, with the scope it is shown in; Row
-    /// null when nothing of it is sent: Queued null when it shows a record the audience no longer sees (skipped), else
-    /// the event as queued, which the ceiling now withholds.
+    /// null when nothing of it is sent: Withheld null when it shows a record the audience no longer sees (skipped), else
+    /// the event as queued and why the subscription may not carry it now.
     /// </summary>
-    private async Task<(FeedEventRow? Row, FeedEventRow? Queued, VisibilityScope Scope)> ReadAsync(DeliveryRow delivery, Audience audience, CancellationToken ct)
+    private async Task<(FeedEventRow? Row, Withheld? Withheld, VisibilityScope Scope)> ReadAsync(DeliveryRow delivery, Audience audience, CancellationToken ct)
     {
         // The event as queued: read in the view it was queued for (the audience's view at the ceiling it had then),
         // never in the view of today's ceiling, whose sequence numbers name other events, nor held to today's ceiling
@@ -329,8 +332,16 @@ public sealed class WebhookDispatcher(
             row = await feed.EventAsync(view, scope, delivery.Seq, ct);
             if (row is null || row.Marking > delivery.Ceiling || (row.Marking is null && !row.HasContent))
             {
-                return (null, queued, scope);
+                return (null, new Withheld(queued, $"above what the subscription may carry now ({delivery.Ceiling}: the audience's ceiling, or the clearance of the admin who registered it)"), scope);
             }
+        }
+        // A capability table, shown or named by a tombstone, goes only where the admin who registered the subscription
+        // (and chose the URL) reads it: an admin cleared for the table's marking but kept from it by the several-nations
+        // rule (it reads targets of several nations of the cycle, not every figure the table was computed from) would
+        // otherwise read the hidden figure off its cells, as a cell less the figures it knows.
+        if (row.Subject == EnumText.Of(FeedSubject.Table) && !await feed.ReadsTableAsync(delivery.Registrant, row.SubjectId, ct))
+        {
+            return (null, new Withheld(row, $"a capability table the admin who registered the subscription does not read ({delivery.RegistrantLevel}, speaking for {delivery.RegistrantNation ?? "no nation"}: the several-nations rule)"), scope);
         }
         return (row, null, scope);
     }
@@ -354,19 +365,21 @@ public sealed class WebhookDispatcher(
         JsonSerializer.SerializeToUtf8Bytes(FeedEventDto.From(row, scope), json.Value.SerializerOptions);
 
     /// <summary>
-    /// A queued event the audience's ceiling no longer covers: nothing of it is sent. It is put on record first (committed,
-    /// naming the event, what it names and its marking, the view it was queued for and the ceiling now), then marked done,
+    /// A queued event the subscription may not carry now (above the audience's ceiling or the registering admin's
+    /// clearance, or a table that admin does not read): nothing of it is sent. It is put on record first (committed,
+    /// naming the event, what it names and its marking, the view it was queued for and why), then marked done,
     /// so it leaves the pending count only once the record exists; a crash in between withholds it again.
     /// </summary>
-    private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, FeedEventRow queued, AuditActor actor)
+    private async Task WithholdAsync(SubscriptionRow subscription, DeliveryRow delivery, Withheld withheld, AuditActor actor)
     {
-        var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, above what the subscription may carry now ({delivery.Ceiling}: the audience's ceiling, or the clearance of the admin who registered it)";
+        var queued = withheld.Queued;
+        var what = $"{Described(queued, subscription)}: not sent, queued in view {delivery.View.Name}, {withheld.Why}";
         await audit.CommitAsync(actor.Entry(AuditActions.WebhookWithhold, StatusCodes.Status403Forbidden, clock.Now, queued.StandardKey, queued.Edition, queued.Marking, what));
         // Not the stopping token, as for an acknowledged delivery: a stop that began while the entry was being committed
         // left the delivery pending, the restart withheld the event again, and the trail held two entries for it.
         await store.SkippedAsync(delivery, time.GetUtcNow(), CancellationToken.None);
-        logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, above what the subscription may carry now ({Ceiling}).",
-            subscription.Id, queued.EventId, delivery.View.Name, delivery.Ceiling);
+        logger.LogWarning("Webhook {Subscription} event {Event} withheld: queued in view {View}, {Why}.",
+            subscription.Id, queued.EventId, delivery.View.Name, withheld.Why);
     }
 
     /// <summary>An event and where it goes, as the trail's entries about its delivery name them.</summary>
