@@ -205,8 +205,7 @@ public abstract class AuditFaultTests(TestProvider provider)
             await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
                 new { quantity, classification = "NR" }), HttpStatusCode.Created);
         }
-        await RegistryClient.Expect(await app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NR" }),
-            HttpStatusCode.Created);
+        await app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(2025, "EU", "NR");
         await ReleasedAsync(app.As(TestCaller.Editor()), app.As(TestCaller.ReleaseAuthority()));
         var subject = TestCaller.NatoReader("NS").Subject;
         var reader = app.As(TestCaller.NatoReader("NS"));

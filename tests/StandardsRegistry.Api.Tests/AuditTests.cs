@@ -150,8 +150,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         var industry = _app.As(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer"));
         // Nothing published yet: a list of no table carries no marking.
         Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
-        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
-        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await _authority.PublishTableAsync(2025, "EU", "NS");
+        await _authority.PublishTableAsync(2025, "INDUSTRY", "NR");
 
         // The EU reads its table in its own scheme (SECRET UE/EU SECRET); the entry names the level on the one scale.
         var table = await eu.GetJsonAsync("/v1/capability-tables/2025/EU");
@@ -191,7 +191,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }),
                 HttpStatusCode.Created);
         }
-        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        await _authority.PublishTableAsync(2025, "EU", "NS");
         var eu = _app.As(TestCaller.Eu("NS"));
         Assert.Equal(["table"], (await eu.GetJsonAsync("/v1/feed"))["events"]!.AsArray().Select(e => (string)e!["subject"]!));
         await RegistryClient.Expect(await eu.GetAsync("/v1/export"), HttpStatusCode.OK);
