@@ -86,6 +86,20 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     private async Task<JsonObject> VerifyAsync() => await _admin.GetJsonAsync("/v1/audit/verify");
 
     /// <summary>
+    /// A verification's answer finds the trail broken, first at entry <paramref name="sequence"/>, with a problem that
+    /// says <paramref name="problem"/> when given.
+    /// </summary>
+    private static void AssertBrokenAt(JsonObject result, long sequence, string? problem = null)
+    {
+        Assert.False((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        if (problem is not null)
+        {
+            Assert.Contains(problem, (string)result["problem"]!, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
     /// Entry <paramref name="sequence"/> rewritten as someone else's, with its hash recomputed over the forged content (a
     /// forger who knows how entries are hashed) or left as it was.
     /// </summary>
@@ -1103,10 +1117,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = 3"));
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, 3, "changed");
         Assert.Equal(2L, (long)result["checked"]!);
-        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -1127,9 +1139,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await RegistryClient.Expect(page, HttpStatusCode.OK);
         var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
         Assert.Equal([3L, 4L], entries.Where(e => (long)e["sequence"]! is 3 or 4).Select(e => (long)e["sequence"]!));
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), 3);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1147,9 +1157,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET classification = 4294967297 WHERE sequence = @sequence", new { sequence }));
 
         await RegistryClient.Expect(await _admin.GetAsync("/v1/audit?limit=100"), HttpStatusCode.OK);
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), sequence);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1179,10 +1187,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
         Assert.Contains(entries, e => (long)e["sequence"]! == sequence);
         Assert.Contains(entries, e => (long)e["sequence"]! == sequence + 1);
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), sequence, "changed");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1265,9 +1270,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             };
             Assert.StartsWith(value == "NULL" ? "(not text: NULL)" : "(not text: X'", (string)field!, StringComparison.Ordinal);
         }
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), sequence);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1299,9 +1302,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET roles = NULL WHERE sequence = @sequence", new { sequence }));
 
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), sequence!.Value);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1321,10 +1322,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         var entries = (await _admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
         Assert.Equal(mark, (string?)entries.Single(e => (long)e["sequence"]! == sequence)["subject"]);
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), sequence, "changed");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1368,10 +1366,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await PublishedAndReleasedAsync();
 
         await ForgeSubjectAsync(3, recomputeHash: true);
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(4L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), 4);
     }
 
     [Fact]
@@ -1382,10 +1378,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("DELETE FROM audit_log WHERE sequence = 4"));
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(4L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, 4, "missing");
         Assert.Equal(3L, (long)result["checked"]!);
-        Assert.Contains("missing", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -1396,8 +1390,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("DELETE FROM audit_log WHERE sequence = 6"));
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, 6);
         Assert.Equal(5L, (long)result["checked"]!);
     }
 
@@ -1411,11 +1404,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await PublishedAndReleasedAsync();
 
         await ForgeSubjectAsync(6, recomputeHash: true);
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!, result.ToJsonString());
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("is not the one the chain head recorded", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), 6, "is not the one the chain head recorded");
     }
 
     // Checkpoints: a verification checks what is new since the last verified prefix, and checkpoints it.
@@ -1465,8 +1455,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = @sequence", new { sequence });
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, sequence);
         Assert.Equal(6L, (long)result["from"]!);
     }
 
@@ -1478,11 +1467,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         // Pointing the checkpoint at another entry's hash without recomputing its own.
         await ExecuteAsync("UPDATE audit_checkpoint SET entry_hash = (SELECT hash FROM audit_log WHERE sequence = 5) WHERE sequence = 6");
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("checkpoint", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), 6, "checkpoint");
     }
 
     /// <summary>
@@ -1501,11 +1487,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await _editor.CreateStandardAsync("stanag-2");
 
         await ForgeSubjectAsync(6, recomputeHash);
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!, result.ToJsonString());
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("is not the entry the checkpoint at it verified", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), 6, "is not the entry the checkpoint at it verified");
     }
 
     [Fact]
@@ -1596,9 +1579,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         foreach (var result in new[] { checkpointed, full })
         {
-            Assert.False((bool)result["valid"]!, result.ToJsonString());
-            Assert.Equal(forged, (long?)result["firstBrokenSequence"]);
-            Assert.Contains("beyond the chain head", (string)result["problem"]!, StringComparison.Ordinal);
+            AssertBrokenAt(result, forged, "beyond the chain head");
         }
     }
 
@@ -1618,8 +1599,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         // The checkpoint verification does not look before its checkpoint; the full one does.
         Assert.True((bool)checkpointed["valid"]!, checkpointed.ToJsonString());
-        Assert.False((bool)full.Last["valid"]!);
-        Assert.Equal(3L, (long?)full.Last["firstBrokenSequence"]);
+        AssertBrokenAt(full.Last, 3);
         Assert.Equal(2, full.Calls);
     }
 
