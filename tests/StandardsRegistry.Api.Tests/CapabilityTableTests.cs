@@ -261,10 +261,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var editor = app.As(TestCaller.Editor());
         var authority = app.As(TestCaller.ReleaseAuthority());
         var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
-        }
+        await planner.RecordTargetsAsync(Cycle, "NS");
         await editor.CreateStandardAsync("stanag-4001");
         await editor.PublishAsync("stanag-4001", await editor.CreateDraftAsync("stanag-4001"));
         await authority.ReleaseAsync("stanag-4001", 1, "INDUSTRY", app.Clock.GetUtcNow().AddMinutes(10));

@@ -268,10 +268,7 @@ public abstract class WebhookTests(TestProvider provider)
         var industry = await SubscribeAsync(app, industryReceiver, "INDUSTRY");
         var eu = await SubscribeAsync(app, euReceiver);
         var planner = app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
-        }
+        await planner.RecordTargetsAsync(2025, "NS");
         var authority = app.As(TestCaller.ReleaseAuthority());
         await authority.PublishTableAsync(2025, "INDUSTRY", "NU");
         // The table as its readers read it, while published: what a delivery of it must carry.

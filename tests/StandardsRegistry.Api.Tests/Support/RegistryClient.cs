@@ -45,6 +45,18 @@ public static class RegistryClient
         await Expect(await authority.DeleteAsync($"/v1/standards/{key}/versions/{edition}/releases/{audience}?reason=test"), HttpStatusCode.OK);
 
     /// <summary>
+    /// Each of <see cref="CapabilityTableTests.Targets"/> recorded for <paramref name="cycle"/> (201 each), marked
+    /// <paramref name="classification"/>: a cycle whose table can be published.
+    /// </summary>
+    public static async Task RecordTargetsAsync(this HttpClient planner, int cycle, string classification)
+    {
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{cycle}/{nation}/{capability}/{horizon}", new { quantity, classification }), HttpStatusCode.Created);
+        }
+    }
+
+    /// <summary>
     /// <c>PUT /v1/capability-tables/{cycle}/{audience}</c>: the cycle's table published to the audience, marked
     /// <paramref name="classification"/>; the answer unchecked, for a test that expects a refusal or sends it in flight.
     /// </summary>
