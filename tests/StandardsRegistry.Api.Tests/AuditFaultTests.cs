@@ -200,13 +200,8 @@ public abstract class AuditFaultTests(TestProvider provider)
             .WithHorizons(2027, 2029)
             .Start();
         var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
-                new { quantity, classification = "NR" }), HttpStatusCode.Created);
-        }
-        await RegistryClient.Expect(await app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NR" }),
-            HttpStatusCode.Created);
+        await planner.RecordTargetsAsync(2025, "NR");
+        await app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(2025, "EU", "NR");
         await ReleasedAsync(app.As(TestCaller.Editor()), app.As(TestCaller.ReleaseAuthority()));
         var subject = TestCaller.NatoReader("NS").Subject;
         var reader = app.As(TestCaller.NatoReader("NS"));

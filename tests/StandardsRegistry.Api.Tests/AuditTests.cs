@@ -85,6 +85,24 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
     private async Task<JsonObject> VerifyAsync() => await _admin.GetJsonAsync("/v1/audit/verify");
 
+    /// <summary>The admin's first page of the trail, answered 200 (tampering with an entry must not make it a 500).</summary>
+    private async Task<List<JsonObject>> FirstPageAsync() =>
+        [.. (await _admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Select(e => e!.AsObject())];
+
+    /// <summary>
+    /// A verification's answer finds the trail broken, first at entry <paramref name="sequence"/>, with a problem that
+    /// says <paramref name="problem"/> when given.
+    /// </summary>
+    private static void AssertBrokenAt(JsonObject result, long sequence, string? problem = null)
+    {
+        Assert.False((bool)result["valid"]!, result.ToJsonString());
+        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        if (problem is not null)
+        {
+            Assert.Contains(problem, (string)result["problem"]!, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>
     /// Entry <paramref name="sequence"/> rewritten as someone else's, with its hash recomputed over the forged content (a
     /// forger who knows how entries are hashed) or left as it was.
@@ -141,17 +159,13 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     public async Task ATableReadIsRecordedWithTheMarkingTheTableIsServedWith()
     {
         var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }),
-                HttpStatusCode.Created);
-        }
+        await planner.RecordTargetsAsync(2025, "NS");
         var eu = _app.As(TestCaller.Eu("NS"));
         var industry = _app.As(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer"));
         // Nothing published yet: a list of no table carries no marking.
         Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
-        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
-        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await _authority.PublishTableAsync(2025, "EU", "NS");
+        await _authority.PublishTableAsync(2025, "INDUSTRY", "NR");
 
         // The EU reads its table in its own scheme (SECRET UE/EU SECRET); the entry names the level on the one scale.
         var table = await eu.GetJsonAsync("/v1/capability-tables/2025/EU");
@@ -186,12 +200,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     public async Task AFeedPageAndAnExportCarryingATableAreRecordedWithItsMarking()
     {
         var planner = _app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }),
-                HttpStatusCode.Created);
-        }
-        await RegistryClient.Expect(await _authority.PutAsJsonAsync("/v1/capability-tables/2025/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        await planner.RecordTargetsAsync(2025, "NS");
+        await _authority.PublishTableAsync(2025, "EU", "NS");
         var eu = _app.As(TestCaller.Eu("NS"));
         Assert.Equal(["table"], (await eu.GetJsonAsync("/v1/feed"))["events"]!.AsArray().Select(e => (string)e!["subject"]!));
         await RegistryClient.Expect(await eu.GetAsync("/v1/export"), HttpStatusCode.OK);
@@ -1103,10 +1113,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = 3"));
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, 3, "changed");
         Assert.Equal(2L, (long)result["checked"]!);
-        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -1123,13 +1131,9 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync(sqlite ? "UPDATE audit_log SET at = 253402300800000, edition = 2147483648, status = 2147483648 WHERE sequence = 3" : "UPDATE audit_log SET at = 253402300800000 WHERE sequence = 3"));
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET at = -62135596800001, classification = 5 WHERE sequence = 4"));
 
-        var page = await _admin.GetAsync("/v1/audit?limit=100");
-        await RegistryClient.Expect(page, HttpStatusCode.OK);
-        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var entries = await FirstPageAsync();
         Assert.Equal([3L, 4L], entries.Where(e => (long)e["sequence"]! is 3 or 4).Select(e => (long)e["sequence"]!));
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(3L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), 3);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1146,10 +1150,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET classification = 4294967297 WHERE sequence = @sequence", new { sequence }));
 
-        await RegistryClient.Expect(await _admin.GetAsync("/v1/audit?limit=100"), HttpStatusCode.OK);
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        await FirstPageAsync();
+        AssertBrokenAt(await VerifyAsync(), sequence);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1174,15 +1176,10 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(1, await ExecuteAsync($"UPDATE audit_log SET {column} = {value} WHERE sequence = @sequence", new { sequence }));
 
-        var page = await _admin.GetAsync("/v1/audit?limit=100");
-        await RegistryClient.Expect(page, HttpStatusCode.OK);
-        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var entries = await FirstPageAsync();
         Assert.Contains(entries, e => (long)e["sequence"]! == sequence);
         Assert.Contains(entries, e => (long)e["sequence"]! == sequence + 1);
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), sequence, "changed");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1247,9 +1244,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(1, await ExecuteAsync($"UPDATE audit_log SET {column} = {value} WHERE sequence = @sequence", new { sequence }));
 
-        var page = await _admin.GetAsync("/v1/audit?limit=100");
-        await RegistryClient.Expect(page, HttpStatusCode.OK);
-        var entries = (await page.JsonAsync())["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var entries = await FirstPageAsync();
         Assert.Contains(entries, e => (long)e["sequence"]! == sequence);
         Assert.Contains(entries, e => (long)e["sequence"]! == sequence + 1);
         if (value.Contains("X'", StringComparison.Ordinal) && !value.Contains("TEXT", StringComparison.Ordinal) || value.Contains("BLOB", StringComparison.Ordinal)
@@ -1265,9 +1260,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
             };
             Assert.StartsWith(value == "NULL" ? "(not text: NULL)" : "(not text: X'", (string)field!, StringComparison.Ordinal);
         }
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), sequence);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1299,9 +1292,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET roles = NULL WHERE sequence = @sequence", new { sequence }));
 
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), sequence!.Value);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1319,12 +1310,9 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET subject = X'41' WHERE sequence = @sequence", new { sequence }));
 
-        var entries = (await _admin.GetJsonAsync("/v1/audit?limit=100"))["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var entries = await FirstPageAsync();
         Assert.Equal(mark, (string?)entries.Single(e => (long)e["sequence"]! == sequence)["subject"]);
-        var result = await VerifyAsync();
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("changed", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), sequence, "changed");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1368,10 +1356,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await PublishedAndReleasedAsync();
 
         await ForgeSubjectAsync(3, recomputeHash: true);
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(4L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(await VerifyAsync(), 4);
     }
 
     [Fact]
@@ -1382,10 +1368,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("DELETE FROM audit_log WHERE sequence = 4"));
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(4L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, 4, "missing");
         Assert.Equal(3L, (long)result["checked"]!);
-        Assert.Contains("missing", (string)result["problem"]!, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -1396,8 +1380,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         Assert.Equal(1, await ExecuteAsync("DELETE FROM audit_log WHERE sequence = 6"));
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, 6);
         Assert.Equal(5L, (long)result["checked"]!);
     }
 
@@ -1411,11 +1394,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await PublishedAndReleasedAsync();
 
         await ForgeSubjectAsync(6, recomputeHash: true);
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!, result.ToJsonString());
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("is not the one the chain head recorded", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), 6, "is not the one the chain head recorded");
     }
 
     // Checkpoints: a verification checks what is new since the last verified prefix, and checkpoints it.
@@ -1465,8 +1445,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await ExecuteAsync("UPDATE audit_log SET subject = 'someone-else' WHERE sequence = @sequence", new { sequence });
         var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(sequence, (long?)result["firstBrokenSequence"]);
+        AssertBrokenAt(result, sequence);
         Assert.Equal(6L, (long)result["from"]!);
     }
 
@@ -1478,11 +1457,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         // Pointing the checkpoint at another entry's hash without recomputing its own.
         await ExecuteAsync("UPDATE audit_checkpoint SET entry_hash = (SELECT hash FROM audit_log WHERE sequence = 5) WHERE sequence = 6");
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!);
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("checkpoint", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), 6, "checkpoint");
     }
 
     /// <summary>
@@ -1501,11 +1477,8 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await _editor.CreateStandardAsync("stanag-2");
 
         await ForgeSubjectAsync(6, recomputeHash);
-        var result = await VerifyAsync();
 
-        Assert.False((bool)result["valid"]!, result.ToJsonString());
-        Assert.Equal(6L, (long?)result["firstBrokenSequence"]);
-        Assert.Contains("is not the entry the checkpoint at it verified", (string)result["problem"]!, StringComparison.Ordinal);
+        AssertBrokenAt(await VerifyAsync(), 6, "is not the entry the checkpoint at it verified");
     }
 
     [Fact]
@@ -1596,9 +1569,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         foreach (var result in new[] { checkpointed, full })
         {
-            Assert.False((bool)result["valid"]!, result.ToJsonString());
-            Assert.Equal(forged, (long?)result["firstBrokenSequence"]);
-            Assert.Contains("beyond the chain head", (string)result["problem"]!, StringComparison.Ordinal);
+            AssertBrokenAt(result, forged, "beyond the chain head");
         }
     }
 
@@ -1618,8 +1589,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
 
         // The checkpoint verification does not look before its checkpoint; the full one does.
         Assert.True((bool)checkpointed["valid"]!, checkpointed.ToJsonString());
-        Assert.False((bool)full.Last["valid"]!);
-        Assert.Equal(3L, (long?)full.Last["firstBrokenSequence"]);
+        AssertBrokenAt(full.Last, 3);
         Assert.Equal(2, full.Calls);
     }
 

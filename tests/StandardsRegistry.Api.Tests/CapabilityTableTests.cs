@@ -90,10 +90,9 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
 
         var authority = _app.As(TestCaller.ReleaseAuthority());
         // The table's marking must fit the audience's accreditation (INDUSTRY: NR).
-        await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NC" }), HttpStatusCode.UnprocessableEntity);
-        var published = await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
-        await RegistryClient.Expect(published, HttpStatusCode.Created);
-        await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Conflict);
+        await ProblemAssertions.ProblemAsync(await authority.PutTableAsync(Cycle, "INDUSTRY", "NC"), HttpStatusCode.UnprocessableEntity);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        await ProblemAssertions.ProblemAsync(await authority.PutTableAsync(Cycle, "INDUSTRY", "NR"), HttpStatusCode.Conflict);
 
         var industry = Industry();
         Assert.Single(await industry.GetJsonArrayAsync("/v1/capability-tables"));
@@ -196,21 +195,21 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Equal(await NotAcceptableAsync(industry), await NotAcceptableAsync(eu));
 
         // Revoked: gone for industry, kept for NATO as revoked; published again from the same figures, the same table.
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
         Assert.Empty(await industry.GetJsonArrayAsync("/v1/capability-tables"));
         Assert.Equal("revoked", (await authority.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["state"]!.GetValue<string>());
         Assert.Equal(await LabelAsync(industry, $"/v1/capability-tables/{Absent}/INDUSTRY/label"), await LabelAsync(industry, $"/v1/capability-tables/{Cycle}/INDUSTRY/label"));
         var revokedLabel = JsonNode.Parse((await LabelAsync(authority, $"/v1/capability-tables/{Cycle}/INDUSTRY/label")).Body)!;
         Assert.Empty(revokedLabel["originatorConfidentialityLabel"]!["confidentialityInformation"]!["categories"]!.AsArray());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
         Assert.Equal(cells.ToJsonString(), (await industry.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"))["cells"]!.ToJsonString());
 
         // Revised after release: the revoked and the active table stay known to the audit, so the cycle is refused,
         // with a problem that names no cell, value or rule.
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await RecordAsync(planner, "USA", "ammo-120mm", 2027, 5100, status: HttpStatusCode.OK);
-        var refused = await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.UnprocessableEntity);
+        var refused = await ProblemAssertions.ProblemAsync(await authority.PutTableAsync(Cycle, "INDUSTRY", "NR"), HttpStatusCode.UnprocessableEntity);
         var detail = refused["detail"]!.GetValue<string>();
         Assert.DoesNotContain("ammo", detail, StringComparison.Ordinal);
         Assert.DoesNotMatch("[0-9]", detail);
@@ -248,8 +247,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var statuses = preview["rows"]!.AsArray().Select(c => c!["status"]!.GetValue<string>()).ToList();
         Assert.Contains("primary", statuses);
         Assert.Contains("secondary", statuses);
-        var published = await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
-        await RegistryClient.Expect(published, HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "INDUSTRY", "NR");
         var table = await Industry().GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
         Assert.Contains(table["cells"]!.AsArray(), cell => cell!["value"] is null);
     }
@@ -263,10 +261,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var editor = app.As(TestCaller.Editor());
         var authority = app.As(TestCaller.ReleaseAuthority());
         var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
-        }
+        await planner.RecordTargetsAsync(Cycle, "NS");
         await editor.CreateStandardAsync("stanag-4001");
         await editor.PublishAsync("stanag-4001", await editor.CreateDraftAsync("stanag-4001"));
         await authority.ReleaseAsync("stanag-4001", 1, "INDUSTRY", app.Clock.GetUtcNow().AddMinutes(10));
@@ -274,7 +269,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await Wait.UntilAsync(() => dispatcher.RunsEnded >= 1, TimeSpan.FromSeconds(20), "the dispatcher's first run");
 
         app.Clock.Advance(TimeSpan.FromMinutes(11));
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
 
         var industry = new FeedFollower(app.As(new TestCaller("buyer-NR@industry", "INDUSTRY", "NR", "consumer")));
         await industry.FollowAsync();
@@ -349,7 +344,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.True(checkedReaders >= 13, $"{checkedReaders} readers outside NATO");
 
         // Published: industry's table list and feed change; nothing the EU or the public sees does.
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NU" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NU");
         var after = await ViewsAsync();
         Assert.NotEqual(before, after);
         var changed = after.Split('\n').Except(before.Split('\n')).ToList();
@@ -383,7 +378,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             }
         }
 
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
         await FollowAllAsync();
         var held = Assert.Single(industry.Records);
         Assert.StartsWith($"table {Cycle}/INDUSTRY/", held.Key, StringComparison.Ordinal);
@@ -402,7 +397,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Equal(industry.Records.Keys, mirror.Records.Keys);
         Assert.Equal(industry.Cursor, mirror.Cursor);
 
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await FollowAllAsync();
         Assert.Empty(industry.Records);
         Assert.Equal("hidden", industry.Events[^1]["type"]!.GetValue<string>());
@@ -422,14 +417,14 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RecordAllAsync();
         var authority = _app.As(TestCaller.ReleaseAuthority());
         var eu = _app.As(TestCaller.Eu("CTS"));
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
 
         await ProblemAssertions.ProblemAsync(await eu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.Forbidden);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-targets/{Cycle}"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU/label"), HttpStatusCode.NotFound);
-        await ProblemAssertions.ProblemAsync(await eu.PutAsJsonAsync($"/v1/capability-tables/{Absent}/EU", new { classification = "NU" }), HttpStatusCode.Forbidden);
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await ProblemAssertions.ProblemAsync(await eu.PutTableAsync(Absent, "EU", "NU"), HttpStatusCode.Forbidden);
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await ProblemAssertions.ProblemAsync(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
 
         // What was asked for is in every entry, refused or not (the cycle is no standard key: it is in the detail); the
@@ -493,7 +488,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.False(revision.IsCompleted);
         var other = RecordAsync(planner, "ITA", "ammo-155mm", 2027, 750, status: HttpStatusCode.OK);
         await other;
-        var published = authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
+        var published = authority.PutTableAsync(Cycle, "INDUSTRY", "NR");
         // The publication queues behind the stalled revision (or, were ids allowed out of commit order, it would not).
         await UntilWaiting(2, published);
         await held.RollbackAsync(TestContext.Current.CancellationToken);
@@ -506,7 +501,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             await RecordAsync(planner, target!["nation"]!.GetValue<string>(), target["capability"]!.GetValue<string>(), target["horizon"]!.GetValue<int>(),
                 target["quantity"]!.GetValue<long>(), cycle: Cycle + 1);
         }
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle + 1}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle + 1, "INDUSTRY", "NR");
 
         var industry = Industry();
         long? Cell(JsonNode table, string row, string column) =>
@@ -548,7 +543,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
         }
         var publisher = _app.As(new TestCaller("ra@fra", "NATO", "CTS", "release-authority") { Nation = "FRA" });
-        var refused = await ProblemAssertions.ProblemAsync(await publisher.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
+        var refused = await ProblemAssertions.ProblemAsync(await publisher.PutTableAsync(Cycle, "INDUSTRY", "NR"), HttpStatusCode.NotFound);
         Assert.Equal(CapabilityStore.NoTargets(Cycle), refused["detail"]!.GetValue<string>());
 
         // A cycle of its own nation's targets alone it may compute over.
@@ -617,10 +612,10 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     {
         await RecordAllAsync();
         var authority = _app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        await authority.PublishTableAsync(Cycle, "EU", "NR");
         await RecordAsync(Planner(), "GBR", "ammo-155mm", 2027, 500);
-        using var third = await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/PUBLIC", new { classification = "NU" });
+        using var third = await authority.PutTableAsync(Cycle, "PUBLIC", "NU");
         Assert.True(third.StatusCode is HttpStatusCode.Created or HttpStatusCode.UnprocessableEntity, $"{(int)third.StatusCode} {await third.Content.ReadAsStringAsync()}");
 
         // A NATO reader cleared NATO RESTRICTED: no target is for it, every table is.
@@ -664,7 +659,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     public async Task ANatoReaderClearedForSeveralNationsTargetsButNotAnothersNeverReadsItsFigureOffATable()
     {
         await RecordAllAsync("NR", france: "NS");
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "INDUSTRY", "NR");
 
         var reader = _app.As(TestCaller.NatoReader("NR"));
         var known = (await reader.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"))
@@ -716,7 +711,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     public async Task ATableHiddenFromAReleaseAuthorityClearedForSeveralNationsButNotAnotherIsNotRevokedByIt()
     {
         await RecordAllAsync("NR", france: "NS");
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "INDUSTRY", "NR");
 
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
         await ProblemAssertions.ProblemAsync(await restricted.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
@@ -745,8 +740,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await delegated.FollowAsync();
         var cursor = reader.Cursor;
 
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await reader.FollowAsync();
         await delegated.FollowAsync();
         Assert.Empty(reader.Events);
@@ -756,7 +751,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         // The next table it reads is the first event of its feed, numbered 1, and its export stands at that event.
         const int other = Cycle + 1;
         await RecordAllAsync("NR", other);
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(other, "INDUSTRY", "NR");
         await reader.FollowAsync();
         var only = Assert.Single(reader.Events);
         Assert.Equal(1, only["sequence"]!.GetValue<long>());
@@ -783,7 +778,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await reader.FollowAsync();
         var cursor = reader.Cursor;
 
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "INDUSTRY", "NR");
         await reader.FollowAsync();
         await delegated.FollowAsync();
         Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
@@ -806,7 +801,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RecordAllAsync("NS", france: "NR");
         var planner = Planner();
         var authority = _app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
         var restricted = _app.As(TestCaller.NatoReader("NR"));
         var reader = new FeedFollower(restricted);
         var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
@@ -828,10 +823,10 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Single(delegated.Records);
 
         // Revoked afterwards, the table makes no event the reader gets; another cycle's table is its third event.
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         const int other = Cycle + 1;
         await RecordAllAsync("NR", other);
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(other, "INDUSTRY", "NR");
         await reader.FollowAsync();
         await delegated.FollowAsync();
         Assert.Equal([1L, 2L, 3L], reader.Events.Select(e => e["sequence"]!.GetValue<long>()));
@@ -852,8 +847,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     {
         await RecordAllAsync("NS", france: "NR");
         var authority = _app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
-        await RegistryClient.Expect(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await RecordAsync(Planner(), "DEU", "ammo-120mm", 2027, 40, "NR");
 
         var late = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
@@ -877,7 +872,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     {
         await RecordAllAsync("NS");
         var authority = _app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
         var restricted = _app.As(TestCaller.NatoReader("NR"));
         var reader = new FeedFollower(restricted);
         await reader.FollowAsync();
@@ -918,7 +913,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var planner = Planner();
         await RecordAsync(planner, "FRA", "ammo-120mm", 2027, 10, "NR");
         var authority = _app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
         var reader = new FeedFollower(_app.As(TestCaller.NatoReader("NR")));
         var delegated = new FeedFollower(_app.As(TestCaller.NatoReader("NR") with { Nation = "DEU" }));
         await reader.FollowAsync();
@@ -1030,7 +1025,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             else if (choice < 8)
             {
                 var (audience, classification) = publications[random.Next(publications.Length)];
-                var response = await authority.PutAsJsonAsync($"/v1/capability-tables/{cycle}/{audience}", new { classification });
+                var response = await authority.PutTableAsync(cycle, audience, classification);
                 Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity,
                     $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                 history.Add($"publish {cycle} {audience} {classification}: {(int)response.StatusCode}");
@@ -1083,8 +1078,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RecordAsync(Planner(), "FRA", "ammo-155mm", 2027, 10, classification: "CTS");
         await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.NotFound);
         // Nor may a release authority below it publish the cycle.
-        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NU" }), HttpStatusCode.NotFound);
-        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/NOBODY", new { classification = "NU" }), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutTableAsync(Cycle, "INDUSTRY", "NU"), HttpStatusCode.NotFound);
+        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).PutTableAsync(Cycle, "NOBODY", "NU"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
     }
 
@@ -1099,7 +1094,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         // reads the table, but what an audit computes from its targets is not for it.
         const int other = Cycle + 1;
         await RecordAllAsync("NS", other);
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{other}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(other, "INDUSTRY", "NR");
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
         await RegistryClient.Expect(await restricted.GetAsync($"/v1/capability-tables/{other}/INDUSTRY"), HttpStatusCode.OK);
         // Against INDUSTRY, and against the EU too: every table ever published is a prior of every audit, whatever its
@@ -1109,7 +1104,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             var audiencePreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
             await ProblemAssertions.ProblemAsync(audiencePreview, HttpStatusCode.NotFound);
             Assert.Equal(await absent.Content.ReadAsStringAsync(), await audiencePreview.Content.ReadAsStringAsync());
-            var audiencePublish = await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/{audience}", new { classification = "NR" }), HttpStatusCode.NotFound);
+            var audiencePublish = await ProblemAssertions.ProblemAsync(await restricted.PutTableAsync(Cycle, audience, "NR"), HttpStatusCode.NotFound);
             Assert.Equal(CapabilityStore.NoTargets(Cycle), audiencePublish["detail"]!.GetValue<string>());
         }
         // Without an audience a preview has no priors: the cycle's own targets are all it needs clearance for.
@@ -1119,13 +1114,13 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
 
         // The cycle's unclassified targets, published to the EU as a COSMIC TOP SECRET table: a release authority cleared
         // NATO UNCLASSIFIED may not read that table.
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "CTS" }), HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "EU", "CTS");
         var low = _app.As(TestCaller.ReleaseAuthority("NU"));
         await ProblemAssertions.ProblemAsync(await low.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
         // Publishing the cycle to the EU is answered as for targets above its clearance, not "a table of the cycle is
         // published to EU" (409); previewing it against the EU, as for a cycle without targets, not "the targets changed
         // since a table of it was released to this audience"; against any other audience likewise.
-        var publish = await ProblemAssertions.ProblemAsync(await low.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NU" }), HttpStatusCode.NotFound);
+        var publish = await ProblemAssertions.ProblemAsync(await low.PutTableAsync(Cycle, "EU", "NU"), HttpStatusCode.NotFound);
         Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
         await RecordAsync(Planner(), "BEL", "radio-vhf", 2027, 261, classification: "NU", status: HttpStatusCode.OK);
         foreach (var audience in new[] { "EU", "PUBLIC" })
@@ -1144,9 +1139,9 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         // held to its own clearance, as an editor's draft's is, and nothing is published.
         await RecordAllAsync("NU");
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
-        await ProblemAssertions.ProblemAsync(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" }), HttpStatusCode.Forbidden);
+        await ProblemAssertions.ProblemAsync(await restricted.PutTableAsync(Cycle, "EU", "NS"), HttpStatusCode.Forbidden);
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.NotFound);
-        await RegistryClient.Expect(await restricted.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NR" }), HttpStatusCode.Created);
+        await restricted.PublishTableAsync(Cycle, "EU", "NR");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
@@ -1165,7 +1160,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await TestDb.Open(_app.Provider, _app.ConnectionString).WriteAsync(async c => Result.Done(await c.ExecuteAsync(
             "UPDATE audiences SET max_classification = 1 WHERE code = 'EU'")));
 
-        var refused = await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" });
+        var refused = await _app.As(TestCaller.ReleaseAuthority()).PutTableAsync(Cycle, "EU", "NS");
 
         await ProblemAssertions.ProblemAsync(refused, HttpStatusCode.UnprocessableEntity, "EU is accredited up to NATO RESTRICTED");
         Assert.Empty(await eu.GetJsonArrayAsync("/v1/capability-tables"));
@@ -1182,7 +1177,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     public async Task AfterTheCeilingIsLoweredATableAboveItIsReadNoMoreAtOnce()
     {
         await RecordAllAsync();
-        await RegistryClient.Expect(await _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/EU", new { classification = "NS" }), HttpStatusCode.Created);
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "EU", "NS");
         var eu = _app.As(TestCaller.Eu("CTS"));
         Assert.Single(await eu.GetJsonArrayAsync("/v1/capability-tables")); // the audiences are read, and cached: the EU at CTS
         await RegistryClient.Expect(await eu.GetAsync($"/v1/capability-tables/{Cycle}/EU"), HttpStatusCode.OK);
@@ -1238,7 +1233,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             revision = planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/ITA/ammo-155mm/2027", new { quantity = 750, classification = "NS" });
             await hold.WaitForWaitersAsync(1);
             await RecordAsync(planner, "DEU", "radio-vhf", 2027, 255, status: HttpStatusCode.OK);
-            publication = _app.As(TestCaller.ReleaseAuthority()).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" });
+            publication = _app.As(TestCaller.ReleaseAuthority()).PutTableAsync(Cycle, "INDUSTRY", "NR");
             // Published meanwhile, or waiting for the revision to end.
             await hold.WaitForWaitersAsync(2, until: publication);
         }
@@ -1285,7 +1280,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         }
         foreach (var publisher in new[] { authority, _app.As(TestCaller.ReleaseAuthority("NS")) })
         {
-            await ProblemAssertions.ProblemAsync(await publisher.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Conflict, "FRA", "ammo-155mm", "2027");
+            await ProblemAssertions.ProblemAsync(await publisher.PutTableAsync(Cycle, "INDUSTRY", "NR"), HttpStatusCode.Conflict, "FRA", "ammo-155mm", "2027");
         }
         Assert.Empty(await authority.GetJsonArrayAsync("/v1/capability-tables"));
         Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM capability_tables"));
@@ -1298,17 +1293,17 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         var hidden = await reader.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY");
         await ProblemAssertions.ProblemAsync(hidden, HttpStatusCode.NotFound);
         Assert.Equal(absent, await hidden.Content.ReadAsStringAsync());
-        var refused = await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.NotFound);
+        var refused = await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutTableAsync(Cycle, "INDUSTRY", "NR"), HttpStatusCode.NotFound);
         Assert.Equal(CapabilityStore.NoTargets(Cycle), refused["detail"]!.GetValue<string>());
         await ProblemAssertions.ProblemAsync(await planner.GetAsync($"/v1/capability-targets/{Cycle}/preview"), HttpStatusCode.Conflict, "FRA", "ammo-155mm", "2027", "USA", "ammo-120mm", "2029");
-        await ProblemAssertions.ProblemAsync(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Conflict, "FRA", "USA");
+        await ProblemAssertions.ProblemAsync(await authority.PutTableAsync(Cycle, "INDUSTRY", "NR"), HttpStatusCode.Conflict, "FRA", "USA");
         Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM capability_tables"));
 
         // Recorded again within the bound, the cycle is previewed and published as any other.
         await RecordAsync(planner, "FRA", "ammo-155mm", 2027, 1000, status: HttpStatusCode.OK);
         await RecordAsync(planner, "USA", "ammo-120mm", 2029, 4000, classification: "CTS", status: HttpStatusCode.OK);
         Assert.True((await planner.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview?audience=INDUSTRY"))["releasable"]!.GetValue<bool>());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

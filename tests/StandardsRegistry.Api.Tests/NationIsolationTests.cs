@@ -153,7 +153,7 @@ public abstract partial class NationIsolationTests(TestProvider provider, ITestO
             }
         }
         // The shared cycle's table, published to INDUSTRY (a first release: never refused), then revisions after it.
-        await RegistryClient.Expect(await authority.PutAsJsonAsync($"/v1/capability-tables/{Shared}/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(Shared, "INDUSTRY", "NR");
         var published = targets.Where(t => t.Current && t.Cycle == Shared).ToList();
         foreach (var row in published.OrderBy(_ => random.Next()).Take(3).ToList())
         {

@@ -268,16 +268,13 @@ public abstract class WebhookTests(TestProvider provider)
         var industry = await SubscribeAsync(app, industryReceiver, "INDUSTRY");
         var eu = await SubscribeAsync(app, euReceiver);
         var planner = app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}", new { quantity, classification = "NS" }), HttpStatusCode.Created);
-        }
+        await planner.RecordTargetsAsync(2025, "NS");
         var authority = app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NU" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(2025, "INDUSTRY", "NU");
         // The table as its readers read it, while published: what a delivery of it must carry.
         var table = await app.As(new TestCaller("buyer@industry", "INDUSTRY", "NR", "consumer")).GetJsonAsync("/v1/capability-tables/2025/INDUSTRY");
         await industryReceiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 1, TimeSpan.FromSeconds(20), "the table delivered");
-        await RegistryClient.Expect(await authority.DeleteAsync("/v1/capability-tables/2025/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.RevokeTableAsync(2025, "INDUSTRY");
         await industryReceiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 2, TimeSpan.FromSeconds(20), "the tombstone delivered");
 
         var delivered = industryReceiver.Acknowledged.Select(d => d.Body).ToList();

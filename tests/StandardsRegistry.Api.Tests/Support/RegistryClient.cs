@@ -44,6 +44,36 @@ public static class RegistryClient
     public static async Task RevokeAsync(this HttpClient authority, string key, int edition, string audience) =>
         await Expect(await authority.DeleteAsync($"/v1/standards/{key}/versions/{edition}/releases/{audience}?reason=test"), HttpStatusCode.OK);
 
+    /// <summary>
+    /// Each of <see cref="CapabilityTableTests.Targets"/> recorded for <paramref name="cycle"/> (201 each), marked
+    /// <paramref name="classification"/>: a cycle whose table can be published.
+    /// </summary>
+    public static async Task RecordTargetsAsync(this HttpClient planner, int cycle, string classification)
+    {
+        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
+        {
+            await Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{cycle}/{nation}/{capability}/{horizon}", new { quantity, classification }), HttpStatusCode.Created);
+        }
+    }
+
+    /// <summary>
+    /// <c>PUT /v1/capability-tables/{cycle}/{audience}</c>: the cycle's table published to the audience, marked
+    /// <paramref name="classification"/>; the answer unchecked, for a test that expects a refusal or sends it in flight.
+    /// </summary>
+    public static Task<HttpResponseMessage> PutTableAsync(this HttpClient authority, int cycle, string audience, string classification) =>
+        authority.PutAsJsonAsync($"/v1/capability-tables/{cycle}/{audience}", new { classification });
+
+    /// <summary>The cycle's table published to the audience (201): the table as the answer gives it.</summary>
+    public static async Task<JsonObject> PublishTableAsync(this HttpClient authority, int cycle, string audience, string classification)
+    {
+        var response = await authority.PutTableAsync(cycle, audience, classification);
+        await Expect(response, HttpStatusCode.Created);
+        return await response.JsonAsync();
+    }
+
+    public static async Task RevokeTableAsync(this HttpClient authority, int cycle, string audience) =>
+        await Expect(await authority.DeleteAsync($"/v1/capability-tables/{cycle}/{audience}"), HttpStatusCode.NoContent);
+
     /// <summary>Valid attributes for a category.</summary>
     public static object AttributesFor(string category) => category switch
     {
