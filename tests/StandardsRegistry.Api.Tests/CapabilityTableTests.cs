@@ -45,14 +45,8 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <param name="france">France's targets' marking, when not <paramref name="classification"/>.</param>
-    private async Task RecordAllAsync(string classification = "NS", int cycle = Cycle, string? france = null)
-    {
-        var planner = Planner();
-        foreach (var (nation, capability, horizon, quantity) in Targets)
-        {
-            await RecordAsync(planner, nation, capability, horizon, quantity, nation == "FRA" ? france ?? classification : classification, cycle: cycle);
-        }
-    }
+    private Task RecordAllAsync(string classification = "NS", int cycle = Cycle, string? france = null) =>
+        Planner().RecordTargetsAsync(cycle, classification, france);
 
     /// <summary>An export read by <paramref name="client"/> holds the records the follower holds and stands where its feed does.</summary>
     private static async Task AssertExportIsWhereTheFeedIsAsync(HttpClient client, FeedFollower follower)

@@ -310,14 +310,9 @@ public abstract class WebhookTests(TestProvider provider)
         // The same clearance speaking for Germany: it reads Germany's targets only, an insider the table's audit protects against.
         var national = await SubscribeAsAsync(new TestCaller("admin-nr@deu", "NATO", "NR", "admin") { Nation = "DEU" }, nationalReceiver);
         var cleared = await SubscribeAsAsync(Admin, clearedReceiver);
-        var planner = app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
-        foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
-        {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/2025/{nation}/{capability}/{horizon}",
-                new { quantity, classification = nation == "FRA" ? "NS" : "NR" }), HttpStatusCode.Created);
-        }
+        await app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner")).RecordTargetsAsync(2025, "NR", france: "NS");
         var authority = app.As(TestCaller.ReleaseAuthority());
-        await RegistryClient.Expect(await authority.PutAsJsonAsync("/v1/capability-tables/2025/INDUSTRY", new { classification = "NR" }), HttpStatusCode.Created);
+        await authority.PublishTableAsync(2025, "INDUSTRY", "NR");
         // What the restricted admin reads itself: several nations' targets, and not the table.
         var admin = app.As(AdminNr);
         Assert.True((await admin.GetJsonArrayAsync("/v1/capability-targets/2025")).Select(t => t!["nation"]!.GetValue<string>()).Distinct().Count() > 1);
@@ -329,7 +324,7 @@ public abstract class WebhookTests(TestProvider provider)
         {
             await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the table delivered");
         }
-        await RegistryClient.Expect(await authority.DeleteAsync("/v1/capability-tables/2025/INDUSTRY"), HttpStatusCode.NoContent);
+        await authority.RevokeTableAsync(2025, "INDUSTRY");
         foreach (var (receiver, id) in receivers)
         {
             await receiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 2, TimeSpan.FromSeconds(20), "its tombstone delivered");

@@ -48,11 +48,12 @@ public static class RegistryClient
     /// Each of <see cref="CapabilityTableTests.Targets"/> recorded for <paramref name="cycle"/> (201 each), marked
     /// <paramref name="classification"/>: a cycle whose table can be published.
     /// </summary>
-    public static async Task RecordTargetsAsync(this HttpClient planner, int cycle, string classification)
+    public static async Task RecordTargetsAsync(this HttpClient planner, int cycle, string classification, string? france = null)
     {
         foreach (var (nation, capability, horizon, quantity) in CapabilityTableTests.Targets)
         {
-            await Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{cycle}/{nation}/{capability}/{horizon}", new { quantity, classification }), HttpStatusCode.Created);
+            await Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{cycle}/{nation}/{capability}/{horizon}",
+                new { quantity, classification = nation == "FRA" ? france ?? classification : classification }), HttpStatusCode.Created);
         }
     }
 
