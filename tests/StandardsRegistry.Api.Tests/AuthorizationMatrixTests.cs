@@ -75,12 +75,45 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     private const string VisibleCycle = "2024";
 
     /// <summary>
+    /// Cycle <see cref="SeveralCycle"/>'s table, marked NATO UNCLASSIFIED, to INDUSTRY, from NATO UNCLASSIFIED targets of
+    /// several nations but one figure of France's, NATO SECRET (<see cref="SeveralFigure"/>): its marking is every
+    /// NATO reader's, but the several-nations rule hides it from a NATO reader speaking for no nation cleared below NATO
+    /// SECRET (it knows every figure of a cell but France's); national delegates, readers cleared NATO SECRET or above
+    /// and INDUSTRY's readers read it. Met by <see cref="HiddenBeside"/> (and, its id a canary, by every answer).
+    /// </summary>
+    private static readonly Table SeveralTable = new(SeveralCycle, "INDUSTRY", 0);
+
+    private const string SeveralCycle = "2026";
+
+    /// <summary>The one figure of <see cref="SeveralCycle"/> marked above NATO UNCLASSIFIED (NATO SECRET).</summary>
+    private static readonly (string Nation, string Capability, int Horizon) SeveralFigure = ("FRA", "radio-vhf", 2027);
+
+    /// <summary>
     /// Targets from which each cycle's table can be released (CapabilityTableTests': safe cells, a single-nation one, a
     /// dominated one), Germany's taken by Spain, so that a caller speaking for Germany has no target of the hidden cycle
     /// (it meets the cycle as none, and France's delegate meets it as a cycle of other nations' targets too).
     /// </summary>
     private static IEnumerable<(string Nation, string Capability, int Horizon, long Quantity)> TableTargets() =>
         CapabilityTableTests.Targets.Select(t => t with { Nation = t.Nation == "DEU" ? "ESP" : t.Nation });
+
+    /// <summary>A capability target as planted (its marking an index into <see cref="Levels"/>): what the oracle knows of each cycle.</summary>
+    private sealed record PlantedTarget(string Cycle, string Nation, string Capability, int Horizon, long Quantity, int Level);
+
+    /// <summary>
+    /// Every target planted, in the order recorded: France's canary; each of <see cref="TableTargets"/> in the visible
+    /// cycle (NATO UNCLASSIFIED), the hidden one (NATO SECRET, France's canary in its place) and <see cref="SeveralCycle"/>
+    /// (NATO UNCLASSIFIED but <see cref="SeveralFigure"/>, NATO SECRET).
+    /// </summary>
+    private static readonly PlantedTarget[] Planted =
+    [
+        new(TargetCycle, "FRA", "ammo-155mm", 2027, long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), 3),
+        .. TableTargets().SelectMany(t => new PlantedTarget?[]
+        {
+            new(VisibleCycle, t.Nation, t.Capability, t.Horizon, t.Quantity, 0),
+            (t.Nation, t.Capability, t.Horizon) == ("FRA", "ammo-155mm", 2027) ? null : new(TargetCycle, t.Nation, t.Capability, t.Horizon, t.Quantity, 3),
+            new(SeveralCycle, t.Nation, t.Capability, t.Horizon, t.Quantity, (t.Nation, t.Capability, t.Horizon) == SeveralFigure ? 3 : 0),
+        }.OfType<PlantedTarget>()),
+    ];
 
     private readonly Dictionary<Table, string> _tableIds = [];
 
@@ -141,22 +174,15 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 await RegistryClient.Expect(released, HttpStatusCode.Created);
             }
         }
+        // The targets (France's planted one first), then each cycle's table. Published before the subscriptions exist
+        // (made last), so no delivery is queued for them.
         var planner = _app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
-        await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/FRA/ammo-155mm/2027",
-            new { quantity = long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), classification = "NS" }), HttpStatusCode.Created);
-        // The tables: targets of both cycles (the hidden cycle's besides France's planted one), then each cycle's table.
-        // Published before the subscriptions exist (made last), so no delivery is queued for them.
-        foreach (var (nation, capability, horizon, quantity) in TableTargets())
+        foreach (var t in Planted)
         {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{VisibleCycle}/{nation}/{capability}/{horizon}",
-                new { quantity, classification = "NU" }), HttpStatusCode.Created);
-            if ((nation, capability, horizon) != ("FRA", "ammo-155mm", 2027))
-            {
-                await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/{nation}/{capability}/{horizon}",
-                    new { quantity, classification = "NS" }), HttpStatusCode.Created);
-            }
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{t.Cycle}/{t.Nation}/{t.Capability}/{t.Horizon}",
+                new { quantity = t.Quantity, classification = Levels[t.Level] }), HttpStatusCode.Created);
         }
-        foreach (var table in new[] { HiddenTable, VisibleTable })
+        foreach (var table in new[] { HiddenTable, VisibleTable, SeveralTable })
         {
             var published = await authority.PutAsJsonAsync($"/v1/capability-tables/{table.Cycle}/{table.Audience}", new { classification = Levels[table.Level] });
             await RegistryClient.Expect(published, HttpStatusCode.Created);
@@ -275,6 +301,19 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         }),
         new("PreviewCapabilityTable", $"/v1/capability-targets/{VisibleCycle}/preview?audience=PUBLIC", "/v1/capability-targets/2031/preview?audience=PUBLIC",
             w => !(ReadsTarget(w) && w.Nation is null)),
+        // The table the several-nations rule hides (SeveralTable), beside a cycle never published (2031, named in a
+        // problem as 2026 is): read as JSON, CSV and label (and HEAD); revoked by a release authority it is hidden from
+        // (a revocation judged by its marking alone revokes it); published again to its audience by one that may not read
+        // every target of its cycle and every table (its audit's priors), which only those cleared NATO SECRET speaking
+        // for no nation do (the 409 of a table already published, where any other writer meets a cycle without targets).
+        .. new[] { "", "?format=csv" }.Select(query => new Beside("GetCapabilityTable", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY{query}",
+            $"/v1/capability-tables/2031/INDUSTRY{query}", w => !CanSee(w, SeveralTable), HiddenName: SeveralCycle, AbsentName: "2031")),
+        new("GetCapabilityTableLabel", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY/label", "/v1/capability-tables/2031/INDUSTRY/label",
+            w => !CanSee(w, SeveralTable), HiddenName: SeveralCycle, AbsentName: "2031"),
+        new("RevokeCapabilityTable", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY", "/v1/capability-tables/2031/INDUSTRY",
+            w => !CanSee(w, SeveralTable), HiddenName: SeveralCycle, AbsentName: "2031"),
+        new("PublishCapabilityTable", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY", "/v1/capability-tables/2031/INDUSTRY",
+            w => !((w.Clearance ?? 0) >= 3 && w.Nation is null), WriteBodies.Of("PublishCapabilityTable"), SeveralCycle, "2031"),
     ];
 
     private static string ResponsesOf(Response r) => $"/v1/standards/{r.Key}/versions/{r.Edition}/responses";
@@ -404,14 +443,20 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     }
 
     /// <summary>
-    /// A table: inside NATO within the clearance (each cycle's targets are of one marking, so no reader is cleared for some
-    /// of a table's figures and not others); elsewhere its own audience's, within the clearance and the audience's ceiling.
+    /// A table: inside NATO within the clearance, but for a reader speaking for no nation that reads targets of the
+    /// table's cycle of several nations while a figure it was computed from (no target of these cycles is ever revised:
+    /// every one planted) is above its clearance — a coalition of nations the disclosure audit does not protect against,
+    /// which reads a hidden figure as a published cell less the figures it knows (the several-nations rule); elsewhere its
+    /// own audience's, within the clearance and the audience's ceiling.
     /// </summary>
     private static bool CanSee(Who who, Table table)
     {
         if (who.Nato)
         {
-            return table.Level <= (who.Clearance ?? 0);
+            var clearance = who.Clearance ?? 0;
+            var figures = Planted.Where(t => t.Cycle == table.Cycle).ToList();
+            var coalition = who.Nation is null && figures.Any(t => t.Level > clearance) && figures.Where(t => t.Level <= clearance).Select(t => t.Nation).Distinct().Count() > 1;
+            return table.Level <= clearance && !coalition;
         }
         var community = who.Community ?? "PUBLIC";
         return community == table.Audience && table.Level <= Math.Min(who.Clearance ?? 0, Ceilings[community]);
@@ -567,7 +612,9 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var principals = Principals().ToList();
         var editor = _app.As(TestCaller.Editor("CTS"));
         var admin = _app.As(TestCaller.Admin());
-        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
+        // Every table, revoked ones marked, as a reader cleared for every figure lists them.
+        var tables = _app.As(TestCaller.NatoReader("CTS"));
+        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor) + await tables.GetStringAsync("/v1/capability-tables");
 
         var absentSubscription = Guid.NewGuid().ToString();
         // Reads aim at real things. Writes aim at things no write can change, whoever is allowed it (the snapshot at the
@@ -689,6 +736,14 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 {
                     SameAsAbsent(route, answers, "");
                 }
+                // The list holds every table the principal reads (the canaries prove it holds no other).
+                if (route is { Name: "ListCapabilityTables", Method: "GET" } && answers["open"].Status == HttpStatusCode.OK)
+                {
+                    foreach (var (table, id) in _tableIds.Where(t => CanSee(who, t.Key) && !answers["open"].Body.Contains(t.Value, StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{answers["open"].Where}: the table of cycle {table.Cycle} to {table.Audience} is the principal's to read, and not listed. {Cut(answers["open"].Body)}");
+                    }
+                }
 
                 // The visible standard's relations and current document: exactly as before anything related it to the hidden
                 // one, for every principal the hidden one is hidden from; naming it, for the others.
@@ -788,7 +843,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             }
         });
 
-        var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
+        var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor) + await tables.GetStringAsync("/v1/capability-tables");
         var equivalentRequests = await HeldEquivalentAsync(routes.Single(r => r.Name == "AddEquivalent"), principals, failures);
         output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {equivalentRequests} adds and removals of another standard's equivalent, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
