@@ -138,9 +138,18 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// The relation reads of the visible standard (<see cref="RelationReads"/>) as each principal made them before anything
     /// related it to secret-std: what a principal the planted relations and marks are hidden from must still read.
     /// </summary>
-    private readonly Dictionary<(string Who, string Method, string Url), Answer> _beforeRelations = [];
+    private Dictionary<(string Who, string Method, string Url), Answer> _beforeRelations = [];
 
     private static readonly string[] RelationReads = [$"/v1/standards/{Open}/relations", $"/v1/standards/{Open}/current"];
+
+    /// <summary>
+    /// Each principal's feed and export (<see cref="StreamReads"/>) just before <see cref="SeveralTable"/> was published and
+    /// just after, nothing else written between: a principal the table is hidden from must read them unchanged (a feed
+    /// that numbered the table's event for it, even one leaving the event out of its page, moves its cursor).
+    /// </summary>
+    private Dictionary<(string Who, string Method, string Url), Answer> _beforeSeveral = [], _afterSeveral = [];
+
+    private static readonly string[] StreamReads = ["/v1/feed", "/v1/export"];
 
     public async ValueTask InitializeAsync()
     {
@@ -184,10 +193,15 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         }
         foreach (var table in new[] { HiddenTable, VisibleTable, SeveralTable })
         {
+            if (table == SeveralTable)
+            {
+                _beforeSeveral = await ReadAsync(StreamReads, "GET");
+            }
             var published = await authority.PutAsJsonAsync($"/v1/capability-tables/{table.Cycle}/{table.Audience}", new { classification = Levels[table.Level] });
             await RegistryClient.Expect(published, HttpStatusCode.Created);
             _tableIds[table] = (await published.JsonAsync())["id"]!.GetValue<string>();
         }
+        _afterSeveral = await ReadAsync(StreamReads, "GET");
 
         // Relations: open-std is its category's preferred standard; what every principal reads of its relations and current
         // document is taken; then open-std references secret-std, secret-std supersedes it (open-std's current document, for
@@ -195,23 +209,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // those who see secret-std see no preferred standard, an editor's unmark of either standard is a 404 and changes
         // nothing) and has a civil equivalent. Whoever secret-std is hidden from must read open-std exactly as before.
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Open}/preferred", new { rationale = "Civil-aligned." }), HttpStatusCode.Created);
-        await Parallel.ForEachAsync(Principals(), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
-        {
-            using var client = ClientOf(who);
-            foreach (var url in RelationReads)
-            {
-                foreach (var method in new[] { "GET", "HEAD" })
-                {
-                    using var request = new HttpRequestMessage(new HttpMethod(method), url);
-                    using var response = await client.SendAsync(request);
-                    var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response), $"{who.Name}: {method} {url}");
-                    lock (_beforeRelations)
-                    {
-                        _beforeRelations.Add((who.Name, method, url), answer);
-                    }
-                }
-            }
-        });
+        _beforeRelations = await ReadAsync(RelationReads, "GET", "HEAD");
         await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Open}/relations/references/{Secret}", null), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/relations/supersedes/{Open}", null), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Secret}/preferred", new { rationale = "PREFCANARY" }), HttpStatusCode.OK);
@@ -222,6 +220,26 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var admin = _app.As(TestCaller.Admin());
         _euSubscription = await SubscribeAsync(admin, "EU");
         _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
+    }
+
+    /// <summary>What every principal reads at <paramref name="urls"/> with each of <paramref name="methods"/>, now.</summary>
+    private async Task<Dictionary<(string Who, string Method, string Url), Answer>> ReadAsync(string[] urls, params string[] methods)
+    {
+        var answers = new System.Collections.Concurrent.ConcurrentDictionary<(string Who, string Method, string Url), Answer>();
+        await Parallel.ForEachAsync(Principals(), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
+        {
+            using var client = ClientOf(who);
+            foreach (var url in urls)
+            {
+                foreach (var method in methods)
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), url);
+                    using var response = await client.SendAsync(request);
+                    answers[(who.Name, method, url)] = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response), $"{who.Name}: {method} {url}");
+                }
+            }
+        });
+        return new(answers);
     }
 
     /// <summary>A client speaking as <paramref name="who"/>.</summary>
@@ -843,9 +861,30 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             }
         });
 
+        // The feed and export around the several-nations table's publication: unchanged for whom it is hidden from, naming
+        // it for the others.
+        foreach (var who in principals.Where(w => !w.Hostile))
+        {
+            foreach (var url in StreamReads)
+            {
+                var (was, now) = (_beforeSeveral[(who.Name, "GET", url)], _afterSeveral[(who.Name, "GET", url)]);
+                if (now.Status != HttpStatusCode.OK)
+                {
+                    failures.Add($"{now.Where} -> {(int)now.Status}: expected 200. {Cut(now.Body)}");
+                }
+                else if (!CanSee(who, SeveralTable) && now.Same != was.Same)
+                {
+                    failures.Add($"{now.Where}: the table of cycle {SeveralCycle} to INDUSTRY is hidden, yet the answer is not the one given before it was published: {now.Headers} {Cut(now.Body)}; before: {was.Headers} {Cut(was.Body)}");
+                }
+                else if (CanSee(who, SeveralTable) && !now.Body.Contains(_tableIds[SeveralTable], StringComparison.Ordinal))
+                {
+                    failures.Add($"{now.Where}: the table of cycle {SeveralCycle} to INDUSTRY is the principal's to read, and not in the answer after it was published. {Cut(now.Body)}");
+                }
+            }
+        }
         var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor) + await tables.GetStringAsync("/v1/capability-tables");
         var equivalentRequests = await HeldEquivalentAsync(routes.Single(r => r.Name == "AddEquivalent"), principals, failures);
-        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {equivalentRequests} adds and removals of another standard's equivalent, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
+        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {equivalentRequests} adds and removals of another standard's equivalent, {besideRequests} to what the targets miss, {_beforeRelations.Count} relation reads before relations were planted and {_beforeSeveral.Count + _afterSeveral.Count} feed and export reads around a table's publication), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
         Assert.Equal(before, after);
     }
