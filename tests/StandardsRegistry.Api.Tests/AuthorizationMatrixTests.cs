@@ -75,12 +75,45 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     private const string VisibleCycle = "2024";
 
     /// <summary>
+    /// Cycle <see cref="SeveralCycle"/>'s table, marked NATO UNCLASSIFIED, to INDUSTRY, from NATO UNCLASSIFIED targets of
+    /// several nations but one figure of France's, NATO SECRET (<see cref="SeveralFigure"/>): its marking is every
+    /// NATO reader's, but the several-nations rule hides it from a NATO reader speaking for no nation cleared below NATO
+    /// SECRET (it knows every figure of a cell but France's); national delegates, readers cleared NATO SECRET or above
+    /// and INDUSTRY's readers read it. Met by <see cref="HiddenBeside"/> (and, its id a canary, by every answer).
+    /// </summary>
+    private static readonly Table SeveralTable = new(SeveralCycle, "INDUSTRY", 0);
+
+    private const string SeveralCycle = "2026";
+
+    /// <summary>The one figure of <see cref="SeveralCycle"/> marked above NATO UNCLASSIFIED (NATO SECRET).</summary>
+    private static readonly (string Nation, string Capability, int Horizon) SeveralFigure = ("FRA", "radio-vhf", 2027);
+
+    /// <summary>
     /// Targets from which each cycle's table can be released (CapabilityTableTests': safe cells, a single-nation one, a
     /// dominated one), Germany's taken by Spain, so that a caller speaking for Germany has no target of the hidden cycle
     /// (it meets the cycle as none, and France's delegate meets it as a cycle of other nations' targets too).
     /// </summary>
     private static IEnumerable<(string Nation, string Capability, int Horizon, long Quantity)> TableTargets() =>
         CapabilityTableTests.Targets.Select(t => t with { Nation = t.Nation == "DEU" ? "ESP" : t.Nation });
+
+    /// <summary>A capability target as planted (its marking an index into <see cref="Levels"/>): what the oracle knows of each cycle.</summary>
+    private sealed record PlantedTarget(string Cycle, string Nation, string Capability, int Horizon, long Quantity, int Level);
+
+    /// <summary>
+    /// Every target planted, in the order recorded: France's canary; each of <see cref="TableTargets"/> in the visible
+    /// cycle (NATO UNCLASSIFIED), the hidden one (NATO SECRET, France's canary in its place) and <see cref="SeveralCycle"/>
+    /// (NATO UNCLASSIFIED but <see cref="SeveralFigure"/>, NATO SECRET).
+    /// </summary>
+    private static readonly PlantedTarget[] Planted =
+    [
+        new(TargetCycle, "FRA", "ammo-155mm", 2027, long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), 3),
+        .. TableTargets().SelectMany(t => new PlantedTarget?[]
+        {
+            new(VisibleCycle, t.Nation, t.Capability, t.Horizon, t.Quantity, 0),
+            (t.Nation, t.Capability, t.Horizon) == ("FRA", "ammo-155mm", 2027) ? null : new(TargetCycle, t.Nation, t.Capability, t.Horizon, t.Quantity, 3),
+            new(SeveralCycle, t.Nation, t.Capability, t.Horizon, t.Quantity, (t.Nation, t.Capability, t.Horizon) == SeveralFigure ? 3 : 0),
+        }.OfType<PlantedTarget>()),
+    ];
 
     private readonly Dictionary<Table, string> _tableIds = [];
 
@@ -105,9 +138,18 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     /// The relation reads of the visible standard (<see cref="RelationReads"/>) as each principal made them before anything
     /// related it to secret-std: what a principal the planted relations and marks are hidden from must still read.
     /// </summary>
-    private readonly Dictionary<(string Who, string Method, string Url), Answer> _beforeRelations = [];
+    private Dictionary<(string Who, string Method, string Url), Answer> _beforeRelations = [];
 
     private static readonly string[] RelationReads = [$"/v1/standards/{Open}/relations", $"/v1/standards/{Open}/current"];
+
+    /// <summary>
+    /// Each principal's feed and export (<see cref="StreamReads"/>) just before <see cref="SeveralTable"/> was published and
+    /// just after, nothing else written between: a principal the table is hidden from must read them unchanged (a feed
+    /// that numbered the table's event for it, even one leaving the event out of its page, moves its cursor).
+    /// </summary>
+    private Dictionary<(string Who, string Method, string Url), Answer> _beforeSeveral = [], _afterSeveral = [];
+
+    private static readonly string[] StreamReads = ["/v1/feed", "/v1/export"];
 
     public async ValueTask InitializeAsync()
     {
@@ -141,27 +183,25 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 await RegistryClient.Expect(released, HttpStatusCode.Created);
             }
         }
+        // The targets (France's planted one first), then each cycle's table. Published before the subscriptions exist
+        // (made last), so no delivery is queued for them.
         var planner = _app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner"));
-        await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/FRA/ammo-155mm/2027",
-            new { quantity = long.Parse(TargetCanary, System.Globalization.CultureInfo.InvariantCulture), classification = "NS" }), HttpStatusCode.Created);
-        // The tables: targets of both cycles (the hidden cycle's besides France's planted one), then each cycle's table.
-        // Published before the subscriptions exist (made last), so no delivery is queued for them.
-        foreach (var (nation, capability, horizon, quantity) in TableTargets())
+        foreach (var t in Planted)
         {
-            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{VisibleCycle}/{nation}/{capability}/{horizon}",
-                new { quantity, classification = "NU" }), HttpStatusCode.Created);
-            if ((nation, capability, horizon) != ("FRA", "ammo-155mm", 2027))
-            {
-                await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{TargetCycle}/{nation}/{capability}/{horizon}",
-                    new { quantity, classification = "NS" }), HttpStatusCode.Created);
-            }
+            await RegistryClient.Expect(await planner.PutAsJsonAsync($"/v1/capability-targets/{t.Cycle}/{t.Nation}/{t.Capability}/{t.Horizon}",
+                new { quantity = t.Quantity, classification = Levels[t.Level] }), HttpStatusCode.Created);
         }
-        foreach (var table in new[] { HiddenTable, VisibleTable })
+        foreach (var table in new[] { HiddenTable, VisibleTable, SeveralTable })
         {
+            if (table == SeveralTable)
+            {
+                _beforeSeveral = await ReadAsync(StreamReads, "GET");
+            }
             var published = await authority.PutAsJsonAsync($"/v1/capability-tables/{table.Cycle}/{table.Audience}", new { classification = Levels[table.Level] });
             await RegistryClient.Expect(published, HttpStatusCode.Created);
             _tableIds[table] = (await published.JsonAsync())["id"]!.GetValue<string>();
         }
+        _afterSeveral = await ReadAsync(StreamReads, "GET");
 
         // Relations: open-std is its category's preferred standard; what every principal reads of its relations and current
         // document is taken; then open-std references secret-std, secret-std supersedes it (open-std's current document, for
@@ -169,23 +209,7 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         // those who see secret-std see no preferred standard, an editor's unmark of either standard is a 404 and changes
         // nothing) and has a civil equivalent. Whoever secret-std is hidden from must read open-std exactly as before.
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Open}/preferred", new { rationale = "Civil-aligned." }), HttpStatusCode.Created);
-        await Parallel.ForEachAsync(Principals(), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
-        {
-            using var client = ClientOf(who);
-            foreach (var url in RelationReads)
-            {
-                foreach (var method in new[] { "GET", "HEAD" })
-                {
-                    using var request = new HttpRequestMessage(new HttpMethod(method), url);
-                    using var response = await client.SendAsync(request);
-                    var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response), $"{who.Name}: {method} {url}");
-                    lock (_beforeRelations)
-                    {
-                        _beforeRelations.Add((who.Name, method, url), answer);
-                    }
-                }
-            }
-        });
+        _beforeRelations = await ReadAsync(RelationReads, "GET", "HEAD");
         await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Open}/relations/references/{Secret}", null), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsync($"/v1/standards/{Secret}/relations/supersedes/{Open}", null), HttpStatusCode.Created);
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"/v1/standards/{Secret}/preferred", new { rationale = "PREFCANARY" }), HttpStatusCode.OK);
@@ -196,6 +220,26 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var admin = _app.As(TestCaller.Admin());
         _euSubscription = await SubscribeAsync(admin, "EU");
         _publicSubscription = await SubscribeAsync(admin, "PUBLIC");
+    }
+
+    /// <summary>What every principal reads at <paramref name="urls"/> with each of <paramref name="methods"/>, now.</summary>
+    private async Task<Dictionary<(string Who, string Method, string Url), Answer>> ReadAsync(string[] urls, params string[] methods)
+    {
+        var answers = new System.Collections.Concurrent.ConcurrentDictionary<(string Who, string Method, string Url), Answer>();
+        await Parallel.ForEachAsync(Principals(), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (who, _) =>
+        {
+            using var client = ClientOf(who);
+            foreach (var url in urls)
+            {
+                foreach (var method in methods)
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), url);
+                    using var response = await client.SendAsync(request);
+                    answers[(who.Name, method, url)] = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), ResponseHeaders.Line(response), $"{who.Name}: {method} {url}");
+                }
+            }
+        });
+        return new(answers);
     }
 
     /// <summary>A client speaking as <paramref name="who"/>.</summary>
@@ -275,6 +319,19 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         }),
         new("PreviewCapabilityTable", $"/v1/capability-targets/{VisibleCycle}/preview?audience=PUBLIC", "/v1/capability-targets/2031/preview?audience=PUBLIC",
             w => !(ReadsTarget(w) && w.Nation is null)),
+        // The table the several-nations rule hides (SeveralTable), beside a cycle never published (2031, named in a
+        // problem as 2026 is): read as JSON, CSV and label (and HEAD); revoked by a release authority it is hidden from
+        // (a revocation judged by its marking alone revokes it); published again to its audience by one that may not read
+        // every target of its cycle and every table (its audit's priors), which only those cleared NATO SECRET speaking
+        // for no nation do (the 409 of a table already published, where any other writer meets a cycle without targets).
+        .. new[] { "", "?format=csv" }.Select(query => new Beside("GetCapabilityTable", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY{query}",
+            $"/v1/capability-tables/2031/INDUSTRY{query}", w => !CanSee(w, SeveralTable), HiddenName: SeveralCycle, AbsentName: "2031")),
+        new("GetCapabilityTableLabel", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY/label", "/v1/capability-tables/2031/INDUSTRY/label",
+            w => !CanSee(w, SeveralTable), HiddenName: SeveralCycle, AbsentName: "2031"),
+        new("RevokeCapabilityTable", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY", "/v1/capability-tables/2031/INDUSTRY",
+            w => !CanSee(w, SeveralTable), HiddenName: SeveralCycle, AbsentName: "2031"),
+        new("PublishCapabilityTable", $"/v1/capability-tables/{SeveralCycle}/INDUSTRY", "/v1/capability-tables/2031/INDUSTRY",
+            w => !((w.Clearance ?? 0) >= 3 && w.Nation is null), WriteBodies.Of("PublishCapabilityTable"), SeveralCycle, "2031"),
     ];
 
     private static string ResponsesOf(Response r) => $"/v1/standards/{r.Key}/versions/{r.Edition}/responses";
@@ -404,14 +461,20 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
     }
 
     /// <summary>
-    /// A table: inside NATO within the clearance (each cycle's targets are of one marking, so no reader is cleared for some
-    /// of a table's figures and not others); elsewhere its own audience's, within the clearance and the audience's ceiling.
+    /// A table: inside NATO within the clearance, but for a reader speaking for no nation that reads targets of the
+    /// table's cycle of several nations while a figure it was computed from (no target of these cycles is ever revised:
+    /// every one planted) is above its clearance — a coalition of nations the disclosure audit does not protect against,
+    /// which reads a hidden figure as a published cell less the figures it knows (the several-nations rule); elsewhere its
+    /// own audience's, within the clearance and the audience's ceiling.
     /// </summary>
     private static bool CanSee(Who who, Table table)
     {
         if (who.Nato)
         {
-            return table.Level <= (who.Clearance ?? 0);
+            var clearance = who.Clearance ?? 0;
+            var figures = Planted.Where(t => t.Cycle == table.Cycle).ToList();
+            var coalition = who.Nation is null && figures.Any(t => t.Level > clearance) && figures.Where(t => t.Level <= clearance).Select(t => t.Nation).Distinct().Count() > 1;
+            return table.Level <= clearance && !coalition;
         }
         var community = who.Community ?? "PUBLIC";
         return community == table.Audience && table.Level <= Math.Min(who.Clearance ?? 0, Ceilings[community]);
@@ -567,7 +630,9 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
         var principals = Principals().ToList();
         var editor = _app.As(TestCaller.Editor("CTS"));
         var admin = _app.As(TestCaller.Admin());
-        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
+        // Every table, revoked ones marked, as a reader cleared for every figure lists them.
+        var tables = _app.As(TestCaller.NatoReader("CTS"));
+        var before = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor) + await tables.GetStringAsync("/v1/capability-tables");
 
         var absentSubscription = Guid.NewGuid().ToString();
         // Reads aim at real things. Writes aim at things no write can change, whoever is allowed it (the snapshot at the
@@ -689,6 +754,14 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
                 {
                     SameAsAbsent(route, answers, "");
                 }
+                // The list holds every table the principal reads (the canaries prove it holds no other).
+                if (route is { Name: "ListCapabilityTables", Method: "GET" } && answers["open"].Status == HttpStatusCode.OK)
+                {
+                    foreach (var (table, id) in _tableIds.Where(t => CanSee(who, t.Key) && !answers["open"].Body.Contains(t.Value, StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{answers["open"].Where}: the table of cycle {table.Cycle} to {table.Audience} is the principal's to read, and not listed. {Cut(answers["open"].Body)}");
+                    }
+                }
 
                 // The visible standard's relations and current document: exactly as before anything related it to the hidden
                 // one, for every principal the hidden one is hidden from; naming it, for the others.
@@ -788,9 +861,30 @@ public abstract class AuthorizationMatrixTests(TestProvider provider, ITestOutpu
             }
         });
 
-        var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor);
+        // The feed and export around the several-nations table's publication: unchanged for whom it is hidden from, naming
+        // it for the others.
+        foreach (var who in principals.Where(w => !w.Hostile))
+        {
+            foreach (var url in StreamReads)
+            {
+                var (was, now) = (_beforeSeveral[(who.Name, "GET", url)], _afterSeveral[(who.Name, "GET", url)]);
+                if (now.Status != HttpStatusCode.OK)
+                {
+                    failures.Add($"{now.Where} -> {(int)now.Status}: expected 200. {Cut(now.Body)}");
+                }
+                else if (!CanSee(who, SeveralTable) && now.Same != was.Same)
+                {
+                    failures.Add($"{now.Where}: the table of cycle {SeveralCycle} to INDUSTRY is hidden, yet the answer is not the one given before it was published: {now.Headers} {Cut(now.Body)}; before: {was.Headers} {Cut(was.Body)}");
+                }
+                else if (CanSee(who, SeveralTable) && !now.Body.Contains(_tableIds[SeveralTable], StringComparison.Ordinal))
+                {
+                    failures.Add($"{now.Where}: the table of cycle {SeveralCycle} to INDUSTRY is the principal's to read, and not in the answer after it was published. {Cut(now.Body)}");
+                }
+            }
+        }
+        var after = await editor.SnapshotAsync() + await admin.GetStringAsync("/v1/subscriptions") + await PlantedAsync(editor) + await tables.GetStringAsync("/v1/capability-tables");
         var equivalentRequests = await HeldEquivalentAsync(routes.Single(r => r.Name == "AddEquivalent"), principals, failures);
-        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {equivalentRequests} adds and removals of another standard's equivalent, {besideRequests} to what the targets miss, and {_beforeRelations.Count} relation reads before relations were planted), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
+        output.WriteLine($"{routes.Count} routes × {principals.Count} principals ({principals.Count(p => p.Hostile)} hostile token shapes): {requests} requests ({validRequests} of them valid bodies to hidden and absent targets, {designationRequests} creates with a held designation, {equivalentRequests} adds and removals of another standard's equivalent, {besideRequests} to what the targets miss, {_beforeRelations.Count} relation reads before relations were planted and {_beforeSeveral.Count + _afterSeveral.Count} feed and export reads around a table's publication), {failures.Count} failures, {clock.Elapsed.TotalSeconds:F1}s.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the expectation:\n{string.Join('\n', failures.Order(StringComparer.Ordinal).Take(40))}");
         Assert.Equal(before, after);
     }
