@@ -131,7 +131,12 @@ public sealed class StreamTestsOnPostgres() : StreamTests(TestProvider.Postgres)
         Assert.True(Db.Dialect.IsUnavailable(write), $"A write cut off by the server is not a connection failure: {write}");
     }
 
-    /// <summary>Forwards each connection to 127.0.0.1:<c>target</c> and counts them.</summary>
+    /// <summary>
+    /// Forwards each connection to 127.0.0.1:<c>target</c> and counts those that open a PostgreSQL session or cancel a
+    /// statement (their first message names the protocol). Not every connection: its port was free when it bound it, and
+    /// another test on the machine may have been given the same port a moment before and still be trying it (a process
+    /// polling a service it started on a port it had picked free), which counted a stranger's connection once.
+    /// </summary>
     private sealed class CountingForwarder : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -155,7 +160,6 @@ public sealed class StreamTestsOnPostgres() : StreamTests(TestProvider.Postgres)
                 while (true)
                 {
                     var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    Interlocked.Increment(ref _connections);
                     _ = ForwardAsync(client, target);
                 }
             }
@@ -171,7 +175,16 @@ public sealed class StreamTestsOnPostgres() : StreamTests(TestProvider.Postgres)
             {
                 try
                 {
+                    // A PostgreSQL client's first message: its length, then the protocol version (3.0) or the code of
+                    // an SSL, GSS encryption or cancel request. Counted before it is passed on, so before any answer.
+                    var first = new byte[8];
+                    await client.GetStream().ReadExactlyAsync(first, _stop.Token);
+                    if (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(first.AsSpan(4)) is 196608 or 80877102 or 80877103 or 80877104)
+                    {
+                        Interlocked.Increment(ref _connections);
+                    }
                     await server.ConnectAsync(IPAddress.Loopback, target, _stop.Token);
+                    await server.GetStream().WriteAsync(first, _stop.Token);
                     await Task.WhenAny(
                         client.GetStream().CopyToAsync(server.GetStream(), _stop.Token),
                         server.GetStream().CopyToAsync(client.GetStream(), _stop.Token));
