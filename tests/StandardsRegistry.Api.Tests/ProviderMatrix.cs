@@ -111,6 +111,12 @@ public sealed class WebhookTestsOnSqlite() : WebhookTests(TestProvider.Sqlite);
 
 public sealed class WebhookTestsOnPostgres() : WebhookTests(TestProvider.Postgres);
 
+// A subscription delivers nothing its registering admin does not read, over generated histories and admins.
+
+public sealed class WebhookRegistrantTestsOnSqlite() : WebhookRegistrantTests(TestProvider.Sqlite);
+
+public sealed class WebhookRegistrantTestsOnPostgres() : WebhookRegistrantTests(TestProvider.Postgres);
+
 // The change feed suite.
 
 public sealed class FeedTestsOnSqlite() : FeedTests(TestProvider.Sqlite);

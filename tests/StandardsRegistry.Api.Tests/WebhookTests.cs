@@ -16,7 +16,7 @@ namespace StandardsRegistry.Api.Tests;
 
 public abstract class WebhookTests(TestProvider provider)
 {
-    private static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
+    internal static readonly TestCaller Admin = new("admin@nato", "NATO", "CTS", "admin");
 
     /// <summary>An admin cleared only NATO RESTRICTED: INDUSTRY's ceiling as migrated, below the EU's.</summary>
     private static readonly TestCaller AdminNr = new("admin-nr@nato", "NATO", "NR", "admin");
@@ -24,7 +24,12 @@ public abstract class WebhookTests(TestProvider provider)
     // An attempt's timeout well above what a loaded test machine may take to answer on loopback: an acknowledgment the
     // dispatcher gave up on would be sent again, and the tests count deliveries. Only the hanging receiver's test needs
     // a short one.
-    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) => new RegistryApp(provider: provider, settings: settings)
+    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) =>
+        NewApp(provider, failingAfter, retries, attemptTimeout, settings);
+
+    /// <summary>A started registry whose dispatcher delivers to receivers on 127.0.0.1 at once, retrying and backing off briefly.</summary>
+    internal static RegistryApp NewApp(TestProvider provider, string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) =>
+        new RegistryApp(provider: provider, settings: settings)
         .With("Webhooks:AllowedHosts:0", "127.0.0.1")
         .With("Webhooks:PollInterval", "00:00:00.100")
         .With("Webhooks:AttemptTimeout", attemptTimeout)
@@ -44,7 +49,7 @@ public abstract class WebhookTests(TestProvider provider)
         return await response.JsonAsync();
     }
 
-    private static async Task PublishReleasedAsync(RegistryApp app, string key, string classification = "NU", string audience = "EU")
+    internal static async Task PublishReleasedAsync(RegistryApp app, string key, string classification = "NU", string audience = "EU")
     {
         var editor = app.As(TestCaller.Editor());
         await editor.CreateStandardAsync(key);
@@ -61,7 +66,7 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>Sets an audience's accreditation ceiling as an operator does today: by editing the database (no route changes it).</summary>
-    private static async Task SetCeilingAsync(RegistryApp app, string audience, Classification ceiling)
+    internal static async Task SetCeilingAsync(RegistryApp app, string audience, Classification ceiling)
     {
         using var db = TestDb.Open(app.Provider, app.ConnectionString);
         await db.WriteAsync(async c => Result.Done(await c.ExecuteAsync(
