@@ -715,10 +715,14 @@ public sealed class FeedWriter(Db db)
         /// Inserted in sequence order, so a subscription's rows are numbered (id) in the order its events happened: the
         /// dispatcher takes them by id, which stays in order when the audience's ceiling changes and later rows are of
         /// another view (the view row's lock, held since the sequence numbers were reserved, orders rows across writes).
+        /// A table's event keeps the highest marking among the figures the table was computed from (<c>table_level</c>):
+        /// who may see that it waits or was delivered (<see cref="DeliveryRow.StatusLevel"/>).
         /// </summary>
         public static string Enqueue(int views) => $"""
-            INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at)
-            SELECT s.id, f.view_id, f.seq, 0, 0
+            INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at, table_level)
+            SELECT s.id, f.view_id, f.seq, 0, 0,
+                   CASE WHEN f.subject = 'table'
+                        THEN (SELECT MAX(th.classification) FROM capability_tables ct CROSS JOIN {CapabilityStore.Sql.TableFigures} AND ct.id = f.subject_id) END
             FROM subscriptions s JOIN audiences a ON a.code = s.audience
             JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
             JOIN feed_events f ON f.view_id = fv.id

@@ -73,6 +73,19 @@ public sealed class DeliveryRow
     /// </summary>
     public Classification Carried => Ceiling < ViewLevel ? Ceiling : ViewLevel;
 
+    /// <summary>
+    /// For an event of a capability table, the highest marking among the figures the table was computed from, kept with the
+    /// outbox row when it was queued (<c>table_level</c>, 0037).
+    /// </summary>
+    public Classification? TableFiguresUpTo { get; init; }
+
+    /// <summary>
+    /// Who may see that this delivery was made or failed (the subscription's status): an admin cleared to
+    /// <see cref="Carried"/>, and for a table, to every figure it was computed from — one cleared to less may be one the
+    /// several-nations rule keeps from the table, to whom a delivery no event it reads explains says a table was published.
+    /// </summary>
+    public Classification StatusLevel => TableFiguresUpTo > Carried ? TableFiguresUpTo.Value : Carried;
+
     public FeedView View => new(ViewCommunity, ViewLevel, false);
 }
 
@@ -227,7 +240,7 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             var at = now.ToUnixTimeMilliseconds();
             // The subscription's row before its outbox row, the order a delete and a redelivery lock them in (and a write
             // queueing for it): taken the other way round, an outcome beside a delete deadlocked on PostgreSQL.
-            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at, level = (int)delivery.Carried });
+            await c.ExecuteAsync(Sql.Healthy, new { id = subscriptionId, at, level = (int)delivery.StatusLevel });
             await c.ExecuteAsync(Sql.Delivered, new { id = delivery.Id, generation = delivery.Generation, at });
             return Result.Done(true);
         }, ct).AsTask();
@@ -242,14 +255,14 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
     /// <summary>
     /// A delivery that failed: tried again after <paramref name="retryAt"/> (unless a redelivery queued it again while
     /// it was in flight: then it is due at once, as queued), and the subscription failing, the failure kept with the
-    /// highest marking the delivery could carry (<see cref="DeliveryRow.Carried"/>: who may see the failure).
+    /// highest marking the delivery could carry (<see cref="DeliveryRow.StatusLevel"/>: who may see the failure).
     /// </summary>
     public Task FailedAsync(string subscriptionId, DeliveryRow delivery, string error, DateTimeOffset now, DateTimeOffset retryAt, CancellationToken ct = default) =>
         db.WriteAsync(async c =>
         {
             var at = now.ToUnixTimeMilliseconds();
             // The subscription's row first, as in DeliveredAsync.
-            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error, level = (int)delivery.Carried });
+            await c.ExecuteAsync(Sql.Failing, new { id = subscriptionId, at, error = error.Length > 500 ? error[..500] : error, level = (int)delivery.StatusLevel });
             await c.ExecuteAsync(Sql.Failed, new { id = delivery.Id, generation = delivery.Generation, next = retryAt.ToUnixTimeMilliseconds() });
             return Result.Done(true);
         }, ct).AsTask();
@@ -295,7 +308,8 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             CASE WHEN s.failing_level <= @clearance THEN s.last_error END AS LastError,
             CASE WHEN s.last_delivered_level <= @clearance THEN s.last_delivered_at END AS LastDeliveredAt,
             (SELECT COUNT(*) FROM webhook_outbox o JOIN feed_views ov ON ov.id = o.view_id
-             WHERE o.subscription_id = s.id AND o.delivered_at IS NULL AND ov.level <= @clearance) AS Pending
+             WHERE o.subscription_id = s.id AND o.delivered_at IS NULL AND ov.level <= @clearance
+               AND COALESCE(o.table_level, 0) <= @clearance) AS Pending
             """;
 
         public const string Insert = """
@@ -378,7 +392,8 @@ public sealed class WebhookStore(Db db, RegistryWrites writes)
             SELECT o.id AS Id, o.seq AS Seq, o.attempts AS Attempts, o.next_attempt_at AS NextAttemptAt, o.generation AS Generation,
                    fv.community AS ViewCommunity, fv.level AS ViewLevel,
                    CASE WHEN s.cleared_to < a.max_classification THEN s.cleared_to ELSE a.max_classification END AS Ceiling,
-                   COALESCE(s.cleared_to, a.max_classification) AS RegistrantLevel, s.registrant_nation AS RegistrantNation
+                   COALESCE(s.cleared_to, a.max_classification) AS RegistrantLevel, s.registrant_nation AS RegistrantNation,
+                   o.table_level AS TableFiguresUpTo
             FROM webhook_outbox o JOIN feed_views fv ON fv.id = o.view_id
             JOIN subscriptions s ON s.id = o.subscription_id JOIN audiences a ON a.code = s.audience
             WHERE o.subscription_id = @id AND o.delivered_at IS NULL

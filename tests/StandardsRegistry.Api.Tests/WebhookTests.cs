@@ -350,6 +350,48 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.DoesNotContain((await new AuditStore(app.Provider, app.ConnectionString).EntriesAsync("webhook.withhold")), e => e.Subject != $"subscription:{restricted}");
     }
 
+    /// <summary>
+    /// A subscription's delivery status tells an admin that its receiver was sent something, so it is shown only to an
+    /// admin cleared for what was sent: for a capability table, every figure the table was computed from. An admin
+    /// cleared NATO RESTRICTED speaking for no nation, whom the several-nations rule keeps from the table (it reads
+    /// several nations' NR targets, not France's NATO SECRET ones), saw a CTS admin's INDUSTRY subscription count the
+    /// table's delivery as pending and then gain its `lastDeliveredAt`, though no event it could read explained either:
+    /// a table it may not read had been published.
+    /// </summary>
+    [Fact]
+    public async Task TheDeliveryStatusOfATableIsNotShownToAnAdminTheSeveralNationsRuleKeepsFromIt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var id = (await SubscribeAsync(app, receiver, "INDUSTRY"))["id"]!.GetValue<string>();
+        var admin = app.As(Admin);
+        var restricted = app.As(AdminNr);
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await app.As(new TestCaller("planner@nato", "NATO", "CTS", "planner")).RecordTargetsAsync(2025, "NR", france: "NS");
+        await app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(2025, "INDUSTRY", "NR");
+        await ProblemAssertions.ProblemAsync(await restricted.GetAsync("/v1/capability-tables/2025/INDUSTRY"), HttpStatusCode.NotFound);
+
+        // Waiting: one delivery for the admin cleared for every figure, none for the other.
+        Assert.Equal(1, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+        var before = await restricted.GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Equal(0, before["pending"]!.GetValue<long>());
+
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        var delivered = await admin.WaitForSubscriptionAsync(id, s => s["pending"]!.GetValue<long>() == 0 && s["lastDeliveredAt"] is not null, "the table delivered");
+        Assert.Single(receiver.Acknowledged);
+        // Sent: the status the restricted admin reads is the one it read before, but for the state it resumed.
+        var after = await restricted.GetJsonAsync($"/v1/subscriptions/{id}");
+        Assert.Null(after["lastDeliveredAt"]);
+        static string Status(JsonObject subscription)
+        {
+            var status = (JsonObject)subscription.DeepClone();
+            status.Remove("state");
+            return status.ToJsonString();
+        }
+        Assert.Equal(Status(before), Status(after));
+        Assert.NotNull(delivered["lastDeliveredAt"]);
+    }
+
     [Fact]
     public async Task WithoutImmediateRetriesEventsAreStillDelivered()
     {

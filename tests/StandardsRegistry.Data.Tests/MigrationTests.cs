@@ -123,7 +123,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         var applied = await Task.WhenAll(instances).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
+        Assert.Equal([[$"db.{Provider.Name}/0033_designation_identity_index.sql", $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql", $"db.{Provider.Name}/0037_outbox_table_level.sql"], []], applied.Select(a => a.ToList()).OrderByDescending(a => a.Count));
         var journal = await JournalAsync();
         Assert.Equal(journal.Distinct(), journal);
         Assert.Null(new DatabaseMigrator(Db, NullLogger<DatabaseMigrator>.Instance).SchemaProblem());
@@ -166,7 +166,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
 
         Assert.Equal([$"db.{Provider.Name}/0030_audit_issuer.sql", $"db.{Provider.Name}/0031_outbox_generation.sql",
             $"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
-            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], MigrateRest());
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql", $"db.{Provider.Name}/0037_outbox_table_level.sql"], MigrateRest());
 
         using var log = new AuditLog(Db);
         var verified = await log.VerifyFullAsync();
@@ -267,11 +267,47 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], MigrateRest());
+        Assert.Equal([$"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql", $"db.{Provider.Name}/0037_outbox_table_level.sql"], MigrateRest());
 
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Subscription, long Seq, long? DeliveredAt)>(
             "SELECT subscription_id, seq, delivered_at FROM webhook_outbox ORDER BY subscription_id, seq")).ToList()).AsTask();
         Assert.Equal([("sub-active", 1L, (long?)5), ("sub-active", 2L, null), ("sub-paused", 1L, 5), ("sub-paused", 2L, null)], rows);
+    }
+
+    [Fact]
+    public async Task AWaitingDeliveryOfATableGetsTheHighestMarkingOfItsFiguresFrom0037()
+    {
+        // A table computed from Germany's NR figure and France's latest (NC; its earlier NS row superseded before the
+        // table's snapshot, a later NS one after it): its waiting delivery is seen by admins cleared NC and above, a
+        // delivered one and one of another record are left as they were.
+        MigrateBefore("0037");
+        using (var connection = OpenConnection())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO feed_views (community, level, drafts, last_seq) VALUES ('INDUSTRY', 1, 0, 3);
+                INSERT INTO capability_targets (cycle, nation, capability, horizon, quantity, classification, recorded_at, recorded_by)
+                    VALUES (2025, 'FRA', 'ammo-155mm', 2027, 300, 3, 0, 'planner'), (2025, 'DEU', 'ammo-155mm', 2027, 400, 1, 0, 'planner'),
+                           (2025, 'FRA', 'ammo-155mm', 2027, 350, 2, 0, 'planner');
+                INSERT INTO capability_tables (cycle, audience, classification, design, target_snapshot, published_at, published_by, public_id)
+                    SELECT 2025, 'INDUSTRY', 1, '{}', MAX(id), 0, 'authority', 'table-1' FROM capability_targets;
+                INSERT INTO capability_targets (cycle, nation, capability, horizon, quantity, classification, recorded_at, recorded_by)
+                    VALUES (2025, 'FRA', 'ammo-155mm', 2027, 500, 3, 0, 'planner');
+                INSERT INTO feed_events (view_id, seq, event_id, type, occurred_at, subject, subject_id, subject_ref)
+                    SELECT v.id, e.seq, e.id, 'visible', e.seq, e.subject, t.id, e.id
+                    FROM feed_views v CROSS JOIN capability_tables t
+                    CROSS JOIN (SELECT 1 AS seq, 'e-1' AS id, 'table' AS subject UNION ALL SELECT 2, 'e-2', 'table' UNION ALL SELECT 3, 'e-3', 'relation') e;
+                INSERT INTO subscriptions (id, audience, url, secret, state, created_at, created_by, cleared_to)
+                    VALUES ('sub', 'INDUSTRY', 'https://receiver.example/i', 'secret', 'active', 0, 'admin', 4);
+                INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at, delivered_at)
+                    SELECT 'sub', v.id, e.seq, 0, 0, CASE WHEN e.seq = 2 THEN 5 END FROM feed_views v JOIN feed_events e ON e.view_id = v.id;
+                """);
+        }
+
+        Assert.Equal([$"db.{Provider.Name}/0037_outbox_table_level.sql"], MigrateRest());
+
+        var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(long Seq, long? Level)>(
+            "SELECT seq, table_level FROM webhook_outbox ORDER BY seq")).ToList()).AsTask();
+        Assert.Equal([(1L, (long?)2), (2L, null), (3L, null)], rows);
     }
 
     [Fact]
@@ -293,7 +329,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
                 """);
         }
 
-        Assert.Equal([$"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], MigrateRest());
+        Assert.Equal([$"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql", $"db.{Provider.Name}/0037_outbox_table_level.sql"], MigrateRest());
 
         var events = await Db.ReadAsync(async c => (await c.QueryAsync<(long Seq, long? Others, long ForDelegates)>(
             "SELECT seq, others_seq, for_delegates FROM feed_events ORDER BY seq")).ToList()).AsTask();
@@ -493,7 +529,7 @@ public abstract class MigrationTests(TestProvider provider) : DatabaseSuite(prov
         var applied = new DatabaseMigrator(Db, log).Migrate();
 
         Assert.Equal([$"db.{Provider.Name}/0032_designation_identity.sql", $"db.{Provider.Name}/0033_designation_identity_index.sql",
-            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql"], applied);
+            $"db.{Provider.Name}/0034_outbox_of_deleted_subscriptions.sql", $"db.{Provider.Name}/0035_feed_others_numbered.sql", $"db.{Provider.Name}/0036_subscription_registrant_nation.sql", $"db.{Provider.Name}/0037_outbox_table_level.sql"], applied);
         var rows = await Db.ReadAsync(async c => (await c.QueryAsync<(string Key, string? Identity)>(
             "SELECT standard_key, designation_identity FROM standards ORDER BY standard_key")).ToList()).AsTask();
         Assert.Equal([("aep-55", "AEP-55"), ("stanag-1", "STANAG 1"), ("stanag-1-bis", null)], rows);
