@@ -390,6 +390,12 @@ public abstract class WebhookTests(TestProvider provider)
         }
         Assert.Equal(Status(before), Status(after));
         Assert.NotNull(delivered["lastDeliveredAt"]);
+
+        // Its revocation's tombstone, refused by the receiver: the failure is the cleared admin's to see, not the other's.
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await app.As(TestCaller.ReleaseAuthority()).RevokeTableAsync(2025, "INDUSTRY");
+        await admin.WaitForSubscriptionAsync(id, s => s["failingSince"] is not null && s["lastError"] is not null && s["pending"]!.GetValue<long>() == 1, "the tombstone's delivery failing");
+        Assert.Equal(Status(before), Status(await restricted.GetJsonAsync($"/v1/subscriptions/{id}")));
     }
 
     [Fact]
