@@ -255,6 +255,38 @@ public abstract class WebhookTests(TestProvider provider)
     /// A capability table published to INDUSTRY is delivered to an INDUSTRY subscriber as a <c>table</c> record, with its
     /// cells (suppressed ones without a value), and its revocation as a tombstone; an EU subscriber gets nothing of it.
     /// </summary>
+    /// <summary>
+    /// A relation and a civil equivalent, added and removed between standards the audience reads, reach the subscription
+    /// as the feed shows them: each added, then its tombstone. Their tombstones carry no marking, and a ceiling lowered
+    /// below the view they were queued in withholds them (<see cref="ACeilingLoweredOneLevelWithholdsWhatIsAboveItAndTheWaitingRelationEvents"/>);
+    /// with the ceiling where it was, nothing is withheld. A dispatcher that judged every delivery against the ceiling,
+    /// lowered or not, withheld every such removal, and a mirror kept the relation for ever (planted in the fifth sweep:
+    /// no suite delivered a relation's or an equivalent's events).
+    /// </summary>
+    [Fact]
+    public async Task ARelationAndAnEquivalentAddedAndRemovedAreDeliveredWithTheirTombstones()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5121");
+        await PublishReleasedAsync(app, "stanag-5122");
+        var editor = app.As(TestCaller.Editor());
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-5121/relations/references/stanag-5122", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-5121/equivalents/ISO/5121", null), HttpStatusCode.Created);
+        // Each added one delivered before it is removed: one removed before its event is read is skipped, as the feed skips it.
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 4, TimeSpan.FromSeconds(20), "the relation and the equivalent delivered");
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/stanag-5121/relations/references/stanag-5122"), HttpStatusCode.NoContent);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/stanag-5121/equivalents/ISO/5121"), HttpStatusCode.NoContent);
+        await app.As(Admin).WaitUntilNothingPendingAsync(id, "every delivery made");
+
+        // (The feed read now skips the additions, gone since; the deliveries were made before.)
+        Assert.Equal(["visible version", "visible version", "hidden relation", "hidden equivalent"], (await FeedAsync(app)).Select(e => $"{e["type"]} {e["subject"]}"));
+        Assert.Equal(["visible version", "visible version", "visible relation", "visible equivalent", "hidden relation", "hidden equivalent"],
+            receiver.Received.Select(d => $"{d.Body["type"]} {d.Body["subject"]}"));
+        Assert.Equal(6, receiver.Acknowledged.Count());
+    }
+
     [Fact]
     public async Task APublishedTableIsDeliveredToItsAudienceAndItsRevocationIsATombstone()
     {
