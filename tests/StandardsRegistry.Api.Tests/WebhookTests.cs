@@ -1117,6 +1117,47 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// Record, then mark: a withheld delivery leaves the outbox only once its <c>webhook.withhold</c> entry is committed.
+    /// While that entry cannot be committed (a trigger refuses that action alone) the delivery stays pending, and once it
+    /// can, the trail holds one entry for the event. Marked done first, the refused commit left the event withheld with
+    /// nothing on record (planted in the fifth sweep: no suite made the trail unwritable while an event was withheld).
+    /// </summary>
+    [Fact]
+    public async Task AWithheldDeliveryWhoseEntryCannotBeCommittedStaysPendingUntilItCan()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5511", "NS");
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        await store.FreezeAsync("webhook.withhold");
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+
+        // The dispatcher met the refusal twice (the outage on record each time the trail could be written again), unless
+        // the delivery left the outbox without its entry.
+        var pending = 1L;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                pending = (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>();
+                return pending == 0 || (await store.EntriesAsync("audit.outage")).Count >= 2;
+            },
+            TimeSpan.FromSeconds(20), "two withholds refused");
+        Assert.Equal(1, pending);
+        Assert.Empty(await store.EntriesAsync("webhook.withhold"));
+
+        await store.ThawAsync();
+        await admin.WaitUntilNothingPendingAsync(id, "the delivery withheld once its entry can be committed");
+        var withheld = Assert.Single(await store.EntriesAsync("webhook.withhold"));
+        Assert.Equal(($"subscription:{id}", "EU", 403L, "stanag-5511", (long?)Classification.NS),
+            (withheld.Subject, withheld.Community, withheld.Status, withheld.StandardKey, withheld.Classification));
+        Assert.Empty(receiver.Received);
+    }
+
+    /// <summary>
     /// A withhold whose entry is still being committed when the service begins to stop gracefully is marked done all the
     /// same: the trail holds one <c>webhook.withhold</c> of the event across the restart. Marked with the stopping token,
     /// the delivery stayed pending once its entry was committed, and the restart withheld the event again: two entries
