@@ -24,14 +24,14 @@ public abstract class WebhookTests(TestProvider provider)
     // An attempt's timeout well above what a loaded test machine may take to answer on loopback: an acknowledgment the
     // dispatcher gave up on would be sent again, and the tests count deliveries. Only the hanging receiver's test needs
     // a short one.
-    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) => new RegistryApp(provider: provider, settings: settings)
+    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null, string backoff = "00:00:00.200", string maxBackoff = "00:00:00.500") => new RegistryApp(provider: provider, settings: settings)
         .With("Webhooks:AllowedHosts:0", "127.0.0.1")
         .With("Webhooks:PollInterval", "00:00:00.100")
         .With("Webhooks:AttemptTimeout", attemptTimeout)
         .With("Webhooks:Retries", retries)
         .With("Webhooks:RetryDelay", "00:00:00.050")
-        .With("Webhooks:Backoff", "00:00:00.200")
-        .With("Webhooks:MaxBackoff", "00:00:00.500")
+        .With("Webhooks:Backoff", backoff)
+        .With("Webhooks:MaxBackoff", maxBackoff)
         .With("Webhooks:BreakerFailures", "4")
         .With("Webhooks:BreakDuration", "00:00:00.500")
         .With("Webhooks:FailingAfter", failingAfter)
@@ -557,6 +557,30 @@ public abstract class WebhookTests(TestProvider provider)
         var healthy = await app.As(Admin).WaitUntilNothingPendingAsync(id);
         Assert.Equal("active", healthy["state"]!.GetValue<string>());
         Assert.Null(healthy["lastError"]);
+    }
+
+    /// <summary>
+    /// A delivery the receiver failed waits out its backoff even when a later event of the subscription is due: that
+    /// event makes the subscription due to be leased, and the delivery run then finds the failed delivery first, still
+    /// backing off, and sends nothing. Without the run's own look at the delivery's due time, every later event written
+    /// sent the failed one again at once, whatever Webhooks:Backoff said (planted in the fifth sweep: no suite saw it,
+    /// since the lease alone holds a subscription back while nothing else of it is due).
+    /// </summary>
+    [Fact]
+    public async Task AFailedDeliveryWaitsOutItsBackoffWhenALaterEventIsDue()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(retries: "0", backoff: "01:00:00", maxBackoff: "01:00:00");
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5111");
+        await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the first attempt's failure recorded");
+        Assert.Single(receiver.Received);
+
+        await PublishReleasedAsync(app, "stanag-5112");
+        await AWholeDeliveryRunAsync(app);
+        Assert.Single(receiver.Received);
+        Assert.Equal(2, (await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
     }
 
     [Fact]
