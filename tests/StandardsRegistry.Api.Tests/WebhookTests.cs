@@ -1766,6 +1766,28 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal(0, receiver.Arrived);
     }
 
+    /// <summary>
+    /// A host taken off Webhooks:AllowedHosts is sent nothing once the instance has restarted (README, Configuration),
+    /// though its subscription was registered while it was allowed: the list is judged again at each delivery, and the
+    /// refusal shown on the subscription. Without that second look the registered URL was POSTed to, the operator's
+    /// removal ignored (planted in the fifth sweep: no suite restarted with a host taken off).
+    /// </summary>
+    [Fact]
+    public async Task AHostTakenOffTheAllowListIsSentNothingAfterTheRestart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var registered = NewApp();
+        var id = (await SubscribeAsync(registered, receiver))["id"]!.GetValue<string>();
+        // TEST-NET-1 in its place: never reached.
+        await using var app = await registered.RestartAsync(new Dictionary<string, string> { ["Webhooks:AllowedHosts:0"] = "192.0.2.1" });
+        await PublishReleasedAsync(app, "stanag-5611");
+
+        var refused = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the delivery refused");
+        Assert.Contains("not among the allowed webhook destinations", refused["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, refused["pending"]!.GetValue<long>());
+        Assert.Equal(0, receiver.Arrived);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", true)]
     [InlineData("127.1.2.3", true)]
