@@ -795,6 +795,42 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A deleted subscription exists for its history only: a pause, a resume, a second delete and a redelivery of it are
+    /// each the 404 of a subscription that never existed, none changes it, and nothing more is delivered. A resume that
+    /// found it (its state checked nowhere but in the reads) made it active again: deleted to every list, yet delivering
+    /// every later event to its URL (planted in the fifth sweep: no suite managed a subscription after deleting it).
+    /// </summary>
+    [Fact]
+    public async Task ADeletedSubscriptionIsNeitherPausedResumedDeletedNorRedeliveredAgain()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5221");
+        await admin.WaitUntilNothingPendingAsync(id, "the first event delivered");
+        await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
+
+        var absent = Guid.NewGuid().ToString();
+        foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
+        {
+            (HttpMethod.Post, "/resume", null), (HttpMethod.Post, "/pause", null), (HttpMethod.Delete, "", null), (HttpMethod.Post, "/redeliver", new { fromSequence = 1 }),
+        })
+        {
+            async Task<HttpResponseMessage> SendAsync(string to) =>
+                await admin.SendAsync(new HttpRequestMessage(method, $"/v1/subscriptions/{to}{path}") { Content = body is null ? null : JsonContent.Create(body) });
+            var deleted = await SendAsync(id);
+            await ProblemAssertions.ProblemAsync(deleted, HttpStatusCode.NotFound);
+            Assert.Equal(await (await SendAsync(absent)).Content.ReadAsStringAsync(), await deleted.Content.ReadAsStringAsync());
+        }
+        await PublishReleasedAsync(app, "stanag-5222");
+        await AWholeDeliveryRunAsync(app);
+        Assert.Equal(["visible stanag-5221/1"], receiver.Received.Select(d => Named(d.Body)));
+        await ProblemAssertions.ProblemAsync(await admin.GetAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NotFound);
+        Assert.Empty(await admin.GetJsonArrayAsync("/v1/subscriptions"));
+    }
+
+    /// <summary>
     /// A subscription's retry and circuit breaker, which the dispatcher keeps across runs, go once it is deleted: they
     /// were kept in a registry that cannot remove an entry, so every subscription a process ever delivered to kept one
     /// until it restarted. A deleted subscription is never leased again; the dispatcher looks for what is left at most
