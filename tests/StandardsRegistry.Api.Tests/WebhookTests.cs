@@ -1741,6 +1741,47 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A send stopped because what the event shows the subscription changed (here its audience's ceiling lowered below
+    /// the edition while the delivery waited for a send slot) is no failure of the receiver's: the event is read again
+    /// and withheld at once, and the subscription shows no error, no failure's start, and no delivery. Taken as a
+    /// failure, the subscription showed the "Not sent" error and, with no later event to clear it, went on to show
+    /// itself failing, its receiver never having been sent anything (planted in the fifth sweep: the revocations of the
+    /// other tests are each followed by a tombstone, whose delivery cleared the failure).
+    /// </summary>
+    [Fact]
+    public async Task ASendStoppedByALoweredCeilingIsNoFailureOfTheReceivers()
+    {
+        await using var blocker = await WebhookReceiver.StartAsync();
+        await using var mirror = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
+        {
+            ["Webhooks:LeaseDuration"] = "00:05:00",
+            ["Webhooks:MaxConcurrentDeliveries"] = "1",
+        });
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await SubscribeAsync(app, blocker, "PUBLIC");
+            var id = (await SubscribeAsync(app, mirror))["id"]!.GetValue<string>();
+            await PublishReleasedAsync(app, "stanag-5641", "NU", "PUBLIC");
+            await blocker.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the PUBLIC delivery holding the only slot");
+            await PublishReleasedAsync(app, "stanag-5642", "NS");
+            await mirror.WaitUntilAsync(_ => dispatcher.DeliveriesWaiting == 1, TimeSpan.FromSeconds(20), "the EU delivery waiting for the slot");
+            await SetCeilingAsync(app, "EU", Classification.NR);
+
+            blocker.Hold.TrySetResult();
+            var state = await app.As(Admin).WaitUntilNothingPendingAsync(id, "the delivery withheld");
+            Assert.Empty(mirror.Received);
+            Assert.Equal(("active", null, null, null), ((string?)state["state"], (string?)state["lastError"], (string?)state["failingSince"], (string?)state["lastDeliveredAt"]));
+        }
+        finally
+        {
+            blocker.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// An immediate retry sends what the subscription may see at that attempt, not the body of the first: a delivery
     /// whose first attempt failed (the receiver answered 503) while the release was revoked is not tried again with the
     /// revoked edition's content; the tombstone follows. Until 2026-12-07 the retry re-sent the body read before the
