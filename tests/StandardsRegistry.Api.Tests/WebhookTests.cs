@@ -1086,6 +1086,35 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// Events queued in the view of the ceiling before it was lowered go out before those queued in the view of the new
+    /// one, whatever their sequence numbers (each view counts its own): here the edition waiting in EU at COSMIC TOP
+    /// SECRET is its third event, the one published after the change the second of EU at NATO RESTRICTED, which never
+    /// held the two NS editions. Taken by sequence number, the later edition was delivered first (planted in the fifth
+    /// sweep: in the other tests of a lowered ceiling the waiting events numbered above the new view's are withheld).
+    /// </summary>
+    [Fact]
+    public async Task EventsWaitingFromBeforeALoweredCeilingGoOutBeforeLaterOnesWhateverTheirNumbers()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5311", "NS");
+        await PublishReleasedAsync(app, "stanag-5312", "NS");
+        await PublishReleasedAsync(app, "stanag-5313");
+        Assert.Equal(3, (await FeedAsync(app)).Single(e => (string)e["key"]! == "stanag-5313")["sequence"]!.GetValue<long>());
+
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        await PublishReleasedAsync(app, "stanag-5314");
+        Assert.Equal(2, (await FeedAsync(app, euClearance: "NR")).Single(e => (string)e["key"]! == "stanag-5314")["sequence"]!.GetValue<long>());
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "every waiting delivery made or withheld");
+
+        Assert.Equal(["visible stanag-5313/1", "visible stanag-5314/1"], receiver.Received.Select(d => Named(d.Body)));
+    }
+
+    /// <summary>
     /// A ceiling lowered by one level only (CTS to NS) is lowered all the same: the waiting CTS edition is withheld, the
     /// NS one goes out. A relation's events, which carry no marking to judge them by, are withheld once the view they
     /// were queued in is above the ceiling, its removal as well as its addition. (The test above lowers the ceiling three
