@@ -826,6 +826,9 @@ public abstract class WebhookTests(TestProvider provider)
         await PublishReleasedAsync(app, "stanag-5222");
         await AWholeDeliveryRunAsync(app);
         Assert.Equal(["visible stanag-5221/1"], receiver.Received.Select(d => Named(d.Body)));
+        // Nor is anything queued for it: rows nothing would ever deliver or remove.
+        using var db = TestDb.Open(app.Provider, app.ConnectionString);
+        Assert.Equal(0, await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_outbox WHERE subscription_id = @id", new { id })));
         await ProblemAssertions.ProblemAsync(await admin.GetAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NotFound);
         Assert.Empty(await admin.GetJsonArrayAsync("/v1/subscriptions"));
     }
