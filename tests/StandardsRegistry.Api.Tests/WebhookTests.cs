@@ -583,6 +583,28 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal(2, (await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
     }
 
+    /// <summary>
+    /// A subscription shown failing is shown paused once paused: "failing" is an active subscription's state
+    /// (<see cref="SubscriptionDto"/>), and a paused one is sent nothing to fail. Shown failing still, an admin who paused it could not
+    /// tell that it had (planted in the fifth sweep: the state's test of being active dropped).
+    /// </summary>
+    [Fact]
+    public async Task AFailingSubscriptionIsShownPausedOncePaused()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(failingAfter: "00:00:01");
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5131");
+        await admin.WaitForSubscriptionAsync(id, s => s["state"]!.GetValue<string>() == "failing", "the subscription shown failing");
+
+        var paused = await (await admin.PostAsync($"/v1/subscriptions/{id}/pause", null)).JsonAsync();
+        Assert.Equal("paused", paused["state"]!.GetValue<string>());
+        Assert.Equal("paused", (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["state"]!.GetValue<string>());
+        Assert.NotNull(paused["failingSince"]);
+    }
+
     [Fact]
     public async Task PausedSubscriptionsKeepTheirEventsDeletedOnesGetNothingAndEventsCanBeRedelivered()
     {
