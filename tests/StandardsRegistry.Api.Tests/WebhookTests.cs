@@ -1672,6 +1672,45 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A subscription this instance is delivering keeps its lease while a receiver takes its time: later delivery runs
+    /// lease only what no one holds, so the retry of an attempt the receiver failed after holding it is made at once and
+    /// recorded as the receiver's failure. A lease taken whoever held it (its time left out of the lease's condition)
+    /// was taken by the next run here and given back, as one this instance was already delivering, so the retry found
+    /// the lease gone and was recorded as "another instance has it now", with a single instance; with two, both POSTed
+    /// the subscription's events at once (planted in the fifth sweep: MultiInstanceTests' stalled lease passed it).
+    /// </summary>
+    [Fact]
+    public async Task ASubscriptionBeingDeliveredIsNotLeasedAgainByLaterRuns()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // Retried once at once, then not for an hour: one outcome on record.
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:05:00" },
+            backoff: "01:00:00", maxBackoff: "01:00:00");
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+            await PublishReleasedAsync(app, "stanag-5651");
+            await receiver.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the first attempt held");
+            // Two runs begun since: the first of them has leased what was due, and ended its leasing.
+            var begun = dispatcher.RunsBegun;
+            await Wait.UntilAsync(() => dispatcher.RunsBegun >= begun + 2, TimeSpan.FromSeconds(20), "a delivery run while the attempt is held");
+
+            receiver.Hold.TrySetResult();
+            await receiver.WaitUntilAsync(r => r.Received.Count >= 2, TimeSpan.FromSeconds(20), "the failed attempt retried");
+            var entries = await app.As(Admin).AuditEntriesAsync($"subject=subscription:{id}", e => e.Any(x => (string)x["action"]! == "webhook.deliver"));
+            var outcome = Assert.Single(entries, e => (string)e["action"]! == "webhook.deliver");
+            Assert.EndsWith(": The receiver answered 503.", (string)outcome["detail"]!, StringComparison.Ordinal);
+        }
+        finally
+        {
+            receiver.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// A receiver that is slow to answer (here: one that holds a delivery well within its attempt timeout) holds up its own
     /// subscription's later events, which wait their turn, and nobody else's: another subscription's delivery goes out
     /// while it is held. Until 2026-12-07 a run delivered the subscriptions it leased one after another, so one slow
