@@ -24,19 +24,19 @@ public abstract class WebhookTests(TestProvider provider)
     // An attempt's timeout well above what a loaded test machine may take to answer on loopback: an acknowledgment the
     // dispatcher gave up on would be sent again, and the tests count deliveries. Only the hanging receiver's test needs
     // a short one.
-    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) =>
-        NewApp(provider, failingAfter, retries, attemptTimeout, settings);
+    private RegistryApp NewApp(string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null, string backoff = "00:00:00.200", string maxBackoff = "00:00:00.500") =>
+        NewApp(provider, failingAfter, retries, attemptTimeout, settings, backoff, maxBackoff);
 
     /// <summary>A started registry whose dispatcher delivers to receivers on 127.0.0.1 at once, retrying and backing off briefly.</summary>
-    internal static RegistryApp NewApp(TestProvider provider, string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null) =>
+    internal static RegistryApp NewApp(TestProvider provider, string failingAfter = "00:15:00", string retries = "1", string attemptTimeout = "00:00:05", IReadOnlyDictionary<string, string>? settings = null, string backoff = "00:00:00.200", string maxBackoff = "00:00:00.500") =>
         new RegistryApp(provider: provider, settings: settings)
         .With("Webhooks:AllowedHosts:0", "127.0.0.1")
         .With("Webhooks:PollInterval", "00:00:00.100")
         .With("Webhooks:AttemptTimeout", attemptTimeout)
         .With("Webhooks:Retries", retries)
         .With("Webhooks:RetryDelay", "00:00:00.050")
-        .With("Webhooks:Backoff", "00:00:00.200")
-        .With("Webhooks:MaxBackoff", "00:00:00.500")
+        .With("Webhooks:Backoff", backoff)
+        .With("Webhooks:MaxBackoff", maxBackoff)
         .With("Webhooks:BreakerFailures", "4")
         .With("Webhooks:BreakDuration", "00:00:00.500")
         .With("Webhooks:FailingAfter", failingAfter)
@@ -260,6 +260,38 @@ public abstract class WebhookTests(TestProvider provider)
     /// A capability table published to INDUSTRY is delivered to an INDUSTRY subscriber as a <c>table</c> record, with its
     /// cells (suppressed ones without a value), and its revocation as a tombstone; an EU subscriber gets nothing of it.
     /// </summary>
+    /// <summary>
+    /// A relation and a civil equivalent, added and removed between standards the audience reads, reach the subscription
+    /// as the feed shows them: each added, then its tombstone. Their tombstones carry no marking, and a ceiling lowered
+    /// below the view they were queued in withholds them (<see cref="ACeilingLoweredOneLevelWithholdsWhatIsAboveItAndTheWaitingRelationEvents"/>);
+    /// with the ceiling where it was, nothing is withheld. A dispatcher that judged every delivery against the ceiling,
+    /// lowered or not, withheld every such removal, and a mirror kept the relation for ever (planted in the fifth sweep:
+    /// no suite delivered a relation's or an equivalent's events).
+    /// </summary>
+    [Fact]
+    public async Task ARelationAndAnEquivalentAddedAndRemovedAreDeliveredWithTheirTombstones()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5121");
+        await PublishReleasedAsync(app, "stanag-5122");
+        var editor = app.As(TestCaller.Editor());
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-5121/relations/references/stanag-5122", null), HttpStatusCode.Created);
+        await RegistryClient.Expect(await editor.PutAsync("/v1/standards/stanag-5121/equivalents/ISO/5121", null), HttpStatusCode.Created);
+        // Each added one delivered before it is removed: one removed before its event is read is skipped, as the feed skips it.
+        await receiver.WaitUntilAsync(r => r.Acknowledged.Count() >= 4, TimeSpan.FromSeconds(20), "the relation and the equivalent delivered");
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/stanag-5121/relations/references/stanag-5122"), HttpStatusCode.NoContent);
+        await RegistryClient.Expect(await editor.DeleteAsync("/v1/standards/stanag-5121/equivalents/ISO/5121"), HttpStatusCode.NoContent);
+        await app.As(Admin).WaitUntilNothingPendingAsync(id, "every delivery made");
+
+        // (The feed read now skips the additions, gone since; the deliveries were made before.)
+        Assert.Equal(["visible version", "visible version", "hidden relation", "hidden equivalent"], (await FeedAsync(app)).Select(e => $"{e["type"]} {e["subject"]}"));
+        Assert.Equal(["visible version", "visible version", "visible relation", "visible equivalent", "hidden relation", "hidden equivalent"],
+            receiver.Received.Select(d => $"{d.Body["type"]} {d.Body["subject"]}"));
+        Assert.Equal(6, receiver.Acknowledged.Count());
+    }
+
     [Fact]
     public async Task APublishedTableIsDeliveredToItsAudienceAndItsRevocationIsATombstone()
     {
@@ -580,6 +612,52 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Null(healthy["lastError"]);
     }
 
+    /// <summary>
+    /// A delivery the receiver failed waits out its backoff even when a later event of the subscription is due: that
+    /// event makes the subscription due to be leased, and the delivery run then finds the failed delivery first, still
+    /// backing off, and sends nothing. Without the run's own look at the delivery's due time, every later event written
+    /// sent the failed one again at once, whatever Webhooks:Backoff said (planted in the fifth sweep: no suite saw it,
+    /// since the lease alone holds a subscription back while nothing else of it is due).
+    /// </summary>
+    [Fact]
+    public async Task AFailedDeliveryWaitsOutItsBackoffWhenALaterEventIsDue()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(retries: "0", backoff: "01:00:00", maxBackoff: "01:00:00");
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5111");
+        await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the first attempt's failure recorded");
+        Assert.Single(receiver.Received);
+
+        await PublishReleasedAsync(app, "stanag-5112");
+        await AWholeDeliveryRunAsync(app);
+        Assert.Single(receiver.Received);
+        Assert.Equal(2, (await app.As(Admin).GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>());
+    }
+
+    /// <summary>
+    /// A subscription shown failing is shown paused once paused: "failing" is an active subscription's state
+    /// (<see cref="SubscriptionDto"/>), and a paused one is sent nothing to fail. Shown failing still, an admin who paused it could not
+    /// tell that it had (planted in the fifth sweep: the state's test of being active dropped).
+    /// </summary>
+    [Fact]
+    public async Task AFailingSubscriptionIsShownPausedOncePaused()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(failingAfter: "00:00:01");
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        await PublishReleasedAsync(app, "stanag-5131");
+        await admin.WaitForSubscriptionAsync(id, s => s["state"]!.GetValue<string>() == "failing", "the subscription shown failing");
+
+        var paused = await (await admin.PostAsync($"/v1/subscriptions/{id}/pause", null)).JsonAsync();
+        Assert.Equal("paused", paused["state"]!.GetValue<string>());
+        Assert.Equal("paused", (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["state"]!.GetValue<string>());
+        Assert.NotNull(paused["failingSince"]);
+    }
+
     [Fact]
     public async Task PausedSubscriptionsKeepTheirEventsDeletedOnesGetNothingAndEventsCanBeRedelivered()
     {
@@ -789,6 +867,45 @@ public abstract class WebhookTests(TestProvider provider)
         await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
 
         Assert.Equal(0, await RowsAsync());
+    }
+
+    /// <summary>
+    /// A deleted subscription exists for its history only: a pause, a resume, a second delete and a redelivery of it are
+    /// each the 404 of a subscription that never existed, none changes it, and nothing more is delivered. A resume that
+    /// found it (its state checked nowhere but in the reads) made it active again: deleted to every list, yet delivering
+    /// every later event to its URL (planted in the fifth sweep: no suite managed a subscription after deleting it).
+    /// </summary>
+    [Fact]
+    public async Task ADeletedSubscriptionIsNeitherPausedResumedDeletedNorRedeliveredAgain()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, "stanag-5221");
+        await admin.WaitUntilNothingPendingAsync(id, "the first event delivered");
+        await RegistryClient.Expect(await admin.DeleteAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NoContent);
+
+        var absent = Guid.NewGuid().ToString();
+        foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
+        {
+            (HttpMethod.Post, "/resume", null), (HttpMethod.Post, "/pause", null), (HttpMethod.Delete, "", null), (HttpMethod.Post, "/redeliver", new { fromSequence = 1 }),
+        })
+        {
+            async Task<HttpResponseMessage> SendAsync(string to) =>
+                await admin.SendAsync(new HttpRequestMessage(method, $"/v1/subscriptions/{to}{path}") { Content = body is null ? null : JsonContent.Create(body) });
+            var deleted = await SendAsync(id);
+            await ProblemAssertions.ProblemAsync(deleted, HttpStatusCode.NotFound);
+            Assert.Equal(await (await SendAsync(absent)).Content.ReadAsStringAsync(), await deleted.Content.ReadAsStringAsync());
+        }
+        await PublishReleasedAsync(app, "stanag-5222");
+        await AWholeDeliveryRunAsync(app);
+        Assert.Equal(["visible stanag-5221/1"], receiver.Received.Select(d => Named(d.Body)));
+        // Nor is anything queued for it: rows nothing would ever deliver or remove.
+        using var db = TestDb.Open(app.Provider, app.ConnectionString);
+        Assert.Equal(0, await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_outbox WHERE subscription_id = @id", new { id })));
+        await ProblemAssertions.ProblemAsync(await admin.GetAsync($"/v1/subscriptions/{id}"), HttpStatusCode.NotFound);
+        Assert.Empty(await admin.GetJsonArrayAsync("/v1/subscriptions"));
     }
 
     /// <summary>
@@ -1047,6 +1164,35 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// Events queued in the view of the ceiling before it was lowered go out before those queued in the view of the new
+    /// one, whatever their sequence numbers (each view counts its own): here the edition waiting in EU at COSMIC TOP
+    /// SECRET is its third event, the one published after the change the second of EU at NATO RESTRICTED, which never
+    /// held the two NS editions. Taken by sequence number, the later edition was delivered first (planted in the fifth
+    /// sweep: in the other tests of a lowered ceiling the waiting events numbered above the new view's are withheld).
+    /// </summary>
+    [Fact]
+    public async Task EventsWaitingFromBeforeALoweredCeilingGoOutBeforeLaterOnesWhateverTheirNumbers()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5311", "NS");
+        await PublishReleasedAsync(app, "stanag-5312", "NS");
+        await PublishReleasedAsync(app, "stanag-5313");
+        Assert.Equal(3, (await FeedAsync(app)).Single(e => (string)e["key"]! == "stanag-5313")["sequence"]!.GetValue<long>());
+
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        await PublishReleasedAsync(app, "stanag-5314");
+        Assert.Equal(2, (await FeedAsync(app, euClearance: "NR")).Single(e => (string)e["key"]! == "stanag-5314")["sequence"]!.GetValue<long>());
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+        await admin.WaitUntilNothingPendingAsync(id, "every waiting delivery made or withheld");
+
+        Assert.Equal(["visible stanag-5313/1", "visible stanag-5314/1"], receiver.Received.Select(d => Named(d.Body)));
+    }
+
+    /// <summary>
     /// A ceiling lowered by one level only (CTS to NS) is lowered all the same: the waiting CTS edition is withheld, the
     /// NS one goes out. A relation's events, which carry no marking to judge them by, are withheld once the view they
     /// were queued in is above the ceiling, its removal as well as its addition. (The test above lowers the ceiling three
@@ -1135,6 +1281,47 @@ public abstract class WebhookTests(TestProvider provider)
 
         Assert.Equal(["visible stanag-5501/1"], receiver.Acknowledged.Select(d => Named(d.Body)));
         Assert.Equal(last, (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["lastDeliveredAt"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Record, then mark: a withheld delivery leaves the outbox only once its <c>webhook.withhold</c> entry is committed.
+    /// While that entry cannot be committed (a trigger refuses that action alone) the delivery stays pending, and once it
+    /// can, the trail holds one entry for the event. Marked done first, the refused commit left the event withheld with
+    /// nothing on record (planted in the fifth sweep: no suite made the trail unwritable while an event was withheld).
+    /// </summary>
+    [Fact]
+    public async Task AWithheldDeliveryWhoseEntryCannotBeCommittedStaysPendingUntilItCan()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = NewApp();
+        var admin = app.As(Admin);
+        var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/pause", null), HttpStatusCode.OK);
+        await PublishReleasedAsync(app, "stanag-5511", "NS");
+        await SetCeilingAsync(app, "EU", Classification.NR);
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        await store.FreezeAsync("webhook.withhold");
+        await RegistryClient.Expect(await admin.PostAsync($"/v1/subscriptions/{id}/resume", null), HttpStatusCode.OK);
+
+        // The dispatcher met the refusal twice (the outage on record each time the trail could be written again), unless
+        // the delivery left the outbox without its entry.
+        var pending = 1L;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                pending = (await admin.GetJsonAsync($"/v1/subscriptions/{id}"))["pending"]!.GetValue<long>();
+                return pending == 0 || (await store.EntriesAsync("audit.outage")).Count >= 2;
+            },
+            TimeSpan.FromSeconds(20), "two withholds refused");
+        Assert.Equal(1, pending);
+        Assert.Empty(await store.EntriesAsync("webhook.withhold"));
+
+        await store.ThawAsync();
+        await admin.WaitUntilNothingPendingAsync(id, "the delivery withheld once its entry can be committed");
+        var withheld = Assert.Single(await store.EntriesAsync("webhook.withhold"));
+        Assert.Equal(($"subscription:{id}", "EU", 403L, "stanag-5511", (long?)Classification.NS),
+            (withheld.Subject, withheld.Community, withheld.Status, withheld.StandardKey, withheld.Classification));
+        Assert.Empty(receiver.Received);
     }
 
     /// <summary>
@@ -1538,6 +1725,45 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A subscription this instance is delivering keeps its lease while a receiver takes its time: later delivery runs
+    /// lease only what no one holds, so the retry of an attempt the receiver failed after holding it is made at once and
+    /// recorded as the receiver's failure. A lease taken whoever held it (its time left out of the lease's condition)
+    /// was taken by the next run here and given back, as one this instance was already delivering, so the retry found
+    /// the lease gone and was recorded as "another instance has it now", with a single instance; with two, both POSTed
+    /// the subscription's events at once (planted in the fifth sweep: MultiInstanceTests' stalled lease passed it).
+    /// </summary>
+    [Fact]
+    public async Task ASubscriptionBeingDeliveredIsNotLeasedAgainByLaterRuns()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // Retried once at once, then not for an hour: one outcome on record.
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:05:00" },
+            backoff: "01:00:00", maxBackoff: "01:00:00");
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        receiver.Mode = WebhookReceiver.Behaviour.Fail;
+        receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
+            await PublishReleasedAsync(app, "stanag-5651");
+            await receiver.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the first attempt held");
+            // Two runs begun since: the first of them has leased what was due, and ended its leasing.
+            var begun = dispatcher.RunsBegun;
+            await Wait.UntilAsync(() => dispatcher.RunsBegun >= begun + 2, TimeSpan.FromSeconds(20), "a delivery run while the attempt is held");
+
+            receiver.Hold.TrySetResult();
+            await receiver.WaitUntilAsync(r => r.Received.Count >= 2, TimeSpan.FromSeconds(20), "the failed attempt retried");
+            var entries = await app.As(Admin).AuditEntriesAsync($"subject=subscription:{id}", e => e.Any(x => (string)x["action"]! == "webhook.deliver"));
+            var outcome = Assert.Single(entries, e => (string)e["action"]! == "webhook.deliver");
+            Assert.EndsWith(": The receiver answered 503.", (string)outcome["detail"]!, StringComparison.Ordinal);
+        }
+        finally
+        {
+            receiver.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// A receiver that is slow to answer (here: one that holds a delivery well within its attempt timeout) holds up its own
     /// subscription's later events, which wait their turn, and nobody else's: another subscription's delivery goes out
     /// while it is held. Until 2026-12-07 a run delivered the subscriptions it leased one after another, so one slow
@@ -1661,6 +1887,47 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
+    /// A send stopped because what the event shows the subscription changed (here its audience's ceiling lowered below
+    /// the edition while the delivery waited for a send slot) is no failure of the receiver's: the event is read again
+    /// and withheld at once, and the subscription shows no error, no failure's start, and no delivery. Taken as a
+    /// failure, the subscription showed the "Not sent" error and, with no later event to clear it, went on to show
+    /// itself failing, its receiver never having been sent anything (planted in the fifth sweep: the revocations of the
+    /// other tests are each followed by a tombstone, whose delivery cleared the failure).
+    /// </summary>
+    [Fact]
+    public async Task ASendStoppedByALoweredCeilingIsNoFailureOfTheReceivers()
+    {
+        await using var blocker = await WebhookReceiver.StartAsync();
+        await using var mirror = await WebhookReceiver.StartAsync();
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
+        {
+            ["Webhooks:LeaseDuration"] = "00:05:00",
+            ["Webhooks:MaxConcurrentDeliveries"] = "1",
+        });
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await SubscribeAsync(app, blocker, "PUBLIC");
+            var id = (await SubscribeAsync(app, mirror))["id"]!.GetValue<string>();
+            await PublishReleasedAsync(app, "stanag-5641", "NU", "PUBLIC");
+            await blocker.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the PUBLIC delivery holding the only slot");
+            await PublishReleasedAsync(app, "stanag-5642", "NS");
+            await mirror.WaitUntilAsync(_ => dispatcher.DeliveriesWaiting == 1, TimeSpan.FromSeconds(20), "the EU delivery waiting for the slot");
+            await SetCeilingAsync(app, "EU", Classification.NR);
+
+            blocker.Hold.TrySetResult();
+            var state = await app.As(Admin).WaitUntilNothingPendingAsync(id, "the delivery withheld");
+            Assert.Empty(mirror.Received);
+            Assert.Equal(("active", null, null, null), ((string?)state["state"], (string?)state["lastError"], (string?)state["failingSince"], (string?)state["lastDeliveredAt"]));
+        }
+        finally
+        {
+            blocker.Hold.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// An immediate retry sends what the subscription may see at that attempt, not the body of the first: a delivery
     /// whose first attempt failed (the receiver answered 503) while the release was revoked is not tried again with the
     /// revoked edition's content; the tombstone follows. Until 2026-12-07 the retry re-sent the body read before the
@@ -1719,6 +1986,28 @@ public abstract class WebhookTests(TestProvider provider)
 
         var failed = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the delivery refused");
         Assert.Contains("loopback", failed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, receiver.Arrived);
+    }
+
+    /// <summary>
+    /// A host taken off Webhooks:AllowedHosts is sent nothing once the instance has restarted (README, Configuration),
+    /// though its subscription was registered while it was allowed: the list is judged again at each delivery, and the
+    /// refusal shown on the subscription. Without that second look the registered URL was POSTed to, the operator's
+    /// removal ignored (planted in the fifth sweep: no suite restarted with a host taken off).
+    /// </summary>
+    [Fact]
+    public async Task AHostTakenOffTheAllowListIsSentNothingAfterTheRestart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var registered = NewApp();
+        var id = (await SubscribeAsync(registered, receiver))["id"]!.GetValue<string>();
+        // TEST-NET-1 in its place: never reached.
+        await using var app = await registered.RestartAsync(new Dictionary<string, string> { ["Webhooks:AllowedHosts:0"] = "192.0.2.1" });
+        await PublishReleasedAsync(app, "stanag-5611");
+
+        var refused = await app.As(Admin).WaitForSubscriptionAsync(id, s => s["lastError"] is not null, "the delivery refused");
+        Assert.Contains("not among the allowed webhook destinations", refused["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, refused["pending"]!.GetValue<long>());
         Assert.Equal(0, receiver.Arrived);
     }
 

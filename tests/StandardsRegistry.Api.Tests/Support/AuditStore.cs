@@ -24,7 +24,7 @@ public sealed class AuditStore(TestProvider provider, string connectionString)
     /// <summary>Every entry with this action, oldest first.</summary>
     public Task<List<AuditRow>> EntriesAsync(string action) =>
         Db.ReadAsync(c => c.QueryAsync<AuditRow>(
-            "SELECT sequence AS Sequence, action AS Action, status AS Status, subject AS Subject, standard_key AS StandardKey, detail AS Detail, classification AS Classification FROM audit_log WHERE action = @action ORDER BY sequence",
+            "SELECT sequence AS Sequence, action AS Action, status AS Status, subject AS Subject, community AS Community, standard_key AS StandardKey, detail AS Detail, classification AS Classification FROM audit_log WHERE action = @action ORDER BY sequence",
             new { action })).AsTask();
 
     /// <summary>
