@@ -1856,25 +1856,14 @@ public abstract class WebhookTests(TestProvider provider)
     {
         await using var blocker = await WebhookReceiver.StartAsync();
         await using var mirror = await WebhookReceiver.StartAsync();
-        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
-        {
-            ["Webhooks:LeaseDuration"] = "00:05:00",
-            ["Webhooks:MaxConcurrentDeliveries"] = "1",
-        });
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
-        blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = OneSendSlotApp();
         try
         {
-            await SubscribeAsync(app, blocker, "PUBLIC");
-            var subscription = await SubscribeAsync(app, mirror);
-            await PublishReleasedAsync(app, "stanag-5631", "NU", "PUBLIC");
-            await blocker.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the PUBLIC delivery holding the only slot");
-            await PublishReleasedAsync(app, "stanag-5632");
-            await mirror.WaitUntilAsync(_ => dispatcher.DeliveriesWaiting == 1, TimeSpan.FromSeconds(20), "the EU delivery waiting for the slot");
+            var id = await AnEuDeliveryWaitingForTheOnlySendSlotAsync(app, blocker, mirror, "stanag-5631", "stanag-5632", "NU");
             await app.As(TestCaller.ReleaseAuthority()).RevokeAsync("stanag-5632", 1, "EU");
 
-            blocker.Hold.TrySetResult();
-            await app.As(Admin).WaitUntilNothingPendingAsync(subscription["id"]!.GetValue<string>());
+            blocker.Hold!.TrySetResult();
+            await app.As(Admin).WaitUntilNothingPendingAsync(id);
             var expected = await FeedAsync(app);
             Assert.Equal(["hidden stanag-5632/1"], expected.Select(Named));
             Assert.DoesNotContain(mirror.Received, d => d.Body["version"] is not null);
@@ -1882,8 +1871,34 @@ public abstract class WebhookTests(TestProvider provider)
         }
         finally
         {
-            blocker.Hold.TrySetResult();
+            blocker.Hold?.TrySetResult();
         }
+    }
+
+    /// <summary>An app whose webhooks have one send slot, attempts of a minute and leases of five.</summary>
+    private RegistryApp OneSendSlotApp() => NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
+    {
+        ["Webhooks:LeaseDuration"] = "00:05:00",
+        ["Webhooks:MaxConcurrentDeliveries"] = "1",
+    });
+
+    /// <summary>
+    /// In a <see cref="OneSendSlotApp"/>: the only send slot held by a PUBLIC subscription's delivery of
+    /// <paramref name="publicKey"/> (its POST held at <paramref name="blocker"/> until the test lets it go), and the EU
+    /// edition <paramref name="key"/>, marked <paramref name="classification"/>, read for <paramref name="mirror"/>'s
+    /// subscription and waiting for the slot. Returns that subscription's id.
+    /// </summary>
+    private static async Task<string> AnEuDeliveryWaitingForTheOnlySendSlotAsync(RegistryApp app, WebhookReceiver blocker, WebhookReceiver mirror, string publicKey, string key, string classification)
+    {
+        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await SubscribeAsync(app, blocker, "PUBLIC");
+        var id = (await SubscribeAsync(app, mirror))["id"]!.GetValue<string>();
+        await PublishReleasedAsync(app, publicKey, "NU", "PUBLIC");
+        await blocker.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the PUBLIC delivery holding the only slot");
+        await PublishReleasedAsync(app, key, classification);
+        await mirror.WaitUntilAsync(_ => dispatcher.DeliveriesWaiting == 1, TimeSpan.FromSeconds(20), "the EU delivery waiting for the slot");
+        return id;
     }
 
     /// <summary>
@@ -1899,31 +1914,20 @@ public abstract class WebhookTests(TestProvider provider)
     {
         await using var blocker = await WebhookReceiver.StartAsync();
         await using var mirror = await WebhookReceiver.StartAsync();
-        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string>
-        {
-            ["Webhooks:LeaseDuration"] = "00:05:00",
-            ["Webhooks:MaxConcurrentDeliveries"] = "1",
-        });
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
-        blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = OneSendSlotApp();
         try
         {
-            await SubscribeAsync(app, blocker, "PUBLIC");
-            var id = (await SubscribeAsync(app, mirror))["id"]!.GetValue<string>();
-            await PublishReleasedAsync(app, "stanag-5641", "NU", "PUBLIC");
-            await blocker.WaitUntilAsync(r => r.Arrived == 1, TimeSpan.FromSeconds(20), "the PUBLIC delivery holding the only slot");
-            await PublishReleasedAsync(app, "stanag-5642", "NS");
-            await mirror.WaitUntilAsync(_ => dispatcher.DeliveriesWaiting == 1, TimeSpan.FromSeconds(20), "the EU delivery waiting for the slot");
+            var id = await AnEuDeliveryWaitingForTheOnlySendSlotAsync(app, blocker, mirror, "stanag-5641", "stanag-5642", "NS");
             await SetCeilingAsync(app, "EU", Classification.NR);
 
-            blocker.Hold.TrySetResult();
+            blocker.Hold!.TrySetResult();
             var state = await app.As(Admin).WaitUntilNothingPendingAsync(id, "the delivery withheld");
             Assert.Empty(mirror.Received);
             Assert.Equal(("active", null, null, null), ((string?)state["state"], (string?)state["lastError"], (string?)state["failingSince"], (string?)state["lastDeliveredAt"]));
         }
         finally
         {
-            blocker.Hold.TrySetResult();
+            blocker.Hold?.TrySetResult();
         }
     }
 
