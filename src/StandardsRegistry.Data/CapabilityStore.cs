@@ -486,6 +486,9 @@ public sealed class CapabilityStore(Db db, RegistryWrites writes)
                   AND tn.id > th.id AND tn.id <= ct.target_snapshot)
             """;
 
+        /// <summary>The highest marking among the figures table <c>ct</c> was computed from (<see cref="TableFigures"/>), as a scalar subquery.</summary>
+        internal const string FiguresUpTo = $"(SELECT MAX(th.classification) FROM {TableFigures})";
+
         public static string Tables(VisibilityScope scope) =>
             $"SELECT {TableColumns} FROM capability_tables ct WHERE {Readable(scope)} ORDER BY ct.cycle, ct.audience, ct.id";
 

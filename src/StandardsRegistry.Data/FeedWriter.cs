@@ -722,7 +722,7 @@ public sealed class FeedWriter(Db db)
             INSERT INTO webhook_outbox (subscription_id, view_id, seq, attempts, next_attempt_at, table_level)
             SELECT s.id, f.view_id, f.seq, 0, 0,
                    CASE WHEN f.subject = 'table'
-                        THEN (SELECT MAX(th.classification) FROM capability_tables ct CROSS JOIN {CapabilityStore.Sql.TableFigures} AND ct.id = f.subject_id) END
+                        THEN (SELECT {CapabilityStore.Sql.FiguresUpTo} FROM capability_tables ct WHERE ct.id = f.subject_id) END
             FROM subscriptions s JOIN audiences a ON a.code = s.audience
             JOIN feed_views fv ON fv.community = s.audience AND fv.level = a.max_classification AND fv.drafts = 0
             JOIN feed_events f ON f.view_id = fv.id
@@ -765,7 +765,7 @@ public sealed class FeedWriter(Db db)
         /// </summary>
         private const string TableFacts = $"""
             SELECT ct.id AS Id, ct.cycle AS Cycle, ct.audience AS Audience, ct.classification AS Classification, ct.public_id AS PublicId, ct.revoked_at AS RevokedAt,
-                   (SELECT MAX(th.classification) FROM {CapabilityStore.Sql.TableFigures}) AS FiguresUpTo
+                   {CapabilityStore.Sql.FiguresUpTo} AS FiguresUpTo
             FROM capability_tables ct
             """;
 
