@@ -45,35 +45,36 @@ internal sealed class PostgresDialect : SqlDialect
         // Each setting below is the dialect's only where the operator's string does not name it: a value named is the
         // operator's choice, Npgsql's own default too (Max Auto Prepare=0 behind a pooler that cannot keep prepared
         // statements, Timeout=15 over a slow link).
+        var named = Named(connectionString);
         // Fail fast when the server is gone, so callers get a 503 in bounded time rather than a hang.
-        if (!Names(connectionString, "timeout"))
+        if (!named.Contains("timeout"))
         {
             builder.Timeout = 5;
         }
         // Prepare the statements a connection keeps running (every consumer read is one of a few texts): planning the
         // release-rule queries costs more than executing them.
-        if (!Names(connectionString, "maxautoprepare"))
+        if (!named.Contains("maxautoprepare"))
         {
             builder.MaxAutoPrepare = 64;
         }
-        if (!Names(connectionString, "autoprepareminusages"))
+        if (!named.Contains("autoprepareminusages"))
         {
             builder.AutoPrepareMinUsages = 2;
         }
         // The registry keeps no session state on a connection (no SET, temporary table, advisory lock or LISTEN; each
         // transaction names its isolation level), so a pooled connection need not be reset when it is returned:
         // Npgsql's reset is seven statements the server runs on every checkout, a third of all statements under load.
-        if (!Names(connectionString, "noresetonclose"))
+        if (!named.Contains("noresetonclose"))
         {
             builder.NoResetOnClose = true;
         }
         return builder.ToString();
     }
 
-    /// <summary>Whether the connection string as given sets <paramref name="key"/> (lower case, without spaces) itself.</summary>
-    private static bool Names(string connectionString, string key) =>
+    /// <summary>The keys the connection string as given sets itself, without spaces, compared in any case.</summary>
+    private static HashSet<string> Named(string connectionString) =>
         new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Any(k => string.Equals(k.Replace(" ", "", StringComparison.Ordinal), key, StringComparison.OrdinalIgnoreCase));
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     public override string Pooled(string connectionString, int maxSize, string pool)
     {
