@@ -586,7 +586,10 @@ public abstract class WebhookTests(TestProvider provider)
     public async Task AReceiverThatFailsAndHangsIsRetriedShownFailingAndCaughtUpInOrderWhenItRecovers()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = NewApp(failingAfter: "00:00:01", attemptTimeout: "00:00:01");
+        // Attempts of 3 s: short, for the hanging receiver's attempts to time out within the waits below, and well above
+        // what a loaded machine takes to answer on loopback (an acknowledgment the dispatcher gave up on at 1 s would be
+        // sent again, and the catch-up's acknowledgments would then hold the first event twice).
+        await using var app = NewApp(failingAfter: "00:00:01", attemptTimeout: "00:00:03");
         var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
         receiver.Mode = WebhookReceiver.Behaviour.Fail;
         await PublishReleasedAsync(app, "stanag-5101");
