@@ -488,6 +488,7 @@ public abstract class WebhookTests(TestProvider provider)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var answers = new ClientAnswers(receiver.Url.Port, 204);
         await using var app = NewApp(settings: new Dictionary<string, string>
         {
             ["Audit:Capacity"] = "1",
@@ -509,11 +510,11 @@ public abstract class WebhookTests(TestProvider provider)
         receiver.Hold.TrySetResult();
         await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the delivery acknowledged");
         var eventId = receiver.Acknowledged.Single().EventId;
-        // Not a condition that can be observed from outside: the dispatcher reaches its outcome entry a few ms after the
-        // answer, and the backlog ahead of it lasts seconds (at least four still waiting, one written a second). A wide
-        // margin on a loaded machine, still well inside the backlog: with the fix the entry is written whenever the stop
-        // begins; without it, only a stop that begins while the entry waits for room finds the mistake.
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        // The receiver has acknowledged before the dispatcher has its answer, and a stop that begins in between cancels
+        // the POST (no answer, 502, still pending): wait until the dispatcher has the 204, not for a time that stands in
+        // for it. It then reaches its outcome entry within milliseconds, and the backlog ahead of the entry lasts seconds
+        // (at least four still waiting, one written a second), so the stop begins while the entry waits for room.
+        await Wait.UntilAsync(() => answers.Count >= 1, TimeSpan.FromSeconds(20), "the dispatcher has the receiver's answer");
         await app.StopAsync();
 
         var store = new AuditStore(app.Provider, app.ConnectionString);
