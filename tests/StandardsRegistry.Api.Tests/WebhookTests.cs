@@ -488,6 +488,7 @@ public abstract class WebhookTests(TestProvider provider)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var answers = new ClientAnswers(receiver.Url.Port, 204);
         await using var app = NewApp(settings: new Dictionary<string, string>
         {
             ["Audit:Capacity"] = "1",
@@ -509,11 +510,11 @@ public abstract class WebhookTests(TestProvider provider)
         receiver.Hold.TrySetResult();
         await receiver.WaitUntilAsync(r => r.Acknowledged.Any(), TimeSpan.FromSeconds(20), "the delivery acknowledged");
         var eventId = receiver.Acknowledged.Single().EventId;
-        // Not a condition that can be observed from outside: the dispatcher reaches its outcome entry a few ms after the
-        // answer, and the backlog ahead of it lasts seconds (at least four still waiting, one written a second). A wide
-        // margin on a loaded machine, still well inside the backlog: with the fix the entry is written whenever the stop
-        // begins; without it, only a stop that begins while the entry waits for room finds the mistake.
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        // The receiver has acknowledged before the dispatcher has its answer, and a stop that begins in between cancels
+        // the POST (no answer, 502, still pending): wait until the dispatcher has the 204, not for a time that stands in
+        // for it. It then reaches its outcome entry within milliseconds, and the backlog ahead of the entry lasts seconds
+        // (at least four still waiting, one written a second), so the stop begins while the entry waits for room.
+        await Wait.UntilAsync(() => answers.Count >= 1, TimeSpan.FromSeconds(20), "the dispatcher has the receiver's answer");
         await app.StopAsync();
 
         var store = new AuditStore(app.Provider, app.ConnectionString);
@@ -538,14 +539,17 @@ public abstract class WebhookTests(TestProvider provider)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var app = NewApp();
+        // Attempts of a minute: a stop that waited for the receiver would last the host's 30 s shutdown timeout, far from
+        // the bound below, which is well above what a stop with nothing stuck takes on a loaded machine. (Attempts of 5 s
+        // and a bound of 4 s left a slow machine one second to stop in.)
+        await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:05:00" });
         var subscription = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
         await PublishReleasedAsync(app, "stanag-5098");
         await receiver.WaitUntilAsync(r => r.Arrived >= 1, TimeSpan.FromSeconds(20), "the delivery's POST arrived and is held");
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         await app.StopAsync();
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(4), $"the stop took {stopping.Elapsed}: it waited for the receiver (Webhooks:AttemptTimeout is 5 s)");
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"the stop took {stopping.Elapsed}: it waited for the receiver (Webhooks:AttemptTimeout is a minute)");
 
         var store = new AuditStore(app.Provider, app.ConnectionString);
         var send = Assert.Single(await store.EntriesAsync("webhook.send"));
@@ -583,7 +587,10 @@ public abstract class WebhookTests(TestProvider provider)
     public async Task AReceiverThatFailsAndHangsIsRetriedShownFailingAndCaughtUpInOrderWhenItRecovers()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = NewApp(failingAfter: "00:00:01", attemptTimeout: "00:00:01");
+        // Attempts of 3 s: short, for the hanging receiver's attempts to time out within the waits below, and well above
+        // what a loaded machine takes to answer on loopback (an acknowledgment the dispatcher gave up on at 1 s would be
+        // sent again, and the catch-up's acknowledgments would then hold the first event twice).
+        await using var app = NewApp(failingAfter: "00:00:01", attemptTimeout: "00:00:03");
         var id = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
         receiver.Mode = WebhookReceiver.Behaviour.Fail;
         await PublishReleasedAsync(app, "stanag-5101");
@@ -839,9 +846,12 @@ public abstract class WebhookTests(TestProvider provider)
 
         Assert.False(deletedFirst && redelivered.StatusCode == HttpStatusCode.OK,
             $"the delete answered 204 before the redelivery, which then answered {(int)redelivered.StatusCode} {await redelivered.Content.ReadAsStringAsync(ct)}");
-        // The trail says what happened, in the order it happened.
-        var changes = (await admin.GetJsonAsync($"/v1/audit?subject={Admin.Subject}&limit=100"))["items"]!.AsArray().Select(e => e!.AsObject())
-            .Where(e => ((string)e["action"]!).StartsWith("subscription.", StringComparison.Ordinal)).Select(e => $"{e["action"]} {e["status"]}").ToList();
+        // The trail says what happened, in the order it happened. A redelivery refused 404 is queued for the trail, not
+        // committed before its answer (a write's entry is): wait for the three changes' entries, do not race the 404's.
+        static List<JsonObject> Changes(List<JsonObject> entries) =>
+            entries.Where(e => ((string)e["action"]!).StartsWith("subscription.", StringComparison.Ordinal)).ToList();
+        var changes = Changes(await admin.AuditEntriesAsync($"subject={Admin.Subject}&limit=100", es => Changes(es).Count >= 3))
+            .Select(e => $"{e["action"]} {e["status"]}").ToList();
         Assert.Equal(deletedFirst ? ["subscription.create 201", "subscription.delete 204", "subscription.redeliver 404"] : ["subscription.create 201", "subscription.redeliver 200", "subscription.delete 204"], changes);
     }
 
@@ -918,7 +928,9 @@ public abstract class WebhookTests(TestProvider provider)
     public async Task ADeletedSubscriptionsRetryAndBreakerAreNotKept()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = NewApp(attemptTimeout: "00:00:00.200", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:00:01" });
+        // Attempts of the most a lease of one second allows (two of them): a receiver's acknowledgment slower than the
+        // attempt is no delivery, and a loaded machine's can take a few hundred milliseconds.
+        await using var app = NewApp(attemptTimeout: "00:00:00.500", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:00:01" });
         var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
         var admin = app.As(Admin);
         var kept = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
