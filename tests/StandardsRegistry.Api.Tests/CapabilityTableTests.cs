@@ -411,45 +411,51 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RecordAllAsync();
         var authority = _app.As(TestCaller.ReleaseAuthority());
         var eu = _app.As(TestCaller.Eu("CTS"));
-        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        // Marked below INDUSTRY's ceiling (NR): the entries carry the table's marking, not the audience's.
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NU");
 
         await ProblemAssertions.ProblemAsync(await eu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.Forbidden);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-targets/{Cycle}"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU/label"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.PutTableAsync(Absent, "EU", "NU"), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await authority.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.OK);
         await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await ProblemAssertions.ProblemAsync(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
 
         // What was asked for is in every entry, refused or not (the cycle is no standard key: it is in the detail); the
-        // status is the one answered. Refusals are queued, so they are waited for.
+        // status is the one answered, the marking that of what was recorded, published or served (none where nothing
+        // was). Refusals are queued, so they are waited for.
         var admin = _app.As(TestCaller.Admin());
         var entries = new List<string>();
         await Wait.UntilAsync(
             async () =>
             {
                 entries.Clear();
-                foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato" })
+                foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato", "planner-CTS@nato" })
                 {
                     entries.AddRange((await admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray()
-                        .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["detail"]}"));
+                        .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["classification"]} {e["detail"]}"));
                 }
-                return entries.Count >= 8;
+                return entries.Count >= 9 + Targets.Length;
             },
             TimeSpan.FromSeconds(10),
-            () => $"the 8 entries of the requests; {entries.Count} are: {string.Join("; ", entries)}");
+            () => $"the {9 + Targets.Length} entries of the requests; {entries.Count} are: {string.Join("; ", entries)}");
         Assert.Equal(
-            new[]
-            {
-                $"table.publish 201 ra@nato cycle={Cycle} audience=INDUSTRY",
-                $"target.record 403 consumer-CTS@eu cycle={Cycle} FRA ammo-155mm 2027",
-                $"target.read 404 consumer-CTS@eu cycle={Cycle}",
-                $"table.read 404 consumer-CTS@eu cycle={Absent} audience=EU",
-                $"label.read 404 consumer-CTS@eu cycle={Absent} audience=EU",
-                $"table.publish 403 consumer-CTS@eu cycle={Absent} audience=EU",
-                $"table.revoke 204 ra@nato cycle={Cycle} audience=INDUSTRY",
-                $"table.revoke 404 ra@nato cycle={Cycle} audience=INDUSTRY",
-            }.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
+            ((string[])
+            [
+                $"table.publish 201 ra@nato NU cycle={Cycle} audience=INDUSTRY",
+                $"target.record 403 consumer-CTS@eu  cycle={Cycle} FRA ammo-155mm 2027",
+                $"target.read 404 consumer-CTS@eu  cycle={Cycle}",
+                $"table.read 404 consumer-CTS@eu  cycle={Absent} audience=EU",
+                $"label.read 404 consumer-CTS@eu  cycle={Absent} audience=EU",
+                $"table.publish 403 consumer-CTS@eu  cycle={Absent} audience=EU",
+                $"table.read 200 ra@nato NU cycle={Cycle} audience=INDUSTRY",
+                $"table.revoke 204 ra@nato  cycle={Cycle} audience=INDUSTRY",
+                $"table.revoke 404 ra@nato  cycle={Cycle} audience=INDUSTRY",
+                // Each target recorded, with its cell and marking.
+                .. Targets.Select(t => $"target.record 201 planner-CTS@nato NS cycle={Cycle} {t.Nation} {t.Capability} {t.Horizon}"),
+            ]).Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
             entries.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"));
     }
 
