@@ -647,6 +647,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <summary>
+    /// A table's priors are the figures it was computed from (each cell's latest row up to its snapshot), not the cycle's
+    /// targets now: a later revision is a change the audit judges against them. Two nations' revisions of a cell the
+    /// cycle's table published to INDUSTRY, +50 and −50, leave that cell as it was; a table of the revised figures to
+    /// another audience would be the first again, so the nation revising down, seeing the cell unchanged, would read
+    /// the other's +50: the audit refuses it. (Priors read from the current targets saw no change, and published it.)
+    /// </summary>
+    [Fact]
+    public async Task ARevisionCancellingInACellOfAPublishedTableIsJudgedAgainstTheFiguresThatTableCameFrom()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var first = await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        // A published cell of one capability and horizon; two of its nations revise it by +50 and −50.
+        var (capability, horizon) = first["cells"]!.AsArray()
+            .Where(c => c!["value"] is not null)
+            .Select(c => (Capability: c!["row"]!.GetValue<string>(), Column: c["column"]!.GetValue<string>()))
+            .Select(c => (c.Capability, Horizon: int.TryParse(c.Column, out var year) ? year : 0))
+            .First(c => Targets.Count(t => t.Capability == c.Capability && t.Horizon == c.Horizon) > 1);
+        var (up, down) = (Targets.First(t => t.Capability == capability && t.Horizon == horizon), Targets.Last(t => t.Capability == capability && t.Horizon == horizon));
+        var planner = Planner();
+        await RecordAsync(planner, up.Nation, capability, horizon, up.Quantity + 50, status: HttpStatusCode.OK);
+        await RecordAsync(planner, down.Nation, capability, horizon, down.Quantity - 50, status: HttpStatusCode.OK);
+
+        await ProblemAssertions.ProblemAsync(await authority.PutTableAsync(Cycle, "EU", "NR"), HttpStatusCode.UnprocessableEntity);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
     /// A NATO reader whose clearance covers the targets of several nations of a cycle but not another's knows, from the
     /// raw targets, every figure of a published cell but that nation's: it reads the hidden figure as the cell less what
     /// it knows. The audit protects a nation against one other nation at a time; such a reader is several. Every target
