@@ -817,6 +817,36 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <summary>
+    /// The figures a table was computed from are each cell's latest row up to its snapshot, whatever was recorded after:
+    /// France's NATO SECRET 155 mm figure for 2027 (1000), revised to 1100 at NATO RESTRICTED once the table was
+    /// published, is still a figure of that table above the clearance of a NATO reader cleared NATO RESTRICTED, who knows
+    /// every other nation's figure of the cell, so the table stays hidden from it (the cell less the others is the NATO
+    /// SECRET 1000). Figures read as each cell's latest row of all dropped the revised cell, and the table was read.
+    /// </summary>
+    [Fact]
+    public async Task ATableStaysHiddenFromANatoReaderWhenTheFigureAboveItsClearanceIsRevisedLowerAfterThePublication()
+    {
+        await RecordAllAsync("NR", france: "NS");
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        var restricted = _app.As(TestCaller.NatoReader("NR"));
+        var reader = new FeedFollower(restricted);
+        await reader.FollowAsync();
+        var cursor = reader.Cursor;
+        foreach (var (nation, capability, horizon, quantity) in Targets.Where(t => t.Nation == "FRA"))
+        {
+            await RecordAsync(Planner(), nation, capability, horizon, quantity + 100, "NR", HttpStatusCode.OK);
+        }
+
+        await ProblemAssertions.ProblemAsync(await restricted.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
+        await reader.FollowAsync();
+        Assert.Empty(reader.Events);
+        Assert.Equal(cursor, reader.Cursor);
+        await RegistryClient.Expect(await _app.As(TestCaller.NatoReader("NS")).GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.OK);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
     /// A target recorded after a table was published can bring a NATO reader's clearance to cover several nations'
     /// targets of the cycle and not every figure of the table: the table is hidden from it from then on. Its feed says
     /// so with a tombstone, numbered in turn, so a follower holds what the tables routes answer; a national delegate's
