@@ -210,6 +210,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// A cycle's table revoked and published again to the same audience: the table of that cycle and audience is the
+    /// new one, to every reader, NATO's too (which reads the revoked one in its list, marked revoked), as JSON and as
+    /// its label. (Read as the first table of the pair, NATO read the revoked table as the cycle's.)
+    /// </summary>
+    [Fact]
+    public async Task ATablePublishedAgainAfterItsRevocationIsTheTableOfItsCycleAndAudienceToEveryReader()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var first = await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
+        var second = await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        Assert.NotEqual(first["id"]!.GetValue<string>(), second["id"]!.GetValue<string>());
+
+        foreach (var reader in new[] { authority, _app.As(TestCaller.NatoReader("NR")), Industry() })
+        {
+            var table = await reader.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+            Assert.Equal(second["id"]!.GetValue<string>(), table["id"]!.GetValue<string>());
+            Assert.Equal("active", table["state"]!.GetValue<string>());
+            var label = JsonNode.Parse((await LabelAsync(reader, $"/v1/capability-tables/{Cycle}/INDUSTRY/label")).Body)!;
+            Assert.Equal("""[{"tagName":"Releasable To","type":"PERMISSIVE","genericValues":["INDUSTRY"]}]""",
+                label["originatorConfidentialityLabel"]!["confidentialityInformation"]!["categories"]!.ToJsonString());
+        }
+        Assert.Equal(["revoked", "active"], (await authority.GetJsonArrayAsync("/v1/capability-tables")).Select(t => t!["state"]!.GetValue<string>()));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> LabelAsync(HttpClient client, string url)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
