@@ -210,6 +210,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await ProblemAssertions.ProblemAsync(await industry.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// A cycle's table revoked and published again to the same audience: the table of that cycle and audience is the
+    /// new one, to every reader, NATO's too (which reads the revoked one in its list, marked revoked), as JSON and as
+    /// its label. (Read as the first table of the pair, NATO read the revoked table as the cycle's.)
+    /// </summary>
+    [Fact]
+    public async Task ATablePublishedAgainAfterItsRevocationIsTheTableOfItsCycleAndAudienceToEveryReader()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var first = await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        await authority.RevokeTableAsync(Cycle, "INDUSTRY");
+        var second = await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        Assert.NotEqual(first["id"]!.GetValue<string>(), second["id"]!.GetValue<string>());
+
+        foreach (var reader in new[] { authority, _app.As(TestCaller.NatoReader("NR")), Industry() })
+        {
+            var table = await reader.GetJsonAsync($"/v1/capability-tables/{Cycle}/INDUSTRY");
+            Assert.Equal(second["id"]!.GetValue<string>(), table["id"]!.GetValue<string>());
+            Assert.Equal("active", table["state"]!.GetValue<string>());
+            var label = JsonNode.Parse((await LabelAsync(reader, $"/v1/capability-tables/{Cycle}/INDUSTRY/label")).Body)!;
+            Assert.Equal("""[{"tagName":"Releasable To","type":"PERMISSIVE","genericValues":["INDUSTRY"]}]""",
+                label["originatorConfidentialityLabel"]!["confidentialityInformation"]!["categories"]!.ToJsonString());
+        }
+        Assert.Equal(["revoked", "active"], (await authority.GetJsonArrayAsync("/v1/capability-tables")).Select(t => t!["state"]!.GetValue<string>()));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> LabelAsync(HttpClient client, string url)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -411,45 +439,51 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RecordAllAsync();
         var authority = _app.As(TestCaller.ReleaseAuthority());
         var eu = _app.As(TestCaller.Eu("CTS"));
-        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        // Marked below INDUSTRY's ceiling (NR): the entries carry the table's marking, not the audience's.
+        await authority.PublishTableAsync(Cycle, "INDUSTRY", "NU");
 
         await ProblemAssertions.ProblemAsync(await eu.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.Forbidden);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-targets/{Cycle}"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.GetAsync($"/v1/capability-tables/{Absent}/EU/label"), HttpStatusCode.NotFound);
         await ProblemAssertions.ProblemAsync(await eu.PutTableAsync(Absent, "EU", "NU"), HttpStatusCode.Forbidden);
+        await RegistryClient.Expect(await authority.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.OK);
         await authority.RevokeTableAsync(Cycle, "INDUSTRY");
         await ProblemAssertions.ProblemAsync(await authority.DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
 
         // What was asked for is in every entry, refused or not (the cycle is no standard key: it is in the detail); the
-        // status is the one answered. Refusals are queued, so they are waited for.
+        // status is the one answered, the marking that of what was recorded, published or served (none where nothing
+        // was). Refusals are queued, so they are waited for.
         var admin = _app.As(TestCaller.Admin());
         var entries = new List<string>();
         await Wait.UntilAsync(
             async () =>
             {
                 entries.Clear();
-                foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato" })
+                foreach (var subject in new[] { "consumer-CTS@eu", "ra@nato", "planner-CTS@nato" })
                 {
                     entries.AddRange((await admin.GetJsonAsync($"/v1/audit?subject={Uri.EscapeDataString(subject)}&limit=100"))["items"]!.AsArray()
-                        .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["detail"]}"));
+                        .Select(e => $"{e!["action"]} {e["status"]} {e["subject"]} {e["classification"]} {e["detail"]}"));
                 }
-                return entries.Count >= 8;
+                return entries.Count >= 9 + Targets.Length;
             },
             TimeSpan.FromSeconds(10),
-            () => $"the 8 entries of the requests; {entries.Count} are: {string.Join("; ", entries)}");
+            () => $"the {9 + Targets.Length} entries of the requests; {entries.Count} are: {string.Join("; ", entries)}");
         Assert.Equal(
-            new[]
-            {
-                $"table.publish 201 ra@nato cycle={Cycle} audience=INDUSTRY",
-                $"target.record 403 consumer-CTS@eu cycle={Cycle} FRA ammo-155mm 2027",
-                $"target.read 404 consumer-CTS@eu cycle={Cycle}",
-                $"table.read 404 consumer-CTS@eu cycle={Absent} audience=EU",
-                $"label.read 404 consumer-CTS@eu cycle={Absent} audience=EU",
-                $"table.publish 403 consumer-CTS@eu cycle={Absent} audience=EU",
-                $"table.revoke 204 ra@nato cycle={Cycle} audience=INDUSTRY",
-                $"table.revoke 404 ra@nato cycle={Cycle} audience=INDUSTRY",
-            }.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
+            ((string[])
+            [
+                $"table.publish 201 ra@nato NU cycle={Cycle} audience=INDUSTRY",
+                $"target.record 403 consumer-CTS@eu  cycle={Cycle} FRA ammo-155mm 2027",
+                $"target.read 404 consumer-CTS@eu  cycle={Cycle}",
+                $"table.read 404 consumer-CTS@eu  cycle={Absent} audience=EU",
+                $"label.read 404 consumer-CTS@eu  cycle={Absent} audience=EU",
+                $"table.publish 403 consumer-CTS@eu  cycle={Absent} audience=EU",
+                $"table.read 200 ra@nato NU cycle={Cycle} audience=INDUSTRY",
+                $"table.revoke 204 ra@nato  cycle={Cycle} audience=INDUSTRY",
+                $"table.revoke 404 ra@nato  cycle={Cycle} audience=INDUSTRY",
+                // Each target recorded, with its cell and marking.
+                .. Targets.Select(t => $"target.record 201 planner-CTS@nato NS cycle={Cycle} {t.Nation} {t.Capability} {t.Horizon}"),
+            ]).Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"),
             entries.Order(StringComparer.Ordinal).Aggregate((a, b) => $"{a}\n{b}"));
     }
 
@@ -641,6 +675,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     }
 
     /// <summary>
+    /// A table's priors are the figures it was computed from (each cell's latest row up to its snapshot), not the cycle's
+    /// targets now: a later revision is a change the audit judges against them. Two nations' revisions of a cell the
+    /// cycle's table published to INDUSTRY, +50 and −50, leave that cell as it was; a table of the revised figures to
+    /// another audience would be the first again, so the nation revising down, seeing the cell unchanged, would read
+    /// the other's +50: the audit refuses it. (Priors read from the current targets saw no change, and published it.)
+    /// </summary>
+    [Fact]
+    public async Task ARevisionCancellingInACellOfAPublishedTableIsJudgedAgainstTheFiguresThatTableCameFrom()
+    {
+        await RecordAllAsync();
+        var authority = _app.As(TestCaller.ReleaseAuthority());
+        var first = await authority.PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        // A published cell of one capability and horizon; two of its nations revise it by +50 and −50.
+        var (capability, horizon) = first["cells"]!.AsArray()
+            .Where(c => c!["value"] is not null)
+            .Select(c => (Capability: c!["row"]!.GetValue<string>(), Column: c["column"]!.GetValue<string>()))
+            .Select(c => (c.Capability, Horizon: int.TryParse(c.Column, out var year) ? year : 0))
+            .First(c => Targets.Count(t => t.Capability == c.Capability && t.Horizon == c.Horizon) > 1);
+        var (up, down) = (Targets.First(t => t.Capability == capability && t.Horizon == horizon), Targets.Last(t => t.Capability == capability && t.Horizon == horizon));
+        var planner = Planner();
+        await RecordAsync(planner, up.Nation, capability, horizon, up.Quantity + 50, status: HttpStatusCode.OK);
+        await RecordAsync(planner, down.Nation, capability, horizon, down.Quantity - 50, status: HttpStatusCode.OK);
+
+        await ProblemAssertions.ProblemAsync(await authority.PutTableAsync(Cycle, "EU", "NR"), HttpStatusCode.UnprocessableEntity);
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
     /// A NATO reader whose clearance covers the targets of several nations of a cycle but not another's knows, from the
     /// raw targets, every figure of a published cell but that nation's: it reads the hidden figure as the cell less what
     /// it knows. The audit protects a nation against one other nation at a time; such a reader is several. Every target
@@ -779,6 +841,36 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Empty(reader.Events);
         Assert.Equal(cursor, reader.Cursor);
         Assert.Equal(["visible"], delegated.Events.Select(e => e["type"]!.GetValue<string>()));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// The figures a table was computed from are each cell's latest row up to its snapshot, whatever was recorded after:
+    /// France's NATO SECRET 155 mm figure for 2027 (1000), revised to 1100 at NATO RESTRICTED once the table was
+    /// published, is still a figure of that table above the clearance of a NATO reader cleared NATO RESTRICTED, who knows
+    /// every other nation's figure of the cell, so the table stays hidden from it (the cell less the others is the NATO
+    /// SECRET 1000). Figures read as each cell's latest row of all dropped the revised cell, and the table was read.
+    /// </summary>
+    [Fact]
+    public async Task ATableStaysHiddenFromANatoReaderWhenTheFigureAboveItsClearanceIsRevisedLowerAfterThePublication()
+    {
+        await RecordAllAsync("NR", france: "NS");
+        await _app.As(TestCaller.ReleaseAuthority()).PublishTableAsync(Cycle, "INDUSTRY", "NR");
+        var restricted = _app.As(TestCaller.NatoReader("NR"));
+        var reader = new FeedFollower(restricted);
+        await reader.FollowAsync();
+        var cursor = reader.Cursor;
+        foreach (var (nation, capability, horizon, quantity) in Targets.Where(t => t.Nation == "FRA"))
+        {
+            await RecordAsync(Planner(), nation, capability, horizon, quantity + 100, "NR", HttpStatusCode.OK);
+        }
+
+        await ProblemAssertions.ProblemAsync(await restricted.GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
+        await reader.FollowAsync();
+        Assert.Empty(reader.Events);
+        Assert.Equal(cursor, reader.Cursor);
+        await RegistryClient.Expect(await _app.As(TestCaller.NatoReader("NS")).GetAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.OK);
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
