@@ -15,11 +15,12 @@ public sealed class CommitAcknowledgementTests
 {
     /// <summary>
     /// A relay that can drop the answer to a COMMIT, put between <paramref name="app"/> (not started yet) and its
-    /// PostgreSQL for the connections of <paramref name="pool"/> (the application name the server sees).
+    /// PostgreSQL for the connections of <paramref name="pool"/> (the application name the server sees); the answer it
+    /// can drop is the one tagged <paramref name="tag"/>.
     /// </summary>
-    private static CommitAckDropper Relayed(RegistryApp app, string pool)
+    private static CommitAckDropper Relayed(RegistryApp app, string pool, string tag = "COMMIT")
     {
-        var relay = new CommitAckDropper(new NpgsqlConnectionStringBuilder(app.ConnectionString).Port, pool);
+        var relay = new CommitAckDropper(new NpgsqlConnectionStringBuilder(app.ConnectionString).Port, pool, tag);
         app.With("ConnectionStrings:Registry", new NpgsqlConnectionStringBuilder(app.ConnectionString)
         {
             Host = "127.0.0.1",
@@ -101,6 +102,48 @@ public sealed class CommitAcknowledgementTests
             return read.StatusCode == HttpStatusCode.OK;
         }, TimeSpan.FromSeconds(30), "the audit trail writable again");
         Assert.Equal(1, await Entries());
+    }
+
+    /// <summary>
+    /// As the batch above, but written the one-statement way: on PostgreSQL a batch chained on from the head its writer
+    /// wrote last is one statement, committed on its own (an implicit transaction), and the answer lost is that
+    /// statement's (<c>INSERT 0 1</c>), not a COMMIT's. Its entry is in the chain once. Until the sweep of the audit writer
+    /// (2026-12-07) nothing held this way: the batch not marked as possibly written before its statement ran wrote the
+    /// entry twice, through every suite.
+    /// </summary>
+    [Fact]
+    public async Task AnAuditBatchWrittenInOneStatementWhoseAcknowledgementIsLostIsNotWrittenTwice()
+    {
+        await using var app = new RegistryApp(provider: TestProvider.Postgres);
+        await using var relay = Relayed(app, "standards-registry (requests)", tag: "INSERT 0 1");
+        app.Start();
+        var ct = TestContext.Current.CancellationToken;
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-1");
+        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        Task<long> Entries(string subject) =>
+            store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
+        // The editorial writes moved the head: the first probe's batch takes the head's lock, and its writer then knows
+        // the head it wrote, so the next batch goes as one statement.
+        using (var first = await app.As(new TestCaller("first@eu", "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
+        }
+        await Wait.UntilAsync(async () => await Entries("first@eu") == 1, TimeSpan.FromSeconds(30), "the first probe's entry written");
+
+        relay.Arm();
+        const string subject = "prober@eu";
+        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct);
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        await Wait.UntilAsync(() => relay.Dropped == 1, TimeSpan.FromSeconds(30), "the one-statement batch's acknowledgement lost");
+        var admin = app.As(TestCaller.Admin());
+        await Wait.UntilAsync(async () =>
+        {
+            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
+            return read.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+        Assert.Equal(1, await Entries(subject));
     }
 
     /// <summary>

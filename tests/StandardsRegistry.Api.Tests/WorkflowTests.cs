@@ -276,6 +276,62 @@ public abstract class WorkflowTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A conditional write decides, under the standard's lock, on the edition as it is then — not as its handler read it
+    /// to compare the tag: a draft another writer changes while the write waits for that lock is neither replaced nor
+    /// published (412 each), and keeps the other writer's change. The other writer is a session of the test's own,
+    /// holding the standard's lock while it changes the draft (bumping its row version, as every write does). Until the
+    /// sweep of the write path (2026-12-07) only the interleavings of AuditReplayTests' concurrent editors could meet
+    /// this, and they did not always: the matched tag's row version not handed to the write (the handler's comparison
+    /// alone) published the changed draft, content its editor never read, answered 200, through every suite.
+    /// </summary>
+    [Fact]
+    public async Task AConditionalWriteWhoseDraftChangesWhileItWaitsForTheStandardsLockIsA412()
+    {
+        Assert.SkipWhen(provider != TestProvider.Postgres,
+            "two writers at once: PostgreSQL is the server database the suite runs here (on SQLite the process's writers pass one at a time, and a write takes the database's one write lock with its first statement, the standard's lock)");
+        var edition = await _editor.CreateDraftAsync(Key, title: "Original");
+        (string What, Func<string, Task<HttpResponseMessage>> Send)[] writes =
+        [
+            ("the replacement of the draft", read => PutDraftAsync(edition, Draft("Replaced unseen"), read)),
+            ("the publication of the draft", read => SendWithIfMatchAsync(HttpMethod.Post, $"/v1/standards/{Key}/versions/{edition}/publish", read)),
+        ];
+        foreach (var (what, send) in writes)
+        {
+            var read = await ETagAsync(_editor, $"/v1/standards/{Key}/versions/{edition}");
+            var changed = $"Changed while {what} waited";
+
+            var answer = await WhileTheStandardIsLockedAsync(
+                $"UPDATE versions SET title = '{changed}', row_version = row_version + 1 WHERE edition = {edition} AND standard_id = (SELECT id FROM standards WHERE standard_key = '{Key}')",
+                () => send(read), what);
+
+            await ProblemAsync(answer, HttpStatusCode.PreconditionFailed, "changed");
+            var version = await _editor.GetJsonAsync($"/v1/standards/{Key}/versions/{edition}");
+            Assert.Equal((changed, "draft"), (version["title"]!.GetValue<string>(), version["status"]!.GetValue<string>()));
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="write"/> while a session of the test's own holds the standard's lock and runs
+    /// <paramref name="change"/>, and lets it go once the write waits at that lock (PostgreSQL only): the write meets a
+    /// change made after its handler read the edition and before its transaction could.
+    /// </summary>
+    private async Task<HttpResponseMessage> WhileTheStandardIsLockedAsync(string change, Func<Task<HttpResponseMessage>> write, string what)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var other = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await other.OpenAsync(ct);
+        await using var held = await other.BeginTransactionAsync(ct);
+        await using (var command = new Npgsql.NpgsqlCommand($"SELECT 1 FROM standards WHERE standard_key = '{Key}' FOR UPDATE;\n{change}", other, held))
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        var racing = write();
+        await PostgresLocks.UntilWaitingAsync(_app.ConnectionString, 1, $"{what} waiting at the standard's lock", done: racing);
+        await held.CommitAsync(ct);
+        return await racing;
+    }
+
+    /// <summary>
     /// If-Match compares strongly (RFC 9110 §13.1.1): a weak tag, even of the edition as it is, neither publishes nor
     /// withdraws. Each 412 is on record like any other refusal, naming the edition asked for.
     /// </summary>

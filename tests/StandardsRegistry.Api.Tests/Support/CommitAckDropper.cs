@@ -12,8 +12,8 @@ namespace StandardsRegistry.Api.Tests.Support;
 /// </summary>
 public sealed class CommitAckDropper : IAsyncDisposable
 {
-    // CommandComplete ('C'), its length (4 + "COMMIT\0"), the tag.
-    private static readonly byte[] CommitComplete = [(byte)'C', 0, 0, 0, 11, .. "COMMIT\0"u8];
+    /// <summary>The answer whose loss is armed: CommandComplete ('C'), its length (4 + the tag and its NUL), the tag.</summary>
+    private readonly byte[] CommitComplete;
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _serverPort;
@@ -24,8 +24,13 @@ public sealed class CommitAckDropper : IAsyncDisposable
     private int _dropped;
 
     /// <param name="pool">The application name's text that marks the connections to break (e.g. "(writes)").</param>
-    public CommitAckDropper(int serverPort, string pool)
+    /// <param name="tag">
+    /// The command tag of the answer to lose: <c>COMMIT</c>, or, for a statement that commits on its own (an implicit
+    /// transaction, whose answer carries its own tag), that statement's, e.g. <c>INSERT 0 1</c>.
+    /// </param>
+    public CommitAckDropper(int serverPort, string pool, string tag = "COMMIT")
     {
+        CommitComplete = [(byte)'C', 0, 0, 0, (byte)(4 + Encoding.ASCII.GetByteCount(tag) + 1), .. Encoding.ASCII.GetBytes(tag), 0];
         _serverPort = serverPort;
         _pool = Encoding.UTF8.GetBytes(pool);
         _listener.Start();
