@@ -147,6 +147,62 @@ public sealed class CommitAcknowledgementTests
     }
 
     /// <summary>
+    /// The other way a batch's outcome is unknown: its statement never reached the server (the connection lost on the
+    /// way there), and meanwhile another writer — an editorial write, here of the same instance — chained an entry of its
+    /// own at the very sequence the lost batch had taken. The writer, looking for its batch's last row before trying
+    /// again, must find that row is not its own (another hash) and write the batch after it. Until the sweep of the audit
+    /// writer (2026-12-07) nothing proved the hash was compared: a row at that sequence taken as the batch written dropped
+    /// the batch's entries from the trail, through every suite.
+    /// </summary>
+    [Fact]
+    public async Task AnAuditBatchThatNeverReachedTheServerIsWrittenAfterAnotherWritersEntryAtItsSequence()
+    {
+        await using var app = new RegistryApp(provider: TestProvider.Postgres);
+        await using var relay = Relayed(app, "standards-registry (requests)");
+        app.Start();
+        var ct = TestContext.Current.CancellationToken;
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-1");
+        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        Task<long> Entries(string subject) =>
+            store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
+        // The first probe's batch takes the head's lock; its writer then knows the head it wrote, so the held batch goes
+        // as one statement, holding no lock the editorial write below would wait for.
+        using (var first = await app.As(new TestCaller("first@eu", "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
+        }
+        await Wait.UntilAsync(async () => await Entries("first@eu") == 1, TimeSpan.FromSeconds(30), "the first probe's entry written");
+
+        const string subject = "held-probe@eu";
+        relay.HoldNext(subject);
+        using (var held = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, held.StatusCode);
+        }
+        await relay.Held.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        // The editorial write chains its entry on the head, at the sequence the held batch took.
+        await editor.CreateStandardAsync("stanag-2");
+        relay.Break();
+
+        var admin = app.As(TestCaller.Admin());
+        await Wait.UntilAsync(async () =>
+        {
+            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
+            return read.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+        Assert.Equal(1, await Entries(subject));
+        Assert.Equal(2, await store.CountAsync(TestCaller.Editor().Subject, [StandardsRegistry.Data.AuditActions.StandardCreate], 201));
+        var verification = await admin.GetJsonAsync("/v1/audit/verify?full=true");
+        Assert.True((bool)verification["valid"]!, verification.ToJsonString());
+        // The verification's own entry is queued, not waited for: written before the relay goes, so that the service's
+        // stop has nothing left to write through it (it would hold the entry for the whole shutdown timeout).
+        await Wait.UntilAsync(async () => await store.CountAsync(TestCaller.Admin().Subject, [StandardsRegistry.Data.AuditActions.AuditVerify], 200) == 1,
+            TimeSpan.FromSeconds(30), "the verification's entry written");
+    }
+
+    /// <summary>
     /// The batch that ends an outage — its record (<c>audit.outage</c>) first — has its COMMIT acknowledgement lost too.
     /// The writer built the outage's record afresh for each attempt, so the record of the committed batch was not among
     /// the entries it looked for, and was written again; and the entries of the first lost batch, found written and left

@@ -8,7 +8,8 @@ namespace StandardsRegistry.Api.Tests.Support;
 /// A TCP relay in front of a PostgreSQL server that, once <see cref="Arm"/>ed, loses the acknowledgement of the next
 /// COMMIT on a connection of the given pool (its application name): the server has committed and answers
 /// <c>CommandComplete "COMMIT"</c>; the relay drops the connection instead of passing that answer on, as a network
-/// failing right after the commit would. Everything else passes through as it is.
+/// failing right after the commit would. Or, asked to, it holds a message on its way to the server and then drops the
+/// connection, the server never having seen it (<see cref="HoldNext"/>). Everything else passes through as it is.
 /// </summary>
 public sealed class CommitAckDropper : IAsyncDisposable
 {
@@ -44,6 +45,23 @@ public sealed class CommitAckDropper : IAsyncDisposable
 
     /// <summary>The next COMMIT acknowledgement on a connection of the pool is lost (the next <paramref name="times"/>).</summary>
     public void Arm(int times = 1) => Volatile.Write(ref _armed, times);
+
+    private byte[]? _holdMarker;
+    private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _break = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The next message on a connection of the pool that carries <paramref name="marker"/> (a parameter's text, such as a
+    /// subject) never reaches the server: it is held, the connection waiting for its answer, until <see cref="Break"/>
+    /// drops the connection, as a network failing on the way to the server would. <see cref="Held"/> completes once it is held.
+    /// </summary>
+    public void HoldNext(string marker) => Volatile.Write(ref _holdMarker, Encoding.UTF8.GetBytes(marker));
+
+    /// <summary>Completes once the message <see cref="HoldNext"/> asked for is held.</summary>
+    public Task Held => _held.Task;
+
+    /// <summary>Drops the connection whose message is held (the server never saw it).</summary>
+    public void Break() => _break.TrySetResult();
 
     /// <summary>Takes one of the armed losses, if any is left.</summary>
     private bool Disarm()
@@ -114,6 +132,14 @@ public sealed class CommitAckDropper : IAsyncDisposable
                     {
                         ofPool.TrySetResult(false);
                     }
+                }
+                if (ofPool.Task.IsCompleted && ofPool.Task.Result && Volatile.Read(ref _holdMarker) is { } marker
+                    && buffer.AsSpan(0, read).IndexOf(marker) >= 0
+                    && Interlocked.CompareExchange(ref _holdMarker, null, marker) == marker)
+                {
+                    _held.TrySetResult();
+                    await _break.Task.WaitAsync(ct);
+                    return;
                 }
                 await to.WriteAsync(buffer.AsMemory(0, read), ct);
             }
