@@ -30,6 +30,47 @@ public sealed class CommitAcknowledgementTests
         return relay;
     }
 
+    /// <summary>An audited request whose entry nobody waits for: a 404 read by an EU consumer named <paramref name="subject"/>.</summary>
+    private static async Task ProbeAsync(RegistryApp app, string subject)
+    {
+        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+    }
+
+    private static Task<long> EntriesAsync(AuditStore store, string subject) =>
+        store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
+
+    /// <summary>
+    /// Waits until the trail is writable again: a content read of stanag-1 is answered once its own entry, queued after
+    /// any batch being tried again, is committed (until then it is refused, as every audited request while the trail
+    /// cannot be written).
+    /// </summary>
+    private static Task UntilTheTrailIsWritableAsync(RegistryApp app)
+    {
+        var admin = app.As(TestCaller.Admin());
+        return Wait.UntilAsync(async () =>
+        {
+            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
+            return read.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+    }
+
+    /// <summary>
+    /// Publishes stanag-1 in the started <paramref name="app"/>, whose editorial writes move the chain's head, then has a
+    /// first probe's entry written: its batch takes the head's lock, and the writer then knows the head it wrote, so its
+    /// next batch goes as one statement, committed on its own (PostgreSQL). Returns the trail as the test reads it.
+    /// </summary>
+    private static async Task<AuditStore> AWriterThatKnowsTheHeadAsync(RegistryApp app)
+    {
+        var editor = app.As(TestCaller.Editor());
+        await editor.CreateStandardAsync("stanag-1");
+        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
+        var store = new AuditStore(app.Provider, app.ConnectionString);
+        await ProbeAsync(app, "first@eu");
+        await Wait.UntilAsync(async () => await EntriesAsync(store, "first@eu") == 1, TimeSpan.FromSeconds(30), "the first probe's entry written");
+        return store;
+    }
+
     /// <summary>
     /// Until 2026-12-07 the database pipeline retried the whole transaction on the lost connection, as if it had rolled
     /// back: one POST of a draft made two editions, and was answered 201 with the second. A connection lost during the
@@ -88,20 +129,10 @@ public sealed class CommitAcknowledgementTests
 
         relay.Arm();
         const string subject = "prober@eu";
-        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
-        var store = new AuditStore(app.Provider, app.ConnectionString);
-        Task<long> Entries() => store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
+        await ProbeAsync(app, subject);
         await Wait.UntilAsync(() => relay.Dropped == 1, TimeSpan.FromSeconds(30), "the batch's COMMIT acknowledgement lost");
-        // The trail writable again: a content read is answered once its own entry, queued after the retried batch, is
-        // committed (until then it is refused, as every audited request while the trail cannot be written).
-        var admin = app.As(TestCaller.Admin());
-        await Wait.UntilAsync(async () =>
-        {
-            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
-            return read.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
-        Assert.Equal(1, await Entries());
+        await UntilTheTrailIsWritableAsync(app);
+        Assert.Equal(1, await EntriesAsync(new AuditStore(app.Provider, app.ConnectionString), subject));
     }
 
     /// <summary>
@@ -117,33 +148,14 @@ public sealed class CommitAcknowledgementTests
         await using var app = new RegistryApp(provider: TestProvider.Postgres);
         await using var relay = Relayed(app, "standards-registry (requests)", tag: "INSERT 0 1");
         app.Start();
-        var ct = TestContext.Current.CancellationToken;
-        var editor = app.As(TestCaller.Editor());
-        await editor.CreateStandardAsync("stanag-1");
-        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
-        var store = new AuditStore(app.Provider, app.ConnectionString);
-        Task<long> Entries(string subject) =>
-            store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
-        // The editorial writes moved the head: the first probe's batch takes the head's lock, and its writer then knows
-        // the head it wrote, so the next batch goes as one statement.
-        using (var first = await app.As(new TestCaller("first@eu", "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
-        }
-        await Wait.UntilAsync(async () => await Entries("first@eu") == 1, TimeSpan.FromSeconds(30), "the first probe's entry written");
+        var store = await AWriterThatKnowsTheHeadAsync(app);
 
         relay.Arm();
         const string subject = "prober@eu";
-        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct);
-        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        await ProbeAsync(app, subject);
         await Wait.UntilAsync(() => relay.Dropped == 1, TimeSpan.FromSeconds(30), "the one-statement batch's acknowledgement lost");
-        var admin = app.As(TestCaller.Admin());
-        await Wait.UntilAsync(async () =>
-        {
-            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
-            return read.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
-        Assert.Equal(1, await Entries(subject));
+        await UntilTheTrailIsWritableAsync(app);
+        Assert.Equal(1, await EntriesAsync(store, subject));
     }
 
     /// <summary>
@@ -160,41 +172,21 @@ public sealed class CommitAcknowledgementTests
         await using var app = new RegistryApp(provider: TestProvider.Postgres);
         await using var relay = Relayed(app, "standards-registry (requests)");
         app.Start();
-        var ct = TestContext.Current.CancellationToken;
-        var editor = app.As(TestCaller.Editor());
-        await editor.CreateStandardAsync("stanag-1");
-        await editor.PublishAsync("stanag-1", await editor.CreateDraftAsync("stanag-1"));
-        var store = new AuditStore(app.Provider, app.ConnectionString);
-        Task<long> Entries(string subject) =>
-            store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })).AsTask();
-        // The first probe's batch takes the head's lock; its writer then knows the head it wrote, so the held batch goes
-        // as one statement, holding no lock the editorial write below would wait for.
-        using (var first = await app.As(new TestCaller("first@eu", "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
-        }
-        await Wait.UntilAsync(async () => await Entries("first@eu") == 1, TimeSpan.FromSeconds(30), "the first probe's entry written");
+        // The held batch is then one statement, holding no lock the editorial write below would wait for.
+        var store = await AWriterThatKnowsTheHeadAsync(app);
 
         const string subject = "held-probe@eu";
         relay.HoldNext(subject);
-        using (var held = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", ct))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, held.StatusCode);
-        }
-        await relay.Held.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await ProbeAsync(app, subject);
+        await relay.Held.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         // The editorial write chains its entry on the head, at the sequence the held batch took.
-        await editor.CreateStandardAsync("stanag-2");
+        await app.As(TestCaller.Editor()).CreateStandardAsync("stanag-2");
         relay.Break();
 
-        var admin = app.As(TestCaller.Admin());
-        await Wait.UntilAsync(async () =>
-        {
-            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
-            return read.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
-        Assert.Equal(1, await Entries(subject));
+        await UntilTheTrailIsWritableAsync(app);
+        Assert.Equal(1, await EntriesAsync(store, subject));
         Assert.Equal(2, await store.CountAsync(TestCaller.Editor().Subject, [StandardsRegistry.Data.AuditActions.StandardCreate], 201));
-        var verification = await admin.GetJsonAsync("/v1/audit/verify?full=true");
+        var verification = await app.As(TestCaller.Admin()).GetJsonAsync("/v1/audit/verify?full=true");
         Assert.True((bool)verification["valid"]!, verification.ToJsonString());
         // The verification's own entry is queued, not waited for: written before the relay goes, so that the service's
         // stop has nothing left to write through it (it would hold the entry for the whole shutdown timeout).
@@ -222,19 +214,13 @@ public sealed class CommitAcknowledgementTests
         // The first batch's acknowledgement lost begins the outage; the next batch, which carries its record, loses its own.
         relay.Arm(times: 2);
         const string subject = "prober@eu";
-        using var absent = await app.As(new TestCaller(subject, "EU", "NU", "consumer")).GetAsync("/v1/standards/absent/versions/latest", TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        await ProbeAsync(app, subject);
         await Wait.UntilAsync(() => relay.Dropped == 2, TimeSpan.FromSeconds(30), "two batches' COMMIT acknowledgements lost");
-        var admin = app.As(TestCaller.Admin());
-        await Wait.UntilAsync(async () =>
-        {
-            using var read = await admin.GetAsync("/v1/standards/stanag-1/versions/latest");
-            return read.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), "the audit trail writable again");
+        await UntilTheTrailIsWritableAsync(app);
 
         var store = new AuditStore(app.Provider, app.ConnectionString);
         var outages = await store.EntriesAsync(StandardsRegistry.Data.AuditActions.AuditOutage);
         Assert.True(outages.Count == 1, $"the outage is on record {outages.Count} times: {string.Join("; ", outages.Select(o => o.Detail))}");
-        Assert.Equal(1, await store.Db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE subject = @subject", new { subject })));
+        Assert.Equal(1, await EntriesAsync(store, subject));
     }
 }
