@@ -279,7 +279,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
     {
         await using var app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate).WithHorizons(2027, 2029)
             .With("Webhooks:PollInterval", "01:00:00");
-        var dispatcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(app.Start().Services).OfType<Webhooks.WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         var editor = app.As(TestCaller.Editor());
         var authority = app.As(TestCaller.ReleaseAuthority());
         var planner = app.As(new TestCaller("planner-CTS@nato", "NATO", "CTS", "planner"));

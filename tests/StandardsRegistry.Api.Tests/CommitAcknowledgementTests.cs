@@ -83,12 +83,11 @@ public sealed class CommitAcknowledgementTests
         await using var app = new RegistryApp(provider: TestProvider.Postgres);
         // Only the writers' pool goes through the relay's fault (editorial writes; the audit trail writes on its own).
         await using var relay = Relayed(app, "standards-registry (writes)");
-        var started = app.With("Webhooks:PollInterval", "01:00:00").Start();
+        app.With("Webhooks:PollInterval", "01:00:00").Start();
         // The webhook dispatcher leases in a write transaction on every run: its first (at start) over, the next an hour
         // away, the POST's is the only COMMIT on the writers' pool once the relay is armed. Its run's COMMIT was the one
         // dropped in one run of four, the POST then answered 201.
-        var dispatcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetServices<Microsoft.Extensions.Hosting.IHostedService>(started.Services).OfType<Webhooks.WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         await Wait.UntilAsync(() => dispatcher.RunsEnded >= 1, TimeSpan.FromSeconds(20), "the dispatcher's first run");
         var editor = app.As(TestCaller.Editor());
         await editor.CreateStandardAsync("stanag-1");

@@ -29,8 +29,7 @@ public abstract class FeedTests(TestProvider provider)
     public async Task ReleasesDueTogetherAreAnnouncedInTheOrderTheyTookEffectAcrossStandards()
     {
         await using var app = new RegistryApp(provider: provider, settings: RegistryApp.UnlimitedRate).With("Webhooks:PollInterval", "01:00:00");
-        var dispatcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(app.Start().Services)
-            .OfType<Webhooks.WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         var editor = app.As(TestCaller.Editor());
         var authority = app.As(TestCaller.ReleaseAuthority());
         // Whole milliseconds, as the registry keeps times.

@@ -83,7 +83,7 @@ public abstract class WebhookTests(TestProvider provider)
     /// </summary>
     private static async Task AWholeDeliveryRunAsync(RegistryApp app)
     {
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         var begun = dispatcher.RunsBegun;
         await Wait.UntilAsync(() => dispatcher.RunsEnded >= begun + 1, TimeSpan.FromSeconds(20), "a whole delivery run after the check began");
     }
@@ -931,7 +931,7 @@ public abstract class WebhookTests(TestProvider provider)
         // Attempts of the most a lease of one second allows (two of them): a receiver's acknowledgment slower than the
         // attempt is no delivery, and a loaded machine's can take a few hundred milliseconds.
         await using var app = NewApp(attemptTimeout: "00:00:00.500", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:00:01" });
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         var admin = app.As(Admin);
         var kept = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
         var deleted = (await SubscribeAsync(app, receiver))["id"]!.GetValue<string>();
@@ -1384,7 +1384,7 @@ public abstract class WebhookTests(TestProvider provider)
 
         // The dispatcher's stop begins while the entry waits (the host's stop cancels its token first, then waits for
         // the deliveries in flight); then the entry commits.
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         var stopping = dispatcher.StopAsync(CancellationToken.None);
         await held.RollbackAsync(ct);
         await stopping.WaitAsync(TimeSpan.FromSeconds(20), ct);
@@ -1751,7 +1751,7 @@ public abstract class WebhookTests(TestProvider provider)
         // Retried once at once, then not for an hour: one outcome on record.
         await using var app = NewApp(attemptTimeout: "00:01:00", settings: new Dictionary<string, string> { ["Webhooks:LeaseDuration"] = "00:05:00" },
             backoff: "01:00:00", maxBackoff: "01:00:00");
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         receiver.Mode = WebhookReceiver.Behaviour.Fail;
         receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
@@ -1826,7 +1826,7 @@ public abstract class WebhookTests(TestProvider provider)
             ["Webhooks:LeaseDuration"] = "00:05:00",
             ["Webhooks:MaxConcurrentDeliveries"] = Cap.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ids = new List<string>();
         try
@@ -1902,7 +1902,7 @@ public abstract class WebhookTests(TestProvider provider)
     /// </summary>
     private static async Task<string> AnEuDeliveryWaitingForTheOnlySendSlotAsync(RegistryApp app, WebhookReceiver blocker, WebhookReceiver mirror, string publicKey, string key, string classification)
     {
-        var dispatcher = app.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().Single();
+        var dispatcher = app.Dispatcher;
         blocker.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await SubscribeAsync(app, blocker, "PUBLIC");
         var id = (await SubscribeAsync(app, mirror))["id"]!.GetValue<string>();

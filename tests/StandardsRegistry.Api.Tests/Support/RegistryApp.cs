@@ -160,6 +160,10 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>The app's webhook dispatcher (the app started if it is not yet), for a test that waits for its runs.</summary>
+    public Webhooks.WebhookDispatcher Dispatcher =>
+        Start().Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Webhooks.WebhookDispatcher>().Single();
+
     /// <summary>A client that reads as anonymous (PUBLIC).</summary>
     public HttpClient Anonymous() => CreateClient();
 
