@@ -257,10 +257,6 @@ public abstract class WebhookTests(TestProvider provider)
     }
 
     /// <summary>
-    /// A capability table published to INDUSTRY is delivered to an INDUSTRY subscriber as a <c>table</c> record, with its
-    /// cells (suppressed ones without a value), and its revocation as a tombstone; an EU subscriber gets nothing of it.
-    /// </summary>
-    /// <summary>
     /// A relation and a civil equivalent, added and removed between standards the audience reads, reach the subscription
     /// as the feed shows them: each added, then its tombstone. Their tombstones carry no marking, and a ceiling lowered
     /// below the view they were queued in withholds them (<see cref="ACeilingLoweredOneLevelWithholdsWhatIsAboveItAndTheWaitingRelationEvents"/>);
@@ -292,6 +288,10 @@ public abstract class WebhookTests(TestProvider provider)
         Assert.Equal(6, receiver.Acknowledged.Count());
     }
 
+    /// <summary>
+    /// A capability table published to INDUSTRY is delivered to an INDUSTRY subscriber as a <c>table</c> record, with its
+    /// cells (suppressed ones without a value), and its revocation as a tombstone; an EU subscriber gets nothing of it.
+    /// </summary>
     [Fact]
     public async Task APublishedTableIsDeliveredToItsAudienceAndItsRevocationIsATombstone()
     {
