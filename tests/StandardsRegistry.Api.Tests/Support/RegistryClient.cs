@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StandardsRegistry.Api.Http;
+using StandardsRegistry.Domain;
 
 namespace StandardsRegistry.Api.Tests.Support;
 
@@ -130,6 +132,40 @@ public static class RegistryClient
             {
                 return entries;
             }
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>
+    /// Every entry of the audit trail, oldest first, once it holds the entry of every request answered before this call.
+    /// Entries other than a content read's 200 are queued when their answer starts, and the writer writes them in the
+    /// order queued; so the trail is walked, page after page, until it holds the entry of a query this call made after
+    /// them (found by the <c>Registry-Request-Id</c> it was answered with): waited for, never raced, within 10 s.
+    /// </summary>
+    public static async Task<List<JsonObject>> SettledAuditTrailAsync(this HttpClient admin)
+    {
+        var marker = await admin.GetAsync("/v1/audit?limit=1");
+        await Expect(marker, HttpStatusCode.OK);
+        var markerId = marker.Headers.GetValues(RequestLimits.RequestIdHeader).Single();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var entries = new List<JsonObject>();
+        string? cursor = null;
+        while (true)
+        {
+            var page = await admin.GetJsonAsync($"/v1/audit?limit={Limits.MaxPageSize}{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
+            var items = page["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
+            entries.AddRange(items);
+            if (page["nextCursor"]?.GetValue<string>() is { } next)
+            {
+                cursor = next;
+                continue;
+            }
+            if (entries.Any(e => (string?)e["requestId"] == markerId))
+            {
+                return entries;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the audit trail did not hold the entry of request {markerId} within 10 s");
+            entries.RemoveRange(entries.Count - items.Count, items.Count); // the last page is read again, from its cursor
             await Task.Delay(20);
         }
     }
