@@ -348,6 +348,35 @@ public sealed class EngineTests
         Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
     }
 
+    /// <summary>
+    /// A cell sensitive both for its value and for its change keeps the larger level on each side. Here DEU alone holds
+    /// x/2027 (a level of 10 either way) and alone raised it from 90 to 100 (a change's level of 1); y/2028 fell from
+    /// four nations' 20 each to FRA's 20, ITA's 3 and POL's 2, so an insider who knows FRA's 20 knows it can fall by 5 at
+    /// most. The four interior cells suppressed protect DEU upwards but only by 5 downwards, and the pattern needs more
+    /// (the capability totals). Had the change's level replaced the value's downwards, the four alone were released and
+    /// FRA read DEU's figure within 5 below.
+    /// </summary>
+    [Fact]
+    public void ACellSensitiveForItsValueAndItsChangeIsProtectedByTheLargerLevelOnEachSide()
+    {
+        var design = new TableDesign("2025", [new("x", "u", "g"), new("y", "u", "g")], [2027, 2028]);
+        static List<Contribution> Cells(long deu, long change, Contribution[] corner) =>
+        [
+            new("DEU", "x", 2027, deu),
+            new("FRA", "x", 2028, 100 + change), new("ITA", "x", 2028, 90 + change), new("POL", "x", 2028, 80 + change), new("ESP", "x", 2028, 70),
+            new("FRA", "y", 2027, 100 + change), new("ITA", "y", 2027, 90 + change), new("POL", "y", 2027, 80 + change), new("ESP", "y", 2027, 70),
+            .. corner,
+        ];
+        var before = Cells(90, 0, [new("FRA", "y", 2028, 20), new("ITA", "y", 2028, 20), new("POL", "y", 2028, 20), new("ESP", "y", 2028, 20)]);
+        var next = Cells(100, 10, [new("FRA", "y", 2028, 20), new("ITA", "y", 2028, 3), new("POL", "y", 2028, 2)]);
+        var engine = new DisclosureEngine(Rules);
+        var first = new Release(before, engine.Protect(design, before, []).Release());
+        var second = engine.Protect(design with { Cycle = "2026" }, next, [new PriorRelease(first.Table, before)]);
+        Assert.True(second.Releasable);
+        var breaches = AttackerOracle.Breaches(Rules, [first], new Release(next, second.Release()), out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(3, 0)]
