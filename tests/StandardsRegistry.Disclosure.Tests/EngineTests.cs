@@ -29,6 +29,7 @@ public sealed class EngineTests
         Assert.True(table.Releasable);
         Assert.All(table.Cells, cell => Assert.Equal(CellStatus.Published, cell.Status));
         Assert.Equal(0, table.Loss.CellShare);
+        Assert.Equal(0, table.Loss.ValueShare);
         // 4 × 2 interior, 4 capability totals, 3 groups × (2 horizons + total), the total.
         Assert.Equal(8 + 4 + 9 + 1, table.Cells.Count);
     }
@@ -77,6 +78,7 @@ public sealed class EngineTests
         Assert.Null(released.Cells.Single(c => c.Key == new CellKey("radio-vhf", "2028")).Value);
         Assert.Equal(table.Cells.Count(c => c.Status != CellStatus.Published), released.Cells.Count(c => c.Value is null));
         Assert.Equal((double)released.Cells.Count(c => c.Value is null) / released.Cells.Count, table.Loss.CellShare);
+        Assert.Equal(table.Cells.Where(c => c.Status != CellStatus.Published).Sum(c => (double)c.Value) / table.Cells.Sum(c => (double)c.Value), table.Loss.ValueShare);
     }
 
     [Fact]
@@ -306,6 +308,72 @@ public sealed class EngineTests
         // The 2026 table that grouped them, attacked with everything published since: the fires group's change (DEU's
         // and POL's +50 each) must not be pinned.
         var breaches = AttackerOracle.Breaches(Rules, [first, grouped, again], 1, out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
+    /// <summary>
+    /// The threshold rule counts nations with a positive figure against n: n of them pass (where the p% rule does), fewer
+    /// do not, and a nation with a zero target is no contributor. With n = 3 every cell the p% rule passes has three
+    /// nations or more, so the rule is shown at n = 4, where three nations pass the p% rule (80 ≥ 10) but not it.
+    /// </summary>
+    [Theory]
+    [InlineData(4, false, CellStatus.Published)]
+    [InlineData(3, false, CellStatus.Primary)]
+    [InlineData(3, true, CellStatus.Primary)]
+    public void TheThresholdRuleCountsTheNationsWithAPositiveFigureAgainstN(int nations, bool withAZero, CellStatus expected)
+    {
+        List<Contribution> cell = [.. Spread("ammo-155mm", 2028).Take(nations), .. withAZero ? [new Contribution("ESP", "ammo-155mm", 2028, 0)] : Array.Empty<Contribution>()];
+        var table = new DisclosureEngine(Rules with { MinContributors = 4 }).Protect(Design, Replace(Baseline(), "ammo-155mm", 2028, [.. cell]), []);
+        Assert.True(table.Releasable);
+        Assert.Equal(expected, Status(table, "ammo-155mm", "2028"));
+    }
+
+    /// <summary>
+    /// A nation that records no target for the next cycle where it had one has changed it to nothing: its change is the
+    /// whole of its earlier figure. Here FRA records no 155 mm target for 2027 in 2026, and the cell, DEU's, ITA's and
+    /// POL's alone, is safe as a value; but its change is FRA's −90 alone, and published beside the 2025 table's cell
+    /// (every cell of which was published) it would be FRA's 2025 figure, exactly.
+    /// </summary>
+    [Fact]
+    public void ANationThatRecordsNoTargetInTheNextCycleHasItsChangeProtected()
+    {
+        var engine = new DisclosureEngine(Rules);
+        var first = new Release(Baseline(), engine.Protect(Design, Baseline(), []).Release());
+        Assert.All(first.Table.Cells, cell => Assert.NotNull(cell.Value));
+        List<Contribution> next = [.. Baseline().Where(t => t is not { Nation: "FRA", Capability: "ammo-155mm", Horizon: 2027 })];
+        var second = engine.Protect(Design with { Cycle = "2026" }, next, [new PriorRelease(first.Table, Baseline())]);
+        Assert.True(second.Releasable);
+        Assert.Equal(CellStatus.Primary, Status(second, "ammo-155mm", "2027"));
+        var breaches = AttackerOracle.Breaches(Rules, [first], new Release(next, second.Release()), out _);
+        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+    }
+
+    /// <summary>
+    /// A cell sensitive both for its value and for its change keeps the larger level on each side. Here DEU alone holds
+    /// x/2027 (a level of 10 either way) and alone raised it from 90 to 100 (a change's level of 1); y/2028 fell from
+    /// four nations' 20 each to FRA's 20, ITA's 3 and POL's 2, so an insider who knows FRA's 20 knows it can fall by 5 at
+    /// most. The four interior cells suppressed protect DEU upwards but only by 5 downwards, and the pattern needs more
+    /// (the capability totals). Had the change's level replaced the value's downwards, the four alone were released and
+    /// FRA read DEU's figure within 5 below.
+    /// </summary>
+    [Fact]
+    public void ACellSensitiveForItsValueAndItsChangeIsProtectedByTheLargerLevelOnEachSide()
+    {
+        var design = new TableDesign("2025", [new("x", "u", "g"), new("y", "u", "g")], [2027, 2028]);
+        static List<Contribution> Cells(long deu, long change, Contribution[] corner) =>
+        [
+            new("DEU", "x", 2027, deu),
+            new("FRA", "x", 2028, 100 + change), new("ITA", "x", 2028, 90 + change), new("POL", "x", 2028, 80 + change), new("ESP", "x", 2028, 70),
+            new("FRA", "y", 2027, 100 + change), new("ITA", "y", 2027, 90 + change), new("POL", "y", 2027, 80 + change), new("ESP", "y", 2027, 70),
+            .. corner,
+        ];
+        var before = Cells(90, 0, [new("FRA", "y", 2028, 20), new("ITA", "y", 2028, 20), new("POL", "y", 2028, 20), new("ESP", "y", 2028, 20)]);
+        var next = Cells(100, 10, [new("FRA", "y", 2028, 20), new("ITA", "y", 2028, 3), new("POL", "y", 2028, 2)]);
+        var engine = new DisclosureEngine(Rules);
+        var first = new Release(before, engine.Protect(design, before, []).Release());
+        var second = engine.Protect(design with { Cycle = "2026" }, next, [new PriorRelease(first.Table, before)]);
+        Assert.True(second.Releasable);
+        var breaches = AttackerOracle.Breaches(Rules, [first], new Release(next, second.Release()), out _);
         Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
     }
 
