@@ -1222,6 +1222,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         _app.AssertNoServerErrorsOrContractViolations();
     }
 
+    /// <summary>
+    /// A revoked table stays a prior of every audit, so one marked above an authority's clearance still makes the cycle
+    /// one without targets to it: with revoked tables left out of that check, an authority cleared NATO RESTRICTED
+    /// previewed the cycle against the NATO SECRET table's figures and published it to the EU (until 2026-12-08 no test
+    /// revoked such a table; the one above passes through another table above the caller's clearance).
+    /// </summary>
+    [Fact]
+    public async Task ARevokedTableAboveTheCallersClearanceStillAnswersAsTargetsAboveIt()
+    {
+        await RecordAllAsync("NU");
+        var absent = await _app.As(TestCaller.NatoReader("NR")).GetAsync($"/v1/capability-targets/{Absent}/preview?audience=EU");
+        var top = _app.As(TestCaller.ReleaseAuthority());
+        await top.PublishTableAsync(Cycle, "EU", "NS");
+        await top.RevokeTableAsync(Cycle, "EU");
+
+        var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
+        foreach (var audience in new[] { "EU", "INDUSTRY" })
+        {
+            var preview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+            var publish = await ProblemAssertions.ProblemAsync(await restricted.PutTableAsync(Cycle, audience, "NR"), HttpStatusCode.NotFound);
+            Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
+        }
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
     [Fact]
     public async Task AnAuthorityMayNotMarkATableAboveItsClearance()
     {
