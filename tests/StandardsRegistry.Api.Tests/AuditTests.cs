@@ -1126,6 +1126,23 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
+    /// An entry's <c>previous_hash</c> column edited alone is detected: each hash is recomputed from the hash of the entry
+    /// verified before it, not from that column, so only the comparison of the column with it sees the edit (with that
+    /// comparison dropped the trail verified; no test edited the column until 2026-12-08).
+    /// </summary>
+    [Fact]
+    public async Task AnEntrysPreviousHashEditedIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET previous_hash = hash WHERE sequence = 3"));
+        var result = await VerifyAsync();
+
+        AssertBrokenAt(result, 3, "does not chain from the entry before it");
+        Assert.Equal(2L, (long)result["checked"]!);
+    }
+
+    /// <summary>
     /// A field edited to a value its type cannot hold, as only tampering writes: a time past year 9999, an edition past
     /// 2^31 (SQLite's integer columns hold 64 bits; the servers' edition column does not take it). Until 2026-12-07 the
     /// admin's GET /v1/audit answered 500 on every page holding the entry, so the trail could not be read past it.
