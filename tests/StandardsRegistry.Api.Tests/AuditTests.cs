@@ -190,6 +190,14 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         // A table the caller may not see leaves nothing of it in the entry, its marking included.
         Assert.Equal(["table.read 200 NR view INDUSTRY.1: 1 tables", "table.read 404 - cycle=2025 audience=EU"], (await EntriesOfAsync("buyer-NR@industry", e => e.Count >= 2)).Select(Line));
         Assert.Equal(["table.read 200 NS view NATO.3: 2 tables"], (await EntriesOfAsync("reader-NS@nato")).Select(Line));
+
+        // Revoked, the EU's NS table is still listed to NATO, and the list's entry still carries its marking (with revoked
+        // tables left out of the highest it said NR; until 2026-12-08 no list audited held a revoked table).
+        await _authority.RevokeTableAsync(2025, "EU");
+        var listed = await _app.As(TestCaller.NatoReader("NS")).GetJsonArrayAsync("/v1/capability-tables");
+        Assert.Equal(["EU NS revoked", "INDUSTRY NR active"], listed.Select(t => $"{t!["audience"]} {t["classification"]} {t["state"]}"));
+        Assert.Equal(["table.read 200 NS view NATO.3: 2 tables", "table.read 200 NS view NATO.3: 2 tables"],
+            (await EntriesOfAsync("reader-NS@nato", e => e.Count >= 2)).Select(Line));
     }
 
     /// <summary>
@@ -1114,6 +1122,23 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         var result = await VerifyAsync();
 
         AssertBrokenAt(result, 3, "changed");
+        Assert.Equal(2L, (long)result["checked"]!);
+    }
+
+    /// <summary>
+    /// An entry's <c>previous_hash</c> column edited alone is detected: each hash is recomputed from the hash of the entry
+    /// verified before it, not from that column, so only the comparison of the column with it sees the edit (with that
+    /// comparison dropped the trail verified; no test edited the column until 2026-12-08).
+    /// </summary>
+    [Fact]
+    public async Task AnEntrysPreviousHashEditedIsDetected()
+    {
+        await PublishedAndReleasedAsync();
+
+        Assert.Equal(1, await ExecuteAsync("UPDATE audit_log SET previous_hash = hash WHERE sequence = 3"));
+        var result = await VerifyAsync();
+
+        AssertBrokenAt(result, 3, "does not chain from the entry before it");
         Assert.Equal(2L, (long)result["checked"]!);
     }
 

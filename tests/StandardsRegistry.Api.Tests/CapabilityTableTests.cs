@@ -1169,7 +1169,14 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await ProblemAssertions.ProblemAsync(await planner.PutAsJsonAsync($"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027", new { quantity = 1, classification = "NS" }), HttpStatusCode.NotFound);
         // Nor may a release authority below it publish the cycle.
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority("NS")).PutTableAsync(Cycle, "INDUSTRY", "NU"), HttpStatusCode.NotFound);
-        await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).PutTableAsync(Cycle, "NOBODY", "NU"), HttpStatusCode.NotFound);
+        // An audience that does not exist is named as such, to a publication and a revocation alike (without the
+        // handler's check a revocation's answer is a table not found, which no test told apart until 2026-12-08).
+        var top = _app.As(TestCaller.ReleaseAuthority());
+        foreach (var unknown in new[] { await top.PutTableAsync(Cycle, "NOBODY", "NU"), await top.DeleteAsync($"/v1/capability-tables/{Cycle}/NOBODY") })
+        {
+            var problem = await ProblemAssertions.ProblemAsync(unknown, HttpStatusCode.NotFound);
+            Assert.Equal(AudienceDirectory.NoSuchAudience("NOBODY"), problem["detail"]!.GetValue<string>());
+        }
         await ProblemAssertions.ProblemAsync(await _app.As(TestCaller.ReleaseAuthority()).DeleteAsync($"/v1/capability-tables/{Cycle}/INDUSTRY"), HttpStatusCode.NotFound);
     }
 
@@ -1219,6 +1226,34 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
             await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
             Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
         }
+        _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// A revoked table stays a prior of every audit, so one marked above an authority's clearance still makes the cycle
+    /// one without targets to it: with revoked tables left out of that check, an authority cleared NATO RESTRICTED
+    /// previewed the cycle against the NATO SECRET table's figures and published it to the EU (until 2026-12-08 no test
+    /// revoked such a table; the one above passes through another table above the caller's clearance).
+    /// </summary>
+    [Fact]
+    public async Task ARevokedTableAboveTheCallersClearanceStillAnswersAsTargetsAboveIt()
+    {
+        await RecordAllAsync("NU");
+        var absent = await _app.As(TestCaller.NatoReader("NR")).GetAsync($"/v1/capability-targets/{Absent}/preview?audience=EU");
+        var top = _app.As(TestCaller.ReleaseAuthority());
+        await top.PublishTableAsync(Cycle, "EU", "NS");
+        await top.RevokeTableAsync(Cycle, "EU");
+
+        var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
+        foreach (var audience in new[] { "EU", "INDUSTRY" })
+        {
+            var preview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+            var publish = await ProblemAssertions.ProblemAsync(await restricted.PutTableAsync(Cycle, audience, "NR"), HttpStatusCode.NotFound);
+            Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
+        }
+        Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
         _app.AssertNoServerErrorsOrContractViolations();
     }
 

@@ -150,12 +150,24 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         await editor.CreateStandardAsync("stanag-7301", "data-link");
         var edition = await editor.CreateDraftAsync("stanag-7301", category: "data-link");
         using var draft = await editor.GetAsync($"/v1/standards/stanag-7301/versions/{edition}");
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/stanag-7301/versions/{edition}")
+        var tag = draft.Headers.ETag!.Tag;
+        Task<HttpResponseMessage> PutAsync(string ifMatch)
         {
-            Content = new StringContent("""{"title":"T","summary":"S","body":"B","classification":"NU","attributes":{"messageFormat":"XML","dataRateKbps":16}}""", Encoding.UTF8, "application/json"),
-        };
-        put.Headers.TryAddWithoutValidation("If-Match", $"W/{draft.Headers.ETag!.Tag}");
-        await ProblemAsync(await editor.SendAsync(put), HttpStatusCode.PreconditionFailed);
+            var put = new HttpRequestMessage(HttpMethod.Put, $"/v1/standards/stanag-7301/versions/{edition}")
+            {
+                Content = new StringContent("""{"title":"T","summary":"S","body":"B","classification":"NU","attributes":{"messageFormat":"XML","dataRateKbps":16}}""", Encoding.UTF8, "application/json"),
+            };
+            put.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            return editor.SendAsync(put);
+        }
+        await ProblemAsync(await PutAsync($"W/{tag}"), HttpStatusCode.PreconditionFailed);
+        // Octet by octet: the tag with its letters' case swapped names another representation (compared ignoring case,
+        // it matched; no test sent one until 2026-12-08).
+        var swapped = new string([.. tag.Select(c => char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c))]);
+        Assert.NotEqual(tag, swapped);
+        await ProblemAsync(await PutAsync(swapped), HttpStatusCode.PreconditionFailed);
+        // The tag itself matches: the refusals changed nothing.
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(tag)).StatusCode);
     }
 
     /// <summary>
