@@ -235,6 +235,15 @@ public abstract class AttributeSearchTests(TestProvider provider) : IAsyncDispos
             Assert.True(errors.ContainsKey(name), $"{name} is not named: {errors.ToJsonString()}");
         }
 
+        // Alone too: not-a-number and infinity are not filters (above, the category rule names them as well).
+        foreach (var filter in new[] { "boreMm=NaN", "boreMm.min=-Infinity", "boreMm.max=1e400", "covers=NaN" })
+        {
+            var name = filter.Split('=')[0];
+            var alone = await client.GetAsync($"/v1/standards?{filter}");
+            Assert.Equal(HttpStatusCode.BadRequest, alone.StatusCode);
+            Assert.Equal([name], (await alone.JsonAsync())["errors"]!.AsObject().Select(e => e.Key));
+        }
+
         // Filters of another category than the one asked for, or of two categories, could match nothing: named too.
         var conflicting = await (await client.GetAsync("/v1/standards?category=caliber&covers=300&boreMm=5.56")).JsonAsync();
         Assert.Equal(["covers"], conflicting["errors"]!.AsObject().Select(e => e.Key));

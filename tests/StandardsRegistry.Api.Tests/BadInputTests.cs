@@ -346,6 +346,8 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
             Base64Url(Encoding.UTF8.GetBytes("Standards:stanag-1")),   // the wrong case of the kind
             Base64Url([0xff, 0xfe, 0xfd, 0x3a]),                       // not UTF-8
             Base64Url(Encoding.UTF8.GetBytes("standards:" + new string('a', 2000))),
+            Base64Url(Encoding.UTF8.GetBytes("standards:stanag-1\u0000")),       // a NUL, which PostgreSQL cannot take as text
+            Base64Url(Encoding.UTF8.GetBytes("standards:\u202Estanag-1")),       // a bidirectional control
             new string('A', 100_000),
             "c3RhbmRhcmRzOnN0YW5hZy0x+/",                              // base64 (not base64url) alphabet
             "%00",
@@ -514,15 +516,43 @@ public abstract partial class BadInputTests(SharedRegistry catalogue) : IAsyncLi
     {
         var before = await _editor.SnapshotAsync();
 
-        await ProblemAsync(await _editor.PostAsync("/v1/standards",
-            Json("""{"key":"new-one","designation":"NEW 1","category":"caliber","title":"New","colour":"red"}""")), HttpStatusCode.BadRequest, "colour");
-        await ProblemAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions",
-            Json("""{"title":"t","classification":"NU","attributes":{"boreMm":5.56,"caseLengthMm":44.7,"cartridge":"x"},"status":"published"}""")), HttpStatusCode.BadRequest, "status");
-        await ProblemAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/2/withdraw",
-            Json("""{"reason":"Obsolete.","withdrawnAt":"2020-01-01T00:00:00Z"}""")), HttpStatusCode.BadRequest, "withdrawnAt");
-        await ProblemAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU",
-            Json("""{"reason":"Needed.","releasedBy":"someone-else"}""")), HttpStatusCode.BadRequest, "releasedBy");
+        await NotAcceptedAsync(await _editor.PostAsync("/v1/standards",
+            Json("""{"key":"new-one","designation":"NEW 1","category":"caliber","title":"New","colour":"red"}""")), "colour");
+        await NotAcceptedAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions",
+            Json("""{"title":"t","classification":"NU","attributes":{"boreMm":5.56,"caseLengthMm":44.7,"cartridge":"x"},"status":"published"}""")), "status");
+        await NotAcceptedAsync(await _editor.PostAsync($"/v1/standards/{Key}/versions/2/withdraw",
+            Json("""{"reason":"Obsolete.","withdrawnAt":"2020-01-01T00:00:00Z"}""")), "withdrawnAt");
+        await NotAcceptedAsync(await _authority.PutAsync($"/v1/standards/{Key}/versions/2/releases/EU",
+            Json("""{"reason":"Needed.","releasedBy":"someone-else"}""")), "releasedBy");
 
+        Assert.Equal(before, await _editor.SnapshotAsync());
+
+        // Said as a property the operation does not take, not as JSON that is not valid (it is) with the reader's
+        // account of the API's own types.
+        static async Task NotAcceptedAsync(HttpResponseMessage response, string property)
+        {
+            var detail = (await ProblemAsync(response, HttpStatusCode.BadRequest, property))["detail"]!.GetValue<string>();
+            Assert.Equal($"The request body's JSON has a property this operation does not accept: $.{property}.", detail);
+        }
+    }
+
+    /// <summary>
+    /// A route that reads a JSON body, sent none (no content, or an empty one declared JSON), says a body is required —
+    /// not the framework's account of the handler's parameter, which names the API's own types.
+    /// </summary>
+    [Theory]
+    [InlineData("/v1/standards", null)]
+    [InlineData("/v1/standards", "")]
+    [InlineData($"/v1/standards/{Key}/versions", null)]
+    [InlineData($"/v1/standards/{Key}/versions", "")]
+    [InlineData($"/v1/standards/{Key}/versions/2/withdraw", "")]
+    public async Task ARouteThatReadsAJsonBodySentNoneSaysABodyIsRequired(string url, string? body)
+    {
+        var before = await _editor.SnapshotAsync();
+
+        var problem = await ProblemAsync(await _editor.SendAsync(Send(HttpMethod.Post, url, body)), HttpStatusCode.BadRequest);
+
+        Assert.Equal("A JSON request body is required.", problem["detail"]!.GetValue<string>());
         Assert.Equal(before, await _editor.SnapshotAsync());
     }
 

@@ -57,6 +57,21 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         Assert.Equal(follower.Cursor, mirror.Cursor);
     }
 
+    /// <summary>
+    /// A target without its quantity, or with one out of range, is a 400 naming it beside every other problem of the
+    /// request, and records nothing (the handler reads the quantity validation let through: without the check, a 500).
+    /// </summary>
+    [Fact]
+    public async Task ATargetWithoutItsQuantityIsRefusedByNameAndRecordsNothing()
+    {
+        var planner = Planner();
+        var url = $"/v1/capability-targets/{Cycle}/FRA/ammo-155mm/2027";
+        await ProblemAssertions.ErrorsAsync(await planner.PutAsJsonAsync(url, new { classification = "NS" }), "quantity");
+        await ProblemAssertions.ErrorsAsync(await planner.PutAsJsonAsync(url, new { quantity = (long?)null, classification = "NS" }), "quantity");
+        await ProblemAssertions.ErrorsAsync(await planner.PutAsJsonAsync(url, new { quantity = -1, classification = "secret" }), "quantity", "classification");
+        Assert.Empty(await planner.GetJsonArrayAsync($"/v1/capability-targets/{Cycle}"));
+    }
+
     [Fact]
     public async Task PlannersRecordAuthoritiesPublishAndIndustryReadsSuppressedCellsMarkedNeverValued()
     {

@@ -222,6 +222,26 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         await ProblemAsync(await _app.Anonymous().GetAsync("/openapi/v2.json"), HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// A unique violation still there after the write path's retries (writers colliding on every attempt, which no test
+    /// can arrange: each retry finds the row the other wrote and answers 409 itself) is the 409 problem saying nothing
+    /// was written and the request may be retried — not a 500.
+    /// </summary>
+    [Fact]
+    public async Task AUniqueViolationTheRetriesDidNotResolveIsA409ProblemNotA500()
+    {
+        var handler = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<Http.ExceptionProblems>(_app.Services);
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = _app.Services };
+        context.Response.Body = new MemoryStream();
+        const int Constraint = 19, ConstraintUnique = 2067;
+        var violation = new Microsoft.Data.Sqlite.SqliteException("UNIQUE constraint failed: standards.standard_key", Constraint, ConstraintUnique);
+
+        Assert.True(await handler.TryHandleAsync(context, violation, TestContext.Current.CancellationToken));
+
+        Assert.Equal(Microsoft.AspNetCore.Http.StatusCodes.Status409Conflict, context.Response.StatusCode);
+        Assert.Contains("nothing was written; retry it", Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray()), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{"key":"stanag-7302","key":"stanag-7303","designation":"STANAG 7302","category":"comms-protocol","title":"T"}""", "key", "/v1/standards")]
     [InlineData("""{"key":"stanag-7302","Key":"stanag-7303","designation":"STANAG 7302","category":"comms-protocol","title":"T"}""", "key", "/v1/standards")]
@@ -234,7 +254,8 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         await editor.CreateStandardAsync("stanag-7310", "data-link");
         var before = await editor.SnapshotAsync();
         using var response = await editor.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
-        await ProblemAsync(response, HttpStatusCode.BadRequest, $"'{property}'");
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest, $"'{property}'");
+        Assert.Contains($"gives the property '{property}' more than once", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(before, await editor.SnapshotAsync());
     }
 }

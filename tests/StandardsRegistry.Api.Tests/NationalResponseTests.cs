@@ -537,6 +537,13 @@ public abstract class NationalResponseTests(TestProvider provider) : IAsyncDispo
         Assert.True(errors.ContainsKey("reservation") && errors.ContainsKey("classification"), errors.ToJsonString());
         var missing = await editor.PutAsJsonAsync($"{url}/ITA", new { response = "ratified-with-reservations", classification = "NU" });
         Assert.True((await missing.JsonAsync())["errors"]!.AsObject().ContainsKey("reservation"));
+        // An edition not ratified has not been implemented: an actual implementation date with either is named.
+        foreach (var notRatified in new[] { "not-ratifying", "no-response" })
+        {
+            var implemented = await editor.PutAsJsonAsync($"{url}/ITA", new { response = notRatified, actualImplementation = "2026-09-15", classification = "NU" });
+            await RegistryClient.Expect(implemented, HttpStatusCode.BadRequest);
+            Assert.Equal(["actualImplementation"], (await implemented.JsonAsync())["errors"]!.AsObject().Select(e => e.Key));
+        }
         await RegistryClient.Expect(await editor.PutAsJsonAsync($"{url}/ita", first), HttpStatusCode.BadRequest);
         var unknown = await editor.PutAsJsonAsync($"{url}/XXX", first);
         await RegistryClient.Expect(unknown, HttpStatusCode.NotFound);
