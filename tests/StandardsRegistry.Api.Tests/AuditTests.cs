@@ -83,15 +83,7 @@ public abstract class AuditTests(TestProvider provider) : IAsyncLifetime
         await Wait.UntilAsync(
             async () =>
             {
-                entries = [];
-                string? cursor = null;
-                do
-                {
-                    var page = await _admin.GetJsonAsync($"/v1/audit?key={key}&limit=100{(cursor is null ? "" : $"&cursor={cursor}")}");
-                    entries.AddRange(page["items"]!.AsArray().Select(e => e!.AsObject()).Where(e => action is null || (string?)e["action"] == action));
-                    cursor = (string?)page["nextCursor"];
-                }
-                while (cursor is not null);
+                entries = [.. (await _admin.EveryItemAsync($"/v1/audit?key={key}&limit=100")).Where(e => action is null || (string?)e["action"] == action)];
                 return entries.Count >= count;
             },
             TimeSpan.FromSeconds(10),

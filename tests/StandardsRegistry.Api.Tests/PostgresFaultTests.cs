@@ -443,17 +443,5 @@ public sealed class PostgresFaultTests
 /// <summary>Every version of a standard an editor sees, across pages, oldest first.</summary>
 internal static class VersionListing
 {
-    public static async Task<List<JsonObject>> AllAsync(HttpClient editor, string key)
-    {
-        var all = new List<JsonObject>();
-        string? cursor = null;
-        do
-        {
-            var page = await editor.GetJsonAsync($"/v1/standards/{key}/versions?limit=100{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}");
-            all.AddRange(page["items"]!.AsArray().Select(v => v!.AsObject()));
-            cursor = page["nextCursor"]?.GetValue<string>();
-        }
-        while (cursor is not null);
-        return all;
-    }
+    public static Task<List<JsonObject>> AllAsync(HttpClient editor, string key) => editor.EveryItemAsync($"/v1/standards/{key}/versions?limit=100");
 }

@@ -137,37 +137,38 @@ public static class RegistryClient
     }
 
     /// <summary>
+    /// Every item of a paged list (<paramref name="url"/> with its query, <c>limit</c> among it), its pages followed by
+    /// their <c>nextCursor</c> to the end.
+    /// </summary>
+    public static async Task<List<JsonObject>> EveryItemAsync(this HttpClient client, string url)
+    {
+        var items = new List<JsonObject>();
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetJsonAsync(cursor is null ? url : $"{url}&cursor={Uri.EscapeDataString(cursor)}");
+            items.AddRange(page["items"]!.AsArray().Select(e => e!.AsObject()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        return items;
+    }
+
+    /// <summary>
     /// Every entry of the audit trail, oldest first, once it holds the entry of every request answered before this call.
     /// Entries other than a content read's 200 are queued when their answer starts, and the writer writes them in the
-    /// order queued; so the trail is walked, page after page, until it holds the entry of a query this call made after
-    /// them (found by the <c>Registry-Request-Id</c> it was answered with): waited for, never raced, within 10 s.
+    /// order queued; so the trail is read again until it holds the entry of a query this call made after them (found by
+    /// the <c>Registry-Request-Id</c> it was answered with): waited for, never raced, within 10 s.
     /// </summary>
     public static async Task<List<JsonObject>> SettledAuditTrailAsync(this HttpClient admin)
     {
         var marker = await admin.GetAsync("/v1/audit?limit=1");
         await Expect(marker, HttpStatusCode.OK);
         var markerId = marker.Headers.GetValues(RequestLimits.RequestIdHeader).Single();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        var entries = new List<JsonObject>();
-        string? cursor = null;
-        while (true)
-        {
-            var page = await admin.GetJsonAsync($"/v1/audit?limit={Limits.MaxPageSize}{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
-            var items = page["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
-            entries.AddRange(items);
-            if (page["nextCursor"]?.GetValue<string>() is { } next)
-            {
-                cursor = next;
-                continue;
-            }
-            if (entries.Any(e => (string?)e["requestId"] == markerId))
-            {
-                return entries;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"the audit trail did not hold the entry of request {markerId} within 10 s");
-            entries.RemoveRange(entries.Count - items.Count, items.Count); // the last page is read again, from its cursor
-            await Task.Delay(20);
-        }
+        List<JsonObject> entries = [];
+        await Wait.UntilAsync(async () => (entries = await admin.EveryItemAsync($"/v1/audit?limit={Limits.MaxPageSize}")).Any(e => (string?)e["requestId"] == markerId),
+            TimeSpan.FromSeconds(10), $"the audit trail holding the entry of request {markerId}");
+        return entries;
     }
 
     /// <summary>The subscription once the dispatcher has recorded every delivery it owes (nothing pending).</summary>
