@@ -1211,14 +1211,7 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await RegistryClient.Expect(await restricted.GetAsync($"/v1/capability-tables/{other}/INDUSTRY"), HttpStatusCode.OK);
         // Against INDUSTRY, and against the EU too: every table ever published is a prior of every audit, whatever its
         // audience (one NATO reader holds them all).
-        foreach (var audience in new[] { "INDUSTRY", "EU" })
-        {
-            var audiencePreview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
-            await ProblemAssertions.ProblemAsync(audiencePreview, HttpStatusCode.NotFound);
-            Assert.Equal(await absent.Content.ReadAsStringAsync(), await audiencePreview.Content.ReadAsStringAsync());
-            var audiencePublish = await ProblemAssertions.ProblemAsync(await restricted.PutTableAsync(Cycle, audience, "NR"), HttpStatusCode.NotFound);
-            Assert.Equal(CapabilityStore.NoTargets(Cycle), audiencePublish["detail"]!.GetValue<string>());
-        }
+        await AnswersAsACycleWithoutTargetsAsync(restricted, absent, "INDUSTRY", "EU");
         // Without an audience a preview has no priors: the cycle's own targets are all it needs clearance for.
         Assert.True((await restricted.GetJsonAsync($"/v1/capability-targets/{Cycle}/preview"))["releasable"]!.GetValue<bool>());
         Assert.DoesNotContain(await _app.As(TestCaller.ReleaseAuthority()).GetJsonArrayAsync("/v1/capability-tables"),
@@ -1260,16 +1253,26 @@ public abstract class CapabilityTableTests(TestProvider provider) : IAsyncDispos
         await top.RevokeTableAsync(Cycle, "EU");
 
         var restricted = _app.As(TestCaller.ReleaseAuthority("NR"));
-        foreach (var audience in new[] { "EU", "INDUSTRY" })
-        {
-            var preview = await restricted.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
-            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
-            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
-            var publish = await ProblemAssertions.ProblemAsync(await restricted.PutTableAsync(Cycle, audience, "NR"), HttpStatusCode.NotFound);
-            Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
-        }
+        await AnswersAsACycleWithoutTargetsAsync(restricted, absent, "EU", "INDUSTRY");
         Assert.Empty(await restricted.GetJsonArrayAsync("/v1/capability-tables"));
         _app.AssertNoServerErrorsOrContractViolations();
+    }
+
+    /// <summary>
+    /// <see cref="Cycle"/> is, to <paramref name="caller"/> (a release authority), a cycle without targets against each
+    /// of <paramref name="audiences"/>: its preview answers byte for byte as <paramref name="absent"/> (an absent cycle's
+    /// preview), its publication the 404 of no targets.
+    /// </summary>
+    private static async Task AnswersAsACycleWithoutTargetsAsync(HttpClient caller, HttpResponseMessage absent, params string[] audiences)
+    {
+        foreach (var audience in audiences)
+        {
+            var preview = await caller.GetAsync($"/v1/capability-targets/{Cycle}/preview?audience={audience}");
+            await ProblemAssertions.ProblemAsync(preview, HttpStatusCode.NotFound);
+            Assert.Equal(await absent.Content.ReadAsStringAsync(), await preview.Content.ReadAsStringAsync());
+            var publish = await ProblemAssertions.ProblemAsync(await caller.PutTableAsync(Cycle, audience, "NR"), HttpStatusCode.NotFound);
+            Assert.Equal(CapabilityStore.NoTargets(Cycle), publish["detail"]!.GetValue<string>());
+        }
     }
 
     [Fact]
