@@ -233,8 +233,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         var handler = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<Http.ExceptionProblems>(_app.Services);
         var context = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = _app.Services };
         context.Response.Body = new MemoryStream();
-        const int Constraint = 19, ConstraintUnique = 2067;
-        var violation = new Microsoft.Data.Sqlite.SqliteException("UNIQUE constraint failed: standards.standard_key", Constraint, ConstraintUnique);
+        var violation = new Microsoft.Data.Sqlite.SqliteException("UNIQUE constraint failed: standards.standard_key", SQLitePCL.raw.SQLITE_CONSTRAINT, SQLitePCL.raw.SQLITE_CONSTRAINT_UNIQUE);
 
         Assert.True(await handler.TryHandleAsync(context, violation, TestContext.Current.CancellationToken));
 
