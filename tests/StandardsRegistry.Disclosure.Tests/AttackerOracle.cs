@@ -26,6 +26,12 @@ internal static class AttackerOracle
     /// <summary>What a breach looks like, for the test's message.</summary>
     public sealed record Breach(string Insider, CellKey Cell, string Kind, double Value, double Level, double Low, double High);
 
+    /// <summary>The first three breaches, as a failing test says them, and how many more there are.</summary>
+    public static string Describe(IReadOnlyCollection<Breach> breaches) =>
+        string.Join("; ", breaches.Take(3).Select(b =>
+            $"insider {b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}, value {b.Value}, level {b.Level:F2}, interval [{b.Low:F2}, {b.High:F2}])"))
+        + (breaches.Count > 3 ? $" and {breaches.Count - 3} more" : "");
+
     /// <summary>A sensitive quantity: a cell's value or its change. Current holds each nation's figure in the cell now
     /// (the floor of a change: a nation's change is no lower than minus its earlier figure, reached by dropping to zero).</summary>
     private sealed record Item(CellKey Cell, string Kind, Dictionary<int, int> Objective, double Value, Dictionary<string, double> Contributions, Dictionary<string, double> Current);

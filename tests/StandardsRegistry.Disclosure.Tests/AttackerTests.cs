@@ -91,7 +91,7 @@ public sealed class AttackerTests(ITestOutputHelper output)
         {
             var (generated, outcome) = cases[seed];
             intervals += outcome.Intervals;
-            Assert.True(outcome.Breaches.Count == 0, $"seed {seed} ({generated.Shape}; n={generated.Rules.MinContributors}, p={generated.Rules.PPercent}): {Describe(outcome.Breaches)}");
+            Assert.True(outcome.Breaches.Count == 0, $"seed {seed} ({generated.Shape}; n={generated.Rules.MinContributors}, p={generated.Rules.PPercent}): {AttackerOracle.Describe(outcome.Breaches)}");
             foreach (var (step, index) in outcome.Steps.Select((step, index) => (step, index + 1)))
             {
                 var where = $"seed {seed}, release {index} ({step.Step.Shape})";
@@ -142,7 +142,7 @@ public sealed class AttackerTests(ITestOutputHelper output)
         var breaches = AttackerOracle.Breaches(targets.Rules, [], first, out var firstIntervals);
         breaches.AddRange(AttackerOracle.Breaches(targets.Rules, [first], second, out var secondIntervals));
         output.WriteLine($"benchmark tables attacked in {watch.Elapsed.TotalSeconds:F0} s: {firstIntervals + secondIntervals} intervals, {breaches.Count} breaches");
-        Assert.True(breaches.Count == 0, Describe(breaches));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     public static TheoryData<int> Mutants => new(Enum.GetValues<Mutant>().Where(m => m != Mutant.None).Select(m => (int)m));
@@ -159,7 +159,7 @@ public sealed class AttackerTests(ITestOutputHelper output)
             var outcome = Run(generated, (Mutant)mutant, attackRefused: true);
             if (outcome.Breaches.Count == 0) continue;
             var audit = outcome.AllReleased ? "passed it" : "refused it";
-            output.WriteLine($"{(Mutant)mutant}: caught by seed {seed} ({generated.Shape}; n={generated.Rules.MinContributors}, p={generated.Rules.PPercent}), engine's own audit {audit}: {Describe(outcome.Breaches)}");
+            output.WriteLine($"{(Mutant)mutant}: caught by seed {seed} ({generated.Shape}; n={generated.Rules.MinContributors}, p={generated.Rules.PPercent}), engine's own audit {audit}: {AttackerOracle.Describe(outcome.Breaches)}");
             return;
         }
         Assert.Fail($"{(Mutant)mutant} survived {MutantBudget} cases");
@@ -178,7 +178,7 @@ public sealed class AttackerTests(ITestOutputHelper output)
             // A change between cycles: not a value, nor a change from a cycle's other (revised) figures.
             var between = outcome.Breaches.Where(b => b.Kind != "value" && !b.Kind.Contains("(figures of release", StringComparison.Ordinal)).ToList();
             if (between.Count == 0) continue;
-            output.WriteLine($"CurrentCycleOnly (change): caught by seed {seed} ({generated.Shape}; n={generated.Rules.MinContributors}, p={generated.Rules.PPercent}): {Describe(between)}");
+            output.WriteLine($"CurrentCycleOnly (change): caught by seed {seed} ({generated.Shape}; n={generated.Rules.MinContributors}, p={generated.Rules.PPercent}): {AttackerOracle.Describe(between)}");
             return;
         }
         Assert.Fail($"{Mutant.CurrentCycleOnly} survived {MutantBudget} next-cycle cases");
@@ -262,8 +262,4 @@ public sealed class AttackerTests(ITestOutputHelper output)
         return new Outcome(breaches, intervals, steps);
     }
 
-    private static string Describe(List<AttackerOracle.Breach> breaches) =>
-        string.Join("; ", breaches.Take(3).Select(b =>
-            $"insider {b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}, value {b.Value}, level {b.Level:F2}, interval [{b.Low:F2}, {b.High:F2}])"))
-        + (breaches.Count > 3 ? $" and {breaches.Count - 3} more" : "");
 }

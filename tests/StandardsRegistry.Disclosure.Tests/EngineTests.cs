@@ -144,7 +144,7 @@ public sealed class EngineTests
         var republished = new Release(revised, again.Release());
         // The earlier table attacked with everything published since: DEU's fires target must not be pinned.
         var breaches = AttackerOracle.Breaches(Rules, [republished], released, out _);
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column}: value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     /// <summary>
@@ -173,7 +173,7 @@ public sealed class EngineTests
         // changes for the attacker to aim at (their values in the new cycle are no cell of any table of it).
         var earlierCells = new Release(next, new PublishedTable(first with { Cycle = "2026" }, [.. released.Table.Cells.Select(c => c with { Value = null })]));
         var breaches = AttackerOracle.Breaches(Rules, [released, new Release(next, again.Release())], earlierCells, out _).Where(b => b.Kind != "value").ToList();
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class EngineTests
         var again = engine.Protect(second, next, [new PriorRelease(released.Table, targets)]);
         Assert.True(again.Releasable);
         var breaches = AttackerOracle.Breaches(Rules, [released], new Release(next, again.Release()), out _);
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class EngineTests
         var again = engine.Protect(second, next, [new PriorRelease(released.Table, targets)]);
         Assert.True(again.Releasable);
         var breaches = AttackerOracle.Breaches(Rules, [released], new Release(next, again.Release()), out _);
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     /// <summary>
@@ -234,8 +234,6 @@ public sealed class EngineTests
         List<Contribution> Revise(List<Contribution> targets, params (string Nation, string Capability, int Horizon, long Change)[] moves) =>
             [.. targets.Select(t => moves.Where(m => (m.Nation, m.Capability, m.Horizon) == (t.Nation, t.Capability, t.Horizon)).Sum(m => m.Change) is var change and not 0
                 ? t with { Quantity = t.Quantity + change } : t)];
-        string Describe(List<AttackerOracle.Breach> breaches) =>
-            string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]"));
 
         // DEU alone raises its 155 mm target for 2027 by 50: the first table's cell no longer holds, so no second table.
         var alone = engine.Protect(Design, Revise(Baseline(), ("DEU", "ammo-155mm", 2027, 50)), [new PriorRelease(whole.Table, Baseline())]);
@@ -250,7 +248,7 @@ public sealed class EngineTests
         if (again.Releasable)
         {
             var breaches = AttackerOracle.Breaches(Rules, [whole], new Release(both, again.Release()), out _);
-            Assert.True(breaches.Count == 0, Describe(breaches));
+            Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
         }
         Assert.Equal(DisclosureEngine.AuditRefusal, again.RefusalReason);
 
@@ -266,7 +264,7 @@ public sealed class EngineTests
         var within = engine.Protect(Design, revised, [new PriorRelease(first.Table, targets)]);
         Assert.True(within.Releasable);
         var withinBreaches = AttackerOracle.Breaches(Rules, [first], new Release(revised, within.Release()), out _);
-        Assert.True(withinBreaches.Count == 0, Describe(withinBreaches));
+        Assert.True(withinBreaches.Count == 0, AttackerOracle.Describe(withinBreaches));
     }
 
     /// <summary>
@@ -308,7 +306,7 @@ public sealed class EngineTests
         // The 2026 table that grouped them, attacked with everything published since: the fires group's change (DEU's
         // and POL's +50 each) must not be pinned.
         var breaches = AttackerOracle.Breaches(Rules, [first, grouped, again], 1, out _);
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     /// <summary>
@@ -345,7 +343,7 @@ public sealed class EngineTests
         Assert.True(second.Releasable);
         Assert.Equal(CellStatus.Primary, Status(second, "ammo-155mm", "2027"));
         var breaches = AttackerOracle.Breaches(Rules, [first], new Release(next, second.Release()), out _);
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     /// <summary>
@@ -374,7 +372,7 @@ public sealed class EngineTests
         var second = engine.Protect(design with { Cycle = "2026" }, next, [new PriorRelease(first.Table, before)]);
         Assert.True(second.Releasable);
         var breaches = AttackerOracle.Breaches(Rules, [first], new Release(next, second.Release()), out _);
-        Assert.True(breaches.Count == 0, string.Join("; ", breaches.Select(b => $"{b.Insider} on {b.Cell.Row}/{b.Cell.Column} ({b.Kind}): value {b.Value}, level {b.Level}, interval [{b.Low}, {b.High}]")));
+        Assert.True(breaches.Count == 0, AttackerOracle.Describe(breaches));
     }
 
     [Theory]
